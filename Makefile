@@ -1,0 +1,49 @@
+# MesoClinic — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export MESOCLINIC_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test bench lint install install-dev browser demo clean
+
+run: install
+	$(BIN)/mesoclinic migrate --noinput
+	$(BIN)/mesoclinic load_demo
+	MESOCLINIC_DEBUG=$${MESOCLINIC_DEBUG:-true} $(BIN)/mesoclinic runserver 127.0.0.1:$(PORT)
+
+test: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	./scripts/run-tests.sh
+
+bench: install-dev
+	./scripts/run-benchmarks.sh
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+install: $(VENV)/.installed-runtime
+install-dev: $(VENV)/.installed-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-runtime: requirements/runtime.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements/runtime.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: requirements/dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements/dev.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@ $(VENV)/.installed-runtime
+
+# Debian's Chromium for the browser tests (Playwright's own download cannot work here).
+browser:
+	@./scripts/ensure-browser.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

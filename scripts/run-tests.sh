@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole suite on SQLite, then again on PostgreSQL whenever one is reachable (always under CI=true).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_URL="${MESOCLINIC_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+workers="${PYTEST_WORKERS:-auto}"
+
+echo "== Test suite on SQLite =="
+env -u DATABASE_URL "$BIN/pytest" -n "$workers" "$@"
+
+if "$BIN/python" - "$PG_URL" <<'PY'
+import sys, psycopg
+try:
+    psycopg.connect(sys.argv[1].replace("postgres://", "postgresql://"), connect_timeout=3).close()
+except Exception as exc:
+    print(f"PostgreSQL not reachable at {sys.argv[1]}: {exc}", file=sys.stderr)
+    sys.exit(1)
+PY
+then
+  echo "== Test suite on PostgreSQL =="
+  DATABASE_URL="$PG_URL" "$BIN/pytest" -n "$workers" "$@"
+elif [ "${CI:-}" = "true" ]; then
+  echo "error: CI runs the suite on PostgreSQL too, and none is reachable." >&2
+  exit 1
+else
+  echo "note: PostgreSQL unreachable: ran on SQLite only."
+fi

@@ -1,0 +1,1 @@
+"""MesoClinic: a practice system for mesotherapy clinics."""

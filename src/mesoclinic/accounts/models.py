@@ -1,0 +1,86 @@
+"""Clinics (tenants), their locations, and the staff who work there with one role each."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a known time zone (e.g. Europe/Warsaw)."), params={"value": value}
+        )
+
+
+class Clinic(models.Model):
+    """An organization. Every record in MesoClinic belongs to exactly one clinic."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    country = models.CharField(max_length=2, default="GB")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def today(self) -> date:
+        """Today's date at the clinic (screening uses the clinic's calendar day, not UTC's)."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.timezone))
+
+
+class Location(models.Model):
+    """A site of the clinic, with its own time zone (used for scheduling and display)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="location_name_unique_in_clinic")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Clinic owner / admin")
+    PHYSICIAN = "physician", _("Physician")
+    PRACTITIONER = "practitioner", _("Practitioner")
+    RECEPTIONIST = "receptionist", _("Receptionist")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class StaffMember(models.Model):
+    """A user's place in one clinic: role, locations and the modalities they are qualified for."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="staff")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    display_name = models.CharField(max_length=200)
+    title = models.CharField(max_length=100, blank=True, help_text=_("e.g. Dr, RN, aesthetic nurse"))
+    locations = models.ManyToManyField(Location, blank=True, related_name="staff")
+    modalities = models.JSONField(
+        default=list, blank=True, help_text=_("Modality codes this person may perform.")
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name

@@ -1,0 +1,65 @@
+"""The permission matrix: what each role may do. Views, API and CLI ask ``has_capability``.
+
+| capability           | owner | physician | practitioner | receptionist | auditor |
+|----------------------|:-----:|:---------:|:------------:|:------------:|:-------:|
+| view_patients        |   x   |     x     |      x       |      x       |         |
+| edit_patients        |   x   |     x     |      x       |      x       |         |
+| view_clinical        |   x   |     x     |      x       |              |         |
+| edit_clinical        |   x   |     x     |      x       |              |         |
+| screen               |   x   |     x     |      x       |      x       |         |
+| record_consent       |   x   |     x     |      x       |      x       |         |
+| manage_consent_forms |   x   |     x     |              |              |         |
+| view_catalog         |   x   |     x     |      x       |      x       |         |
+| manage_catalog       |   x   |     x     |              |              |         |
+| override_screening   |       |     x     |              |              |         |
+| view_audit           |   x   |           |              |              |    x    |
+
+A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from mesoclinic.accounts.models import Role
+
+
+class Capability(StrEnum):
+    VIEW_PATIENTS = "view_patients"
+    EDIT_PATIENTS = "edit_patients"
+    VIEW_CLINICAL = "view_clinical"
+    EDIT_CLINICAL = "edit_clinical"
+    SCREEN = "screen"
+    RECORD_CONSENT = "record_consent"
+    MANAGE_CONSENT_FORMS = "manage_consent_forms"
+    VIEW_CATALOG = "view_catalog"
+    MANAGE_CATALOG = "manage_catalog"
+    OVERRIDE_SCREENING = "override_screening"
+    VIEW_AUDIT = "view_audit"
+
+
+_FRONT_DESK = {
+    Capability.VIEW_PATIENTS,
+    Capability.EDIT_PATIENTS,
+    Capability.SCREEN,
+    Capability.RECORD_CONSENT,
+    Capability.VIEW_CATALOG,
+}
+_CLINICAL = _FRONT_DESK | {Capability.VIEW_CLINICAL, Capability.EDIT_CLINICAL}
+
+MATRIX: dict[str, frozenset[Capability]] = {
+    Role.OWNER: frozenset(
+        _CLINICAL | {Capability.MANAGE_CATALOG, Capability.MANAGE_CONSENT_FORMS, Capability.VIEW_AUDIT}
+    ),
+    Role.PHYSICIAN: frozenset(
+        _CLINICAL
+        | {Capability.MANAGE_CATALOG, Capability.MANAGE_CONSENT_FORMS, Capability.OVERRIDE_SCREENING}
+    ),
+    Role.PRACTITIONER: frozenset(_CLINICAL),
+    Role.RECEPTIONIST: frozenset(_FRONT_DESK),
+    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
+}
+
+
+def role_has(role: str, capability: Capability) -> bool:
+    return capability in MATRIX.get(role, frozenset())

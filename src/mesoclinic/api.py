@@ -1,0 +1,34 @@
+"""The JSON API, version 1: every app's router mounted under ``/api/v1/``; domain errors mapped once."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from mesoclinic.catalog.api import router as catalog_router
+from mesoclinic.patients.api import router as patients_router
+from mesoclinic.safety.api import router as safety_router
+
+api = NinjaAPI(
+    title="MesoClinic API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=django_auth,
+    description="Patients, catalog and safety screening. Every operation is scoped to the caller's clinic.",
+)
+api.add_router("/patients", patients_router, tags=["patients"])
+api.add_router("/catalog", catalog_router, tags=["catalog"])
+api.add_router("/screening", safety_router, tags=["screening"])
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": "Invalid input.", "errors": errors}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "Your role does not allow this."}, status=403)

@@ -1,0 +1,67 @@
+"""Reads of the catalog, always scoped to one clinic."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from mesoclinic.accounts.models import Clinic
+from mesoclinic.catalog.models import (
+    Cocktail,
+    CocktailIngredient,
+    Ingredient,
+    Modality,
+    Product,
+    ProductIngredient,
+    Protocol,
+    Source,
+)
+
+
+def modalities(clinic: Clinic) -> QuerySet[Modality]:
+    return Modality.objects.filter(clinic=clinic)
+
+
+def ingredients(clinic: Clinic) -> QuerySet[Ingredient]:
+    return Ingredient.objects.filter(clinic=clinic)
+
+
+def ingredient_codes(clinic: Clinic) -> set[str]:
+    return set(ingredients(clinic).values_list("code", flat=True))
+
+
+def products(clinic: Clinic) -> QuerySet[Product]:
+    composition = ProductIngredient.objects.select_related("ingredient").order_by("ingredient__name")
+    return Product.objects.filter(clinic=clinic).prefetch_related(
+        Prefetch("composition", queryset=composition)
+    )
+
+
+def cocktails(clinic: Clinic) -> QuerySet[Cocktail]:
+    composition = CocktailIngredient.objects.select_related("ingredient").order_by("ingredient__name")
+    return Cocktail.objects.filter(clinic=clinic).prefetch_related(
+        Prefetch("composition", queryset=composition), "products"
+    )
+
+
+def protocols(clinic: Clinic, *, active_only: bool = True) -> QuerySet[Protocol]:
+    composition = CocktailIngredient.objects.select_related("ingredient")
+    qs = Protocol.objects.filter(clinic=clinic).select_related("modality", "cocktail")
+    qs = qs.prefetch_related(Prefetch("cocktail__composition", queryset=composition))
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def get_protocol_for_clinic(clinic: Clinic, slug: str) -> Protocol:
+    """The clinic's protocol by slug, or 404: protocols of other clinics do not exist for this one."""
+    return get_object_or_404(protocols(clinic, active_only=False), slug=slug)
+
+
+def protocol_ingredient_codes(protocol: Protocol) -> tuple[str, ...]:
+    """The ingredient codes of a protocol's cocktail (empty when it has none)."""
+    if protocol.cocktail is None:
+        return ()
+    return tuple(sorted(row.ingredient.code for row in protocol.cocktail.composition.all()))
+
+
+def sources_by_key(clinic: Clinic) -> dict[str, Source]:
+    return {s.key: s for s in Source.objects.filter(clinic=clinic)}

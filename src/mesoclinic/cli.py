@@ -1,0 +1,196 @@
+"""The ``mesoclinic`` console script.
+
+``mesoclinic screen`` screens a patient against a protocol without Django or a database (unless the
+protocol is named by its catalog slug). Every other command is handed to Django's management commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+
+from mesoclinic.safety.rules import (
+    ProtocolSpec,
+    Screening,
+    ScreeningInputError,
+    parse_iso_date,
+    patient_from_json,
+    protocol_from_json,
+    screen,
+)
+
+__all__ = ["main"]
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_CATALOG_PACKAGE = "mesoclinic.catalog"
+_CATALOG_RESOURCE = "data/default_catalog.json"
+_USAGE_ERROR = 2
+
+
+class CommandError(Exception):
+    """Bad input to ``mesoclinic screen``; the message is printed as one line on stderr."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``mesoclinic`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; None reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 2 on a usage error or bad input to ``screen``.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args and args[0] not in {"screen", "-h", "--help"}:
+        return _run_django(args)
+    parser = _build_parser()
+    if not args:
+        parser.print_help()
+        return 0
+    try:
+        options = parser.parse_args(args)
+    except SystemExit as exc:  # argparse has printed help or a usage error
+        return exc.code if isinstance(exc.code, int) else _USAGE_ERROR
+    try:
+        screening = _screen(options)
+    except CommandError as exc:
+        print(f"mesoclinic screen: error: {exc}", file=sys.stderr)
+        return _USAGE_ERROR
+    print(json.dumps(screening.as_dict()))
+    return 0
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    """Build the parser of ``mesoclinic`` and its ``screen`` subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="mesoclinic",
+        description="MesoClinic command line.",
+        epilog=(
+            "Any other command is a Django management command, run with "
+            "DJANGO_SETTINGS_MODULE=mesoclinic.settings unless set (e.g. 'mesoclinic migrate', "
+            "'mesoclinic runserver'); 'mesoclinic help' lists them."
+        ),
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = commands.add_parser(
+        "screen",
+        help="screen a patient's history against a protocol and print the result as JSON",
+        description="Screen a patient's history against a protocol; print the screening as JSON.",
+    )
+    sub.add_argument("--patient", required=True, metavar="PATIENT.json", help="the patient's history (JSON)")
+    sub.add_argument(
+        "--protocol",
+        required=True,
+        metavar="PROTOCOL",
+        help="a protocol JSON file, or the slug of a catalog protocol (read from the database)",
+    )
+    sub.add_argument("--on", metavar="YYYY-MM-DD", help="day of the treatment (default: today)")
+    sub.add_argument("--clinic", metavar="SLUG", help="clinic whose catalog holds the protocol slug")
+    return parser
+
+
+def _screen(options: argparse.Namespace) -> Screening:
+    """Read the inputs named by ``options`` and screen them; input problems raise :class:`CommandError`."""
+    on = _parse_on(options.on)
+    known = _known_ingredients()
+    patient_path = Path(options.patient)
+    try:
+        patient = patient_from_json(_read_json(patient_path), known_ingredients=known)
+    except ScreeningInputError as exc:
+        raise CommandError(f"{patient_path}: {exc}") from None
+    protocol = _protocol(options.protocol, options.clinic, known)
+    try:
+        return screen(patient, protocol, on=on)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _parse_on(value: str | None) -> date:
+    """Return the ``--on`` day, or today's local date when absent."""
+    if value is None:
+        return datetime.now(UTC).astimezone().date()
+    try:
+        return parse_iso_date(value, "--on")
+    except ScreeningInputError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _protocol(value: str, clinic: str | None, known: frozenset[str] | None) -> ProtocolSpec:
+    """Read ``--protocol``: a JSON file, or a catalog protocol slug looked up in the database."""
+    path = Path(value)
+    if value.endswith(".json") or path.is_file():
+        if clinic is not None:
+            raise CommandError("--clinic applies only to a catalog protocol slug, not to a JSON file")
+        try:
+            return protocol_from_json(_read_json(path), known_ingredients=known)
+        except ScreeningInputError as exc:
+            raise CommandError(f"{path}: {exc}") from None
+    if _SLUG.fullmatch(value):
+        return _catalog_protocol(value, clinic)
+    raise CommandError(f"--protocol: {value!r} is neither an existing JSON file nor a protocol slug")
+
+
+def _catalog_protocol(slug: str, clinic: str | None) -> ProtocolSpec:
+    """Look a protocol up in the database by slug; Django is imported only on this path."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesoclinic.settings")
+    from mesoclinic.safety.catalog_lookup import protocol_spec_for_slug  # noqa: PLC0415 - keeps Django lazy
+
+    try:
+        return protocol_spec_for_slug(slug, clinic)
+    except LookupError as exc:
+        raise CommandError(_one_line(exc.args[0] if exc.args else f"protocol {slug!r} not found")) from None
+
+
+def _read_json(path: Path) -> object:
+    """Read and decode a JSON file; say which file and line when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{path}: cannot read ({_one_line(exc)})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(
+            f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+
+
+def _known_ingredients(
+    package: str = _CATALOG_PACKAGE, resource: str = _CATALOG_RESOURCE
+) -> frozenset[str] | None:
+    """Return the ingredient codes of the default catalog, or None when it is not installed."""
+    try:
+        text = resources.files(package).joinpath(resource).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return None
+    try:
+        return frozenset(item["code"] for item in json.loads(text)["ingredients"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CommandError(f"catalog {package}:{resource} is malformed ({_one_line(exc)})") from None
+
+
+def _one_line(value: object) -> str:
+    """Collapse ``value``'s text to one line."""
+    return " ".join(str(value).split())
+
+
+def _run_django(args: Sequence[str]) -> int:
+    """Hand ``args`` to Django's management commands."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesoclinic.settings")
+    from django.core.management import execute_from_command_line  # noqa: PLC0415 - screen never loads Django
+
+    execute_from_command_line(["mesoclinic", *args])
+    return 0

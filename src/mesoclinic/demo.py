@@ -1,0 +1,310 @@
+"""The demo clinic: two locations, five practitioners, four rooms, six devices, 60 patients.
+
+Idempotent: every row is looked up by its natural key first, so loading twice creates nothing twice.
+All people are invented (names drawn from fixed lists with a fixed seed).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
+from mesoclinic.accounts.services import add_location, add_staff_member, create_clinic
+from mesoclinic.catalog.models import Modality
+from mesoclinic.catalog.services import load_default_catalog
+from mesoclinic.patients.models import Consent, ConsentTemplate, Patient
+from mesoclinic.patients.services import (
+    publish_consent_template,
+    record_consent,
+    register_patient,
+    update_medical_history,
+)
+from mesoclinic.safety.services import load_default_rules
+from mesoclinic.scheduling.models import Device, Room
+from mesoclinic.scheduling.services import add_device, add_room
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "meso-demo-2026"  # noqa: S105 — the published demo login, printed by `make run`
+NEEDLE_FREE = ["electroporation", "cryo_electroporation", "sonophoresis", "iontophoresis", "oxygen_infusion"]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    name: str
+
+
+STAFF = [
+    ("owner", Role.OWNER, "Olivia Hart", "", [], [0, 1]),
+    ("dr.nowak", Role.PHYSICIAN, "Dr Anna Nowak", "Dr", ["needle", *NEEDLE_FREE], [0, 1]),
+    ("dr.silva", Role.PHYSICIAN, "Dr Marco Silva", "Dr", ["needle", "electroporation"], [1]),
+    ("emma", Role.PRACTITIONER, "Emma Clarke", "RN", ["needle", "electroporation", "oxygen_infusion"], [0]),
+    (
+        "lena",
+        Role.PRACTITIONER,
+        "Lena Kowalska",
+        "RN",
+        ["electroporation", "cryo_electroporation", "sonophoresis"],
+        [0],
+    ),
+    (
+        "sofia",
+        Role.PRACTITIONER,
+        "Sofia Martin",
+        "",
+        ["iontophoresis", "sonophoresis", "oxygen_infusion"],
+        [1],
+    ),
+    ("reception", Role.RECEPTIONIST, "Rita Evans", "", [], [0, 1]),
+    ("auditor", Role.AUDITOR, "Adam Reed", "", [], []),
+]
+
+ROOMS = [
+    (0, "Room 1", ["needle", "electroporation", "cryo_electroporation"]),
+    (0, "Room 2", ["needle", "sonophoresis", "oxygen_infusion"]),
+    (1, "Room A", ["needle", "electroporation", "iontophoresis"]),
+    (1, "Room B", ["sonophoresis", "iontophoresis", "oxygen_infusion", "cryo_electroporation"]),
+]
+
+DEVICES = [
+    (0, "EP-1 electroporator", "electroporation", "Demo Devices Ltd", "EP-500"),
+    (1, "EP-2 electroporator", "electroporation", "Demo Devices Ltd", "EP-500"),
+    (0, "Cryo-EP", "cryo_electroporation", "Demo Devices Ltd", "CryoPulse"),
+    (1, "Sono-1", "sonophoresis", "Demo Devices Ltd", "SonoSkin 1M"),
+    (1, "Ionto-1", "iontophoresis", "Demo Devices Ltd", "Galva 2"),
+    (0, "O2 infuser", "oxygen_infusion", "Demo Devices Ltd", "OxyJet"),
+]
+
+GIVEN = [
+    "Alice",
+    "Beata",
+    "Chloe",
+    "Dorota",
+    "Eva",
+    "Fiona",
+    "Grace",
+    "Hanna",
+    "Iris",
+    "Julia",
+    "Karolina",
+    "Laura",
+    "Maja",
+    "Nora",
+    "Olga",
+    "Paula",
+    "Rosa",
+    "Sara",
+    "Tessa",
+    "Ula",
+    "Vera",
+    "Wanda",
+    "Zoe",
+    "Adam",
+    "Borys",
+    "Daniel",
+    "Jan",
+    "Marek",
+    "Piotr",
+    "Tom",
+]
+FAMILY = [
+    "Abbott",
+    "Baran",
+    "Carter",
+    "Dudek",
+    "Ellis",
+    "Fox",
+    "Gray",
+    "Hughes",
+    "Iwan",
+    "Jones",
+    "Krol",
+    "Lewis",
+    "Mazur",
+    "Nash",
+    "Owen",
+    "Pike",
+    "Quinn",
+    "Reed",
+    "Sikora",
+    "Taylor",
+    "Urban",
+    "Vance",
+    "Walsh",
+    "Young",
+    "Zajac",
+]
+
+# Histories that make screening interesting; the rest are healthy. (conditions, medications, implants, allergies)
+HISTORIES: list[dict[str, Any]] = [
+    {"implants": ["pacemaker"]},
+    {"conditions": ["pregnant"]},
+    {"allergies": ["lidocaine"]},
+    {"medications": [{"code": "anticoagulant"}]},
+    {"conditions": ["raynaud"]},
+    {"implants": ["gold_threads"]},
+    {"conditions": ["epilepsy"]},
+    {"conditions": ["keloid_tendency"], "allergies": ["dmae"]},
+    {"conditions": ["heart_disease"], "medications": [{"code": "antiplatelet"}]},
+    {"conditions": ["diabetes_uncontrolled"]},
+    {"conditions": ["active_herpes"]},
+    {"implants": ["metal_implant_in_area"]},
+    {"conditions": ["cold_urticaria"]},
+    {"conditions": ["autoimmune_disease"], "medications": [{"code": "immunosuppressant"}]},
+    {"conditions": ["bleeding_disorder"]},
+]
+
+CONSENT_BODY = (
+    "I have discussed {name} with my practitioner: how it is done, the expected benefit (which may be modest "
+    "and needs a series of sessions and maintenance about every six months), the alternatives, and the risks: "
+    "pain, redness, swelling, bruising, itching, infection (including rare infections that can appear weeks "
+    "later), allergic reaction, pigment change and scarring. I have told the clinic about my medical history, "
+    "medicines, allergies, implants and pregnancy. I know I can withdraw my consent at any time."
+)
+
+
+@transaction.atomic
+def load_demo(*, today: date) -> tuple[Clinic, list[DemoLogin]]:
+    """Create (or complete) the demo clinic; returns it with the demo logins."""
+    clinic = Clinic.objects.filter(slug=DEMO_SLUG).first() or create_clinic(
+        name="Rosa Aesthetics (demo)", slug=DEMO_SLUG, timezone="Europe/Warsaw", country="PL", actor=None
+    )
+    load_default_catalog(clinic, actor=None)
+    load_default_rules(clinic, actor=None)
+    locations = [
+        _location(clinic, "City Centre", "ul. Marszałkowska 1, Warsaw"),
+        _location(clinic, "Riverside", "ul. Wybrzeże 5, Warsaw"),
+    ]
+    logins = [_staff(clinic, locations, *row) for row in STAFF]
+    for index, name, modalities in ROOMS:
+        if not Room.objects.filter(location=locations[index], name=name).exists():
+            add_room(locations[index], name=name, modalities=modalities, actor=None)
+    for serial, (index, name, modality, maker, model) in enumerate(DEVICES, start=1):
+        if not Device.objects.filter(location=locations[index], name=name).exists():
+            add_device(
+                locations[index],
+                name=name,
+                modality=modality,
+                manufacturer=maker,
+                model_name=model,
+                serial_number=f"DEMO-{serial:04d}",
+                actor=None,
+            )
+    templates = _consent_templates(clinic)
+    _patients(clinic, templates, today=today)
+    return clinic, logins
+
+
+def _location(clinic: Clinic, name: str, address: str) -> Location:
+    existing = Location.objects.filter(clinic=clinic, name=name).first()
+    return existing or add_location(clinic, name=name, timezone=clinic.timezone, address=address, actor=None)
+
+
+def _staff(  # noqa: PLR0917 — one positional per column of the STAFF table
+    clinic: Clinic,
+    locations: list[Location],
+    username: str,
+    role: Role,
+    name: str,
+    title: str,
+    modalities: list[str],
+    at: list[int],
+) -> DemoLogin:
+    if not User.objects.filter(username=username).exists():
+        add_staff_member(
+            clinic,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            display_name=name,
+            title=title,
+            modalities=modalities,
+            locations=[locations[i] for i in at],
+            email=f"{username.replace('.', '-')}@demo.invalid",
+            actor=None,
+        )
+    member = StaffMember.objects.get(user__username=username)
+    return DemoLogin(username=username, role=member.get_role_display(), name=member.display_name)
+
+
+def _consent_templates(clinic: Clinic) -> dict[str, ConsentTemplate]:
+    templates: dict[str, ConsentTemplate] = {}
+    for modality in Modality.objects.filter(clinic=clinic):
+        template = (
+            ConsentTemplate.objects.filter(clinic=clinic, modality=modality).order_by("-version").first()
+        )
+        templates[modality.code] = template or publish_consent_template(
+            clinic,
+            modality=modality,
+            title=f"Consent to {modality.name.lower()}",
+            body=CONSENT_BODY.format(name=modality.name.lower()),
+            actor=None,
+        )
+    return templates
+
+
+def _patients(clinic: Clinic, templates: dict[str, ConsentTemplate], *, today: date) -> None:
+    rng = random.Random(2026)  # noqa: S311 — demo data, not security
+    for n in range(60):
+        given, family = rng.choice(GIVEN), FAMILY[n % len(FAMILY)]
+        birth = date(rng.randint(1958, 2002), rng.randint(1, 12), rng.randint(1, 28))
+        if n == 59:
+            birth = today - timedelta(days=365 * 17)  # a minor, blocked by age
+        sex = "male" if given in GIVEN[23:] else "female"
+        fitz, glogau = rng.randint(1, 5), rng.randint(1, 4)
+        modality = rng.choice(
+            [
+                "needle",
+                "needle",
+                "electroporation",
+                "oxygen_infusion",
+                "sonophoresis",
+                "iontophoresis",
+                "cryo_electroporation",
+            ]
+        )
+        phone = f"+48 600 {n:03d} {rng.randint(100, 999)}"
+        email = f"{given.lower()}.{family.lower()}{n}@example.com"  # the demo patient's natural key
+        # Every random draw happens before this check, so a second load walks the same sequence.
+        if Patient.objects.filter(clinic=clinic, email=email).exists():
+            continue
+        patient = register_patient(
+            clinic,
+            actor=None,
+            given_name=given,
+            family_name=family,
+            birth_date=birth,
+            sex=sex,
+            email=email,
+            phone=phone,
+            fitzpatrick=fitz,
+            glogau=glogau,
+        )
+        history = HISTORIES[n // 4] if n % 4 == 0 else {}  # every fourth patient: 15 histories
+        if n == 20:
+            history = {
+                "medications": [{"code": "isotretinoin", "stopped": (today - timedelta(days=60)).isoformat()}]
+            }
+        if history:
+            update_medical_history(
+                patient,
+                actor=None,
+                notes="Intake questionnaire reviewed at consultation.",
+                reason="Consultation",
+                **history,
+            )
+        if n % 6 != 5 and not Consent.objects.filter(patient=patient).exists():
+            record_consent(
+                patient,
+                template=templates[modality],
+                signed_by=patient.full_name,
+                photo_use=["clinical", "teaching"] if n % 3 == 0 else ["clinical"],
+                actor=None,
+            )

@@ -1,0 +1,145 @@
+"""Patients API: registration, identity, the coded medical history (with its versions), consents."""
+# No "from __future__ import annotations" here: django-ninja reads the handlers' annotations at runtime.
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from mesoclinic.accounts.api_auth import require
+from mesoclinic.accounts.permissions import Capability
+from mesoclinic.patients import selectors, services
+from mesoclinic.patients.models import Consent
+from mesoclinic.patients.schemas import (
+    ConsentIn,
+    ConsentOut,
+    ConsentTemplateOut,
+    ConsentWithdrawIn,
+    HistoryVersionOut,
+    MedicalHistoryIn,
+    MedicalHistoryOut,
+    PatientIn,
+    PatientOut,
+    PatientPatch,
+)
+
+router = Router()
+
+
+class PatientFilter(Schema):
+    search: str = ""
+
+
+def consent_out(consent: Consent) -> dict[str, Any]:
+    return {
+        "id": consent.pk,
+        "modality": consent.template.modality.code,
+        "template_id": consent.template_id,
+        "template_title": consent.template.title,
+        "template_version": consent.template.version,
+        "signed_by": consent.signed_by,
+        "signed_at": consent.signed_at,
+        "photo_use": consent.photo_use,
+        "withdrawn_at": consent.withdrawn_at,
+        "is_valid": consent.is_valid,
+    }
+
+
+@router.get("", response={200: list[PatientOut]})
+@paginate(LimitOffsetPagination)
+def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> Any:
+    staff = require(request, Capability.VIEW_PATIENTS)
+    return selectors.patients_for_clinic(staff.clinic, search=filters.search)
+
+
+@router.post("", response={201: PatientOut})
+def create_patient(request: HttpRequest, payload: PatientIn) -> Any:
+    staff = require(request, Capability.EDIT_PATIENTS)
+    return 201, services.register_patient(staff.clinic, actor=request.user, **payload.dict())
+
+
+@router.get("/{patient_id}", response={200: PatientOut})
+def get_patient(request: HttpRequest, patient_id: int) -> Any:
+    staff = require(request, Capability.VIEW_PATIENTS)
+    return selectors.get_patient_for_user(staff, patient_id)
+
+
+@router.patch("/{patient_id}", response={200: PatientOut})
+def patch_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> Any:
+    staff = require(request, Capability.EDIT_PATIENTS)
+    patient = selectors.get_patient_for_user(staff, patient_id)
+    return services.update_patient(patient, actor=request.user, **payload.dict(exclude_unset=True))
+
+
+@router.get("/{patient_id}/history", response={200: MedicalHistoryOut})
+def get_history(request: HttpRequest, patient_id: int) -> Any:
+    staff = require(request, Capability.VIEW_CLINICAL)
+    return selectors.get_patient_for_user(staff, patient_id).medical_history
+
+
+@router.put("/{patient_id}/history", response={200: MedicalHistoryOut})
+def put_history(request: HttpRequest, patient_id: int, payload: MedicalHistoryIn) -> Any:
+    staff = require(request, Capability.EDIT_CLINICAL)
+    patient = selectors.get_patient_for_user(staff, patient_id)
+    data = payload.dict()
+    data["medications"] = [
+        {"code": m["code"], "stopped": m["stopped"].isoformat() if m["stopped"] else None}
+        for m in data["medications"]
+    ]
+    return services.update_medical_history(patient, actor=request.user, **data)
+
+
+@router.get("/{patient_id}/history/versions", response={200: list[HistoryVersionOut]})
+def history_versions(request: HttpRequest, patient_id: int) -> Any:
+    staff = require(request, Capability.VIEW_CLINICAL)
+    return selectors.medical_history_versions(selectors.get_patient_for_user(staff, patient_id))
+
+
+@router.get("/{patient_id}/consents", response={200: list[ConsentOut]})
+def list_consents(request: HttpRequest, patient_id: int) -> Any:
+    staff = require(request, Capability.VIEW_PATIENTS)
+    patient = selectors.get_patient_for_user(staff, patient_id)
+    return [consent_out(c) for c in selectors.consents_for_patient(patient)]
+
+
+@router.post("/{patient_id}/consents", response={201: ConsentOut})
+def create_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> Any:
+    staff = require(request, Capability.RECORD_CONSENT)
+    patient = selectors.get_patient_for_user(staff, patient_id)
+    template = selectors.get_consent_template_for_clinic(staff.clinic, payload.template_id)
+    consent = services.record_consent(
+        patient,
+        template=template,
+        signed_by=payload.signed_by,
+        photo_use=payload.photo_use,
+        signed_at=payload.signed_at,
+        actor=request.user,
+    )
+    return 201, consent_out(consent)
+
+
+@router.post("/{patient_id}/consents/{consent_id}/withdraw", response={200: ConsentOut})
+def withdraw_consent(
+    request: HttpRequest, patient_id: int, consent_id: int, payload: ConsentWithdrawIn
+) -> Any:
+    staff = require(request, Capability.RECORD_CONSENT)
+    patient = selectors.get_patient_for_user(staff, patient_id)
+    consent = selectors.get_consent_for_patient(patient, consent_id)
+    return consent_out(services.withdraw_consent(consent, reason=payload.reason, actor=request.user))
+
+
+@router.get("/consent-templates/current", response={200: list[ConsentTemplateOut]})
+def consent_templates(request: HttpRequest) -> Any:
+    staff = require(request, Capability.VIEW_PATIENTS)
+    return [
+        {
+            "id": t.pk,
+            "modality": t.modality.code,
+            "version": t.version,
+            "title": t.title,
+            "body": t.body,
+            "created_at": t.created_at,
+        }
+        for t in selectors.current_consent_templates(staff.clinic)
+    ]

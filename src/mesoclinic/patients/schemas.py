@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import EmailStr, Field
+
+SexCode = Literal["female", "male", "other", "unknown"]
+PhotoUseCode = Literal["clinical", "teaching", "marketing"]
+
+
+class PatientIn(Schema):
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    birth_date: date
+    sex: SexCode = "unknown"
+    email: EmailStr | Literal[""] = ""
+    phone: str = Field("", max_length=40)
+    address: str = ""
+    preferred_language: str = Field("en", max_length=10)
+    fitzpatrick: int | None = Field(None, ge=1, le=6)
+    glogau: int | None = Field(None, ge=1, le=4)
+
+
+class PatientPatch(Schema):
+    given_name: str | None = Field(None, min_length=1, max_length=100)
+    family_name: str | None = Field(None, min_length=1, max_length=100)
+    birth_date: date | None = None
+    sex: SexCode | None = None
+    email: EmailStr | Literal[""] | None = None
+    phone: str | None = Field(None, max_length=40)
+    address: str | None = None
+    preferred_language: str | None = Field(None, max_length=10)
+    fitzpatrick: int | None = Field(None, ge=1, le=6)
+    glogau: int | None = Field(None, ge=1, le=4)
+
+
+class PatientOut(Schema):
+    id: int
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex: str
+    email: str
+    phone: str
+    address: str
+    preferred_language: str
+    fitzpatrick: int | None
+    glogau: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MedicationItem(Schema):
+    code: str
+    stopped: date | None = None
+
+
+class MedicalHistoryIn(Schema):
+    conditions: list[str] = []
+    medications: list[MedicationItem] = []
+    implants: list[str] = []
+    allergies: list[str] = []
+    notes: str = ""
+    reason: str = Field("", max_length=200, description="Why the history changed (kept in its history).")
+
+
+class MedicalHistoryOut(Schema):
+    conditions: list[str]
+    medications: list[MedicationItem]
+    implants: list[str]
+    allergies: list[str]
+    notes: str
+    updated_at: datetime
+
+
+class HistoryVersionOut(Schema):
+    at: datetime
+    by: str
+    reason: str
+    changes: dict[str, tuple[object, object]]
+
+
+class ConsentIn(Schema):
+    template_id: int
+    signed_by: str = Field(min_length=1, max_length=200)
+    photo_use: list[PhotoUseCode] = ["clinical"]
+    signed_at: datetime | None = None
+
+
+class ConsentOut(Schema):
+    id: int
+    modality: str
+    template_id: int
+    template_title: str
+    template_version: int
+    signed_by: str
+    signed_at: datetime
+    photo_use: list[str]
+    withdrawn_at: datetime | None
+    is_valid: bool
+
+
+class ConsentWithdrawIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class ConsentTemplateOut(Schema):
+    id: int
+    modality: str
+    version: int
+    title: str
+    body: str
+    created_at: datetime

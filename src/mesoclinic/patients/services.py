@@ -1,0 +1,189 @@
+"""Every write about patients: registration, identity changes, medical history, consents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from mesoclinic.accounts.models import Clinic
+from mesoclinic.audit.services import record_event
+from mesoclinic.catalog.models import Modality
+from mesoclinic.catalog.selectors import ingredient_codes
+from mesoclinic.patients.history import clean_history
+from mesoclinic.patients.models import Consent, ConsentTemplate, MedicalHistory, Patient, PhotoUse
+
+PATIENT_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex",
+    "email",
+    "phone",
+    "address",
+    "preferred_language",
+    "fitzpatrick",
+    "glogau",
+)
+
+
+def _user(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+@transaction.atomic
+def register_patient(clinic: Clinic, *, actor: Any, **fields: Any) -> Patient:
+    """Create a patient with an empty medical history."""
+    unknown = set(fields) - set(PATIENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown patient fields: {sorted(unknown)}")
+    patient = Patient(clinic=clinic, **fields)
+    patient.full_clean()
+    patient._history_user = _user(actor)  # type: ignore[attr-defined]
+    patient.save()
+    history = MedicalHistory(patient=patient)
+    history._history_user = _user(actor)  # type: ignore[attr-defined]
+    history.save()
+    record_event("patient.create", patient, actor=actor)
+    return patient
+
+
+@transaction.atomic
+def update_patient(patient: Patient, *, actor: Any, **fields: Any) -> Patient:
+    """Change identity, contact or skin classification; the previous values stay in the history."""
+    unknown = set(fields) - set(PATIENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown patient fields: {sorted(unknown)}")
+    changed = {name: value for name, value in fields.items() if getattr(patient, name) != value}
+    if not changed:
+        return patient
+    for name, value in changed.items():
+        setattr(patient, name, value)
+    patient.full_clean()
+    patient._history_user = _user(actor)  # type: ignore[attr-defined]
+    patient.save(update_fields=[*changed, "updated_at"])
+    record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})
+    return patient
+
+
+@transaction.atomic
+def update_medical_history(
+    patient: Patient,
+    *,
+    actor: Any,
+    conditions: Iterable[Any] = (),
+    medications: Iterable[Any] = (),
+    implants: Iterable[Any] = (),
+    allergies: Iterable[Any] = (),
+    notes: str = "",
+    reason: str = "",
+) -> MedicalHistory:
+    """Replace the structured history; the old version is kept with who, when and why.
+
+    Raises ``ValidationError`` (per field) for codes outside the vocabulary or the clinic's ingredients.
+    """
+    cleaned = clean_history(
+        conditions=conditions,
+        medications=medications,
+        implants=implants,
+        allergies=allergies,
+        known_ingredients=ingredient_codes(patient.clinic),
+    )
+    history = MedicalHistory.objects.select_for_update().get(patient=patient)
+    before = {name: getattr(history, name) for name in (*cleaned, "notes")}
+    after = {**cleaned, "notes": notes}
+    changed = sorted(name for name in after if before[name] != after[name])
+    if not changed:
+        return history
+    for name in changed:
+        setattr(history, name, after[name])
+    history._history_user = _user(actor)  # type: ignore[attr-defined]
+    history._change_reason = reason  # type: ignore[attr-defined]
+    history.save(update_fields=[*changed, "updated_at"])
+    record_event(
+        "medical_history.update", history, actor=actor, clinic=patient.clinic, data={"fields": changed}
+    )
+    return history
+
+
+@transaction.atomic
+def publish_consent_template(
+    clinic: Clinic, *, modality: Modality, title: str, body: str, actor: Any
+) -> ConsentTemplate:
+    """Publish a new version of a modality's consent text; earlier versions stay as they were signed."""
+    if modality.clinic_id != clinic.pk:
+        raise ValidationError({"modality": "This modality belongs to another clinic."})
+    latest = (
+        ConsentTemplate.objects.select_for_update()
+        .filter(clinic=clinic, modality=modality)
+        .order_by("-version")
+        .first()
+    )
+    template = ConsentTemplate(
+        clinic=clinic,
+        modality=modality,
+        version=(latest.version + 1) if latest else 1,
+        title=title,
+        body=body,
+        created_by=_user(actor),
+    )
+    template.full_clean()
+    template.save()
+    record_event("consent_template.publish", template, actor=actor, data={"version": template.version})
+    return template
+
+
+@transaction.atomic
+def record_consent(
+    patient: Patient,
+    *,
+    template: ConsentTemplate,
+    signed_by: str,
+    photo_use: Iterable[str] = (PhotoUse.CLINICAL,),
+    signed_at: datetime | None = None,
+    actor: Any,
+) -> Consent:
+    """Record a signed consent against the exact template version the patient read."""
+    if template.clinic_id != patient.clinic_id:
+        raise ValidationError({"template": "This consent form belongs to another clinic."})
+    scopes = set(photo_use) | {PhotoUse.CLINICAL.value}
+    unknown = scopes - set(PhotoUse.values)
+    if unknown:
+        raise ValidationError({"photo_use": f"Unknown photo use: {', '.join(sorted(unknown))}."})
+    if not signed_by.strip():
+        raise ValidationError({"signed_by": "Enter the name of the person who signed."})
+    consent = Consent(
+        clinic=patient.clinic,
+        patient=patient,
+        template=template,
+        signed_by=signed_by.strip(),
+        signed_at=signed_at or timezone.now(),
+        photo_use=[scope for scope in PhotoUse.values if scope in scopes],
+        recorded_by=_user(actor),
+    )
+    consent.full_clean()
+    consent.save()
+    record_event(
+        "consent.record",
+        consent,
+        actor=actor,
+        data={"template": template.pk, "version": template.version, "photo_use": consent.photo_use},
+    )
+    return consent
+
+
+@transaction.atomic
+def withdraw_consent(consent: Consent, *, reason: str, actor: Any) -> Consent:
+    """Withdraw a consent from now on; the signed record itself is kept."""
+    if consent.withdrawn_at is not None:
+        return consent
+    consent.withdrawn_at = timezone.now()
+    consent.withdrawal_reason = reason[:300]
+    consent.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    record_event("consent.withdraw", consent, actor=actor, data={"reason": reason[:300]})
+    return consent

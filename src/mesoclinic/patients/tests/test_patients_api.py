@@ -1,0 +1,166 @@
+"""The patients API: registration, identity, medical history with versions, consents, clinic isolation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mesoclinic.patients.models import Patient
+from mesoclinic.testing import client_for, make_patient
+
+pytestmark = pytest.mark.django_db
+
+NEW = {
+    "given_name": "Ada",
+    "family_name": "Lovelace",
+    "birth_date": "1985-12-10",
+    "sex": "female",
+    "email": "ada@example.com",
+    "fitzpatrick": 2,
+    "glogau": 2,
+}
+
+
+def post(client, url, data, method="post"):
+    return getattr(client, method)(url, data=json.dumps(data), content_type="application/json")
+
+
+def test_it_creates_a_patient_in_the_callers_clinic(receptionist):
+    response = post(client_for(receptionist), "/api/v1/patients", NEW)
+    assert response.status_code == 201, response.content
+    patient = Patient.objects.get(pk=response.json()["id"])
+    assert patient.clinic == receptionist.clinic
+    assert patient.full_name == "Ada Lovelace"
+    assert patient.medical_history.conditions == []
+
+
+def test_it_rejects_bad_input_with_field_errors(receptionist):
+    response = post(
+        client_for(receptionist), "/api/v1/patients", {**NEW, "birth_date": "1985-13-40", "fitzpatrick": 9}
+    )
+    assert response.status_code == 422
+    fields = {tuple(err["loc"])[-1] for err in response.json()["detail"]}
+    assert {"birth_date", "fitzpatrick"} <= fields
+    assert not Patient.objects.exists()
+
+
+def test_it_lists_and_searches_only_own_clinic(clinic, other_clinic, receptionist):
+    mine = make_patient(clinic)
+    make_patient(other_clinic)
+    response = client_for(receptionist).get("/api/v1/patients", {"search": mine.family_name})
+    assert response.status_code == 200
+    assert [p["id"] for p in response.json()["items"]] == [mine.pk]
+    everything = client_for(receptionist).get("/api/v1/patients").json()
+    assert everything["count"] == 1
+
+
+def test_it_hides_patients_of_other_clinics(clinic, outsider):
+    patient = make_patient(clinic)
+    client = client_for(outsider)
+    assert client.get(f"/api/v1/patients/{patient.pk}").status_code == 404
+    assert post(client, f"/api/v1/patients/{patient.pk}", {"phone": "1"}, "patch").status_code == 404
+    assert client.get(f"/api/v1/patients/{patient.pk}/history").status_code == 404
+    assert post(client, f"/api/v1/patients/{patient.pk}/history", {"implants": []}, "put").status_code == 404
+    assert client.get(f"/api/v1/patients/{patient.pk}/consents").status_code == 404
+
+
+def test_it_updates_identity(clinic, receptionist):
+    patient = make_patient(clinic)
+    response = post(client_for(receptionist), f"/api/v1/patients/{patient.pk}", {"phone": "+48 111"}, "patch")
+    assert response.status_code == 200
+    patient.refresh_from_db()
+    assert patient.phone == "+48 111"
+    assert patient.history.count() == 2
+
+
+def test_it_keeps_every_version_of_the_medical_history(clinic, practitioner):
+    patient = make_patient(clinic)
+    client = client_for(practitioner)
+    url = f"/api/v1/patients/{patient.pk}/history"
+    first = {"implants": ["pacemaker"], "allergies": ["lidocaine"], "reason": "intake"}
+    assert post(client, url, first, "put").status_code == 200
+    second = {
+        "implants": [],
+        "medications": [{"code": "isotretinoin", "stopped": "2026-09-01"}],
+        "notes": "x",
+        "reason": "pacemaker removed",
+    }
+    response = post(client, url, second, "put")
+    assert response.status_code == 200
+    assert response.json()["medications"] == [{"code": "isotretinoin", "stopped": "2026-09-01"}]
+    versions = client.get(f"{url}/versions").json()
+    assert [v["reason"] for v in versions[:2]] == ["pacemaker removed", "intake"]
+    assert versions[0]["changes"]["implants"] == [["pacemaker"], []]
+    assert versions[0]["by"] == practitioner.display_name
+
+
+def test_it_rejects_unknown_codes_and_keeps_the_history(clinic, practitioner):
+    patient = make_patient(clinic, implants=["pacemaker"])
+    response = post(
+        client_for(practitioner), f"/api/v1/patients/{patient.pk}/history", {"conditions": ["pregant"]}, "put"
+    )
+    assert response.status_code == 422
+    assert "pregant" in response.json()["errors"]["conditions"][0]
+    patient.medical_history.refresh_from_db()
+    assert patient.medical_history.implants == ["pacemaker"]
+
+
+def test_it_keeps_the_history_from_receptionists(clinic, receptionist):
+    patient = make_patient(clinic, allergies=["dmae"])
+    client = client_for(receptionist)
+    assert client.get(f"/api/v1/patients/{patient.pk}/history").status_code == 403
+    assert post(client, f"/api/v1/patients/{patient.pk}/history", {}, "put").status_code == 403
+
+
+def test_it_refuses_the_auditor_and_anonymous(clinic, auditor, client):
+    patient = make_patient(clinic)
+    assert client_for(auditor).get(f"/api/v1/patients/{patient.pk}").status_code == 403
+    assert client.get(f"/api/v1/patients/{patient.pk}").status_code == 401
+
+
+def test_it_records_and_withdraws_consent(clinic, receptionist):
+    from mesoclinic.catalog.models import Modality
+    from mesoclinic.patients.services import publish_consent_template
+
+    template = publish_consent_template(
+        clinic,
+        modality=Modality.objects.get(clinic=clinic, code="needle"),
+        title="Needle consent",
+        body="Risks...",
+        actor=None,
+    )
+    patient = make_patient(clinic)
+    client = client_for(receptionist)
+    url = f"/api/v1/patients/{patient.pk}/consents"
+    response = post(
+        client, url, {"template_id": template.pk, "signed_by": "Test Patient", "photo_use": ["marketing"]}
+    )
+    assert response.status_code == 201, response.content
+    consent = response.json()
+    assert consent["photo_use"] == ["clinical", "marketing"]
+    assert consent["template_version"] == 1 and consent["is_valid"]
+    withdrawn = post(client, f"{url}/{consent['id']}/withdraw", {"reason": "changed mind"})
+    assert withdrawn.json()["is_valid"] is False
+    assert client.get(url).json()[0]["withdrawn_at"] is not None
+
+
+def test_it_refuses_a_consent_form_of_another_clinic(clinic, other_clinic, receptionist):
+    from mesoclinic.catalog.models import Modality
+    from mesoclinic.patients.services import publish_consent_template
+
+    foreign = publish_consent_template(
+        other_clinic,
+        modality=Modality.objects.get(clinic=other_clinic, code="needle"),
+        title="Theirs",
+        body="...",
+        actor=None,
+    )
+    patient = make_patient(clinic)
+    response = post(
+        client_for(receptionist),
+        f"/api/v1/patients/{patient.pk}/consents",
+        {"template_id": foreign.pk, "signed_by": "X"},
+    )
+    assert response.status_code == 404
+    assert not patient.consents.exists()

@@ -1,0 +1,199 @@
+"""Screening a patient's history against a planned treatment."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+
+from .model import (
+    Decision,
+    Finding,
+    Medication,
+    PatientHistory,
+    ProtocolSpec,
+    Rule,
+    RuleTable,
+    Screening,
+    Severity,
+)
+from .table import default_rule_table
+from .vocabulary import AGE_UNDER_18, ALLERGY, CONDITIONS, IMPLANTS, MEDICATIONS, MODALITIES
+
+__all__ = ["ADULT_AGE", "ISOTRETINOIN_WASHOUT_MONTHS", "age_on", "screen"]
+
+ADULT_AGE = 18
+"""Age in whole years from which ``age_under_18`` no longer applies."""
+
+ISOTRETINOIN_WASHOUT_MONTHS = 6
+"""Isotretinoin stopped within this many calendar months still counts."""
+
+_ACTION = {
+    Severity.BLOCK: "Do not treat.",
+    Severity.WARN: "Treat only after the practitioner has checked.",
+}
+
+
+def screen(
+    patient: PatientHistory, protocol: ProtocolSpec, *, on: date, rules: RuleTable | None = None
+) -> Screening:
+    """Screen a patient's history against a planned treatment.
+
+    Parameters
+    ----------
+    patient : PatientHistory
+        The coded history as answered on the day of screening.
+    protocol : ProtocolSpec
+        The planned modality and the ingredient codes of its cocktail.
+    on : date
+        Day of the treatment; ages and medication windows are computed for this day.
+    rules : RuleTable, optional
+        The clinic's rule table; None uses :func:`default_rule_table`.
+
+    Returns
+    -------
+    Screening
+        ``decision`` is ``block`` if any finding blocks, else ``warn`` if any finding warns, else ``ok``.
+        There is one finding per factor: the vocabulary code, the ingredient code of an allergy (one finding
+        per allergen in the cocktail), or ``age_under_18``. Findings are ordered blocks first, then warnings;
+        within a severity in rule-table order, allergies sorted by ingredient code.
+
+    Raises
+    ------
+    TypeError
+        If ``on`` or ``patient.birth_date`` is not a plain date.
+    ValueError
+        If a code is not in the vocabulary, or the patient is born after ``on``.
+
+    Notes
+    -----
+    A factor is present when:
+
+    - it is a condition or implant of the patient;
+    - it is ``age_under_18`` and :func:`age_on` is below 18 on ``on``;
+    - it is a medication that is current: ``stopped`` is None or on or after ``on`` (a stop date in the
+      future means the patient still takes it). Isotretinoin also counts when it was stopped after the
+      same calendar day six months before ``on``, clamped to the end of a shorter month (on 2027-08-31
+      the cut-off is 2027-02-28: stopped on the cut-off day does not count, a day later does).
+
+    Messages are the rule's message with ``{modality}`` and ``{ingredient}`` filled with lower-case
+    labels (an ingredient's label is its code with spaces), followed by what to do for the severity.
+
+    References
+    ----------
+    .. [1] DESIGN.md section 4, the default rule table; each rule cites its own source.
+    .. [2] Wellclinic, device contraindication list (isotretinoin): https://wellclinic.pl/de/?p=24258
+    """
+    _check_on(on)
+    _check_patient(patient, on)
+    _check_protocol(protocol)
+    table = default_rule_table() if rules is None else rules
+    present = set(_present_factors(patient, on))
+    allergens = sorted(patient.allergies & set(protocol.ingredients))
+    modality = MODALITIES[protocol.modality].lower()
+    findings: dict[str, Finding] = {}
+    for rule in table.for_modality(protocol.modality):
+        if rule.factor == ALLERGY:
+            for code in allergens:
+                findings.setdefault(code, _finding(rule, code, modality=modality, ingredient=_label(code)))
+        elif rule.factor in present:
+            findings.setdefault(rule.factor, _finding(rule, rule.factor, modality=modality, ingredient=""))
+    ordered = sorted(findings.values(), key=lambda f: f.severity != Severity.BLOCK)
+    return Screening(_decide(ordered), tuple(ordered))
+
+
+def age_on(birth_date: date, on: date) -> int:
+    """Return the age in whole years on the day ``on``.
+
+    Parameters
+    ----------
+    birth_date, on : date
+        Day of birth and day of interest.
+
+    Returns
+    -------
+    int
+        Completed years. Someone born on 29 February turns a year older on 1 March in common years (the
+        convention of e.g. the UK and Hong Kong); for an age limit this is also the cautious choice.
+    """
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def _present_factors(patient: PatientHistory, on: date) -> Iterator[str]:
+    """Yield the factor codes present in ``patient`` on ``on`` (see :func:`screen`, Notes)."""
+    yield from patient.conditions
+    yield from patient.implants
+    yield from (m.code for m in patient.medications if _medication_counts(m, on))
+    if age_on(patient.birth_date, on) < ADULT_AGE:
+        yield AGE_UNDER_18
+
+
+def _medication_counts(medication: Medication, on: date) -> bool:
+    """Whether ``medication`` counts on ``on``: current, or isotretinoin within its washout."""
+    if medication.stopped is None:
+        return True
+    if medication.code == "isotretinoin":
+        return medication.stopped > _months_before(on, ISOTRETINOIN_WASHOUT_MONTHS)
+    return medication.stopped >= on
+
+
+def _months_before(day: date, months: int) -> date:
+    """Return the same calendar day ``months`` months before ``day``, clamped to the month's end."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _finding(rule: Rule, factor: str, *, modality: str, ingredient: str) -> Finding:
+    """Build the finding ``rule`` raises for ``factor``."""
+    message = rule.message.format(modality=modality, ingredient=ingredient)
+    return Finding(rule.severity, factor, f"{message} {_ACTION[rule.severity]}", rule.source.citation)
+
+
+def _decide(findings: list[Finding]) -> Decision:
+    """Block if any finding blocks, else warn if there is any finding, else ok."""
+    if any(f.severity == Severity.BLOCK for f in findings):
+        return Decision.BLOCK
+    return Decision.WARN if findings else Decision.OK
+
+
+def _label(code: str) -> str:
+    """Readable label of an ingredient code: ``hyaluronic_acid`` -> ``hyaluronic acid``."""
+    return code.replace("_", " ")
+
+
+def _check_date(value: object, name: str) -> None:
+    """Raise TypeError unless ``value`` is a plain :class:`~datetime.date` (not a datetime)."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise TypeError(f"{name}: expected a date, got {type(value).__name__}")
+
+
+def _check_on(on: object) -> None:
+    """Check the ``on`` argument of :func:`screen`."""
+    _check_date(on, "on")
+
+
+def _check_patient(patient: PatientHistory, on: date) -> None:
+    """Check that the history uses known codes and that the patient is born by ``on``."""
+    _check_date(patient.birth_date, "patient.birth_date")
+    if patient.birth_date > on:
+        raise ValueError(f"patient.birth_date: {patient.birth_date} is after the screening day {on}")
+    _check_codes(patient.conditions, CONDITIONS, "patient.conditions")
+    _check_codes([m.code for m in patient.medications], MEDICATIONS, "patient.medications")
+    _check_codes(patient.implants, IMPLANTS, "patient.implants")
+    for medication in patient.medications:
+        if medication.stopped is not None:
+            _check_date(medication.stopped, f"patient.medications {medication.code!r} stopped")
+
+
+def _check_protocol(protocol: ProtocolSpec) -> None:
+    """Check that the protocol's modality is known."""
+    if protocol.modality not in MODALITIES:
+        raise ValueError(f"protocol.modality: unknown modality {protocol.modality!r}")
+
+
+def _check_codes(codes: Iterable[str], known: Mapping[str, str], name: str) -> None:
+    """Raise ValueError naming the first code of ``codes`` (in sorted order) that is not in ``known``."""
+    if unknown := sorted((c for c in codes if c not in known), key=repr):
+        raise ValueError(f"{name}: unknown code {unknown[0]!r}")

@@ -1,0 +1,37 @@
+"""Reads for screening: the clinic's rule table and a patient's history as the core's input."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from mesoclinic.accounts.models import Clinic
+from mesoclinic.catalog.models import Protocol
+from mesoclinic.catalog.selectors import ingredient_codes, protocol_ingredient_codes
+from mesoclinic.patients.models import Patient
+from mesoclinic.safety.models import ClinicRuleTable, ScreeningRecord
+from mesoclinic.safety.rules import PatientHistory, ProtocolSpec, RuleTable
+from mesoclinic.safety.rules.parse import patient_from_json
+from mesoclinic.safety.rules.table import default_rule_table, load_rule_table
+
+
+def rule_table_for_clinic(clinic: Clinic) -> RuleTable:
+    """The clinic's own rule table, or the shipped default when the clinic has not got one yet."""
+    stored = ClinicRuleTable.objects.filter(clinic=clinic).values_list("data", flat=True).first()
+    return default_rule_table() if stored is None else load_rule_table(stored)
+
+
+def patient_history(patient: Patient) -> PatientHistory:
+    """The patient's coded history in the form the screening core reads."""
+    return patient_from_json(patient.medical_history.as_screening_json(), known_ingredients=None)
+
+
+def protocol_spec(protocol: Protocol) -> ProtocolSpec:
+    return ProtocolSpec(modality=protocol.modality.code, ingredients=protocol_ingredient_codes(protocol))
+
+
+def known_ingredients(clinic: Clinic) -> set[str]:
+    return ingredient_codes(clinic)
+
+
+def screenings_for_patient(patient: Patient) -> QuerySet[ScreeningRecord]:
+    return ScreeningRecord.objects.filter(patient=patient).select_related("protocol", "performed_by")

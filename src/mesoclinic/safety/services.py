@@ -1,0 +1,67 @@
+"""Screening a patient, and loading the default rule table into a clinic."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from mesoclinic.accounts.models import Clinic
+from mesoclinic.audit.services import record_event
+from mesoclinic.catalog.models import Protocol
+from mesoclinic.patients.models import Patient
+from mesoclinic.safety.models import ClinicRuleTable, ScreeningRecord
+from mesoclinic.safety.rules import ProtocolSpec, Screening, screen
+from mesoclinic.safety.rules.table import default_rules_data
+from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic
+
+
+@transaction.atomic
+def load_default_rules(clinic: Clinic, *, actor: Any) -> ClinicRuleTable:
+    """Give the clinic its own editable copy of the default rule table (once; edits are never overwritten)."""
+    table, created = ClinicRuleTable.objects.get_or_create(
+        clinic=clinic, defaults={"data": default_rules_data()}
+    )
+    if created:
+        record_event("rule_table.load_defaults", table, actor=actor, clinic=clinic)
+    return table
+
+
+@transaction.atomic
+def screen_patient(
+    patient: Patient,
+    *,
+    protocol: Protocol | None = None,
+    spec: ProtocolSpec | None = None,
+    on: date,
+    actor: Any,
+) -> tuple[Screening, ScreeningRecord]:
+    """Screen the patient's current history against a catalog protocol (or an ad hoc spec) and log it."""
+    if (protocol is None) == (spec is None):
+        raise TypeError("give exactly one of protocol or spec")
+    if protocol is not None:
+        if protocol.clinic_id != patient.clinic_id:
+            raise ValueError("protocol and patient belong to different clinics")
+        spec = protocol_spec(protocol)
+    assert spec is not None  # noqa: S101 — narrowed by the check above
+    result = screen(patient_history(patient), spec, on=on, rules=rule_table_for_clinic(patient.clinic))
+    record = ScreeningRecord.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        protocol=protocol,
+        modality=spec.modality,
+        ingredients=list(spec.ingredients),
+        screened_on=on,
+        decision=str(result.decision),
+        findings=[finding.as_dict() for finding in result.findings],
+        performed_by=actor if isinstance(actor, User) else None,
+    )
+    record_event(
+        "patient.screen",
+        patient,
+        actor=actor,
+        data={"screening": record.pk, "modality": spec.modality, "decision": str(result.decision)},
+    )
+    return result, record
