@@ -4,7 +4,7 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from mesoclinic.accounts.api_auth import require
@@ -56,7 +56,7 @@ def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> Any:
 @router.post("", response={201: PatientOut})
 def create_patient(request: HttpRequest, payload: PatientIn) -> Any:
     staff = require(request, Capability.EDIT_PATIENTS)
-    return 201, services.register_patient(staff.clinic, actor=request.user, **payload.dict())
+    return Status(201, services.register_patient(staff.clinic, actor=request.user, **payload.dict()))
 
 
 @router.get("/{patient_id}", response={200: PatientOut})
@@ -116,7 +116,7 @@ def create_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) ->
         signed_at=payload.signed_at,
         actor=request.user,
     )
-    return 201, consent_out(consent)
+    return Status(201, consent_out(consent))
 
 
 @router.post("/{patient_id}/consents/{consent_id}/withdraw", response={200: ConsentOut})
