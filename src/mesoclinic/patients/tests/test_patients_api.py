@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from mesoclinic.catalog.models import Modality
 from mesoclinic.patients.models import Patient
+from mesoclinic.patients.services import publish_consent_template
 from mesoclinic.testing import client_for, make_patient
 
 pytestmark = pytest.mark.django_db
@@ -120,9 +122,6 @@ def test_it_refuses_the_auditor_and_anonymous(clinic, auditor, client):
 
 
 def test_it_records_and_withdraws_consent(clinic, receptionist):
-    from mesoclinic.catalog.models import Modality
-    from mesoclinic.patients.services import publish_consent_template
-
     template = publish_consent_template(
         clinic,
         modality=Modality.objects.get(clinic=clinic, code="needle"),
@@ -146,9 +145,6 @@ def test_it_records_and_withdraws_consent(clinic, receptionist):
 
 
 def test_it_refuses_a_consent_form_of_another_clinic(clinic, other_clinic, receptionist):
-    from mesoclinic.catalog.models import Modality
-    from mesoclinic.patients.services import publish_consent_template
-
     foreign = publish_consent_template(
         other_clinic,
         modality=Modality.objects.get(clinic=other_clinic, code="needle"),

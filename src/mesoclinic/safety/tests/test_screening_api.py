@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mesoclinic.catalog.models import Protocol
-from mesoclinic.safety.models import ScreeningRecord
+from mesoclinic.safety.models import ClinicRuleTable, ScreeningRecord
 from mesoclinic.testing import client_for, make_patient
 
 pytestmark = pytest.mark.django_db
@@ -96,8 +96,6 @@ def test_it_names_the_bad_field_of_patient_json(receptionist):
 
 
 def test_it_uses_the_clinics_own_rule_table(clinic, practitioner):
-    from mesoclinic.safety.models import ClinicRuleTable
-
     table = ClinicRuleTable.objects.get(clinic=clinic)
     data = table.data
     for rule in data["rules"]:

@@ -1,0 +1,117 @@
+"""The catalog, read-only: protocols, modalities, cocktails, products and ingredients, each with sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from mesoclinic.accounts.decorators import staff_required
+from mesoclinic.accounts.http import ClinicRequest
+from mesoclinic.accounts.permissions import Capability
+from mesoclinic.catalog import selectors
+from mesoclinic.catalog.data_file import zone_names
+from mesoclinic.catalog.models import Source
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    key: str
+    title: str
+    url: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A catalog row with its sources resolved from keys to title, link and kind."""
+
+    item: Any
+    sources: list[SourceRef]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _resolve(keys: Iterable[str], known: dict[str, Source]) -> list[SourceRef]:
+    refs = []
+    for key in keys:
+        source = known.get(key)
+        if source is None:
+            refs.append(SourceRef(key, key, "", _("source not found in the catalog")))
+        else:
+            refs.append(SourceRef(key, source.title, source.url, str(source.get_kind_display())))
+    return refs
+
+
+def _page(request: ClinicRequest, section: str, **context: Any) -> HttpResponse:
+    return render(request, f"catalog/{section}.html", {"section": section, **context})
+
+
+@require_GET
+@staff_required(Capability.VIEW_CATALOG)
+def index(request: ClinicRequest) -> HttpResponse:
+    """The protocols, as cards: what a receptionist books and a practitioner performs."""
+    known = selectors.sources_by_key(request.clinic)
+    zones = zone_names()
+    protocols = selectors.protocols(request.clinic, active_only=False).order_by(
+        "-is_active", "modality__name", "name"
+    )
+    return _page(
+        request,
+        "protocols",
+        protocols=[
+            Entry(p, _resolve(p.sources, known), {"areas": [zones.get(code, code) for code in p.areas]})
+            for p in protocols
+        ],
+    )
+
+
+@require_GET
+@staff_required(Capability.VIEW_CATALOG)
+def modality_list(request: ClinicRequest) -> HttpResponse:
+    known = selectors.sources_by_key(request.clinic)
+    return _page(
+        request,
+        "modalities",
+        modalities=[
+            Entry(m, _resolve(m.sources, known), {"techniques": [t.replace("_", " ") for t in m.techniques]})
+            for m in selectors.modalities(request.clinic)
+        ],
+    )
+
+
+@require_GET
+@staff_required(Capability.VIEW_CATALOG)
+def cocktail_list(request: ClinicRequest) -> HttpResponse:
+    known = selectors.sources_by_key(request.clinic)
+    return _page(
+        request,
+        "cocktails",
+        cocktails=[Entry(c, _resolve(c.sources, known)) for c in selectors.cocktails(request.clinic)],
+    )
+
+
+@require_GET
+@staff_required(Capability.VIEW_CATALOG)
+def product_list(request: ClinicRequest) -> HttpResponse:
+    known = selectors.sources_by_key(request.clinic)
+    return _page(
+        request,
+        "products",
+        products=[Entry(p, _resolve(p.sources, known)) for p in selectors.products(request.clinic)],
+    )
+
+
+@require_GET
+@staff_required(Capability.VIEW_CATALOG)
+def ingredient_list(request: ClinicRequest) -> HttpResponse:
+    known = selectors.sources_by_key(request.clinic)
+    return _page(
+        request,
+        "ingredients",
+        ingredients=[Entry(i, _resolve(i.sources, known)) for i in selectors.ingredients(request.clinic)],
+    )

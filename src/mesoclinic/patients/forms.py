@@ -1,0 +1,238 @@
+"""Forms of the patient screens. They parse and validate; the services in ``services.py`` write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from mesoclinic.patients.models import ConsentTemplate, MedicalHistory, Patient, PhotoUse
+from mesoclinic.patients.services import PATIENT_FIELDS
+from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
+
+OLDEST_AGE_YEARS = 130
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` next to the fields it names (or above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def _model_field(name: str, **kwargs: Any) -> forms.Field:
+    field = Patient._meta.get_field(name).formfield(**kwargs)
+    assert field is not None  # noqa: S101 — every patient field is editable
+    return field
+
+
+class PatientForm(forms.Form):
+    """Identity, contact and skin classification, in the receptionist's words."""
+
+    given_name = _model_field("given_name")
+    family_name = _model_field("family_name")
+    birth_date = _model_field(
+        "birth_date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("For example 1985-03-14."),
+    )
+    sex = _model_field("sex")
+    phone = _model_field("phone", widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
+    email = _model_field("email", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    address = _model_field("address", widget=forms.Textarea(attrs={"rows": 3}))
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), choices=settings.LANGUAGES, initial="en"
+    )
+    fitzpatrick = _model_field("fitzpatrick")
+    glogau = _model_field("glogau")
+
+    field_order = PATIENT_FIELDS
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["sex"].label = _("Sex")
+        self.fields["email"].label = _("E-mail")
+        self.fields["phone"].label = _("Phone")
+        self.fields["address"].label = _("Address")
+        self.fields["fitzpatrick"].choices = [
+            ("", _("Not assessed")),
+            *self.fields["fitzpatrick"].choices[1:],
+        ]
+        self.fields["glogau"].choices = [("", _("Not assessed")), *self.fields["glogau"].choices[1:]]
+
+    def clean_given_name(self) -> str:
+        return str(self.cleaned_data["given_name"]).strip()
+
+    def clean_family_name(self) -> str:
+        return str(self.cleaned_data["family_name"]).strip()
+
+    def clean_birth_date(self) -> date:
+        born: date = self.cleaned_data["birth_date"]
+        if born > self.today:
+            raise ValidationError(_("The date of birth cannot be in the future."))
+        if self.today.year - born.year > OLDEST_AGE_YEARS:
+            raise ValidationError(_("Check the year: that would make the patient older than 130."))
+        return born
+
+    def patient_fields(self) -> dict[str, Any]:
+        """Cleaned data as keyword arguments of ``register_patient`` / ``update_patient``."""
+        return {name: self.cleaned_data[name] for name in PATIENT_FIELDS}
+
+    @classmethod
+    def initial_for(cls, patient: Patient) -> dict[str, Any]:
+        return {name: getattr(patient, name) for name in PATIENT_FIELDS}
+
+
+def _stopped_field_name(code: str) -> str:
+    return f"stopped_{code}"
+
+
+class MedicalHistoryForm(forms.Form):
+    """The coded history: conditions, medications (with an optional stop date each), implants, allergies."""
+
+    conditions = forms.MultipleChoiceField(
+        label=_("Conditions"),
+        choices=list(CONDITIONS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    medications = forms.MultipleChoiceField(
+        label=_("Medications"),
+        choices=list(MEDICATIONS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    implants = forms.MultipleChoiceField(
+        label=_("Implants"),
+        choices=list(IMPLANTS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    allergies = forms.MultipleChoiceField(
+        label=_("Allergies (ingredients)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick every ingredient the patient is allergic to."),
+    )
+    notes = forms.CharField(
+        label=_("Clinical notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Free text, seen by clinical staff only."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=100,
+        required=False,
+        help_text=_("Kept with this version, e.g. 'Patient started a blood thinner'."),
+    )
+
+    def __init__(self, *args: Any, ingredients: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["allergies"].choices = sorted(ingredients.items(), key=lambda item: item[1].lower())
+        for code, label in MEDICATIONS.items():
+            self.fields[_stopped_field_name(code)] = forms.DateField(
+                label=_("%(medication)s: stopped on") % {"medication": label},
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+
+    @classmethod
+    def initial_for(cls, history: MedicalHistory) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "conditions": list(history.conditions),
+            "medications": [item["code"] for item in history.medications],
+            "implants": list(history.implants),
+            "allergies": list(history.allergies),
+            "notes": history.notes,
+        }
+        for item in history.medications:
+            if item.get("stopped"):
+                initial[_stopped_field_name(item["code"])] = date.fromisoformat(item["stopped"])
+        return initial
+
+    def medication_rows(self) -> Iterator[tuple[Any, forms.BoundField]]:
+        """Each medication's checkbox beside its "stopped on" date, for the template."""
+        boxes = {str(box.data["value"]): box for box in self["medications"]}
+        for code in MEDICATIONS:
+            yield boxes[code], self[_stopped_field_name(code)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        ticked = set(cleaned.get("medications") or ())
+        for code in MEDICATIONS:
+            name = _stopped_field_name(code)
+            if cleaned.get(name) and code not in ticked:
+                self.add_error(name, _("Tick the medication too, or clear this date."))
+        if self.history_changed() and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Say briefly why the history changed; it is kept with this version."))
+        return cleaned
+
+    def history_changed(self) -> bool:
+        """Whether anything but the reason differs from the saved history."""
+        return any(name != "reason" for name in self.changed_data)
+
+    def history_fields(self) -> dict[str, Any]:
+        """Cleaned data as keyword arguments of ``update_medical_history``."""
+        data = self.cleaned_data
+        stopped = {code: data.get(_stopped_field_name(code)) for code in MEDICATIONS}
+        return {
+            "conditions": data["conditions"],
+            "medications": [
+                {"code": code, "stopped": stopped[code].isoformat() if stopped[code] else None}
+                for code in data["medications"]
+            ],
+            "implants": data["implants"],
+            "allergies": data["allergies"],
+            "notes": data["notes"],
+            "reason": data["reason"].strip(),
+        }
+
+
+class ConsentForm(forms.Form):
+    """Record that the patient signed the current version of a modality's consent form."""
+
+    template = forms.TypedChoiceField(label=_("Consent form"), coerce=int)
+    signed_by = forms.CharField(
+        label=_("Signed by"), max_length=200, help_text=_("The name of the person who signed.")
+    )
+    photo_use = forms.MultipleChoiceField(
+        label=_("Photos may also be used for"),
+        choices=[
+            (PhotoUse.TEACHING.value, PhotoUse.TEACHING.label),
+            (PhotoUse.MARKETING.value, PhotoUse.MARKETING.label),
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Photos are always kept in the clinical record."),
+    )
+
+    def __init__(self, *args: Any, templates: list[ConsentTemplate], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [
+            ("", _("Choose a consent form")),
+            *(
+                (
+                    t.pk,
+                    _("%(modality)s — %(title)s (version %(version)s)")
+                    % {"modality": t.modality.name, "title": t.title, "version": t.version},
+                )
+                for t in templates
+            ),
+        ]
+
+
+class WithdrawConsentForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawal"),
+        max_length=300,
+        error_messages={"required": _("Say why the consent is withdrawn; it is kept with the record.")},
+    )

@@ -1,0 +1,367 @@
+"""Patient screens: the list, registration and identity, and the chart (history, versions, consents).
+
+Every view parses input, fetches the patient through ``get_patient_for_user`` (404 for other clinics),
+calls a service for any change, then renders or redirects. The chart's screening tab is served by
+``mesoclinic.safety.views`` with the same page template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mesoclinic.accounts.decorators import staff_required
+from mesoclinic.accounts.http import ClinicRequest
+from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.catalog.selectors import ingredients
+from mesoclinic.patients import selectors, services
+from mesoclinic.patients.forms import (
+    ConsentForm,
+    MedicalHistoryForm,
+    PatientForm,
+    WithdrawConsentForm,
+    add_service_errors,
+)
+from mesoclinic.patients.models import Consent, MedicalHistory, Patient, PhotoUse
+from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
+
+PAGE_SIZE = 25
+SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("family_name", "given_name", "id"),
+    "-name": ("-family_name", "-given_name", "-id"),
+    "birth_date": ("birth_date", "id"),
+    "-birth_date": ("-birth_date", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+SORT_LABELS = {
+    "name": gettext_lazy("Name"),
+    "birth_date": gettext_lazy("Date of birth"),
+    "created": gettext_lazy("Registered"),
+}
+CHART_TABS = ("history", "versions", "consents")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Shared pieces of the chart
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One item of the chart's alert strip: ``kind`` is allergy, condition, implant or medication."""
+
+    kind: str
+    label: str
+
+
+def ingredient_names(request: ClinicRequest) -> dict[str, str]:
+    return dict(ingredients(request.clinic).values_list("code", "name"))
+
+
+def history_alerts(history: MedicalHistory, names: dict[str, str]) -> list[Alert]:
+    """The coded history as alert chips: allergies first, then conditions, implants and medications."""
+    alerts = [
+        Alert("allergy", _("Allergy: %(name)s") % {"name": names.get(code, code)})
+        for code in history.allergies
+    ]
+    alerts += [Alert("condition", CONDITIONS.get(code, code)) for code in history.conditions]
+    alerts += [Alert("implant", IMPLANTS.get(code, code)) for code in history.implants]
+    for item in history.medications:
+        label = MEDICATIONS.get(item["code"], item["code"])
+        if item.get("stopped"):
+            label = _("%(medication)s (stopped %(date)s)") % {"medication": label, "date": item["stopped"]}
+        alerts.append(Alert("medication", label))
+    return alerts
+
+
+def chart_context(request: ClinicRequest, patient: Patient, *, tab: str) -> dict[str, Any]:
+    """What every tab of the chart needs: the patient, their age today and (for clinical staff) alerts."""
+    today = request.clinic.today()
+    context: dict[str, Any] = {"patient": patient, "age": patient.age_on(today), "today": today, "tab": tab}
+    if role_has(request.staff.role, Capability.VIEW_CLINICAL):
+        context["alerts"] = history_alerts(patient.medical_history, ingredient_names(request))
+    return context
+
+
+def _chart_url(patient: Patient, tab: str) -> str:
+    return f"{reverse('patients:detail', args=[patient.pk])}?tab={tab}"
+
+
+def _default_tab(request: ClinicRequest) -> str:
+    return "history" if role_has(request.staff.role, Capability.VIEW_CLINICAL) else "consents"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# List
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    patient: Patient
+    age: int
+    alerts: list[Alert]
+
+
+@require_GET
+@staff_required(Capability.VIEW_PATIENTS)
+def patient_list(request: ClinicRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    sort = request.GET.get("sort", "name")
+    if sort not in SORTS:
+        sort = "name"
+    patients = selectors.patients_for_clinic(request.clinic, search=query)
+    patients = patients.select_related("medical_history").order_by(*SORTS[sort])
+    page: Page[Patient] = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    clinical = role_has(request.staff.role, Capability.VIEW_CLINICAL)
+    names = ingredient_names(request) if clinical else {}
+    today = request.clinic.today()
+    rows = [
+        PatientRow(p, p.age_on(today), history_alerts(p.medical_history, names) if clinical else [])
+        for p in page.object_list
+    ]
+    context = {
+        "query": query,
+        "sort": sort,
+        "sorts": [(key, label, sort == key, sort == f"-{key}") for key, label in SORT_LABELS.items()],
+        "page": page,
+        "rows": rows,
+        "show_alerts": clinical,
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "patients/partials/_patient_rows.html" if partial else "patients/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Registration and identity
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.EDIT_PATIENTS)
+def patient_create(request: ClinicRequest) -> HttpResponse:
+    today = request.clinic.today()
+    if request.method == "POST":
+        form = PatientForm(request.POST, today=today)
+        if form.is_valid():
+            try:
+                patient = services.register_patient(
+                    request.clinic, actor=request.user, **form.patient_fields()
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("%(name)s is registered.") % {"name": patient.full_name})
+                return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
+    else:
+        form = PatientForm(today=today)
+    return render(request, "patients/form.html", {"form": form, "patient": None})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.EDIT_PATIENTS)
+def patient_edit(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.get_patient_for_user(request.staff, patient_id)
+    today = request.clinic.today()
+    if request.method == "POST":
+        form = PatientForm(request.POST, today=today, initial=PatientForm.initial_for(patient))
+        if form.is_valid():
+            try:
+                services.update_patient(patient, actor=request.user, **form.patient_fields())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("The details of %(name)s are saved.") % {"name": patient.full_name}
+                )
+                return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
+    else:
+        form = PatientForm(today=today, initial=PatientForm.initial_for(patient))
+    return render(request, "patients/form.html", {"form": form, "patient": patient})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The chart
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: selectors.HistoryVersion
+    changes: list[Change]
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    consent: Consent
+    photo_use: list[str]
+    withdraw_form: WithdrawConsentForm | None
+
+
+FIELD_LABELS = {
+    "conditions": gettext_lazy("Conditions"),
+    "medications": gettext_lazy("Medications"),
+    "implants": gettext_lazy("Implants"),
+    "allergies": gettext_lazy("Allergies"),
+    "notes": gettext_lazy("Clinical notes"),
+}
+
+
+def _describe(field: str, value: Any, names: dict[str, str]) -> str:
+    """A version's value in words, with the vocabulary's labels instead of codes."""
+    if not value:
+        return "—"
+    if field == "notes":
+        return str(value)
+    if field == "medications":
+        parts = []
+        for item in value:
+            label = MEDICATIONS.get(item["code"], item["code"])
+            if item.get("stopped"):
+                label = _("%(medication)s (stopped %(date)s)") % {
+                    "medication": label,
+                    "date": item["stopped"],
+                }
+            parts.append(label)
+        return ", ".join(parts)
+    labels = {"conditions": CONDITIONS, "implants": IMPLANTS, "allergies": names}[field]
+    return ", ".join(labels.get(code, code) for code in value)
+
+
+def _history_form(request: ClinicRequest, patient: Patient, data: Any = None) -> MedicalHistoryForm:
+    return MedicalHistoryForm(
+        data,
+        ingredients=ingredient_names(request),
+        initial=MedicalHistoryForm.initial_for(patient.medical_history),
+    )
+
+
+def _render_chart(request: ClinicRequest, patient: Patient, tab: str, **extra: Any) -> HttpResponse:
+    context = chart_context(request, patient, tab=tab)
+    if tab == "history":
+        if role_has(request.staff.role, Capability.EDIT_CLINICAL):
+            context["history_form"] = extra.pop("history_form", None) or _history_form(request, patient)
+        names = ingredient_names(request)
+        context["history_summary"] = [
+            (FIELD_LABELS[name], _describe(name, getattr(patient.medical_history, name), names))
+            for name in FIELD_LABELS
+        ]
+    elif tab == "versions":
+        names = ingredient_names(request)
+        context["versions"] = [
+            VersionView(
+                v,
+                [
+                    Change(str(FIELD_LABELS[f]), _describe(f, old, names), _describe(f, new, names))
+                    for f, (old, new) in v.changes.items()
+                ],
+            )
+            for v in selectors.medical_history_versions(patient)
+        ]
+    elif tab == "consents":
+        templates = selectors.current_consent_templates(request.clinic)
+        may_record = role_has(request.staff.role, Capability.RECORD_CONSENT)
+        withdraw_forms = extra.pop("withdraw_forms", {})
+        context["consent_rows"] = [
+            ConsentRow(
+                consent,
+                [str(PhotoUse(use).label) for use in consent.photo_use if use in PhotoUse.values],
+                (withdraw_forms.get(consent.pk) or WithdrawConsentForm(prefix=f"withdraw-{consent.pk}"))
+                if may_record and consent.is_valid
+                else None,
+            )
+            for consent in selectors.consents_for_patient(patient)
+        ]
+        context["consent_templates"] = templates
+        if may_record:
+            context["consent_form"] = extra.pop("consent_form", None) or ConsentForm(
+                templates=templates, initial={"signed_by": patient.full_name}
+            )
+    context.update(extra)
+    return render(request, "patients/detail.html", context)
+
+
+@require_GET
+@staff_required(Capability.VIEW_PATIENTS)
+def patient_detail(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.get_patient_for_user(request.staff, patient_id)
+    tab = request.GET.get("tab") or _default_tab(request)
+    if tab not in CHART_TABS:
+        tab = _default_tab(request)
+    if tab in {"history", "versions"} and not role_has(request.staff.role, Capability.VIEW_CLINICAL):
+        raise PermissionDenied("Only clinical staff see the medical history.")
+    return _render_chart(request, patient, tab)
+
+
+@require_POST
+@staff_required(Capability.EDIT_CLINICAL)
+def history_update(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.get_patient_for_user(request.staff, patient_id)
+    form = _history_form(request, patient, request.POST)
+    if form.is_valid():
+        if not form.history_changed():
+            messages.info(request, _("Nothing changed, so no new version was saved."))
+            return HttpResponseRedirect(_chart_url(patient, "history"))
+        try:
+            services.update_medical_history(patient, actor=request.user, **form.history_fields())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Medical history saved. The previous version is kept."))
+            return HttpResponseRedirect(_chart_url(patient, "history"))
+    return _render_chart(request, patient, "history", history_form=form)
+
+
+@require_POST
+@staff_required(Capability.RECORD_CONSENT)
+def consent_record(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.get_patient_for_user(request.staff, patient_id)
+    templates = selectors.current_consent_templates(request.clinic)
+    form = ConsentForm(request.POST, templates=templates)
+    if form.is_valid():
+        template = selectors.get_consent_template_for_clinic(request.clinic, form.cleaned_data["template"])
+        try:
+            services.record_consent(
+                patient,
+                template=template,
+                signed_by=form.cleaned_data["signed_by"],
+                photo_use=[PhotoUse.CLINICAL.value, *form.cleaned_data["photo_use"]],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Consent recorded: %(form)s.") % {"form": template.title})
+            return HttpResponseRedirect(_chart_url(patient, "consents"))
+    return _render_chart(request, patient, "consents", consent_form=form)
+
+
+@require_POST
+@staff_required(Capability.RECORD_CONSENT)
+def consent_withdraw(request: ClinicRequest, patient_id: int, consent_id: int) -> HttpResponse:
+    patient = selectors.get_patient_for_user(request.staff, patient_id)
+    consent = selectors.get_consent_for_patient(patient, consent_id)
+    form = WithdrawConsentForm(request.POST, prefix=f"withdraw-{consent.pk}")
+    if form.is_valid():
+        services.withdraw_consent(consent, reason=form.cleaned_data["reason"], actor=request.user)
+        messages.success(request, _("Consent withdrawn: %(form)s.") % {"form": consent.template.title})
+        return HttpResponseRedirect(_chart_url(patient, "consents"))
+    return _render_chart(request, patient, "consents", withdraw_forms={consent.pk: form})
