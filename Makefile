@@ -14,7 +14,7 @@ run: install
 
 test: install-dev browser
 	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	./scripts/run-tests.sh
 
 bench: install-dev
@@ -23,7 +23,7 @@ bench: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 install: $(VENV)/.installed-runtime
 install-dev: $(VENV)/.installed-dev
