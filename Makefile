@@ -10,6 +10,7 @@ export MESOCLINIC_DATA_DIR ?= $(CURDIR)/data
 run: install
 	$(BIN)/mesoclinic migrate --noinput
 	$(BIN)/mesoclinic load_demo
+	@echo "Open http://127.0.0.1:$(PORT)/ and sign in with one of the demo logins above."
 	MESOCLINIC_DEBUG=$${MESOCLINIC_DEBUG:-true} $(BIN)/mesoclinic runserver 127.0.0.1:$(PORT)
 
 test: install-dev browser
