@@ -23,9 +23,13 @@ def histories(rng: random.Random) -> list[PatientHistory]:
             PatientHistory(
                 birth_date=date(rng.randint(1950, 2010), rng.randint(1, 12), rng.randint(1, 28)),
                 conditions=frozenset(rng.sample(sorted(CONDITIONS), rng.randint(0, 3))),
-                medications=tuple(Medication(code) for code in rng.sample(sorted(MEDICATIONS), rng.randint(0, 2))),
+                medications=tuple(
+                    Medication(code) for code in rng.sample(sorted(MEDICATIONS), rng.randint(0, 2))
+                ),
                 implants=frozenset(rng.sample(sorted(IMPLANTS), rng.randint(0, 1))),
-                allergies=frozenset(rng.sample(["lidocaine", "dmae", "vitamin_c", "procaine"], rng.randint(0, 1))),
+                allergies=frozenset(
+                    rng.sample(["lidocaine", "dmae", "vitamin_c", "procaine"], rng.randint(0, 1))
+                ),
             )
         )
     return out

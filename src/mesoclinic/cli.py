@@ -1,7 +1,8 @@
 """The ``mesoclinic`` console script.
 
 ``mesoclinic screen`` screens a patient against a protocol without Django or a database (unless the
-protocol is named by its catalog slug). Every other command is handed to Django's management commands.
+protocol is named by its catalog slug). ``mesoclinic plan-series`` plans a treatment series from a JSON
+request, without Django. Every other command is handed to Django's management commands.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mesoclinic.safety.rules import (
     protocol_from_json,
     screen,
 )
+from mesoclinic.scheduling.engine import Plan, PlanInputError, plan_request_from_json, plan_series
 
 __all__ = ["main"]
 
@@ -35,7 +37,7 @@ _USAGE_ERROR = 2
 
 
 class CommandError(Exception):
-    """Bad input to ``mesoclinic screen``; the message is printed as one line on stderr."""
+    """Bad input to ``mesoclinic screen`` or ``plan-series``; the message is printed as one line on stderr."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 on success, 2 on a usage error or bad input to ``screen``.
+        Exit status: 0 on success, 2 on a usage error or bad input to ``screen`` or ``plan-series``.
     """
     args = sys.argv[1:] if argv is None else list(argv)
-    if args and args[0] not in {"screen", "-h", "--help"}:
+    if args and args[0] not in {"screen", "plan-series", "-h", "--help"}:
         return _run_django(args)
     parser = _build_parser()
     if not args:
@@ -62,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         options = parser.parse_args(args)
     except SystemExit as exc:  # argparse has printed help or a usage error
         return exc.code if isinstance(exc.code, int) else _USAGE_ERROR
+    if options.command == "plan-series":
+        return _plan_series_command(options)
     try:
         screening = _screen(options)
     except CommandError as exc:
@@ -72,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    """Build the parser of ``mesoclinic`` and its ``screen`` subcommand."""
+    """Build the parser of ``mesoclinic`` and its ``screen`` and ``plan-series`` subcommands."""
     parser = argparse.ArgumentParser(
         prog="mesoclinic",
         description="MesoClinic command line.",
@@ -97,7 +101,47 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--on", metavar="YYYY-MM-DD", help="day of the treatment (default: today)")
     sub.add_argument("--clinic", metavar="SLUG", help="clinic whose catalog holds the protocol slug")
+    plan = commands.add_parser(
+        "plan-series",
+        help="plan a treatment series (sessions, practitioner, room, device) and print it as JSON",
+        description=(
+            "Plan a treatment series from a JSON request (time zone, slot grid, horizon, resources with "
+            "weekly hours and busy times, and the series); print the plan as JSON. The plan has the "
+            "earliest first session, then the smallest total deviation from the interval, then the "
+            "earliest starts; ties go to the smallest resource ids. Sessions do not run past midnight."
+        ),
+    )
+    plan.add_argument(
+        "--input", required=True, metavar="REQUEST.json", help="the request (JSON); '-' reads standard input"
+    )
     return parser
+
+
+def _plan_series_command(options: argparse.Namespace) -> int:
+    """Run ``plan-series``: print the plan as JSON (exit 0) or one error line on stderr (exit 2)."""
+    try:
+        plan = _plan_series(options.input)
+    except CommandError as exc:
+        print(f"mesoclinic plan-series: error: {_one_line(exc)}", file=sys.stderr)
+        return _USAGE_ERROR
+    print(json.dumps(plan.as_dict()))
+    return 0
+
+
+def _plan_series(source: str) -> Plan:
+    """Read the request named by ``--input`` and plan it; input problems raise :class:`CommandError`."""
+    if source == "-":
+        label, data = "<stdin>", _decode_json(sys.stdin.read(), "<stdin>")
+    else:
+        label, data = source, _read_json(Path(source))
+    try:
+        request = plan_request_from_json(data)
+    except PlanInputError as exc:
+        raise CommandError(f"{label}: {exc}") from None
+    try:
+        return plan_series(request.clinic, request.series)
+    except ValueError as exc:
+        raise CommandError(f"{label}: {exc}") from None
 
 
 def _screen(options: argparse.Namespace) -> Screening:
@@ -160,11 +204,16 @@ def _read_json(path: Path) -> object:
         raise CommandError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"{path}: cannot read ({_one_line(exc)})") from None
+    return _decode_json(text, str(path))
+
+
+def _decode_json(text: str, label: str) -> object:
+    """Decode JSON text; say where (``label``, line, column) when it is malformed."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CommandError(
-            f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            f"{label}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
 
 

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from mesoclinic.scheduling.engine import ClinicIndex, LocalDays, PlanRequest, epoch_seconds, free_time
+from mesoclinic.scheduling.engine.synthetic import NEEDLE_FREE_MODALITIES, synthetic_clinic
+
+from . import oracle
+from .strategies import (
+    ALL_WEEK,
+    HALF_HOUR,
+    MONDAY,
+    SPRING_FORWARD,
+    WARSAW,
+    at,
+    clinic,
+    hours,
+    instances,
+    resource,
+)
+
+TUESDAY = MONDAY + timedelta(days=1)
+
+
+def index_of(c, first=MONDAY, last=MONDAY + timedelta(days=6)) -> ClinicIndex:
+    return ClinicIndex.build(c, first, last)
+
+
+def texts(index: ClinicIndex, instants) -> list[str]:
+    return [index.days.local(t).strftime("%a %H:%M") for t in instants]
+
+
+def test_free_time_is_hours_minus_busy_with_half_open_edges():
+    anna = resource(
+        "anna",
+        "practitioner",
+        week=hours(mon=[("09:00", "13:00"), ("14:00", "18:00")], tue=[("09:00", "17:00")]),
+        busy=[(at(TUESDAY, "10:00"), at(TUESDAY, "11:30")), (at(MONDAY, "13:00"), at(MONDAY, "14:00"))],
+    )
+    days = LocalDays.build(WARSAW, MONDAY, TUESDAY, slot_minutes=15)
+    free = free_time(anna, days)
+    local = [(days.local(a).strftime("%a %H:%M"), days.local(b).strftime("%a %H:%M")) for a, b in free]
+    assert local == [
+        ("Mon 09:00", "Mon 13:00"),
+        ("Mon 14:00", "Mon 18:00"),
+        ("Tue 09:00", "Tue 10:00"),
+        ("Tue 11:30", "Tue 17:00"),
+    ]
+
+
+def test_busy_times_outside_the_window_are_ignored_and_offsets_are_honoured():
+    early = (at(MONDAY - timedelta(days=30), "09:00"), at(MONDAY - timedelta(days=30), "10:00"))
+    utc_busy = (at(MONDAY, "09:00").astimezone(oracle.UTC), at(MONDAY, "10:00").astimezone(oracle.UTC))
+    days = LocalDays.build(WARSAW, MONDAY, MONDAY, slot_minutes=15)
+    free = free_time(resource("anna", "practitioner", busy=[early, utc_busy]), days)
+    assert days.local(free.bounds[0]) == at(MONDAY, "10:00")
+
+
+def test_slots_need_duration_plus_buffer_inside_hours_and_outside_busy():
+    c = clinic(
+        resource("anna", "practitioner", busy=[(at(TUESDAY, "10:00"), at(TUESDAY, "11:30"))]),
+        resource("room-1", "room"),
+        resource("ep-1", "device", ["electroporation"]),
+    )
+    index = index_of(c)
+    lo, hi = epoch_seconds(at(TUESDAY, "00:00")), epoch_seconds(at(TUESDAY, "23:59"))
+    slots = texts(index, index.slot_starts("electroporation", 40 * 60, lo, hi))
+    assert slots[:3] == ["Tue 09:00", "Tue 09:15", "Tue 11:30"]  # 09:15 + 40 min ends at 09:55
+    assert slots[-1] == "Tue 16:15"  # 16:15 + 40 min = 16:55 <= 17:00
+    assert len(slots) == 2 + (16 * 60 + 15 - (11 * 60 + 30)) // 15 + 1
+
+
+def test_a_modality_needs_every_kind_of_resource_but_needle_needs_no_device():
+    c = clinic(resource("anna", "practitioner"), resource("room-1", "room"))
+    index = index_of(c)
+    lo, hi = index.days.lo, index.days.hi
+    assert index.slot_starts("needle", 1800, lo, hi)
+    assert index.slot_starts("electroporation", 1800, lo, hi) == []
+    assert index.next_start(index.groups(index.candidates("electroporation")), 1800, lo, hi) is None
+
+
+def test_a_room_and_a_device_from_different_pools_combine():
+    # Rooms: one free mornings, one afternoons; the device is free only 11:00-15:00: slots 11:00-14:30.
+    c = clinic(
+        resource("anna", "practitioner"),
+        resource("room-a", "room", week=hours(mon=[("09:00", "12:00")])),
+        resource("room-b", "room", week=hours(mon=[("12:00", "17:00")])),
+        resource("ep-1", "device", ["electroporation"], week=hours(mon=[("11:00", "15:00")])),
+    )
+    index = index_of(c, MONDAY, MONDAY)
+    slots = texts(index, index.slot_starts("electroporation", 1800, index.days.lo, index.days.hi))
+    assert slots[0] == "Mon 11:00" and slots[-1] == "Mon 14:30"
+    assert "Mon 11:45" not in slots  # 11:45-12:15 fits neither room: room-a closes, room-b opens at 12:00
+    assert len(slots) == 15 - 1  # 11:00-14:30 every 15 minutes, less 11:45
+
+
+def test_one_practitioner_can_be_asked_for_and_must_be_qualified():
+    c = clinic(
+        resource("anna", "practitioner", ["needle"]),
+        resource("bob", "practitioner", busy=[(at(MONDAY, "00:00"), at(TUESDAY, "00:00"))]),
+        resource("room-1", "room"),
+    )
+    index = index_of(c)
+    slots = index.available_slots("needle", 30, at(MONDAY, "00:00"), at(TUESDAY, "23:00"), practitioner="bob")
+    assert slots[0] == at(TUESDAY, "09:00")
+    assert slots[0].isoformat() == "2027-01-05T09:00:00+01:00"
+    with pytest.raises(
+        ValueError, match="practitioner: 'anna' is not a practitioner qualified for electroporation"
+    ):
+        index.available_slots(
+            "electroporation", 30, at(MONDAY, "00:00"), at(TUESDAY, "00:00"), practitioner="anna"
+        )
+    with pytest.raises(ValueError, match="length: expected a positive whole number"):
+        index.available_slots("needle", 0, at(MONDAY, "00:00"), at(TUESDAY, "00:00"))
+
+
+def test_slots_skip_the_spring_forward_gap_and_never_cross_midnight():
+    c = clinic(
+        resource("anna", "practitioner", week=ALL_WEEK),
+        resource("room-1", "room", week=ALL_WEEK),
+        slot_minutes=60,
+    )
+    index = index_of(c, SPRING_FORWARD - timedelta(days=1), SPRING_FORWARD)
+    slots = index.available_slots(
+        "needle", 90, at(SPRING_FORWARD, "00:00"), at(SPRING_FORWARD + timedelta(days=1), "00:00")
+    )
+    assert [s.strftime("%H:%M%z") for s in slots[:3]] == ["00:00+0100", "01:00+0100", "03:00+0200"]
+    assert slots[-1].strftime("%H:%M") == "22:00"  # 23:00 + 90 min would cross midnight
+    saturday = index.available_slots(
+        "needle", 90, at(SPRING_FORWARD - timedelta(days=1), "20:00"), at(SPRING_FORWARD, "00:00")
+    )
+    assert [s.strftime("%H:%M") for s in saturday] == ["20:00", "21:00", "22:00"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_slot_starts_match_the_independent_rules_and_next_start(request: PlanRequest):
+    c, s = request.clinic, request.series
+    first = s.earliest.astimezone(c.timezone).date()
+    index = ClinicIndex.build(c, first, first + timedelta(days=3))
+    lo, hi = epoch_seconds(s.earliest), index.days.hi
+    length = s.occupied_minutes * 60
+    pools = [[r for r in c.resources if r.id in ids] for ids in index.candidates(s.modality)]
+    expected = [
+        u
+        for u in range(lo, hi, HALF_HOUR)
+        if oracle.on_grid(request, u)
+        and all(any(oracle.block_free(request, r, u, length, HALF_HOUR) for r in pool) for pool in pools)
+    ]
+    assert index.slot_starts(s.modality, length, lo, hi) == expected
+    groups = index.groups(index.candidates(s.modality))
+    for x in [lo, *expected[:5]]:
+        later = [u for u in expected if u >= x]
+        assert index.next_start(groups, length, x, hi) == (later[0] if later else None)
+
+
+def test_on_a_busy_synthetic_clinic_both_queries_agree():
+    c = synthetic_clinic(
+        practitioners=6, rooms=3, devices=5, first=date(2027, 3, 1), days=60, busy_total=4000
+    )
+    index = ClinicIndex.build(c, date(2027, 3, 1), date(2027, 4, 29))
+    rng = random.Random(7)  # noqa: S311 - reproducible test data
+    for _ in range(20):
+        modality = rng.choice(["needle", *NEEDLE_FREE_MODALITIES])
+        lo = index.days.lo + rng.randrange(50) * 86_400 + rng.randrange(86_400)
+        hi = lo + 5 * 86_400
+        ids = index.candidates(modality)
+        if not all(ids):
+            continue
+        slots = index.slot_starts(modality, 2700, lo, hi)
+        assert index.next_start(index.groups(ids), 2700, lo, hi) == (slots[0] if slots else None)
+        for t in slots[:10]:
+            assert all(index.first_free(kind_ids, t, 2700) for kind_ids in ids)
