@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "mesoclinic.patients",
     "mesoclinic.safety",
     "mesoclinic.scheduling",
+    "mesoclinic.treatments",
     "mesoclinic.web",
 ]
 
@@ -94,6 +95,8 @@ def _database(url: str) -> dict[str, object]:
             "timeout": 20,
         }
         config["CONN_MAX_AGE"] = 0
+        # Tests use a file, not memory, so that concurrent test clients really are separate connections.
+        config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
     return config
 
 

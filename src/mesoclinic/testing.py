@@ -7,17 +7,20 @@ practitioner, a receptionist and an auditor; "Outsider" is a physician of anothe
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 
 from django.test import Client
 
-from mesoclinic.accounts.models import Clinic, Role, StaffMember
+from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
 from mesoclinic.accounts.services import add_location, add_staff_member, create_clinic
 from mesoclinic.catalog.services import load_default_catalog
 from mesoclinic.patients.models import Patient
 from mesoclinic.patients.services import register_patient, update_medical_history
 from mesoclinic.safety.services import load_default_rules
+from mesoclinic.scheduling.models import Device, OpeningHours, Room, WorkingHours
+from mesoclinic.scheduling.services import add_device, add_room
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 — test accounts only
 _serial = itertools.count(1)
@@ -56,6 +59,39 @@ def make_patient(clinic: Clinic, *, birth_date: date = date(1985, 3, 14), **hist
         update_medical_history(patient, actor=None, **history)
         patient.refresh_from_db()
     return patient
+
+
+def make_schedulable(clinic: Clinic) -> Schedulable:
+    """Open the clinic's first location Mon–Sat 08:00–20:00 and give it a practitioner, a room and a device.
+
+    The practitioner (needle and electroporation) works Mon–Fri 09:00–17:00.
+    """
+    location = clinic.locations.order_by("pk").first()
+    assert location is not None  # noqa: S101 — make_clinic adds one
+    for weekday in range(6):
+        OpeningHours.objects.create(location=location, weekday=weekday, starts=time(8), ends=time(20))
+    practitioner = make_staff(
+        clinic,
+        Role.PRACTITIONER,
+        name="Nina Nurse",
+        modalities=["needle", "electroporation"],
+        locations=[location],
+    )
+    for weekday in range(5):
+        WorkingHours.objects.create(
+            staff=practitioner, location=location, weekday=weekday, starts=time(9), ends=time(17)
+        )
+    room = add_room(location, name="Room 1", modalities=["needle", "electroporation"], actor=None)
+    device = add_device(location, name="EP-1", modality="electroporation", actor=None)
+    return Schedulable(location, practitioner, room, device)
+
+
+@dataclass(frozen=True)
+class Schedulable:
+    location: Location
+    practitioner: StaffMember
+    room: Room
+    device: Device
 
 
 def client_for(staff: StaffMember) -> Client:

@@ -1,12 +1,109 @@
-"""Bookable resources besides people: treatment rooms and needle-free devices.
+"""Bookable resources and appointments.
 
-Opening hours, practitioners' hours, appointments and the series planner come with the scheduling work.
+Practitioners are staff members (``accounts.StaffMember``) with weekly working hours per location; rooms
+and devices follow their location's opening hours. Time off, holidays and device downtime make them busy.
+An appointment holds its practitioner, room and device from ``starts_at`` to ``blocked_until`` (the end
+plus the cleaning buffer); the database itself refuses two active appointments that overlap on any of
+them (see migration ``0003``).
 """
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WeeklySpan(models.Model):
+    """A span of wall-clock time on one weekday, half-open ``[starts, ends)``."""
+
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["weekday", "starts"]
+
+    def clean(self) -> None:
+        if self.starts is not None and self.ends is not None and self.ends <= self.starts:
+            raise ValidationError({"ends": _("The end must be after the start.")})
+
+
+class OpeningHours(WeeklySpan):
+    """When a location is open; rooms and devices there can be booked in these hours."""
+
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="opening_hours")
+
+    class Meta(WeeklySpan.Meta):
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="opening_hours_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class Holiday(models.Model):
+    """A day the location is closed."""
+
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["location", "date"], name="holiday_once_per_day")]
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class WorkingHours(WeeklySpan):
+    """When a practitioner works at a location, each week."""
+
+    staff = models.ForeignKey("accounts.StaffMember", on_delete=models.CASCADE, related_name="working_hours")
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="working_hours")
+
+    class Meta(WeeklySpan.Meta):
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="working_hours_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class TimeOff(models.Model):
+    """An exception to a practitioner's weekly hours: leave, training, a long lunch."""
+
+    staff = models.ForeignKey("accounts.StaffMember", on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="time_off_positive")
+        ]
+        indexes = [models.Index(fields=["staff", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff} off {self.starts_at:%Y-%m-%d %H:%M}"
 
 
 class Room(models.Model):
@@ -50,3 +147,93 @@ class Device(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DeviceDowntime(models.Model):
+    """Maintenance or repair: the device cannot be booked."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="downtime")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="device_downtime_positive")
+        ]
+        indexes = [models.Index(fields=["device", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.device} down {self.starts_at:%Y-%m-%d}"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+# Appointments in these states hold their resources; cancelled ones and no-shows free them.
+HOLDING_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
+
+
+class Appointment(models.Model):
+    """One session of a course, with the practitioner, room and (needle-free) device it occupies."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="appointments")
+    protocol = models.ForeignKey("catalog.Protocol", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(
+        "treatments.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    session_index = models.PositiveSmallIntegerField(default=1)
+    practitioner = models.ForeignKey(
+        "accounts.StaffMember", on_delete=models.PROTECT, related_name="appointments"
+    )
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Cleaning time after the session.")
+    )
+    blocked_until = models.DateTimeField(help_text=_("End plus buffer: the resources are held until then."))
+    status = models.CharField(
+        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    notes = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="appointment_positive"),
+            models.CheckConstraint(
+                condition=Q(blocked_until__gte=F("ends_at")), name="appointment_buffer_after"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "starts_at"]),
+            models.Index(fields=["location", "starts_at"]),
+            models.Index(fields=["practitioner", "blocked_until"]),
+            models.Index(fields=["room", "blocked_until"]),
+            models.Index(fields=["device", "blocked_until"]),
+            models.Index(fields=["patient", "starts_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} session {self.session_index} for patient {self.patient_id}"
+
+    @property
+    def holds_resources(self) -> bool:
+        return self.status in HOLDING_STATUSES

@@ -1,15 +1,44 @@
-"""Writes about rooms and devices."""
+"""Every write about scheduling: rooms and devices, booking a whole series, and each appointment's life.
+
+Booking re-checks everything the planner promised (screening, series spacing, qualifications, hours,
+busy time) because time passes between a proposal and its confirmation; the database's no-overlap
+constraint settles races between two receptionists confirming at the same moment.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from mesoclinic.accounts.models import Location
+from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.audit.services import record_event
-from mesoclinic.scheduling.models import Device, Room
+from mesoclinic.catalog.models import Protocol
+from mesoclinic.patients.models import Patient
+from mesoclinic.safety.services import screen_patient
+from mesoclinic.scheduling.engine import NEEDLE, ClinicIndex, epoch_seconds
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus, Device, Room
+from mesoclinic.scheduling.selectors import SLOT_MINUTES, SessionChoice, engine_clinic, location_timezone
+from mesoclinic.treatments.models import Course
+from mesoclinic.treatments.services import complete_course, start_course
+
+
+class BookingError(Exception):
+    """A booking cannot be made; ``str(error)`` says why in a receptionist's words."""
+
+
+class ScreeningBlockedError(BookingError):
+    """Screening found a contraindication that blocks the treatment."""
+
+    def __init__(self, message: str, findings: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.findings = findings
 
 
 @transaction.atomic
@@ -45,3 +74,284 @@ def add_device(
     device.save()
     record_event("device.create", device, actor=actor)
     return device
+
+
+def _local_day(moment: datetime, location: Location) -> Any:
+    return moment.astimezone(location_timezone(location)).date()
+
+
+def _when(moment: datetime, location: Location) -> str:
+    return f"{moment.astimezone(location_timezone(location)):%a %d %b %Y %H:%M}"
+
+
+def check_sessions_fit(
+    location: Location,
+    protocol: Protocol,
+    sessions: Sequence[SessionChoice],
+    *,
+    exclude: Iterable[int] = (),
+) -> None:
+    """Raise ``BookingError`` unless every session fits its resources' hours and free time.
+
+    Checks the slot grid, qualifications (modality, working hours at this location), and that practitioner,
+    room and device are free for the session plus its cleaning buffer.
+    """
+    modality = protocol.modality.code
+    length = (protocol.session_minutes + protocol.buffer_minutes) * 60
+    first = min(s.start for s in sessions) - timedelta(days=1)
+    last = max(s.start for s in sessions) + timedelta(days=2)
+    clinic, resources = engine_clinic(location, modality, window=(first, last), exclude_appointments=exclude)
+    index = ClinicIndex.build(clinic, _local_day(first, location), _local_day(last, location))
+    for n, session in enumerate(sessions, start=1):
+        local = session.start.astimezone(location_timezone(location))
+        if (local.hour * 60 + local.minute) % SLOT_MINUTES or local.second or local.microsecond:
+            raise BookingError(f"Session {n} must start on the {SLOT_MINUTES}-minute grid ({local:%H:%M}).")
+        if session.room.location_id != location.pk:
+            raise BookingError(f"Session {n}: {session.room} is at another location.")
+        if (session.device is None) != (modality == NEEDLE):
+            needs = "needs no device" if modality == NEEDLE else "needs a device"
+            raise BookingError(f"Session {n}: {protocol.modality.name} {needs}.")
+        wanted = [
+            (resources.practitioner_id(session.practitioner), resources.practitioners, session.practitioner),
+            (resources.room_id(session.room), resources.rooms, session.room),
+        ]
+        if session.device is not None:
+            wanted.append((resources.device_id(session.device), resources.devices, session.device))
+        start = epoch_seconds(session.start)
+        for rid, known, row in wanted:
+            if rid not in known:
+                raise BookingError(f"Session {n}: {row} is not set up for {protocol.modality.name} here.")
+            if not index.free[rid].covers(start, start + length):
+                raise BookingError(
+                    f"Session {n}: {row} is not free on {_when(session.start, location)} "
+                    f"for {protocol.session_minutes} + {protocol.buffer_minutes} minutes (booked, off or closed)."
+                )
+
+
+def _check_spacing(location: Location, course_like: Any, starts: Sequence[datetime]) -> None:
+    """Consecutive sessions must be ``interval_days ± tolerance_days`` local calendar days apart."""
+    low = course_like.interval_days - course_like.tolerance_days
+    high = course_like.interval_days + course_like.tolerance_days
+    days = [_local_day(s, location) for s in starts]
+    for n, (before, after) in enumerate(itertools.pairwise(days), start=2):
+        gap = (after - before).days
+        if not low <= gap <= high:
+            raise BookingError(
+                f"Session {n} is {gap} days after session {n - 1}; this protocol needs {low}–{high} days."
+            )
+
+
+def _may_override(actor: Any) -> bool:
+    staff = getattr(actor, "staff", None)
+    return staff is not None and role_has(staff.role, Capability.OVERRIDE_SCREENING)
+
+
+def _create(appointment: Appointment) -> Appointment:
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError:
+        raise BookingError(
+            f"{_when(appointment.starts_at, appointment.location)} was just taken by another booking; "
+            "choose another time."
+        ) from None
+    return appointment
+
+
+@transaction.atomic
+def book_series(
+    patient: Patient,
+    protocol: Protocol,
+    location: Location,
+    sessions: Sequence[SessionChoice],
+    *,
+    actor: Any,
+    override_reason: str = "",
+) -> Course:
+    """Book every session of a course at once, or nothing.
+
+    Screening runs first, for the day of the first session: a ``block`` stops the booking unless a
+    physician gives ``override_reason`` (kept in the audit log). Raises ``BookingError`` with the reason.
+    """
+    if not (patient.clinic_id == protocol.clinic_id == location.clinic_id):
+        raise BookingError("The patient, protocol and location must belong to the same clinic.")
+    if len(sessions) != protocol.sessions:
+        raise BookingError(
+            f"{protocol.name} is a series of {protocol.sessions} sessions, not {len(sessions)}."
+        )
+    sessions = sorted(sessions, key=lambda s: s.start)
+    if sessions[0].start < timezone.now() - timedelta(minutes=5):
+        raise BookingError("The first session is in the past.")
+    result, record = screen_patient(
+        patient, protocol=protocol, on=_local_day(sessions[0].start, location), actor=actor
+    )
+    if result.decision == "block":
+        reasons = " ".join(f.message for f in result.findings if f.severity == "block")
+        if not (override_reason.strip() and _may_override(actor)):
+            raise ScreeningBlockedError(f"Screening blocks this treatment: {reasons}", record.findings)
+        record_event(
+            "screening.override",
+            patient,
+            actor=actor,
+            data={"screening": record.pk, "reason": override_reason.strip()[:500]},
+        )
+    _check_spacing(location, protocol, [s.start for s in sessions])
+    check_sessions_fit(location, protocol, sessions)
+    course = start_course(patient, protocol, actor=actor)
+    buffer = timedelta(minutes=protocol.buffer_minutes)
+    for index, session in enumerate(sessions, start=1):
+        ends_at = session.start + timedelta(minutes=protocol.session_minutes)
+        _create(
+            Appointment(
+                clinic=patient.clinic,
+                location=location,
+                patient=patient,
+                protocol=protocol,
+                course=course,
+                session_index=index,
+                practitioner=session.practitioner,
+                room=session.room,
+                device=session.device,
+                starts_at=session.start,
+                ends_at=ends_at,
+                buffer_minutes=protocol.buffer_minutes,
+                blocked_until=ends_at + buffer,
+                created_by=actor if isinstance(actor, User) else None,
+            )
+        )
+    record_event(
+        "series.book",
+        course,
+        actor=actor,
+        data={"sessions": [s.start.isoformat() for s in sessions], "location": location.pk},
+    )
+    return course
+
+
+def _transition(
+    appointment: Appointment, to: str, allowed_from: Iterable[str], *, actor: Any, **extra: Any
+) -> None:
+    if appointment.status not in allowed_from:
+        raise BookingError(
+            f"A {appointment.get_status_display().lower()} appointment cannot become "
+            f"{AppointmentStatus(to).label.lower()}."
+        )
+    appointment.status = to
+    appointment.status_changed_at = timezone.now()
+    for name, value in extra.items():
+        setattr(appointment, name, value)
+    appointment.save(update_fields=["status", "status_changed_at", *extra])
+    record_event(f"appointment.{to}", appointment, actor=actor, data={k: str(v) for k, v in extra.items()})
+
+
+@transaction.atomic
+def cancel_appointment(appointment: Appointment, *, reason: str, actor: Any) -> Appointment:
+    _transition(
+        appointment,
+        AppointmentStatus.CANCELLED,
+        [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
+        actor=actor,
+        cancel_reason=reason.strip()[:200],
+    )
+    return appointment
+
+
+@transaction.atomic
+def check_in(appointment: Appointment, *, actor: Any) -> Appointment:
+    _transition(appointment, AppointmentStatus.CHECKED_IN, [AppointmentStatus.BOOKED], actor=actor)
+    return appointment
+
+
+@transaction.atomic
+def mark_no_show(appointment: Appointment, *, actor: Any) -> Appointment:
+    _transition(
+        appointment,
+        AppointmentStatus.NO_SHOW,
+        [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
+        actor=actor,
+    )
+    return appointment
+
+
+@transaction.atomic
+def complete_appointment(appointment: Appointment, *, actor: Any) -> Appointment:
+    """Mark a session done; completing the course's last session creates its maintenance recall."""
+    _transition(
+        appointment,
+        AppointmentStatus.COMPLETED,
+        [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
+        actor=actor,
+    )
+    course = appointment.course
+    if course is not None:
+        done = course.appointments.filter(status=AppointmentStatus.COMPLETED)
+        if done.count() >= course.sessions:
+            last = done.order_by("-starts_at").first()
+            assert last is not None  # noqa: S101 — at least this appointment
+            complete_course(
+                course, last_session_on=_local_day(last.starts_at, appointment.location), actor=actor
+            )
+    return appointment
+
+
+@transaction.atomic
+def reschedule_appointment(
+    appointment: Appointment,
+    *,
+    start: datetime,
+    actor: Any,
+    practitioner: Any = None,
+    room: Room | None = None,
+    device: Device | None = None,
+) -> Appointment:
+    """Move one booked session (and optionally change its resources), keeping the series within tolerance."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BookingError("Only a booked appointment can be moved.")
+    location, protocol = appointment.location, appointment.protocol
+    choice = SessionChoice(
+        start=start,
+        practitioner=practitioner or appointment.practitioner,
+        room=room or appointment.room,
+        device=device if device is not None else appointment.device,
+    )
+    if appointment.course is not None:
+        siblings = list(
+            appointment.course.appointments.filter(
+                status__in=[
+                    AppointmentStatus.BOOKED,
+                    AppointmentStatus.CHECKED_IN,
+                    AppointmentStatus.COMPLETED,
+                ]
+            )
+            .exclude(pk=appointment.pk)
+            .order_by("session_index")
+        )
+        starts = [a.starts_at for a in siblings if a.session_index < appointment.session_index]
+        starts += [start] + [a.starts_at for a in siblings if a.session_index > appointment.session_index]
+        _check_spacing(location, appointment.course, starts)
+    check_sessions_fit(location, protocol, [choice], exclude=[appointment.pk])
+    before = appointment.starts_at
+    appointment.starts_at = start
+    appointment.ends_at = start + timedelta(minutes=protocol.session_minutes)
+    appointment.blocked_until = appointment.ends_at + timedelta(minutes=appointment.buffer_minutes)
+    appointment.practitioner, appointment.room, appointment.device = (
+        choice.practitioner,
+        choice.room,
+        choice.device,
+    )
+    try:
+        with transaction.atomic():
+            appointment.save(
+                update_fields=["starts_at", "ends_at", "blocked_until", "practitioner", "room", "device"]
+            )
+    except IntegrityError:
+        raise BookingError(
+            f"{_when(start, location)} was just taken by another booking; choose another time."
+        ) from None
+    record_event(
+        "appointment.reschedule",
+        appointment,
+        actor=actor,
+        data={"from": before.isoformat(), "to": start.isoformat()},
+    )
+    return appointment
