@@ -7,8 +7,9 @@ All people are invented (names drawn from fixed lists with a fixed seed).
 from __future__ import annotations
 
 import random
+import zoneinfo
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -16,7 +17,7 @@ from django.db import transaction
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
 from mesoclinic.accounts.services import add_location, add_staff_member, create_clinic
-from mesoclinic.catalog.models import Modality
+from mesoclinic.catalog.models import Modality, Protocol
 from mesoclinic.catalog.services import load_default_catalog
 from mesoclinic.patients.models import Consent, ConsentTemplate, Patient
 from mesoclinic.patients.services import (
@@ -26,8 +27,9 @@ from mesoclinic.patients.services import (
     update_medical_history,
 )
 from mesoclinic.safety.services import load_default_rules
-from mesoclinic.scheduling.models import Device, Room
-from mesoclinic.scheduling.services import add_device, add_room
+from mesoclinic.scheduling.models import Device, Holiday, OpeningHours, Room, WorkingHours
+from mesoclinic.scheduling.selectors import propose_series
+from mesoclinic.scheduling.services import BookingError, add_device, add_room, book_series
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "meso-demo-2026"  # noqa: S105 — the published demo login, printed by `make run`
@@ -197,9 +199,76 @@ def load_demo(*, today: date) -> tuple[Clinic, list[DemoLogin]]:
                 serial_number=f"DEMO-{serial:04d}",
                 actor=None,
             )
+    _hours(clinic, locations)
     templates = _consent_templates(clinic)
     _patients(clinic, templates, today=today)
+    _bookings(clinic, locations, today=today)
     return clinic, logins
+
+
+# Polish public holidays the demo calendar shows as closed days.
+HOLIDAYS = [
+    (12, 25, "Christmas Day"),
+    (12, 26, "Second day of Christmas"),
+    (1, 1, "New Year's Day"),
+    (1, 6, "Epiphany"),
+    (5, 1, "Labour Day"),
+    (5, 3, "Constitution Day"),
+    (11, 11, "Independence Day"),
+]
+# Weekly hours per practitioner username: (weekdays, start hour, end hour) at each of their locations.
+WORK = {
+    "dr.nowak": (range(5), 9, 17),
+    "dr.silva": (range(1, 6), 10, 18),
+    "emma": (range(5), 8, 16),
+    "lena": (range(4), 11, 19),
+    "sofia": (range(1, 6), 9, 17),
+}
+
+
+def _hours(clinic: Clinic, locations: list[Location]) -> None:
+    """Opening hours Mon–Fri 08:00–19:00 and Sat 09:00–14:00, holidays, and each practitioner's week."""
+    for location in locations:
+        if not OpeningHours.objects.filter(location=location).exists():
+            OpeningHours.objects.bulk_create(
+                [OpeningHours(location=location, weekday=d, starts=time(8), ends=time(19)) for d in range(5)]
+                + [OpeningHours(location=location, weekday=5, starts=time(9), ends=time(14))]
+            )
+        for year in (2026, 2027, 2028):
+            for month, day, name in HOLIDAYS:
+                Holiday.objects.get_or_create(
+                    location=location, date=date(year, month, day), defaults={"name": name}
+                )
+    for username, (weekdays, start, end) in WORK.items():
+        member = StaffMember.objects.get(user__username=username)
+        if WorkingHours.objects.filter(staff=member).exists():
+            continue
+        WorkingHours.objects.bulk_create(
+            WorkingHours(staff=member, location=location, weekday=d, starts=time(start), ends=time(end))
+            for location in member.locations.all()
+            for d in weekdays
+        )
+
+
+def _bookings(clinic: Clinic, locations: list[Location], *, today: date) -> None:
+    """Book a series for every third patient (blocked ones are left unbooked, as screening says)."""
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    protocols = list(Protocol.objects.filter(clinic=clinic, is_active=True).select_related("modality"))
+    start = datetime.combine(today, time(8), tz)
+    for n, patient in enumerate(Patient.objects.filter(clinic=clinic).order_by("pk")):
+        if n % 3 or patient.courses.exists():
+            continue
+        protocol = protocols[n % len(protocols)]
+        location = locations[n % 2]
+        proposal = propose_series(
+            location, protocol, earliest=start + timedelta(hours=n % 9), horizon_days=240
+        )
+        if not proposal.feasible:
+            continue
+        try:
+            book_series(patient, protocol, location, proposal.sessions, actor=None)
+        except BookingError:
+            continue  # blocked by screening, or no consent-free slot: a real clinic would see why
 
 
 def _location(clinic: Clinic, name: str, address: str) -> Location:

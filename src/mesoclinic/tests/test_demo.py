@@ -12,7 +12,7 @@ from mesoclinic.demo import load_demo
 from mesoclinic.patients.models import Consent, Patient
 from mesoclinic.safety.rules import screen
 from mesoclinic.safety.selectors import patient_history, protocol_spec
-from mesoclinic.scheduling.models import Device, Room
+from mesoclinic.scheduling.models import Appointment, Device, Room
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +34,11 @@ def test_it_builds_the_demo_clinic_and_creates_nothing_twice():
     first = counts()
     load_demo(today=date(2026, 11, 26))
     assert counts() == first
-    locations, _, rooms, devices, patients, consents, _ = first
+    locations, _, rooms, devices, patients, consents, _, appointments = first
     assert (locations, rooms, devices, patients) == (2, 4, 6, 60)
     assert StaffMember.objects.filter(role__in=["physician", "practitioner"]).count() == 5
     assert consents > 40
+    assert appointments > 30
     assert {login.username for login in logins} >= {"owner", "reception"}
     decisions = {
         screen(patient_history(p), protocol_spec(protocol), on=date(2026, 11, 25)).decision
