@@ -26,6 +26,7 @@ def counts() -> tuple[int, ...]:
         Patient.objects.count(),
         Consent.objects.count(),
         Protocol.objects.count(),
+        Appointment.objects.count(),
     )
 
 
