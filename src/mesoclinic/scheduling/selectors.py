@@ -20,11 +20,13 @@ from mesoclinic.accounts.models import Location, Role, StaffMember
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.scheduling.engine import (
     Clinic,
+    ClinicIndex,
     PlanStatus,
     Resource,
     ResourceKind,
     SeriesRequest,
     WeeklyHours,
+    epoch_seconds,
     plan_series,
 )
 from mesoclinic.scheduling.models import (
@@ -271,3 +273,49 @@ def propose_series(
             for s in plan.sessions
         )
     )
+
+
+def available_starts(
+    location: Location,
+    protocol: Protocol,
+    start: datetime,
+    end: datetime,
+    *,
+    practitioner: StaffMember | None = None,
+    exclude_appointments: Iterable[int] = (),
+) -> list[SessionChoice]:
+    """Every bookable start in ``[start, end)`` for one session of ``protocol``, with the resources it gets.
+
+    Interval arithmetic over the whole window (one batch of queries), not a query per candidate slot.
+    Resources are the first free in name order; ``practitioner`` restricts who performs it.
+    """
+    modality = protocol.modality.code
+    length = (protocol.session_minutes + protocol.buffer_minutes) * 60
+    clinic, resources = engine_clinic(
+        location,
+        modality,
+        window=(start - timedelta(days=1), end + timedelta(days=1)),
+        exclude_appointments=exclude_appointments,
+    )
+    tz = location_timezone(location)
+    index = ClinicIndex.build(clinic, start.astimezone(tz).date(), end.astimezone(tz).date())
+    who = resources.practitioner_id(practitioner) if practitioner is not None else None
+    if who is not None and who not in resources.practitioners:
+        return []
+    kinds = index.candidates(modality, practitioner=who) if who else index.candidates(modality)
+    if not all(kinds):
+        return []
+    choices = []
+    for moment in index.available_slots(modality, length // 60, start, end, practitioner=who):
+        t = epoch_seconds(moment)
+        picked = [index.first_free(ids, t, length) for ids in kinds]
+        practitioner_id, room_id, *device_id = picked
+        choices.append(
+            SessionChoice(
+                start=moment,
+                practitioner=resources.practitioners[practitioner_id],
+                room=resources.rooms[room_id],
+                device=resources.devices[device_id[0]] if device_id else None,
+            )
+        )
+    return choices

@@ -45,7 +45,9 @@ def test_it_moves_a_session_within_the_tolerance(course):
     reschedule_appointment(second, start=new_start, actor=None)
     second.refresh_from_db()
     assert second.starts_at == new_start
-    assert second.blocked_until == new_start + timedelta(minutes=course.protocol.session_minutes + second.buffer_minutes)
+    assert second.blocked_until == new_start + timedelta(
+        minutes=course.protocol.session_minutes + second.buffer_minutes
+    )
 
 
 def test_it_refuses_a_move_outside_the_tolerance_and_keeps_the_time(course):
@@ -60,8 +62,12 @@ def test_it_refuses_a_move_outside_the_tolerance_and_keeps_the_time(course):
 def test_it_refuses_a_move_onto_a_busy_slot(course, clinic):
     second = nth(course, 2)
     other = book_series(
-        make_patient(clinic), course.protocol, second.location,
-        propose_series(second.location, course.protocol, earliest=second.starts_at + timedelta(hours=1)).sessions,
+        make_patient(clinic),
+        course.protocol,
+        second.location,
+        propose_series(
+            second.location, course.protocol, earliest=second.starts_at + timedelta(hours=1)
+        ).sessions,
         actor=None,
     )
     target = other.appointments.get(session_index=1).starts_at
@@ -72,7 +78,9 @@ def test_it_refuses_a_move_onto_a_busy_slot(course, clinic):
 
 def test_it_moves_a_session_onto_its_own_time_slot_shifted(course):
     first = nth(course, 1)
-    reschedule_appointment(first, start=first.starts_at + timedelta(minutes=15), actor=None)  # overlaps itself
+    reschedule_appointment(
+        first, start=first.starts_at + timedelta(minutes=15), actor=None
+    )  # overlaps itself
     first.refresh_from_db()
     assert first.starts_at == MONDAY + timedelta(minutes=15)
 
@@ -108,8 +116,12 @@ def test_completing_the_last_session_creates_the_maintenance_recall(course):
 
 @pytest.mark.parametrize(
     ("day", "months", "expected"),
-    [(date(2027, 8, 31), 6, date(2028, 2, 29)), (date(2027, 1, 15), 6, date(2027, 7, 15)),
-     (date(2027, 10, 31), 4, date(2028, 2, 29)), (date(2026, 12, 31), 2, date(2027, 2, 28))],
+    [
+        (date(2027, 8, 31), 6, date(2028, 2, 29)),
+        (date(2027, 1, 15), 6, date(2027, 7, 15)),
+        (date(2027, 10, 31), 4, date(2028, 2, 29)),
+        (date(2026, 12, 31), 2, date(2027, 2, 28)),
+    ],
 )
 def test_add_months_clamps_to_the_month_end(day, months, expected):
     assert add_months(day, months) == expected

@@ -12,7 +12,7 @@ from mesoclinic.accounts.models import Role
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.scheduling.models import Appointment
-from mesoclinic.scheduling.selectors import SessionChoice, propose_series
+from mesoclinic.scheduling.selectors import SessionChoice, available_starts, propose_series
 from mesoclinic.scheduling.services import (
     BookingError,
     ScreeningBlockedError,
@@ -177,3 +177,26 @@ def test_it_says_why_no_series_fits(clinic, setup):
     proposal = propose_series(setup.location, sono, earliest=MONDAY)
     assert not proposal.feasible
     assert "sonophoresis" in proposal.reason
+
+
+def test_available_starts_skip_booked_time_and_name_the_resources(clinic, setup):
+    ep = protocol(clinic)
+    day_end = MONDAY.replace(hour=17)
+    free = available_starts(setup.location, ep, MONDAY, day_end)
+    occupied = ep.session_minutes + ep.buffer_minutes
+    assert free[0].start == MONDAY and free[0].device == setup.device
+    assert free[-1].start + timedelta(minutes=occupied) <= day_end
+    assert all(f.start.minute % 15 == 0 for f in free)
+    book_series(
+        make_patient(clinic),
+        ep,
+        setup.location,
+        propose_series(setup.location, ep, earliest=MONDAY).sessions,
+        actor=None,
+    )
+    after = available_starts(setup.location, ep, MONDAY, day_end)
+    assert all(
+        not (MONDAY - timedelta(minutes=occupied) < f.start < MONDAY + timedelta(minutes=occupied))
+        for f in after
+    )
+    assert len(after) < len(free)
