@@ -10,17 +10,22 @@ from ninja.security import django_auth
 from mesoclinic.catalog.api import router as catalog_router
 from mesoclinic.patients.api import router as patients_router
 from mesoclinic.safety.api import router as safety_router
+from mesoclinic.scheduling.api import router as scheduling_router
+from mesoclinic.scheduling.services import BookingError, ScreeningBlockedError
 
 api = NinjaAPI(
     title="MesoClinic API",
     version="1",
     urls_namespace="api-v1",
     auth=django_auth,
-    description="Patients, catalog and safety screening. Every operation is scoped to the caller's clinic.",
+    description=(
+        "Patients, catalog, safety screening and scheduling. Every operation is scoped to the caller's clinic."
+    ),
 )
 api.add_router("/patients", patients_router, tags=["patients"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/screening", safety_router, tags=["screening"])
+api.add_router("/scheduling", scheduling_router, tags=["scheduling"])
 
 
 @api.exception_handler(ValidationError)
@@ -32,3 +37,13 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "Your role does not allow this."}, status=403)
+
+
+@api.exception_handler(BookingError)
+def booking_conflict(request: HttpRequest, exc: BookingError) -> HttpResponse:
+    """A booking or an appointment change the schedule refuses: a taken slot, a blocking screening finding
+    (with its findings, so the desk can tell the patient why), a session outside the series' tolerance."""
+    body: dict[str, object] = {"detail": str(exc)}
+    if isinstance(exc, ScreeningBlockedError):
+        body["findings"] = exc.findings
+    return api.create_response(request, body, status=409)

@@ -20,6 +20,7 @@ from mesoclinic.accounts.services import add_location, add_staff_member, create_
 from mesoclinic.catalog.models import Modality, Protocol
 from mesoclinic.catalog.services import load_default_catalog
 from mesoclinic.patients.models import Consent, ConsentTemplate, Patient
+from mesoclinic.patients.selectors import has_valid_consent
 from mesoclinic.patients.services import (
     publish_consent_template,
     record_consent,
@@ -202,7 +203,7 @@ def load_demo(*, today: date) -> tuple[Clinic, list[DemoLogin]]:
     _hours(clinic, locations)
     templates = _consent_templates(clinic)
     _patients(clinic, templates, today=today)
-    _bookings(clinic, locations, today=today)
+    _bookings(clinic, locations, templates, today=today)
     return clinic, logins
 
 
@@ -250,8 +251,10 @@ def _hours(clinic: Clinic, locations: list[Location]) -> None:
         )
 
 
-def _bookings(clinic: Clinic, locations: list[Location], *, today: date) -> None:
-    """Book a series for every third patient (blocked ones are left unbooked, as screening says)."""
+def _bookings(
+    clinic: Clinic, locations: list[Location], templates: dict[str, ConsentTemplate], *, today: date
+) -> None:
+    """Book a series for every third patient, with consent for its modality (blocked ones stay unbooked)."""
     tz = zoneinfo.ZoneInfo(clinic.timezone)
     protocols = list(Protocol.objects.filter(clinic=clinic, is_active=True).select_related("modality"))
     start = datetime.combine(today, time(8), tz)
@@ -265,6 +268,10 @@ def _bookings(clinic: Clinic, locations: list[Location], *, today: date) -> None
         )
         if not proposal.feasible:
             continue
+        if not has_valid_consent(patient, protocol.modality.code):
+            record_consent(
+                patient, template=templates[protocol.modality.code], signed_by=patient.full_name, actor=None
+            )
         try:
             book_series(patient, protocol, location, proposal.sessions, actor=None)
         except BookingError:

@@ -11,6 +11,8 @@ urlpatterns = [
     path("patients/", include("mesoclinic.patients.urls")),
     path("catalog/", include("mesoclinic.catalog.urls")),
     path("safety/", include("mesoclinic.safety.urls")),
+    path("schedule/", include("mesoclinic.scheduling.urls")),
+    path("calendar/", include("mesoclinic.scheduling.feed_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,8 @@ them (see migration ``0003``).
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -237,3 +239,44 @@ class Appointment(models.Model):
     @property
     def holds_resources(self) -> bool:
         return self.status in HOLDING_STATUSES
+
+
+class CalendarFeedKind(models.TextChoices):
+    PRACTITIONER = "practitioner", _("Practitioner")
+    ROOM = "room", _("Room")
+    DEVICE = "device", _("Device")
+
+
+class CalendarFeed(models.Model):
+    """A private iCalendar subscription to one practitioner's, room's or device's appointments.
+
+    Calendar apps cannot sign in, so the random token in the feed's URL is the credential. Only its
+    SHA-256 is stored: a copy of the database (a backup, a leaked dump) hands out no working feed URL,
+    and the URL is shown once, when the feed is created. Revoking keeps the row for the audit trail.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=CalendarFeedKind.choices)
+    object_id = models.PositiveBigIntegerField(help_text=_("The practitioner's, room's or device's id."))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["clinic", "kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.object_id} feed"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        """The stored form of a feed token (hex SHA-256; the token has 256 random bits, no salt needed)."""
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -17,7 +17,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from mesoclinic.accounts.models import Location, Role, StaffMember
+from mesoclinic.audit.models import AuditEvent
 from mesoclinic.catalog.models import Protocol
+from mesoclinic.patients.models import Consent
 from mesoclinic.scheduling.engine import (
     Clinic,
     ClinicIndex,
@@ -32,6 +34,8 @@ from mesoclinic.scheduling.engine import (
 from mesoclinic.scheduling.models import (
     HOLDING_STATUSES,
     Appointment,
+    CalendarFeed,
+    CalendarFeedKind,
     Device,
     DeviceDowntime,
     Holiday,
@@ -115,7 +119,7 @@ def engine_clinic(
 
     Busy time: holding appointments (end plus buffer), time off, device downtime, and the location's
     holidays (whole local days). ``exclude_appointments`` leaves some out (the one being rescheduled).
-    Seven queries whatever the size of the window or the number of resources.
+    Nine queries whatever the size of the window or the number of resources.
     """
     tz = location_timezone(location)
     lo, hi = window
@@ -136,7 +140,14 @@ def engine_clinic(
         resources.devices[resources.device_id(device)] = device
 
     busy: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-    overlapping = Q(starts_at__lt=hi, blocked_until__gt=lo, status__in=HOLDING_STATUSES)
+    # Bounded on both sides of the (resource, blocked_until) index: nothing holds a resource for more
+    # than a day (the engine's limit), so an overlapping row ends before ``hi`` + 1 day.
+    overlapping = Q(
+        starts_at__lt=hi,
+        blocked_until__gt=lo,
+        blocked_until__lt=hi + timedelta(days=1),
+        status__in=HOLDING_STATUSES,
+    )
     staff_ids = {m.pk: rid for rid, m in resources.practitioners.items()}
     room_ids = {r.pk: rid for rid, r in resources.rooms.items()}
     device_ids = {d.pk: rid for rid, d in resources.devices.items()}
@@ -319,3 +330,413 @@ def available_starts(
             )
         )
     return choices
+
+
+# --- Access helpers for the API and the calendar feeds: the only way they fetch these rows by id. -------
+
+
+def practitioners_for_clinic(clinic: Any) -> QuerySet[StaffMember]:
+    """Active staff who perform treatments (physicians and practitioners), by name."""
+    return StaffMember.objects.filter(
+        clinic=clinic, is_active=True, role__in=[Role.PHYSICIAN, Role.PRACTITIONER]
+    ).order_by("display_name", "pk")
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def get_practitioner_for_user(staff: StaffMember | None, practitioner_id: Any) -> StaffMember:
+    """An active physician or practitioner of the caller's clinic, or 404."""
+    if staff is None:
+        raise Http404
+    found = practitioners_for_clinic(staff.clinic_id).filter(pk=_pk(practitioner_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_room_for_user(staff: StaffMember | None, room_id: Any) -> Room:
+    """A room of the caller's clinic, or 404 (another clinic's room does not exist for this one)."""
+    if staff is None:
+        raise Http404
+    found = Room.objects.filter(clinic_id=staff.clinic_id, pk=_pk(room_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_device_for_user(staff: StaffMember | None, device_id: Any) -> Device:
+    """A device of the caller's clinic, or 404."""
+    if staff is None:
+        raise Http404
+    found = Device.objects.filter(clinic_id=staff.clinic_id, pk=_pk(device_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@dataclass(frozen=True)
+class LocationResources:
+    """A location with what can be booked there."""
+
+    location: Location
+    rooms: list[Room]
+    devices: list[Device]
+    practitioners: list[StaffMember]
+
+
+def locations_with_resources(clinic: Any) -> list[LocationResources]:
+    """Every location of the clinic with its rooms, devices and the practitioners who work there.
+
+    Four queries whatever the number of locations.
+    """
+    locations = list(locations_for_clinic(clinic))
+    rooms: dict[int, list[Room]] = defaultdict(list)
+    for room in Room.objects.filter(clinic=clinic).order_by("name", "pk"):
+        rooms[room.location_id].append(room)
+    devices: dict[int, list[Device]] = defaultdict(list)
+    for device in Device.objects.filter(clinic=clinic).order_by("name", "pk"):
+        devices[device.location_id].append(device)
+    working: dict[int, set[int]] = defaultdict(set)
+    for location_id, staff_id in WorkingHours.objects.filter(location__clinic=clinic).values_list(
+        "location_id", "staff_id"
+    ):
+        working[location_id].add(staff_id)
+    people = list(practitioners_for_clinic(clinic))
+    return [
+        LocationResources(
+            location,
+            rooms[location.pk],
+            devices[location.pk],
+            [p for p in people if p.pk in working[location.pk]],
+        )
+        for location in locations
+    ]
+
+
+# --- Private calendar feeds ------------------------------------------------------------------------------
+
+FEED_PAST = timedelta(days=30)
+FEED_AHEAD = timedelta(days=365)
+
+
+def calendar_feed_for_token(token: str) -> CalendarFeed | None:
+    """The active feed this URL token opens, or None (unknown and revoked tokens look the same).
+
+    A practitioner's feed also stops when they leave the clinic (their staff membership is deactivated):
+    a former colleague's phone keeps no view of the diary, whether or not someone remembered to revoke it.
+    """
+    feed = (
+        CalendarFeed.objects.filter(token_hash=CalendarFeed.hash_token(token), revoked_at__isnull=True)
+        .select_related("clinic")
+        .first()
+    )
+    if feed is None:
+        return None
+    if (
+        feed.kind == CalendarFeedKind.PRACTITIONER
+        and not practitioners_for_clinic(feed.clinic_id).filter(pk=feed.object_id).exists()
+    ):
+        return None
+    return feed
+
+
+def calendar_feeds_for_user(staff: StaffMember) -> QuerySet[CalendarFeed]:
+    """Feeds the caller may see and revoke: every feed of the clinic for its owner, else their own."""
+    feeds = CalendarFeed.objects.filter(clinic_id=staff.clinic_id)
+    if staff.role == Role.OWNER:
+        return feeds
+    return feeds.filter(kind=CalendarFeedKind.PRACTITIONER, object_id=staff.pk)
+
+
+def get_calendar_feed_for_user(staff: StaffMember | None, feed_id: Any) -> CalendarFeed:
+    """A feed of the caller's clinic, or 404. Whether they may manage it is ``may_manage_calendar_feed``."""
+    if staff is None:
+        raise Http404
+    found = CalendarFeed.objects.filter(clinic_id=staff.clinic_id, pk=_pk(feed_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def may_manage_calendar_feed(staff: StaffMember, kind: str, object_id: int) -> bool:
+    """The owner manages every feed; a physician or practitioner manages the feed of their own diary."""
+    if staff.role == Role.OWNER:
+        return True
+    if staff.role not in (Role.PHYSICIAN, Role.PRACTITIONER):
+        return False
+    return kind == CalendarFeedKind.PRACTITIONER and object_id == staff.pk
+
+
+def get_feed_resource_for_user(
+    staff: StaffMember | None, kind: str, object_id: Any
+) -> StaffMember | Room | Device:
+    """The practitioner, room or device a feed would show, in the caller's clinic, or 404."""
+    if kind == CalendarFeedKind.PRACTITIONER:
+        return get_practitioner_for_user(staff, object_id)
+    if kind == CalendarFeedKind.ROOM:
+        return get_room_for_user(staff, object_id)
+    if kind == CalendarFeedKind.DEVICE:
+        return get_device_for_user(staff, object_id)
+    raise Http404
+
+
+def feed_resource_names(feeds: Iterable[CalendarFeed]) -> dict[tuple[str, int], str]:
+    """``(kind, object_id) -> name`` for the resources behind ``feeds`` (three queries at most)."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for feed in feeds:
+        wanted[feed.kind].add(feed.object_id)
+    names: dict[tuple[str, int], str] = {}
+    models: dict[str, tuple[Any, str]] = {
+        CalendarFeedKind.PRACTITIONER: (StaffMember, "display_name"),
+        CalendarFeedKind.ROOM: (Room, "name"),
+        CalendarFeedKind.DEVICE: (Device, "name"),
+    }
+    for kind, ids in wanted.items():
+        model, field_name = models[kind]
+        for pk, name in model.objects.filter(pk__in=ids).values_list("pk", field_name):
+            names[(kind, pk)] = name
+    return names
+
+
+def feed_appointments(feed: CalendarFeed, *, now: datetime) -> QuerySet[Appointment]:
+    """The holding appointments of the feed's resource from 30 days before ``now`` to 365 days after."""
+    resource = {
+        CalendarFeedKind.PRACTITIONER: "practitioner_id",
+        CalendarFeedKind.ROOM: "room_id",
+        CalendarFeedKind.DEVICE: "device_id",
+    }[CalendarFeedKind(feed.kind)]
+    return (
+        Appointment.objects.filter(
+            clinic_id=feed.clinic_id,
+            status__in=HOLDING_STATUSES,
+            starts_at__gte=now - FEED_PAST,
+            starts_at__lt=now + FEED_AHEAD,
+            **{resource: feed.object_id},
+        )
+        .select_related("protocol__modality", "practitioner", "room", "device", "location")
+        .order_by("starts_at", "pk")
+    )
+
+
+# --- Reads for the staff screens: Today, the calendar, the booking wizard ---------------------------------
+
+
+def staff_locations(staff: StaffMember) -> list[Location]:
+    """The locations a staff member works at, or every location of the clinic when none is assigned."""
+    mine = list(staff.locations.filter(clinic_id=staff.clinic_id).order_by("name"))
+    return mine or list(locations_for_clinic(staff.clinic_id))
+
+
+Span = tuple[time, time]
+
+
+@dataclass(frozen=True)
+class LocationHours:
+    """What the calendar shades: opening hours and each practitioner's hours by weekday, holidays by date."""
+
+    opening: dict[int, list[Span]]
+    working: dict[int, dict[int, list[Span]]]
+    holidays: dict[date, str]
+
+
+def location_hours(location: Location, first: date, last: date) -> LocationHours:
+    """Opening hours, working hours (staff pk → weekday → spans) and the holidays ``first .. last``.
+
+    Three queries.
+    """
+    opening: dict[int, list[Span]] = defaultdict(list)
+    for span in OpeningHours.objects.filter(location=location).order_by("weekday", "starts"):
+        opening[span.weekday].append((span.starts, span.ends))
+    working: dict[int, dict[int, list[Span]]] = defaultdict(lambda: defaultdict(list))
+    for hours in WorkingHours.objects.filter(location=location).order_by("weekday", "starts"):
+        working[hours.staff_id][hours.weekday].append((hours.starts, hours.ends))
+    holidays = dict(
+        Holiday.objects.filter(location=location, date__gte=first, date__lte=last).values_list("date", "name")
+    )
+    return LocationHours(dict(opening), {k: dict(v) for k, v in working.items()}, holidays)
+
+
+def _session_choices(
+    index: ClinicIndex,
+    resources: ResourceMap,
+    *,
+    modality: str,
+    occupied_minutes: int,
+    start: datetime,
+    end: datetime,
+    who: str | None,
+) -> list[SessionChoice]:
+    """``available_starts``' answer for one window of an index that is already built."""
+    kinds = index.candidates(modality, practitioner=who) if who else index.candidates(modality)
+    if not all(kinds):
+        return []
+    length = occupied_minutes * 60
+    choices = []
+    for moment in index.available_slots(modality, occupied_minutes, start, end, practitioner=who):
+        t = epoch_seconds(moment)
+        practitioner_id, room_id, *device_id = [index.first_free(ids, t, length) for ids in kinds]
+        choices.append(
+            SessionChoice(
+                start=moment,
+                practitioner=resources.practitioners[practitioner_id],
+                room=resources.rooms[room_id],
+                device=resources.devices[device_id[0]] if device_id else None,
+            )
+        )
+    return choices
+
+
+def available_starts_in_windows(
+    location: Location,
+    protocol: Protocol,
+    windows: list[tuple[datetime, datetime]],
+    *,
+    practitioner: StaffMember | None = None,
+) -> list[list[SessionChoice]]:
+    """``available_starts`` for several windows at once (one per session of a series), one batch of queries.
+
+    Returns one list per window, in the order given.
+    """
+    if not windows:
+        return []
+    lo = min(w[0] for w in windows)
+    hi = max(w[1] for w in windows)
+    modality = protocol.modality.code
+    clinic, resources = engine_clinic(
+        location, modality, window=(lo - timedelta(days=1), hi + timedelta(days=1))
+    )
+    tz = location_timezone(location)
+    index = ClinicIndex.build(clinic, lo.astimezone(tz).date(), hi.astimezone(tz).date())
+    who = resources.practitioner_id(practitioner) if practitioner is not None else None
+    if who is not None and who not in resources.practitioners:
+        return [[] for _ in windows]
+    occupied = protocol.session_minutes + protocol.buffer_minutes
+    return [
+        _session_choices(
+            index, resources, modality=modality, occupied_minutes=occupied, start=start, end=end, who=who
+        )
+        if start < end
+        else []
+        for start, end in windows
+    ]
+
+
+def free_starts_by_resource(
+    location: Location, protocol: Protocol, start: datetime, end: datetime, *, kind: str
+) -> dict[int, list[datetime]]:
+    """For each practitioner, room or device (``kind``) set up for the protocol's modality at the location,
+    the slot starts in ``[start, end)`` at which a session of ``protocol`` could be booked with it.
+
+    Keyed by the row's pk; one batch of queries whatever the number of resources.
+    """
+    resource_kind = ResourceKind(kind)
+    modality = protocol.modality.code
+    clinic, resources = engine_clinic(
+        location, modality, window=(start - timedelta(days=1), end + timedelta(days=1))
+    )
+    rows: dict[str, Any] = {
+        ResourceKind.PRACTITIONER: resources.practitioners,
+        ResourceKind.ROOM: resources.rooms,
+        ResourceKind.DEVICE: resources.devices,
+    }[resource_kind]
+    tz = location_timezone(location)
+    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    occupied = protocol.session_minutes + protocol.buffer_minutes
+    out: dict[int, list[datetime]] = {}
+    for rid, row in rows.items():
+        narrowed = Clinic(
+            clinic.timezone,
+            clinic.slot_minutes,
+            tuple(r for r in clinic.resources if r.kind is not resource_kind or r.id == rid),
+        )
+        index = ClinicIndex.build(narrowed, first, last)
+        if all(index.candidates(modality)):
+            out[row.pk] = list(index.available_slots(modality, occupied, start, end))
+    return out
+
+
+def appointments_needing_consent(appointments: Iterable[Appointment]) -> set[int]:
+    """Ids of the appointments whose patient has no valid consent for the appointment's modality.
+
+    One query for any number of appointments (they must have ``protocol__modality`` loaded).
+    """
+    rows = list(appointments)
+    if not rows:
+        return set()
+    signed = set(
+        Consent.objects.filter(
+            patient_id__in={a.patient_id for a in rows}, withdrawn_at__isnull=True
+        ).values_list("patient_id", "template__modality__code")
+    )
+    return {a.pk for a in rows if (a.patient_id, a.protocol.modality.code) not in signed}
+
+
+def appointment_history(appointment: Appointment) -> list[AuditEvent]:
+    """The audit trail of one appointment (status changes and moves), oldest first, with who did it."""
+    return list(
+        AuditEvent.objects.filter(
+            clinic_id=appointment.clinic_id,
+            object_type=Appointment._meta.label_lower,
+            object_id=str(appointment.pk),
+        )
+        .select_related("actor__staff")
+        .order_by("at", "id")
+    )
+
+
+def course_appointments(clinic: Any, course_id: Any) -> list[Appointment]:
+    """Every appointment of a course in the clinic (cancelled ones too), by session; empty if none."""
+    try:
+        pk = int(course_id)
+    except (TypeError, ValueError):
+        return []
+    return list(appointments_for_clinic(clinic).filter(course_id=pk).order_by("session_index", "starts_at"))
+
+
+@dataclass(frozen=True)
+class CalendarResources:
+    """The columns a location's calendar can show, by name."""
+
+    practitioners: list[StaffMember]
+    rooms: list[Room]
+    devices: list[Device]
+
+
+def calendar_resources(location: Location) -> CalendarResources:
+    """Active physicians and practitioners with working hours at the location, its active rooms and devices.
+
+    Three queries.
+    """
+    practitioners = list(
+        StaffMember.objects.filter(
+            clinic_id=location.clinic_id,
+            is_active=True,
+            role__in=[Role.PHYSICIAN, Role.PRACTITIONER],
+            pk__in=WorkingHours.objects.filter(location=location).values("staff_id"),
+        ).order_by("display_name", "pk")
+    )
+    rooms = list(Room.objects.filter(location=location, is_active=True).order_by("name", "pk"))
+    devices = list(Device.objects.filter(location=location, is_active=True).order_by("name", "pk"))
+    return CalendarResources(practitioners, rooms, devices)
+
+
+def rows_for_slots(
+    location: Location, *, practitioner_ids: Iterable[int], room_ids: Iterable[int], device_ids: Iterable[int]
+) -> tuple[dict[int, StaffMember], dict[int, Room], dict[int, Device]]:
+    """The clinic's staff and the location's rooms and devices with these ids (others are left out).
+
+    Turns slot tokens from a form back into rows without trusting them: three queries.
+    """
+    staff = StaffMember.objects.filter(clinic_id=location.clinic_id, pk__in=set(practitioner_ids))
+    rooms = Room.objects.filter(location=location, pk__in=set(room_ids))
+    devices = Device.objects.filter(location=location, pk__in=set(device_ids))
+    return (
+        {m.pk: m for m in staff},
+        {r.pk: r for r in rooms},
+        {d.pk: d for d in devices},
+    )

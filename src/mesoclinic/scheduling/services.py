@@ -8,6 +8,7 @@ constraint settles races between two receptionists confirming at the same moment
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +24,14 @@ from mesoclinic.catalog.models import Protocol
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.engine import NEEDLE, ClinicIndex, epoch_seconds
-from mesoclinic.scheduling.models import Appointment, AppointmentStatus, Device, Room
+from mesoclinic.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    CalendarFeed,
+    CalendarFeedKind,
+    Device,
+    Room,
+)
 from mesoclinic.scheduling.selectors import SLOT_MINUTES, SessionChoice, engine_clinic, location_timezone
 from mesoclinic.treatments.models import Course
 from mesoclinic.treatments.services import complete_course, start_course
@@ -355,3 +363,40 @@ def reschedule_appointment(
         data={"from": before.isoformat(), "to": start.isoformat()},
     )
     return appointment
+
+
+@transaction.atomic
+def create_calendar_feed(
+    clinic: Any, *, kind: CalendarFeedKind | str, object_id: int, actor: Any
+) -> tuple[CalendarFeed, str]:
+    """Create a private feed of one practitioner's, room's or device's appointments.
+
+    Returns the feed and its token. The token is the feed URL's credential and is not stored (only its
+    hash is), so this is the one moment it can be shown. The caller has checked that the resource is the
+    clinic's and that the actor may publish its diary.
+    """
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeed(
+        clinic=clinic,
+        kind=str(kind),
+        object_id=object_id,
+        token_hash=CalendarFeed.hash_token(token),
+        created_by=actor if isinstance(actor, User) else None,
+    )
+    feed.full_clean()
+    feed.save()
+    record_event("calendar_feed.create", feed, actor=actor, data={"kind": str(kind), "object_id": object_id})
+    return feed, token
+
+
+@transaction.atomic
+def revoke_calendar_feed(feed: CalendarFeed, *, actor: Any) -> CalendarFeed:
+    """Stop a feed: its URL answers 404 from now on. Revoking a revoked feed changes nothing."""
+    if feed.revoked_at is not None:
+        return feed
+    feed.revoked_at = timezone.now()
+    feed.save(update_fields=["revoked_at"])
+    record_event(
+        "calendar_feed.revoke", feed, actor=actor, data={"kind": feed.kind, "object_id": feed.object_id}
+    )
+    return feed

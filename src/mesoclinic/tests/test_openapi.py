@@ -13,8 +13,14 @@ def test_it_serves_the_openapi_document(client):
     spec = response.json()
     assert spec["info"]["version"] == "1"
     paths = spec["paths"]
-    for path in ("/api/v1/patients", "/api/v1/patients/{patient_id}/history", "/api/v1/catalog/protocols",
-                 "/api/v1/screening/patients/{patient_id}", "/api/v1/screening/check", "/api/v1/screening/rules"):
+    for path in (
+        "/api/v1/patients",
+        "/api/v1/patients/{patient_id}/history",
+        "/api/v1/catalog/protocols",
+        "/api/v1/screening/patients/{patient_id}",
+        "/api/v1/screening/check",
+        "/api/v1/screening/rules",
+    ):
         assert path in paths, path
     for operations in paths.values():
         for operation in operations.values():

@@ -1,38 +1,67 @@
 """The layout's one page of its own: "Today", the reception's home.
 
-Appointments, arrivals and expiring lots arrive with scheduling and inventory; until then the page says so
-instead of showing made-up data.
+One location at a time (tabs for the staff member's locations): the day's appointments by time, late
+patients, who still needs consent, and a one-click check-in. Rows come from the scheduling screens so the
+htmx check-in answer and this page draw them the same way.
 """
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import datetime, time
+from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
-from mesoclinic.patients.selectors import patients_for_clinic
-
-RECENT_PATIENTS = 5
+from mesoclinic.scheduling import selectors
+from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.scheduling.views import appointment_rows
 
 
 @require_GET
 @staff_required()
 def home(request: ClinicRequest) -> HttpResponse:
-    clinic = request.clinic
-    today = clinic.today()
-    context: dict[str, object] = {"today": today}
-    if role_has(request.staff.role, Capability.VIEW_PATIENTS):
-        start_of_day = datetime.combine(today, time.min, tzinfo=zoneinfo.ZoneInfo(clinic.timezone))
-        patients = patients_for_clinic(clinic)
-        context.update(
-            patient_count=patients.count(),
-            registered_today=patients.filter(created_at__gte=start_of_day).count(),
-            recent_patients=list(patients.order_by("-created_at", "-id")[:RECENT_PATIENTS]),
-        )
+    context: dict[str, object] = {"today": request.clinic.today()}
+    if not role_has(request.staff.role, Capability.VIEW_PATIENTS):
+        return render(request, "web/home.html", context)
+    locations = selectors.staff_locations(request.staff)
+    raw = request.GET.get("location")
+    location = (
+        selectors.get_location_for_user(request.staff, raw) if raw else (locations[0] if locations else None)
+    )
+    if location is None:
+        return render(request, "web/home.html", context)
+    if location not in locations:
+        locations.append(location)
+    now = timezone.now()
+    today = now.astimezone(selectors.location_timezone(location)).date()
+    day = list(selectors.appointments_between(location, *selectors.day_bounds(location, today)))
+    active = appointment_rows([a for a in day if a.status != AppointmentStatus.CANCELLED], now=now)
+    here = f"{reverse('web:home')}?{urlencode({'location': location.pk})}"
+    calendar = {"location": location.pk, "date": today.isoformat(), "view": "day", "by": "practitioner"}
+    context.update(
+        today=today,
+        location=location,
+        locations=locations,
+        rows=active,
+        cancelled=len(day) - len(active),
+        next=here,
+        calendar_url=f"{reverse('scheduling:calendar')}?{urlencode(calendar)}",
+        counts={
+            "total": len(active),
+            "arrived": sum(r.appointment.status == AppointmentStatus.CHECKED_IN for r in active),
+            "late": sum(r.late for r in active),
+            "completed": sum(r.appointment.status == AppointmentStatus.COMPLETED for r in active),
+            "consent": sum(
+                r.needs_consent
+                for r in active
+                if r.appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+            ),
+        },
+    )
     return render(request, "web/home.html", context)

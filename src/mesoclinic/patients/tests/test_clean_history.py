@@ -11,15 +11,19 @@ KNOWN = {"lidocaine", "dmae"}
 
 
 def test_it_sorts_and_deduplicates():
-    cleaned = clean_history(conditions=["raynaud", "epilepsy", "raynaud"], allergies=["lidocaine"],
-                            known_ingredients=KNOWN)
+    cleaned = clean_history(
+        conditions=["raynaud", "epilepsy", "raynaud"], allergies=["lidocaine"], known_ingredients=KNOWN
+    )
     assert cleaned["conditions"] == ["epilepsy", "raynaud"]
     assert cleaned["allergies"] == ["lidocaine"]
 
 
 def test_it_keeps_the_current_entry_of_a_medication_listed_twice():
     cleaned = clean_history(
-        medications=[{"code": "isotretinoin", "stopped": "2026-01-01"}, {"code": "isotretinoin", "stopped": None}],
+        medications=[
+            {"code": "isotretinoin", "stopped": "2026-01-01"},
+            {"code": "isotretinoin", "stopped": None},
+        ],
         known_ingredients=KNOWN,
     )
     assert cleaned["medications"] == [{"code": "isotretinoin", "stopped": None}]
@@ -27,7 +31,10 @@ def test_it_keeps_the_current_entry_of_a_medication_listed_twice():
 
 def test_it_keeps_the_latest_stop_date():
     cleaned = clean_history(
-        medications=[{"code": "isotretinoin", "stopped": "2026-05-01"}, {"code": "isotretinoin", "stopped": "2026-01-01"}],
+        medications=[
+            {"code": "isotretinoin", "stopped": "2026-05-01"},
+            {"code": "isotretinoin", "stopped": "2026-01-01"},
+        ],
         known_ingredients=KNOWN,
     )
     assert cleaned["medications"] == [{"code": "isotretinoin", "stopped": "2026-05-01"}]

@@ -28,7 +28,10 @@ def test_it_numbers_versions_and_keeps_signed_ones(clinic, owner):
 
 def test_it_makes_consent_invalid_once_withdrawn(clinic, owner):
     template = publish_consent_template(
-        clinic, modality=Modality.objects.get(clinic=clinic, code="electroporation"), title="EP", body="...",
+        clinic,
+        modality=Modality.objects.get(clinic=clinic, code="electroporation"),
+        title="EP",
+        body="...",
         actor=None,
     )
     patient = make_patient(clinic)
@@ -44,7 +47,11 @@ def test_it_makes_consent_invalid_once_withdrawn(clinic, owner):
 def test_it_refuses_a_modality_of_another_clinic(clinic, other_clinic):
     with pytest.raises(ValidationError):
         publish_consent_template(
-            clinic, modality=Modality.objects.get(clinic=other_clinic, code="needle"), title="x", body="y", actor=None
+            clinic,
+            modality=Modality.objects.get(clinic=other_clinic, code="needle"),
+            title="x",
+            body="y",
+            actor=None,
         )
 
 

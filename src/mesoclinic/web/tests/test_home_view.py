@@ -1,13 +1,34 @@
+"""Today, the reception's home: the day's appointments per location, late patients, consent, check-in."""
+
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime, timedelta
 from unittest import mock
+from zoneinfo import ZoneInfo
 
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from mesoclinic.testing import client_for, make_patient
+from mesoclinic.accounts.services import add_location
+from mesoclinic.patients.services import record_consent
+from mesoclinic.scheduling.services import cancel_appointment, check_in
+from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book, consent_template
+from mesoclinic.testing import client_for, make_patient, make_schedulable
 
 URL = reverse("web:home")
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+def at(moment):
+    """Pretend it is ``moment`` (for the page; bookings are made before)."""
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+@pytest.fixture
+def setup(clinic):
+    return make_schedulable(clinic)
 
 
 def test_it_requires_login(client):
@@ -20,22 +41,112 @@ def test_it_only_allows_get(receptionist):
     assert client_for(receptionist).post(URL).status_code == 405
 
 
-def test_it_shows_todays_date_in_the_clinic_time_zone(clinic, receptionist):
-    with mock.patch.object(type(clinic), "today", return_value=date(2031, 7, 4)):
+def test_it_shows_todays_date_in_the_clinic_time_zone(setup, receptionist):
+    with at(datetime(2031, 7, 4, 23, 30, tzinfo=ZoneInfo("UTC"))):  # already Saturday in Warsaw
         response = client_for(receptionist).get(URL)
     assert response.status_code == 200
-    assert "Friday 4 July 2031" in response.content.decode()
+    assert "Saturday 5 July 2031" in response.content.decode()
     assert "Europe/Warsaw" in response.content.decode()
 
 
-def test_it_counts_only_the_clinics_own_patients(clinic, other_clinic, receptionist):
-    make_patient(clinic)
-    make_patient(clinic)
-    make_patient(other_clinic)
-    response = client_for(receptionist).get(URL)
-    assert response.context["patient_count"] == 2
-    assert response.context["registered_today"] == 2
-    assert len(response.context["recent_patients"]) == 2
+def test_it_lists_the_days_appointments_by_time(clinic, setup, receptionist):
+    early = book(clinic, setup.location).appointments.get(session_index=1)
+    later = book(clinic, setup.location, earliest=MONDAY.replace(hour=13)).appointments.get(session_index=1)
+    with at(MONDAY - timedelta(hours=2)):
+        response = client_for(receptionist).get(URL)
+    body = response.content.decode()
+    assert [r.appointment for r in response.context["rows"]] == [early, later]
+    assert body.index(early.patient.full_name) < body.index(later.patient.full_name)
+    assert reverse("patients:detail", args=[early.patient_id]) in body
+    assert "session 1 of 4" in body
+    assert "09:00" in body and "Nina Nurse" in body and "Room 1" in body
+    assert "Booked" in body
+
+
+def test_it_flags_late_patients_in_words(clinic, setup, receptionist):
+    first = book(clinic, setup.location).appointments.get(session_index=1)
+    with at(MONDAY + timedelta(minutes=12)):
+        response = client_for(receptionist).get(URL)
+    row = response.context["rows"][0]
+    assert row.appointment == first and row.late_minutes == 12
+    assert "Late · 12 min" in response.content.decode()
+    assert 'class="is-late"' in response.content.decode()
+    assert response.context["counts"]["late"] == 1
+    check_in(first, actor=None)
+    with at(MONDAY + timedelta(minutes=20)):
+        response = client_for(receptionist).get(URL)
+    assert not response.context["rows"][0].late
+
+
+def test_it_says_who_still_needs_consent(clinic, setup, receptionist):
+    template = consent_template(clinic)
+    signed = make_patient(clinic)
+    record_consent(signed, template=template, signed_by="Signed", actor=None)
+    book(clinic, setup.location, patient=signed)
+    unsigned = book(clinic, setup.location, earliest=MONDAY.replace(hour=13)).appointments.get(
+        session_index=1
+    )
+    with at(MONDAY - timedelta(hours=1)):
+        response = client_for(receptionist).get(URL)
+    flags = {r.appointment.patient_id: r.needs_consent for r in response.context["rows"]}
+    assert flags == {signed.pk: False, unsigned.patient_id: True}
+    assert response.content.decode().count("Consent needed") == 1
+
+
+def test_it_offers_a_one_click_check_in(clinic, setup, receptionist):
+    first = book(clinic, setup.location).appointments.get(session_index=1)
+    with at(MONDAY):
+        body = client_for(receptionist).get(URL).content.decode()
+    check_in_url = reverse("scheduling:check_in", args=[first.pk])
+    assert f'hx-post="{check_in_url}"' in body
+    assert f'action="{check_in_url}"' in body  # and without JavaScript
+    assert reverse("scheduling:appointment", args=[first.pk]) + "#cancel" in body
+
+
+def test_it_leaves_cancelled_appointments_out_but_counts_them(clinic, setup, receptionist):
+    first = book(clinic, setup.location).appointments.get(session_index=1)
+    cancel_appointment(first, reason="ill", actor=None)
+    with at(MONDAY):
+        response = client_for(receptionist).get(URL)
+    assert response.context["rows"] == []
+    assert response.context["cancelled"] == 1
+
+
+def test_it_shows_one_location_at_a_time_with_tabs(clinic, setup, receptionist):
+    other = add_location(clinic, name="Riverside", timezone="Europe/Warsaw", actor=None)
+    book(clinic, setup.location)
+    with at(MONDAY):
+        main = client_for(receptionist).get(URL)
+        riverside = client_for(receptionist).get(URL, {"location": other.pk})
+    assert main.context["location"] == setup.location and len(main.context["rows"]) == 1
+    assert f'href="{URL}?location={other.pk}"' in main.content.decode()
+    assert riverside.context["location"] == other and riverside.context["rows"] == []
+
+
+def test_it_does_not_show_another_clinics_location(setup, outsider):
+    assert client_for(outsider).get(URL, {"location": setup.location.pk}).status_code == 404
+
+
+def test_it_shows_only_the_clinics_own_appointments(clinic, other_clinic, setup, receptionist):
+    elsewhere = make_schedulable(other_clinic)
+    book(other_clinic, elsewhere.location)
+    with at(MONDAY):
+        response = client_for(receptionist).get(URL)
+    assert response.context["rows"] == []
+
+
+def test_it_reads_the_same_number_of_rows_however_busy_the_day(clinic, setup, receptionist):
+    book(clinic, setup.location)
+    with at(MONDAY):
+        client = client_for(receptionist)  # a session that has not expired in 2031
+    with at(MONDAY), CaptureQueriesContext(connection) as quiet:
+        client.get(URL)
+    for hour in (11, 13, 15):
+        book(clinic, setup.location, earliest=MONDAY.replace(hour=hour))
+    with at(MONDAY), CaptureQueriesContext(connection) as busy:
+        response = client.get(URL)
+    assert len(response.context["rows"]) == 4
+    assert len(busy) == len(quiet)
 
 
 def test_it_offers_a_search_that_goes_to_the_patient_list(receptionist):
@@ -44,10 +155,10 @@ def test_it_offers_a_search_that_goes_to_the_patient_list(receptionist):
     assert 'name="q"' in body
 
 
-def test_it_is_honest_about_what_is_not_built_yet(receptionist):
+def test_it_is_honest_about_what_is_not_built_yet(setup, receptionist):
     body = client_for(receptionist).get(URL).content.decode()
     assert "Not built yet" in body
-    assert "scheduling" in body
+    assert "lots expiring this week" in body
 
 
 def test_it_lays_out_the_page_accessibly(receptionist):
@@ -57,6 +168,7 @@ def test_it_lays_out_the_page_accessibly(receptionist):
     assert '"X-CSRFToken"' in body
     assert "htmx" in body
     assert "<script>" not in body  # no inline script: the CSP will forbid it
+    assert reverse("scheduling:calendar") in body
 
 
 def test_it_shows_the_staff_member_and_a_logout_form(receptionist):
@@ -66,11 +178,13 @@ def test_it_shows_the_staff_member_and_a_logout_form(receptionist):
     assert f'action="{reverse("logout")}"' in body
 
 
-def test_it_shows_an_auditor_no_patient_figures(auditor):
+def test_it_shows_an_auditor_no_patients_or_appointments(auditor, setup):
     response = client_for(auditor).get(URL)
     assert response.status_code == 200
-    assert "patient_count" not in response.context
-    assert reverse("patients:list") not in response.content.decode()
+    assert "rows" not in response.context
+    body = response.content.decode()
+    assert reverse("patients:list") not in body
+    assert reverse("scheduling:calendar") not in body
 
 
 def test_it_refuses_a_user_without_a_clinic(django_user_model, client):

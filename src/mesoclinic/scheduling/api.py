@@ -1,0 +1,329 @@
+"""Scheduling API: locations and resources, free starts, series proposals and bookings, appointments and
+their life (cancel, check-in, no-show, complete, reschedule), private calendar feeds.
+
+Every id in a request is fetched through a clinic-scoped access helper: another clinic's patient, room,
+device or practitioner is a 404 and is never used. ``BookingError`` (a taken slot, a blocking screening
+finding, a transition that is not allowed) becomes 409 in the project's ``api.py``.
+"""
+# No "from __future__ import annotations" here: django-ninja reads the handlers' annotations at runtime.
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Query, Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from mesoclinic.accounts.api_auth import require
+from mesoclinic.accounts.models import StaffMember
+from mesoclinic.accounts.permissions import Capability
+from mesoclinic.catalog.models import Protocol
+from mesoclinic.catalog.selectors import get_protocol_for_clinic
+from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.safety.rules import screen
+from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic
+from mesoclinic.scheduling import selectors, services
+from mesoclinic.scheduling.models import CalendarFeed, Device, Room
+from mesoclinic.scheduling.schemas import (
+    AppointmentFilter,
+    AppointmentOut,
+    AvailabilityFilter,
+    BookingErrorOut,
+    CalendarFeedCreatedOut,
+    CalendarFeedIn,
+    CalendarFeedOut,
+    CancelIn,
+    CourseOut,
+    LocationOut,
+    ProposalIn,
+    ProposalOut,
+    RescheduleIn,
+    SeriesIn,
+    SessionOut,
+)
+from mesoclinic.scheduling.selectors import SessionChoice
+
+router = Router()
+CONFLICT = {409: BookingErrorOut}
+
+
+# --- Output helpers ---------------------------------------------------------------------------------------
+
+
+def session_out(choice: SessionChoice, protocol: Protocol) -> dict[str, Any]:
+    return {
+        "start": choice.start,
+        "end": choice.start + timedelta(minutes=protocol.session_minutes),
+        "practitioner_id": choice.practitioner.pk,
+        "practitioner": choice.practitioner.display_name,
+        "room_id": choice.room.pk,
+        "room": choice.room.name,
+        "device_id": choice.device.pk if choice.device else None,
+        "device": choice.device.name if choice.device else None,
+    }
+
+
+def feed_out(feed: CalendarFeed, names: dict[tuple[str, int], str]) -> dict[str, Any]:
+    return {
+        "id": feed.pk,
+        "kind": feed.kind,
+        "object_id": feed.object_id,
+        "name": names.get((feed.kind, feed.object_id), ""),
+        "created_at": feed.created_at,
+        "revoked_at": feed.revoked_at,
+    }
+
+
+class _Resources:
+    """Clinic-scoped lookups of the practitioners, rooms and devices named in one request (each once)."""
+
+    def __init__(self, staff: StaffMember) -> None:
+        self.staff = staff
+        self._practitioners: dict[int, StaffMember] = {}
+        self._rooms: dict[int, Room] = {}
+        self._devices: dict[int, Device] = {}
+
+    def practitioner(self, pk: int) -> StaffMember:
+        if pk not in self._practitioners:
+            self._practitioners[pk] = selectors.get_practitioner_for_user(self.staff, pk)
+        return self._practitioners[pk]
+
+    def room(self, pk: int) -> Room:
+        if pk not in self._rooms:
+            self._rooms[pk] = selectors.get_room_for_user(self.staff, pk)
+        return self._rooms[pk]
+
+    def device(self, pk: int | None) -> Device | None:
+        if pk is None:
+            return None
+        if pk not in self._devices:
+            self._devices[pk] = selectors.get_device_for_user(self.staff, pk)
+        return self._devices[pk]
+
+
+# --- Locations and availability ---------------------------------------------------------------------------
+
+
+@router.get("/locations", response={200: list[LocationOut]})
+def list_locations(request: HttpRequest) -> Any:
+    staff = require(request, Capability.VIEW_PATIENTS)
+    return [
+        {
+            "id": entry.location.pk,
+            "name": entry.location.name,
+            "timezone": entry.location.timezone,
+            "address": entry.location.address,
+            "rooms": entry.rooms,
+            "devices": entry.devices,
+            "practitioners": entry.practitioners,
+        }
+        for entry in selectors.locations_with_resources(staff.clinic)
+    ]
+
+
+@router.get("/availability", response={200: list[SessionOut]})
+def availability(request: HttpRequest, filters: Query[AvailabilityFilter]) -> Any:
+    """Every bookable start of one session of ``protocol`` in ``[start, end)`` with the resources it gets."""
+    staff = require(request, Capability.VIEW_PATIENTS)
+    location = selectors.get_location_for_user(staff, filters.location_id)
+    protocol = get_protocol_for_clinic(staff.clinic, filters.protocol)
+    practitioner = (
+        selectors.get_practitioner_for_user(staff, filters.practitioner_id)
+        if filters.practitioner_id is not None
+        else None
+    )
+    choices = selectors.available_starts(
+        location, protocol, filters.start, filters.end, practitioner=practitioner
+    )
+    return [session_out(choice, protocol) for choice in choices]
+
+
+# --- Series -----------------------------------------------------------------------------------------------
+
+
+@router.post("/series/proposal", response={200: ProposalOut})
+def propose_series(request: HttpRequest, payload: ProposalIn) -> Any:
+    """The planner's best series from ``earliest``, and the patient's screening for it (not stored)."""
+    staff = require(request, Capability.VIEW_PATIENTS, Capability.SCREEN)
+    patient = get_patient_for_user(staff, payload.patient_id)
+    location = selectors.get_location_for_user(staff, payload.location_id)
+    protocol = get_protocol_for_clinic(staff.clinic, payload.protocol)
+    practitioner = (
+        selectors.get_practitioner_for_user(staff, payload.practitioner_id)
+        if payload.practitioner_id is not None
+        else None
+    )
+    proposal = selectors.propose_series(
+        location,
+        protocol,
+        earliest=payload.earliest,
+        same_practitioner=payload.same_practitioner,
+        practitioner=practitioner,
+    )
+    first: datetime = proposal.sessions[0].start if proposal.feasible else payload.earliest
+    day = first.astimezone(selectors.location_timezone(location)).date()
+    screening = screen(
+        patient_history(patient), protocol_spec(protocol), on=day, rules=rule_table_for_clinic(staff.clinic)
+    )
+    return {
+        "feasible": proposal.feasible,
+        "reason": proposal.reason,
+        "sessions": [session_out(s, protocol) for s in proposal.sessions],
+        "screening": screening.as_dict(),
+    }
+
+
+@router.post("/series", response={201: CourseOut, **CONFLICT})
+def book_series(request: HttpRequest, payload: SeriesIn) -> Any:
+    """Book every session of a course at once (screening first), or nothing: 409 says why."""
+    staff = require(request, Capability.EDIT_PATIENTS, Capability.SCREEN)
+    patient = get_patient_for_user(staff, payload.patient_id)
+    location = selectors.get_location_for_user(staff, payload.location_id)
+    protocol = get_protocol_for_clinic(staff.clinic, payload.protocol)
+    resources = _Resources(staff)
+    sessions = [
+        SessionChoice(
+            start=s.start,
+            practitioner=resources.practitioner(s.practitioner_id),
+            room=resources.room(s.room_id),
+            device=resources.device(s.device_id),
+        )
+        for s in payload.sessions
+    ]
+    course = services.book_series(
+        patient,
+        protocol,
+        location,
+        sessions,
+        actor=request.user,
+        override_reason=payload.override_reason,
+    )
+    appointments = selectors.appointments_for_clinic(staff.clinic).filter(course=course)
+    return Status(
+        201,
+        {
+            "id": course.pk,
+            "patient_id": course.patient_id,
+            "protocol": protocol.slug,
+            "modality": course.modality,
+            "sessions": course.sessions,
+            "interval_days": course.interval_days,
+            "tolerance_days": course.tolerance_days,
+            "status": course.status,
+            "appointments": list(appointments.order_by("session_index")),
+        },
+    )
+
+
+# --- Appointments -----------------------------------------------------------------------------------------
+
+
+@router.get("/appointments", response={200: list[AppointmentOut]})
+@paginate(LimitOffsetPagination)
+def list_appointments(request: HttpRequest, filters: Query[AppointmentFilter]) -> Any:
+    """The location's appointments overlapping ``[start, end)``, by start; cancelled ones included."""
+    staff = require(request, Capability.VIEW_PATIENTS)
+    location = selectors.get_location_for_user(staff, filters.location_id)
+    appointments = selectors.appointments_between(location, filters.start, filters.end)
+    if filters.status is not None:
+        appointments = appointments.filter(status=filters.status)
+    return appointments
+
+
+@router.get("/appointments/{appointment_id}", response={200: AppointmentOut})
+def get_appointment(request: HttpRequest, appointment_id: int) -> Any:
+    staff = require(request, Capability.VIEW_PATIENTS)
+    return selectors.get_appointment_for_user(staff, appointment_id)
+
+
+@router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **CONFLICT})
+def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Any:
+    staff = require(request, Capability.EDIT_PATIENTS)
+    appointment = selectors.get_appointment_for_user(staff, appointment_id)
+    services.cancel_appointment(appointment, reason=payload.reason, actor=request.user)
+    return appointment
+
+
+@router.post("/appointments/{appointment_id}/check-in", response={200: AppointmentOut, **CONFLICT})
+def check_in(request: HttpRequest, appointment_id: int) -> Any:
+    staff = require(request, Capability.EDIT_PATIENTS)
+    appointment = selectors.get_appointment_for_user(staff, appointment_id)
+    services.check_in(appointment, actor=request.user)
+    return appointment
+
+
+@router.post("/appointments/{appointment_id}/no-show", response={200: AppointmentOut, **CONFLICT})
+def mark_no_show(request: HttpRequest, appointment_id: int) -> Any:
+    staff = require(request, Capability.EDIT_PATIENTS)
+    appointment = selectors.get_appointment_for_user(staff, appointment_id)
+    services.mark_no_show(appointment, actor=request.user)
+    return appointment
+
+
+@router.post("/appointments/{appointment_id}/complete", response={200: AppointmentOut, **CONFLICT})
+def complete_appointment(request: HttpRequest, appointment_id: int) -> Any:
+    """Mark the session done; the course's last session creates its maintenance recall."""
+    staff = require(request, Capability.EDIT_PATIENTS)
+    appointment = selectors.get_appointment_for_user(staff, appointment_id)
+    services.complete_appointment(appointment, actor=request.user)
+    return appointment
+
+
+@router.post("/appointments/{appointment_id}/reschedule", response={200: AppointmentOut, **CONFLICT})
+def reschedule_appointment(request: HttpRequest, appointment_id: int, payload: RescheduleIn) -> Any:
+    """Move one booked session, optionally to another practitioner, room or device of the clinic."""
+    staff = require(request, Capability.EDIT_PATIENTS)
+    appointment = selectors.get_appointment_for_user(staff, appointment_id)
+    resources = _Resources(staff)
+    services.reschedule_appointment(
+        appointment,
+        start=payload.start,
+        actor=request.user,
+        practitioner=(
+            resources.practitioner(payload.practitioner_id) if payload.practitioner_id is not None else None
+        ),
+        room=resources.room(payload.room_id) if payload.room_id is not None else None,
+        device=resources.device(payload.device_id),
+    )
+    return appointment
+
+
+# --- Private calendar feeds -------------------------------------------------------------------------------
+
+_MAY_NOT_PUBLISH = "Only the clinic owner publishes the diaries of rooms, devices and other people."
+
+
+@router.get("/feeds", response={200: list[CalendarFeedOut]})
+def list_feeds(request: HttpRequest) -> Any:
+    """The clinic's feeds for its owner; a practitioner's own feeds for them. Never their URLs."""
+    staff = require(request, Capability.VIEW_PATIENTS)
+    feeds = list(selectors.calendar_feeds_for_user(staff))
+    names = selectors.feed_resource_names(feeds)
+    return [feed_out(feed, names) for feed in feeds]
+
+
+@router.post("/feeds", response={201: CalendarFeedCreatedOut})
+def create_feed(request: HttpRequest, payload: CalendarFeedIn) -> Any:
+    """A private iCalendar feed URL for a practitioner, room or device. The URL is shown this once."""
+    staff = require(request, Capability.VIEW_PATIENTS)
+    resource = selectors.get_feed_resource_for_user(staff, payload.kind, payload.object_id)
+    if not selectors.may_manage_calendar_feed(staff, payload.kind, resource.pk):
+        raise PermissionDenied(_MAY_NOT_PUBLISH)
+    feed, token = services.create_calendar_feed(
+        staff.clinic, kind=payload.kind, object_id=resource.pk, actor=request.user
+    )
+    url = request.build_absolute_uri(reverse("calendar_feeds:feed", kwargs={"token": token}))
+    return Status(201, {**feed_out(feed, selectors.feed_resource_names([feed])), "url": url})
+
+
+@router.delete("/feeds/{feed_id}", response={204: None})
+def revoke_feed(request: HttpRequest, feed_id: int) -> Any:
+    """Revoke a feed: its URL answers 404 from now on."""
+    staff = require(request, Capability.VIEW_PATIENTS)
+    feed = selectors.get_calendar_feed_for_user(staff, feed_id)
+    if not selectors.may_manage_calendar_feed(staff, feed.kind, feed.object_id):
+        raise PermissionDenied(_MAY_NOT_PUBLISH)
+    services.revoke_calendar_feed(feed, actor=request.user)
+    return Status(204, None)

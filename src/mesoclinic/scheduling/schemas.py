@@ -1,0 +1,240 @@
+"""Scheduling API schemas: locations and their resources, free starts, series proposals and bookings,
+appointments and their life, private calendar feeds.
+
+Every datetime sent to the API must carry its UTC offset (``2031-03-03T09:00:00+01:00``): a naive time
+is ambiguous around DST changes and is refused with 422. Answers are in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Literal
+
+from ninja import Schema
+from pydantic import AwareDatetime, Field, model_validator
+
+MAX_AVAILABILITY_DAYS = 62
+MAX_LIST_DAYS = 366
+
+AppointmentStatusCode = Literal["booked", "checked_in", "completed", "cancelled", "no_show"]
+FeedKind = Literal["practitioner", "room", "device"]
+
+
+class RoomOut(Schema):
+    id: int
+    name: str
+    modalities: list[str]
+    is_active: bool
+
+
+class DeviceOut(Schema):
+    id: int
+    name: str
+    modality: str
+    manufacturer: str
+    model_name: str
+    is_active: bool
+
+
+class PractitionerOut(Schema):
+    id: int
+    display_name: str
+    title: str
+    role: str
+    modalities: list[str]
+
+
+class LocationOut(Schema):
+    id: int
+    name: str
+    timezone: str
+    address: str
+    rooms: list[RoomOut]
+    devices: list[DeviceOut]
+    practitioners: list[PractitionerOut] = Field(
+        description="Physicians and practitioners with working hours at this location."
+    )
+
+
+class _Window(Schema):
+    start: AwareDatetime
+    end: AwareDatetime
+
+    max_days: ClassVar[int] = MAX_LIST_DAYS
+
+    @model_validator(mode="after")
+    def ordered_and_bounded(self) -> _Window:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.end - self.start > timedelta(days=self.max_days):
+            raise ValueError(f"the window may span at most {self.max_days} days")
+        return self
+
+
+class AvailabilityFilter(_Window):
+    location_id: int
+    protocol: str = Field(description="Protocol slug, e.g. electroporation-glow.")
+    practitioner_id: int | None = None
+
+    max_days: ClassVar[int] = MAX_AVAILABILITY_DAYS
+
+
+class AppointmentFilter(_Window):
+    location_id: int
+    status: AppointmentStatusCode | None = None
+
+
+class SessionOut(Schema):
+    """One bookable session: when, and who/where/which device. Post it back as a ``SessionIn``."""
+
+    start: datetime
+    end: datetime
+    practitioner_id: int
+    practitioner: str
+    room_id: int
+    room: str
+    device_id: int | None
+    device: str | None
+
+
+class FindingOut(Schema):
+    severity: Literal["block", "warn"]
+    factor: str
+    message: str
+    source: str
+
+
+class ScreeningPreviewOut(Schema):
+    decision: Literal["ok", "warn", "block"]
+    findings: list[FindingOut]
+
+
+class ProposalIn(Schema):
+    patient_id: int
+    protocol: str = Field(description="Protocol slug.")
+    location_id: int
+    earliest: AwareDatetime
+    same_practitioner: bool = True
+    practitioner_id: int | None = None
+
+
+class ProposalOut(Schema):
+    feasible: bool
+    reason: str = Field(description="Why no series fits, when none does.")
+    sessions: list[SessionOut]
+    screening: ScreeningPreviewOut = Field(
+        description="The patient screened for the first session's day (or the earliest day); not stored."
+    )
+
+
+class SessionIn(Schema):
+    start: AwareDatetime
+    practitioner_id: int
+    room_id: int
+    device_id: int | None = None
+
+
+class SeriesIn(Schema):
+    patient_id: int
+    protocol: str = Field(description="Protocol slug.")
+    location_id: int
+    sessions: list[SessionIn] = Field(min_length=1, max_length=20)
+    override_reason: str = Field(
+        "", max_length=500, description="A physician's reason to book despite a blocking screening finding."
+    )
+
+
+class RefOut(Schema):
+    id: int
+    name: str
+
+
+class AppointmentOut(Schema):
+    id: int
+    location_id: int
+    patient: RefOut
+    protocol: str
+    modality: str
+    course_id: int | None
+    session_index: int
+    practitioner: RefOut
+    room: RefOut
+    device: RefOut | None
+    starts_at: datetime
+    ends_at: datetime
+    blocked_until: datetime
+    status: AppointmentStatusCode
+    status_changed_at: datetime | None
+    cancel_reason: str
+    notes: str
+
+    # Read from an ``Appointment`` fetched by ``appointments_for_clinic`` (its relations are selected).
+    @staticmethod
+    def resolve_patient(obj: Any) -> dict[str, Any]:
+        return {"id": obj.patient_id, "name": obj.patient.full_name}
+
+    @staticmethod
+    def resolve_protocol(obj: Any) -> str:
+        return str(obj.protocol.slug)
+
+    @staticmethod
+    def resolve_modality(obj: Any) -> str:
+        return str(obj.protocol.modality.code)
+
+    @staticmethod
+    def resolve_practitioner(obj: Any) -> dict[str, Any]:
+        return {"id": obj.practitioner_id, "name": obj.practitioner.display_name}
+
+    @staticmethod
+    def resolve_room(obj: Any) -> dict[str, Any]:
+        return {"id": obj.room_id, "name": obj.room.name}
+
+    @staticmethod
+    def resolve_device(obj: Any) -> dict[str, Any] | None:
+        return {"id": obj.device_id, "name": obj.device.name} if obj.device_id else None
+
+
+class CourseOut(Schema):
+    id: int
+    patient_id: int
+    protocol: str
+    modality: str
+    sessions: int
+    interval_days: int
+    tolerance_days: int
+    status: str
+    appointments: list[AppointmentOut]
+
+
+class CancelIn(Schema):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class RescheduleIn(Schema):
+    start: AwareDatetime
+    practitioner_id: int | None = None
+    room_id: int | None = None
+    device_id: int | None = None
+
+
+class BookingErrorOut(Schema):
+    detail: str
+    findings: list[FindingOut] = []
+
+
+class CalendarFeedIn(Schema):
+    kind: FeedKind
+    object_id: int
+
+
+class CalendarFeedOut(Schema):
+    id: int
+    kind: FeedKind
+    object_id: int
+    name: str = Field(description="The practitioner's, room's or device's name.")
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class CalendarFeedCreatedOut(CalendarFeedOut):
+    url: str = Field(description="The private feed URL. Shown once: only its hash is stored.")

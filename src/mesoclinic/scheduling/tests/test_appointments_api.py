@@ -1,0 +1,213 @@
+"""/api/v1/scheduling/appointments: list and read, then cancel, check in, no-show, complete, reschedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.scheduling.selectors import propose_series
+from mesoclinic.scheduling.services import book_series, cancel_appointment
+from mesoclinic.scheduling.tests.api_helpers import MONDAY, call, protocol
+from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.treatments.models import MaintenanceRecall
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/scheduling/appointments"
+
+
+@pytest.fixture
+def setup(clinic):
+    return make_schedulable(clinic)
+
+
+@pytest.fixture
+def course(clinic, setup):
+    ep = protocol(clinic)
+    sessions = propose_series(setup.location, ep, earliest=MONDAY).sessions
+    return book_series(make_patient(clinic), ep, setup.location, sessions, actor=None)
+
+
+def nth(course, n):
+    return course.appointments.get(session_index=n)
+
+
+def window(setup, days=60, **extra):
+    return {
+        "location_id": setup.location.pk,
+        "start": MONDAY.isoformat(),
+        "end": (MONDAY + timedelta(days=days)).isoformat(),
+        **extra,
+    }
+
+
+def test_it_lists_a_locations_appointments_in_a_window_page_by_page(setup, course, receptionist):
+    client = client_for(receptionist)
+    everything = client.get(URL, window(setup))
+    assert everything.status_code == 200, everything.content
+    assert everything.json()["count"] == course.sessions
+    page = client.get(URL, {**window(setup), "limit": 2, "offset": 2}).json()
+    assert [a["session_index"] for a in page["items"]] == [3, 4]
+    first_week = client.get(URL, window(setup, days=7)).json()
+    assert [a["id"] for a in first_week["items"]] == [nth(course, 1).pk]
+
+
+def test_it_filters_by_status(setup, course, receptionist):
+    cancel_appointment(nth(course, 2), reason="ill", actor=None)
+    body = client_for(receptionist).get(URL, window(setup, status="cancelled")).json()
+    assert [a["id"] for a in body["items"]] == [nth(course, 2).pk]
+    assert body["items"][0]["cancel_reason"] == "ill"
+
+
+def test_it_shows_one_appointment(setup, course, receptionist):
+    first = nth(course, 1)
+    response = client_for(receptionist).get(f"{URL}/{first.pk}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["patient"] == {"id": course.patient_id, "name": course.patient.full_name}
+    assert (body["protocol"], body["modality"]) == (course.protocol.slug, "electroporation")
+    assert body["practitioner"] == {"id": setup.practitioner.pk, "name": "Nina Nurse"}
+    assert body["device"] == {"id": setup.device.pk, "name": "EP-1"}
+    assert datetime.fromisoformat(body["starts_at"]) == MONDAY.astimezone(UTC)
+    assert body["course_id"] == course.pk
+
+
+def test_it_cancels_with_a_reason(course, receptionist):
+    second = nth(course, 2)
+    response = call(client_for(receptionist), "post", f"{URL}/{second.pk}/cancel", {"reason": "Patient ill"})
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "cancelled"
+    second.refresh_from_db()
+    assert (second.status, second.cancel_reason) == (AppointmentStatus.CANCELLED, "Patient ill")
+
+
+def test_it_requires_a_cancel_reason(course, receptionist):
+    second = nth(course, 2)
+    response = call(client_for(receptionist), "post", f"{URL}/{second.pk}/cancel", {"reason": ""})
+    assert response.status_code == 422
+    second.refresh_from_db()
+    assert second.status == AppointmentStatus.BOOKED
+
+
+def test_it_checks_in_and_completes(course, receptionist):
+    first = nth(course, 1)
+    client = client_for(receptionist)
+    assert call(client, "post", f"{URL}/{first.pk}/check-in").json()["status"] == "checked_in"
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.CHECKED_IN
+    assert call(client, "post", f"{URL}/{first.pk}/complete").json()["status"] == "completed"
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.COMPLETED and first.status_changed_at is not None
+
+
+def test_completing_the_last_session_creates_the_recall(course, receptionist):
+    client = client_for(receptionist)
+    for appointment in course.appointments.all():
+        assert call(client, "post", f"{URL}/{appointment.pk}/complete").status_code == 200
+    assert MaintenanceRecall.objects.filter(course=course).exists()
+
+
+def test_it_marks_a_no_show(course, receptionist):
+    first = nth(course, 1)
+    response = call(client_for(receptionist), "post", f"{URL}/{first.pk}/no-show")
+    assert response.status_code == 200
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.NO_SHOW
+
+
+def test_it_answers_409_to_a_change_the_status_does_not_allow(course, receptionist):
+    first = nth(course, 1)
+    cancel_appointment(first, reason="x", actor=None)
+    response = call(client_for(receptionist), "post", f"{URL}/{first.pk}/complete")
+    assert response.status_code == 409
+    assert "cannot become completed" in response.json()["detail"]
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.CANCELLED
+
+
+def test_it_reschedules_within_the_tolerance(course, receptionist):
+    second = nth(course, 2)
+    new_start = second.starts_at + timedelta(days=1, hours=2)
+    response = call(
+        client_for(receptionist), "post", f"{URL}/{second.pk}/reschedule", {"start": new_start.isoformat()}
+    )
+    assert response.status_code == 200, response.content
+    second.refresh_from_db()
+    assert second.starts_at == new_start
+    assert datetime.fromisoformat(response.json()["starts_at"]) == new_start
+
+
+def test_it_answers_409_to_a_move_outside_the_tolerance(course, receptionist):
+    second = nth(course, 2)
+    before = second.starts_at
+    late = before + timedelta(days=course.tolerance_days + 1)
+    response = call(
+        client_for(receptionist), "post", f"{URL}/{second.pk}/reschedule", {"start": late.isoformat()}
+    )
+    assert response.status_code == 409
+    assert "days after session 1" in response.json()["detail"]
+    second.refresh_from_db()
+    assert second.starts_at == before
+
+
+def test_it_rejects_a_naive_time(course, receptionist):
+    second = nth(course, 2)
+    response = call(
+        client_for(receptionist), "post", f"{URL}/{second.pk}/reschedule", {"start": "2031-03-11T09:00:00"}
+    )
+    assert response.status_code == 422
+
+
+def test_it_never_moves_a_session_into_another_clinics_room(other_clinic, course, receptionist):
+    theirs = make_schedulable(other_clinic)
+    second = nth(course, 2)
+    before = (second.starts_at, second.room_id)
+    move = {"start": (second.starts_at + timedelta(hours=1)).isoformat(), "room_id": theirs.room.pk}
+    response = call(client_for(receptionist), "post", f"{URL}/{second.pk}/reschedule", move)
+    assert response.status_code == 404
+    second.refresh_from_db()
+    assert (second.starts_at, second.room_id) == before
+
+
+def test_it_hides_other_clinics_appointments(setup, course, outsider):
+    first = nth(course, 1)
+    client = client_for(outsider)
+    assert client.get(f"{URL}/{first.pk}").status_code == 404
+    assert client.get(URL, window(setup)).status_code == 404
+    for action, body in (
+        ("cancel", {"reason": "x"}),
+        ("check-in", None),
+        ("no-show", None),
+        ("complete", None),
+    ):
+        assert call(client, "post", f"{URL}/{first.pk}/{action}", body).status_code == 404, action
+    move = {"start": (first.starts_at + timedelta(hours=1)).isoformat()}
+    assert call(client, "post", f"{URL}/{first.pk}/reschedule", move).status_code == 404
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.BOOKED and first.starts_at == MONDAY
+
+
+def test_it_refuses_the_auditor_and_anonymous(setup, course, auditor, client):
+    first = nth(course, 1)
+    assert client_for(auditor).get(f"{URL}/{first.pk}").status_code == 403
+    assert client_for(auditor).get(URL, window(setup)).status_code == 403
+    assert call(client_for(auditor), "post", f"{URL}/{first.pk}/check-in").status_code == 403
+    assert client.get(f"{URL}/{first.pk}").status_code == 401
+    assert call(client, "post", f"{URL}/{first.pk}/cancel", {"reason": "x"}).status_code == 401
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.BOOKED
+
+
+def test_it_only_allows_post_for_changes(course, receptionist):
+    first = nth(course, 1)
+    assert client_for(receptionist).get(f"{URL}/{first.pk}/cancel").status_code == 405
+    assert client_for(receptionist).post(f"{URL}/{first.pk}").status_code == 405
+
+
+def test_it_lists_without_a_query_per_appointment(setup, course, receptionist, django_assert_max_num_queries):
+    client = client_for(receptionist)
+    # Session (read and its refresh: 4), user, staff membership; then location, count, and one page with
+    # every relation joined, however many appointments there are.
+    with django_assert_max_num_queries(9):
+        assert client.get(URL, window(setup)).json()["count"] == course.sessions

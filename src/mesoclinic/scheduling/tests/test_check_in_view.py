@@ -1,0 +1,83 @@
+"""Checking a patient in: one click on Today (htmx swaps the row) or a plain form post."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.scheduling.services import check_in
+from mesoclinic.scheduling.tests.ui_helpers import book
+from mesoclinic.testing import client_for, make_schedulable
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def first(clinic):
+    return book(clinic, make_schedulable(clinic).location).appointments.get(session_index=1)
+
+
+def url(appointment):
+    return reverse("scheduling:check_in", args=[appointment.pk])
+
+
+def test_it_requires_login(client, first):
+    response = client.post(url(first))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_only_allows_post(receptionist, first):
+    assert client_for(receptionist).get(url(first)).status_code == 405
+
+
+def test_it_refuses_an_auditor(auditor, first):
+    assert client_for(auditor).post(url(first)).status_code == 403
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.BOOKED
+
+
+def test_it_does_not_touch_another_clinics_appointment(outsider, first):
+    assert client_for(outsider).post(url(first)).status_code == 404
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.BOOKED
+
+
+def test_it_lets_the_receptionist_check_a_patient_in(receptionist, first):
+    response = client_for(receptionist).post(url(first), {"next": "/?location=1"})
+    assert response.status_code == 302
+    assert response["Location"] == "/?location=1"
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.CHECKED_IN
+
+
+def test_it_goes_back_to_the_appointment_rather_than_another_site(receptionist, first):
+    response = client_for(receptionist).post(url(first), {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("scheduling:appointment", args=[first.pk])
+
+
+def test_it_answers_htmx_with_the_updated_row(receptionist, first):
+    response = client_for(receptionist).post(url(first), {"next": "/"}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith(f'<tr id="appt-{first.pk}"')
+    assert "<html" not in body
+    assert "Checked in" in body
+    assert url(first) not in body  # no second check-in button
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.CHECKED_IN
+
+
+def test_it_explains_in_the_row_when_the_patient_is_already_checked_in(receptionist, first):
+    check_in(first, actor=None)
+    response = client_for(receptionist).post(url(first), **HTMX)
+    assert "cannot become checked in" in response.content.decode()
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_it_explains_a_refusal_after_a_plain_post(receptionist, first):
+    check_in(first, actor=None)
+    response = client_for(receptionist).post(url(first), follow=True)
+    assert "cannot become checked in" in response.content.decode()
