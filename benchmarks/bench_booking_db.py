@@ -67,6 +67,7 @@ from mesoclinic.scheduling.models import (
     Room,
     TimeOff,
     WorkingHours,
+    bump_schedule_versions,
 )
 from mesoclinic.scheduling.selectors import (
     SessionChoice,
@@ -499,8 +500,20 @@ def month_window(month: int) -> tuple[datetime, datetime]:
     return datetime.combine(date(MEASURED_YEAR, month, 1), wall(), TZ), datetime.combine(nxt, wall(), TZ)
 
 
+WALKS = ("1st walk (kept index grows)", "2nd walk (kept index covers the days)")
+
+
+def after_a_write(location: Location) -> None:
+    """What any booking, cancellation or schedule change does to the location's kept indexes (untimed)."""
+    bump_schedule_versions(location_id=location.pk)
+
+
 def measure_propose(location: Location, protocols: list[Protocol], what: str) -> None:
-    """(a) ``propose_series`` for 6-session series from varied moments, modalities and spacings."""
+    """(a) ``propose_series`` for 6-session series from varied moments, modalities and spacings.
+
+    Twice: each call right after a write (its index is rebuilt: the first proposal after any booking), then
+    the same requests again with nothing written in between (the kept index is reused).
+    """
     rng = random.Random(7)
     requests = []
     for _ in range(N_PROPOSE):
@@ -509,20 +522,42 @@ def measure_propose(location: Location, protocols: list[Protocol], what: str) ->
         requests.append((rng.choice(protocols), earliest, rng.random() < 0.7))
     for protocol, earliest, same in requests[:5]:  # warm the connection and the caches
         propose_series(location, protocol, earliest=earliest, same_practitioner=same)
-    runs, reads, planned = [], [], 0
+    cold, reads, planned = [], [], 0
+    answers = []
     for protocol, earliest, same in requests:
+        after_a_write(location)
         t0 = time.perf_counter()
         proposal = propose_series(location, protocol, earliest=earliest, same_practitioner=same)
-        runs.append(time.perf_counter() - t0)
+        cold.append(time.perf_counter() - t0)
         planned += proposal.feasible
+        answers.append(proposal)
         t0 = time.perf_counter()
         window = (earliest - timedelta(days=1), earliest + timedelta(days=122))
         engine_clinic(location, protocol.modality.code, window=window)
         reads.append(time.perf_counter() - t0)
-    label = f"propose_series: 6 sessions, 120-day horizon ({what}; {planned}/{N_PROPOSE} planned)"
-    print(row(label, N_PROPOSE, statistics.median(runs)))
-    print(row("propose_series: p99", N_PROPOSE, percentile(runs, 0.99)))
-    label = "propose_series: of which reading the DB (engine_clinic, 123-day window), median"
+    walks: list[list[float]] = [[], []]
+    for warm in walks:  # the first walk grows the kept indexes to the days asked for; the second reuses them
+        for (protocol, earliest, same), expected in zip(requests, answers, strict=True):
+            t0 = time.perf_counter()
+            proposal = propose_series(location, protocol, earliest=earliest, same_practitioner=same)
+            warm.append(time.perf_counter() - t0)
+            if proposal != expected:
+                sys.exit(f"a kept index answered differently for {protocol} from {earliest}")
+    label = (
+        f"propose_series: 6 sessions, 120-day horizon, after a write ({what}; {planned}/{N_PROPOSE} planned)"
+    )
+    print(row(label, N_PROPOSE, statistics.median(cold)))
+    print(row("propose_series: after a write, p99", N_PROPOSE, percentile(cold, 0.99)))
+    for warm, name in zip(walks, WALKS, strict=True):
+        print(
+            row(
+                f"propose_series: nothing written since, {name} (same answers)",
+                N_PROPOSE,
+                statistics.median(warm),
+            )
+        )
+        print(row(f"propose_series: nothing written, {name}, p99", N_PROPOSE, percentile(warm, 0.99)))
+    label = "propose_series: reading the DB alone (engine_clinic, 123-day window), median"
     print(row(label, N_PROPOSE, statistics.median(reads)))
 
 
@@ -530,19 +565,36 @@ Timed = dict[tuple[int, str], tuple[float, list[SessionChoice]]]
 
 
 def measure_available(location: Location, by_modality: dict[str, Protocol], what: str) -> Timed:
-    """(b) ``available_starts`` for each modality in each month of the measured year."""
+    """(b) ``available_starts`` for each modality in each month of the measured year, after a write and
+    then with nothing written (the answers must be the same)."""
     timed: Timed = {}
     for month in range(1, 13):
         for modality in MODALITIES:
             lo, hi = month_window(month)
+            after_a_write(location)
             t0 = time.perf_counter()
             starts = available_starts(location, by_modality[modality], lo, hi)
             timed[month, modality] = (time.perf_counter() - t0, starts)
+    walks: list[list[float]] = [[], []]
+    for (
+        warm
+    ) in walks:  # the first walk grows the kept indexes to the months asked for; the second reuses them
+        for (month, modality), (_, expected) in timed.items():
+            lo, hi = month_window(month)
+            t0 = time.perf_counter()
+            starts = available_starts(location, by_modality[modality], lo, hi)
+            warm.append(time.perf_counter() - t0)
+            if _picked(starts) != _picked(expected):
+                sys.exit(f"a kept index answered differently for {modality} in month {month}")
     runs = [seconds for seconds, _ in timed.values()]
     slots = sum(len(starts) for _, starts in timed.values()) // len(timed)
-    label = f"available_starts: one modality, one month ({what}; {slots} starts/query)"
+    label = f"available_starts: one modality, one month, after a write ({what}; {slots} starts/query)"
     print(row(label, len(timed), statistics.median(runs)))
-    print(row("available_starts: p99", len(timed), percentile(runs, 0.99)))
+    print(row("available_starts: after a write, p99", len(timed), percentile(runs, 0.99)))
+    for warm, name in zip(walks, WALKS, strict=True):
+        label = f"available_starts: nothing written since, {name} (same answers)"
+        print(row(label, len(warm), statistics.median(warm)))
+        print(row(f"available_starts: nothing written, {name}, p99", len(warm), percentile(warm, 0.99)))
     return timed
 
 

@@ -28,7 +28,14 @@ from mesoclinic.patients.services import (
     update_medical_history,
 )
 from mesoclinic.safety.services import load_default_rules
-from mesoclinic.scheduling.models import Device, Holiday, OpeningHours, Room, WorkingHours
+from mesoclinic.scheduling.models import (
+    Device,
+    Holiday,
+    OpeningHours,
+    Room,
+    WorkingHours,
+    bump_schedule_versions,
+)
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import BookingError, add_device, add_room, book_series
 
@@ -249,6 +256,8 @@ def _hours(clinic: Clinic, locations: list[Location]) -> None:
             for location in member.locations.all()
             for d in weekdays
         )
+    # bulk_create sends no signals: the schedules changed all the same
+    bump_schedule_versions(location__clinic=clinic)
 
 
 def _bookings(

@@ -10,6 +10,7 @@ them (see migration ``0003``).
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -280,3 +281,38 @@ class CalendarFeed(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+def new_stamp() -> int:
+    """A random 62-bit number: tells apart two versions with the same count (a rolled-back bump, or a
+    location id reused after a rollback)."""
+    return secrets.randbits(62)
+
+
+class ScheduleVersion(models.Model):
+    """A location's schedule version: bumped, in the writing transaction, by every write that changes
+    what can be booked there (appointments, hours, holidays, time off, downtime, rooms, devices, staff).
+
+    Availability reads keep each location's free-time index in memory and reuse it while this row is
+    unchanged (``selectors``). The bump's ``UPDATE`` also locks the row until commit, so writes that
+    change one location's schedule take their turn; services bump *first* in their transaction so that
+    every writer takes the locks in the same order.
+    """
+
+    location = models.OneToOneField(
+        "accounts.Location", on_delete=models.CASCADE, related_name="schedule_version"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+    stamp = models.BigIntegerField(default=new_stamp)
+
+    def __str__(self) -> str:
+        return f"{self.location_id} v{self.version}"
+
+
+def bump_schedule_versions(**where: object) -> None:
+    """Bump the schedule versions matching ``where`` (e.g. ``location_id=3``, ``location__clinic_id=1``).
+
+    Only updates: a location's row is created with the location (or on first read), never here, so a
+    bump during a location's cascade delete cannot re-create it.
+    """
+    ScheduleVersion.objects.filter(**where).update(version=F("version") + 1, stamp=new_stamp())

@@ -6,11 +6,13 @@ reasons read naturally; ``ResourceMap`` turns them back into rows.
 
 from __future__ import annotations
 
+import threading
 import zoneinfo
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -29,7 +31,7 @@ from mesoclinic.scheduling.engine import (
     SeriesRequest,
     WeeklyHours,
     epoch_seconds,
-    plan_series,
+    plan_series_in,
 )
 from mesoclinic.scheduling.models import (
     HOLDING_STATUSES,
@@ -41,6 +43,7 @@ from mesoclinic.scheduling.models import (
     Holiday,
     OpeningHours,
     Room,
+    ScheduleVersion,
     TimeOff,
     WorkingHours,
 )
@@ -195,6 +198,115 @@ def engine_clinic(
     return Clinic(tz, slot_minutes, tuple(engine_resources)), resources
 
 
+# --- Each location's free-time index, kept per process while its schedule version is unchanged ----------
+
+#: An index asked for days it does not cover, at the same version, is rebuilt over both its days and the
+#: new ones while that spans at most this many days (else over the new ones alone).
+INDEX_DAYS_MAX = 400
+INDEX_CACHE_SIZE = 32
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    token: tuple[int, int]  # the location's (version, stamp) the index was built at
+    first: date
+    last: date
+    clinic: Clinic
+    resources: ResourceMap
+    index: ClinicIndex
+
+
+class _IndexCache:
+    """A small LRU of built indexes, shared by the threads of one process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[int, str, int], _Indexed] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, str, int], token: tuple[int, int]) -> _Indexed | None:
+        """The entry for ``key`` built at ``token``, whatever days it covers, or None."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry.token != token:
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple[int, str, int], entry: _Indexed) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+index_cache = _IndexCache(INDEX_CACHE_SIZE)
+
+
+def schedule_token(location: Location) -> tuple[int, int] | None:
+    """The location's schedule ``(version, stamp)``; one query. None if it has no version row yet."""
+    row = ScheduleVersion.objects.filter(location_id=location.pk).values_list("version", "stamp").first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _grown(kept: _Indexed, first: date, last: date) -> tuple[date, date]:
+    """The days to rebuild over when ``kept`` misses ``first .. last`` at its own version.
+
+    Both, grown on the missing side by the kept span (doubling, so a walk through the months costs a few
+    rebuilds, not one a month), within ``INDEX_DAYS_MAX``; else both; else the new days alone.
+    """
+    span = kept.last - kept.first + timedelta(days=1)
+    lo = min(first, kept.first - span) if first < kept.first else kept.first
+    hi = max(last, kept.last + span) if last > kept.last else kept.last
+    for lo_, hi_ in ((lo, hi), (min(first, kept.first), max(last, kept.last))):
+        if (hi_ - lo_).days <= INDEX_DAYS_MAX:
+            return lo_, hi_
+    return first, last
+
+
+def location_index(
+    location: Location, modality: str, first: date, last: date
+) -> tuple[Clinic, ResourceMap, ClinicIndex]:
+    """``engine_clinic`` for ``modality`` indexed over at least the local dates ``first .. last``.
+
+    Reused from this process's cache while the location's schedule version is the one it was built at
+    (one query), else built and kept. After a write the first call builds just the days it asks for, so
+    it costs what an uncached call did; later calls at the same version that ask for other days rebuild
+    over those and the kept ones together, with room to grow (``_grown``), so the kept index comes to
+    cover what is being asked.
+
+    The version is read before the rows, so an index may hold writes newer than the version it is kept
+    at (it is then rebuilt on the next call), never older ones: every answer includes all the writes
+    committed before the call began. Booking trusts none of it anyway: ``services.check_sessions_fit``
+    reads the database, and the database's no-overlap constraint settles races.
+    """
+    token = schedule_token(location)
+    key = (location.pk, modality, SLOT_MINUTES)
+    if token is not None:
+        kept = index_cache.get(key, token)
+        if kept is not None and kept.first <= first and last <= kept.last:
+            return kept.clinic, kept.resources, kept.index
+        if kept is not None:  # same version, other days: cover both while that stays within the limit
+            first, last = _grown(kept, first, last)
+    else:  # a location made without one (bulk_create): create it; this first answer is not kept
+        ScheduleVersion.objects.get_or_create(location=location)
+    tz = location_timezone(location)
+    window = (
+        datetime.combine(first - timedelta(days=1), time(), tz),
+        datetime.combine(last + timedelta(days=2), time(), tz),
+    )
+    clinic, resources = engine_clinic(location, modality, window=window)
+    index = ClinicIndex.build(clinic, first, last)
+    if token is not None:
+        index_cache.put(key, _Indexed(token, first, last, clinic, resources, index))
+    return clinic, resources, index
+
+
 def locations_for_clinic(clinic: Any) -> QuerySet[Location]:
     return Location.objects.filter(clinic=clinic).order_by("name")
 
@@ -250,14 +362,18 @@ def propose_series(
 
     ``practitioner`` restricts the plan to one person (the patient's usual practitioner).
     """
-    window = (earliest - timedelta(days=1), earliest + timedelta(days=horizon_days + 2))
-    clinic, resources = engine_clinic(location, protocol.modality.code, window=window)
+    local = earliest.astimezone(location_timezone(location)).replace(tzinfo=None)
+    first, last = local.date(), (local + timedelta(days=horizon_days)).date()  # ``planning_window``'s days
+    clinic, resources, index = location_index(location, protocol.modality.code, first, last)
     if practitioner is not None:
         keep = resources.practitioner_id(practitioner)
         clinic = Clinic(
             clinic.timezone,
             clinic.slot_minutes,
             tuple(r for r in clinic.resources if r.kind is not ResourceKind.PRACTITIONER or r.id == keep),
+        )
+        index = ClinicIndex(
+            clinic, index.days, MappingProxyType({r.id: index.free[r.id] for r in clinic.resources})
         )
     series = SeriesRequest(
         modality=protocol.modality.code,
@@ -270,7 +386,7 @@ def propose_series(
         same_practitioner=same_practitioner,
         horizon_days=horizon_days,
     )
-    plan = plan_series(clinic, series)
+    plan = plan_series_in(index, series)
     if plan.status is not PlanStatus.PLANNED:
         return Proposal((), plan.reason or "")
     return Proposal(
@@ -302,14 +418,19 @@ def available_starts(
     """
     modality = protocol.modality.code
     length = (protocol.session_minutes + protocol.buffer_minutes) * 60
-    clinic, resources = engine_clinic(
-        location,
-        modality,
-        window=(start - timedelta(days=1), end + timedelta(days=1)),
-        exclude_appointments=exclude_appointments,
-    )
     tz = location_timezone(location)
-    index = ClinicIndex.build(clinic, start.astimezone(tz).date(), end.astimezone(tz).date())
+    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    exclude = list(exclude_appointments)
+    if exclude:  # a reschedule's own view, not the location's: built for this request only
+        clinic, resources = engine_clinic(
+            location,
+            modality,
+            window=(start - timedelta(days=1), end + timedelta(days=1)),
+            exclude_appointments=exclude,
+        )
+        index = ClinicIndex.build(clinic, first, last)
+    else:
+        clinic, resources, index = location_index(location, modality, first, last)
     who = resources.practitioner_id(practitioner) if practitioner is not None else None
     if who is not None and who not in resources.practitioners:
         return []
@@ -607,11 +728,10 @@ def available_starts_in_windows(
     lo = min(w[0] for w in windows)
     hi = max(w[1] for w in windows)
     modality = protocol.modality.code
-    clinic, resources = engine_clinic(
-        location, modality, window=(lo - timedelta(days=1), hi + timedelta(days=1))
-    )
     tz = location_timezone(location)
-    index = ClinicIndex.build(clinic, lo.astimezone(tz).date(), hi.astimezone(tz).date())
+    _, resources, index = location_index(
+        location, modality, lo.astimezone(tz).date(), hi.astimezone(tz).date()
+    )
     who = resources.practitioner_id(practitioner) if practitioner is not None else None
     if who is not None and who not in resources.practitioners:
         return [[] for _ in windows]

@@ -25,12 +25,14 @@ from mesoclinic.patients.models import Patient
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.engine import NEEDLE, ClinicIndex, epoch_seconds
 from mesoclinic.scheduling.models import (
+    HOLDING_STATUSES,
     Appointment,
     AppointmentStatus,
     CalendarFeed,
     CalendarFeedKind,
     Device,
     Room,
+    bump_schedule_versions,
 )
 from mesoclinic.scheduling.selectors import SLOT_MINUTES, SessionChoice, engine_clinic, location_timezone
 from mesoclinic.treatments.models import Course
@@ -204,6 +206,9 @@ def book_series(
             data={"screening": record.pk, "reason": override_reason.strip()[:500]},
         )
     _check_spacing(location, protocol, [s.start for s in sessions])
+    # First write on the location's schedule: takes its version row's lock before any appointment row, so
+    # two bookings at one location take their turn (and the second one's check sees the first's rows).
+    bump_schedule_versions(location_id=location.pk)
     check_sessions_fit(location, protocol, sessions)
     course = start_course(patient, protocol, actor=actor)
     buffer = timedelta(minutes=protocol.buffer_minutes)
@@ -244,10 +249,16 @@ def _transition(
             f"A {appointment.get_status_display().lower()} appointment cannot become "
             f"{AppointmentStatus(to).label.lower()}."
         )
+    # Checking in and completing keep the time held: no new schedule version, so the locations' kept
+    # indexes stay valid. Cancelling and no-shows free it: bump first, before the row (same lock order).
+    keeps_schedule = (appointment.status in HOLDING_STATUSES) == (to in HOLDING_STATUSES)
+    if not keeps_schedule:
+        bump_schedule_versions(location_id=appointment.location_id)
     appointment.status = to
     appointment.status_changed_at = timezone.now()
     for name, value in extra.items():
         setattr(appointment, name, value)
+    appointment.keeps_schedule = keeps_schedule  # read by the post_save signal
     appointment.save(update_fields=["status", "status_changed_at", *extra])
     record_event(f"appointment.{to}", appointment, actor=actor, data={k: str(v) for k, v in extra.items()})
 
@@ -337,6 +348,7 @@ def reschedule_appointment(
         starts = [a.starts_at for a in siblings if a.session_index < appointment.session_index]
         starts += [start] + [a.starts_at for a in siblings if a.session_index > appointment.session_index]
         _check_spacing(location, appointment.course, starts)
+    bump_schedule_versions(location_id=location.pk)  # before the row: same lock order as booking
     check_sessions_fit(location, protocol, [choice], exclude=[appointment.pk])
     before = appointment.starts_at
     appointment.starts_at = start
