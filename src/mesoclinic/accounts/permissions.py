@@ -9,12 +9,15 @@
 | screen               |   x   |     x     |      x       |      x       |         |
 | record_consent       |   x   |     x     |      x       |      x       |         |
 | manage_consent_forms |   x   |     x     |              |              |         |
+| view_schedule        |   x   |     x     |      x       |      x       |         |
+| book                 |   x   |     x     |      x       |      x       |         |
 | view_catalog         |   x   |     x     |      x       |      x       |         |
 | manage_catalog       |   x   |     x     |              |              |         |
 | override_screening   |       |     x     |              |              |         |
 | view_audit           |   x   |           |              |              |    x    |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
+``book`` covers booking, moving, checking in, completing and cancelling appointments.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ class Capability(StrEnum):
     SCREEN = "screen"
     RECORD_CONSENT = "record_consent"
     MANAGE_CONSENT_FORMS = "manage_consent_forms"
+    VIEW_SCHEDULE = "view_schedule"
+    BOOK = "book"
     VIEW_CATALOG = "view_catalog"
     MANAGE_CATALOG = "manage_catalog"
     OVERRIDE_SCREENING = "override_screening"
@@ -43,6 +48,8 @@ _FRONT_DESK = {
     Capability.EDIT_PATIENTS,
     Capability.SCREEN,
     Capability.RECORD_CONSENT,
+    Capability.VIEW_SCHEDULE,
+    Capability.BOOK,
     Capability.VIEW_CATALOG,
 }
 _CLINICAL = _FRONT_DESK | {Capability.VIEW_CLINICAL, Capability.EDIT_CLINICAL}

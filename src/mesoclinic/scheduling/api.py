@@ -108,7 +108,7 @@ class _Resources:
 
 @router.get("/locations", response={200: list[LocationOut]})
 def list_locations(request: HttpRequest) -> Any:
-    staff = require(request, Capability.VIEW_PATIENTS)
+    staff = require(request, Capability.VIEW_SCHEDULE)
     return [
         {
             "id": entry.location.pk,
@@ -126,7 +126,7 @@ def list_locations(request: HttpRequest) -> Any:
 @router.get("/availability", response={200: list[SessionOut]})
 def availability(request: HttpRequest, filters: Query[AvailabilityFilter]) -> Any:
     """Every bookable start of one session of ``protocol`` in ``[start, end)`` with the resources it gets."""
-    staff = require(request, Capability.VIEW_PATIENTS)
+    staff = require(request, Capability.VIEW_SCHEDULE)
     location = selectors.get_location_for_user(staff, filters.location_id)
     protocol = get_protocol_for_clinic(staff.clinic, filters.protocol)
     practitioner = (
@@ -146,7 +146,7 @@ def availability(request: HttpRequest, filters: Query[AvailabilityFilter]) -> An
 @router.post("/series/proposal", response={200: ProposalOut})
 def propose_series(request: HttpRequest, payload: ProposalIn) -> Any:
     """The planner's best series from ``earliest``, and the patient's screening for it (not stored)."""
-    staff = require(request, Capability.VIEW_PATIENTS, Capability.SCREEN)
+    staff = require(request, Capability.VIEW_SCHEDULE, Capability.SCREEN)
     patient = get_patient_for_user(staff, payload.patient_id)
     location = selectors.get_location_for_user(staff, payload.location_id)
     protocol = get_protocol_for_clinic(staff.clinic, payload.protocol)
@@ -178,7 +178,7 @@ def propose_series(request: HttpRequest, payload: ProposalIn) -> Any:
 @router.post("/series", response={201: CourseOut, **CONFLICT})
 def book_series(request: HttpRequest, payload: SeriesIn) -> Any:
     """Book every session of a course at once (screening first), or nothing: 409 says why."""
-    staff = require(request, Capability.EDIT_PATIENTS, Capability.SCREEN)
+    staff = require(request, Capability.BOOK, Capability.SCREEN)
     patient = get_patient_for_user(staff, payload.patient_id)
     location = selectors.get_location_for_user(staff, payload.location_id)
     protocol = get_protocol_for_clinic(staff.clinic, payload.protocol)
@@ -224,7 +224,7 @@ def book_series(request: HttpRequest, payload: SeriesIn) -> Any:
 @paginate(LimitOffsetPagination)
 def list_appointments(request: HttpRequest, filters: Query[AppointmentFilter]) -> Any:
     """The location's appointments overlapping ``[start, end)``, by start; cancelled ones included."""
-    staff = require(request, Capability.VIEW_PATIENTS)
+    staff = require(request, Capability.VIEW_SCHEDULE)
     location = selectors.get_location_for_user(staff, filters.location_id)
     appointments = selectors.appointments_between(location, filters.start, filters.end)
     if filters.status is not None:
@@ -234,13 +234,13 @@ def list_appointments(request: HttpRequest, filters: Query[AppointmentFilter]) -
 
 @router.get("/appointments/{appointment_id}", response={200: AppointmentOut})
 def get_appointment(request: HttpRequest, appointment_id: int) -> Any:
-    staff = require(request, Capability.VIEW_PATIENTS)
+    staff = require(request, Capability.VIEW_SCHEDULE)
     return selectors.get_appointment_for_user(staff, appointment_id)
 
 
 @router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **CONFLICT})
 def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Any:
-    staff = require(request, Capability.EDIT_PATIENTS)
+    staff = require(request, Capability.BOOK)
     appointment = selectors.get_appointment_for_user(staff, appointment_id)
     services.cancel_appointment(appointment, reason=payload.reason, actor=request.user)
     return appointment
@@ -248,7 +248,7 @@ def cancel_appointment(request: HttpRequest, appointment_id: int, payload: Cance
 
 @router.post("/appointments/{appointment_id}/check-in", response={200: AppointmentOut, **CONFLICT})
 def check_in(request: HttpRequest, appointment_id: int) -> Any:
-    staff = require(request, Capability.EDIT_PATIENTS)
+    staff = require(request, Capability.BOOK)
     appointment = selectors.get_appointment_for_user(staff, appointment_id)
     services.check_in(appointment, actor=request.user)
     return appointment
@@ -256,7 +256,7 @@ def check_in(request: HttpRequest, appointment_id: int) -> Any:
 
 @router.post("/appointments/{appointment_id}/no-show", response={200: AppointmentOut, **CONFLICT})
 def mark_no_show(request: HttpRequest, appointment_id: int) -> Any:
-    staff = require(request, Capability.EDIT_PATIENTS)
+    staff = require(request, Capability.BOOK)
     appointment = selectors.get_appointment_for_user(staff, appointment_id)
     services.mark_no_show(appointment, actor=request.user)
     return appointment
@@ -265,7 +265,7 @@ def mark_no_show(request: HttpRequest, appointment_id: int) -> Any:
 @router.post("/appointments/{appointment_id}/complete", response={200: AppointmentOut, **CONFLICT})
 def complete_appointment(request: HttpRequest, appointment_id: int) -> Any:
     """Mark the session done; the course's last session creates its maintenance recall."""
-    staff = require(request, Capability.EDIT_PATIENTS)
+    staff = require(request, Capability.BOOK)
     appointment = selectors.get_appointment_for_user(staff, appointment_id)
     services.complete_appointment(appointment, actor=request.user)
     return appointment
@@ -274,7 +274,7 @@ def complete_appointment(request: HttpRequest, appointment_id: int) -> Any:
 @router.post("/appointments/{appointment_id}/reschedule", response={200: AppointmentOut, **CONFLICT})
 def reschedule_appointment(request: HttpRequest, appointment_id: int, payload: RescheduleIn) -> Any:
     """Move one booked session, optionally to another practitioner, room or device of the clinic."""
-    staff = require(request, Capability.EDIT_PATIENTS)
+    staff = require(request, Capability.BOOK)
     appointment = selectors.get_appointment_for_user(staff, appointment_id)
     resources = _Resources(staff)
     services.reschedule_appointment(
@@ -298,7 +298,7 @@ _MAY_NOT_PUBLISH = "Only the clinic owner publishes the diaries of rooms, device
 @router.get("/feeds", response={200: list[CalendarFeedOut]})
 def list_feeds(request: HttpRequest) -> Any:
     """The clinic's feeds for its owner; a practitioner's own feeds for them. Never their URLs."""
-    staff = require(request, Capability.VIEW_PATIENTS)
+    staff = require(request, Capability.VIEW_SCHEDULE)
     feeds = list(selectors.calendar_feeds_for_user(staff))
     names = selectors.feed_resource_names(feeds)
     return [feed_out(feed, names) for feed in feeds]
@@ -307,7 +307,7 @@ def list_feeds(request: HttpRequest) -> Any:
 @router.post("/feeds", response={201: CalendarFeedCreatedOut})
 def create_feed(request: HttpRequest, payload: CalendarFeedIn) -> Any:
     """A private iCalendar feed URL for a practitioner, room or device. The URL is shown this once."""
-    staff = require(request, Capability.VIEW_PATIENTS)
+    staff = require(request, Capability.VIEW_SCHEDULE)
     resource = selectors.get_feed_resource_for_user(staff, payload.kind, payload.object_id)
     if not selectors.may_manage_calendar_feed(staff, payload.kind, resource.pk):
         raise PermissionDenied(_MAY_NOT_PUBLISH)
@@ -321,7 +321,7 @@ def create_feed(request: HttpRequest, payload: CalendarFeedIn) -> Any:
 @router.delete("/feeds/{feed_id}", response={204: None})
 def revoke_feed(request: HttpRequest, feed_id: int) -> Any:
     """Revoke a feed: its URL answers 404 from now on."""
-    staff = require(request, Capability.VIEW_PATIENTS)
+    staff = require(request, Capability.VIEW_SCHEDULE)
     feed = selectors.get_calendar_feed_for_user(staff, feed_id)
     if not selectors.may_manage_calendar_feed(staff, feed.kind, feed.object_id):
         raise PermissionDenied(_MAY_NOT_PUBLISH)

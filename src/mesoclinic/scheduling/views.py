@@ -74,10 +74,9 @@ from mesoclinic.scheduling.services import (
     reschedule_appointment,
 )
 
-# The permission matrix has no scheduling capabilities yet: whoever sees patients sees the diary (it names
-# them), and whoever edits patients books, moves and checks in (front desk and clinical staff, not auditors).
-VIEW_SCHEDULE = Capability.VIEW_PATIENTS
-MANAGE_SCHEDULE = Capability.EDIT_PATIENTS
+# Seeing the diary (it names patients) and booking, moving or checking in: front desk and clinical staff.
+VIEW_SCHEDULE = Capability.VIEW_SCHEDULE
+MANAGE_SCHEDULE = Capability.BOOK
 
 MAX_ALTERNATIVES = 6
 SAME_DAY_ALTERNATIVES = 3
