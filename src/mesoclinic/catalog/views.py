@@ -84,34 +84,25 @@ def modality_list(request: ClinicRequest) -> HttpResponse:
     )
 
 
+def _listing(request: ClinicRequest, name: str, rows: Iterable[Any]) -> HttpResponse:
+    """A catalog page whose rows need nothing but their sources resolved."""
+    known = selectors.sources_by_key(request.clinic)
+    return _page(request, name, **{name: [Entry(row, _resolve(row.sources, known)) for row in rows]})
+
+
 @require_GET
 @staff_required(Capability.VIEW_CATALOG)
 def cocktail_list(request: ClinicRequest) -> HttpResponse:
-    known = selectors.sources_by_key(request.clinic)
-    return _page(
-        request,
-        "cocktails",
-        cocktails=[Entry(c, _resolve(c.sources, known)) for c in selectors.cocktails(request.clinic)],
-    )
+    return _listing(request, "cocktails", selectors.cocktails(request.clinic))
 
 
 @require_GET
 @staff_required(Capability.VIEW_CATALOG)
 def product_list(request: ClinicRequest) -> HttpResponse:
-    known = selectors.sources_by_key(request.clinic)
-    return _page(
-        request,
-        "products",
-        products=[Entry(p, _resolve(p.sources, known)) for p in selectors.products(request.clinic)],
-    )
+    return _listing(request, "products", selectors.products(request.clinic))
 
 
 @require_GET
 @staff_required(Capability.VIEW_CATALOG)
 def ingredient_list(request: ClinicRequest) -> HttpResponse:
-    known = selectors.sources_by_key(request.clinic)
-    return _page(
-        request,
-        "ingredients",
-        ingredients=[Entry(i, _resolve(i.sources, known)) for i in selectors.ingredients(request.clinic)],
-    )
+    return _listing(request, "ingredients", selectors.ingredients(request.clinic))

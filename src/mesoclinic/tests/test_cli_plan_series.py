@@ -9,42 +9,10 @@ import sys
 import pytest
 
 from mesoclinic import cli
+from mesoclinic.scheduling.engine.tests.examples import ISSUE_EXAMPLE
 
 PREFIX = "mesoclinic plan-series: error: "
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-ROOM_HOURS = {day: [["08:00", "20:00"]] for day in WEEKDAYS}
-REQUEST = {
-    "timezone": "Europe/Warsaw",
-    "slot_minutes": 15,
-    "horizon_days": 120,
-    "resources": [
-        {
-            "id": "anna",
-            "kind": "practitioner",
-            "modalities": ["needle", "electroporation"],
-            "hours": {"mon": [["09:00", "13:00"], ["14:00", "18:00"]], "tue": [["09:00", "17:00"]]},
-            "busy": [["2027-01-05T10:00", "2027-01-05T11:30"]],
-        },
-        {
-            "id": "room-1",
-            "kind": "room",
-            "modalities": ["needle", "electroporation"],
-            "hours": ROOM_HOURS,
-            "busy": [],
-        },
-        {"id": "ep-1", "kind": "device", "modalities": ["electroporation"], "hours": ROOM_HOURS, "busy": []},
-    ],
-    "request": {
-        "modality": "electroporation",
-        "sessions": 4,
-        "interval_days": 14,
-        "tolerance_days": 2,
-        "duration_minutes": 30,
-        "buffer_minutes": 10,
-        "earliest": "2027-01-04T09:00",
-        "same_practitioner": True,
-    },
-}
+REQUEST = ISSUE_EXAMPLE
 
 
 @pytest.fixture

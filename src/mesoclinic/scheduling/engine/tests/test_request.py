@@ -13,41 +13,10 @@ from mesoclinic.scheduling.engine import (
     plan_request_from_json,
 )
 
+from .examples import ISSUE_EXAMPLE
 from .strategies import WARSAW, at
 
-WEEK = {"mon": [["08:00", "20:00"]], "tue": [["08:00", "20:00"]]}
-EXAMPLE = {
-    "timezone": "Europe/Warsaw",
-    "slot_minutes": 15,
-    "horizon_days": 120,
-    "resources": [
-        {
-            "id": "anna",
-            "kind": "practitioner",
-            "modalities": ["needle", "electroporation"],
-            "hours": {"mon": [["09:00", "13:00"], ["14:00", "18:00"]], "tue": [["09:00", "17:00"]]},
-            "busy": [["2027-01-05T10:00", "2027-01-05T11:30"]],
-        },
-        {
-            "id": "room-1",
-            "kind": "room",
-            "modalities": ["needle", "electroporation"],
-            "hours": WEEK,
-            "busy": [],
-        },
-        {"id": "ep-1", "kind": "device", "modalities": ["electroporation"], "hours": WEEK, "busy": []},
-    ],
-    "request": {
-        "modality": "electroporation",
-        "sessions": 4,
-        "interval_days": 14,
-        "tolerance_days": 2,
-        "duration_minutes": 30,
-        "buffer_minutes": 10,
-        "earliest": "2027-01-04T09:00",
-        "same_practitioner": True,
-    },
-}
+EXAMPLE = ISSUE_EXAMPLE
 
 
 def example(**changes: object) -> dict:
