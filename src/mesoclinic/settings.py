@@ -97,6 +97,9 @@ def _database(url: str) -> dict[str, object]:
         config["CONN_MAX_AGE"] = 0
         # Tests use a file, not memory, so that concurrent test clients really are separate connections.
         config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    elif test_name := env_str("MESOCLINIC_TEST_DB_NAME"):
+        # Lets two checkouts run the PostgreSQL suite side by side on one server.
+        config["TEST"] = {"NAME": test_name}
     return config
 
 
