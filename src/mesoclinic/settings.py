@@ -37,7 +37,9 @@ INSTALLED_APPS = [
     "mesoclinic.patients",
     "mesoclinic.safety",
     "mesoclinic.scheduling",
+    "mesoclinic.inventory",
     "mesoclinic.treatments",
+    "mesoclinic.vigilance",
     "mesoclinic.web",
 ]
 

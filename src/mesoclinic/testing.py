@@ -7,20 +7,25 @@ practitioner, a receptionist and an auditor; "Outsider" is a physician of anothe
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from django.test import Client
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
 from mesoclinic.accounts.services import add_location, add_staff_member, create_clinic
+from mesoclinic.catalog.models import Product
 from mesoclinic.catalog.services import load_default_catalog
+from mesoclinic.inventory.models import Lot, LotKind, MovementKind, StockMovement
 from mesoclinic.patients.models import Patient
 from mesoclinic.patients.services import register_patient, update_medical_history
 from mesoclinic.safety.services import load_default_rules
 from mesoclinic.scheduling.models import Device, OpeningHours, Room, WorkingHours
 from mesoclinic.scheduling.services import add_device, add_room
+from mesoclinic.treatments.models import SessionProduct, SessionRecord
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 — test accounts only
 _serial = itertools.count(1)
@@ -98,3 +103,68 @@ def client_for(staff: StaffMember) -> Client:
     client = Client()
     client.force_login(staff.user)
     return client
+
+
+def make_lot(
+    clinic: Clinic,
+    product_code: str = "ha_1pct_ampoule",
+    *,
+    lot_number: str | None = None,
+    expires_on: date = date(2099, 12, 31),
+    quantity: Decimal | int | str = 20,
+) -> Lot:
+    """A supplied lot of one of the clinic's catalog products, received with ``quantity`` in stock.
+
+    Written straight to the tables (a factory, not the inventory service) so that any app can test with it.
+    """
+    product = Product.objects.get(clinic=clinic, code=product_code)
+    lot = Lot.objects.create(
+        clinic=clinic,
+        kind=LotKind.SUPPLIED,
+        product=product,
+        lot_number=lot_number or f"L{next(_serial):05d}",
+        expires_on=expires_on,
+        unit=product.unit,
+    )
+    if Decimal(quantity) > 0:
+        StockMovement.objects.create(
+            clinic=clinic,
+            lot=lot,
+            kind=MovementKind.RECEIPT,
+            quantity=Decimal(quantity),
+            at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    return lot
+
+
+def make_signed_session(
+    patient: Patient,
+    practitioner: StaffMember,
+    *,
+    uses: Sequence[tuple[Lot, Decimal | int | str]] = (),
+    performed_at: datetime = datetime(2026, 6, 1, 9, tzinfo=UTC),
+    modality: str = "needle",
+) -> SessionRecord:
+    """A signed session record with the given lot uses (factory: straight to the tables, stock deducted)."""
+    record = SessionRecord.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        practitioner=practitioner,
+        modality=modality,
+        performed_at=performed_at,
+        status=SessionRecord.Status.SIGNED,
+        signed_at=performed_at,
+        signed_by=practitioner.user,
+    )
+    for lot, quantity in uses:
+        movement = StockMovement.objects.create(
+            clinic=patient.clinic,
+            lot=lot,
+            kind=MovementKind.USE,
+            quantity=-Decimal(quantity),
+            at=performed_at,
+        )
+        SessionProduct.objects.create(
+            record=record, lot=lot, quantity=Decimal(quantity), unit=lot.unit, movement=movement
+        )
+    return record
