@@ -8,10 +8,13 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from mesoclinic.catalog.api import router as catalog_router
+from mesoclinic.inventory.api import router as inventory_router
 from mesoclinic.patients.api import router as patients_router
 from mesoclinic.safety.api import router as safety_router
 from mesoclinic.scheduling.api import router as scheduling_router
 from mesoclinic.scheduling.services import BookingError, ScreeningBlockedError
+from mesoclinic.treatments.api import router as treatments_router
+from mesoclinic.vigilance.api import router as vigilance_router
 
 api = NinjaAPI(
     title="MesoClinic API",
@@ -19,13 +22,16 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=django_auth,
     description=(
-        "Patients, catalog, safety screening and scheduling. Every operation is scoped to the caller's clinic."
+        "Patients, catalog, safety screening, scheduling, session records, inventory and vigilance. Every operation is scoped to the caller's clinic."
     ),
 )
 api.add_router("/patients", patients_router, tags=["patients"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/screening", safety_router, tags=["screening"])
 api.add_router("/scheduling", scheduling_router, tags=["scheduling"])
+api.add_router("/sessions", treatments_router, tags=["sessions"])
+api.add_router("/inventory", inventory_router, tags=["inventory"])
+api.add_router("/vigilance", vigilance_router, tags=["vigilance"])
 
 
 @api.exception_handler(ValidationError)

@@ -13,6 +13,9 @@ urlpatterns = [
     path("safety/", include("mesoclinic.safety.urls")),
     path("schedule/", include("mesoclinic.scheduling.urls")),
     path("calendar/", include("mesoclinic.scheduling.feed_urls")),
+    path("sessions/", include("mesoclinic.treatments.urls")),
+    path("inventory/", include("mesoclinic.inventory.urls")),
+    path("vigilance/", include("mesoclinic.vigilance.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -14,10 +14,17 @@
 | view_catalog         |   x   |     x     |      x       |      x       |         |
 | manage_catalog       |   x   |     x     |              |              |         |
 | override_screening   |       |     x     |              |              |         |
+| view_inventory       |   x   |     x     |      x       |      x       |         |
+| manage_inventory     |   x   |     x     |      x       |              |         |
+| recall               |   x   |     x     |      x       |              |         |
+| report_adverse_event |   x   |     x     |      x       |              |         |
 | view_audit           |   x   |           |              |              |    x    |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
+Session records are read with ``view_clinical`` and written and signed with ``edit_clinical``.
+``manage_inventory`` receives, adjusts, wastes, compounds and marks lots recalled; ``recall`` lists every
+patient (with contact details) that a lot reached; adverse events are read with ``view_clinical``.
 """
 
 from __future__ import annotations
@@ -40,6 +47,10 @@ class Capability(StrEnum):
     VIEW_CATALOG = "view_catalog"
     MANAGE_CATALOG = "manage_catalog"
     OVERRIDE_SCREENING = "override_screening"
+    VIEW_INVENTORY = "view_inventory"
+    MANAGE_INVENTORY = "manage_inventory"
+    RECALL = "recall"
+    REPORT_ADVERSE_EVENT = "report_adverse_event"
     VIEW_AUDIT = "view_audit"
 
 
@@ -51,8 +62,15 @@ _FRONT_DESK = {
     Capability.VIEW_SCHEDULE,
     Capability.BOOK,
     Capability.VIEW_CATALOG,
+    Capability.VIEW_INVENTORY,
 }
-_CLINICAL = _FRONT_DESK | {Capability.VIEW_CLINICAL, Capability.EDIT_CLINICAL}
+_CLINICAL = _FRONT_DESK | {
+    Capability.VIEW_CLINICAL,
+    Capability.EDIT_CLINICAL,
+    Capability.MANAGE_INVENTORY,
+    Capability.RECALL,
+    Capability.REPORT_ADVERSE_EVENT,
+}
 
 MATRIX: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(

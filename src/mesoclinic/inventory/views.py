@@ -1,0 +1,1 @@
+"""HTML views of inventory (filled in by the work on issue 4)."""
