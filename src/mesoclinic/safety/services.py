@@ -13,7 +13,7 @@ from mesoclinic.audit.services import record_event
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety.models import ClinicRuleTable, ScreeningRecord
-from mesoclinic.safety.rules import ProtocolSpec, Screening, screen
+from mesoclinic.safety.rules import PatientHistory, ProtocolSpec, Screening, screen
 from mesoclinic.safety.rules.table import default_rules_data
 from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic
 
@@ -37,8 +37,13 @@ def screen_patient(
     spec: ProtocolSpec | None = None,
     on: date,
     actor: Any,
+    history: PatientHistory | None = None,
 ) -> tuple[Screening, ScreeningRecord]:
-    """Screen the patient's current history against a catalog protocol (or an ad hoc spec) and log it."""
+    """Screen the patient's current history against a catalog protocol (or an ad hoc spec) and log it.
+
+    ``history`` replaces the stored history for this one screening (the day-of screening adds the day's
+    answers to it) without changing what is stored.
+    """
     if (protocol is None) == (spec is None):
         raise TypeError("give exactly one of protocol or spec")
     if protocol is not None:
@@ -46,7 +51,9 @@ def screen_patient(
             raise ValueError("protocol and patient belong to different clinics")
         spec = protocol_spec(protocol)
     assert spec is not None  # noqa: S101 — narrowed by the check above
-    result = screen(patient_history(patient), spec, on=on, rules=rule_table_for_clinic(patient.clinic))
+    result = screen(
+        history or patient_history(patient), spec, on=on, rules=rule_table_for_clinic(patient.clinic)
+    )
     record = ScreeningRecord.objects.create(
         clinic=patient.clinic,
         patient=patient,
