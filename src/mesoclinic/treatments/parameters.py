@@ -1,0 +1,116 @@
+"""Checking a session's recorded parameters against its modality's parameter list (pure: no Django).
+
+The catalog describes what each modality records as ``[{code, label, type, unit, min, max, choices,
+required}]`` with ``type`` one of ``number``, ``text`` or ``choice``. A session stores its values in a
+plain dict keyed by code. This module cleans raw input (strings from a form, numbers from JSON) into
+that dict and says, in words a practitioner understands, what is missing or out of range.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = ["ParameterProblem", "clean_parameters", "describe_range", "parameter_problems"]
+
+Value = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterProblem:
+    """Why one parameter's value cannot be signed: ``code`` names the parameter, ``message`` says why."""
+
+    code: str
+    message: str
+
+
+def _number(value: Any) -> Decimal | None:
+    """A finite number from an int, float or numeric string (comma decimals accepted), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _plain(number: Decimal) -> int | float:
+    """JSON-friendly form of a number: integers stay integers."""
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def describe_range(definition: Mapping[str, Any]) -> str:
+    """``"0.5–13 mm"``, ``"at least 20 kHz"``, or ``""`` when the parameter has no bounds."""
+    low, high, unit = definition.get("min"), definition.get("max"), definition.get("unit") or ""
+    suffix = f" {unit}" if unit else ""
+    if low is not None and high is not None:
+        return f"{low}–{high}{suffix}"
+    if low is not None:
+        return f"at least {low}{suffix}"
+    if high is not None:
+        return f"at most {high}{suffix}"
+    return ""
+
+
+def _check_number(definition: Mapping[str, Any], label: str, value: Any) -> tuple[Value | None, str | None]:
+    number = _number(value)
+    if number is None:
+        return None, f"{label} must be a number."
+    low, high = definition.get("min"), definition.get("max")
+    if (low is not None and number < Decimal(str(low))) or (high is not None and number > Decimal(str(high))):
+        return _plain(number), f"{label} must be {describe_range(definition)}, not {_plain(number)}."
+    return _plain(number), None
+
+
+def _check_one(definition: Mapping[str, Any], value: Any) -> tuple[Value | None, str | None]:
+    """The cleaned value of one parameter and, if it is wrong, the reason in words."""
+    label = definition.get("label") or definition["code"]
+    kind = definition.get("type", "text")
+    if _blank(value):
+        return None, f"{label} is required." if definition.get("required") else None
+    if kind == "number":
+        return _check_number(definition, label, value)
+    text = str(value).strip()
+    choices = [str(choice) for choice in definition.get("choices") or []]
+    if kind == "choice" and text not in choices:
+        return text, f"{label} must be one of: {', '.join(choices)}."
+    return text, None
+
+
+def clean_parameters(
+    definitions: Sequence[Mapping[str, Any]], raw: Mapping[str, Any]
+) -> tuple[dict[str, Value], list[ParameterProblem]]:
+    """The values of the defined parameters (blank ones left out) and every problem found.
+
+    Values of codes the modality does not define are dropped: they would mean nothing on the record.
+    The cleaned values are returned even when there are problems, so nothing typed is lost.
+    """
+    cleaned: dict[str, Value] = {}
+    problems: list[ParameterProblem] = []
+    for definition in definitions:
+        code = definition["code"]
+        value, problem = _check_one(definition, raw.get(code))
+        if value is not None:
+            cleaned[code] = value
+        elif not _blank(raw.get(code)):
+            cleaned[code] = str(raw.get(code)).strip()
+        if problem is not None:
+            problems.append(ParameterProblem(code, problem))
+    return cleaned, problems
+
+
+def parameter_problems(
+    definitions: Sequence[Mapping[str, Any]], values: Mapping[str, Any]
+) -> list[ParameterProblem]:
+    """What keeps ``values`` from being signed: missing required values, numbers out of range, bad choices."""
+    return clean_parameters(definitions, values)[1]
