@@ -187,3 +187,26 @@ class StockMovement(models.Model):
 
 
 ZERO = Decimal("0")
+
+
+class ProductBarcode(models.Model):
+    """Which catalog product a GTIN (barcode AI 01) stands for in this clinic.
+
+    The catalog has no GTIN: the receive form asks for the product the first time a GTIN is scanned
+    and remembers the answer here, so later scans fill the product by themselves.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    gtin = models.CharField(_("GTIN"), max_length=14)
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="barcodes")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["gtin"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "gtin"], name="gtin_unique_per_clinic")]
+
+    def __str__(self) -> str:
+        return f"{self.gtin} → {self.product_id}"
