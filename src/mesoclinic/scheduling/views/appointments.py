@@ -1,0 +1,208 @@
+"""One appointment: its page with the series and history, and the status changes (check in, complete,
+no-show, cancel), each through its service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from mesoclinic.accounts.decorators import staff_required
+from mesoclinic.accounts.http import ClinicRequest
+from mesoclinic.accounts.permissions import role_has
+from mesoclinic.audit.models import AuditEvent
+from mesoclinic.scheduling import selectors
+from mesoclinic.scheduling.forms import CancelForm
+from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.services import (
+    BookingError,
+    cancel_appointment,
+    check_in,
+    complete_appointment,
+    mark_no_show,
+)
+from mesoclinic.scheduling.views.common import (
+    MANAGE_SCHEDULE,
+    VIEW_SCHEDULE,
+    _calendar_url,
+    _detail_url,
+    _local,
+    _next_url,
+    _when,
+    appointment_ics_url,
+)
+from mesoclinic.scheduling.views.today import appointment_rows
+
+ACTION_LABELS = {
+    "appointment.checked_in": gettext_lazy("Checked in"),
+    "appointment.completed": gettext_lazy("Completed"),
+    "appointment.cancelled": gettext_lazy("Cancelled"),
+    "appointment.no_show": gettext_lazy("Marked as no-show"),
+    "appointment.booked": gettext_lazy("Booked"),
+    "appointment.reschedule": gettext_lazy("Moved"),
+}
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    at: datetime
+    what: str
+    detail: str
+    who: str
+
+
+def _who(user: Any) -> str:
+    if user is None:
+        return _("system")
+    staff = getattr(user, "staff", None)
+    return staff.display_name if staff is not None else user.get_username()
+
+
+def _history(appointment: Appointment, events: list[AuditEvent]) -> list[HistoryItem]:
+    items = [
+        HistoryItem(
+            appointment.created_at, str(ACTION_LABELS["appointment.booked"]), "", _who(appointment.created_by)
+        )
+    ]
+    for event in events:
+        label = ACTION_LABELS.get(event.action)
+        if label is None:
+            continue
+        detail = ""
+        if event.action == "appointment.reschedule":
+            try:
+                before = datetime.fromisoformat(event.data["from"])
+                after = datetime.fromisoformat(event.data["to"])
+            except (KeyError, TypeError, ValueError):
+                pass
+            else:
+                detail = _("from %(before)s to %(after)s") % {
+                    "before": _when(before, appointment.location),
+                    "after": _when(after, appointment.location),
+                }
+        elif event.action == "appointment.cancelled":
+            detail = str(event.data.get("cancel_reason", ""))
+        items.append(HistoryItem(event.at, str(label), detail, _who(event.actor)))
+    return items
+
+
+def _detail_context(request: ClinicRequest, appointment: Appointment, **extra: Any) -> dict[str, Any]:
+    course = (
+        selectors.course_appointments(request.clinic, appointment.course_id)
+        if appointment.course_id
+        else [appointment]
+    )
+    context: dict[str, Any] = {
+        "appointment": appointment,
+        "location": appointment.location,
+        "course": course,
+        "sessions_total": appointment.course.sessions if appointment.course else len(course),
+        "history": _history(appointment, selectors.appointment_history(appointment)),
+        "needs_consent": bool(selectors.appointments_needing_consent([appointment])),
+        "ics_url": appointment_ics_url(appointment.pk),
+        "may_manage": role_has(request.staff.role, MANAGE_SCHEDULE),
+        "cancel_form": CancelForm(),
+        "calendar_url": _calendar_url(
+            appointment.location,
+            _local(appointment.starts_at, appointment.location).date(),
+            "day",
+            "practitioner",
+            "",
+        ),
+        "now": timezone.now(),
+    }
+    context.update(extra)
+    return context
+
+
+@require_GET
+@staff_required(VIEW_SCHEDULE)
+def appointment_detail(request: ClinicRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.get_appointment_for_user(request.staff, appointment_id)
+    return render(request, "scheduling/appointment.html", _detail_context(request, appointment))
+
+
+def _change_status(
+    request: ClinicRequest,
+    appointment_id: int,
+    change: Callable[..., Appointment],
+    done: str,
+) -> HttpResponse:
+    appointment = selectors.get_appointment_for_user(request.staff, appointment_id)
+    try:
+        change(appointment, actor=request.user)
+    except BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done % {"name": appointment.patient.full_name})
+    return HttpResponseRedirect(_next_url(request, _detail_url(appointment)))
+
+
+@require_POST
+@staff_required(MANAGE_SCHEDULE)
+def appointment_check_in(request: ClinicRequest, appointment_id: int) -> HttpResponse:
+    """Check a patient in. From htmx (the Today list) the answer is the updated row."""
+    if not request.htmx:
+        return _change_status(request, appointment_id, check_in, _("%(name)s is checked in."))
+    appointment = selectors.get_appointment_for_user(request.staff, appointment_id)
+    error = ""
+    try:
+        check_in(appointment, actor=request.user)
+    except BookingError as exc:
+        error = str(exc)
+        appointment = selectors.get_appointment_for_user(request.staff, appointment_id)
+    row = appointment_rows([appointment], now=timezone.now())[0]
+    return render(
+        request,
+        "scheduling/partials/_appointment_row.html",
+        {"row": row, "fresh": True, "row_error": error, "next": _next_url(request, reverse("web:home"))},
+    )
+
+
+@require_POST
+@staff_required(MANAGE_SCHEDULE)
+def appointment_complete(request: ClinicRequest, appointment_id: int) -> HttpResponse:
+    return _change_status(
+        request, appointment_id, complete_appointment, _("The session of %(name)s is completed.")
+    )
+
+
+@require_POST
+@staff_required(MANAGE_SCHEDULE)
+def appointment_no_show(request: ClinicRequest, appointment_id: int) -> HttpResponse:
+    return _change_status(request, appointment_id, mark_no_show, _("%(name)s is marked as a no-show."))
+
+
+@require_POST
+@staff_required(MANAGE_SCHEDULE)
+def appointment_cancel(request: ClinicRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.get_appointment_for_user(request.staff, appointment_id)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "scheduling/appointment.html", _detail_context(request, appointment, cancel_form=form)
+        )
+    try:
+        cancel_appointment(appointment, reason=form.cleaned_data["reason"], actor=request.user)
+    except BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("The appointment of %(name)s on %(when)s is cancelled.")
+            % {
+                "name": appointment.patient.full_name,
+                "when": _when(appointment.starts_at, appointment.location),
+            },
+        )
+    return HttpResponseRedirect(_next_url(request, _detail_url(appointment)))
