@@ -65,3 +65,19 @@ def make_event(patient: Patient, **fields: Any) -> AdverseEvent:
     }
     values.update(fields)
     return AdverseEvent.objects.create(clinic=patient.clinic, patient=patient, **values)
+
+
+def make_reachable_patient(clinic: Any, given: str = "Ewa", family: str = "Kowalska") -> Patient:
+    """A patient with a phone and an e-mail, as a recall must show them."""
+    from mesoclinic.patients.services import register_patient  # noqa: PLC0415
+
+    return register_patient(
+        clinic,
+        actor=None,
+        given_name=given,
+        family_name=family,
+        birth_date=date(1980, 2, 2),
+        sex="female",
+        phone="+48 600 100 200",
+        email=f"{given.lower()}@example.org",
+    )
