@@ -64,7 +64,7 @@ def _positive(quantity: Any, field: str = "quantity") -> Decimal:
 def _lock(lots: Sequence[Lot]) -> dict[int, Lot]:
     """Lock the rows of these lots (in id order, so two services never deadlock) and return them fresh."""
     ids = sorted({lot.pk for lot in lots})
-    locked = Lot.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    locked = Lot.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
     fresh = {lot.pk: lot for lot in locked.select_related("product", "cocktail")}
     return fresh
 
@@ -185,7 +185,7 @@ def receive_lot(
     if gtin:
         _learn_gtin(clinic, gtin, product, actor)
     lot = (
-        Lot.objects.select_for_update()
+        Lot.objects.select_for_update(of=("self",))
         .filter(clinic=clinic, product=product, lot_number=lot_number)
         .select_related("product")
         .first()
