@@ -1,18 +1,48 @@
-"""Writes about courses: starting one when a series is booked, completing it, the maintenance recall."""
+"""Writes about courses and session records.
+
+Courses: starting one when a series is booked, completing it, the maintenance recall. Session records:
+opening a draft from the appointment, editing the draft, the day-of screening, signing (which takes the
+stock and completes the appointment, all or nothing) and amending a signed record.
+"""
 
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
 
+from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.audit.services import record_event
+from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.catalog.models import Protocol
-from mesoclinic.patients.models import Patient
-from mesoclinic.treatments.models import Course, MaintenanceRecall
+from mesoclinic.inventory.models import Lot
+from mesoclinic.inventory.services import LotUnusableError, check_usable, record_movement, use_lot
+from mesoclinic.patients.models import Consent, Patient
+from mesoclinic.patients.selectors import has_valid_consent
+from mesoclinic.safety.models import ScreeningRecord
+from mesoclinic.safety.rules import ProtocolSpec
+from mesoclinic.safety.selectors import patient_history
+from mesoclinic.safety.services import screen_patient
+from mesoclinic.scheduling.models import Appointment
+from mesoclinic.treatments.dayof import clean_answers, day_of_history
+from mesoclinic.treatments.models import (
+    Course,
+    MaintenanceRecall,
+    SessionAmendment,
+    SessionProduct,
+    SessionRecord,
+    SessionZone,
+)
+from mesoclinic.treatments.parameters import clean_parameters, parameter_problems
+from mesoclinic.treatments.selectors import local_day, modality_for
 
 
 def add_months(day: date, months: int) -> date:
@@ -58,3 +88,478 @@ def complete_course(course: Course, *, last_session_on: date, actor: Any) -> Mai
     if created:
         record_event("recall.create", recall, actor=actor, data={"due_on": recall.due_on.isoformat()})
     return recall
+
+
+# --- Session records --------------------------------------------------------------------------------------
+
+
+class SessionSignError(ValidationError):
+    """Signing was refused; ``reasons`` says why in plain words (nothing was written)."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__({"sign": reasons})
+        self.reasons = reasons
+
+
+DRAFT_FIELDS = (
+    "duration_minutes",
+    "aftercare",
+    "notes",
+    "parameters",
+    "device",
+    "cocktail",
+    "products",
+    "zones",
+)
+AMENDABLE_FIELDS = ("duration_minutes", "aftercare", "notes", "parameters", "device")
+MAX_DURATION_MINUTES = 480
+DEFAULT_AFTERCARE = (
+    "Do not touch the treated area for 6 hours; no make-up for 12 hours. No sauna, swimming pool, sport or "
+    "sunbathing for 48 hours; use sunscreen SPF 50. Small bruises and bumps fade in a few days. Call the "
+    "clinic at once about fever, growing redness or pain, warmth, pus, or lumps appearing weeks later."
+)
+
+
+def _user(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def _may_override(actor: Any) -> bool:
+    staff = getattr(actor, "staff", None)
+    return staff is not None and role_has(staff.role, Capability.OVERRIDE_SCREENING)
+
+
+def _refuse_if_signed(record: SessionRecord) -> None:
+    if record.is_signed:
+        raise ValidationError(
+            {"__all__": ["This session record is signed and locked; amend it instead (with a reason)."]}
+        )
+
+
+def _clean_quantity(value: Any, field: str) -> Decimal:
+    try:
+        quantity = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: ["Enter the quantity as a number, e.g. 1 or 0.5."]}) from None
+    if not quantity.is_finite() or quantity <= 0:
+        raise ValidationError({field: ["The quantity must be more than zero."]})
+    if quantity != quantity.quantize(Decimal("0.001")) or quantity >= Decimal("10000000"):
+        raise ValidationError({field: ["Give the quantity with at most three decimals."]})
+    return quantity
+
+
+def _clean_products(record: SessionRecord, lines: Iterable[tuple[Lot, Any]]) -> list[tuple[Lot, Decimal]]:
+    cleaned = []
+    for lot, quantity in lines:
+        if lot.clinic_id != record.clinic_id:
+            raise ValidationError({"products": ["That lot is not one of this clinic's lots."]})
+        cleaned.append((lot, _clean_quantity(quantity, "products")))
+    return cleaned
+
+
+def _clean_zones(lines: Iterable[tuple[str, Any]]) -> list[tuple[str, Decimal | None]]:
+    names = zone_names()
+    cleaned: list[tuple[str, Decimal | None]] = []
+    seen: set[str] = set()
+    for code, volume in lines:
+        if code not in names:
+            raise ValidationError({"zones": [f"“{code}” is not a zone of the face/body map."]})
+        if code in seen:
+            raise ValidationError({"zones": [f"{names[code]} is listed twice."]})
+        seen.add(code)
+        blank = volume is None or str(volume).strip() == ""
+        cleaned.append((code, None if blank else _clean_quantity(volume, "zones")))
+    return cleaned
+
+
+def _clean_duration(value: Any) -> int | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        minutes = int(str(value).strip())
+    except ValueError:
+        raise ValidationError(
+            {"duration_minutes": ["Enter the duration in whole minutes, e.g. 30."]}
+        ) from None
+    if not 1 <= minutes <= MAX_DURATION_MINUTES:
+        raise ValidationError(
+            {"duration_minutes": [f"The duration must be 1–{MAX_DURATION_MINUTES} minutes."]}
+        )
+    return minutes
+
+
+def _modality_parameters(record: SessionRecord) -> list[dict[str, Any]]:
+    modality = modality_for(record)
+    return list(modality.parameters) if modality else []
+
+
+@transaction.atomic
+def open_session(appointment: Appointment, *, actor: Any) -> SessionRecord:
+    """The draft record of an appointment's session, filled from the booking (the existing one if opened)."""
+    existing = SessionRecord.objects.filter(appointment=appointment).first()
+    if existing is not None:
+        return existing
+    protocol = appointment.protocol
+    record = SessionRecord.objects.create(
+        clinic_id=appointment.clinic_id,
+        patient_id=appointment.patient_id,
+        course_id=appointment.course_id,
+        appointment=appointment,
+        protocol=protocol,
+        practitioner_id=appointment.practitioner_id,
+        modality=protocol.modality.code,
+        cocktail_id=protocol.cocktail_id,
+        device_id=appointment.device_id,
+        performed_at=appointment.starts_at,
+        duration_minutes=protocol.session_minutes,
+        aftercare=DEFAULT_AFTERCARE,
+        created_by=_user(actor),
+    )
+    if protocol.areas:
+        known = zone_names()
+        SessionZone.objects.bulk_create(
+            [SessionZone(record=record, zone=code) for code in protocol.areas if code in known]
+        )
+    record_event("session.open", record, actor=actor, data={"appointment": appointment.pk})
+    return record
+
+
+@transaction.atomic
+def update_session_draft(record: SessionRecord, *, actor: Any, **fields: Any) -> SessionRecord:
+    """Change a draft: scalar fields, device parameters, and (replacing them) product lines and zones.
+
+    ``products`` is a list of ``(lot, quantity)``, ``zones`` a list of ``(zone code, volume ml or None)``.
+    Parameters are stored as typed even when out of range (nothing typed is lost); signing checks them.
+    """
+    unknown = set(fields) - set(DRAFT_FIELDS)
+    if unknown:
+        raise TypeError(f"not a draft field: {', '.join(sorted(unknown))}")
+    record = SessionRecord.objects.select_for_update().get(pk=record.pk)
+    _refuse_if_signed(record)
+    changed: list[str] = []
+    if "duration_minutes" in fields:
+        record.duration_minutes = _clean_duration(fields["duration_minutes"])
+        changed.append("duration_minutes")
+    for name in ("aftercare", "notes"):
+        if name in fields:
+            setattr(record, name, str(fields[name] or "").strip())
+            changed.append(name)
+    if "parameters" in fields:
+        record.parameters, _problems = clean_parameters(
+            _modality_parameters(record), fields["parameters"] or {}
+        )
+        changed.append("parameters")
+    for name in ("device", "cocktail"):
+        if name in fields:
+            value = fields[name]
+            clinic_id = getattr(value, "clinic_id", None) or getattr(
+                getattr(value, "location", None), "clinic_id", None
+            )
+            if value is not None and clinic_id != record.clinic_id:
+                raise ValidationError({name: [f"That {name} is not one of this clinic's."]})
+            setattr(record, name, value)
+            changed.append(name)
+    products = _clean_products(record, fields["products"]) if "products" in fields else None
+    zones = _clean_zones(fields["zones"]) if "zones" in fields else None
+    record.save()
+    if products is not None:
+        record.products.all().delete()
+        SessionProduct.objects.bulk_create(
+            [SessionProduct(record=record, lot=lot, quantity=q, unit=lot.unit) for lot, q in products]
+        )
+        changed.append("products")
+    if zones is not None:
+        record.zones.all().delete()
+        SessionZone.objects.bulk_create([SessionZone(record=record, zone=c, volume_ml=v) for c, v in zones])
+        changed.append("zones")
+    record_event("session.update_draft", record, actor=actor, data={"fields": changed})
+    return record
+
+
+@transaction.atomic
+def record_day_of_screening(
+    record: SessionRecord, answers: Mapping[str, Any], *, actor: Any
+) -> ScreeningRecord:
+    """Ask the day-of questions again and re-run screening on the history plus the day's answers.
+
+    The stored medical history is not changed: the answers count for this session's screening only.
+    """
+    record = (
+        SessionRecord.objects.select_for_update().select_related("patient__medical_history").get(pk=record.pk)
+    )
+    _refuse_if_signed(record)
+    cleaned = clean_answers(answers)
+    history = day_of_history(patient_history(record.patient), cleaned)
+    on = local_day(record.performed_at, record.clinic)
+    if record.protocol is not None:
+        _result, screening = screen_patient(
+            record.patient, protocol=record.protocol, on=on, actor=actor, history=history
+        )
+    else:
+        ingredients = (
+            tuple(record.cocktail.ingredients.values_list("code", flat=True)) if record.cocktail else ()
+        )
+        spec = ProtocolSpec(modality=record.modality, ingredients=ingredients)
+        _result, screening = screen_patient(record.patient, spec=spec, on=on, actor=actor, history=history)
+    record.day_of_answers = cleaned
+    record.screening = screening
+    record.save(update_fields=["day_of_answers", "screening"])
+    record_event(
+        "session.day_of_screening",
+        record,
+        actor=actor,
+        data={"screening": screening.pk, "decision": screening.decision},
+    )
+    return screening
+
+
+def _active_products(record: SessionRecord) -> list[SessionProduct]:
+    return list(
+        record.products.filter(voided_by__isnull=True).select_related("lot__product", "lot__cocktail")
+    )
+
+
+def sign_problems(record: SessionRecord, *, actor: Any, override_reason: str = "") -> list[str]:
+    """Everything that stops ``record`` from being signed by ``actor`` now, in plain words (empty: it may)."""
+    reasons: list[str] = []
+    override = override_reason.strip()
+    may_override = bool(override) and _may_override(actor)
+    screening = record.screening
+    if screening is None:
+        reasons.append("Ask the day-of screening questions first.")
+    elif screening.decision == "block" and not may_override:
+        why = "; ".join(f["message"] for f in screening.findings if f.get("severity") == "block")
+        reasons.append(f"Screening blocks this session: {why} Only a physician may override, with a reason.")
+    if not has_valid_consent(record.patient, record.modality) and not may_override:
+        reasons.append(
+            "The patient has no valid consent for this treatment. Record the consent first "
+            "(or a physician may override, with a reason)."
+        )
+    lines = _active_products(record)
+    modality = modality_for(record)
+    if modality is not None and modality.invasive and not lines:
+        reasons.append("Add the lot of every product injected: no product is recorded.")
+    if record.cocktail_id is not None:
+        cocktail = record.cocktail
+        assert cocktail is not None  # noqa: S101 — narrowed by the id
+        used = {line.lot.product_id for line in lines if line.lot.product_id}
+        prepared = any(line.lot.cocktail_id == cocktail.pk for line in lines)
+        missing = [p.name for p in cocktail.products.order_by("name") if p.pk not in used]
+        if missing and not prepared:
+            reasons.append(f"Add a lot for each product of {cocktail.name}; missing: {', '.join(missing)}.")
+    on = local_day(record.performed_at, record.clinic)
+    for line in lines:
+        try:
+            check_usable(line.lot, line.quantity, on)
+        except LotUnusableError as exc:
+            reasons.append(f"{exc} It cannot be used.")
+    reasons += [
+        p.message for p in parameter_problems(modality.parameters if modality else [], record.parameters)
+    ]
+    return reasons
+
+
+@transaction.atomic
+def sign_session(record: SessionRecord, *, actor: Any, override_reason: str = "") -> SessionRecord:
+    """Lock the record: check screening, consent, lots and parameters, deduct stock, complete the visit.
+
+    All or nothing: if any check fails (or a lot turns out unusable while stock is taken) nothing is
+    written and ``SessionSignError`` lists every reason. A physician's override of a blocking screening or
+    a missing consent is kept on the record and in the audit log.
+    """
+    record = SessionRecord.objects.select_for_update().get(pk=record.pk)
+    _refuse_if_signed(record)
+    reasons = sign_problems(record, actor=actor, override_reason=override_reason)
+    if reasons:
+        raise SessionSignError(reasons)
+    overridden = record.screening is not None and record.screening.decision == "block"
+    consent = _valid_consent(record)
+    overridden = overridden or consent is None
+    try:
+        for line in _active_products(record):
+            line.movement = use_lot(line.lot, line.quantity, at=record.performed_at, actor=actor)
+            line.save(update_fields=["movement"])
+    except LotUnusableError as exc:
+        raise SessionSignError([f"{exc} It cannot be used."]) from None
+    record.consent = consent
+    if overridden:
+        record.override_reason = override_reason.strip()
+        record.override_by = _user(actor)
+    record.status = SessionRecord.Status.SIGNED
+    record.signed_at = timezone.now()
+    record.signed_by = _user(actor)
+    if record.signed_by is None:
+        raise SessionSignError(["Only a signed-in member of staff can sign a session record."])
+    record.save()
+    if overridden:
+        record_event(
+            "session.override",
+            record,
+            actor=actor,
+            data={"reason": record.override_reason, "screening": record.screening_id},
+        )
+    record_event("session.sign", record, actor=actor, data={"products": len(_active_products(record))})
+    appointment = record.appointment
+    if appointment is not None and appointment.status in ("booked", "checked_in"):
+        # scheduling.services imports this module at load time; importing it here avoids the cycle.
+        from mesoclinic.scheduling.services import complete_appointment  # noqa: PLC0415
+
+        complete_appointment(appointment, actor=actor)
+    return record
+
+
+def _valid_consent(record: SessionRecord) -> Consent | None:
+    return (
+        Consent.objects.filter(
+            patient=record.patient, template__modality__code=record.modality, withdrawn_at__isnull=True
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _value(value: Any) -> Any:
+    """A field's value as it is kept in an amendment (JSON: models by id and name)."""
+    if isinstance(value, Model):
+        return {"id": value.pk, "name": str(value)}
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _scalar_changes(record: SessionRecord, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The amended scalar fields' new values, cleaned like a draft's (parameters must be valid)."""
+    new_values: dict[str, Any] = {}
+    if "duration_minutes" in changes:
+        new_values["duration_minutes"] = _clean_duration(changes["duration_minutes"])
+    for name in ("aftercare", "notes"):
+        if name in changes:
+            new_values[name] = str(changes[name] or "").strip()
+    if "device" in changes:
+        new_values["device"] = changes["device"]
+    if "parameters" in changes:
+        cleaned, problems = clean_parameters(_modality_parameters(record), changes["parameters"] or {})
+        if problems:
+            raise ValidationError({"parameters": [p.message for p in problems]})
+        new_values["parameters"] = cleaned
+    return {name: new for name, new in new_values.items() if getattr(record, name) != new}
+
+
+def _line_text(lot: Lot, quantity: Decimal, unit: str) -> str:
+    return f"lot {lot.lot_number}: {quantity} {unit}"
+
+
+def _zone_text(code: str, volume: Decimal | None) -> str:
+    return f"{zone_names().get(code, code)}: {volume if volume is not None else '—'} ml"
+
+
+@transaction.atomic
+def amend_session(record: SessionRecord, *, reason: str, actor: Any, **changes: Any) -> SessionAmendment:
+    """Change a signed record the only way it may change: an amendment saying who, when, what and why.
+
+    Scalar fields keep ``[old, new]``. ``add_products`` ``[(lot, quantity)]`` takes stock like signing;
+    ``void_products`` ``[line]`` voids lines and returns their stock with an adjustment; ``add_zones``
+    ``[(code, volume)]`` and ``void_zones`` ``[zone]`` likewise for the map.
+    """
+    allowed = {*AMENDABLE_FIELDS, "add_products", "void_products", "add_zones", "void_zones"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"not amendable: {', '.join(sorted(unknown))}")
+    record = SessionRecord.objects.select_for_update().get(pk=record.pk)
+    if not record.is_signed:
+        raise ValidationError({"__all__": ["A draft is edited directly; only a signed record is amended."]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the signed record is being amended."]})
+    scalars = _scalar_changes(record, changes)
+    diff: dict[str, list[Any]] = {
+        name: [_value(getattr(record, name)), _value(new)] for name, new in scalars.items()
+    }
+    add_products = _clean_products(record, changes.get("add_products") or [])
+    void_products = [line for line in changes.get("void_products") or [] if line.voided_by_id is None]
+    add_zones = _clean_zones(changes.get("add_zones") or [])
+    void_zones = [zone for zone in changes.get("void_zones") or [] if zone.voided_by_id is None]
+    if any(item.record_id != record.pk for item in (*void_products, *void_zones)):
+        raise ValidationError({"__all__": ["That line belongs to another session record."]})
+    if add_products:
+        diff["products_added"] = [None, [_line_text(lot, q, lot.unit) for lot, q in add_products]]
+    if void_products:
+        diff["products_voided"] = [[_line_text(x.lot, x.quantity, x.unit) for x in void_products], None]
+    if add_zones:
+        diff["zones_added"] = [None, [_zone_text(c, v) for c, v in add_zones]]
+    if void_zones:
+        diff["zones_voided"] = [[_zone_text(z.zone, z.volume_ml) for z in void_zones], None]
+    if not diff:
+        raise ValidationError({"__all__": ["Nothing would change, so no amendment was recorded."]})
+    for name, new in scalars.items():
+        setattr(record, name, new)
+    record.amendment_count += 1
+    amendment = SessionAmendment.objects.create(
+        record=record,
+        number=record.amendment_count,
+        at=timezone.now(),
+        actor=_user(actor),
+        reason=reason,
+        changes=diff,
+    )
+    record._change_reason = reason  # simple-history keeps it on the new version
+    record.save()
+    _apply_line_changes(
+        record,
+        amendment,
+        add_products=add_products,
+        void_products=void_products,
+        add_zones=add_zones,
+        void_zones=void_zones,
+        actor=actor,
+    )
+    record_event(
+        "session.amend",
+        record,
+        actor=actor,
+        data={"number": amendment.number, "reason": reason, "fields": sorted(diff)},
+    )
+    return amendment
+
+
+def _apply_line_changes(
+    record: SessionRecord,
+    amendment: SessionAmendment,
+    *,
+    add_products: list[tuple[Lot, Decimal]],
+    void_products: list[SessionProduct],
+    add_zones: list[tuple[str, Decimal | None]],
+    void_zones: list[SessionZone],
+    actor: Any,
+) -> None:
+    """Add and void an amendment's lines: added lots take stock, voided ones give it back (ledger rows)."""
+    try:
+        for lot, quantity in add_products:
+            movement = use_lot(lot, quantity, at=record.performed_at, actor=actor)
+            SessionProduct.objects.create(
+                record=record,
+                lot=lot,
+                quantity=quantity,
+                unit=lot.unit,
+                movement=movement,
+                added_by=amendment,
+            )
+    except LotUnusableError as exc:
+        raise ValidationError({"add_products": [str(exc)]}) from None
+    for line in void_products:
+        if line.movement_id is not None:
+            record_movement(
+                line.lot,
+                "adjustment",
+                line.quantity,
+                reason=f"Voided by amendment {amendment.number} of session {record.pk}",
+                actor=actor,
+            )
+        line.voided_by = amendment
+        line.save(update_fields=["voided_by"])
+    SessionZone.objects.bulk_create(
+        [SessionZone(record=record, zone=c, volume_ml=v, added_by=amendment) for c, v in add_zones]
+    )
+    for zone in void_zones:
+        zone.voided_by = amendment
+        zone.save(update_fields=["voided_by"])

@@ -1,0 +1,78 @@
+"""Editing a draft session record; a signed one refuses every change but an amendment."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from mesoclinic.testing import make_lot
+from mesoclinic.treatments.models import SignedRecordError
+from mesoclinic.treatments.services import open_session, sign_session, update_session_draft
+from mesoclinic.treatments.tests.helpers import first_appointment, ready_draft
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def draft(clinic):
+    return open_session(first_appointment(clinic), actor=None)
+
+
+def test_it_saves_notes_and_duration(draft):
+    update_session_draft(draft, actor=None, notes="  Tolerated well ", duration_minutes="35")
+    draft.refresh_from_db()
+    assert (draft.notes, draft.duration_minutes) == ("Tolerated well", 35)
+
+
+def test_it_replaces_product_lines(clinic, draft):
+    first, second = make_lot(clinic), make_lot(clinic)
+    update_session_draft(draft, actor=None, products=[(first, "1")])
+    update_session_draft(draft, actor=None, products=[(second, "0.5")])
+    assert [(p.lot, str(p.quantity)) for p in draft.products.all()] == [(second, "0.500")]
+
+
+def test_it_replaces_zones_with_volumes(draft):
+    update_session_draft(draft, actor=None, zones=[("forehead", "1.5"), ("chin", "")])
+    assert [(z.zone, z.volume_ml) for z in draft.zones.order_by("zone")] == [
+        ("chin", None),
+        ("forehead", pytest.approx(1.5)),
+    ]
+
+
+def test_it_refuses_an_unknown_zone(draft):
+    with pytest.raises(ValidationError, match="not a zone"):
+        update_session_draft(draft, actor=None, zones=[("elbow", "1")])
+
+
+def test_it_refuses_a_quantity_of_zero(clinic, draft):
+    with pytest.raises(ValidationError, match="more than zero"):
+        update_session_draft(draft, actor=None, products=[(make_lot(clinic), "0")])
+
+
+def test_it_refuses_another_clinics_lot(other_clinic, draft):
+    with pytest.raises(ValidationError, match="not one of this clinic's lots"):
+        update_session_draft(draft, actor=None, products=[(make_lot(other_clinic), "1")])
+
+
+def test_it_keeps_out_of_range_parameters_as_typed(draft):
+    update_session_draft(draft, actor=None, parameters={"depth_mm": "99", "gauge": "30G"})
+    draft.refresh_from_db()
+    assert draft.parameters == {"depth_mm": 99, "gauge": "30G"}
+
+
+def test_it_refuses_a_signed_record(clinic, practitioner):
+    record = ready_draft(clinic)
+    sign_session(record, actor=practitioner.user)
+    with pytest.raises(ValidationError, match="signed and locked"):
+        update_session_draft(record, actor=None, notes="changed")
+    record.refresh_from_db()
+    assert record.notes == ""
+
+
+def test_save_refuses_to_change_a_signed_record(clinic, practitioner):
+    record = ready_draft(clinic)
+    sign_session(record, actor=practitioner.user)
+    record.refresh_from_db()
+    record.notes = "sneaky"
+    with pytest.raises(SignedRecordError):
+        record.save()
