@@ -50,7 +50,7 @@ Group = Sequence[IntervalSet]
 
 
 def free_time(resource: Resource, days: LocalDays) -> IntervalSet:
-    """A resource's free time over the window of ``days``: weekly hours minus busy intervals.
+    """A resource's free time over the window of ``days``: weekly and extra hours minus busy intervals.
 
     Parameters
     ----------
@@ -63,14 +63,29 @@ def free_time(resource: Resource, days: LocalDays) -> IntervalSet:
     IntervalSet
         Instants (epoch seconds) inside the window when the resource is open and not busy.
     """
+    return _free_on(resource, days, 0, days.n_days - 1)
+
+
+def _free_on(resource: Resource, days: LocalDays, i: int, j: int) -> IntervalSet:
+    """``free_time`` on the dates ``i .. j`` of the window only (instants ``day_start(i) .. day_end(j)``).
+
+    Free time on one date depends only on that date's hours and on the busy intervals overlapping it,
+    so the free time of the window is the union of its dates' (what ``ClinicIndex.with_busy`` relies on).
+    Extra hours are rounded inwards to whole seconds and busy time outwards: neither gives away a second.
+    """
     weekday0 = days.first.weekday()
     week = resource.hours.days
+    lo, hi = days.day_start(i), days.day_end(j)
     pairs: list[tuple[int, int]] = []
-    for i in range(days.n_days):
-        for start, end in week[(weekday0 + i) % 7]:
-            pairs.extend(days.wall_range(i, start * 60, end * 60))
+    for k in range(i, j + 1):
+        for start, end in week[(weekday0 + k) % 7]:
+            pairs.extend(days.wall_range(k, start * 60, end * 60))
+    for start, end in resource.extra:
+        a = max(ceil(start.timestamp()), lo)
+        b = min(floor(end.timestamp()), hi)
+        if a < b:
+            pairs.append((a, b))
     opened = IntervalSet.from_intervals(pairs)
-    lo, hi = days.lo, days.hi
     busy = []
     for start, end in resource.busy:  # aware, checked by Resource; timestamp() is the fast C path
         a = floor(start.timestamp())
@@ -78,6 +93,9 @@ def free_time(resource: Resource, days: LocalDays) -> IntervalSet:
         if b > lo and a < hi:
             busy.append((a, b))
     return opened - IntervalSet.from_intervals(busy)
+
+
+Span = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,6 +139,51 @@ class ClinicIndex:
         days = LocalDays.build(clinic.timezone, first, last, slot_minutes=clinic.slot_minutes)
         free = {resource.id: free_time(resource, days) for resource in clinic.resources}
         return cls(clinic, days, MappingProxyType(free))
+
+    def with_busy(self, changes: Mapping[str, tuple[Sequence[Span], Sequence[Span]]]) -> ClinicIndex:
+        """This index after some resources' busy time changed: ``changes[id] = (added, removed)``.
+
+        What a booking (added), a cancellation (removed) or a move (both) does to the free time, without
+        rebuilding: only the changed resources are touched, and of them only the local dates their
+        changed intervals overlap. The result equals :meth:`build` of the changed clinic over the same
+        dates (free sets and, for every interval inside the window, the busy lists).
+
+        Parameters
+        ----------
+        changes : mapping of str to (sequence, sequence) of (datetime, datetime)
+            Busy intervals added to and removed from each resource, aware; see
+            :meth:`Resource.with_busy` (adding an interval already there changes nothing, so a booking
+            applied twice is harmless; removing one of two equal intervals keeps the other). Ids that
+            are not resources of the clinic, and intervals outside the window, are ignored.
+
+        Returns
+        -------
+        ClinicIndex
+            A new index; this one is unchanged (readers holding it are not disturbed).
+
+        Raises
+        ------
+        ValueError
+            If an added interval is naive or ends before it starts.
+        """
+        days = self.days
+        by_id = {r.id: r for r in self.clinic.resources}
+        free = dict(self.free)
+        for rid, (added, removed) in changes.items():
+            old = by_id.get(rid)
+            if old is None:
+                continue
+            inside = [s for s in (*added, *removed) if _overlaps(s, days)]
+            if not inside:
+                continue
+            new = old.with_busy([s for s in added if _overlaps(s, days)], removed)
+            by_id[rid] = new
+            for i, j in _date_runs(inside, days):
+                free[rid] = free[rid].splice(days.day_start(i), days.day_end(j), _free_on(new, days, i, j))
+        clinic = Clinic(
+            self.clinic.timezone, self.clinic.slot_minutes, tuple(by_id[r.id] for r in self.clinic.resources)
+        )
+        return ClinicIndex(clinic, days, MappingProxyType(free))
 
     # -- who ---------------------------------------------------------------------------------------
 
@@ -298,6 +361,29 @@ class ClinicIndex:
             if self.free[i].covers(start, start + length):
                 return i
         return None
+
+
+def _overlaps(span: Span, days: LocalDays) -> bool:
+    """Whether the aware interval ``span`` overlaps the window of ``days``."""
+    return ceil(span[1].timestamp()) > days.lo and floor(span[0].timestamp()) < days.hi
+
+
+def _date_runs(spans: Sequence[Span], days: LocalDays) -> list[tuple[int, int]]:
+    """The window's dates that ``spans`` overlap, as merged runs ``(first, last)`` of date indices."""
+    ranges = sorted(
+        (
+            max(days.day_of(floor(a.timestamp())), 0),
+            min(days.day_of(ceil(b.timestamp()) - 1), days.n_days - 1),
+        )
+        for a, b in spans
+    )
+    runs: list[tuple[int, int]] = []
+    for i, j in ranges:
+        if runs and i <= runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], j))
+        else:
+            runs.append((i, j))
+    return runs
 
 
 def _check_length(length: int) -> None:

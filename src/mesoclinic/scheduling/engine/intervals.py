@@ -205,6 +205,40 @@ class IntervalSet:
             inner.append(hi)
         return IntervalSet._raw(inner)
 
+    def splice(self, lo: int, hi: int, inside: IntervalSet) -> IntervalSet:
+        """This set outside ``[lo, hi)`` and ``inside`` within it: ``(self - [lo, hi)) | inside.clip(lo, hi)``.
+
+        Parameters
+        ----------
+        lo, hi : int
+            The window to replace, ``lo < hi``.
+        inside : IntervalSet
+            The new content of the window; whatever it holds outside the window is ignored.
+
+        Returns
+        -------
+        IntervalSet
+
+        Notes
+        -----
+        Two binary searches and slices of the boundary tuples, plus a merge at each seam where an interval
+        now touches across ``lo`` or ``hi``: what recomputing one day of a long set costs, without a sweep
+        over all of it (used when a booking changes a few days of a resource's free time).
+        """
+        if hi <= lo:
+            return self
+        left = list(self.clip(_below(self, inside, lo), lo).bounds)
+        middle = inside.clip(lo, hi).bounds
+        right = self.clip(hi, _above(self, inside, hi)).bounds
+        out = left
+        for part in (middle, right):
+            if out and part and out[-1] == part[0]:  # [a, x) then [x, b): one interval [a, b)
+                out.pop()
+                out.extend(part[1:])
+            else:
+                out.extend(part)
+        return IntervalSet._raw(out)
+
     def shrink(self, length: int) -> IntervalSet:
         """Feasible starts for a block of ``length``: ``[a, b - length]`` for every ``[a, b)`` long enough.
 
@@ -284,6 +318,16 @@ def _combine(a: tuple[int, ...], b: tuple[int, ...], op: _Op) -> IntervalSet:
             out.append(x)
             cur = new
     return IntervalSet._raw(out)
+
+
+def _below(a: IntervalSet, b: IntervalSet, x: int) -> int:
+    """An integer below every boundary of ``a`` and ``b`` and below ``x`` (the left end of a window)."""
+    return min(a.bounds[:1] + b.bounds[:1] + (x,)) - 1
+
+
+def _above(a: IntervalSet, b: IntervalSet, x: int) -> int:
+    """An integer above every boundary of ``a`` and ``b`` and above ``x``."""
+    return max(a.bounds[-1:] + b.bounds[-1:] + (x,)) + 1
 
 
 def _check_bounds(bounds: object) -> None:

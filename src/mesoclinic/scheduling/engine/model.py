@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import TypedDict
 
@@ -109,6 +109,9 @@ class Resource:
         When it can be booked, in the clinic's wall-clock time.
     busy : tuple of (datetime, datetime)
         Aware half-open intervals when it is already taken (appointments, breaks, leave).
+    extra : tuple of (datetime, datetime)
+        Aware half-open intervals when it can be booked *besides* its weekly hours (a practitioner's
+        Saturday clinic). Busy time wins over both: the resource is free in ``hours ∪ extra − busy``.
     """
 
     id: str
@@ -116,6 +119,7 @@ class Resource:
     modalities: frozenset[str]
     hours: WeeklyHours
     busy: tuple[tuple[datetime, datetime], ...] = ()
+    extra: tuple[tuple[datetime, datetime], ...] = ()
 
     def __post_init__(self) -> None:
         _check_id(self.id)
@@ -123,10 +127,50 @@ class Resource:
         object.__setattr__(self, "modalities", frozenset(self.modalities))
         _check_modalities(self.modalities)
         _check_busy(self.busy)
+        _check_busy(self.extra, "extra")
 
     def qualifies(self, modality: str) -> bool:
         """Whether the resource can take part in a session of ``modality``."""
         return modality in self.modalities
+
+    def with_busy(
+        self,
+        added: Iterable[tuple[datetime, datetime]] = (),
+        removed: Iterable[tuple[datetime, datetime]] = (),
+    ) -> Resource:
+        """A copy whose busy time has ``added`` and lacks ``removed`` (an appointment booked, one freed).
+
+        Parameters
+        ----------
+        added, removed : iterable of (datetime, datetime)
+            Aware intervals, compared as instants. Each removed interval takes out one equal interval
+            (another equal one, say a leave with the same bounds, stays); one that is absent is ignored.
+            An added interval that is already busy is not added again, so adding twice is harmless.
+
+        Returns
+        -------
+        Resource
+
+        Raises
+        ------
+        ValueError
+            ``busy[0]: ...`` if an added interval is not aware or ends before it starts. Only the added
+            intervals are checked (the kept ones were checked when the resource was made), so a change
+            costs one pass over the busy list.
+        """
+        plus = tuple((a.astimezone(UTC), b.astimezone(UTC)) for a, b in _aware_pairs(added))
+        _check_busy(plus)
+        busy = list(self.busy)
+        for a, b in removed:
+            span = (a.astimezone(UTC), b.astimezone(UTC))
+            if span in busy:
+                busy.remove(span)
+        busy.extend(span for span in plus if span not in busy)
+        out = object.__new__(Resource)
+        for name in ("id", "kind", "modalities", "hours", "extra"):
+            object.__setattr__(out, name, getattr(self, name))
+        object.__setattr__(out, "busy", tuple(busy))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,17 +435,30 @@ def _check_week(days: object) -> tuple[tuple[tuple[int, int], ...], ...]:
     return tuple(week)
 
 
-def _check_busy(busy: object) -> None:
-    """Raise ValueError unless ``busy`` is a tuple of aware ``(start, end)`` with ``start < end``."""
-    if not isinstance(busy, tuple):
-        raise ValueError(f"busy: expected a tuple of (start, end), got {type(busy).__name__}")
-    for k, span in enumerate(busy):
+def _aware_pairs(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """``spans`` as a list, each checked to be a pair of aware datetimes (before ``astimezone`` sees it)."""
+    out = list(spans)
+    for k, span in enumerate(out):
         if not isinstance(span, tuple) or len(span) != 2:
             raise ValueError(f"busy[{k}]: expected (start, end)")
         _check_aware(span[0], f"busy[{k}] start")
         _check_aware(span[1], f"busy[{k}] end")
+    return out
+
+
+def _check_busy(busy: object, name: str = "busy") -> None:
+    """Raise ValueError unless ``busy`` is a tuple of aware ``(start, end)`` with ``start < end``."""
+    if not isinstance(busy, tuple):
+        raise ValueError(f"{name}: expected a tuple of (start, end), got {type(busy).__name__}")
+    for k, span in enumerate(busy):
+        if not isinstance(span, tuple) or len(span) != 2:
+            raise ValueError(f"{name}[{k}]: expected (start, end)")
+        _check_aware(span[0], f"{name}[{k}] start")
+        _check_aware(span[1], f"{name}[{k}] end")
         if span[1].timestamp() <= span[0].timestamp():  # not `<=`: same-zone comparison ignores fold
-            raise ValueError(f"busy[{k}]: end {span[1].isoformat()} is not after start {span[0].isoformat()}")
+            raise ValueError(
+                f"{name}[{k}]: end {span[1].isoformat()} is not after start {span[0].isoformat()}"
+            )
 
 
 def _check_unique_ids(resources: tuple[Resource, ...]) -> None:

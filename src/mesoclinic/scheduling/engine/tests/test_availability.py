@@ -1,12 +1,22 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from mesoclinic.scheduling.engine import ClinicIndex, LocalDays, PlanRequest, epoch_seconds, free_time
+from mesoclinic.scheduling.engine import (
+    Clinic,
+    ClinicIndex,
+    LocalDays,
+    PlanRequest,
+    Resource,
+    ResourceKind,
+    epoch_seconds,
+    free_time,
+)
 from mesoclinic.scheduling.engine.synthetic import NEEDLE_FREE_MODALITIES, synthetic_clinic
 
 from . import oracle
@@ -175,3 +185,84 @@ def test_on_a_busy_synthetic_clinic_both_queries_agree():
         assert index.next_start(index.groups(ids), 2700, lo, hi) == (slots[0] if slots else None)
         for t in slots[:10]:
             assert all(index.first_free(kind_ids, t, 2700) for kind_ids in ids)
+
+
+# -- extra hours, and patching an index after a booking ---------------------------------------------------
+
+SATURDAY = MONDAY + timedelta(days=5)
+
+
+def test_extra_hours_open_a_day_off_and_busy_time_still_wins():
+    anna = Resource(
+        "anna",
+        ResourceKind.PRACTITIONER,
+        frozenset({"needle"}),
+        hours(mon=[("09:00", "17:00")]),
+        busy=((at(SATURDAY, "10:00"), at(SATURDAY, "11:00")),),
+        extra=((at(SATURDAY, "09:00"), at(SATURDAY, "13:00")), (at(MONDAY, "16:00"), at(MONDAY, "18:00"))),
+    )
+    days = LocalDays.build(WARSAW, MONDAY, SATURDAY, slot_minutes=15)
+    local = [
+        (days.local(a).strftime("%a %H:%M"), days.local(b).strftime("%a %H:%M"))
+        for a, b in free_time(anna, days)
+    ]
+    assert local == [("Mon 09:00", "Mon 18:00"), ("Sat 09:00", "Sat 10:00"), ("Sat 11:00", "Sat 13:00")]
+
+
+def test_extra_hours_are_checked_like_busy_time():
+    with pytest.raises(ValueError, match=r"^extra\[0\]: end .* is not after start"):
+        Resource(
+            "anna",
+            ResourceKind.PRACTITIONER,
+            frozenset({"needle"}),
+            hours(),
+            extra=((at(SATURDAY, "13:00"), at(SATURDAY, "09:00")),),
+        )
+
+
+def _random_changes(rng: random.Random, c, first, n_days):
+    """Up to three busy intervals added to and removed from random resources (removals are real ones)."""
+    changes: dict[str, tuple[list, list]] = {}
+    for r in rng.sample(c.resources, min(3, len(c.resources))):
+        removed = rng.sample(r.busy, min(len(r.busy), rng.randint(0, 2)))
+        added = []
+        for _ in range(rng.randint(0, 2)):
+            begin = datetime.combine(first + timedelta(days=rng.randrange(-1, n_days + 1)), time()).replace(
+                tzinfo=c.timezone
+            ) + timedelta(minutes=30 * rng.randrange(48))
+            added.append((begin, begin + timedelta(minutes=30 * rng.randint(1, 6))))
+        changes[r.id] = (added, removed)
+    return changes
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.randoms(use_true_random=False))
+def test_a_patched_index_equals_one_built_from_the_changed_resources(request: PlanRequest, rng):
+    c = request.clinic
+    first = request.series.earliest.astimezone(c.timezone).date()
+    last = first + timedelta(days=6)
+    index = ClinicIndex.build(c, first, last)
+    changes = _random_changes(rng, c, first, 7)
+    patched = index.with_busy(changes)
+    changed = Clinic(
+        c.timezone,
+        c.slot_minutes,
+        tuple(r.with_busy(*changes[r.id]) if r.id in changes else r for r in c.resources),
+    )
+    rebuilt = ClinicIndex.build(changed, first, last)
+    assert dict(patched.free) == dict(rebuilt.free)
+    bookings = {rid: (added, ()) for rid, (added, _) in changes.items()}
+    once = index.with_busy(bookings)
+    assert dict(once.with_busy(bookings).free) == dict(once.free)  # booked twice: no further change
+    assert dict(index.free) == dict(ClinicIndex.build(c, first, last).free)  # the original is untouched
+
+
+def test_freeing_one_of_two_equal_busy_intervals_keeps_the_resource_busy():
+    leave = (at(MONDAY, "10:00"), at(MONDAY, "11:00"))
+    c = clinic(resource("anna", "practitioner", busy=[leave, leave]), resource("room-1", "room"))
+    index = index_of(c)
+    freed = index.with_busy({"anna": ((), (leave,))})
+    assert not freed.free["anna"].covers(epoch_seconds(leave[0]), epoch_seconds(leave[1]))
+    twice = freed.with_busy({"anna": ((), (leave,))})
+    assert twice.free["anna"].covers(epoch_seconds(leave[0]), epoch_seconds(leave[1]))
+    assert dict(freed.with_busy({"nobody": ((leave,), ())}).free) == dict(freed.free)

@@ -67,6 +67,14 @@ def test_clip_is_intersection_with_the_window(s, lo, hi):
     assert s.clip(lo, hi) == s & IntervalSet.from_intervals([(lo, hi)] if lo < hi else [])
 
 
+@given(interval_sets, st.integers(-2, UNIVERSE + 2), st.integers(-2, UNIVERSE + 2), interval_sets)
+def test_splice_replaces_the_window_and_nothing_else(s, lo, hi, inside):
+    spliced = s.splice(lo, hi, inside)
+    window = set(range(lo, hi))
+    assert points(spliced) == (points(s) - window) | (points(inside) & window)
+    assert spliced == from_points(points(spliced))  # canonical: merged across the seams
+
+
 @given(interval_sets, st.integers(-2, UNIVERSE + 2), st.integers(1, 10))
 def test_membership_and_cover_use_half_open_bounds(s, x, n):
     assert (x in s) == (x in points(s))
