@@ -306,7 +306,7 @@ def get_event_for_user(staff: StaffMember | None, event_id: Any) -> AdverseEvent
         raise Http404 from None
     event = (
         AdverseEvent.objects.filter(pk=pk, clinic_id=staff.clinic_id)
-        .select_related("patient", "reported_by__staff")
+        .select_related("clinic", "patient__clinic", "reported_by__staff")
         .prefetch_related(
             Prefetch("sessions", queryset=SessionRecord.objects.select_related("practitioner")),
             Prefetch("lots", queryset=Lot.objects.select_related("product", "cocktail")),
@@ -415,3 +415,107 @@ def _report_product(lot: Lot, *, ingredient_of: str = "") -> ReportProduct:
         kind=lot.kind,
         ingredient_of=ingredient_of,
     )
+
+
+SERIOUS = frozenset({Severity.SERIOUS})
+
+
+def regulator_report(event: AdverseEvent) -> dict[str, Any]:
+    """What a regulator's form (Yellow Card, MedWatch, an MDR vigilance report) asks, without the name.
+
+    ``rows`` flattens it for a CSV: one row per product (or one row when no lot is linked).
+    """
+    tz = clinic_tz(event.clinic)
+    patient = event.patient
+    products = report_products(event)
+    sessions = []
+    for record in sorted(event.sessions.all(), key=lambda r: r.performed_at):
+        day = record.performed_at.astimezone(tz).date()
+        sessions.append(
+            {
+                "session_id": record.pk,
+                "date": day.isoformat(),
+                "days_to_onset": (event.onset_on - day).days,
+                "modality": record.modality,
+            }
+        )
+    reporter = event.reported_by
+    staff = getattr(reporter, "staff", None) if reporter else None
+    data: dict[str, Any] = {
+        "event": {
+            "id": event.pk,
+            "category": event.category,
+            "category_label": str(event.get_category_display()),
+            "description": event.description,
+            "zones": list(event.zones),
+            "onset_on": event.onset_on.isoformat(),
+            "severity": event.severity,
+            "serious": event.severity in SERIOUS,
+            "actions": event.actions,
+            "outcome": event.outcome,
+            "closed": event.closed_at is not None,
+            "reported_at": event.reported_at.astimezone(tz).isoformat(),
+            "reported_to_regulator": event.reported_to_regulator,
+            "regulator_reference": event.regulator_reference,
+        },
+        "patient": {"age_at_onset": patient.age_on(event.onset_on), "sex": patient.sex},
+        "products": [
+            {
+                "name": p.name,
+                "code": p.code,
+                "manufacturer": p.manufacturer,
+                "lot_number": p.lot_number,
+                "expires_on": p.expires_on.isoformat(),
+                "kind": p.kind,
+                "ingredient_of": p.ingredient_of,
+            }
+            for p in products
+        ],
+        "sessions": sessions,
+        "follow_ups": [
+            {"at": f.at.astimezone(tz).isoformat(), "outcome": f.outcome, "note": f.note}
+            for f in event.follow_ups.all()
+        ],
+        "reporter": {
+            "name": staff.display_name if staff else (reporter.get_username() if reporter else ""),
+            "role": staff.role if staff else "",
+            "clinic": event.clinic.name,
+        },
+    }
+    session_text = "; ".join(f"{s['date']} ({s['days_to_onset']} days before onset)" for s in sessions)
+    common = {
+        "event_id": event.pk,
+        "age_at_onset": data["patient"]["age_at_onset"],
+        "sex": patient.sex,
+        "category": data["event"]["category_label"],
+        "description": event.description,
+        "onset_on": data["event"]["onset_on"],
+        "severity": event.severity,
+        "serious": "yes" if data["event"]["serious"] else "no",
+        "sessions": session_text,
+        "actions": event.actions,
+        "outcome": event.outcome,
+        "reporter": data["reporter"]["name"],
+        "clinic": event.clinic.name,
+    }
+    empty = {
+        "product": "",
+        "product_code": "",
+        "manufacturer": "",
+        "lot_number": "",
+        "expires_on": "",
+        "ingredient_of": "",
+    }
+    data["rows"] = [
+        {
+            **common,
+            "product": p["name"],
+            "product_code": p["code"],
+            "manufacturer": p["manufacturer"],
+            "lot_number": p["lot_number"],
+            "expires_on": p["expires_on"],
+            "ingredient_of": p["ingredient_of"],
+        }
+        for p in data["products"]
+    ] or [{**common, **empty}]
+    return data
