@@ -1,0 +1,59 @@
+"""The face frame and its nine regions, on the public-domain astronaut portrait bundled with scikit-image."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+from skimage import data
+
+from mesoclinic.outcomes.analysis import REGION_NAMES, FaceNotFoundError, analyze, detect_face
+from mesoclinic.outcomes.analysis.synthetic import capture
+
+from .helpers import scene
+
+
+@cache
+def astronaut() -> np.ndarray:
+    return data.astronaut().astype(np.float32) / 255
+
+
+def test_it_finds_the_astronauts_face_and_eyes():
+    face = detect_face(astronaut())
+    x, y, w, _ = face.box
+    assert face.eyes_detected
+    assert 150 < x < 200 and 50 < y < 90 and 80 < w < 120
+    assert abs(face.roll_deg) < 10
+
+
+def test_all_nine_regions_lie_inside_the_image():
+    face = detect_face(astronaut())
+    for name in REGION_NAMES:
+        polygon = face.polygon(name)
+        assert (polygon >= 0).all() and (polygon[:, 0] < 512).all() and (polygon[:, 1] < 512).all(), name
+
+
+def test_patient_left_regions_are_on_the_image_right():
+    face = detect_face(astronaut())
+    for name in ("periorbital", "cheek", "nasolabial"):
+        assert face.polygon(f"{name}_left")[:, 0].mean() > face.polygon(f"{name}_right")[:, 0].mean()
+
+
+def test_regions_run_from_forehead_down_to_chin():
+    face = detect_face(astronaut())
+    order = ["forehead", "glabella", "periorbital_left", "cheek_left", "chin"]
+    heights = [face.polygon(name)[:, 1].mean() for name in order]
+    assert heights == sorted(heights)
+
+
+def test_a_face_analysis_measures_every_region():
+    analysis = analyze(astronaut())
+    assert tuple(analysis.regions) == REGION_NAMES
+    for metrics in analysis.regions.values():
+        assert all(np.isfinite(value) for value in metrics.values())
+
+
+def test_a_photo_without_a_face_is_refused_with_a_hint():
+    with pytest.raises(FaceNotFoundError, match="whole"):
+        analyze(capture(scene(seed=0)).image)
