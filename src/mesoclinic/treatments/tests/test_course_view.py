@@ -1,0 +1,35 @@
+"""The course page: planned sessions with their states."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from mesoclinic.scheduling.tests.ui_helpers import book
+from mesoclinic.testing import client_for, make_schedulable
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course(clinic):
+    return book(clinic, make_schedulable(clinic).location)
+
+
+def url(course):
+    return reverse("treatments:course", args=[course.pk])
+
+
+def test_it_only_allows_get(receptionist, course):
+    assert client_for(receptionist).post(url(course)).status_code == 405
+
+
+def test_it_hides_another_clinics_course(outsider, course):
+    assert client_for(outsider).get(url(course)).status_code == 404
+
+
+def test_it_lists_every_planned_session(receptionist, course, django_assert_max_num_queries):
+    # 2 queries for the progress; the rest is the login, the clinic and the layout.
+    with django_assert_max_num_queries(26):
+        page = client_for(receptionist).get(url(course)).content.decode()
+    assert page.count('class="progress-') == 4
