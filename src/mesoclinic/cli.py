@@ -2,7 +2,8 @@
 
 ``mesoclinic screen`` screens a patient against a protocol without Django or a database (unless the
 protocol is named by its catalog slug). ``mesoclinic plan-series`` plans a treatment series from a JSON
-request, without Django. Every other command is handed to Django's management commands.
+request, without Django. ``mesoclinic analyze`` measures skin metrics on a photo, without Django. Every other
+command is handed to Django's management commands.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from mesoclinic.safety.rules import (
     ProtocolSpec,
@@ -51,10 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 on success, 2 on a usage error or bad input to ``screen`` or ``plan-series``.
+        Exit status: 0 on success, 2 on a usage error or bad input to ``screen``, ``plan-series`` or
+        ``analyze``.
     """
     args = sys.argv[1:] if argv is None else list(argv)
-    if args and args[0] not in {"screen", "plan-series", "-h", "--help"}:
+    if args and args[0] not in {"screen", "plan-series", "analyze", "-h", "--help"}:
         return _run_django(args)
     parser = _build_parser()
     if not args:
@@ -64,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         options = parser.parse_args(args)
     except SystemExit as exc:  # argparse has printed help or a usage error
         return exc.code if isinstance(exc.code, int) else _USAGE_ERROR
-    if options.command == "plan-series":
-        return _plan_series_command(options)
+    commands = {"plan-series": _plan_series_command, "analyze": _analyze_command}
+    if options.command in commands:
+        return commands[options.command](options)
     try:
         screening = _screen(options)
     except CommandError as exc:
@@ -76,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    """Build the parser of ``mesoclinic`` and its ``screen`` and ``plan-series`` subcommands."""
+    """Build the parser of ``mesoclinic`` and its ``screen``, ``plan-series`` and ``analyze`` subcommands."""
     parser = argparse.ArgumentParser(
         prog="mesoclinic",
         description="MesoClinic command line.",
@@ -114,7 +118,77 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--input", required=True, metavar="REQUEST.json", help="the request (JSON); '-' reads standard input"
     )
+    analyze = commands.add_parser(
+        "analyze",
+        help="measure skin metrics (spots, wrinkles, colour, redness, texture) on a photo",
+        description=(
+            "Check a photo's quality and measure skin metrics per region: the nine face regions (forehead, "
+            "glabella, periorbital, cheeks and nasolabial left/right, chin; left and right are the patient's), "
+            "or the whole photo as one region for a close-up. Method and limits: docs/analysis.md."
+        ),
+    )
+    analyze.add_argument("photo", metavar="PHOTO", help="a JPEG, PNG, WebP or TIFF photo")
+    analyze.add_argument(
+        "--region",
+        choices=("face", "whole"),
+        default="face",
+        help="face regions (default) or the whole photo",
+    )
+    analyze.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
+
+
+def _analyze_command(options: argparse.Namespace) -> int:
+    """Run ``analyze``: print the metrics (exit 0) or one error line on stderr (exit 2)."""
+    # the imaging stack (numpy, OpenCV, scikit-image) loads only for this command
+    from mesoclinic.outcomes.analysis import analyze, load_image  # noqa: PLC0415
+
+    try:
+        result = analyze(load_image(options.photo), region=options.region).as_dict()
+    except ValueError as exc:  # ImageLoadError, FaceNotFoundError and bad input are all ValueErrors
+        print(f"mesoclinic analyze: error: {options.photo}: {_one_line(exc)}", file=sys.stderr)
+        return _USAGE_ERROR
+    print(json.dumps(result) if options.json else _analysis_table(result))
+    return 0
+
+
+_TABLE_COLUMNS = (
+    ("spot_count", "spots", "{:d}"),
+    ("spot_area_fraction", "spot %", "{:.2%}"),
+    ("pore_count", "pores", "{:d}"),
+    ("wrinkle_area_fraction", "wrinkle %", "{:.2%}"),
+    ("wrinkle_length_density", "wr. len/px", "{:.5f}"),
+    ("lab_l_mean", "L*", "{:.1f}"),
+    ("lab_a_mean", "a*", "{:.1f}"),
+    ("lab_b_mean", "b*", "{:.1f}"),
+    ("ita_deg", "ITA°", "{:.1f}"),
+    ("redness_area_fraction", "red %", "{:.2%}"),
+    ("texture_roughness", "texture", "{:.2f}"),
+)
+
+
+def _analysis_table(result: dict[str, Any]) -> str:
+    """The analysis as a plain-text table: the photo and its quality, then one row per region."""
+    quality = result["quality"]
+    lines = [
+        f"photo: {result['image']['width']}×{result['image']['height']} px",
+        f"quality: {'passed' if quality['passed'] else 'check the warnings'} "
+        f"(sharpness {quality['blur_laplacian_var']:.0f}, mean L* {quality['mean_luminance_l']:.1f}, "
+        f"highlights {quality['highlights_fraction']:.1%}, shadows {quality['shadows_fraction']:.1%})",
+        *(f"warning: {warning}" for warning in quality["warnings"]),
+        "",
+    ]
+    rows = [["region", *(label for _, label, _ in _TABLE_COLUMNS)]]
+    for name, metrics in result["regions"].items():
+        rows.append([name, *(fmt.format(metrics[key]) for key, _, fmt in _TABLE_COLUMNS)])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        lines.append(
+            "  ".join(
+                [row[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True))]
+            )
+        )
+    return "\n".join(lines)
 
 
 def _plan_series_command(options: argparse.Namespace) -> int:
