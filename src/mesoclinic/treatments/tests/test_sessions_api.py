@@ -1,0 +1,67 @@
+"""The session records API."""
+
+from __future__ import annotations
+
+import pytest
+
+from mesoclinic.testing import client_for
+from mesoclinic.treatments.tests.helpers import first_appointment, ready_draft
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1/sessions"
+
+
+def test_it_opens_a_record_from_an_appointment(clinic, practitioner):
+    appointment = first_appointment(clinic)
+    response = client_for(practitioner).post(f"{BASE}/open/{appointment.pk}")
+    assert response.status_code == 201
+    assert response.json()["status"] == "draft"
+
+
+def test_it_hides_another_clinics_record(clinic, outsider):
+    record = ready_draft(clinic)
+    assert client_for(outsider).get(f"{BASE}/{record.pk}").status_code == 404
+
+
+def test_a_receptionist_may_not_read_a_record(clinic, receptionist):
+    record = ready_draft(clinic)
+    assert client_for(receptionist).get(f"{BASE}/{record.pk}").status_code == 403
+
+
+def test_a_refused_sign_is_422_with_the_reasons(clinic, practitioner):
+    record = ready_draft(clinic, expired=True)
+    response = client_for(practitioner).post(f"{BASE}/{record.pk}/sign", {}, content_type="application/json")
+    assert response.status_code == 422
+    assert any("LI-OLD" in reason for reason in response.json()["errors"]["sign"])
+    record.refresh_from_db()
+    assert not record.is_signed
+
+
+def test_it_signs_and_amends(clinic, practitioner):
+    record = ready_draft(clinic)
+    client = client_for(practitioner)
+    assert (
+        client.post(f"{BASE}/{record.pk}/sign", {}, content_type="application/json").json()["status"]
+        == "signed"
+    )
+    response = client.post(
+        f"{BASE}/{record.pk}/amend", {"reason": "typo", "notes": "ok"}, content_type="application/json"
+    )
+    assert response.json()["amendment_count"] == 1
+
+
+def test_it_updates_a_draft(clinic, practitioner):
+    record = ready_draft(clinic)
+    response = client_for(practitioner).patch(
+        f"{BASE}/{record.pk}",
+        {"notes": "x", "zones": [{"zone": "chin", "volume_ml": "0.2"}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert [z["zone"] for z in response.json()["zones"]] == ["chin"]
+
+
+def test_it_reports_course_progress(clinic, receptionist):
+    appointment = first_appointment(clinic)
+    response = client_for(receptionist).get(f"{BASE}/courses/{appointment.course_id}")
+    assert len(response.json()["sessions"]) == 4
