@@ -1,5 +1,6 @@
 """Scheduling API: locations and resources, free starts, series proposals and bookings, appointments and
-their life (cancel, check-in, no-show, complete, reschedule), private calendar feeds.
+their life (cancel, check-in, no-show, complete, reschedule), practitioners' extra hours and time off,
+private calendar feeds.
 
 Every id in a request is fetched through a clinic-scoped access helper: another clinic's patient, room,
 device or practitioner is a 404 and is never used. ``BookingError`` (a taken slot, a blocking screening
@@ -36,12 +37,17 @@ from mesoclinic.scheduling.schemas import (
     CalendarFeedOut,
     CancelIn,
     CourseOut,
+    ExtraHoursIn,
+    ExtraHoursOut,
+    IntervalFilter,
     LocationOut,
     ProposalIn,
     ProposalOut,
     RescheduleIn,
     SeriesIn,
     SessionOut,
+    TimeOffIn,
+    TimeOffOut,
 )
 from mesoclinic.scheduling.selectors import SessionChoice
 
@@ -288,6 +294,83 @@ def reschedule_appointment(request: HttpRequest, appointment_id: int, payload: R
         device=resources.device(payload.device_id),
     )
     return appointment
+
+
+# --- A practitioner's extra hours and time off --------------------------------------------------------------
+# Read with view_schedule; written by whoever keeps the diary (book). A practitioner or location of another
+# clinic is a 404; an empty, inverted or overlong interval is a 422.
+
+
+@router.get("/practitioners/{practitioner_id}/extra-hours", response={200: list[ExtraHoursOut]})
+@paginate(LimitOffsetPagination)
+def list_extra_hours(request: HttpRequest, practitioner_id: int, filters: Query[IntervalFilter]) -> Any:
+    """The practitioner's extra hours at every location, by start."""
+    staff = require(request, Capability.VIEW_SCHEDULE)
+    practitioner = selectors.get_practitioner_for_user(staff, practitioner_id)
+    return selectors.extra_hours_of(practitioner, ends_after=filters.ends_after)
+
+
+@router.post("/practitioners/{practitioner_id}/extra-hours", response={201: ExtraHoursOut})
+def add_extra_hours(request: HttpRequest, practitioner_id: int, payload: ExtraHoursIn) -> Any:
+    """Let the practitioner be booked at a location besides their weekly hours (a Saturday clinic).
+
+    Sessions still need the location open (its opening hours, no holiday) and a free room and device.
+    """
+    staff = require(request, Capability.BOOK)
+    practitioner = selectors.get_practitioner_for_user(staff, practitioner_id)
+    location = selectors.get_location_for_user(staff, payload.location_id)
+    extra = services.add_extra_hours(
+        practitioner,
+        location,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        reason=payload.reason,
+        actor=request.user,
+    )
+    return Status(201, extra)
+
+
+@router.delete("/practitioners/{practitioner_id}/extra-hours/{extra_hours_id}", response={204: None})
+def remove_extra_hours(request: HttpRequest, practitioner_id: int, extra_hours_id: int) -> Any:
+    """Delete extra hours. Sessions already booked in them stay booked."""
+    staff = require(request, Capability.BOOK)
+    practitioner = selectors.get_practitioner_for_user(staff, practitioner_id)
+    extra = selectors.get_extra_hours_for_user(staff, practitioner, extra_hours_id)
+    services.remove_extra_hours(extra, actor=request.user)
+    return Status(204, None)
+
+
+@router.get("/practitioners/{practitioner_id}/time-off", response={200: list[TimeOffOut]})
+@paginate(LimitOffsetPagination)
+def list_time_off(request: HttpRequest, practitioner_id: int, filters: Query[IntervalFilter]) -> Any:
+    """The practitioner's time off, by start."""
+    staff = require(request, Capability.VIEW_SCHEDULE)
+    practitioner = selectors.get_practitioner_for_user(staff, practitioner_id)
+    return selectors.time_off_of(practitioner, ends_after=filters.ends_after)
+
+
+@router.post("/practitioners/{practitioner_id}/time-off", response={201: TimeOffOut})
+def add_time_off(request: HttpRequest, practitioner_id: int, payload: TimeOffIn) -> Any:
+    """Make the practitioner unbookable at every location for a while. Booked sessions stay booked."""
+    staff = require(request, Capability.BOOK)
+    practitioner = selectors.get_practitioner_for_user(staff, practitioner_id)
+    off = services.add_time_off(
+        practitioner,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        reason=payload.reason,
+        actor=request.user,
+    )
+    return Status(201, off)
+
+
+@router.delete("/practitioners/{practitioner_id}/time-off/{time_off_id}", response={204: None})
+def remove_time_off(request: HttpRequest, practitioner_id: int, time_off_id: int) -> Any:
+    staff = require(request, Capability.BOOK)
+    practitioner = selectors.get_practitioner_for_user(staff, practitioner_id)
+    off = selectors.get_time_off_for_user(staff, practitioner, time_off_id)
+    services.remove_time_off(off, actor=request.user)
+    return Status(204, None)
 
 
 # --- Private calendar feeds -------------------------------------------------------------------------------

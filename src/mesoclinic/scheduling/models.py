@@ -1,7 +1,8 @@
 """Bookable resources and appointments.
 
-Practitioners are staff members (``accounts.StaffMember``) with weekly working hours per location; rooms
-and devices follow their location's opening hours. Time off, holidays and device downtime make them busy.
+Practitioners are staff members (``accounts.StaffMember``) with weekly working hours per location, plus
+extra hours on given dates; rooms and devices follow their location's opening hours. Time off, holidays
+and device downtime make them busy.
 An appointment holds its practitioner, room and device from ``starts_at`` to ``blocked_until`` (the end
 plus the cleaning buffer); the database itself refuses two active appointments that overlap on any of
 them (see migration ``0003``).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -107,6 +109,54 @@ class TimeOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} off {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.starts_at is not None and self.ends_at is not None and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
+
+
+class ExtraHours(models.Model):
+    """An exception the other way: a practitioner works this time at this location besides their weekly
+    hours (a Saturday clinic, an evening list).
+
+    What can be booked with them is ``weekly hours + extra hours − time off``. Extra hours are the
+    practitioner's only: rooms and devices keep the location's opening hours, and holidays still close
+    the location, so a session needs the location open as well. Extra hours on a day the location is
+    closed therefore book nothing until its opening hours say it opens that day too; this is deliberate,
+    since the building being open (reception, a room, a device) is the location's decision, not one
+    practitioner's. Time off wins over extra hours where they overlap.
+    """
+
+    staff = models.ForeignKey("accounts.StaffMember", on_delete=models.CASCADE, related_name="extra_hours")
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="extra_hours")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    #: Longer than this is not "extra hours" but a change of weekly hours (and the engine books nothing
+    #: longer than a day anyway).
+    MAX_LENGTH_HOURS = 24
+
+    class Meta:
+        verbose_name_plural = "extra hours"
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="extra_hours_positive")
+        ]
+        indexes = [models.Index(fields=["location", "ends_at"]), models.Index(fields=["staff", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff} extra {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.starts_at is None or self.ends_at is None:
+            return
+        if self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
+        if self.ends_at - self.starts_at > timedelta(hours=self.MAX_LENGTH_HOURS):
+            raise ValidationError(
+                {"ends_at": _("Extra hours last at most %(hours)d hours.") % {"hours": self.MAX_LENGTH_HOURS}}
+            )
 
 
 class Room(models.Model):
@@ -304,6 +354,9 @@ class ScheduleVersion(models.Model):
     )
     version = models.PositiveBigIntegerField(default=0)
     stamp = models.BigIntegerField(default=new_stamp)
+    previous_stamp = models.BigIntegerField(
+        default=0, help_text=_("The stamp before the last bump: with version - 1, the token it replaced.")
+    )
 
     def __str__(self) -> str:
         return f"{self.location_id} v{self.version}"
@@ -313,6 +366,10 @@ def bump_schedule_versions(**where: object) -> None:
     """Bump the schedule versions matching ``where`` (e.g. ``location_id=3``, ``location__clinic_id=1``).
 
     Only updates: a location's row is created with the location (or on first read), never here, so a
-    bump during a location's cascade delete cannot re-create it.
+    bump during a location's cascade delete cannot re-create it. The old stamp is kept in the same
+    statement (SQL reads every right-hand side from the row as it was), so a writer that bumped can tell
+    exactly which version its write replaced (``selectors.replaced_token``).
     """
-    ScheduleVersion.objects.filter(**where).update(version=F("version") + 1, stamp=new_stamp())
+    ScheduleVersion.objects.filter(**where).update(
+        version=F("version") + 1, previous_stamp=F("stamp"), stamp=new_stamp()
+    )

@@ -238,3 +238,70 @@ class CalendarFeedOut(Schema):
 
 class CalendarFeedCreatedOut(CalendarFeedOut):
     url: str = Field(description="The private feed URL. Shown once: only its hash is stored.")
+
+
+# --- A practitioner's extra hours and time off ------------------------------------------------------------
+
+MAX_EXTRA_HOURS = 24  # models.ExtraHours.MAX_LENGTH_HOURS
+MAX_TIME_OFF_DAYS = 366
+
+
+class _Interval(Schema):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: str = Field("", max_length=200)
+
+    max_length: ClassVar[timedelta] = timedelta(days=MAX_TIME_OFF_DAYS)
+
+    @model_validator(mode="after")
+    def ordered_and_bounded(self) -> _Interval:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if self.ends_at - self.starts_at > self.max_length:
+            raise ValueError(f"the interval may last at most {_words(self.max_length)}")
+        return self
+
+
+def _words(span: timedelta) -> str:
+    return f"{span.days} days" if span.days else f"{span.seconds // 3600} hours"
+
+
+class ExtraHoursIn(_Interval):
+    """Time a practitioner works at a location besides their weekly hours (the location must be open)."""
+
+    location_id: int
+
+    max_length: ClassVar[timedelta] = timedelta(hours=MAX_EXTRA_HOURS)
+
+
+class TimeOffIn(_Interval):
+    """Time a practitioner cannot be booked anywhere: leave, training, an appointment of their own."""
+
+
+class IntervalFilter(Schema):
+    ends_after: AwareDatetime | None = Field(None, description="Only those ending after this moment.")
+
+
+class ExtraHoursOut(Schema):
+    id: int
+    practitioner_id: int
+    location_id: int
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+    @staticmethod
+    def resolve_practitioner_id(obj: Any) -> int:
+        return int(obj.staff_id)
+
+
+class TimeOffOut(Schema):
+    id: int
+    practitioner_id: int
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+    @staticmethod
+    def resolve_practitioner_id(obj: Any) -> int:
+        return int(obj.staff_id)

@@ -40,6 +40,7 @@ from mesoclinic.scheduling.models import (
     CalendarFeedKind,
     Device,
     DeviceDowntime,
+    ExtraHours,
     Holiday,
     OpeningHours,
     Room,
@@ -120,9 +121,11 @@ def engine_clinic(
 ) -> tuple[Clinic, ResourceMap]:
     """The location's resources qualified for ``modality``, with their hours and busy time in ``window``.
 
-    Busy time: holding appointments (end plus buffer), time off, device downtime, and the location's
-    holidays (whole local days). ``exclude_appointments`` leaves some out (the one being rescheduled).
-    Nine queries whatever the size of the window or the number of resources.
+    Hours: a practitioner's weekly hours at the location plus their extra hours there in ``window``
+    (``models.ExtraHours``); rooms and devices, the location's opening hours. Busy time: holding
+    appointments (end plus buffer), time off, device downtime, and the location's holidays (whole local
+    days). ``exclude_appointments`` leaves some out (the one being rescheduled). Ten queries whatever the
+    size of the window or the number of resources.
     """
     tz = location_timezone(location)
     lo, hi = window
@@ -133,8 +136,13 @@ def engine_clinic(
     hours_by_staff: dict[int, list[WorkingHours]] = defaultdict(list)
     for span in WorkingHours.objects.filter(location=location, staff__in=staff):
         hours_by_staff[span.staff_id].append(span)
+    extra_by_staff: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for staff_id, starts_at, ends_at in ExtraHours.objects.filter(
+        location=location, staff__in=staff, starts_at__lt=hi, ends_at__gt=lo
+    ).values_list("staff_id", "starts_at", "ends_at"):
+        extra_by_staff[staff_id].append((starts_at, ends_at))
     for member in staff:
-        if modality in member.modalities and hours_by_staff.get(member.pk):
+        if modality in member.modalities and (hours_by_staff.get(member.pk) or extra_by_staff.get(member.pk)):
             resources.practitioners[resources.practitioner_id(member)] = member
     for room in Room.objects.filter(location=location, is_active=True):
         if modality in room.modalities:
@@ -184,12 +192,16 @@ def engine_clinic(
     ]
     opening = _weekly(OpeningHours.objects.filter(location=location))
 
-    def resource(rid: str, kind: ResourceKind, hours: WeeklyHours) -> Resource:
-        return Resource(rid, kind, frozenset({modality}), hours, tuple(busy[rid] + closed))
+    def resource(
+        rid: str, kind: ResourceKind, hours: WeeklyHours, extra: Iterable[tuple[datetime, datetime]] = ()
+    ) -> Resource:
+        return Resource(rid, kind, frozenset({modality}), hours, tuple(busy[rid] + closed), tuple(extra))
 
     engine_resources = [
         *(
-            resource(rid, ResourceKind.PRACTITIONER, _weekly(hours_by_staff[m.pk]))
+            resource(
+                rid, ResourceKind.PRACTITIONER, _weekly(hours_by_staff[m.pk]), extra_by_staff.get(m.pk, ())
+            )
             for rid, m in resources.practitioners.items()
         ),
         *(resource(rid, ResourceKind.ROOM, opening) for rid in resources.rooms),
@@ -244,14 +256,118 @@ class _IndexCache:
         with self._lock:
             self._entries.clear()
 
+    def kept_at(
+        self, location_id: int, token: tuple[int, int]
+    ) -> list[tuple[tuple[int, str, int], _Indexed]]:
+        """The location's entries built at (or patched up to) ``token``."""
+        with self._lock:
+            return [(k, e) for k, e in self._entries.items() if k[0] == location_id and e.token == token]
+
+    def replace(self, key: tuple[int, str, int], old: _Indexed, new: _Indexed) -> bool:
+        """Put ``new`` in place of ``old`` unless another thread replaced ``old`` meanwhile."""
+        with self._lock:
+            if self._entries.get(key) is not old:
+                return False
+            self._entries[key] = new
+            return True
+
 
 index_cache = _IndexCache(INDEX_CACHE_SIZE)
 
 
 def schedule_token(location: Location) -> tuple[int, int] | None:
     """The location's schedule ``(version, stamp)``; one query. None if it has no version row yet."""
-    row = ScheduleVersion.objects.filter(location_id=location.pk).values_list("version", "stamp").first()
+    return location_schedule_token(location.pk)
+
+
+def location_schedule_token(location_id: int) -> tuple[int, int] | None:
+    """``schedule_token`` by the location's id."""
+    row = ScheduleVersion.objects.filter(location_id=location_id).values_list("version", "stamp").first()
     return (row[0], row[1]) if row is not None else None
+
+
+def replaced_token(location_id: int) -> tuple[int, int] | None:
+    """Right after a bump of the location's version in this transaction: the token that bump replaced.
+
+    A writer calls it after its first bump (which holds the version row's lock until commit), so the
+    answer is exactly the schedule its write starts from. None if the location has no version row.
+    """
+    row = (
+        ScheduleVersion.objects.filter(location_id=location_id)
+        .values_list("version", "previous_stamp")
+        .first()
+    )
+    return (row[0] - 1, row[1]) if row is not None and row[0] > 0 else None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """The time one appointment holds its practitioner, room and device: ``start .. end`` (the end of the
+    session plus its cleaning buffer, ``blocked_until``)."""
+
+    practitioner_id: int
+    room_id: int
+    device_id: int | None
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> Hold:
+        return cls(
+            appointment.practitioner_id,
+            appointment.room_id,
+            appointment.device_id,
+            appointment.starts_at,
+            appointment.blocked_until,
+        )
+
+
+def patch_kept_indexes(
+    location_id: int,
+    before: tuple[int, int],
+    after: tuple[int, int],
+    *,
+    added: Iterable[Hold] = (),
+    removed: Iterable[Hold] = (),
+) -> int:
+    """After a committed write of this process: patch the location's kept indexes instead of dropping them.
+
+    The write took the location's schedule from ``before`` to ``after`` and did nothing to it but book
+    ``added`` and free ``removed``. Only entries kept at exactly ``before`` are patched (the appointments'
+    intervals taken out of or given back to their resources' free time, ``ClinicIndex.with_busy``) and
+    moved to ``after``. An entry at any other version missed someone else's write (another process, or a
+    write this one made that changed hours or resources): it is left alone, so the next call sees a
+    version it was not built at and rebuilds it. Called by ``transaction.on_commit``, never before the
+    commit: an index must never hold a write that may still roll back under a committed version.
+
+    Returns the number of entries patched.
+    """
+    added, removed = tuple(added), tuple(removed)
+    patched = 0
+    for key, entry in index_cache.kept_at(location_id, before):
+        if index_cache.replace(key, entry, _patched(entry, after, added, removed)):
+            patched += 1
+    return patched
+
+
+def _patched(
+    entry: _Indexed, token: tuple[int, int], added: tuple[Hold, ...], removed: tuple[Hold, ...]
+) -> _Indexed:
+    resources = entry.resources
+    ids: tuple[dict[int | None, str], ...] = (
+        {m.pk: rid for rid, m in resources.practitioners.items()},
+        {r.pk: rid for rid, r in resources.rooms.items()},
+        {d.pk: rid for rid, d in resources.devices.items()},
+    )
+    changes: dict[str, tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]] = {}
+    for side, holds in enumerate((added, removed)):
+        for hold in holds:
+            for pk, table in zip((hold.practitioner_id, hold.room_id, hold.device_id), ids, strict=True):
+                rid = table.get(pk)
+                if rid is not None:
+                    changes.setdefault(rid, ([], []))[side].append((hold.start, hold.end))
+    index = entry.index.with_busy(changes)
+    return _Indexed(token, entry.first, entry.last, index.clinic, resources, index)
 
 
 def _grown(kept: _Indexed, first: date, last: date) -> tuple[date, date]:
@@ -279,6 +395,12 @@ def location_index(
     it costs what an uncached call did; later calls at the same version that ask for other days rebuild
     over those and the kept ones together, with room to grow (``_grown``), so the kept index comes to
     cover what is being asked.
+
+    Bookings, cancellations, moves and no-shows made by *this* process do not cost a rebuild: on commit
+    they patch the kept entries with the appointments they booked or freed and move them to the new
+    version, provided the entries were at exactly the version the write started from
+    (``patch_kept_indexes``). Writes by other processes, and changes of hours, holidays or resources, move
+    the version without a patch, so the next call rebuilds.
 
     The version is read before the rows, so an index may hold writes newer than the version it is kept
     at (it is then rebuilt on the next call), never older ones: every answer includes all the writes
@@ -475,6 +597,44 @@ def get_practitioner_for_user(staff: StaffMember | None, practitioner_id: Any) -
     if staff is None:
         raise Http404
     found = practitioners_for_clinic(staff.clinic_id).filter(pk=_pk(practitioner_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def extra_hours_of(practitioner: StaffMember, *, ends_after: datetime | None = None) -> QuerySet[ExtraHours]:
+    """A practitioner's extra hours at every location, by start (those ending after ``ends_after``)."""
+    found = ExtraHours.objects.filter(staff=practitioner).order_by("starts_at", "pk")
+    return found.filter(ends_at__gt=ends_after) if ends_after is not None else found
+
+
+def time_off_of(practitioner: StaffMember, *, ends_after: datetime | None = None) -> QuerySet[TimeOff]:
+    """A practitioner's time off, by start (those ending after ``ends_after``)."""
+    found = TimeOff.objects.filter(staff=practitioner).order_by("starts_at", "pk")
+    return found.filter(ends_at__gt=ends_after) if ends_after is not None else found
+
+
+def get_extra_hours_for_user(
+    staff: StaffMember | None, practitioner: StaffMember, extra_id: Any
+) -> ExtraHours:
+    """Extra hours of ``practitioner`` (already fetched for ``staff``'s clinic), or 404."""
+    if staff is None:
+        raise Http404
+    if practitioner.clinic_id != staff.clinic_id:
+        raise Http404
+    found = extra_hours_of(practitioner).filter(pk=_pk(extra_id)).select_related("staff", "location").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_time_off_for_user(staff: StaffMember | None, practitioner: StaffMember, off_id: Any) -> TimeOff:
+    """Time off of ``practitioner`` (already fetched for ``staff``'s clinic), or 404."""
+    if staff is None:
+        raise Http404
+    if practitioner.clinic_id != staff.clinic_id:
+        raise Http404
+    found = time_off_of(practitioner).filter(pk=_pk(off_id)).select_related("staff").first()
     if found is None:
         raise Http404
     return found

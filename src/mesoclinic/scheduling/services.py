@@ -11,13 +11,15 @@ import itertools
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mesoclinic.accounts.models import Location
+from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.audit.services import record_event
 from mesoclinic.catalog.models import Protocol
@@ -31,10 +33,21 @@ from mesoclinic.scheduling.models import (
     CalendarFeed,
     CalendarFeedKind,
     Device,
+    ExtraHours,
     Room,
+    TimeOff,
     bump_schedule_versions,
 )
-from mesoclinic.scheduling.selectors import SLOT_MINUTES, SessionChoice, engine_clinic, location_timezone
+from mesoclinic.scheduling.selectors import (
+    SLOT_MINUTES,
+    Hold,
+    SessionChoice,
+    engine_clinic,
+    location_schedule_token,
+    location_timezone,
+    patch_kept_indexes,
+    replaced_token,
+)
 from mesoclinic.treatments.models import Course
 from mesoclinic.treatments.services import complete_course, start_course
 
@@ -84,6 +97,147 @@ def add_device(
     device.save()
     record_event("device.create", device, actor=actor)
     return device
+
+
+def _bump_first(location_id: int) -> tuple[int, int] | None:
+    """Bump the location's schedule version as the first write on its schedule, and return the token the
+    bump replaced: the schedule this write starts from.
+
+    The bump's ``UPDATE`` locks the version row until commit, so two writes at one location take their
+    turn (the second one's checks see the first's rows) and nobody else moves the version meanwhile.
+    """
+    bump_schedule_versions(location_id=location_id)
+    return replaced_token(location_id)
+
+
+def _patch_on_commit(
+    location_id: int,
+    before: tuple[int, int] | None,
+    *,
+    added: Iterable[Hold] = (),
+    removed: Iterable[Hold] = (),
+) -> None:
+    """Once this transaction commits, patch this process's kept indexes of the location with the
+    appointments this write booked (``added``) and freed (``removed``), rather than have the next
+    proposal rebuild them from the database (``selectors.patch_kept_indexes``).
+
+    Called last in the write, so that ``after`` is the version the write leaves. If anything else in the
+    same transaction changes the schedule after this (an outer transaction), the committed version is not
+    ``after`` and the patched entries are rebuilt anyway; if the transaction rolls back, nothing runs.
+    A failing patch is logged, not raised (``robust``): the write has committed, and an unpatched entry
+    is merely rebuilt.
+    """
+    after = location_schedule_token(location_id)
+    if before is None or after is None:
+        return
+    transaction.on_commit(
+        partial(patch_kept_indexes, location_id, before, after, added=tuple(added), removed=tuple(removed)),
+        robust=True,
+    )
+
+
+# --- A practitioner's hours: extra hours and time off ----------------------------------------------------
+# These change hours, not appointments: the kept indexes are rebuilt after them, never patched.
+
+
+def _check_practitioner(member: StaffMember, clinic_id: int) -> None:
+    if member.clinic_id != clinic_id:
+        raise ValidationError({"staff": "This practitioner belongs to another clinic."})
+
+
+@transaction.atomic
+def add_extra_hours(
+    member: StaffMember,
+    location: Location,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+    actor: Any,
+) -> ExtraHours:
+    """Let ``member`` be booked at ``location`` from ``starts_at`` to ``ends_at`` besides their weekly hours.
+
+    Raises ``ValidationError`` for an empty or inverted interval, one longer than a day, or a location of
+    another clinic.
+    """
+    _check_practitioner(member, location.clinic_id)
+    bump_schedule_versions(location_id=location.pk)  # first: the version row's lock, as bookings take it
+    extra = ExtraHours(
+        staff=member, location=location, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()
+    )
+    extra.full_clean()
+    extra.save()
+    record_event(
+        "extra_hours.create",
+        extra,
+        actor=actor,
+        clinic=location.clinic,
+        data={
+            "staff": member.pk,
+            "location": location.pk,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+        },
+    )
+    return extra
+
+
+@transaction.atomic
+def remove_extra_hours(extra: ExtraHours, *, actor: Any) -> None:
+    """Delete extra hours; sessions already booked in them stay booked (cancel or move them separately)."""
+    bump_schedule_versions(location_id=extra.location_id)
+    record_event(
+        "extra_hours.delete",
+        extra,
+        actor=actor,
+        clinic=extra.staff.clinic,
+        data={
+            "staff": extra.staff_id,
+            "starts_at": extra.starts_at.isoformat(),
+            "ends_at": extra.ends_at.isoformat(),
+        },
+    )
+    extra.delete()
+
+
+@transaction.atomic
+def add_time_off(
+    member: StaffMember, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Any
+) -> TimeOff:
+    """Make ``member`` unbookable from ``starts_at`` to ``ends_at`` at every location (leave, training).
+
+    Sessions already booked in that time stay booked: the diary shows them, and the desk moves them.
+    Raises ``ValidationError`` for an empty or inverted interval.
+    """
+    bump_schedule_versions(location__clinic_id=member.clinic_id)
+    off = TimeOff(staff=member, starts_at=starts_at, ends_at=ends_at, reason=reason.strip())
+    off.full_clean()
+    off.save()
+    record_event(
+        "time_off.create",
+        off,
+        actor=actor,
+        clinic=member.clinic,
+        data={"staff": member.pk, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
+    )
+    return off
+
+
+@transaction.atomic
+def remove_time_off(off: TimeOff, *, actor: Any) -> None:
+    bump_schedule_versions(location__clinic_id=off.staff.clinic_id)
+    record_event(
+        "time_off.delete",
+        off,
+        actor=actor,
+        clinic=off.staff.clinic,
+        data={
+            "staff": off.staff_id,
+            "starts_at": off.starts_at.isoformat(),
+            "ends_at": off.ends_at.isoformat(),
+        },
+    )
+    off.delete()
 
 
 def _local_day(moment: datetime, location: Location) -> Any:
@@ -208,28 +362,31 @@ def book_series(
     _check_spacing(location, protocol, [s.start for s in sessions])
     # First write on the location's schedule: takes its version row's lock before any appointment row, so
     # two bookings at one location take their turn (and the second one's check sees the first's rows).
-    bump_schedule_versions(location_id=location.pk)
+    before = _bump_first(location.pk)
     check_sessions_fit(location, protocol, sessions)
     course = start_course(patient, protocol, actor=actor)
     buffer = timedelta(minutes=protocol.buffer_minutes)
+    booked = []
     for index, session in enumerate(sessions, start=1):
         ends_at = session.start + timedelta(minutes=protocol.session_minutes)
-        _create(
-            Appointment(
-                clinic=patient.clinic,
-                location=location,
-                patient=patient,
-                protocol=protocol,
-                course=course,
-                session_index=index,
-                practitioner=session.practitioner,
-                room=session.room,
-                device=session.device,
-                starts_at=session.start,
-                ends_at=ends_at,
-                buffer_minutes=protocol.buffer_minutes,
-                blocked_until=ends_at + buffer,
-                created_by=actor if isinstance(actor, User) else None,
+        booked.append(
+            _create(
+                Appointment(
+                    clinic=patient.clinic,
+                    location=location,
+                    patient=patient,
+                    protocol=protocol,
+                    course=course,
+                    session_index=index,
+                    practitioner=session.practitioner,
+                    room=session.room,
+                    device=session.device,
+                    starts_at=session.start,
+                    ends_at=ends_at,
+                    buffer_minutes=protocol.buffer_minutes,
+                    blocked_until=ends_at + buffer,
+                    created_by=actor if isinstance(actor, User) else None,
+                )
             )
         )
     record_event(
@@ -238,6 +395,7 @@ def book_series(
         actor=actor,
         data={"sessions": [s.start.isoformat() for s in sessions], "location": location.pk},
     )
+    _patch_on_commit(location.pk, before, added=[Hold.of(a) for a in booked])
     return course
 
 
@@ -251,9 +409,10 @@ def _transition(
         )
     # Checking in and completing keep the time held: no new schedule version, so the locations' kept
     # indexes stay valid. Cancelling and no-shows free it: bump first, before the row (same lock order).
-    keeps_schedule = (appointment.status in HOLDING_STATUSES) == (to in HOLDING_STATUSES)
-    if not keeps_schedule:
-        bump_schedule_versions(location_id=appointment.location_id)
+    held, holds = appointment.status in HOLDING_STATUSES, to in HOLDING_STATUSES
+    keeps_schedule = held == holds
+    before = None if keeps_schedule else _bump_first(appointment.location_id)
+    hold = Hold.of(appointment)
     appointment.status = to
     appointment.status_changed_at = timezone.now()
     for name, value in extra.items():
@@ -261,6 +420,10 @@ def _transition(
     appointment.keeps_schedule = keeps_schedule  # read by the post_save signal
     appointment.save(update_fields=["status", "status_changed_at", *extra])
     record_event(f"appointment.{to}", appointment, actor=actor, data={k: str(v) for k, v in extra.items()})
+    if not keeps_schedule:
+        _patch_on_commit(
+            appointment.location_id, before, added=[hold] if holds else [], removed=[hold] if held else []
+        )
 
 
 @transaction.atomic
@@ -348,8 +511,9 @@ def reschedule_appointment(
         starts = [a.starts_at for a in siblings if a.session_index < appointment.session_index]
         starts += [start] + [a.starts_at for a in siblings if a.session_index > appointment.session_index]
         _check_spacing(location, appointment.course, starts)
-    bump_schedule_versions(location_id=location.pk)  # before the row: same lock order as booking
+    token = _bump_first(location.pk)  # before the row: same lock order as booking
     check_sessions_fit(location, protocol, [choice], exclude=[appointment.pk])
+    freed = Hold.of(appointment)
     before = appointment.starts_at
     appointment.starts_at = start
     appointment.ends_at = start + timedelta(minutes=protocol.session_minutes)
@@ -374,6 +538,7 @@ def reschedule_appointment(
         actor=actor,
         data={"from": before.isoformat(), "to": start.isoformat()},
     )
+    _patch_on_commit(location.pk, token, added=[Hold.of(appointment)], removed=[freed])
     return appointment
 
 

@@ -17,6 +17,7 @@ from mesoclinic.scheduling.models import (
     Appointment,
     Device,
     DeviceDowntime,
+    ExtraHours,
     Holiday,
     OpeningHours,
     Room,
@@ -26,7 +27,7 @@ from mesoclinic.scheduling.models import (
     bump_schedule_versions,
 )
 
-_BY_LOCATION = (OpeningHours, WorkingHours, Holiday, Room, Device)
+_BY_LOCATION = (OpeningHours, WorkingHours, ExtraHours, Holiday, Room, Device)
 
 
 def _location_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
