@@ -11,6 +11,7 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/no-show/", views.appointment_no_show, name="no_show"),
     path("appointments/<int:appointment_id>/cancel/", views.appointment_cancel, name="cancel"),
     path("appointments/<int:appointment_id>/reschedule/", views.appointment_reschedule, name="reschedule"),
+    path("appointments/<int:appointment_id>/move/", views.appointment_move, name="move"),
     path("book/", views.book, name="book"),
     path("book/consent/", views.book_consent, name="book_consent"),
     path("book/confirm/", views.book_confirm, name="book_confirm"),

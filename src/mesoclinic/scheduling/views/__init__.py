@@ -18,7 +18,7 @@ from mesoclinic.scheduling.views.appointments import (
 from mesoclinic.scheduling.views.booking import book, book_confirm, book_consent, booked
 from mesoclinic.scheduling.views.calendar_page import calendar
 from mesoclinic.scheduling.views.common import appointment_ics_url
-from mesoclinic.scheduling.views.reschedule import appointment_reschedule
+from mesoclinic.scheduling.views.reschedule import appointment_move, appointment_reschedule
 from mesoclinic.scheduling.views.today import AppointmentRow, appointment_rows
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "appointment_complete",
     "appointment_detail",
     "appointment_ics_url",
+    "appointment_move",
     "appointment_no_show",
     "appointment_reschedule",
     "appointment_rows",

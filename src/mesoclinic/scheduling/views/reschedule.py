@@ -1,7 +1,8 @@
-"""Moving one booked session: "pick to reschedule" (a day's free starts, works without JavaScript).
+"""Moving one booked session: "pick to reschedule" (a day's free starts, works without JavaScript) and
+"drag to move" on the calendar (the same slot token, posted by the calendar's script, answered in JSON).
 
-Every move goes through ``services.reschedule_appointment``, which checks the series tolerance and every
-resource again.
+Every move goes through ``_move`` and so through ``services.reschedule_appointment``, which checks the series
+tolerance and every resource again.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
@@ -185,3 +186,33 @@ def _window_days(window: tuple[date, date] | None) -> list[date]:
         return []
     lo, hi = window
     return [lo + timedelta(days=n) for n in range(max((hi - lo).days + 1, 0))][:15]
+
+
+@require_POST
+@staff_required(MANAGE_SCHEDULE)
+def appointment_move(request: ClinicRequest, appointment_id: int) -> JsonResponse:
+    """Drag to move: the slot a block was dropped on, as the same token the pick flow posts.
+
+    The calendar's script builds the token from the column and the time under the pointer (the dropped
+    column's practitioner, room or device, the appointment's own for the others). Answers
+    ``{"ok": true}`` (the success message waits in the session for the reloaded calendar) or, with 400 for
+    an unreadable token and 409 for a refusal, ``{"ok": false, "error": ...}`` in the reschedule page's words.
+    Like the page, it offers no time that has passed.
+    """
+    appointment = selectors.get_appointment_for_user(request.staff, appointment_id)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        return _refused(" ".join(form.errors.get("slot", [])), status=400)
+    if form.cleaned_data["slot"].start < timezone.now():
+        return _refused(_("That time has passed; choose a later one."))
+    _appointment, error = _move(request, appointment)
+    if error:
+        return _refused(error)
+    return JsonResponse({"ok": True})
+
+
+def _refused(error: str, *, status: int = 409) -> JsonResponse:
+    return JsonResponse(
+        {"ok": False, "summary": _("The appointment was not moved; nothing has changed."), "error": error},
+        status=status,
+    )
