@@ -33,10 +33,18 @@ class Block:
 
 @dataclass
 class Column:
+    """One column of the calendar: a resource's day (day view) or a day (week view).
+
+    ``key`` names it (``practitioner-5``, ``room-2``, ``device-3``, ``device-none`` or the ISO day); the
+    calendar's drag-to-move script reads it to know what a drop into the column changes.
+    ``day_start`` is the local midnight the grid's minutes count from.
+    """
+
     key: str
     title: str
     subtitle: str
     day: date
+    day_start: datetime | None = None
     blocks: list[Block] = field(default_factory=list)
     shading: list[Block] = field(default_factory=list)
     free: list[Block] = field(default_factory=list)

@@ -29,7 +29,7 @@ from mesoclinic.catalog.selectors import modalities, protocols
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.forms import CalendarForm
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
-from mesoclinic.scheduling.selectors import location_timezone
+from mesoclinic.scheduling.selectors import SLOT_MINUTES, location_timezone
 from mesoclinic.scheduling.views.calendar_grid import (
     Block,
     Column,
@@ -123,6 +123,7 @@ def calendar(request: ClinicRequest) -> HttpResponse:
         "modality": modality,
         "modality_name": modality_names.get(modality, ""),
         "grid": spec.grid,
+        "slot_minutes": SLOT_MINUTES,
         "hours": spec.grid.hours(),
         "columns": columns,
         "cancelled": cancelled,
@@ -242,6 +243,7 @@ def _columns(
             )
         )
     for column in columns:
+        column.day_start = spec.day_start(column.day)
         column.lanes = _assign_lanes(column.blocks)
         _shade(column, spec)
     return columns
