@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -54,9 +54,12 @@ def _balance_subquery() -> Subquery:
 
 def with_balance(qs: QuerySet[Lot]) -> QuerySet[Lot]:
     """Annotate ``balance`` (the sum of the ledger) in the same query."""
+    # SQLite sums decimals as floating point (0.9 comes back as 0.8999…); rounding to the ledger's three
+    # decimals in SQL keeps filters such as ``balance__gt=0`` exact on every backend.
+    decimal = DecimalField(max_digits=14, decimal_places=3)
     return qs.annotate(
         balance=Coalesce(
-            _balance_subquery(), Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=3)
+            Round(_balance_subquery(), 3, output_field=decimal), Value(ZERO), output_field=decimal
         )
     )
 
@@ -65,7 +68,7 @@ def balance(lot: Lot) -> Decimal:
     """A lot's stock: the sum of its movements (the annotated value when the lot came from a list)."""
     annotated = getattr(lot, "balance", None)
     if annotated is not None:
-        return Decimal(annotated)
+        return Decimal(annotated).quantize(Decimal("0.001"))
     total = StockMovement.objects.filter(lot_id=lot.pk).aggregate(total=Sum("quantity"))["total"]
     return total if total is not None else ZERO
 
@@ -327,4 +330,16 @@ def find_lots_by_scan(clinic: Clinic, text: str) -> list[Lot]:
     if label.gtin:
         product = product_for_gtin(clinic, label.gtin)
         qs = qs.filter(Q(gtin=label.gtin) | Q(product=product)) if product else qs.filter(gtin=label.gtin)
+    return list(qs)
+
+
+def usable_lots(clinic: Clinic, today: date) -> list[Lot]:
+    """Lots that may be used today: not recalled (nor made from a recalled lot), not expired, with stock."""
+    tainted = tainted_lot_ids(clinic)
+    qs = (
+        lots_for_clinic(clinic)
+        .filter(expires_on__gte=today, balance__gt=0)
+        .exclude(pk__in=tainted)
+        .order_by("product__name", "cocktail__name", "expires_on", "lot_number")
+    )
     return list(qs)
