@@ -1,0 +1,68 @@
+"""Record and sign a needle session with two lots; refuse an expired lot (issue 4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from mesoclinic.accounts.models import Role
+from mesoclinic.testing import make_clinic, make_lot, make_staff
+from mesoclinic.treatments.models import SessionRecord
+from mesoclinic.treatments.tests.helpers import NEEDLE_PARAMETERS, first_appointment
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_booking_journey import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def record_session(page, appointment, lots: list[str]) -> None:
+    page.goto(reverse("scheduling:appointment", args=[appointment.pk]))
+    page.get_by_role("button", name="Record session").click()
+    page.get_by_role("button", name="Run the day-of screening").click()
+    expect(page.locator("#screening-result")).to_contain_text("OK")
+    page.locator('[data-zone="forehead"]').click()
+    page.locator('[data-zone="cheek_left"]').click()
+    page.locator("#volume-forehead").fill("1")
+    page.locator("#volume-cheek_left").fill("0.5")
+    for lot in lots:
+        page.locator("#scan").fill(lot)
+        page.locator("#scan").press("Enter")
+        expect(page.locator("#draft-lots")).to_contain_text(lot)
+    for code, value in NEEDLE_PARAMETERS.items():
+        field = page.locator(f"#param-{code}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Sign", exact=True).click()
+
+
+def test_a_needle_session_is_signed_with_two_lots(page):
+    clinic = make_clinic()
+    nurse = make_staff(clinic, Role.PRACTITIONER, name="Nina Nurse", modalities=["needle"])
+    appointment = first_appointment(clinic)
+    make_lot(clinic, "ha_1pct_ampoule", lot_number="HA-E2E")
+    make_lot(clinic, "lidocaine_2pct", lot_number="LI-E2E")
+    log_in(page, nurse.user.username)
+    record_session(page, appointment, ["HA-E2E", "LI-E2E"])
+    expect(page.get_by_text("Signed by Nina Nurse")).to_be_visible()
+    expect(page.locator("#signed-lots")).to_contain_text("HA-E2E")
+    expect(page.locator("#signed-lots")).to_contain_text("LI-E2E")
+    screenshot(page, "session-record")
+
+
+def test_an_expired_lot_is_refused_and_nothing_is_signed(page):
+    clinic = make_clinic()
+    nurse = make_staff(clinic, Role.PRACTITIONER, name="Nina Nurse", modalities=["needle"])
+    appointment = first_appointment(clinic)
+    make_lot(clinic, "ha_1pct_ampoule", lot_number="HA-OK")
+    make_lot(clinic, "lidocaine_2pct", lot_number="LI-EXPIRED", expires_on=date(2030, 6, 30))
+    log_in(page, nurse.user.username)
+    record_session(page, appointment, ["HA-OK", "LI-EXPIRED"])
+    expect(page.locator("#sign-errors")).to_contain_text("LI-EXPIRED")
+    expect(page.locator("#sign-errors")).to_contain_text("expired on 30 June 2030")
+    assert not SessionRecord.objects.filter(appointment=appointment, status="signed").exists()
