@@ -28,6 +28,7 @@ from .pipeline import (
     face_grid,
     measure_regions,
     normalise_exposure,
+    preview,
     whole_grid,
 )
 from .quality import Quality, QualityThresholds, assess_quality
@@ -61,6 +62,7 @@ __all__ = [
     "load_image",
     "measure_regions",
     "normalise_exposure",
+    "preview",
     "region_metrics",
     "register",
     "rgb_to_lab",

@@ -27,11 +27,12 @@ def _check_rgb(image: object, name: str = "image", *, min_side: int = 1) -> np.n
     if not np.issubdtype(image.dtype, np.floating):
         raise ValueError(f"{name} must hold integers or floats, not {image.dtype}")
     out = image.astype(np.float32, copy=False)
-    if not np.isfinite(out).all():
+    low, high = float(out.min()), float(out.max())  # NaN propagates through min and max; one pass each
+    if not (np.isfinite(low) and np.isfinite(high)):
         raise ValueError(f"{name} contains NaN or infinite values")
-    if out.min() < -1e-3 or out.max() > 1 + 1e-3:
+    if low < -1e-3 or high > 1 + 1e-3:
         raise ValueError(f"{name} must hold values in [0, 1] when it is a float array")
-    return np.clip(out, 0.0, 1.0)
+    return np.clip(out, 0.0, 1.0) if low < 0 or high > 1 else out
 
 
 def _check_positive(value: float, name: str) -> float:

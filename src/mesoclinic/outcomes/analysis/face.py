@@ -103,6 +103,17 @@ class FaceFrame:
         ux, uy = x1 - x0, y1 - y0  # E along the eye line
         return np.array([[ux, -uy, (x0 + x1) / 2], [uy, ux, (y0 + y1) / 2]], dtype=np.float64)
 
+    def scaled(self, factor: float) -> FaceFrame:
+        """The same frame in an image ``factor`` times larger (found on a preview, used on the photo)."""
+        (lx, ly), (rx, ry) = self.eye_image_left, self.eye_image_right
+        x, y, w, h = self.box
+        return FaceFrame(
+            box=(round(x * factor), round(y * factor), round(w * factor), round(h * factor)),
+            eye_image_left=(lx * factor, ly * factor),
+            eye_image_right=(rx * factor, ry * factor),
+            eyes_detected=self.eyes_detected,
+        )
+
     def polygon(self, name: str) -> np.ndarray:
         """Region ``name`` as an (N, 2) array of image pixel coordinates."""
         points = np.asarray(FACE_REGIONS[name], dtype=np.float64)

@@ -20,7 +20,7 @@ from ._checks import _check_choice, _check_rgb
 from .colour import linear_luminance, linear_to_srgb, srgb_to_linear
 from .face import FACE_REGIONS, FRAME_EXTENT, REGION_NAMES, FaceFrame, detect_face
 from .metrics import FeatureMaps, MetricParameters, feature_maps, region_metrics
-from .quality import Quality, QualityThresholds, assess_quality
+from .quality import QUALITY_SIDE, Quality, QualityThresholds, assess_quality
 
 __all__ = [
     "FACE_UNIT_PX",
@@ -30,6 +30,7 @@ __all__ = [
     "analyze",
     "face_grid",
     "normalise_exposure",
+    "preview",
     "whole_grid",
 ]
 
@@ -114,8 +115,9 @@ def analyze(
     rgb = _check_rgb(image, min_side=16)
     _check_choice(region, "region", ("face", "whole"))
     params = params or MetricParameters()
-    quality = assess_quality(rgb, thresholds)
-    face = detect_face(rgb) if region == "face" else None
+    small = preview(rgb)  # one small copy serves the quality checks and the face detector
+    quality = assess_quality(small, thresholds)
+    face = detect_face(small).scaled(rgb.shape[1] / small.shape[1]) if region == "face" else None
     grid = face_grid(rgb, face) if face is not None else whole_grid(rgb, reference_box)
     work = grid.rgb
     if reference_box is not None:
@@ -198,6 +200,15 @@ def whole_grid(image: np.ndarray, reference_box: Box | None = None, side: int = 
     outline = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float64)
     to_grid = np.array([[rgb.shape[1] / width, 0, 0], [0, rgb.shape[0] / height, 0]])
     return AnalysisGrid(rgb=rgb, masks={"whole": mask}, polygons={"whole": outline}, to_grid=to_grid)
+
+
+def preview(image: np.ndarray) -> np.ndarray:
+    """``image`` shrunk (area averaging) so its longer side is at most :data:`QUALITY_SIDE` px."""
+    height, width = image.shape[:2]
+    scale = QUALITY_SIDE / max(height, width)
+    if scale >= 1:
+        return image
+    return cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
 
 
 def normalise_exposure(image: np.ndarray, gain: float) -> np.ndarray:
