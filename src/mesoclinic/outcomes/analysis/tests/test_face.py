@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import cv2
 import numpy as np
 import pytest
 from skimage import data
@@ -57,3 +58,10 @@ def test_a_face_analysis_measures_every_region():
 def test_a_photo_without_a_face_is_refused_with_a_hint():
     with pytest.raises(FaceNotFoundError, match="whole"):
         analyze(capture(scene(seed=0)).image)
+
+
+def test_the_face_grid_makes_metrics_independent_of_photo_size():
+    small = analyze(astronaut()).regions["cheek_left"]
+    large = analyze(np.clip(cv2.resize(astronaut(), (1024, 1024)), 0, 1)).regions["cheek_left"]
+    for metric in ("lab_l_mean", "lab_a_mean", "lab_b_mean"):
+        assert large[metric] == pytest.approx(small[metric], abs=1.5), metric
