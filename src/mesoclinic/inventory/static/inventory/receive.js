@@ -8,9 +8,12 @@
     event.preventDefault();
     document.getElementById("read-scan").click();
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var grid = event.target.querySelector ? event.target.querySelector("[data-focus]") : null;
-    var target = grid ? document.getElementById("id_" + grid.getAttribute("data-focus")) : null;
-    if (target) { target.focus(); }
+  // After the fields are swapped in (outerHTML: the event's target is the old, detached element), focus the
+  // field the server named: the product for a new barcode, else the quantity; the scan again on an error.
+  document.addEventListener("htmx:afterSettle", function () {
+    var grid = document.querySelector("#receive-fields [data-focus]");
+    var name = grid ? grid.getAttribute("data-focus") : "";
+    var target = name ? document.getElementById("id_" + name) : null;
+    if (target) { target.focus(); if (name === "scan") { target.select(); } }
   });
 })();
