@@ -6,7 +6,8 @@ No Django, no settings, no clock: numpy arrays in, frozen dataclasses and dicts 
 * :mod:`.quality`: blur and exposure checks;
 * :mod:`.face`: the face, its eyes and the nine clinical regions (OpenCV Haar cascades, offline);
 * :mod:`.metrics`: spots, pores, wrinkles, colour (L*a*b*, ITA°), redness and texture on an analysis grid;
-* :mod:`.pipeline`: :func:`analyze`, the whole analysis of one photo;
+* :mod:`.pipeline`: :func:`analyze`, the whole analysis of one photo, and :func:`compare` (a follow-up
+  measured on its baseline's regions);
 * :mod:`.registration`: aligning a follow-up onto its baseline;
 * :mod:`.synthetic`: synthetic skin with known features, for validation.
 
@@ -24,7 +25,9 @@ from .pipeline import (
     WHOLE_SIDE,
     Analysis,
     AnalysisGrid,
+    Comparison,
     analyze,
+    compare,
     face_grid,
     measure_regions,
     normalise_exposure,
@@ -43,6 +46,7 @@ __all__ = [
     "WHOLE_SIDE",
     "Analysis",
     "AnalysisGrid",
+    "Comparison",
     "FaceFrame",
     "FaceNotFoundError",
     "FeatureMaps",
@@ -55,6 +59,7 @@ __all__ = [
     "RegistrationError",
     "analyze",
     "assess_quality",
+    "compare",
     "detect_face",
     "face_grid",
     "feature_maps",

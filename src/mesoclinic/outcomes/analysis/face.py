@@ -160,8 +160,10 @@ def detect_face(image: np.ndarray) -> FaceFrame:
     )
     if len(faces) == 0:
         raise FaceNotFoundError("no face found in the photo (use region 'whole' for a close-up of skin)")
-    x, y, w, h = (int(v) for v in max(faces, key=lambda f: f[2] * f[3]))
-    eyes = _eyes(grey, x, y, w, h)
+    # the largest face whose two eyes are found; a cascade false positive (a badge, a pattern) rarely has eyes
+    candidates = sorted((tuple(int(v) for v in f) for f in faces), key=lambda f: f[2] * f[3], reverse=True)
+    found = ((f, _eyes(grey, *f)) for f in candidates)
+    (x, y, w, h), eyes = next(((f, e) for f, e in found if e is not None), (candidates[0], None))
     detected = eyes is not None
     if eyes is None:
         eyes = ((x + 0.28 * w, y + 0.38 * h), (x + 0.72 * w, y + 0.38 * h))

@@ -21,13 +21,16 @@ from .colour import linear_luminance, linear_to_srgb, srgb_to_linear
 from .face import FACE_REGIONS, FRAME_EXTENT, REGION_NAMES, FaceFrame, detect_face
 from .metrics import FeatureMaps, MetricParameters, feature_maps, region_metrics
 from .quality import QUALITY_SIDE, Quality, QualityThresholds, assess_quality
+from .registration import Registration, register
 
 __all__ = [
     "FACE_UNIT_PX",
     "WHOLE_SIDE",
     "Analysis",
     "AnalysisGrid",
+    "Comparison",
     "analyze",
+    "compare",
     "face_grid",
     "normalise_exposure",
     "preview",
@@ -86,6 +89,7 @@ def analyze(
     params: MetricParameters | None = None,
     thresholds: QualityThresholds | None = None,
     reference_box: Box | None = None,
+    face: FaceFrame | None = None,
 ) -> Analysis:
     """Analyse a photo: quality, then the metrics of every region.
 
@@ -100,6 +104,9 @@ def analyze(
     reference_box : (x, y, w, h), optional
         A neutral grey card in the photo. When given, exposure is normalised so the card reads 18 % grey
         (colour metrics become comparable across captures) and the card is left out of the regions.
+    face : FaceFrame, optional
+        Use this face frame instead of detecting one (``region="face"`` only): a follow-up registered onto
+        its baseline is measured on exactly the baseline's regions (see :func:`compare`).
 
     Returns
     -------
@@ -117,7 +124,10 @@ def analyze(
     params = params or MetricParameters()
     small = preview(rgb)  # one small copy serves the quality checks and the face detector
     quality = assess_quality(small, thresholds)
-    face = detect_face(small).scaled(rgb.shape[1] / small.shape[1]) if region == "face" else None
+    if region == "face" and face is None:
+        face = detect_face(small).scaled(rgb.shape[1] / small.shape[1])
+    elif region == "whole":
+        face = None
     grid = face_grid(rgb, face) if face is not None else whole_grid(rgb, reference_box)
     work = grid.rgb
     if reference_box is not None:
@@ -130,6 +140,43 @@ def analyze(
         regions=measure_regions(maps, grid, params),
         face=face,
     )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A baseline and a follow-up measured on the same regions, with the registration that aligned them."""
+
+    baseline: Analysis
+    follow_up: Analysis
+    registration: Registration
+
+    def change(self) -> dict[str, dict[str, float]]:
+        """Follow-up minus baseline, per region and metric (absolute change, in the metric's own unit)."""
+        return {
+            name: {key: self.follow_up.regions[name][key] - value for key, value in metrics.items()}
+            for name, metrics in self.baseline.regions.items()
+            if name in self.follow_up.regions
+        }
+
+
+def compare(
+    baseline: np.ndarray,
+    follow_up: np.ndarray,
+    *,
+    region: str = "face",
+    params: MetricParameters | None = None,
+    method: str = "ecc",
+) -> Comparison:
+    """Measure a follow-up on the baseline's regions: register it onto the baseline, then reuse the face frame.
+
+    Detecting the face again on the follow-up would move each region by the detector's jitter (a few pixels
+    of eye position); registration moves the follow-up instead, so both photos are measured on the same skin.
+    Pixels the follow-up does not cover are filled from its edge; keep shifts small (a standard set-up).
+    """
+    before = analyze(baseline, region=region, params=params)
+    registration = register(baseline, follow_up, method=method)
+    after = analyze(registration.warped, region=region, params=params, face=before.face)
+    return Comparison(baseline=before, follow_up=after, registration=registration)
 
 
 def measure_regions(
