@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
+from ._checks import _check_positive
 from .colour import ita_degrees, linear_luminance, rgb_to_lab
 
 __all__ = [
@@ -91,6 +92,30 @@ class MetricParameters:
     redness_a_threshold: float = 18.0
     texture_sigma: float = 4.0
     mm_per_px: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in (
+            "spot_contrast",
+            "floor_contrast",
+            "pore_max_diameter",
+            "max_elongation",
+            "wrinkle_contrast",
+            "ridge_threshold",
+            "wrinkle_min_length",
+            "background_window",
+            "texture_sigma",
+        ):
+            _check_positive(getattr(self, name), name)
+        if not self.wrinkle_sigmas:
+            raise ValueError("wrinkle_sigmas must name at least one scale")
+        for sigma in self.wrinkle_sigmas:
+            _check_positive(sigma, "wrinkle_sigmas")
+        if isinstance(self.redness_a_threshold, bool) or not isinstance(
+            self.redness_a_threshold, int | float
+        ):
+            raise ValueError(f"redness_a_threshold must be a number, not {self.redness_a_threshold!r}")
+        if self.mm_per_px is not None:
+            _check_positive(self.mm_per_px, "mm_per_px")
 
 
 @dataclass(frozen=True)
