@@ -285,7 +285,9 @@ def record_day_of_screening(
     The stored medical history is not changed: the answers count for this session's screening only.
     """
     record = (
-        SessionRecord.objects.select_for_update().select_related("patient__medical_history").get(pk=record.pk)
+        SessionRecord.objects.select_for_update(of=("self",))
+        .select_related("patient__medical_history")
+        .get(pk=record.pk)
     )
     _refuse_if_signed(record)
     cleaned = clean_answers(answers)
