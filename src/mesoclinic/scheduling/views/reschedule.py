@@ -197,7 +197,7 @@ def appointment_move(request: ClinicRequest, appointment_id: int) -> JsonRespons
     column's practitioner, room or device, the appointment's own for the others). Answers
     ``{"ok": true}`` (the success message waits in the session for the reloaded calendar) or, with 400 for
     an unreadable token and 409 for a refusal, ``{"ok": false, "error": ...}`` in the reschedule page's words.
-    Like the page, it offers no time that has passed.
+    Like the page, which offers only times from now on, it refuses a time that has passed.
     """
     appointment = selectors.get_appointment_for_user(request.staff, appointment_id)
     form = RescheduleForm(request.POST)
