@@ -145,6 +145,18 @@ def lot_closure(lots: Sequence[Lot]) -> dict[int, tuple[str, ...]]:
     return via
 
 
+# What a recall shows, and no more: a large recall builds thousands of rows, and the records' JSON
+# columns (parameters, day-of answers) and the patients' clinical fields would only slow it down.
+RECALL_FIELDS = (
+    *("id", "lot_id", "quantity", "unit", "added_by_id", "voided_by_id", "record_id"),
+    *("record__id", "record__performed_at", "record__status", "record__modality", "record__amendment_count"),
+    *("record__patient_id", "record__practitioner_id", "record__practitioner__display_name"),
+    *("record__patient__id", "record__patient__given_name", "record__patient__family_name"),
+    *("record__patient__birth_date", "record__patient__sex", "record__patient__phone"),
+    *("record__patient__email", "record__patient__clinic_id"),
+)
+
+
 def recall(lots: Sequence[Lot]) -> Recall:
     """Every lot, session line and patient that ``lots`` reached, directly or through preparations.
 
@@ -161,6 +173,7 @@ def recall(lots: Sequence[Lot]) -> Recall:
     lines = list(
         SessionProduct.objects.filter(lot_id__in=via)
         .select_related("record__patient", "record__practitioner")
+        .only(*RECALL_FIELDS)
         .order_by("-record__performed_at", "-record_id", "id")
     )
     zones: dict[int, list[str]] = {}
