@@ -96,6 +96,7 @@ def _free_on(resource: Resource, days: LocalDays, i: int, j: int) -> IntervalSet
 
 
 Span = tuple[datetime, datetime]
+_NOTHING = IntervalSet()
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,9 +145,11 @@ class ClinicIndex:
         """This index after some resources' busy time changed: ``changes[id] = (added, removed)``.
 
         What a booking (added), a cancellation (removed) or a move (both) does to the free time, without
-        rebuilding: only the changed resources are touched, and of them only the local dates their
-        changed intervals overlap. The result equals :meth:`build` of the changed clinic over the same
-        dates (free sets and, for every interval inside the window, the busy lists).
+        rebuilding: only the changed resources are touched. A resource that only gains busy time loses
+        exactly that time (a binary search per interval); one that loses some is recomputed on the local
+        dates its changed intervals overlap (hours and extra hours minus its remaining busy time there).
+        The result equals :meth:`build` of the changed clinic over the same dates (free sets and, for
+        every interval inside the window, the busy lists).
 
         Parameters
         ----------
@@ -178,8 +181,14 @@ class ClinicIndex:
                 continue
             new = old.with_busy([s for s in added if _overlaps(s, days)], removed)
             by_id[rid] = new
-            for i, j in _date_runs(inside, days):
-                free[rid] = free[rid].splice(days.day_start(i), days.day_end(j), _free_on(new, days, i, j))
+            if any(_overlaps(s, days) for s in removed):  # what else holds that time: recompute its dates
+                for i, j in _date_runs(inside, days):
+                    free[rid] = free[rid].splice(
+                        days.day_start(i), days.day_end(j), _free_on(new, days, i, j)
+                    )
+            else:  # only booked: free time minus the new intervals, no need to look at the others
+                for a, b in inside:
+                    free[rid] = free[rid].splice(floor(a.timestamp()), ceil(b.timestamp()), _NOTHING)
         clinic = Clinic(
             self.clinic.timezone, self.clinic.slot_minutes, tuple(by_id[r.id] for r in self.clinic.resources)
         )
