@@ -24,6 +24,7 @@ from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.catalog.data_file import zone_names, zones
 from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.patients.views import chart_context
 from mesoclinic.scheduling.selectors import get_appointment_for_user
 from mesoclinic.treatments import selectors, services
 from mesoclinic.treatments.dayof import QUESTIONS, day_of_notes
@@ -287,15 +288,9 @@ def session_amend(request: ClinicRequest, record_id: int) -> HttpResponse:
 def patient_sessions(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.staff, patient_id)
     records = selectors.sessions_for_patient(patient)
-    return render(
-        request,
-        "treatments/patient_sessions.html",
-        {
-            "patient": patient,
-            "records": records,
-            "clinical": role_has(request.staff.role, Capability.VIEW_CLINICAL),
-        },
-    )
+    context = chart_context(request, patient, tab="sessions")
+    context.update(records=records, clinical=role_has(request.staff.role, Capability.VIEW_CLINICAL))
+    return render(request, "treatments/patient_sessions.html", context)
 
 
 @require_GET

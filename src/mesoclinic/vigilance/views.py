@@ -30,6 +30,7 @@ from mesoclinic.inventory import services as inventory_services
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.forms import add_service_errors
 from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.patients.views import chart_context
 from mesoclinic.vigilance import selectors, services
 from mesoclinic.vigilance.forms import (
     AdverseEventForm,
@@ -323,11 +324,9 @@ def report(request: ClinicRequest, patient_id: int) -> HttpResponse:
 @staff_required(Capability.VIEW_CLINICAL)
 def patient_events(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.staff, patient_id)
-    return render(
-        request,
-        "vigilance/patient_events.html",
-        {"patient": patient, "events": selectors.events_for_patient(patient)},
-    )
+    context = chart_context(request, patient, tab="adverse_events")
+    context["events"] = selectors.events_for_patient(patient)
+    return render(request, "vigilance/patient_events.html", context)
 
 
 @require_GET
