@@ -187,3 +187,24 @@ def test_it_refuses_a_naive_time(clinic: Clinic, practitioner: StaffMember) -> N
 
 def test_it_refuses_an_auditor(auditor: StaffMember) -> None:
     assert client_for(auditor).get(f"{API}/lots").status_code == 403
+
+
+def test_it_404s_for_a_movement_on_another_clinics_lot(
+    other_clinic: Clinic, practitioner: StaffMember
+) -> None:
+    lot = make_lot(other_clinic, quantity=5)
+    url = f"{API}/lots/{lot.pk}/movements"
+    assert post(client_for(practitioner), url, {"kind": "waste", "quantity": "1"}).status_code == 404
+    assert balance(lot) == 5
+
+
+def test_it_404s_for_recalling_another_clinics_lot(other_clinic: Clinic, physician: StaffMember) -> None:
+    lot = make_lot(other_clinic)
+    assert post(client_for(physician), f"{API}/lots/{lot.pk}/recall", {"reason": "x"}).status_code == 404
+    lot.refresh_from_db()
+    assert not lot.is_recalled
+
+
+def test_it_only_allows_get_on_a_lot(clinic: Clinic, practitioner: StaffMember) -> None:
+    lot = make_lot(clinic)
+    assert client_for(practitioner).delete(f"{API}/lots/{lot.pk}").status_code == 405
