@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -78,12 +79,76 @@ class ReachedLot:
 
 
 @dataclass(frozen=True)
+class RecallLine:
+    """A session line as a recall shows it (plain values: a large recall builds thousands of these)."""
+
+    id: int
+    lot: Lot
+    quantity: Decimal
+    unit: str
+    added_by_id: int | None
+    voided_by_id: int | None
+
+    @property
+    def lot_id(self) -> int:
+        return self.lot.pk
+
+
+@dataclass(frozen=True)
+class RecallPractitioner:
+    id: int
+    display_name: str
+
+
+@dataclass(frozen=True)
+class RecallRecord:
+    """The session a recalled line belongs to: when, by whom, in what state."""
+
+    pk: int
+    performed_at: datetime
+    status: str
+    modality: str
+    amendment_count: int
+    practitioner: RecallPractitioner
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == SessionRecord.Status.SIGNED
+
+    def get_status_display(self) -> str:
+        return str(SessionRecord.Status(self.status).label)
+
+
+@dataclass(frozen=True)
+class RecallContact:
+    """Who to call: the patient's name and contact details, nothing clinical."""
+
+    pk: int
+    given_name: str
+    family_name: str
+    phone: str
+    email: str
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True)
 class RecallUse:
     """One session line that used a reached lot, with where and to whom it was given."""
 
-    line: SessionProduct
-    record: SessionRecord
-    patient: Patient
+    line: RecallLine
+    record: RecallRecord
+    patient: RecallContact
     zones: tuple[str, ...]
     via: tuple[str, ...]
 
@@ -101,7 +166,7 @@ class RecallUse:
 class RecallPatient:
     """A patient a recall reached, with how many sessions and the first and last of them."""
 
-    patient: Patient
+    patient: RecallContact
     sessions: int = 0
     first: datetime | None = None
     last: datetime | None = None
@@ -145,15 +210,14 @@ def lot_closure(lots: Sequence[Lot]) -> dict[int, tuple[str, ...]]:
     return via
 
 
-# What a recall shows, and no more: a large recall builds thousands of rows, and the records' JSON
-# columns (parameters, day-of answers) and the patients' clinical fields would only slow it down.
-RECALL_FIELDS = (
+# What a recall shows, and no more, read as plain values: a large recall has thousands of lines, and
+# building model instances for them (with the records' JSON columns) cost several times the queries.
+RECALL_COLUMNS = (
     *("id", "lot_id", "quantity", "unit", "added_by_id", "voided_by_id", "record_id"),
-    *("record__id", "record__performed_at", "record__status", "record__modality", "record__amendment_count"),
-    *("record__patient_id", "record__practitioner_id", "record__practitioner__display_name"),
-    *("record__patient__id", "record__patient__given_name", "record__patient__family_name"),
-    *("record__patient__birth_date", "record__patient__sex", "record__patient__phone"),
-    *("record__patient__email", "record__patient__clinic_id"),
+    *("record__performed_at", "record__status", "record__modality", "record__amendment_count"),
+    *("record__practitioner_id", "record__practitioner__display_name"),
+    *("record__patient_id", "record__patient__given_name", "record__patient__family_name"),
+    *("record__patient__phone", "record__patient__email"),
 )
 
 
@@ -170,18 +234,14 @@ def recall(lots: Sequence[Lot]) -> Recall:
     ]
     reached.sort(key=lambda r: (len(r.via), r.via))
     lot_by_id = {r.lot.pk: r.lot for r in reached}
-    lines = list(
+    rows = list(
         SessionProduct.objects.filter(lot_id__in=via)
-        .select_related("record__patient", "record__practitioner")
-        .only(*RECALL_FIELDS)
         .order_by("-record__performed_at", "-record_id", "id")
+        .values_list(*RECALL_COLUMNS)
     )
     zones: dict[int, list[str]] = {}
     for record_id, zone in (
-        SessionZone.objects.filter(
-            record_id__in=SessionProduct.objects.filter(lot_id__in=via).values("record_id"),
-            voided_by__isnull=True,
-        )
+        SessionZone.objects.filter(record_id__in={row[6] for row in rows}, voided_by__isnull=True)
         .order_by("record_id", "id")
         .values_list("record_id", "zone")
     ):
@@ -190,18 +250,28 @@ def recall(lots: Sequence[Lot]) -> Recall:
             codes.append(zone)
     uses: list[RecallUse] = []
     patients: dict[int, RecallPatient] = {}
-    for line in lines:
-        line.lot = lot_by_id[line.lot_id]
-        record = line.record
-        uses.append(
-            RecallUse(line, record, record.patient, tuple(zones.get(record.pk, ())), via[line.lot_id])
+    records: dict[int, RecallRecord] = {}
+    contacts: dict[int, RecallContact] = {}
+    practitioners: dict[int, RecallPractitioner] = {}
+    for row in rows:
+        line_id, lot_id, quantity, unit, added_by_id, voided_by_id, record_id = row[:7]
+        performed_at, status, modality, amendments, practitioner_id, practitioner_name = row[7:13]
+        patient_id, given, family, phone, email = row[13:]
+        practitioner = practitioners.setdefault(
+            practitioner_id, RecallPractitioner(practitioner_id, practitioner_name)
         )
-        entry = patients.setdefault(record.patient_id, RecallPatient(record.patient))
-        if record.pk not in entry.session_ids:
-            entry.session_ids.add(record.pk)
+        record = records.setdefault(
+            record_id, RecallRecord(record_id, performed_at, status, modality, amendments, practitioner)
+        )
+        contact = contacts.setdefault(patient_id, RecallContact(patient_id, given, family, phone, email))
+        line = RecallLine(line_id, lot_by_id[lot_id], quantity, unit, added_by_id, voided_by_id)
+        uses.append(RecallUse(line, record, contact, tuple(zones.get(record_id, ())), via[lot_id]))
+        entry = patients.setdefault(patient_id, RecallPatient(contact))
+        if record_id not in entry.session_ids:
+            entry.session_ids.add(record_id)
             entry.sessions += 1
-            entry.first = min(filter(None, (entry.first, record.performed_at)))
-            entry.last = max(filter(None, (entry.last, record.performed_at)))
+            entry.first = min(filter(None, (entry.first, performed_at)))
+            entry.last = max(filter(None, (entry.last, performed_at)))
     ordered = sorted(
         patients.values(), key=lambda p: (p.patient.family_name, p.patient.given_name, p.patient.pk)
     )

@@ -14,7 +14,7 @@ def test_it_finds_the_patient_of_a_lot_used_directly(clinic, practitioner):
     patient = make_patient(clinic)
     make_signed_session(patient, practitioner, uses=[(lot, 1)])
     result = recall([lot])
-    assert [p.patient for p in result.patients] == [patient]
+    assert [p.patient.pk for p in result.patients] == [patient.pk]
     assert [u.via for u in result.uses] == [("lot A1",)]
 
 
@@ -24,7 +24,7 @@ def test_it_follows_an_ingredient_lot_into_a_preparation(clinic, practitioner):
     patient = make_patient(clinic)
     make_signed_session(patient, practitioner, uses=[(prep, 2)])
     result = recall([ingredient])
-    assert [p.patient for p in result.patients] == [patient]
+    assert [p.patient.pk for p in result.patients] == [patient.pk]
     assert result.uses[0].via == ("lot I1", "preparation P7")
     assert [r.lot for r in result.lots] == [ingredient, prep]
 
