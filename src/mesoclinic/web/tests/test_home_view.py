@@ -155,10 +155,9 @@ def test_it_offers_a_search_that_goes_to_the_patient_list(receptionist):
     assert 'name="q"' in body
 
 
-def test_it_is_honest_about_what_is_not_built_yet(setup, receptionist):
+def test_it_says_when_no_stock_needs_watching(setup, receptionist):
     body = client_for(receptionist).get(URL).content.decode()
-    assert "Not built yet" in body
-    assert "lots expiring this week" in body
+    assert "No lot expires this week and none is low." in body
 
 
 def test_it_lays_out_the_page_accessibly(receptionist):
@@ -191,3 +190,30 @@ def test_it_refuses_a_user_without_a_clinic(django_user_model, client):
     user = django_user_model.objects.create_user("loner", password="x" * 12)
     client.force_login(user)
     assert client.get(URL).status_code == 403
+
+
+def test_it_lists_lots_expiring_this_week_and_low_stock(clinic, receptionist):
+    from decimal import Decimal  # noqa: PLC0415
+
+    from mesoclinic.testing import make_lot  # noqa: PLC0415
+
+    today = clinic.today()
+    soon = make_lot(clinic, lot_number="SOON1", expires_on=today + timedelta(days=6))
+    make_lot(clinic, lot_number="LATER1", expires_on=today + timedelta(days=40))
+    make_lot(clinic, lot_number="GONE1", expires_on=today + timedelta(days=3), quantity=0)
+    low = make_lot(clinic, lot_number="LOW1", quantity=1)
+    low.low_stock_threshold = Decimal(2)
+    low.save(update_fields=["low_stock_threshold"])
+    body = client_for(receptionist).get(URL).content.decode()
+    assert "SOON1" in body
+    assert "LOW1" in body
+    assert "LATER1" not in body
+    assert "GONE1" not in body  # nothing left to use up
+    assert reverse("inventory:lot", args=[soon.pk]) in body
+
+
+def test_it_shows_no_stock_to_a_role_without_inventory(clinic, auditor):
+    from mesoclinic.testing import make_lot  # noqa: PLC0415
+
+    make_lot(clinic, lot_number="SOON2", expires_on=clinic.today() + timedelta(days=1))
+    assert "SOON2" not in client_for(auditor).get(URL).content.decode()
