@@ -10,6 +10,7 @@ import random
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -17,8 +18,10 @@ from django.db import transaction
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
 from mesoclinic.accounts.services import add_location, add_staff_member, create_clinic
-from mesoclinic.catalog.models import Modality, Protocol
+from mesoclinic.catalog.models import Cocktail, Modality, Product, Protocol
 from mesoclinic.catalog.services import load_default_catalog
+from mesoclinic.inventory.models import Lot
+from mesoclinic.inventory.services import prepare_cocktail, receive_lot
 from mesoclinic.patients.models import Consent, ConsentTemplate, Patient
 from mesoclinic.patients.selectors import has_valid_consent
 from mesoclinic.patients.services import (
@@ -29,6 +32,7 @@ from mesoclinic.patients.services import (
 )
 from mesoclinic.safety.services import load_default_rules
 from mesoclinic.scheduling.models import (
+    Appointment,
     Device,
     Holiday,
     OpeningHours,
@@ -38,6 +42,15 @@ from mesoclinic.scheduling.models import (
 )
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import BookingError, add_device, add_room, book_series
+from mesoclinic.treatments.models import SessionRecord
+from mesoclinic.treatments.services import (
+    open_session,
+    record_day_of_screening,
+    sign_session,
+    start_course,
+    update_session_draft,
+)
+from mesoclinic.vigilance.services import add_follow_up, report_adverse_event
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "meso-demo-2026"  # noqa: S105 — the published demo login, printed by `make run`
@@ -211,6 +224,8 @@ def load_demo(*, today: date) -> tuple[Clinic, list[DemoLogin]]:
     templates = _consent_templates(clinic)
     _patients(clinic, templates, today=today)
     _bookings(clinic, locations, templates, today=today)
+    lots = _stock(clinic, today=today)
+    _history(clinic, locations[0], templates, lots, today=today)
     return clinic, logins
 
 
@@ -393,3 +408,129 @@ def _patients(clinic: Clinic, templates: dict[str, ConsentTemplate], *, today: d
                 photo_use=["clinical", "teaching"] if n % 3 == 0 else ["clinical"],
                 actor=None,
             )
+
+
+EXPIRING, LOW = "vitamin_c_ampoule", "glutathione_vial"  # what Today's "Stock to watch" shows
+
+
+def _stock(clinic: Clinic, *, today: date) -> dict[str, Lot]:
+    """A lot of every product in stock (one expiring this week, one running low) and one preparation
+    of the hydration cocktail compounded from two of them; returns the lots by product or cocktail code."""
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    received = datetime.combine(today - timedelta(days=120), time(10), tz)
+    if not Lot.objects.filter(clinic=clinic).exists():
+        for n, product in enumerate(Product.objects.filter(clinic=clinic).order_by("code"), start=1):
+            receive_lot(
+                clinic,
+                product=product,
+                lot_number=f"{product.code.replace('_', '')[:3].upper()}{24000 + n * 37}",
+                expires_on=today + timedelta(days=5 if product.code == EXPIRING else 200 + 20 * n),
+                quantity=Decimal(4 if product.code == LOW else 60),
+                low_stock_threshold=Decimal(10),
+                supplier="Demo Pharma Distribution",
+                at=received,
+                actor=None,
+            )
+        hydration = Cocktail.objects.get(clinic=clinic, code="hydration_ha_lidocaine")
+        ha = Lot.objects.get(clinic=clinic, product__code="ha_1pct_ampoule")
+        lidocaine = Lot.objects.get(clinic=clinic, product__code="lidocaine_2pct")
+        prepare_cocktail(
+            hydration,
+            lot_number="PREP-HYD-001",
+            quantity=Decimal(40),
+            expires_on=min(ha.expires_on, lidocaine.expires_on, today + timedelta(days=60)),
+            components=[(ha, Decimal(36)), (lidocaine, Decimal(4))],
+            at=received + timedelta(days=1),
+            actor=None,
+        )
+    return {
+        (lot.product.code if lot.product else lot.cocktail.code): lot  # type: ignore[union-attr]
+        for lot in Lot.objects.filter(clinic=clinic).select_related("product", "cocktail").order_by("pk")
+    }
+
+
+NEEDLE_PARAMETERS = {
+    "gauge": "32G",
+    "needle_length_mm": 4,
+    "depth_mm": 1,
+    "technique": "nappage",
+    "injection_volume_ml": 2,
+}
+
+
+def _history(
+    clinic: Clinic,
+    location: Location,
+    templates: dict[str, ConsentTemplate],
+    lots: dict[str, Lot],
+    *,
+    today: date,
+) -> None:
+    """Five patients in the middle of a hydration series begun ten weeks ago: sessions recorded and signed
+    with the preparation's lot, one series complete (so a maintenance recall is due), one adverse event."""
+    if SessionRecord.objects.filter(clinic=clinic).exists():
+        return
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    protocol = Protocol.objects.get(clinic=clinic, slug="needle-hydration-face")
+    practitioner = StaffMember.objects.get(user__username="dr.nowak")
+    signer = practitioner.user
+    room = Room.objects.get(location=location, name="Room 2")
+    candidates = [
+        p
+        for n, p in enumerate(Patient.objects.filter(clinic=clinic).order_by("pk"))
+        if n % 3 == 1 and n % 4 != 0 and not p.courses.exists()
+    ][:5]
+    first_monday = today - timedelta(days=70 + today.weekday())
+    records: list[SessionRecord] = []
+    for k, patient in enumerate(candidates):
+        if not has_valid_consent(patient, "needle"):
+            record_consent(patient, template=templates["needle"], signed_by=patient.full_name, actor=None)
+        course = start_course(patient, protocol, actor=None)
+        for index in range(1, (protocol.sessions if k == 0 else 3) + 1):
+            day = first_monday + timedelta(days=14 * (index - 1))
+            starts = datetime.combine(day, time(9 + k), tz)
+            ends = starts + timedelta(minutes=protocol.session_minutes)
+            appointment = (
+                Appointment.objects.create(  # historical visits: the booking service refuses the past
+                    clinic=clinic,
+                    location=location,
+                    patient=patient,
+                    protocol=protocol,
+                    course=course,
+                    session_index=index,
+                    practitioner=practitioner,
+                    room=room,
+                    starts_at=starts,
+                    ends_at=ends,
+                    buffer_minutes=protocol.buffer_minutes,
+                    blocked_until=ends + timedelta(minutes=protocol.buffer_minutes),
+                )
+            )
+            record = open_session(appointment, actor=signer)
+            screening = record_day_of_screening(record, {}, actor=signer)
+            if screening.decision == "block":
+                break
+            update_session_draft(
+                record,
+                actor=signer,
+                parameters=NEEDLE_PARAMETERS,
+                products=[(lots["hydration_ha_lidocaine"], Decimal("2"))],
+                zones=[(code, Decimal("0.5")) for code in protocol.areas],
+            )
+            records.append(sign_session(record, actor=signer))
+    if records:
+        first = records[0]
+        onset = first.performed_at.astimezone(tz).date() + timedelta(days=2)
+        event = report_adverse_event(
+            first.patient,
+            category="persistent_papules",
+            severity="mild",
+            onset_on=onset,
+            description="Small papules on the forehead two days after the session, no pain, no discharge.",
+            zones=["forehead"],
+            sessions=[first],
+            lots=[lots["hydration_ha_lidocaine"]],
+            actions="Reassured; cold compresses; review in one week.",
+            actor=signer,
+        )
+        add_follow_up(event, note="Papules gone at review.", outcome="recovered", actor=signer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.catalog.models import Protocol
@@ -48,3 +49,25 @@ def test_it_builds_the_demo_clinic_and_creates_nothing_twice():
         or Protocol.objects.filter(clinic=clinic, modality__code="electroporation")[:1]
     }
     assert decisions == {"ok", "warn", "block"} or decisions >= {"ok", "block"}
+
+
+def test_it_records_a_traceable_treatment_history():
+    from mesoclinic.inventory.models import Lot, LotKind  # noqa: PLC0415
+    from mesoclinic.inventory.selectors import expiring_soon, low_stock  # noqa: PLC0415
+    from mesoclinic.treatments.models import MaintenanceRecall, SessionRecord  # noqa: PLC0415
+    from mesoclinic.vigilance.models import AdverseEvent  # noqa: PLC0415
+    from mesoclinic.vigilance.selectors import recall  # noqa: PLC0415
+
+    today = timezone.localdate()  # the history is signed against the real clock (stock, consent)
+    clinic, _ = load_demo(today=today)
+    load_demo(today=today)
+    signed = SessionRecord.objects.filter(clinic=clinic, status=SessionRecord.Status.SIGNED)
+    assert signed.count() == 16  # one whole series of four and four patients three sessions in
+    assert MaintenanceRecall.objects.filter(clinic=clinic).count() == 1
+    ingredient = Lot.objects.get(clinic=clinic, product__code="ha_1pct_ampoule")
+    result = recall([ingredient])
+    assert {r.lot.kind for r in result.lots} == {LotKind.SUPPLIED, LotKind.PREPARATION}
+    assert len(result.patients) == 5
+    assert AdverseEvent.objects.get(clinic=clinic).closed_at is not None
+    assert [lot.product.code for lot in expiring_soon(clinic, today)] == ["vitamin_c_ampoule"]
+    assert [lot.product.code for lot in low_stock(clinic)] == ["glutathione_vial"]
