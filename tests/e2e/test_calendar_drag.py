@@ -140,6 +140,11 @@ def test_on_a_tablet_a_touch_and_hold_picks_an_appointment_up_and_a_swipe_still_
         touch(cdp, "touchEnd", x, y + 40)
         expect(block).not_to_have_class(re.compile("is-dragging"))
 
+        # The swipe may have scrolled the page: measure the block again once it has settled.
+        page.wait_for_timeout(500)
+        box = block.bounding_box()
+        x, y = box["x"] + 20, box["y"] + 6
+
         # Touch and hold, then move down four rows (an hour) and let go.
         touch(cdp, "touchStart", x, y)
         page.wait_for_timeout(600)
