@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.testing import client_for
 from mesoclinic.treatments.services import sign_session
 from mesoclinic.treatments.tests.helpers import ready_draft
@@ -47,3 +48,11 @@ def test_a_signed_record_shows_the_lock_and_no_edit_form(practitioner, record):
     assert "Signed by Nina Nurse" in page
     assert 'id="session-form"' not in page
     assert "Amend" in page
+
+
+def test_a_signed_record_names_its_zones_in_words(practitioner, record):
+    sign_session(record, actor=practitioner.user)
+    page = client_for(practitioner).get(url(record)).content.decode()
+    zone = record.zones.first()
+    assert zone is not None
+    assert zone_names()[zone.zone] in page

@@ -1,4 +1,4 @@
-"""Template filters of the vigilance screens."""
+"""Template filters for catalog vocabulary, used by every screen that shows zones."""
 
 from __future__ import annotations
 
