@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -227,9 +227,11 @@ def _random_changes(rng: random.Random, c, first, n_days):
         removed = rng.sample(r.busy, min(len(r.busy), rng.randint(0, 2)))
         added = []
         for _ in range(rng.randint(0, 2)):
-            begin = datetime.combine(first + timedelta(days=rng.randrange(-1, n_days + 1)), time()).replace(
-                tzinfo=c.timezone
-            ) + timedelta(minutes=30 * rng.randrange(48))
+            midnight = datetime.combine(first + timedelta(days=rng.randrange(-1, n_days + 1)), time())
+            # In UTC: wall-clock arithmetic across a DST change can give an empty interval.
+            begin = midnight.replace(tzinfo=c.timezone).astimezone(UTC) + timedelta(
+                minutes=30 * rng.randrange(48)
+            )
             added.append((begin, begin + timedelta(minutes=30 * rng.randint(1, 6))))
         changes[r.id] = (added, removed)
     return changes
