@@ -241,6 +241,8 @@ def recall(lots: Sequence[Lot]) -> Recall:
     )
     zones: dict[int, list[str]] = {}
     for record_id, zone in (
+        # The record ids as a list: PostgreSQL then probes the zones' index; a join or a subquery made it
+        # hash the whole zone table.
         SessionZone.objects.filter(record_id__in={row[6] for row in rows}, voided_by__isnull=True)
         .order_by("record_id", "id")
         .values_list("record_id", "zone")
@@ -257,21 +259,24 @@ def recall(lots: Sequence[Lot]) -> Recall:
         line_id, lot_id, quantity, unit, added_by_id, voided_by_id, record_id = row[:7]
         performed_at, status, modality, amendments, practitioner_id, practitioner_name = row[7:13]
         patient_id, given, family, phone, email = row[13:]
-        practitioner = practitioners.setdefault(
-            practitioner_id, RecallPractitioner(practitioner_id, practitioner_name)
-        )
-        record = records.setdefault(
-            record_id, RecallRecord(record_id, performed_at, status, modality, amendments, practitioner)
-        )
-        contact = contacts.setdefault(patient_id, RecallContact(patient_id, given, family, phone, email))
+        if (record := records.get(record_id)) is None:
+            if (practitioner := practitioners.get(practitioner_id)) is None:
+                practitioner = practitioners[practitioner_id] = RecallPractitioner(
+                    practitioner_id, practitioner_name
+                )
+            record = records[record_id] = RecallRecord(
+                record_id, performed_at, status, modality, amendments, practitioner
+            )
+        if (contact := contacts.get(patient_id)) is None:
+            contact = contacts[patient_id] = RecallContact(patient_id, given, family, phone, email)
         line = RecallLine(line_id, lot_by_id[lot_id], quantity, unit, added_by_id, voided_by_id)
         uses.append(RecallUse(line, record, contact, tuple(zones.get(record_id, ())), via[lot_id]))
-        entry = patients.setdefault(patient_id, RecallPatient(contact))
-        if record_id not in entry.session_ids:
+        if (entry := patients.get(patient_id)) is None:
+            entry = patients[patient_id] = RecallPatient(contact, last=performed_at)
+        if record_id not in entry.session_ids:  # rows come newest first
             entry.session_ids.add(record_id)
             entry.sessions += 1
-            entry.first = min(filter(None, (entry.first, performed_at)))
-            entry.last = max(filter(None, (entry.last, performed_at)))
+            entry.first = performed_at
     ordered = sorted(
         patients.values(), key=lambda p: (p.patient.family_name, p.patient.given_name, p.patient.pk)
     )
