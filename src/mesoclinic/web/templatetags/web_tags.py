@@ -1,0 +1,18 @@
+"""Template tags shared by every list page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: dict[str, Any], number: int) -> str:
+    """The current list's URL (its search, filters and sorting kept) at page ``number``."""
+    query = context["request"].GET.copy()
+    query.pop("format", None)
+    query["page"] = str(number)
+    return f"?{query.urlencode()}"
