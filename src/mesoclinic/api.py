@@ -9,7 +9,9 @@ from ninja.security import django_auth
 
 from mesoclinic.catalog.api import router as catalog_router
 from mesoclinic.inventory.api import router as inventory_router
+from mesoclinic.outcomes.api import router as outcomes_router
 from mesoclinic.patients.api import router as patients_router
+from mesoclinic.reports.api import router as reports_router
 from mesoclinic.safety.api import router as safety_router
 from mesoclinic.scheduling.api import router as scheduling_router
 from mesoclinic.scheduling.services import BookingError, ScreeningBlockedError
@@ -22,7 +24,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=django_auth,
     description=(
-        "Patients, catalog, safety screening, scheduling, session records, inventory and vigilance. Every operation is scoped to the caller's clinic."
+        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports. Every operation is scoped to the caller's clinic."
     ),
 )
 api.add_router("/patients", patients_router, tags=["patients"])
@@ -32,6 +34,8 @@ api.add_router("/scheduling", scheduling_router, tags=["scheduling"])
 api.add_router("/sessions", treatments_router, tags=["sessions"])
 api.add_router("/inventory", inventory_router, tags=["inventory"])
 api.add_router("/vigilance", vigilance_router, tags=["vigilance"])
+api.add_router("/outcomes", outcomes_router, tags=["outcomes"])
+api.add_router("/reports", reports_router, tags=["reports"])
 
 
 @api.exception_handler(ValidationError)

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "django_tasks",
     "mesoclinic.audit",
     "mesoclinic.accounts",
     "mesoclinic.catalog",
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "mesoclinic.inventory",
     "mesoclinic.treatments",
     "mesoclinic.vigilance",
+    "mesoclinic.outcomes",
+    "mesoclinic.reports",
     "mesoclinic.web",
 ]
 
@@ -137,6 +140,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Background tasks (photo analysis) go through the django-tasks API; the executor is a setting. Until the
+# worker lands, they run in the process that enqueues them, after its transaction commits.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is therefore an idle timeout

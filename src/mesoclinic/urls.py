@@ -16,6 +16,8 @@ urlpatterns = [
     path("sessions/", include("mesoclinic.treatments.urls")),
     path("inventory/", include("mesoclinic.inventory.urls")),
     path("vigilance/", include("mesoclinic.vigilance.urls")),
+    path("outcomes/", include("mesoclinic.outcomes.urls")),
+    path("reports/", include("mesoclinic.reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -18,6 +18,9 @@
 | manage_inventory     |   x   |     x     |      x       |              |         |
 | recall               |   x   |     x     |      x       |              |         |
 | report_adverse_event |   x   |     x     |      x       |              |         |
+| view_photos          |   x   |     x     |      x       |              |         |
+| take_photos          |   x   |     x     |      x       |              |         |
+| view_reports         |   x   |     x     |              |              |         |
 | view_audit           |   x   |           |              |              |    x    |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
@@ -25,6 +28,8 @@ A receptionist sees the screening decision and its reasons (needed to book), not
 Session records are read with ``view_clinical`` and written and signed with ``edit_clinical``.
 ``manage_inventory`` receives, adjusts, wastes, compounds and marks lots recalled; ``recall`` lists every
 patient (with contact details) that a lot reached; adverse events are read with ``view_clinical``.
+Photos (faces: the most identifying health data) need ``view_photos``; ``view_reports`` shows the clinic's
+outcomes, adherence and utilisation across patients.
 """
 
 from __future__ import annotations
@@ -51,6 +56,9 @@ class Capability(StrEnum):
     MANAGE_INVENTORY = "manage_inventory"
     RECALL = "recall"
     REPORT_ADVERSE_EVENT = "report_adverse_event"
+    VIEW_PHOTOS = "view_photos"
+    TAKE_PHOTOS = "take_photos"
+    VIEW_REPORTS = "view_reports"
     VIEW_AUDIT = "view_audit"
 
 
@@ -70,15 +78,28 @@ _CLINICAL = _FRONT_DESK | {
     Capability.MANAGE_INVENTORY,
     Capability.RECALL,
     Capability.REPORT_ADVERSE_EVENT,
+    Capability.VIEW_PHOTOS,
+    Capability.TAKE_PHOTOS,
 }
 
 MATRIX: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(
-        _CLINICAL | {Capability.MANAGE_CATALOG, Capability.MANAGE_CONSENT_FORMS, Capability.VIEW_AUDIT}
+        _CLINICAL
+        | {
+            Capability.MANAGE_CATALOG,
+            Capability.MANAGE_CONSENT_FORMS,
+            Capability.VIEW_AUDIT,
+            Capability.VIEW_REPORTS,
+        }
     ),
     Role.PHYSICIAN: frozenset(
         _CLINICAL
-        | {Capability.MANAGE_CATALOG, Capability.MANAGE_CONSENT_FORMS, Capability.OVERRIDE_SCREENING}
+        | {
+            Capability.MANAGE_CATALOG,
+            Capability.MANAGE_CONSENT_FORMS,
+            Capability.OVERRIDE_SCREENING,
+            Capability.VIEW_REPORTS,
+        }
     ),
     Role.PRACTITIONER: frozenset(_CLINICAL),
     Role.RECEPTIONIST: frozenset(_FRONT_DESK),
