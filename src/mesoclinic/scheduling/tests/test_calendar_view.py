@@ -167,3 +167,45 @@ def test_it_reads_the_same_number_of_rows_however_busy_the_day(clinic, setup, re
         response = client.get(URL, params)
     assert sum(len(c.blocks) for c in response.context["columns"]) == 4
     assert len(busy) == len(quiet)
+
+
+def _off_hours(column):
+    return sorted(
+        (b.start.astimezone(WARSAW).strftime("%H:%M"), b.end.astimezone(WARSAW).strftime("%H:%M"))
+        for b in column.shading
+        if b.kind == "off"
+    )
+
+
+def test_it_shows_a_practitioners_extra_hours_as_working_time(setup, receptionist):
+    from datetime import datetime  # noqa: PLC0415
+
+    from mesoclinic.scheduling.services import add_extra_hours  # noqa: PLC0415
+
+    saturday = date(2031, 3, 8)  # the clinic opens 08:00–20:00; Nina has no Saturday hours
+    add_extra_hours(
+        setup.practitioner,
+        setup.location,
+        starts_at=datetime(2031, 3, 8, 10, tzinfo=WARSAW),
+        ends_at=datetime(2031, 3, 8, 14, tzinfo=WARSAW),
+        reason="Saturday clinic",
+        actor=None,
+    )
+    column = get(receptionist, location=setup.location.pk, date=saturday.isoformat()).context["columns"][0]
+    assert _off_hours(column) == [("08:00", "10:00"), ("14:00", "20:00")]
+
+
+def test_it_shades_time_off_inside_working_hours(setup, receptionist):
+    from datetime import datetime  # noqa: PLC0415
+
+    from mesoclinic.scheduling.services import add_time_off  # noqa: PLC0415
+
+    add_time_off(
+        setup.practitioner,
+        starts_at=datetime(2031, 3, 3, 12, tzinfo=WARSAW),
+        ends_at=datetime(2031, 3, 3, 13, 30, tzinfo=WARSAW),
+        reason="Training",
+        actor=None,
+    )
+    column = get(receptionist, location=setup.location.pk, date=DAY).context["columns"][0]
+    assert _off_hours(column) == [("08:00", "09:00"), ("12:00", "13:30"), ("17:00", "20:00")]

@@ -250,7 +250,8 @@ def _columns(
 
 
 def _shade(column: Column, spec: CalendarSpec) -> None:
-    """Closed hours of the location (and, per practitioner, hours they do not work) as shaded bands."""
+    """Closed hours of the location (and, per practitioner, hours they do not work: weekly hours plus
+    extra hours, minus time off) as shaded bands."""
     day_start = spec.day_start(column.day)
     holiday = spec.hours.holidays.get(column.day)
     opening = (
@@ -274,7 +275,11 @@ def _shade(column: Column, spec: CalendarSpec) -> None:
     if spec.view == "day" and column.key.startswith("practitioner-") and opening:
         staff_id = int(column.key.removeprefix("practitioner-"))
         weekly = spec.hours.working.get(staff_id, {}).get(column.day.weekday(), [])
-        working = [(_minutes(a), _minutes(b)) for a, b in weekly]
+        extra = spec.hours.extra.get(staff_id, {}).get(column.day, [])
+        working = [(_minutes(a), _minutes(b)) for a, b in weekly] + extra
+        away = spec.hours.time_off.get(staff_id, {}).get(column.day, [])
+        if away:  # working time minus time off: the complement of (not working ∪ time off)
+            working = _complement(_complement(working, 0, 24 * 60) + away, 0, 24 * 60)
         off = [
             (max(a, oa), min(b, ob))
             for a, b in _complement(working, spec.grid.first, spec.grid.last)
