@@ -167,3 +167,17 @@ class MarkRecalledForm(forms.Form):
         label=_("I understand this lot, and every preparation made from it, can no longer be used."),
         error_messages={"required": _("Tick the box to confirm the recall.")},
     )
+
+
+class CorrectionForm(AdverseEventForm):
+    """The report form again, filled with the event as it stands, and why it is being corrected."""
+
+    reason = forms.CharField(
+        label=_("Why is the report corrected?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept with the earlier version in the event's history."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["outcome"]  # the outcome moves with follow-ups, not corrections

@@ -34,6 +34,7 @@ from mesoclinic.patients.views import chart_context
 from mesoclinic.vigilance import selectors, services
 from mesoclinic.vigilance.forms import (
     AdverseEventForm,
+    CorrectionForm,
     EventFilterForm,
     FollowUpForm,
     MarkRecalledForm,
@@ -317,6 +318,48 @@ def report(request: ClinicRequest, patient_id: int) -> HttpResponse:
     context = {"patient": patient, "form": form, "suggestions": suggestions, "zone_names": zone_names()}
     if request.htmx and request.method == "GET" and "onset_on" in request.GET:
         return render(request, "vigilance/partials/_suggested_sessions.html", context)
+    return render(request, "vigilance/report_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.REPORT_ADVERSE_EVENT)
+def correct(request: ClinicRequest, event_id: int) -> HttpResponse:
+    """Correct a reported event (a wrong date, a missed lot); the earlier version stays in its history."""
+    event = selectors.get_event_for_user(request.staff, event_id)
+    patient = event.patient
+    today = request.clinic.today()
+    data = request.POST if request.method == "POST" else None
+    onset = _onset(data.get("onset_on") if data else event.onset_on.isoformat(), today)
+    suggestions = selectors.suggest_sessions(patient, min(onset, today))
+    if data is None:
+        initial = {name: getattr(event, name) for name in services.EDITABLE_FIELDS}
+        initial.update(
+            sessions=[r.pk for r in event.sessions.all()], lots=[lot.pk for lot in event.lots.all()]
+        )
+        form = CorrectionForm(suggestions=suggestions, today=today, initial=initial)
+    else:
+        form = CorrectionForm(data, suggestions=suggestions, today=today)
+        if form.is_valid():
+            fields = dict(form.cleaned_data)
+            sessions = selectors.sessions_by_id(patient, fields.pop("sessions"))
+            lots = selectors.lots_by_id(request.clinic, fields.pop("lots"))
+            reason = fields.pop("reason")
+            try:
+                services.update_adverse_event(
+                    event, reason=reason, sessions=sessions, lots=lots, actor=request.user, **fields
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The report is corrected; the earlier version is kept."))
+                return HttpResponseRedirect(reverse("vigilance:event", args=[event.pk]))
+    context = {
+        "patient": patient,
+        "event": event,
+        "form": form,
+        "suggestions": suggestions,
+        "zone_names": zone_names(),
+    }
     return render(request, "vigilance/report_form.html", context)
 
 
