@@ -1,0 +1,438 @@
+"""Every write about photos, their analysis and the clinical scales.
+
+A photo is stored as pixels only: the upload is decoded (with the analysis core's size and bomb limits),
+turned upright by its EXIF orientation and re-encoded, so no EXIF, GPS, ICC or XMP block survives. Files go
+through Django's default storage under random names (never a filesystem path), so S3-compatible storage
+works by configuration alone. The analysis runs as a background task enqueued once the upload commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from mesoclinic.audit.services import record_event
+from mesoclinic.outcomes import selectors
+from mesoclinic.outcomes.analysis import (
+    FaceNotFoundError,
+    ImageLimits,
+    ImageLoadError,
+    RegistrationError,
+    analyze,
+    assess_quality,
+    compare,
+    face_grid,
+    feature_maps,
+    load_image,
+    preview,
+    whole_grid,
+)
+from mesoclinic.outcomes.models import (
+    AnalysisStatus,
+    Assessment,
+    AssessmentTiming,
+    Photo,
+    PhotoAnalysis,
+    PhotoView,
+)
+from mesoclinic.patients.models import Patient
+from mesoclinic.treatments.models import SessionRecord
+
+JPEG_QUALITY = 92
+THUMBNAIL_SIDE = 320
+OVERLAY_SIDE = 1024  # overlays are shown scaled over the photo; more pixels would add weight, not detail
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")  # what a browser can show back; TIFF is for the CLI only
+METHOD_VERSION = "1"
+LIGHTING = ("daylight", "ring_light", "flash", "room_light", "other")
+SCALE_RANGES: dict[str, tuple[int, int]] = {
+    "glogau": (1, 4),
+    "fitzpatrick": (1, 6),
+    "wsrs_left": (1, 5),
+    "wsrs_right": (1, 5),
+    "mmasi": (0, 24),
+    "gais_investigator": (1, 5),
+    "gais_subject": (1, 5),
+    "satisfaction": (1, 5),
+}
+SCALE_NAMES = {
+    "glogau": "Glogau",
+    "fitzpatrick": "Fitzpatrick skin type",
+    "wsrs_left": "WSRS (left)",
+    "wsrs_right": "WSRS (right)",
+    "mmasi": "mMASI",
+    "gais_investigator": "GAIS (investigator)",
+    "gais_subject": "GAIS (subject)",
+    "satisfaction": "Satisfaction",
+}
+
+
+def _user(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def photo_limits() -> ImageLimits:
+    """The upload limits: the core's defaults, the byte limit configurable (``PHOTO_MAX_BYTES``)."""
+    return ImageLimits(max_bytes=getattr(settings, "PHOTO_MAX_BYTES", 25 * 1024 * 1024))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading an upload
+
+
+def read_upload(file: BinaryIO | bytes) -> tuple[np.ndarray, str]:
+    """Decode an uploaded photo within the limits; returns the upright RGB pixels and the format.
+
+    Raises ``ValidationError`` (field ``file``) in plain words for anything that is not a usable photo.
+    """
+    limits = photo_limits()
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file if isinstance(file, bytes) else file.read(limits.max_bytes + 1)
+    try:
+        pixels = load_image(data, limits)
+    except ImageLoadError as exc:
+        raise ValidationError({"file": f"This photo cannot be used: {exc}."}) from None
+    with Image.open(io.BytesIO(data)) as header:
+        kind = header.format or ""
+    if kind not in ACCEPTED_FORMATS:
+        raise ValidationError({"file": f"{kind} files are not accepted here: save the photo as JPEG or PNG."})
+    return pixels, kind
+
+
+def precheck_photo(file: BinaryIO | bytes) -> dict[str, object]:
+    """Load and quality-check a photo without storing anything (the capture page's check before saving)."""
+    pixels, _kind = read_upload(file)
+    quality = assess_quality(preview(pixels)).as_dict()
+    quality["width"], quality["height"] = pixels.shape[1], pixels.shape[0]
+    return quality
+
+
+def _jpeg(pixels: np.ndarray, *, side: int | None = None) -> bytes:
+    """Re-encode RGB float pixels as a bare JPEG: no EXIF, GPS, ICC or XMP is written."""
+    image = Image.fromarray((np.clip(pixels, 0, 1) * 255 + 0.5).astype(np.uint8), "RGB")
+    if side is not None:
+        image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def _clean_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
+    """Capture conditions in a fixed shape; an unknown lighting or a silly distance is refused."""
+    lighting = str(conditions.get("lighting") or "")
+    if lighting and lighting not in LIGHTING:
+        raise ValidationError({"lighting": "Choose the lighting from the list."})
+    distance = conditions.get("distance_cm")
+    if distance in ("", None):
+        distance = None
+    else:
+        try:
+            distance = int(distance)
+        except (TypeError, ValueError):
+            raise ValidationError({"distance_cm": "Enter the distance in whole centimetres."}) from None
+        if not 10 <= distance <= 300:
+            raise ValidationError({"distance_cm": "Enter a distance between 10 and 300 cm."})
+    return {
+        "skin_cleansed": bool(conditions.get("skin_cleansed")),
+        "lighting": lighting,
+        "camera": str(conditions.get("camera") or "").strip()[:100],
+        "distance_cm": distance,
+        "notes": str(conditions.get("notes") or "").strip()[:500],
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Photos
+
+
+@transaction.atomic
+def upload_photo(
+    patient: Patient,
+    file: BinaryIO | bytes,
+    *,
+    view: str,
+    taken_at: datetime,
+    conditions: dict[str, Any],
+    session: SessionRecord | None = None,
+    actor: Any,
+) -> Photo:
+    """Store a standardized photo of the patient, stripped to its pixels, and queue its analysis.
+
+    Nothing is stored unless the photo is readable, within the limits, of a known view, and the patient has
+    a valid signed consent allowing clinical photos (kept on the photo).
+    """
+    if view not in PhotoView.values:
+        raise ValidationError({"view": "Choose the view: front, left 45°, right 45° or close-up."})
+    if timezone.is_naive(taken_at):
+        raise ValidationError({"taken_at": "The time the photo was taken needs a time zone."})
+    if taken_at > timezone.now() + timezone.timedelta(minutes=5):
+        raise ValidationError({"taken_at": "A photo cannot be taken in the future."})
+    if session is not None and session.patient_id != patient.pk:
+        raise ValidationError({"session": "This session belongs to another patient."})
+    clean_conditions = _clean_conditions(conditions)
+    consent = selectors.photo_consent(patient)
+    if consent is None:
+        raise ValidationError(
+            "The patient has no signed consent that allows clinical photos: record the consent first."
+        )
+    pixels, _kind = read_upload(file)
+    quality = assess_quality(preview(pixels)).as_dict()
+    body = _jpeg(pixels)
+    stem = uuid.uuid4().hex
+    photo = Photo(
+        clinic=patient.clinic,
+        patient=patient,
+        session=session,
+        consent=consent,
+        view=view,
+        taken_at=taken_at,
+        content_type="image/jpeg",
+        width=pixels.shape[1],
+        height=pixels.shape[0],
+        size_bytes=len(body),
+        sha256=hashlib.sha256(body).hexdigest(),
+        conditions=clean_conditions,
+        quality=quality,
+        uploaded_by=_user(actor),
+    )
+    photo.image.save(f"{stem}.jpg", ContentFile(body), save=False)
+    photo.thumbnail.save(f"{stem}.jpg", ContentFile(_jpeg(pixels, side=THUMBNAIL_SIDE)), save=False)
+    photo.save()
+    PhotoAnalysis.objects.create(photo=photo)
+    record_event(
+        "photo.upload",
+        photo,
+        actor=actor,
+        data={"patient": patient.pk, "view": view, "consent": consent.pk, "sha256": photo.sha256},
+    )
+    transaction.on_commit(lambda: _enqueue_analysis(photo.pk))
+    return photo
+
+
+def _enqueue_analysis(photo_id: int) -> None:
+    from mesoclinic.outcomes.tasks import analyze_photo  # noqa: PLC0415 — the task module imports this one
+
+    analyze_photo.enqueue(photo_id)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Analysis (run by the background task)
+
+
+def _read_stored(name: str) -> np.ndarray:
+    with default_storage.open(name, "rb") as handle:
+        return load_image(handle.read())
+
+
+def _overlay_png(
+    mask: np.ndarray, colour: tuple[int, int, int], grid_to_photo: Any, size: tuple[int, int]
+) -> bytes:
+    """A transparent PNG, the size of the photo (at most OVERLAY_SIDE), with ``mask`` painted in ``colour``."""
+    import cv2  # noqa: PLC0415 — only the worker needs OpenCV here
+
+    width, height = size
+    scale = min(1.0, OVERLAY_SIDE / max(width, height))
+    out_w, out_h = max(1, round(width * scale)), max(1, round(height * scale))
+    matrix = np.vstack([grid_to_photo, [0, 0, 1]])
+    matrix = (np.diag([scale, scale, 1.0]) @ matrix)[:2]
+    painted = cv2.warpAffine(mask.astype(np.uint8) * 255, matrix, (out_w, out_h), flags=cv2.INTER_NEAREST)
+    rgba = np.zeros((out_h, out_w, 4), dtype=np.uint8)
+    rgba[..., :3] = colour
+    rgba[..., 3] = np.where(painted > 0, 220, 0).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _store(body: bytes, suffix: str) -> str:
+    return default_storage.save(f"photos/derived/{uuid.uuid4().hex}.{suffix}", ContentFile(body))
+
+
+def _overlays(pixels: np.ndarray, face: Any, mode: str) -> dict[str, str]:
+    """Wrinkle and spot maps of ``pixels`` on the analysis grid, drawn back onto the photo's frame."""
+    grid = face_grid(pixels, face) if mode == "face" and face is not None else whole_grid(pixels)
+    maps = feature_maps(grid.rgb)
+    to_photo = np.linalg.inv(np.vstack([grid.to_grid, [0, 0, 1]]))[:2]
+    size = (pixels.shape[1], pixels.shape[0])
+    return {
+        "wrinkles": _store(_overlay_png(maps.wrinkles, (30, 90, 230), to_photo, size), "png"),
+        "spots": _store(_overlay_png(maps.spots, (220, 30, 160), to_photo, size), "png"),
+    }
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+
+
+def analyze_stored_photo(photo_id: int) -> PhotoAnalysis | None:
+    """Analyse a stored photo; compare it with the patient's baseline of the same view when there is one.
+
+    Never raises: a failure is recorded on the analysis (status ``failed`` and a one-line error).
+    """
+    analysis = PhotoAnalysis.objects.select_related("photo").filter(photo_id=photo_id).first()
+    if analysis is None:
+        return None
+    photo = analysis.photo
+    try:
+        result = _run_analysis(photo)
+    except Exception as exc:  # a background job records every failure instead of raising
+        return _finish(analysis, status=AnalysisStatus.FAILED, error=_one_line(exc))
+    return _finish(analysis, status=AnalysisStatus.DONE, **result)
+
+
+def _run_analysis(photo: Photo) -> dict[str, Any]:
+    pixels = _read_stored(photo.image.name)
+    baseline = selectors.baseline_photo(photo.patient, photo.view, before=photo)
+    mode = "whole" if photo.view == PhotoView.CLOSE_UP else "face"
+    if baseline is not None:
+        mode = baseline.analysis.region_mode
+        base_pixels = _read_stored(baseline.image.name)
+        try:
+            comparison = compare(base_pixels, pixels, region=mode)
+        except FaceNotFoundError:
+            mode = "whole"
+            comparison = compare(base_pixels, pixels, region=mode)
+        except RegistrationError as exc:
+            comparison = None
+            registration = {"error": str(exc)}
+        if comparison is not None:
+            reg = comparison.registration
+            registration = {
+                "matrix": np.asarray(reg.matrix).round(6).tolist(),
+                "score": round(float(reg.score), 6),
+                "rotation_deg": round(reg.rotation_deg, 4),
+                "scale": round(reg.scale, 6),
+                "shift": [round(v, 3) for v in reg.shift],
+            }
+            overlays = _overlays(reg.warped, comparison.baseline.face, mode)
+            overlays["aligned"] = _store(_jpeg(reg.warped), "jpg")
+            return {
+                "baseline": baseline,
+                "region_mode": mode,
+                "metrics": _rounded(comparison.follow_up.regions),
+                "registration": registration,
+                "overlays": overlays,
+            }
+    else:
+        registration = {}
+    try:
+        result = analyze(pixels, region=mode)
+    except FaceNotFoundError:
+        mode = "whole"
+        result = analyze(pixels, region=mode)
+    return {
+        "baseline": None,
+        "region_mode": mode,
+        "metrics": _rounded(result.regions),
+        "registration": registration,
+        "overlays": _overlays(pixels, result.face, mode),
+    }
+
+
+def _rounded(regions: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {
+        name: {
+            key: value if isinstance(value, int) else round(float(value), 6) for key, value in metrics.items()
+        }
+        for name, metrics in regions.items()
+    }
+
+
+@transaction.atomic
+def _finish(analysis: PhotoAnalysis, *, status: str, **fields: Any) -> PhotoAnalysis:
+    analysis.status = status
+    analysis.error = fields.pop("error", "")
+    for name, value in fields.items():
+        setattr(analysis, name, value)
+    analysis.method_version = METHOD_VERSION
+    analysis.finished_at = timezone.now()
+    analysis.save()
+    record_event(
+        "photo.analysis",
+        analysis.photo,
+        actor=None,
+        data={"status": status, "region_mode": analysis.region_mode, "baseline": analysis.baseline_id},
+    )
+    return analysis
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Scales
+
+
+@transaction.atomic
+def record_assessment(
+    patient: Patient,
+    *,
+    timing: str,
+    assessed_on: date,
+    session: SessionRecord | None = None,
+    notes: str = "",
+    actor: Any,
+    **scores: Any,
+) -> Assessment:
+    """Record clinician and patient scales; every score is optional but at least one is needed."""
+    errors: dict[str, str] = {}
+    unknown = set(scores) - set(SCALE_RANGES)
+    if unknown:
+        raise ValidationError(f"Unknown scale: {', '.join(sorted(unknown))}.")
+    if timing not in AssessmentTiming.values:
+        errors["timing"] = "Choose when the assessment was made: baseline, at a session or follow-up."
+    if session is not None and session.patient_id != patient.pk:
+        errors["session"] = "This session belongs to another patient."
+    if assessed_on > patient.clinic.today():
+        errors["assessed_on"] = "An assessment cannot be dated in the future."
+    for name, (low, high) in SCALE_RANGES.items():
+        value = scores.get(name)
+        if value is None or value == "":
+            scores[name] = None
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            errors[name] = f"{SCALE_NAMES[name]} must be a number from {low} to {high}."
+            continue
+        if not low <= number <= high or (name != "mmasi" and number != int(number)):
+            kind = "a number" if name == "mmasi" else "a whole number"
+            errors[name] = f"{SCALE_NAMES[name]} must be {kind} from {low} to {high}."
+        else:
+            scores[name] = Decimal(str(round(number, 1))) if name == "mmasi" else int(number)
+    if not errors and all(scores.get(name) is None for name in SCALE_RANGES):
+        errors["__all__"] = "Enter at least one score."
+    if errors:
+        raise ValidationError(errors)
+    assessment = Assessment.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        session=session,
+        timing=timing,
+        assessed_on=assessed_on,
+        notes=notes.strip(),
+        assessed_by=_user(actor),
+        **{name: scores.get(name) for name in SCALE_RANGES},
+    )
+    record_event(
+        "assessment.record",
+        assessment,
+        actor=actor,
+        data={
+            "patient": patient.pk,
+            "timing": timing,
+            **{k: str(v) for k, v in scores.items() if v is not None},
+        },
+    )
+    return assessment
