@@ -1,4 +1,15 @@
-from django.urls import URLPattern
+"""Photo, viewer and scale screens, under /outcomes/."""
+
+from django.urls import path
+
+from mesoclinic.outcomes import views
 
 app_name = "outcomes"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("patients/<int:patient_id>/photos/", views.patient_photos, name="patient_photos"),
+    path("patients/<int:patient_id>/photos/take/", views.capture, name="capture"),
+    path("patients/<int:patient_id>/photos/precheck/", views.precheck, name="precheck"),
+    path("patients/<int:patient_id>/photos/compare/", views.compare, name="compare"),
+    path("patients/<int:patient_id>/assess/", views.assess, name="assess"),
+    path("photos/<int:photo_id>/<slug:kind>/", views.photo_file, name="photo_file"),
+]

@@ -1,0 +1,232 @@
+"""Photo and scale screens: the chart's Photos tab, taking photos, the before/after viewer and the scales.
+
+Photos are fetched only through ``get_photo_for_user`` (clinic and ``view_photos``; 404 otherwise) and their
+files are streamed by ``photo_file`` after that check: never from a public media URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mesoclinic.accounts.decorators import staff_required
+from mesoclinic.accounts.http import ClinicRequest
+from mesoclinic.accounts.permissions import Capability
+from mesoclinic.audit.services import record_event
+from mesoclinic.outcomes import selectors, services
+from mesoclinic.outcomes.forms import AssessmentForm, CaptureForm, PrecheckForm
+from mesoclinic.outcomes.models import AnalysisStatus, AssessmentTiming, Photo, PhotoView
+from mesoclinic.patients.forms import add_service_errors
+from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.patients.views import chart_context
+from mesoclinic.treatments.models import SessionRecord
+from mesoclinic.treatments.selectors import get_session_for_user
+
+FULL_IMAGES = ("image", "aligned")
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@staff_required(Capability.VIEW_PHOTOS)
+def photo_file(request: ClinicRequest, photo_id: int, kind: str) -> HttpResponse:
+    """Stream a photo's file (image, thumbnail or an analysis overlay) after the access check."""
+    photo = selectors.get_photo_for_user(request.staff, photo_id)
+    if kind == "image":
+        name, content_type = photo.image.name, photo.content_type
+    elif kind == "thumbnail":
+        name, content_type = photo.thumbnail.name, "image/jpeg"
+    else:
+        overlays = photo.analysis.overlays if hasattr(photo, "analysis") else {}
+        name = overlays.get(kind, "")
+        content_type = "image/jpeg" if kind == "aligned" else "image/png"
+    if not name or not default_storage.exists(name):
+        raise Http404
+    if kind in FULL_IMAGES:
+        record_event(
+            "photo.view", photo, actor=request.user, data={"patient": photo.patient_id, "kind": kind}
+        )
+    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+    return _no_store(response)
+
+
+@require_GET
+@staff_required(Capability.VIEW_PHOTOS)
+def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    """The chart's Photos tab: photos by date with view, quality and analysis state; the scales below."""
+    patient = get_patient_for_user(request.staff, patient_id)
+    photos = list(selectors.photos_for_patient(patient))
+    context = chart_context(request, patient, tab="photos")
+    context.update(
+        days=selectors.photos_by_date(photos, ZoneInfo(request.clinic.timezone)),
+        assessments=list(selectors.assessments_for_patient(patient)),
+        has_consent=selectors.photo_consent(patient) is not None,
+        compare_pairs=_default_pair(photos),
+    )
+    return render(request, "outcomes/patient_photos.html", context)
+
+
+def _default_pair(photos: list[Photo]) -> tuple[Photo, Photo] | None:
+    """The newest analysed follow-up and its baseline, for the tab's "Compare" button."""
+    for photo in photos:
+        analysis = getattr(photo, "analysis", None)
+        if analysis is not None and analysis.baseline_id and analysis.status == AnalysisStatus.DONE:
+            return analysis.baseline, photo
+    return None
+
+
+def _capture_context(request: ClinicRequest, patient: Any, form: CaptureForm) -> dict[str, Any]:
+    baselines = selectors.baseline_thumbnails(patient)
+    selected = form["view"].value() or PhotoView.FRONT
+    return {
+        "patient": patient,
+        "form": form,
+        "ghosts": {view: photo.pk for view, photo in baselines.items()},
+        "view_choices": [
+            (value, label, baselines.get(value), value == selected) for value, label in PhotoView.choices
+        ],
+        "has_consent": selectors.photo_consent(patient) is not None,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.TAKE_PHOTOS)
+def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    """Take standardized photos: a view, the ghost outline of its baseline, the conditions, the file."""
+    patient = get_patient_for_user(request.staff, patient_id)
+    session = _session_from(request, patient)
+    if request.method == "GET":
+        form = CaptureForm(initial={"view": request.GET.get("view", PhotoView.FRONT), "skin_cleansed": True})
+        return render(request, "outcomes/capture.html", _capture_context(request, patient, form))
+    form = CaptureForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.upload_photo(
+                patient,
+                form.cleaned_data["file"],
+                view=form.cleaned_data["view"],
+                taken_at=timezone.now(),
+                conditions=form.conditions(),
+                session=session,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Photo saved. Its analysis runs in the background."))
+            return HttpResponseRedirect(reverse("outcomes:patient_photos", args=[patient.pk]))
+    response = render(request, "outcomes/capture.html", _capture_context(request, patient, form))
+    response.status_code = 422
+    return response
+
+
+def _session_from(request: ClinicRequest, patient: Any) -> SessionRecord | None:
+    raw = request.GET.get("session") or request.POST.get("session")
+    if not raw:
+        return None
+    session = get_session_for_user(request.staff, raw)
+    if session.patient_id != patient.pk:
+        raise Http404
+    return session
+
+
+@require_POST
+@staff_required(Capability.TAKE_PHOTOS)
+def precheck(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    """Quality check of a chosen file before saving it (htmx): blur and exposure in words; nothing stored."""
+    get_patient_for_user(request.staff, patient_id)
+    form = PrecheckForm(request.POST, request.FILES)
+    context: dict[str, Any] = {}
+    if not form.is_valid():
+        context["error"] = _("Choose a photo first.")
+    else:
+        try:
+            context["quality"] = services.precheck_photo(form.cleaned_data["file"])
+        except ValidationError as error:
+            context["error"] = " ".join(error.messages)
+    return _no_store(render(request, "outcomes/partials/_precheck.html", context))
+
+
+@require_GET
+@staff_required(Capability.VIEW_PHOTOS)
+def compare(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    """Before/after: side by side, a slider over the aligned follow-up, overlays and the metrics table."""
+    patient = get_patient_for_user(request.staff, patient_id)
+    before = _photo_param(request, "before", patient)
+    after = _photo_param(request, "after", patient)
+    before_analysis = getattr(before, "analysis", None)
+    after_analysis = getattr(after, "analysis", None)
+    aligned = bool(
+        after_analysis and after_analysis.baseline_id == before.pk and "aligned" in after_analysis.overlays
+    )
+    table = {}
+    if before_analysis and after_analysis and before_analysis.metrics and after_analysis.metrics:
+        table = selectors.metric_changes(before_analysis.metrics, after_analysis.metrics)
+    context = chart_context(request, patient, tab="photos")
+    context.update(
+        before=before,
+        after=after,
+        aligned=aligned,
+        same_regions=bool(after_analysis and after_analysis.baseline_id == before.pk),
+        table=table,
+        overlays=[
+            name for name in ("wrinkles", "spots") if after_analysis and name in after_analysis.overlays
+        ],
+        photos=list(selectors.photos_for_patient(patient)),
+    )
+    return render(request, "outcomes/compare.html", context)
+
+
+def _photo_param(request: ClinicRequest, name: str, patient: Any) -> Photo:
+    photo = selectors.get_photo_for_user(request.staff, request.GET.get(name))
+    if photo.patient_id != patient.pk:
+        raise Http404
+    return photo
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.TAKE_PHOTOS)
+def assess(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    """Record clinician and patient scales (baseline, at a session, follow-up)."""
+    patient = get_patient_for_user(request.staff, patient_id)
+    session = _session_from(request, patient)
+    if request.method == "GET":
+        timing = AssessmentTiming.SESSION if session else AssessmentTiming.BASELINE
+        form = AssessmentForm(initial={"timing": timing, "assessed_on": request.clinic.today()})
+        return render(request, "outcomes/assess.html", {"patient": patient, "form": form, "session": session})
+    form = AssessmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_assessment(
+                patient,
+                timing=form.cleaned_data["timing"],
+                assessed_on=form.cleaned_data["assessed_on"],
+                session=session,
+                notes=form.cleaned_data["notes"],
+                actor=request.user,
+                **form.scores(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Assessment recorded."))
+            return HttpResponseRedirect(
+                reverse("outcomes:patient_photos", args=[patient.pk]) + "#assessments"
+            )
+    response = render(request, "outcomes/assess.html", {"patient": patient, "form": form, "session": session})
+    response.status_code = 422
+    return response
