@@ -1,4 +1,10 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from mesoclinic.reports import views
 
 app_name = "reports"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.index, name="index"),
+    path("outcomes/", views.outcomes, name="outcomes"),
+    path("patients/<int:patient_id>/progress/", views.patient_progress, name="patient_progress"),
+]

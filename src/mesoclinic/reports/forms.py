@@ -1,0 +1,38 @@
+"""The small filter forms of the reports (GET forms: a report's URL is its filter, so it can be shared)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mesoclinic.reports.selectors import DEFAULT_REGION, METRICS, REGIONS
+
+METRIC_CHOICES = [(code, f"{name} ({unit})") for code, (name, unit, _cv) in METRICS.items()]
+REGION_CHOICES = list(REGIONS.items())
+
+
+class MetricForm(forms.Form):
+    """Which metric and region to show; a metric without a region gets its usual region."""
+
+    metric = forms.ChoiceField(label=_("Metric"), choices=METRIC_CHOICES, required=False)
+    region = forms.ChoiceField(label=_("Region"), choices=REGION_CHOICES, required=False)
+
+    def choice(self) -> tuple[str, str]:
+        data: dict[str, Any] = self.cleaned_data if self.is_valid() else {}
+        metric = data.get("metric") or "wrinkle_area_fraction"
+        region = data.get("region") or DEFAULT_REGION.get(metric, "forehead")
+        return metric, region
+
+
+class CohortForm(MetricForm):
+    months = forms.IntegerField(
+        label=_("Follow-up at least (months after the first session)"),
+        min_value=1,
+        max_value=36,
+        required=False,
+    )
+
+    def window(self) -> int:
+        return (self.cleaned_data.get("months") if self.is_valid() else None) or 5

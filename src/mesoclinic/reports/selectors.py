@@ -1,0 +1,298 @@
+"""Reads behind the reports: a patient's metric series, the cohort's changes vs baseline, the clinic reports.
+
+Every function takes the clinic (or a patient already fetched through ``get_patient_for_user``) and reads a
+fixed number of queries whatever the number of patients: rows come back as plain values and are grouped in
+Python, so the cohort report costs the same for ten patients as for ten thousand (memory aside).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from mesoclinic.catalog.data_file import default_catalog
+from mesoclinic.outcomes.models import AnalysisStatus, Assessment, PhotoAnalysis
+from mesoclinic.patients.models import Patient
+from mesoclinic.reports import stats
+from mesoclinic.treatments.models import Course, SessionRecord
+
+# name, unit, repeatability (CV %, docs/analysis.md: the targets the method meets on synthetic re-captures)
+METRICS: dict[str, tuple[str, str, float]] = {
+    "wrinkle_area_fraction": ("Wrinkle area", "fraction of region", 6.0),
+    "wrinkle_length_density": ("Wrinkle length density", "px per px²", 6.0),
+    "spot_count": ("Spot count", "spots", 6.0),
+    "spot_area_fraction": ("Spot area", "fraction of region", 6.0),
+    "redness_area_fraction": ("Redness area", "fraction of region", 4.0),
+    "lab_l_mean": ("Lightness L*", "CIELAB L*", 2.0),
+    "lab_a_mean": ("Redness a*", "CIELAB a*", 2.0),
+    "lab_b_mean": ("Yellowness b*", "CIELAB b*", 2.0),
+    "ita_deg": ("Individual typology angle", "ITA°", 2.0),
+    "texture_roughness": ("Texture roughness", "grey levels", 2.0),
+}
+# "cheeks", "periorbital" and "nasolabial" are the mean of the left and right regions when both were measured.
+REGIONS: dict[str, str] = {
+    "forehead": "Forehead",
+    "glabella": "Glabella",
+    "periorbital": "Periorbital (both sides)",
+    "cheeks": "Cheeks (both sides)",
+    "nasolabial": "Nasolabial (both sides)",
+    "chin": "Chin",
+    "whole": "Whole image (close-up)",
+}
+DEFAULT_REGION: dict[str, str] = {
+    "wrinkle_area_fraction": "forehead",
+    "wrinkle_length_density": "forehead",
+    "spot_count": "cheeks",
+    "spot_area_fraction": "cheeks",
+    "redness_area_fraction": "cheeks",
+}
+_PAIRS = {
+    "cheeks": ["cheek_left", "cheek_right"],
+    "periorbital": ["periorbital_left", "periorbital_right"],
+    "nasolabial": ["nasolabial_left", "nasolabial_right"],
+}
+DURABILITY_MONTHS = 6
+NEEDLE = "needle"
+
+
+def metric_value(metrics: dict[str, Any], region: str, metric: str) -> float | None:
+    """One metric of one region from an analysis' ``metrics``; paired regions are averaged over both sides."""
+    names = _PAIRS.get(region, [region])
+    values = [metrics.get(name, {}).get(metric) for name in names]
+    found = [float(v) for v in values if isinstance(v, int | float)]
+    return sum(found) / len(found) if found else None
+
+
+def modality_names() -> dict[str, str]:
+    return {m["code"]: m["name"] for m in default_catalog()["modalities"]}
+
+
+def delivery(modality: str) -> str:
+    """The headline split: needle injections against every needle-free device."""
+    return "Needle" if modality == NEEDLE else "Needle-free"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One patient
+
+
+@dataclass(frozen=True)
+class Measurement:
+    on: date
+    value: float
+    photo_id: int
+
+
+@dataclass(frozen=True)
+class SessionMark:
+    on: date
+    label: str
+    modality: str
+    cocktail: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    measurements: list[Measurement]
+    sessions: list[SessionMark]
+    durability: list[date]
+    assessments: list[Assessment]
+    change: stats.Change | None
+    repeatability: float
+
+    @property
+    def beyond(self) -> bool | None:
+        if self.change is None:
+            return None
+        return stats.beyond_repeatability(self.change.percent, self.repeatability)
+
+
+def _local(at: datetime, tz: zoneinfo.ZoneInfo) -> date:
+    return at.astimezone(tz).date()
+
+
+def patient_progress(patient: Patient, *, metric: str, region: str) -> Progress:
+    """The patient's series of one metric, their signed sessions, 6-month lines and scales (four queries).
+
+    The change is the last measurement against the baseline: the last one on or before the first session
+    (or the first measurement when there is no session yet).
+    """
+    tz = zoneinfo.ZoneInfo(patient.clinic.timezone)
+    rows = (
+        PhotoAnalysis.objects.filter(photo__patient=patient, status=AnalysisStatus.DONE)
+        .order_by("photo__taken_at", "photo_id")
+        .values_list("photo_id", "photo__taken_at", "metrics")
+    )
+    measurements = []
+    for photo_id, taken_at, metrics in rows:
+        value = metric_value(metrics, region, metric)
+        if value is not None:
+            measurements.append(Measurement(_local(taken_at, tz), value, photo_id))
+    records = (
+        SessionRecord.objects.filter(patient=patient, status=SessionRecord.Status.SIGNED)
+        .order_by("performed_at", "pk")
+        .values_list("performed_at", "modality", "cocktail__name", "course_id")
+    )
+    names = modality_names()
+    sessions = [
+        SessionMark(_local(at, tz), f"S{i}", names.get(modality, modality), cocktail or "")
+        for i, (at, modality, cocktail, _course) in enumerate(records, start=1)
+    ]
+    last_of_course: dict[int, date] = {}
+    for at, _modality, _cocktail, course_id in records:
+        if course_id is not None:
+            last_of_course[course_id] = _local(at, tz)
+    completed = Course.objects.filter(
+        patient=patient, status=Course.Status.COMPLETED, pk__in=list(last_of_course)
+    ).values_list("pk", flat=True)
+    durability = sorted(last_of_course[pk] + relativedelta(months=DURABILITY_MONTHS) for pk in completed)
+    assessments = list(Assessment.objects.filter(patient=patient).order_by("assessed_on", "pk"))
+    change = None
+    if len(measurements) >= 2:  # a change needs a baseline and a later value
+        first_session = sessions[0].on if sessions else None
+        before = [m for m in measurements if first_session is None or m.on <= first_session]
+        baseline = before[-1] if before else measurements[0]
+        if measurements[-1].on > baseline.on:
+            change = stats.change(baseline.value, measurements[-1].value)
+    return Progress(measurements, sessions, durability, assessments, change, METRICS[metric][2])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The cohort
+
+
+@dataclass(frozen=True)
+class CourseOutcome:
+    course_id: int
+    patient_id: int
+    modality: str
+    cocktail: str
+    baseline: float
+    follow_up: float
+    percent: float
+
+
+@dataclass
+class GroupRow:
+    label: str
+    summary: stats.Summary
+    values: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScaleRow:
+    label: str
+    gais_investigator: stats.Summary
+    gais_subject: stats.Summary
+    satisfaction: stats.Summary
+
+
+@dataclass(frozen=True)
+class Cohort:
+    outcomes: list[CourseOutcome]
+    by_delivery: list[GroupRow]
+    by_modality: list[GroupRow]
+    by_cocktail: list[GroupRow]
+    scales: list[ScaleRow]
+    excluded: int
+
+
+def _groups(outcomes: Iterable[CourseOutcome], key: Any) -> list[GroupRow]:
+    grouped: dict[str, list[float]] = defaultdict(list)
+    for outcome in outcomes:
+        grouped[key(outcome)].append(outcome.percent)
+    return [GroupRow(label, stats.summarize(values), values) for label, values in sorted(grouped.items())]
+
+
+def cohort_outcomes(clinic: Any, *, metric: str, region: str, months: int) -> Cohort:
+    """Change vs baseline (%) per course, and its n, mean and 95 % CI by delivery, modality and cocktail.
+
+    For each course with signed sessions: the baseline is the patient's last analysed photo on or before the
+    course's first session; the follow-up is their last analysed photo at least ``months`` after it. Courses
+    without both are counted in ``excluded``. Three queries, whatever the number of patients.
+    """
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    names = modality_names()
+    courses: dict[int, dict[str, Any]] = {}
+    for course_id, patient_id, modality, cocktail, at in (
+        SessionRecord.objects.filter(clinic=clinic, status=SessionRecord.Status.SIGNED, course__isnull=False)
+        .order_by("performed_at", "pk")
+        .values_list("course_id", "patient_id", "course__modality", "cocktail__name", "performed_at")
+    ):
+        course = courses.setdefault(
+            course_id, {"patient": patient_id, "modality": modality, "cocktail": cocktail, "first": at}
+        )
+        course["cocktail"] = course["cocktail"] or cocktail
+    series: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
+    for patient_id, taken_at, metrics in (
+        PhotoAnalysis.objects.filter(photo__clinic=clinic, status=AnalysisStatus.DONE)
+        .order_by("photo__taken_at", "photo_id")
+        .values_list("photo__patient_id", "photo__taken_at", "metrics")
+    ):
+        value = metric_value(metrics, region, metric)
+        if value is not None:
+            series[patient_id].append((taken_at, value))
+    outcomes, excluded = [], 0
+    for course_id, course in courses.items():
+        points = series.get(course["patient"], [])
+        first: datetime = course["first"]
+        due = _local(first, tz) + relativedelta(months=months)
+        before = [v for at, v in points if at <= first]
+        after = [v for at, v in points if _local(at, tz) >= due]
+        if not before or not after or before[-1] == 0:
+            excluded += 1
+            continue
+        change = stats.change(before[-1], after[-1])
+        outcomes.append(
+            CourseOutcome(
+                course_id,
+                course["patient"],
+                names.get(course["modality"], course["modality"]),
+                course["cocktail"] or "No cocktail recorded",
+                before[-1],
+                after[-1],
+                change.percent or 0.0,
+            )
+        )
+    delivery_of = {name: delivery(code) for code, name in names.items()}
+    return Cohort(
+        outcomes=outcomes,
+        by_delivery=_groups(outcomes, lambda o: delivery_of.get(o.modality, "Needle-free")),
+        by_modality=_groups(outcomes, lambda o: o.modality),
+        by_cocktail=_groups(outcomes, lambda o: o.cocktail),
+        scales=_scales(clinic, courses, names),
+        excluded=excluded,
+    )
+
+
+def _scales(clinic: Any, courses: dict[int, dict[str, Any]], names: dict[str, str]) -> list[ScaleRow]:
+    """GAIS and satisfaction by modality: each course's latest assessment after its first session."""
+    modality_of_patient: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for course in courses.values():
+        modality_of_patient[course["patient"]].append((course["first"], course["modality"]))
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    latest: dict[tuple[int, str], tuple[Any, Any, Any]] = {}
+    for patient_id, on, gi, gs, sat in (
+        Assessment.objects.filter(clinic=clinic)
+        .order_by("assessed_on", "pk")
+        .values_list("patient_id", "assessed_on", "gais_investigator", "gais_subject", "satisfaction")
+    ):
+        for first, modality in modality_of_patient.get(patient_id, []):
+            if on > _local(first, tz) and (gi or gs or sat):
+                latest[(patient_id, modality)] = (gi, gs, sat)
+    grouped: dict[str, list[tuple[Any, Any, Any]]] = defaultdict(list)
+    for (_patient, modality), scores in latest.items():
+        grouped[names.get(modality, modality)].append(scores)
+    return [
+        ScaleRow(
+            label,
+            *(stats.summarize([float(s[i]) for s in rows if s[i] is not None]) for i in range(3)),
+        )
+        for label, rows in sorted(grouped.items())
+    ]

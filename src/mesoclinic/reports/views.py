@@ -1,0 +1,182 @@
+"""Report pages: a patient's progress, the cohort's outcomes, and the clinic reports (UI.md §9).
+
+Every page is a GET with its filters in the query string; ``?format=csv`` gives the same table as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from mesoclinic.accounts.decorators import staff_required
+from mesoclinic.accounts.http import ClinicRequest
+from mesoclinic.accounts.permissions import Capability
+from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.patients.views import chart_context
+from mesoclinic.reports import charts, selectors, stats
+from mesoclinic.reports.forms import CohortForm, MetricForm
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.1f} %".replace("-", "−")
+
+
+def change_in_words(progress: selectors.Progress) -> str:
+    """“−18 % vs baseline, beyond the method's repeatability (6 %)” or “… within repeatability”."""
+    change = progress.change
+    if change is None:
+        return _("Not enough measurements yet: a change needs a baseline and a later photo.")
+    if change.percent is None:
+        return _("The baseline is zero, so there is no percentage change (absolute change %(abs).3g).") % {
+            "abs": change.absolute
+        }
+    cv = f"{progress.repeatability:g} %"
+    if progress.beyond:
+        return _("%(pct)s vs baseline, beyond the method's repeatability (%(cv)s).") % {
+            "pct": _pct(change.percent),
+            "cv": cv,
+        }
+    return _("%(pct)s vs baseline, within the method's repeatability (%(cv)s): no measurable change.") % {
+        "pct": _pct(change.percent),
+        "cv": cv,
+    }
+
+
+@require_GET
+@staff_required(Capability.VIEW_REPORTS)
+def index(request: ClinicRequest) -> HttpResponse:
+    return render(request, "reports/index.html", {"section": "reports"})
+
+
+@require_GET
+@staff_required(Capability.VIEW_CLINICAL)
+def patient_progress(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    patient = get_patient_for_user(request.staff, patient_id)
+    form = MetricForm(request.GET or None)
+    metric, region = form.choice()
+    progress = selectors.patient_progress(patient, metric=metric, region=region)
+    name, unit, cv = selectors.METRICS[metric]
+    band = None
+    if progress.measurements:
+        base = (progress.measurements[0]).value
+        for m in progress.measurements:
+            if progress.sessions and m.on <= progress.sessions[0].on:
+                base = m.value
+        band = (base * (1 - cv / 100), base * (1 + cv / 100))
+    chart = charts.LineChart(
+        title=f"{name}, {selectors.REGIONS[region].lower()}",
+        description=_("%(n)d measurements, %(s)d sessions; %(words)s")
+        % {"n": len(progress.measurements), "s": len(progress.sessions), "words": change_in_words(progress)},
+        y_label=f"{name} ({unit})",
+        points=[charts.Point(m.on, m.value) for m in progress.measurements],
+        sessions=[charts.Marker(s.on, s.label) for s in progress.sessions],
+        durability=[charts.Marker(d, _("6 months after the series")) for d in progress.durability],
+        band=band,
+        band_label=_("baseline ± %(cv)g %% (repeatability)") % {"cv": cv},
+    )
+    context = chart_context(request, patient, tab="progress")
+    context.update(
+        form=form,
+        metric=metric,
+        region=region,
+        metric_name=name,
+        unit=unit,
+        progress=progress,
+        svg=mark_safe(charts.line_chart(chart)),  # noqa: S308 — charts escapes every text it writes
+        words=change_in_words(progress),
+    )
+    return render(request, "reports/patient_progress.html", context)
+
+
+def _forest(rows: list[selectors.GroupRow], ident: str, title: str, x_label: str) -> str:
+    forest_rows = [
+        charts.ForestRow(
+            r.label,
+            r.summary.n,
+            r.summary.mean,
+            r.summary.ci_low,
+            r.summary.ci_high,
+            note="" if r.summary.has_ci else _("too few for a CI"),
+        )
+        for r in rows
+    ]
+    description = "; ".join(
+        f"{r.label}: n = {r.summary.n}, mean {_pct(r.summary.mean)}"
+        + (f", 95 % CI {_pct(r.summary.ci_low)} to {_pct(r.summary.ci_high)}" if r.summary.has_ci else "")
+        for r in rows
+    )
+    return mark_safe(  # noqa: S308 — charts escapes every text it writes
+        charts.forest_plot(
+            forest_rows, title=title, description=description or title, x_label=x_label, ident=ident
+        )
+    )
+
+
+@require_GET
+@staff_required(Capability.VIEW_REPORTS)
+def outcomes(request: ClinicRequest) -> HttpResponse:
+    form = CohortForm(request.GET or None)
+    metric, region = form.choice()
+    months = form.window()
+    cohort = selectors.cohort_outcomes(request.clinic, metric=metric, region=region, months=months)
+    name, _unit, cv = selectors.METRICS[metric]
+    if request.GET.get("format") == "csv":
+        groups = [
+            ("delivery", cohort.by_delivery),
+            ("modality", cohort.by_modality),
+            ("cocktail", cohort.by_cocktail),
+        ]
+        return csv_response(
+            f"outcomes-{metric}-{region}.csv",
+            ["grouping", "group", "n", "mean_change_pct", "sd_pct", "ci95_low_pct", "ci95_high_pct"],
+            (
+                [
+                    kind,
+                    r.label,
+                    r.summary.n,
+                    *(_num(v) for v in (r.summary.mean, r.summary.sd, r.summary.ci_low, r.summary.ci_high)),
+                ]
+                for kind, rows in groups
+                for r in rows
+            ),
+        )
+    x_label = _("change of %(name)s vs baseline (%%)") % {"name": name.lower()}
+    context = {
+        "section": "reports",
+        "form": form,
+        "metric_name": name,
+        "region_name": selectors.REGIONS[region],
+        "months": months,
+        "cv": cv,
+        "cohort": cohort,
+        "groups": [
+            (title, ident, rows, _forest(rows, ident, title, x_label))
+            for title, ident, rows in (
+                (_("Needle vs needle-free"), "by-delivery", cohort.by_delivery),
+                (_("By modality"), "by-modality", cohort.by_modality),
+                (_("By cocktail"), "by-cocktail", cohort.by_cocktail),
+            )
+        ],
+        "min_n": stats.MIN_N_FOR_CI,
+    }
+    return render(request, "reports/outcomes.html", context)
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
