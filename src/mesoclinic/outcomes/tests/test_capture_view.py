@@ -1,0 +1,72 @@
+"""The Take photos page: upload through the form, errors inline with the conditions kept."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from mesoclinic.outcomes.models import Photo
+from mesoclinic.outcomes.tests.conftest import skin_jpeg
+from mesoclinic.testing import client_for, make_patient
+
+
+def _url(patient):
+    return reverse("outcomes:capture", args=[patient.pk])
+
+
+def _post(client, patient, data, name="photo.jpg"):
+    return client.post(
+        _url(patient),
+        {
+            "view": "close_up",
+            "file": SimpleUploadedFile(name, data),
+            "lighting": "flash",
+            "camera": "Tablet 10",
+        },
+    )
+
+
+def test_it_shows_the_capture_guide(patient, practitioner):
+    body = client_for(practitioner).get(_url(patient)).content.decode()
+    assert 'capture="user"' in body
+    assert 'accept="image/*"' in body
+    assert reverse("outcomes:precheck", args=[patient.pk]) in body
+
+
+def test_it_saves_the_photo(patient, practitioner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client_for(practitioner), patient, skin_jpeg())
+    assert response.status_code == 302
+    photo = Photo.objects.get()
+    photo.refresh_from_db()
+    assert photo.conditions["camera"] == "Tablet 10"
+    assert photo.uploaded_by == practitioner.user
+    assert photo.analysis.status == "done"
+
+
+def test_it_shows_a_bad_file_inline_and_keeps_the_conditions(patient, practitioner):
+    response = _post(client_for(practitioner), patient, b"#!/bin/sh\nrm -rf /\n", "evil.jpg")
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "not an image file" in body
+    assert 'value="Tablet 10"' in body
+    assert not Photo.objects.exists()
+
+
+def test_it_says_when_consent_is_missing(clinic, practitioner):
+    patient = make_patient(clinic)
+    response = _post(client_for(practitioner), patient, skin_jpeg())
+    assert response.status_code == 422
+    assert "consent" in response.content.decode()
+
+
+def test_it_refuses_the_receptionist(patient, receptionist):
+    assert client_for(receptionist).get(_url(patient)).status_code == 403
+
+
+def test_it_404s_for_another_clinics_patient(other_clinic, practitioner):
+    assert client_for(practitioner).get(_url(make_patient(other_clinic))).status_code == 404
+
+
+def test_it_only_allows_get_and_post(patient, practitioner):
+    assert client_for(practitioner).put(_url(patient)).status_code == 405
