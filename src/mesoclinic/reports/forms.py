@@ -36,3 +36,21 @@ class CohortForm(MetricForm):
 
     def window(self) -> int:
         return (self.cleaned_data.get("months") if self.is_valid() else None) or 5
+
+
+class PeriodForm(forms.Form):
+    """A report's period (default: the last 90 days) and, optionally, one location."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.TypedChoiceField(label=_("Location"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, locations: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].choices = [("", _("All locations")), *locations]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end of the period is before its start."))
+        return data

@@ -20,7 +20,8 @@ from mesoclinic.catalog.data_file import default_catalog
 from mesoclinic.outcomes.models import AnalysisStatus, Assessment, PhotoAnalysis
 from mesoclinic.patients.models import Patient
 from mesoclinic.reports import stats
-from mesoclinic.treatments.models import Course, SessionRecord
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecord
 
 # name, unit, repeatability (CV %, docs/analysis.md: the targets the method meets on synthetic re-captures)
 METRICS: dict[str, tuple[str, str, float]] = {
@@ -295,4 +296,73 @@ def _scales(clinic: Any, courses: dict[int, dict[str, Any]], names: dict[str, st
             *(stats.summarize([float(s[i]) for s in rows if s[i] is not None]) for i in range(3)),
         )
         for label, rows in sorted(grouped.items())
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Clinic reports
+
+
+@dataclass(frozen=True)
+class NoShowRow:
+    label: str
+    appointments: int
+    no_shows: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.no_shows / self.appointments * 100 if self.appointments else None
+
+
+def no_shows(
+    clinic: Any, *, first: date, last: date, location_id: int | None = None
+) -> tuple[list[NoShowRow], list[NoShowRow]]:
+    """No-show counts and rates per month and per practitioner, appointments starting ``first .. last``.
+
+    Cancelled appointments are not counted: a cancellation is not a missed visit. One query.
+    """
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    start = datetime.combine(first, datetime.min.time(), tz)
+    end = datetime.combine(last + relativedelta(days=1), datetime.min.time(), tz)
+    rows = Appointment.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end).exclude(
+        status=AppointmentStatus.CANCELLED
+    )
+    if location_id is not None:
+        rows = rows.filter(location_id=location_id)
+    months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    people: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for starts_at, status, name in rows.values_list("starts_at", "status", "practitioner__display_name"):
+        missed = int(status == AppointmentStatus.NO_SHOW)
+        for bucket, key in ((months, starts_at.astimezone(tz).strftime("%Y-%m")), (people, name)):
+            bucket[key][0] += 1
+            bucket[key][1] += missed
+    return (
+        [NoShowRow(k, *v) for k, v in sorted(months.items())],
+        [NoShowRow(k, *v) for k, v in sorted(people.items())],
+    )
+
+
+@dataclass(frozen=True)
+class RecallRow:
+    patient_id: int
+    patient: str
+    due_on: date
+    protocol: str
+    overdue: bool
+
+
+def recalls_due(clinic: Any, *, today: date, days: int = 60) -> list[RecallRow]:
+    """Maintenance recalls still due: overdue ones and those due in the next ``days`` days. One query."""
+    rows = (
+        MaintenanceRecall.objects.filter(
+            clinic=clinic, status=MaintenanceRecall.Status.DUE, due_on__lte=today + relativedelta(days=days)
+        )
+        .order_by("due_on", "pk")
+        .values_list(
+            "patient_id", "patient__given_name", "patient__family_name", "due_on", "course__protocol__name"
+        )
+    )
+    return [
+        RecallRow(pid, f"{given} {family}", due, protocol, due < today)
+        for pid, given, family, due, protocol in rows
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from django.http import HttpResponse
@@ -21,7 +22,7 @@ from mesoclinic.accounts.permissions import Capability
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.reports import charts, selectors, stats
-from mesoclinic.reports.forms import CohortForm, MetricForm
+from mesoclinic.reports.forms import CohortForm, MetricForm, PeriodForm
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
@@ -61,7 +62,11 @@ def change_in_words(progress: selectors.Progress) -> str:
 @require_GET
 @staff_required(Capability.VIEW_REPORTS)
 def index(request: ClinicRequest) -> HttpResponse:
-    return render(request, "reports/index.html", {"section": "reports"})
+    clinic_reports = [
+        ("reports:no_shows", _("No-shows"), _("rate per month and per practitioner")),
+        ("reports:recalls", _("Maintenance recalls due"), _("overdue and due in the next 60 days")),
+    ]
+    return render(request, "reports/index.html", {"section": "reports", "clinic_reports": clinic_reports})
 
 
 @require_GET
@@ -180,3 +185,57 @@ def outcomes(request: ClinicRequest) -> HttpResponse:
 
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
+
+
+def _period(request: ClinicRequest) -> tuple[PeriodForm, date, date, int | None]:
+    locations = list(request.clinic.locations.order_by("name").values_list("pk", "name"))
+    form = PeriodForm(request.GET or None, locations=locations)
+    today = request.clinic.today()
+    data = form.cleaned_data if form.is_valid() else {}
+    end = data.get("end") or today
+    start = data.get("start") or end - timedelta(days=90)
+    return form, start, end, data.get("location")
+
+
+@require_GET
+@staff_required(Capability.VIEW_REPORTS)
+def no_shows(request: ClinicRequest) -> HttpResponse:
+    form, start, end, location = _period(request)
+    by_month, by_practitioner = selectors.no_shows(
+        request.clinic, first=start, last=end, location_id=location
+    )
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "no-shows.csv",
+            ["grouping", "group", "appointments", "no_shows", "rate_pct"],
+            [
+                [kind, r.label, r.appointments, r.no_shows, _num(r.rate)]
+                for kind, rows in (("month", by_month), ("practitioner", by_practitioner))
+                for r in rows
+            ],
+        )
+    context = {
+        "section": "reports",
+        "form": form,
+        "start": start,
+        "end": end,
+        "tables": [
+            (_("By month"), "by-month", by_month),
+            (_("By practitioner"), "by-practitioner", by_practitioner),
+        ],
+    }
+    return render(request, "reports/no_shows.html", context)
+
+
+@require_GET
+@staff_required(Capability.VIEW_REPORTS)
+def recalls(request: ClinicRequest) -> HttpResponse:
+    today = request.clinic.today()
+    rows = selectors.recalls_due(request.clinic, today=today)
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "recalls-due.csv",
+            ["patient", "protocol", "due_on", "overdue"],
+            [[r.patient, r.protocol, r.due_on.isoformat(), "yes" if r.overdue else "no"] for r in rows],
+        )
+    return render(request, "reports/recalls.html", {"section": "reports", "rows": rows, "today": today})

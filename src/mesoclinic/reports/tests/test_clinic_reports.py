@@ -1,0 +1,100 @@
+"""Clinic reports: the index, no-shows per month and practitioner, maintenance recalls due; owner/physician only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from mesoclinic.catalog.models import Protocol
+from mesoclinic.reports.tests.factories import make_course
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.treatments.models import MaintenanceRecall
+
+pytestmark = pytest.mark.django_db
+
+
+def _appointment(clinic, where, starts_at: datetime, status: str) -> Appointment:  # type: ignore[no-untyped-def]
+    return Appointment.objects.create(
+        clinic=clinic,
+        location=where.location,
+        patient=make_patient(clinic),
+        protocol=Protocol.objects.filter(clinic=clinic).first(),
+        practitioner=where.practitioner,
+        room=where.room,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=30),
+        blocked_until=starts_at + timedelta(minutes=40),
+        status=status,
+    )
+
+
+def test_it_lists_the_reports(owner) -> None:  # type: ignore[no-untyped-def]
+    html = client_for(owner).get("/reports/").content.decode()
+    for url in ("/reports/outcomes/", "/reports/no-shows/", "/reports/recalls/"):
+        assert url in html
+
+
+def test_it_counts_no_shows_per_month_and_practitioner(owner, clinic) -> None:  # type: ignore[no-untyped-def]
+    where = make_schedulable(clinic)
+    _appointment(clinic, where, datetime(2026, 3, 2, 9, tzinfo=UTC), AppointmentStatus.NO_SHOW)
+    _appointment(clinic, where, datetime(2026, 3, 3, 9, tzinfo=UTC), AppointmentStatus.COMPLETED)
+    _appointment(clinic, where, datetime(2026, 3, 4, 9, tzinfo=UTC), AppointmentStatus.CANCELLED)
+    _appointment(clinic, where, datetime(2026, 4, 1, 9, tzinfo=UTC), AppointmentStatus.COMPLETED)
+    response = client_for(owner).get("/reports/no-shows/?start=2026-03-01&end=2026-04-30&format=csv")
+    lines = response.content.decode().splitlines()
+    assert "month,2026-03,2,1,50.000" in lines
+    assert "month,2026-04,1,0,0.000" in lines
+    assert f"practitioner,{where.practitioner.display_name},3,1,33.333" in lines
+
+
+def test_it_shows_the_no_show_tables(physician, clinic) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(physician).get("/reports/no-shows/")
+    assert response.status_code == 200
+    assert 'id="by-practitioner"' in response.content.decode()
+
+
+def test_it_says_when_the_period_is_backwards(owner) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(owner).get("/reports/no-shows/?start=2026-05-01&end=2026-04-01")
+    assert "The end of the period is before its start." in response.content.decode()
+
+
+def test_it_lists_recalls_overdue_and_due_soon(owner, clinic, practitioner) -> None:  # type: ignore[no-untyped-def]
+    today = clinic.today()
+    for offset in (-5, 30, 90):
+        course = make_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
+        MaintenanceRecall.objects.create(
+            clinic=clinic, patient=course.patient, course=course, due_on=today + timedelta(days=offset)
+        )
+    lines = client_for(owner).get("/reports/recalls/?format=csv").content.decode().splitlines()
+    assert len(lines) == 3  # header, overdue, due in 30 days; not the one in 90
+    assert lines[1].endswith(f"{today - timedelta(days=5)},yes")
+    assert lines[2].endswith(f"{today + timedelta(days=30)},no")
+
+
+def test_it_shows_overdue_in_words(owner, clinic, practitioner) -> None:  # type: ignore[no-untyped-def]
+    course = make_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
+    MaintenanceRecall.objects.create(
+        clinic=clinic, patient=course.patient, course=course, due_on=date(2020, 1, 1)
+    )
+    assert "badge--warn" in client_for(owner).get("/reports/recalls/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/reports/", "/reports/no-shows/", "/reports/recalls/"])
+@pytest.mark.parametrize("role", ["receptionist", "practitioner"])
+def test_it_is_403_for_staff_without_reports(url: str, role: str, request) -> None:  # type: ignore[no-untyped-def]
+    assert client_for(request.getfixturevalue(role)).get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/reports/", "/reports/no-shows/", "/reports/recalls/"])
+def test_it_only_allows_get(url: str, owner) -> None:  # type: ignore[no-untyped-def]
+    assert client_for(owner).post(url).status_code == 405
+
+
+def test_it_does_not_show_another_clinic_s_recalls(outsider, clinic, practitioner) -> None:  # type: ignore[no-untyped-def]
+    course = make_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
+    MaintenanceRecall.objects.create(
+        clinic=clinic, patient=course.patient, course=course, due_on=date(2020, 1, 1)
+    )
+    assert "No recall due in the next 60 days." in client_for(outsider).get("/reports/recalls/").content.decode()
