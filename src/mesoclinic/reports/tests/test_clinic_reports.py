@@ -97,4 +97,6 @@ def test_it_does_not_show_another_clinic_s_recalls(outsider, clinic, practitione
     MaintenanceRecall.objects.create(
         clinic=clinic, patient=course.patient, course=course, due_on=date(2020, 1, 1)
     )
-    assert "No recall due in the next 60 days." in client_for(outsider).get("/reports/recalls/").content.decode()
+    assert (
+        "No recall due in the next 60 days." in client_for(outsider).get("/reports/recalls/").content.decode()
+    )
