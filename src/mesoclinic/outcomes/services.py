@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 from PIL import Image
 
 from mesoclinic.audit.services import record_event
@@ -224,9 +225,18 @@ def upload_photo(
 
 
 def _enqueue_analysis(photo_id: int) -> None:
-    from mesoclinic.outcomes.tasks import analyze_photo  # noqa: PLC0415 — the task module imports this one
-
     analyze_photo.enqueue(photo_id)
+
+
+@task()
+def analyze_photo(photo_id: int) -> str:
+    """The background task: analyse one stored photo (or compare it with its baseline); returns the status.
+
+    It lives here, not in ``tasks.py``: the import contract keeps services and tasks independent, and the
+    upload service must enqueue it. Never raises: failures are recorded on the photo's analysis.
+    """
+    analysis = analyze_stored_photo(photo_id)
+    return analysis.status if analysis is not None else "missing"
 
 
 # ---------------------------------------------------------------------------------------------------------

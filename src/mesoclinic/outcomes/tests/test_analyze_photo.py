@@ -11,8 +11,7 @@ from PIL import Image
 from skimage import data as skdata
 
 from mesoclinic.outcomes.models import AnalysisStatus, Photo
-from mesoclinic.outcomes.services import upload_photo
-from mesoclinic.outcomes.tasks import analyze_photo
+from mesoclinic.outcomes.services import analyze_photo, upload_photo
 from mesoclinic.outcomes.tests.conftest import TAKEN, encode, skin_jpeg
 
 

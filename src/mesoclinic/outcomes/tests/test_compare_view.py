@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from mesoclinic.outcomes.services import upload_photo
-from mesoclinic.outcomes.tasks import analyze_photo
+from mesoclinic.outcomes.services import analyze_photo, upload_photo
 from mesoclinic.outcomes.tests.conftest import TAKEN, give_consent, skin_jpeg
 from mesoclinic.testing import client_for, make_patient
 
