@@ -11,10 +11,8 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
-
-from dateutil.relativedelta import relativedelta
 
 from mesoclinic.catalog.data_file import default_catalog
 from mesoclinic.outcomes.models import AnalysisStatus, Assessment, PhotoAnalysis
@@ -22,6 +20,7 @@ from mesoclinic.patients.models import Patient
 from mesoclinic.reports import stats
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecord
+from mesoclinic.treatments.services import add_months
 
 # name, unit, repeatability (CV %, docs/analysis.md: the targets the method meets on synthetic re-captures)
 METRICS: dict[str, tuple[str, str, float]] = {
@@ -152,7 +151,7 @@ def patient_progress(patient: Patient, *, metric: str, region: str) -> Progress:
     completed = Course.objects.filter(
         patient=patient, status=Course.Status.COMPLETED, pk__in=list(last_of_course)
     ).values_list("pk", flat=True)
-    durability = sorted(last_of_course[pk] + relativedelta(months=DURABILITY_MONTHS) for pk in completed)
+    durability = sorted(add_months(last_of_course[pk], DURABILITY_MONTHS) for pk in completed)
     assessments = list(Assessment.objects.filter(patient=patient).order_by("assessed_on", "pk"))
     change = None
     if len(measurements) >= 2:  # a change needs a baseline and a later value
@@ -243,7 +242,7 @@ def cohort_outcomes(clinic: Any, *, metric: str, region: str, months: int) -> Co
     for course_id, course in courses.items():
         points = series.get(course["patient"], [])
         first: datetime = course["first"]
-        due = _local(first, tz) + relativedelta(months=months)
+        due = add_months(_local(first, tz), months)
         before = [v for at, v in points if at <= first]
         after = [v for at, v in points if _local(at, tz) >= due]
         if not before or not after or before[-1] == 0:
@@ -323,7 +322,7 @@ def no_shows(
     """
     tz = zoneinfo.ZoneInfo(clinic.timezone)
     start = datetime.combine(first, datetime.min.time(), tz)
-    end = datetime.combine(last + relativedelta(days=1), datetime.min.time(), tz)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
     rows = Appointment.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end).exclude(
         status=AppointmentStatus.CANCELLED
     )
@@ -355,7 +354,7 @@ def recalls_due(clinic: Any, *, today: date, days: int = 60) -> list[RecallRow]:
     """Maintenance recalls still due: overdue ones and those due in the next ``days`` days. One query."""
     rows = (
         MaintenanceRecall.objects.filter(
-            clinic=clinic, status=MaintenanceRecall.Status.DUE, due_on__lte=today + relativedelta(days=days)
+            clinic=clinic, status=MaintenanceRecall.Status.DUE, due_on__lte=today + timedelta(days=days)
         )
         .order_by("due_on", "pk")
         .values_list(
