@@ -6,6 +6,7 @@ app_name = "reports"
 urlpatterns: list[URLPattern] = [
     path("", views.index, name="index"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("adherence/", views.adherence, name="adherence"),
     path("no-shows/", views.no_shows, name="no_shows"),
     path("recalls/", views.recalls, name="recalls"),
     path("patients/<int:patient_id>/progress/", views.patient_progress, name="patient_progress"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -63,6 +64,11 @@ def change_in_words(progress: selectors.Progress) -> str:
 @staff_required(Capability.VIEW_REPORTS)
 def index(request: ClinicRequest) -> HttpResponse:
     clinic_reports = [
+        (
+            "reports:adherence",
+            _("Course adherence"),
+            _("sessions on time, early or late, missed, per protocol"),
+        ),
         ("reports:no_shows", _("No-shows"), _("rate per month and per practitioner")),
         ("reports:recalls", _("Maintenance recalls due"), _("overdue and due in the next 60 days")),
     ]
@@ -225,6 +231,44 @@ def no_shows(request: ClinicRequest) -> HttpResponse:
         ],
     }
     return render(request, "reports/no_shows.html", context)
+
+
+@require_GET
+@staff_required(Capability.VIEW_REPORTS)
+def adherence(request: ClinicRequest) -> HttpResponse:
+    form, start, end, location = _period(request)
+    rows = selectors.adherence(
+        request.clinic, first=start, last=end, location_id=location, now=timezone.now()
+    )
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "course-adherence.csv",
+            [
+                "protocol",
+                "courses",
+                "sessions_done",
+                "on_time",
+                "early_or_late",
+                "missed",
+                "upcoming",
+                "adherence_pct",
+            ],
+            [
+                [
+                    r.label,
+                    r.courses,
+                    r.done,
+                    r.on_time,
+                    r.off_interval,
+                    r.missed,
+                    r.upcoming,
+                    _num(r.adherence),
+                ]
+                for r in rows
+            ],
+        )
+    context = {"section": "reports", "form": form, "start": start, "end": end, "rows": rows}
+    return render(request, "reports/adherence.html", context)
 
 
 @require_GET
