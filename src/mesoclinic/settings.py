@@ -141,6 +141,8 @@ STORAGES = {
     },
 }
 
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
+
 # Background tasks (photo analysis) go through the django-tasks API; the executor is a setting. Until the
 # worker lands, they run in the process that enqueues them, after its transaction commits.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
