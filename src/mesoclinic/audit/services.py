@@ -12,6 +12,11 @@ if TYPE_CHECKING:
     from django.db.models import Model
 
 
+def acting_user(actor: Any) -> AbstractBaseUser | None:
+    """The user to store as "who did it": the actor when it is a signed-in user, else nobody (a script)."""
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
 def record_event(
     action: str,
     obj: Model | None = None,
@@ -24,10 +29,9 @@ def record_event(
     """Append one audit event; ``obj`` names the object (type and id), ``data`` says what changed."""
     if clinic is None and obj is not None:
         clinic = getattr(obj, "clinic", None)
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         clinic=clinic,
-        actor=user,
+        actor=acting_user(actor),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

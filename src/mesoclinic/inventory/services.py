@@ -15,13 +15,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic
-from mesoclinic.audit.services import record_event
+from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Cocktail, Product
 from mesoclinic.inventory.models import Lot, LotKind, MovementKind, ProductBarcode, StockMovement
 from mesoclinic.inventory.selectors import (
@@ -37,10 +36,6 @@ PREPARATION_UNIT = "ml"
 
 class LotUnusableError(ValueError):
     """A lot cannot be used: expired, recalled (or made from a recalled lot), or without enough stock."""
-
-
-def _user(actor: Any) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 def _local_date(clinic: Clinic, at: datetime) -> date:
@@ -109,7 +104,7 @@ def use_lot(lot: Lot, quantity: Decimal, *, at: datetime, actor: Any) -> StockMo
         kind=MovementKind.USE,
         quantity=-amount,
         at=at,
-        actor=_user(actor),
+        actor=acting_user(actor),
     )
     record_event(
         "lot.use", fresh, actor=actor, data={"movement": movement.pk, "quantity": format_quantity(amount)}
@@ -138,7 +133,9 @@ def mark_lot_recalled(lot: Lot, *, reason: str, actor: Any) -> Lot:
 def _learn_gtin(clinic: Clinic, gtin: str, product: Product, actor: Any) -> None:
     mapping = ProductBarcode.objects.filter(clinic=clinic, gtin=gtin).select_related("product").first()
     if mapping is None:
-        ProductBarcode.objects.create(clinic=clinic, gtin=gtin, product=product, created_by=_user(actor))
+        ProductBarcode.objects.create(
+            clinic=clinic, gtin=gtin, product=product, created_by=acting_user(actor)
+        )
         record_event("barcode.learn", product, actor=actor, clinic=clinic, data={"gtin": gtin})
     elif mapping.product_id != product.pk:
         raise ValidationError(
@@ -202,7 +199,7 @@ def receive_lot(
             supplier=supplier.strip()[:200],
             received_on=today,
             low_stock_threshold=low_stock_threshold,
-            created_by=_user(actor),
+            created_by=acting_user(actor),
         )
         lot.full_clean()
         lot.save()
@@ -221,7 +218,7 @@ def receive_lot(
             raise ValidationError(f"{describe_lot(lot)} has been recalled: do not take it into stock.")
         created = False
     movement = StockMovement.objects.create(
-        clinic=clinic, lot=lot, kind=MovementKind.RECEIPT, quantity=amount, at=at, actor=_user(actor)
+        clinic=clinic, lot=lot, kind=MovementKind.RECEIPT, quantity=amount, at=at, actor=acting_user(actor)
     )
     record_event(
         "lot.receive",
@@ -281,7 +278,7 @@ def record_movement(
         quantity=signed,
         reason=reason,
         at=at or timezone.now(),
-        actor=_user(actor),
+        actor=acting_user(actor),
     )
     record_event(
         f"lot.{kind}",
@@ -355,7 +352,7 @@ def prepare_cocktail(
         expires_on=expires_on,
         unit=PREPARATION_UNIT,
         received_on=today,
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     try:
         with transaction.atomic():
@@ -365,7 +362,12 @@ def prepare_cocktail(
             {"lot_number": f"{cocktail.name} already has a preparation {lot_number}."}
         ) from None
     StockMovement.objects.create(
-        clinic=clinic, lot=preparation, kind=MovementKind.RECEIPT, quantity=amount, at=at, actor=_user(actor)
+        clinic=clinic,
+        lot=preparation,
+        kind=MovementKind.RECEIPT,
+        quantity=amount,
+        at=at,
+        actor=acting_user(actor),
     )
     for fresh, used in amounts:
         StockMovement.objects.create(
@@ -375,7 +377,7 @@ def prepare_cocktail(
             quantity=-used,
             preparation=preparation,
             at=at,
-            actor=_user(actor),
+            actor=acting_user(actor),
         )
     record_event(
         "lot.prepare",

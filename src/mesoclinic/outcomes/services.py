@@ -17,7 +17,6 @@ from typing import Any, BinaryIO
 
 import numpy as np
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -26,7 +25,7 @@ from django.utils import timezone
 from django_tasks import task
 from PIL import Image
 
-from mesoclinic.audit.services import record_event
+from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.outcomes import selectors
 from mesoclinic.outcomes.analysis import (
     FaceNotFoundError,
@@ -79,10 +78,6 @@ SCALE_NAMES = {
     "gais_subject": "GAIS (subject)",
     "satisfaction": "Satisfaction",
 }
-
-
-def _user(actor: Any) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 def photo_limits() -> ImageLimits:
@@ -208,7 +203,7 @@ def upload_photo(
         sha256=hashlib.sha256(body).hexdigest(),
         conditions=clean_conditions,
         quality=quality,
-        uploaded_by=_user(actor),
+        uploaded_by=acting_user(actor),
     )
     photo.image.save(f"{stem}.jpg", ContentFile(body), save=False)
     photo.thumbnail.save(f"{stem}.jpg", ContentFile(_jpeg(pixels, side=THUMBNAIL_SIDE)), save=False)
@@ -432,7 +427,7 @@ def record_assessment(
         timing=timing,
         assessed_on=assessed_on,
         notes=notes.strip(),
-        assessed_by=_user(actor),
+        assessed_by=acting_user(actor),
         **{name: scores.get(name) for name in SCALE_RANGES},
     )
     record_event(

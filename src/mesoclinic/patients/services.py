@@ -6,13 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic
-from mesoclinic.audit.services import record_event
+from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Modality
 from mesoclinic.catalog.selectors import ingredient_codes
 from mesoclinic.patients.history import clean_history
@@ -32,10 +31,6 @@ PATIENT_FIELDS = (
 )
 
 
-def _user(actor: Any) -> User | None:
-    return actor if isinstance(actor, User) else None
-
-
 @transaction.atomic
 def register_patient(clinic: Clinic, *, actor: Any, **fields: Any) -> Patient:
     """Create a patient with an empty medical history."""
@@ -44,10 +39,10 @@ def register_patient(clinic: Clinic, *, actor: Any, **fields: Any) -> Patient:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
     patient = Patient(clinic=clinic, **fields)
     patient.full_clean()
-    patient._history_user = _user(actor)  # type: ignore[attr-defined]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
     patient.save()
     history = MedicalHistory(patient=patient)
-    history._history_user = _user(actor)  # type: ignore[attr-defined]
+    history._history_user = acting_user(actor)  # type: ignore[attr-defined]
     history.save()
     record_event("patient.create", patient, actor=actor)
     return patient
@@ -65,7 +60,7 @@ def update_patient(patient: Patient, *, actor: Any, **fields: Any) -> Patient:
     for name, value in changed.items():
         setattr(patient, name, value)
     patient.full_clean()
-    patient._history_user = _user(actor)  # type: ignore[attr-defined]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
     patient.save(update_fields=[*changed, "updated_at"])
     record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})
     return patient
@@ -102,7 +97,7 @@ def update_medical_history(
         return history
     for name in changed:
         setattr(history, name, after[name])
-    history._history_user = _user(actor)  # type: ignore[attr-defined]
+    history._history_user = acting_user(actor)  # type: ignore[attr-defined]
     history._change_reason = reason  # type: ignore[attr-defined]
     history.save(update_fields=[*changed, "updated_at"])
     record_event(
@@ -130,7 +125,7 @@ def publish_consent_template(
         version=(latest.version + 1) if latest else 1,
         title=title,
         body=body,
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     template.full_clean()
     template.save()
@@ -164,7 +159,7 @@ def record_consent(
         signed_by=signed_by.strip(),
         signed_at=signed_at or timezone.now(),
         photo_use=[scope for scope in PhotoUse.values if scope in scopes],
-        recorded_by=_user(actor),
+        recorded_by=acting_user(actor),
     )
     consent.full_clean()
     consent.save()

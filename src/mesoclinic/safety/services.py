@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 
 from mesoclinic.accounts.models import Clinic
-from mesoclinic.audit.services import record_event
+from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety.models import ClinicRuleTable, ScreeningRecord
@@ -63,7 +62,7 @@ def screen_patient(
         screened_on=on,
         decision=str(result.decision),
         findings=[finding.as_dict() for finding in result.findings],
-        performed_by=actor if isinstance(actor, User) else None,
+        performed_by=acting_user(actor),
     )
     record_event(
         "patient.screen",

@@ -14,14 +14,13 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
-from mesoclinic.audit.services import record_event
+from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety.services import screen_patient
@@ -385,7 +384,7 @@ def book_series(
                     ends_at=ends_at,
                     buffer_minutes=protocol.buffer_minutes,
                     blocked_until=ends_at + buffer,
-                    created_by=actor if isinstance(actor, User) else None,
+                    created_by=acting_user(actor),
                 )
             )
         )
@@ -558,7 +557,7 @@ def create_calendar_feed(
         kind=str(kind),
         object_id=object_id,
         token_hash=CalendarFeed.hash_token(token),
-        created_by=actor if isinstance(actor, User) else None,
+        created_by=acting_user(actor),
     )
     feed.full_clean()
     feed.save()

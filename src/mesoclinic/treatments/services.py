@@ -13,14 +13,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from mesoclinic.accounts.permissions import Capability, role_has
-from mesoclinic.audit.services import record_event
+from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.inventory.models import Lot
@@ -64,7 +63,7 @@ def start_course(patient: Patient, protocol: Protocol, *, actor: Any) -> Course:
         interval_days=protocol.interval_days,
         tolerance_days=protocol.tolerance_days,
         maintenance_interval_months=protocol.maintenance_interval_months,
-        created_by=actor if isinstance(actor, User) else None,
+        created_by=acting_user(actor),
     )
     record_event("course.start", course, actor=actor, data={"protocol": protocol.slug})
     return course
@@ -118,10 +117,6 @@ DEFAULT_AFTERCARE = (
     "sunbathing for 48 hours; use sunscreen SPF 50. Small bruises and bumps fade in a few days. Call the "
     "clinic at once about fever, growing redness or pain, warmth, pus, or lumps appearing weeks later."
 )
-
-
-def _user(actor: Any) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 def _may_override(actor: Any) -> bool:
@@ -213,7 +208,7 @@ def open_session(appointment: Appointment, *, actor: Any) -> SessionRecord:
         performed_at=appointment.starts_at,
         duration_minutes=protocol.session_minutes,
         aftercare=DEFAULT_AFTERCARE,
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     if protocol.areas:
         known = zone_names()
@@ -386,10 +381,10 @@ def sign_session(record: SessionRecord, *, actor: Any, override_reason: str = ""
     record.consent = consent
     if overridden:
         record.override_reason = override_reason.strip()
-        record.override_by = _user(actor)
+        record.override_by = acting_user(actor)
     record.status = SessionRecord.Status.SIGNED
     record.signed_at = timezone.now()
-    record.signed_by = _user(actor)
+    record.signed_by = acting_user(actor)
     if record.signed_by is None:
         raise SessionSignError(["Only a signed-in member of staff can sign a session record."])
     record.save()
@@ -500,7 +495,7 @@ def amend_session(record: SessionRecord, *, reason: str, actor: Any, **changes: 
         record=record,
         number=record.amendment_count,
         at=timezone.now(),
-        actor=_user(actor),
+        actor=acting_user(actor),
         reason=reason,
         changes=diff,
     )

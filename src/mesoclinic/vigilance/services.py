@@ -7,12 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from mesoclinic.audit.services import record_event
+from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
@@ -30,10 +29,6 @@ EDITABLE_FIELDS = (
     "reported_to_regulator",
     "regulator_reference",
 )
-
-
-def _user(actor: Any) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 def _check_event(
@@ -135,10 +130,10 @@ def report_adverse_event(
         reported_to_regulator=reported_to_regulator,
         regulator_reference=regulator_reference.strip(),
         reported_at=now,
-        reported_by=_user(actor),
+        reported_by=acting_user(actor),
         closed_at=now if outcome in CLOSED_OUTCOMES else None,
     )
-    event._history_user = _user(actor)  # type: ignore[attr-defined]
+    event._history_user = acting_user(actor)  # type: ignore[attr-defined]
     event.save()
     event.sessions.set(sessions)
     event.lots.set(lots)
@@ -176,11 +171,11 @@ def add_follow_up(
     event = AdverseEvent.objects.select_for_update().get(pk=event.pk)
     now = timezone.now()
     follow_up = FollowUp.objects.create(
-        event=event, at=now, note=note.strip(), outcome=outcome, actor=_user(actor)
+        event=event, at=now, note=note.strip(), outcome=outcome, actor=acting_user(actor)
     )
     event.outcome = outcome
     event.closed_at = (event.closed_at or now) if (outcome in CLOSED_OUTCOMES or close) else None
-    event._history_user = _user(actor)  # type: ignore[attr-defined]
+    event._history_user = acting_user(actor)  # type: ignore[attr-defined]
     event._change_reason = "follow-up"  # type: ignore[attr-defined]
     event.save(update_fields=["outcome", "closed_at"])
     record_event(
@@ -237,7 +232,7 @@ def update_adverse_event(
         return event
     for name in EDITABLE_FIELDS:
         setattr(event, name, after[name])
-    event._history_user = _user(actor)  # type: ignore[attr-defined]
+    event._history_user = acting_user(actor)  # type: ignore[attr-defined]
     event._change_reason = reason.strip()  # type: ignore[attr-defined]
     event.save()
     record_event(

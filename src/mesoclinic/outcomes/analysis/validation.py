@@ -13,25 +13,14 @@ import cv2
 import numpy as np
 
 from .face import REGION_NAMES
+from .metrics import METRIC_NAMES
 from .pipeline import Analysis, analyze, compare
 from .synthetic import Capture, SkinSpec, capture, make_scene, recaptures
 
 __all__ = ["accuracy_rows", "face_rows", "main", "repeatability_rows"]
 
 SPEC = SkinSpec(spots=8, wrinkles=3, redness=2, pores=10)
-REPEATED = (
-    "spot_count",
-    "spot_area_fraction",
-    "pore_count",
-    "wrinkle_area_fraction",
-    "wrinkle_length_density",
-    "lab_l_mean",
-    "lab_a_mean",
-    "lab_b_mean",
-    "ita_deg",
-    "redness_area_fraction",
-    "texture_roughness",
-)
+REPEATED = METRIC_NAMES
 
 
 def _whole(shot: Capture, *, card: bool = True) -> dict[str, float]:
