@@ -20,6 +20,14 @@ def _plain_static_storage() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_immediately() -> Iterator[None]:
+    """Background tasks run in the caller's process; the worker's own tests run a real consumer."""
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate):
+        yield
+
+
 @pytest.fixture
 def clinic(db: None) -> Clinic:
     return testing.make_clinic("Rosa Aesthetics")

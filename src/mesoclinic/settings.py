@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "mesoclinic.audit",
+    "mesoclinic.worker",
     "mesoclinic.accounts",
     "mesoclinic.catalog",
     "mesoclinic.patients",
@@ -143,9 +144,31 @@ STORAGES = {
 
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
 
-# Background tasks (photo analysis) go through the django-tasks API; the executor is a setting. Until the
-# worker lands, they run in the process that enqueues them, after its transaction commits.
-TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
+# Background work (photo analysis, messages, purges) goes through the django-tasks API and runs in the worker
+# (`mesoclinic worker`, started by `make run`): huey on SQLite in the data folder, or on Redis when REDIS_URL
+# is set. Every job is logged (mesoclinic.worker.models.Job); a failing one is retried with exponential
+# backoff (TASK_RETRY_DELAY seconds, times TASK_RETRY_BACKOFF each time) up to TASK_MAX_ATTEMPTS attempts.
+# TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend runs tasks in the request instead (tests).
+REDIS_URL = env_str("REDIS_URL")
+HUEY = {
+    "name": env_str("WORKER_QUEUE", "mesoclinic"),
+    "storage": "redis" if REDIS_URL else "sqlite",
+    "url": REDIS_URL,
+    "filename": str(DATA_DIR / "worker.sqlite3"),
+    "workers": env_int("WORKER_THREADS", 2),
+    "max_attempts": env_int("TASK_MAX_ATTEMPTS", 4),
+    "retry_delay": env_int("TASK_RETRY_DELAY", 30),
+    "retry_backoff": env_int("TASK_RETRY_BACKOFF", 2),
+}
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "mesoclinic.worker.backend.HueyBackend"),
+        "OPTIONS": HUEY,
+    }
+}
+# Periodic jobs run by the worker's scheduler, crontab fields in UTC:
+# {"name": {"task": "dotted.path.to.django_tasks_task", "crontab": {"minute": "*/5", "hour": "*", ...}}}
+PERIODIC_TASKS: dict[str, dict[str, object]] = {}
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is therefore an idle timeout

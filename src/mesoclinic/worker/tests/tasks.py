@@ -1,0 +1,47 @@
+"""Tasks the worker's tests queue: they record their calls in this process (the consumer runs in threads)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+
+from django_tasks import task
+
+CALLS: dict[str, list[float]] = defaultdict(list)
+_lock = threading.Lock()
+
+
+def _called(key: str) -> int:
+    with _lock:
+        CALLS[key].append(time.monotonic())
+        return len(CALLS[key])
+
+
+@task()
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@task()
+def flaky(key: str, failures: int) -> str:
+    """Fail ``failures`` times (with a message naming a person), then succeed."""
+    if _called(key) <= failures:
+        raise RuntimeError("could not reach Anna Nowak")
+    return "ok"
+
+
+@task()
+def always_fails(key: str) -> None:
+    _called(key)
+    raise ValueError("anna.nowak@example.org bounced")
+
+
+@task()
+def every_five_minutes() -> None:
+    _called("every_five_minutes")
+
+
+@task()
+def half_past() -> None:
+    _called("half_past")
