@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +36,11 @@ def queue_kind(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture
-def backend(queue_kind: str, tmp_path: Path) -> Iterator[HueyBackend]:
-    """The default task backend is the worker's, on its own queue, for the length of the test."""
-    tasks = {
-        "default": {
-            "BACKEND": "mesoclinic.worker.backend.HueyBackend",
-            "OPTIONS": queue_options(queue_kind, tmp_path),
-        }
-    }
+@contextmanager
+def worker_backend(kind: str, tmp_path: Path) -> Iterator[HueyBackend]:
+    """The default task backend is the worker's, on its own queue, until the block ends."""
+    options = queue_options(kind, tmp_path)
+    tasks = {"default": {"BACKEND": "mesoclinic.worker.backend.HueyBackend", "OPTIONS": options}}
     with override_settings(TASKS=tasks, PERIODIC_TASKS={}):
         backend = task_backends["default"]
         assert isinstance(backend, HueyBackend)
@@ -53,6 +50,18 @@ def backend(queue_kind: str, tmp_path: Path) -> Iterator[HueyBackend]:
             huey = backend.huey
             huey.storage.flush_all()
             forget_huey(huey)
+
+
+@pytest.fixture
+def backend(queue_kind: str, tmp_path: Path) -> Iterator[HueyBackend]:
+    with worker_backend(queue_kind, tmp_path) as backend:
+        yield backend
+
+
+@pytest.fixture
+def sqlite_backend(tmp_path: Path) -> Iterator[HueyBackend]:
+    with worker_backend("sqlite", tmp_path) as backend:
+        yield backend
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
