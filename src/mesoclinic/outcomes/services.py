@@ -51,6 +51,7 @@ from mesoclinic.outcomes.models import (
 )
 from mesoclinic.patients.models import Patient
 from mesoclinic.treatments.models import SessionRecord
+from mesoclinic.worker.context import for_clinic
 
 JPEG_QUALITY = 92
 THUMBNAIL_SIDE = 320
@@ -215,20 +216,23 @@ def upload_photo(
         actor=actor,
         data={"patient": patient.pk, "view": view, "consent": consent.pk, "sha256": photo.sha256},
     )
-    transaction.on_commit(lambda: _enqueue_analysis(photo.pk))
+    transaction.on_commit(lambda: _enqueue_analysis(photo.pk, patient.clinic_id))
     return photo
 
 
-def _enqueue_analysis(photo_id: int) -> None:
-    analyze_photo.enqueue(photo_id)
+def _enqueue_analysis(photo_id: int, clinic_id: int) -> None:
+    with for_clinic(clinic_id):
+        analyze_photo.enqueue(photo_id)
 
 
 @task()
 def analyze_photo(photo_id: int) -> str:
     """The background task: analyse one stored photo (or compare it with its baseline); returns the status.
 
-    It lives here, not in ``tasks.py``: the import contract keeps services and tasks independent, and the
-    upload service must enqueue it. Never raises: failures are recorded on the photo's analysis.
+    It runs in the worker (``mesoclinic worker``), never in the upload's request: the photo page shows
+    "Analysing…" until it lands. It lives here, not in ``tasks.py``: the import contract keeps services and
+    tasks independent, and the upload service must enqueue it. A failed analysis is recorded on the photo,
+    where staff read it; only a failure to record it (the database) reaches the worker's retries and log.
     """
     analysis = analyze_stored_photo(photo_id)
     return analysis.status if analysis is not None else "missing"

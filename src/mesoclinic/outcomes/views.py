@@ -80,6 +80,14 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
     return render(request, "outcomes/patient_photos.html", context)
 
 
+@require_GET
+@staff_required(Capability.VIEW_PHOTOS)
+def analysis_status(request: ClinicRequest, photo_id: int) -> HttpResponse:
+    """A photo's analysis state (htmx): polled every 2 s while the worker analyses, then final."""
+    photo = selectors.get_photo_for_user(request.staff, photo_id)
+    return _no_store(render(request, "outcomes/partials/_analysis_status.html", {"photo": photo}))
+
+
 def _default_pair(photos: list[Photo]) -> tuple[Photo, Photo] | None:
     """The newest analysed follow-up and its baseline, for the tab's "Compare" button."""
     for photo in photos:
