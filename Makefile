@@ -11,7 +11,8 @@ run: install
 	$(BIN)/mesoclinic migrate --noinput
 	$(BIN)/mesoclinic load_demo
 	@echo "Open http://127.0.0.1:$(PORT)/ and sign in with one of the demo logins above."
-	MESOCLINIC_DEBUG=$${MESOCLINIC_DEBUG:-true} $(BIN)/mesoclinic runserver 127.0.0.1:$(PORT)
+	@echo "The background worker (photo analysis, reminders) runs beside it; Ctrl-C stops both."
+	MESOCLINIC_DEBUG=$${MESOCLINIC_DEBUG:-true} ./scripts/run-with-worker.sh $(PORT)
 
 test: install-dev browser
 	$(BIN)/ruff check .

@@ -96,6 +96,8 @@ def make_consumer(
         max_delay=max_poll_seconds,
         scheduler_interval=1,
         check_worker_health=True,
+        # SIGTERM (systemd, Docker, `make run`) lets the job in hand finish; Ctrl-C stops at once.
+        graceful_signal="TERM",
     )
 
 

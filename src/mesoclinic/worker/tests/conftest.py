@@ -22,7 +22,7 @@ def queue_options(kind: str, tmp_path: Path, **extra: Any) -> dict[str, Any]:
     return {
         "name": f"test-worker-{uuid.uuid4().hex[:12]}",
         "storage": kind,
-        "filename": str(tmp_path / "queue.sqlite3"),
+        "filename": str(tmp_path / "worker.sqlite3"),  # the name `mesoclinic worker` uses in its data folder
         "url": REDIS_URL,
         "max_attempts": 3,
         "retry_delay": 1,
