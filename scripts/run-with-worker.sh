@@ -7,16 +7,17 @@ PORT="${1:-8000}"
 
 "$BIN/mesoclinic" worker &
 worker=$!
+"$BIN/mesoclinic" runserver "127.0.0.1:$PORT" &
+server=$!
+
 stop() {
   trap - EXIT INT TERM
-  kill -TERM "$worker" 2>/dev/null || true   # SIGTERM: the worker finishes the job in hand, then exits
-  wait "$worker" 2>/dev/null || true
+  # Background commands of a script ignore Ctrl-C, so both are stopped here. SIGTERM lets the worker
+  # finish the job in hand.
+  kill -TERM "$server" "$worker" 2>/dev/null || true
+  wait "$server" "$worker" 2>/dev/null || true
 }
 trap stop EXIT INT TERM
 
-"$BIN/mesoclinic" runserver "127.0.0.1:$PORT" &
-server=$!
 # Whichever of the two ends first (Ctrl-C, a crash), the other is stopped with it.
 wait -n "$worker" "$server" || true
-kill -TERM "$server" 2>/dev/null || true
-wait "$server" 2>/dev/null || true

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-RUN_JOB = "mesoclinic.worker.run_job"
+RUN_JOB = "run_job"  # registered as mesoclinic.worker.backend.run_job
 SUMMARY_LENGTH = 200
 _hueys: dict[tuple[str, str, str], Huey] = {}
 _hueys_lock = threading.Lock()
