@@ -168,7 +168,13 @@ TASKS = {
 }
 # Periodic jobs run by the worker's scheduler, crontab fields in UTC:
 # {"name": {"task": "dotted.path.to.django_tasks_task", "crontab": {"minute": "*/5", "hour": "*", ...}}}
-PERIODIC_TASKS: dict[str, dict[str, object]] = {}
+PERIODIC_TASKS: dict[str, dict[str, object]] = {
+    "job-log-purge": {
+        "task": "mesoclinic.worker.services.purge_job_log",
+        "crontab": {"minute": "17", "hour": "2"},
+    },
+}
+JOB_LOG_DAYS = env_int("JOB_LOG_DAYS", 30)  # succeeded background jobs are kept this long in the job log
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is therefore an idle timeout

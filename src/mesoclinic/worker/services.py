@@ -1,13 +1,15 @@
-"""Writes on the job log: running a failed job again (the worker itself writes the attempts)."""
+"""Writes on the job log: running a failed job again, forgetting old successes (the worker writes attempts)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task_backends
+from django_tasks import task, task_backends
 
 from mesoclinic.audit.services import record_event
 from mesoclinic.worker.backend import HueyBackend
@@ -49,3 +51,15 @@ def retry_job(job: Job, *, actor: Any) -> Job:
     )
     transaction.on_commit(lambda: backend.send(job))
     return job
+
+
+@task()
+def purge_job_log() -> int:
+    """Delete succeeded jobs older than ``JOB_LOG_DAYS`` (a periodic job); failed ones stay until retried.
+
+    Returns how many rows went. Succeeded rows say nothing a clinic needs after a month; keeping them
+    would grow the table by every reminder ever sent.
+    """
+    cutoff = timezone.now() - timedelta(days=getattr(settings, "JOB_LOG_DAYS", 30))
+    deleted, _ = Job.objects.filter(status=JobStatus.SUCCEEDED, finished_at__lt=cutoff).delete()
+    return deleted
