@@ -142,6 +142,23 @@ STORAGES = {
     },
 }
 
+# S3-compatible storage for uploaded files (photos) at scale: set S3_BUCKET (and S3_ENDPOINT_URL for MinIO,
+# Ceph, Scaleway...). Credentials come from boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a
+# profile or an instance role), never from this file. Objects are private; the app streams them after its
+# access check, so no public or signed URL is ever handed out.
+if S3_BUCKET := env_str("S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "location": env_str("S3_PREFIX"),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
 
 # Background work (photo analysis, messages, purges) goes through the django-tasks API and runs in the worker
