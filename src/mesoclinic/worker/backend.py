@@ -161,8 +161,23 @@ class HueyBackend(BaseTaskBackend):
             enqueued_at=timezone.now(),
             run_after=task.run_after,
         )
-        transaction.on_commit(lambda: self.send(job))
+        transaction.on_commit(lambda: self.send_or_record(job))
         return job_result(job, task)
+
+    def send_or_record(self, job: Job) -> None:
+        """Send the job; if the queue cannot be reached, mark it failed (shown, can be run again).
+
+        The caller's work is committed by then: a queue outage must not turn a saved photo into an error
+        page, nor leave a job that looks queued and never runs.
+        """
+        from mesoclinic.worker.models import JobStatus  # noqa: PLC0415
+
+        try:
+            self.send(job)
+        except Exception as exc:  # the queue's client raises its own errors (Redis, SQLite)
+            error = f"Not queued: {describe_error(exc)}"[:300]
+            logger.error("Job %s could not be queued: %s", job.pk, error)
+            _mark(job.pk, status=JobStatus.FAILED, last_error=error, finished_at=timezone.now())
 
     def send(self, job: Job) -> None:
         """Hand the job's id to huey with its attempts and backoff (also used to run a failed job again)."""

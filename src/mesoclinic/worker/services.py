@@ -49,7 +49,7 @@ def retry_job(job: Job, *, actor: Any) -> Job:
         clinic=job.clinic,
         data={"task": job.task_path, "last_error": job.last_error},
     )
-    transaction.on_commit(lambda: backend.send(job))
+    transaction.on_commit(lambda: backend.send_or_record(job))
     return job
 
 

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 
 from mesoclinic.worker.consumer import running_consumer
 from mesoclinic.worker.models import Job, JobStatus
 from mesoclinic.worker.tests import tasks
-from mesoclinic.worker.tests.conftest import wait_for
+from mesoclinic.worker.tests.conftest import queue_options, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,3 +93,13 @@ def test_a_deferred_job_waits_for_its_time(backend):
         wait_for(lambda: _finished(job))
     assert job.status == JobStatus.SUCCEEDED
     assert job.started_at >= job.run_after
+
+
+def test_a_queue_outage_marks_the_job_failed_instead_of_raising(tmp_path):
+    options = queue_options("redis", tmp_path, url="redis://127.0.0.1:1/0")  # nothing listens there
+    tasks_setting = {"default": {"BACKEND": "mesoclinic.worker.backend.HueyBackend", "OPTIONS": options}}
+    with override_settings(TASKS=tasks_setting):
+        result = tasks.add.enqueue(1, 2)
+    job = Job.objects.get(result_id=result.id)
+    assert job.status == JobStatus.FAILED
+    assert job.last_error.startswith("Not queued: redis.exceptions.ConnectionError")
