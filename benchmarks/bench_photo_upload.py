@@ -80,7 +80,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for label, tasks, analysed in (
             ("before: analysis in the request (immediate backend)", IMMEDIATE, AnalysisStatus.DONE),
-            ("with the worker: analysis queued (SQLite queue)", worker_tasks(Path(folder)), AnalysisStatus.PENDING),
+            (
+                "with the worker: analysis queued (SQLite queue)",
+                worker_tasks(Path(folder)),
+                AnalysisStatus.PENDING,
+            ),
         ):
             with override_settings(TASKS=tasks, MEDIA_ROOT=folder):
                 upload()  # warm-up: imports, caches
