@@ -22,6 +22,9 @@
 | take_photos          |   x   |     x     |      x       |              |         |
 | view_reports         |   x   |     x     |              |              |         |
 | view_audit           |   x   |           |              |              |    x    |
+| export_patient_data  |   x   |     x     |              |              |         |
+| manage_privacy       |   x   |           |              |              |         |
+| use_photo_library    |   x   |     x     |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -30,6 +33,9 @@ Session records are read with ``view_clinical`` and written and signed with ``ed
 patient (with contact details) that a lot reached; adverse events are read with ``view_clinical``.
 Photos (faces: the most identifying health data) need ``view_photos``; ``view_reports`` shows the clinic's
 outcomes, adherence and utilisation across patients.
+``export_patient_data`` downloads a patient's whole record (GDPR access and portability); ``manage_privacy``
+records and reviews erasure requests (restriction, then erasure after the retention period);
+``use_photo_library`` lists the photos whose current consent allows teaching or marketing use.
 """
 
 from __future__ import annotations
@@ -60,6 +66,9 @@ class Capability(StrEnum):
     TAKE_PHOTOS = "take_photos"
     VIEW_REPORTS = "view_reports"
     VIEW_AUDIT = "view_audit"
+    EXPORT_PATIENT_DATA = "export_patient_data"
+    MANAGE_PRIVACY = "manage_privacy"
+    USE_PHOTO_LIBRARY = "use_photo_library"
 
 
 _FRONT_DESK = {
@@ -90,6 +99,9 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CONSENT_FORMS,
             Capability.VIEW_AUDIT,
             Capability.VIEW_REPORTS,
+            Capability.EXPORT_PATIENT_DATA,
+            Capability.MANAGE_PRIVACY,
+            Capability.USE_PHOTO_LIBRARY,
         }
     ),
     Role.PHYSICIAN: frozenset(
@@ -99,6 +111,8 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CONSENT_FORMS,
             Capability.OVERRIDE_SCREENING,
             Capability.VIEW_REPORTS,
+            Capability.EXPORT_PATIENT_DATA,
+            Capability.USE_PHOTO_LIBRARY,
         }
     ),
     Role.PRACTITIONER: frozenset(_CLINICAL),
