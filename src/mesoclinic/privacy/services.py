@@ -31,6 +31,7 @@ from mesoclinic.privacy.models import Channel, ErasureRequest, RequestStatus
 from mesoclinic.privacy.selectors import due_requests, open_request_for_patient, retention_ends_on
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 from mesoclinic.scheduling.services import cancel_appointment
+from mesoclinic.treatments.models import MaintenanceRecall
 
 RESTRICTION_REASON = "Erasure requested; records kept for the legal retention period."
 
@@ -57,8 +58,8 @@ def record_erasure_request(
 ) -> ErasureRequest:
     """Record a patient's erasure request and restrict the patient at once.
 
-    Future appointments are cancelled (no reminders, no booking); the records stay until the retention
-    period ends, when ``purge_due_erasures`` erases them.
+    Future appointments are cancelled (no reminders, no booking) and due maintenance recalls dismissed (no
+    contact); the records stay until the retention period ends, when ``purge_due_erasures`` erases them.
     """
     if channel not in Channel.values:
         raise ValidationError({"channel": "Choose how the request was made."})
@@ -86,6 +87,10 @@ def record_erasure_request(
     )
     for appointment in upcoming:
         cancel_appointment(appointment, reason="Patient data restricted (erasure request)", actor=actor)
+    # A restricted patient is not contacted again: maintenance recalls still due are dismissed.
+    recalls = MaintenanceRecall.objects.filter(patient=patient, status=MaintenanceRecall.Status.DUE)
+    dismissed = sorted(recalls.values_list("pk", flat=True))
+    recalls.update(status=MaintenanceRecall.Status.DISMISSED)
     record_event(
         "erasure_request.record",
         request,
@@ -94,6 +99,7 @@ def record_erasure_request(
             "patient_id": patient.pk,
             "channel": channel,
             "retained_until": ends_on and ends_on.isoformat(),
+            "recalls_dismissed": dismissed,
         },
     )
     return request

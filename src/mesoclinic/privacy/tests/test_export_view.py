@@ -49,6 +49,11 @@ def test_it_streams_the_whole_record_as_one_zip(treated, role, request):
     assert len(data["photos"]) == 2
 
 
+def test_it_is_streamed_in_pieces(treated, owner):
+    chunks = [chunk for chunk in client_for(owner).get(_url(treated)).streaming_content if chunk]
+    assert len(chunks) > 2  # the record, then each photo as it is read
+
+
 def test_the_photo_files_are_the_stored_bytes(treated, owner):
     archive = _zip(client_for(owner).get(_url(treated)))
     data = json.loads(archive.read("patient.json"))
