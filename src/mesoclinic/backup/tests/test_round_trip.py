@@ -162,3 +162,22 @@ def test_it_refuses_an_archive_from_other_migrations(tmp_path, media):
     _rewrite(tmp_path / "b.tar", tmp_path / "future.tar", {"manifest.json": json.dumps(manifest).encode()})
     with pytest.raises(BackupError, match="not at the archive's migrations"):
         restore_backup(tmp_path / "future.tar")
+
+
+def test_it_refuses_a_file_name_that_climbs_out_of_the_media_folder(tmp_path, media):
+    evil = b"not a photo"
+    manifest = {
+        "format": "mesoclinic-backup/1",
+        "created_at": "2026-11-25T00:00:00+00:00",
+        "vendor": "sqlite",
+        "migrations": [],
+        "parts": {"media/../../evil.sh": {"sha256": hashlib.sha256(evil).hexdigest(), "size": len(evil)}},
+    }
+    with tarfile.open(tmp_path / "evil.tar", "w") as tar:
+        for name, data in (("media/../../evil.sh", evil), ("manifest.json", json.dumps(manifest).encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(BackupError, match="Unsafe name"):
+        restore_backup(tmp_path / "evil.tar")
+    assert not (tmp_path / "evil.sh").exists()
