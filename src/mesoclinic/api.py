@@ -11,6 +11,7 @@ from mesoclinic.catalog.api import router as catalog_router
 from mesoclinic.inventory.api import router as inventory_router
 from mesoclinic.outcomes.api import router as outcomes_router
 from mesoclinic.patients.api import router as patients_router
+from mesoclinic.privacy.api import router as privacy_router
 from mesoclinic.reports.api import router as reports_router
 from mesoclinic.safety.api import router as safety_router
 from mesoclinic.scheduling.api import router as scheduling_router
@@ -36,6 +37,7 @@ api.add_router("/inventory", inventory_router, tags=["inventory"])
 api.add_router("/vigilance", vigilance_router, tags=["vigilance"])
 api.add_router("/outcomes", outcomes_router, tags=["outcomes"])
 api.add_router("/reports", reports_router, tags=["reports"])
+api.add_router("/privacy", privacy_router, tags=["privacy"])
 
 
 @api.exception_handler(ValidationError)

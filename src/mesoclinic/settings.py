@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "mesoclinic.vigilance",
     "mesoclinic.outcomes",
     "mesoclinic.reports",
+    "mesoclinic.privacy",
+    "mesoclinic.backup",
     "mesoclinic.web",
 ]
 

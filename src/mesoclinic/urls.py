@@ -19,6 +19,7 @@ urlpatterns = [
     path("outcomes/", include("mesoclinic.outcomes.urls")),
     path("reports/", include("mesoclinic.reports.urls")),
     path("jobs/", include("mesoclinic.worker.urls")),
+    path("privacy/", include("mesoclinic.privacy.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

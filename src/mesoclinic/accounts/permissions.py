@@ -23,6 +23,9 @@
 | view_reports         |   x   |     x     |              |              |         |
 | view_audit           |   x   |           |              |              |    x    |
 | manage_jobs          |   x   |           |              |              |         |
+| export_patient_data  |   x   |     x     |              |              |         |
+| manage_privacy       |   x   |           |              |              |         |
+| use_photo_library    |   x   |     x     |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -32,6 +35,9 @@ patient (with contact details) that a lot reached; adverse events are read with 
 Photos (faces: the most identifying health data) need ``view_photos``; ``view_reports`` shows the clinic's
 outcomes, adherence and utilisation across patients. ``manage_jobs`` shows the background jobs (the
 clinic's and the installation's) and runs a failed one again.
+``export_patient_data`` downloads a patient's whole record (GDPR access and portability); ``manage_privacy``
+records and reviews erasure requests (restriction, then erasure after the retention period);
+``use_photo_library`` lists the photos whose current consent allows teaching or marketing use.
 """
 
 from __future__ import annotations
@@ -63,6 +69,9 @@ class Capability(StrEnum):
     VIEW_REPORTS = "view_reports"
     VIEW_AUDIT = "view_audit"
     MANAGE_JOBS = "manage_jobs"
+    EXPORT_PATIENT_DATA = "export_patient_data"
+    MANAGE_PRIVACY = "manage_privacy"
+    USE_PHOTO_LIBRARY = "use_photo_library"
 
 
 _FRONT_DESK = {
@@ -94,6 +103,9 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.VIEW_AUDIT,
             Capability.VIEW_REPORTS,
             Capability.MANAGE_JOBS,
+            Capability.EXPORT_PATIENT_DATA,
+            Capability.MANAGE_PRIVACY,
+            Capability.USE_PHOTO_LIBRARY,
         }
     ),
     Role.PHYSICIAN: frozenset(
@@ -103,6 +115,8 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CONSENT_FORMS,
             Capability.OVERRIDE_SCREENING,
             Capability.VIEW_REPORTS,
+            Capability.EXPORT_PATIENT_DATA,
+            Capability.USE_PHOTO_LIBRARY,
         }
     ),
     Role.PRACTITIONER: frozenset(_CLINICAL),

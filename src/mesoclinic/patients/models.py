@@ -57,6 +57,15 @@ class Patient(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    restricted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when the patient asked for erasure while the records must still be kept: hidden from lists, "
+            "search and booking; no new clinical entries except adverse event follow-ups."
+        ),
+    )
+    restriction_reason = models.CharField(max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -72,6 +81,10 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
 
     def age_on(self, day: date) -> int:
         """Whole years on ``day`` (the screening core's rule, so the chart and screening agree)."""

@@ -11,12 +11,16 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from mesoclinic.accounts.models import Clinic, StaffMember
+from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.patients.models import Consent, ConsentTemplate, MedicalHistory, Patient
 
 
 def patients_for_clinic(clinic: Clinic, *, search: str = "") -> QuerySet[Patient]:
-    """The clinic's patients, filtered by every word of ``search`` (name, email, phone or birth date)."""
-    qs = Patient.objects.filter(clinic=clinic)
+    """The clinic's patients, filtered by every word of ``search`` (name, email, phone or birth date).
+
+    Restricted patients (erasure requested, records kept for the retention period) are never listed.
+    """
+    qs = Patient.objects.filter(clinic=clinic, restricted_at__isnull=True)
     for term in search.split():
         match = (
             Q(given_name__icontains=term)
@@ -33,7 +37,8 @@ def patients_for_clinic(clinic: Clinic, *, search: str = "") -> QuerySet[Patient
 def get_patient_for_user(staff: StaffMember | None, patient_id: Any) -> Patient:
     """The patient with this id in the staff member's clinic, or 404.
 
-    A patient of another clinic is indistinguishable from one that does not exist.
+    A patient of another clinic is indistinguishable from one that does not exist. A restricted patient
+    (erasure requested) exists only for clinical staff, who may still need the record (and are audited).
     """
     if staff is None:
         raise Http404
@@ -45,6 +50,8 @@ def get_patient_for_user(staff: StaffMember | None, patient_id: Any) -> Patient:
         Patient.objects.filter(pk=pk, clinic_id=staff.clinic_id).select_related("medical_history").first()
     )
     if patient is None:
+        raise Http404
+    if patient.is_restricted and not role_has(staff.role, Capability.VIEW_CLINICAL):
         raise Http404
     return patient
 

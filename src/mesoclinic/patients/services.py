@@ -182,3 +182,35 @@ def withdraw_consent(consent: Consent, *, reason: str, actor: Any) -> Consent:
     consent.save(update_fields=["withdrawn_at", "withdrawal_reason"])
     record_event("consent.withdraw", consent, actor=actor, data={"reason": reason[:300]})
     return consent
+
+
+@transaction.atomic
+def restrict_patient(patient: Patient, *, reason: str, actor: Any) -> Patient:
+    """Restrict processing (erasure asked while the records must be kept): the patient leaves every list,
+    search and booking, and accepts no new clinical entries except adverse event follow-ups."""
+    if patient.restricted_at is not None:
+        return patient
+    patient.restricted_at = timezone.now()
+    patient.restriction_reason = reason[:300]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    patient.save(update_fields=["restricted_at", "restriction_reason", "updated_at"])
+    record_event("patient.restrict", patient, actor=actor, data={"reason": reason[:300]})
+    return patient
+
+
+@transaction.atomic
+def lift_restriction(patient: Patient, *, reason: str, actor: Any) -> Patient:
+    """End a restriction (the request was withdrawn or recorded by mistake); the audit keeps both."""
+    if patient.restricted_at is None:
+        return patient
+    patient.restricted_at = None
+    patient.restriction_reason = ""
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    patient.save(update_fields=["restricted_at", "restriction_reason", "updated_at"])
+    record_event("patient.unrestrict", patient, actor=actor, data={"reason": reason[:300]})
+    return patient
+
+
+def record_restricted_chart_view(patient: Patient, *, actor: Any) -> None:
+    """A clinical user opened a restricted patient's chart: always audited."""
+    record_event("patient.restricted_view", patient, actor=actor)

@@ -308,6 +308,8 @@ def patient_detail(request: ClinicRequest, patient_id: int) -> HttpResponse:
         tab = _default_tab(request)
     if tab in {"history", "versions"} and not role_has(request.staff.role, Capability.VIEW_CLINICAL):
         raise PermissionDenied("Only clinical staff see the medical history.")
+    if patient.is_restricted:
+        services.record_restricted_chart_view(patient, actor=request.user)
     return _render_chart(request, patient, tab)
 
 

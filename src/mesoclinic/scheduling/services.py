@@ -338,6 +338,8 @@ def book_series(
     """
     if not (patient.clinic_id == protocol.clinic_id == location.clinic_id):
         raise BookingError("The patient, protocol and location must belong to the same clinic.")
+    if patient.is_restricted:
+        raise BookingError("This patient's data is restricted (erasure requested): no new bookings.")
     if len(sessions) != protocol.sessions:
         raise BookingError(
             f"{protocol.name} is a series of {protocol.sessions} sessions, not {len(sessions)}."
