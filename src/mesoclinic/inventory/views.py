@@ -8,7 +8,6 @@ writes.
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +27,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog.models import Product
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.inventory import gs1, selectors, services
 from mesoclinic.inventory.forms import (
     MovementForm,
@@ -99,28 +99,23 @@ def _rows(lots: Any, today: Any, tainted: set[int]) -> list[dict[str, Any]]:
     return [{"lot": lot, "status": selectors.lot_status(lot, today, tainted=tainted)} for lot in lots]
 
 
-def _csv(lots: Any, today: Any, tainted: set[int]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="lots.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["product", "kind", "lot_number", "expires_on", "balance", "unit", "status", "gtin", "supplier"]
+def _csv(request: ClinicRequest, lots: Any, today: Any, tainted: set[int]) -> HttpResponse:
+    rows = (
+        [
+            lot.item_name,
+            lot.kind,
+            lot.lot_number,
+            lot.expires_on.isoformat(),
+            selectors.format_quantity(lot.balance),
+            lot.unit,
+            selectors.lot_status(lot, today, tainted=tainted).value,
+            lot.gtin,
+            lot.supplier,
+        ]
+        for lot in lots
     )
-    for lot in lots:
-        writer.writerow(
-            [
-                lot.item_name,
-                lot.kind,
-                lot.lot_number,
-                lot.expires_on.isoformat(),
-                selectors.format_quantity(lot.balance),
-                lot.unit,
-                selectors.lot_status(lot, today, tainted=tainted).value,
-                lot.gtin,
-                lot.supplier,
-            ]
-        )
-    return response
+    header = ["product", "kind", "lot_number", "expires_on", "balance", "unit", "status", "gtin", "supplier"]
+    return csv_export(request, "lots.csv", header, rows, list_name="inventory.lots")
 
 
 @require_GET
@@ -128,8 +123,8 @@ def _csv(lots: Any, today: Any, tainted: set[int]) -> HttpResponse:
 def lot_list(request: ClinicRequest) -> HttpResponse:
     lots, state = _filtered_lots(request)
     today, tainted = state["today"], state["tainted"]
-    if request.GET.get("format") == "csv":
-        return _csv(lots, today, tainted)
+    if wants_csv(request):
+        return _csv(request, lots, today, tainted)
     page = Paginator(lots, PAGE_SIZE).get_page(request.GET.get("page"))
     filters = {key: state[key] for key in ("query", "status", "product") if state[key]}
     params = urlencode(
