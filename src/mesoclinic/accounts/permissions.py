@@ -22,6 +22,7 @@
 | take_photos          |   x   |     x     |      x       |              |         |
 | view_reports         |   x   |     x     |              |              |         |
 | view_audit           |   x   |           |              |              |    x    |
+| manage_webhooks      |   x   |           |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -29,7 +30,8 @@ Session records are read with ``view_clinical`` and written and signed with ``ed
 ``manage_inventory`` receives, adjusts, wastes, compounds and marks lots recalled; ``recall`` lists every
 patient (with contact details) that a lot reached; adverse events are read with ``view_clinical``.
 Photos (faces: the most identifying health data) need ``view_photos``; ``view_reports`` shows the clinic's
-outcomes, adherence and utilisation across patients.
+outcomes, adherence and utilisation across patients. ``manage_webhooks`` (endpoints, their secrets, the
+delivery log) is the owner's: it decides which third party receives the clinic's events.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Capability(StrEnum):
     TAKE_PHOTOS = "take_photos"
     VIEW_REPORTS = "view_reports"
     VIEW_AUDIT = "view_audit"
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 _FRONT_DESK = {
@@ -90,6 +93,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CONSENT_FORMS,
             Capability.VIEW_AUDIT,
             Capability.VIEW_REPORTS,
+            Capability.MANAGE_WEBHOOKS,
         }
     ),
     Role.PHYSICIAN: frozenset(
