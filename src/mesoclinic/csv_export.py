@@ -23,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Model
 from django.http import HttpRequest, StreamingHttpResponse
 
 from mesoclinic.audit.services import record_event
@@ -75,11 +76,13 @@ def csv_export(
     *,
     list_name: str,
     clinic: Any = None,
+    subject: Model | None = None,
 ) -> StreamingHttpResponse:
     """Stream ``rows`` under ``header`` as ``filename``, after recording the export in the audit log.
 
     ``list_name`` names the list in the audit row (e.g. ``"patients"``); the request's filters (its query
-    string less ``format`` and ``page``) go with it, so an auditor can tell what was taken out.
+    string less ``format`` and ``page``) go with it, so an auditor can tell what was taken out. A list of one
+    patient's records names the patient as ``subject``, so the export shows in that chart's access log.
     """
     filters = {
         key: value[:_FILTER_VALUE_CHARS]
@@ -88,7 +91,7 @@ def csv_export(
     }
     record_event(
         "export",
-        None,
+        subject,
         actor=getattr(request, "user", None),
         clinic=clinic if clinic is not None else getattr(request, "clinic", None),
         data={"list": list_name, "filters": filters, "filename": filename},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,6 +24,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.catalog.data_file import zone_names, zones
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.scheduling.selectors import get_appointment_for_user
@@ -283,11 +285,46 @@ def session_amend(request: ClinicRequest, record_id: int) -> HttpResponse:
     return HttpResponseRedirect(_session_url(record) + "#amendments")
 
 
+def _sessions_csv(request: ClinicRequest, patient: Any, records: Any) -> HttpResponse:
+    """The Sessions tab as CSV: when, what, who and whether signed (no clinical notes, as on the tab)."""
+    tz = ZoneInfo(patient.clinic.timezone)
+    rows = (
+        [
+            r.pk,
+            r.performed_at.astimezone(tz),
+            r.protocol.name if r.protocol_id else "",
+            r.modality,
+            r.course_id,
+            r.appointment_id,
+            r.practitioner.display_name,
+            r.status,
+            r.signed_at.astimezone(tz) if r.signed_at else None,
+        ]
+        for r in records
+    )
+    header = [
+        "session_id",
+        "performed_at",
+        "protocol",
+        "modality",
+        "course_id",
+        "appointment_id",
+        "practitioner",
+        "status",
+        "signed_at",
+    ]
+    return csv_export(
+        request, f"sessions-patient-{patient.pk}.csv", header, rows, list_name="sessions", subject=patient
+    )
+
+
 @require_GET
 @staff_required(Capability.VIEW_PATIENTS)
 def patient_sessions(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.staff, patient_id)
     records = selectors.sessions_for_patient(patient)
+    if wants_csv(request):
+        return _sessions_csv(request, patient, records)
     context = chart_context(request, patient, tab="sessions")
     context.update(records=records, clinical=role_has(request.staff.role, Capability.VIEW_CLINICAL))
     return render(request, "treatments/patient_sessions.html", context)

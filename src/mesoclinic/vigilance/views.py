@@ -196,27 +196,28 @@ EVENT_CSV_HEADER = [
 ]
 
 
+def _event_row(e: AdverseEvent, patient: Any) -> list[Any]:
+    return [
+        e.pk,
+        e.patient_id,
+        patient.full_name,
+        e.get_category_display(),
+        e.get_severity_display(),
+        e.onset_on.isoformat(),
+        e.get_outcome_display(),
+        "closed" if e.closed_at else "open",
+        e.reported_at.isoformat(),
+        "yes" if e.reported_to_regulator else "no",
+        e.regulator_reference,
+    ]
+
+
 @require_GET
 @staff_required(Capability.VIEW_CLINICAL)
 def events(request: ClinicRequest) -> HttpResponse:
     form, events = _filtered_events(request)
     if wants_csv(request):
-        rows = [
-            [
-                e.pk,
-                e.patient_id,
-                e.patient.full_name,
-                e.get_category_display(),
-                e.get_severity_display(),
-                e.onset_on.isoformat(),
-                e.get_outcome_display(),
-                "closed" if e.closed_at else "open",
-                e.reported_at.isoformat(),
-                "yes" if e.reported_to_regulator else "no",
-                e.regulator_reference,
-            ]
-            for e in events
-        ]
+        rows = (_event_row(e, e.patient) for e in events)
         return csv_export(request, "adverse-events.csv", EVENT_CSV_HEADER, rows, list_name="vigilance.events")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -358,8 +359,15 @@ def correct(request: ClinicRequest, event_id: int) -> HttpResponse:
 @staff_required(Capability.VIEW_CLINICAL)
 def patient_events(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.staff, patient_id)
+    events = selectors.events_for_patient(patient)
+    if wants_csv(request):
+        rows = (_event_row(e, patient) for e in events)
+        filename = f"adverse-events-patient-{patient.pk}.csv"
+        return csv_export(
+            request, filename, EVENT_CSV_HEADER, rows, list_name="vigilance.patient_events", subject=patient
+        )
     context = chart_context(request, patient, tab="adverse_events")
-    context["events"] = selectors.events_for_patient(patient)
+    context["events"] = events
     return render(request, "vigilance/patient_events.html", context)
 
 
