@@ -330,9 +330,44 @@ def patient_sessions(request: ClinicRequest, patient_id: int) -> HttpResponse:
     return render(request, "treatments/patient_sessions.html", context)
 
 
+def _course_csv(request: ClinicRequest, course: Any, progress: Any) -> HttpResponse:
+    """A course's planned sessions with their state, as on its page."""
+    tz = ZoneInfo(course.patient.clinic.timezone)
+    rows = (
+        [
+            s.appointment.session_index,
+            s.appointment.pk,
+            s.appointment.starts_at.astimezone(tz),
+            s.appointment.status,
+            s.state,
+            s.done_on,
+            s.gap_days,
+            s.record_id,
+            s.reason,
+        ]
+        for s in progress.sessions
+    )
+    header = [
+        "session",
+        "appointment_id",
+        "starts_at",
+        "appointment_status",
+        "state",
+        "done_on",
+        "gap_days",
+        "session_record_id",
+        "reason",
+    ]
+    return csv_export(
+        request, f"course-{course.pk}.csv", header, rows, list_name="course", subject=course.patient
+    )
+
+
 @require_GET
 @staff_required(Capability.VIEW_SCHEDULE)
 def course_detail(request: ClinicRequest, course_id: int) -> HttpResponse:
     course = selectors.get_course_for_user(request.staff, course_id)
     progress = selectors.course_progress(course, now=timezone.now())
+    if wants_csv(request):
+        return _course_csv(request, course, progress)
     return render(request, "treatments/course.html", {"course": course, "progress": progress})
