@@ -184,7 +184,28 @@ def _lot_context(request: ClinicRequest, lot: Lot, **extra: Any) -> dict[str, An
 @staff_required(Capability.VIEW_INVENTORY)
 def lot_detail(request: ClinicRequest, lot_id: int) -> HttpResponse:
     lot = selectors.get_lot_for_user(request.staff, lot_id)
+    if wants_csv(request):
+        return _ledger_csv(request, lot)
     return render(request, "inventory/lot_detail.html", _lot_context(request, lot))
+
+
+def _ledger_csv(request: ClinicRequest, lot: Lot) -> HttpResponse:
+    """A lot's stock movements (its ledger), oldest first, as on its page."""
+    rows = (
+        [
+            m.pk,
+            m.at,
+            m.kind,
+            m.quantity,
+            lot.unit,
+            m.preparation.lot_number if m.preparation_id else "",
+            m.reason,
+            m.actor.get_username() if m.actor_id else "",
+        ]
+        for m in selectors.movements_of(lot)
+    )
+    header = ["movement_id", "at", "kind", "quantity", "unit", "into_preparation", "reason", "recorded_by"]
+    return csv_export(request, f"lot-{lot.lot_number}-ledger.csv", header, rows, list_name="inventory.ledger")
 
 
 @require_POST
