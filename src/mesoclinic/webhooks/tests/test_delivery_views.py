@@ -74,3 +74,18 @@ def test_access(deliveries, other_clinic, receptionist):
 def test_redeliver_is_post_only(owner, deliveries):
     failed, _ok = deliveries
     assert client_for(owner).get(reverse("webhooks:redeliver", args=[failed.pk])).status_code == 405
+
+
+def test_it_filters_by_endpoint_and_event(clinic, owner, deliveries):
+    failed, _ok = deliveries
+    other = services.create_endpoint(
+        clinic, url="https://hooks.example.com/x", events=["session.signed"], actor=owner.user
+    )
+    elsewhere = services.send_test_event(other, actor=owner.user)
+    client = client_for(owner)
+    html = client.get(LIST, {"endpoint": other.pk}).text
+    assert reverse("webhooks:delivery", args=[elsewhere.pk]) in html
+    assert reverse("webhooks:delivery", args=[failed.pk]) not in html
+    assert "No delivery matches these filters." in client.get(LIST, {"type": "session.signed"}).text
+    # An endpoint id that is not the clinic's is not a filter: the whole log shows.
+    assert reverse("webhooks:delivery", args=[failed.pk]) in client.get(LIST, {"endpoint": 999999}).text
