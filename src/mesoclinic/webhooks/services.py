@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.audit.models import AuditEvent
@@ -136,10 +136,26 @@ def rotate_secret(endpoint: WebhookEndpoint, *, actor: Any) -> str:
     return endpoint.secret
 
 
-def _enqueue_on_commit(delivery_ids: list[int]) -> None:
+def _enqueue_on_commit(deliveries: list[WebhookDelivery]) -> None:
+    """Enqueue each delivery once the transaction commits.
+
+    Where the task ran at once (the immediate backend, until the worker lands) and its endpoint failed, the
+    rest of the batch for that endpoint is left pending for the sweep: a booked series of six sessions to a
+    receiver that times out costs the receptionist one timeout, not six.
+    """
+    items = [(d.pk, d.endpoint_id) for d in deliveries]
+
     def enqueue() -> None:
-        for pk in delivery_ids:
-            deliver_webhook.enqueue(pk)
+        failing: set[int] = set()
+        for pk, endpoint_id in items:
+            if endpoint_id in failing:
+                continue
+            result = deliver_webhook.enqueue(pk)
+            if (
+                result.status == TaskResultStatus.SUCCESSFUL
+                and result.return_value != DeliveryStatus.SUCCEEDED
+            ):
+                failing.add(endpoint_id)
 
     # robust: a queue that is down must not turn a committed booking into an error page; the sweep sends it.
     transaction.on_commit(enqueue, robust=True)
@@ -169,7 +185,7 @@ def emit_for_audit_event(audit: AuditEvent) -> list[WebhookDelivery]:
             clinic_id=audit.clinic_id, type=event_type, created_at=audit.at, data=data, audit_event=audit
         )
         deliveries += _deliveries(event, endpoints)
-    _enqueue_on_commit([d.pk for d in deliveries])
+    _enqueue_on_commit(deliveries)
     return deliveries
 
 
@@ -184,7 +200,7 @@ def send_test_event(endpoint: WebhookEndpoint, *, actor: Any) -> WebhookDelivery
     )
     (delivery,) = _deliveries(event, [endpoint], requested_by=acting_user(actor))
     record_event("webhook.test", endpoint, actor=actor, data={"delivery": delivery.pk})
-    _enqueue_on_commit([delivery.pk])
+    _enqueue_on_commit([delivery])
     return delivery
 
 
@@ -200,7 +216,7 @@ def redeliver(delivery: WebhookDelivery, *, actor: Any) -> WebhookDelivery:
         actor=actor,
         data={"delivery": again.pk, "of": delivery.pk, "event": str(delivery.event_id)},
     )
-    _enqueue_on_commit([again.pk])
+    _enqueue_on_commit([again])
     return again
 
 

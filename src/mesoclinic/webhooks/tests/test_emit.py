@@ -141,3 +141,17 @@ def test_a_clinic_without_endpoints_writes_nothing(clinic, practitioner, django_
     with django_assert_max_num_queries(2):  # the audit row, and one look for endpoints
         record_event("session.sign", record, actor=None)
     assert not WebhookEvent.objects.exists()
+
+
+def test_a_failing_receiver_costs_one_attempt_per_booking_the_sweep_sends_the_rest(
+    clinic, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    receiver.script = [503]
+    with django_capture_on_commit_callbacks(execute=True):
+        course = _book(clinic)
+    sessions = course.appointments.count()
+    assert len(receiver.requests) == 1
+    statuses = sorted(WebhookDelivery.objects.values_list("attempts", flat=True))
+    assert statuses == [0] * (sessions - 1) + [1]
+    assert services.deliver_due() == {"succeeded": sessions - 1}
+    assert len(receiver.requests) == sessions
