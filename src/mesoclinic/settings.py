@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "mesoclinic.reports",
     "mesoclinic.privacy",
     "mesoclinic.backup",
+    "mesoclinic.webhooks",
     "mesoclinic.web",
 ]
 
@@ -194,6 +195,14 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
     },
 }
 JOB_LOG_DAYS = env_int("JOB_LOG_DAYS", 30)  # succeeded background jobs are kept this long in the job log
+
+# Outgoing webhooks. Targets must be https and public; development may allow http and local receivers.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is therefore an idle timeout

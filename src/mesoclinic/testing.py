@@ -168,3 +168,18 @@ def make_signed_session(
             record=record, lot=lot, quantity=Decimal(quantity), unit=lot.unit, movement=movement
         )
     return record
+
+
+def csv_text(response: Any) -> str:
+    """The body of a streamed CSV export, after checking that it is one."""
+    if response.status_code != 200 or not response["Content-Type"].startswith("text/csv"):
+        raise AssertionError(f"not a CSV export: {response.status_code} {response['Content-Type']}")
+    return b"".join(response.streaming_content).decode()
+
+
+def csv_rows(response: Any) -> list[list[str]]:
+    """The rows of a streamed CSV export (header first), parsed as a spreadsheet would read them."""
+    import csv  # noqa: PLC0415 — only CSV tests need it
+    import io  # noqa: PLC0415
+
+    return list(csv.reader(io.StringIO(csv_text(response))))

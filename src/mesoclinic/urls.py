@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("mesoclinic.reports.urls")),
     path("jobs/", include("mesoclinic.worker.urls")),
     path("privacy/", include("mesoclinic.privacy.urls")),
+    path("webhooks/", include("mesoclinic.webhooks.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -26,6 +26,7 @@
 | export_patient_data  |   x   |     x     |              |              |         |
 | manage_privacy       |   x   |           |              |              |         |
 | use_photo_library    |   x   |     x     |              |              |         |
+| manage_webhooks      |   x   |           |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -38,6 +39,7 @@ clinic's and the installation's) and runs a failed one again.
 ``export_patient_data`` downloads a patient's whole record (GDPR access and portability); ``manage_privacy``
 records and reviews erasure requests (restriction, then erasure after the retention period);
 ``use_photo_library`` lists the photos whose current consent allows teaching or marketing use.
+``manage_webhooks`` (endpoints, their secrets, the delivery log) is the owner's: it decides which third party receives the clinic's events.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Capability(StrEnum):
     EXPORT_PATIENT_DATA = "export_patient_data"
     MANAGE_PRIVACY = "manage_privacy"
     USE_PHOTO_LIBRARY = "use_photo_library"
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 _FRONT_DESK = {
@@ -106,6 +109,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.EXPORT_PATIENT_DATA,
             Capability.MANAGE_PRIVACY,
             Capability.USE_PHOTO_LIBRARY,
+            Capability.MANAGE_WEBHOOKS,
         }
     ),
     Role.PHYSICIAN: frozenset(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog import selectors
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.catalog.models import Source
+from mesoclinic.csv_export import csv_export, wants_csv
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,84 @@ def _resolve(keys: Iterable[str], known: dict[str, Source]) -> list[SourceRef]:
     return refs
 
 
+# Each section's CSV: its columns, and how a row of the section's queryset fills them.
+CSV_COLUMNS: dict[str, tuple[list[str], Callable[[Any], list[Any]]]] = {
+    "protocols": (
+        [
+            "slug",
+            "name",
+            "modality",
+            "cocktail",
+            "areas",
+            "sessions",
+            "interval_days",
+            "tolerance_days",
+            "maintenance_interval_months",
+            "session_minutes",
+            "buffer_minutes",
+            "price",
+            "active",
+        ],
+        lambda p: [
+            p.slug,
+            p.name,
+            p.modality.code,
+            p.cocktail.code if p.cocktail_id else "",
+            " ".join(p.areas),
+            p.sessions,
+            p.interval_days,
+            p.tolerance_days,
+            p.maintenance_interval_months,
+            p.session_minutes,
+            p.buffer_minutes,
+            p.price,
+            p.is_active,
+        ],
+    ),
+    "modalities": (
+        ["code", "name", "invasive", "depth_min_mm", "depth_max_mm", "session_minutes", "device", "sources"],
+        lambda m: [
+            m.code,
+            m.name,
+            m.invasive,
+            m.depth_min_mm,
+            m.depth_max_mm,
+            m.default_session_minutes,
+            m.requires_device,
+            " ".join(m.sources),
+        ],
+    ),
+    "cocktails": (
+        ["code", "name", "description", "sources"],
+        lambda c: [c.code, c.name, c.description, " ".join(c.sources)],
+    ),
+    "products": (
+        ["code", "name", "manufacturer", "regulatory_class", "form", "unit", "package_size", "sources"],
+        lambda p: [
+            p.code,
+            p.name,
+            p.manufacturer,
+            p.regulatory_class,
+            p.form,
+            p.unit,
+            p.package_size,
+            " ".join(p.sources),
+        ],
+    ),
+    "ingredients": (
+        ["code", "name", "category", "description", "sources"],
+        lambda i: [i.code, i.name, i.category, i.description, " ".join(i.sources)],
+    ),
+}
+
+
+def _csv(request: ClinicRequest, section: str, rows: Iterable[Any]) -> HttpResponse:
+    header, row = CSV_COLUMNS[section]
+    return csv_export(
+        request, f"catalog-{section}.csv", header, (row(r) for r in rows), list_name=f"catalog.{section}"
+    )
+
+
 def _page(request: ClinicRequest, section: str, **context: Any) -> HttpResponse:
     return render(request, f"catalog/{section}.html", {"section": section, **context})
 
@@ -60,6 +139,8 @@ def index(request: ClinicRequest) -> HttpResponse:
     protocols = selectors.protocols(request.clinic, active_only=False).order_by(
         "-is_active", "modality__name", "name"
     )
+    if wants_csv(request):
+        return _csv(request, "protocols", protocols.select_related("modality", "cocktail"))
     return _page(
         request,
         "protocols",
@@ -73,6 +154,8 @@ def index(request: ClinicRequest) -> HttpResponse:
 @require_GET
 @staff_required(Capability.VIEW_CATALOG)
 def modality_list(request: ClinicRequest) -> HttpResponse:
+    if wants_csv(request):
+        return _csv(request, "modalities", selectors.modalities(request.clinic))
     known = selectors.sources_by_key(request.clinic)
     return _page(
         request,
@@ -85,7 +168,9 @@ def modality_list(request: ClinicRequest) -> HttpResponse:
 
 
 def _listing(request: ClinicRequest, name: str, rows: Iterable[Any]) -> HttpResponse:
-    """A catalog page whose rows need nothing but their sources resolved."""
+    """A catalog page whose rows need nothing but their sources resolved (or its CSV)."""
+    if wants_csv(request):
+        return _csv(request, name, rows)
     known = selectors.sources_by_key(request.clinic)
     return _page(request, name, **{name: [Entry(row, _resolve(row.sources, known)) for row in rows]})
 

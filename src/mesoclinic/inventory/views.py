@@ -8,7 +8,6 @@ writes.
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +27,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog.models import Product
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.inventory import gs1, selectors, services
 from mesoclinic.inventory.forms import (
     MovementForm,
@@ -99,28 +99,23 @@ def _rows(lots: Any, today: Any, tainted: set[int]) -> list[dict[str, Any]]:
     return [{"lot": lot, "status": selectors.lot_status(lot, today, tainted=tainted)} for lot in lots]
 
 
-def _csv(lots: Any, today: Any, tainted: set[int]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="lots.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["product", "kind", "lot_number", "expires_on", "balance", "unit", "status", "gtin", "supplier"]
+def _csv(request: ClinicRequest, lots: Any, today: Any, tainted: set[int]) -> HttpResponse:
+    rows = (
+        [
+            lot.item_name,
+            lot.kind,
+            lot.lot_number,
+            lot.expires_on.isoformat(),
+            selectors.format_quantity(lot.balance),
+            lot.unit,
+            selectors.lot_status(lot, today, tainted=tainted).value,
+            lot.gtin,
+            lot.supplier,
+        ]
+        for lot in lots
     )
-    for lot in lots:
-        writer.writerow(
-            [
-                lot.item_name,
-                lot.kind,
-                lot.lot_number,
-                lot.expires_on.isoformat(),
-                selectors.format_quantity(lot.balance),
-                lot.unit,
-                selectors.lot_status(lot, today, tainted=tainted).value,
-                lot.gtin,
-                lot.supplier,
-            ]
-        )
-    return response
+    header = ["product", "kind", "lot_number", "expires_on", "balance", "unit", "status", "gtin", "supplier"]
+    return csv_export(request, "lots.csv", header, rows, list_name="inventory.lots")
 
 
 @require_GET
@@ -128,8 +123,8 @@ def _csv(lots: Any, today: Any, tainted: set[int]) -> HttpResponse:
 def lot_list(request: ClinicRequest) -> HttpResponse:
     lots, state = _filtered_lots(request)
     today, tainted = state["today"], state["tainted"]
-    if request.GET.get("format") == "csv":
-        return _csv(lots, today, tainted)
+    if wants_csv(request):
+        return _csv(request, lots, today, tainted)
     page = Paginator(lots, PAGE_SIZE).get_page(request.GET.get("page"))
     filters = {key: state[key] for key in ("query", "status", "product") if state[key]}
     params = urlencode(
@@ -189,7 +184,28 @@ def _lot_context(request: ClinicRequest, lot: Lot, **extra: Any) -> dict[str, An
 @staff_required(Capability.VIEW_INVENTORY)
 def lot_detail(request: ClinicRequest, lot_id: int) -> HttpResponse:
     lot = selectors.get_lot_for_user(request.staff, lot_id)
+    if wants_csv(request):
+        return _ledger_csv(request, lot)
     return render(request, "inventory/lot_detail.html", _lot_context(request, lot))
+
+
+def _ledger_csv(request: ClinicRequest, lot: Lot) -> HttpResponse:
+    """A lot's stock movements (its ledger), oldest first, as on its page."""
+    rows = (
+        [
+            m.pk,
+            m.at,
+            m.kind,
+            m.quantity,
+            lot.unit,
+            m.preparation.lot_number if m.preparation_id else "",
+            m.reason,
+            m.actor.get_username() if m.actor_id else "",
+        ]
+        for m in selectors.movements_of(lot)
+    )
+    header = ["movement_id", "at", "kind", "quantity", "unit", "into_preparation", "reason", "recorded_by"]
+    return csv_export(request, f"lot-{lot.lot_number}-ledger.csv", header, rows, list_name="inventory.ledger")
 
 
 @require_POST

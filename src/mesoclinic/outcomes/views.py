@@ -23,6 +23,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.audit.services import record_event
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.outcomes import selectors, services
 from mesoclinic.outcomes.forms import AssessmentForm, CaptureForm, PrecheckForm
 from mesoclinic.outcomes.models import AnalysisStatus, AssessmentTiming, Photo, PhotoView
@@ -64,11 +65,47 @@ def photo_file(request: ClinicRequest, photo_id: int, kind: str) -> HttpResponse
     return _no_store(response)
 
 
+PHOTO_CSV_HEADER = [
+    "photo_id",
+    "taken_at",
+    "view",
+    "session_id",
+    "width",
+    "height",
+    "analysis",
+    "baseline_photo_id",
+    "uploaded_at",
+]
+
+
+def _photos_csv(request: ClinicRequest, patient: Any) -> HttpResponse:
+    """The Photos tab as CSV: which photos exist and their analysis state (the images stay behind the check)."""
+    tz = ZoneInfo(request.clinic.timezone)
+    rows = (
+        [
+            p.pk,
+            p.taken_at.astimezone(tz),
+            p.view,
+            p.session_id,
+            p.width,
+            p.height,
+            a.status if (a := getattr(p, "analysis", None)) else "",
+            a.baseline_id if a else None,
+            p.uploaded_at.astimezone(tz),
+        ]
+        for p in selectors.photos_for_patient(patient)
+    )
+    filename = f"photos-patient-{patient.pk}.csv"
+    return csv_export(request, filename, PHOTO_CSV_HEADER, rows, list_name="photos", subject=patient)
+
+
 @require_GET
 @staff_required(Capability.VIEW_PHOTOS)
 def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
     """The chart's Photos tab: photos by date with view, quality and analysis state; the scales below."""
     patient = get_patient_for_user(request.staff, patient_id)
+    if wants_csv(request):
+        return _photos_csv(request, patient)
     photos = list(selectors.photos_for_patient(patient))
     context = chart_context(request, patient, tab="photos")
     context.update(

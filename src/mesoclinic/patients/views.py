@@ -25,6 +25,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.catalog.selectors import ingredients
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients import selectors, services
 from mesoclinic.patients.forms import (
     ConsentForm,
@@ -113,6 +114,41 @@ class PatientRow:
     alerts: list[Alert]
 
 
+PATIENT_CSV_HEADER = [
+    "patient_id",
+    "family_name",
+    "given_name",
+    "birth_date",
+    "age",
+    "sex",
+    "email",
+    "phone",
+    "preferred_language",
+    "registered_at",
+]
+
+
+def _patients_csv(request: ClinicRequest, patients: Any) -> HttpResponse:
+    """The whole filtered list (every page), streamed: identity and contact only, no medical history."""
+    today = request.clinic.today()
+    rows = (
+        [
+            p.pk,
+            p.family_name,
+            p.given_name,
+            p.birth_date,
+            p.age_on(today),
+            p.sex,
+            p.email,
+            p.phone,
+            p.preferred_language,
+            p.created_at,
+        ]
+        for p in patients.iterator(chunk_size=500)
+    )
+    return csv_export(request, "patients.csv", PATIENT_CSV_HEADER, rows, list_name="patients")
+
+
 @require_GET
 @staff_required(Capability.VIEW_PATIENTS)
 def patient_list(request: ClinicRequest) -> HttpResponse:
@@ -121,6 +157,8 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
     if sort not in SORTS:
         sort = "name"
     patients = selectors.patients_for_clinic(request.clinic, search=query)
+    if wants_csv(request):
+        return _patients_csv(request, patients.order_by(*SORTS[sort]))
     patients = patients.select_related("medical_history").order_by(*SORTS[sort])
     page: Page[Patient] = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     clinical = role_has(request.staff.role, Capability.VIEW_CLINICAL)

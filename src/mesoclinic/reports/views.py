@@ -5,10 +5,7 @@ Every page is a GET with its filters in the query string; ``?format=csv`` gives 
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -20,19 +17,11 @@ from django.views.decorators.http import require_GET
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.reports import charts, selectors, stats
 from mesoclinic.reports.forms import CohortForm, MetricForm, PeriodForm
-
-
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
 
 
 def _pct(value: float | None) -> str:
@@ -147,13 +136,14 @@ def outcomes(request: ClinicRequest) -> HttpResponse:
     months = form.window()
     cohort = selectors.cohort_outcomes(request.clinic, metric=metric, region=region, months=months)
     name, _unit, cv = selectors.METRICS[metric]
-    if request.GET.get("format") == "csv":
+    if wants_csv(request):
         groups = [
             ("delivery", cohort.by_delivery),
             ("modality", cohort.by_modality),
             ("cocktail", cohort.by_cocktail),
         ]
-        return csv_response(
+        return csv_export(
+            request,
             f"outcomes-{metric}-{region}.csv",
             ["grouping", "group", "n", "mean_change_pct", "sd_pct", "ci95_low_pct", "ci95_high_pct"],
             (
@@ -166,6 +156,7 @@ def outcomes(request: ClinicRequest) -> HttpResponse:
                 for kind, rows in groups
                 for r in rows
             ),
+            list_name="reports.outcomes",
         )
     x_label = _("change of %(name)s vs baseline (%%)") % {"name": name.lower()}
     context = {
@@ -210,8 +201,9 @@ def no_shows(request: ClinicRequest) -> HttpResponse:
     by_month, by_practitioner = selectors.no_shows(
         request.clinic, first=start, last=end, location_id=location
     )
-    if request.GET.get("format") == "csv":
-        return csv_response(
+    if wants_csv(request):
+        return csv_export(
+            request,
             "no-shows.csv",
             ["grouping", "group", "appointments", "no_shows", "rate_pct"],
             [
@@ -219,6 +211,7 @@ def no_shows(request: ClinicRequest) -> HttpResponse:
                 for kind, rows in (("month", by_month), ("practitioner", by_practitioner))
                 for r in rows
             ],
+            list_name="reports.no_shows",
         )
     context = {
         "section": "reports",
@@ -240,8 +233,9 @@ def adherence(request: ClinicRequest) -> HttpResponse:
     rows = selectors.adherence(
         request.clinic, first=start, last=end, location_id=location, now=timezone.now()
     )
-    if request.GET.get("format") == "csv":
-        return csv_response(
+    if wants_csv(request):
+        return csv_export(
+            request,
             "course-adherence.csv",
             [
                 "protocol",
@@ -266,6 +260,7 @@ def adherence(request: ClinicRequest) -> HttpResponse:
                 ]
                 for r in rows
             ],
+            list_name="reports.adherence",
         )
     context = {"section": "reports", "form": form, "start": start, "end": end, "rows": rows}
     return render(request, "reports/adherence.html", context)
@@ -276,10 +271,12 @@ def adherence(request: ClinicRequest) -> HttpResponse:
 def recalls(request: ClinicRequest) -> HttpResponse:
     today = request.clinic.today()
     rows = selectors.recalls_due(request.clinic, today=today)
-    if request.GET.get("format") == "csv":
-        return csv_response(
+    if wants_csv(request):
+        return csv_export(
+            request,
             "recalls-due.csv",
             ["patient", "protocol", "due_on", "overdue"],
             [[r.patient, r.protocol, r.due_on.isoformat(), "yes" if r.overdue else "no"] for r in rows],
+            list_name="reports.recalls_due",
         )
     return render(request, "reports/recalls.html", {"section": "reports", "rows": rows, "today": today})

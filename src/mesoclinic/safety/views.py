@@ -23,6 +23,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog.selectors import get_protocol_for_clinic, ingredients, protocols
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients.models import Patient
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
@@ -193,6 +194,13 @@ def rules(request: ClinicRequest) -> HttpResponse:
         )
         for factor, entry in by_factor.items()
     ]
+    if wants_csv(request):
+        header = ["factor", "label", *MODALITIES, "message", "source", "source_url"]
+        lines = (
+            [r.factor, r.label, *(c.severity for c in r.cells), r.message, r.source.title, r.source.url]
+            for r in rows
+        )
+        return csv_export(request, "screening-rules.csv", header, lines, list_name="safety.rules")
     context = {
         "note": table.note,
         "modalities": list(MODALITIES.items()),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,6 +24,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.catalog.data_file import zone_names, zones
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.scheduling.selectors import get_appointment_for_user
@@ -283,14 +285,82 @@ def session_amend(request: ClinicRequest, record_id: int) -> HttpResponse:
     return HttpResponseRedirect(_session_url(record) + "#amendments")
 
 
+def _sessions_csv(request: ClinicRequest, patient: Any, records: Any) -> HttpResponse:
+    """The Sessions tab as CSV: when, what, who and whether signed (no clinical notes, as on the tab)."""
+    tz = ZoneInfo(patient.clinic.timezone)
+    rows = (
+        [
+            r.pk,
+            r.performed_at.astimezone(tz),
+            r.protocol.name if r.protocol_id else "",
+            r.modality,
+            r.course_id,
+            r.appointment_id,
+            r.practitioner.display_name,
+            r.status,
+            r.signed_at.astimezone(tz) if r.signed_at else None,
+        ]
+        for r in records
+    )
+    header = [
+        "session_id",
+        "performed_at",
+        "protocol",
+        "modality",
+        "course_id",
+        "appointment_id",
+        "practitioner",
+        "status",
+        "signed_at",
+    ]
+    return csv_export(
+        request, f"sessions-patient-{patient.pk}.csv", header, rows, list_name="sessions", subject=patient
+    )
+
+
 @require_GET
 @staff_required(Capability.VIEW_PATIENTS)
 def patient_sessions(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.staff, patient_id)
     records = selectors.sessions_for_patient(patient)
+    if wants_csv(request):
+        return _sessions_csv(request, patient, records)
     context = chart_context(request, patient, tab="sessions")
     context.update(records=records, clinical=role_has(request.staff.role, Capability.VIEW_CLINICAL))
     return render(request, "treatments/patient_sessions.html", context)
+
+
+def _course_csv(request: ClinicRequest, course: Any, progress: Any) -> HttpResponse:
+    """A course's planned sessions with their state, as on its page."""
+    tz = ZoneInfo(course.patient.clinic.timezone)
+    rows = (
+        [
+            s.appointment.session_index,
+            s.appointment.pk,
+            s.appointment.starts_at.astimezone(tz),
+            s.appointment.status,
+            s.state,
+            s.done_on,
+            s.gap_days,
+            s.record_id,
+            s.reason,
+        ]
+        for s in progress.sessions
+    )
+    header = [
+        "session",
+        "appointment_id",
+        "starts_at",
+        "appointment_status",
+        "state",
+        "done_on",
+        "gap_days",
+        "session_record_id",
+        "reason",
+    ]
+    return csv_export(
+        request, f"course-{course.pk}.csv", header, rows, list_name="course", subject=course.patient
+    )
 
 
 @require_GET
@@ -298,4 +368,6 @@ def patient_sessions(request: ClinicRequest, patient_id: int) -> HttpResponse:
 def course_detail(request: ClinicRequest, course_id: int) -> HttpResponse:
     course = selectors.get_course_for_user(request.staff, course_id)
     progress = selectors.course_progress(course, now=timezone.now())
+    if wants_csv(request):
+        return _course_csv(request, course, progress)
     return render(request, "treatments/course.html", {"course": course, "progress": progress})

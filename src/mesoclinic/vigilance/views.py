@@ -7,7 +7,6 @@ and writes only through services. Every recall shown or exported is audit-logged
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from typing import Any
 
@@ -26,6 +25,7 @@ from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.catalog.models import Cocktail, Product
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.inventory import services as inventory_services
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.forms import add_service_errors
@@ -43,15 +43,6 @@ from mesoclinic.vigilance.forms import (
 from mesoclinic.vigilance.models import AdverseEvent
 
 PAGE_SIZE = 25
-
-
-def _csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
 
 
 # --- Recall -----------------------------------------------------------------------------------------------
@@ -128,7 +119,7 @@ def _recall_csv(request: ClinicRequest, lot: Lot) -> HttpResponse:
         "line_voided",
         "amended",
     ]
-    return _csv_response(f"recall-{lot.lot_number}.csv", header, rows)
+    return csv_export(request, f"recall-{lot.lot_number}.csv", header, rows, list_name="vigilance.recall")
 
 
 @require_GET
@@ -137,7 +128,7 @@ def recall(request: ClinicRequest) -> HttpResponse:
     """Search a lot by number; with ``?lot=<id>`` show (or with ``format=csv`` export) whom it reached."""
     if "lot" in request.GET:
         lot = selectors.get_lot_for_user(request.staff, request.GET["lot"])
-        if request.GET.get("format") == "csv":
+        if wants_csv(request):
             return _recall_csv(request, lot)
         return _recall_page(request, lot)
     if "lot_number" not in request.GET:
@@ -205,28 +196,29 @@ EVENT_CSV_HEADER = [
 ]
 
 
+def _event_row(e: AdverseEvent, patient: Any) -> list[Any]:
+    return [
+        e.pk,
+        e.patient_id,
+        patient.full_name,
+        e.get_category_display(),
+        e.get_severity_display(),
+        e.onset_on.isoformat(),
+        e.get_outcome_display(),
+        "closed" if e.closed_at else "open",
+        e.reported_at.isoformat(),
+        "yes" if e.reported_to_regulator else "no",
+        e.regulator_reference,
+    ]
+
+
 @require_GET
 @staff_required(Capability.VIEW_CLINICAL)
 def events(request: ClinicRequest) -> HttpResponse:
     form, events = _filtered_events(request)
-    if request.GET.get("format") == "csv":
-        rows = [
-            [
-                e.pk,
-                e.patient_id,
-                e.patient.full_name,
-                e.get_category_display(),
-                e.get_severity_display(),
-                e.onset_on.isoformat(),
-                e.get_outcome_display(),
-                "closed" if e.closed_at else "open",
-                e.reported_at.isoformat(),
-                "yes" if e.reported_to_regulator else "no",
-                e.regulator_reference,
-            ]
-            for e in events
-        ]
-        return _csv_response("adverse-events.csv", EVENT_CSV_HEADER, rows)
+    if wants_csv(request):
+        rows = (_event_row(e, e.patient) for e in events)
+        return csv_export(request, "adverse-events.csv", EVENT_CSV_HEADER, rows, list_name="vigilance.events")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -367,8 +359,15 @@ def correct(request: ClinicRequest, event_id: int) -> HttpResponse:
 @staff_required(Capability.VIEW_CLINICAL)
 def patient_events(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.staff, patient_id)
+    events = selectors.events_for_patient(patient)
+    if wants_csv(request):
+        rows = (_event_row(e, patient) for e in events)
+        filename = f"adverse-events-patient-{patient.pk}.csv"
+        return csv_export(
+            request, filename, EVENT_CSV_HEADER, rows, list_name="vigilance.patient_events", subject=patient
+        )
     context = chart_context(request, patient, tab="adverse_events")
-    context["events"] = selectors.events_for_patient(patient)
+    context["events"] = events
     return render(request, "vigilance/patient_events.html", context)
 
 
@@ -378,10 +377,14 @@ def event_report(request: ClinicRequest, event_id: int) -> HttpResponse:
     """The regulator's report of one event, as JSON (default) or CSV (``?format=csv``): no patient name."""
     event = selectors.get_event_for_user(request.staff, event_id)
     data = selectors.regulator_report(event)
-    if request.GET.get("format") == "csv":
+    if wants_csv(request):
         header = list(data["rows"][0]) if data["rows"] else []
-        return _csv_response(
-            f"adverse-event-{event.pk}.csv", header, [list(row.values()) for row in data["rows"]]
+        return csv_export(
+            request,
+            f"adverse-event-{event.pk}.csv",
+            header,
+            [list(row.values()) for row in data["rows"]],
+            list_name="vigilance.event_report",
         )
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="adverse-event-{event.pk}.json"'

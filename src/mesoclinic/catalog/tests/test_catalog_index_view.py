@@ -62,3 +62,15 @@ def test_it_shows_only_the_clinics_own_protocols(other_clinic, receptionist):
 def test_it_shows_no_edit_buttons(physician):
     body = client_for(physician).get(URL).content.decode()
     assert "Edit" not in body
+
+
+def test_it_exports_the_clinics_protocols_as_csv(clinic, other_clinic, receptionist):
+    from mesoclinic.audit.models import AuditEvent  # noqa: PLC0415
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    rows = csv_rows(client_for(receptionist).get(URL, {"format": "csv"}))
+    assert rows[0][0] == "slug"
+    expected = set(Protocol.objects.filter(clinic=clinic).values_list("slug", flat=True))
+    assert {row[0] for row in rows[1:]} == expected
+    assert len(rows) - 1 == len(expected) > 0
+    assert AuditEvent.objects.filter(action="export", data__list="catalog.protocols").exists()

@@ -35,3 +35,15 @@ def test_it_shows_composition_with_concentrations_and_products(clinic, reception
 def test_it_shows_only_the_clinics_own_cocktails(other_clinic, receptionist):
     Cocktail.objects.filter(clinic=other_clinic).update(name="Foreign cocktail")
     assert "Foreign cocktail" not in client_for(receptionist).get(URL).content.decode()
+
+
+def test_it_exports_the_clinics_cocktails_as_csv(clinic, other_clinic, receptionist):
+    from mesoclinic.audit.models import AuditEvent  # noqa: PLC0415
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    rows = csv_rows(client_for(receptionist).get(URL, {"format": "csv"}))
+    assert rows[0][0] == "code"
+    expected = set(Cocktail.objects.filter(clinic=clinic).values_list("code", flat=True))
+    assert {row[0] for row in rows[1:]} == expected
+    assert len(rows) - 1 == len(expected) > 0
+    assert AuditEvent.objects.filter(action="export", data__list="catalog.cocktails").exists()

@@ -42,3 +42,15 @@ def test_it_says_when_a_source_key_is_unknown(clinic, receptionist):
 def test_it_shows_only_the_clinics_own_ingredients(other_clinic, receptionist):
     Ingredient.objects.filter(clinic=other_clinic).update(name="Foreign ingredient")
     assert "Foreign ingredient" not in client_for(receptionist).get(URL).content.decode()
+
+
+def test_it_exports_the_clinics_ingredients_as_csv(clinic, other_clinic, receptionist):
+    from mesoclinic.audit.models import AuditEvent  # noqa: PLC0415
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    rows = csv_rows(client_for(receptionist).get(URL, {"format": "csv"}))
+    assert rows[0][0] == "code"
+    expected = set(Ingredient.objects.filter(clinic=clinic).values_list("code", flat=True))
+    assert {row[0] for row in rows[1:]} == expected
+    assert len(rows) - 1 == len(expected) > 0
+    assert AuditEvent.objects.filter(action="export", data__list="catalog.ingredients").exists()

@@ -34,3 +34,15 @@ def test_it_shows_each_modality_with_depth_device_parameters_and_techniques(clin
 def test_it_shows_only_the_clinics_own_modalities(other_clinic, receptionist):
     Modality.objects.filter(clinic=other_clinic).update(name="Foreign modality")
     assert "Foreign modality" not in client_for(receptionist).get(URL).content.decode()
+
+
+def test_it_exports_the_clinics_modalities_as_csv(clinic, other_clinic, receptionist):
+    from mesoclinic.audit.models import AuditEvent  # noqa: PLC0415
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    rows = csv_rows(client_for(receptionist).get(URL, {"format": "csv"}))
+    assert rows[0][0] == "code"
+    expected = set(Modality.objects.filter(clinic=clinic).values_list("code", flat=True))
+    assert {row[0] for row in rows[1:]} == expected
+    assert len(rows) - 1 == len(expected) > 0
+    assert AuditEvent.objects.filter(action="export", data__list="catalog.modalities").exists()

@@ -77,3 +77,19 @@ def test_it_404s_for_another_clinics_lot(other_clinic: Clinic, receptionist: Sta
 def test_it_only_allows_get(clinic: Clinic, receptionist: StaffMember) -> None:
     lot = make_lot(clinic)
     assert client_for(receptionist).post(_url(lot.pk)).status_code == 405
+
+
+def test_it_exports_the_ledger_as_csv(clinic: Clinic, receptionist: StaffMember) -> None:
+    from mesoclinic.audit.models import AuditEvent  # noqa: PLC0415
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    lot = make_lot(clinic, quantity=5)
+    make_lot(clinic, quantity=9)
+    rows = csv_rows(client_for(receptionist).get(_url(lot.pk), {"format": "csv"}))
+    assert rows[0][:4] == ["movement_id", "at", "kind", "quantity"]
+    assert [(r[2], r[3]) for r in rows[1:]] == [("receipt", "5.000")]
+    assert AuditEvent.objects.filter(action="export", data__list="inventory.ledger").exists()
+
+
+def test_its_ledger_csv_is_404_across_clinics(clinic: Clinic, outsider: StaffMember) -> None:
+    assert client_for(outsider).get(_url(make_lot(clinic).pk), {"format": "csv"}).status_code == 404

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from mesoclinic.accounts.models import Clinic, StaffMember
 from mesoclinic.inventory.services import mark_lot_recalled
-from mesoclinic.testing import client_for, make_lot
+from mesoclinic.testing import client_for, csv_text, make_lot
 
 URL = reverse("inventory:lots")
 
@@ -57,7 +57,7 @@ def test_it_exports_csv(clinic: Clinic, receptionist: StaffMember) -> None:
     make_lot(clinic, lot_number="AB12", quantity=3)
     response = client_for(receptionist).get(URL, {"format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    assert "AB12,2099-12-31,3,ml,in_stock" in response.content.decode()
+    assert "AB12,2099-12-31,3,ml,in_stock" in csv_text(response)
 
 
 def test_it_lists_expiring_soon_lots(clinic: Clinic, receptionist: StaffMember) -> None:

@@ -115,3 +115,26 @@ def test_it_hides_clinical_alerts_from_receptionists(clinic, receptionist):
     body = client_for(receptionist).get(URL).content.decode()
     assert "Lidocaine" not in body
     assert "Pacemaker" not in body
+
+
+def test_it_exports_the_whole_search_as_csv_and_audits_it(clinic, receptionist, other_clinic):
+    from mesoclinic.audit.models import AuditEvent  # noqa: PLC0415
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    _register(clinic, "Anna", "Nowak", phone="+48 600 100 200")
+    _register(clinic, "=cmd", "Nowakowska")
+    _register(clinic, "Ewa", "Kowalska")
+    _register(other_clinic, "Anna", "Nowak-Elsewhere")
+    response = client_for(receptionist).get(URL, {"q": "nowak", "format": "csv", "page": "2"})
+    rows = csv_rows(response)
+    assert rows[0][:3] == ["patient_id", "family_name", "given_name"]
+    assert [(r[1], r[2]) for r in rows[1:]] == [("Nowak", "Anna"), ("Nowakowska", "'=cmd")]
+    assert rows[1][7] == "'+48 600 100 200"
+    export = AuditEvent.objects.get(action="export")
+    assert export.data["list"] == "patients"
+    assert export.data["filters"] == {"q": "nowak"}
+
+
+def test_the_csv_link_keeps_the_search(clinic, receptionist):
+    html = client_for(receptionist).get(URL, {"q": "nowak", "page": "1"}).text
+    assert 'href="?q=nowak&amp;format=csv"' in html

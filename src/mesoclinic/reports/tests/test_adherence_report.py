@@ -6,7 +6,7 @@ import pytest
 
 from mesoclinic.scheduling.services import complete_appointment, mark_no_show
 from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book
-from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing import client_for, csv_text, make_schedulable
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/adherence/"
@@ -48,7 +48,7 @@ def test_it_leaves_out_courses_begun_outside_the_period(owner, course):
 
 def test_it_exports_csv(owner, course):
     response = client_for(owner).get(URL, {**PERIOD, "format": "csv"})
-    lines = response.content.decode().splitlines()
+    lines = csv_text(response).splitlines()
     assert lines[0].startswith("protocol,courses,sessions_done,on_time")
     assert lines[1].endswith(",1,2,2,0,1,1,100.0") or ",1,2,2,0,1,1,100" in lines[1]
 

@@ -9,7 +9,7 @@ import pytest
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.reports.tests.factories import make_course
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
-from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing import client_for, csv_text, make_patient, make_schedulable
 from mesoclinic.treatments.models import MaintenanceRecall
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_it_counts_no_shows_per_month_and_practitioner(owner, clinic) -> None:  
     _appointment(clinic, where, datetime(2026, 3, 4, 9, tzinfo=UTC), AppointmentStatus.CANCELLED)
     _appointment(clinic, where, datetime(2026, 4, 1, 9, tzinfo=UTC), AppointmentStatus.COMPLETED)
     response = client_for(owner).get("/reports/no-shows/?start=2026-03-01&end=2026-04-30&format=csv")
-    lines = response.content.decode().splitlines()
+    lines = csv_text(response).splitlines()
     assert "month,2026-03,2,1,50.000" in lines
     assert "month,2026-04,1,0,0.000" in lines
     assert f"practitioner,{where.practitioner.display_name},3,1,33.333" in lines
@@ -67,7 +67,7 @@ def test_it_lists_recalls_overdue_and_due_soon(owner, clinic, practitioner) -> N
         MaintenanceRecall.objects.create(
             clinic=clinic, patient=course.patient, course=course, due_on=today + timedelta(days=offset)
         )
-    lines = client_for(owner).get("/reports/recalls/?format=csv").content.decode().splitlines()
+    lines = csv_text(client_for(owner).get("/reports/recalls/?format=csv")).splitlines()
     assert len(lines) == 3  # header, overdue, due in 30 days; not the one in 90
     assert lines[1].endswith(f"{today - timedelta(days=5)},yes")
     assert lines[2].endswith(f"{today + timedelta(days=30)},no")

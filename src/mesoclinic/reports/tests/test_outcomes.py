@@ -8,7 +8,7 @@ import pytest
 
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.reports.tests.factories import make_analysis, make_assessment, make_course, wrinkles
-from mesoclinic.testing import client_for, make_patient
+from mesoclinic.testing import client_for, csv_text, make_patient
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/outcomes/"
@@ -68,7 +68,7 @@ def test_it_leaves_out_courses_without_a_late_enough_follow_up(
 def test_it_exports_csv(owner: StaffMember, cohort) -> None:  # type: ignore[no-untyped-def]
     response = client_for(owner).get(URL + "?format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
+    lines = csv_text(response).splitlines()
     assert lines[0] == "grouping,group,n,mean_change_pct,sd_pct,ci95_low_pct,ci95_high_pct"
     assert "delivery,Needle,3,-18.000,2.000,-22.968,-13.032" in lines
 

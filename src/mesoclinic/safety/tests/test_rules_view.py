@@ -55,3 +55,18 @@ def test_it_shows_the_clinics_own_table(clinic, other_clinic, receptionist):
     table.save(update_fields=["data"])
     body = client_for(receptionist).get(URL).content.decode()
     assert "Reviewed by the other clinic." not in body
+
+
+def test_it_exports_the_rule_table_as_csv(clinic, receptionist):
+    from mesoclinic.audit.models import AuditEvent  # noqa: PLC0415
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    rows = csv_rows(client_for(receptionist).get(URL, {"format": "csv"}))
+    header = rows[0]
+    assert header[:3] == ["factor", "label", "needle"]
+    by_factor = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert by_factor["pregnant"]["needle"] == "block"
+    assert by_factor["bleeding_disorder"]["needle"] == "block"
+    assert by_factor["bleeding_disorder"]["electroporation"] == ""
+    assert by_factor["pacemaker"]["sonophoresis"] == "warn"
+    assert AuditEvent.objects.filter(action="export", data__list="safety.rules").exists()

@@ -209,3 +209,31 @@ def test_it_shades_time_off_inside_working_hours(setup, receptionist):
     )
     column = get(receptionist, location=setup.location.pk, date=DAY).context["columns"][0]
     assert _off_hours(column) == [("08:00", "09:00"), ("12:00", "13:30"), ("17:00", "20:00")]
+
+
+def test_it_exports_the_days_shown_as_csv_with_cancelled_ones(clinic, setup, receptionist):
+    from mesoclinic.audit.models import AuditEvent  # noqa: PLC0415
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    course = book(clinic, setup.location)
+    first = course.appointments.get(session_index=1)
+    cancel_appointment(first, reason="flu", actor=None)
+    week = csv_rows(get(receptionist, location=setup.location.pk, date=DAY, view="week", format="csv"))
+    assert week[0][:4] == ["appointment_id", "starts_at", "ends_at", "status"]
+    (row,) = week[1:]  # the series' other sessions fall in later weeks
+    assert row[0] == str(first.pk)
+    assert row[1] == first.starts_at.astimezone(WARSAW).isoformat()
+    assert (row[3], row[5]) == ("cancelled", first.patient.full_name)
+    later = csv_rows(
+        get(receptionist, location=setup.location.pk, date="2031-03-10", view="week", format="csv")
+    )
+    assert [r[0] for r in later[1:]] == [
+        str(a.pk) for a in course.appointments.filter(starts_at__date__range=("2031-03-10", "2031-03-16"))
+    ]
+    exports = AuditEvent.objects.filter(action="export").order_by("pk")
+    assert [e.data["filters"]["date"] for e in exports] == [DAY, "2031-03-10"]
+    assert {e.data["list"] for e in exports} == {"appointments"}
+
+
+def test_its_csv_is_404_for_another_clinics_location(setup, outsider):
+    assert get(outsider, location=setup.location.pk, format="csv").status_code == 404

@@ -26,6 +26,7 @@ from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.models import Location
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.catalog.selectors import modalities, protocols
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.forms import CalendarForm
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
@@ -103,6 +104,9 @@ def calendar(request: ClinicRequest) -> HttpResponse:
         for a in every
         if a.status != AppointmentStatus.CANCELLED and (not modality or a.protocol.modality.code == modality)
     ]
+    if wants_csv(request):
+        listed = [a for a in every if not modality or a.protocol.modality.code == modality]
+        return _appointments_csv(request, location, listed, days[0])
     hours = selectors.location_hours(location, days[0], days[-1])
     if view == "week":
         busy_days = {_local(a.starts_at, location).date() for a in shown}
@@ -148,6 +152,49 @@ def calendar(request: ClinicRequest) -> HttpResponse:
         "book_url": _book_url(location=location.pk, earliest=max(day, today).isoformat()),
     }
     return render(request, "scheduling/calendar.html", context)
+
+
+APPOINTMENT_CSV_HEADER = [
+    "appointment_id",
+    "starts_at",
+    "ends_at",
+    "status",
+    "patient_id",
+    "patient",
+    "protocol",
+    "modality",
+    "session",
+    "practitioner",
+    "room",
+    "device",
+    "location",
+]
+
+
+def _appointments_csv(
+    request: ClinicRequest, location: Location, appointments: list[Appointment], first: date
+) -> HttpResponse:
+    """The days shown (day or week), cancelled appointments included with their status, in local time."""
+    rows = (
+        [
+            a.pk,
+            _local(a.starts_at, location),
+            _local(a.ends_at, location),
+            a.status,
+            a.patient_id,
+            a.patient.full_name,
+            a.protocol.name,
+            a.protocol.modality.code,
+            a.session_index,
+            a.practitioner.display_name,
+            a.room.name,
+            a.device.name if a.device_id else "",
+            location.name,
+        ]
+        for a in appointments
+    )
+    filename = f"appointments-{first.isoformat()}.csv"
+    return csv_export(request, filename, APPOINTMENT_CSV_HEADER, rows, list_name="appointments")
 
 
 def _grid(

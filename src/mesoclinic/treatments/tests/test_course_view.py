@@ -33,3 +33,19 @@ def test_it_lists_every_planned_session(receptionist, course, django_assert_max_
     with django_assert_max_num_queries(26):
         page = client_for(receptionist).get(url(course)).content.decode()
     assert page.count('class="progress-') == 4
+
+
+def test_it_exports_the_planned_sessions_as_csv(receptionist, course):
+    from mesoclinic.audit.models import AuditEvent  # noqa: PLC0415
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    rows = csv_rows(client_for(receptionist).get(url(course), {"format": "csv"}))
+    assert rows[0][:2] == ["session", "appointment_id"]
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4"]
+    assert {r[4] for r in rows[1:]} == {"upcoming"}
+    export = AuditEvent.objects.get(action="export")
+    assert (export.object_id, export.data["list"]) == (str(course.patient_id), "course")
+
+
+def test_its_csv_is_404_across_clinics(outsider, course):
+    assert client_for(outsider).get(url(course), {"format": "csv"}).status_code == 404

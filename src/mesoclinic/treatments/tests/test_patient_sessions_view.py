@@ -47,3 +47,22 @@ def test_its_query_count_does_not_grow_with_the_rows(practitioner, patient):
     with CaptureQueriesContext(connection) as six_rows:
         client.get(url(patient))
     assert len(six_rows) == len(one_row)
+
+
+def test_it_exports_the_sessions_as_csv_naming_the_patient_in_the_audit(receptionist, patient, practitioner):
+    from mesoclinic.audit.models import AuditEvent  # noqa: PLC0415
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    other = make_signed_session(make_patient(patient.clinic), practitioner)
+    rows = csv_rows(client_for(receptionist).get(url(patient), {"format": "csv"}))
+    assert rows[0][:2] == ["session_id", "performed_at"]
+    (row,) = rows[1:]
+    assert row[0] == str(patient.sessions.get().pk) != str(other.pk)
+    assert row[1] == "2026-06-01T11:00:00+02:00"  # the clinic's time zone (Europe/Warsaw)
+    assert row[7] == "signed"
+    export = AuditEvent.objects.get(action="export")
+    assert (export.object_type, export.object_id) == ("patients.patient", str(patient.pk))
+
+
+def test_another_clinics_patient_has_no_csv(outsider, patient):
+    assert client_for(outsider).get(url(patient), {"format": "csv"}).status_code == 404

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from django.urls import reverse
 
-from mesoclinic.testing import client_for, make_lot, make_patient, make_signed_session
+from mesoclinic.testing import client_for, csv_text, make_lot, make_patient, make_signed_session
 from mesoclinic.vigilance.tests.factories import make_event, make_preparation
 
 
@@ -41,7 +41,7 @@ def test_it_exports_csv(clinic, practitioner, physician):
     response = client_for(physician).get(
         reverse("vigilance:event_report", args=[event.pk]), {"format": "csv"}
     )
-    lines = response.content.decode().splitlines()
+    lines = csv_text(response).splitlines()
     assert len(lines) == 3
     assert "ING-1" in lines[2]
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.urls import reverse
 
-from mesoclinic.testing import client_for, make_patient
+from mesoclinic.testing import client_for, csv_text, make_patient
 from mesoclinic.vigilance.tests.factories import make_event
 
 URL = reverse("vigilance:events")
@@ -54,7 +54,7 @@ def test_it_searches_the_description(clinic, physician):
 def test_it_exports_csv(clinic, physician):
     make_event(make_patient(clinic), category="granuloma")
     response = client_for(physician).get(URL, {"format": "csv"})
-    assert response.content.decode().splitlines()[1].split(",")[3] == "Granuloma"
+    assert csv_text(response).splitlines()[1].split(",")[3] == "Granuloma"
 
 
 def test_it_paginates_with_bounded_queries(clinic, physician, django_assert_max_num_queries):

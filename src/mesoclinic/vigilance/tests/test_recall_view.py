@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from mesoclinic.audit.models import AuditEvent
-from mesoclinic.testing import client_for, make_lot, make_signed_session
+from mesoclinic.testing import client_for, csv_text, make_lot, make_signed_session
 from mesoclinic.vigilance.tests.factories import make_preparation, make_reachable_patient
 
 URL = reverse("vigilance:recall")
@@ -46,7 +46,7 @@ def test_it_exports_csv(clinic, practitioner):
     make_signed_session(make_reachable_patient(clinic), practitioner, uses=[(lot, 1)])
     response = client_for(practitioner).get(URL, {"lot": lot.pk, "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
+    lines = csv_text(response).splitlines()
     assert lines[0].startswith("patient_id,patient,phone,email")
     assert "ewa@example.org" in lines[1]
 

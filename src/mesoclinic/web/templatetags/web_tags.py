@@ -16,3 +16,12 @@ def page_url(context: dict[str, Any], number: int) -> str:
     query.pop("format", None)
     query["page"] = str(number)
     return f"?{query.urlencode()}"
+
+
+@register.simple_tag(takes_context=True)
+def csv_url(context: dict[str, Any]) -> str:
+    """The current list's CSV export: the same search, filters and sorting, every page (no ``page``)."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    query["format"] = "csv"
+    return f"?{query.urlencode()}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -217,3 +218,16 @@ def test_it_shows_no_stock_to_a_role_without_inventory(clinic, auditor):
 
     make_lot(clinic, lot_number="SOON2", expires_on=clinic.today() + timedelta(days=1))
     assert "SOON2" not in client_for(auditor).get(URL).content.decode()
+
+
+def test_its_csv_link_exports_the_days_list(clinic, setup, receptionist):
+    from html import unescape  # noqa: PLC0415
+
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    first = book(clinic, setup.location).appointments.get(session_index=1)
+    with at(MONDAY - timedelta(hours=2)):
+        response = client_for(receptionist).get(URL)
+        link = unescape(re.search(r'href="([^"]*format=csv)"', response.content.decode()).group(1))
+        rows = csv_rows(client_for(receptionist).get(link))
+    assert [r[0] for r in rows[1:]] == [str(first.pk)]
