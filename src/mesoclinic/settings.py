@@ -193,6 +193,14 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
         "task": "mesoclinic.worker.services.purge_job_log",
         "crontab": {"minute": "17", "hour": "2"},
     },
+    "privacy-purge": {  # erase what an erasure request asked for once its retention period has ended
+        "task": "mesoclinic.privacy.services.purge_expired",
+        "crontab": {"minute": "41", "hour": "3"},
+    },
+    "webhook-retries": {  # deliveries whose next attempt is due (retries, or sends the worker missed)
+        "task": "mesoclinic.webhooks.services.deliver_due_webhooks",
+        "crontab": {"minute": "*"},
+    },
 }
 JOB_LOG_DAYS = env_int("JOB_LOG_DAYS", 30)  # succeeded background jobs are kept this long in the job log
 
