@@ -6,6 +6,7 @@ generated secret key kept there. At scale: ``DATABASE_URL`` (PostgreSQL), ``REDI
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,11 @@ INSTALLED_APPS = [
     "mesoclinic.outcomes",
     "mesoclinic.reports",
     "mesoclinic.web",
+    # After the MesoClinic apps, so that accounts' templates override allauth's.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -54,12 +60,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "mesoclinic.accounts.middleware.SessionLifetimeMiddleware",
     "mesoclinic.accounts.middleware.ClinicMiddleware",
     "mesoclinic.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "mesoclinic.accounts.middleware.MfaRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "mesoclinic.urls"
@@ -111,15 +121,58 @@ def _database(url: str) -> dict[str, object]:
 DATABASES = {"default": _database(env_str("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Authentication: django-allauth (username or e-mail, password reset by e-mail, TOTP + recovery codes),
+# django-axes in front of every backend (lockout per username and address). No open signup: the owner or an
+# admin creates staff accounts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_ADAPTER = "mesoclinic.accounts.adapters.StaffAccountAdapter"
+ACCOUNT_FORMS = {"login": "mesoclinic.accounts.forms.StaffLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the clinic owner, not by strangers
+ACCOUNT_SESSION_REMEMBER = False  # a shared clinic computer must not keep anyone signed in
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# django-axes owns failed sign-ins (one counter, one message); allauth keeps its other limits (reset e-mails).
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "MesoClinic")
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "mesoclinic.accounts.lockout.username_for_lockout"
+AXES_LOCKOUT_CALLABLE = "mesoclinic.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # its log lines name the username and address; the audit log records lockouts instead
+AXES_SENSITIVE_PARAMETERS = ["password", "login", "username", "email"]
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MesoClinic <no-reply@localhost>")
+
+# API rate limits (django-ninja throttling), read on every request: per token or user, and per address for
+# requests that carry no valid credentials.
+API_RATE_USER = env_str("API_RATE_USER", "600/min")
+API_RATE_ANON = env_str("API_RATE_ANON", "60/min")
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -149,6 +202,8 @@ TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is therefore an idle timeout
+# However active, a session ends this long after its sign-in (SessionLifetimeMiddleware).
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it for its X-CSRFToken header
