@@ -28,7 +28,10 @@ from mesoclinic.accounts.permissions import MATRIX, Capability
 @staff_required()
 def api_tokens(request: ClinicRequest) -> HttpResponse:
     """List the caller's tokens (the owner: the clinic's) and create one; its secret is shown once, here."""
-    form = ApiTokenForm(request.POST or None, capabilities=MATRIX.get(request.staff.role, frozenset()))
+    form = ApiTokenForm(
+        request.POST if request.method == "POST" else None,
+        capabilities=MATRIX.get(request.staff.role, frozenset()),
+    )
     issued = None
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data["expires_in_days"]
@@ -68,7 +71,9 @@ def revoke_api_token(request: ClinicRequest, token_id: int) -> HttpResponse:
 def security(request: ClinicRequest) -> HttpResponse:
     """The clinic's security policy: two-factor authentication required for every staff member."""
     clinic = request.clinic
-    form = ClinicSecurityForm(request.POST or None, initial={"require_mfa": clinic.require_mfa})
+    form = ClinicSecurityForm(
+        request.POST if request.method == "POST" else None, initial={"require_mfa": clinic.require_mfa}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.set_clinic_mfa_requirement(
