@@ -27,7 +27,7 @@ api = NinjaAPI(
     auth=[ApiTokenAuth(), django_auth],
     throttle=[AddressRateThrottle(), CredentialRateThrottle()],
     description=(
-        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports. Every operation is scoped to the caller's clinic."
+        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports. Every operation is scoped to the caller's clinic. Authenticate with the browser session or an API token (`Authorization: Bearer mc_…`, created under Account → API tokens), limited to its scopes and its owner's role."
     ),
 )
 api.add_router("/patients", patients_router, tags=["patients"])

@@ -148,6 +148,9 @@ ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the clinic owner
 ACCOUNT_SESSION_REMEMBER = False  # a shared clinic computer must not keep anyone signed in
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Changing the e-mail address (where password resets go) asks for the password again: a session left open
+# on a shared computer is not enough to take the account over.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 # django-axes owns failed sign-ins (one counter, one message); allauth keeps its other limits (reset e-mails).
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -159,6 +162,7 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "mesoclinic.accounts.lockout.username_for_lockout"
 AXES_LOCKOUT_CALLABLE = "mesoclinic.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log; no second store of addresses
 AXES_VERBOSE = False  # its log lines name the username and address; the audit log records lockouts instead
 AXES_SENSITIVE_PARAMETERS = ["password", "login", "username", "email"]
 EMAIL_BACKEND = env_str(
