@@ -165,13 +165,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log; no second store of addresses
 AXES_VERBOSE = False  # its log lines name the username and address; the audit log records lockouts instead
 AXES_SENSITIVE_PARAMETERS = ["password", "login", "username", "email"]
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MesoClinic <no-reply@localhost>")
+
 
 # API rate limits (django-ninja throttling), read on every request: per token or user, and per address for
 # requests that carry no valid credentials.
