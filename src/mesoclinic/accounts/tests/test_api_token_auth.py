@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from django.test import Client
@@ -10,7 +11,7 @@ from django.utils import timezone
 from mesoclinic.accounts.middleware import MFA_REQUIRED_MESSAGE
 from mesoclinic.accounts.services import create_api_token, revoke_api_token
 from mesoclinic.accounts.tests.helpers import activate_totp, signed_in
-from mesoclinic.testing import make_patient
+from mesoclinic.testing import client_for, make_patient
 
 PATIENTS = "/api/v1/patients"
 
@@ -83,3 +84,19 @@ def test_it_refuses_tokens_while_the_clinic_requires_mfa_the_user_lacks(receptio
     assert response.json()["detail"] == MFA_REQUIRED_MESSAGE
     activate_totp(receptionist, signed_in(receptionist))
     assert _bearer(issued.secret).get(PATIENTS).status_code == 200
+
+
+def test_it_writes_with_a_token_and_without_a_csrf_token(receptionist):
+    issued = create_api_token(receptionist, name="Kiosk", scopes=["edit_patients"], actor=None)
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+    body = {"given_name": "Ada", "family_name": "Token", "birth_date": "1990-01-02", "sex": "female"}
+    response = client.post(PATIENTS, data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["family_name"] == "Token"
+
+
+def test_it_still_asks_a_session_for_its_csrf_token(receptionist):
+    client = client_for(receptionist)
+    client.handler.enforce_csrf_checks = True
+    body = {"given_name": "Ada", "family_name": "Session", "birth_date": "1990-01-02", "sex": "female"}
+    assert client.post(PATIENTS, data=json.dumps(body), content_type="application/json").status_code == 403
