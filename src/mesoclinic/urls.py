@@ -1,9 +1,13 @@
 from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.http import require_POST
 
 from mesoclinic.api import api
+
+# The admin signs in through the same page as everyone (lockout, two-factor), never with a password alone.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("mesoclinic.web.urls")),
