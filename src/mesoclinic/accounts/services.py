@@ -200,3 +200,9 @@ def record_lockout(username: str) -> None:
 def record_account_security_event(user: Any, action: str, **data: Any) -> None:
     """MFA set up or removed, recovery codes regenerated, password changed or reset."""
     record_event(action, user, actor=user, clinic=_clinic_of(user), data=data)
+
+
+@transaction.atomic
+def record_failed_mfa(user: Any) -> None:
+    """A wrong second-factor code after a right password: the account is named, nobody is the actor yet."""
+    record_event("auth.mfa_failed", user, actor=None, clinic=_clinic_of(user))

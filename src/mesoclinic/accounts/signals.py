@@ -62,6 +62,10 @@ def _authenticator_reset(sender: Any, request: HttpRequest, user: Any, authentic
     services.record_account_security_event(user, "auth.mfa_reset", kind=authenticator.type)
 
 
+def _mfa_failed(sender: Any, request: HttpRequest, user: Any, **kw: Any) -> None:
+    services.record_failed_mfa(user)
+
+
 def _password_changed(sender: Any, request: HttpRequest, user: Any, **kw: Any) -> None:
     services.record_account_security_event(user, "auth.password_changed")
 
@@ -80,6 +84,7 @@ def connect() -> None:
         _authenticator_removed, dispatch_uid="mesoclinic.audit_mfa_removed"
     )
     mfa_signals.authenticator_reset.connect(_authenticator_reset, dispatch_uid="mesoclinic.audit_mfa_reset")
+    mfa_signals.authentication_failed.connect(_mfa_failed, dispatch_uid="mesoclinic.audit_mfa_failed")
     account_signals.password_changed.connect(
         _password_changed, dispatch_uid="mesoclinic.audit_password_changed"
     )

@@ -55,6 +55,9 @@ def test_it_refuses_a_wrong_code(practitioner):
     assert response.status_code == 200
     assert "Incorrect code" in response.content.decode()
     assert client.get(reverse("web:home")).status_code == 302
+    event = AuditEvent.objects.get(action="auth.mfa_failed")
+    assert event.object_id == str(practitioner.user.pk)
+    assert event.actor is None
 
 
 def test_it_accepts_a_recovery_code_once(practitioner):
