@@ -148,6 +148,7 @@ ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the clinic owner
 ACCOUNT_SESSION_REMEMBER = False  # a shared clinic computer must not keep anyone signed in
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address sends nothing to anyone
 # Changing the e-mail address (where password resets go) asks for the password again: a session left open
 # on a shared computer is not enough to take the account over.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
@@ -165,7 +166,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log; no second store of addresses
 AXES_VERBOSE = False  # its log lines name the username and address; the audit log records lockouts instead
 AXES_SENSITIVE_PARAMETERS = ["password", "login", "username", "email"]
-
 
 # API rate limits (django-ninja throttling), read on every request: per token or user, and per address for
 # requests that carry no valid credentials.

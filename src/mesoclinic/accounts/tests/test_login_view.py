@@ -77,3 +77,9 @@ def test_it_sends_a_password_reset_link_by_e_mail(client, clinic):
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_it_sends_nothing_for_an_unknown_address_and_does_not_say_so(client, db):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert mail.outbox == []
