@@ -152,8 +152,10 @@ ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address s
 # Changing the e-mail address (where password resets go) asks for the password again: a session left open
 # on a shared computer is not enough to take the account over.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
-# django-axes owns failed sign-ins (one counter, one message); allauth keeps its other limits (reset e-mails).
-ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# django-axes locks an account on one address first (5 failures); allauth's "login_failed" limit, looser, bounds
+# wrong second-factor codes per account (allauth counts them under this action) and guessing across accounts
+# from one address.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,10/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "MesoClinic")
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)

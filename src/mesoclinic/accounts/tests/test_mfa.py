@@ -77,3 +77,13 @@ def test_it_records_switching_two_factor_off(practitioner):
     response = client.post(reverse("mfa_deactivate_totp"))
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="auth.mfa_disabled", data__kind="totp").exists()
+
+
+def test_it_stops_guessing_codes_after_ten_wrong_ones(practitioner):
+    secret, _ = activate_totp(practitioner, signed_in(practitioner))
+    client, _ = _password_step(practitioner)
+    for _ in range(10):
+        client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    response = client.post(reverse("mfa_authenticate"), {"code": totp(secret)})
+    assert "Too many" in response.content.decode()
+    assert client.get(reverse("web:home")).status_code == 302
