@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from mesoclinic.accounts.api_auth import AddressRateThrottle, ApiTokenAuth, CredentialRateThrottle
 from mesoclinic.catalog.api import router as catalog_router
 from mesoclinic.inventory.api import router as inventory_router
 from mesoclinic.outcomes.api import router as outcomes_router
@@ -23,9 +24,11 @@ api = NinjaAPI(
     title="MesoClinic API",
     version="1",
     urls_namespace="api-v1",
-    auth=django_auth,
+    # A bearer API token first (scripts, integrations), else the browser's session (htmx, the UI).
+    auth=[ApiTokenAuth(), django_auth],
+    throttle=[AddressRateThrottle(), CredentialRateThrottle()],
     description=(
-        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports. Every operation is scoped to the caller's clinic."
+        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports. Every operation is scoped to the caller's clinic. Authenticate with the browser session or an API token (`Authorization: Bearer mc_…`, created under Account → API tokens), limited to its scopes and its owner's role."
     ),
 )
 api.add_router("/patients", patients_router, tags=["patients"])

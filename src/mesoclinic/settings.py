@@ -6,6 +6,7 @@ generated secret key kept there. At scale: ``DATABASE_URL`` (PostgreSQL), ``REDI
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,11 @@ INSTALLED_APPS = [
     "mesoclinic.backup",
     "mesoclinic.webhooks",
     "mesoclinic.web",
+    # After the MesoClinic apps, so that accounts' templates override allauth's.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -58,12 +64,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "mesoclinic.accounts.middleware.SessionLifetimeMiddleware",
     "mesoclinic.accounts.middleware.ClinicMiddleware",
     "mesoclinic.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "mesoclinic.accounts.middleware.MfaRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "mesoclinic.urls"
@@ -115,15 +125,58 @@ def _database(url: str) -> dict[str, object]:
 DATABASES = {"default": _database(env_str("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Authentication: django-allauth (username or e-mail, password reset by e-mail, TOTP + recovery codes),
+# django-axes in front of every backend (lockout per username and address). No open signup: the owner or an
+# admin creates staff accounts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_ADAPTER = "mesoclinic.accounts.adapters.StaffAccountAdapter"
+ACCOUNT_FORMS = {"login": "mesoclinic.accounts.forms.StaffLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the clinic owner, not by strangers
+ACCOUNT_SESSION_REMEMBER = False  # a shared clinic computer must not keep anyone signed in
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address sends nothing to anyone
+# Changing the e-mail address (where password resets go) asks for the password again: a session left open
+# on a shared computer is not enough to take the account over.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# django-axes locks an account on one address first (5 failures); allauth's "login_failed" limit, looser, bounds
+# wrong second-factor codes per account (allauth counts them under this action) and guessing across accounts
+# from one address.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,10/5m/key"}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "MesoClinic")
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "mesoclinic.accounts.lockout.username_for_lockout"
+AXES_LOCKOUT_CALLABLE = "mesoclinic.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log; no second store of addresses
+AXES_VERBOSE = False  # its log lines name the username and address; the audit log records lockouts instead
+AXES_SENSITIVE_PARAMETERS = ["password", "login", "username", "email"]
+
+# API rate limits (django-ninja throttling), read on every request: per token or user, and per address for
+# requests that carry no valid credentials.
+API_RATE_USER = env_str("API_RATE_USER", "600/min")
+API_RATE_ANON = env_str("API_RATE_ANON", "60/min")
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -214,6 +267,8 @@ WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is therefore an idle timeout
+# However active, a session ends this long after its sign-in (SessionLifetimeMiddleware).
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it for its X-CSRFToken header

@@ -1,13 +1,21 @@
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import require_POST
 
 from mesoclinic.api import api
 
+# The admin signs in through the same page as everyone (lockout, two-factor), never with a password alone.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("", include("mesoclinic.web.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # allauth's sign-in and sign-out under the names the app has always used; sign-out is POST only.
+    path("accounts/login/", account_views.login, name="login"),
+    path("accounts/logout/", require_POST(account_views.logout), name="logout"),
+    path("accounts/", include("mesoclinic.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("patients/", include("mesoclinic.patients.urls")),
     path("catalog/", include("mesoclinic.catalog.urls")),
     path("safety/", include("mesoclinic.safety.urls")),

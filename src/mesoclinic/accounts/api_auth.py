@@ -1,20 +1,113 @@
-"""Role checks for API handlers: the API twin of ``staff_required``."""
+"""API authentication and role checks: bearer tokens beside the session, ``require`` for every handler.
+
+``require`` is the API twin of ``staff_required``. A request authenticated by an API token may do only what
+the token's scopes name *and* what its user's role allows now: changing a role narrows every token at once.
+"""
 
 from __future__ import annotations
 
+import hmac
+import zoneinfo
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils import timezone
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
-from mesoclinic.accounts.models import StaffMember
+from mesoclinic.accounts.middleware import MFA_REQUIRED_MESSAGE
+from mesoclinic.accounts.models import ApiToken, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.accounts.selectors import api_token_by_prefix, has_authenticator, staff_for_user
+from mesoclinic.accounts.services import TOKEN_PREFIX, hash_token_secret, mark_api_token_used
 
 
 def require(request: HttpRequest, *capabilities: Capability) -> StaffMember:
-    """The caller's staff membership, if it holds every capability; 403 otherwise."""
+    """The caller's staff membership, if it (and its API token, if any) holds every capability; 403 otherwise."""
     staff: StaffMember | None = getattr(request, "staff", None)
     if staff is None:
         raise PermissionDenied("This account is not a member of any clinic.")
+    token: ApiToken | None = getattr(request, "api_token", None)
     for capability in capabilities:
         if not role_has(staff.role, capability):
             raise PermissionDenied("Your role does not allow this.")
+        if token is not None and str(capability) not in token.scopes:
+            raise PermissionDenied(f"This API token's scopes do not include {capability}.")
     return staff
+
+
+class _SettingsRate:
+    """Read the rate from settings on every request, so an operator's (or a test's) setting takes effect."""
+
+    setting: str
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.rate = getattr(settings, self.setting)  # type: ignore[attr-defined]
+        self.num_requests, self.duration = self.parse_rate(self.rate)  # type: ignore[attr-defined]
+        return super().allow_request(request)  # type: ignore[misc]
+
+
+class CredentialRateThrottle(_SettingsRate, AuthRateThrottle):
+    """One bucket per API token, or per user for session requests (``API_RATE_USER``)."""
+
+    setting = "API_RATE_USER"
+
+    def __init__(self) -> None:
+        super().__init__(settings.API_RATE_USER)
+
+
+class AddressRateThrottle(_SettingsRate, AnonRateThrottle):
+    """One bucket per client address for requests without valid credentials (``API_RATE_ANON``)."""
+
+    setting = "API_RATE_ANON"
+    scope = "anon"
+
+    def __init__(self) -> None:
+        super().__init__(settings.API_RATE_ANON)
+
+
+class ApiTokenAuth(HttpBearer):
+    """``Authorization: Bearer mc_<prefix>_<secret>``: a live token of an active staff member.
+
+    The row is found by its public prefix and the secret's SHA-256 compared in constant time. A bad token
+    counts against the caller's address (``API_RATE_ANON``), so guessing is throttled like anonymous calls.
+    """
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = self._lookup(token)
+        if found is None:
+            self._throttle_guess(request)
+            return None
+        staff = staff_for_user(found.user)
+        if staff is None or staff.clinic_id != found.clinic_id or not found.user.is_active:
+            return None
+        if staff.clinic.require_mfa and not has_authenticator(found.user):
+            raise HttpError(403, MFA_REQUIRED_MESSAGE)
+        now = timezone.now()
+        mark_api_token_used(found, now=now)
+        request.user = found.user
+        request.staff = staff  # type: ignore[attr-defined]
+        request.clinic = staff.clinic  # type: ignore[attr-defined]
+        request.api_token = found  # type: ignore[attr-defined]
+        timezone.activate(zoneinfo.ZoneInfo(staff.clinic.timezone))
+        return found
+
+    @staticmethod
+    def _lookup(secret: str) -> ApiToken | None:
+        if not secret.startswith(TOKEN_PREFIX):
+            return None
+        prefix, _, rest = secret.removeprefix(TOKEN_PREFIX).partition("_")
+        if not prefix or not rest:
+            return None
+        token = api_token_by_prefix(prefix)
+        if token is None or not hmac.compare_digest(token.secret_hash, hash_token_secret(secret)):
+            return None
+        return token if token.is_usable(timezone.now()) else None
+
+    @staticmethod
+    def _throttle_guess(request: HttpRequest) -> None:
+        throttle = AddressRateThrottle()
+        if not throttle.allow_request(request):
+            raise HttpError(429, "Too many requests with invalid credentials. Try again later.")

@@ -5,3 +5,8 @@ class AccountsConfig(AppConfig):
     name = "mesoclinic.accounts"
     label = "accounts"
     verbose_name = "Clinics and staff"
+
+    def ready(self) -> None:
+        from mesoclinic.accounts import signals  # noqa: PLC0415 — models must be loaded first
+
+        signals.connect()

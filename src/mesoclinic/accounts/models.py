@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +28,10 @@ class Clinic(models.Model):
     country = models.CharField(max_length=2, default="GB")
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    require_mfa = models.BooleanField(
+        default=False,
+        help_text=_("Every staff member must set up two-factor authentication before using MesoClinic."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -84,3 +88,33 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API, owned by one staff member and limited to some of their capabilities.
+
+    Only the SHA-256 of the secret is stored: the secret is shown once, when the token is created. The
+    prefix (not secret) names the token in lists and finds its row; the hash is then compared in constant
+    time. A token never does more than its scopes, nor more than its user's role allows at the time of use.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        # Also the throttling key of django-ninja's per-credential rate limit: one bucket per token.
+        return f"token:{self.prefix}"
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

@@ -27,6 +27,7 @@
 | manage_privacy       |   x   |           |              |              |         |
 | use_photo_library    |   x   |     x     |              |              |         |
 | manage_webhooks      |   x   |           |              |              |         |
+| manage_security      |   x   |           |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -39,7 +40,10 @@ clinic's and the installation's) and runs a failed one again.
 ``export_patient_data`` downloads a patient's whole record (GDPR access and portability); ``manage_privacy``
 records and reviews erasure requests (restriction, then erasure after the retention period);
 ``use_photo_library`` lists the photos whose current consent allows teaching or marketing use.
-``manage_webhooks`` (endpoints, their secrets, the delivery log) is the owner's: it decides which third party receives the clinic's events.
+``manage_webhooks`` (endpoints, their secrets, the delivery log) is the owner's: it decides which third
+party receives the clinic's events. ``manage_security`` sets the clinic's security
+policy (two-factor authentication required for all staff). Every staff member manages their own password,
+two-factor authentication and API tokens; a token's scopes are a subset of its owner's capabilities.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ class Capability(StrEnum):
     MANAGE_PRIVACY = "manage_privacy"
     USE_PHOTO_LIBRARY = "use_photo_library"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    MANAGE_SECURITY = "manage_security"
 
 
 _FRONT_DESK = {
@@ -110,6 +115,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_PRIVACY,
             Capability.USE_PHOTO_LIBRARY,
             Capability.MANAGE_WEBHOOKS,
+            Capability.MANAGE_SECURITY,
         }
     ),
     Role.PHYSICIAN: frozenset(

@@ -1,10 +1,14 @@
-"""Reads about clinics and staff."""
+"""Reads about clinics, staff and their credentials."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mesoclinic.accounts.models import StaffMember
+from allauth.mfa.models import Authenticator
+from django.db.models import QuerySet
+from django.http import Http404
+
+from mesoclinic.accounts.models import ApiToken, Role, StaffMember
 
 
 def staff_for_user(user: Any) -> StaffMember | None:
@@ -20,3 +24,29 @@ def practitioners(clinic: Any) -> list[StaffMember]:
             clinic=clinic, is_active=True, role__in=["physician", "practitioner"]
         ).order_by("display_name")
     )
+
+
+def has_authenticator(user: Any) -> bool:
+    """Whether the user has a second factor (an authenticator app; recovery codes alone do not count)."""
+    return Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
+
+
+def api_tokens_for(staff: StaffMember) -> QuerySet[ApiToken]:
+    """The tokens a staff member may see: their own; the owner sees every token of the clinic."""
+    tokens = ApiToken.objects.filter(clinic=staff.clinic).select_related("user__staff")
+    if staff.role != Role.OWNER:
+        tokens = tokens.filter(user=staff.user)
+    return tokens
+
+
+def get_api_token_for_user(staff: StaffMember, token_id: int) -> ApiToken:
+    """A token the staff member may see and revoke; 404 for anyone else's or another clinic's."""
+    token = api_tokens_for(staff).filter(pk=token_id).first()
+    if token is None:
+        raise Http404("No such token.")
+    return token
+
+
+def api_token_by_prefix(prefix: str) -> ApiToken | None:
+    """The token row a presented secret names, with its user's active staff membership and clinic."""
+    return ApiToken.objects.select_related("clinic", "user").filter(prefix=prefix).first()
