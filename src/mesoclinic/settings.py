@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "mesoclinic.web.middleware.PermissionsPolicyMiddleware",
+    "mesoclinic.web.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -145,6 +146,8 @@ STORAGES = {
 }
 
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
+# No request body beyond one photo and its form: larger uploads are refused (413) before they are read.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 
 # Background tasks (photo analysis) go through the django-tasks API; the executor is a setting. Until the
 # worker lands, they run in the process that enqueues them, after its transaction commits.
