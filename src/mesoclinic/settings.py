@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # the API docs from its own static files, not a CDN with an inline script (the CSP allows neither)
     "simple_history",
     "django_tasks",
     "mesoclinic.audit",
