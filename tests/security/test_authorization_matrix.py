@@ -12,6 +12,11 @@ without the ``mesoclinic_`` prefix (``"<app>_api_<function>"``)::
     "reports:no_shows": R(C.VIEW_REPORTS, query=CSV),       # query string (search, exports)
     "web:home": R(),                                       # any signed-in staff member
     "login": PUBLIC,                                       # no sign-in needed
+    "scheduling_api_revoke_feed": R(C.VIEW_SCHEDULE, only=("owner",)),  # an object-level rule narrows it
+    "vigilance_api_recall_by_number": R(C.RECALL, cross=404),           # what clinic B gets instead
+
+A new kind of id in a URL or body needs one line in ``KWARGS`` (name → the world's object of clinic A, built
+in ``tests/security/world.py``); an operation whose generated body cannot pass its schema gets ``body=``.
 
 Capabilities are those of ``mesoclinic.accounts.permissions``; a role is expected to pass exactly when
 the matrix gives it every capability named (``only=`` narrows it where an object-level rule applies).
@@ -257,6 +262,8 @@ KWARGS: dict[str, str] = {
     "time_off_id": "time_off",
     "feed_id": "feed",
     "location_id": "location",
+    "product_id": "product",
+    "cocktail_id": "cocktail",
     "object_id": "practitioner",
     "room_id": "room",
     "template_id": "template",

@@ -143,6 +143,8 @@ def build_world() -> World:
         "location": location,
         "protocol": course.protocol,
         "room": appointment.room,
+        "product": lot.product,
+        "cocktail": course.protocol.cocktail,
         "template": consent.template,
     }
     world.sign_in_everyone()
