@@ -8,6 +8,7 @@ whole run stays under a minute.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -40,17 +41,29 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, con
 
 
 @pytest.fixture(scope="module")
-def owner_headers(world: World) -> Iterator[dict[str, str]]:
+def owner_headers(world: World) -> dict[str, str]:
     """A signed-in owner's session cookie and a CSRF token (the WSGI app, unlike the test client, checks it)."""
-    session = world.client("owner").cookies["sessionid"].value
-    token = _get_new_csrf_string()
-    # The test client keeps connections open between requests; the WSGI handler would close them (and with
-    # them the test's transaction) at the end of each request.
+    return {
+        "sessionid": world.client("owner").cookies["sessionid"].value,
+        "csrftoken": _get_new_csrf_string(),
+    }
+
+
+@contextmanager
+def in_test_transaction() -> Iterator[None]:
+    """Keep the connection (and the test's transaction) across a WSGI request, as the test client does.
+
+    The WSGI handler closes connections at the end of each request; this is per call, not per module, because
+    Django's test client reconnects the handler after each of its own requests.
+    """
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield {"sessionid": session, "csrftoken": token}
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    try:
+        with rolled_back():
+            yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
@@ -66,7 +79,7 @@ def test_no_operation_answers_a_server_error(case: Any, world: World, owner_head
     for name, value in (case.path_parameters or {}).items():
         if name in KWARGS and isinstance(value, int):
             case.path_parameters[name] = fill(world, name)
-    with rolled_back():
+    with in_test_transaction():
         case.call_and_validate(
             headers={"X-CSRFToken": owner_headers["csrftoken"]},
             cookies=owner_headers,
@@ -77,7 +90,7 @@ def test_no_operation_answers_a_server_error(case: Any, world: World, owner_head
 def test_the_fuzzer_is_signed_in(world: World, owner_headers: dict[str, str]) -> None:
     """The control: with these cookies a plain list answers 200, so the run above reached the handlers."""
     case = schema["/api/v1/patients"]["GET"].Case()
-    with rolled_back():
+    with in_test_transaction():
         response = case.call(headers={"X-CSRFToken": owner_headers["csrftoken"]}, cookies=owner_headers)
     assert response.status_code == 200
     assert any(patient["family_name"] == "Quexalpha" for patient in response.json()["items"])
