@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export MESOCLINIC_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test bench lint install install-dev browser demo clean
+.PHONY: run test bench lint audit install install-dev browser demo clean
 
 run: install
 	$(BIN)/mesoclinic migrate --noinput
@@ -17,6 +17,7 @@ run: install
 test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	./scripts/security-checks.sh
 	./scripts/run-tests.sh
 
 bench: install-dev
@@ -26,6 +27,11 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	./scripts/security-checks.sh
+
+# bandit, and pip-audit of the lock files when PyPI's advisory API is reachable (skipped with a note if not).
+audit: install-dev
+	./scripts/security-checks.sh
 
 install: $(VENV)/.installed-runtime
 install-dev: $(VENV)/.installed-dev

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from mesoclinic.env import env_bool, env_int, env_list, env_secret, env_str
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # the API docs from its own static files, not a CDN with an inline script (the CSP allows neither)
     "simple_history",
     "django_tasks",
     "mesoclinic.audit",
@@ -58,6 +60,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "mesoclinic.web.middleware.PermissionsPolicyMiddleware",
+    "mesoclinic.web.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -216,6 +221,8 @@ if S3_BUCKET := env_str("S3_BUCKET"):
     }
 
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
+# No request body beyond one photo and its form: larger uploads are refused (413) before they are read.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 
 # Background work (photo analysis, messages, purges) goes through the django-tasks API and runs in the worker
 # (`mesoclinic worker`, started by `make run`): huey on SQLite in the data folder, or on Redis when REDIS_URL
@@ -274,6 +281,33 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it for its X-CSRFToken header
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# URLs carry patient ids: never send them to another site, not even the origin of a same-site page.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features the pages may use: the camera for photo capture, on this origin only; nothing else.
+PERMISSIONS_POLICY = {
+    "camera": "(self)",
+    "microphone": "()",
+    "geolocation": "()",
+    "payment": "()",
+    "usb": "()",
+    "browsing-topics": "()",
+}
+# No inline script or style anywhere (templates, htmx with its indicator styles and eval off, static JS):
+# what runs is what the server shipped as a file. ``data:``/``blob:`` images are the camera preview and
+# canvas exports of the photo pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 if env_bool("MESOCLINIC_HTTPS", False):
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

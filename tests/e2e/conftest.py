@@ -51,11 +51,19 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:
+    """A page of a fresh context; every journey also fails if the browser blocked anything under the CSP."""
     context = browser.new_context(viewport={"width": 1280, "height": 860}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    if blocked:
+        pytest.fail("the Content-Security-Policy blocked:\n" + "\n".join(blocked))
 
 
 def screenshot(page, name: str) -> None:

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.models import StaffMember
@@ -37,6 +37,7 @@ from mesoclinic.inventory.schemas import (
     ScanIn,
     ScanOut,
 )
+from mesoclinic.pagination import LimitOffsetPagination
 
 router = Router()
 REFUSED = {422: ErrorOut}

@@ -5,10 +5,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
+from mesoclinic.pagination import LimitOffsetPagination
 from mesoclinic.patients import selectors, services
 from mesoclinic.patients.models import Consent
 from mesoclinic.patients.schemas import (

@@ -15,13 +15,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.catalog.selectors import get_protocol_for_clinic
+from mesoclinic.pagination import LimitOffsetPagination
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.safety.rules import screen
 from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic

@@ -7,11 +7,11 @@ is ambiguous around DST changes and is refused with 422. Answers are in UTC.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 MAX_AVAILABILITY_DAYS = 62
 MAX_LIST_DAYS = 366
@@ -280,6 +280,12 @@ class TimeOffIn(_Interval):
 
 class IntervalFilter(Schema):
     ends_after: AwareDatetime | None = Field(None, description="Only those ending after this moment.")
+
+    @field_validator("ends_after")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        """PostgreSQL refuses offsets beyond ±16 h that Python accepts (schemathesis found the 500)."""
+        return value.astimezone(UTC) if value is not None else None
 
 
 class ExtraHoursOut(Schema):

@@ -84,12 +84,15 @@ def session_update(request: HttpRequest, record_id: int, payload: DraftPatch) ->
     staff = require(request, Capability.EDIT_CLINICAL)
     record = selectors.get_session_for_user(staff, record_id)
     fields = payload.dict(exclude_unset=True)
-    if "products" in fields and fields["products"] is not None:
+    for name in ("products", "zones"):  # null leaves the lines as they are; [] removes them all
+        if name in fields and fields[name] is None:
+            del fields[name]
+    if "products" in fields:
         fields["products"] = [
             (selectors.get_lot_in_clinic(staff.clinic_id, line["lot_id"]), line["quantity"])
             for line in fields["products"]
         ]
-    if "zones" in fields and fields["zones"] is not None:
+    if "zones" in fields:
         fields["zones"] = [(z["zone"], z["volume_ml"]) for z in fields["zones"]]
     services.update_session_draft(record, actor=request.user, **fields)
     return _fresh(request, record_id)

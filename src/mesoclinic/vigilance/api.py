@@ -12,11 +12,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.inventory.models import Lot
+from mesoclinic.pagination import LimitOffsetPagination
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.vigilance import selectors, services
 from mesoclinic.vigilance.models import AdverseEvent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.test import Client
@@ -117,3 +117,17 @@ def test_it_answers_405_to_other_methods(setup, receptionist):
     client = client_for(receptionist)
     assert call(client, "patch", url(setup), leave()).status_code == 405
     assert client.post(url(setup, 1)).status_code == 405
+
+
+def test_an_offset_postgresql_cannot_store_is_read_in_utc(setup, receptionist):
+    """Found by schemathesis on PostgreSQL: +19:21 is a valid ISO offset that the database refused (500)."""
+    later = add_time_off(
+        setup.practitioner,
+        starts_at=MONDAY + timedelta(days=30),
+        ends_at=MONDAY + timedelta(days=31),
+        actor=None,
+    )
+    after = (MONDAY + timedelta(days=2)).astimezone(timezone(timedelta(hours=19, minutes=21)))
+    response = client_for(receptionist).get(url(setup), {"ends_after": after.isoformat()})
+    assert response.status_code == 200
+    assert [i["id"] for i in response.json()["items"]] == [later.pk]

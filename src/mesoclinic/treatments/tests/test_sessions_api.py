@@ -61,6 +61,21 @@ def test_it_updates_a_draft(clinic, practitioner):
     assert [z["zone"] for z in response.json()["zones"]] == ["chin"]
 
 
+def test_null_product_and_zone_lists_leave_the_lines_as_they_are(clinic, practitioner):
+    """Found by schemathesis: an explicit null was iterated (500)."""
+    record = ready_draft(clinic)
+    response = client_for(practitioner).patch(
+        f"{BASE}/{record.pk}",
+        {"notes": "y", "products": None, "zones": None},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    record.refresh_from_db()
+    assert record.notes == "y"
+    assert record.products.count() == 2
+    assert record.zones.count() == 2
+
+
 def test_it_reports_course_progress(clinic, receptionist):
     appointment = first_appointment(clinic)
     response = client_for(receptionist).get(f"{BASE}/courses/{appointment.course_id}")

@@ -1,0 +1,535 @@
+"""Every URL and every API operation, tried by every role, by an anonymous visitor and by another clinic.
+
+The routes are discovered (the URL resolver is walked; the API operations come from the OpenAPI schema),
+so a new route cannot be forgotten: one missing from ``WEB`` or ``API`` below fails with
+"add <name> to the matrix".
+
+**Registering a route is one line**, keyed by its URL name (``"app:name"``) or by its API operation id
+without the ``mesoclinic_`` prefix (``"<app>_api_<function>"``)::
+
+    "patients:detail": R(C.VIEW_PATIENTS),                 # GET by default
+    "patients:history": R(C.EDIT_CLINICAL, "post"),         # the method(s) to try
+    "reports:no_shows": R(C.VIEW_REPORTS, query=CSV),       # query string (search, exports)
+    "web:home": R(),                                       # any signed-in staff member
+    "login": PUBLIC,                                       # no sign-in needed
+    "scheduling_api_revoke_feed": R(C.VIEW_SCHEDULE, only=("owner",)),  # an object-level rule narrows it
+    "vigilance_api_recall_by_number": R(C.RECALL, cross=404),           # what clinic B gets instead
+
+A new kind of id in a URL or body needs one line in ``KWARGS`` (name → the world's object of clinic A, built
+in ``tests/security/world.py``); an operation whose generated body cannot pass its schema gets ``body=``.
+
+Capabilities are those of ``mesoclinic.accounts.permissions``; a role is expected to pass exactly when
+the matrix gives it every capability named (``only=`` narrows it where an object-level rule applies).
+
+What each request must get:
+
+- anonymous: a redirect to the login page (web) or 401 (API);
+- a role of clinic A: 2xx/3xx when allowed (a write with a deliberately minimal body may also answer
+  400/409/422: the gate was passed), 403 when not;
+- a staff member of clinic B holding the capability: 404 whenever the URL or body names an object of
+  clinic A (path ids are filled from ``KWARGS`` with clinic A's objects), otherwise an answer in which none
+  of clinic A's marker strings appear (lists, search, CSV exports, files).
+
+URL keyword arguments and API parameters are filled by name from ``KWARGS`` (``patient_id`` → clinic A's
+patient, ...); add a name there when a new route takes a new kind of id. API bodies are generated from the
+OpenAPI schema (required fields only, ids by the same names), so most API operations need no ``body=``.
+Every request runs in a rolled-back savepoint: an allowed write changes nothing for the next request.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from mesoclinic.accounts.permissions import MATRIX
+from mesoclinic.accounts.permissions import Capability as C  # noqa: N817 — one letter keeps the table short
+from mesoclinic.api import api
+from tests.security.world import MARKER, MARKERS, ROLES, World, photo_bytes
+
+pytestmark = pytest.mark.django_db
+
+CSV = {"format": "csv"}
+
+
+@dataclass(frozen=True)
+class R:
+    """One route's rule: the capabilities it needs, the method(s) to try, its query string and body."""
+
+    caps: tuple[C, ...] = ()
+    methods: tuple[str, ...] = ("get",)
+    query: dict[str, Any] = field(default_factory=dict)
+    body: Callable[[World], dict[str, Any]] | None = None
+    only: tuple[str, ...] | None = None  # roles allowed, where an object-level rule narrows the matrix
+    public: bool = False
+    cross: int | None = None  # what clinic B gets where it is not simply allowed or 404
+
+    def __init__(
+        self,
+        *caps: C,
+        method: str = "get",
+        query: dict[str, Any] | None = None,
+        body: Callable[[World], dict[str, Any]] | None = None,
+        only: tuple[str, ...] | None = None,
+        public: bool = False,
+        cross: int | None = None,
+    ) -> None:
+        object.__setattr__(self, "caps", caps)
+        object.__setattr__(self, "methods", tuple(method.split(",")))
+        object.__setattr__(self, "query", query or {})
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "only", only)
+        object.__setattr__(self, "public", public)
+        object.__setattr__(self, "cross", cross)
+
+    def allows(self, role: str) -> bool:
+        if self.only is not None:
+            return role in self.only
+        return all(cap in MATRIX[role] for cap in self.caps)
+
+
+PUBLIC = R(public=True)
+
+# fmt: off
+WEB: dict[str, R] = {
+    "web:home": R(),
+    "login": PUBLIC,  # tried by a fresh client in test_sign_in_and_out_are_public
+    "logout": PUBLIC,
+    "patients:list": R(C.VIEW_PATIENTS, query={"q": MARKER}),
+    "patients:create": R(C.EDIT_PATIENTS, method="get,post"),
+    "patients:detail": R(C.VIEW_PATIENTS),
+    "patients:edit": R(C.EDIT_PATIENTS, method="get,post"),
+    "patients:history": R(C.EDIT_CLINICAL, method="post"),
+    "patients:consent_record": R(C.RECORD_CONSENT, method="post"),
+    "patients:consent_withdraw": R(C.RECORD_CONSENT, method="post"),
+    "catalog:index": R(C.VIEW_CATALOG),
+    "catalog:modalities": R(C.VIEW_CATALOG),
+    "catalog:cocktails": R(C.VIEW_CATALOG),
+    "catalog:products": R(C.VIEW_CATALOG),
+    "catalog:ingredients": R(C.VIEW_CATALOG),
+    "safety:rules": R(C.SCREEN),
+    "safety:patient_screening": R(C.SCREEN),
+    "safety:screen_patient": R(C.SCREEN, method="post"),
+    "scheduling:calendar": R(C.VIEW_SCHEDULE),
+    "scheduling:appointment": R(C.VIEW_SCHEDULE),
+    "scheduling:check_in": R(C.BOOK, method="post"),
+    "scheduling:complete": R(C.BOOK, method="post"),
+    "scheduling:no_show": R(C.BOOK, method="post"),
+    "scheduling:cancel": R(C.BOOK, method="post"),
+    "scheduling:reschedule": R(C.BOOK, method="get,post"),
+    "scheduling:move": R(C.BOOK, method="post"),
+    "scheduling:book": R(C.BOOK, C.SCREEN),
+    "scheduling:book_consent": R(C.BOOK, C.RECORD_CONSENT, method="post"),
+    "scheduling:book_confirm": R(C.BOOK, C.SCREEN, method="post"),
+    "scheduling:booked": R(C.VIEW_SCHEDULE),
+    "calendar_feeds:appointment_ics": R(C.VIEW_PATIENTS),
+    "calendar_feeds:feed": PUBLIC,  # the unguessable token is the credential: test_calendar_feed_token_is_the_key
+    "treatments:open": R(C.EDIT_CLINICAL, method="post"),
+    "treatments:session": R(C.VIEW_CLINICAL),
+    "treatments:screening": R(C.EDIT_CLINICAL, method="post"),
+    "treatments:save": R(C.EDIT_CLINICAL, method="post"),
+    "treatments:amend": R(C.EDIT_CLINICAL, method="post"),
+    "treatments:patient_sessions": R(C.VIEW_PATIENTS),  # clinical columns only with view_clinical
+    "treatments:course": R(C.VIEW_SCHEDULE),
+    "inventory:lots": R(C.VIEW_INVENTORY, query={"q": "QXA"}),
+    "inventory:receive": R(C.MANAGE_INVENTORY, method="get,post"),
+    "inventory:parse_scan": R(C.MANAGE_INVENTORY, method="post"),
+    "inventory:prepare": R(C.MANAGE_INVENTORY, method="get,post"),
+    "inventory:lot": R(C.VIEW_INVENTORY),
+    "inventory:movement": R(C.MANAGE_INVENTORY, method="post"),
+    "inventory:mark_recalled": R(C.MANAGE_INVENTORY, method="post"),
+    "vigilance:recall": R(C.RECALL, query={"lot_number": "QXA-7731"}),
+    "vigilance:recall_mark": R(C.RECALL, C.MANAGE_INVENTORY, method="post"),
+    "vigilance:events": R(C.VIEW_CLINICAL),
+    "vigilance:event": R(C.VIEW_CLINICAL),
+    "vigilance:follow_up": R(C.VIEW_CLINICAL, C.REPORT_ADVERSE_EVENT, method="post"),
+    "vigilance:event_report": R(C.VIEW_CLINICAL),
+    "vigilance:correct": R(C.REPORT_ADVERSE_EVENT, method="get,post"),
+    "vigilance:report": R(C.VIEW_CLINICAL, C.REPORT_ADVERSE_EVENT, method="get,post"),
+    "vigilance:patient_events": R(C.VIEW_CLINICAL),
+    "outcomes:patient_photos": R(C.VIEW_PHOTOS),
+    "outcomes:capture": R(C.TAKE_PHOTOS, method="get,post"),
+    "outcomes:precheck": R(C.TAKE_PHOTOS, method="post"),
+    "outcomes:compare": R(C.VIEW_PHOTOS, query={"before": "photo", "after": "photo"}),
+    "outcomes:assess": R(C.TAKE_PHOTOS, method="get,post"),
+    "outcomes:photo_file": R(C.VIEW_PHOTOS),
+    "reports:index": R(C.VIEW_REPORTS),
+    "reports:outcomes": R(C.VIEW_REPORTS, query=CSV),
+    "reports:adherence": R(C.VIEW_REPORTS, query=CSV),
+    "reports:no_shows": R(C.VIEW_REPORTS, query=CSV),
+    "reports:recalls": R(C.VIEW_REPORTS, query=CSV),
+    "reports:patient_progress": R(C.VIEW_CLINICAL),
+    "api-v1:openapi-json": PUBLIC,  # the API's description, no data
+    "api-v1:openapi-view": PUBLIC,
+}
+
+API: dict[str, R] = {
+    "patients_api_list_patients": R(C.VIEW_PATIENTS, query={"q": MARKER}),
+    "patients_api_create_patient": R(C.EDIT_PATIENTS),
+    "patients_api_get_patient": R(C.VIEW_PATIENTS),
+    "patients_api_patch_patient": R(C.EDIT_PATIENTS),
+    "patients_api_get_history": R(C.VIEW_CLINICAL),
+    "patients_api_put_history": R(C.EDIT_CLINICAL),
+    "patients_api_history_versions": R(C.VIEW_CLINICAL),
+    "patients_api_list_consents": R(C.VIEW_PATIENTS),
+    "patients_api_create_consent": R(C.RECORD_CONSENT),
+    "patients_api_withdraw_consent": R(C.RECORD_CONSENT),
+    "patients_api_consent_templates": R(C.VIEW_PATIENTS),
+    "catalog_api_list_modalities": R(C.VIEW_CATALOG),
+    "catalog_api_list_ingredients": R(C.VIEW_CATALOG),
+    "catalog_api_list_products": R(C.VIEW_CATALOG),
+    "catalog_api_list_cocktails": R(C.VIEW_CATALOG),
+    "catalog_api_list_protocols": R(C.VIEW_CATALOG),
+    "catalog_api_get_protocol": R(C.VIEW_CATALOG),  # slugs are per clinic: B's own protocol, not A's
+    "catalog_api_list_sources": R(C.VIEW_CATALOG),
+    "safety_api_screen_registered_patient": R(C.SCREEN, body=lambda w: {"protocol": w.objects["protocol"].slug}),
+    "safety_api_screening_records": R(C.SCREEN),
+    "safety_api_screen_ad_hoc": R(C.SCREEN),
+    "safety_api_rule_table": R(C.SCREEN),
+    "scheduling_api_list_locations": R(C.VIEW_SCHEDULE),
+    "scheduling_api_availability": R(C.VIEW_SCHEDULE),
+    "scheduling_api_propose_series": R(C.VIEW_SCHEDULE, C.SCREEN),
+    "scheduling_api_book_series": R(C.BOOK, C.SCREEN),
+    "scheduling_api_list_appointments": R(C.VIEW_SCHEDULE),
+    "scheduling_api_get_appointment": R(C.VIEW_SCHEDULE),
+    "scheduling_api_cancel_appointment": R(C.BOOK),
+    "scheduling_api_check_in": R(C.BOOK),
+    "scheduling_api_mark_no_show": R(C.BOOK),
+    "scheduling_api_complete_appointment": R(C.BOOK),
+    "scheduling_api_reschedule_appointment": R(C.BOOK),
+    "scheduling_api_list_extra_hours": R(C.VIEW_SCHEDULE),
+    "scheduling_api_add_extra_hours": R(C.BOOK),
+    "scheduling_api_remove_extra_hours": R(C.BOOK),
+    "scheduling_api_list_time_off": R(C.VIEW_SCHEDULE),
+    "scheduling_api_add_time_off": R(C.BOOK),
+    "scheduling_api_remove_time_off": R(C.BOOK),
+    "scheduling_api_list_feeds": R(C.VIEW_SCHEDULE),
+    "scheduling_api_create_feed": R(C.VIEW_SCHEDULE, only=("owner",)),  # the owner, or whose diary it is
+    "scheduling_api_revoke_feed": R(C.VIEW_SCHEDULE, only=("owner",)),
+    "treatments_api_patient_sessions": R(C.VIEW_CLINICAL),
+    "treatments_api_session_detail": R(C.VIEW_CLINICAL),
+    "treatments_api_session_update": R(C.EDIT_CLINICAL),
+    "treatments_api_session_open": R(C.EDIT_CLINICAL),
+    "treatments_api_session_screening": R(C.EDIT_CLINICAL),
+    "treatments_api_session_sign": R(C.EDIT_CLINICAL),
+    "treatments_api_session_amend": R(C.EDIT_CLINICAL),
+    "treatments_api_course_progress": R(C.VIEW_SCHEDULE),
+    "inventory_api_list_lots": R(C.VIEW_INVENTORY),
+    "inventory_api_receive": R(C.MANAGE_INVENTORY),
+    "inventory_api_lot_detail": R(C.VIEW_INVENTORY),
+    "inventory_api_record_movement": R(C.MANAGE_INVENTORY),
+    "inventory_api_mark_recalled": R(C.MANAGE_INVENTORY),
+    "inventory_api_prepare": R(C.MANAGE_INVENTORY),
+    "inventory_api_parse_scan": R(C.VIEW_INVENTORY),
+    "vigilance_api_recall_by_id": R(C.RECALL),
+    "vigilance_api_recall_by_number": R(C.RECALL, query={"lot_number": "QXA-7731"}, cross=404),
+    "vigilance_api_list_events": R(C.VIEW_CLINICAL),
+    "vigilance_api_create_event": R(C.VIEW_CLINICAL, C.REPORT_ADVERSE_EVENT),
+    "vigilance_api_get_event": R(C.VIEW_CLINICAL),
+    "vigilance_api_create_follow_up": R(C.VIEW_CLINICAL, C.REPORT_ADVERSE_EVENT),
+    "vigilance_api_event_report": R(C.VIEW_CLINICAL),
+    "vigilance_api_suggested_sessions": R(C.VIEW_CLINICAL),
+    "outcomes_api_list_photos": R(C.VIEW_PHOTOS),
+    "outcomes_api_upload": R(C.TAKE_PHOTOS),
+    "outcomes_api_photo_detail": R(C.VIEW_PHOTOS),
+    "outcomes_api_photo_download": R(C.VIEW_PHOTOS),
+    "outcomes_api_list_assessments": R(C.VIEW_PHOTOS),
+    "outcomes_api_create_assessment": R(C.TAKE_PHOTOS),
+    "reports_api_patient_progress": R(C.VIEW_CLINICAL),
+    "reports_api_outcomes": R(C.VIEW_REPORTS),
+}
+# fmt: on
+
+# URL keyword arguments and API ids, by name: the world's object of clinic A each one names.
+KWARGS: dict[str, str] = {
+    "patient_id": "patient",
+    "appointment_id": "appointment",
+    "record_id": "record",
+    "session_id": "signed",
+    "course_id": "course",
+    "lot_id": "lot",
+    "event_id": "event",
+    "consent_id": "consent",
+    "photo_id": "photo",
+    "practitioner_id": "practitioner",
+    "extra_hours_id": "extra_hours",
+    "time_off_id": "time_off",
+    "feed_id": "feed",
+    "location_id": "location",
+    "product_id": "product",
+    "cocktail_id": "cocktail",
+    "object_id": "practitioner",
+    "room_id": "room",
+    "template_id": "template",
+    "ingredient_lots": "lot",
+}
+# Names that are not ids of clinic A's objects: a value that is the same for every clinic.
+SHARED: dict[str, Callable[[World], Any]] = {
+    "kind": lambda world: "thumbnail",
+    "token": lambda world: world.objects["feed_token"],
+    "slug": lambda world: world.objects["protocol"].slug,
+    "protocol": lambda world: world.objects["protocol"].slug,
+}
+ANONYMOUS_API_PATHS = {"/api/v1/openapi.json", "/api/v1/docs"}
+WRITE_OK = {400, 409, 422}  # a minimal body got past the gate and was refused on its content
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Discovery
+
+
+def web_routes(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    """Every named URL pattern outside the admin (superusers only) and the API (checked per operation)."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            if inner == "admin:":
+                continue
+            yield from web_routes(entry, inner)
+        elif namespace != "api-v1:" or not entry.name or entry.name.startswith("openapi"):
+            yield f"{namespace}{entry.name}", entry
+
+
+@functools.cache
+def openapi() -> dict[str, Any]:
+    return api.get_openapi_schema()
+
+
+@functools.cache
+def api_operations() -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(key, method, path template, operation) for every operation in the OpenAPI schema."""
+    schema = openapi()
+    found = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            key = operation["operationId"].removeprefix("mesoclinic_")
+            found.append((key, method, path, operation))
+    return found
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    missing = [f"add {name} to the matrix (WEB)" for name, _ in web_routes() if name not in WEB]
+    missing += [f"add {key} to the matrix (API)" for key, *_ in api_operations() if key not in API]
+    assert not missing, "\n".join(missing)
+
+
+def test_the_matrix_names_no_route_that_is_gone() -> None:
+    assert set(WEB) - {name for name, _ in web_routes()} == set()
+    assert set(API) - {key for key, *_ in api_operations()} == set()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Filling URLs and bodies
+
+
+def fill(world: World, name: str) -> Any:
+    if name in SHARED:
+        return SHARED[name](world)
+    return world.objects[KWARGS[name]].pk
+
+
+def scoped(names: list[str]) -> bool:
+    """Whether a route names an object of clinic A (so another clinic must get 404)."""
+    return any(name in KWARGS for name in names)
+
+
+def _schema(ref_or_schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in ref_or_schema:
+        ref_or_schema = components[ref_or_schema["$ref"].rsplit("/", 1)[1]]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in ref_or_schema:
+            options = [o for o in ref_or_schema[key] if o.get("type") != "null"]
+            return _schema(options[0], components)
+    return ref_or_schema
+
+
+def example(world: World, name: str, spec: dict[str, Any], components: dict[str, Any]) -> Any:  # noqa: PLR0911 — one answer per JSON Schema type
+    """A minimal value of the schema: ids of clinic A's objects by name, otherwise the simplest valid value."""
+    spec = _schema(spec, components)
+    if "enum" in spec:
+        return spec["enum"][0]
+    if name in KWARGS or name in SHARED:
+        value = fill(world, name)
+        return [value] if spec.get("type") == "array" else value
+    if "default" in spec:
+        return spec["default"]
+    kind, fmt = spec.get("type"), spec.get("format", "")
+    if kind == "object":
+        return {
+            key: example(world, key, sub, components)
+            for key, sub in spec.get("properties", {}).items()
+            if key in spec.get("required", [])
+        }
+    if kind == "array":
+        item = example(world, name, spec.get("items", {}), components)
+        return [item] * max(spec.get("minItems", 0), 1 if spec.get("minItems") else 0)
+    if kind == "string":
+        if fmt == "date-time":  # intervals: the end after the start
+            return "2031-05-05T12:00:00+00:00" if name.startswith("end") else "2031-05-05T10:00:00+00:00"
+        if fmt == "date":
+            return "2031-05-05"
+        if fmt == "binary":
+            return photo_bytes()
+        return "x" * max(spec.get("minLength", 1), 1)
+    if kind == "integer":
+        return max(spec.get("minimum", 1), 1)
+    if kind == "number":
+        return spec.get("minimum", 1)
+    if kind == "boolean":
+        return False
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Expectations
+
+
+def login_redirect(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def assert_allowed(response: Any, method: str, where: str) -> None:
+    ok = 200 <= response.status_code < 400 or (method != "get" and response.status_code in WRITE_OK)
+    assert ok, f"{where}: expected to be allowed, got {response.status_code} {response.content[:300]!r}"
+    assert not login_redirect(response), f"{where}: sent a signed-in user to the login page"
+
+
+def assert_no_leak(response: Any, where: str, echo: tuple[str, ...] = ()) -> None:
+    """None of clinic A's markers in the body, once the search terms the page echoes back are taken out."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode("utf-8", "replace").lower()
+    for term in echo:
+        text = text.replace(term.lower(), "")
+    for marker in MARKERS:
+        assert marker.lower() not in text, f"{where}: clinic A's {marker!r} leaked to clinic B"
+
+
+def outsider_for(rule: R) -> str:
+    """The clinic B member who holds the capabilities: a physician, or the auditor for audit routes."""
+    return "outsider" if all(cap in MATRIX["physician"] for cap in rule.caps) else "outsider_auditor"
+
+
+def check(
+    call: Callable[..., Any],
+    rule: R,
+    method: str,
+    url: str,
+    kwargs: dict[str, Any],
+    *,
+    is_scoped: bool,
+    api_route: bool,
+) -> None:
+    where = f"{method.upper()} {url}"
+    anonymous = call("anon", method, url, **kwargs)
+    if api_route:
+        assert anonymous.status_code == 401, f"{where} anonymous: {anonymous.status_code}"
+    else:
+        assert login_redirect(anonymous), f"{where} anonymous: {anonymous.status_code}, not the login page"
+    for role in ROLES:
+        response = call(str(role), method, url, **kwargs)
+        if rule.allows(role):
+            assert_allowed(response, method, f"{where} as {role}")
+        else:
+            assert response.status_code == 403, (
+                f"{where} as {role}: {response.status_code}, expected 403 {response.content[:300]!r}"
+            )
+    outsider = outsider_for(rule)
+    response = call(outsider, method, url, **kwargs)
+    if is_scoped or rule.cross is not None:
+        expected = rule.cross or 404
+        assert response.status_code == expected, (
+            f"{where} by clinic B: {response.status_code}, not {expected}"
+        )
+    elif rule.only is None and not (method != "get" and response.status_code == 404):
+        # (a write whose minimal body names nothing of B's may be refused with 404: B has no such thing)
+        assert_allowed(response, method, f"{where} by clinic B")
+    assert_no_leak(response, f"{where} by clinic B", echo=tuple(str(v) for v in rule.query.values()))
+
+
+def resolve_query(world: World, query: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (world.objects[value].pk if value in world.objects else value) for key, value in query.items()
+    }
+
+
+@pytest.mark.parametrize("name", sorted(name for name, rule in WEB.items() if not rule.public))
+def test_web_route(name: str, world: World, call: Callable[..., Any]) -> None:
+    rule = WEB[name]
+    pattern = dict(web_routes())[name]
+    names = re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
+    url = reverse(name, kwargs={key: fill(world, key) for key in names})
+    for method in rule.methods:
+        kwargs = {"data": resolve_query(world, rule.query)} if rule.query else {}
+        check(call, rule, method, url, kwargs, is_scoped=scoped(names), api_route=False)
+
+
+@pytest.mark.parametrize("key", sorted(key for key, rule in API.items() if not rule.public))
+def test_api_operation(key: str, world: World, call: Callable[..., Any]) -> None:
+    rule = API[key]
+    components = openapi()["components"]["schemas"]
+    _, method, path, operation = next(op for op in api_operations() if op[0] == key)
+    parameters = operation.get("parameters", [])
+    path_names = [p["name"] for p in parameters if p["in"] == "path"]
+    url = re.sub(r"{(\w+)}", lambda m: str(fill(world, m.group(1))), path)
+    query = {
+        p["name"]: example(world, p["name"], p.get("schema", {}), components)
+        for p in parameters
+        if p["in"] == "query" and p.get("required")
+    }
+    query.update(resolve_query(world, rule.query))
+    if query:
+        url = f"{url}?{urlencode(query)}"
+    kwargs: dict[str, Any] = {}
+    content = operation.get("requestBody", {}).get("content", {})
+    body_names: list[str] = []
+    if rule.body is not None:
+        kwargs = {"data": rule.body(world), "content_type": "application/json"}
+    elif "application/json" in content:
+        body = example(world, "", content["application/json"]["schema"], components)
+        body_names = list(body)
+        kwargs = {"data": body, "content_type": "application/json"}
+    elif "multipart/form-data" in content:
+        form = example(world, "", content["multipart/form-data"]["schema"], components)
+        body_names = list(form)
+        kwargs = {"data": {k: _upload(v) for k, v in form.items()}}
+    names = path_names + body_names + list(query)
+    check(call, rule, method, url, kwargs, is_scoped=scoped(names), api_route=True)
+
+
+def _upload(value: Any) -> Any:
+    if isinstance(value, bytes):
+        from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+
+        return SimpleUploadedFile("face.jpg", value, content_type="image/jpeg")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The public routes
+
+
+def test_sign_in_and_out_are_public(world: World) -> None:
+    from django.test import Client  # noqa: PLC0415
+
+    client = Client()
+    assert client.get(reverse("login")).status_code == 200
+    assert client.post(reverse("logout")).status_code == 302
+
+
+def test_calendar_feed_token_is_the_key(world: World, call: Callable[..., Any]) -> None:
+    good = reverse("calendar_feeds:feed", kwargs={"token": world.objects["feed_token"]})
+    assert call("anon", "get", good).status_code == 200
+    bad = reverse("calendar_feeds:feed", kwargs={"token": "not-a-feed-token-at-all-0000000000000"})
+    assert call("anon", "get", bad).status_code == 404
+
+
+def test_api_description_is_public_and_holds_no_data(world: World, call: Callable[..., Any]) -> None:
+    response = call("anon", "get", "/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert_no_leak(response, "openapi.json")
