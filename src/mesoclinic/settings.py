@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "mesoclinic.vigilance",
     "mesoclinic.outcomes",
     "mesoclinic.reports",
+    "mesoclinic.notifications",
     "mesoclinic.web",
 ]
 
@@ -146,6 +147,26 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
 # Background tasks (photo analysis) go through the django-tasks API; the executor is a setting. Until the
 # worker lands, they run in the process that enqueues them, after its transaction commits.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
+
+# Messages to patients. Links in them point at MESOCLINIC_BASE_URL (the address patients reach the site at).
+MESOCLINIC_BASE_URL = env_str("MESOCLINIC_BASE_URL", "http://localhost:8000")
+# E-mail: Django's backends. The embedded default prints to the console (nothing leaves the machine);
+# production sets EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_* below.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MesoClinic <no-reply@localhost>")
+# SMS: a dotted path, like EMAIL_BACKEND: console (default), file (SMS_FILE_PATH) or the HTTP provider adapter.
+SMS_BACKEND = env_str("SMS_BACKEND", "mesoclinic.notifications.channels.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms" / "outbox.jsonl"))
+SMS_HTTP_URL = env_str("SMS_HTTP_URL")
+SMS_HTTP_API_KEY = env_str("SMS_HTTP_API_KEY")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+SMS_SENDER = env_str("SMS_SENDER", "MesoClinic")
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is therefore an idle timeout

@@ -22,6 +22,7 @@
 | take_photos          |   x   |     x     |      x       |              |         |
 | view_reports         |   x   |     x     |              |              |         |
 | view_audit           |   x   |           |              |              |    x    |
+| manage_notifications |   x   |           |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -29,7 +30,9 @@ Session records are read with ``view_clinical`` and written and signed with ``ed
 ``manage_inventory`` receives, adjusts, wastes, compounds and marks lots recalled; ``recall`` lists every
 patient (with contact details) that a lot reached; adverse events are read with ``view_clinical``.
 Photos (faces: the most identifying health data) need ``view_photos``; ``view_reports`` shows the clinic's
-outcomes, adherence and utilisation across patients.
+outcomes, adherence and utilisation across patients. ``manage_notifications`` edits the clinic's message
+timing and templates and reads its whole delivery log; a patient's own messages are on the chart
+(``view_patients``; their contact preferences with ``edit_patients``).
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class Capability(StrEnum):
     TAKE_PHOTOS = "take_photos"
     VIEW_REPORTS = "view_reports"
     VIEW_AUDIT = "view_audit"
+    MANAGE_NOTIFICATIONS = "manage_notifications"
 
 
 _FRONT_DESK = {
@@ -90,6 +94,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CONSENT_FORMS,
             Capability.VIEW_AUDIT,
             Capability.VIEW_REPORTS,
+            Capability.MANAGE_NOTIFICATIONS,
         }
     ),
     Role.PHYSICIAN: frozenset(
