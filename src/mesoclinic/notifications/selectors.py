@@ -57,14 +57,32 @@ def _settings_by_clinic(clinic_ids: Iterable[int]) -> dict[int, NotificationSett
     return {cid: found.get(cid) or NotificationSettings(clinic_id=cid) for cid in ids}
 
 
-def template_for(clinic_id: int, kind: str, channel: str, language: str) -> tuple[str, str]:
-    """(subject, body): the clinic's own template in the language, else the default in it (or English)."""
-    own = MessageTemplate.objects.filter(
-        clinic_id=clinic_id, kind=kind, channel=channel, language=language
-    ).first()
-    if own is not None:
-        return own.subject, own.body
-    return default_template(kind, channel, language)
+TemplateKey = tuple[int, str, str, str]
+
+
+def template_for(
+    clinic_id: int,
+    kind: str,
+    channel: str,
+    language: str,
+    own: dict[TemplateKey, tuple[str, str]] | None = None,
+) -> tuple[str, str]:
+    """(subject, body): the clinic's own template in the language, else the default in it (or English).
+
+    ``own`` is the result of ``clinic_templates`` when the caller renders many messages (one query in all).
+    """
+    if own is None:
+        own = clinic_templates([clinic_id])
+    found = own.get((clinic_id, kind, channel, language))
+    return found if found is not None else default_template(kind, channel, language)
+
+
+def clinic_templates(clinic_ids: Iterable[int]) -> dict[TemplateKey, tuple[str, str]]:
+    """Every own template of these clinics by (clinic, kind, channel, language)."""
+    rows = MessageTemplate.objects.filter(clinic_id__in=list(clinic_ids)).values_list(
+        "clinic_id", "kind", "channel", "language", "subject", "body"
+    )
+    return {(c, k, ch, lang): (subject, body) for c, k, ch, lang, subject, body in rows}
 
 
 def templates_overview(clinic: Clinic) -> list[dict[str, Any]]:

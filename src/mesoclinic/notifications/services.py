@@ -78,6 +78,7 @@ def send_due_notifications(now: datetime | None = None) -> RunSummary:
     preferences = {
         p.patient_id: p for p in ContactPreference.objects.filter(patient__in={d.patient.pk for d in dues})
     }
+    own_templates = selectors.clinic_templates(clinics)
     existing = set(
         Delivery.objects.filter(
             kind__in={d.kind for d in dues}, object_id__in={d.object_id for d in dues}
@@ -92,7 +93,7 @@ def send_due_notifications(now: datetime | None = None) -> RunSummary:
         for channel in _channels(preference):
             if (due.kind, due.object_id, due.due_at, channel) in existing:
                 continue
-            delivery = _create_delivery(due, channel, preference)
+            delivery = _create_delivery(due, channel, preference, own_templates)
             if delivery is None:
                 continue
             if delivery.status == DeliveryStatus.PENDING:
@@ -151,7 +152,10 @@ def _address(patient: Patient, channel: str) -> str:
 
 
 def _create_delivery(
-    due: selectors.Due, channel: str, preference: ContactPreference | None
+    due: selectors.Due,
+    channel: str,
+    preference: ContactPreference | None,
+    own_templates: dict[selectors.TemplateKey, tuple[str, str]] | None = None,
 ) -> Delivery | None:
     """Insert the delivery row (pending, or skipped with its reason); None when another run already did."""
     reason = _skip_reason(due.patient, channel, preference)
@@ -169,9 +173,8 @@ def _create_delivery(
         language = selectors.language_for(due.patient, preference)
         delivery.language = language
         delivery.to = _address(due.patient, channel)
-        delivery.subject, delivery.body = render_message(
-            due.clinic_id, due.kind, channel, language, _values(due)
-        )
+        subject, body = selectors.template_for(due.clinic_id, due.kind, channel, language, own_templates)
+        delivery.subject, delivery.body = render_text(subject, body, channel, _values(due))
     try:
         with transaction.atomic():
             delivery.save()

@@ -9,6 +9,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.notifications import selectors, services
@@ -138,3 +140,22 @@ def test_the_language_falls_back_to_the_patients_then_english(clinic):
     assert selectors.language_for(patient, None) == "pl"
     patient.preferred_language = "fr"
     assert selectors.language_for(patient, None) == "en"
+
+
+def _queries_to_send(clinic, where, count, offset):
+    for n in range(count):
+        patient = contactable(make_patient(clinic), email=f"p{offset + n}@example.org")
+        make_appointment(patient, where, START + timedelta(days=offset, hours=n))
+    with CaptureQueriesContext(connection) as queries:
+        summary = services.send_due_notifications(START + timedelta(days=offset) - timedelta(hours=2))
+    assert summary.sent == count
+    return len(queries)
+
+
+def test_each_message_costs_the_same_few_queries_whatever_their_number(clinic):
+    """Reads are batched; what grows with the messages is the row's insert (in a savepoint) and its update."""
+    where = make_schedulable(clinic)
+    MessageTemplate.objects.create(clinic=clinic, kind="reminder", channel="email", language="en", body="Hi")
+    two = _queries_to_send(clinic, where, 2, offset=0)
+    six = _queries_to_send(clinic, where, 6, offset=10)
+    assert six - two == 4 * 4  # savepoint, insert, release, update: no query per template or patient

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from mesoclinic.notifications.channels import ChannelError
-from mesoclinic.notifications.channels.sms import HttpSmsBackend, SmsMessage, send_sms
+from mesoclinic.notifications.channels.sms import HttpSmsBackend, send_sms
 
 
 def test_it_posts_json_with_the_bearer_key_and_returns_the_provider_id(provider):
@@ -82,7 +82,3 @@ def test_the_console_backend_prints(settings, capsys):
     settings.SMS_BACKEND = "mesoclinic.notifications.channels.sms.ConsoleSmsBackend"
     assert send_sms(to="+1", body="Hi there").startswith("console-")
     assert "Hi there" in capsys.readouterr().out
-
-
-def test_sms_message_is_plain_data():
-    assert SmsMessage(to="+1", body="x").reference == ""
