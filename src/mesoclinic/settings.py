@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from mesoclinic.env import env_bool, env_int, env_list, env_secret, env_str
+from mesoclinic.env import env_bool, env_int, env_list, env_optional_secret, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("MESOCLINIC_DATA_DIR", str(Path.cwd() / "data"))).resolve()
@@ -156,7 +156,7 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_HOST_PASSWORD = env_optional_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MesoClinic <no-reply@localhost>")
@@ -164,7 +164,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MesoClinic <no-reply@localho
 SMS_BACKEND = env_str("SMS_BACKEND", "mesoclinic.notifications.channels.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms" / "outbox.jsonl"))
 SMS_HTTP_URL = env_str("SMS_HTTP_URL")
-SMS_HTTP_API_KEY = env_str("SMS_HTTP_API_KEY")
+SMS_HTTP_API_KEY = env_optional_secret("SMS_HTTP_API_KEY")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 SMS_SENDER = env_str("SMS_SENDER", "MesoClinic")
 
