@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from mesoclinic.accounts.models import Clinic, StaffMember
@@ -190,7 +190,16 @@ def _continuations(
     now: datetime, clinics: dict[int, Clinic], settings: dict[int, NotificationSettings]
 ) -> list[Due]:
     """Active courses with sessions left, one done, and none upcoming: ask while the next window is open."""
-    courses = list(Course.objects.filter(status=Course.Status.ACTIVE).select_related("patient", "protocol"))
+    booked = Appointment.objects.filter(
+        course=OuterRef("pk"),
+        status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
+        ends_at__gte=now,
+    )
+    courses = list(
+        Course.objects.filter(status=Course.Status.ACTIVE)
+        .exclude(Exists(booked))  # the common case, a series booked ahead, costs no progress computation
+        .select_related("patient", "protocol")
+    )
     result = []
     for progress in courses_progress(courses, now=now):
         course = progress.course

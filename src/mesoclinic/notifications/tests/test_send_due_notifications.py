@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from mesoclinic.notifications.channels import sms
 from mesoclinic.notifications.models import (
@@ -18,6 +20,7 @@ from mesoclinic.notifications.models import (
     MessageTemplate,
     SkipReason,
 )
+from mesoclinic.notifications.selectors import due_messages
 from mesoclinic.notifications.services import (
     MAX_ATTEMPTS,
     send_due_notifications,
@@ -26,7 +29,7 @@ from mesoclinic.notifications.services import (
 from mesoclinic.notifications.tests.factories import contactable, make_appointment, make_course
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.testing import make_patient, make_schedulable, make_signed_session
-from mesoclinic.treatments.models import MaintenanceRecall, SessionRecord
+from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecord
 
 LOCMEM_SMS = "mesoclinic.notifications.channels.sms.LocmemSmsBackend"
 
@@ -356,3 +359,18 @@ def test_the_task_sends_what_is_due_at_the_frozen_now(clinic, where):
         result = send_due_notifications_task.enqueue()
     assert result.return_value == {"sent": 1, "failed": 0, "skipped": 0, "deferred": 0, "retried": 0}
     assert len(mail.outbox) == 1
+
+
+def test_computing_what_is_due_costs_the_same_queries_for_one_course_or_many(clinic, where):
+    def queries_with(courses: int) -> int:
+        for _ in range(courses):
+            patient = contactable(make_patient(clinic))
+            course = make_course(patient, sessions=4, interval_days=14, tolerance_days=2)
+            done = at(2026, 6, 1, 8) + timedelta(hours=Course.objects.count())  # one practitioner: no overlap
+            make_appointment(patient, where, done, status=AppointmentStatus.COMPLETED, course=course)
+        with CaptureQueriesContext(connection) as queries:
+            due = due_messages(at(2026, 6, 7, 12))
+        assert {d.kind for d in due} == {Kind.CONTINUATION}
+        return len(queries)
+
+    assert queries_with(1) == queries_with(3)
