@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -44,6 +45,7 @@ from mesoclinic.vigilance.services import report_adverse_event
 
 logger = logging.getLogger(__name__)
 
+INSERT_CHUNK = 100
 MAX_ATTEMPTS = 4
 RETRY_BASE = timedelta(minutes=5)
 """A failed message is tried again after 5, 10, 20 minutes, then left failed (and visible) for a person."""
@@ -64,8 +66,8 @@ class RunSummary:
 def send_due_notifications(now: datetime | None = None) -> RunSummary:
     """Compute everything due at ``now`` and send it; retry failed messages whose time has come.
 
-    Not one transaction (and not ``durable``): a message that left cannot be rolled back, so each delivery
-    row is inserted in its own small transaction first — the unique key makes sure only one run or worker
+    Not one transaction (and not ``durable``): a message that left cannot be rolled back, so the delivery
+    rows are inserted and committed first (in chunks, each row in its own savepoint) — the unique key makes sure only one run or worker
     ever inserts it, hence sends it — and its outcome is written after the channel answered. A due message
     in the clinic's quiet hours is left alone; the first run after they end sends it.
     """
@@ -85,20 +87,29 @@ def send_due_notifications(now: datetime | None = None) -> RunSummary:
         ).values_list("kind", "object_id", "due_at", "channel")
     )
     by_clinic: dict[int, Counter[str]] = defaultdict(Counter)
+    wanted = []
     for due in dues:
         if quiet[due.clinic_id]:
             summary.deferred += 1
             continue
         preference = preferences.get(due.patient.pk)
-        for channel in _channels(preference):
-            if (due.kind, due.object_id, due.due_at, channel) in existing:
-                continue
-            delivery = _create_delivery(due, channel, preference, own_templates)
-            if delivery is None:
-                continue
+        wanted.extend(
+            (due, channel, preference)
+            for channel in _channels(preference)
+            if (due.kind, due.object_id, due.due_at, channel) not in existing
+        )
+    for start in range(0, len(wanted), INSERT_CHUNK):
+        # One commit per chunk of rows, not per row; short enough not to hold SQLite's write lock long.
+        with transaction.atomic():
+            created = [
+                delivery
+                for due, channel, preference in wanted[start : start + INSERT_CHUNK]
+                if (delivery := _create_delivery(due, channel, preference, own_templates)) is not None
+            ]
+        for delivery in created:
             if delivery.status == DeliveryStatus.PENDING:
                 _attempt(delivery, now)
-            by_clinic[due.clinic_id][delivery.status] += 1
+            by_clinic[delivery.clinic_id][delivery.status] += 1
     for delivery in _retries_due(now, quiet):
         _attempt(delivery, now)
         summary.retried += 1
@@ -201,13 +212,19 @@ def render_message(
 def render_text(subject: str, body: str, channel: str, values: dict[str, str]) -> tuple[str, str]:
     """Fill a template's placeholders; the opt-out link is added when the template left it out."""
     context = Context({name: values.get(name, "") for name in PLACEHOLDERS}, autoescape=False)
-    rendered_subject = " ".join(Template(subject).render(context).split())
-    rendered_body = Template(body).render(context).strip()
+    rendered_subject = " ".join(_compiled(subject).render(context).split())
+    rendered_body = _compiled(body).render(context).strip()
     opt_out = values.get("opt_out_url", "")
     if opt_out and opt_out not in rendered_body:
         separator = "\n" if channel == Channel.SMS else "\n\n"
         rendered_body = f"{rendered_body}{separator}{opt_out}"
     return rendered_subject, rendered_body
+
+
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> Template:
+    """A template's text compiled once per process (a run renders the same few texts many times)."""
+    return Template(text)
 
 
 def _attempt(delivery: Delivery, now: datetime) -> None:

@@ -7,6 +7,7 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
+from django.core.mail.utils import DNS_NAME
 
 from mesoclinic.notifications.channels import ChannelError
 
@@ -17,7 +18,9 @@ def send_email(*, to: str, subject: str, body: str, unsubscribe_url: str, reply_
     ``List-Unsubscribe`` with ``List-Unsubscribe-Post`` (RFC 8058) lets mail clients offer the one-click
     opt-out themselves, by POST, which link scanners never do.
     """
-    message_id = make_msgid(domain=getattr(settings, "NOTIFICATIONS_EMAIL_DOMAIN", None) or None)
+    message_id = make_msgid(
+        domain=str(DNS_NAME)
+    )  # Django's cached host name: getfqdn per message is a DNS lookup
     message = EmailMessage(
         subject=subject,
         body=body,
