@@ -67,9 +67,10 @@ def send_due_notifications(now: datetime | None = None) -> RunSummary:
     """Compute everything due at ``now`` and send it; retry failed messages whose time has come.
 
     Not one transaction (and not ``durable``): a message that left cannot be rolled back, so the delivery
-    rows are inserted and committed first (in chunks, each row in its own savepoint) — the unique key makes sure only one run or worker
-    ever inserts it, hence sends it — and its outcome is written after the channel answered. A due message
-    in the clinic's quiet hours is left alone; the first run after they end sends it.
+    rows are inserted and committed first (in chunks, each row in its own savepoint) — the unique key
+    makes sure only one run or worker ever inserts a row, hence sends it — and each outcome is written
+    after the channel answered. A due message in the clinic's quiet hours is left alone; the first run
+    after they end sends it.
     """
     now = now or timezone.now()
     summary = RunSummary()
@@ -111,6 +112,7 @@ def send_due_notifications(now: datetime | None = None) -> RunSummary:
                 _attempt(delivery, now)
             by_clinic[delivery.clinic_id][delivery.status] += 1
     for delivery in _retries_due(now, quiet):
+        clinics.setdefault(delivery.clinic_id, delivery.clinic)
         _attempt(delivery, now)
         summary.retried += 1
         by_clinic[delivery.clinic_id][delivery.status] += 1
@@ -119,7 +121,7 @@ def send_due_notifications(now: datetime | None = None) -> RunSummary:
         summary.failed += counts[DeliveryStatus.FAILED]
         summary.skipped += counts[DeliveryStatus.SKIPPED]
         with transaction.atomic():
-            record_event("notifications.run", actor=None, clinic=clinics.get(clinic_id), data=dict(counts))
+            record_event("notifications.run", actor=None, clinic=clinics[clinic_id], data=dict(counts))
     return summary
 
 

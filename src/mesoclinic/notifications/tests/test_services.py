@@ -159,3 +159,25 @@ def test_each_message_costs_the_same_few_queries_whatever_their_number(clinic):
     two = _queries_to_send(clinic, where, 2, offset=0)
     six = _queries_to_send(clinic, where, 6, offset=10)
     assert six - two == 4 * 4  # savepoint, insert, release, update: no query per template or patient
+
+
+def test_a_retry_with_nothing_else_due_is_sent_and_audited_under_its_clinic(clinic):
+    patient = make_patient(clinic)
+    delivery = Delivery.objects.create(
+        clinic=clinic,
+        patient=patient,
+        kind=Kind.AFTERCARE,
+        object_id=1,
+        due_at=START - timedelta(days=3),
+        channel="sms",
+        status=DeliveryStatus.FAILED,
+        attempts=1,
+        to="+48600100200",
+        body="Rest today.",
+        next_attempt_at=START - timedelta(minutes=1),
+    )
+    summary = services.send_due_notifications(START)
+    delivery.refresh_from_db()
+    assert (summary.retried, delivery.status, delivery.attempts) == (1, DeliveryStatus.SENT, 2)
+    assert [m.body for m in sms.outbox] == ["Rest today."]
+    assert AuditEvent.objects.get(action="notifications.run").clinic == clinic
