@@ -10,6 +10,7 @@ from ninja.security import django_auth
 from mesoclinic.accounts.api_auth import AddressRateThrottle, ApiTokenAuth, CredentialRateThrottle
 from mesoclinic.catalog.api import router as catalog_router
 from mesoclinic.inventory.api import router as inventory_router
+from mesoclinic.notifications.api import router as notifications_router
 from mesoclinic.outcomes.api import router as outcomes_router
 from mesoclinic.patients.api import router as patients_router
 from mesoclinic.privacy.api import router as privacy_router
@@ -28,7 +29,7 @@ api = NinjaAPI(
     auth=[ApiTokenAuth(), django_auth],
     throttle=[AddressRateThrottle(), CredentialRateThrottle()],
     description=(
-        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports. Every operation is scoped to the caller's clinic. Authenticate with the browser session or an API token (`Authorization: Bearer mc_…`, created under Account → API tokens), limited to its scopes and its owner's role."
+        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports, privacy, messages to patients. Every operation is scoped to the caller's clinic. Authenticate with the browser session or an API token (`Authorization: Bearer mc_…`, created under Account → API tokens), limited to its scopes and its owner's role."
     ),
 )
 api.add_router("/patients", patients_router, tags=["patients"])
@@ -41,6 +42,7 @@ api.add_router("/vigilance", vigilance_router, tags=["vigilance"])
 api.add_router("/outcomes", outcomes_router, tags=["outcomes"])
 api.add_router("/reports", reports_router, tags=["reports"])
 api.add_router("/privacy", privacy_router, tags=["privacy"])
+api.add_router("/notifications", notifications_router, tags=["notifications"])
 
 
 @api.exception_handler(ValidationError)

@@ -67,3 +67,16 @@ def env_secret(name: str, *, data_dir: Path) -> str:
     stored.touch(mode=0o600)
     stored.write_text(value)
     return value
+
+
+def env_optional_secret(name: str) -> str:
+    """A secret that may be absent (an SMTP password, an SMS provider's key): ``NAME``, the file named by
+    ``NAME_FILE``, or empty. Unlike ``env_secret`` it never generates one: a made-up key helps nobody."""
+    if value := os.environ.get(name):
+        return value
+    if path := os.environ.get(f"{name}_FILE"):
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+    return ""

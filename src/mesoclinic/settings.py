@@ -13,7 +13,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from mesoclinic.env import env_bool, env_int, env_list, env_secret, env_str
+from mesoclinic.env import env_bool, env_int, env_list, env_optional_secret, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("MESOCLINIC_DATA_DIR", str(Path.cwd() / "data"))).resolve()
@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "mesoclinic.privacy",
     "mesoclinic.backup",
     "mesoclinic.webhooks",
+    "mesoclinic.notifications",
     "mesoclinic.web",
     # After the MesoClinic apps, so that accounts' templates override allauth's.
     "allauth",
@@ -261,6 +262,10 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
         "task": "mesoclinic.webhooks.services.deliver_due_webhooks",
         "crontab": {"minute": "*"},
     },
+    "send-notifications": {  # reminders, continuation, maintenance recall, aftercare, complication checks
+        "task": "mesoclinic.notifications.services.send_due_notifications_task",
+        "crontab": {"minute": "*/5"},
+    },
 }
 JOB_LOG_DAYS = env_int("JOB_LOG_DAYS", 30)  # succeeded background jobs are kept this long in the job log
 
@@ -271,6 +276,26 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
+
+# Messages to patients. Links in them point at MESOCLINIC_BASE_URL (the address patients reach the site at).
+MESOCLINIC_BASE_URL = env_str("MESOCLINIC_BASE_URL", "http://localhost:8000")
+# E-mail: Django's backends. The embedded default prints to the console (nothing leaves the machine);
+# production sets EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_* below.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_optional_secret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MesoClinic <no-reply@localhost>")
+# SMS: a dotted path, like EMAIL_BACKEND: console (default), file (SMS_FILE_PATH) or the HTTP provider adapter.
+SMS_BACKEND = env_str("SMS_BACKEND", "mesoclinic.notifications.channels.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms" / "outbox.jsonl"))
+SMS_HTTP_URL = env_str("SMS_HTTP_URL")
+SMS_HTTP_API_KEY = env_optional_secret("SMS_HTTP_API_KEY")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+SMS_SENDER = env_str("SMS_SENDER", "MesoClinic")
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is therefore an idle timeout

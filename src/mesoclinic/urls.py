@@ -29,6 +29,7 @@ urlpatterns = [
     path("jobs/", include("mesoclinic.worker.urls")),
     path("privacy/", include("mesoclinic.privacy.urls")),
     path("webhooks/", include("mesoclinic.webhooks.urls")),
+    path("notifications/", include("mesoclinic.notifications.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

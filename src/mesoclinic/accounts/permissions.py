@@ -28,6 +28,7 @@
 | use_photo_library    |   x   |     x     |              |              |         |
 | manage_webhooks      |   x   |           |              |              |         |
 | manage_security      |   x   |           |              |              |         |
+| manage_notifications |   x   |           |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -44,6 +45,9 @@ records and reviews erasure requests (restriction, then erasure after the retent
 party receives the clinic's events. ``manage_security`` sets the clinic's security
 policy (two-factor authentication required for all staff). Every staff member manages their own password,
 two-factor authentication and API tokens; a token's scopes are a subset of its owner's capabilities.
+outcomes, adherence and utilisation across patients. ``manage_notifications`` edits the clinic's message
+timing and templates and reads its whole delivery log; a patient's own messages are on the chart
+(``view_patients``; their contact preferences with ``edit_patients``).
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ class Capability(StrEnum):
     USE_PHOTO_LIBRARY = "use_photo_library"
     MANAGE_WEBHOOKS = "manage_webhooks"
     MANAGE_SECURITY = "manage_security"
+    MANAGE_NOTIFICATIONS = "manage_notifications"
 
 
 _FRONT_DESK = {
@@ -116,6 +121,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.USE_PHOTO_LIBRARY,
             Capability.MANAGE_WEBHOOKS,
             Capability.MANAGE_SECURITY,
+            Capability.MANAGE_NOTIFICATIONS,
         }
     ),
     Role.PHYSICIAN: frozenset(

@@ -1,7 +1,8 @@
 """The layout's one page of its own: "Today", the reception's home.
 
 One location at a time (tabs for the staff member's locations): the day's appointments by time, late
-patients, who still needs consent, a one-click check-in, and the lots expiring this week or running low. Rows come from the scheduling screens so the
+patients, who still needs consent, a one-click check-in, the lots expiring this week or running low, and
+patients who reported a possible late complication. Rows come from the scheduling screens so the
 htmx check-in answer and this page draw them the same way.
 """
 
@@ -19,6 +20,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.inventory.selectors import expiring_soon, low_stock
+from mesoclinic.notifications.selectors import open_complication_alerts
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.scheduling.views import appointment_rows
@@ -35,6 +37,8 @@ def home(request: ClinicRequest) -> HttpResponse:
             expiring=expiring_soon(request.clinic, request.clinic.today(), days=EXPIRY_WARNING_DAYS),
             low_stock=low_stock(request.clinic),
         )
+    if role_has(request.staff.role, Capability.VIEW_CLINICAL):
+        context["complication_alerts"] = list(open_complication_alerts(request.clinic))
     if not role_has(request.staff.role, Capability.VIEW_PATIENTS):
         return render(request, "web/home.html", context)
     locations = selectors.staff_locations(request.staff)
