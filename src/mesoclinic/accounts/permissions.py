@@ -45,7 +45,7 @@ records and reviews erasure requests (restriction, then erasure after the retent
 party receives the clinic's events. ``manage_security`` sets the clinic's security
 policy (two-factor authentication required for all staff). Every staff member manages their own password,
 two-factor authentication and API tokens; a token's scopes are a subset of its owner's capabilities.
-outcomes, adherence and utilisation across patients. ``manage_notifications`` edits the clinic's message
+``manage_notifications`` edits the clinic's message
 timing and templates and reads its whole delivery log; a patient's own messages are on the chart
 (``view_patients``; their contact preferences with ``edit_patients``).
 """
