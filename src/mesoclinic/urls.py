@@ -18,6 +18,7 @@ urlpatterns = [
     path("vigilance/", include("mesoclinic.vigilance.urls")),
     path("outcomes/", include("mesoclinic.outcomes.urls")),
     path("reports/", include("mesoclinic.reports.urls")),
+    path("audit/", include("mesoclinic.audit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
