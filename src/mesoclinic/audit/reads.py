@@ -39,6 +39,7 @@ PATIENT_VIA: dict[str, str] = {
     "course_id": "treatments.Course",
     "photo_id": "outcomes.Photo",
     "event_id": "vigilance.AdverseEvent",
+    "consent_id": "patients.Consent",
 }
 """URL arguments that name one of a patient's records, and the model (with a ``patient`` field) it is."""
 

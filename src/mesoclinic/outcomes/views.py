@@ -32,7 +32,6 @@ from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.selectors import get_session_for_user
 
 
-
 def _no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
