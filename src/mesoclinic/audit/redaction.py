@@ -31,7 +31,6 @@ PII_FIELDS = frozenset(
         "given_name",
         "family_name",
         "full_name",
-        "name",
         "birth_date",
         "date_of_birth",
         "email",
@@ -42,7 +41,8 @@ PII_FIELDS = frozenset(
         "patient",
     }
 )
-"""Names of record attributes (from ``extra=``) that may hold a patient's identity; dropped from records."""
+"""Names of record attributes (from ``extra=``) that may hold a patient's identity; withheld in records.
+(Not ``name``: on a log record that is the logger's name.)"""
 
 _QUERY = re.compile(r"(?P<path>/[^\s?\"']*)\?[^\s\"']*")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

@@ -101,6 +101,16 @@ def events_for_clinic(clinic: Any, filters: EventFilter) -> QuerySet[AuditEvent]
     return events
 
 
+def actors_for_clinic(clinic: Any) -> list[tuple[int, str]]:
+    """Everyone who appears in the clinic's log, by staff name (user name for a non-staff user)."""
+    rows = (
+        AuditEvent.objects.filter(clinic=clinic, actor__isnull=False)
+        .values_list("actor_id", "actor__staff__display_name", "actor__username")
+        .distinct()
+    )
+    return sorted(((pk, name or username) for pk, name, username in rows), key=lambda row: row[1].lower())
+
+
 def actions_for_clinic(clinic: Any) -> list[str]:
     return list(
         AuditEvent.objects.filter(clinic=clinic)

@@ -29,7 +29,7 @@ def test_two_writers_keep_the_chain_valid() -> None:
             for n in range(PER_THREAD):
                 with transaction.atomic():
                     record_event(f"test.{name}", actor=None, clinic=clinic, data={"n": n})
-        except BaseException as exc:  # noqa: BLE001 — reported by the assertion below
+        except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
         finally:
             connections.close_all()

@@ -65,7 +65,7 @@ def test_the_walk_sees_pages_and_api_operations() -> None:
     assert "outcomes/photos/<int:photo_id>/<slug:kind>/" in routes
 
 
-@pytest.mark.parametrize(("route", "names"), [(r, n) for r, _, n in ROUTES if n], ids=lambda v: str(v))
+@pytest.mark.parametrize(("route", "names"), [(r, n) for r, _, n in ROUTES if n], ids=str)
 def test_every_url_argument_is_classified(route: str, names: frozenset[str]) -> None:
     unknown = names - PATIENT_ARGUMENTS - NOT_PATIENT
     assert not unknown, (
