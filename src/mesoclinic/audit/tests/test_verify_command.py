@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from mesoclinic import cli
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.audit import triggers
 from mesoclinic.audit.models import AuditEvent
@@ -117,3 +118,8 @@ def test_it_names_the_break_in_json(clinic: Clinic, events: list[AuditEvent], un
 def test_it_refuses_an_unknown_clinic() -> None:
     with pytest.raises(CommandError, match="no audit events for clinic nowhere"):
         call_command("audit", "verify", "--clinic", "nowhere")
+
+
+def test_the_console_script_runs_it(events: list[AuditEvent], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["audit", "verify", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["intact"] is True
