@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from mesoclinic.audit import reads
@@ -93,3 +94,26 @@ def test_every_patient_route_resolves_to_its_patient(clinic: Any, practitioner: 
             assert target.patient_id == patient.pk, route
             covered += 1
     assert covered > 20  # every chart tab, sub-page and API operation under a patient or a session record
+
+
+@pytest.mark.django_db
+def test_a_marked_view_names_the_patient_through_its_record(clinic: Any, practitioner: Any) -> None:
+    patient = make_patient(clinic)
+    record = make_signed_session(patient, practitioner)
+
+    @reads.reads_patient("treatments.SessionRecord", "item")
+    def view(request: Any, item: int) -> None:
+        return None
+
+    target = reads.target_for(view, {"item": record.pk}, {})
+    assert target is not None
+    assert (target.object_type, target.patient_id) == ("treatments.sessionrecord", patient.pk)
+    assert reads.target_for(view, {"item": 999_999}, {}) is None
+
+
+def test_a_view_may_name_the_patient_while_it_runs() -> None:
+    request = RequestFactory().get("/anything/")
+    reads.note_patient_read(request, 41)
+    target = reads.target_for(None, {}, {}, runtime_patient=request.audit_patient_id)  # type: ignore[attr-defined]
+    assert target is not None
+    assert target.patient_id == 41
