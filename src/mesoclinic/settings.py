@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "mesoclinic.accounts.middleware.SessionLifetimeMiddleware",
     "mesoclinic.accounts.middleware.ClinicMiddleware",
     "mesoclinic.audit.context.AuditContextMiddleware",
+    "mesoclinic.audit.reads.ReadAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -342,9 +343,31 @@ if env_bool("MESOCLINIC_HTTPS", False):
 # Records are kept this long after the last entry before they may be erased (UK guidance: 8 years).
 MESOCLINIC_RETENTION_YEARS = env_int("MESOCLINIC_RETENTION_YEARS", 8)
 
+# No personal data in logs or error reports: every handler passes records through the redaction filter, and
+# Django's error reports hide POST data, local variables and the exception's message (mesoclinic.audit.redaction).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "mesoclinic.audit.redaction.PiiSafeExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "mesoclinic.audit.redaction.PiiSafeExceptionReporter"
+ADMINS = [("Admin", address) for address in env_list("ADMINS", [])]
+LOG_LEVEL = env_str("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "filters": {
+        "no_pii": {"()": "mesoclinic.audit.redaction.RedactPersonalData"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_pii"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "no_pii"],
+            "level": "ERROR",
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own loggers get the same filtered handlers instead of its unfiltered defaults.
+    "loggers": {
+        "django": {"handlers": ["console", "mail_admins"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
 }

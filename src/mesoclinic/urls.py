@@ -30,6 +30,7 @@ urlpatterns = [
     path("privacy/", include("mesoclinic.privacy.urls")),
     path("webhooks/", include("mesoclinic.webhooks.urls")),
     path("notifications/", include("mesoclinic.notifications.urls")),
+    path("audit/", include("mesoclinic.audit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,13 +1,46 @@
-"""The request's client address, made available to services without threading the request through."""
+"""Where the current request comes from, made available to services without threading the request through."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 
-client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+USER_AGENT_MAX = 300
+PATH_MAX = 300
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The client address, the path (never the query string: searches carry names) and the user agent."""
+
+    ip: str | None = None
+    path: str = ""
+    user_agent: str = ""
+
+
+origin: ContextVar[Origin] = ContextVar("audit_origin", default=Origin())  # noqa: B039 — frozen, shared safely
+
+
+def normalise_ip(value: str | None) -> str | None:
+    """The address as the database stores it (``inet`` lower-cases and compresses IPv6), or None if not one."""
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def origin_of(request: HttpRequest) -> Origin:
+    return Origin(
+        ip=normalise_ip(request.META.get("REMOTE_ADDR")),
+        path=request.path[:PATH_MAX],
+        user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_MAX],
+    )
 
 
 class AuditContextMiddleware:
@@ -17,8 +50,8 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = client_ip.set(request.META.get("REMOTE_ADDR"))
+        token = origin.set(origin_of(request))
         try:
             return self.get_response(request)
         finally:
-            client_ip.reset(token)
+            origin.reset(token)

@@ -6,23 +6,47 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 
 class AuditEvent(models.Model):
-    """Who did what to which object, when and from where. Rows are never updated or deleted."""
+    """Who did what to which object, when and from where. Rows are never updated or deleted.
+
+    Events form one hash chain per clinic (and one for events without a clinic): ``seq`` numbers them from 1,
+    ``hash`` covers every field and ``prev_hash``, so ``mesoclinic audit verify`` finds any row changed,
+    removed or inserted behind the application's back. Database triggers refuse UPDATE and DELETE too.
+    ``patient_id`` is a plain number, not a foreign key: the trail must outlive an erased patient.
+    """
 
     clinic = models.ForeignKey("accounts.Clinic", null=True, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    patient_id = models.BigIntegerField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["clinic", "object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["clinic", "object_type", "object_id"]),
+            models.Index(fields=["clinic", "patient_id"], name="audit_event_patient_idx"),
+            models.Index(fields=["clinic", "at"], name="audit_event_clinic_at_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "seq"], condition=Q(clinic__isnull=False), name="audit_event_clinic_seq"
+            ),
+            models.UniqueConstraint(fields=["seq"], condition=Q(clinic__isnull=True), name="audit_event_seq"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

@@ -16,7 +16,6 @@ from ninja import File, Form, Router, Status, UploadedFile
 
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
-from mesoclinic.audit.services import record_event
 from mesoclinic.outcomes import selectors, services
 from mesoclinic.outcomes.models import Assessment, Photo
 from mesoclinic.outcomes.schemas import AssessmentIn, AssessmentOut, PhotoOut
@@ -106,7 +105,6 @@ def photo_download(request: HttpRequest, photo_id: int) -> FileResponse:
     photo = selectors.get_photo_for_user(staff, photo_id)
     if not default_storage.exists(photo.image.name):
         raise Http404
-    record_event("photo.view", photo, actor=request.user, data={"patient": photo.patient_id, "kind": "api"})
     response = FileResponse(default_storage.open(photo.image.name, "rb"), content_type=photo.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

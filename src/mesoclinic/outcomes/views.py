@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
-from mesoclinic.audit.services import record_event
 from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.outcomes import selectors, services
 from mesoclinic.outcomes.forms import AssessmentForm, CaptureForm, PrecheckForm
@@ -32,8 +31,6 @@ from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.selectors import get_session_for_user
-
-FULL_IMAGES = ("image", "aligned")
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -45,7 +42,10 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @require_GET
 @staff_required(Capability.VIEW_PHOTOS)
 def photo_file(request: ClinicRequest, photo_id: int, kind: str) -> HttpResponse:
-    """Stream a photo's file (image, thumbnail or an analysis overlay) after the access check."""
+    """Stream a photo's file (image, thumbnail or an analysis overlay) after the access check.
+
+    Every file served is a ``photo.read`` in the audit log, written by the read-audit middleware.
+    """
     photo = selectors.get_photo_for_user(request.staff, photo_id)
     if kind == "image":
         name, content_type = photo.image.name, photo.content_type
@@ -57,10 +57,6 @@ def photo_file(request: ClinicRequest, photo_id: int, kind: str) -> HttpResponse
         content_type = "image/jpeg" if kind == "aligned" else "image/png"
     if not name or not default_storage.exists(name):
         raise Http404
-    if kind in FULL_IMAGES:
-        record_event(
-            "photo.view", photo, actor=request.user, data={"patient": photo.patient_id, "kind": kind}
-        )
     response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
     return _no_store(response)
 

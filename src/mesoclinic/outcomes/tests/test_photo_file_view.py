@@ -35,17 +35,13 @@ def test_it_streams_the_image_with_no_store(photo, practitioner):
     assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
 
 
-def test_it_audits_a_full_image_view(photo, physician):
-    client_for(physician).get(_url(photo))
-    event = AuditEvent.objects.get(action="photo.view")
+@pytest.mark.parametrize("kind", ["image", "thumbnail"])
+def test_it_audits_every_file_served(photo, physician, kind):
+    client_for(physician).get(_url(photo, kind))
+    event = AuditEvent.objects.get(action="photo.read")
     assert event.actor == physician.user
     assert event.object_id == str(photo.pk)
-
-
-def test_it_does_not_audit_thumbnails(photo, physician):
-    response = client_for(physician).get(_url(photo, "thumbnail"))
-    assert response.status_code == 200
-    assert not AuditEvent.objects.filter(action="photo.view").exists()
+    assert event.patient_id == photo.patient_id
 
 
 def test_it_serves_an_overlay_as_png(photo, owner):
@@ -62,7 +58,7 @@ def test_it_404s_for_an_unknown_kind(photo, owner):
 def test_it_refuses_roles_without_photos(photo, role, request):
     response = client_for(request.getfixturevalue(role)).get(_url(photo))
     assert response.status_code in (403, 404)
-    assert not AuditEvent.objects.filter(action="photo.view").exists()
+    assert not AuditEvent.objects.filter(action="photo.read").exists()
 
 
 def test_it_404s_for_another_clinics_photo(other_clinic, outsider, practitioner):

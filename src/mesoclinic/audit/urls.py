@@ -1,0 +1,8 @@
+from django.urls import URLPattern, path
+
+from mesoclinic.audit import views
+
+app_name = "audit"
+urlpatterns: list[URLPattern] = [
+    path("", views.events, name="events"),
+]
