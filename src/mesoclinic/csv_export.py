@@ -26,6 +26,7 @@ from typing import Any
 from django.db.models import Model
 from django.http import HttpRequest, StreamingHttpResponse
 
+from mesoclinic.audit.reads import note_read_audited
 from mesoclinic.audit.services import record_event
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -96,6 +97,7 @@ def csv_export(
         clinic=clinic if clinic is not None else getattr(request, "clinic", None),
         data={"list": list_name, "filters": filters, "filename": filename},
     )
+    note_read_audited(request)
     response = StreamingHttpResponse(_lines(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"

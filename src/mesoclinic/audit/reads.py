@@ -81,6 +81,12 @@ def note_patient_read(request: HttpRequest, patient_id: int) -> None:
     request.audit_patient_id = patient_id  # type: ignore[attr-defined]
 
 
+def note_read_audited(request: HttpRequest) -> None:
+    """Tell the middleware the view has already written this read's audit event (one with more detail, such
+    as an export naming its list and filters), so that the read is not logged twice."""
+    request.audit_read_done = True  # type: ignore[attr-defined]
+
+
 def _as_id(value: Any) -> int | None:
     try:
         number = int(value)
@@ -184,6 +190,8 @@ class ReadAuditMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         if match is None or request.method not in ("GET", "HEAD") or not 200 <= response.status_code < 300:
+            return response
+        if getattr(request, "audit_read_done", False):
             return response
         target = target_for(
             match.func,

@@ -10,6 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
+from mesoclinic.audit.reads import note_read_audited
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.privacy import selectors, services
 from mesoclinic.privacy.export import stream_patient_zip
@@ -45,6 +46,7 @@ def export_patient(request: HttpRequest, patient_id: int) -> StreamingHttpRespon
     staff = require(request, Capability.EXPORT_PATIENT_DATA)
     patient = get_patient_for_user(staff, patient_id)
     services.record_patient_export(patient, channel="api", actor=request.user)
+    note_read_audited(request)  # the row above is this read\'s audit event
     response = StreamingHttpResponse(
         stream_patient_zip(patient, exported_at=timezone.now()), content_type="application/zip"
     )

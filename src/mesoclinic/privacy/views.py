@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.audit.reads import note_read_audited
 from mesoclinic.patients.models import PhotoUse
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.privacy import selectors, services
@@ -46,6 +47,7 @@ def index(request: ClinicRequest) -> HttpResponse:
 def patient_export(request: ClinicRequest, patient_id: int) -> StreamingHttpResponse:
     patient = get_patient_for_user(request.staff, patient_id)
     services.record_patient_export(patient, channel="web", actor=request.user)
+    note_read_audited(request)  # the row above is this read\'s audit event
     response = StreamingHttpResponse(
         stream_patient_zip(patient, exported_at=timezone.now()), content_type="application/zip"
     )
