@@ -278,7 +278,12 @@ def _hours(clinic: Clinic, locations: list[Location]) -> None:
 def _bookings(
     clinic: Clinic, locations: list[Location], templates: dict[str, ConsentTemplate], *, today: date
 ) -> None:
-    """Book a series for every third patient, with consent for its modality (blocked ones stay unbooked)."""
+    """Book a series for every third patient, with consent for its modality (blocked ones stay unbooked).
+
+    Only once: a later run (another day, another hour) could find room for a series refused the first time.
+    """
+    if Appointment.objects.filter(clinic=clinic).exists():
+        return
     tz = zoneinfo.ZoneInfo(clinic.timezone)
     protocols = list(Protocol.objects.filter(clinic=clinic, is_active=True).select_related("modality"))
     start = datetime.combine(today, time(8), tz)
