@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "mesoclinic.vigilance",
     "mesoclinic.outcomes",
     "mesoclinic.reports",
+    "mesoclinic.interop",
     "mesoclinic.web",
 ]
 
