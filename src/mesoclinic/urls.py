@@ -18,6 +18,8 @@ urlpatterns = [
     path("vigilance/", include("mesoclinic.vigilance.urls")),
     path("outcomes/", include("mesoclinic.outcomes.urls")),
     path("reports/", include("mesoclinic.reports.urls")),
+    path("import/", include("mesoclinic.interop.urls")),
+    path("fhir/R4/", include("mesoclinic.interop.fhir_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

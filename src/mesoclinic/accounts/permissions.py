@@ -22,6 +22,8 @@
 | take_photos          |   x   |     x     |      x       |              |         |
 | view_reports         |   x   |     x     |              |              |         |
 | view_audit           |   x   |           |              |              |    x    |
+| export_data          |   x   |     x     |              |              |         |
+| import_data          |   x   |           |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -30,6 +32,8 @@ Session records are read with ``view_clinical`` and written and signed with ``ed
 patient (with contact details) that a lot reached; adverse events are read with ``view_clinical``.
 Photos (faces: the most identifying health data) need ``view_photos``; ``view_reports`` shows the clinic's
 outcomes, adherence and utilisation across patients.
+``export_data`` takes records out as FHIR (a patient's ``$everything``, the whole clinic as NDJSON; every
+export is audited); ``import_data`` brings patients and appointments in (FHIR Patients, CSV files).
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class Capability(StrEnum):
     TAKE_PHOTOS = "take_photos"
     VIEW_REPORTS = "view_reports"
     VIEW_AUDIT = "view_audit"
+    EXPORT_DATA = "export_data"
+    IMPORT_DATA = "import_data"
 
 
 _FRONT_DESK = {
@@ -90,6 +96,8 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CONSENT_FORMS,
             Capability.VIEW_AUDIT,
             Capability.VIEW_REPORTS,
+            Capability.EXPORT_DATA,
+            Capability.IMPORT_DATA,
         }
     ),
     Role.PHYSICIAN: frozenset(
@@ -99,6 +107,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CONSENT_FORMS,
             Capability.OVERRIDE_SCREENING,
             Capability.VIEW_REPORTS,
+            Capability.EXPORT_DATA,
         }
     ),
     Role.PRACTITIONER: frozenset(_CLINICAL),

@@ -34,10 +34,21 @@ class Field:
 
 
 PATIENT_FIELDS: Final = (
-    Field("external_id", "External id", synonyms=("id", "patient id", "patient number", "record number", "mrn")),
-    Field("given_name", "First name", True, ("first name", "firstname", "given", "forename", "vorname", "imie")),
-    Field("family_name", "Last name", True, ("last name", "lastname", "surname", "family", "nachname", "nazwisko")),
-    Field("birth_date", "Date of birth", True, ("dob", "birth date", "birthdate", "date of birth", "birthday")),
+    Field(
+        "external_id", "External id", synonyms=("id", "patient id", "patient number", "record number", "mrn")
+    ),
+    Field(
+        "given_name", "First name", True, ("first name", "firstname", "given", "forename", "vorname", "imie")
+    ),
+    Field(
+        "family_name",
+        "Last name",
+        True,
+        ("last name", "lastname", "surname", "family", "nachname", "nazwisko"),
+    ),
+    Field(
+        "birth_date", "Date of birth", True, ("dob", "birth date", "birthdate", "date of birth", "birthday")
+    ),
     Field("sex", "Sex", synonyms=("gender",)),
     Field("email", "E-mail", synonyms=("e-mail", "email address", "mail")),
     Field("phone", "Phone", synonyms=("telephone", "mobile", "phone number", "cell", "tel")),
@@ -47,12 +58,24 @@ PATIENT_FIELDS: Final = (
 )
 
 APPOINTMENT_FIELDS: Final = (
-    Field("patient_external_id", "Patient external id", synonyms=("patient id", "client id", "patient number")),
+    Field(
+        "patient_external_id", "Patient external id", synonyms=("patient id", "client id", "patient number")
+    ),
     Field("patient_email", "Patient e-mail", synonyms=("email", "e-mail", "client email", "patient e-mail")),
-    Field("starts_at", "Start", True, ("start", "start time", "starts", "date time", "datetime", "appointment start")),
+    Field(
+        "starts_at",
+        "Start",
+        True,
+        ("start", "start time", "starts", "date time", "datetime", "appointment start"),
+    ),
     Field("ends_at", "End", synonyms=("end", "end time", "ends", "appointment end")),
     Field("duration_minutes", "Duration (minutes)", synonyms=("duration", "minutes", "length")),
-    Field("practitioner", "Practitioner", True, ("staff", "provider", "therapist", "doctor", "practitioner name")),
+    Field(
+        "practitioner",
+        "Practitioner",
+        True,
+        ("staff", "provider", "therapist", "doctor", "practitioner name"),
+    ),
     Field("location", "Location", True, ("site", "clinic", "branch", "location name")),
     Field("room", "Room", synonyms=("room name", "resource")),
     Field("device", "Device", synonyms=("machine", "device name")),
@@ -158,7 +181,9 @@ def check_mapping(kind: str, mapping: Mapping[str, str], headers: list[str]) -> 
         for name, header in mapping.items()
         if header and header not in headers
     ]
-    problems += [f"Choose the column for {f.label}." for f in known.values() if f.required and not mapping.get(f.name)]
+    problems += [
+        f"Choose the column for {f.label}." for f in known.values() if f.required and not mapping.get(f.name)
+    ]
     if kind == "appointments" and not (mapping.get("patient_external_id") or mapping.get("patient_email")):
         problems.append("Choose the column that identifies the patient (external id or e-mail).")
     return problems

@@ -50,7 +50,9 @@ def _patients(clinic: Clinic, patient: Patient | None) -> Q:
     return Q(patient=patient) if patient is not None else Q(clinic=clinic)
 
 
-def _resources(ctx: fr.ExportContext, clinic: Clinic, kind: str, patient: Patient | None) -> Iterator[Resource]:  # noqa: C901, PLR0912 — one branch per resource type, read top to bottom
+def _resources(  # noqa: PLR0912 — one branch per resource type, read top to bottom
+    ctx: fr.ExportContext, clinic: Clinic, kind: str, patient: Patient | None
+) -> Iterator[Resource]:
     """Every resource of ``kind`` of the clinic, or of one patient (with the clinic-level ones it refers to)."""
     scope = _patients(clinic, patient)
     if kind == "Organization":
@@ -71,9 +73,13 @@ def _resources(ctx: fr.ExportContext, clinic: Clinic, kind: str, patient: Patien
             yield from (r for r in fr.history_resources(history, ctx) if r["resourceType"] == "Device")
     elif kind == "Patient":
         patients = (
-            Patient.objects.filter(pk=patient.pk) if patient is not None else Patient.objects.filter(clinic=clinic)
+            Patient.objects.filter(pk=patient.pk)
+            if patient is not None
+            else Patient.objects.filter(clinic=clinic)
         )
-        ids = Prefetch("external_identifiers", queryset=ExternalIdentifier.objects.only("patient_id", "system", "value"))
+        ids = Prefetch(
+            "external_identifiers", queryset=ExternalIdentifier.objects.only("patient_id", "system", "value")
+        )
         for row in patients.order_by("pk").prefetch_related(ids).iterator(CHUNK):
             external = [(e.system, e.value) for e in row.external_identifiers.all()]
             yield fr.patient_resource(row, ctx, external)
@@ -118,7 +124,9 @@ def _resources(ctx: fr.ExportContext, clinic: Clinic, kind: str, patient: Patien
         yield from _observations(ctx, clinic, patient)
 
 
-def _histories(clinic: Clinic, patient: Patient | None, *, implants: bool = False) -> Iterator[MedicalHistory]:
+def _histories(
+    clinic: Clinic, patient: Patient | None, *, implants: bool = False
+) -> Iterator[MedicalHistory]:
     histories = MedicalHistory.objects.filter(
         Q(patient=patient) if patient is not None else Q(patient__clinic=clinic)
     ).only("patient_id", "conditions", "medications", "implants", "allergies", "updated_at")
@@ -130,7 +138,9 @@ def _histories(clinic: Clinic, patient: Patient | None, *, implants: bool = Fals
 def _observations(ctx: fr.ExportContext, clinic: Clinic, patient: Patient | None) -> Iterator[Resource]:
     scope = _patients(clinic, patient)
     charts = (
-        Patient.objects.filter(pk=patient.pk) if patient is not None else Patient.objects.filter(clinic=clinic)
+        Patient.objects.filter(pk=patient.pk)
+        if patient is not None
+        else Patient.objects.filter(clinic=clinic)
     ).filter(Q(fitzpatrick__isnull=False) | Q(glogau__isnull=False))
     for row in charts.only("pk", "fitzpatrick", "glogau", "updated_at").order_by("pk").iterator(CHUNK):
         yield from fr.skin_type_observations(row)
@@ -164,7 +174,11 @@ def patient_everything(ctx: fr.ExportContext, patient: Patient) -> Iterator[Reso
     yield from _resources(ctx, patient.clinic, "Practitioner", None)
     used = set(
         Appointment.objects.filter(patient=patient, device__isnull=False).values_list("device_id", flat=True)
-    ) | set(SessionRecord.objects.filter(patient=patient, device__isnull=False).values_list("device_id", flat=True))
+    ) | set(
+        SessionRecord.objects.filter(patient=patient, device__isnull=False).values_list(
+            "device_id", flat=True
+        )
+    )
     for device in Device.objects.filter(pk__in=used).order_by("pk"):
         yield fr.device_resource(device, ctx)
 

@@ -40,6 +40,7 @@ class ImportReport:
     rows: int = 0
     created: int = 0
     errors: list[RowError] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)
 
     @property
     def saved(self) -> bool:
@@ -56,7 +57,7 @@ class ImportReport:
         }
 
 
-class RowRejected(Exception):
+class RowRejectedError(Exception):
     """Raised inside a row's savepoint to roll the row back; the reasons are already on the reader."""
 
 
@@ -115,9 +116,10 @@ def import_fhir_patients(clinic: Clinic, payload: Any, *, actor: Any, dry_run: b
         if not reader.errors:
             try:
                 with transaction.atomic():
-                    _register(clinic, item.fields, item.identifiers, reader, actor=actor)
+                    patient = _register(clinic, item.fields, item.identifiers, reader, actor=actor)
                     report.created += 1
-            except RowRejected:
+                    report.created_ids.append(patient.pk)
+            except RowRejectedError:
                 pass
         report.errors.extend(reader.errors)
     _finish(report, clinic, actor=actor, source="fhir")
@@ -125,7 +127,12 @@ def import_fhir_patients(clinic: Clinic, payload: Any, *, actor: Any, dry_run: b
 
 
 def _check_identifiers(
-    clinic: Clinic, identifiers: list[tuple[str, str]], seen: set[tuple[str, str]], reader: RowReader, *, column: str
+    clinic: Clinic,
+    identifiers: list[tuple[str, str]],
+    seen: set[tuple[str, str]],
+    reader: RowReader,
+    *,
+    column: str,
 ) -> None:
     for system, value in identifiers:
         if (system, value) in seen:
@@ -152,15 +159,19 @@ def _register(
         birth_date=fields["birth_date"],
     ).first()
     if same is not None:
-        reader.error("family_name", f"Already registered as patient #{same.pk} (same name and date of birth).")
-        raise RowRejected
+        reader.error(
+            "family_name", f"Already registered as patient #{same.pk} (same name and date of birth)."
+        )
+        raise RowRejectedError
     try:
         patient = register_patient(clinic, actor=actor, **fields)
     except ValidationError as exc:
         _validation_errors(reader, exc)
-        raise RowRejected from None
+        raise RowRejectedError from None
     for system, value in identifiers:
-        ExternalIdentifier.objects.create(clinic=clinic, patient=patient, system=system[:300], value=value[:200])
+        ExternalIdentifier.objects.create(
+            clinic=clinic, patient=patient, system=system[:300], value=value[:200]
+        )
     return patient
 
 
@@ -168,6 +179,7 @@ def _finish(report: ImportReport, clinic: Clinic, *, actor: Any, source: str) ->
     """Roll everything back on any error or for a dry run; otherwise audit the import as one event."""
     if report.errors or report.dry_run:
         transaction.set_rollback(True)
+        report.created_ids.clear()
         return
     record_event(
         "import",
@@ -182,7 +194,9 @@ def _finish(report: ImportReport, clinic: Clinic, *, actor: Any, source: str) ->
 
 
 @transaction.atomic
-def upload_csv(clinic: Clinic, *, kind: str, filename: str, data: bytes, source: str, actor: Any) -> CsvUpload:
+def upload_csv(
+    clinic: Clinic, *, kind: str, filename: str, data: bytes, source: str, actor: Any
+) -> CsvUpload:
     """Keep an uploaded CSV for mapping and a dry run; the mapping starts from the header names.
 
     Raises ``csvfile.CsvFileError`` when the file cannot be read at all.
@@ -262,7 +276,9 @@ def import_csv(
     if problems:
         raise ValidationError(problems)
     report = ImportReport(kind, dry_run)
-    importer = _PatientRows(clinic, source) if kind == ImportKind.PATIENTS else _AppointmentRows(clinic, source)
+    importer = (
+        _PatientRows(clinic, source) if kind == ImportKind.PATIENTS else _AppointmentRows(clinic, source)
+    )
     for number, values in csvfile.mapped_rows(parsed, mapping):
         report.rows += 1
         reader = RowReader(number, values, mapping)
@@ -270,9 +286,9 @@ def import_csv(
             with transaction.atomic():
                 importer.row(reader, actor=actor)
                 if reader.errors:
-                    raise RowRejected
+                    raise RowRejectedError
                 report.created += 1
-        except RowRejected:
+        except RowRejectedError:
             pass
         report.errors.extend(reader.errors)
     _finish(report, clinic, actor=actor, source=source)
@@ -313,16 +329,16 @@ class _PatientRows:
         if language:
             fields["preferred_language"] = language.lower()
         if r.errors:
-            raise RowRejected
+            raise RowRejectedError
         person = (fields["given_name"].lower(), fields["family_name"].lower(), fields["birth_date"])
         if person in self.seen_people:
             r.error("family_name", f"Same person as row {self.seen_people[person]}.")
-            raise RowRejected
+            raise RowRejectedError
         self.seen_people[person] = r.number
         identifiers = [(self.source, external_id)] if external_id else []
         _check_identifiers(self.clinic, identifiers, self.seen_ids, r, column="external_id")
         if r.errors:
-            raise RowRejected
+            raise RowRejectedError
         _register(self.clinic, fields, identifiers, r, actor=actor)
 
 
@@ -355,7 +371,9 @@ class _AppointmentRows:
             self.modalities[m.code.lower()] = m
             self.modalities[m.name.lower()] = m
         self.protocols: dict[str, Protocol] = {}
-        for p in Protocol.objects.filter(clinic=clinic).select_related("modality").order_by("-is_active", "pk"):
+        for p in (
+            Protocol.objects.filter(clinic=clinic).select_related("modality").order_by("-is_active", "pk")
+        ):
             self.protocols.setdefault(p.slug.lower(), p)
             self.protocols.setdefault(p.name.lower(), p)
         self.rooms = list(Room.objects.filter(clinic=clinic, is_active=True).order_by("pk"))
@@ -367,18 +385,22 @@ class _AppointmentRows:
         practitioner = self._lookup(r, "practitioner", self.staff, "practitioner")
         protocol = self._protocol(r)
         if r.errors or location is None or practitioner is None or protocol is None or patient is None:
-            raise RowRejected
+            raise RowRejectedError
         tz = ZoneInfo(location.timezone)
         starts_at = r.moment("starts_at", tz, required=True)
         ends_at = self._end(r, starts_at, protocol, tz)
         modality = protocol.modality.code
-        room = self._resource(r, "room", [x for x in self.rooms if x.location_id == location.pk], modality, "modalities")
+        room = self._resource(
+            r, "room", [x for x in self.rooms if x.location_id == location.pk], modality, "modalities"
+        )
         device = None
         if protocol.modality.requires_device or r.text("device"):
-            device = self._resource(r, "device", [d for d in self.devices if d.location_id == location.pk], modality, "modality")
+            device = self._resource(
+                r, "device", [d for d in self.devices if d.location_id == location.pk], modality, "modality"
+            )
         status = self._status(r, starts_at)
         if r.errors or starts_at is None or ends_at is None or room is None:
-            raise RowRejected
+            raise RowRejectedError
         try:
             record_imported_appointment(
                 patient, protocol, location, practitioner=practitioner, room=room, device=device,
@@ -386,7 +408,7 @@ class _AppointmentRows:
             )  # fmt: skip
         except BookingError as exc:
             r.error("starts_at", str(exc))
-            raise RowRejected from None
+            raise RowRejectedError from None
 
     def _patient(self, r: RowReader) -> Patient | None:
         external_id = r.text("patient_external_id")
@@ -398,13 +420,18 @@ class _AppointmentRows:
                 .first()
             )
             if found is None:
-                r.error("patient_external_id", f"No patient imported from {self.source} with id {external_id}.")
+                r.error(
+                    "patient_external_id", f"No patient imported from {self.source} with id {external_id}."
+                )
                 return None
             return found.patient
         if email:
             matches = list(Patient.objects.filter(clinic=self.clinic, email__iexact=email)[:2])
             if len(matches) != 1:
-                r.error("patient_email", f"{'Several patients have' if matches else 'No patient has'} the e-mail {email}.")
+                r.error(
+                    "patient_email",
+                    f"{'Several patients have' if matches else 'No patient has'} the e-mail {email}.",
+                )
                 return None
             return matches[0]
         r.error("patient_external_id", "The patient's external id or e-mail is required.")
@@ -473,7 +500,11 @@ class _AppointmentRows:
     def _status(self, r: RowReader, starts_at: datetime | None) -> str:
         given = r.text("status").lower()
         if not given:
-            return AppointmentStatus.COMPLETED if starts_at and starts_at <= self.now else AppointmentStatus.BOOKED
+            return (
+                AppointmentStatus.COMPLETED
+                if starts_at and starts_at <= self.now
+                else AppointmentStatus.BOOKED
+            )
         if given not in _STATUS:
             r.error("status", f"{given!r} is not a status (booked, completed, cancelled, no show).")
             return AppointmentStatus.BOOKED

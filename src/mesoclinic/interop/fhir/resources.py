@@ -371,15 +371,11 @@ def procedure_resource(record: Any, ctx: ExportContext, zones: list[Any] = ()) -
                 if value not in (None, "")
             ],
             "status": "completed" if record.status == "signed" else "in-progress",
-            "code": concept(
-                c.CS_MODALITY, record.modality, ctx.modality_names.get(record.modality, "")
-            ),
+            "code": concept(c.CS_MODALITY, record.modality, ctx.modality_names.get(record.modality, "")),
             "subject": ref("Patient", record.patient_id),
             "performedDateTime": instant(record.performed_at),
             "performer": [{"actor": ref("Practitioner", record.practitioner_id)}],
-            "location": ref("Location", record.appointment.location_id)
-            if record.appointment_id
-            else {},
+            "location": ref("Location", record.appointment.location_id) if record.appointment_id else {},
             "bodySite": [
                 concept(c.CS_ZONE, z.zone, ctx.zone_names.get(z.zone, ""))
                 for z in zones
@@ -426,7 +422,10 @@ def medication_administration_resource(line: Any, record: Any, ctx: ExportContex
 
 
 def adverse_event_resource(
-    event: Any, ctx: ExportContext, session_ids: list[int] = (), lots: list[Any] = ()  # type: ignore[assignment]
+    event: Any,
+    ctx: ExportContext,
+    session_ids: list[int] = (),
+    lots: list[Any] = (),  # type: ignore[assignment]
 ) -> Resource:
     serious = event.severity == "serious"
     severity = "severe" if serious else event.severity

@@ -6,50 +6,104 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CsvUpload',
+            name="CsvUpload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('patients', 'Patients'), ('appointments', 'Appointments')], max_length=12)),
-                ('filename', models.CharField(max_length=200)),
-                ('source', models.CharField(default='csv', help_text='Name of the system the file comes from.', max_length=100)),
-                ('text', models.TextField()),
-                ('delimiter', models.CharField(max_length=1)),
-                ('mapping', models.JSONField(blank=True, default=dict, help_text='{field: column header}')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('imported_at', models.DateTimeField(blank=True, null=True)),
-                ('imported_rows', models.PositiveIntegerField(default=0)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("patients", "Patients"), ("appointments", "Appointments")], max_length=12
+                    ),
+                ),
+                ("filename", models.CharField(max_length=200)),
+                (
+                    "source",
+                    models.CharField(
+                        default="csv", help_text="Name of the system the file comes from.", max_length=100
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("delimiter", models.CharField(max_length=1)),
+                ("mapping", models.JSONField(blank=True, default=dict, help_text="{field: column header}")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("imported_at", models.DateTimeField(blank=True, null=True)),
+                ("imported_rows", models.PositiveIntegerField(default=0)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.clinic"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['clinic', 'created_at'], name='interop_csv_clinic__2c6276_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["clinic", "created_at"], name="interop_csv_clinic__2c6276_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ExternalIdentifier',
+            name="ExternalIdentifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system', models.CharField(help_text='The other system: a URI or a short name.', max_length=300)),
-                ('value', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='external_identifiers', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "system",
+                    models.CharField(help_text="The other system: a URI or a short name.", max_length=300),
+                ),
+                ("value", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.clinic"
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="external_identifiers",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['system', 'value'],
-                'constraints': [models.UniqueConstraint(fields=('clinic', 'system', 'value'), name='external_id_unique_in_clinic')],
+                "ordering": ["system", "value"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("clinic", "system", "value"), name="external_id_unique_in_clinic"
+                    )
+                ],
             },
         ),
     ]

@@ -36,7 +36,11 @@ def make_analysis(photo: Photo) -> PhotoAnalysis:
         "cheek_left": {"redness_area_fraction": 7.25, "lab_a_mean": 12.1, "not_a_metric": 1.0},
     }
     return PhotoAnalysis.objects.create(
-        photo=photo, status=AnalysisStatus.DONE, metrics=metrics, finished_at=photo.taken_at, method_version="1.0"
+        photo=photo,
+        status=AnalysisStatus.DONE,
+        metrics=metrics,
+        finished_at=photo.taken_at,
+        method_version="1.0",
     )
 
 
