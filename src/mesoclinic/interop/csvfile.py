@@ -47,7 +47,10 @@ PATIENT_FIELDS: Final = (
         ("last name", "lastname", "surname", "family", "nachname", "nazwisko"),
     ),
     Field(
-        "birth_date", "Date of birth", True, ("dob", "birth date", "birthdate", "date of birth", "birthday")
+        "birth_date",
+        "Date of birth",
+        True,
+        ("dob", "d.o.b.", "birth date", "birthdate", "date of birth", "birthday"),
     ),
     Field("sex", "Sex", synonyms=("gender",)),
     Field("email", "E-mail", synonyms=("e-mail", "email address", "mail")),
