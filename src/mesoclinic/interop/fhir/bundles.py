@@ -58,9 +58,17 @@ def validate(resource: Resource) -> Resource:
         model.model_validate(resource)
     except PydanticValidationError as exc:
         raise InvalidResourceError(
-            [(".".join(str(p) for p in e["loc"]) or resource_type, e["msg"]) for e in exc.errors()[:10]]
+            [(_fhir_path(e["loc"]) or resource_type, e["msg"]) for e in exc.errors()[:10]]
         ) from None
     return resource
+
+
+def _fhir_path(loc: tuple[int | str, ...]) -> str:
+    """Pydantic's error location as a FHIRPath-like string: ``name[0].given[0]``."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
 
 
 def searchset(resources: Iterable[Resource], *, base_url: str, now: datetime) -> Resource:
