@@ -35,7 +35,9 @@ class Field:
 
 PATIENT_FIELDS: Final = (
     Field(
-        "external_id", "External id", synonyms=("id", "patient id", "patient number", "record number", "mrn")
+        "external_id",
+        "External id",
+        synonyms=("id", "nr", "no", "number", "patient id", "patient number", "record number", "mrn"),
     ),
     Field(
         "given_name", "First name", True, ("first name", "firstname", "given", "forename", "vorname", "imie")
@@ -50,7 +52,16 @@ PATIENT_FIELDS: Final = (
         "birth_date",
         "Date of birth",
         True,
-        ("dob", "d.o.b.", "birth date", "birthdate", "date of birth", "birthday"),
+        (
+            "dob",
+            "d.o.b.",
+            "geburtsdatum",
+            "data urodzenia",
+            "birth date",
+            "birthdate",
+            "date of birth",
+            "birthday",
+        ),
     ),
     Field("sex", "Sex", synonyms=("gender",)),
     Field("email", "E-mail", synonyms=("e-mail", "email address", "mail")),
