@@ -27,6 +27,28 @@ from mesoclinic.vigilance.models import AdverseEvent
 
 CHUNK = 2000
 
+# The columns each mapping reads: the wide JSON and text columns it does not read stay in the database.
+CONSENT_COLUMNS = (
+    "patient_id", "signed_at", "signed_by", "photo_use", "withdrawn_at",
+    "template__version", "template__title", "template__modality__code", "template__modality__name",
+)  # fmt: skip
+APPOINTMENT_COLUMNS = (
+    "patient_id", "practitioner_id", "location_id", "room_id", "device_id", "status", "cancel_reason",
+    "session_index", "starts_at", "ends_at", "created_at", "notes",
+    "protocol__slug", "protocol__name", "protocol__modality__code",
+)  # fmt: skip
+PROCEDURE_COLUMNS = (
+    "patient_id", "practitioner_id", "device_id", "appointment_id", "appointment__location_id", "modality",
+    "performed_at", "parameters", "status", "notes", "aftercare",
+)  # fmt: skip
+LINE_COLUMNS = (
+    "quantity", "unit", "voided_by_id",
+    "record__patient_id", "record__practitioner_id", "record__performed_at",
+    "lot__product_id", "lot__cocktail_id", "lot__lot_number", "lot__expires_on",
+    "lot__product__code", "lot__product__name", "lot__product__manufacturer",
+    "lot__cocktail__code", "lot__cocktail__name",
+)  # fmt: skip
+
 Resource = dict[str, Any]
 
 
@@ -87,11 +109,21 @@ def _resources(  # noqa: PLR0912 — one branch per resource type, read top to b
         for history in _histories(clinic, patient):
             yield from (r for r in fr.history_resources(history, ctx) if r["resourceType"] == kind)
     elif kind == "Consent":
-        consents = Consent.objects.filter(scope).select_related("template__modality").order_by("pk")
+        consents = (
+            Consent.objects.filter(scope)
+            .select_related("template__modality")
+            .only(*CONSENT_COLUMNS)
+            .order_by("pk")
+        )
         for consent in consents.iterator(CHUNK):
             yield fr.consent_resource(consent, ctx)
     elif kind == "Appointment":
-        appointments = Appointment.objects.filter(scope).select_related("protocol__modality").order_by("pk")
+        appointments = (
+            Appointment.objects.filter(scope)
+            .select_related("protocol__modality")
+            .only(*APPOINTMENT_COLUMNS)
+            .order_by("pk")
+        )
         for appointment in appointments.iterator(CHUNK):
             yield fr.appointment_resource(appointment, ctx)
     elif kind == "Procedure":
@@ -99,6 +131,7 @@ def _resources(  # noqa: PLR0912 — one branch per resource type, read top to b
         records = (
             SessionRecord.objects.filter(scope)
             .select_related("appointment")
+            .only(*PROCEDURE_COLUMNS)
             .prefetch_related(zones)
             .order_by("pk")
         )
@@ -108,6 +141,7 @@ def _resources(  # noqa: PLR0912 — one branch per resource type, read top to b
         lines = (
             SessionProduct.objects.filter(record__in=SessionRecord.objects.filter(scope).values("pk"))
             .select_related("record", "lot__product", "lot__cocktail")
+            .only(*LINE_COLUMNS)
             .order_by("pk")
         )
         for line in lines.iterator(CHUNK):

@@ -90,13 +90,35 @@ def _decimal(value: Decimal | float | int) -> float | int:
 
 
 def prune(value: Any) -> Any:
-    """Drop empty strings, lists, dicts and None (FHIR forbids empty elements)."""
-    if isinstance(value, dict):
-        out = {k: prune(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
-    if isinstance(value, list):
-        items = [prune(v) for v in value]
-        return [v for v in items if v not in (None, "", [], {})]
+    """Drop empty strings, lists, dicts and None, at any depth (FHIR forbids empty elements).
+
+    Written as loops with type checks rather than one recursive call per leaf: it runs over every element
+    of every exported resource, and was a quarter of the bulk export's time in the first version.
+    """
+    if type(value) is dict:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            kind = type(item)
+            if kind is dict or kind is list:
+                item = prune(item)  # noqa: PLW2901 — the pruned item replaces the raw one
+                if not item:
+                    continue
+            elif item is None or item == "":
+                continue
+            out[key] = item
+        return out
+    if type(value) is list:
+        items: list[Any] = []
+        for item in value:
+            kind = type(item)
+            if kind is dict or kind is list:
+                item = prune(item)  # noqa: PLW2901
+                if not item:
+                    continue
+            elif item is None or item == "":
+                continue
+            items.append(item)
+        return items
     return value
 
 
