@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from mesoclinic.catalog.api import router as catalog_router
+from mesoclinic.interop.api import router as interop_router
 from mesoclinic.inventory.api import router as inventory_router
 from mesoclinic.outcomes.api import router as outcomes_router
 from mesoclinic.patients.api import router as patients_router
@@ -24,7 +25,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=django_auth,
     description=(
-        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports. Every operation is scoped to the caller's clinic."
+        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports, CSV import. Every operation is scoped to the caller's clinic."
     ),
 )
 api.add_router("/patients", patients_router, tags=["patients"])
@@ -36,6 +37,7 @@ api.add_router("/inventory", inventory_router, tags=["inventory"])
 api.add_router("/vigilance", vigilance_router, tags=["vigilance"])
 api.add_router("/outcomes", outcomes_router, tags=["outcomes"])
 api.add_router("/reports", reports_router, tags=["reports"])
+api.add_router("/interop", interop_router, tags=["interop"])
 
 
 @api.exception_handler(ValidationError)

@@ -40,13 +40,16 @@ PATIENT_FIELDS: Final = (
         synonyms=("id", "nr", "no", "number", "patient id", "patient number", "record number", "mrn"),
     ),
     Field(
-        "given_name", "First name", True, ("first name", "firstname", "given", "forename", "vorname", "imie")
+        "given_name",
+        "First name",
+        True,
+        ("first", "first name", "firstname", "given", "forename", "vorname", "imie"),
     ),
     Field(
         "family_name",
         "Last name",
         True,
-        ("last name", "lastname", "surname", "family", "nachname", "nazwisko"),
+        ("last", "last name", "lastname", "surname", "family", "nachname", "nazwisko"),
     ),
     Field(
         "birth_date",
