@@ -74,6 +74,7 @@ def _validation_errors(reader: RowReader, exc: ValidationError) -> None:
 # --- Exports ----------------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def record_export(
     clinic: Clinic,
     *,
@@ -84,14 +85,13 @@ def record_export(
     types: list[str] | None = None,
 ) -> None:
     """Audit an export of health data (who took what out, through which door), before it is sent."""
-    with transaction.atomic():
-        record_event(
-            "export",
-            patient,
-            actor=actor,
-            clinic=clinic,
-            data={"format": "fhir", "scope": scope, "channel": channel, "types": types or []},
-        )
+    record_event(
+        "export",
+        patient,
+        actor=actor,
+        clinic=clinic,
+        data={"format": "fhir", "scope": scope, "channel": channel, "types": types or []},
+    )
 
 
 # --- FHIR Patient import ----------------------------------------------------------------------------------
