@@ -9,6 +9,7 @@ from ninja.security import django_auth
 
 from mesoclinic.accounts.api_auth import AddressRateThrottle, ApiTokenAuth, CredentialRateThrottle
 from mesoclinic.catalog.api import router as catalog_router
+from mesoclinic.interop.api import router as interop_router
 from mesoclinic.inventory.api import router as inventory_router
 from mesoclinic.notifications.api import router as notifications_router
 from mesoclinic.outcomes.api import router as outcomes_router
@@ -29,7 +30,7 @@ api = NinjaAPI(
     auth=[ApiTokenAuth(), django_auth],
     throttle=[AddressRateThrottle(), CredentialRateThrottle()],
     description=(
-        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports, privacy, messages to patients. Every operation is scoped to the caller's clinic. Authenticate with the browser session or an API token (`Authorization: Bearer mc_…`, created under Account → API tokens), limited to its scopes and its owner's role."
+        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports, privacy, messages to patients, CSV import. Every operation is scoped to the caller's clinic. Authenticate with the browser session or an API token (`Authorization: Bearer mc_…`, created under Account → API tokens), limited to its scopes and its owner's role."
     ),
 )
 api.add_router("/patients", patients_router, tags=["patients"])
@@ -43,6 +44,7 @@ api.add_router("/outcomes", outcomes_router, tags=["outcomes"])
 api.add_router("/reports", reports_router, tags=["reports"])
 api.add_router("/privacy", privacy_router, tags=["privacy"])
 api.add_router("/notifications", notifications_router, tags=["notifications"])
+api.add_router("/interop", interop_router, tags=["interop"])
 
 
 @api.exception_handler(ValidationError)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "mesoclinic.backup",
     "mesoclinic.webhooks",
     "mesoclinic.notifications",
+    "mesoclinic.interop",
     "mesoclinic.web",
     # After the MesoClinic apps, so that accounts' templates override allauth's.
     "allauth",

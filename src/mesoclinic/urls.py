@@ -31,6 +31,8 @@ urlpatterns = [
     path("webhooks/", include("mesoclinic.webhooks.urls")),
     path("notifications/", include("mesoclinic.notifications.urls")),
     path("audit/", include("mesoclinic.audit.urls")),
+    path("import/", include("mesoclinic.interop.urls")),
+    path("fhir/R4/", include("mesoclinic.interop.fhir_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

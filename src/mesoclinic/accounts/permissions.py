@@ -29,6 +29,8 @@
 | manage_webhooks      |   x   |           |              |              |         |
 | manage_security      |   x   |           |              |              |         |
 | manage_notifications |   x   |           |              |              |         |
+| export_data          |   x   |     x     |              |              |         |
+| import_data          |   x   |           |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -48,6 +50,8 @@ two-factor authentication and API tokens; a token's scopes are a subset of its o
 ``manage_notifications`` edits the clinic's message
 timing and templates and reads its whole delivery log; a patient's own messages are on the chart
 (``view_patients``; their contact preferences with ``edit_patients``).
+``export_data`` takes records out as FHIR (a patient's ``$everything``, the whole clinic as NDJSON; every
+export is audited); ``import_data`` brings patients and appointments in (FHIR Patients, CSV files).
 """
 
 from __future__ import annotations
@@ -85,6 +89,8 @@ class Capability(StrEnum):
     MANAGE_WEBHOOKS = "manage_webhooks"
     MANAGE_SECURITY = "manage_security"
     MANAGE_NOTIFICATIONS = "manage_notifications"
+    EXPORT_DATA = "export_data"
+    IMPORT_DATA = "import_data"
 
 
 _FRONT_DESK = {
@@ -122,6 +128,8 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_WEBHOOKS,
             Capability.MANAGE_SECURITY,
             Capability.MANAGE_NOTIFICATIONS,
+            Capability.EXPORT_DATA,
+            Capability.IMPORT_DATA,
         }
     ),
     Role.PHYSICIAN: frozenset(
@@ -133,6 +141,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.VIEW_REPORTS,
             Capability.EXPORT_PATIENT_DATA,
             Capability.USE_PHOTO_LIBRARY,
+            Capability.EXPORT_DATA,
         }
     ),
     Role.PRACTITIONER: frozenset(_CLINICAL),

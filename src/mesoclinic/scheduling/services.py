@@ -400,6 +400,77 @@ def book_series(
     return course
 
 
+@transaction.atomic
+def record_imported_appointment(
+    patient: Patient,
+    protocol: Protocol,
+    location: Location,
+    *,
+    practitioner: StaffMember,
+    room: Room,
+    device: Device | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    status: str,
+    notes: str = "",
+    actor: Any,
+) -> Appointment:
+    """One appointment brought over from another system (``mesoclinic import-csv``, the import screen).
+
+    A past appointment is history: it is recorded with the status it had, and today's hours are not
+    applied to it (they may have changed since). A future one is booked like any other: it must be
+    ``booked`` and fit the practitioner's, room's and device's hours and free time (``check_sessions_fit``).
+    Either way the database refuses one that overlaps another appointment holding the same practitioner,
+    room or device. Raises ``BookingError`` with the reason.
+    """
+    if not (patient.clinic_id == protocol.clinic_id == location.clinic_id == practitioner.clinic_id):
+        raise BookingError("The patient, protocol, location and practitioner must belong to the same clinic.")
+    if ends_at <= starts_at:
+        raise BookingError("The end must be after the start.")
+    if status not in AppointmentStatus.values:
+        raise BookingError(f"Unknown status {status!r}.")
+    future = starts_at > timezone.now()
+    if future and status != AppointmentStatus.BOOKED:
+        raise BookingError("A future appointment can only be imported as booked.")
+    before = _bump_first(location.pk)
+    if future:
+        check_sessions_fit(location, protocol, [SessionChoice(starts_at, practitioner, room, device)])
+    buffer = timedelta(minutes=protocol.buffer_minutes)
+    appointment = Appointment(
+        clinic=patient.clinic,
+        location=location,
+        patient=patient,
+        protocol=protocol,
+        practitioner=practitioner,
+        room=room,
+        device=device,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        buffer_minutes=protocol.buffer_minutes,
+        blocked_until=ends_at + buffer,
+        status=status,
+        notes=notes[:500],
+        created_by=acting_user(actor),
+        status_changed_at=None if status == AppointmentStatus.BOOKED else timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError:
+        raise BookingError(
+            f"{_when(starts_at, location)} overlaps another appointment of the same practitioner, room or device."
+        ) from None
+    record_event(
+        "appointment.import",
+        appointment,
+        actor=actor,
+        data={"starts_at": starts_at.isoformat(), "status": status, "history": not future},
+    )
+    if appointment.holds_resources:
+        _patch_on_commit(location.pk, before, added=[Hold.of(appointment)])
+    return appointment
+
+
 def _transition(
     appointment: Appointment, to: str, allowed_from: Iterable[str], *, actor: Any, **extra: Any
 ) -> None:

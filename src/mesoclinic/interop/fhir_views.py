@@ -1,0 +1,207 @@
+"""The FHIR R4 endpoints under ``/fhir/R4/``: capability, a patient's ``$everything``, the clinic's Bulk
+Data style NDJSON export (a manifest and one streamed file per type) and the import of Patients.
+
+Responses are ``application/fhir+json`` (or ``+ndjson``); failures are OperationOutcomes. Every read is
+scoped to the caller's clinic (another clinic's patient is a 404) and every export is audit-logged before
+the first byte leaves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from mesoclinic.accounts.decorators import staff_required
+from mesoclinic.accounts.http import ClinicRequest
+from mesoclinic.accounts.permissions import Capability
+from mesoclinic.interop import selectors, services
+from mesoclinic.interop.fhir.bundles import (
+    BULK_TYPES,
+    FHIR_JSON,
+    NDJSON,
+    capability_statement,
+    searchset,
+    validate,
+)
+from mesoclinic.patients.selectors import get_patient_for_user
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+def fhir_response(resource: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    response = JsonResponse(
+        resource, status=status, content_type=FHIR_JSON, json_dumps_params={"ensure_ascii": False}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def outcome(status: int, issues: list[tuple[str, str, str]]) -> HttpResponse:
+    """An OperationOutcome with (code, location, message) issues."""
+    return fhir_response(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "error",
+                    "code": code,
+                    "diagnostics": message,
+                    **({"expression": [where]} if where else {}),
+                }
+                for code, where, message in issues
+            ],
+        },
+        status=status,
+    )
+
+
+def information(message: str, *, status: int = 200) -> HttpResponse:
+    return fhir_response(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "information", "code": "informational", "diagnostics": message}],
+        },
+        status=status,
+    )
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("fhir:metadata")).removesuffix("/metadata")
+
+
+def _context(request: ClinicRequest) -> Any:
+    def media_url(photo_id: int) -> str:
+        return request.build_absolute_uri(reverse("outcomes:photo_file", args=[photo_id, "image"]))
+
+    return selectors.export_context(request.clinic, media_url)
+
+
+@require_GET
+def metadata(request: HttpRequest) -> HttpResponse:
+    """The CapabilityStatement: public, as FHIR clients read it before they sign in; it holds no data."""
+    try:
+        software = version("mesoclinic")
+    except PackageNotFoundError:  # pragma: no cover - a source checkout without the package installed
+        software = "dev"
+    return fhir_response(
+        capability_statement(base_url=_base_url(request), software_version=software, now=timezone.now())
+    )
+
+
+@require_GET
+@staff_required(Capability.EXPORT_DATA)
+def everything(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    """``Patient/{id}/$everything``: the chart as a searchset Bundle, each resource validated first."""
+    patient = get_patient_for_user(request.staff, patient_id)
+    resources = [validate(r) for r in selectors.patient_everything(_context(request), patient)]
+    services.record_export(
+        request.clinic, scope="patient", channel="fhir-api", patient=patient, actor=request.user
+    )
+    return fhir_response(searchset(resources, base_url=_base_url(request), now=timezone.now()))
+
+
+@require_GET
+@staff_required(Capability.EXPORT_DATA)
+def bulk_manifest(request: ClinicRequest) -> HttpResponse:
+    """``$export``: a Bulk Data style manifest listing one NDJSON file per type (``_type`` narrows it).
+
+    The files are produced while they download (streamed), so the manifest is complete at once.
+    """
+    wanted = [t for t in request.GET.get("_type", "").split(",") if t] or list(BULK_TYPES)
+    unknown = [t for t in wanted if t not in BULK_TYPES]
+    if unknown:
+        return outcome(400, [("not-supported", "_type", f"Not exported: {', '.join(unknown)}.")])
+    return fhir_response(
+        {
+            "transactionTime": timezone.now().isoformat(),
+            "request": request.build_absolute_uri(),
+            "requiresAccessToken": True,
+            "output": [
+                {"type": t, "url": request.build_absolute_uri(reverse("fhir:bulk_file", args=[t]))}
+                for t in wanted
+            ],
+            "error": [],
+        }
+    )
+
+
+@require_GET
+@staff_required(Capability.EXPORT_DATA)
+def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse:
+    """One type of the clinic as NDJSON, streamed row by row in flat memory."""
+    if resource_type not in BULK_TYPES:
+        return outcome(404, [("not-found", "", f"{resource_type} is not exported.")])
+    services.record_export(
+        request.clinic, scope="clinic", channel="fhir-bulk", types=[resource_type], actor=request.user
+    )
+    lines = ndjson_lines(selectors.clinic_resources(_context(request), request.clinic, resource_type))
+    response = StreamingHttpResponse(lines, content_type=NDJSON)
+    response["Content-Disposition"] = f'attachment; filename="{resource_type}.ndjson"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def ndjson_lines(resources: Iterator[dict[str, Any]], *, batch: int = 200) -> Iterator[bytes]:
+    """Resources as NDJSON, a few hundred lines per chunk (one write per resource costs more than JSON)."""
+    buffer: list[str] = []
+    for resource in resources:
+        buffer.append(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
+        if len(buffer) >= batch:
+            yield ("\n".join(buffer) + "\n").encode()
+            buffer.clear()
+    if buffer:
+        yield ("\n".join(buffer) + "\n").encode()
+
+
+@require_POST
+@staff_required(Capability.IMPORT_DATA)
+def import_patients(request: ClinicRequest) -> HttpResponse:
+    """``POST Patient`` (one Patient) or ``POST /`` (a Bundle of Patients): all registered, or none.
+
+    ``?_dryRun=true`` checks without saving. Errors come back as one OperationOutcome issue per entry
+    and element (``Bundle.entry[2].resource.birthDate``).
+    """
+    if len(request.body) > MAX_IMPORT_BYTES:
+        return outcome(413, [("too-costly", "", "The request is larger than 10 MB; send fewer Patients.")])
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return outcome(400, [("structure", "", "The body is not JSON.")])
+    bundle = isinstance(payload, dict) and payload.get("resourceType") == "Bundle"
+    dry_run = request.GET.get("_dryRun", "").lower() == "true"
+    report = services.import_fhir_patients(request.clinic, payload, actor=request.user, dry_run=dry_run)
+    if report.errors:
+        return outcome(
+            422,
+            [
+                (
+                    "invalid",
+                    f"Bundle.entry[{e.row}].resource.{e.column}" if bundle else f"Patient.{e.column}",
+                    e.message,
+                )
+                for e in report.errors
+            ],
+        )
+    if dry_run:
+        return information(f"{report.rows} Patient(s) would be imported; nothing was saved.")
+    if not bundle:
+        response = information("Patient created.", status=201)
+        response["Location"] = f"{_base_url(request)}/Patient/{report.created_ids[0]}"
+        return response
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "type": "transaction-response",
+            "entry": [
+                {"response": {"status": "201 Created", "location": f"Patient/{pk}"}}
+                for pk in report.created_ids
+            ],
+        }
+    )
