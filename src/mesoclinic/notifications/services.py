@@ -346,6 +346,13 @@ def update_notification_settings(
     actor: Any,
 ) -> NotificationSettings:
     leads = _check_lead_hours(reminder_lead_hours)
+    # Quiet hours are the clinic's wall-clock times: an offset ("22:00Z") has no meaning there (and SQLite
+    # refuses to store one: the API answered 500, found by the fuzzer).
+    aware = [name for name, value in (("quiet_start", quiet_start), ("quiet_end", quiet_end)) if value.tzinfo]
+    if aware:
+        raise ValidationError(
+            {name: ["Give the clinic's local time, without a time zone."] for name in aware}
+        )
     settings, _ = NotificationSettings.objects.select_for_update().get_or_create(clinic=clinic)
     settings.reminder_lead_hours = leads
     settings.quiet_start, settings.quiet_end = quiet_start, quiet_end

@@ -113,6 +113,9 @@ def test_settings_through_the_api(clinic, owner, receptionist):
     assert response.status_code == 200
     assert NotificationSettings.objects.get(clinic=clinic).reminder_lead_hours == [24]
     assert put(client, f"{API}/settings", {**body, "reminder_lead_hours": [0]}).status_code == 422
+    aware = put(client, f"{API}/settings", {**body, "quiet_start": "22:00:00Z"})
+    assert aware.status_code == 422  # the clinic's wall clock has no offset (it was a 500 on SQLite)
+    assert "quiet_start" in aware.json()["errors"]
     assert client_for(receptionist).get(f"{API}/settings").status_code == 403
 
 
