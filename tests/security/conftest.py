@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.test import override_settings
 
@@ -28,6 +29,17 @@ def rolled_back() -> Iterator[None]:
     finally:
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def unthrottled_api() -> Iterator[None]:
+    """The matrix and the fuzzer call the API hundreds of times a minute as one user (and every anonymous
+    call comes from one address): the rate limits (``accounts/tests/test_api_throttling.py``) stay out of
+    their way, and no bucket left by an earlier module in this process counts here."""
+    cache.clear()
+    with override_settings(API_RATE_USER="1000000/min", API_RATE_ANON="1000000/min"):
+        yield
+    cache.clear()
 
 
 @pytest.fixture(scope="module")

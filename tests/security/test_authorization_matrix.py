@@ -51,6 +51,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from mesoclinic.accounts.permissions import MATRIX
 from mesoclinic.accounts.permissions import Capability as C  # noqa: N817 — one letter keeps the table short
 from mesoclinic.api import api
+from tests.security.conftest import rolled_back
 from tests.security.world import MARKER, MARKERS, ROLES, World, photo_bytes
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,9 @@ class R:
     only: tuple[str, ...] | None = None  # roles allowed, where an object-level rule narrows the matrix
     public: bool = False
     cross: int | None = None  # what clinic B gets where it is not simply allowed or 404
+    ids: dict[str, str] = field(default_factory=dict)  # this route's names → world objects, beside KWARGS
+    values: dict[str, Any] = field(default_factory=dict)  # this route's literal URL values (same for all)
+    denied: int = 403  # what a role of clinic A that is not allowed gets (404: the object is not theirs)
 
     def __init__(
         self,
@@ -79,6 +83,9 @@ class R:
         only: tuple[str, ...] | None = None,
         public: bool = False,
         cross: int | None = None,
+        ids: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+        denied: int = 403,
     ) -> None:
         object.__setattr__(self, "caps", caps)
         object.__setattr__(self, "methods", tuple(method.split(",")))
@@ -87,6 +94,9 @@ class R:
         object.__setattr__(self, "only", only)
         object.__setattr__(self, "public", public)
         object.__setattr__(self, "cross", cross)
+        object.__setattr__(self, "ids", ids or {})
+        object.__setattr__(self, "values", values or {})
+        object.__setattr__(self, "denied", denied)
 
     def allows(self, role: str) -> bool:
         if self.only is not None:
@@ -167,6 +177,70 @@ WEB: dict[str, R] = {
     "reports:patient_progress": R(C.VIEW_CLINICAL),
     "api-v1:openapi-json": PUBLIC,  # the API's description, no data
     "api-v1:openapi-view": PUBLIC,
+    "outcomes:analysis_status": R(C.VIEW_PHOTOS),
+    "audit:events": R(C.VIEW_AUDIT, query=CSV),  # the clinic's own log only, whoever reads it
+    # Background jobs: the clinic's and the installation's, the owner's alone.
+    "worker:jobs": R(C.MANAGE_JOBS),
+    "worker:retry": R(C.MANAGE_JOBS, method="post"),
+    # Privacy: the index sends the owner to the requests and the physician to the library, others get 403.
+    "privacy:index": R(only=("owner", "physician")),
+    "privacy:export": R(C.EXPORT_PATIENT_DATA),
+    "privacy:request_create": R(C.MANAGE_PRIVACY, method="get,post"),
+    "privacy:requests": R(C.MANAGE_PRIVACY),
+    "privacy:request_withdraw": R(C.MANAGE_PRIVACY, method="post"),
+    "privacy:request_erase": R(C.MANAGE_PRIVACY, method="post"),
+    "privacy:library": R(C.USE_PHOTO_LIBRARY),
+    "webhooks:endpoints": R(C.MANAGE_WEBHOOKS),
+    "webhooks:create": R(C.MANAGE_WEBHOOKS, method="get,post"),
+    "webhooks:edit": R(C.MANAGE_WEBHOOKS, method="get,post"),
+    "webhooks:active": R(C.MANAGE_WEBHOOKS, method="post"),
+    "webhooks:rotate_secret": R(C.MANAGE_WEBHOOKS, method="post"),
+    "webhooks:test": R(C.MANAGE_WEBHOOKS, method="post"),
+    "webhooks:deliveries": R(C.MANAGE_WEBHOOKS, query=CSV),
+    "webhooks:delivery": R(C.MANAGE_WEBHOOKS, ids={"delivery_id": "webhook_delivery"}),
+    "webhooks:redeliver": R(C.MANAGE_WEBHOOKS, method="post", ids={"delivery_id": "webhook_delivery"}),
+    # Messages to patients: the owner's log, timing and templates; the chart's tab; the Today alert.
+    "notifications:log": R(C.MANAGE_NOTIFICATIONS),
+    "notifications:settings": R(C.MANAGE_NOTIFICATIONS, method="get,post"),
+    "notifications:templates": R(C.MANAGE_NOTIFICATIONS),
+    "notifications:template": R(
+        C.MANAGE_NOTIFICATIONS, method="get,post", values={"kind": "reminder", "channel": "email", "language": "en"}
+    ),
+    "notifications:retry": R(C.MANAGE_NOTIFICATIONS, method="post"),
+    "notifications:acknowledge": R(C.VIEW_CLINICAL, method="post"),
+    "notifications:patient_messages": R(C.VIEW_PATIENTS),
+    "notifications:preferences": R(C.EDIT_PATIENTS, method="post"),
+    "notifications:opt_out": PUBLIC,  # the signed link is the key: test_patient_links_need_their_signature
+    "notifications:check": PUBLIC,
+    # The app's account pages: everyone's own API tokens (the owner sees the clinic's), the security policy.
+    "accounts:api_tokens": R(method="get,post"),
+    "accounts:revoke_api_token": R(method="post", only=("owner", "receptionist"), denied=404),  # the desk's
+    "accounts:security": R(C.MANAGE_SECURITY, method="get,post"),
+    # allauth: signing in, resetting a password, confirming by e-mail are public (test_public_page) ...
+    "account_login": PUBLIC,
+    "account_logout": PUBLIC,
+    "account_inactive": PUBLIC,
+    "account_signup": PUBLIC,  # closed: test_nobody_signs_up
+    "account_reset_password": PUBLIC,
+    "account_reset_password_done": PUBLIC,
+    "account_reset_password_from_key": PUBLIC,  # test_a_forged_reset_link_changes_no_password
+    "account_reset_password_from_key_done": PUBLIC,
+    "account_confirm_login_code": PUBLIC,
+    "account_confirm_email": PUBLIC,
+    "account_email_verification_sent": PUBLIC,
+    "mfa_authenticate": PUBLIC,  # the sign-in's second step (a half-signed-in visitor)
+    # ... and a signed-in user's own password, addresses and second factor need only a sign-in.
+    "account_reauthenticate": R(),
+    "account_email": R(),
+    "account_change_password": R(),
+    "account_set_password": R(),
+    "mfa_index": R(),
+    "mfa_reauthenticate": R(),
+    "mfa_activate_totp": R(),
+    "mfa_deactivate_totp": R(),
+    "mfa_view_recovery_codes": R(),
+    "mfa_generate_recovery_codes": R(),
+    "mfa_download_recovery_codes": R(),
 }
 
 API: dict[str, R] = {
@@ -243,8 +317,29 @@ API: dict[str, R] = {
     "outcomes_api_create_assessment": R(C.TAKE_PHOTOS),
     "reports_api_patient_progress": R(C.VIEW_CLINICAL),
     "reports_api_outcomes": R(C.VIEW_REPORTS),
+    "privacy_api_export_patient": R(C.EXPORT_PATIENT_DATA),
+    "privacy_api_list_requests": R(C.MANAGE_PRIVACY),
+    "privacy_api_create_request": R(C.MANAGE_PRIVACY),
+    "privacy_api_withdraw_request": R(C.MANAGE_PRIVACY),
+    "privacy_api_erase": R(C.MANAGE_PRIVACY),
+    "privacy_api_library": R(C.USE_PHOTO_LIBRARY),
+    "notifications_api_patient_deliveries": R(C.VIEW_PATIENTS),
+    "notifications_api_get_preference": R(C.VIEW_PATIENTS),
+    "notifications_api_put_preference": R(C.EDIT_PATIENTS),
+    "notifications_api_list_deliveries": R(C.MANAGE_NOTIFICATIONS),
+    "notifications_api_retry_delivery": R(C.MANAGE_NOTIFICATIONS),
+    "notifications_api_get_settings": R(C.MANAGE_NOTIFICATIONS),
+    "notifications_api_put_settings": R(C.MANAGE_NOTIFICATIONS, body=lambda w: SETTINGS_BODY),
 }
 # fmt: on
+
+SETTINGS_BODY = {  # a valid body: the schema's 422 would otherwise answer before the role check
+    "reminder_lead_hours": [48, 2],
+    "quiet_start": "21:00:00",
+    "quiet_end": "08:00:00",
+    "recall_lead_days": 14,
+    "continuation_lead_days": 7,
+}
 
 # URL keyword arguments and API ids, by name: the world's object of clinic A each one names.
 KWARGS: dict[str, str] = {
@@ -268,6 +363,12 @@ KWARGS: dict[str, str] = {
     "room_id": "room",
     "template_id": "template",
     "ingredient_lots": "lot",
+    "job_id": "job",
+    "request_id": "erasure",
+    "endpoint_id": "endpoint",
+    "delivery_id": "delivery",  # a message to a patient; webhook routes name theirs with ids=
+    "answer_id": "alert",
+    "token_id": "api_token",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -328,15 +429,20 @@ def test_the_matrix_names_no_route_that_is_gone() -> None:
 # Filling URLs and bodies
 
 
-def fill(world: World, name: str) -> Any:
+def fill(world: World, name: str, rule: R | None = None) -> Any:
+    if rule is not None and name in rule.values:
+        return rule.values[name]
+    if rule is not None and name in rule.ids:
+        return world.objects[rule.ids[name]].pk
     if name in SHARED:
         return SHARED[name](world)
     return world.objects[KWARGS[name]].pk
 
 
-def scoped(names: list[str]) -> bool:
+def scoped(names: list[str], rule: R | None = None) -> bool:
     """Whether a route names an object of clinic A (so another clinic must get 404)."""
-    return any(name in KWARGS for name in names)
+    ids = rule.ids if rule is not None else {}
+    return any((name in KWARGS or name in ids) and not (rule and name in rule.values) for name in names)
 
 
 def _schema(ref_or_schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
@@ -411,8 +517,12 @@ def assert_no_leak(response: Any, where: str, echo: tuple[str, ...] = ()) -> Non
 
 
 def outsider_for(rule: R) -> str:
-    """The clinic B member who holds the capabilities: a physician, or the auditor for audit routes."""
-    return "outsider" if all(cap in MATRIX["physician"] for cap in rule.caps) else "outsider_auditor"
+    """The clinic B member who holds the capabilities: a physician, the auditor for audit routes, else the
+    owner (jobs, privacy requests, webhooks, security, message settings)."""
+    for outsider, role in (("outsider", "physician"), ("outsider_auditor", "auditor")):
+        if all(cap in MATRIX[role] for cap in rule.caps):
+            return outsider
+    return "outsider_owner"
 
 
 def check(
@@ -436,8 +546,8 @@ def check(
         if rule.allows(role):
             assert_allowed(response, method, f"{where} as {role}")
         else:
-            assert response.status_code == 403, (
-                f"{where} as {role}: {response.status_code}, expected 403 {response.content[:300]!r}"
+            assert response.status_code == rule.denied, (
+                f"{where} as {role}: {response.status_code}, expected {rule.denied} {response.content[:300]!r}"
             )
     outsider = outsider_for(rule)
     response = call(outsider, method, url, **kwargs)
@@ -463,10 +573,10 @@ def test_web_route(name: str, world: World, call: Callable[..., Any]) -> None:
     rule = WEB[name]
     pattern = dict(web_routes())[name]
     names = re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
-    url = reverse(name, kwargs={key: fill(world, key) for key in names})
+    url = reverse(name, kwargs={key: fill(world, key, rule) for key in names})
     for method in rule.methods:
         kwargs = {"data": resolve_query(world, rule.query)} if rule.query else {}
-        check(call, rule, method, url, kwargs, is_scoped=scoped(names), api_route=False)
+        check(call, rule, method, url, kwargs, is_scoped=scoped(names, rule), api_route=False)
 
 
 @pytest.mark.parametrize("key", sorted(key for key, rule in API.items() if not rule.public))
@@ -476,7 +586,7 @@ def test_api_operation(key: str, world: World, call: Callable[..., Any]) -> None
     _, method, path, operation = next(op for op in api_operations() if op[0] == key)
     parameters = operation.get("parameters", [])
     path_names = [p["name"] for p in parameters if p["in"] == "path"]
-    url = re.sub(r"{(\w+)}", lambda m: str(fill(world, m.group(1))), path)
+    url = re.sub(r"{(\w+)}", lambda m: str(fill(world, m.group(1), rule)), path)
     query = {
         p["name"]: example(world, p["name"], p.get("schema", {}), components)
         for p in parameters
@@ -499,7 +609,7 @@ def test_api_operation(key: str, world: World, call: Callable[..., Any]) -> None
         body_names = list(form)
         kwargs = {"data": {k: _upload(v) for k, v in form.items()}}
     names = path_names + body_names + list(query)
-    check(call, rule, method, url, kwargs, is_scoped=scoped(names), api_route=True)
+    check(call, rule, method, url, kwargs, is_scoped=scoped(names, rule), api_route=True)
 
 
 def _upload(value: Any) -> Any:
@@ -533,3 +643,135 @@ def test_api_description_is_public_and_holds_no_data(world: World, call: Callabl
     response = call("anon", "get", "/api/v1/openapi.json")
     assert response.status_code == 200
     assert_no_leak(response, "openapi.json")
+
+
+# Forged values for the public pages' link parameters (a real link is tried in the tests below).
+FORGED: dict[str, str] = {
+    "token": "forged-token-0000000000000000000000",
+    "key": "forged-key-0000",
+    "uidb36": "1z",
+}
+# What a visitor's GET of each public page gets: the page, a refusal of a forged link, or the sign-in page.
+PUBLIC_GET: dict[str, int] = {
+    "account_login": 200,
+    "account_logout": 405,  # the same path as "logout", which takes POST only
+    "account_inactive": 200,
+    "account_signup": 200,  # a "sign-up is closed" page: test_nobody_signs_up
+    "account_reset_password": 200,
+    "account_reset_password_done": 200,
+    "account_reset_password_from_key": 200,  # a "bad link" page: test_a_forged_reset_link_changes_no_password
+    "account_reset_password_from_key_done": 200,
+    "account_confirm_login_code": 302,  # no sign-in under way: back to the sign-in page
+    "account_confirm_email": 200,  # an "invalid link" page
+    "account_email_verification_sent": 200,
+    "mfa_authenticate": 302,  # no password step passed: back to the sign-in page
+    "notifications:opt_out": 404,
+    "notifications:check": 404,
+}
+
+
+def test_every_public_page_is_tried() -> None:
+    special = {"login", "logout", "calendar_feeds:feed", "api-v1:openapi-json", "api-v1:openapi-view"}
+    assert {name for name, rule in WEB.items() if rule.public} - special == set(PUBLIC_GET)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_GET))
+def test_public_page(name: str, world: World, call: Callable[..., Any]) -> None:
+    """A visitor gets the page (forged link parameters refused, half-done sign-ins sent back) and no data."""
+    pattern = dict(web_routes())[name]
+    names = re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
+    url = reverse(name, kwargs={key: FORGED[key] for key in names})
+    response = call("anon", "get", url)
+    assert response.status_code == PUBLIC_GET[name], f"GET {url} anonymous: {response.status_code}"
+    if response.status_code == 302:
+        assert login_redirect(response), f"GET {url} anonymous: sent to {response['Location']}"
+    assert_no_leak(response, f"GET {url} anonymous")
+
+
+def test_nobody_signs_up(world: World, call: Callable[..., Any]) -> None:
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    users = get_user_model().objects
+    before = users.count()
+    data = {"username": "intruder", "password1": "Str0ng-enough-pass!", "password2": "Str0ng-enough-pass!"}
+    with rolled_back():
+        response = world.client("anon").post(reverse("account_signup"), data)
+        assert users.count() == before, "a visitor created an account"
+    assert response.status_code in {200, 302}
+    assert not users.filter(username="intruder").exists()
+
+
+def test_a_forged_reset_link_changes_no_password(world: World) -> None:
+    from django.utils.http import int_to_base36  # noqa: PLC0415
+
+    owner = world.staff["owner"].user
+    url = reverse(
+        "account_reset_password_from_key", kwargs={"uidb36": int_to_base36(owner.pk), "key": "set-password"}
+    )
+    with rolled_back():
+        page = world.client("anon").get(url, follow=True)
+        world.client("anon").post(url, {"password1": "Hijacked-pass-123", "password2": "Hijacked-pass-123"})
+        owner.refresh_from_db()
+        assert not owner.check_password("Hijacked-pass-123"), "a forged reset link set the owner's password"
+    assert page.status_code == 200
+    assert b'name="password1"' not in page.content, "a forged reset link offers a new password form"
+
+
+def _tamper(token: str) -> str:
+    """The same link with its signature's last character changed."""
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
+
+
+def test_patient_links_need_their_signature(world: World, call: Callable[..., Any]) -> None:
+    """The opt-out and complication-check pages open with their own signed link only, and name no patient."""
+    from mesoclinic.notifications.models import ContactPreference  # noqa: PLC0415
+
+    opt_out, check_token = world.objects["opt_out_token"], world.objects["check_token"]
+    good = {
+        reverse("notifications:opt_out", args=[opt_out]): 200,
+        reverse("notifications:check", args=[check_token]): 200,
+    }
+    bad = [
+        reverse("notifications:opt_out", args=[_tamper(opt_out)]),
+        reverse("notifications:opt_out", args=[check_token]),  # another link's signature (another salt)
+        reverse("notifications:opt_out", args=["-"]),
+        reverse("notifications:check", args=[_tamper(check_token)]),
+        reverse("notifications:check", args=[opt_out]),
+        reverse("notifications:check", args=["-"]),
+    ]
+    for url, status in good.items():
+        response = call("anon", "get", url)
+        assert response.status_code == status, f"GET {url}: {response.status_code}"
+        assert_no_leak(response, f"GET {url} (a patient's own link)")
+    for url in bad:
+        for method in ("get", "post"):
+            response = call("anon", method, url, data={"answer": "yes", "description": "x"})
+            assert response.status_code == 404, f"{method.upper()} {url}: {response.status_code}, not 404"
+            assert_no_leak(response, f"{method.upper()} {url}")
+    patient = world.objects["patient"]
+    with rolled_back():
+        world.client("anon").post(reverse("notifications:opt_out", args=[_tamper(opt_out)]))
+        assert not ContactPreference.objects.filter(patient=patient, opted_out_at__isnull=False).exists()
+        world.client("anon").post(reverse("notifications:opt_out", args=[opt_out]))
+        assert ContactPreference.objects.filter(patient=patient, opted_out_at__isnull=False).exists()
+
+
+def test_an_api_token_does_only_what_its_scopes_name(world: World, call: Callable[..., Any]) -> None:
+    """The receptionist's token (scope view_patients) reads patients but cannot register one, although the
+    role could; revoked, it is refused like no credential at all."""
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {world.objects['api_token_secret']}"}
+    listed = call("anon", "get", "/api/v1/patients", **bearer)
+    assert listed.status_code == 200
+    assert any(p["family_name"] == MARKER for p in listed.json()["items"])
+    created = call(
+        "anon", "post", "/api/v1/patients", data={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "sex": "female"},
+        content_type="application/json", **bearer,
+    )  # fmt: skip
+    assert created.status_code == 403, created.content[:200]
+    forged = {"HTTP_AUTHORIZATION": f"Bearer {_tamper(world.objects['api_token_secret'])}"}
+    assert call("anon", "get", "/api/v1/patients", **forged).status_code == 401
+    from mesoclinic.accounts.services import revoke_api_token  # noqa: PLC0415
+
+    with rolled_back():
+        revoke_api_token(world.objects["api_token"], actor=None)
+        assert world.client("anon").get("/api/v1/patients", **bearer).status_code == 401

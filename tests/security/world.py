@@ -12,18 +12,27 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from PIL import Image
 
 from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
+from mesoclinic.accounts.services import create_api_token
+from mesoclinic.notifications import tokens as notification_tokens
+from mesoclinic.notifications.models import Channel, Delivery, DeliveryStatus, Kind
+from mesoclinic.notifications.services import answer_complication_check
 from mesoclinic.outcomes.services import record_assessment, upload_photo
 from mesoclinic.patients.services import record_consent, update_patient
+from mesoclinic.privacy.services import record_erasure_request
 from mesoclinic.scheduling.models import CalendarFeedKind
 from mesoclinic.scheduling.services import add_extra_hours, add_time_off, create_calendar_feed
 from mesoclinic.scheduling.tests.ui_helpers import consent_template
 from mesoclinic.treatments.tests.helpers import ready_draft
 from mesoclinic.vigilance.tests.factories import make_event
+from mesoclinic.webhooks.services import create_endpoint, send_test_event
+from mesoclinic.worker.models import Job, JobStatus
 
 # Strings that exist only in clinic A's data: none may appear in anything clinic B's staff can fetch.
 MARKER = "Quexalpha"
@@ -48,11 +57,13 @@ class World:
     staff: dict[str, StaffMember]
     outsider: StaffMember  # a physician of clinic B: every capability but the auditor's
     outsider_auditor: StaffMember
+    outsider_owner: StaffMember  # for what only an owner may do (jobs, privacy, webhooks, security, messages)
     objects: dict[str, Any] = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
 
     def client(self, who: str) -> Client:
-        """The signed-in client of a persona (role name, ``outsider``, ``outsider_auditor``; ``anon``)."""
+        """The signed-in client of a persona (role name, ``outsider``, ``outsider_auditor``, ``outsider_owner``;
+        ``anon``)."""
         return self.clients[who]
 
     def sign_in_everyone(self) -> None:
@@ -63,6 +74,7 @@ class World:
             *self.staff.items(),
             ("outsider", self.outsider),
             ("outsider_auditor", self.outsider_auditor),
+            ("outsider_owner", self.outsider_owner),
         ]:
             self.clients[who] = Client()
             self.clients[who].force_login(member.user)
@@ -114,6 +126,54 @@ def build_world() -> World:
         clinic, kind=CalendarFeedKind.PRACTITIONER, object_id=practitioner.pk, actor=None
     )
 
+    # A second patient of clinic A asks for erasure (restricting the marked patient would block its routes).
+    leaving = testing.make_patient(clinic)
+    erasure = record_erasure_request(
+        leaving, requested_by=f"{MARKER} (by e-mail)", channel="email", reason="qxa-secret-note", actor=None
+    )
+    job = Job.objects.create(
+        result_id="matrix-job-a",
+        clinic=clinic,
+        task_path="mesoclinic.outcomes.services.analyse_photo",
+        queue="default",
+        status=JobStatus.FAILED,
+        attempts=1,
+        max_attempts=1,
+        last_error="qxa-secret-note",  # clinic A's row: clinic B's owner must never see it
+        args_summary=f"photo={photo.pk}",
+        args=[photo.pk],
+        enqueued_at=datetime(2026, 3, 1, 10, tzinfo=UTC),
+    )
+    endpoint = create_endpoint(
+        clinic,
+        url="https://hooks.example.org/mesoclinic",
+        events=["appointment.booked"],
+        description=f"{MARKER} front desk",
+        actor=None,
+    )
+    webhook_delivery = send_test_event(endpoint, actor=None)
+    delivery = Delivery.objects.create(
+        clinic=clinic,
+        patient=patient,
+        kind=Kind.REMINDER,
+        object_id=appointment.pk,
+        due_at=datetime(2026, 3, 2, 8, tzinfo=UTC),
+        channel=Channel.EMAIL,
+        status=DeliveryStatus.FAILED,
+        to="quexalpha@example.org",
+        subject=f"Reminder for {MARKER}",
+        body="qxa-secret-note",
+        attempts=1,
+        error="smtp refused",
+    )
+    checked = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    alert = answer_complication_check(
+        signed, due_at=checked, answer="yes", description="qxa-secret-note: a lump"
+    )
+    api_token = create_api_token(
+        staff[str(Role.RECEPTIONIST)], name=f"{MARKER} kiosk", scopes=["view_patients"], actor=None
+    )
+
     other = testing.make_clinic("Beta Clinic")
     testing.make_patient(other)
     world = World(
@@ -122,6 +182,7 @@ def build_world() -> World:
         staff=staff,
         outsider=testing.make_staff(other, Role.PHYSICIAN, modalities=["needle"]),
         outsider_auditor=testing.make_staff(other, Role.AUDITOR),
+        outsider_owner=testing.make_staff(other, Role.OWNER),
     )
     world.objects = {
         "patient": patient,
@@ -146,6 +207,22 @@ def build_world() -> World:
         "product": lot.product,
         "cocktail": course.protocol.cocktail,
         "template": consent.template,
+        "erasure": erasure,
+        "job": job,
+        "endpoint": endpoint,
+        "webhook_delivery": webhook_delivery,
+        "delivery": delivery,
+        "alert": alert,
+        "api_token": api_token.token,
+        "api_token_secret": api_token.secret,
+        # Patient-facing signed links: the marked patient's opt-out, and an unanswered check of ``signed``.
+        "opt_out_token": notification_tokens.opt_out_token(patient.pk),
+        "check_token": notification_tokens.check_token(signed.pk, checked + timedelta(weeks=4)),
+        "answered_check_token": notification_tokens.check_token(signed.pk, checked),
     }
+    # Everyone has an authenticator app and recovery codes, so their own two-factor pages have something to show.
+    for member in [*staff.values(), world.outsider, world.outsider_auditor, world.outsider_owner]:
+        TOTP.activate(member.user, generate_totp_secret())
+        RecoveryCodes.activate(member.user)
     world.sign_in_everyone()
     return world
