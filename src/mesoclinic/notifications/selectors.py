@@ -145,17 +145,19 @@ def _clinic_values(clinic: Clinic) -> dict[str, str]:
 def due_messages(now: datetime) -> list[Due]:
     """Everything due at ``now`` in every clinic, quiet hours not yet considered (the service does).
 
-    A fixed number of queries whatever the number of clinics and objects.
+    A fixed number of queries whatever the number of clinics and objects. A patient whose record is
+    restricted (an erasure request inside the retention period) is sent nothing.
     """
     clinics = {c.pk: c for c in Clinic.objects.all()}
     settings = _settings_by_clinic(clinics)
-    return [
+    due = [
         *_reminders(now, clinics, settings),
         *_continuations(now, clinics, settings),
         *_recalls(now, clinics, settings),
         *_aftercare(now, clinics),
         *_complication_checks(now, clinics),
     ]
+    return [d for d in due if d.patient.restricted_at is None]
 
 
 def _reminders(

@@ -27,6 +27,7 @@ from mesoclinic.notifications.services import (
     send_due_notifications_task,
 )
 from mesoclinic.notifications.tests.factories import contactable, make_appointment, make_course
+from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.testing import make_patient, make_schedulable, make_signed_session
 from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecord
@@ -374,3 +375,11 @@ def test_computing_what_is_due_costs_the_same_queries_for_one_course_or_many(cli
         return len(queries)
 
     assert queries_with(1) == queries_with(3)
+
+
+def test_a_restricted_patient_is_sent_nothing(clinic, where):
+    patient = contactable(make_patient(clinic))
+    make_appointment(patient, where, START)
+    Patient.objects.filter(pk=patient.pk).update(restricted_at=START - timedelta(days=1))
+    summary = run(START - timedelta(hours=2))
+    assert (summary.sent, Delivery.objects.count(), len(mail.outbox)) == (0, 0, 0)
