@@ -212,6 +212,16 @@ WEB: dict[str, R] = {
     "notifications:preferences": R(C.EDIT_PATIENTS, method="post"),
     "notifications:opt_out": PUBLIC,  # the signed link is the key: test_patient_links_need_their_signature
     "notifications:check": PUBLIC,
+    # Data in and out: CSV imports, FHIR (the CapabilityStatement is public: test_public_page).
+    "interop:imports": R(C.IMPORT_DATA, method="get,post"),
+    "interop:mapping": R(C.IMPORT_DATA, method="get,post"),
+    "interop:run": R(C.IMPORT_DATA, method="post"),
+    "fhir:metadata": PUBLIC,
+    "fhir:everything": R(C.EXPORT_DATA),
+    "fhir:bulk_export": R(C.EXPORT_DATA),
+    "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
+    "fhir:patient_create": R(C.IMPORT_DATA, method="post"),
+    "fhir:transaction": R(C.IMPORT_DATA, method="post"),
     # The app's account pages: everyone's own API tokens (the owner sees the clinic's), the security policy.
     "accounts:api_tokens": R(method="get,post"),
     "accounts:revoke_api_token": R(method="post", only=("owner", "receptionist"), denied=404),  # the desk's
@@ -330,6 +340,7 @@ API: dict[str, R] = {
     "notifications_api_retry_delivery": R(C.MANAGE_NOTIFICATIONS),
     "notifications_api_get_settings": R(C.MANAGE_NOTIFICATIONS),
     "notifications_api_put_settings": R(C.MANAGE_NOTIFICATIONS, body=lambda w: SETTINGS_BODY),
+    "interop_api_import_csv": R(C.IMPORT_DATA, values={"kind": "patients"}),
 }
 # fmt: on
 
@@ -369,6 +380,7 @@ KWARGS: dict[str, str] = {
     "delivery_id": "delivery",  # a message to a patient; webhook routes name theirs with ids=
     "answer_id": "alert",
     "token_id": "api_token",
+    "upload_id": "upload",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -667,6 +679,7 @@ PUBLIC_GET: dict[str, int] = {
     "mfa_authenticate": 302,  # no password step passed: back to the sign-in page
     "notifications:opt_out": 404,
     "notifications:check": 404,
+    "fhir:metadata": 200,  # the CapabilityStatement, no data
 }
 
 

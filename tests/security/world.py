@@ -20,6 +20,7 @@ from PIL import Image
 from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
 from mesoclinic.accounts.services import create_api_token
+from mesoclinic.interop.services import upload_csv
 from mesoclinic.notifications import tokens as notification_tokens
 from mesoclinic.notifications.models import Channel, Delivery, DeliveryStatus, Kind
 from mesoclinic.notifications.services import answer_complication_check
@@ -173,6 +174,14 @@ def build_world() -> World:
     api_token = create_api_token(
         staff[str(Role.RECEPTIONIST)], name=f"{MARKER} kiosk", scopes=["view_patients"], actor=None
     )
+    upload = upload_csv(
+        clinic,
+        kind="patients",
+        filename="qxa-patients.csv",
+        data=f"given_name,family_name,birth_date\nAnna,{MARKER},1990-01-01\n".encode(),
+        source="csv",
+        actor=None,
+    )
 
     other = testing.make_clinic("Beta Clinic")
     testing.make_patient(other)
@@ -215,6 +224,7 @@ def build_world() -> World:
         "alert": alert,
         "api_token": api_token.token,
         "api_token_secret": api_token.secret,
+        "upload": upload,
         # Patient-facing signed links: the marked patient's opt-out, and an unanswered check of ``signed``.
         "opt_out_token": notification_tokens.opt_out_token(patient.pk),
         "check_token": notification_tokens.check_token(signed.pk, checked + timedelta(weeks=4)),
