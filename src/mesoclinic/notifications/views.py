@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
+from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.notifications import selectors, services, tokens
 from mesoclinic.notifications.defaults import PLACEHOLDERS
 from mesoclinic.notifications.forms import (
@@ -111,6 +112,24 @@ def log(request: ClinicRequest) -> HttpResponse:
         channel=filters.get("channel", ""),
         search=filters.get("q", ""),
     )
+    if wants_csv(request):
+        header = ["due", "sent", "patient", "kind", "channel", "status", "reason", "attempts", "to", "error"]
+        lines = (
+            [
+                d.due_at.isoformat(),
+                d.sent_at.isoformat() if d.sent_at else "",
+                d.patient.full_name,
+                d.get_kind_display(),
+                d.get_channel_display(),
+                d.get_status_display(),
+                d.get_reason_display() if d.reason else "",
+                d.attempts,
+                d.to,
+                d.error,
+            ]
+            for d in rows.iterator(chunk_size=500)
+        )
+        return csv_export(request, "messages.csv", header, lines, list_name="notifications.deliveries")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "notifications/partials/_log_rows.html" if request.htmx else "notifications/log.html"
     return render(request, template, {"form": form, "page": page})

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, time
 import pytest
 from django.urls import reverse
 
+from mesoclinic.audit.models import AuditEvent
 from mesoclinic.notifications.models import Delivery, MessageTemplate, NotificationSettings
-from mesoclinic.testing import client_for, make_patient
+from mesoclinic.testing import client_for, csv_rows, make_patient
 
 
 def _delivery(patient, **extra):
@@ -40,6 +41,18 @@ def test_the_log_filters_by_kind_status_channel_and_name(clinic, owner):
     response = client.get(reverse("notifications:log"), {"q": "anna"}, headers={"HX-Request": "true"})
     assert "<html" not in response.text
     assert "Anna" in response.text
+
+
+def test_the_log_exports_its_filtered_rows_as_csv(clinic, other_clinic, owner):
+    _delivery(make_patient(clinic), status="failed", error="Mail server down")
+    _delivery(make_patient(clinic), kind="recall", object_id=2)
+    _delivery(make_patient(other_clinic), status="failed", error="Elsewhere", object_id=3)
+    response = client_for(owner).get(reverse("notifications:log"), {"status": "failed", "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = csv_rows(response)
+    assert rows[0][:4] == ["due", "sent", "patient", "kind"]
+    assert [row[-1] for row in rows[1:]] == ["Mail server down"]
+    assert AuditEvent.objects.filter(action="export", data__list="notifications.deliveries").count() == 1
 
 
 def test_the_log_shows_only_this_clinics_messages(clinic, other_clinic, owner):
