@@ -109,6 +109,7 @@ PUBLIC = R(public=True)
 # fmt: off
 WEB: dict[str, R] = {
     "web:home": R(),
+    "web:admin": R(only=("owner", "physician", "auditor")),  # whoever has one administration page: 403 otherwise
     "login": PUBLIC,  # tried by a fresh client in test_sign_in_and_out_are_public
     "logout": PUBLIC,
     "patients:list": R(C.VIEW_PATIENTS, query={"q": MARKER}),
