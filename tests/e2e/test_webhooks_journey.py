@@ -32,6 +32,7 @@ def test_the_owner_adds_an_endpoint_and_sends_a_test_event(page, receiver):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
+    page.get_by_role("link", name="Administration").click()
     page.get_by_role("link", name="Webhooks").click()
     page.get_by_role("link", name="Add an endpoint").click()
     page.get_by_label("Address (URL)").fill(receiver.url)

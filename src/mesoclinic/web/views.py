@@ -8,12 +8,15 @@ htmx check-in answer and this page draw them the same way.
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from mesoclinic.accounts.decorators import staff_required
@@ -77,3 +80,74 @@ def home(request: ClinicRequest) -> HttpResponse:
         },
     )
     return render(request, "web/home.html", context)
+
+
+class Tool(NamedTuple):
+    """One of the clinic's administration pages, shown to the roles holding its capability."""
+
+    capability: Capability
+    url_name: str
+    title: str
+    help: str
+
+
+ADMIN_TOOLS = (
+    Tool(
+        Capability.MANAGE_NOTIFICATIONS,
+        "notifications:log",
+        _("Messages to patients"),
+        _("reminders, recalls and check-ins sent; timing, quiet hours and templates"),
+    ),
+    Tool(
+        Capability.MANAGE_PRIVACY,
+        "privacy:index",
+        _("Privacy"),
+        _("erasure requests, restriction and the retention period"),
+    ),
+    Tool(
+        Capability.USE_PHOTO_LIBRARY,
+        "privacy:library",
+        _("Teaching & marketing library"),
+        _("photos whose current consent allows teaching or marketing use"),
+    ),
+    Tool(
+        Capability.IMPORT_DATA,
+        "interop:imports",
+        _("Import"),
+        _("patients and appointments from another system (CSV, with a dry run)"),
+    ),
+    Tool(
+        Capability.MANAGE_WEBHOOKS,
+        "webhooks:endpoints",
+        _("Webhooks"),
+        _("signed events sent to other systems, and their delivery log"),
+    ),
+    Tool(
+        Capability.MANAGE_JOBS,
+        "worker:jobs",
+        _("Background jobs"),
+        _("photo analysis, messages and purges; failed jobs can be run again"),
+    ),
+    Tool(
+        Capability.VIEW_AUDIT,
+        "audit:events",
+        _("Audit log"),
+        _("every change and every read of a chart, photo or export"),
+    ),
+    Tool(
+        Capability.MANAGE_SECURITY,
+        "accounts:security",
+        _("Clinic security"),
+        _("require two-factor authentication for all staff"),
+    ),
+)
+
+
+@require_GET
+@staff_required()
+def clinic_admin(request: ClinicRequest) -> HttpResponse:
+    """The administration pages this role may open, in one place instead of a crowded menu."""
+    tools = [tool for tool in ADMIN_TOOLS if role_has(request.staff.role, tool.capability)]
+    if not tools:
+        raise PermissionDenied("Your role has no administration pages.")
+    return render(request, "web/admin.html", {"tools": tools})

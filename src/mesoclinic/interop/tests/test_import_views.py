@@ -119,9 +119,9 @@ def test_run_refuses_get(owner):
     assert testing.client_for(owner).get(reverse("interop:run", args=[made.pk])).status_code == 405
 
 
-def test_the_owner_sees_import_in_the_navigation(owner, physician):
-    assert reverse("interop:imports") in testing.client_for(owner).get(reverse("web:home")).content.decode()
+def test_the_owner_finds_import_under_administration(owner, physician):
+    assert reverse("interop:imports") in testing.client_for(owner).get(reverse("web:admin")).content.decode()
     assert (
         reverse("interop:imports")
-        not in testing.client_for(physician).get(reverse("web:home")).content.decode()
+        not in testing.client_for(physician).get(reverse("web:admin")).content.decode()
     )

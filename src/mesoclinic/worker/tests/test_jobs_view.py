@@ -120,6 +120,6 @@ def test_only_the_owner_sees_the_jobs(request, clinic, persona):
     assert client.post(reverse("worker:retry", args=[job.pk])).status_code == 403
 
 
-def test_the_owner_finds_the_page_in_the_navigation(owner, practitioner):
-    assert URL in client_for(owner).get(reverse("web:home")).content.decode()
-    assert URL not in client_for(practitioner).get(reverse("web:home")).content.decode()
+def test_the_owner_finds_the_page_under_administration(owner, physician):
+    assert URL in client_for(owner).get(reverse("web:admin")).content.decode()
+    assert URL not in client_for(physician).get(reverse("web:admin")).content.decode()
