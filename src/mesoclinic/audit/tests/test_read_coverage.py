@@ -66,7 +66,10 @@ def test_the_walk_sees_pages_and_api_operations() -> None:
     assert "outcomes/photos/<int:photo_id>/<slug:kind>/" in routes
 
 
-@pytest.mark.parametrize(("route", "names"), [(r, n) for r, _, n in ROUTES if n], ids=str)
+@pytest.mark.parametrize(
+    ("route", "names"),
+    [pytest.param(r, n, id=f"{r}-{','.join(sorted(n))}") for r, _, n in ROUTES if n],
+)  # ids from sorted names: a frozenset's order changes between processes (xdist needs the same ids)
 def test_every_url_argument_is_classified(route: str, names: frozenset[str]) -> None:
     unknown = names - PATIENT_ARGUMENTS - NOT_PATIENT
     assert not unknown, (
