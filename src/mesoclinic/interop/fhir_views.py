@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from mesoclinic.accounts.decorators import staff_required
+from mesoclinic.accounts.decorators import staff_or_token_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
+from mesoclinic.audit.reads import note_read_audited
 from mesoclinic.interop import selectors, services
 from mesoclinic.interop.fhir.bundles import (
     BULK_TYPES,
@@ -96,7 +97,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_required(Capability.EXPORT_DATA)
+@staff_or_token_required(Capability.EXPORT_DATA)
 def everything(request: ClinicRequest, patient_id: int) -> HttpResponse:
     """``Patient/{id}/$everything``: the chart as a searchset Bundle, each resource validated first."""
     patient = get_patient_for_user(request.staff, patient_id)
@@ -104,11 +105,12 @@ def everything(request: ClinicRequest, patient_id: int) -> HttpResponse:
     services.record_export(
         request.clinic, scope="patient", channel="fhir-api", patient=patient, actor=request.user
     )
+    note_read_audited(request)  # the export row above is this read's audit event
     return fhir_response(searchset(resources, base_url=_base_url(request), now=timezone.now()))
 
 
 @require_GET
-@staff_required(Capability.EXPORT_DATA)
+@staff_or_token_required(Capability.EXPORT_DATA)
 def bulk_manifest(request: ClinicRequest) -> HttpResponse:
     """``$export``: a Bulk Data style manifest listing one NDJSON file per type (``_type`` narrows it).
 
@@ -133,7 +135,7 @@ def bulk_manifest(request: ClinicRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_required(Capability.EXPORT_DATA)
+@staff_or_token_required(Capability.EXPORT_DATA)
 def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse:
     """One type of the clinic as NDJSON, streamed row by row in flat memory."""
     if resource_type not in BULK_TYPES:
@@ -141,6 +143,7 @@ def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse:
     services.record_export(
         request.clinic, scope="clinic", channel="fhir-bulk", types=[resource_type], actor=request.user
     )
+    note_read_audited(request)  # the export row above is this read's audit event
     lines = ndjson_lines(selectors.clinic_resources(_context(request), request.clinic, resource_type))
     response = StreamingHttpResponse(lines, content_type=NDJSON)
     response["Content-Disposition"] = f'attachment; filename="{resource_type}.ndjson"'
@@ -161,7 +164,7 @@ def ndjson_lines(resources: Iterator[dict[str, Any]], *, batch: int = 200) -> It
 
 
 @require_POST
-@staff_required(Capability.IMPORT_DATA)
+@staff_or_token_required(Capability.IMPORT_DATA)
 def import_patients(request: ClinicRequest) -> HttpResponse:
     """``POST Patient`` (one Patient) or ``POST /`` (a Bundle of Patients): all registered, or none.
 
