@@ -47,6 +47,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.utils import load_backend
 from django.utils.duration import duration_iso_string
 
+from mesoclinic.audit import triggers as audit_triggers
+
 FORMAT = "mesoclinic-backup/1"
 MANIFEST = "manifest.json"
 # Sessions are transient logins: restoring them would resurrect signed-in browsers. Left out on purpose.
@@ -376,7 +378,9 @@ def restore_backup(
             raise BackupError(f"The archive holds tables this version does not know: {', '.join(unknown)}.")
         if not force and not database_is_empty(using):
             raise BackupError("The database already holds data; restore into an empty one or pass --force.")
-        with transaction.atomic(using=using):
+        # The audit table refuses DELETE by trigger; replacing the whole database lifts that guard for this
+        # transaction only (DDL is transactional on both databases), and the chain is restored as it was.
+        with transaction.atomic(using=using), audit_triggers.suspended(connection):
             with connection.cursor() as cursor:
                 for model in known.values():
                     cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
