@@ -35,6 +35,18 @@ NOT_PATIENT = frozenset(
         "path",
         "document_root",
         "id",  # the admin's user password page
+        "key",  # allauth's e-mail confirmation and password reset keys
+        "uidb36",
+        "token_id",  # an API token
+        "job_id",  # a background job (ids only, no personal data)
+        "endpoint_id",  # a webhook endpoint
+        "delivery_id",  # a webhook delivery (ids only) or a message's retry (POST: audited by its service)
+        "answer_id",  # a complication answer's acknowledgement (POST: audited by its service)
+        "request_id",  # an erasure request's withdraw / erase (POST: audited by its service)
+        "channel",  # a message template (with kind and language)
+        "language",
+        "upload_id",  # a CSV import under way: many rows, not one chart (the owner's import screen)
+        "resource_type",  # a FHIR bulk file: the view writes its export row
     }
 )
 
