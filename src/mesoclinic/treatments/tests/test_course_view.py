@@ -30,8 +30,9 @@ def test_it_hides_another_clinics_course(outsider, course):
 
 def test_it_lists_every_planned_session(receptionist, course, django_assert_max_num_queries):
     # 2 queries for the progress; 3 for the read's audit row (the course's patient, the chain's head, the
-    # insert; on PostgreSQL a 4th, the chain's advisory lock); the rest is the login, the clinic and the layout.
-    with django_assert_max_num_queries(30):
+    # insert; on PostgreSQL a 4th, the chain's advisory lock); the rest is the login (with the lockout's two
+    # checks), the clinic and the layout.
+    with django_assert_max_num_queries(32):
         page = client_for(receptionist).get(url(course)).content.decode()
     assert page.count('class="progress-') == 4
 
