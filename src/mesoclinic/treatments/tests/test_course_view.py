@@ -32,7 +32,7 @@ def test_it_lists_every_planned_session(receptionist, course, django_assert_max_
     # 2 queries for the progress; 3 for the read's audit row (the course's patient, the chain's head, the
     # insert; on PostgreSQL a 4th, the chain's advisory lock); the rest is the login (with the lockout's two
     # checks), the clinic and the layout.
-    with django_assert_max_num_queries(32):
+    with django_assert_max_num_queries(33):
         page = client_for(receptionist).get(url(course)).content.decode()
     assert page.count('class="progress-') == 4
 
