@@ -21,6 +21,13 @@ def _plain_static_storage() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """PBKDF2's million rounds protect production's passwords; in tests they only cost minutes."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _tasks_run_immediately() -> Iterator[None]:
     """Background tasks run in the caller's process; the worker's own tests run a real consumer."""
     immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
