@@ -28,38 +28,13 @@ import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
+
+from pg import postgres_ready  # benchmarks/pg.py: run as scripts, their folder is on the path
 
 VERSION = 1
 DATA_DIR = Path(os.environ.get("MESOCLINIC_DATA_DIR") or Path.cwd() / "data")
 SQLITE_DB = DATA_DIR / "bench" / f"fhir-v{VERSION}.sqlite3"
 PG_URL = os.environ.get("BENCH_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/bench_fhir"
-
-
-def postgres_ready(url: str) -> bool:
-    """Whether PostgreSQL answers at ``url``; creates the database with psql when only it is missing."""
-    try:
-        import psycopg  # noqa: PLC0415
-    except ImportError:
-        return False
-    try:
-        psycopg.connect(url, connect_timeout=3).close()
-        return True
-    except psycopg.OperationalError as exc:
-        if "does not exist" not in str(exc):
-            return False
-    parts = urlparse(url)
-    admin = parts._replace(path="/postgres").geturl()
-    try:
-        subprocess.run(  # noqa: S603 — fixed arguments, the benchmark's own database
-            ["psql", admin, "-c", f'CREATE DATABASE "{parts.path.lstrip("/")}"'],  # noqa: S607
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return True
 
 
 if postgres_ready(PG_URL):
