@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
@@ -51,6 +52,14 @@ api.add_router("/interop", interop_router, tags=["interop"])
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": "Invalid input.", "errors": errors}, status=422)
+
+
+@api.exception_handler(DataError)
+def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database refuses though the schema let it through (PostgreSQL: a NUL character in text, a
+    number out of range): bad input, answered as such; the service's transaction has rolled back."""
+    body = {"detail": "A value was refused: remove control characters (such as NUL) or shorten it."}
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(PermissionDenied)

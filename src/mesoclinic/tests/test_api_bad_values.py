@@ -1,0 +1,31 @@
+"""A value the database refuses though the schema let it through is bad input (422), not a server error."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from mesoclinic.notifications.tests.factories import make_appointment
+from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.testing import client_for, make_patient, make_schedulable
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL refuses NUL in text")
+def test_a_nul_character_is_refused_with_422_and_nothing_changes(clinic, receptionist):
+    appointment = make_appointment(
+        make_patient(clinic), make_schedulable(clinic), datetime(2027, 3, 1, 10, tzinfo=UTC)
+    )
+    response = client_for(receptionist).post(
+        f"/api/v1/scheduling/appointments/{appointment.pk}/cancel",
+        json.dumps({"reason": "ill\x00"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert "NUL" in response.json()["detail"]
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
