@@ -82,3 +82,10 @@ def test_the_console_backend_prints(settings, capsys):
     settings.SMS_BACKEND = "mesoclinic.notifications.channels.sms.ConsoleSmsBackend"
     assert send_sms(to="+1", body="Hi there").startswith("console-")
     assert "Hi there" in capsys.readouterr().out
+
+
+def test_a_provider_address_that_is_not_http_is_refused(settings):
+    settings.SMS_HTTP_URL = "file:///etc/passwd"
+    settings.SMS_HTTP_API_KEY = "test-key-not-secret"
+    with pytest.raises(ImproperlyConfigured, match="http"):
+        HttpSmsBackend()
