@@ -16,8 +16,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from mesoclinic.accounts.commands import clinic_from_option
 from mesoclinic.interop.fhir.bundles import BULK_TYPES, InvalidResourceError, validate
-from mesoclinic.interop.management.options import clinic_from_option
 from mesoclinic.interop.selectors import clinic_resources, export_context
 from mesoclinic.interop.services import record_export
 

@@ -16,8 +16,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from mesoclinic.accounts.commands import USAGE_ERROR, clinic_from_option
 from mesoclinic.interop import csvfile
-from mesoclinic.interop.management.options import USAGE_ERROR, clinic_from_option
 from mesoclinic.interop.services import import_csv
 
 

@@ -12,11 +12,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mesoclinic.accounts.models import Clinic
+from mesoclinic.accounts.commands import USAGE_ERROR, clinic_from_option
 from mesoclinic.vigilance.selectors import find_lots, item_code, recall, recall_as_dict
 from mesoclinic.vigilance.services import record_recall_view
-
-USAGE_ERROR = 2
 
 
 class Command(BaseCommand):
@@ -31,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        clinic = self._clinic(options["clinic"])
+        clinic = clinic_from_option(options["clinic"])
         number = options["lot_number"]
         lots = find_lots(clinic, number, options["product"])
         if not lots:
@@ -50,18 +48,6 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data))
         else:
             self._table(data)
-
-    def _clinic(self, slug: str | None) -> Clinic:
-        clinics = Clinic.objects.filter(slug=slug) if slug else Clinic.objects.all()
-        found = list(clinics[:2])
-        if not found:
-            raise CommandError(
-                f"no clinic {slug}" if slug else "the database holds no clinic", returncode=USAGE_ERROR
-            )
-        if len(found) > 1:
-            slugs = ", ".join(Clinic.objects.order_by("slug").values_list("slug", flat=True))
-            raise CommandError(f"several clinics; choose one with --clinic ({slugs})", returncode=USAGE_ERROR)
-        return found[0]
 
     def _table(self, data: dict[str, Any]) -> None:
         write = self.stdout.write

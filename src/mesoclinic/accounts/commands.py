@@ -1,4 +1,4 @@
-"""What the interop commands share: choosing the clinic."""
+"""What the management commands share: the clinic named by ``--clinic`` (or the only one)."""
 
 from __future__ import annotations
 
