@@ -19,7 +19,6 @@ fields and append-only models keep their stored values) inside one transaction; 
 
 from __future__ import annotations
 
-import base64
 import copy
 import hashlib
 import io
@@ -28,12 +27,10 @@ import os
 import posixpath
 import tarfile
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,9 +42,9 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.utils import load_backend
-from django.utils.duration import duration_iso_string
 
 from mesoclinic.audit import triggers as audit_triggers
+from mesoclinic.privacy.selectors import json_value
 
 FORMAT = "mesoclinic-backup/1"
 MANIFEST = "manifest.json"
@@ -127,18 +124,10 @@ def backed_up_models() -> list[type[models.Model]]:
 
 
 def encode_value(field_: models.Field[Any, Any], value: Any) -> Any:
-    """A column value as plain JSON that any vendor reads back identically."""
+    """A column value as plain JSON that any vendor reads back identically (JSON columns as they are)."""
     if value is None or isinstance(field_, models.JSONField):
         return value
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return duration_iso_string(value)
-    if isinstance(value, Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes | memoryview):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return value
+    return json_value(value)
 
 
 def decode_value(field_: models.Field[Any, Any], value: Any, connection: Any) -> Any:
