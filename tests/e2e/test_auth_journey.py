@@ -6,31 +6,19 @@ authenticator app would.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
-import struct
-import time
 
 import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
 from mesoclinic.accounts.models import Role
+from mesoclinic.accounts.tests.helpers import totp
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.testing import PASSWORD, make_clinic, make_staff
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def totp(secret: str) -> str:
-    """RFC 6238: HMAC-SHA1 over the 30-second counter, dynamically truncated to 6 digits."""
-    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
-    digest = hmac.new(key, struct.pack(">Q", int(time.time() // 30)), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def password_step(page, username: str, password: str = PASSWORD) -> None:
