@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import override_settings
 
 from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``MESOCLINIC_TEST_NOW=2027-03-28T01:30:00+01:00 make test`` runs the whole suite with the clock moved there.
+
+    The clock keeps ticking from that instant (in every xdist worker): no test may depend on the day it runs.
+    """
+    when = os.environ.get("MESOCLINIC_TEST_NOW")
+    if when:
+        time_machine.travel(datetime.fromisoformat(when), tick=True).start()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
 from mesoclinic.accounts.services import add_location, add_staff_member, create_clinic
@@ -194,11 +195,17 @@ CONSENT_BODY = (
 
 
 @transaction.atomic
-def load_demo(*, today: date) -> tuple[Clinic, list[DemoLogin]]:
-    """Create (or complete) the demo clinic; returns it with the demo logins."""
+def load_demo() -> tuple[Clinic, list[DemoLogin]]:
+    """Create (or complete) the demo clinic; returns it with the demo logins.
+
+    Everything is dated from the one clock (``timezone.now()``, which tests move with time-machine), read
+    in the clinic's zone: the services it calls check against that same clock (nothing booked in the past,
+    no onset in the future), so a date passed in from elsewhere could only disagree with them.
+    """
     clinic = Clinic.objects.filter(slug=DEMO_SLUG).first() or create_clinic(
         name="Rosa Aesthetics (demo)", slug=DEMO_SLUG, timezone="Europe/Warsaw", country="PL", actor=None
     )
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(clinic.timezone))
     load_default_catalog(clinic, actor=None)
     load_default_rules(clinic, actor=None)
     locations = [
@@ -286,7 +293,7 @@ def _bookings(
         return
     tz = zoneinfo.ZoneInfo(clinic.timezone)
     protocols = list(Protocol.objects.filter(clinic=clinic, is_active=True).select_related("modality"))
-    start = datetime.combine(today, time(8), tz)
+    start = datetime.combine(today + timedelta(days=1), time(8), tz)  # never in the past, whatever the hour
     for n, patient in enumerate(Patient.objects.filter(clinic=clinic).order_by("pk")):
         if n % 3 or patient.courses.exists():
             continue

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+import time_machine
 
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.catalog.models import Protocol
@@ -16,6 +17,13 @@ from mesoclinic.safety.selectors import patient_history, protocol_spec
 from mesoclinic.scheduling.models import Appointment, Device, Room
 
 pytestmark = pytest.mark.django_db
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+def on(day: date, hour: int = 9) -> time_machine.travel:
+    """The clock at ``hour`` in Warsaw (the demo clinic's zone) on ``day``: the demo is dated from it."""
+    return time_machine.travel(datetime.combine(day, time(hour), WARSAW), tick=True)
 
 
 def counts() -> tuple[int, ...]:
@@ -32,9 +40,11 @@ def counts() -> tuple[int, ...]:
 
 
 def test_it_builds_the_demo_clinic_and_creates_nothing_twice():
-    clinic, logins = load_demo(today=date(2026, 11, 25))
+    with on(date(2026, 11, 25)):
+        clinic, logins = load_demo()
     first = counts()
-    load_demo(today=date(2026, 11, 26))
+    with on(date(2026, 11, 26), hour=16):
+        load_demo()
     assert counts() == first
     locations, _, rooms, devices, patients, consents, _, appointments = first
     assert (locations, rooms, devices, patients) == (2, 4, 6, 60)
@@ -58,9 +68,10 @@ def test_it_records_a_traceable_treatment_history():
     from mesoclinic.vigilance.models import AdverseEvent  # noqa: PLC0415
     from mesoclinic.vigilance.selectors import recall  # noqa: PLC0415
 
-    today = timezone.localdate()  # the history is signed against the real clock (stock, consent)
-    clinic, _ = load_demo(today=today)
-    load_demo(today=today)
+    today = date(2027, 2, 17)
+    with on(today):
+        clinic, _ = load_demo()
+        load_demo()
     signed = SessionRecord.objects.filter(clinic=clinic, status=SessionRecord.Status.SIGNED)
     assert signed.count() == 16  # one whole series of four and four patients three sessions in
     assert MaintenanceRecall.objects.filter(clinic=clinic).count() == 1
@@ -71,3 +82,22 @@ def test_it_records_a_traceable_treatment_history():
     assert AdverseEvent.objects.get(clinic=clinic).closed_at is not None
     assert [lot.product.code for lot in expiring_soon(clinic, today)] == ["vitamin_c_ampoule"]
     assert [lot.product.code for lot in low_stock(clinic)] == ["glutathione_vial"]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 12, 31, 23, 40, tzinfo=WARSAW),  # the year turns during the first hour of the demo
+        datetime(2027, 3, 28, 1, 50, tzinfo=WARSAW),  # spring forward: 02:00-03:00 does not exist
+        datetime(2027, 10, 31, 2, 30, tzinfo=ZoneInfo("UTC")),  # autumn back, after midnight in Warsaw
+        datetime(2029, 7, 2, 12, 0, tzinfo=WARSAW),  # past the years the old demo had holidays for
+    ],
+)
+def test_it_builds_the_same_demo_on_any_day(moment: datetime):
+    from mesoclinic.treatments.models import SessionRecord  # noqa: PLC0415
+
+    with time_machine.travel(moment, tick=True):
+        clinic, _ = load_demo()
+    assert Patient.objects.filter(clinic=clinic).count() == 60
+    assert Appointment.objects.filter(clinic=clinic).count() > 30
+    assert SessionRecord.objects.filter(clinic=clinic, status=SessionRecord.Status.SIGNED).count() == 16

@@ -8,11 +8,12 @@ import json
 import shutil
 import tarfile
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -46,7 +47,8 @@ def media(tmp_path: Path) -> Iterator[Path]:
 
 def fill_every_app() -> None:
     """The demo clinic (every app's tables) plus analysed photos (files, thumbnails, overlays)."""
-    load_demo(today=date(2026, 11, 25))
+    with time_machine.travel(datetime(2026, 11, 25, 9, tzinfo=UTC), tick=True):
+        load_demo()
     consent = Consent.objects.filter(withdrawn_at__isnull=True).select_related("patient").first()
     assert consent is not None
     session = SessionRecord.objects.filter(patient=consent.patient).first()

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 
 from mesoclinic.demo import load_demo
 from mesoclinic.interop.fhir.bundles import BULK_TYPES, validate
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo():
-    clinic, _ = load_demo(today=date(2026, 11, 25))
+    with time_machine.travel(datetime(2026, 11, 25, 9, tzinfo=UTC), tick=True):
+        clinic, _ = load_demo()
     record = SessionRecord.objects.filter(clinic=clinic, status="signed").order_by("pk").first()
     photo = make_photo(record.patient, datetime(2026, 9, 1, 10, tzinfo=UTC), session_id=record.pk)
     make_analysis(photo)

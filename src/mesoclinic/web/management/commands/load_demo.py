@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from mesoclinic.demo import DEMO_PASSWORD, load_demo
 
@@ -14,7 +13,7 @@ class Command(BaseCommand):
     help = "Create or complete the demo clinic (idempotent) and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        clinic, logins = load_demo(today=timezone.localdate())
+        clinic, logins = load_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:
