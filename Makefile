@@ -5,16 +5,16 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export MESOCLINIC_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test bench lint audit install install-dev browser demo clean
+.PHONY: run test bench lint audit install install-dev browser face-mesh demo clean
 
-run: install
+run: install face-mesh
 	$(BIN)/mesoclinic migrate --noinput
 	$(BIN)/mesoclinic load_demo
 	@echo "Open http://127.0.0.1:$(PORT)/ and sign in with one of the demo logins above."
 	@echo "The background worker (photo analysis, reminders) runs beside it; Ctrl-C stops both."
 	MESOCLINIC_DEBUG=$${MESOCLINIC_DEBUG:-true} ./scripts/run-with-worker.sh $(PORT)
 
-test: install-dev browser
+test: install-dev browser face-mesh
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	./scripts/security-checks.sh
@@ -39,19 +39,25 @@ install-dev: $(VENV)/.installed-dev
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-runtime: requirements/runtime.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-runtime: requirements/runtime.lock requirements/no-deps.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -r requirements/runtime.lock
+	$(BIN)/pip install -q --no-deps -r requirements/no-deps.lock
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: requirements/dev.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: requirements/dev.lock requirements/no-deps.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -r requirements/dev.lock
+	$(BIN)/pip install -q --no-deps -r requirements/no-deps.lock
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@ $(VENV)/.installed-runtime
+
+# MediaPipe Face Mesh for the live capture guide (npm, pinned in vendor/face-mesh), served as static files.
+face-mesh:
+	@./scripts/ensure-face-mesh.sh
 
 # Debian's Chromium for the browser tests (Playwright's own download cannot work here).
 browser:
 	@./scripts/ensure-browser.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache vendor/face-mesh/node_modules src/mesoclinic/outcomes/static/outcomes/face_mesh

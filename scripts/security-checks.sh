@@ -23,7 +23,7 @@ except Exception:
 PY
 then
   # --strict: a dependency that could not be audited fails too, so "no known vulnerabilities" means it.
-  for lock in requirements/runtime.lock requirements/dev.lock; do
+  for lock in requirements/runtime.lock requirements/dev.lock requirements/no-deps.lock; do
     "$BIN/pip-audit" --progress-spinner off --strict --no-deps --disable-pip -r "$lock"
   done
 elif [ "${MESOCLINIC_REQUIRE_AUDIT:-}" = "true" ]; then

@@ -2,8 +2,8 @@
 
 ``mesoclinic screen`` screens a patient against a protocol without Django or a database (unless the
 protocol is named by its catalog slug). ``mesoclinic plan-series`` plans a treatment series from a JSON
-request, without Django. ``mesoclinic analyze`` measures skin metrics on a photo, without Django. Every other
-command is handed to Django's management commands.
+request, without Django. ``mesoclinic analyze`` measures skin metrics on a photo and ``mesoclinic compare`` a
+follow-up against its baseline, without Django. Every other command is handed to Django's management commands.
 """
 
 from __future__ import annotations
@@ -53,11 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 on success, 2 on a usage error or bad input to ``screen``, ``plan-series`` or
-        ``analyze``.
+        Exit status: 0 on success, 2 on a usage error or bad input to ``screen``, ``plan-series``,
+        ``analyze`` or ``compare``.
     """
     args = sys.argv[1:] if argv is None else list(argv)
-    if args and args[0] not in {"screen", "plan-series", "analyze", "-h", "--help"}:
+    if args and args[0] not in {"screen", "plan-series", "analyze", "compare", "-h", "--help"}:
         return _run_django(args)
     parser = _build_parser()
     if not args:
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         options = parser.parse_args(args)
     except SystemExit as exc:  # argparse has printed help or a usage error
         return exc.code if isinstance(exc.code, int) else _USAGE_ERROR
-    commands = {"plan-series": _plan_series_command, "analyze": _analyze_command}
+    commands = {"plan-series": _plan_series_command, "analyze": _analyze_command, "compare": _compare_command}
     if options.command in commands:
         return commands[options.command](options)
     try:
@@ -135,12 +135,31 @@ def _build_parser() -> argparse.ArgumentParser:
         help="face regions (default) or the whole photo",
     )
     analyze.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    compare = commands.add_parser(
+        "compare",
+        help="measure a follow-up photo against its baseline, on the same regions",
+        description=(
+            "Register the follow-up onto the baseline (face landmarks refined on the skin; the residual is "
+            "checked), measure both on the baseline's regions and say, per region and metric, whether the change "
+            "is beyond the method's repeatability (1.96·√2 times the test–retest SD). Exit 2 with one line on "
+            "stderr for a bad file, a photo without a usable face or a failed registration."
+        ),
+    )
+    compare.add_argument("baseline", metavar="BASELINE", help="the baseline photo")
+    compare.add_argument("follow_up", metavar="FOLLOWUP", help="the follow-up photo of the same view")
+    compare.add_argument(
+        "--region",
+        choices=("face", "whole"),
+        default="face",
+        help="face regions (default) or the whole photo",
+    )
+    compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
 
 
 def _analyze_command(options: argparse.Namespace) -> int:
     """Run ``analyze``: print the metrics (exit 0) or one error line on stderr (exit 2)."""
-    # the imaging stack (numpy, OpenCV, scikit-image) loads only for this command
+    # the imaging stack (numpy, OpenCV, scikit-image, MediaPipe) loads only for this command
     from mesoclinic.outcomes.analysis import analyze, load_image  # noqa: PLC0415
 
     try:
@@ -152,10 +171,52 @@ def _analyze_command(options: argparse.Namespace) -> int:
     return 0
 
 
+def _compare_command(options: argparse.Namespace) -> int:
+    """Run ``compare``: print before, after, change and beyond-repeatability (exit 0) or one error line (2)."""
+    from mesoclinic.outcomes.analysis import compare, load_image  # noqa: PLC0415
+    from mesoclinic.outcomes.analysis.repeatability import comparison_report  # noqa: PLC0415
+
+    photos = {}
+    for name in ("baseline", "follow_up"):
+        path = getattr(options, name)
+        try:
+            photos[name] = load_image(path)
+        except ValueError as exc:
+            print(f"mesoclinic compare: error: {path}: {_one_line(exc)}", file=sys.stderr)
+            return _USAGE_ERROR
+    try:
+        comparison = compare(photos["baseline"], photos["follow_up"], region=options.region)
+    except ValueError as exc:  # no usable face, or a failed registration: both are ValueErrors
+        print(f"mesoclinic compare: error: {_one_line(exc)}", file=sys.stderr)
+        return _USAGE_ERROR
+    report = comparison_report(comparison)
+    print(json.dumps(report) if options.json else _comparison_table(report))
+    return 0
+
+
+def _comparison_table(report: dict[str, Any]) -> str:
+    """The comparison as plain text: the registration, then one line per region and metric."""
+    registration = report["registration"]
+    residual = registration["residual_px"]
+    lines = [
+        f"registration: {registration['method']}"
+        + ("" if residual is None else f", residual {residual:.2f} px"),
+        "",
+    ]
+    for region, metrics in report["regions"].items():
+        for metric, row in metrics.items():
+            flag = "beyond repeatability" if row["beyond_repeatability"] else "within repeatability"
+            lines.append(
+                f"{region:18} {metric:24} {row['before']:>10.4g} → {row['after']:<10.4g} "
+                f"change {row['change']:+.4g}  {flag}"
+            )
+    return "\n".join(lines)
+
+
 _TABLE_COLUMNS = (
-    ("spot_count", "spots", "{:d}"),
+    ("spot_count", "spots", "{:.1f}"),
     ("spot_area_fraction", "spot %", "{:.2%}"),
-    ("pore_count", "pores", "{:d}"),
+    ("pore_count", "pores", "{:.1f}"),
     ("wrinkle_area_fraction", "wrinkle %", "{:.2%}"),
     ("wrinkle_length_density", "wr. len/px", "{:.5f}"),
     ("lab_l_mean", "L*", "{:.1f}"),

@@ -168,6 +168,7 @@ WEB: dict[str, R] = {
     "outcomes:capture": R(C.TAKE_PHOTOS, method="get,post"),
     "outcomes:precheck": R(C.TAKE_PHOTOS, method="post"),
     "outcomes:compare": R(C.VIEW_PHOTOS, query={"before": "photo", "after": "photo"}),
+    "outcomes:record_repeatability": R(C.TAKE_PHOTOS, method="post"),
     "outcomes:assess": R(C.TAKE_PHOTOS, method="get,post"),
     "outcomes:photo_file": R(C.VIEW_PHOTOS),
     "reports:index": R(C.VIEW_REPORTS),

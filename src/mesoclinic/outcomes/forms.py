@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +43,17 @@ class CaptureForm(forms.Form):
 
 class PrecheckForm(forms.Form):
     file = forms.FileField(label=_("Photo"))
+    view = forms.ChoiceField(label=_("View"), choices=PhotoView.choices, required=False)
+
+
+class RepeatabilityForm(forms.Form):
+    """The photos of one view taken at one visit that make a test–retest of the clinic's set-up."""
+
+    photos = forms.TypedMultipleChoiceField(label=_("Photos"), coerce=int, choices=())
+
+    def __init__(self, *args: Any, photo_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].choices = [(pk, str(pk)) for pk in photo_ids]
 
 
 def _score(label: str, low: int, high: int) -> forms.IntegerField:

@@ -14,6 +14,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+#: The analysis method stored with every analysis. "1": Haar face box, fixed-proportion regions, ECC
+#: registration. "2": face-mesh landmarks and anatomical regions, refusal of unmeasurable faces, landmark + ECC
+#: registration with a residual check, photometry relative to the face's own skin. Analyses of different
+#: versions are never compared with each other; existing photos keep the analyses they have.
+METHOD_VERSION = "2"
+
 
 class PhotoView(models.TextChoices):
     FRONT = "front", _("Front")
@@ -76,7 +82,10 @@ class PhotoAnalysis(models.Model):
     """The objective skin metrics of a photo (``outcomes.analysis``), run in the background.
 
     A follow-up is measured on its baseline's regions after registration (``baseline`` set); ``metrics``
-    is ``{region: {metric: value}}`` with the metric names of the ``mesoclinic analyze`` contract.
+    is ``{region: {metric: value}}`` with the metric names of the ``mesoclinic analyze`` contract, and
+    ``baseline_metrics`` the baseline measured in the same run with the same method (what the follow-up is
+    compared with, like with like). ``method_version`` says which method produced them: analyses of different
+    versions are never compared (existing photos keep their old analyses).
     """
 
     photo = models.OneToOneField(Photo, on_delete=models.PROTECT, related_name="analysis")
@@ -92,7 +101,14 @@ class PhotoAnalysis(models.Model):
     status = models.CharField(max_length=8, choices=AnalysisStatus.choices, default=AnalysisStatus.PENDING)
     error = models.CharField(max_length=300, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
+    baseline_metrics = models.JSONField(
+        default=dict, blank=True, help_text=_("The baseline measured with the same method in the same run.")
+    )
     registration = models.JSONField(default=dict, blank=True, help_text=_("Transform and its quality."))
+    face = models.JSONField(
+        default=dict, blank=True, help_text=_("Pose, expression and region outlines from the face landmarks.")
+    )
+    landmarker = models.CharField(max_length=40, blank=True)
     overlays = models.JSONField(default=dict, blank=True, help_text=_("Storage names of overlay images."))
     method_version = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -103,6 +119,32 @@ class PhotoAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"Analysis of photo {self.photo_id} ({self.status})"
+
+
+class RepeatabilityStudy(models.Model):
+    """A test–retest of the clinic's own set-up: one patient photographed three times at one visit.
+
+    ``spreads`` is the within-subject SD per region and metric (``{region: {metric: {"cv", "floor", "df"}}}``,
+    see ``outcomes.analysis.repeatability``); the clinic's studies of a view are pooled, and a change between
+    two visits is beyond repeatability when it exceeds t·√2·SD of that pool.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    view = models.CharField(max_length=10, choices=PhotoView.choices)
+    photos = models.ManyToManyField(Photo, related_name="+")
+    spreads = models.JSONField(default=dict)
+    method_version = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "view", "method_version"])]
+
+    def __str__(self) -> str:
+        return f"Test–retest of {self.get_view_display()} photos, clinic {self.clinic_id}, {self.created_at:%Y-%m-%d}"
 
 
 class AssessmentTiming(models.TextChoices):

@@ -12,43 +12,47 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
-from mesoclinic.outcomes.models import AnalysisStatus, Assessment, Photo, PhotoView
+from mesoclinic.outcomes.analysis.repeatability import Repeatability, Spread, compare_regions, pool
+from mesoclinic.outcomes.models import (
+    METHOD_VERSION,
+    AnalysisStatus,
+    Assessment,
+    Photo,
+    PhotoView,
+    RepeatabilityStudy,
+)
 from mesoclinic.patients.models import Consent, Patient, PhotoUse
 
-#: The method's repeatability (coefficient of variation over re-captures), docs/analysis.md: a change smaller
-#: than this fraction of the baseline value cannot be told apart from re-photographing the same skin.
-#: Colour ≤ 2 %, spots and wrinkles ≤ 6 %, pores and redness area ≤ 4 %, texture ≤ 2 %.
-REPEATABILITY_CV: dict[str, float] = {
-    "spot_count": 0.06,
-    "spot_area_fraction": 0.06,
-    "pore_count": 0.04,
-    "wrinkle_area_fraction": 0.06,
-    "wrinkle_length_density": 0.06,
-    "lab_l_mean": 0.02,
-    "lab_a_mean": 0.02,
-    "lab_b_mean": 0.02,
-    "ita_deg": 0.02,
-    "redness_area_fraction": 0.04,
-    "texture_roughness": 0.02,
-}
-
 METRIC_LABELS: dict[str, str] = {
-    "spot_count": "Spots (count)",
-    "spot_area_fraction": "Spot area (%)",
-    "pore_count": "Pores (count)",
-    "wrinkle_area_fraction": "Wrinkle area (%)",
-    "wrinkle_length_density": "Wrinkle length density",
-    "lab_l_mean": "Lightness L*",
-    "lab_a_mean": "Redness a*",
-    "lab_b_mean": "Yellowness b*",
-    "ita_deg": "ITA°",
-    "redness_area_fraction": "Red area (%)",
-    "texture_roughness": "Texture roughness",
+    "spot_count": _("Spots (count)"),
+    "spot_area_fraction": _("Spot area (%)"),
+    "pore_count": _("Pores (count)"),
+    "wrinkle_area_fraction": _("Wrinkle area (%)"),
+    "wrinkle_length_density": _("Wrinkle length density"),
+    "lab_l_mean": _("Lightness L*"),
+    "lab_a_mean": _("Redness a*"),
+    "lab_b_mean": _("Yellowness b*"),
+    "ita_deg": _("ITA°"),
+    "redness_area_fraction": _("Red area (%)"),
+    "texture_roughness": _("Texture roughness"),
 }
 PERCENT_METRICS = frozenset({"spot_area_fraction", "wrinkle_area_fraction", "redness_area_fraction"})
+REGION_LABELS: dict[str, str] = {
+    "forehead": _("Forehead"),
+    "glabella": _("Glabella"),
+    "periorbital_left": _("Periorbital, left"),
+    "periorbital_right": _("Periorbital, right"),
+    "cheek_left": _("Cheek, left"),
+    "cheek_right": _("Cheek, right"),
+    "nasolabial_left": _("Nasolabial fold, left"),
+    "nasolabial_right": _("Nasolabial fold, right"),
+    "chin": _("Chin"),
+    "whole": _("Whole photo"),
+}
 
 
 def get_photo_for_user(staff: StaffMember | None, photo_id: Any) -> Photo:
@@ -82,6 +86,76 @@ def photos_by_date(photos: list[Photo], tz: Any) -> list[tuple[Any, list[Photo]]
     ]
 
 
+@dataclass(frozen=True)
+class RepeatabilitySet:
+    """Photos of one view taken on one day, enough for a test–retest of the clinic's set-up."""
+
+    day: Any
+    view: str
+    label: str
+    photos: list[Photo]
+
+
+def repeatability_candidates(photos: list[Photo], tz: Any) -> list[RepeatabilitySet]:
+    """Days and views with at least three photos analysed by the current method (input: the patient's photos)."""
+    groups: dict[tuple[Any, str], list[Photo]] = {}
+    for photo in photos:
+        analysis = getattr(photo, "analysis", None)
+        if (
+            analysis is None
+            or analysis.status != AnalysisStatus.DONE
+            or analysis.method_version != METHOD_VERSION
+        ):
+            continue
+        groups.setdefault((photo.taken_at.astimezone(tz).date(), photo.view), []).append(photo)
+    return [
+        RepeatabilitySet(day, view, str(PhotoView(view).label), sorted(group, key=lambda p: p.taken_at)[:3])
+        for (day, view), group in groups.items()
+        if len(group) >= 3
+    ]
+
+
+GUIDE_VIEWS = {PhotoView.FRONT: 0.0, PhotoView.LEFT_45: 45.0, PhotoView.RIGHT_45: -45.0}
+GUIDE_MIN_EYE_PX = 180  # the analysis' own minimum (outcomes.analysis.face.FaceLimits)
+
+
+def capture_targets(patient: Patient) -> dict[str, dict[str, float | None]]:
+    """What the live capture guide aims at per face view: the baseline's pose, size and lighting, or the view.
+
+    ``size`` is the baseline's eye distance as a fraction of its photo's width; ``light`` its left-minus-right
+    cheek L*. Without a baseline the guide aims at the standard view (front: facing the camera) and at least
+    the pixels the analysis needs.
+    """
+    targets: dict[str, dict[str, float | None]] = {}
+    for view, yaw in GUIDE_VIEWS.items():
+        target: dict[str, float | None] = {
+            "yaw": yaw,
+            "pitch": 0.0,
+            "roll": 0.0,
+            "size": None,
+            "light": None,
+            "min_eye_px": GUIDE_MIN_EYE_PX,
+        }
+        baseline = baseline_photo(patient, view, method_version=METHOD_VERSION)
+        face = baseline.analysis.face if baseline is not None else {}
+        if face:
+            metrics = baseline.analysis.metrics
+            left, right = metrics.get("cheek_left", {}), metrics.get("cheek_right", {})
+            target.update(
+                yaw=face.get("yaw_deg", yaw),
+                pitch=face.get("pitch_deg", 0.0),
+                roll=face.get("roll_deg", 0.0),
+                size=face["eye_distance_px"] / baseline.width if face.get("eye_distance_px") else None,
+                light=(
+                    left["lab_l_mean"] - right["lab_l_mean"]
+                    if "lab_l_mean" in left and "lab_l_mean" in right
+                    else None
+                ),
+            )
+        targets[str(view)] = target
+    return targets
+
+
 def photo_consent(patient: Patient) -> Consent | None:
     """The newest valid signed consent of the patient that allows clinical photos, if any."""
     for consent in Consent.objects.filter(patient=patient, withdrawn_at__isnull=True).order_by("-signed_at"):
@@ -90,9 +164,17 @@ def photo_consent(patient: Patient) -> Consent | None:
     return None
 
 
-def baseline_photo(patient: Patient, view: str, *, before: Photo | None = None) -> Photo | None:
-    """The patient's baseline of a view: the earliest photo of that view whose analysis is done."""
+def baseline_photo(
+    patient: Patient, view: str, *, before: Photo | None = None, method_version: str | None = None
+) -> Photo | None:
+    """The patient's baseline of a view: the earliest photo of that view whose analysis is done.
+
+    With ``method_version``, only a photo analysed by that version of the method can be the baseline (so a
+    follow-up is compared like with like; photos analysed by an older method keep their analyses).
+    """
     qs = Photo.objects.filter(patient=patient, view=view, analysis__status=AnalysisStatus.DONE)
+    if method_version is not None:
+        qs = qs.filter(analysis__method_version=method_version)
     if before is not None:
         qs = qs.exclude(pk=before.pk).filter(taken_at__lte=before.taken_at)
     return qs.select_related("analysis").order_by("taken_at", "id").first()
@@ -113,7 +195,12 @@ def assessments_for_patient(patient: Patient) -> QuerySet[Assessment]:
 
 @dataclass(frozen=True)
 class MetricChange:
-    """One metric of one region, before and after, and whether the change exceeds repeatability."""
+    """One metric of one region, before and after, and how sure it is that the change is real.
+
+    ``measurable`` is False when the change cannot be judged (the photos were not measured on the same
+    regions by the same method, or the metric's test–retest spread is unknown); ``certainty`` (0–1) is the
+    confidence that the change exceeds re-photographing the same skin; ``beyond`` is certainty ≥ 95 %.
+    """
 
     metric: str
     label: str
@@ -121,33 +208,68 @@ class MetricChange:
     after: float
     change: float
     relative: float | None
-    within_repeatability: bool
+    limit: float | None
+    beyond: bool
+    certainty: float | None
+    measurable: bool
     percent: bool
+
+    @property
+    def within_repeatability(self) -> bool:
+        return self.measurable and not self.beyond
+
+
+def clinic_repeatability(clinic_id: int, view: str) -> Repeatability:
+    """The clinic's measured test–retest spread for a view (its studies pooled), else the method's default."""
+    studies = [
+        {region: {m: Spread.from_dict(v) for m, v in metrics.items()} for region, metrics in spreads.items()}
+        for spreads in RepeatabilityStudy.objects.filter(
+            clinic_id=clinic_id, view=view, method_version=METHOD_VERSION
+        ).values_list("spreads", flat=True)
+    ]
+    if not studies:
+        return Repeatability()
+    return Repeatability(by_region=pool(studies), source="clinic", studies=len(studies))
 
 
 def metric_changes(
-    before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]
+    before: dict[str, dict[str, float]],
+    after: dict[str, dict[str, float]],
+    *,
+    repeatability: Repeatability | None = None,
+    comparable: bool = True,
 ) -> dict[str, list[MetricChange]]:
-    """Per region present in both, each metric's change and whether it is within the method's repeatability.
+    """Per region present in both, each metric's change and how sure it is (see :class:`MetricChange`).
 
-    A change is "within repeatability" when it is no larger than :data:`REPEATABILITY_CV` of the baseline
-    value: the method could not tell it from photographing the same skin twice.
+    A change is beyond repeatability when it exceeds 1.96·√2 times the test–retest SD (Student's t when the SD
+    comes from the clinic's few re-captures): a difference of two noisy measurements. With ``comparable``
+    False (not registered onto each other, or different method versions) every change is "not measurable".
     """
     table: dict[str, list[MetricChange]] = {}
+    assessed = compare_regions(before, after, repeatability) if comparable else {}
     for region, metrics in before.items():
         if region not in after:
             continue
         rows = []
-        for name, limit in REPEATABILITY_CV.items():
+        for name, label in METRIC_LABELS.items():
             if name not in metrics or name not in after[region]:
                 continue
             old, new = float(metrics[name]), float(after[region][name])
             change = new - old
-            relative = change / abs(old) if old else None
-            within = abs(change) <= limit * abs(old) if old else change == 0
+            verdict = assessed.get(region, {}).get(name)
             rows.append(
                 MetricChange(
-                    name, METRIC_LABELS[name], old, new, change, relative, within, name in PERCENT_METRICS
+                    metric=name,
+                    label=str(label),
+                    before=old,
+                    after=new,
+                    change=change,
+                    relative=change / abs(old) if old else None,
+                    limit=verdict.limit if verdict else None,
+                    beyond=bool(verdict and verdict.beyond),
+                    certainty=verdict.certainty if verdict else None,
+                    measurable=bool(verdict and verdict.measurable),
+                    percent=name in PERCENT_METRICS,
                 )
             )
         table[region] = rows

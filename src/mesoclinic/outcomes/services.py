@@ -28,7 +28,8 @@ from PIL import Image
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.outcomes import selectors
 from mesoclinic.outcomes.analysis import (
-    FaceNotFoundError,
+    LANDMARKER,
+    FaceLimits,
     ImageLimits,
     ImageLoadError,
     RegistrationError,
@@ -38,16 +39,20 @@ from mesoclinic.outcomes.analysis import (
     face_grid,
     feature_maps,
     load_image,
+    photo_problems,
     preview,
     whole_grid,
 )
+from mesoclinic.outcomes.analysis.repeatability import spread_from_captures
 from mesoclinic.outcomes.models import (
+    METHOD_VERSION,
     AnalysisStatus,
     Assessment,
     AssessmentTiming,
     Photo,
     PhotoAnalysis,
     PhotoView,
+    RepeatabilityStudy,
 )
 from mesoclinic.patients.models import Patient
 from mesoclinic.treatments.models import SessionRecord
@@ -57,7 +62,7 @@ JPEG_QUALITY = 92
 THUMBNAIL_SIDE = 320
 OVERLAY_SIDE = 1024  # overlays are shown scaled over the photo; more pixels would add weight, not detail
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")  # what a browser can show back; TIFF is for the CLI only
-METHOD_VERSION = "1"
+FACE_VIEWS = (PhotoView.FRONT, PhotoView.LEFT_45, PhotoView.RIGHT_45)
 LIGHTING = ("daylight", "ring_light", "flash", "room_light", "other")
 SCALE_RANGES: dict[str, tuple[int, int]] = {
     "glogau": (1, 4),
@@ -110,12 +115,31 @@ def read_upload(file: BinaryIO | bytes) -> tuple[np.ndarray, str]:
     return pixels, kind
 
 
-def precheck_photo(file: BinaryIO | bytes) -> dict[str, object]:
-    """Load and quality-check a photo without storing anything (the capture page's check before saving)."""
+def precheck_photo(file: BinaryIO | bytes, *, view: str = "") -> dict[str, object]:
+    """Load and quality-check a photo without storing anything (the capture page's check before saving).
+
+    For a face view the face is checked too: ``face_problems`` lists, in words, why it would be refused.
+    """
     pixels, _kind = read_upload(file)
     quality = assess_quality(preview(pixels)).as_dict()
     quality["width"], quality["height"] = pixels.shape[1], pixels.shape[0]
+    quality["face_problems"] = _face_problems(pixels, view) if view in FACE_VIEWS else []
     return quality
+
+
+def _face_problems(pixels: np.ndarray, view: str) -> list[str]:
+    """Why a face photo of ``view`` cannot be measured (the analysis core's checks), in words."""
+    return photo_problems(pixels, limits=FaceLimits.for_view(view))
+
+
+def _refuse_unmeasurable(pixels: np.ndarray, view: str) -> None:
+    """A face view whose face cannot be measured is refused before it can become anyone's baseline."""
+    if view not in FACE_VIEWS:
+        return
+    problems = _face_problems(pixels, view)
+    if problems:
+        sentence = "; ".join(problems)
+        raise ValidationError({"file": f"This photo cannot be measured: {sentence}."})
 
 
 def _jpeg(pixels: np.ndarray, *, side: int | None = None) -> bytes:
@@ -169,8 +193,10 @@ def upload_photo(
 ) -> Photo:
     """Store a standardized photo of the patient, stripped to its pixels, and queue its analysis.
 
-    Nothing is stored unless the photo is readable, within the limits, of a known view, and the patient has
-    a valid signed consent allowing clinical photos (kept on the photo).
+    Nothing is stored unless the photo is readable, within the limits, of a known view, measurable (a face
+    view needs a face the analysis can measure: found, inside the photo, eyes open, pose and expression within
+    the view's tolerance, enough pixels, sharp, not clipped) and the patient has a valid signed consent allowing
+    clinical photos (kept on the photo).
     """
     if view not in PhotoView.values:
         raise ValidationError({"view": "Choose the view: front, left 45°, right 45° or close-up."})
@@ -187,6 +213,7 @@ def upload_photo(
             "The patient has no signed consent that allows clinical photos: record the consent first."
         )
     pixels, _kind = read_upload(file)
+    _refuse_unmeasurable(pixels, view)
     quality = assess_quality(preview(pixels)).as_dict()
     body = _jpeg(pixels)
     stem = uuid.uuid4().hex
@@ -271,15 +298,24 @@ def _store(body: bytes, suffix: str) -> str:
     return default_storage.save(f"photos/derived/{uuid.uuid4().hex}.{suffix}", ContentFile(body))
 
 
-def _overlays(pixels: np.ndarray, face: Any, mode: str) -> dict[str, str]:
-    """Wrinkle and spot maps of ``pixels`` on the analysis grid, drawn back onto the photo's frame."""
+def _overlays(
+    pixels: np.ndarray, face: Any, mode: str, *, to_baseline: Any = None, size: tuple[int, int] | None = None
+) -> dict[str, str]:
+    """Wrinkle and spot maps of ``pixels`` on the analysis grid, drawn back onto the photo's frame.
+
+    For a follow-up, ``to_baseline`` (baseline → follow-up, 2×3) draws them on the baseline's frame, where the
+    viewer shows the aligned follow-up.
+    """
     grid = face_grid(pixels, face) if mode == "face" and face is not None else whole_grid(pixels)
     maps = feature_maps(grid.rgb)
     to_photo = np.linalg.inv(np.vstack([grid.to_grid, [0, 0, 1]]))[:2]
-    size = (pixels.shape[1], pixels.shape[0])
+    if to_baseline is not None:
+        back = np.linalg.inv(np.vstack([to_baseline, [0, 0, 1]]))
+        to_photo = (back @ np.vstack([to_photo, [0, 0, 1]]))[:2]
+    size = size or (pixels.shape[1], pixels.shape[0])
     return {
-        "wrinkles": _store(_overlay_png(maps.wrinkles, (30, 90, 230), to_photo, size), "png"),
-        "spots": _store(_overlay_png(maps.spots, (220, 30, 160), to_photo, size), "png"),
+        "wrinkles": _store(_overlay_png(maps.wrinkles >= 0.5, (30, 90, 230), to_photo, size), "png"),
+        "spots": _store(_overlay_png(maps.spots >= 0.5, (220, 30, 160), to_photo, size), "png"),
     }
 
 
@@ -305,50 +341,58 @@ def analyze_stored_photo(photo_id: int) -> PhotoAnalysis | None:
 
 def _run_analysis(photo: Photo) -> dict[str, Any]:
     pixels = _read_stored(photo.image.name)
-    baseline = selectors.baseline_photo(photo.patient, photo.view, before=photo)
-    mode = "whole" if photo.view == PhotoView.CLOSE_UP else "face"
-    if baseline is not None:
-        mode = baseline.analysis.region_mode
+    baseline = selectors.baseline_photo(
+        photo.patient, photo.view, before=photo, method_version=METHOD_VERSION
+    )
+    mode = "face" if photo.view in FACE_VIEWS else "whole"
+    limits = FaceLimits.for_view(photo.view) if mode == "face" else None
+    registration: dict[str, Any] = {}
+    if baseline is not None and baseline.analysis.region_mode == mode:
         base_pixels = _read_stored(baseline.image.name)
         try:
-            comparison = compare(base_pixels, pixels, region=mode)
-        except FaceNotFoundError:
-            mode = "whole"
-            comparison = compare(base_pixels, pixels, region=mode)
+            comparison = compare(base_pixels, pixels, region=mode, limits=limits)
         except RegistrationError as exc:
-            comparison = None
+            # measured on its own regions below; the viewer says why it is not compared with the baseline
             registration = {"error": str(exc)}
-        if comparison is not None:
+        else:
             reg = comparison.registration
-            registration = {
-                "matrix": np.asarray(reg.matrix).round(6).tolist(),
-                "score": round(float(reg.score), 6),
-                "rotation_deg": round(reg.rotation_deg, 4),
-                "scale": round(reg.scale, 6),
-                "shift": [round(v, 3) for v in reg.shift],
-            }
-            overlays = _overlays(reg.warped, comparison.baseline.face, mode)
+            overlays = _overlays(
+                pixels, comparison.follow_up.face, mode, to_baseline=reg.matrix, size=base_pixels.shape[1::-1]
+            )
             overlays["aligned"] = _store(_jpeg(reg.warped), "jpg")
             return {
                 "baseline": baseline,
                 "region_mode": mode,
                 "metrics": _rounded(comparison.follow_up.regions),
-                "registration": registration,
+                "baseline_metrics": _rounded(comparison.baseline.regions),
+                "registration": reg.as_dict(),
+                "face": _face_record(comparison.follow_up, own=comparison.follow_up_face),
                 "overlays": overlays,
             }
-    else:
-        registration = {}
-    try:
-        result = analyze(pixels, region=mode)
-    except FaceNotFoundError:
-        mode = "whole"
-        result = analyze(pixels, region=mode)
+    result = analyze(pixels, region=mode, limits=limits)
     return {
         "baseline": None,
         "region_mode": mode,
         "metrics": _rounded(result.regions),
+        "baseline_metrics": {},
         "registration": registration,
+        "face": _face_record(result),
         "overlays": _overlays(pixels, result.face, mode),
+    }
+
+
+def _face_record(result: Any, *, own: Any = None) -> dict[str, Any]:
+    """What the analysis stores about the face: pose, polygons of the regions (photo pixels), unmeasured.
+
+    For a follow-up the pose is that of its own face (``own``); the polygons are the baseline's regions carried
+    onto it.
+    """
+    if result.face is None:
+        return {}
+    return {
+        **(own or result.face).as_dict(),
+        "polygons": {name: np.round(p, 1).tolist() for name, p in result.polygons.items()},
+        "unmeasured": dict(result.unmeasured),
     }
 
 
@@ -368,6 +412,7 @@ def _finish(analysis: PhotoAnalysis, *, status: str, **fields: Any) -> PhotoAnal
     for name, value in fields.items():
         setattr(analysis, name, value)
     analysis.method_version = METHOD_VERSION
+    analysis.landmarker = LANDMARKER if analysis.region_mode == "face" else ""
     analysis.finished_at = timezone.now()
     analysis.save()
     record_event(
@@ -377,6 +422,64 @@ def _finish(analysis: PhotoAnalysis, *, status: str, **fields: Any) -> PhotoAnal
         data={"status": status, "region_mode": analysis.region_mode, "baseline": analysis.baseline_id},
     )
     return analysis
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The clinic's own repeatability
+
+STUDY_CAPTURES = 3  # the protocol: three captures of one patient at one visit
+STUDY_WINDOW = timezone.timedelta(hours=2)  # "at one visit": the captures lie within this time of each other
+
+
+@transaction.atomic
+def record_repeatability_study(patient: Patient, photos: list[Photo], *, actor: Any) -> RepeatabilityStudy:
+    """Store a test–retest of the clinic's set-up from three photos of one patient taken at one visit.
+
+    The photos must be of one patient and one view, taken within two hours, and analysed by the current
+    method on the same regions (each a follow-up of the same baseline, or that baseline itself). Their spread
+    per region and metric is stored; the clinic's studies of the view are pooled to decide, for every later
+    comparison, whether a change is beyond repeatability.
+    """
+    photos = sorted({photo.pk: photo for photo in photos}.values(), key=lambda p: (p.taken_at, p.pk))
+    if len(photos) < STUDY_CAPTURES:
+        raise ValidationError(
+            {"photos": f"Choose {STUDY_CAPTURES} photos of the same view taken at one visit."}
+        )
+    if any(photo.patient_id != patient.pk for photo in photos):
+        raise ValidationError({"photos": "Every photo must be of this patient."})
+    if len({photo.view for photo in photos}) != 1:
+        raise ValidationError({"photos": "Every photo must be of the same view."})
+    if photos[-1].taken_at - photos[0].taken_at > STUDY_WINDOW:
+        raise ValidationError({"photos": "The photos must be taken at one visit (within two hours)."})
+    analyses = [getattr(photo, "analysis", None) for photo in photos]
+    if any(
+        a is None or a.status != AnalysisStatus.DONE or a.method_version != METHOD_VERSION for a in analyses
+    ):
+        raise ValidationError({"photos": "Wait until every photo is analysed, then record the check."})
+    # the same regions: each is a follow-up of one baseline (or is that baseline)
+    if len({a.baseline_id or a.photo_id for a in analyses if a is not None}) != 1:
+        raise ValidationError(
+            {"photos": "The photos were not measured on the same regions: take them again."}
+        )
+    spreads = spread_from_captures([a.metrics for a in analyses if a is not None])
+    study = RepeatabilityStudy.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        view=photos[0].view,
+        spreads={
+            region: {m: sp.as_dict() for m, sp in metrics.items()} for region, metrics in spreads.items()
+        },
+        method_version=METHOD_VERSION,
+        created_by=acting_user(actor),
+    )
+    study.photos.set(photos)
+    record_event(
+        "photo.repeatability",
+        study,
+        actor=actor,
+        data={"patient": patient.pk, "view": study.view, "photos": [p.pk for p in photos]},
+    )
+    return study
 
 
 # ---------------------------------------------------------------------------------------------------------

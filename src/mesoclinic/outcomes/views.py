@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from csp.decorators import csp_update
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
@@ -24,8 +26,8 @@ from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.outcomes import selectors, services
-from mesoclinic.outcomes.forms import AssessmentForm, CaptureForm, PrecheckForm
-from mesoclinic.outcomes.models import AnalysisStatus, AssessmentTiming, Photo, PhotoView
+from mesoclinic.outcomes.forms import AssessmentForm, CaptureForm, PrecheckForm, RepeatabilityForm
+from mesoclinic.outcomes.models import METHOD_VERSION, AnalysisStatus, AssessmentTiming, Photo, PhotoView
 from mesoclinic.patients.forms import add_service_errors
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
@@ -105,6 +107,7 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
     photos = list(selectors.photos_for_patient(patient))
     context = chart_context(request, patient, tab="photos")
     context.update(
+        repeatability_sets=selectors.repeatability_candidates(photos, ZoneInfo(request.clinic.timezone)),
         days=selectors.photos_by_date(photos, ZoneInfo(request.clinic.timezone)),
         assessments=list(selectors.assessments_for_patient(patient)),
         has_consent=selectors.photo_consent(patient) is not None,
@@ -130,10 +133,31 @@ def _default_pair(photos: list[Photo]) -> tuple[Photo, Photo] | None:
     return None
 
 
+GUIDE_TEXTS = {
+    "turn_left": _("Turn the head a little to the patient's left."),
+    "turn_right": _("Turn the head a little to the patient's right."),
+    "chin_down": _("Lower the chin a little."),
+    "chin_up": _("Raise the chin a little."),
+    "level": _("Hold the head and the tablet level."),
+    "closer": _("Move the tablet closer."),
+    "further": _("Move the tablet a little further away."),
+    "light": _("The light is uneven compared with the baseline: turn the patient or the light."),
+    "no_face": _("No face in view."),
+    "hold": _("Matches the baseline: hold still…"),
+    "taken": _("Photo taken: check it below and save it."),
+    "starting": _("Starting the camera…"),
+    "unavailable": _("The camera guide is not available here: choose a photo file instead."),
+    "fps": _("frames per second"),
+}
+
+
 def _capture_context(request: ClinicRequest, patient: Any, form: CaptureForm) -> dict[str, Any]:
     baselines = selectors.baseline_thumbnails(patient)
     selected = form["view"].value() or PhotoView.FRONT
     return {
+        "guide_targets": selectors.capture_targets(patient),
+        "guide_texts": {key: str(text) for key, text in GUIDE_TEXTS.items()},
+        "face_mesh_ready": finders.find("outcomes/face_mesh/face_mesh.js") is not None,
         "patient": patient,
         "form": form,
         "ghosts": {view: photo.pk for view, photo in baselines.items()},
@@ -146,6 +170,9 @@ def _capture_context(request: ClinicRequest, patient: Any, form: CaptureForm) ->
 
 @require_http_methods(["GET", "POST"])
 @staff_required(Capability.TAKE_PHOTOS)
+# The live guide runs MediaPipe's WebAssembly, whose Emscripten glue builds functions at start-up (embind):
+# this page alone allows WebAssembly compilation and eval; scripts still come only from this site.
+@csp_update({"script-src": ["'wasm-unsafe-eval'", "'unsafe-eval'"]})
 def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
     """Take standardized photos: a view, the ghost outline of its baseline, the conditions, the file."""
     patient = get_patient_for_user(request.staff, patient_id)
@@ -196,10 +223,37 @@ def precheck(request: ClinicRequest, patient_id: int) -> HttpResponse:
         context["error"] = _("Choose a photo first.")
     else:
         try:
-            context["quality"] = services.precheck_photo(form.cleaned_data["file"])
+            context["quality"] = services.precheck_photo(
+                form.cleaned_data["file"], view=form.cleaned_data.get("view") or ""
+            )
         except ValidationError as error:
             context["error"] = " ".join(error.messages)
     return _no_store(render(request, "outcomes/partials/_precheck.html", context))
+
+
+@require_POST
+@staff_required(Capability.TAKE_PHOTOS)
+def record_repeatability(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    """Use photos of one view taken at one visit as a test–retest of the clinic's set-up."""
+    patient = get_patient_for_user(request.staff, patient_id)
+    photos = [p for p in selectors.photos_for_patient(patient)]
+    form = RepeatabilityForm(request.POST, photo_ids=[p.pk for p in photos])
+    if not form.is_valid():
+        messages.error(request, _("Choose the photos of one view taken at one visit."))
+    else:
+        chosen = [p for p in photos if p.pk in set(form.cleaned_data["photos"])]
+        try:
+            services.record_repeatability_study(patient, chosen, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Repeatability check recorded: later comparisons of this view use your set-up's own variation."
+                ),
+            )
+    return HttpResponseRedirect(reverse("outcomes:patient_photos", args=[patient.pk]) + "#repeatability")
 
 
 @require_GET
@@ -211,19 +265,32 @@ def compare(request: ClinicRequest, patient_id: int) -> HttpResponse:
     after = _photo_param(request, "after", patient)
     before_analysis = getattr(before, "analysis", None)
     after_analysis = getattr(after, "analysis", None)
-    aligned = bool(
-        after_analysis and after_analysis.baseline_id == before.pk and "aligned" in after_analysis.overlays
-    )
-    table = {}
+    registered = bool(after_analysis and after_analysis.baseline_id == before.pk)
+    aligned = registered and "aligned" in after_analysis.overlays
+    table: dict[str, list[selectors.MetricChange]] = {}
+    comparable = False
+    repeatability = selectors.clinic_repeatability(request.clinic.pk, before.view)
     if before_analysis and after_analysis and before_analysis.metrics and after_analysis.metrics:
-        table = selectors.metric_changes(before_analysis.metrics, after_analysis.metrics)
+        # like with like: the baseline as re-measured with the follow-up (same method, same regions)
+        before_metrics = (after_analysis.baseline_metrics if registered else None) or before_analysis.metrics
+        comparable = registered and after_analysis.method_version == METHOD_VERSION
+        table = selectors.metric_changes(
+            before_metrics,
+            after_analysis.metrics,
+            repeatability=repeatability,
+            comparable=comparable,
+        )
     context = chart_context(request, patient, tab="photos")
     context.update(
         before=before,
         after=after,
         aligned=aligned,
-        same_regions=bool(after_analysis and after_analysis.baseline_id == before.pk),
-        table=table,
+        same_regions=registered,
+        comparable=comparable,
+        registration_error=(after_analysis.registration.get("error", "") if after_analysis else ""),
+        repeatability_source=repeatability.source,
+        repeatability_studies=repeatability.studies,
+        table=[(selectors.REGION_LABELS.get(region, region), rows) for region, rows in table.items()],
         overlays=[
             name for name in ("wrinkles", "spots") if after_analysis and name in after_analysis.overlays
         ],

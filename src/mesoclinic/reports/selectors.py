@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mesoclinic.catalog.data_file import default_catalog
+from mesoclinic.outcomes.analysis.repeatability import METHOD_SPREAD, assess_change
 from mesoclinic.outcomes.models import AnalysisStatus, Assessment, PhotoAnalysis
 from mesoclinic.patients.models import Patient
 from mesoclinic.reports import stats
@@ -23,11 +24,12 @@ from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecor
 from mesoclinic.treatments.selectors import courses_progress
 from mesoclinic.treatments.services import add_months
 
-# name, unit, repeatability (CV %, docs/analysis.md: the targets the method meets on synthetic re-captures)
+# name, unit, repeatability CV % (the method's test–retest CV on re-captured real faces, docs/analysis.md;
+# a change is judged with the repeatability coefficient 1.96·√2·SD, see outcomes.analysis.repeatability)
 METRICS: dict[str, tuple[str, str, float]] = {
     "wrinkle_area_fraction": ("Wrinkle area", "fraction of region", 6.0),
     "wrinkle_length_density": ("Wrinkle length density", "px per px²", 6.0),
-    "spot_count": ("Spot count", "spots", 6.0),
+    "spot_count": ("Spot count", "spots (effective count)", 6.0),
     "spot_area_fraction": ("Spot area", "fraction of region", 6.0),
     "redness_area_fraction": ("Redness area", "fraction of region", 4.0),
     "lab_l_mean": ("Lightness L*", "CIELAB L*", 2.0),
@@ -100,18 +102,31 @@ class SessionMark:
 
 @dataclass(frozen=True)
 class Progress:
+    """A patient's series of one metric, and its last change against the baseline.
+
+    ``limit`` is the repeatability coefficient at the baseline's level (1.96·√2·SD of the method's test–retest):
+    a change larger than it is beyond what re-photographing the same skin produces; ``repeatability`` is that
+    limit in % of the baseline. Only measurements of one method version are shown (like with like):
+    ``other_method`` counts the older analyses left out.
+    """
+
     measurements: list[Measurement]
     sessions: list[SessionMark]
     durability: list[date]
     assessments: list[Assessment]
     change: stats.Change | None
     repeatability: float
+    limit: float | None = None
+    other_method: int = 0
 
     @property
     def beyond(self) -> bool | None:
         if self.change is None:
             return None
-        return stats.beyond_repeatability(self.change.percent, self.repeatability)
+        verdict = assess_change(self.change.baseline, self.change.value, METHOD_SPREAD.get(self.metric))
+        return verdict.beyond if verdict.measurable else None
+
+    metric: str = ""
 
 
 def _local(at: datetime, tz: zoneinfo.ZoneInfo) -> date:
@@ -125,16 +140,21 @@ def patient_progress(patient: Patient, *, metric: str, region: str) -> Progress:
     (or the first measurement when there is no session yet).
     """
     tz = zoneinfo.ZoneInfo(patient.clinic.timezone)
-    rows = (
+    rows = list(
         PhotoAnalysis.objects.filter(photo__patient=patient, status=AnalysisStatus.DONE)
         .order_by("photo__taken_at", "photo_id")
-        .values_list("photo_id", "photo__taken_at", "metrics")
+        .values_list("photo_id", "photo__taken_at", "metrics", "method_version")
     )
-    measurements = []
-    for photo_id, taken_at, metrics in rows:
+    version = rows[-1][3] if rows else ""  # like with like: the newest analysis' method
+    measurements, other_method = [], 0
+    for photo_id, taken_at, metrics, method_version in rows:
         value = metric_value(metrics, region, metric)
-        if value is not None:
-            measurements.append(Measurement(_local(taken_at, tz), value, photo_id))
+        if value is None:
+            continue
+        if method_version != version:
+            other_method += 1
+            continue
+        measurements.append(Measurement(_local(taken_at, tz), value, photo_id))
     records = (
         SessionRecord.objects.filter(patient=patient, status=SessionRecord.Status.SIGNED)
         .order_by("performed_at", "pk")
@@ -161,7 +181,25 @@ def patient_progress(patient: Patient, *, metric: str, region: str) -> Progress:
         baseline = before[-1] if before else measurements[0]
         if measurements[-1].on > baseline.on:
             change = stats.change(baseline.value, measurements[-1].value)
-    return Progress(measurements, sessions, durability, assessments, change, METRICS[metric][2])
+    limit, percent = None, METRICS[metric][2]
+    if measurements:
+        spread = METHOD_SPREAD.get(metric)
+        base = change.baseline if change is not None else measurements[0].value
+        if spread is not None:
+            limit = assess_change(base, base, spread).limit
+            if limit is not None and base:
+                percent = limit / abs(base) * 100
+    return Progress(
+        measurements,
+        sessions,
+        durability,
+        assessments,
+        change,
+        percent,
+        limit=limit,
+        other_method=other_method,
+        metric=metric,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

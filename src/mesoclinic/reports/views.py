@@ -37,7 +37,7 @@ def change_in_words(progress: selectors.Progress) -> str:
         return _("The baseline is zero, so there is no percentage change (absolute change %(abs).3g).") % {
             "abs": change.absolute
         }
-    cv = f"{progress.repeatability:g} %"
+    cv = f"±{progress.repeatability:.1f} %"
     if progress.beyond:
         return _("%(pct)s vs baseline, beyond the method's repeatability (%(cv)s).") % {
             "pct": _pct(change.percent),
@@ -71,14 +71,14 @@ def patient_progress(request: ClinicRequest, patient_id: int) -> HttpResponse:
     form = MetricForm(request.GET or None)
     metric, region = form.choice()
     progress = selectors.patient_progress(patient, metric=metric, region=region)
-    name, unit, cv = selectors.METRICS[metric]
+    name, unit, _cv = selectors.METRICS[metric]
     band = None
-    if progress.measurements:
+    if progress.measurements and progress.limit is not None:
         base = (progress.measurements[0]).value
         for m in progress.measurements:
             if progress.sessions and m.on <= progress.sessions[0].on:
                 base = m.value
-        band = (base * (1 - cv / 100), base * (1 + cv / 100))
+        band = (base - progress.limit, base + progress.limit)
     chart = charts.LineChart(
         title=f"{name}, {selectors.REGIONS[region].lower()}",
         description=_("%(n)d measurements, %(s)d sessions; %(words)s")
@@ -88,7 +88,7 @@ def patient_progress(request: ClinicRequest, patient_id: int) -> HttpResponse:
         sessions=[charts.Marker(s.on, s.label) for s in progress.sessions],
         durability=[charts.Marker(d, _("6 months after the series")) for d in progress.durability],
         band=band,
-        band_label=_("baseline ± %(cv)g %% (repeatability)") % {"cv": cv},
+        band_label=_("baseline ± the repeatability coefficient (1.96·√2·SD)"),
     )
     context = chart_context(request, patient, tab="progress")
     context.update(

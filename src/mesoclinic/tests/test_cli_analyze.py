@@ -13,6 +13,7 @@ from skimage import data
 
 from mesoclinic import cli
 from mesoclinic.outcomes.analysis import REGION_NAMES
+from mesoclinic.outcomes.analysis.portraits import studio_portrait
 from mesoclinic.outcomes.analysis.synthetic import SkinSpec, capture, make_scene
 
 PREFIX = "mesoclinic analyze: error: "
@@ -38,9 +39,18 @@ def skin_png(tmp_path):
     return str(path)
 
 
+@pytest.fixture(scope="module")
+def face_jpeg(tmp_path_factory):
+    """Grace Hopper's public-domain portrait, enlarged so the face has the pixels the metrics need."""
+    path = tmp_path_factory.mktemp("face") / "face.jpg"
+    Image.fromarray((studio_portrait() * 255 + 0.5).astype(np.uint8)).save(path, quality=92)
+    return str(path)
+
+
 @pytest.fixture
-def face_jpeg(tmp_path):
-    path = tmp_path / "face.jpg"
+def small_face_jpeg(tmp_path):
+    """The astronaut portrait: 43 px between the eyes, too few for the metrics."""
+    path = tmp_path / "small-face.jpg"
     Image.fromarray(data.astronaut()).save(path, quality=92)
     return str(path)
 
@@ -65,7 +75,8 @@ def error(capsys) -> str:
 def test_it_prints_the_contract_for_a_whole_close_up(skin_png, capsys):
     assert run(skin_png, "--region", "whole", "--json") == 0
     result = output(capsys)
-    assert set(result) == {"image", "quality", "regions"}
+    assert {"image", "quality", "regions", "face"} <= set(result)
+    assert result["face"] is None
     assert result["image"] == {"width": 320, "height": 320}
     assert list(result["regions"]) == ["whole"]
     assert set(result["regions"]["whole"]) >= METRICS
@@ -74,10 +85,28 @@ def test_it_prints_the_contract_for_a_whole_close_up(skin_png, capsys):
 def test_it_analyses_the_nine_face_regions_by_default(face_jpeg, capsys):
     assert run(face_jpeg, "--json") == 0
     result = output(capsys)
-    assert result["image"] == {"width": 512, "height": 512}
+    assert result["image"] == {"width": 1280, "height": 1500}
     assert list(result["regions"]) == list(REGION_NAMES)
     for metrics in result["regions"].values():
         assert set(metrics) >= METRICS
+
+
+def test_it_reports_the_face_pose_and_each_regions_polygon(face_jpeg, capsys):
+    assert run(face_jpeg, "--json") == 0
+    result = output(capsys)
+    face = result["face"]
+    assert 180 < face["eye_distance_px"] < 240
+    assert {"roll_deg", "yaw_deg", "pitch_deg"} <= set(face)
+    for metrics in result["regions"].values():
+        polygon = np.array(metrics["polygon"])
+        assert polygon.shape[1] == 2 and len(polygon) >= 4
+        assert (polygon[:, 0] < 1280).all() and (polygon[:, 1] < 1500).all()
+
+
+def test_a_face_too_small_to_measure_exits_2_saying_why(small_face_jpeg, capsys):
+    assert run(small_face_jpeg, "--json") == 2
+    message = error(capsys)
+    assert "face" in message and "px between the eyes" in message
 
 
 def test_the_quality_block_has_blur_and_exposure(skin_png, capsys):
@@ -100,6 +129,7 @@ def test_a_photo_without_a_face_exits_2_and_points_to_whole(skin_png, capsys):
     assert run(skin_png, "--json") == 2
     message = error(capsys)
     assert "no face found" in message and "use region 'whole'" in message
+    assert "face" in message
 
 
 def test_a_text_file_named_jpg_exits_2(tmp_path, capsys):

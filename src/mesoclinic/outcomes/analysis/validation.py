@@ -9,15 +9,11 @@ from __future__ import annotations
 import statistics
 import sys
 
-import cv2
-import numpy as np
-
-from .face import REGION_NAMES
 from .metrics import METRIC_NAMES
-from .pipeline import Analysis, analyze, compare
+from .pipeline import analyze
 from .synthetic import Capture, SkinSpec, capture, make_scene, recaptures
 
-__all__ = ["accuracy_rows", "face_rows", "main", "repeatability_rows"]
+__all__ = ["accuracy_rows", "main", "repeatability_rows"]
 
 SPEC = SkinSpec(spots=8, wrinkles=3, redness=2, pores=10)
 REPEATED = METRIC_NAMES
@@ -61,42 +57,6 @@ def repeatability_rows(seeds: int, n: int, *, card: bool = True) -> list[tuple[s
     return [(metric, statistics.fmean(values), max(values)) for metric, values in cvs.items()]
 
 
-FACE_METRICS = ("lab_l_mean", "lab_a_mean", "lab_b_mean", "ita_deg", "texture_roughness")
-
-
-def face_rows(n: int, *, seed: int = 0) -> list[tuple[str, float, float, float, float]]:
-    """(metric, mean and max CV over the nine regions detecting the face each time, then with :func:`compare`).
-
-    The photo is scikit-image's public-domain astronaut portrait, re-photographed ``n`` times with a shift of up
-    to 6 px and a roll of up to 2° (same exposure: colour normalisation is measured on the synthetic scenes).
-    """
-    from skimage import data  # noqa: PLC0415 - only this report needs the sample portrait
-
-    portrait = data.astronaut().astype(np.float32) / 255
-    rng = np.random.default_rng(seed)
-    detected: list[Analysis] = []
-    registered: list[Analysis] = []
-    for _ in range(n):
-        matrix = cv2.getRotationMatrix2D((256, 256), float(rng.uniform(-2, 2)), 1.0)
-        matrix[:, 2] += rng.uniform(-6, 6, size=2)
-        shot = np.clip(cv2.warpAffine(portrait, matrix, (512, 512), borderMode=cv2.BORDER_REFLECT), 0, 1)
-        detected.append(analyze(shot))
-        registered.append(compare(portrait, shot).follow_up)
-    rows = []
-    for metric in FACE_METRICS:
-        plain, aligned = _region_cvs(detected, metric), _region_cvs(registered, metric)
-        rows.append((metric, statistics.fmean(plain), max(plain), statistics.fmean(aligned), max(aligned)))
-    return rows
-
-
-def _region_cvs(runs: list[Analysis], metric: str) -> list[float]:
-    cvs = []
-    for name in REGION_NAMES:
-        values = [run.regions[name][metric] for run in runs]
-        cvs.append(statistics.pstdev(values) / abs(statistics.fmean(values)))
-    return cvs
-
-
 def main(argv: list[str] | None = None) -> None:
     """Print the tables."""
     args = sys.argv[1:] if argv is None else argv
@@ -114,12 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         print("| metric | mean CV | max CV |\n|---|---|---|")
         for metric, mean, worst in repeatability_rows(seeds, n, card=card):
             print(f"| {metric} | {mean:.2%} | {worst:.2%} |")
-    print(f"\nFace regions ({n} re-photographs of the astronaut portrait: shift ≤ 6 px, roll ≤ 2°)\n")
-    print(
-        "| metric | detected each time: mean / max CV | registered (compare): mean / max CV |\n|---|---|---|"
-    )
-    for metric, mean, worst, aligned_mean, aligned_worst in face_rows(n):
-        print(f"| {metric} | {mean:.2%} / {worst:.2%} | {aligned_mean:.2%} / {aligned_worst:.2%} |")
+    print("\nReal faces: python -m mesoclinic.outcomes.analysis.evaluation (docs/analysis.md).")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from PIL import Image
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.catalog.models import Modality
+from mesoclinic.outcomes.analysis.portraits import studio_portrait
 from mesoclinic.outcomes.analysis.synthetic import SkinSpec, capture, make_scene
 from mesoclinic.patients.models import Patient
 from mesoclinic.patients.services import publish_consent_template, record_consent
@@ -63,3 +65,24 @@ def skin_jpeg(seed: int = 0, *, shift: tuple[float, float] = (0.0, 0.0), exposur
 @pytest.fixture
 def skin() -> bytes:
     return skin_jpeg()
+
+
+@cache
+def face_jpeg(shift: tuple[float, float] = (0.0, 0.0), rotation: float = 0.0, scale: float = 1.0) -> bytes:
+    """A measurable front view: Grace Hopper's public-domain portrait enlarged 2.5× (1280×1500), optionally moved."""
+    import cv2  # noqa: PLC0415
+
+    pixels = studio_portrait()
+    if shift != (0.0, 0.0) or rotation or scale != 1.0:
+        height, width = pixels.shape[:2]
+        matrix = cv2.getRotationMatrix2D((width / 2, height / 2), rotation, scale)
+        matrix[:, 2] += shift
+        pixels = cv2.warpAffine(pixels, matrix, (width, height), borderMode=cv2.BORDER_REFLECT)
+    return encode(pixels, quality=92)
+
+
+def small_face_jpeg() -> bytes:
+    """The astronaut portrait: a face with 43 px between the eyes, too few for the metrics."""
+    from skimage import data  # noqa: PLC0415
+
+    return encode(data.astronaut(), quality=92)

@@ -6,13 +6,13 @@ import io
 from datetime import timedelta
 
 import numpy as np
+import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
-from skimage import data as skdata
 
-from mesoclinic.outcomes.models import AnalysisStatus, Photo
+from mesoclinic.outcomes.models import METHOD_VERSION, AnalysisStatus, Photo
 from mesoclinic.outcomes.services import analyze_photo, upload_photo
-from mesoclinic.outcomes.tests.conftest import TAKEN, encode, skin_jpeg
+from mesoclinic.outcomes.tests.conftest import TAKEN, face_jpeg, skin_jpeg
 
 
 def _upload(patient, data, *, view="close_up", days=0):
@@ -62,8 +62,8 @@ def test_it_compares_a_follow_up_with_the_baseline_of_its_view(patient):
     assert analysis.baseline == baseline
     assert analysis.registration["score"] > 0.5
     assert "aligned" in analysis.overlays
-    before, after = baseline.analysis.metrics["whole"], analysis.metrics["whole"]
-    assert after["spot_count"] == before["spot_count"]
+    before, after = analysis.baseline_metrics["whole"], analysis.metrics["whole"]
+    assert after["spot_count"] == pytest.approx(before["spot_count"], abs=0.5)
 
 
 def test_it_takes_the_earliest_photo_as_the_baseline(patient):
@@ -73,18 +73,39 @@ def test_it_takes_the_earliest_photo_as_the_baseline(patient):
     assert third.analysis.baseline == first
 
 
-def test_it_finds_the_face_on_a_face_photo(patient):
-    photo = _analysed(patient, encode(skdata.astronaut(), quality=92), view="front")
+def test_it_measures_the_face_regions_of_a_front_photo(patient):
+    photo = _analysed(patient, face_jpeg(), view="front")
     analysis = photo.analysis
     assert analysis.status == AnalysisStatus.DONE
     assert analysis.region_mode == "face"
     assert {"forehead", "chin"} <= set(analysis.metrics)
+    assert analysis.method_version == METHOD_VERSION
+    assert analysis.landmarker.startswith("mediapipe")
+    assert 180 < analysis.face["eye_distance_px"] < 240
+    assert len(analysis.face["polygons"]["chin"]) >= 4
 
 
-def test_it_falls_back_to_the_whole_photo_when_no_face_is_found(patient):
-    photo = _analysed(patient, skin_jpeg(), view="front")
-    assert photo.analysis.status == AnalysisStatus.DONE
-    assert photo.analysis.region_mode == "whole"
+def test_a_front_follow_up_is_registered_onto_its_baseline_with_the_residual(patient):
+    baseline = _analysed(patient, face_jpeg(), view="front")
+    follow_up = _analysed(
+        patient, face_jpeg(shift=(18.0, -10.0), rotation=1.5, scale=1.03), view="front", days=30
+    )
+    analysis = follow_up.analysis
+    assert analysis.baseline == baseline
+    assert analysis.registration["method"] == "landmarks+ecc"
+    assert analysis.registration["residual_px"] < 0.05 * analysis.face["eye_distance_px"]
+    assert set(analysis.baseline_metrics) == set(analysis.metrics)
+    assert "aligned" in analysis.overlays
+
+
+def test_photos_analysed_by_an_older_method_are_not_a_baseline(patient):
+    old = _analysed(patient, face_jpeg(), view="front")
+    old.analysis.method_version = "1"
+    old.analysis.save(update_fields=["method_version"])
+    follow_up = _analysed(patient, face_jpeg(shift=(5.0, 5.0)), view="front", days=30)
+    old.analysis.refresh_from_db()
+    assert follow_up.analysis.baseline is None
+    assert old.analysis.method_version == "1"  # the old analysis is kept as it was
 
 
 def test_it_records_a_failure_instead_of_raising(patient):

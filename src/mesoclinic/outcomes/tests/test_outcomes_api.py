@@ -7,15 +7,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mesoclinic.outcomes.models import Assessment, Photo
-from mesoclinic.outcomes.tests.conftest import encode, give_consent, skin_jpeg
+from mesoclinic.outcomes.tests.conftest import encode, give_consent, skin_jpeg, small_face_jpeg
 from mesoclinic.testing import client_for, make_patient
 
 API = "/api/v1/outcomes"
 
 
-def _upload(client, patient, data, name="p.jpg"):
+def _upload(client, patient, data, name="p.jpg", view="close_up"):
     return client.post(
-        f"{API}/patients/{patient.pk}/photos", {"file": SimpleUploadedFile(name, data), "view": "close_up"}
+        f"{API}/patients/{patient.pk}/photos", {"file": SimpleUploadedFile(name, data), "view": view}
     )
 
 
@@ -43,6 +43,13 @@ def test_it_answers_422_with_the_reason(patient, practitioner, data, words):
     response = _upload(client_for(practitioner), patient, data)
     assert response.status_code == 422
     assert words in response.json()["errors"]["file"][0]
+    assert not Photo.objects.exists()
+
+
+def test_a_front_photo_that_cannot_be_measured_is_a_422_saying_why(patient, practitioner):
+    response = _upload(client_for(practitioner), patient, small_face_jpeg(), view="front")
+    assert response.status_code == 422
+    assert "px between the eyes" in response.json()["errors"]["file"][0]
     assert not Photo.objects.exists()
 
 

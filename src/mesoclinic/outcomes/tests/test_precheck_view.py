@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from mesoclinic.outcomes.models import Photo
-from mesoclinic.outcomes.tests.conftest import encode, skin_jpeg
+from mesoclinic.outcomes.tests.conftest import encode, skin_jpeg, small_face_jpeg
 from mesoclinic.testing import client_for, make_patient
 
 
@@ -40,3 +40,13 @@ def test_it_404s_for_another_clinics_patient(other_clinic, practitioner):
 
 def test_it_only_allows_post(patient, practitioner):
     assert client_for(practitioner).get(reverse("outcomes:precheck", args=[patient.pk])).status_code == 405
+
+
+def test_it_says_why_a_front_photo_would_be_refused(patient, practitioner):
+    response = client_for(practitioner).post(
+        reverse("outcomes:precheck", args=[patient.pk]),
+        {"file": SimpleUploadedFile("p.jpg", small_face_jpeg()), "view": "front"},
+    )
+    body = response.content.decode()
+    assert "cannot be measured and will not be saved" in body
+    assert "px between the eyes" in body

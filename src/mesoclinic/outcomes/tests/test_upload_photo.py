@@ -15,7 +15,7 @@ from PIL import Image
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.outcomes.models import AnalysisStatus, Photo
 from mesoclinic.outcomes.services import upload_photo
-from mesoclinic.outcomes.tests.conftest import TAKEN, encode, skin_jpeg
+from mesoclinic.outcomes.tests.conftest import TAKEN, encode, face_jpeg, skin_jpeg, small_face_jpeg
 from mesoclinic.patients.services import withdraw_consent
 from mesoclinic.testing import make_patient
 
@@ -179,3 +179,32 @@ def test_it_refuses_a_silly_distance(patient):
     with pytest.raises(ValidationError) as error:
         _upload(patient, skin_jpeg(), conditions={**CONDITIONS, "distance_cm": "4000"})
     assert "between 10 and 300" in error.value.message_dict["distance_cm"][0]
+
+
+def test_a_front_photo_without_a_face_is_refused_before_it_is_stored(patient):
+    with pytest.raises(ValidationError) as error:
+        _upload(patient, skin_jpeg(), view="front")
+    assert "no face found" in " ".join(error.value.message_dict["file"])
+    assert not Photo.objects.exists()
+
+
+def test_a_front_photo_whose_face_is_too_small_is_refused_in_words(patient):
+    with pytest.raises(ValidationError) as error:
+        _upload(patient, small_face_jpeg(), view="front")
+    message = " ".join(error.value.message_dict["file"])
+    assert message.startswith("This photo cannot be measured:")
+    assert "px between the eyes" in message
+    assert not Photo.objects.exists()
+
+
+def test_a_measurable_front_photo_is_stored(patient, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        photo = _upload(patient, face_jpeg(), view="front")
+    photo.refresh_from_db()
+    assert (photo.width, photo.height) == (1280, 1500)
+
+
+def test_a_close_up_needs_no_face(patient, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        photo = _upload(patient, skin_jpeg(), view="close_up")
+    assert Photo.objects.filter(pk=photo.pk).exists()

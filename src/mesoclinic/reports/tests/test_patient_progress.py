@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 
 import pytest
 
 from mesoclinic.accounts.models import StaffMember
+from mesoclinic.outcomes.analysis.repeatability import METHOD_SPREAD
 from mesoclinic.reports.tests.factories import make_analysis, make_assessment, make_course, wrinkles
 from mesoclinic.testing import client_for, make_patient, make_signed_session
 
@@ -38,7 +40,11 @@ def test_it_draws_the_points_sessions_and_the_six_month_line(physician: StaffMem
 
 def test_it_says_the_change_in_words(physician: StaffMember, treated) -> None:  # type: ignore[no-untyped-def]
     response = client_for(physician).get(_url(treated.pk))
-    assert "−18.0 % vs baseline, beyond the method&#x27;s repeatability (6 %)" in response.content.decode()
+    # the limit is the repeatability coefficient 1.96·√2·SD at the baseline's level, in % of the baseline
+    sd = METHOD_SPREAD["wrinkle_area_fraction"].sd(0.050)
+    limit = 1.96 * math.sqrt(2) * sd / 0.050 * 100
+    words = f"−18.0 % vs baseline, beyond the method&#x27;s repeatability (±{limit:.1f} %)"
+    assert words in response.content.decode()
 
 
 def test_it_says_when_a_change_is_within_repeatability(physician: StaffMember, clinic, practitioner) -> None:  # type: ignore[no-untyped-def]
@@ -94,3 +100,19 @@ def test_it_is_403_without_clinical_access(receptionist: StaffMember, treated) -
 
 def test_it_only_allows_get(physician: StaffMember, treated) -> None:  # type: ignore[no-untyped-def]
     assert client_for(physician).post(_url(treated.pk)).status_code == 405
+
+
+def test_it_compares_only_measurements_of_the_newest_method(
+    physician: StaffMember, clinic, practitioner
+) -> None:  # type: ignore[no-untyped-def]
+    patient = make_patient(clinic)
+    old = make_analysis(patient, datetime(2026, 1, 5, tzinfo=UTC), wrinkles(0.090))
+    old.method_version = "1"
+    old.save(update_fields=["method_version"])
+    make_analysis(patient, datetime(2026, 3, 5, tzinfo=UTC), wrinkles(0.050))
+    make_signed_session(patient, practitioner, performed_at=datetime(2026, 3, 6, tzinfo=UTC))
+    make_analysis(patient, datetime(2026, 6, 5, tzinfo=UTC), wrinkles(0.049))
+    html = client_for(physician).get(_url(patient.pk)).content.decode()
+    assert html.count('class="chart__point"') == 2
+    assert "1 older measurement was made by an earlier version of the analysis" in html
+    assert "within the method&#x27;s repeatability" in html

@@ -5,8 +5,8 @@ from __future__ import annotations
 from mesoclinic.outcomes.analysis import validation
 
 
-def test_it_prints_accuracy_repeatability_and_face_tables(capsys):
+def test_it_prints_the_accuracy_and_repeatability_tables(capsys):
     validation.main(["1", "2"])
     out = capsys.readouterr().out
-    assert out.count("| metric |") == 4
+    assert out.count("| metric |") == 3
     assert "| spot_count |" in out and "no grey card" in out
