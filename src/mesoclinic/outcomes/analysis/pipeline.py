@@ -169,10 +169,12 @@ def analyze(
     work = grid.rgb
     if reference_box is not None:
         work = normalise_exposure(work, _card_gain(rgb, reference_box))
+    # the redness reference: every region's skin but blown-out pixels, the same set whichever regions a
+    # slightly different exposure pushes over the clipping limit
     skin = np.zeros(work.shape[:2], dtype=bool)
-    for name, mask in grid.masks.items():
-        if name not in unmeasured:
-            skin |= mask
+    for mask in grid.masks.values():
+        skin |= mask
+    skin &= grid.rgb.max(axis=2) < 250 / 255
     maps = feature_maps(work, params, skin=skin)
     return Analysis(
         width=rgb.shape[1],

@@ -173,9 +173,18 @@
     }
   }
 
+  // The mesh needs no more than ~480 px: a small copy of the frame keeps the guide fast on a tablet; the photo
+  // itself is taken at the camera's full resolution.
+  const small = document.createElement("canvas");
   async function loop() {
     if (!running) return;
-    if (video.readyState >= 2) await mesh.send({ image: video });
+    if (video.readyState >= 2) {
+      const scale = Math.min(1, 480 / video.videoWidth);
+      small.width = Math.round(video.videoWidth * scale);
+      small.height = Math.round(video.videoHeight * scale);
+      small.getContext("2d").drawImage(video, 0, 0, small.width, small.height);
+      await mesh.send({ image: small });
+    }
     requestAnimationFrame(loop);
   }
 
@@ -185,7 +194,8 @@
     try {
       await loadScript(`${base}face_mesh.js`);
       mesh = mesh || new window.FaceMesh({ locateFile: (file) => `${base}${file}` });
-      mesh.setOptions({ maxNumFaces: 1, refineLandmarks: true, minDetectionConfidence: 0.5, minTrackingConfidence: 0.5 });
+      // only these two: setting minDetectionConfidence breaks the 0.4 release's detection graph (options_.has_num_classes)
+      mesh.setOptions({ maxNumFaces: 1, refineLandmarks: true });
       mesh.onResults(onResults);
       stream = await navigator.mediaDevices.getUserMedia({
         video: { facingMode: "user", width: { ideal: 1920 }, height: { ideal: 1440 } },
