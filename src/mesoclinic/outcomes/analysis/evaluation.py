@@ -245,10 +245,21 @@ def _iou(a: np.ndarray, b: np.ndarray, shape: tuple[int, int]) -> float:
     return float(np.logical_and(ma, mb).sum() / union) if union else 0.0
 
 
-def evaluate_face(name: str, image: np.ndarray, captures: int, seed: int) -> FaceResult:
-    """Re-capture one studio photo ``captures`` times; compare each with the first, as a clinic would."""
+def evaluate_face(
+    name: str,
+    image: np.ndarray,
+    captures: int,
+    seed: int,
+    *,
+    pixels: int = STUDIO_PIXELS,
+    colour: bool = True,
+) -> FaceResult:
+    """Re-capture one studio photo ``captures`` times; compare each with the first, as a clinic would.
+
+    With ``colour`` the same is done again without exposure and white-balance changes (colour repeatability).
+    """
     rng = np.random.default_rng(seed)
-    photo = studio(image)
+    photo = studio(image, pixels)
     try:
         studio_face = detect_face(preview(photo)).scaled(photo.shape[1] / preview(photo).shape[1])
     except FaceNotFoundError as exc:
@@ -256,7 +267,12 @@ def evaluate_face(name: str, image: np.ndarray, captures: int, seed: int) -> Fac
     result = FaceResult(
         name, follow_ups=[], colour_follow_ups=[], eye_errors=[], ious=[], registration_errors=[]
     )
-    for photometric, bucket in ((True, result.follow_ups), (False, result.colour_follow_ups)):
+    runs = (
+        ((True, result.follow_ups), (False, result.colour_follow_ups))
+        if colour
+        else ((True, result.follow_ups),)
+    )
+    for photometric, bucket in runs:
         shots = [recapture(photo, rng, photometric=photometric) for _ in range(captures + 1)]
         for shot in shots[1:]:
             try:
@@ -334,14 +350,24 @@ def false_flags(results: list[FaceResult], repeatability: Repeatability | None) 
     return flagged, judged
 
 
-def detection(name: str, image: np.ndarray, trials: int, seed: int) -> dict[str, tuple[int, int]]:
+def detection(
+    name: str,
+    image: np.ndarray,
+    trials: int,
+    seed: int,
+    *,
+    pixels: int = STUDIO_PIXELS,
+    changes: Sequence[str] | None = None,
+) -> dict[str, tuple[int, int]]:
     """Per painted change: (flagged, trials) with the method's default repeatability."""
     rng = np.random.default_rng(seed)
-    photo = studio(image)
+    photo = studio(image, pixels)
     small = preview(photo)
     face = detect_face(small).scaled(photo.shape[1] / small.shape[1])
     found: dict[str, tuple[int, int]] = {}
     for label, (painter, regions, metric, sign) in CHANGES.items():
+        if changes is not None and label not in changes:
+            continue
         hits = 0
         for _ in range(trials):
             changed = painter(photo, face, rng)
