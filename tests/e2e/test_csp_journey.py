@@ -96,7 +96,7 @@ def test_no_page_breaks_the_content_security_policy(page, tmp_path: Path) -> Non
         page.mouse.up()
         # A move that is accepted reloads the calendar: wait for that (or for the refusal) before leaving the
         # page, or the next navigation races the reload (net::ERR_ABORTED on a busy machine).
-        page.wait_for_function("!document.querySelector('.is-saving')")
+        expect(page.locator(".is-saving")).to_have_count(0)
         visited("calendar drag")
 
         page.goto(f"{reverse('scheduling:book')}?patient={patient.pk}")
