@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import django_auth
 
 from mesoclinic.accounts.api_auth import AddressRateThrottle, ApiTokenAuth, CredentialRateThrottle
@@ -23,7 +24,64 @@ from mesoclinic.scheduling.services import BookingError, ScreeningBlockedError
 from mesoclinic.treatments.api import router as treatments_router
 from mesoclinic.vigilance.api import router as vigilance_router
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {
+            "description": "What went wrong, in plain words (a list of field errors for a malformed request).",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}],
+        },
+        "errors": {"type": "object", "description": "Field name -> messages, when a value is refused."},
+        "findings": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Blocking screening findings.",
+        },
+    },
+    "required": ["detail"],
+}
+ERRORS = {
+    401: "Not signed in, or the API token is unknown, expired or revoked.",
+    403: "The role, or the token's scopes, do not allow this (or two-factor sign-in is required).",
+    404: "Nothing with this id in the caller's clinic (another clinic's ids are not found either).",
+    422: "The request is malformed or a value is refused; the fields are named.",
+    429: "Too many requests: wait for the Retry-After header's seconds.",
+}
+
+
+class MesoClinicAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document names, for every operation, the errors it can answer.
+
+    Operations keep their own declared responses; to each the document adds, where they apply and are not
+    declared: 401, 403 and 429 (every authenticated operation), 404 (an operation on an object by id) and
+    422 (an operation that takes a body, a query or path parameters). All carry the ``Error`` schema, the
+    shape the exception handlers below write.
+    """
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                codes = []
+                if operation.get("security"):
+                    codes += [401, 403, 429]
+                if "{" in path:
+                    codes.append(404)
+                if operation.get("requestBody") or operation.get("parameters"):
+                    codes.append(422)
+                responses = operation["responses"]
+                for code in codes:
+                    if code not in responses and str(code) not in responses:
+                        responses[code] = {"description": ERRORS[code], **error}
+        return schema
+
+
+api = MesoClinicAPI(
     title="MesoClinic API",
     version="1",
     urls_namespace="api-v1",

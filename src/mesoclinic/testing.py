@@ -171,10 +171,13 @@ def make_signed_session(
 
 
 def csv_text(response: Any) -> str:
-    """The body of a streamed CSV export, after checking that it is one."""
+    """The body of a streamed CSV export, after checking that it is one (with its UTF-8 byte-order mark)."""
     if response.status_code != 200 or not response["Content-Type"].startswith("text/csv"):
         raise AssertionError(f"not a CSV export: {response.status_code} {response['Content-Type']}")
-    return b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content)
+    if not body.startswith(b"\xef\xbb\xbf"):
+        raise AssertionError("a CSV export without its UTF-8 byte-order mark")
+    return body.decode("utf-8-sig")
 
 
 def csv_rows(response: Any) -> list[list[str]]:

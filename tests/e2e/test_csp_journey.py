@@ -94,6 +94,9 @@ def test_no_page_breaks_the_content_security_policy(page, tmp_path: Path) -> Non
         page.mouse.down()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 120, steps=8)
         page.mouse.up()
+        # A move that is accepted reloads the calendar: wait for that (or for the refusal) before leaving the
+        # page, or the next navigation races the reload (net::ERR_ABORTED on a busy machine).
+        expect(page.locator(".is-saving")).to_have_count(0)
         visited("calendar drag")
 
         page.goto(f"{reverse('scheduling:book')}?patient={patient.pk}")

@@ -6,6 +6,7 @@ Every page is a GET with its filters in the query string; ``?format=csv`` gives 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -180,8 +181,9 @@ def outcomes(request: ClinicRequest) -> HttpResponse:
     return render(request, "reports/outcomes.html", context)
 
 
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.3f}"
+def _num(value: float | None) -> Decimal | None:
+    """Three decimals, kept a number, so the CSV writer gives it the dialect's decimal mark."""
+    return None if value is None else Decimal(f"{value:.3f}")
 
 
 def _period(request: ClinicRequest) -> tuple[PeriodForm, date, date, int | None]:

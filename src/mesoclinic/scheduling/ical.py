@@ -10,7 +10,12 @@ Two kinds of event, because the two audiences differ:
 
 Times are written in UTC (``DTSTART:20310303T080000Z``): every calendar app converts them to local time,
 and no ``VTIMEZONE`` has to be shipped and kept right across DST changes. The UID is stable per
-appointment, so a moved session moves in the subscriber's calendar instead of appearing twice.
+appointment, so a moved session moves in the subscriber's calendar instead of appearing twice, and
+``SEQUENCE`` (the appointment's revision, raised by every reschedule and status change) tells clients that
+an event they hold has changed: Google Calendar and Outlook keep their copy unless it rises. A cancelled
+appointment (or a no-show) stays in the feed as ``STATUS:CANCELLED``, free time (``TRANSP:TRANSPARENT``),
+its summary starting "Cancelled", so that every client shows it cancelled, including those that ignore
+``STATUS`` (docs/calendar-feeds.md says what each client does).
 
 Nothing here touches the database, settings or the clock: callers pass ``now`` and the rows' values.
 """
@@ -22,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 if TYPE_CHECKING:
     from mesoclinic.scheduling.models import Appointment
@@ -42,6 +47,7 @@ class CalendarEvent:
     location: str = ""
     description: str = ""
     cancelled: bool = False
+    sequence: int = 0
 
 
 def _check_aware(name: str, value: datetime) -> None:
@@ -73,9 +79,10 @@ def calendar_bytes(events: Iterable[CalendarEvent], *, name: str, now: datetime)
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
-    # How often subscribers should poll (RFC 7986, and Outlook's older X- name).
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    # How often subscribers should poll (RFC 7986, and Outlook's older X- name), both ISO 8601 durations (PT1H):
+    # an X- property has no known type, so the duration is given its type here (else it is written 1:00:00).
+    calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
     stamp = now.astimezone(UTC)
     for item in events:
         _check_aware("start", item.start)
@@ -83,15 +90,16 @@ def calendar_bytes(events: Iterable[CalendarEvent], *, name: str, now: datetime)
         event = Event()
         event.add("uid", item.uid)
         event.add("dtstamp", stamp)
+        event.add("sequence", item.sequence)
         event.add("dtstart", item.start.astimezone(UTC))
         event.add("dtend", item.end.astimezone(UTC))
-        event.add("summary", item.summary)
+        event.add("summary", f"Cancelled: {item.summary}" if item.cancelled else item.summary)
         if item.location:
             event.add("location", item.location)
         if item.description:
             event.add("description", item.description)
         event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
-        event.add("transp", "OPAQUE")
+        event.add("transp", "TRANSPARENT" if item.cancelled else "OPAQUE")
         event.add("class", "PRIVATE")
         calendar.add_component(event)
     return calendar.to_ical()
@@ -132,6 +140,7 @@ def feed_event(appointment: Appointment, *, domain: str) -> CalendarEvent:
         location=_where(appointment),
         description=_who(appointment),
         cancelled=not appointment.holds_resources,
+        sequence=appointment.sequence,
     )
 
 
@@ -148,4 +157,5 @@ def staff_event(appointment: Appointment, *, domain: str) -> CalendarEvent:
         location=event.location,
         description=f"Session {appointment.session_index}\n{event.description}",
         cancelled=event.cancelled,
+        sequence=event.sequence,
     )

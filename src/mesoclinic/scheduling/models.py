@@ -266,6 +266,11 @@ class Appointment(models.Model):
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=200, blank=True)
+    sequence = models.PositiveIntegerField(
+        default=0,
+        help_text=_("Revision of the appointment as calendars see it (iCalendar SEQUENCE): every reschedule "
+                    "and status change raises it."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -785,7 +785,9 @@ def feed_resource_names(feeds: Iterable[CalendarFeed]) -> dict[tuple[str, int], 
 
 
 def feed_appointments(feed: CalendarFeed, *, now: datetime) -> QuerySet[Appointment]:
-    """The holding appointments of the feed's resource from 30 days before ``now`` to 365 days after."""
+    """The feed resource's appointments from 30 days before ``now`` to 365 days after, in every status: a
+    cancelled one (or a no-show) stays, as ``STATUS:CANCELLED`` with a higher ``SEQUENCE``, so that calendars
+    that copied it mark it cancelled rather than keep it (scheduling/ical.py)."""
     resource = {
         CalendarFeedKind.PRACTITIONER: "practitioner_id",
         CalendarFeedKind.ROOM: "room_id",
@@ -794,7 +796,6 @@ def feed_appointments(feed: CalendarFeed, *, now: datetime) -> QuerySet[Appointm
     return (
         Appointment.objects.filter(
             clinic_id=feed.clinic_id,
-            status__in=HOLDING_STATUSES,
             starts_at__gte=now - FEED_PAST,
             starts_at__lt=now + FEED_AHEAD,
             **{resource: feed.object_id},

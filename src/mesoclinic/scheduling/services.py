@@ -487,10 +487,11 @@ def _transition(
     hold = Hold.of(appointment)
     appointment.status = to
     appointment.status_changed_at = timezone.now()
+    appointment.sequence += 1  # calendars that hold the event update it only when SEQUENCE rises
     for name, value in extra.items():
         setattr(appointment, name, value)
     appointment.keeps_schedule = keeps_schedule  # read by the post_save signal
-    appointment.save(update_fields=["status", "status_changed_at", *extra])
+    appointment.save(update_fields=["status", "status_changed_at", "sequence", *extra])
     record_event(f"appointment.{to}", appointment, actor=actor, data={k: str(v) for k, v in extra.items()})
     if not keeps_schedule:
         _patch_on_commit(
@@ -595,11 +596,14 @@ def reschedule_appointment(
         choice.room,
         choice.device,
     )
+    appointment.sequence += 1  # calendars that hold the event update it only when SEQUENCE rises
     try:
         with transaction.atomic():
             appointment.save(
-                update_fields=["starts_at", "ends_at", "blocked_until", "practitioner", "room", "device"]
-            )
+                update_fields=[
+                    "starts_at", "ends_at", "blocked_until", "practitioner", "room", "device", "sequence"
+                ]
+            )  # fmt: skip
     except IntegrityError:
         raise BookingError(
             f"{_when(start, location)} was just taken by another booking; choose another time."

@@ -10,7 +10,7 @@ from django.http import StreamingHttpResponse
 from django.test import RequestFactory
 
 from mesoclinic.audit.models import AuditEvent
-from mesoclinic.csv_export import csv_export, safe_cell, wants_csv
+from mesoclinic.csv_export import DIALECTS, csv_export, safe_cell, wants_csv
 from mesoclinic.testing import csv_rows
 
 
@@ -34,11 +34,20 @@ def test_it_neutralises_text_that_a_spreadsheet_would_run(value, expected):
 
 def test_it_keeps_numbers_dates_and_empty_values_plain():
     assert safe_cell(-3) == -3
-    assert safe_cell(Decimal("-1.50")) == Decimal("-1.50")
+    assert safe_cell(Decimal("-1.50")) == "-1.50"
     assert safe_cell(None) == ""
     assert safe_cell(True) == "yes"
     assert safe_cell(date(2026, 1, 2)) == "2026-01-02"
     assert safe_cell(datetime(2026, 1, 2, 9, 30, tzinfo=UTC)) == "2026-01-02T09:30:00+00:00"
+
+
+def test_the_polish_dialect_writes_a_decimal_comma_and_leaves_whole_numbers_and_dates_alone():
+    polish = DIALECTS["excel-pl"]
+    assert safe_cell(Decimal("-1.50"), polish) == "-1,50"
+    assert safe_cell(2.5, polish) == "2,5"
+    assert safe_cell(1200, polish) == 1200
+    assert safe_cell(date(2026, 1, 2), polish) == "2026-01-02"
+    assert safe_cell("=1+2", polish) == "'=1+2"
 
 
 def test_it_streams_the_rows_and_audits_the_export(clinic, owner):

@@ -11,9 +11,11 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError as PydanticValidationError
 
+from mesoclinic.interop.fhir.codes import SEXES
 from mesoclinic.interop.fhir.resources import Resource
 
-FHIR_VERSION = "4.3.0"
+FHIR_VERSION = "4.0.1"
+"""R4 (technical correction 1): what ``/fhir/R4/`` serves and R4 clients check in the CapabilityStatement."""
 FHIR_JSON = "application/fhir+json"
 NDJSON = "application/fhir+ndjson"
 
@@ -146,9 +148,6 @@ class ImportedPatient:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-_SEXES = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
-
-
 def patients_in(payload: Any) -> list[ImportedPatient]:
     """The Patients of a Bundle (any type) or of a single Patient resource, each validated and read.
 
@@ -190,6 +189,9 @@ def _read_patient(index: int, resource: Any) -> ImportedPatient:
         birth_date = None
     if birth_date is None:
         out.errors.append(("birthDate", "A full date of birth (YYYY-MM-DD) is required."))
+    gender = resource.get("gender") or "unknown"
+    if gender not in SEXES:
+        out.errors.append(("gender", f"{gender!r} is not one of {', '.join(SEXES)}."))
     telecom = resource.get("telecom") or []
     email = next((t.get("value", "") for t in telecom if t.get("system") == "email"), "")
     phone = next((t.get("value", "") for t in telecom if t.get("system") in {"phone", "sms"}), "")
@@ -213,7 +215,7 @@ def _read_patient(index: int, resource: Any) -> ImportedPatient:
         "given_name": given,
         "family_name": family,
         "birth_date": birth_date,
-        "sex": _SEXES.get(resource.get("gender", ""), "unknown"),
+        "sex": SEXES.get(gender, "unknown"),
         "email": email,
         "phone": phone,
         "address": address.strip(", "),

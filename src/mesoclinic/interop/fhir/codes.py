@@ -8,7 +8,8 @@ code appears only where it names exactly the same thing.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 MC: Final = "https://mesoclinic.org/fhir"
 """Base of MesoClinic's own code systems, identifier systems and extensions."""
@@ -98,13 +99,48 @@ SKIN_METRICS: Final[dict[str, tuple[str, str, str]]] = {
 }
 """Photo metrics, code -> (display, unit shown, UCUM code)."""
 
+
+class UnmappedCodeError(ValueError):
+    """A value a MesoClinic record holds that has no FHIR code in the tables below (a new model choice that
+    was not mapped): the export stops rather than write a code a receiver would refuse."""
+
+
+def fhir_code(table: Mapping[str, Any], value: str, element: str) -> Any:
+    """``table[value]``, or an ``UnmappedCodeError`` naming the FHIR element and the value."""
+    try:
+        return table[value]
+    except KeyError:
+        raise UnmappedCodeError(f"{element}: no FHIR code for {value!r}") from None
+
+
+# Every table below maps every value of the model choice it names, explicitly: no default, no fall-through
+# (test_fhir_codes.py walks each choice). The FHIR codes are R4's required value sets.
+
 APPOINTMENT_STATUS: Final[dict[str, str]] = {
     "booked": "booked",
-    "checked_in": "checkedin",
+    "checked_in": "checked-in",
     "completed": "fulfilled",
     "cancelled": "cancelled",
     "no_show": "noshow",
 }
+"""``scheduling.AppointmentStatus`` -> ``Appointment.status`` (http://hl7.org/fhir/ValueSet/appointmentstatus)."""
+
+PROCEDURE_STATUS: Final[dict[str, str]] = {"draft": "in-progress", "signed": "completed"}
+"""``treatments.SessionRecord.Status`` -> ``Procedure.status`` (http://hl7.org/fhir/ValueSet/event-status)."""
+
+AE_SEVERITIES: Final[dict[str, tuple[str, str, str]]] = {
+    "mild": ("mild", "Mild", "Non-serious"),
+    "moderate": ("moderate", "Moderate", "Non-serious"),
+    "severe": ("severe", "Severe", "Non-serious"),
+    "serious": ("severe", "Severe", "Serious"),
+}
+"""``vigilance.Severity`` -> (``AdverseEvent.severity`` code, its display, ``AdverseEvent.seriousness`` code).
+
+R4 grades severity mild/moderate/severe and says apart whether the event was *serious* (a regulatory
+notion: hospitalisation, disability, life-threatening...); MesoClinic's "serious" is both."""
+
+AE_SERIOUSNESS_DISPLAY: Final[dict[str, str]] = {"Serious": "Serious", "Non-serious": "Non-serious"}
+"""``adverse-event-seriousness`` code -> HL7's display (R4's codes are capitalised: ``Serious``)."""
 
 AE_OUTCOMES: Final[dict[str, tuple[str, str]]] = {
     "ongoing": ("ongoing", "Ongoing"),
@@ -115,5 +151,10 @@ AE_OUTCOMES: Final[dict[str, tuple[str, str]]] = {
     "fatal": ("fatal", "Fatal"),
     "unknown": ("unknown", "Unknown"),
 }
+"""``vigilance.Outcome`` -> ``AdverseEvent.outcome`` (http://hl7.org/fhir/ValueSet/adverse-event-outcome)."""
 
-GENDERS: Final = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
+GENDERS: Final[dict[str, str]] = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
+"""``patients.Sex`` -> ``Patient.gender`` (http://hl7.org/fhir/ValueSet/administrative-gender)."""
+
+SEXES: Final[dict[str, str]] = {fhir: sex for sex, fhir in GENDERS.items()}
+"""``Patient.gender`` of an imported Patient -> ``patients.Sex`` (the same four codes both ways)."""

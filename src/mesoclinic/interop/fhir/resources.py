@@ -1,10 +1,12 @@
-"""MesoClinic records as FHIR R4 (4.3.0, R4B) resources: plain dicts ready for ``json.dumps``.
+"""MesoClinic records as FHIR R4 (4.0.1) resources: plain dicts ready for ``json.dumps``.
 
 Each ``*_resource`` function reads attributes of one record (a model instance or anything with the same
 attributes; no Django import here) and returns the resource as a dict without empty elements. Building
-dicts rather than ``fhir.resources`` models keeps the bulk export fast and its memory flat; the tests parse
-every kind back with ``fhir.resources.R4B`` (``validate.py``), and the ``$everything`` endpoint does so for
-each resource it sends.
+dicts rather than ``fhir.resources`` models keeps the bulk export fast and its memory flat. The ``$everything``
+endpoint parses each resource it sends with ``fhir.resources`` (``bundles.validate``); the tests check every
+kind against HL7's official R4 JSON schema and R4's required value sets (``tests/r4_check.py``), which
+``fhir.resources`` does not check. Every coded value comes from an explicit table in ``codes.py``: a value
+with no FHIR code stops the export (``UnmappedCodeError``) instead of writing a code receivers refuse.
 
 Ids are the database ids, prefixed where one MesoClinic record yields several resources of a type
 (``room-3`` beside location ``3``; ``a12-glogau`` for one scale of assessment 12). References are relative
@@ -225,7 +227,7 @@ def patient_resource(
             "active": True,
             "name": [{"use": "official", "family": patient.family_name, "given": [patient.given_name]}],
             "telecom": _telecom(patient.phone, patient.email),
-            "gender": c.GENDERS.get(patient.sex, "unknown"),
+            "gender": c.fhir_code(c.GENDERS, patient.sex, "Patient.gender"),
             "birthDate": patient.birth_date.isoformat(),
             "address": [{"text": patient.address}] if patient.address else [],
             "communication": [
@@ -360,7 +362,7 @@ def appointment_resource(appointment: Any, ctx: ExportContext) -> Resource:
         {
             "resourceType": "Appointment",
             "id": str(appointment.pk),
-            "status": c.APPOINTMENT_STATUS[appointment.status],
+            "status": c.fhir_code(c.APPOINTMENT_STATUS, appointment.status, "Appointment.status"),
             "cancelationReason": {"text": appointment.cancel_reason} if appointment.cancel_reason else {},
             "serviceType": [concept(c.CS_MODALITY, modality, ctx.modality_names.get(modality, ""))],
             "appointmentType": concept(c.CS_PROTOCOL, protocol.slug, protocol.name),
@@ -392,7 +394,7 @@ def procedure_resource(record: Any, ctx: ExportContext, zones: list[Any] = ()) -
                 for name, value in sorted(record.parameters.items())
                 if value not in (None, "")
             ],
-            "status": "completed" if record.status == "signed" else "in-progress",
+            "status": c.fhir_code(c.PROCEDURE_STATUS, record.status, "Procedure.status"),
             "code": concept(c.CS_MODALITY, record.modality, ctx.modality_names.get(record.modality, "")),
             "subject": ref("Patient", record.patient_id),
             "performedDateTime": instant(record.performed_at),
@@ -449,9 +451,10 @@ def adverse_event_resource(
     session_ids: list[int] = (),
     lots: list[Any] = (),  # type: ignore[assignment]
 ) -> Resource:
-    serious = event.severity == "serious"
-    severity = "severe" if serious else event.severity
-    outcome, outcome_display = c.AE_OUTCOMES[event.outcome]
+    severity, severity_display, seriousness = c.fhir_code(
+        c.AE_SEVERITIES, event.severity, "AdverseEvent.severity"
+    )
+    outcome, outcome_display = c.fhir_code(c.AE_OUTCOMES, event.outcome, "AdverseEvent.outcome")
     return prune(
         {
             "resourceType": "AdverseEvent",
@@ -462,16 +465,12 @@ def adverse_event_resource(
                 {"url": c.EXT_REGULATOR_REF, "valueString": event.regulator_reference},
             ],
             "actuality": "actual",
-            "event": concept(c.CS_ADVERSE_EVENT, event.category, event.get_category_display()),
+            "event": concept(c.CS_ADVERSE_EVENT, event.category, str(event.get_category_display())),
             "subject": ref("Patient", event.patient_id),
             "date": event.onset_on.isoformat(),
             "recordedDate": instant(event.reported_at),
-            "seriousness": concept(
-                c.AE_SERIOUSNESS,
-                "serious" if serious else "non-serious",
-                "Serious" if serious else "Non-serious",
-            ),
-            "severity": concept(c.AE_SEVERITY, severity, severity.title()),
+            "seriousness": concept(c.AE_SERIOUSNESS, seriousness, c.AE_SERIOUSNESS_DISPLAY[seriousness]),
+            "severity": concept(c.AE_SEVERITY, severity, severity_display),
             "outcome": concept(c.AE_OUTCOME, outcome, outcome_display),
             "suspectEntity": [{"instance": ref("Procedure", pk)} for pk in session_ids]
             + [
@@ -498,7 +497,7 @@ def media_resource(photo: Any, ctx: ExportContext) -> Resource:
             "id": str(photo.pk),
             "status": "completed",
             "type": concept(c.MEDIA_TYPE, "image", "Image"),
-            "view": concept(c.CS_PHOTO_VIEW, photo.view, photo.get_view_display()),
+            "view": concept(c.CS_PHOTO_VIEW, photo.view, str(photo.get_view_display())),
             "subject": ref("Patient", photo.patient_id),
             "partOf": [ref("Procedure", photo.session_id)] if photo.session_id else [],
             "createdDateTime": instant(photo.taken_at),

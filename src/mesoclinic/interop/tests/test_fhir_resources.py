@@ -29,7 +29,7 @@ def appointment(status: str) -> Row:
     ("ours", "fhir"),
     [
         ("booked", "booked"),
-        ("checked_in", "checkedin"),
+        ("checked_in", "checked-in"),
         ("completed", "fulfilled"),
         ("cancelled", "cancelled"),
         ("no_show", "noshow"),
@@ -77,7 +77,7 @@ def test_a_photo_is_a_link_to_the_checked_file_view_never_its_bytes():
 
 @pytest.mark.parametrize(
     ("severity", "fhir_severity", "seriousness"),
-    [("mild", "mild", "non-serious"), ("severe", "severe", "non-serious"), ("serious", "severe", "serious")],
+    [("mild", "mild", "Non-serious"), ("severe", "severe", "Non-serious"), ("serious", "severe", "Serious")],
 )
 def test_adverse_event_severity_and_seriousness(severity, fhir_severity, seriousness):
     event = Row(

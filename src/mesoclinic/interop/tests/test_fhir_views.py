@@ -39,7 +39,7 @@ def test_metadata_is_a_valid_capability_statement(client):
     assert response["Content-Type"] == "application/fhir+json"
     body = response.json()
     validate(body)
-    assert body["fhirVersion"] == "4.3.0"
+    assert body["fhirVersion"] == "4.0.1"
 
 
 def test_everything_returns_the_patients_record_as_a_valid_bundle(owner, chart):

@@ -105,13 +105,26 @@ def test_it_carries_no_patient_data(clinic, setup, ep_course, client):
         assert revealing not in body
 
 
-def test_it_leaves_out_cancelled_sessions_and_no_shows(clinic, setup, ep_course, client):
+def test_it_keeps_cancelled_sessions_and_no_shows_marked_cancelled_with_a_higher_sequence(
+    clinic, setup, ep_course, client
+):
+    """A client that copied the event must learn it is off: it stays, cancelled, at a higher revision."""
+    url = feed_url(clinic, CalendarFeedKind.PRACTITIONER, setup.practitioner.pk)
     second, third = (ep_course.appointments.get(session_index=n) for n in (2, 3))
-    cancel_appointment(second, reason="ill", actor=None)
+    before = events(client.get(url))
+    cancel_appointment(second, reason="patient has influenza", actor=None)
     mark_no_show(third, actor=None)
-    found = events(client.get(feed_url(clinic, CalendarFeedKind.PRACTITIONER, setup.practitioner.pk)))
-    assert uid(second) not in found and uid(third) not in found
-    assert len(found) == ep_course.sessions - 2
+    found = events(client.get(url))
+    assert len(found) == ep_course.sessions
+    for appointment in (second, third):
+        event, earlier = found[uid(appointment)], before[uid(appointment)]
+        assert (str(earlier["status"]), str(event["status"])) == ("CONFIRMED", "CANCELLED")
+        assert event.decoded("sequence") > earlier.decoded("sequence")
+        assert str(event["transp"]) == "TRANSPARENT"
+        assert str(event["summary"]).startswith("Cancelled: ")
+    assert (
+        "influenza" not in client.get(url).content.decode()
+    )  # the reason is the patient's, not the calendar's
 
 
 def test_it_shows_30_days_back_and_365_days_ahead(clinic, setup, ep_course, client):

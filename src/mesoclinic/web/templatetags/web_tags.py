@@ -19,9 +19,13 @@ def page_url(context: dict[str, Any], number: int) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def csv_url(context: dict[str, Any]) -> str:
-    """The current list's CSV export: the same search, filters and sorting, every page (no ``page``)."""
+def csv_url(context: dict[str, Any], dialect: str = "") -> str:
+    """The current list's CSV export: the same search, filters and sorting, every page (no ``page``), in
+    ``dialect`` (``excel-pl``: ``;`` and a decimal comma) or the default one."""
     query = context["request"].GET.copy()
     query.pop("page", None)
+    query.pop("dialect", None)
     query["format"] = "csv"
+    if dialect:
+        query["dialect"] = dialect
     return f"?{query.urlencode()}"
