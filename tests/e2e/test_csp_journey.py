@@ -43,7 +43,7 @@ def test_no_page_breaks_the_content_security_policy(page, tmp_path: Path) -> Non
         second = upload_photo(
             patient,
             photo_bytes(300),
-            view="front",
+            view="close_up",  # a texture, not a face: a front view without a face is refused
             taken_at=datetime(2026, 6, 1, 10, tzinfo=UTC),
             conditions={},
             actor=None,

@@ -14,10 +14,10 @@ import pytest
 from django.test import override_settings
 from PIL import Image, ImageEnhance
 from playwright.sync_api import expect
-from skimage import data as skdata
 
 from mesoclinic.accounts.models import Role
 from mesoclinic.catalog.models import Modality
+from mesoclinic.outcomes.analysis.portraits import studio_portrait
 from mesoclinic.patients.services import publish_consent_template, record_consent, register_patient
 from mesoclinic.testing import PASSWORD, make_clinic, make_staff
 from mesoclinic.worker.consumer import running_consumer
@@ -28,8 +28,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _photos(tmp: Path) -> tuple[Path, Path]:
-    """The astronaut portrait, and a follow-up of it shifted by a few pixels and 8 % brighter."""
-    face = Image.fromarray(skdata.astronaut())
+    """Grace Hopper's public-domain portrait enlarged so the face can be measured, and a follow-up of it shifted
+    by a few pixels and 8 % brighter."""
+    face = Image.fromarray((studio_portrait() * 255 + 0.5).astype(np.uint8))
     baseline = tmp / "baseline.jpg"
     face.save(baseline, "JPEG", quality=92)
     shifted = Image.fromarray(np.roll(np.asarray(face), (4, -3), axis=(0, 1)))

@@ -107,7 +107,7 @@ def build_world() -> World:
     photo = upload_photo(
         patient,
         photo_bytes(),
-        view="front",
+        view="close_up",  # a texture, not a face: a front view without a face is refused
         taken_at=datetime(2026, 3, 1, 10, tzinfo=UTC),
         conditions={},
         actor=None,

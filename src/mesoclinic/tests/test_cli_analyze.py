@@ -77,6 +77,7 @@ def test_it_prints_the_contract_for_a_whole_close_up(skin_png, capsys):
     result = output(capsys)
     assert {"image", "quality", "regions", "face"} <= set(result)
     assert result["face"] is None
+    assert result["colour_reference"] == "none"  # no grey card: the colour means are uncorrected
     assert result["image"] == {"width": 320, "height": 320}
     assert list(result["regions"]) == ["whole"]
     assert set(result["regions"]["whole"]) >= METRICS

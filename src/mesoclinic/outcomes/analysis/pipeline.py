@@ -85,6 +85,7 @@ class Analysis:
 
     polygons: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     unmeasured: dict[str, str] = field(default_factory=dict)
+    colour_reference: str = "none"
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form printed by ``mesoclinic analyze --json``.
@@ -105,6 +106,8 @@ class Analysis:
             "face": self.face.as_dict() if self.face is not None else None,
             "regions": regions,
             "unmeasured": dict(self.unmeasured),
+            # colour means are corrected only against a reference in the photo; "none" marks them uncorrected
+            "colour_reference": self.colour_reference,
         }
 
 
@@ -188,6 +191,7 @@ def analyze(
         face=face,
         polygons=grid.polygons,
         unmeasured=unmeasured,
+        colour_reference="grey card (exposure)" if reference_box is not None else "none",
     )
 
 

@@ -22,13 +22,13 @@ def treat(clinic, practitioner, *, modality, after, baseline=0.050):
 
 
 def test_it_gives_a_patients_progress_with_the_change(clinic, practitioner):
-    patient = treat(clinic, practitioner, modality="needle", after=0.041)
+    patient = treat(clinic, practitioner, modality="needle", after=0.030)
     response = client_for(practitioner).get(f"/api/v1/reports/patients/{patient.pk}/progress")
     assert response.status_code == 200
     body = response.json()
     assert body["region"] == "forehead"
-    assert [m["value"] for m in body["measurements"]] == [0.05, 0.041]
-    assert round(body["change"]["percent"], 1) == -18.0
+    assert [m["value"] for m in body["measurements"]] == [0.05, 0.03]
+    assert round(body["change"]["percent"], 1) == -40.0
     assert body["beyond_repeatability"] is True
 
 
