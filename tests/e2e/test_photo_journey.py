@@ -44,7 +44,7 @@ def _take(page, patient_id: int, path: Path) -> None:
     page.get_by_label("Front").check()
     page.get_by_label("Photo", exact=True).set_input_files(str(path))
     expect(page.locator("#precheck")).to_contain_text("px")
-    page.get_by_label("Camera").fill("Clinic tablet")
+    page.get_by_label("Camera", exact=True).fill("Clinic tablet")
     page.get_by_role("button", name="Save photo").click()
     expect(page.get_by_text("Photo saved")).to_be_visible()
 
