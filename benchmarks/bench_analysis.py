@@ -87,7 +87,7 @@ def main() -> None:
             ("face mesh on the preview (MediaPipe, 478 landmarks)", t_face),
             (f"face grid ({grid.rgb.shape[1]}×{grid.rgb.shape[0]} px)", t_grid),
             ("face checks on the grid (blur, clipping)", t_checks),
-            ("per-pixel maps (Lab, contrast, Sato, segmentation, skeleton)", t_maps),
+            ("per-pixel maps (Lab, two contrasts, Hessian lines, segmentation, erythema, texture)", t_maps),
             ("nine regions' metrics", t_regions),
         ):
             stages.setdefault(name, []).append(value)
