@@ -32,7 +32,7 @@ PAGE = """<!doctype html><html><body>
 <canvas id="guide-overlay"></canvas><ul id="guide-status"></ul><p id="guide-fps"></p></section>
 <script type="application/json" id="guide-targets">{"front": {"yaw": 0, "pitch": 0, "roll": 0, "size": null,
 "light": null, "min_eye_px": 180}}</script>
-<script type="application/json" id="guide-texts">{"fps": "fps", "no_face": "no face", "hold": "hold",
+<script type="application/json" id="guide-texts">{"fps": "fps", "no_face": "no face", "hold": "hold", "hold_view": "hold",
 "starting": "starting", "unavailable": "unavailable", "taken": "taken", "turn_left": "l", "turn_right": "r",
 "chin_down": "d", "chin_up": "u", "level": "level", "closer": "closer", "further": "further", "light": "light"}</script>
 <script src="capture_guide.js"></script></body></html>"""

@@ -122,6 +122,7 @@
     transfer.items.add(file);
     input.files = transfer.files;
     input.dispatchEvent(new Event("change", { bubbles: true }));
+    halt();
     say([texts.taken], true);
     root.dataset.taken = String(Number(root.dataset.taken || 0) + 1);
   }
@@ -166,7 +167,7 @@
     const ok = lines.length === 0;
     matched = ok ? matched + 1 : 0;
     draw(lm, ok);
-    say(ok ? [texts.hold] : lines, ok);
+    say(ok ? [target.size ? texts.hold : texts.hold_view] : lines, ok);
     if (ok && matched >= HOLD_FRAMES && auto.checked) {
       matched = -1000; // one photo per match; start again to take another
       takePhoto();
@@ -213,10 +214,12 @@
     }
   });
 
-  stop.addEventListener("click", () => {
+  // The photo is taken (or the practitioner stops): the camera is released until the guide is started again.
+  function halt() {
     running = false;
     if (stream) stream.getTracks().forEach((t) => t.stop());
     stop.disabled = true;
     start.disabled = false;
-  });
+  }
+  stop.addEventListener("click", halt);
 })();
