@@ -157,7 +157,16 @@ def test_a_patient_exported_and_imported_elsewhere_round_trips_unchanged(owner, 
     elsewhere = testing.make_staff(other_clinic, Role.OWNER, name="Ewa Elsewhere")
     assert post(elsewhere, "fhir:patient_create", sent).status_code == 201
     copy = Patient.objects.get(clinic=other_clinic)
-    kept = ("given_name", "family_name", "birth_date", "sex", "phone", "email", "address", "preferred_language")
+    kept = (
+        "given_name",
+        "family_name",
+        "birth_date",
+        "sex",
+        "phone",
+        "email",
+        "address",
+        "preferred_language",
+    )
     assert [getattr(copy, f) for f in kept] == [getattr(original, f) for f in kept]
 
     back = _exported_patient(elsewhere, copy.pk)
