@@ -40,7 +40,7 @@ def fhir_response(resource: dict[str, Any], *, status: int = 200) -> HttpRespons
     response = JsonResponse(
         resource, status=status, content_type=FHIR_JSON, json_dumps_params={"ensure_ascii": False}
     )
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -147,7 +147,7 @@ def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse:
     lines = ndjson_lines(selectors.clinic_resources(_context(request), request.clinic, resource_type))
     response = StreamingHttpResponse(lines, content_type=NDJSON)
     response["Content-Disposition"] = f'attachment; filename="{resource_type}.ndjson"'
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
