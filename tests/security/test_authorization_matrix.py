@@ -23,7 +23,7 @@ the matrix gives it every capability named (``only=`` narrows it where an object
 
 What each request must get:
 
-- anonymous: a redirect to the login page (web) or 401 (API);
+- anonymous: a redirect to the login page (web) or 401 (API and FHIR);
 - a role of clinic A: 2xx/3xx when allowed (a write with a deliberately minimal body may also answer
   400/409/422: the gate was passed), 403 when not;
 - a staff member of clinic B holding the capability: 404 whenever the URL or body names an object of
@@ -590,7 +590,9 @@ def test_web_route(name: str, world: World, call: Callable[..., Any]) -> None:
     url = reverse(name, kwargs={key: fill(world, key, rule) for key in names})
     for method in rule.methods:
         kwargs = {"data": resolve_query(world, rule.query)} if rule.query else {}
-        check(call, rule, method, url, kwargs, is_scoped=scoped(names, rule), api_route=False)
+        # FHIR is called by machines, which cannot sign in at a login page: 401 like the API.
+        fhir = name.startswith("fhir:")
+        check(call, rule, method, url, kwargs, is_scoped=scoped(names, rule), api_route=fhir)
 
 
 @pytest.mark.parametrize("key", sorted(key for key, rule in API.items() if not rule.public))
