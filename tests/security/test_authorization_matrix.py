@@ -805,7 +805,7 @@ def test_an_api_token_does_only_what_its_scopes_name(world: World, call: Callabl
     assert listed.status_code == 200
     assert any(p["family_name"] == MARKER for p in listed.json()["items"])
     created = call(
-        "anon", "post", "/api/v1/patients", data={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "sex": "female"},
+        "anon", "post", "/api/v1/patients", data={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "sex": "female", "contact_consent": False},
         content_type="application/json", **bearer,
     )  # fmt: skip
     assert created.status_code == 403, created.content[:200]

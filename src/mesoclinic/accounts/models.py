@@ -49,11 +49,12 @@ class Clinic(models.Model):
         return self.name
 
     def missing_contact_details(self) -> list[str]:
-        """The details a message to a patient prints (phone, e-mail, address) that the clinic has not given.
+        """The details every message to a patient relies on (the phone it prints, the e-mail replies go to)
+        that the clinic has not given.
 
-        Messages stay switched off until this is empty: no patient gets "call us on ." (issue 12, item 7).
+        Messages are held until this is empty: no patient gets "please call us on ." (issue 12, item 7).
         """
-        return [name for name in ("phone", "email", "address") if not getattr(self, name).strip()]
+        return [name for name in ("phone", "email") if not getattr(self, name).strip()]
 
     def today(self) -> date:
         """Today's date at the clinic (screening uses the clinic's calendar day, not UTC's)."""
