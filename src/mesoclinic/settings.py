@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "mesoclinic.webhooks",
     "mesoclinic.notifications",
     "mesoclinic.interop",
+    "mesoclinic.clinic_settings",
     "mesoclinic.web",
     # After the MesoClinic apps, so that accounts' templates override allauth's.
     "allauth",

@@ -228,6 +228,28 @@ WEB: dict[str, R] = {
     "accounts:api_tokens": R(method="get,post"),
     "accounts:revoke_api_token": R(method="post", only=("owner", "receptionist"), denied=404),  # the desk's
     "accounts:security": R(C.MANAGE_SECURITY, method="get,post"),
+    # Settings: the owner's set-up screens (clinic, locations, hours, holidays, staff, rooms, devices).
+    "settings:index": R(C.MANAGE_CLINIC),
+    "settings:clinic": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:staff": R(C.MANAGE_CLINIC),
+    "settings:staff_invite": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:staff_edit": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:staff_active": R(C.MANAGE_CLINIC, method="post"),
+    "settings:staff_hours": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:time_off_add": R(C.MANAGE_CLINIC, method="post"),
+    "settings:time_off_remove": R(C.MANAGE_CLINIC, method="post"),
+    "settings:extra_hours_add": R(C.MANAGE_CLINIC, method="post"),
+    "settings:extra_hours_remove": R(C.MANAGE_CLINIC, method="post"),
+    "settings:locations": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:location_edit": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:holidays": R(C.MANAGE_CLINIC, method="get,post", query={"country": "PL", "year": 2031}),
+    "settings:holiday_remove": R(C.MANAGE_CLINIC, method="post"),
+    "settings:rooms": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:room_edit": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:device_add": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:device_edit": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:downtime_add": R(C.MANAGE_CLINIC, method="post"),
+    "settings:downtime_remove": R(C.MANAGE_CLINIC, method="post"),
     # allauth: signing in, resetting a password, confirming by e-mail are public (test_public_page) ...
     "account_login": PUBLIC,
     "account_logout": PUBLIC,
@@ -383,6 +405,10 @@ KWARGS: dict[str, str] = {
     "answer_id": "alert",
     "token_id": "api_token",
     "upload_id": "upload",
+    "staff_id": "practitioner",
+    "holiday_id": "holiday",
+    "device_id": "device",
+    "downtime_id": "downtime",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -781,7 +807,7 @@ def test_an_api_token_does_only_what_its_scopes_name(world: World, call: Callabl
     assert listed.status_code == 200
     assert any(p["family_name"] == MARKER for p in listed.json()["items"])
     created = call(
-        "anon", "post", "/api/v1/patients", data={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "sex": "female"},
+        "anon", "post", "/api/v1/patients", data={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "sex": "female", "contact_consent": False},
         content_type="application/json", **bearer,
     )  # fmt: skip
     assert created.status_code == 403, created.content[:200]

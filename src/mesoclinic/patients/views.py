@@ -192,11 +192,11 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
 def patient_create(request: ClinicRequest) -> HttpResponse:
     today = request.clinic.today()
     if request.method == "POST":
-        form = PatientForm(request.POST, today=today)
+        form = PatientForm(request.POST, today=today, ask_contact=True)
         if form.is_valid():
             try:
                 patient = services.register_patient(
-                    request.clinic, actor=request.user, **form.patient_fields()
+                    request.clinic, actor=request.user, contact=form.contact_answer(), **form.patient_fields()
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -204,7 +204,7 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
                 messages.success(request, _("%(name)s is registered.") % {"name": patient.full_name})
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
-        form = PatientForm(today=today)
+        form = PatientForm(today=today, ask_contact=True)
     return render(request, "patients/form.html", {"form": form, "patient": None})
 
 
