@@ -100,3 +100,15 @@ def test_administration_shows_audit_to_the_auditor_only(
     admin = reverse("web:admin")
     assert URL in client_for(auditor).get(admin).content.decode()
     assert client_for(receptionist).get(admin).status_code == 403
+
+
+def test_the_who_filter_lists_each_person_once_however_long_the_log(
+    clinic: Clinic, physician: StaffMember, auditor: StaffMember
+) -> None:
+    patient = make_patient(clinic)
+    for n in range(5):
+        record_event("test.again", patient, actor=physician.user, data={"n": n})
+    body = client_for(auditor).get(URL).content.decode()
+    who = body.split('name="actor"')[1].split("</select>")[0]
+    assert who.count("Dr Paula Physician") == 1
+    assert who.count(f'value="{physician.user_id}"') == 1
