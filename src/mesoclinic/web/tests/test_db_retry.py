@@ -94,6 +94,7 @@ def test_a_read_whose_connection_dies_under_it_is_answered_again(server):
     assert len(server.exceptions) == failed  # on the fresh connection, nothing fails
 
 
+@pytest.mark.django_db
 def test_a_write_is_never_run_again(rf):
     calls = []
 
