@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "mesoclinic.webhooks",
     "mesoclinic.notifications",
     "mesoclinic.interop",
+    "mesoclinic.clinic_settings",
     "mesoclinic.web",
     # After the MesoClinic apps, so that accounts' templates override allauth's.
     "allauth",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "mesoclinic.web.middleware.PermissionsPolicyMiddleware",
+    "mesoclinic.web.middleware.NoStoreMiddleware",
     "mesoclinic.web.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

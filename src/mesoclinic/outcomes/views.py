@@ -155,7 +155,9 @@ GUIDE_TEXTS = {
 }
 
 
-def _capture_context(request: ClinicRequest, patient: Any, form: CaptureForm) -> dict[str, Any]:
+def _capture_context(
+    request: ClinicRequest, patient: Any, form: CaptureForm, session: SessionRecord | None = None
+) -> dict[str, Any]:
     baselines = selectors.baseline_thumbnails(patient)
     selected = form["view"].value() or PhotoView.FRONT
     return {
@@ -169,6 +171,7 @@ def _capture_context(request: ClinicRequest, patient: Any, form: CaptureForm) ->
             (value, label, baselines.get(value), value == selected) for value, label in PhotoView.choices
         ],
         "has_consent": selectors.photo_consent(patient) is not None,
+        "session": session,
     }
 
 
@@ -183,7 +186,7 @@ def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
     session = _session_from(request, patient)
     if request.method == "GET":
         form = CaptureForm(initial={"view": request.GET.get("view", PhotoView.FRONT), "skin_cleansed": True})
-        return render(request, "outcomes/capture.html", _capture_context(request, patient, form))
+        return render(request, "outcomes/capture.html", _capture_context(request, patient, form, session))
     form = CaptureForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -201,7 +204,7 @@ def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Photo saved. Its analysis runs in the background."))
             return HttpResponseRedirect(reverse("outcomes:patient_photos", args=[patient.pk]))
-    response = render(request, "outcomes/capture.html", _capture_context(request, patient, form))
+    response = render(request, "outcomes/capture.html", _capture_context(request, patient, form, session))
     response.status_code = 422
     return response
 
