@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mesoclinic.web.db_retry.RetryLostConnectionMiddleware",  # first: a read that lost its connection runs again
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "mesoclinic.web.middleware.PermissionsPolicyMiddleware",
@@ -116,6 +117,9 @@ def _database(url: str) -> dict[str, object]:
         )
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I understand: {exc}") from None
+    # A kept connection that died between requests (database restart, failover) is replaced before use,
+    # instead of failing the next request; see also mesoclinic.web.db_retry for one that dies during one.
+    config["CONN_HEALTH_CHECKS"] = True
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while one writer writes; IMMEDIATE avoids upgrade deadlocks.
         config["OPTIONS"] = {
