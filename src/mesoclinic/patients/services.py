@@ -16,6 +16,7 @@ from mesoclinic.catalog.models import Modality
 from mesoclinic.catalog.selectors import ingredient_codes
 from mesoclinic.patients.history import clean_history
 from mesoclinic.patients.models import Consent, ConsentTemplate, MedicalHistory, Patient, PhotoUse
+from mesoclinic.text import text_problem
 
 PATIENT_FIELDS = (
     "given_name",
@@ -31,6 +32,27 @@ PATIENT_FIELDS = (
 )
 
 
+OLDEST_AGE_YEARS = 130
+TEXT_FIELDS = ("given_name", "family_name", "phone", "address")
+
+
+def _check_identity(patient: Patient) -> None:
+    """What the model cannot say: no birth date in the future (screening, proposals and booking compute an
+    age from it) or more than 130 years back, and no control characters in names, phone or address."""
+    errors: dict[str, list[str]] = {}
+    today = patient.clinic.today()
+    if patient.birth_date > today:
+        errors["birth_date"] = ["The date of birth cannot be in the future."]
+    elif today.year - patient.birth_date.year > OLDEST_AGE_YEARS:
+        errors["birth_date"] = ["Check the year: that would make the patient older than 130."]
+    for name in TEXT_FIELDS:
+        problem = text_problem(getattr(patient, name) or "")
+        if problem is not None:
+            errors[name] = [problem]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def register_patient(clinic: Clinic, *, actor: Any, **fields: Any) -> Patient:
     """Create a patient with an empty medical history."""
@@ -39,6 +61,7 @@ def register_patient(clinic: Clinic, *, actor: Any, **fields: Any) -> Patient:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
     patient = Patient(clinic=clinic, **fields)
     patient.full_clean()
+    _check_identity(patient)
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
     patient.save()
     history = MedicalHistory(patient=patient)
@@ -60,6 +83,7 @@ def update_patient(patient: Patient, *, actor: Any, **fields: Any) -> Patient:
     for name, value in changed.items():
         setattr(patient, name, value)
     patient.full_clean()
+    _check_identity(patient)
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
     patient.save(update_fields=[*changed, "updated_at"])
     record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})
