@@ -36,7 +36,9 @@ def test_a_proposal_from_such_a_year_is_refused(clinic, setup, receptionist, whe
         "location_id": setup.location.pk,
         "earliest": when,
     }
-    assert_refused(call(client_for(receptionist), "post", "/api/v1/scheduling/series/proposal", body), "earliest")
+    assert_refused(
+        call(client_for(receptionist), "post", "/api/v1/scheduling/series/proposal", body), "earliest"
+    )
 
 
 @pytest.mark.parametrize("when", YEARS)

@@ -96,7 +96,9 @@ def test_a_zone_without_a_volume_is_recorded_without_one(clinic, practitioner):
 def test_a_lone_surrogate_or_a_control_character_in_session_notes_is_refused(clinic, practitioner):
     record = ready_draft(clinic)
     client = client_for(practitioner)
-    surrogate = client.patch(f"{BASE}/{record.pk}", '{"notes": "ok \\udfff"}', content_type="application/json")
+    surrogate = client.patch(
+        f"{BASE}/{record.pk}", '{"notes": "ok \\udfff"}', content_type="application/json"
+    )
     assert surrogate.status_code == 422
     escape = client.patch(f"{BASE}/{record.pk}", {"notes": "a\x1bb"}, content_type="application/json")
     assert escape.status_code == 422
