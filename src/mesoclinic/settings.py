@@ -158,6 +158,8 @@ ACCOUNT_FORMS = {"login": "mesoclinic.accounts.forms.StaffLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the clinic owner, not by strangers
+# allauth's own token writes an unverified address row as a side effect, which then blocks MFA enrolment.
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "mesoclinic.accounts.tokens.ResetTokenGenerator"  # noqa: S105 — a class path
 ACCOUNT_SESSION_REMEMBER = False  # a shared clinic computer must not keep anyone signed in
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
