@@ -3,11 +3,10 @@ reschedules and working-time intervals, never a server error (issue 13, item 10)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mesoclinic.notifications.tests.factories import make_appointment
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.tests.api_helpers import call, protocol
 from mesoclinic.testing import client_for, make_patient, make_schedulable
@@ -15,6 +14,22 @@ from mesoclinic.testing import client_for, make_patient, make_schedulable
 pytestmark = pytest.mark.django_db
 
 YEARS = ["0001-01-01T09:00:00+00:00", "1900-01-01T09:00:00+01:00", "9999-12-31T09:00:00+01:00"]
+
+
+def make_appointment(patient, where, starts_at):
+    """An appointment written straight to the table (the booking rules are not under test here)."""
+    return Appointment.objects.create(
+        clinic=patient.clinic,
+        location=where.location,
+        patient=patient,
+        protocol=protocol(patient.clinic, "needle"),
+        session_index=1,
+        practitioner=where.practitioner,
+        room=where.room,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=30),
+        blocked_until=starts_at + timedelta(minutes=40),
+    )
 
 
 @pytest.fixture
