@@ -236,6 +236,17 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 # backoff (TASK_RETRY_DELAY seconds, times TASK_RETRY_BACKOFF each time) up to TASK_MAX_ATTEMPTS attempts.
 # TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend runs tasks in the request instead (tests).
 REDIS_URL = env_str("REDIS_URL")
+# One cache for every process (rate limits, allauth's sign-in limits and used one-time codes): a per-process
+# cache let each gunicorn worker count on its own. The database on the embedded default (its table comes with
+# `migrate`), Redis when REDIS_URL is set.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "mesoclinic_cache",
+    }  # shared_cache.CACHE_TABLE
+}
 HUEY = {
     "name": env_str("WORKER_QUEUE", "mesoclinic"),
     "storage": "redis" if REDIS_URL else "sqlite",
