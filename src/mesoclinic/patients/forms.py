@@ -12,12 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.patients.models import ConsentTemplate, MedicalHistory, Patient, PhotoUse
-from mesoclinic.patients.services import PATIENT_FIELDS
+from mesoclinic.patients.services import OLDEST_AGE_YEARS, PATIENT_FIELDS
 from mesoclinic.patients.signals import ContactAnswer
 from mesoclinic.patients.signature import SignatureError, decode_data_url
 from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
-
-OLDEST_AGE_YEARS = 130
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -48,7 +46,7 @@ class PatientForm(forms.Form):
     sex = _model_field("sex")
     phone = _model_field("phone", widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
     email = _model_field("email", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    address = _model_field("address", widget=forms.Textarea(attrs={"rows": 3}))
+    address = _model_field("address", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), choices=settings.LANGUAGES, initial="en"
     )

@@ -17,7 +17,7 @@ class PatientIn(Schema):
     sex: SexCode = "unknown"
     email: EmailStr | Literal[""] = ""
     phone: str = Field("", max_length=40)
-    address: str = ""
+    address: str = Field("", max_length=500)
     preferred_language: str = Field("en", max_length=10)
     fitzpatrick: int | None = Field(None, ge=1, le=6)
     glogau: int | None = Field(None, ge=1, le=4)
@@ -31,14 +31,17 @@ class PatientIn(Schema):
 
 
 class PatientPatch(Schema):
-    given_name: str | None = Field(None, min_length=1, max_length=100)
-    family_name: str | None = Field(None, min_length=1, max_length=100)
-    birth_date: date | None = None
-    sex: SexCode | None = None
-    email: EmailStr | Literal[""] | None = None
-    phone: str | None = Field(None, max_length=40)
-    address: str | None = None
-    preferred_language: str | None = Field(None, max_length=10)
+    """Only the fields sent change. A field the chart always has (a name, a birth date, a phone that may be
+    empty) is cleared with ``""``, not ``null``: ``null`` is refused (422) for them."""
+
+    given_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
+    family_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
+    birth_date: date = Field(None)  # type: ignore[assignment]
+    sex: SexCode = Field(None)  # type: ignore[assignment]
+    email: EmailStr | Literal[""] = Field(None)  # type: ignore[assignment]
+    phone: str = Field(None, max_length=40)  # type: ignore[assignment]
+    address: str = Field(None, max_length=500)  # type: ignore[assignment]
+    preferred_language: str = Field(None, max_length=10)  # type: ignore[assignment]
     fitzpatrick: int | None = Field(None, ge=1, le=6)
     glogau: int | None = Field(None, ge=1, le=4)
 

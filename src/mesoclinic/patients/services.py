@@ -18,6 +18,7 @@ from mesoclinic.patients.history import clean_history
 from mesoclinic.patients.models import Consent, ConsentTemplate, MedicalHistory, Patient, PhotoUse
 from mesoclinic.patients.signals import ContactAnswer, contact_answered
 from mesoclinic.patients.signature import SignatureError, clean_signature
+from mesoclinic.text import text_problem
 
 PATIENT_FIELDS = (
     "given_name",
@@ -45,6 +46,27 @@ def check_contact_answer(answer: ContactAnswer, *, email: str, phone: str) -> No
         raise ValidationError({"phone": "Give the phone number the patient wants text messages at."})
 
 
+OLDEST_AGE_YEARS = 130
+TEXT_FIELDS = ("given_name", "family_name", "phone", "address")
+
+
+def _check_identity(patient: Patient) -> None:
+    """What the model cannot say: no birth date in the future (screening, proposals and booking compute an
+    age from it) or more than 130 years back, and no control characters in names, phone or address."""
+    errors: dict[str, list[str]] = {}
+    today = patient.clinic.today()
+    if patient.birth_date > today:
+        errors["birth_date"] = ["The date of birth cannot be in the future."]
+    elif today.year - patient.birth_date.year > OLDEST_AGE_YEARS:
+        errors["birth_date"] = ["Check the year: that would make the patient older than 130."]
+    for name in TEXT_FIELDS:
+        problem = text_problem(getattr(patient, name) or "")
+        if problem is not None:
+            errors[name] = [problem]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def register_patient(
     clinic: Clinic, *, actor: Any, contact: ContactAnswer | None = None, **fields: Any
@@ -61,6 +83,7 @@ def register_patient(
         check_contact_answer(contact, email=fields.get("email", ""), phone=fields.get("phone", ""))
     patient = Patient(clinic=clinic, **fields)
     patient.full_clean()
+    _check_identity(patient)
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
     patient.save()
     history = MedicalHistory(patient=patient)
@@ -84,6 +107,7 @@ def update_patient(patient: Patient, *, actor: Any, **fields: Any) -> Patient:
     for name, value in changed.items():
         setattr(patient, name, value)
     patient.full_clean()
+    _check_identity(patient)
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
     patient.save(update_fields=[*changed, "updated_at"])
     record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})
