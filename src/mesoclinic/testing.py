@@ -18,7 +18,12 @@ from django.test import Client
 from PIL import Image, ImageDraw
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
-from mesoclinic.accounts.services import add_location, add_staff_member, create_clinic
+from mesoclinic.accounts.services import (
+    add_location,
+    add_staff_member,
+    create_clinic,
+    update_clinic_details,
+)
 from mesoclinic.catalog.models import Product
 from mesoclinic.catalog.services import load_default_catalog
 from mesoclinic.inventory.models import Lot, LotKind, MovementKind, StockMovement
@@ -34,9 +39,11 @@ _serial = itertools.count(1)
 
 
 def make_clinic(name: str = "Rosa Aesthetics", *, timezone: str = "Europe/Warsaw") -> Clinic:
-    """A clinic with one location, the default catalog and the default screening rules."""
+    """A clinic with a phone and e-mail, one location, the default catalog and the default screening rules."""
     slug = f"{name.lower().split()[0]}-{next(_serial)}"
     clinic = create_clinic(name=name, slug=slug, timezone=timezone, actor=None)
+    # Contact details every message prints (messages are held without them).
+    update_clinic_details(clinic, phone="+48 22 555 00 00", email=f"desk@{slug}.example", actor=None)
     add_location(clinic, name="Main", timezone=timezone, actor=None)
     load_default_catalog(clinic, actor=None)
     load_default_rules(clinic, actor=None)

@@ -19,6 +19,13 @@ def validate_timezone(value: str) -> None:
         )
 
 
+class ClinicLanguage(models.TextChoices):
+    """The languages MesoClinic speaks: the clinic's is the default for its messages and pages."""
+
+    ENGLISH = "en", "English"
+    POLISH = "pl", "Polski"
+
+
 # The currency of each country MesoClinic is set up for; the euro area's members all use "EUR".
 _EURO_AREA = frozenset(
     [
@@ -80,6 +87,10 @@ class Clinic(models.Model):
     country = models.CharField(max_length=2, default="GB")
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(
+        blank=True, max_length=500, help_text=_("Postal address, as patients should read it in messages.")
+    )
+    language = models.CharField(max_length=8, choices=ClinicLanguage.choices, default=ClinicLanguage.ENGLISH)
     require_mfa = models.BooleanField(
         default=False,
         help_text=_("Every staff member must set up two-factor authentication before using MesoClinic."),
@@ -88,6 +99,14 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def missing_contact_details(self) -> list[str]:
+        """The details every message to a patient relies on (the phone it prints, the e-mail replies go to)
+        that the clinic has not given.
+
+        Messages are held until this is empty: no patient gets "please call us on ." (issue 12, item 7).
+        """
+        return [name for name in ("phone", "email") if not getattr(self, name).strip()]
 
     @property
     def currency(self) -> str:

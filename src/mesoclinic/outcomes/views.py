@@ -112,6 +112,7 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
         assessments=list(selectors.assessments_for_patient(patient)),
         has_consent=selectors.photo_consent(patient) is not None,
         compare_pairs=_default_pair(photos),
+        hold_ups=selectors.analysis_hold_ups(photos, patient.clinic_id),
     )
     return render(request, "outcomes/patient_photos.html", context)
 
@@ -121,7 +122,9 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
 def analysis_status(request: ClinicRequest, photo_id: int) -> HttpResponse:
     """A photo's analysis state (htmx): polled every 2 s while the worker analyses, then final."""
     photo = selectors.get_photo_for_user(request.staff, photo_id)
-    return _no_store(render(request, "outcomes/partials/_analysis_status.html", {"photo": photo}))
+    hold_ups = selectors.analysis_hold_ups([photo], photo.patient.clinic_id)
+    context = {"photo": photo, "hold_up": hold_ups.get(photo.pk, "")}
+    return _no_store(render(request, "outcomes/partials/_analysis_status.html", context))
 
 
 def _default_pair(photos: list[Photo]) -> tuple[Photo, Photo] | None:

@@ -25,6 +25,7 @@ from mesoclinic.patients.schemas import (
     PatientOut,
     PatientPatch,
 )
+from mesoclinic.patients.signals import ContactAnswer
 from mesoclinic.patients.signature import SignatureError, decode_data_url
 
 router = Router()
@@ -60,7 +61,10 @@ def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> Any:
 @router.post("", response={201: PatientOut})
 def create_patient(request: HttpRequest, payload: PatientIn) -> Any:
     staff = require(request, Capability.EDIT_PATIENTS)
-    return Status(201, services.register_patient(staff.clinic, actor=request.user, **payload.dict()))
+    fields = payload.dict(exclude={"contact_consent", "contact_channels"})
+    channels = set(payload.contact_channels) if payload.contact_consent else set()
+    answer = ContactAnswer(consent=payload.contact_consent, email="email" in channels, sms="sms" in channels)
+    return Status(201, services.register_patient(staff.clinic, actor=request.user, contact=answer, **fields))
 
 
 @router.get("/{patient_id}", response={200: PatientOut})

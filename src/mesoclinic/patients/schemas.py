@@ -21,6 +21,13 @@ class PatientIn(Schema):
     preferred_language: str = Field("en", max_length=10)
     fitzpatrick: int | None = Field(None, ge=1, le=6)
     glogau: int | None = Field(None, ge=1, le=4)
+    contact_consent: bool = Field(
+        description='The patient\'s answer to "may we send reminders and recalls?" (ask it: there is no default).'
+    )
+    contact_channels: list[Literal["email", "sms"]] = Field(
+        default_factory=list,
+        description="How, when the answer is yes; each needs its address (email, phone).",
+    )
 
 
 class PatientPatch(Schema):

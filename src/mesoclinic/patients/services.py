@@ -16,6 +16,7 @@ from mesoclinic.catalog.models import Modality
 from mesoclinic.catalog.selectors import ingredient_codes
 from mesoclinic.patients.history import clean_history
 from mesoclinic.patients.models import Consent, ConsentTemplate, MedicalHistory, Patient, PhotoUse
+from mesoclinic.patients.signals import ContactAnswer, contact_answered
 from mesoclinic.patients.signature import SignatureError, clean_signature
 
 PATIENT_FIELDS = (
@@ -32,12 +33,32 @@ PATIENT_FIELDS = (
 )
 
 
+def check_contact_answer(answer: ContactAnswer, *, email: str, phone: str) -> None:
+    """A "yes" names at least one channel, and each channel chosen has its address."""
+    if not answer.consent:
+        return
+    if not (answer.email or answer.sms):
+        raise ValidationError({"contact_channels": "Choose how the patient wants to be contacted."})
+    if answer.email and not email.strip():
+        raise ValidationError({"email": "Give the e-mail address the patient wants messages at."})
+    if answer.sms and not phone.strip():
+        raise ValidationError({"phone": "Give the phone number the patient wants text messages at."})
+
+
 @transaction.atomic
-def register_patient(clinic: Clinic, *, actor: Any, **fields: Any) -> Patient:
-    """Create a patient with an empty medical history."""
+def register_patient(
+    clinic: Clinic, *, actor: Any, contact: ContactAnswer | None = None, **fields: Any
+) -> Patient:
+    """Create a patient with an empty medical history, recording their answer about being contacted.
+
+    ``contact`` is the answer to "may we send you reminders, and how?", asked at the desk and in the API;
+    None (an import from another system) leaves it unasked: nothing is sent until it is recorded.
+    """
     unknown = set(fields) - set(PATIENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
+    if contact is not None:
+        check_contact_answer(contact, email=fields.get("email", ""), phone=fields.get("phone", ""))
     patient = Patient(clinic=clinic, **fields)
     patient.full_clean()
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
@@ -46,6 +67,8 @@ def register_patient(clinic: Clinic, *, actor: Any, **fields: Any) -> Patient:
     history._history_user = acting_user(actor)  # type: ignore[attr-defined]
     history.save()
     record_event("patient.create", patient, actor=actor)
+    if contact is not None:
+        contact_answered.send(sender=Patient, patient=patient, answer=contact, actor=actor)
     return patient
 
 

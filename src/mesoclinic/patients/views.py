@@ -205,11 +205,11 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
     today = request.clinic.today()
     booking = _booking_next(request)
     if request.method == "POST":
-        form = PatientForm(request.POST, today=today)
+        form = PatientForm(request.POST, today=today, ask_contact=True)
         if form.is_valid():
             try:
                 patient = services.register_patient(
-                    request.clinic, actor=request.user, **form.patient_fields()
+                    request.clinic, actor=request.user, contact=form.contact_answer(), **form.patient_fields()
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -219,7 +219,7 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
                     return HttpResponseRedirect(f"{booking}&{urlencode({'patient': patient.pk})}")
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
-        form = PatientForm(today=today, initial=_names_from(request.GET.get("name", "")))
+        form = PatientForm(today=today, ask_contact=True, initial=_names_from(request.GET.get("name", "")))
     return render(request, "patients/form.html", {"form": form, "patient": None, "booking": booking})
 
 

@@ -20,6 +20,8 @@ def _data(**overrides):
         "preferred_language": "pl",
         "fitzpatrick": "3",
         "glogau": "",
+        "contact_consent": "yes",
+        "contact_channels": ["email"],
     }
     data.update(overrides)
     return data
@@ -88,6 +90,46 @@ def test_it_rejects_a_birth_date_in_the_future(clinic, receptionist):
     future = clinic.today().replace(year=clinic.today().year + 1).isoformat()
     body = client_for(receptionist).post(URL, _data(birth_date=future)).content.decode()
     assert "cannot be in the future" in body
+    assert not Patient.objects.exists()
+
+
+def test_it_asks_whether_and_how_the_patient_may_be_contacted(receptionist):
+    body = client_for(receptionist).get(URL).content.decode()
+    assert "May we send reminders and recalls?" in body
+    assert 'name="contact_consent"' in body
+    assert "checked" not in body.split('name="contact_consent"')[1][:40]  # no answer chosen for them
+
+
+def test_an_unanswered_contact_question_is_refused_and_nothing_is_lost(receptionist):
+    data = _data()
+    del data["contact_consent"]
+    response = client_for(receptionist).post(URL, data)
+    assert response.status_code in (200, 422)
+    body = response.content.decode()
+    assert "Ask the patient: yes or no." in body
+    assert 'value="Nowak"' in body
+    assert not Patient.objects.exists()
+
+
+def test_the_answer_becomes_the_patients_contact_preference(receptionist):
+    client_for(receptionist).post(URL, _data(contact_channels=["email", "sms"]))
+    preference = Patient.objects.get().contact_preference
+    assert (preference.consent, preference.email, preference.sms) == (True, True, True)
+    assert preference.language == "pl"
+
+
+def test_a_no_is_recorded_as_an_answer(receptionist):
+    client_for(receptionist).post(URL, _data(contact_consent="no", contact_channels=["sms"]))
+    preference = Patient.objects.get().contact_preference
+    assert (preference.consent, preference.sms) == (False, False)
+
+
+def test_a_yes_needs_a_channel_and_its_address(receptionist):
+    client = client_for(receptionist)
+    response = client.post(URL, _data(contact_channels=[]))
+    assert "Choose how the patient wants to be contacted." in response.content.decode()
+    response = client.post(URL, _data(contact_channels=["sms"], phone=""))
+    assert "text messages at" in response.content.decode()
     assert not Patient.objects.exists()
 
 
