@@ -6,6 +6,7 @@ practitioner, a receptionist and an auditor; "Outsider" is a physician of anothe
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.test import Client
+from PIL import Image, ImageDraw
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
 from mesoclinic.accounts.services import (
@@ -193,3 +195,14 @@ def csv_rows(response: Any) -> list[list[str]]:
     import io  # noqa: PLC0415
 
     return list(csv.reader(io.StringIO(csv_text(response))))
+
+
+def signature_png(width: int = 480, height: int = 160) -> bytes:
+    """A drawn signature as the tablet's signature pad sends it: a dark scrawl on a transparent PNG."""
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    points = [(20 + i * (width - 40) // 12, height // 2 + (-1) ** i * height // 4) for i in range(13)]
+    draw.line(points, fill=(20, 30, 60, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

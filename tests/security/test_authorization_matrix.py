@@ -23,7 +23,7 @@ the matrix gives it every capability named (``only=`` narrows it where an object
 
 What each request must get:
 
-- anonymous: a redirect to the login page (web) or 401 (API);
+- anonymous: a redirect to the login page (web) or 401 (API and FHIR);
 - a role of clinic A: 2xx/3xx when allowed (a write with a deliberately minimal body may also answer
   400/409/422: the gate was passed), 403 when not;
 - a staff member of clinic B holding the capability: 404 whenever the URL or body names an object of
@@ -119,6 +119,7 @@ WEB: dict[str, R] = {
     "patients:history": R(C.EDIT_CLINICAL, method="post"),
     "patients:consent_record": R(C.RECORD_CONSENT, method="post"),
     "patients:consent_withdraw": R(C.RECORD_CONSENT, method="post"),
+    "patients:consent_signature": R(C.VIEW_PATIENTS),
     "catalog:index": R(C.VIEW_CATALOG),
     "catalog:modalities": R(C.VIEW_CATALOG),
     "catalog:cocktails": R(C.VIEW_CATALOG),
@@ -290,6 +291,7 @@ API: dict[str, R] = {
     "patients_api_list_consents": R(C.VIEW_PATIENTS),
     "patients_api_create_consent": R(C.RECORD_CONSENT),
     "patients_api_withdraw_consent": R(C.RECORD_CONSENT),
+    "patients_api_consent_signature": R(C.VIEW_PATIENTS),
     "patients_api_consent_templates": R(C.VIEW_PATIENTS),
     "catalog_api_list_modalities": R(C.VIEW_CATALOG),
     "catalog_api_list_ingredients": R(C.VIEW_CATALOG),
@@ -308,6 +310,7 @@ API: dict[str, R] = {
     "scheduling_api_book_series": R(C.BOOK, C.SCREEN),
     "scheduling_api_list_appointments": R(C.VIEW_SCHEDULE),
     "scheduling_api_get_appointment": R(C.VIEW_SCHEDULE),
+    "scheduling_api_list_patient_appointments": R(C.VIEW_SCHEDULE),
     "scheduling_api_cancel_appointment": R(C.BOOK),
     "scheduling_api_check_in": R(C.BOOK),
     "scheduling_api_mark_no_show": R(C.BOOK),
@@ -618,7 +621,9 @@ def test_web_route(name: str, world: World, call: Callable[..., Any]) -> None:
     url = reverse(name, kwargs={key: fill(world, key, rule) for key in names})
     for method in rule.methods:
         kwargs = {"data": resolve_query(world, rule.query)} if rule.query else {}
-        check(call, rule, method, url, kwargs, is_scoped=scoped(names, rule), api_route=False)
+        # FHIR is called by machines, which cannot sign in at a login page: 401 like the API.
+        fhir = name.startswith("fhir:")
+        check(call, rule, method, url, kwargs, is_scoped=scoped(names, rule), api_route=fhir)
 
 
 @pytest.mark.parametrize("key", sorted(key for key, rule in API.items() if not rule.public))

@@ -109,7 +109,12 @@ def build_world() -> World:
     )
     event = make_event(patient, description="qxa-secret-note: redness")
     consent = record_consent(
-        patient, template=consent_template(clinic), signed_by="Quexalpha", photo_use=["clinical"], actor=None
+        patient,
+        template=consent_template(clinic),
+        signed_by="Quexalpha",
+        photo_use=["clinical"],
+        signature=testing.signature_png(),
+        actor=None,
     )
     photo = upload_photo(
         patient,

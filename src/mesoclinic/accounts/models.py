@@ -26,6 +26,58 @@ class ClinicLanguage(models.TextChoices):
     POLISH = "pl", "Polski"
 
 
+# The currency of each country MesoClinic is set up for; the euro area's members all use "EUR".
+_EURO_AREA = frozenset(
+    [
+        "AT",
+        "BE",
+        "CY",
+        "DE",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PT",
+        "SI",
+        "SK",
+    ]
+)
+_CURRENCIES = {
+    "GB": "GBP",
+    "PL": "PLN",
+    "CZ": "CZK",
+    "HU": "HUF",
+    "RO": "RON",
+    "BG": "BGN",
+    "DK": "DKK",
+    "SE": "SEK",
+    "NO": "NOK",
+    "CH": "CHF",
+    "US": "USD",
+    "CA": "CAD",
+    "AU": "AUD",
+    "UA": "UAH",
+}
+
+
+def currency_for_country(country: str) -> str:
+    """The ISO 4217 currency of an ISO 3166 country code ("PL" → "PLN"); "EUR" for the euro area.
+
+    A country outside the table gives "" (amounts are then shown without a currency rather than a wrong one).
+    """
+    code = (country or "").upper()
+    return "EUR" if code in _EURO_AREA else _CURRENCIES.get(code, "")
+
+
 class Clinic(models.Model):
     """An organization. Every record in MesoClinic belongs to exactly one clinic."""
 
@@ -55,6 +107,11 @@ class Clinic(models.Model):
         Messages are held until this is empty: no patient gets "please call us on ." (issue 12, item 7).
         """
         return [name for name in ("phone", "email") if not getattr(self, name).strip()]
+
+    @property
+    def currency(self) -> str:
+        """The ISO 4217 code its prices are in: its country's currency (euro countries share "EUR")."""
+        return currency_for_country(self.country)
 
     def today(self) -> date:
         """Today's date at the clinic (screening uses the clinic's calendar day, not UTC's)."""

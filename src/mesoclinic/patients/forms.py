@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from mesoclinic.patients.models import ConsentTemplate, MedicalHistory, Patient, PhotoUse
 from mesoclinic.patients.services import PATIENT_FIELDS
 from mesoclinic.patients.signals import ContactAnswer
+from mesoclinic.patients.signature import SignatureError, decode_data_url
 from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 
 OLDEST_AGE_YEARS = 130
@@ -239,6 +240,13 @@ class ConsentForm(forms.Form):
         help_text=_("Photos are always kept in the clinical record."),
     )
 
+    signature = forms.CharField(
+        label=_("Signature"),
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=_("Drawn with a finger or stylus; leave empty for a signature on paper."),
+    )
+
     def __init__(self, *args: Any, templates: list[ConsentTemplate], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [
@@ -252,6 +260,13 @@ class ConsentForm(forms.Form):
                 for t in templates
             ),
         ]
+
+    def clean_signature(self) -> bytes:
+        """The drawn signature's PNG bytes (``b""`` if none); the service checks the image itself."""
+        try:
+            return decode_data_url(self.cleaned_data.get("signature") or "")
+        except SignatureError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class WithdrawConsentForm(forms.Form):

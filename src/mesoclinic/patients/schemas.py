@@ -94,6 +94,8 @@ class ConsentIn(Schema):
     signed_by: str = Field(min_length=1, max_length=200)
     photo_use: list[PhotoUseCode] = ["clinical"]
     signed_at: datetime | None = None
+    # The drawn signature: a PNG as base64 or as a ``data:image/png;base64,`` URL (none for paper).
+    signature_png: str = Field("", max_length=600_000)
 
 
 class ConsentOut(Schema):
@@ -107,6 +109,7 @@ class ConsentOut(Schema):
     photo_use: list[str]
     withdrawn_at: datetime | None
     is_valid: bool
+    has_signature: bool
 
 
 class ConsentWithdrawIn(Schema):

@@ -17,6 +17,7 @@ from mesoclinic.catalog.selectors import ingredient_codes
 from mesoclinic.patients.history import clean_history
 from mesoclinic.patients.models import Consent, ConsentTemplate, MedicalHistory, Patient, PhotoUse
 from mesoclinic.patients.signals import ContactAnswer, contact_answered
+from mesoclinic.patients.signature import SignatureError, clean_signature
 
 PATIENT_FIELDS = (
     "given_name",
@@ -164,9 +165,14 @@ def record_consent(
     signed_by: str,
     photo_use: Iterable[str] = (PhotoUse.CLINICAL,),
     signed_at: datetime | None = None,
+    signature: bytes = b"",
     actor: Any,
 ) -> Consent:
-    """Record a signed consent against the exact template version the patient read."""
+    """Record a signed consent against the exact template version the patient read.
+
+    ``signature`` is the PNG drawn on the tablet (optional: a paper signature has only the typed name); it
+    is checked and kept re-encoded, with the signed version.
+    """
     if template.clinic_id != patient.clinic_id:
         raise ValidationError({"template": "This consent form belongs to another clinic."})
     scopes = set(photo_use) | {PhotoUse.CLINICAL.value}
@@ -175,12 +181,17 @@ def record_consent(
         raise ValidationError({"photo_use": f"Unknown photo use: {', '.join(sorted(unknown))}."})
     if not signed_by.strip():
         raise ValidationError({"signed_by": "Enter the name of the person who signed."})
+    try:
+        drawn = clean_signature(signature) if signature else b""
+    except SignatureError as exc:
+        raise ValidationError({"signature": str(exc)}) from None
     consent = Consent(
         clinic=patient.clinic,
         patient=patient,
         template=template,
         signed_by=signed_by.strip(),
         signed_at=signed_at or timezone.now(),
+        signature=drawn,
         photo_use=[scope for scope in PhotoUse.values if scope in scopes],
         recorded_by=acting_user(actor),
     )
@@ -190,7 +201,12 @@ def record_consent(
         "consent.record",
         consent,
         actor=actor,
-        data={"template": template.pk, "version": template.version, "photo_use": consent.photo_use},
+        data={
+            "template": template.pk,
+            "version": template.version,
+            "photo_use": consent.photo_use,
+            "signature": bool(drawn),
+        },
     )
     return consent
 

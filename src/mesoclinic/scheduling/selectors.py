@@ -458,6 +458,16 @@ def appointments_for_clinic(clinic: Any) -> QuerySet[Appointment]:
     )
 
 
+def appointments_for_patient(patient: Any) -> QuerySet[Appointment]:
+    """Every appointment of the patient (cancelled and no-shows too), latest start first, with its series."""
+    return (
+        appointments_for_clinic(patient.clinic_id)
+        .filter(patient=patient)
+        .select_related("session_record")
+        .order_by("-starts_at", "-id")
+    )
+
+
 def appointments_between(location: Location, start: datetime, end: datetime) -> QuerySet[Appointment]:
     """The location's appointments that overlap ``[start, end)``, cancelled ones included, by start."""
     return appointments_for_clinic(location.clinic_id).filter(

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 def test_it_publishes_a_new_version_and_keeps_the_old_one(owner):
     needle = Modality.objects.get(clinic=owner.clinic, code="needle")
-    first = publish_consent_template(owner.clinic, modality=needle, title="Needle", body="Old text", actor=None)
+    first = publish_consent_template(
+        owner.clinic, modality=needle, title="Needle", body="Old text", actor=None
+    )
     client = client_for(owner)
     url = reverse("settings:consent_publish", args=["needle"])
     assert "Old text" in client.get(url).content.decode()  # starts from the current text

@@ -131,3 +131,32 @@ def test_a_yes_needs_a_channel_and_its_address(receptionist):
     response = client.post(URL, _data(contact_channels=["sms"], phone=""))
     assert "text messages at" in response.content.decode()
     assert not Patient.objects.exists()
+
+
+def test_from_the_booking_wizard_it_goes_back_to_the_booking_with_the_new_patient(receptionist):
+    wizard = f"{reverse('scheduling:book')}?location=1&step=protocol"
+    client = client_for(receptionist)
+    form = client.get(URL, {"next": wizard}).content.decode()
+    assert 'name="next"' in form and "Back to the booking" in form
+    response = client.post(URL, _data(next=wizard))
+    patient = Patient.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{wizard}&patient={patient.pk}"
+
+
+def test_it_keeps_the_booking_when_a_field_is_wrong(receptionist):
+    wizard = f"{reverse('scheduling:book')}?location=1&step=protocol"
+    body = client_for(receptionist).post(URL, _data(next=wizard, given_name="")).content.decode()
+    assert f'name="next" value="{wizard.replace("&", "&amp;")}"' in body
+    assert not Patient.objects.exists()
+
+
+def test_it_goes_nowhere_but_the_booking_wizard_after_registering(receptionist):
+    for elsewhere in ("https://evil.example/schedule/book/?x=1", "/admin/?x=1", "//evil.example/"):
+        response = client_for(receptionist).post(URL, _data(next=elsewhere, email=""))
+        assert response["Location"].startswith("/patients/"), elsewhere
+
+
+def test_a_name_searched_for_fills_in_the_names(receptionist):
+    body = client_for(receptionist).get(URL, {"name": "Ewa  Zielińska-Nowak"}).content.decode()
+    assert 'value="Ewa"' in body and 'value="Zielińska-Nowak"' in body
