@@ -245,6 +245,8 @@ WEB: dict[str, R] = {
     "settings:location_edit": R(C.MANAGE_CLINIC, method="get,post"),
     "settings:holidays": R(C.MANAGE_CLINIC, method="get,post", query={"country": "PL", "year": 2031}),
     "settings:holiday_remove": R(C.MANAGE_CLINIC, method="post"),
+    "settings:consents": R(C.MANAGE_CLINIC),
+    "settings:consent_publish": R(C.MANAGE_CLINIC, method="get,post", values={"modality": "needle"}),
     "settings:rooms": R(C.MANAGE_CLINIC, method="get,post"),
     "settings:room_edit": R(C.MANAGE_CLINIC, method="get,post"),
     "settings:device_add": R(C.MANAGE_CLINIC, method="get,post"),

@@ -110,6 +110,15 @@ def current_consent_templates(clinic: Clinic) -> list[ConsentTemplate]:
     return sorted(latest.values(), key=lambda t: t.modality.name)
 
 
+def consent_template_versions(clinic: Clinic, modality: Any) -> QuerySet[ConsentTemplate]:
+    """Every published version of a modality's consent form, newest first."""
+    return (
+        ConsentTemplate.objects.filter(clinic=clinic, modality=modality)
+        .select_related("created_by")
+        .order_by("-version")
+    )
+
+
 def get_consent_template_for_clinic(clinic: Clinic, template_id: Any) -> ConsentTemplate:
     try:
         return ConsentTemplate.objects.select_related("modality").get(pk=int(template_id), clinic=clinic)
