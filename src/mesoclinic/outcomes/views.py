@@ -112,6 +112,7 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
         assessments=list(selectors.assessments_for_patient(patient)),
         has_consent=selectors.photo_consent(patient) is not None,
         compare_pairs=_default_pair(photos),
+        hold_ups=selectors.analysis_hold_ups(photos, patient.clinic_id),
     )
     return render(request, "outcomes/patient_photos.html", context)
 
@@ -121,7 +122,9 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
 def analysis_status(request: ClinicRequest, photo_id: int) -> HttpResponse:
     """A photo's analysis state (htmx): polled every 2 s while the worker analyses, then final."""
     photo = selectors.get_photo_for_user(request.staff, photo_id)
-    return _no_store(render(request, "outcomes/partials/_analysis_status.html", {"photo": photo}))
+    hold_ups = selectors.analysis_hold_ups([photo], photo.patient.clinic_id)
+    context = {"photo": photo, "hold_up": hold_ups.get(photo.pk, "")}
+    return _no_store(render(request, "outcomes/partials/_analysis_status.html", context))
 
 
 def _default_pair(photos: list[Photo]) -> tuple[Photo, Photo] | None:
@@ -152,7 +155,9 @@ GUIDE_TEXTS = {
 }
 
 
-def _capture_context(request: ClinicRequest, patient: Any, form: CaptureForm) -> dict[str, Any]:
+def _capture_context(
+    request: ClinicRequest, patient: Any, form: CaptureForm, session: SessionRecord | None = None
+) -> dict[str, Any]:
     baselines = selectors.baseline_thumbnails(patient)
     selected = form["view"].value() or PhotoView.FRONT
     return {
@@ -166,6 +171,7 @@ def _capture_context(request: ClinicRequest, patient: Any, form: CaptureForm) ->
             (value, label, baselines.get(value), value == selected) for value, label in PhotoView.choices
         ],
         "has_consent": selectors.photo_consent(patient) is not None,
+        "session": session,
     }
 
 
@@ -180,7 +186,7 @@ def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
     session = _session_from(request, patient)
     if request.method == "GET":
         form = CaptureForm(initial={"view": request.GET.get("view", PhotoView.FRONT), "skin_cleansed": True})
-        return render(request, "outcomes/capture.html", _capture_context(request, patient, form))
+        return render(request, "outcomes/capture.html", _capture_context(request, patient, form, session))
     form = CaptureForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -198,7 +204,7 @@ def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Photo saved. Its analysis runs in the background."))
             return HttpResponseRedirect(reverse("outcomes:patient_photos", args=[patient.pk]))
-    response = render(request, "outcomes/capture.html", _capture_context(request, patient, form))
+    response = render(request, "outcomes/capture.html", _capture_context(request, patient, form, session))
     response.status_code = 422
     return response
 

@@ -21,6 +21,8 @@ NEW = {
     "email": "ada@example.com",
     "fitzpatrick": 2,
     "glogau": 2,
+    "contact_consent": True,
+    "contact_channels": ["email"],
 }
 
 
@@ -48,6 +50,19 @@ def test_it_creates_a_patient_in_the_callers_clinic(receptionist):
     assert patient.clinic == receptionist.clinic
     assert patient.full_name == "Ada Lovelace"
     assert patient.medical_history.conditions == []
+
+
+def test_it_asks_for_the_contact_answer_and_records_it(receptionist):
+    unanswered = {k: v for k, v in NEW.items() if k not in ("contact_consent", "contact_channels")}
+    response = post(client_for(receptionist), "/api/v1/patients", unanswered)
+    assert response.status_code == 422
+    assert "contact_consent" in {tuple(err["loc"])[-1] for err in response.json()["detail"]}
+    response = post(client_for(receptionist), "/api/v1/patients", {**NEW, "contact_channels": ["sms"]})
+    assert response.status_code == 422  # a text message needs a phone number
+    assert not Patient.objects.exists()
+    response = post(client_for(receptionist), "/api/v1/patients", NEW)
+    preference = Patient.objects.get(pk=response.json()["id"]).contact_preference
+    assert (preference.consent, preference.email, preference.sms) == (True, True, False)
 
 
 def test_it_rejects_bad_input_with_field_errors(receptionist):

@@ -25,7 +25,7 @@ def mark_taken_histories(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patients", "0002_patient_restriction"),
+        ("patients", "0003_consent_signature"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
