@@ -71,7 +71,16 @@ def medical_history_versions(patient: Patient) -> list[HistoryVersion]:
     history: MedicalHistory = patient.medical_history
     records = list(history.history.select_related("history_user").order_by("history_date", "history_id"))
     versions: list[HistoryVersion] = []
-    fields = ("conditions", "medications", "implants", "allergies", "notes")
+    fields = (
+        "status",
+        "conditions",
+        "medications",
+        "implants",
+        "allergies",
+        "other_allergies",
+        "other_medications",
+        "notes",
+    )
     previous = None
     for record in records:
         changes = {
@@ -80,7 +89,11 @@ def medical_history_versions(patient: Patient) -> list[HistoryVersion]:
             if previous is None or getattr(previous, name) != getattr(record, name)
         }
         if previous is None:
-            changes = {name: value for name, value in changes.items() if value[1]}
+            changes = {
+                name: value
+                for name, value in changes.items()
+                if value[1] and not (name == "status" and value[1] == "not_taken")
+            }
         user = record.history_user
         versions.append(
             HistoryVersion(

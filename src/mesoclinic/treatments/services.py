@@ -31,7 +31,7 @@ from mesoclinic.safety.rules import ProtocolSpec
 from mesoclinic.safety.selectors import patient_history
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.models import Appointment
-from mesoclinic.treatments.dayof import clean_answers, day_of_history
+from mesoclinic.treatments.dayof import DayOfAnswerError, clean_answers, day_of_history, unanswered
 from mesoclinic.treatments.models import (
     Course,
     MaintenanceRecall,
@@ -278,6 +278,9 @@ def record_day_of_screening(
     """Ask the day-of questions again and re-run screening on the history plus the day's answers.
 
     The stored medical history is not changed: the answers count for this session's screening only.
+    A yes/no question may be left unanswered here (the answers so far are screened and kept), but the
+    record cannot be signed until every one has a yes or a no. Raises ``ValidationError`` for an answer
+    that is neither, or a key that names no question.
     """
     record = (
         SessionRecord.objects.select_for_update(of=("self",))
@@ -285,7 +288,10 @@ def record_day_of_screening(
         .get(pk=record.pk)
     )
     _refuse_if_signed(record)
-    cleaned = clean_answers(answers)
+    try:
+        cleaned = clean_answers(answers)
+    except DayOfAnswerError as exc:
+        raise ValidationError({"answers": str(exc)}) from None
     history = day_of_history(patient_history(record.patient), cleaned)
     on = local_day(record.performed_at, record.clinic)
     if record.protocol is not None:
@@ -324,7 +330,18 @@ def sign_problems(record: SessionRecord, *, actor: Any, override_reason: str = "
     screening = record.screening
     if screening is None:
         reasons.append("Ask the day-of screening questions first.")
-    elif screening.decision == "block" and not may_override:
+    elif missing := unanswered(record.day_of_answers or {}):
+        reasons.append(
+            "Answer every day-of question yes or no (no is an answer too); not answered: "
+            + "; ".join(q.label for q in missing)
+        )
+    if screening is not None and screening.history_needed:
+        reasons.append(
+            "History needed: the patient's medical history has not been taken, so screening cannot say "
+            "this treatment is safe. Take the history on the chart, then run the day-of screening again "
+            "(no override replaces it)."
+        )
+    elif screening is not None and screening.decision == "block" and not may_override:
         why = "; ".join(f["message"] for f in screening.findings if f.get("severity") == "block")
         reasons.append(f"Screening blocks this session: {why} Only a physician may override, with a reason.")
     if not has_valid_consent(record.patient, record.modality) and not may_override:
