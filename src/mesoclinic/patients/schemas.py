@@ -16,11 +16,21 @@ class PatientIn(Schema):
     birth_date: date
     sex: SexCode = "unknown"
     email: EmailStr | Literal[""] = ""
-    phone: str = Field("", max_length=40)
-    address: str = ""
+    phone: str = Field(
+        "",
+        max_length=40,
+        description="In any format; numbers without a country code are read in the clinic's country. "
+        "Stored and returned in E.164 (+48600123456).",
+    )
+    address: str = Field("", max_length=500)
     preferred_language: str = Field("en", max_length=10)
     fitzpatrick: int | None = Field(None, ge=1, le=6)
     glogau: int | None = Field(None, ge=1, le=4)
+    allow_duplicate: bool = Field(
+        False,
+        description="Register even though a patient with the same name and date of birth, or the same phone "
+        "or e-mail, exists (the 409 answer lists them): set it once the caller has checked it is someone else.",
+    )
 
 
 class PatientPatch(Schema):
@@ -30,10 +40,28 @@ class PatientPatch(Schema):
     sex: SexCode | None = None
     email: EmailStr | Literal[""] | None = None
     phone: str | None = Field(None, max_length=40)
-    address: str | None = None
+    address: str | None = Field(None, max_length=500)
     preferred_language: str | None = Field(None, max_length=10)
     fitzpatrick: int | None = Field(None, ge=1, le=6)
     glogau: int | None = Field(None, ge=1, le=4)
+    allow_duplicate: bool = Field(
+        False,
+        description="Save a change of name, date of birth, phone or e-mail even though it matches another "
+        "patient (the 409 answer lists them).",
+    )
+
+
+class DuplicateOut(Schema):
+    id: int
+    given_name: str
+    family_name: str
+    birth_date: date
+    reasons: list[str] = Field(description="Why it may be the same person, in plain words.")
+
+
+class PossibleDuplicatesOut(Schema):
+    detail: str
+    duplicates: list[DuplicateOut]
 
 
 class PatientOut(Schema):
@@ -62,7 +90,7 @@ class MedicalHistoryIn(Schema):
     medications: list[MedicationItem] = []
     implants: list[str] = []
     allergies: list[str] = []
-    notes: str = ""
+    notes: str = Field("", max_length=5000)
     reason: str = Field("", max_length=200, description="Why the history changed (kept in its history).")
 
 

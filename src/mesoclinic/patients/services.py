@@ -15,7 +15,9 @@ from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Modality
 from mesoclinic.catalog.selectors import ingredient_codes
 from mesoclinic.patients.history import clean_history
-from mesoclinic.patients.models import Consent, ConsentTemplate, MedicalHistory, Patient, PhotoUse
+from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone, search_key
+from mesoclinic.patients.models import NOTES_MAX, Consent, ConsentTemplate, MedicalHistory, Patient, PhotoUse
+from mesoclinic.patients.selectors import PossibleDuplicate, possible_duplicates
 
 PATIENT_FIELDS = (
     "given_name",
@@ -31,14 +33,81 @@ PATIENT_FIELDS = (
 )
 
 
+class PossibleDuplicateError(ValidationError):
+    """The patient looks already registered (same name and date of birth, or same phone or e-mail).
+
+    ``duplicates`` lists who, and why; the caller shows them and may save anyway with ``allow_duplicate``.
+    """
+
+    def __init__(self, duplicates: list[PossibleDuplicate]) -> None:
+        self.duplicates = duplicates
+        names = "; ".join(
+            f"{d.patient.full_name}, born {d.patient.birth_date:%Y-%m-%d} ({', '.join(d.reasons)})"
+            for d in duplicates
+        )
+        super().__init__(
+            {
+                "__all__": [
+                    f"This patient may already be registered: {names}. Open that chart, or confirm that this is someone else."
+                ]
+            }
+        )
+
+
+def _clean_identity(clinic: Clinic, fields: dict[str, Any]) -> dict[str, Any]:
+    """Names tidied and checked, the phone number in E.164 for the clinic's country; errors by field."""
+    cleaned = dict(fields)
+    errors: dict[str, list[str]] = {}
+    for name, what in (("given_name", "first name"), ("family_name", "last name")):
+        if name in cleaned:
+            try:
+                cleaned[name] = clean_name(str(cleaned[name] or ""), what=what)
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+    if "phone" in cleaned:
+        try:
+            cleaned["phone"] = normalise_phone(str(cleaned["phone"] or ""), clinic.country)
+        except InvalidPhoneError as exc:
+            errors["phone"] = [str(exc)]
+    for name in ("email", "address"):
+        if name in cleaned:
+            cleaned[name] = str(cleaned[name] or "").strip()
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _refuse_duplicates(clinic: Clinic, values: dict[str, Any], *, exclude: Patient | None = None) -> None:
+    found = possible_duplicates(
+        clinic,
+        given_name=values["given_name"],
+        family_name=values["family_name"],
+        birth_date=values["birth_date"],
+        phone=values.get("phone") or "",
+        email=values.get("email") or "",
+        exclude=exclude,
+    )
+    if found:
+        raise PossibleDuplicateError(found)
+
+
 @transaction.atomic
-def register_patient(clinic: Clinic, *, actor: Any, **fields: Any) -> Patient:
-    """Create a patient with an empty medical history."""
+def register_patient(clinic: Clinic, *, actor: Any, allow_duplicate: bool = False, **fields: Any) -> Patient:
+    """Create a patient with an empty medical history.
+
+    Raises ``ValidationError`` by field for a name, phone number (checked in the clinic's country and
+    stored in E.164) or other value that cannot be right, and ``PossibleDuplicateError`` when someone with
+    the same name and date of birth, or the same phone number or e-mail, is registered already, unless
+    ``allow_duplicate`` says the user saw them and this is someone else.
+    """
     unknown = set(fields) - set(PATIENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
-    patient = Patient(clinic=clinic, **fields)
+    patient = Patient(clinic=clinic, **_clean_identity(clinic, fields))
+    patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
+    if not allow_duplicate:
+        _refuse_duplicates(clinic, {name: getattr(patient, name) for name in PATIENT_FIELDS})
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
     patient.save()
     history = MedicalHistory(patient=patient)
@@ -49,19 +118,28 @@ def register_patient(clinic: Clinic, *, actor: Any, **fields: Any) -> Patient:
 
 
 @transaction.atomic
-def update_patient(patient: Patient, *, actor: Any, **fields: Any) -> Patient:
-    """Change identity, contact or skin classification; the previous values stay in the history."""
+def update_patient(patient: Patient, *, actor: Any, allow_duplicate: bool = False, **fields: Any) -> Patient:
+    """Change identity, contact or skin classification; the previous values stay in the history.
+
+    Checked as ``register_patient`` checks; a change of name, date of birth, phone or e-mail that makes the
+    patient look like another registered one raises ``PossibleDuplicateError`` unless ``allow_duplicate``.
+    """
     unknown = set(fields) - set(PATIENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
-    changed = {name: value for name, value in fields.items() if getattr(patient, name) != value}
+    cleaned = _clean_identity(patient.clinic, fields)
+    changed = {name: value for name, value in cleaned.items() if getattr(patient, name) != value}
     if not changed:
         return patient
+    if not allow_duplicate and set(changed) & {"given_name", "family_name", "birth_date", "phone", "email"}:
+        after = {name: changed.get(name, getattr(patient, name)) for name in PATIENT_FIELDS}
+        _refuse_duplicates(patient.clinic, after, exclude=patient)
     for name, value in changed.items():
         setattr(patient, name, value)
+    patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    patient.save(update_fields=[*changed, "updated_at"])
+    patient.save(update_fields=[*changed, "search_name", "updated_at"])
     record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})
     return patient
 
@@ -80,8 +158,11 @@ def update_medical_history(
 ) -> MedicalHistory:
     """Replace the structured history; the old version is kept with who, when and why.
 
-    Raises ``ValidationError`` (per field) for codes outside the vocabulary or the clinic's ingredients.
+    Raises ``ValidationError`` (per field) for codes outside the vocabulary or the clinic's ingredients,
+    and for notes longer than ``NOTES_MAX`` characters.
     """
+    if len(notes) > NOTES_MAX:
+        raise ValidationError({"notes": f"The notes are too long: at most {NOTES_MAX} characters."})
     cleaned = clean_history(
         conditions=conditions,
         medications=medications,

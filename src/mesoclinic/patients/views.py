@@ -191,13 +191,19 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
 @staff_required(Capability.EDIT_PATIENTS)
 def patient_create(request: ClinicRequest) -> HttpResponse:
     today = request.clinic.today()
+    duplicates: list[selectors.PossibleDuplicate] = []
     if request.method == "POST":
-        form = PatientForm(request.POST, today=today)
+        form = PatientForm(request.POST, today=today, region=request.clinic.country)
         if form.is_valid():
             try:
                 patient = services.register_patient(
-                    request.clinic, actor=request.user, **form.patient_fields()
+                    request.clinic,
+                    actor=request.user,
+                    allow_duplicate=form.cleaned_data["allow_duplicate"],
+                    **form.patient_fields(),
                 )
+            except services.PossibleDuplicateError as exc:
+                duplicates = exc.duplicates
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -205,7 +211,8 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
         form = PatientForm(today=today)
-    return render(request, "patients/form.html", {"form": form, "patient": None})
+    context = {"form": form, "patient": None, "duplicates": duplicates}
+    return render(request, "patients/form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -213,11 +220,21 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
 def patient_edit(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = selectors.get_patient_for_user(request.staff, patient_id)
     today = request.clinic.today()
+    duplicates: list[selectors.PossibleDuplicate] = []
     if request.method == "POST":
-        form = PatientForm(request.POST, today=today, initial=PatientForm.initial_for(patient))
+        form = PatientForm(
+            request.POST, today=today, region=request.clinic.country, initial=PatientForm.initial_for(patient)
+        )
         if form.is_valid():
             try:
-                services.update_patient(patient, actor=request.user, **form.patient_fields())
+                services.update_patient(
+                    patient,
+                    actor=request.user,
+                    allow_duplicate=form.cleaned_data["allow_duplicate"],
+                    **form.patient_fields(),
+                )
+            except services.PossibleDuplicateError as exc:
+                duplicates = exc.duplicates
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -227,7 +244,8 @@ def patient_edit(request: ClinicRequest, patient_id: int) -> HttpResponse:
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
         form = PatientForm(today=today, initial=PatientForm.initial_for(patient))
-    return render(request, "patients/form.html", {"form": form, "patient": patient})
+    context = {"form": form, "patient": patient, "duplicates": duplicates}
+    return render(request, "patients/form.html", context)
 
 
 # ---------------------------------------------------------------------------------------------------------
