@@ -18,7 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
-from mesoclinic.accounts.services import add_location, add_staff_member, create_clinic
+from mesoclinic.accounts.services import (
+    add_location,
+    add_staff_member,
+    create_clinic,
+    update_clinic_details,
+)
 from mesoclinic.catalog.models import Cocktail, Modality, Product, Protocol
 from mesoclinic.catalog.services import load_default_catalog
 from mesoclinic.inventory.models import Lot
@@ -205,6 +210,14 @@ def load_demo() -> tuple[Clinic, list[DemoLogin]]:
     clinic = Clinic.objects.filter(slug=DEMO_SLUG).first() or create_clinic(
         name="Rosa Aesthetics (demo)", slug=DEMO_SLUG, timezone="Europe/Warsaw", country="PL", actor=None
     )
+    if clinic.missing_contact_details():  # every message to a patient prints them
+        update_clinic_details(
+            clinic,
+            phone="+48 22 555 01 00",
+            email="reception@rosa-demo.invalid",
+            address="ul. Marszałkowska 1, 00-001 Warszawa",
+            actor=None,
+        )
     today = timezone.localdate(timezone=zoneinfo.ZoneInfo(clinic.timezone))
     load_default_catalog(clinic, actor=None)
     load_default_rules(clinic, actor=None)

@@ -40,7 +40,7 @@ def fhir_response(resource: dict[str, Any], *, status: int = 200) -> HttpRespons
     response = JsonResponse(
         resource, status=status, content_type=FHIR_JSON, json_dumps_params={"ensure_ascii": False}
     )
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -61,6 +61,12 @@ def outcome(status: int, issues: list[tuple[str, str, str]]) -> HttpResponse:
         },
         status=status,
     )
+
+
+def refusal(status: int, message: str) -> HttpResponse:
+    """A refused call (not signed in, a bad token, a role or scope without the capability) as FHIR answers it."""
+    code = {401: "login", 403: "forbidden", 429: "throttled"}.get(status, "security")
+    return outcome(status, [(code, "", message)])
 
 
 def information(message: str, *, status: int = 200) -> HttpResponse:
@@ -97,7 +103,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_or_token_required(Capability.EXPORT_DATA)
+@staff_or_token_required(Capability.EXPORT_DATA, refuse=refusal)
 def everything(request: ClinicRequest, patient_id: int) -> HttpResponse:
     """``Patient/{id}/$everything``: the chart as a searchset Bundle, each resource validated first."""
     patient = get_patient_for_user(request.staff, patient_id)
@@ -110,7 +116,7 @@ def everything(request: ClinicRequest, patient_id: int) -> HttpResponse:
 
 
 @require_GET
-@staff_or_token_required(Capability.EXPORT_DATA)
+@staff_or_token_required(Capability.EXPORT_DATA, refuse=refusal)
 def bulk_manifest(request: ClinicRequest) -> HttpResponse:
     """``$export``: a Bulk Data style manifest listing one NDJSON file per type (``_type`` narrows it).
 
@@ -135,7 +141,7 @@ def bulk_manifest(request: ClinicRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_or_token_required(Capability.EXPORT_DATA)
+@staff_or_token_required(Capability.EXPORT_DATA, refuse=refusal)
 def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse:
     """One type of the clinic as NDJSON, streamed row by row in flat memory."""
     if resource_type not in BULK_TYPES:
@@ -147,7 +153,7 @@ def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse:
     lines = ndjson_lines(selectors.clinic_resources(_context(request), request.clinic, resource_type))
     response = StreamingHttpResponse(lines, content_type=NDJSON)
     response["Content-Disposition"] = f'attachment; filename="{resource_type}.ndjson"'
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -164,7 +170,7 @@ def ndjson_lines(resources: Iterator[dict[str, Any]], *, batch: int = 200) -> It
 
 
 @require_POST
-@staff_or_token_required(Capability.IMPORT_DATA)
+@staff_or_token_required(Capability.IMPORT_DATA, refuse=refusal)
 def import_patients(request: ClinicRequest) -> HttpResponse:
     """``POST Patient`` (one Patient) or ``POST /`` (a Bundle of Patients): all registered, or none.
 

@@ -27,6 +27,7 @@ from mesoclinic.outcomes.models import (
     RepeatabilityStudy,
 )
 from mesoclinic.patients.models import Consent, Patient, PhotoUse
+from mesoclinic.worker.selectors import job_hold_up, latest_jobs_for
 
 METRIC_LABELS: dict[str, str] = {
     "spot_count": _("Spots (count)"),
@@ -77,6 +78,24 @@ def get_photo_for_user(staff: StaffMember | None, photo_id: Any) -> Photo:
 def photos_for_patient(patient: Patient) -> QuerySet[Photo]:
     """The patient's photos, newest first, with their analysis (one query)."""
     return Photo.objects.filter(patient=patient).select_related("analysis").order_by("-taken_at", "-id")
+
+
+ANALYSIS_TASK = "mesoclinic.outcomes.services.analyze_photo"  # the module path of the analysis task
+
+
+def analysis_hold_ups(photos: list[Photo], clinic_id: int) -> dict[int, str]:
+    """For each photo still waiting for its analysis, why it is held up (``worker.selectors.job_hold_up``).
+
+    The photo's analysis stays "pending" when its job never reached the queue or its worker died; the
+    Photos tab says which instead of "Analysing…" for ever. One query, for the pending photos only.
+    """
+    pending = [
+        photo.pk
+        for photo in photos
+        if getattr(photo, "analysis", None) is not None and photo.analysis.status == AnalysisStatus.PENDING
+    ]
+    jobs = latest_jobs_for(ANALYSIS_TASK, pending, clinic_id=clinic_id)
+    return {pk: reason for pk in pending if (reason := job_hold_up(jobs.get(pk)))}
 
 
 def photos_by_date(photos: list[Photo], tz: Any) -> list[tuple[Any, list[Photo]]]:

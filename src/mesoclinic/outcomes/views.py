@@ -112,6 +112,7 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
         assessments=list(selectors.assessments_for_patient(patient)),
         has_consent=selectors.photo_consent(patient) is not None,
         compare_pairs=_default_pair(photos),
+        hold_ups=selectors.analysis_hold_ups(photos, patient.clinic_id),
         baseline_ids=set(selectors.current_baselines(patient).values()),
         retaken_ids={p.retake_of_id for p in photos if p.retake_of_id},
         compared_ids={p.analysis.baseline_id for p in photos if getattr(p, "analysis", None)},
@@ -145,7 +146,9 @@ def choose_baseline(request: ClinicRequest, photo_id: int) -> HttpResponse:
 def analysis_status(request: ClinicRequest, photo_id: int) -> HttpResponse:
     """A photo's analysis state (htmx): polled every 2 s while the worker analyses, then final."""
     photo = selectors.get_photo_for_user(request.staff, photo_id)
-    return _no_store(render(request, "outcomes/partials/_analysis_status.html", {"photo": photo}))
+    hold_ups = selectors.analysis_hold_ups([photo], photo.patient.clinic_id)
+    context = {"photo": photo, "hold_up": hold_ups.get(photo.pk, "")}
+    return _no_store(render(request, "outcomes/partials/_analysis_status.html", context))
 
 
 def _default_pair(photos: list[Photo]) -> tuple[Photo, Photo] | None:
@@ -177,7 +180,11 @@ GUIDE_TEXTS = {
 
 
 def _capture_context(
-    request: ClinicRequest, patient: Any, form: CaptureForm, retake: Photo | None = None
+    request: ClinicRequest,
+    patient: Any,
+    form: CaptureForm,
+    session: SessionRecord | None = None,
+    retake: Photo | None = None,
 ) -> dict[str, Any]:
     baselines = selectors.baseline_thumbnails(patient)
     selected = form["view"].value() or PhotoView.FRONT
@@ -192,6 +199,7 @@ def _capture_context(
             (value, label, baselines.get(value), value == selected) for value, label in PhotoView.choices
         ],
         "has_consent": selectors.photo_consent(patient) is not None,
+        "session": session,
         "retake": retake,
     }
 
@@ -209,7 +217,9 @@ def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
     if request.method == "GET":
         view = retake.view if retake is not None else request.GET.get("view", PhotoView.FRONT)
         form = CaptureForm(initial={"view": view, "skin_cleansed": True})
-        return render(request, "outcomes/capture.html", _capture_context(request, patient, form, retake))
+        return render(
+            request, "outcomes/capture.html", _capture_context(request, patient, form, session, retake)
+        )
     form = CaptureForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -228,7 +238,9 @@ def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Photo saved. Its analysis runs in the background."))
             return HttpResponseRedirect(reverse("outcomes:patient_photos", args=[patient.pk]))
-    response = render(request, "outcomes/capture.html", _capture_context(request, patient, form, retake))
+    response = render(
+        request, "outcomes/capture.html", _capture_context(request, patient, form, session, retake)
+    )
     response.status_code = 422
     return response
 

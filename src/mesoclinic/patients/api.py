@@ -3,7 +3,8 @@
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -25,6 +26,8 @@ from mesoclinic.patients.schemas import (
     PatientPatch,
     PossibleDuplicatesOut,
 )
+from mesoclinic.patients.signals import ContactAnswer
+from mesoclinic.patients.signature import SignatureError, decode_data_url
 
 router = Router()
 
@@ -45,6 +48,7 @@ def consent_out(consent: Consent) -> dict[str, Any]:
         "photo_use": consent.photo_use,
         "withdrawn_at": consent.withdrawn_at,
         "is_valid": consent.is_valid,
+        "has_signature": bool(consent.signature),
     }
 
 
@@ -75,10 +79,14 @@ def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> Any:
 def create_patient(request: HttpRequest, payload: PatientIn) -> Any:
     """Register a patient. 409 lists the patients it may duplicate; send again with allow_duplicate."""
     staff = require(request, Capability.EDIT_PATIENTS)
-    fields = payload.dict()
+    fields = payload.dict(exclude={"contact_consent", "contact_channels"})
     allow = fields.pop("allow_duplicate")
+    channels = set(payload.contact_channels) if payload.contact_consent else set()
+    answer = ContactAnswer(consent=payload.contact_consent, email="email" in channels, sms="sms" in channels)
     try:
-        patient = services.register_patient(staff.clinic, actor=request.user, allow_duplicate=allow, **fields)
+        patient = services.register_patient(
+            staff.clinic, actor=request.user, contact=answer, allow_duplicate=allow, **fields
+        )
     except services.PossibleDuplicateError as exc:
         return Status(409, duplicates_out(exc))
     return Status(201, patient)
@@ -139,15 +147,37 @@ def create_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) ->
     staff = require(request, Capability.RECORD_CONSENT)
     patient = selectors.get_patient_for_user(staff, patient_id)
     template = selectors.get_consent_template_for_clinic(staff.clinic, payload.template_id)
+    try:
+        signature = decode_data_url(payload.signature_png)
+    except SignatureError as exc:
+        raise ValidationError({"signature_png": str(exc)}) from None
     consent = services.record_consent(
         patient,
         template=template,
         signed_by=payload.signed_by,
         photo_use=payload.photo_use,
         signed_at=payload.signed_at,
+        signature=signature,
         actor=request.user,
     )
     return Status(201, consent_out(consent))
+
+
+@router.get(
+    "/{patient_id}/consents/{consent_id}/signature",
+    response={200: None},
+    openapi_extra={"responses": {200: {"content": {"image/png": {}}}}},
+)
+def consent_signature(request: HttpRequest, patient_id: int, consent_id: int) -> HttpResponse:
+    """The signature drawn for the consent (PNG); 404 when it was signed on paper."""
+    staff = require(request, Capability.VIEW_PATIENTS)
+    consent = selectors.get_consent_for_patient(selectors.get_patient_for_user(staff, patient_id), consent_id)
+    if not consent.signature:
+        raise Http404
+    response = HttpResponse(bytes(consent.signature), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.post("/{patient_id}/consents/{consent_id}/withdraw", response={200: ConsentOut})

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
 from mesoclinic.patients.models import NOTES_MAX, ConsentTemplate, MedicalHistory, Patient, PhotoUse
 from mesoclinic.patients.services import PATIENT_FIELDS
+from mesoclinic.patients.signals import ContactAnswer
+from mesoclinic.patients.signature import SignatureError, decode_data_url
 from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 
 OLDEST_AGE_YEARS = 130
@@ -57,10 +59,25 @@ class PatientForm(forms.Form):
 
     field_order = PATIENT_FIELDS
 
-    def __init__(self, *args: Any, today: date, region: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, today: date, ask_contact: bool = False, region: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
         self.region = region
+        if ask_contact:  # registration asks; later changes are on the chart's Messages tab
+            self.fields["contact_consent"] = forms.ChoiceField(
+                label=_("May we send reminders and recalls?"),
+                choices=[("yes", _("Yes")), ("no", _("No"))],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Ask the patient: yes or no.")},
+            )
+            self.fields["contact_channels"] = forms.MultipleChoiceField(
+                label=_("How?"),
+                choices=[("email", _("E-mail")), ("sms", _("Text message (SMS)"))],
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
         self.fields["sex"].label = _("Sex")
         self.fields["email"].label = _("E-mail")
         self.fields["phone"].label = _("Phone")
@@ -103,6 +120,16 @@ class PatientForm(forms.Form):
         if self.today.year - born.year > OLDEST_AGE_YEARS:
             raise ValidationError(_("Check the year: that would make the patient older than 130."))
         return born
+
+    def contact_answer(self) -> ContactAnswer | None:
+        """The patient's answer about being contacted (registration only)."""
+        if "contact_consent" not in self.fields:
+            return None
+        channels = set(self.cleaned_data.get("contact_channels") or ())
+        consent = self.cleaned_data["contact_consent"] == "yes"
+        return ContactAnswer(
+            consent=consent, email=consent and "email" in channels, sms=consent and "sms" in channels
+        )
 
     def patient_fields(self) -> dict[str, Any]:
         """Cleaned data as keyword arguments of ``register_patient`` / ``update_patient``."""
@@ -238,6 +265,13 @@ class ConsentForm(forms.Form):
         help_text=_("Photos are always kept in the clinical record."),
     )
 
+    signature = forms.CharField(
+        label=_("Signature"),
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=_("Drawn with a finger or stylus; leave empty for a signature on paper."),
+    )
+
     def __init__(self, *args: Any, templates: list[ConsentTemplate], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [
@@ -251,6 +285,13 @@ class ConsentForm(forms.Form):
                 for t in templates
             ),
         ]
+
+    def clean_signature(self) -> bytes:
+        """The drawn signature's PNG bytes (``b""`` if none); the service checks the image itself."""
+        try:
+            return decode_data_url(self.cleaned_data.get("signature") or "")
+        except SignatureError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class WithdrawConsentForm(forms.Form):

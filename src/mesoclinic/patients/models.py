@@ -170,7 +170,8 @@ class PhotoUse(models.TextChoices):
 
 
 class Consent(models.Model):
-    """A signed consent: the exact template version, the signer, the time and the photo-use scope."""
+    """A signed consent: the exact template version, the signer (typed name and, on a tablet, the drawn
+    signature), the time and the photo-use scope."""
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
@@ -179,6 +180,13 @@ class Consent(models.Model):
         _("signed by"), max_length=200, help_text=_("Name of the person who signed.")
     )
     signed_at = models.DateTimeField()
+    signature = models.BinaryField(
+        _("signature"),
+        blank=True,
+        default=b"",
+        editable=False,
+        help_text=_("The signature drawn on the tablet (PNG), kept with the signed version; empty if none."),
+    )
     photo_use = models.JSONField(default=list, help_text=_("Subset of clinical, teaching, marketing."))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -26,6 +26,13 @@ class PatientIn(Schema):
     preferred_language: str = Field("en", max_length=10)
     fitzpatrick: int | None = Field(None, ge=1, le=6)
     glogau: int | None = Field(None, ge=1, le=4)
+    contact_consent: bool = Field(
+        description='The patient\'s answer to "may we send reminders and recalls?" (ask it: there is no default).'
+    )
+    contact_channels: list[Literal["email", "sms"]] = Field(
+        default_factory=list,
+        description="How, when the answer is yes; each needs its address (email, phone).",
+    )
     allow_duplicate: bool = Field(
         False,
         description="Register even though a patient with the same name and date of birth, or the same phone "
@@ -115,6 +122,8 @@ class ConsentIn(Schema):
     signed_by: str = Field(min_length=1, max_length=200)
     photo_use: list[PhotoUseCode] = ["clinical"]
     signed_at: datetime | None = None
+    # The drawn signature: a PNG as base64 or as a ``data:image/png;base64,`` URL (none for paper).
+    signature_png: str = Field("", max_length=600_000)
 
 
 class ConsentOut(Schema):
@@ -128,6 +137,7 @@ class ConsentOut(Schema):
     photo_use: list[str]
     withdrawn_at: datetime | None
     is_valid: bool
+    has_signature: bool
 
 
 class ConsentWithdrawIn(Schema):

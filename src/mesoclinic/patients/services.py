@@ -18,6 +18,8 @@ from mesoclinic.patients.history import clean_history
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone, search_key
 from mesoclinic.patients.models import NOTES_MAX, Consent, ConsentTemplate, MedicalHistory, Patient, PhotoUse
 from mesoclinic.patients.selectors import PossibleDuplicate, possible_duplicates
+from mesoclinic.patients.signals import ContactAnswer, contact_answered
+from mesoclinic.patients.signature import SignatureError, clean_signature
 
 PATIENT_FIELDS = (
     "given_name",
@@ -91,9 +93,31 @@ def _refuse_duplicates(clinic: Clinic, values: dict[str, Any], *, exclude: Patie
         raise PossibleDuplicateError(found)
 
 
+def check_contact_answer(answer: ContactAnswer, *, email: str, phone: str) -> None:
+    """A "yes" names at least one channel, and each channel chosen has its address."""
+    if not answer.consent:
+        return
+    if not (answer.email or answer.sms):
+        raise ValidationError({"contact_channels": "Choose how the patient wants to be contacted."})
+    if answer.email and not email.strip():
+        raise ValidationError({"email": "Give the e-mail address the patient wants messages at."})
+    if answer.sms and not phone.strip():
+        raise ValidationError({"phone": "Give the phone number the patient wants text messages at."})
+
+
 @transaction.atomic
-def register_patient(clinic: Clinic, *, actor: Any, allow_duplicate: bool = False, **fields: Any) -> Patient:
-    """Create a patient with an empty medical history.
+def register_patient(
+    clinic: Clinic,
+    *,
+    actor: Any,
+    contact: ContactAnswer | None = None,
+    allow_duplicate: bool = False,
+    **fields: Any,
+) -> Patient:
+    """Create a patient with an empty medical history, recording their answer about being contacted.
+
+    ``contact`` is the answer to "may we send you reminders, and how?", asked at the desk and in the API;
+    None (an import from another system) leaves it unasked: nothing is sent until it is recorded.
 
     Raises ``ValidationError`` by field for a name, phone number (checked in the clinic's country and
     stored in E.164) or other value that cannot be right, and ``PossibleDuplicateError`` when someone with
@@ -103,6 +127,8 @@ def register_patient(clinic: Clinic, *, actor: Any, allow_duplicate: bool = Fals
     unknown = set(fields) - set(PATIENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
+    if contact is not None:
+        check_contact_answer(contact, email=fields.get("email", ""), phone=fields.get("phone", ""))
     patient = Patient(clinic=clinic, **_clean_identity(clinic, fields))
     patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
@@ -114,6 +140,8 @@ def register_patient(clinic: Clinic, *, actor: Any, allow_duplicate: bool = Fals
     history._history_user = acting_user(actor)  # type: ignore[attr-defined]
     history.save()
     record_event("patient.create", patient, actor=actor)
+    if contact is not None:
+        contact_answered.send(sender=Patient, patient=patient, answer=contact, actor=actor)
     return patient
 
 
@@ -222,9 +250,14 @@ def record_consent(
     signed_by: str,
     photo_use: Iterable[str] = (PhotoUse.CLINICAL,),
     signed_at: datetime | None = None,
+    signature: bytes = b"",
     actor: Any,
 ) -> Consent:
-    """Record a signed consent against the exact template version the patient read."""
+    """Record a signed consent against the exact template version the patient read.
+
+    ``signature`` is the PNG drawn on the tablet (optional: a paper signature has only the typed name); it
+    is checked and kept re-encoded, with the signed version.
+    """
     if template.clinic_id != patient.clinic_id:
         raise ValidationError({"template": "This consent form belongs to another clinic."})
     scopes = set(photo_use) | {PhotoUse.CLINICAL.value}
@@ -233,12 +266,17 @@ def record_consent(
         raise ValidationError({"photo_use": f"Unknown photo use: {', '.join(sorted(unknown))}."})
     if not signed_by.strip():
         raise ValidationError({"signed_by": "Enter the name of the person who signed."})
+    try:
+        drawn = clean_signature(signature) if signature else b""
+    except SignatureError as exc:
+        raise ValidationError({"signature": str(exc)}) from None
     consent = Consent(
         clinic=patient.clinic,
         patient=patient,
         template=template,
         signed_by=signed_by.strip(),
         signed_at=signed_at or timezone.now(),
+        signature=drawn,
         photo_use=[scope for scope in PhotoUse.values if scope in scopes],
         recorded_by=acting_user(actor),
     )
@@ -248,7 +286,12 @@ def record_consent(
         "consent.record",
         consent,
         actor=actor,
-        data={"template": template.pk, "version": template.version, "photo_use": consent.photo_use},
+        data={
+            "template": template.pk,
+            "version": template.version,
+            "photo_use": consent.photo_use,
+            "signature": bool(drawn),
+        },
     )
     return consent
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -187,18 +189,30 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
 # Registration and identity
 
 
+def _booking_next(request: ClinicRequest) -> str:
+    """The booking wizard's step to go back to after registering (``next``), or "" if it is not one."""
+    raw = request.POST.get("next") or request.GET.get("next") or ""
+    wizard = reverse("scheduling:book")
+    if not raw.startswith(f"{wizard}?") or not url_has_allowed_host_and_scheme(raw, allowed_hosts=None):
+        return ""
+    return raw
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required(Capability.EDIT_PATIENTS)
 def patient_create(request: ClinicRequest) -> HttpResponse:
+    """Register a patient; from the booking wizard (``next``), the booking goes on with them chosen."""
     today = request.clinic.today()
+    booking = _booking_next(request)
     duplicates: list[selectors.PossibleDuplicate] = []
     if request.method == "POST":
-        form = PatientForm(request.POST, today=today, region=request.clinic.country)
+        form = PatientForm(request.POST, today=today, ask_contact=True, region=request.clinic.country)
         if form.is_valid():
             try:
                 patient = services.register_patient(
                     request.clinic,
                     actor=request.user,
+                    contact=form.contact_answer(),
                     allow_duplicate=form.cleaned_data["allow_duplicate"],
                     **form.patient_fields(),
                 )
@@ -208,11 +222,23 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("%(name)s is registered.") % {"name": patient.full_name})
+                if booking:
+                    return HttpResponseRedirect(f"{booking}&{urlencode({'patient': patient.pk})}")
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
-        form = PatientForm(today=today)
-    context = {"form": form, "patient": None, "duplicates": duplicates}
+        form = PatientForm(today=today, ask_contact=True, initial=_names_from(request.GET.get("name", "")))
+    context = {"form": form, "patient": None, "booking": booking, "duplicates": duplicates}
     return render(request, "patients/form.html", context)
+
+
+def _names_from(text: str) -> dict[str, str]:
+    """A name searched for before registering ("Ewa Zielińska", or only "Zielińska") as the form's names."""
+    words = text.split()[:6]
+    if not words:
+        return {}
+    if len(words) == 1:
+        return {"family_name": words[0][:100]}
+    return {"given_name": words[0][:100], "family_name": " ".join(words[1:])[:100]}
 
 
 @require_http_methods(["GET", "POST"])
@@ -402,6 +428,7 @@ def consent_record(request: ClinicRequest, patient_id: int) -> HttpResponse:
                 template=template,
                 signed_by=form.cleaned_data["signed_by"],
                 photo_use=[PhotoUse.CLINICAL.value, *form.cleaned_data["photo_use"]],
+                signature=form.cleaned_data["signature"],
                 actor=request.user,
             )
         except ValidationError as exc:
@@ -423,3 +450,17 @@ def consent_withdraw(request: ClinicRequest, patient_id: int, consent_id: int) -
         messages.success(request, _("Consent withdrawn: %(form)s.") % {"form": consent.template.title})
         return HttpResponseRedirect(_chart_url(patient, "consents"))
     return _render_chart(request, patient, "consents", withdraw_forms={consent.pk: form})
+
+
+@require_GET
+@staff_required(Capability.VIEW_PATIENTS)
+def consent_signature(request: ClinicRequest, patient_id: int, consent_id: int) -> HttpResponse:
+    """The signature drawn for a consent, as the PNG kept with it (404 if it was signed on paper)."""
+    patient = selectors.get_patient_for_user(request.staff, patient_id)
+    consent = selectors.get_consent_for_patient(patient, consent_id)
+    if not consent.signature:
+        raise Http404
+    response = HttpResponse(bytes(consent.signature), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -239,6 +239,14 @@ def list_appointments(request: HttpRequest, filters: Query[AppointmentFilter]) -
     return appointments
 
 
+@router.get("/patients/{patient_id}/appointments", response={200: list[AppointmentOut]})
+@paginate(LimitOffsetPagination)
+def list_patient_appointments(request: HttpRequest, patient_id: int) -> Any:
+    """Every appointment of one patient (cancelled ones and no-shows too), latest start first."""
+    staff = require(request, Capability.VIEW_SCHEDULE)
+    return selectors.appointments_for_patient(get_patient_for_user(staff, patient_id))
+
+
 @router.get("/appointments/{appointment_id}", response={200: AppointmentOut})
 def get_appointment(request: HttpRequest, appointment_id: int) -> Any:
     staff = require(request, Capability.VIEW_SCHEDULE)

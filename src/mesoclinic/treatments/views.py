@@ -1,4 +1,4 @@
-"""Session record screens (tablet-first), the patient's sessions and a course's progress.
+"""Session record screens (tablet-first), the patient's appointments and sessions, and a course's progress.
 
 Every view fetches through a clinic-scoped helper (404 for other clinics), calls a service for any
 change and renders or redirects. Nothing typed is lost on a refusal: the draft is saved first, and the
@@ -27,7 +27,7 @@ from mesoclinic.catalog.data_file import zone_names, zones
 from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
-from mesoclinic.scheduling.selectors import get_appointment_for_user
+from mesoclinic.scheduling.selectors import appointments_for_patient, get_appointment_for_user
 from mesoclinic.treatments import selectors, services
 from mesoclinic.treatments.dayof import QUESTIONS, day_of_notes
 from mesoclinic.treatments.models import SessionRecord
@@ -335,7 +335,14 @@ def patient_sessions(request: ClinicRequest, patient_id: int) -> HttpResponse:
     if wants_csv(request):
         return _sessions_csv(request, patient, records)
     context = chart_context(request, patient, tab="sessions")
-    context.update(records=records, clinical=role_has(request.staff.role, Capability.VIEW_CLINICAL))
+    now = timezone.now()
+    appointments = list(appointments_for_patient(patient))
+    context.update(
+        records=records,
+        clinical=role_has(request.staff.role, Capability.VIEW_CLINICAL),
+        upcoming=[a for a in reversed(appointments) if a.ends_at >= now],
+        past=[a for a in appointments if a.ends_at < now],
+    )
     return render(request, "treatments/patient_sessions.html", context)
 
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_require_mfa_api_tokens"),
         ("outcomes", "0002_analysis_method_2_face_landmarks_and_repeatability"),
-        ("patients", "0003_patient_search_name_phone_e164_text_limits"),
+        ("patients", "0004_patient_search_name_phone_e164_text_limits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

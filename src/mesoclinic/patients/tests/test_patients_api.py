@@ -21,6 +21,8 @@ NEW = {
     "email": "ada@example.com",
     "fitzpatrick": 2,
     "glogau": 2,
+    "contact_consent": True,
+    "contact_channels": ["email"],
 }
 
 
@@ -35,6 +37,19 @@ def test_it_creates_a_patient_in_the_callers_clinic(receptionist):
     assert patient.clinic == receptionist.clinic
     assert patient.full_name == "Ada Lovelace"
     assert patient.medical_history.conditions == []
+
+
+def test_it_asks_for_the_contact_answer_and_records_it(receptionist):
+    unanswered = {k: v for k, v in NEW.items() if k not in ("contact_consent", "contact_channels")}
+    response = post(client_for(receptionist), "/api/v1/patients", unanswered)
+    assert response.status_code == 422
+    assert "contact_consent" in {tuple(err["loc"])[-1] for err in response.json()["detail"]}
+    response = post(client_for(receptionist), "/api/v1/patients", {**NEW, "contact_channels": ["sms"]})
+    assert response.status_code == 422  # a text message needs a phone number
+    assert not Patient.objects.exists()
+    response = post(client_for(receptionist), "/api/v1/patients", NEW)
+    preference = Patient.objects.get(pk=response.json()["id"]).contact_preference
+    assert (preference.consent, preference.email, preference.sms) == (True, True, False)
 
 
 def test_it_rejects_bad_input_with_field_errors(receptionist):
@@ -91,7 +106,7 @@ def test_it_refuses_an_invalid_phone_by_name(clinic, receptionist):
 def test_it_answers_409_with_the_possible_duplicates_until_allowed(clinic, receptionist):
     client = client_for(receptionist)
     first = post(client, "/api/v1/patients", NEW).json()
-    again = {**NEW, "given_name": "ADA", "email": ""}
+    again = {**NEW, "given_name": "ADA", "email": "", "contact_consent": False, "contact_channels": []}
     response = post(client, "/api/v1/patients", again)
     assert response.status_code == 409
     body = response.json()

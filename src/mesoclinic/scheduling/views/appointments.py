@@ -162,11 +162,14 @@ def appointment_check_in(request: ClinicRequest, appointment_id: int) -> HttpRes
         error = str(exc)
         appointment = selectors.get_appointment_for_user(request.staff, appointment_id)
     row = appointment_rows([appointment], now=timezone.now())[0]
-    return render(
+    response = render(
         request,
         "scheduling/partials/_appointment_row.html",
         {"row": row, "fresh": True, "row_error": error, "next": _next_url(request, reverse("web:home"))},
     )
+    if not error:
+        response["HX-Trigger"] = "today-changed"  # Today's counters fetch themselves again
+    return response
 
 
 @require_POST

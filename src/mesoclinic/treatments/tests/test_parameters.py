@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from mesoclinic.treatments.parameters import (
@@ -120,7 +120,6 @@ def test_it_describes_open_ranges():
     assert describe_range({"min": None, "max": None}) == ""
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.decimals(min_value=Decimal("-100"), max_value=Decimal("100"), allow_nan=False, places=3))
 def test_a_number_is_refused_exactly_when_it_is_outside_the_range(value):
     problems = parameter_problems([DEPTH], {"depth_mm": str(value)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from pathlib import Path
 
 from django_tasks import task
 
@@ -45,3 +46,14 @@ def every_five_minutes() -> None:
 @task()
 def half_past() -> None:
     _called("half_past")
+
+
+@task()
+def hang_once(marker: str) -> str:
+    """The first run writes ``marker`` and hangs (its worker is killed meanwhile); a later run finishes."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("started")
+        time.sleep(300)
+        return "woke up"
+    return "done"

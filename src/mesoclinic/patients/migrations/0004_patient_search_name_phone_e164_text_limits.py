@@ -22,7 +22,7 @@ def fill_search_names_and_normalise_phones(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patients", "0002_patient_restriction"),
+        ("patients", "0003_consent_signature"),
     ]
 
     operations = [
