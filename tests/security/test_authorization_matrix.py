@@ -182,6 +182,7 @@ WEB: dict[str, R] = {
     "api-v1:openapi-json": PUBLIC,  # the API's description, no data
     "api-v1:openapi-view": PUBLIC,
     "outcomes:analysis_status": R(C.VIEW_PHOTOS),
+    "outcomes:choose_baseline": R(C.TAKE_PHOTOS, method="post"),
     "audit:events": R(C.VIEW_AUDIT, query=CSV),  # the clinic's own log only, whoever reads it
     # Background jobs: the clinic's and the installation's, the owner's alone.
     "worker:jobs": R(C.MANAGE_JOBS),
@@ -356,6 +357,7 @@ API: dict[str, R] = {
     "outcomes_api_upload": R(C.TAKE_PHOTOS),
     "outcomes_api_photo_detail": R(C.VIEW_PHOTOS),
     "outcomes_api_photo_download": R(C.VIEW_PHOTOS),
+    "outcomes_api_choose_baseline": R(C.TAKE_PHOTOS),
     "outcomes_api_list_assessments": R(C.VIEW_PHOTOS),
     "outcomes_api_create_assessment": R(C.TAKE_PHOTOS),
     "reports_api_patient_progress": R(C.VIEW_CLINICAL),

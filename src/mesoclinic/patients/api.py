@@ -25,6 +25,7 @@ from mesoclinic.patients.schemas import (
     PatientIn,
     PatientOut,
     PatientPatch,
+    PossibleDuplicatesOut,
 )
 from mesoclinic.patients.signals import ContactAnswer
 from mesoclinic.patients.signature import SignatureError, decode_data_url
@@ -52,6 +53,22 @@ def consent_out(consent: Consent) -> dict[str, Any]:
     }
 
 
+def duplicates_out(exc: services.PossibleDuplicateError) -> dict[str, Any]:
+    return {
+        "detail": exc.messages[0],
+        "duplicates": [
+            {
+                "id": d.patient.pk,
+                "given_name": d.patient.given_name,
+                "family_name": d.patient.family_name,
+                "birth_date": d.patient.birth_date,
+                "reasons": list(d.reasons),
+            }
+            for d in exc.duplicates
+        ],
+    }
+
+
 @router.get("", response={200: list[PatientOut]})
 @paginate(LimitOffsetPagination)
 def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> Any:
@@ -59,13 +76,21 @@ def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> Any:
     return selectors.patients_for_clinic(staff.clinic, search=filters.search)
 
 
-@router.post("", response={201: PatientOut})
+@router.post("", response={201: PatientOut, 409: PossibleDuplicatesOut})
 def create_patient(request: HttpRequest, payload: PatientIn) -> Any:
+    """Register a patient. 409 lists the patients it may duplicate; send again with allow_duplicate."""
     staff = require(request, Capability.EDIT_PATIENTS)
     fields = payload.dict(exclude={"contact_consent", "contact_channels"})
+    allow = fields.pop("allow_duplicate")
     channels = set(payload.contact_channels) if payload.contact_consent else set()
     answer = ContactAnswer(consent=payload.contact_consent, email="email" in channels, sms="sms" in channels)
-    return Status(201, services.register_patient(staff.clinic, actor=request.user, contact=answer, **fields))
+    try:
+        patient = services.register_patient(
+            staff.clinic, actor=request.user, contact=answer, allow_duplicate=allow, **fields
+        )
+    except services.PossibleDuplicateError as exc:
+        return Status(409, duplicates_out(exc))
+    return Status(201, patient)
 
 
 @router.get("/{patient_id}", response={200: PatientOut})
@@ -74,11 +99,17 @@ def get_patient(request: HttpRequest, patient_id: int) -> Any:
     return selectors.get_patient_for_user(staff, patient_id)
 
 
-@router.patch("/{patient_id}", response={200: PatientOut})
+@router.patch("/{patient_id}", response={200: PatientOut, 409: PossibleDuplicatesOut})
 def patch_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> Any:
+    """Change a patient's details. 409 lists the patients the change would make it look like."""
     staff = require(request, Capability.EDIT_PATIENTS)
     patient = selectors.get_patient_for_user(staff, patient_id)
-    return services.update_patient(patient, actor=request.user, **payload.dict(exclude_unset=True))
+    fields = payload.dict(exclude_unset=True)
+    allow = bool(fields.pop("allow_duplicate", False))
+    try:
+        return services.update_patient(patient, actor=request.user, allow_duplicate=allow, **fields)
+    except services.PossibleDuplicateError as exc:
+        return Status(409, duplicates_out(exc))
 
 
 def history_out(history: MedicalHistory) -> dict[str, Any]:

@@ -12,7 +12,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from mesoclinic.patients.models import ConsentTemplate, HistoryStatus, MedicalHistory, Patient, PhotoUse
+from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
+from mesoclinic.patients.models import (
+    NOTES_MAX,
+    ConsentTemplate,
+    HistoryStatus,
+    MedicalHistory,
+    Patient,
+    PhotoUse,
+)
 from mesoclinic.patients.services import OLDEST_AGE_YEARS, PATIENT_FIELDS
 from mesoclinic.patients.signals import ContactAnswer
 from mesoclinic.patients.signature import SignatureError, decode_data_url
@@ -53,12 +61,16 @@ class PatientForm(forms.Form):
     )
     fitzpatrick = _model_field("fitzpatrick")
     glogau = _model_field("glogau")
+    allow_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = PATIENT_FIELDS
 
-    def __init__(self, *args: Any, today: date, ask_contact: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, today: date, ask_contact: bool = False, region: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        self.region = region
         if ask_contact:  # registration asks; later changes are on the chart's Messages tab
             self.fields["contact_consent"] = forms.ChoiceField(
                 label=_("May we send reminders and recalls?"),
@@ -75,6 +87,9 @@ class PatientForm(forms.Form):
         self.fields["sex"].label = _("Sex")
         self.fields["email"].label = _("E-mail")
         self.fields["phone"].label = _("Phone")
+        self.fields["phone"].help_text = _(
+            "Any format; without a country code it is read as this clinic's country."
+        )
         self.fields["address"].label = _("Address")
         self.fields["fitzpatrick"].choices = [
             ("", _("Not assessed")),
@@ -82,11 +97,27 @@ class PatientForm(forms.Form):
         ]
         self.fields["glogau"].choices = [("", _("Not assessed")), *self.fields["glogau"].choices[1:]]
 
+    def _name(self, field: str, what: str) -> str:
+        try:
+            return clean_name(str(self.cleaned_data[field]), what=what)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
     def clean_given_name(self) -> str:
-        return str(self.cleaned_data["given_name"]).strip()
+        return self._name("given_name", "first name")
 
     def clean_family_name(self) -> str:
-        return str(self.cleaned_data["family_name"]).strip()
+        return self._name("family_name", "last name")
+
+    def clean_phone(self) -> str:
+        """The number as E.164 when the clinic's country is known (the service checks it again)."""
+        phone = str(self.cleaned_data["phone"]).strip()
+        if self.region is None:
+            return phone
+        try:
+            return normalise_phone(phone, self.region)
+        except InvalidPhoneError as exc:
+            raise ValidationError(str(exc)) from None
 
     def clean_birth_date(self) -> date:
         born: date = self.cleaned_data["birth_date"]
@@ -166,6 +197,7 @@ class MedicalHistoryForm(forms.Form):
     notes = forms.CharField(
         label=_("Clinical notes"),
         required=False,
+        max_length=NOTES_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Free text, seen by clinical staff only."),
     )

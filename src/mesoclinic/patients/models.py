@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -29,6 +29,10 @@ GLOGAU_CHOICES = [
 ]
 
 
+ADDRESS_MAX = 500
+NOTES_MAX = 5000
+
+
 class Patient(models.Model):
     """A person treated at the clinic: identity, contact and skin classification."""
 
@@ -38,8 +42,12 @@ class Patient(models.Model):
     birth_date = models.DateField(_("date of birth"))
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    address = models.TextField(blank=True)
+    phone = models.CharField(
+        max_length=40, blank=True, help_text=_("Stored in international (E.164) form, e.g. +48600123456.")
+    )
+    address = models.TextField(
+        blank=True, max_length=ADDRESS_MAX, validators=[MaxLengthValidator(ADDRESS_MAX)]
+    )
     preferred_language = models.CharField(max_length=10, default="en")
     fitzpatrick = models.PositiveSmallIntegerField(
         _("Fitzpatrick skin type"),
@@ -66,6 +74,12 @@ class Patient(models.Model):
         ),
     )
     restriction_reason = models.CharField(max_length=300, blank=True)
+    search_name = models.CharField(
+        max_length=201,
+        blank=True,
+        editable=False,
+        help_text=_("Both names lower-cased without diacritics, for search and duplicate checks."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -126,7 +140,7 @@ class MedicalHistory(models.Model):
     other_medications = models.JSONField(
         default=list, blank=True, help_text=_("Medicines outside the coded classes, as free text.")
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTES_MAX, validators=[MaxLengthValidator(NOTES_MAX)])
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

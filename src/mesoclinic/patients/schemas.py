@@ -16,7 +16,12 @@ class PatientIn(Schema):
     birth_date: date
     sex: SexCode = "unknown"
     email: EmailStr | Literal[""] = ""
-    phone: str = Field("", max_length=40)
+    phone: str = Field(
+        "",
+        max_length=40,
+        description="In any format; numbers without a country code are read in the clinic's country. "
+        "Stored and returned in E.164 (+48600123456).",
+    )
     address: str = Field("", max_length=500)
     preferred_language: str = Field("en", max_length=10)
     fitzpatrick: int | None = Field(None, ge=1, le=6)
@@ -27,6 +32,11 @@ class PatientIn(Schema):
     contact_channels: list[Literal["email", "sms"]] = Field(
         default_factory=list,
         description="How, when the answer is yes; each needs its address (email, phone).",
+    )
+    allow_duplicate: bool = Field(
+        False,
+        description="Register even though a patient with the same name and date of birth, or the same phone "
+        "or e-mail, exists (the 409 answer lists them): set it once the caller has checked it is someone else.",
     )
 
 
@@ -44,6 +54,24 @@ class PatientPatch(Schema):
     preferred_language: str = Field(None, max_length=10)  # type: ignore[assignment]
     fitzpatrick: int | None = Field(None, ge=1, le=6)
     glogau: int | None = Field(None, ge=1, le=4)
+    allow_duplicate: bool = Field(
+        False,
+        description="Save a change of name, date of birth, phone or e-mail even though it matches another "
+        "patient (the 409 answer lists them).",
+    )
+
+
+class DuplicateOut(Schema):
+    id: int
+    given_name: str
+    family_name: str
+    birth_date: date
+    reasons: list[str] = Field(description="Why it may be the same person, in plain words.")
+
+
+class PossibleDuplicatesOut(Schema):
+    detail: str
+    duplicates: list[DuplicateOut]
 
 
 class PatientOut(Schema):

@@ -15,7 +15,9 @@ from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Modality
 from mesoclinic.catalog.selectors import ingredient_codes
 from mesoclinic.patients.history import clean_history
+from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone, search_key
 from mesoclinic.patients.models import (
+    NOTES_MAX,
     Consent,
     ConsentTemplate,
     HistoryStatus,
@@ -23,6 +25,7 @@ from mesoclinic.patients.models import (
     Patient,
     PhotoUse,
 )
+from mesoclinic.patients.selectors import PossibleDuplicate, possible_duplicates
 from mesoclinic.patients.signals import ContactAnswer, contact_answered, medical_history_changed
 from mesoclinic.patients.signature import SignatureError, clean_signature
 from mesoclinic.text import text_problem
@@ -39,6 +42,64 @@ PATIENT_FIELDS = (
     "fitzpatrick",
     "glogau",
 )
+
+
+class PossibleDuplicateError(ValidationError):
+    """The patient looks already registered (same name and date of birth, or same phone or e-mail).
+
+    ``duplicates`` lists who, and why; the caller shows them and may save anyway with ``allow_duplicate``.
+    """
+
+    def __init__(self, duplicates: list[PossibleDuplicate]) -> None:
+        self.duplicates = duplicates
+        names = "; ".join(
+            f"{d.patient.full_name}, born {d.patient.birth_date:%Y-%m-%d} ({', '.join(d.reasons)})"
+            for d in duplicates
+        )
+        super().__init__(
+            {
+                "__all__": [
+                    f"This patient may already be registered: {names}. Open that chart, or confirm that this is someone else."
+                ]
+            }
+        )
+
+
+def _clean_identity(clinic: Clinic, fields: dict[str, Any]) -> dict[str, Any]:
+    """Names tidied and checked, the phone number in E.164 for the clinic's country; errors by field."""
+    cleaned = dict(fields)
+    errors: dict[str, list[str]] = {}
+    for name, what in (("given_name", "first name"), ("family_name", "last name")):
+        if name in cleaned:
+            try:
+                cleaned[name] = clean_name(str(cleaned[name] or ""), what=what)
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+    if "phone" in cleaned:
+        try:
+            cleaned["phone"] = normalise_phone(str(cleaned["phone"] or ""), clinic.country)
+        except InvalidPhoneError as exc:
+            errors["phone"] = [str(exc)]
+    for name in ("email", "address"):
+        if name in cleaned:
+            cleaned[name] = str(cleaned[name] or "").strip()
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _refuse_duplicates(clinic: Clinic, values: dict[str, Any], *, exclude: Patient | None = None) -> None:
+    found = possible_duplicates(
+        clinic,
+        given_name=values["given_name"],
+        family_name=values["family_name"],
+        birth_date=values["birth_date"],
+        phone=values.get("phone") or "",
+        email=values.get("email") or "",
+        exclude=exclude,
+    )
+    if found:
+        raise PossibleDuplicateError(found)
 
 
 def check_contact_answer(answer: ContactAnswer, *, email: str, phone: str) -> None:
@@ -76,21 +137,34 @@ def _check_identity(patient: Patient) -> None:
 
 @transaction.atomic
 def register_patient(
-    clinic: Clinic, *, actor: Any, contact: ContactAnswer | None = None, **fields: Any
+    clinic: Clinic,
+    *,
+    actor: Any,
+    contact: ContactAnswer | None = None,
+    allow_duplicate: bool = False,
+    **fields: Any,
 ) -> Patient:
     """Create a patient with an empty medical history, recording their answer about being contacted.
 
     ``contact`` is the answer to "may we send you reminders, and how?", asked at the desk and in the API;
     None (an import from another system) leaves it unasked: nothing is sent until it is recorded.
+
+    Raises ``ValidationError`` by field for a name, phone number (checked in the clinic's country and
+    stored in E.164) or other value that cannot be right, and ``PossibleDuplicateError`` when someone with
+    the same name and date of birth, or the same phone number or e-mail, is registered already, unless
+    ``allow_duplicate`` says the user saw them and this is someone else.
     """
     unknown = set(fields) - set(PATIENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
     if contact is not None:
         check_contact_answer(contact, email=fields.get("email", ""), phone=fields.get("phone", ""))
-    patient = Patient(clinic=clinic, **fields)
+    patient = Patient(clinic=clinic, **_clean_identity(clinic, fields))
+    patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
     _check_identity(patient)
+    if not allow_duplicate:
+        _refuse_duplicates(clinic, {name: getattr(patient, name) for name in PATIENT_FIELDS})
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
     patient.save()
     history = MedicalHistory(patient=patient)
@@ -103,20 +177,29 @@ def register_patient(
 
 
 @transaction.atomic
-def update_patient(patient: Patient, *, actor: Any, **fields: Any) -> Patient:
-    """Change identity, contact or skin classification; the previous values stay in the history."""
+def update_patient(patient: Patient, *, actor: Any, allow_duplicate: bool = False, **fields: Any) -> Patient:
+    """Change identity, contact or skin classification; the previous values stay in the history.
+
+    Checked as ``register_patient`` checks; a change of name, date of birth, phone or e-mail that makes the
+    patient look like another registered one raises ``PossibleDuplicateError`` unless ``allow_duplicate``.
+    """
     unknown = set(fields) - set(PATIENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
-    changed = {name: value for name, value in fields.items() if getattr(patient, name) != value}
+    cleaned = _clean_identity(patient.clinic, fields)
+    changed = {name: value for name, value in cleaned.items() if getattr(patient, name) != value}
     if not changed:
         return patient
+    if not allow_duplicate and set(changed) & {"given_name", "family_name", "birth_date", "phone", "email"}:
+        after = {name: changed.get(name, getattr(patient, name)) for name in PATIENT_FIELDS}
+        _refuse_duplicates(patient.clinic, after, exclude=patient)
     for name, value in changed.items():
         setattr(patient, name, value)
+    patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
     _check_identity(patient)
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    patient.save(update_fields=[*changed, "updated_at"])
+    patient.save(update_fields=[*changed, "search_name", "updated_at"])
     record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})
     return patient
 
@@ -156,8 +239,8 @@ def update_medical_history(
     with the patient) or ``self_reported`` (the patient's own answers, not yet confirmed); None keeps the
     current status (a history that was never taken stays "not taken" until someone says it was). Raises
     ``ValidationError`` (per field) for codes outside the vocabulary or the clinic's ingredients, for
-    free text that is empty or too long, for an unknown status and for a missing reason; nothing is
-    changed then.
+    free text that is empty or too long, for notes longer than ``NOTES_MAX`` characters, for an unknown
+    status and for a missing reason; nothing is changed then.
     """
     if status is not None and status not in WRITABLE_STATUSES:
         raise ValidationError({"status": f"{status!r} is not one of {', '.join(WRITABLE_STATUSES)}."})
@@ -165,6 +248,8 @@ def update_medical_history(
         raise ValidationError(
             {"reason": "Say briefly why the history changed; it is kept with this version."}
         )
+    if len(notes) > NOTES_MAX:
+        raise ValidationError({"notes": f"The notes are too long: at most {NOTES_MAX} characters."})
     cleaned = clean_history(
         conditions=conditions,
         medications=medications,

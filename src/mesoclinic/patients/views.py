@@ -218,13 +218,20 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
     """Register a patient; from the booking wizard (``next``), the booking goes on with them chosen."""
     today = request.clinic.today()
     booking = _booking_next(request)
+    duplicates: list[selectors.PossibleDuplicate] = []
     if request.method == "POST":
-        form = PatientForm(request.POST, today=today, ask_contact=True)
+        form = PatientForm(request.POST, today=today, ask_contact=True, region=request.clinic.country)
         if form.is_valid():
             try:
                 patient = services.register_patient(
-                    request.clinic, actor=request.user, contact=form.contact_answer(), **form.patient_fields()
+                    request.clinic,
+                    actor=request.user,
+                    contact=form.contact_answer(),
+                    allow_duplicate=form.cleaned_data["allow_duplicate"],
+                    **form.patient_fields(),
                 )
+            except services.PossibleDuplicateError as exc:
+                duplicates = exc.duplicates
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -234,7 +241,8 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
         form = PatientForm(today=today, ask_contact=True, initial=_names_from(request.GET.get("name", "")))
-    return render(request, "patients/form.html", {"form": form, "patient": None, "booking": booking})
+    context = {"form": form, "patient": None, "booking": booking, "duplicates": duplicates}
+    return render(request, "patients/form.html", context)
 
 
 def _names_from(text: str) -> dict[str, str]:
@@ -252,11 +260,21 @@ def _names_from(text: str) -> dict[str, str]:
 def patient_edit(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = selectors.get_patient_for_user(request.staff, patient_id)
     today = request.clinic.today()
+    duplicates: list[selectors.PossibleDuplicate] = []
     if request.method == "POST":
-        form = PatientForm(request.POST, today=today, initial=PatientForm.initial_for(patient))
+        form = PatientForm(
+            request.POST, today=today, region=request.clinic.country, initial=PatientForm.initial_for(patient)
+        )
         if form.is_valid():
             try:
-                services.update_patient(patient, actor=request.user, **form.patient_fields())
+                services.update_patient(
+                    patient,
+                    actor=request.user,
+                    allow_duplicate=form.cleaned_data["allow_duplicate"],
+                    **form.patient_fields(),
+                )
+            except services.PossibleDuplicateError as exc:
+                duplicates = exc.duplicates
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -266,7 +284,8 @@ def patient_edit(request: ClinicRequest, patient_id: int) -> HttpResponse:
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
         form = PatientForm(today=today, initial=PatientForm.initial_for(patient))
-    return render(request, "patients/form.html", {"form": form, "patient": patient})
+    context = {"form": form, "patient": patient, "duplicates": duplicates}
+    return render(request, "patients/form.html", context)
 
 
 # ---------------------------------------------------------------------------------------------------------

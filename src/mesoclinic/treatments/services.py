@@ -40,7 +40,7 @@ from mesoclinic.treatments.models import (
     SessionRecord,
     SessionZone,
 )
-from mesoclinic.treatments.parameters import clean_parameters, parameter_problems
+from mesoclinic.treatments.parameters import clean_parameters, parameter_problems, typing_problems
 from mesoclinic.treatments.selectors import local_day, modality_for
 
 
@@ -117,6 +117,9 @@ DEFAULT_AFTERCARE = (
     "sunbathing for 48 hours; use sunscreen SPF 50. Small bruises and bumps fade in a few days. Call the "
     "clinic at once about fever, growing redness or pain, warmth, pus, or lumps appearing weeks later."
 )
+
+
+TEXT_MAX = 5000  # notes and aftercare: a page of text; longer is a paste gone wrong
 
 
 def _may_override(actor: Any) -> bool:
@@ -224,7 +227,9 @@ def update_session_draft(record: SessionRecord, *, actor: Any, **fields: Any) ->
     """Change a draft: scalar fields, device parameters, and (replacing them) product lines and zones.
 
     ``products`` is a list of ``(lot, quantity)``, ``zones`` a list of ``(zone code, volume ml or None)``.
-    Parameters are stored as typed even when out of range (nothing typed is lost); signing checks them.
+    Parameters must be numbers in range (or one of their choices) as soon as they are typed: a wrong one
+    raises ``ValidationError`` under ``parameters`` and nothing is saved (the form keeps what was typed);
+    a missing required one is asked for only at signing.
     """
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
@@ -237,12 +242,18 @@ def update_session_draft(record: SessionRecord, *, actor: Any, **fields: Any) ->
         changed.append("duration_minutes")
     for name in ("aftercare", "notes"):
         if name in fields:
-            setattr(record, name, str(fields[name] or "").strip())
+            text = str(fields[name] or "").strip()
+            if len(text) > TEXT_MAX:
+                raise ValidationError({name: [f"Keep this under {TEXT_MAX} characters."]})
+            setattr(record, name, text)
             changed.append(name)
     if "parameters" in fields:
-        record.parameters, _problems = clean_parameters(
-            _modality_parameters(record), fields["parameters"] or {}
-        )
+        definitions = _modality_parameters(record)
+        raw = fields["parameters"] or {}
+        problems = typing_problems(definitions, raw)
+        if problems:
+            raise ValidationError({"parameters": [p.message for p in problems]})
+        record.parameters, _problems = clean_parameters(definitions, raw)
         changed.append("parameters")
     for name in ("device", "cocktail"):
         if name in fields:

@@ -51,7 +51,7 @@ def test_it_registers_a_single_patient_with_a_medical_history_and_the_identifier
     assert (created.given_name, created.birth_date, created.sex) == ("Zofia", date(1985, 3, 14), "female")
     assert (created.email, created.phone, created.preferred_language) == (
         "kowalska@example.org",
-        "+48 600 000 000",
+        "+48600000000",
         "pl",
     )
     assert MedicalHistory.objects.filter(patient=created).exists()

@@ -124,10 +124,13 @@ def test_it_refuses_when_a_cocktail_product_has_no_lot(clinic, practitioner):
 
 def test_it_refuses_parameters_out_of_range(clinic, practitioner):
     record = ready_draft(clinic)
-    update_session_draft(record, actor=None, parameters={**record.parameters, "depth_mm": "20"})
+    # Saved in range, then the modality's range narrowed (the catalog changed): signing checks again.
+    modality = record.protocol.modality
+    modality.parameters = [{**d, "max": 1} if d["code"] == "depth_mm" else d for d in modality.parameters]
+    modality.save(update_fields=["parameters"])
     with pytest.raises(SessionSignError) as refused:
         sign_session(record, actor=practitioner.user)
-    assert any("Injection depth must be 0.5–13 mm" in reason for reason in refused.value.reasons)
+    assert any("Injection depth must be 0.5–1 mm" in reason for reason in refused.value.reasons)
 
 
 def test_it_refuses_a_signed_record(clinic, practitioner):
