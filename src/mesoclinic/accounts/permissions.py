@@ -77,6 +77,7 @@ class Capability(StrEnum):
     VIEW_CATALOG = "view_catalog"
     MANAGE_CATALOG = "manage_catalog"
     OVERRIDE_SCREENING = "override_screening"
+    RECORD_TREATED_ELSEWHERE = "record_treated_elsewhere"  # complete a visit without a record here (reason)
     VIEW_INVENTORY = "view_inventory"
     MANAGE_INVENTORY = "manage_inventory"
     RECALL = "recall"
@@ -143,6 +144,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CATALOG,
             Capability.MANAGE_CONSENT_FORMS,
             Capability.OVERRIDE_SCREENING,
+            Capability.RECORD_TREATED_ELSEWHERE,
             Capability.VIEW_REPORTS,
             Capability.EXPORT_PATIENT_DATA,
             Capability.USE_PHOTO_LIBRARY,

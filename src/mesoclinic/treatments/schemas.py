@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
 
 
 class ProductLineOut(Schema):
@@ -85,6 +86,10 @@ class PlannedSessionOut(Schema):
     state: str
     reason: str
     record_id: int | None
+    elsewhere: bool = Field(
+        description="Done without a session record here: a physician recorded it as treated elsewhere / "
+        "on paper (the reason is in reason)."
+    )
 
 
 class CourseProgressOut(Schema):
@@ -95,5 +100,8 @@ class CourseProgressOut(Schema):
     late: int
     missed: int
     upcoming: int
+    elsewhere: int = Field(
+        description="Of the done sessions, those recorded as treated elsewhere / on paper."
+    )
     adherence_percent: int | None
     sessions: list[PlannedSessionOut]
