@@ -65,7 +65,13 @@ class DraftPatch(Schema):
 
 
 class DayOfIn(Schema):
-    answers: dict[str, Any]
+    answers: dict[str, bool | str | None] = Field(
+        description=(
+            'Question code -> true (yes) or false (no); "yes"/"no" are read too. `other` -> text. '
+            "A question left out (or null) stays unanswered and the record cannot be signed until it is "
+            "answered; any other value, or a code that is no question, is refused (422)."
+        )
+    )
 
 
 class SignIn(Schema):
