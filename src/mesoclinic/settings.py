@@ -154,7 +154,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
 ACCOUNT_ADAPTER = "mesoclinic.accounts.adapters.StaffAccountAdapter"
-ACCOUNT_FORMS = {"login": "mesoclinic.accounts.forms.StaffLoginForm"}
+ACCOUNT_FORMS = {
+    "login": "mesoclinic.accounts.forms.StaffLoginForm",
+    "reset_password": "mesoclinic.accounts.forms.StaffResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the clinic owner, not by strangers

@@ -8,14 +8,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from allauth.account.forms import ResetPasswordForm
 from allauth.account.models import EmailAddress
+from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from mesoclinic.accounts.models import ApiToken, Clinic, Location, Role, StaffMember
 from mesoclinic.accounts.permissions import MATRIX
@@ -213,3 +218,40 @@ def record_account_security_event(user: Any, action: str, **data: Any) -> None:
 def record_failed_mfa(user: Any) -> None:
     """A wrong second-factor code after a right password: the account is named, nobody is the actor yet."""
     record_event("auth.mfa_failed", user, actor=None, clinic=_clinic_of(user))
+
+
+# --- Password reset, off the request ---------------------------------------------------------------------
+
+
+class _LinkRequest(HttpRequest):
+    """The one thing a reset e-mail needs from the request that asked for it: the address the link points at."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        parts = urlsplit(base_url)
+        self._link_scheme = parts.scheme
+        self.META["HTTP_HOST"] = parts.netloc
+        self.user = AnonymousUser()
+
+    def _get_scheme(self) -> str:
+        return self._link_scheme
+
+
+def request_password_reset(email: str, *, base_url: str) -> None:
+    """Send the reset e-mail for ``email`` from the worker, once the request has committed.
+
+    Whether the address is known, and the token, rendering and sending that only a known one costs, happen
+    in the background: the request takes one path whatever was typed, so its timing tells nobody which
+    addresses have accounts.
+    """
+    transaction.on_commit(lambda: send_password_reset_task.enqueue(email, base_url), robust=True)
+
+
+@task()
+def send_password_reset_task(email: str, base_url: str) -> None:
+    """allauth's own reset form and mail, for ``email`` (nothing is sent for an unknown address)."""
+    request = _LinkRequest(base_url)
+    with allauth_context.request_context(request):
+        form = ResetPasswordForm(data={"email": email})
+        if form.is_valid():
+            form.save(request)
