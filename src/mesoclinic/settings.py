@@ -247,8 +247,11 @@ CACHES = {
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "mesoclinic_cache",
-    }  # shared_cache.CACHE_TABLE
+        "LOCATION": "mesoclinic_cache",  # shared_cache.CACHE_TABLE
+        # Culling at Django's default 300 rows would drop live counters of a busy clinic (one per address
+        # and token per window); expired rows are culled first anyway.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
 }
 HUEY = {
     "name": env_str("WORKER_QUEUE", "mesoclinic"),
