@@ -10,9 +10,19 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import override_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
+
+# One Hypothesis profile for the whole suite. Examples run against a database and share two cores with the other
+# test processes, so wall-clock limits (the per-example deadline, the "too slow" health check) measure the
+# machine's load, not the code: they are off everywhere, and each property test sets only how many examples.
+hypothesis_settings.register_profile(
+    "mesoclinic", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "mesoclinic"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

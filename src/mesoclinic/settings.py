@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "mesoclinic.webhooks",
     "mesoclinic.notifications",
     "mesoclinic.interop",
+    "mesoclinic.clinic_settings",
     "mesoclinic.web",
     # After the MesoClinic apps, so that accounts' templates override allauth's.
     "allauth",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mesoclinic.web.db_retry.RetryLostConnectionMiddleware",  # first: a read that lost its connection runs again
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "mesoclinic.web.middleware.PermissionsPolicyMiddleware",
@@ -115,6 +117,9 @@ def _database(url: str) -> dict[str, object]:
         )
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I understand: {exc}") from None
+    # A kept connection that died between requests (database restart, failover) is replaced before use,
+    # instead of failing the next request; see also mesoclinic.web.db_retry for one that dies during one.
+    config["CONN_HEALTH_CHECKS"] = True
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while one writer writes; IMMEDIATE avoids upgrade deadlocks.
         config["OPTIONS"] = {
@@ -237,6 +242,8 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 # (`mesoclinic worker`, started by `make run`): huey on SQLite in the data folder, or on Redis when REDIS_URL
 # is set. Every job is logged (mesoclinic.worker.models.Job); a failing one is retried with exponential
 # backoff (TASK_RETRY_DELAY seconds, times TASK_RETRY_BACKOFF each time) up to TASK_MAX_ATTEMPTS attempts.
+# A running job holds a lease its worker renews; a job without a sign of life for WORKER_LEASE_SECONDS (its
+# worker was killed) is retried by another worker's watchdog, or marked failed after the last attempt.
 # TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend runs tasks in the request instead (tests).
 REDIS_URL = env_str("REDIS_URL")
 # One cache for every process (rate limits, allauth's sign-in limits and used one-time codes): a per-process
@@ -262,6 +269,7 @@ HUEY = {
     "max_attempts": env_int("TASK_MAX_ATTEMPTS", 4),
     "retry_delay": env_int("TASK_RETRY_DELAY", 30),
     "retry_backoff": env_int("TASK_RETRY_BACKOFF", 2),
+    "lease_seconds": env_int("WORKER_LEASE_SECONDS", 60),
 }
 TASKS = {
     "default": {

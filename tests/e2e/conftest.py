@@ -35,7 +35,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def playwright() -> Iterator[object]:
+    """One Playwright per test process: its sync API cannot start twice in the same thread."""
     if not CHROMIUM.exists():
         message = f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it as root)"
         if os.environ.get("CI") == "true":
@@ -43,10 +44,15 @@ def browser() -> Iterator[object]:
         pytest.skip(message)
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    with sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def browser(playwright) -> Iterator[object]:
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

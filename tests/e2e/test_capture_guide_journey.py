@@ -24,7 +24,7 @@ GUIDE = "src/mesoclinic/outcomes/static/outcomes/face_mesh/face_mesh.js"
 
 
 @pytest.fixture(scope="module")
-def camera_browser(tmp_path_factory):
+def camera_browser(playwright, tmp_path_factory):
     """Chromium whose camera is a video of a real face (and which grants camera access without asking)."""
     if not CHROMIUM.exists():
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}")
@@ -33,8 +33,6 @@ def camera_browser(tmp_path_factory):
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
     video = write_face_video(tmp_path_factory.mktemp("camera") / "face.y4m")
     args = [
         *[a for a in CHROMIUM_ARGS if a != "--disable-gpu"],
@@ -44,10 +42,9 @@ def camera_browser(tmp_path_factory):
         "--use-angle=swiftshader",
         "--enable-unsafe-swiftshader",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
+    yield browser
+    browser.close()
 
 
 def test_the_guide_takes_the_photo_when_the_face_matches_and_it_is_saved(camera_browser, live_server):

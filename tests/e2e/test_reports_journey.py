@@ -38,8 +38,8 @@ def test_progress_and_cohort(page) -> None:  # type: ignore[no-untyped-def]
     clinic = make_clinic("Rosa Aesthetics")
     physician = make_staff(clinic, Role.PHYSICIAN, name="Dr Paula Physician", modalities=["needle"])
     nurse = make_staff(clinic, Role.PRACTITIONER, name="Nina Nurse", modalities=["needle", "electroporation"])
-    patient = treated(clinic, nurse, "needle", 0.041, second=0.045)
-    for after in (0.040, 0.042):
+    patient = treated(clinic, nurse, "needle", 0.030, second=0.045)
+    for after in (0.029, 0.031):
         treated(clinic, nurse, "needle", after)
     for after in (0.048, 0.047, 0.049):
         treated(clinic, nurse, "electroporation", after)
@@ -53,7 +53,7 @@ def test_progress_and_cohort(page) -> None:  # type: ignore[no-untyped-def]
     expect(chart.locator("g.chart__session")).to_have_count(3)
     expect(chart.locator("g.chart__durability")).to_have_count(1)
     expect(page.locator("#progress-change")).to_contain_text(
-        "−18.0 % vs baseline, beyond the method's repeatability (6 %)"
+        "−40.0 % vs baseline, beyond the method's repeatability (±31.0 %)"
     )
     screenshot(page, "progress")
 
@@ -63,8 +63,8 @@ def test_progress_and_cohort(page) -> None:  # type: ignore[no-untyped-def]
     needle_row = table.locator("tbody tr").first
     expect(needle_row.locator("th")).to_have_text("Needle")
     expect(needle_row).to_contain_text("3")  # n
-    expect(needle_row).to_contain_text("-18.0 %")
-    expect(needle_row).to_contain_text("-23.0 % to -13.0 %")  # 95 % CI
+    expect(needle_row).to_contain_text("-40.0 %")
+    expect(needle_row).to_contain_text("-45.0 % to -35.0 %")  # 95 % CI
     expect(table.locator("tbody tr").nth(1).locator("th")).to_have_text("Needle-free")
     expect(page.locator("svg#by-delivery g.chart__row")).to_have_count(2)
     expect(page.locator("svg#by-delivery line.chart__zero")).to_have_count(1)

@@ -138,9 +138,19 @@ def test_it_refuses_the_file_and_keeps_nothing(
     assert stored_files(media) == []
 
 
+def face_photo() -> bytes:
+    """A real, measurable front view (a front view without a face is refused on upload)."""
+    from mesoclinic.outcomes.analysis.portraits import studio_portrait  # noqa: PLC0415
+
+    out = io.BytesIO()
+    Image.fromarray((studio_portrait() * 255 + 0.5).astype(np.uint8)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
 def test_a_good_photo_still_goes_through(patient: Patient, practitioner: StaffMember, media: Path) -> None:
-    """The control: the same request with a real photo is stored (so the refusals above are the file's)."""
-    response = post(client_for(practitioner), "api", patient, "face.jpg", photo_bytes())
+    """The control: the same request with a real face is stored (so the refusals above are the file's)."""
+    with override_settings(PHOTO_MAX_BYTES=10 * SMALL_LIMIT):
+        response = post(client_for(practitioner), "api", patient, "face.jpg", face_photo())
     assert response.status_code == 201
     assert Photo.objects.count() == 1
     assert len(stored_files(media)) == 2  # the photo and its thumbnail

@@ -31,6 +31,7 @@
 | manage_notifications |   x   |           |              |              |         |
 | export_data          |   x   |     x     |              |              |         |
 | import_data          |   x   |           |              |              |         |
+| manage_clinic        |   x   |           |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -52,6 +53,8 @@ timing and templates and reads its whole delivery log; a patient's own messages 
 (``view_patients``; their contact preferences with ``edit_patients``).
 ``export_data`` takes records out as FHIR (a patient's ``$everything``, the whole clinic as NDJSON; every
 export is audited); ``import_data`` brings patients and appointments in (FHIR Patients, CSV files).
+``manage_clinic`` is Settings: the clinic's details, locations with their hours and holidays, staff (invite,
+roles, qualifications, deactivation), practitioners' hours and time off, rooms, devices and their downtime.
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ class Capability(StrEnum):
     MANAGE_NOTIFICATIONS = "manage_notifications"
     EXPORT_DATA = "export_data"
     IMPORT_DATA = "import_data"
+    MANAGE_CLINIC = "manage_clinic"
 
 
 _FRONT_DESK = {
@@ -130,6 +134,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_NOTIFICATIONS,
             Capability.EXPORT_DATA,
             Capability.IMPORT_DATA,
+            Capability.MANAGE_CLINIC,
         }
     ),
     Role.PHYSICIAN: frozenset(

@@ -26,134 +26,154 @@ def _decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def _missing(
+    model: type[Any], clinic: Clinic, key: str, entries: list[dict[str, Any]], entry_key: str
+) -> list[Any]:
+    """The entries whose ``entry_key`` the clinic does not have yet (one query)."""
+    have = set(model.objects.filter(clinic=clinic).values_list(key, flat=True))
+    return [entry for entry in entries if entry[entry_key] not in have]
+
+
+def _by(model: type[Any], clinic: Clinic, key: str) -> dict[str, Any]:
+    return {getattr(row, key): row for row in model.objects.filter(clinic=clinic)}
+
+
 @transaction.atomic
 def load_default_catalog(clinic: Clinic, *, actor: Any, data: dict[str, Any] | None = None) -> dict[str, int]:
     """Copy the default catalog into ``clinic``; idempotent, and never overwrites the clinic's edits.
 
     Entries are matched by code (slug for protocols): an entry the clinic already has is left as it is.
-    Returns how many rows of each kind were created.
+    Returns how many rows of each kind were created. Each kind costs a few queries, whatever its size (rows
+    are created in bulk), so a new clinic is set up at once.
     """
     data = data or default_catalog()
-    created = {"sources": 0, "modalities": 0, "ingredients": 0, "products": 0, "cocktails": 0, "protocols": 0}
+    sources = [{"key": key, **src} for key, src in data["sources"].items()]
+    new_sources = _missing(Source, clinic, "key", sources, "key")
+    Source.objects.bulk_create(
+        Source(clinic=clinic, key=s["key"], title=s["title"], url=s.get("url", ""), kind=s["kind"])
+        for s in new_sources
+    )
 
-    for key, src in data["sources"].items():
-        _, new = Source.objects.get_or_create(
-            clinic=clinic,
-            key=key,
-            defaults={"title": src["title"], "url": src.get("url", ""), "kind": src["kind"]},
-        )
-        created["sources"] += new
-
-    modalities: dict[str, Modality] = {}
-    for m in data["modalities"]:
-        depth = m.get("depth_mm") or [None, None]
-        modalities[m["code"]], new = Modality.objects.get_or_create(
+    new_modalities = _missing(Modality, clinic, "code", data["modalities"], "code")
+    Modality.objects.bulk_create(
+        Modality(
             clinic=clinic,
             code=m["code"],
-            defaults={
-                "name": m["name"],
-                "description": m.get("description", ""),
-                "invasive": m["invasive"],
-                "depth_min_mm": _decimal(depth[0]),
-                "depth_max_mm": _decimal(depth[1]),
-                "depth_note": m.get("depth_note", ""),
-                "default_session_minutes": m.get("default_session_minutes", 30),
-                "requires_device": m["requires_device"],
-                "techniques": m.get("techniques", []),
-                "parameters": m.get("parameters", []),
-                "sources": m.get("sources", []),
-            },
+            name=m["name"],
+            description=m.get("description", ""),
+            invasive=m["invasive"],
+            depth_min_mm=_decimal((m.get("depth_mm") or [None, None])[0]),
+            depth_max_mm=_decimal((m.get("depth_mm") or [None, None])[1]),
+            depth_note=m.get("depth_note", ""),
+            default_session_minutes=m.get("default_session_minutes", 30),
+            requires_device=m["requires_device"],
+            techniques=m.get("techniques", []),
+            parameters=m.get("parameters", []),
+            sources=m.get("sources", []),
         )
-        created["modalities"] += new
+        for m in new_modalities
+    )
 
-    ingredients: dict[str, Ingredient] = {}
-    for i in data["ingredients"]:
-        ingredients[i["code"]], new = Ingredient.objects.get_or_create(
+    new_ingredients = _missing(Ingredient, clinic, "code", data["ingredients"], "code")
+    Ingredient.objects.bulk_create(
+        Ingredient(
             clinic=clinic,
             code=i["code"],
-            defaults={
-                "name": i["name"],
-                "category": i.get("category", ""),
-                "description": i.get("description", ""),
-                "sources": i.get("sources", []),
-            },
+            name=i["name"],
+            category=i.get("category", ""),
+            description=i.get("description", ""),
+            sources=i.get("sources", []),
         )
-        created["ingredients"] += new
+        for i in new_ingredients
+    )
+    ingredients = _by(Ingredient, clinic, "code")
 
-    products: dict[str, Product] = {}
-    for p in data["products"]:
-        products[p["code"]], new = Product.objects.get_or_create(
+    new_products = _missing(Product, clinic, "code", data["products"], "code")
+    Product.objects.bulk_create(
+        Product(
             clinic=clinic,
             code=p["code"],
-            defaults={
-                "name": p["name"],
-                "manufacturer": p["manufacturer"],
-                "regulatory_class": p["regulatory_class"],
-                "form": p.get("form", ""),
-                "unit": p.get("unit", "ml"),
-                "package_size": _decimal(p.get("package_size")),
-                "sources": p.get("sources", []),
-            },
+            name=p["name"],
+            manufacturer=p["manufacturer"],
+            regulatory_class=p["regulatory_class"],
+            form=p.get("form", ""),
+            unit=p.get("unit", "ml"),
+            package_size=_decimal(p.get("package_size")),
+            sources=p.get("sources", []),
         )
-        if new:
-            ProductIngredient.objects.bulk_create(
-                ProductIngredient(
-                    product=products[p["code"]],
-                    ingredient=ingredients[c["ingredient"]],
-                    concentration=_decimal(c.get("concentration")),
-                    unit=c.get("unit") or "",
-                )
-                for c in p.get("composition", [])
-            )
-        created["products"] += new
+        for p in new_products
+    )
+    products = _by(Product, clinic, "code")
+    ProductIngredient.objects.bulk_create(
+        ProductIngredient(
+            product=products[p["code"]],
+            ingredient=ingredients[c["ingredient"]],
+            concentration=_decimal(c.get("concentration")),
+            unit=c.get("unit") or "",
+        )
+        for p in new_products
+        for c in p.get("composition", [])
+    )
 
-    cocktails: dict[str, Cocktail] = {}
-    for c in data["cocktails"]:
-        cocktails[c["code"]], new = Cocktail.objects.get_or_create(
+    new_cocktails = _missing(Cocktail, clinic, "code", data["cocktails"], "code")
+    Cocktail.objects.bulk_create(
+        Cocktail(
             clinic=clinic,
             code=c["code"],
-            defaults={
-                "name": c["name"],
-                "description": c.get("description", ""),
-                "sources": c.get("sources", []),
-            },
+            name=c["name"],
+            description=c.get("description", ""),
+            sources=c.get("sources", []),
         )
-        if new:
-            cocktail = cocktails[c["code"]]
-            cocktail.products.set([products[code] for code in c.get("products", [])])
-            CocktailIngredient.objects.bulk_create(
-                CocktailIngredient(
-                    cocktail=cocktail,
-                    ingredient=ingredients[i["ingredient"]],
-                    concentration=_decimal(i.get("concentration")),
-                    unit=i.get("unit") or "",
-                )
-                for i in c["ingredients"]
-            )
-        created["cocktails"] += new
+        for c in new_cocktails
+    )
+    cocktails = _by(Cocktail, clinic, "code")
+    Cocktail.products.through.objects.bulk_create(
+        Cocktail.products.through(cocktail=cocktails[c["code"]], product=products[code])
+        for c in new_cocktails
+        for code in c.get("products", [])
+    )
+    CocktailIngredient.objects.bulk_create(
+        CocktailIngredient(
+            cocktail=cocktails[c["code"]],
+            ingredient=ingredients[i["ingredient"]],
+            concentration=_decimal(i.get("concentration")),
+            unit=i.get("unit") or "",
+        )
+        for c in new_cocktails
+        for i in c["ingredients"]
+    )
 
-    for p in data["protocols"]:
-        _, new = Protocol.objects.get_or_create(
+    modalities = _by(Modality, clinic, "code")
+    new_protocols = _missing(Protocol, clinic, "slug", data["protocols"], "slug")
+    Protocol.objects.bulk_create(
+        Protocol(
             clinic=clinic,
             slug=p["slug"],
-            defaults={
-                "name": p["name"],
-                "description": p.get("description", ""),
-                "modality": modalities[p["modality"]],
-                "cocktail": cocktails.get(p.get("cocktail") or ""),
-                "areas": p.get("areas", []),
-                "sessions": p["sessions"],
-                "interval_days": p["interval_days"],
-                "tolerance_days": p["tolerance_days"],
-                "maintenance_interval_months": p.get("maintenance_interval_months", 6),
-                "session_minutes": p.get("session_minutes", 30),
-                "buffer_minutes": p.get("buffer_minutes", 10),
-                "price": _decimal(p.get("price")),
-                "sources": p.get("sources", []),
-            },
+            name=p["name"],
+            description=p.get("description", ""),
+            modality=modalities[p["modality"]],
+            cocktail=cocktails.get(p.get("cocktail") or ""),
+            areas=p.get("areas", []),
+            sessions=p["sessions"],
+            interval_days=p["interval_days"],
+            tolerance_days=p["tolerance_days"],
+            maintenance_interval_months=p.get("maintenance_interval_months", 6),
+            session_minutes=p.get("session_minutes", 30),
+            buffer_minutes=p.get("buffer_minutes", 10),
+            price=_decimal(p.get("price")),
+            sources=p.get("sources", []),
         )
-        created["protocols"] += new
+        for p in new_protocols
+    )
 
+    created = {
+        "sources": len(new_sources),
+        "modalities": len(new_modalities),
+        "ingredients": len(new_ingredients),
+        "products": len(new_products),
+        "cocktails": len(new_cocktails),
+        "protocols": len(new_protocols),
+    }
     if any(created.values()):
         record_event("catalog.load_defaults", None, actor=actor, clinic=clinic, data=created)
     return created

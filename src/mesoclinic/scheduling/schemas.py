@@ -124,7 +124,7 @@ class FindingOut(Schema):
 
 
 class ScreeningPreviewOut(Schema):
-    decision: Literal["ok", "warn", "block"]
+    decision: Literal["ok", "warn", "history_needed", "block"]
     findings: list[FindingOut]
 
 
@@ -325,3 +325,29 @@ class TimeOffOut(Schema):
     @staticmethod
     def resolve_practitioner_id(obj: Any) -> int:
         return int(obj.staff_id)
+
+
+class ScreeningAlertOut(Schema):
+    """A booked appointment whose screening got worse when the patient's history changed."""
+
+    id: int
+    appointment_id: int
+    patient_id: int
+    practitioner_id: int
+    starts_at: datetime
+    decision_before: Literal["ok", "warn", "history_needed", "block"]
+    decision_after: Literal["ok", "warn", "history_needed", "block"]
+    findings: list[FindingOut] = Field(description="The findings that made it worse.")
+    advice: str = Field(description="What the receptionist should do, in plain words.")
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution: str
+
+
+class ResolveScreeningAlertIn(Schema):
+    resolution: str = Field(
+        min_length=1,
+        max_length=300,
+        pattern=r"\S",
+        description="What was done (called the patient, booked a consultation, told the practitioner).",
+    )

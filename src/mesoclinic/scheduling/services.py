@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
@@ -23,6 +23,9 @@ from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.patients.models import Patient
+from mesoclinic.safety.rules import Decision, patient_from_json, screen
+from mesoclinic.safety.rules.vocabulary import HISTORY_NEEDED
+from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.engine import NEEDLE, ClinicIndex, epoch_seconds
 from mesoclinic.scheduling.models import (
@@ -32,11 +35,17 @@ from mesoclinic.scheduling.models import (
     CalendarFeed,
     CalendarFeedKind,
     Device,
+    DeviceDowntime,
     ExtraHours,
+    Holiday,
+    OpeningHours,
     Room,
+    ScreeningAlert,
     TimeOff,
+    WorkingHours,
     bump_schedule_versions,
 )
+from mesoclinic.scheduling.public_holidays import public_holidays
 from mesoclinic.scheduling.selectors import (
     SLOT_MINUTES,
     Hold,
@@ -350,6 +359,13 @@ def book_series(
     result, record = screen_patient(
         patient, protocol=protocol, on=_local_day(sessions[0].start, location), actor=actor
     )
+    if result.history_needed and protocol.modality.invasive:
+        raise ScreeningBlockedError(
+            f"History needed: {patient.full_name}'s medical history has not been taken, so "
+            f"{protocol.modality.name} (an invasive treatment) cannot be booked. Take the history on the "
+            "chart first; a physician's override does not replace it.",
+            [f for f in record.findings if f["factor"] == HISTORY_NEEDED],
+        )
     if result.decision == "block":
         reasons = " ".join(f.message for f in result.findings if f.severity == "block")
         if not (override_reason.strip() and _may_override(actor)):
@@ -653,3 +669,318 @@ def revoke_calendar_feed(feed: CalendarFeed, *, actor: Any) -> CalendarFeed:
         "calendar_feed.revoke", feed, actor=actor, data={"kind": feed.kind, "object_id": feed.object_id}
     )
     return feed
+
+
+# --- Re-screening when a history changes ------------------------------------------------------------------
+
+RESCREEN_HORIZON = timedelta(days=3 * 366)
+"""How far ahead a history change re-screens appointments (a long series plus its maintenance visit)."""
+
+
+@transaction.atomic
+def rescreen_future_appointments(
+    patient: Patient, *, before: Mapping[str, Any], after: Mapping[str, Any], actor: Any
+) -> list[ScreeningAlert]:
+    """Screen every future appointment of ``patient`` against the history as it is now, at once.
+
+    ``before`` and ``after`` are the history as it was and as it is (their PATIENT.json form). Where an appointment's decision is now
+    worse than it was (``ok < warn < history_needed < block``), the new screening is recorded and a
+    ``ScreeningAlert`` raised (Today, the appointment and its practitioner show it, with what to do).
+    Where the change made it no worse than an open alert's starting point (an allergy recorded by mistake
+    and removed), that alert is resolved by itself, saying so. Returns the new alerts.
+    """
+    now = timezone.now()
+    appointments = (
+        Appointment.objects.filter(patient=patient, ends_at__gte=now, starts_at__lte=now + RESCREEN_HORIZON)
+        .filter(status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN))
+        .select_related("protocol__modality", "location")
+        .order_by("starts_at", "pk")
+    )
+    rules = rule_table_for_clinic(patient.clinic)
+    old = patient_from_json(dict(before), known_ingredients=None)
+    new = patient_from_json(dict(after), known_ingredients=None)
+    alerts = []
+    for appointment in appointments:
+        spec = protocol_spec(appointment.protocol)
+        on = _local_day(appointment.starts_at, appointment.location)
+        was, now_is = screen(old, spec, on=on, rules=rules), screen(new, spec, on=on, rules=rules)
+        for alert in appointment.screening_alerts.filter(resolved_at__isnull=True):
+            if now_is.decision.rank <= Decision(alert.decision_before).rank:
+                alert.resolved_at = timezone.now()
+                alert.resolution = f"The history changed again: screening is {now_is.decision} again."[:300]
+                alert.save(update_fields=["resolved_at", "resolution"])
+                record_event("screening_alert.resolve", alert, actor=actor, data={"automatic": True})
+        if now_is.decision.rank <= was.decision.rank:
+            continue
+        _result, record = screen_patient(
+            patient, protocol=appointment.protocol, on=on, actor=actor, history=new
+        )
+        alert = ScreeningAlert.objects.create(
+            clinic=patient.clinic,
+            appointment=appointment,
+            screening=record,
+            decision_before=str(was.decision),
+            decision_after=record.decision,
+            created_by=acting_user(actor),
+        )
+        record_event(
+            "screening_alert.raise",
+            alert,
+            actor=actor,
+            data={
+                "appointment": appointment.pk,
+                "before": alert.decision_before,
+                "after": alert.decision_after,
+            },
+        )
+        alerts.append(alert)
+    return alerts
+
+
+@transaction.atomic
+def resolve_screening_alert(alert: ScreeningAlert, *, resolution: str, actor: Any) -> ScreeningAlert:
+    """Say what was done about an alert (called the patient, booked a consultation, told the practitioner)."""
+    text = " ".join(resolution.split())
+    if not text:
+        raise ValidationError({"resolution": "Say what was done (e.g. called the patient, cancelled)."})
+    if len(text) > 300:
+        raise ValidationError({"resolution": "Keep it under 300 characters."})
+    alert = ScreeningAlert.objects.select_for_update().get(pk=alert.pk)
+    if alert.resolved_at is not None:
+        return alert
+    alert.resolved_at = timezone.now()
+    alert.resolved_by = acting_user(actor)
+    alert.resolution = text
+    alert.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    record_event("screening_alert.resolve", alert, actor=actor, data={"resolution": text})
+    return alert
+
+
+# --- The owner's Settings: opening hours, holidays, weekly hours, rooms, devices and their downtime ---------
+# Every write bumps the location's schedule version first (the lock order bookings use), so proposals made
+# before the change are refused at confirmation instead of booking into a now-closed hour.
+
+Span = tuple[int, time, time]
+"""(weekday 0=Monday..6, starts, ends): one weekly span of wall-clock time."""
+
+
+def _check_spans(spans: Iterable[Span]) -> list[Span]:
+    """Sorted spans, each with its end after its start and none overlapping another on the same day."""
+    ordered = sorted(spans)
+    for weekday, starts, ends in ordered:
+        if not 0 <= weekday <= 6:
+            raise ValidationError({"hours": "A weekday is 0 (Monday) to 6 (Sunday)."})
+        if ends <= starts:
+            raise ValidationError({"hours": "Each span must end after it starts."})
+    for (day_a, _, ends_a), (day_b, starts_b, _) in itertools.pairwise(ordered):
+        if day_a == day_b and starts_b < ends_a:
+            raise ValidationError({"hours": "Two spans on the same day overlap."})
+    return ordered
+
+
+def _span_text(spans: Iterable[Span]) -> list[str]:
+    return [f"{d} {s:%H:%M}-{e:%H:%M}" for d, s, e in spans]
+
+
+@transaction.atomic
+def set_opening_hours(location: Location, spans: Iterable[Span], *, actor: Any) -> list[OpeningHours]:
+    """Replace the location's weekly opening hours. Appointments already booked stay (the desk moves them)."""
+    wanted = _check_spans(spans)
+    bump_schedule_versions(location_id=location.pk)
+    existing = list(location.opening_hours.order_by("weekday", "starts"))
+    before = _span_text((h.weekday, h.starts, h.ends) for h in existing)
+    location.opening_hours.all().delete()
+    rows = [OpeningHours(location=location, weekday=d, starts=s, ends=e) for d, s, e in wanted]
+    OpeningHours.objects.bulk_create(rows)
+    after = _span_text(wanted)
+    if before != after:
+        record_event(
+            "opening_hours.set",
+            location,
+            actor=actor,
+            clinic=location.clinic,
+            data={"before": before, "after": after},
+        )
+    return rows
+
+
+@transaction.atomic
+def set_working_hours(
+    member: StaffMember, location: Location, spans: Iterable[Span], *, actor: Any
+) -> list[WorkingHours]:
+    """Replace a practitioner's weekly hours at one location."""
+    _check_practitioner(member, location.clinic_id)
+    wanted = _check_spans(spans)
+    bump_schedule_versions(location_id=location.pk)
+    current = WorkingHours.objects.filter(staff=member, location=location)
+    before = _span_text((h.weekday, h.starts, h.ends) for h in current.order_by("weekday", "starts"))
+    current.delete()
+    rows = [WorkingHours(staff=member, location=location, weekday=d, starts=s, ends=e) for d, s, e in wanted]
+    WorkingHours.objects.bulk_create(rows)
+    after = _span_text(wanted)
+    if before != after:
+        record_event(
+            "working_hours.set",
+            member,
+            actor=actor,
+            clinic=location.clinic,
+            data={"location": location.pk, "before": before, "after": after},
+        )
+    return rows
+
+
+@transaction.atomic
+def add_holiday(location: Location, *, day: date, name: str, actor: Any) -> Holiday:
+    """Close the location on ``day``. Raises ``ValidationError`` if that day is already a holiday there."""
+    bump_schedule_versions(location_id=location.pk)
+    if location.holidays.filter(date=day).exists():
+        raise ValidationError({"date": f"{day.isoformat()} is already a holiday at {location.name}."})
+    holiday = Holiday(location=location, date=day, name=name.strip())
+    holiday.full_clean()
+    holiday.save()
+    record_event(
+        "holiday.create",
+        holiday,
+        actor=actor,
+        clinic=location.clinic,
+        data={"location": location.pk, "date": day.isoformat(), "name": holiday.name},
+    )
+    return holiday
+
+
+@transaction.atomic
+def add_public_holidays(
+    location: Location, *, country: str, year: int, days: Iterable[date] | None = None, actor: Any
+) -> list[Holiday]:
+    """Close the location on the public holidays of ``country`` in ``year`` (only ``days`` of them, if given).
+
+    Days that are already holidays there are left as they are. Raises ``ValidationError`` for a country
+    without a calendar or a date that is not one of its public holidays that year.
+    """
+    try:
+        listed = {h.date: h.name for h in public_holidays(country, year, language=location.clinic.language)}
+    except ValueError as exc:
+        raise ValidationError({"country": str(exc)}) from exc
+    chosen = sorted(set(days)) if days is not None else sorted(listed)
+    if stray := [d for d in chosen if d not in listed]:
+        raise ValidationError(
+            {"days": f"Not a public holiday in {country.upper()}: {', '.join(d.isoformat() for d in stray)}."}
+        )
+    bump_schedule_versions(location_id=location.pk)
+    taken = set(location.holidays.filter(date__in=chosen).values_list("date", flat=True))
+    rows = [Holiday(location=location, date=d, name=listed[d]) for d in chosen if d not in taken]
+    Holiday.objects.bulk_create(rows)
+    if rows:
+        record_event(
+            "holiday.import",
+            location,
+            actor=actor,
+            clinic=location.clinic,
+            data={"country": country.upper(), "year": year, "dates": [h.date.isoformat() for h in rows]},
+        )
+    return rows
+
+
+@transaction.atomic
+def remove_holiday(holiday: Holiday, *, actor: Any) -> None:
+    """Open the location again that day (its weekly opening hours apply)."""
+    location = holiday.location
+    bump_schedule_versions(location_id=location.pk)
+    record_event(
+        "holiday.delete",
+        holiday,
+        actor=actor,
+        clinic=location.clinic,
+        data={"location": location.pk, "date": holiday.date.isoformat(), "name": holiday.name},
+    )
+    holiday.delete()
+
+
+@transaction.atomic
+def update_room(room: Room, *, name: str, modalities: Iterable[str], is_active: bool, actor: Any) -> Room:
+    """Rename a room, change what it is equipped for, or take it out of use (its bookings stay)."""
+    bump_schedule_versions(location_id=room.location_id)
+    values: dict[str, Any] = {
+        "name": name.strip(),
+        "modalities": sorted(set(modalities)),
+        "is_active": is_active,
+    }
+    changes = {k: [getattr(room, k), v] for k, v in values.items() if getattr(room, k) != v}
+    for field, value in values.items():
+        setattr(room, field, value)
+    room.full_clean()
+    if changes:
+        room.save(update_fields=sorted(changes))
+        record_event("room.update", room, actor=actor, data=changes)
+    return room
+
+
+@transaction.atomic
+def update_device(
+    device: Device,
+    *,
+    name: str,
+    modality: str,
+    manufacturer: str = "",
+    model_name: str = "",
+    serial_number: str = "",
+    is_active: bool = True,
+    actor: Any,
+) -> Device:
+    """Change a device's details, or take it out of use (its bookings stay)."""
+    bump_schedule_versions(location_id=device.location_id)
+    values: dict[str, Any] = {
+        "name": name.strip(),
+        "modality": modality,
+        "manufacturer": manufacturer.strip(),
+        "model_name": model_name.strip(),
+        "serial_number": serial_number.strip(),
+        "is_active": is_active,
+    }
+    changes = {k: [getattr(device, k), v] for k, v in values.items() if getattr(device, k) != v}
+    for field, value in values.items():
+        setattr(device, field, value)
+    device.full_clean()
+    if changes:
+        device.save(update_fields=sorted(changes))
+        record_event("device.update", device, actor=actor, data=changes)
+    return device
+
+
+@transaction.atomic
+def add_device_downtime(
+    device: Device, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Any
+) -> DeviceDowntime:
+    """Make a device unbookable (maintenance, repair). Sessions already booked then stay: the desk moves them."""
+    bump_schedule_versions(location_id=device.location_id)
+    downtime = DeviceDowntime(device=device, starts_at=starts_at, ends_at=ends_at, reason=reason.strip())
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise ValidationError({"ends_at": "The end must be after the start."})
+    downtime.full_clean()
+    downtime.save()
+    record_event(
+        "device_downtime.create",
+        downtime,
+        actor=actor,
+        clinic=device.clinic,
+        data={"device": device.pk, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
+    )
+    return downtime
+
+
+@transaction.atomic
+def remove_device_downtime(downtime: DeviceDowntime, *, actor: Any) -> None:
+    device = downtime.device
+    bump_schedule_versions(location_id=device.location_id)
+    record_event(
+        "device_downtime.delete",
+        downtime,
+        actor=actor,
+        clinic=device.clinic,
+        data={
+            "device": device.pk,
+            "starts_at": downtime.starts_at.isoformat(),
+            "ends_at": downtime.ends_at.isoformat(),
+        },
+    )
+    downtime.delete()

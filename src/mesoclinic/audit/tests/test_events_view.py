@@ -100,3 +100,27 @@ def test_administration_shows_audit_to_the_auditor_only(
     admin = reverse("web:admin")
     assert URL in client_for(auditor).get(admin).content.decode()
     assert client_for(receptionist).get(admin).status_code == 403
+
+
+def test_the_csv_export_defuses_formulas_in_what_a_request_brought(auditor: StaffMember) -> None:
+    """A user agent (or path) is written by whoever sent the request: a spreadsheet must not run it."""
+    attack = "=cmd|' /C calc'!A0"
+    client = client_for(auditor)
+    client.get(URL, {"format": "csv", "action": "export"}, HTTP_USER_AGENT=attack)  # logs an export event
+    response = client.get(URL, {"format": "csv", "action": "export"}, HTTP_USER_AGENT=attack)
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
+    assert rows
+    assert rows[-1]["user_agent"] == "'" + attack
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values() if cell)
+
+
+def test_the_who_filter_lists_each_person_once_however_long_the_log(
+    clinic: Clinic, physician: StaffMember, auditor: StaffMember
+) -> None:
+    patient = make_patient(clinic)
+    for n in range(5):
+        record_event("test.again", patient, actor=physician.user, data={"n": n})
+    body = client_for(auditor).get(URL).content.decode()
+    who = body.split('name="actor"')[1].split("</select>")[0]
+    assert who.count("Dr Paula Physician") == 1
+    assert who.count(f'value="{physician.user_id}"') == 1

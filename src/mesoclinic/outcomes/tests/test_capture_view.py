@@ -70,3 +70,32 @@ def test_it_404s_for_another_clinics_patient(other_clinic, practitioner):
 
 def test_it_only_allows_get_and_post(patient, practitioner):
     assert client_for(practitioner).put(_url(patient)).status_code == 405
+
+
+def test_the_session_records_take_photos_link_links_the_photo_to_that_session(
+    clinic, practitioner, django_capture_on_commit_callbacks
+):
+    from mesoclinic.treatments.tests.helpers import ready_draft  # noqa: PLC0415
+
+    record = ready_draft(clinic)
+    client = client_for(practitioner)
+    page = client.get(reverse("treatments:session", args=[record.pk])).content.decode()
+    link = f"{_url(record.patient)}?session={record.pk}"
+    assert f'href="{link}"' in page and "Take photos" in page
+    capture = client.get(link).content.decode()
+    assert "For the session of" in capture
+    assert reverse("treatments:session", args=[record.pk]) in capture
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            link, {"view": "close_up", "file": SimpleUploadedFile("p.jpg", skin_jpeg()), "lighting": "flash"}
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Photo.objects.get().session == record
+
+
+def test_another_patients_session_is_not_found(patient, practitioner, clinic):
+    from mesoclinic.treatments.tests.helpers import ready_draft  # noqa: PLC0415
+
+    record = ready_draft(clinic)
+    response = client_for(practitioner).get(f"{_url(patient)}?session={record.pk}")
+    assert response.status_code == 404

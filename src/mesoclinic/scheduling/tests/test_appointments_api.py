@@ -211,3 +211,27 @@ def test_it_lists_without_a_query_per_appointment(setup, course, receptionist, d
     # every relation joined, however many appointments there are.
     with django_assert_max_num_queries(9):
         assert client.get(URL, window(setup)).json()["count"] == course.sessions
+
+
+def test_it_lists_one_patients_appointments_latest_first_cancelled_ones_too(
+    clinic, setup, course, receptionist
+):
+    cancel_appointment(nth(course, 2), reason="ill", actor=None)
+    other = book_series(
+        make_patient(clinic),
+        course.protocol,
+        setup.location,
+        propose_series(setup.location, course.protocol, earliest=MONDAY + timedelta(hours=2)).sessions,
+        actor=None,
+    )
+    response = client_for(receptionist).get(f"/api/v1/scheduling/patients/{course.patient_id}/appointments")
+    assert response.status_code == 200, response.content
+    items = response.json()["items"]
+    assert [a["session_index"] for a in items] == list(range(course.sessions, 0, -1))
+    assert {a["patient"]["id"] for a in items} == {course.patient_id} != {other.patient_id}
+    assert items[-2]["status"] == "cancelled"
+
+
+def test_another_clinic_gets_404_for_a_patients_appointments(course, outsider):
+    url = f"/api/v1/scheduling/patients/{course.patient_id}/appointments"
+    assert client_for(outsider).get(url).status_code == 404

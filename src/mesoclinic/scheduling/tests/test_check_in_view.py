@@ -81,3 +81,14 @@ def test_it_explains_a_refusal_after_a_plain_post(receptionist, first):
     check_in(first, actor=None)
     response = client_for(receptionist).post(url(first), follow=True)
     assert "cannot become checked in" in response.content.decode()
+
+
+def test_a_check_in_tells_todays_counters_to_refresh_and_a_refusal_does_not(receptionist, first):
+    import time_machine  # noqa: PLC0415
+
+    with time_machine.travel(first.starts_at, tick=False):
+        client = client_for(receptionist)
+        done = client.post(url(first), {"next": "/"}, **HTMX)
+        refused = client.post(url(first), {"next": "/"}, **HTMX)
+    assert done["HX-Trigger"] == "today-changed"
+    assert "HX-Trigger" not in refused

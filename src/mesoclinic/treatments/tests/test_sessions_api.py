@@ -61,6 +61,15 @@ def test_it_updates_a_draft(clinic, practitioner):
     assert [z["zone"] for z in response.json()["zones"]] == ["chin"]
 
 
+def test_a_draft_with_a_wrong_number_is_422_by_field(clinic, practitioner):
+    record = ready_draft(clinic)
+    response = client_for(practitioner).patch(
+        f"{BASE}/{record.pk}", {"parameters": {"depth_mm": 40}}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"]["parameters"] == ["Injection depth must be 0.5–13 mm, not 40."]
+
+
 def test_null_product_and_zone_lists_leave_the_lines_as_they_are(clinic, practitioner):
     """Found by schemathesis: an explicit null was iterated (500)."""
     record = ready_draft(clinic)
