@@ -31,6 +31,10 @@
 | manage_notifications |   x   |           |              |              |         |
 | export_data          |   x   |     x     |              |              |         |
 | import_data          |   x   |           |              |              |         |
+| view_billing         |   x   |           |              |      x       |    x    |
+| take_payments        |   x   |           |              |      x       |         |
+| refund_payments      |   x   |           |              |              |         |
+| manage_prices        |   x   |           |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -52,6 +56,9 @@ timing and templates and reads its whole delivery log; a patient's own messages 
 (``view_patients``; their contact preferences with ``edit_patients``).
 ``export_data`` takes records out as FHIR (a patient's ``$everything``, the whole clinic as NDJSON; every
 export is audited); ``import_data`` brings patients and appointments in (FHIR Patients, CSV files).
+Money (``billing``): ``view_billing`` reads the price list, documents, payments and balances (auditors
+included); ``take_payments`` checks out (drafts, lines, discounts), takes payments and issues documents and
+credit notes; ``refund_payments`` gives money back; ``manage_prices`` edits prices, VAT rates and currency.
 """
 
 from __future__ import annotations
@@ -91,6 +98,10 @@ class Capability(StrEnum):
     MANAGE_NOTIFICATIONS = "manage_notifications"
     EXPORT_DATA = "export_data"
     IMPORT_DATA = "import_data"
+    VIEW_BILLING = "view_billing"
+    TAKE_PAYMENTS = "take_payments"
+    REFUND_PAYMENTS = "refund_payments"
+    MANAGE_PRICES = "manage_prices"
 
 
 _FRONT_DESK = {
@@ -130,6 +141,10 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_NOTIFICATIONS,
             Capability.EXPORT_DATA,
             Capability.IMPORT_DATA,
+            Capability.VIEW_BILLING,
+            Capability.TAKE_PAYMENTS,
+            Capability.REFUND_PAYMENTS,
+            Capability.MANAGE_PRICES,
         }
     ),
     Role.PHYSICIAN: frozenset(
@@ -145,8 +160,8 @@ MATRIX: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.PRACTITIONER: frozenset(_CLINICAL),
-    Role.RECEPTIONIST: frozenset(_FRONT_DESK),
-    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
+    Role.RECEPTIONIST: frozenset(_FRONT_DESK | {Capability.VIEW_BILLING, Capability.TAKE_PAYMENTS}),
+    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_BILLING}),
 }
 
 
