@@ -29,7 +29,7 @@ def normalise_tax_id(value: str) -> str:
     text = (value or "").strip()
     if not text:
         raise TaxIdError("Give the company's tax id (NIP, or an EU VAT number such as DE136695976).")
-    compact = nip.compact(text)
+    compact = "".join(c for c in text if c.isalnum()).upper()
     if compact[:2].isalpha():
         country = compact[:2].upper()
         if country == "PL":
