@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "mesoclinic.treatments",
     "mesoclinic.vigilance",
     "mesoclinic.outcomes",
+    "mesoclinic.billing",
     "mesoclinic.reports",
     "mesoclinic.privacy",
     "mesoclinic.backup",
