@@ -23,6 +23,7 @@ from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.testing import make_lot, make_staff
 from mesoclinic.treatments.tests.helpers import NEEDLE_PARAMETERS, first_appointment
 from tests.e2e.test_booking_journey import log_in
+from tests.e2e.test_session_journey import answer_day_of_questions_no
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MORNING = datetime(2031, 3, 3, 8, 40, tzinfo=ZoneInfo("Europe/Warsaw"))  # the session starts at 9:00
@@ -85,6 +86,7 @@ def test_reception_checks_in_and_only_the_signed_record_completes_the_visit(brow
     log_in(tablet, nurse.user.username)
     tablet.goto(appointment_url)
     tablet.get_by_role("button", name="Record session").click()
+    answer_day_of_questions_no(tablet)
     tablet.get_by_role("button", name="Run the day-of screening").click()
     expect(tablet.locator("#screening-result")).to_contain_text("OK")
     tablet.locator('[data-zone="forehead"]').click()

@@ -74,13 +74,11 @@ def test_sign_saves_then_signs(practitioner, record):
 
 
 def test_a_refused_sign_lists_the_reasons_and_keeps_the_draft(clinic, practitioner):
-    record = ready_draft(clinic)
-    response = client_for(practitioner).post(
-        url(record), form(record, action="sign", notes="typed", param_depth_mm="20")
-    )
+    record = ready_draft(clinic, consent=False)
+    response = client_for(practitioner).post(url(record), form(record, action="sign", notes="typed"))
     page = response.content.decode()
     assert response.status_code == 422
-    assert 'id="sign-errors"' in page
+    assert 'id="sign-errors"' in page and "no valid consent" in page
     record.refresh_from_db()
     assert not record.is_signed
     assert record.notes == "typed"
