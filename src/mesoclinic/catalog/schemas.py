@@ -5,7 +5,7 @@ from decimal import Decimal
 from ninja import Schema
 
 
-class ComponentOut(Schema):
+class IngredientAmountOut(Schema):
     ingredient: str
     name: str
     concentration: Decimal | None
@@ -43,7 +43,7 @@ class ProductOut(Schema):
     form: str
     unit: str
     package_size: Decimal | None
-    composition: list[ComponentOut]
+    composition: list[IngredientAmountOut]
     sources: list[str]
 
 
@@ -51,7 +51,7 @@ class CocktailOut(Schema):
     code: str
     name: str
     description: str
-    ingredients: list[ComponentOut]
+    ingredients: list[IngredientAmountOut]
     products: list[str]
     sources: list[str]
 

@@ -51,7 +51,9 @@ class MovementOut(Schema):
     actor: str | None
 
 
-class ComponentOut(Schema):
+class LotComponentOut(Schema):
+    """A lot that went into a preparation, or a preparation a lot went into."""
+
     lot_id: int
     lot_number: str
     item: str
@@ -60,8 +62,8 @@ class ComponentOut(Schema):
 
 class LotDetailOut(LotOut):
     movements: list[MovementOut]
-    components: list[ComponentOut]
-    preparations: list[ComponentOut]
+    components: list[LotComponentOut]
+    preparations: list[LotComponentOut]
 
 
 class LotFilter(Schema):
