@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mesoclinic.web.db_retry.RetryLostConnectionMiddleware",  # first: a read that lost its connection runs again
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "mesoclinic.web.middleware.PermissionsPolicyMiddleware",
@@ -116,6 +117,9 @@ def _database(url: str) -> dict[str, object]:
         )
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I understand: {exc}") from None
+    # A kept connection that died between requests (database restart, failover) is replaced before use,
+    # instead of failing the next request; see also mesoclinic.web.db_retry for one that dies during one.
+    config["CONN_HEALTH_CHECKS"] = True
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while one writer writes; IMMEDIATE avoids upgrade deadlocks.
         config["OPTIONS"] = {
@@ -159,6 +163,8 @@ ACCOUNT_FORMS = {"login": "mesoclinic.accounts.forms.StaffLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the clinic owner, not by strangers
+# allauth's own token writes an unverified address row as a side effect, which then blocks MFA enrolment.
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "mesoclinic.accounts.tokens.ResetTokenGenerator"  # noqa: S105 — a class path
 ACCOUNT_SESSION_REMEMBER = False  # a shared clinic computer must not keep anyone signed in
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -237,6 +243,17 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 # worker was killed) is retried by another worker's watchdog, or marked failed after the last attempt.
 # TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend runs tasks in the request instead (tests).
 REDIS_URL = env_str("REDIS_URL")
+# One cache for every process (rate limits, allauth's sign-in limits and used one-time codes): a per-process
+# cache let each gunicorn worker count on its own. The database on the embedded default (its table comes with
+# `migrate`), Redis when REDIS_URL is set.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "mesoclinic_cache",
+    }  # shared_cache.CACHE_TABLE
+}
 HUEY = {
     "name": env_str("WORKER_QUEUE", "mesoclinic"),
     "storage": "redis" if REDIS_URL else "sqlite",

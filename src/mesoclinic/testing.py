@@ -63,15 +63,29 @@ def make_staff(clinic: Clinic, role: Role | str, *, name: str | None = None, **e
     )
 
 
-def make_patient(clinic: Clinic, *, birth_date: date = date(1985, 3, 14), **history: Any) -> Patient:
-    """A patient, optionally with a medical history (conditions=, medications=, implants=, allergies=)."""
+def make_patient(
+    clinic: Clinic, *, birth_date: date = date(1985, 3, 14), history_taken: bool = True, **history: Any
+) -> Patient:
+    """A patient whose history was taken (confirmed by staff), optionally with findings in it
+    (conditions=, medications=, implants=, allergies=, other_allergies=, ...).
+
+    ``history_taken=False`` gives a new patient whose history was never asked (screening: history needed).
+    """
     n = next(_serial)
     patient = register_patient(
         clinic, actor=None, given_name="Test", family_name=f"Patient{n}", birth_date=birth_date, sex="female"
     )
-    if history:
-        update_medical_history(patient, actor=None, **history)
-        patient.refresh_from_db()
+    if history_taken:
+        take_history(patient, **history)
+    elif history:
+        raise TypeError("a history that was never taken has no findings")
+    return patient
+
+
+def take_history(patient: Patient, **history: Any) -> Patient:
+    """Record ``patient``'s history as taken and confirmed (nothing to report unless ``history`` says)."""
+    update_medical_history(patient, actor=None, reason="Intake", status="confirmed", **history)
+    patient.refresh_from_db()
     return patient
 
 

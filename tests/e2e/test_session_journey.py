@@ -18,9 +18,17 @@ from tests.e2e.test_booking_journey import log_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def answer_day_of_questions_no(page) -> None:
+    """Answer every day-of yes/no question "No", one radio each (nothing is pre-selected)."""
+    radios = page.locator('#screening input[type="radio"][value="no"]')
+    for index in range(radios.count()):
+        radios.nth(index).check()
+
+
 def record_session(page, appointment, lots: list[str]) -> None:
     page.goto(reverse("scheduling:appointment", args=[appointment.pk]))
     page.get_by_role("button", name="Record session").click()
+    answer_day_of_questions_no(page)
     page.get_by_role("button", name="Run the day-of screening").click()
     expect(page.locator("#screening-result")).to_contain_text("OK")
     page.locator('[data-zone="forehead"]').click()

@@ -27,7 +27,7 @@ from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.safety.rules import screen
 from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic
 from mesoclinic.scheduling import selectors, services
-from mesoclinic.scheduling.models import CalendarFeed, Device, Room
+from mesoclinic.scheduling.models import CalendarFeed, Device, Room, ScreeningAlert
 from mesoclinic.scheduling.schemas import (
     AppointmentFilter,
     AppointmentOut,
@@ -45,6 +45,8 @@ from mesoclinic.scheduling.schemas import (
     ProposalIn,
     ProposalOut,
     RescheduleIn,
+    ResolveScreeningAlertIn,
+    ScreeningAlertOut,
     SeriesIn,
     SessionOut,
     TimeOffIn,
@@ -419,3 +421,42 @@ def revoke_feed(request: HttpRequest, feed_id: int) -> Any:
         raise PermissionDenied(_MAY_NOT_PUBLISH)
     services.revoke_calendar_feed(feed, actor=request.user)
     return Status(204, None)
+
+
+def _alert_out(alert: ScreeningAlert) -> dict[str, Any]:
+    return {
+        "id": alert.pk,
+        "appointment_id": alert.appointment_id,
+        "patient_id": alert.appointment.patient_id,
+        "practitioner_id": alert.appointment.practitioner_id,
+        "starts_at": alert.appointment.starts_at,
+        "decision_before": alert.decision_before,
+        "decision_after": alert.decision_after,
+        "findings": alert.findings,
+        "advice": alert.advice,
+        "created_at": alert.created_at,
+        "resolved_at": alert.resolved_at,
+        "resolution": alert.resolution,
+    }
+
+
+@router.get("/screening-alerts", response={200: list[ScreeningAlertOut]})
+def screening_alerts(request: HttpRequest) -> Any:
+    """Booked appointments whose screening got worse after a history change, not yet handled."""
+    staff = require(request, Capability.VIEW_SCHEDULE)
+    return [_alert_out(alert) for alert in selectors.open_screening_alerts(staff.clinic)[:200]]
+
+
+@router.post(
+    "/appointments/{appointment_id}/screening-alerts/resolve", response={200: list[ScreeningAlertOut]}
+)
+def resolve_screening_alerts(
+    request: HttpRequest, appointment_id: int, payload: ResolveScreeningAlertIn
+) -> Any:
+    """Say what was done about the appointment's changed screening; answers the alerts it resolved."""
+    staff = require(request, Capability.BOOK)
+    appointment = selectors.get_appointment_for_user(staff, appointment_id)
+    return [
+        _alert_out(services.resolve_screening_alert(alert, resolution=payload.resolution, actor=request.user))
+        for alert in selectors.open_screening_alerts(staff.clinic, appointment=appointment)
+    ]

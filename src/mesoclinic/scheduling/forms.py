@@ -91,6 +91,15 @@ class CancelForm(forms.Form):
     )
 
 
+class ResolveScreeningAlertForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("What was done"),
+        max_length=300,
+        help_text=_("For example: called the patient, booked a consultation, told the practitioner."),
+        error_messages={"required": _("Say what was done about the changed screening; it is kept.")},
+    )
+
+
 class RescheduleSearchForm(forms.Form):
     """Which day to look at, and with whom (GET)."""
 

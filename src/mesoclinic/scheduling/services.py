@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
@@ -23,6 +23,9 @@ from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.patients.models import Patient
+from mesoclinic.safety.rules import Decision, patient_from_json, screen
+from mesoclinic.safety.rules.vocabulary import HISTORY_NEEDED
+from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.engine import NEEDLE, ClinicIndex, epoch_seconds
 from mesoclinic.scheduling.models import (
@@ -37,6 +40,7 @@ from mesoclinic.scheduling.models import (
     Holiday,
     OpeningHours,
     Room,
+    ScreeningAlert,
     TimeOff,
     WorkingHours,
     bump_schedule_versions,
@@ -355,6 +359,13 @@ def book_series(
     result, record = screen_patient(
         patient, protocol=protocol, on=_local_day(sessions[0].start, location), actor=actor
     )
+    if result.history_needed and protocol.modality.invasive:
+        raise ScreeningBlockedError(
+            f"History needed: {patient.full_name}'s medical history has not been taken, so "
+            f"{protocol.modality.name} (an invasive treatment) cannot be booked. Take the history on the "
+            "chart first; a physician's override does not replace it.",
+            [f for f in record.findings if f["factor"] == HISTORY_NEEDED],
+        )
     if result.decision == "block":
         reasons = " ".join(f.message for f in result.findings if f.severity == "block")
         if not (override_reason.strip() and _may_override(actor)):
@@ -658,6 +669,91 @@ def revoke_calendar_feed(feed: CalendarFeed, *, actor: Any) -> CalendarFeed:
         "calendar_feed.revoke", feed, actor=actor, data={"kind": feed.kind, "object_id": feed.object_id}
     )
     return feed
+
+
+# --- Re-screening when a history changes ------------------------------------------------------------------
+
+RESCREEN_HORIZON = timedelta(days=3 * 366)
+"""How far ahead a history change re-screens appointments (a long series plus its maintenance visit)."""
+
+
+@transaction.atomic
+def rescreen_future_appointments(
+    patient: Patient, *, before: Mapping[str, Any], after: Mapping[str, Any], actor: Any
+) -> list[ScreeningAlert]:
+    """Screen every future appointment of ``patient`` against the history as it is now, at once.
+
+    ``before`` and ``after`` are the history as it was and as it is (their PATIENT.json form). Where an appointment's decision is now
+    worse than it was (``ok < warn < history_needed < block``), the new screening is recorded and a
+    ``ScreeningAlert`` raised (Today, the appointment and its practitioner show it, with what to do).
+    Where the change made it no worse than an open alert's starting point (an allergy recorded by mistake
+    and removed), that alert is resolved by itself, saying so. Returns the new alerts.
+    """
+    now = timezone.now()
+    appointments = (
+        Appointment.objects.filter(patient=patient, ends_at__gte=now, starts_at__lte=now + RESCREEN_HORIZON)
+        .filter(status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN))
+        .select_related("protocol__modality", "location")
+        .order_by("starts_at", "pk")
+    )
+    rules = rule_table_for_clinic(patient.clinic)
+    old = patient_from_json(dict(before), known_ingredients=None)
+    new = patient_from_json(dict(after), known_ingredients=None)
+    alerts = []
+    for appointment in appointments:
+        spec = protocol_spec(appointment.protocol)
+        on = _local_day(appointment.starts_at, appointment.location)
+        was, now_is = screen(old, spec, on=on, rules=rules), screen(new, spec, on=on, rules=rules)
+        for alert in appointment.screening_alerts.filter(resolved_at__isnull=True):
+            if now_is.decision.rank <= Decision(alert.decision_before).rank:
+                alert.resolved_at = timezone.now()
+                alert.resolution = f"The history changed again: screening is {now_is.decision} again."[:300]
+                alert.save(update_fields=["resolved_at", "resolution"])
+                record_event("screening_alert.resolve", alert, actor=actor, data={"automatic": True})
+        if now_is.decision.rank <= was.decision.rank:
+            continue
+        _result, record = screen_patient(
+            patient, protocol=appointment.protocol, on=on, actor=actor, history=new
+        )
+        alert = ScreeningAlert.objects.create(
+            clinic=patient.clinic,
+            appointment=appointment,
+            screening=record,
+            decision_before=str(was.decision),
+            decision_after=record.decision,
+            created_by=acting_user(actor),
+        )
+        record_event(
+            "screening_alert.raise",
+            alert,
+            actor=actor,
+            data={
+                "appointment": appointment.pk,
+                "before": alert.decision_before,
+                "after": alert.decision_after,
+            },
+        )
+        alerts.append(alert)
+    return alerts
+
+
+@transaction.atomic
+def resolve_screening_alert(alert: ScreeningAlert, *, resolution: str, actor: Any) -> ScreeningAlert:
+    """Say what was done about an alert (called the patient, booked a consultation, told the practitioner)."""
+    text = " ".join(resolution.split())
+    if not text:
+        raise ValidationError({"resolution": "Say what was done (e.g. called the patient, cancelled)."})
+    if len(text) > 300:
+        raise ValidationError({"resolution": "Keep it under 300 characters."})
+    alert = ScreeningAlert.objects.select_for_update().get(pk=alert.pk)
+    if alert.resolved_at is not None:
+        return alert
+    alert.resolved_at = timezone.now()
+    alert.resolved_by = acting_user(actor)
+    alert.resolution = text
+    alert.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    record_event("screening_alert.resolve", alert, actor=actor, data={"resolution": text})
+    return alert
 
 
 # --- The owner's Settings: opening hours, holidays, weekly hours, rooms, devices and their downtime ---------

@@ -12,6 +12,11 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/cancel/", views.appointment_cancel, name="cancel"),
     path("appointments/<int:appointment_id>/reschedule/", views.appointment_reschedule, name="reschedule"),
     path("appointments/<int:appointment_id>/move/", views.appointment_move, name="move"),
+    path(
+        "appointments/<int:appointment_id>/screening-alerts/resolve/",
+        views.appointment_resolve_screening_alerts,
+        name="resolve_screening_alerts",
+    ),
     path("book/", views.book, name="book"),
     path("book/consent/", views.book_consent, name="book_consent"),
     path("book/confirm/", views.book_confirm, name="book_confirm"),

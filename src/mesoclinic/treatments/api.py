@@ -93,7 +93,7 @@ def session_update(request: HttpRequest, record_id: int, payload: DraftPatch) ->
             for line in fields["products"]
         ]
     if "zones" in fields:
-        fields["zones"] = [(z["zone"], z["volume_ml"]) for z in fields["zones"]]
+        fields["zones"] = [(z["zone"], z.get("volume_ml")) for z in fields["zones"]]  # volume may be left out
     services.update_session_draft(record, actor=request.user, **fields)
     return _fresh(request, record_id)
 

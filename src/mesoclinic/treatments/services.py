@@ -31,7 +31,7 @@ from mesoclinic.safety.rules import ProtocolSpec
 from mesoclinic.safety.selectors import patient_history
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.models import Appointment
-from mesoclinic.treatments.dayof import clean_answers, day_of_history
+from mesoclinic.treatments.dayof import DayOfAnswerError, clean_answers, day_of_history, unanswered
 from mesoclinic.treatments.models import (
     Course,
     MaintenanceRecall,
@@ -40,7 +40,7 @@ from mesoclinic.treatments.models import (
     SessionRecord,
     SessionZone,
 )
-from mesoclinic.treatments.parameters import clean_parameters, parameter_problems
+from mesoclinic.treatments.parameters import clean_parameters, parameter_problems, typing_problems
 from mesoclinic.treatments.selectors import local_day, modality_for
 
 
@@ -117,6 +117,9 @@ DEFAULT_AFTERCARE = (
     "sunbathing for 48 hours; use sunscreen SPF 50. Small bruises and bumps fade in a few days. Call the "
     "clinic at once about fever, growing redness or pain, warmth, pus, or lumps appearing weeks later."
 )
+
+
+TEXT_MAX = 5000  # notes and aftercare: a page of text; longer is a paste gone wrong
 
 
 def _may_override(actor: Any) -> bool:
@@ -224,7 +227,9 @@ def update_session_draft(record: SessionRecord, *, actor: Any, **fields: Any) ->
     """Change a draft: scalar fields, device parameters, and (replacing them) product lines and zones.
 
     ``products`` is a list of ``(lot, quantity)``, ``zones`` a list of ``(zone code, volume ml or None)``.
-    Parameters are stored as typed even when out of range (nothing typed is lost); signing checks them.
+    Parameters must be numbers in range (or one of their choices) as soon as they are typed: a wrong one
+    raises ``ValidationError`` under ``parameters`` and nothing is saved (the form keeps what was typed);
+    a missing required one is asked for only at signing.
     """
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
@@ -237,12 +242,18 @@ def update_session_draft(record: SessionRecord, *, actor: Any, **fields: Any) ->
         changed.append("duration_minutes")
     for name in ("aftercare", "notes"):
         if name in fields:
-            setattr(record, name, str(fields[name] or "").strip())
+            text = str(fields[name] or "").strip()
+            if len(text) > TEXT_MAX:
+                raise ValidationError({name: [f"Keep this under {TEXT_MAX} characters."]})
+            setattr(record, name, text)
             changed.append(name)
     if "parameters" in fields:
-        record.parameters, _problems = clean_parameters(
-            _modality_parameters(record), fields["parameters"] or {}
-        )
+        definitions = _modality_parameters(record)
+        raw = fields["parameters"] or {}
+        problems = typing_problems(definitions, raw)
+        if problems:
+            raise ValidationError({"parameters": [p.message for p in problems]})
+        record.parameters, _problems = clean_parameters(definitions, raw)
         changed.append("parameters")
     for name in ("device", "cocktail"):
         if name in fields:
@@ -278,6 +289,9 @@ def record_day_of_screening(
     """Ask the day-of questions again and re-run screening on the history plus the day's answers.
 
     The stored medical history is not changed: the answers count for this session's screening only.
+    A yes/no question may be left unanswered here (the answers so far are screened and kept), but the
+    record cannot be signed until every one has a yes or a no. Raises ``ValidationError`` for an answer
+    that is neither, or a key that names no question.
     """
     record = (
         SessionRecord.objects.select_for_update(of=("self",))
@@ -285,7 +299,10 @@ def record_day_of_screening(
         .get(pk=record.pk)
     )
     _refuse_if_signed(record)
-    cleaned = clean_answers(answers)
+    try:
+        cleaned = clean_answers(answers)
+    except DayOfAnswerError as exc:
+        raise ValidationError({"answers": str(exc)}) from None
     history = day_of_history(patient_history(record.patient), cleaned)
     on = local_day(record.performed_at, record.clinic)
     if record.protocol is not None:
@@ -324,7 +341,18 @@ def sign_problems(record: SessionRecord, *, actor: Any, override_reason: str = "
     screening = record.screening
     if screening is None:
         reasons.append("Ask the day-of screening questions first.")
-    elif screening.decision == "block" and not may_override:
+    elif missing := unanswered(record.day_of_answers or {}):
+        reasons.append(
+            "Answer every day-of question yes or no (no is an answer too); not answered: "
+            + "; ".join(q.label for q in missing)
+        )
+    if screening is not None and screening.history_needed:
+        reasons.append(
+            "History needed: the patient's medical history has not been taken, so screening cannot say "
+            "this treatment is safe. Take the history on the chart, then run the day-of screening again "
+            "(no override replaces it)."
+        )
+    elif screening is not None and screening.decision == "block" and not may_override:
         why = "; ".join(f["message"] for f in screening.findings if f.get("severity") == "block")
         reasons.append(f"Screening blocks this session: {why} Only a physician may override, with a reason.")
     if not has_valid_consent(record.patient, record.modality) and not may_override:

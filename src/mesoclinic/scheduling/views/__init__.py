@@ -14,6 +14,7 @@ from mesoclinic.scheduling.views.appointments import (
     appointment_complete,
     appointment_detail,
     appointment_no_show,
+    appointment_resolve_screening_alerts,
 )
 from mesoclinic.scheduling.views.booking import book, book_confirm, book_consent, booked
 from mesoclinic.scheduling.views.calendar_page import calendar
@@ -31,6 +32,7 @@ __all__ = [
     "appointment_move",
     "appointment_no_show",
     "appointment_reschedule",
+    "appointment_resolve_screening_alerts",
     "appointment_rows",
     "book",
     "book_confirm",

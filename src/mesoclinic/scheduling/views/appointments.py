@@ -22,7 +22,7 @@ from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import role_has
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling import selectors
-from mesoclinic.scheduling.forms import CancelForm
+from mesoclinic.scheduling.forms import CancelForm, ResolveScreeningAlertForm
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.services import (
     BookingError,
@@ -30,6 +30,7 @@ from mesoclinic.scheduling.services import (
     check_in,
     complete_appointment,
     mark_no_show,
+    resolve_screening_alert,
 )
 from mesoclinic.scheduling.views.common import (
     MANAGE_SCHEDULE,
@@ -120,6 +121,8 @@ def _detail_context(request: ClinicRequest, appointment: Appointment, **extra: A
             "",
         ),
         "now": timezone.now(),
+        "screening_alerts": list(selectors.open_screening_alerts(request.clinic, appointment=appointment)),
+        "resolve_form": ResolveScreeningAlertForm(),
     }
     context.update(extra)
     return context
@@ -208,4 +211,19 @@ def appointment_cancel(request: ClinicRequest, appointment_id: int) -> HttpRespo
                 "when": _when(appointment.starts_at, appointment.location),
             },
         )
+    return HttpResponseRedirect(_next_url(request, _detail_url(appointment)))
+
+
+@require_POST
+@staff_required(MANAGE_SCHEDULE)
+def appointment_resolve_screening_alerts(request: ClinicRequest, appointment_id: int) -> HttpResponse:
+    """Say what was done about the appointment's changed screening (every open alert on it)."""
+    appointment = selectors.get_appointment_for_user(request.staff, appointment_id)
+    form = ResolveScreeningAlertForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request, appointment, resolve_form=form)
+        return render(request, "scheduling/appointment.html", context, status=422)
+    for alert in selectors.open_screening_alerts(request.clinic, appointment=appointment):
+        resolve_screening_alert(alert, resolution=form.cleaned_data["resolution"], actor=request.user)
+    messages.success(request, _("Marked as handled: %(what)s") % {"what": form.cleaned_data["resolution"]})
     return HttpResponseRedirect(_next_url(request, _detail_url(appointment)))

@@ -10,6 +10,7 @@ from mesoclinic.inventory.models import StockMovement
 from mesoclinic.patients.services import record_consent
 from mesoclinic.scheduling.tests.ui_helpers import book, consent_template
 from mesoclinic.testing import make_lot, make_schedulable
+from mesoclinic.treatments.dayof import NOTHING_NEW
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.services import open_session, record_day_of_screening, update_session_draft
 
@@ -41,7 +42,7 @@ def ready_draft(clinic: Any, *, consent: bool = True, expired: bool = False) -> 
     """A draft with day-of screening done, both cocktail products' lots, zones and valid parameters."""
     appointment = first_appointment(clinic, consent=consent)
     record = open_session(appointment, actor=None)
-    record_day_of_screening(record, {}, actor=None)
+    record_day_of_screening(record, NOTHING_NEW, actor=None)
     ha = make_lot(clinic, "ha_1pct_ampoule", lot_number="HA-2031", quantity=10)
     lido = make_lot(
         clinic,

@@ -82,3 +82,16 @@ def test_a_refused_sign_lists_the_reasons_and_keeps_the_draft(clinic, practition
     record.refresh_from_db()
     assert not record.is_signed
     assert record.notes == "typed"
+
+
+def test_a_wrong_number_is_refused_on_save_beside_its_field_and_kept_as_typed(practitioner, record):
+    before = dict(record.parameters)
+    response = client_for(practitioner).post(url(record), form(record, param_depth_mm="15", notes="typed"))
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'id="param-depth_mm_error"' in page
+    assert "Injection depth must be 0.5–13 mm, not 15." in page
+    assert 'value="15"' in page
+    assert "typed" in page
+    record.refresh_from_db()
+    assert (record.parameters, record.notes) == (before, "")
