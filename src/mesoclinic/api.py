@@ -13,6 +13,8 @@ from ninja.parser import Parser
 from ninja.security import django_auth
 
 from mesoclinic.accounts.api_auth import AddressRateThrottle, ApiTokenAuth, CredentialRateThrottle
+from mesoclinic.billing.api import router as billing_router
+from mesoclinic.billing.services import DocumentIssuedError
 from mesoclinic.catalog.api import router as catalog_router
 from mesoclinic.interop.api import router as interop_router
 from mesoclinic.inventory.api import router as inventory_router
@@ -146,7 +148,7 @@ api = MesoClinicAPI(
     parser=CheckedJsonParser(),
     throttle=[AddressRateThrottle(), CredentialRateThrottle()],
     description=(
-        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, reports, privacy, messages to patients, CSV import. Every operation is scoped to the caller's clinic. Authenticate with the browser session or an API token (`Authorization: Bearer mc_…`, created under Account → API tokens), limited to its scopes and its owner's role."
+        "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, billing (prices, invoices, payments), reports, privacy, messages to patients, CSV import. Every operation is scoped to the caller's clinic. Authenticate with the browser session or an API token (`Authorization: Bearer mc_…`, created under Account → API tokens), limited to its scopes and its owner's role."
     ),
 )
 api.add_router("/patients", patients_router, tags=["patients"])
@@ -157,6 +159,7 @@ api.add_router("/sessions", treatments_router, tags=["sessions"])
 api.add_router("/inventory", inventory_router, tags=["inventory"])
 api.add_router("/vigilance", vigilance_router, tags=["vigilance"])
 api.add_router("/outcomes", outcomes_router, tags=["outcomes"])
+api.add_router("/billing", billing_router, tags=["billing"])
 api.add_router("/reports", reports_router, tags=["reports"])
 api.add_router("/privacy", privacy_router, tags=["privacy"])
 api.add_router("/notifications", notifications_router, tags=["notifications"])
@@ -199,3 +202,9 @@ def booking_conflict(request: HttpRequest, exc: BookingError) -> HttpResponse:
     if isinstance(exc, ScreeningBlockedError):
         body["findings"] = exc.findings
     return api.create_response(request, body, status=409)
+
+
+@api.exception_handler(DocumentIssuedError)
+def document_issued(request: HttpRequest, exc: DocumentIssuedError) -> HttpResponse:
+    """A change to an issued document: it is immutable; a credit note corrects it."""
+    return api.create_response(request, {"detail": str(exc)}, status=409)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "mesoclinic.treatments",
     "mesoclinic.vigilance",
     "mesoclinic.outcomes",
+    "mesoclinic.billing",
     "mesoclinic.reports",
     "mesoclinic.privacy",
     "mesoclinic.backup",
@@ -159,7 +160,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
 ACCOUNT_ADAPTER = "mesoclinic.accounts.adapters.StaffAccountAdapter"
-ACCOUNT_FORMS = {"login": "mesoclinic.accounts.forms.StaffLoginForm"}
+ACCOUNT_FORMS = {
+    "login": "mesoclinic.accounts.forms.StaffLoginForm",
+    "reset_password": "mesoclinic.accounts.forms.StaffResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the clinic owner, not by strangers
@@ -251,8 +255,11 @@ CACHES = {
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "mesoclinic_cache",
-    }  # shared_cache.CACHE_TABLE
+        "LOCATION": "mesoclinic_cache",  # shared_cache.CACHE_TABLE
+        # Culling at Django's default 300 rows would drop live counters of a busy clinic (one per address
+        # and token per window); expired rows are culled first anyway.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
 }
 HUEY = {
     "name": env_str("WORKER_QUEUE", "mesoclinic"),

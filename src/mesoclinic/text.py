@@ -27,7 +27,7 @@ _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 #: The same rule as a JSON-Schema ``pattern`` (ECMA-262 syntax) for the OpenAPI document.
 TEXT_PATTERN = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
 
-CONTROL_MESSAGE = "Remove the control character (such as ESC or DEL): only letters, digits, punctuation, spaces and line breaks are accepted."
+CONTROL_MESSAGE = "Remove the control character (such as NUL, ESC or DEL): only letters, digits, punctuation, spaces and line breaks are accepted."
 SURROGATE_MESSAGE = "The text holds an invalid character (a lone UTF-16 surrogate); type it again."
 
 

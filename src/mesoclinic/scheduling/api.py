@@ -51,6 +51,7 @@ from mesoclinic.scheduling.schemas import (
     SessionOut,
     TimeOffIn,
     TimeOffOut,
+    TreatedElsewhereIn,
 )
 from mesoclinic.scheduling.selectors import SessionChoice
 
@@ -279,12 +280,15 @@ def mark_no_show(request: HttpRequest, appointment_id: int) -> Any:
     return appointment
 
 
-@router.post("/appointments/{appointment_id}/complete", response={200: AppointmentOut, **CONFLICT})
-def complete_appointment(request: HttpRequest, appointment_id: int) -> Any:
-    """Mark the session done; the course's last session creates its maintenance recall."""
-    staff = require(request, Capability.BOOK)
+@router.post("/appointments/{appointment_id}/treated-elsewhere", response={200: AppointmentOut, **CONFLICT})
+def record_treated_elsewhere(request: HttpRequest, appointment_id: int, payload: TreatedElsewhereIn) -> Any:
+    """A physician completes a visit that has no session record here, with the reason (audited).
+
+    Otherwise an appointment is completed only by signing its session record (``/sessions/{id}/sign``).
+    """
+    staff = require(request, Capability.RECORD_TREATED_ELSEWHERE)
     appointment = selectors.get_appointment_for_user(staff, appointment_id)
-    services.complete_appointment(appointment, actor=request.user)
+    services.record_treated_elsewhere(appointment, reason=payload.reason, actor=request.user)
     return appointment
 
 

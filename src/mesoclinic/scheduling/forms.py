@@ -82,6 +82,18 @@ class CalendarForm(forms.Form):
         return default if value in (None, "") else value
 
 
+class TreatedElsewhereForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why there is no session record here"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "For example: treated at our partner clinic; recorded on paper while the system was down."
+        ),
+        error_messages={"required": _("Say why the visit has no session record; it is kept with the visit.")},
+    )
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for cancelling"),

@@ -228,6 +228,15 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
+class AppointmentCompletion(models.TextChoices):
+    """How a completed appointment was completed (the values of ``engine.lifecycle.Completion``)."""
+
+    SIGNED_RECORD = "signed_record", _("Session record signed")
+    ELSEWHERE = "elsewhere", _("Treated elsewhere / recorded on paper")
+    IMPORTED = "imported", _("Imported from another system")
+    UNRECORDED = "unrecorded", _("Marked completed without a session record")
+
+
 # Appointments in these states hold their resources; cancelled ones and no-shows free them.
 HOLDING_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
 
@@ -266,6 +275,14 @@ class Appointment(models.Model):
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=200, blank=True)
+    completion = models.CharField(
+        max_length=16,
+        choices=AppointmentCompletion.choices,
+        blank=True,
+        help_text=_("How a completed appointment was completed: only a signed session record or a "
+                    "physician's \"treated elsewhere\" (with a reason) counts as a session done."),
+    )  # fmt: skip
+    completion_reason = models.CharField(max_length=500, blank=True)
     sequence = models.PositiveIntegerField(
         default=0,
         help_text=_("Revision of the appointment as calendars see it (iCalendar SEQUENCE): every reschedule "

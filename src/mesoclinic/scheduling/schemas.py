@@ -36,6 +36,7 @@ When = Annotated[
 ]
 
 AppointmentStatusCode = Literal["booked", "checked_in", "completed", "cancelled", "no_show"]
+AppointmentCompletionCode = Literal["signed_record", "elsewhere", "imported", "unrecorded"]
 FeedKind = Literal["practitioner", "room", "device"]
 
 
@@ -185,6 +186,13 @@ class AppointmentOut(Schema):
     status: AppointmentStatusCode
     status_changed_at: datetime | None
     cancel_reason: str
+    completion: AppointmentCompletionCode | Literal[""] = Field(
+        description="How a completed appointment was completed: signed_record (its session record was "
+        "signed), elsewhere (a physician recorded it as treated elsewhere or on paper, with "
+        "completion_reason), imported (from another system), unrecorded (marked completed before a signed "
+        "record was required; not counted as a session done). Empty unless completed."
+    )
+    completion_reason: str
     notes: str
 
     # Read from an ``Appointment`` fetched by ``appointments_for_clinic`` (its relations are selected).
@@ -227,6 +235,14 @@ class CourseOut(Schema):
 
 class CancelIn(Schema):
     reason: str = Field(min_length=1, max_length=200)
+
+
+class TreatedElsewhereIn(Schema):
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why the visit has no session record here: treated elsewhere, recorded on paper...",
+    )
 
 
 class RescheduleIn(Schema):

@@ -11,7 +11,6 @@ import itertools
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,9 +27,18 @@ from mesoclinic.safety.rules.vocabulary import HISTORY_NEEDED
 from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.engine import NEEDLE, ClinicIndex, epoch_seconds
+from mesoclinic.scheduling.engine.lifecycle import Action
+from mesoclinic.scheduling.lifecycle import (
+    BookingError,
+    bump_first,
+    change_status,
+    decide_for,
+    facts_for,
+    patch_on_commit,
+)
 from mesoclinic.scheduling.models import (
-    HOLDING_STATUSES,
     Appointment,
+    AppointmentCompletion,
     AppointmentStatus,
     CalendarFeed,
     CalendarFeedKind,
@@ -51,17 +59,12 @@ from mesoclinic.scheduling.selectors import (
     Hold,
     SessionChoice,
     engine_clinic,
-    location_schedule_token,
     location_timezone,
-    patch_kept_indexes,
-    replaced_token,
 )
 from mesoclinic.treatments.models import Course
-from mesoclinic.treatments.services import complete_course, start_course
+from mesoclinic.treatments.services import complete_course_if_done, start_course
 
-
-class BookingError(Exception):
-    """A booking cannot be made; ``str(error)`` says why in a receptionist's words."""
+__all__ = ["BookingError", "ScreeningBlockedError"]  # BookingError lives in lifecycle; callers import it here
 
 
 class ScreeningBlockedError(BookingError):
@@ -105,43 +108,6 @@ def add_device(
     device.save()
     record_event("device.create", device, actor=actor)
     return device
-
-
-def _bump_first(location_id: int) -> tuple[int, int] | None:
-    """Bump the location's schedule version as the first write on its schedule, and return the token the
-    bump replaced: the schedule this write starts from.
-
-    The bump's ``UPDATE`` locks the version row until commit, so two writes at one location take their
-    turn (the second one's checks see the first's rows) and nobody else moves the version meanwhile.
-    """
-    bump_schedule_versions(location_id=location_id)
-    return replaced_token(location_id)
-
-
-def _patch_on_commit(
-    location_id: int,
-    before: tuple[int, int] | None,
-    *,
-    added: Iterable[Hold] = (),
-    removed: Iterable[Hold] = (),
-) -> None:
-    """Once this transaction commits, patch this process's kept indexes of the location with the
-    appointments this write booked (``added``) and freed (``removed``), rather than have the next
-    proposal rebuild them from the database (``selectors.patch_kept_indexes``).
-
-    Called last in the write, so that ``after`` is the version the write leaves. If anything else in the
-    same transaction changes the schedule after this (an outer transaction), the committed version is not
-    ``after`` and the patched entries are rebuilt anyway; if the transaction rolls back, nothing runs.
-    A failing patch is logged, not raised (``robust``): the write has committed, and an unpatched entry
-    is merely rebuilt.
-    """
-    after = location_schedule_token(location_id)
-    if before is None or after is None:
-        return
-    transaction.on_commit(
-        partial(patch_kept_indexes, location_id, before, after, added=tuple(added), removed=tuple(removed)),
-        robust=True,
-    )
 
 
 # --- A practitioner's hours: extra hours and time off ----------------------------------------------------
@@ -379,7 +345,7 @@ def book_series(
     _check_spacing(location, protocol, [s.start for s in sessions])
     # First write on the location's schedule: takes its version row's lock before any appointment row, so
     # two bookings at one location take their turn (and the second one's check sees the first's rows).
-    before = _bump_first(location.pk)
+    before = bump_first(location.pk)
     check_sessions_fit(location, protocol, sessions)
     course = start_course(patient, protocol, actor=actor)
     buffer = timedelta(minutes=protocol.buffer_minutes)
@@ -412,7 +378,7 @@ def book_series(
         actor=actor,
         data={"sessions": [s.start.isoformat() for s in sessions], "location": location.pk},
     )
-    _patch_on_commit(location.pk, before, added=[Hold.of(a) for a in booked])
+    patch_on_commit(location.pk, before, added=[Hold.of(a) for a in booked])
     return course
 
 
@@ -448,7 +414,7 @@ def record_imported_appointment(
     future = starts_at > timezone.now()
     if future and status != AppointmentStatus.BOOKED:
         raise BookingError("A future appointment can only be imported as booked.")
-    before = _bump_first(location.pk)
+    before = bump_first(location.pk)
     if future:
         check_sessions_fit(location, protocol, [SessionChoice(starts_at, practitioner, room, device)])
     buffer = timedelta(minutes=protocol.buffer_minutes)
@@ -465,6 +431,8 @@ def record_imported_appointment(
         buffer_minutes=protocol.buffer_minutes,
         blocked_until=ends_at + buffer,
         status=status,
+        # Its completion happened in the other system: history, shown as such, never a session done here.
+        completion=AppointmentCompletion.IMPORTED if status == AppointmentStatus.COMPLETED else "",
         notes=notes[:500],
         created_by=acting_user(actor),
         status_changed_at=None if status == AppointmentStatus.BOOKED else timezone.now(),
@@ -483,85 +451,38 @@ def record_imported_appointment(
         data={"starts_at": starts_at.isoformat(), "status": status, "history": not future},
     )
     if appointment.holds_resources:
-        _patch_on_commit(location.pk, before, added=[Hold.of(appointment)])
+        patch_on_commit(location.pk, before, added=[Hold.of(appointment)])
     return appointment
-
-
-def _transition(
-    appointment: Appointment, to: str, allowed_from: Iterable[str], *, actor: Any, **extra: Any
-) -> None:
-    if appointment.status not in allowed_from:
-        raise BookingError(
-            f"A {appointment.get_status_display().lower()} appointment cannot become "
-            f"{AppointmentStatus(to).label.lower()}."
-        )
-    # Checking in and completing keep the time held: no new schedule version, so the locations' kept
-    # indexes stay valid. Cancelling and no-shows free it: bump first, before the row (same lock order).
-    held, holds = appointment.status in HOLDING_STATUSES, to in HOLDING_STATUSES
-    keeps_schedule = held == holds
-    before = None if keeps_schedule else _bump_first(appointment.location_id)
-    hold = Hold.of(appointment)
-    appointment.status = to
-    appointment.status_changed_at = timezone.now()
-    appointment.sequence += 1  # calendars that hold the event update it only when SEQUENCE rises
-    for name, value in extra.items():
-        setattr(appointment, name, value)
-    appointment.keeps_schedule = keeps_schedule  # read by the post_save signal
-    appointment.save(update_fields=["status", "status_changed_at", "sequence", *extra])
-    record_event(f"appointment.{to}", appointment, actor=actor, data={k: str(v) for k, v in extra.items()})
-    if not keeps_schedule:
-        _patch_on_commit(
-            appointment.location_id, before, added=[hold] if holds else [], removed=[hold] if held else []
-        )
 
 
 @transaction.atomic
 def cancel_appointment(appointment: Appointment, *, reason: str, actor: Any) -> Appointment:
-    _transition(
-        appointment,
-        AppointmentStatus.CANCELLED,
-        [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
-        actor=actor,
-        cancel_reason=reason.strip()[:200],
-    )
-    return appointment
+    """Cancel a booked or checked-in appointment, keeping the reason; its time is freed."""
+    return change_status(appointment, Action.CANCEL, reason=reason, actor=actor)
 
 
 @transaction.atomic
 def check_in(appointment: Appointment, *, actor: Any) -> Appointment:
-    _transition(appointment, AppointmentStatus.CHECKED_IN, [AppointmentStatus.BOOKED], actor=actor)
-    return appointment
+    """Check the patient in: only a booked appointment, and only on its day in the clinic's time zone."""
+    return change_status(appointment, Action.CHECK_IN, actor=actor)
 
 
 @transaction.atomic
 def mark_no_show(appointment: Appointment, *, actor: Any) -> Appointment:
-    _transition(
-        appointment,
-        AppointmentStatus.NO_SHOW,
-        [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
-        actor=actor,
-    )
-    return appointment
+    """Record that the patient did not come: only once the appointment's start has passed."""
+    return change_status(appointment, Action.NO_SHOW, actor=actor)
 
 
 @transaction.atomic
-def complete_appointment(appointment: Appointment, *, actor: Any) -> Appointment:
-    """Mark a session done; completing the course's last session creates its maintenance recall."""
-    _transition(
-        appointment,
-        AppointmentStatus.COMPLETED,
-        [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
-        actor=actor,
-    )
-    course = appointment.course
-    if course is not None:
-        done = course.appointments.filter(status=AppointmentStatus.COMPLETED)
-        if done.count() >= course.sessions:
-            last = done.order_by("-starts_at").first()
-            assert last is not None  # noqa: S101 — at least this appointment
-            complete_course(
-                course, last_session_on=_local_day(last.starts_at, appointment.location), actor=actor
-            )
+def record_treated_elsewhere(appointment: Appointment, *, reason: str, actor: Any) -> Appointment:
+    """A physician completes a visit that has no session record here (treated elsewhere, or recorded on
+    paper while the system was down), saying why. It counts as a session done, is audited and is shown
+    as such wherever completions are (the appointment, the course, adherence). Signing the session record
+    is the only other way an appointment is completed. The course's last session creates its recall.
+    """
+    change_status(appointment, Action.TREATED_ELSEWHERE, reason=reason, actor=actor)
+    if appointment.course is not None:
+        complete_course_if_done(appointment.course, actor=actor)
     return appointment
 
 
@@ -576,8 +497,7 @@ def reschedule_appointment(
     device: Device | None = None,
 ) -> Appointment:
     """Move one booked session (and optionally change its resources), keeping the series within tolerance."""
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise BookingError("Only a booked appointment can be moved.")
+    decide_for(appointment, Action.RESCHEDULE, facts_for(appointment, actor=actor))
     location, protocol = appointment.location, appointment.protocol
     choice = SessionChoice(
         start=start,
@@ -600,7 +520,7 @@ def reschedule_appointment(
         starts = [a.starts_at for a in siblings if a.session_index < appointment.session_index]
         starts += [start] + [a.starts_at for a in siblings if a.session_index > appointment.session_index]
         _check_spacing(location, appointment.course, starts)
-    token = _bump_first(location.pk)  # before the row: same lock order as booking
+    token = bump_first(location.pk)  # before the row: same lock order as booking
     check_sessions_fit(location, protocol, [choice], exclude=[appointment.pk])
     freed = Hold.of(appointment)
     before = appointment.starts_at
@@ -630,7 +550,7 @@ def reschedule_appointment(
         actor=actor,
         data={"from": before.isoformat(), "to": start.isoformat()},
     )
-    _patch_on_commit(location.pk, token, added=[Hold.of(appointment)], removed=[freed])
+    patch_on_commit(location.pk, token, added=[Hold.of(appointment)], removed=[freed])
     return appointment
 
 

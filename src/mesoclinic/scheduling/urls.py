@@ -7,7 +7,11 @@ urlpatterns = [
     path("", views.calendar, name="calendar"),
     path("appointments/<int:appointment_id>/", views.appointment_detail, name="appointment"),
     path("appointments/<int:appointment_id>/check-in/", views.appointment_check_in, name="check_in"),
-    path("appointments/<int:appointment_id>/complete/", views.appointment_complete, name="complete"),
+    path(
+        "appointments/<int:appointment_id>/treated-elsewhere/",
+        views.appointment_treated_elsewhere,
+        name="treated_elsewhere",
+    ),
     path("appointments/<int:appointment_id>/no-show/", views.appointment_no_show, name="no_show"),
     path("appointments/<int:appointment_id>/cancel/", views.appointment_cancel, name="cancel"),
     path("appointments/<int:appointment_id>/reschedule/", views.appointment_reschedule, name="reschedule"),

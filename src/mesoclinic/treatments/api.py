@@ -138,6 +138,7 @@ def course_progress(request: HttpRequest, course_id: int) -> dict[str, Any]:
         "late": progress.late,
         "missed": progress.missed,
         "upcoming": progress.upcoming,
+        "elsewhere": progress.elsewhere,
         "adherence_percent": progress.adherence_percent,
         "sessions": [
             {
@@ -147,6 +148,7 @@ def course_progress(request: HttpRequest, course_id: int) -> dict[str, Any]:
                 "state": s.state,
                 "reason": s.reason,
                 "record_id": s.record_id,
+                "elsewhere": s.elsewhere,
             }
             for s in progress.sessions
         ],

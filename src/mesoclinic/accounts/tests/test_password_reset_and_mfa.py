@@ -60,3 +60,15 @@ def test_the_migration_verifies_the_addresses_earlier_reset_requests_left_unveri
     assert EmailAddress.objects.get(user=blocked.user).verified
     assert EmailAddress.objects.get(user=unrecorded.user).email == "rita@example.org"
     assert not EmailAddress.objects.filter(verified=False).exists()
+
+
+def test_an_invited_members_address_is_verified_and_the_invitation_link_still_works(clinic, owner):
+    from mesoclinic.accounts.services import invite_staff_member  # noqa: PLC0415
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        invitation = invite_staff_member(
+            clinic, email="New@Example.org", display_name="Nora New", role=Role.RECEPTIONIST, actor=owner.user
+        )
+    address = EmailAddress.objects.get(user=invitation.member.user)
+    assert (address.email, address.verified) == ("new@example.org", True)
+    assert Client().get(invitation.link, follow=True).status_code == 200

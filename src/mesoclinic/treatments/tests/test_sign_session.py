@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.inventory.models import MovementKind, StockMovement
 from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.scheduling.services import cancel_appointment, record_treated_elsewhere
 from mesoclinic.treatments.dayof import NOTHING_NEW
-from mesoclinic.treatments.models import SessionRecord
+from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecord
 from mesoclinic.treatments.services import (
     SessionSignError,
     record_day_of_screening,
@@ -47,6 +50,50 @@ def test_it_completes_the_appointment(clinic, practitioner):
     sign_session(record, actor=practitioner.user)
     record.appointment.refresh_from_db()
     assert record.appointment.status == AppointmentStatus.COMPLETED
+    assert record.appointment.completion == "signed_record"
+    event = AuditEvent.objects.get(action="appointment.completed", object_id=str(record.appointment_id))
+    assert event.data == {"completion": "signed_record"} and event.actor == practitioner.user
+
+
+def test_it_refuses_to_sign_before_the_appointments_day(clinic, practitioner):
+    record = ready_draft(clinic)
+    with (
+        time_machine.travel(record.appointment.starts_at - timedelta(days=1), tick=False),
+        pytest.raises(SessionSignError) as refused,
+    ):
+        sign_session(record, actor=practitioner.user)
+    assert any("cannot be completed before its day" in reason for reason in refused.value.reasons)
+    record.refresh_from_db()
+    record.appointment.refresh_from_db()
+    assert record.status == SessionRecord.Status.DRAFT
+    assert record.appointment.status == AppointmentStatus.BOOKED
+
+
+def test_it_refuses_to_sign_the_record_of_a_cancelled_appointment(clinic, practitioner):
+    record = ready_draft(clinic)
+    cancel_appointment(record.appointment, reason="Patient called: flu", actor=None)
+    with pytest.raises(SessionSignError) as refused:
+        sign_session(record, actor=practitioner.user)
+    assert "A cancelled appointment cannot be completed." in refused.value.reasons
+    record.refresh_from_db()
+    assert record.status == SessionRecord.Status.DRAFT
+
+
+def test_signing_the_last_session_of_a_course_creates_its_recall(clinic, practitioner, physician):
+    record = ready_draft(clinic)
+    course = record.appointment.course
+    later = list(course.appointments.exclude(pk=record.appointment_id).order_by("session_index"))
+    with time_machine.travel(later[-1].starts_at + timedelta(hours=1), tick=False):
+        for appointment in later:
+            record_treated_elsewhere(
+                appointment, reason="Treated at the partner clinic.", actor=physician.user
+            )
+    assert not MaintenanceRecall.objects.filter(course=course).exists()
+    with time_machine.travel(later[-1].starts_at + timedelta(hours=2), tick=False):
+        sign_session(record, actor=practitioner.user)
+    course.refresh_from_db()
+    assert course.status == Course.Status.COMPLETED
+    assert MaintenanceRecall.objects.filter(course=course).exists()
 
 
 def test_it_refuses_an_expired_lot_and_writes_nothing(clinic, practitioner):
