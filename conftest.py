@@ -51,6 +51,15 @@ def _fast_password_hashing() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _cache_in_memory() -> Iterator[None]:
+    """The shared (database) cache would add its queries to every counted request; tests count in memory.
+    ``accounts/tests/test_shared_rate_limits.py`` runs real processes against the real shared caches."""
+    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=memory):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _tasks_run_immediately() -> Iterator[None]:
     """Background tasks run in the caller's process; the worker's own tests run a real consumer."""
     immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -82,8 +82,34 @@ def test_it_shows_errors_next_to_fields_and_keeps_what_was_typed(receptionist):
     assert "Enter a valid email address." in body
     assert 'value="Anna"' in body
     assert 'value="+48 999"' in body
+    assert "not a valid phone number" in body
     assert 'value="not-an-email"' in body
     assert 'aria-invalid="true"' in body
+
+
+def test_it_stores_the_phone_in_international_form(receptionist):
+    client_for(receptionist).post(URL, _data(phone="0048 600-100-200"))
+    assert Patient.objects.get().phone == "+48600100200"
+
+
+def test_it_shows_a_possible_duplicate_before_saving_and_registers_once_confirmed(receptionist):
+    client = client_for(receptionist)
+    client.post(URL, _data(family_name="Zając"))
+    first = Patient.objects.get()
+    response = client.post(URL, _data(family_name="ZAJAC", phone="", email="", contact_consent="no"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert Patient.objects.count() == 1
+    assert "This patient may already be registered" in body
+    assert reverse("patients:detail", args=[first.pk]) in body
+    assert "same name and date of birth" in body
+    assert 'value="ZAJAC"' in body
+    assert 'name="allow_duplicate" value="1"' in body
+    confirmed = client.post(
+        URL, _data(family_name="ZAJAC", phone="", email="", contact_consent="no", allow_duplicate="1")
+    )
+    assert confirmed.status_code == 302
+    assert Patient.objects.count() == 2
 
 
 def test_it_rejects_a_birth_date_in_the_future(clinic, receptionist):
@@ -152,8 +178,10 @@ def test_it_keeps_the_booking_when_a_field_is_wrong(receptionist):
 
 
 def test_it_goes_nowhere_but_the_booking_wizard_after_registering(receptionist):
-    for elsewhere in ("https://evil.example/schedule/book/?x=1", "/admin/?x=1", "//evil.example/"):
-        response = client_for(receptionist).post(URL, _data(next=elsewhere, email="", contact_consent="no"))
+    places = ("https://evil.example/schedule/book/?x=1", "/admin/?x=1", "//evil.example/")
+    for n, elsewhere in enumerate(places):
+        data = _data(next=elsewhere, family_name=f"Nowak{'ab'[n % 2] * (n + 1)}", email=f"a{n}@example.com")
+        response = client_for(receptionist).post(URL, data)
         assert response["Location"].startswith("/patients/"), elsewhere
 
 
