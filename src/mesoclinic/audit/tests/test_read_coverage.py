@@ -20,14 +20,7 @@ from mesoclinic.testing import make_patient, make_signed_session
 NOT_PATIENT = frozenset(
     {
         "lot_id",  # a product lot; the recall it shows is audited by its service (recall.view)
-        # Settings: a staff member, location, holiday, device, its downtime, a modality's consent form.
-        "staff_id",
-        "location_id",
-        "holiday_id",
-        "room_id",
-        "device_id",
-        "downtime_id",
-        "modality",
+        "modality",  # Settings: a modality's consent form
         "practitioner_id",
         "extra_hours_id",
         "time_off_id",
