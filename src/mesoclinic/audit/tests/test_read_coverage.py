@@ -20,6 +20,7 @@ from mesoclinic.testing import make_patient, make_signed_session
 NOT_PATIENT = frozenset(
     {
         "lot_id",  # a product lot; the recall it shows is audited by its service (recall.view)
+        "modality",  # Settings: a modality's consent form
         "practitioner_id",
         "extra_hours_id",
         "time_off_id",
