@@ -298,7 +298,9 @@ def choose_baseline(photo: Photo, *, reason: str, actor: Any) -> BaselineChoice:
         )
     if len(reason) > 300:
         raise ValidationError({"reason": "Keep the reason under 300 characters."})
-    photo = Photo.objects.select_for_update().select_related("patient", "analysis").get(pk=photo.pk)
+    photo = (
+        Photo.objects.select_for_update(of=("self",)).select_related("patient", "analysis").get(pk=photo.pk)
+    )
     analysis = getattr(photo, "analysis", None)
     if (
         analysis is None
