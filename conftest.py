@@ -58,6 +58,15 @@ def _media_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _cache_in_memory() -> Iterator[None]:
+    """The shared (database) cache would add its queries to every counted request; tests count in memory.
+    ``accounts/tests/test_shared_rate_limits.py`` runs real processes against the real shared caches."""
+    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=memory):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _tasks_run_immediately() -> Iterator[None]:
     """Background tasks run in the caller's process; the worker's own tests run a real consumer."""
     immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

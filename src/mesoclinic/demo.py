@@ -54,6 +54,7 @@ from mesoclinic.scheduling.models import (
 )
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import BookingError, add_device, add_room, book_series
+from mesoclinic.treatments.dayof import NOTHING_NEW
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.services import (
     open_session,
@@ -386,6 +387,8 @@ def _consent_templates(clinic: Clinic) -> dict[str, ConsentTemplate]:
 
 def _patients(clinic: Clinic, templates: dict[str, ConsentTemplate], *, today: date) -> None:
     rng = random.Random(2026)  # noqa: S311 — demo data, not security
+    physician = StaffMember.objects.filter(clinic=clinic, role=Role.PHYSICIAN).select_related("user").first()
+    confirmed_by = physician.user if physician else None
     for n in range(60):
         given, family = rng.choice(GIVEN), FAMILY[n % len(FAMILY)]
         birth = date(rng.randint(1958, 2002), rng.randint(1, 12), rng.randint(1, 28))
@@ -428,14 +431,15 @@ def _patients(clinic: Clinic, templates: dict[str, ConsentTemplate], *, today: d
             history = {
                 "medications": [{"code": "isotretinoin", "stopped": (today - timedelta(days=60)).isoformat()}]
             }
-        if history:
-            update_medical_history(
-                patient,
-                actor=None,
-                notes="Intake questionnaire reviewed at consultation.",
-                reason="Consultation",
-                **history,
-            )
+        # Every demo patient's history was taken and confirmed at the consultation, findings or none.
+        update_medical_history(
+            patient,
+            actor=confirmed_by,
+            notes="Intake questionnaire reviewed at consultation." if history else "",
+            reason="Consultation",
+            status="confirmed",
+            **history,
+        )
         if n % 6 != 5 and not Consent.objects.filter(patient=patient).exists():
             record_consent(
                 patient,
@@ -597,7 +601,7 @@ def _signed_series(
             blocked_until=ends + timedelta(minutes=protocol.buffer_minutes),
         )
         record = open_session(appointment, actor=signer)
-        screening = record_day_of_screening(record, {}, actor=signer)
+        screening = record_day_of_screening(record, NOTHING_NEW, actor=signer)
         if screening.decision == "block":
             break
         update_session_draft(

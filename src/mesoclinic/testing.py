@@ -10,10 +10,11 @@ import io
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+import time_machine
 from django.test import Client
 from PIL import Image, ImageDraw
 
@@ -31,7 +32,13 @@ from mesoclinic.patients.models import Patient
 from mesoclinic.patients.services import register_patient, update_medical_history
 from mesoclinic.safety.services import load_default_rules
 from mesoclinic.scheduling.models import Device, OpeningHours, Room, WorkingHours
-from mesoclinic.scheduling.services import add_device, add_room
+from mesoclinic.scheduling.services import (
+    add_device,
+    add_room,
+    check_in,
+    mark_no_show,
+    record_treated_elsewhere,
+)
 from mesoclinic.treatments.models import SessionProduct, SessionRecord
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 — test accounts only
@@ -63,15 +70,29 @@ def make_staff(clinic: Clinic, role: Role | str, *, name: str | None = None, **e
     )
 
 
-def make_patient(clinic: Clinic, *, birth_date: date = date(1985, 3, 14), **history: Any) -> Patient:
-    """A patient, optionally with a medical history (conditions=, medications=, implants=, allergies=)."""
+def make_patient(
+    clinic: Clinic, *, birth_date: date = date(1985, 3, 14), history_taken: bool = True, **history: Any
+) -> Patient:
+    """A patient whose history was taken (confirmed by staff), optionally with findings in it
+    (conditions=, medications=, implants=, allergies=, other_allergies=, ...).
+
+    ``history_taken=False`` gives a new patient whose history was never asked (screening: history needed).
+    """
     n = next(_serial)
     patient = register_patient(
         clinic, actor=None, given_name="Test", family_name=f"Patient{n}", birth_date=birth_date, sex="female"
     )
-    if history:
-        update_medical_history(patient, actor=None, **history)
-        patient.refresh_from_db()
+    if history_taken:
+        take_history(patient, **history)
+    elif history:
+        raise TypeError("a history that was never taken has no findings")
+    return patient
+
+
+def take_history(patient: Patient, **history: Any) -> Patient:
+    """Record ``patient``'s history as taken and confirmed (nothing to report unless ``history`` says)."""
+    update_medical_history(patient, actor=None, reason="Intake", status="confirmed", **history)
+    patient.refresh_from_db()
     return patient
 
 
@@ -177,6 +198,27 @@ def make_signed_session(
             record=record, lot=lot, quantity=Decimal(quantity), unit=lot.unit, movement=movement
         )
     return record
+
+
+# --- An appointment's life at the moment it may happen (the state machine allows each only then) ----------
+
+
+def checked_in(appointment: Any, *, actor: Any = None) -> Any:
+    """Check the patient in a quarter of an hour before the start (on its day, as the rules require)."""
+    with time_machine.travel(appointment.starts_at - timedelta(minutes=15), tick=False):
+        return check_in(appointment, actor=actor)
+
+
+def no_show(appointment: Any, *, actor: Any = None) -> Any:
+    """Mark a no-show half an hour after the start (not before it, as the rules require)."""
+    with time_machine.travel(appointment.starts_at + timedelta(minutes=30), tick=False):
+        return mark_no_show(appointment, actor=actor)
+
+
+def treated_elsewhere(appointment: Any, physician: StaffMember, reason: str = "Recorded on paper.") -> Any:
+    """Complete a visit without a session record here, as a physician may, an hour after its start."""
+    with time_machine.travel(appointment.starts_at + timedelta(hours=1), tick=False):
+        return record_treated_elsewhere(appointment, reason=reason, actor=physician.user)
 
 
 def csv_text(response: Any) -> str:

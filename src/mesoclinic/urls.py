@@ -25,6 +25,7 @@ urlpatterns = [
     path("inventory/", include("mesoclinic.inventory.urls")),
     path("vigilance/", include("mesoclinic.vigilance.urls")),
     path("outcomes/", include("mesoclinic.outcomes.urls")),
+    path("billing/", include("mesoclinic.billing.urls")),
     path("reports/", include("mesoclinic.reports.urls")),
     path("jobs/", include("mesoclinic.worker.urls")),
     path("privacy/", include("mesoclinic.privacy.urls")),

@@ -98,6 +98,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(axe_page):
         "reports": reverse("reports:index"),
         "catalog": reverse("catalog:index"),
         "administration": reverse("web:admin"),
+        "settings": reverse("settings:index"),
+        "settings: staff": reverse("settings:staff"),
     }
     for name, url in pages.items():
         response = page.goto(url)

@@ -66,7 +66,8 @@ def appointment_now(clinic, setup, who, room, person, *, minutes: int, template)
 @pytest.mark.parametrize("device", ["tablet", "phone"])
 def test_a_practitioner_records_a_session_from_today_and_takes_its_photos(page, device):
     page.set_viewport_size(VIEWPORTS[device])
-    page.set_default_timeout(30_000)  # a loaded shared machine: the first page can take a while
+    page.set_default_timeout(30_000)  # a loaded shared machine: pages can take a while
+    page.set_default_navigation_timeout(90_000)  # the server's very first page most of all
     clinic = make_clinic("Rosa Aesthetics", timezone=late_morning_zone())
     setup, doctor = busy_clinic(clinic)
     room2 = setup.location.rooms.get(name="Room 2")
@@ -129,6 +130,7 @@ def test_a_practitioner_records_a_session_from_today_and_takes_its_photos(page, 
 def test_a_receptionist_registers_a_new_patient_inside_the_booking_wizard(page, device):
     page.set_viewport_size(VIEWPORTS[device])
     page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(90_000)
     clinic = make_clinic("Rosa Aesthetics")
     busy_clinic(clinic)
     receptionist = make_staff(clinic, Role.RECEPTIONIST, name="Rita Evans")
@@ -146,6 +148,9 @@ def test_a_receptionist_registers_a_new_patient_inside_the_booking_wizard(page, 
     page.get_by_label("First name").fill("Ewa")
     page.get_by_label("Date of birth").fill(date(1990, 6, 1).isoformat())
     page.get_by_label("Sex").select_option("female")
+    page.get_by_role("group", name=re.compile("^May we send reminders")).get_by_label(
+        "No", exact=True
+    ).check()
     shot(page, f"{device}-7-register-in-wizard")
     page.get_by_role("button", name="Register and go on booking").click()
 

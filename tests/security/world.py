@@ -20,6 +20,7 @@ from PIL import Image
 from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
 from mesoclinic.accounts.services import create_api_token
+from mesoclinic.billing.services import LineInput, create_invoice, create_price_item, record_payment
 from mesoclinic.interop.services import upload_csv
 from mesoclinic.notifications import tokens as notification_tokens
 from mesoclinic.notifications.models import Channel, Delivery, DeliveryStatus, Kind
@@ -200,6 +201,22 @@ def build_world() -> World:
         actor=None,
     )
 
+    # Money: a price, and a draft with one line and a part payment (clinic A is British: 20 % VAT, GBP).
+    price_item = create_price_item(
+        clinic,
+        kind="consultation",
+        name=f"{MARKER} consultation",
+        unit_price="100.00",
+        vat_rate="0",
+        actor=None,
+    )
+    invoice = create_invoice(
+        patient,
+        lines=[LineInput(description=f"{MARKER} serum", quantity="1", unit_price="100.00", vat_rate="20")],
+        actor=None,
+    )
+    payment = record_payment(invoice, method="cash", amount="50.00", actor=None)
+
     other = testing.make_clinic("Beta Clinic")
     testing.make_patient(other)
     world = World(
@@ -245,6 +262,10 @@ def build_world() -> World:
         "api_token": api_token.token,
         "api_token_secret": api_token.secret,
         "upload": upload,
+        "price_item": price_item,
+        "invoice": invoice,
+        "invoice_line": invoice.lines.get(),
+        "payment": payment,
         # Patient-facing signed links: the marked patient's opt-out, and an unanswered check of ``signed``.
         "opt_out_token": notification_tokens.opt_out_token(patient.pk),
         "check_token": notification_tokens.check_token(signed.pk, checked + timedelta(weeks=4)),

@@ -32,6 +32,10 @@
 | export_data          |   x   |     x     |              |              |         |
 | import_data          |   x   |           |              |              |         |
 | manage_clinic        |   x   |           |              |              |         |
+| view_billing         |   x   |           |              |      x       |    x    |
+| take_payments        |   x   |           |              |      x       |         |
+| refund_payments      |   x   |           |              |              |         |
+| manage_prices        |   x   |           |              |              |         |
 
 A receptionist sees the screening decision and its reasons (needed to book), not clinical notes.
 ``book`` covers booking, moving, checking in, completing and cancelling appointments.
@@ -55,6 +59,9 @@ timing and templates and reads its whole delivery log; a patient's own messages 
 export is audited); ``import_data`` brings patients and appointments in (FHIR Patients, CSV files).
 ``manage_clinic`` is Settings: the clinic's details, locations with their hours and holidays, staff (invite,
 roles, qualifications, deactivation), practitioners' hours and time off, rooms, devices and their downtime.
+Money (``billing``): ``view_billing`` reads the price list, documents, payments and balances (auditors
+included); ``take_payments`` checks out (drafts, lines, discounts), takes payments and issues documents and
+credit notes; ``refund_payments`` gives money back; ``manage_prices`` edits prices, VAT rates and currency.
 """
 
 from __future__ import annotations
@@ -77,6 +84,7 @@ class Capability(StrEnum):
     VIEW_CATALOG = "view_catalog"
     MANAGE_CATALOG = "manage_catalog"
     OVERRIDE_SCREENING = "override_screening"
+    RECORD_TREATED_ELSEWHERE = "record_treated_elsewhere"  # complete a visit without a record here (reason)
     VIEW_INVENTORY = "view_inventory"
     MANAGE_INVENTORY = "manage_inventory"
     RECALL = "recall"
@@ -95,6 +103,10 @@ class Capability(StrEnum):
     EXPORT_DATA = "export_data"
     IMPORT_DATA = "import_data"
     MANAGE_CLINIC = "manage_clinic"
+    VIEW_BILLING = "view_billing"
+    TAKE_PAYMENTS = "take_payments"
+    REFUND_PAYMENTS = "refund_payments"
+    MANAGE_PRICES = "manage_prices"
 
 
 _FRONT_DESK = {
@@ -135,6 +147,10 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.EXPORT_DATA,
             Capability.IMPORT_DATA,
             Capability.MANAGE_CLINIC,
+            Capability.VIEW_BILLING,
+            Capability.TAKE_PAYMENTS,
+            Capability.REFUND_PAYMENTS,
+            Capability.MANAGE_PRICES,
         }
     ),
     Role.PHYSICIAN: frozenset(
@@ -143,6 +159,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CATALOG,
             Capability.MANAGE_CONSENT_FORMS,
             Capability.OVERRIDE_SCREENING,
+            Capability.RECORD_TREATED_ELSEWHERE,
             Capability.VIEW_REPORTS,
             Capability.EXPORT_PATIENT_DATA,
             Capability.USE_PHOTO_LIBRARY,
@@ -150,8 +167,8 @@ MATRIX: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.PRACTITIONER: frozenset(_CLINICAL),
-    Role.RECEPTIONIST: frozenset(_FRONT_DESK),
-    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
+    Role.RECEPTIONIST: frozenset(_FRONT_DESK | {Capability.VIEW_BILLING, Capability.TAKE_PAYMENTS}),
+    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_BILLING}),
 }
 
 

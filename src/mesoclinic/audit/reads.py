@@ -40,6 +40,7 @@ PATIENT_VIA: dict[str, str] = {
     "photo_id": "outcomes.Photo",
     "event_id": "vigilance.AdverseEvent",
     "consent_id": "patients.Consent",
+    "invoice_id": "billing.Invoice",
 }
 """URL arguments that name one of a patient's records, and the model (with a ``patient`` field) it is."""
 

@@ -234,3 +234,14 @@ class DeviceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["modality"].choices = _choices(modalities)  # type: ignore[attr-defined]
         self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+
+
+class ConsentTemplateForm(forms.Form):
+    """A new version of a modality's consent text: the versions already signed never change."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Text the patient reads and signs"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )

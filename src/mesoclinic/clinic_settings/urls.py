@@ -31,6 +31,8 @@ urlpatterns = [
         views.holiday_remove,
         name="holiday_remove",
     ),
+    path("consents/", views.consent_templates, name="consents"),
+    path("consents/<slug:modality>/", views.consent_publish, name="consent_publish"),
     path("rooms/", views.rooms, name="rooms"),
     path("rooms/<int:room_id>/", views.room_edit, name="room_edit"),
     path("devices/", views.device_add, name="device_add"),

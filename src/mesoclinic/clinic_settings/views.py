@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog.selectors import modalities as clinic_modalities
 from mesoclinic.clinic_settings.forms import (
     ClinicDetailsForm,
+    ConsentTemplateForm,
     DeviceForm,
     ExtraHoursForm,
     HolidayForm,
@@ -41,6 +42,8 @@ from mesoclinic.clinic_settings.forms import (
     WeeklyHoursForm,
     add_service_errors,
 )
+from mesoclinic.patients import selectors as patients_selectors
+from mesoclinic.patients import services as patients_services
 from mesoclinic.scheduling import selectors as scheduling_selectors
 from mesoclinic.scheduling import services as scheduling_services
 from mesoclinic.scheduling.public_holidays import public_holidays
@@ -690,3 +693,53 @@ def downtime_remove(request: ClinicRequest, device_id: int, downtime_id: int) ->
     scheduling_services.remove_device_downtime(downtime, actor=request.user)
     messages.success(request, _("Downtime removed."))
     return HttpResponseRedirect(reverse("settings:device_edit", args=[device.pk]))
+
+
+# --- Consent templates: new versions, never edits -------------------------------------------------------
+
+
+@require_GET
+@staff_required(MANAGE)
+def consent_templates(request: ClinicRequest) -> HttpResponse:
+    """Each modality with the version of its consent form that patients sign now."""
+    current = {t.modality_id: t for t in patients_selectors.current_consent_templates(request.clinic)}
+    rows = [
+        (modality, current.get(modality.pk))
+        for modality in clinic_modalities(request.clinic).order_by("name")
+    ]
+    return _page(request, "clinic_settings/consents.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(MANAGE)
+def consent_publish(request: ClinicRequest, modality: str) -> HttpResponse:
+    """Publish a new version of a modality's consent form, starting from the current text."""
+    found = clinic_modalities(request.clinic).filter(code=modality).first()
+    if found is None:
+        raise Http404
+    versions = patients_selectors.consent_template_versions(request.clinic, found)
+    latest = versions.first()
+    initial = {"title": latest.title, "body": latest.body} if latest else {"title": found.name}
+    form = ConsentTemplateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if latest and (data["title"], data["body"]) == (latest.title, latest.body):
+            form.add_error("body", _("Nothing changed: edit the text to publish a new version."))
+        else:
+            try:
+                template = patients_services.publish_consent_template(
+                    request.clinic, modality=found, title=data["title"], body=data["body"], actor=request.user
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Version %(version)d of the %(modality)s consent is published: patients sign it from now on."
+                    )
+                    % {"version": template.version, "modality": found.name},
+                )
+                return HttpResponseRedirect(reverse("settings:consents"))
+    context = {"form": form, "modality": found, "versions": versions, "latest": latest}
+    return _page(request, "clinic_settings/consent_publish.html", context, failed=bool(form.errors))

@@ -7,6 +7,7 @@ files are streamed by ``photo_file`` after that check: never from a public media
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from csp.decorators import csp_update
@@ -180,6 +181,10 @@ GUIDE_TEXTS = {
 }
 
 
+# Photos taken for a session go front, left 45°, right 45°: after each, the page offers the next view.
+NEXT_VIEW = {PhotoView.FRONT: PhotoView.LEFT_45, PhotoView.LEFT_45: PhotoView.RIGHT_45}
+
+
 def _capture_context(
     request: ClinicRequest,
     patient: Any,
@@ -238,6 +243,10 @@ def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Photo saved. Its analysis runs in the background."))
+            following = NEXT_VIEW.get(form.cleaned_data["view"]) if session is not None else None
+            if following is not None:  # a session's series of views: straight on to the next, still linked
+                query = urlencode({"session": session.pk, "view": following})
+                return HttpResponseRedirect(f"{reverse('outcomes:capture', args=[patient.pk])}?{query}")
             return HttpResponseRedirect(reverse("outcomes:patient_photos", args=[patient.pk]))
     response = render(
         request, "outcomes/capture.html", _capture_context(request, patient, form, session, retake)

@@ -12,7 +12,7 @@ from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.pagination import LimitOffsetPagination
 from mesoclinic.patients import selectors, services
-from mesoclinic.patients.models import Consent
+from mesoclinic.patients.models import Consent, MedicalHistory
 from mesoclinic.patients.schemas import (
     ConsentIn,
     ConsentOut,
@@ -21,6 +21,7 @@ from mesoclinic.patients.schemas import (
     HistoryVersionOut,
     MedicalHistoryIn,
     MedicalHistoryOut,
+    MedicalHistoryPatch,
     PatientIn,
     PatientOut,
     PatientPatch,
@@ -111,22 +112,48 @@ def patch_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) 
         return Status(409, duplicates_out(exc))
 
 
+def history_out(history: MedicalHistory) -> dict[str, Any]:
+    user = history.confirmed_by
+    staff = getattr(user, "staff", None) if user is not None else None
+    return {
+        **{name: getattr(history, name) for name in (*services.HISTORY_FIELDS, "status", "updated_at")},
+        "confirmed_by": (getattr(staff, "display_name", None) or user.get_username()) if user else None,
+        "confirmed_at": history.confirmed_at,
+    }
+
+
+def _history_data(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("medications") is not None:
+        data["medications"] = [
+            {"code": m["code"], "stopped": m["stopped"].isoformat() if m.get("stopped") else None}
+            for m in data["medications"]
+        ]
+    return data
+
+
 @router.get("/{patient_id}/history", response={200: MedicalHistoryOut})
 def get_history(request: HttpRequest, patient_id: int) -> Any:
     staff = require(request, Capability.VIEW_CLINICAL)
-    return selectors.get_patient_for_user(staff, patient_id).medical_history
+    return history_out(selectors.get_patient_for_user(staff, patient_id).medical_history)
 
 
 @router.put("/{patient_id}/history", response={200: MedicalHistoryOut})
 def put_history(request: HttpRequest, patient_id: int, payload: MedicalHistoryIn) -> Any:
+    """Replace the whole history with this complete document (every field, a status and a reason)."""
     staff = require(request, Capability.EDIT_CLINICAL)
     patient = selectors.get_patient_for_user(staff, patient_id)
-    data = payload.dict()
-    data["medications"] = [
-        {"code": m["code"], "stopped": m["stopped"].isoformat() if m["stopped"] else None}
-        for m in data["medications"]
-    ]
-    return services.update_medical_history(patient, actor=request.user, **data)
+    history = services.update_medical_history(patient, actor=request.user, **_history_data(payload.dict()))
+    return history_out(history)
+
+
+@router.patch("/{patient_id}/history", response={200: MedicalHistoryOut})
+def patch_history(request: HttpRequest, patient_id: int, payload: MedicalHistoryPatch) -> Any:
+    """Change only the fields named (at least one besides the reason); the others stay as they are."""
+    staff = require(request, Capability.EDIT_CLINICAL)
+    patient = selectors.get_patient_for_user(staff, patient_id)
+    fields = _history_data(payload.dict(exclude_unset=True))
+    reason = fields.pop("reason")
+    return history_out(services.patch_medical_history(patient, actor=request.user, reason=reason, **fields))
 
 
 @router.get("/{patient_id}/history/versions", response={200: list[HistoryVersionOut]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
@@ -12,13 +13,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
-from mesoclinic.patients.models import NOTES_MAX, ConsentTemplate, MedicalHistory, Patient, PhotoUse
-from mesoclinic.patients.services import PATIENT_FIELDS
+from mesoclinic.patients.models import (
+    NOTES_MAX,
+    ConsentTemplate,
+    HistoryStatus,
+    MedicalHistory,
+    Patient,
+    PhotoUse,
+)
+from mesoclinic.patients.services import OLDEST_AGE_YEARS, PATIENT_FIELDS
 from mesoclinic.patients.signals import ContactAnswer
 from mesoclinic.patients.signature import SignatureError, decode_data_url
 from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
-
-OLDEST_AGE_YEARS = 130
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -49,7 +55,7 @@ class PatientForm(forms.Form):
     sex = _model_field("sex")
     phone = _model_field("phone", widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
     email = _model_field("email", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    address = _model_field("address", widget=forms.Textarea(attrs={"rows": 3}))
+    address = _model_field("address", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), choices=settings.LANGUAGES, initial="en"
     )
@@ -140,6 +146,11 @@ class PatientForm(forms.Form):
         return {name: getattr(patient, name) for name in PATIENT_FIELDS}
 
 
+def _lines(text: str) -> list[str]:
+    """Free-text entries typed one per line (a semicolon also separates them)."""
+    return [part.strip() for part in re.split(r"[\n;]", text) if part.strip()]
+
+
 def _stopped_field_name(code: str) -> str:
     return f"stopped_{code}"
 
@@ -171,12 +182,35 @@ class MedicalHistoryForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick every ingredient the patient is allergic to."),
     )
+    other_allergies = forms.CharField(
+        label=_("Other allergies (not in the list)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, e.g. latex, chlorhexidine. Screening warns about each, with your words."),
+    )
+    other_medications = forms.CharField(
+        label=_("Other medicines (not in the list)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, as the patient names them. Screening warns about each."),
+    )
     notes = forms.CharField(
         label=_("Clinical notes"),
         required=False,
         max_length=NOTES_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Free text, seen by clinical staff only."),
+    )
+    status = forms.ChoiceField(
+        label=_("How was this history taken?"),
+        choices=[
+            (HistoryStatus.CONFIRMED.value, _("I went through it with the patient (confirmed by me, now)")),
+            (HistoryStatus.SELF_REPORTED.value, _("The patient's own answers, not yet confirmed by staff")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Say how the history was taken: confirmed with the patient, or self-reported.")
+        },
     )
     reason = forms.CharField(
         label=_("Reason for the change"),
@@ -202,8 +236,12 @@ class MedicalHistoryForm(forms.Form):
             "medications": [item["code"] for item in history.medications],
             "implants": list(history.implants),
             "allergies": list(history.allergies),
+            "other_allergies": "\n".join(history.other_allergies),
+            "other_medications": "\n".join(history.other_medications),
             "notes": history.notes,
         }
+        if history.is_taken:
+            initial["status"] = history.status
         for item in history.medications:
             if item.get("stopped"):
                 initial[_stopped_field_name(item["code"])] = date.fromisoformat(item["stopped"])
@@ -242,7 +280,10 @@ class MedicalHistoryForm(forms.Form):
             ],
             "implants": data["implants"],
             "allergies": data["allergies"],
+            "other_allergies": _lines(data["other_allergies"]),
+            "other_medications": _lines(data["other_medications"]),
             "notes": data["notes"],
+            "status": data["status"],
             "reason": data["reason"].strip(),
         }
 

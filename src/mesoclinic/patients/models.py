@@ -105,18 +105,41 @@ class Patient(models.Model):
         return age_on(self.birth_date, day)
 
 
+class HistoryStatus(models.TextChoices):
+    """Whether the history was asked at all: an empty history that was never taken is not "nothing reported"."""
+
+    NOT_TAKEN = "not_taken", _("Not taken")
+    SELF_REPORTED = "self_reported", _("Self-reported by the patient")
+    CONFIRMED = "confirmed", _("Confirmed by staff")
+
+
 class MedicalHistory(models.Model):
     """The structured history in MesoClinic's coded vocabulary, with free-text notes beside it.
 
     Every change is kept (django-simple-history): who changed it, when, and the whole previous state.
     ``medications`` holds ``{"code": ..., "stopped": "YYYY-MM-DD" | null}`` items (null = current).
+    ``status`` says whether it was taken at all (a new patient's is ``not_taken``: screening then says
+    "history needed"), and who confirmed it with the patient, when. ``other_allergies`` and
+    ``other_medications`` hold what the coded lists have no code for (latex, chlorhexidine, a named
+    medicine), as the patient said it: screening warns with the text, never passes it silently.
     """
 
     patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="medical_history")
+    status = models.CharField(max_length=20, choices=HistoryStatus.choices, default=HistoryStatus.NOT_TAKEN)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     conditions = models.JSONField(default=list, blank=True)
     medications = models.JSONField(default=list, blank=True)
     implants = models.JSONField(default=list, blank=True)
     allergies = models.JSONField(default=list, blank=True, help_text=_("Ingredient codes."))
+    other_allergies = models.JSONField(
+        default=list, blank=True, help_text=_("Allergies outside the ingredient list, as free text.")
+    )
+    other_medications = models.JSONField(
+        default=list, blank=True, help_text=_("Medicines outside the coded classes, as free text.")
+    )
     notes = models.TextField(blank=True, max_length=NOTES_MAX, validators=[MaxLengthValidator(NOTES_MAX)])
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -127,14 +150,21 @@ class MedicalHistory(models.Model):
     def __str__(self) -> str:
         return f"Medical history of patient {self.patient_id}"
 
+    @property
+    def is_taken(self) -> bool:
+        return self.status != HistoryStatus.NOT_TAKEN
+
     def as_screening_json(self) -> dict[str, object]:
         """The PATIENT.json form that the screening core parses."""
         return {
             "birth_date": self.patient.birth_date.isoformat(),
+            "taken": self.is_taken,
             "conditions": list(self.conditions),
             "medications": list(self.medications),
             "implants": list(self.implants),
             "allergies": list(self.allergies),
+            "other_allergies": list(self.other_allergies),
+            "other_medications": list(self.other_medications),
         }
 
 

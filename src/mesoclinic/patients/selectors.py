@@ -124,7 +124,16 @@ def medical_history_versions(patient: Patient) -> list[HistoryVersion]:
     history: MedicalHistory = patient.medical_history
     records = list(history.history.select_related("history_user").order_by("history_date", "history_id"))
     versions: list[HistoryVersion] = []
-    fields = ("conditions", "medications", "implants", "allergies", "notes")
+    fields = (
+        "status",
+        "conditions",
+        "medications",
+        "implants",
+        "allergies",
+        "other_allergies",
+        "other_medications",
+        "notes",
+    )
     previous = None
     for record in records:
         changes = {
@@ -133,7 +142,11 @@ def medical_history_versions(patient: Patient) -> list[HistoryVersion]:
             if previous is None or getattr(previous, name) != getattr(record, name)
         }
         if previous is None:
-            changes = {name: value for name, value in changes.items() if value[1]}
+            changes = {
+                name: value
+                for name, value in changes.items()
+                if value[1] and not (name == "status" and value[1] == "not_taken")
+            }
         user = record.history_user
         versions.append(
             HistoryVersion(
@@ -161,6 +174,15 @@ def current_consent_templates(clinic: Clinic) -> list[ConsentTemplate]:
     ):
         latest.setdefault(template.modality_id, template)
     return sorted(latest.values(), key=lambda t: t.modality.name)
+
+
+def consent_template_versions(clinic: Clinic, modality: Any) -> QuerySet[ConsentTemplate]:
+    """Every published version of a modality's consent form, newest first."""
+    return (
+        ConsentTemplate.objects.filter(clinic=clinic, modality=modality)
+        .select_related("created_by")
+        .order_by("-version")
+    )
 
 
 def get_consent_template_for_clinic(clinic: Clinic, template_id: Any) -> ConsentTemplate:

@@ -16,10 +16,19 @@ from mesoclinic.catalog.models import Modality
 from mesoclinic.catalog.selectors import ingredient_codes
 from mesoclinic.patients.history import clean_history
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone, search_key
-from mesoclinic.patients.models import NOTES_MAX, Consent, ConsentTemplate, MedicalHistory, Patient, PhotoUse
+from mesoclinic.patients.models import (
+    NOTES_MAX,
+    Consent,
+    ConsentTemplate,
+    HistoryStatus,
+    MedicalHistory,
+    Patient,
+    PhotoUse,
+)
 from mesoclinic.patients.selectors import PossibleDuplicate, possible_duplicates
-from mesoclinic.patients.signals import ContactAnswer, contact_answered
+from mesoclinic.patients.signals import ContactAnswer, contact_answered, medical_history_changed
 from mesoclinic.patients.signature import SignatureError, clean_signature
+from mesoclinic.text import text_problem
 
 PATIENT_FIELDS = (
     "given_name",
@@ -105,6 +114,27 @@ def check_contact_answer(answer: ContactAnswer, *, email: str, phone: str) -> No
         raise ValidationError({"phone": "Give the phone number the patient wants text messages at."})
 
 
+OLDEST_AGE_YEARS = 130
+TEXT_FIELDS = ("given_name", "family_name", "phone", "address")
+
+
+def _check_identity(patient: Patient) -> None:
+    """What the model cannot say: no birth date in the future (screening, proposals and booking compute an
+    age from it) or more than 130 years back, and no control characters in names, phone or address."""
+    errors: dict[str, list[str]] = {}
+    today = patient.clinic.today()
+    if patient.birth_date > today:
+        errors["birth_date"] = ["The date of birth cannot be in the future."]
+    elif today.year - patient.birth_date.year > OLDEST_AGE_YEARS:
+        errors["birth_date"] = ["Check the year: that would make the patient older than 130."]
+    for name in TEXT_FIELDS:
+        problem = text_problem(getattr(patient, name) or "")
+        if problem is not None:
+            errors[name] = [problem]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def register_patient(
     clinic: Clinic,
@@ -132,6 +162,7 @@ def register_patient(
     patient = Patient(clinic=clinic, **_clean_identity(clinic, fields))
     patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
+    _check_identity(patient)
     if not allow_duplicate:
         _refuse_duplicates(clinic, {name: getattr(patient, name) for name in PATIENT_FIELDS})
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
@@ -166,10 +197,25 @@ def update_patient(patient: Patient, *, actor: Any, allow_duplicate: bool = Fals
         setattr(patient, name, value)
     patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
+    _check_identity(patient)
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
     patient.save(update_fields=[*changed, "search_name", "updated_at"])
     record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})
     return patient
+
+
+HISTORY_FIELDS = (
+    "conditions",
+    "medications",
+    "implants",
+    "allergies",
+    "other_allergies",
+    "other_medications",
+    "notes",
+)
+"""The fields of a complete history document (``status`` and ``reason`` come beside them)."""
+
+WRITABLE_STATUSES = (HistoryStatus.SELF_REPORTED.value, HistoryStatus.CONFIRMED.value)
 
 
 @transaction.atomic
@@ -181,14 +227,27 @@ def update_medical_history(
     medications: Iterable[Any] = (),
     implants: Iterable[Any] = (),
     allergies: Iterable[Any] = (),
+    other_allergies: Iterable[Any] = (),
+    other_medications: Iterable[Any] = (),
     notes: str = "",
-    reason: str = "",
+    reason: str,
+    status: str | None = HistoryStatus.CONFIRMED,
 ) -> MedicalHistory:
     """Replace the structured history; the old version is kept with who, when and why.
 
-    Raises ``ValidationError`` (per field) for codes outside the vocabulary or the clinic's ingredients,
-    and for notes longer than ``NOTES_MAX`` characters.
+    ``status`` says how it was taken: ``confirmed`` (by ``actor``, now: a member of staff went through it
+    with the patient) or ``self_reported`` (the patient's own answers, not yet confirmed); None keeps the
+    current status (a history that was never taken stays "not taken" until someone says it was). Raises
+    ``ValidationError`` (per field) for codes outside the vocabulary or the clinic's ingredients, for
+    free text that is empty or too long, for notes longer than ``NOTES_MAX`` characters, for an unknown
+    status and for a missing reason; nothing is changed then.
     """
+    if status is not None and status not in WRITABLE_STATUSES:
+        raise ValidationError({"status": f"{status!r} is not one of {', '.join(WRITABLE_STATUSES)}."})
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError(
+            {"reason": "Say briefly why the history changed; it is kept with this version."}
+        )
     if len(notes) > NOTES_MAX:
         raise ValidationError({"notes": f"The notes are too long: at most {NOTES_MAX} characters."})
     cleaned = clean_history(
@@ -196,23 +255,64 @@ def update_medical_history(
         medications=medications,
         implants=implants,
         allergies=allergies,
+        other_allergies=other_allergies,
+        other_medications=other_medications,
         known_ingredients=ingredient_codes(patient.clinic),
     )
-    history = MedicalHistory.objects.select_for_update().get(patient=patient)
-    before = {name: getattr(history, name) for name in (*cleaned, "notes")}
-    after = {**cleaned, "notes": notes}
+    history = MedicalHistory.objects.select_for_update().select_related("patient").get(patient=patient)
+    screened_before = history.as_screening_json()
+    after: dict[str, Any] = {**cleaned, "notes": notes, "status": status or history.status}
+    before = {name: getattr(history, name) for name in after}
     changed = sorted(name for name in after if before[name] != after[name])
     if not changed:
         return history
     for name in changed:
         setattr(history, name, after[name])
+    if history.status == HistoryStatus.CONFIRMED:
+        history.confirmed_by = acting_user(actor)
+        history.confirmed_at = timezone.now()
+    else:
+        history.confirmed_by = None
+        history.confirmed_at = None
     history._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    history._change_reason = reason  # type: ignore[attr-defined]
-    history.save(update_fields=[*changed, "updated_at"])
+    history._change_reason = reason.strip()  # type: ignore[attr-defined]
+    history.save(update_fields=[*changed, "confirmed_by", "confirmed_at", "updated_at"])
     record_event(
-        "medical_history.update", history, actor=actor, clinic=patient.clinic, data={"fields": changed}
+        "medical_history.update",
+        history,
+        actor=actor,
+        clinic=patient.clinic,
+        data={"fields": changed, "status": history.status},
+    )
+    medical_history_changed.send(
+        MedicalHistory,
+        patient=patient,
+        before=screened_before,
+        after=history.as_screening_json(),
+        actor=actor,
     )
     return history
+
+
+@transaction.atomic
+def patch_medical_history(patient: Patient, *, actor: Any, reason: str, **fields: Any) -> MedicalHistory:
+    """Change the named fields of the history (and ``status``, if named); the others stay as they are.
+
+    Raises ``ValidationError`` when no field is named, as ``update_medical_history`` does otherwise.
+    """
+    unknown = set(fields) - {*HISTORY_FIELDS, "status"}
+    if unknown:
+        raise TypeError(f"unknown history fields: {sorted(unknown)}")
+    if not fields:
+        raise ValidationError({"__all__": "Name at least one field of the history to change."})
+    history = MedicalHistory.objects.select_for_update().get(patient=patient)
+    current: dict[str, Any] = {name: getattr(history, name) for name in HISTORY_FIELDS}
+    return update_medical_history(
+        patient,
+        actor=actor,
+        reason=reason,
+        **{**current, "status": None, **fields},
+    )
 
 
 @transaction.atomic

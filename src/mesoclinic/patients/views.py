@@ -36,7 +36,7 @@ from mesoclinic.patients.forms import (
     WithdrawConsentForm,
     add_service_errors,
 )
-from mesoclinic.patients.models import Consent, MedicalHistory, Patient, PhotoUse
+from mesoclinic.patients.models import Consent, HistoryStatus, MedicalHistory, Patient, PhotoUse
 from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 
 PAGE_SIZE = 25
@@ -78,6 +78,10 @@ def history_alerts(history: MedicalHistory, names: dict[str, str]) -> list[Alert
         Alert("allergy", _("Allergy: %(name)s") % {"name": names.get(code, code)})
         for code in history.allergies
     ]
+    alerts += [
+        Alert("allergy", _("Allergy (not in the list): %(text)s") % {"text": text})
+        for text in history.other_allergies
+    ]
     alerts += [Alert("condition", CONDITIONS.get(code, code)) for code in history.conditions]
     alerts += [Alert("implant", IMPLANTS.get(code, code)) for code in history.implants]
     for item in history.medications:
@@ -85,13 +89,23 @@ def history_alerts(history: MedicalHistory, names: dict[str, str]) -> list[Alert
         if item.get("stopped"):
             label = _("%(medication)s (stopped %(date)s)") % {"medication": label, "date": item["stopped"]}
         alerts.append(Alert("medication", label))
+    alerts += [
+        Alert("medication", _("Medicine (not in the list): %(text)s") % {"text": text})
+        for text in history.other_medications
+    ]
     return alerts
 
 
 def chart_context(request: ClinicRequest, patient: Patient, *, tab: str) -> dict[str, Any]:
     """What every tab of the chart needs: the patient, their age today and (for clinical staff) alerts."""
     today = request.clinic.today()
-    context: dict[str, Any] = {"patient": patient, "age": patient.age_on(today), "today": today, "tab": tab}
+    context: dict[str, Any] = {
+        "patient": patient,
+        "age": patient.age_on(today),
+        "today": today,
+        "tab": tab,
+        "medical_history": patient.medical_history,
+    }
     if role_has(request.staff.role, Capability.VIEW_CLINICAL):
         context["alerts"] = history_alerts(patient.medical_history, ingredient_names(request))
     return context
@@ -299,10 +313,13 @@ class ConsentRow:
 
 
 FIELD_LABELS = {
+    "status": gettext_lazy("History taken"),
     "conditions": gettext_lazy("Conditions"),
     "medications": gettext_lazy("Medications"),
+    "other_medications": gettext_lazy("Other medicines (not in the list)"),
     "implants": gettext_lazy("Implants"),
     "allergies": gettext_lazy("Allergies"),
+    "other_allergies": gettext_lazy("Other allergies (not in the list)"),
     "notes": gettext_lazy("Clinical notes"),
 }
 
@@ -313,6 +330,10 @@ def _describe(field: str, value: Any, names: dict[str, str]) -> str:
         return "—"
     if field == "notes":
         return str(value)
+    if field == "status":
+        return str(HistoryStatus(value).label) if value in HistoryStatus.values else str(value)
+    if field in ("other_allergies", "other_medications"):
+        return "; ".join(value)
     if field == "medications":
         parts = []
         for item in value:

@@ -45,6 +45,7 @@ from mesoclinic.scheduling.models import (
     OpeningHours,
     Room,
     ScheduleVersion,
+    ScreeningAlert,
     TimeOff,
     WorkingHours,
 )
@@ -1064,6 +1065,20 @@ def rows_for_slots(
         {r.pk: r for r in rooms},
         {d.pk: d for d in devices},
     )
+
+
+def open_screening_alerts(clinic: Any, *, appointment: Appointment | None = None) -> QuerySet[ScreeningAlert]:
+    """Alerts nobody has handled yet (of one appointment, or of the clinic), soonest appointment first."""
+    alerts = ScreeningAlert.objects.filter(clinic=clinic, resolved_at__isnull=True)
+    if appointment is not None:
+        alerts = alerts.filter(appointment=appointment)
+    return alerts.select_related(
+        "appointment__patient",
+        "appointment__protocol__modality",
+        "appointment__practitioner",
+        "appointment__location",
+        "screening",
+    ).order_by("appointment__starts_at", "pk")
 
 
 # --- The owner's Settings ----------------------------------------------------------------------------------

@@ -193,6 +193,15 @@ def _posted_lines(request: ClinicRequest, record: SessionRecord) -> list[tuple[A
     return lines
 
 
+def _scan_refusal(record: SessionRecord, lot: Any, quantity: str) -> str:
+    """Why the scanned lot may not go into this session, at the moment it is scanned (empty: it may)."""
+    try:
+        amount = services.clean_quantity(quantity, "scan")
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return services.lot_refusal(record, lot, amount)
+
+
 @require_POST
 @staff_required(Capability.EDIT_CLINICAL)
 def session_save(request: ClinicRequest, record_id: int) -> HttpResponse:
@@ -213,7 +222,12 @@ def session_save(request: ClinicRequest, record_id: int) -> HttpResponse:
     if scan:
         found = selectors.lots_for_scan(request.clinic, scan)
         if len(found) == 1:
-            lines.append((found[0], request.POST.get("scan_quantity", "").strip() or "1"))
+            quantity = request.POST.get("scan_quantity", "").strip() or "1"
+            refused = _scan_refusal(record, found[0], quantity)
+            if refused:
+                errors["scan"] = [refused]  # not added; the rest of the draft is still saved
+            else:
+                lines.append((found[0], quantity))
         elif not found:
             errors["scan"] = [
                 _("No lot “%(text)s” in this clinic's stock. Check the number or receive the lot first.")

@@ -27,10 +27,13 @@ from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.inventory.selectors import expiring_soon, low_stock
 from mesoclinic.notifications.selectors import open_complication_alerts
 from mesoclinic.scheduling import selectors
+from mesoclinic.scheduling.forms import ResolveScreeningAlertForm
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.scheduling.views import appointment_rows
+from mesoclinic.scheduling.views.common import MANAGE_SCHEDULE
 
 EXPIRY_WARNING_DAYS = 7
+SCREENING_ALERTS_SHOWN = 50
 PRACTITIONER_ROLES = (Role.PRACTITIONER, Role.PHYSICIAN)
 
 
@@ -47,6 +50,13 @@ def home(request: ClinicRequest) -> HttpResponse:
         context["complication_alerts"] = list(open_complication_alerts(request.clinic))
     if not role_has(request.staff.role, Capability.VIEW_PATIENTS):
         return render(request, "web/home.html", context)
+    alerts = list(selectors.open_screening_alerts(request.clinic)[:SCREENING_ALERTS_SHOWN])
+    # A practitioner's own patients first: the alert is addressed to them too.
+    alerts.sort(key=lambda alert: alert.appointment.practitioner_id != request.staff.pk)
+    context.update(
+        screening_alerts=alerts,
+        resolve_form=ResolveScreeningAlertForm() if role_has(request.staff.role, MANAGE_SCHEDULE) else None,
+    )
     locations = selectors.staff_locations(request.staff)
     raw = request.GET.get("location")
     location = (

@@ -27,8 +27,15 @@ def test_it_documents_every_capability_exactly_as_granted() -> None:
         assert documented[str(capability)] == granted, capability
 
 
-def test_it_gives_the_auditor_nothing_but_the_audit_log() -> None:
-    assert MATRIX[Role.AUDITOR] == frozenset({Capability.VIEW_AUDIT})
+def test_it_gives_the_auditor_nothing_but_the_audit_log_and_the_books() -> None:
+    assert MATRIX[Role.AUDITOR] == frozenset({Capability.VIEW_AUDIT, Capability.VIEW_BILLING})
+
+
+def test_it_lets_the_front_desk_take_money_but_only_the_owner_give_it_back() -> None:
+    assert role_has(Role.RECEPTIONIST, Capability.TAKE_PAYMENTS)
+    assert not role_has(Role.RECEPTIONIST, Capability.REFUND_PAYMENTS)
+    assert not role_has(Role.AUDITOR, Capability.TAKE_PAYMENTS)
+    assert [r for r in Role if role_has(r, Capability.REFUND_PAYMENTS)] == [Role.OWNER]
 
 
 def test_it_keeps_clinical_records_from_the_front_desk() -> None:

@@ -23,6 +23,13 @@ NOT_PATIENT = frozenset(
         "practitioner_id",
         "extra_hours_id",
         "time_off_id",
+        # Settings (owner only): staff, locations and their holidays, rooms, devices and their downtime
+        "staff_id",
+        "location_id",
+        "holiday_id",
+        "room_id",
+        "device_id",
+        "downtime_id",
         "feed_id",
         "token",  # a calendar feed's secret
         "slug",  # a protocol
@@ -47,6 +54,9 @@ NOT_PATIENT = frozenset(
         "language",
         "upload_id",  # a CSV import under way: many rows, not one chart (the owner's import screen)
         "resource_type",  # a FHIR bulk file: the view writes its export row
+        "line_id",  # a line of a document, always with its invoice_id (which names the patient)
+        "payment_id",  # a payment's amount and method; its refund (POST) is audited by its service
+        "item_id",  # a price-list item
     }
 )
 

@@ -174,3 +174,42 @@ def test_a_patient_exported_and_imported_elsewhere_round_trips_unchanged(owner, 
     assert {k: back.get(k) for k in same} == {k: sent.get(k) for k in same}
     # the other system keeps our identifier beside its own
     assert sent["identifier"][0] in back["identifier"]
+
+
+def test_a_body_between_2_5_and_10_mb_is_read_not_refused_as_html(owner, clinic):
+    """Issue 13: Django's 2.5 MB form limit answered a FHIR client with an HTML 400."""
+    padded = patient(text={"status": "generated", "div": "<div>" + "x" * 3_000_000 + "</div>"})
+    response = post(owner, "fhir:patient_create", padded, _dryRun="true")
+    assert response["Content-Type"].startswith("application/fhir+json")
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert response.status_code in {200, 422}
+
+
+def test_a_body_over_10_mb_is_a_413_operation_outcome(owner, clinic):
+    body = json.dumps(patient(text={"status": "generated", "div": "x" * (10 * 1024 * 1024)}))
+    response = testing.client_for(owner).post(
+        reverse("fhir:transaction"), body, content_type="application/fhir+json"
+    )
+    assert response.status_code == 413
+    issue = response.json()["issue"][0]
+    assert (issue["code"], issue["severity"]) == ("too-costly", "error")
+    assert not Patient.objects.filter(clinic=clinic).exists()
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_deeply_nested_json_is_a_400_operation_outcome(owner, depth):
+    body = '{"resourceType": "Bundle", "entry": ' + "[" * depth + "]" * depth + "}"
+    response = testing.client_for(owner).post(
+        reverse("fhir:transaction"), body, content_type="application/fhir+json"
+    )
+    assert response.status_code == 400
+    assert "nested" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_control_characters_in_an_imported_name_are_refused_per_entry(owner, clinic):
+    response = post(owner, "fhir:transaction", bundle(patient(), patient(family="Nowak", given="Ew\x1ba")))
+    assert response.status_code == 422
+    issue = response.json()["issue"][0]
+    assert issue["expression"] == ["Bundle.entry[1].resource.given_name"]
+    assert "control character" in issue["diagnostics"]
+    assert not Patient.objects.filter(clinic=clinic).exists()

@@ -165,6 +165,9 @@ def test_past_appointments_import_as_history_with_their_status(clinic, site):
     assert report.saved, report.errors
     done = Appointment.objects.get(patient__family_name="Kowalska")
     assert done.status == "completed"
+    assert (
+        done.completion == "imported"
+    )  # history from the old system: shown as such, never a session done here
     assert done.starts_at == datetime(2024, 5, 6, 8, 0, tzinfo=UTC)  # 10:00 in Warsaw (CEST)
     assert done.practitioner == site.practitioner and done.room == site.room and done.device is None
     assert Appointment.objects.get(patient__family_name="Nowak").status == "cancelled"

@@ -22,7 +22,8 @@ class ReminderPlan:
     """Whether reminders will go out for the patient's appointments, where to, and when.
 
     ``state`` is ``off`` (the clinic sends no reminders), ``no_consent``, ``opted_out``, ``no_address``
-    (consent, but nothing to send to on the chosen channels) or ``on``.
+    (consent, but nothing to send to on the chosen channels), ``held`` (the clinic has not given the phone
+    and e-mail every message prints: messages wait until it has) or ``on``.
     """
 
     state: str
@@ -47,6 +48,8 @@ def reminder_plan_for(patient: Any) -> ReminderPlan:
         state = "opted_out"
     elif not to:
         state = "no_address"
+    elif patient.clinic.missing_contact_details():
+        state = "held"
     else:
         state = "on"
     return ReminderPlan(state, to, missing, leads)

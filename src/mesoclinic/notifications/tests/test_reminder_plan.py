@@ -55,3 +55,15 @@ def test_it_says_so_when_the_clinic_sends_no_reminders(clinic, receptionist, cou
     update_contact_preference(course.patient, consent=True, email=True, sms=False, actor=None)
     NotificationSettings.objects.create(clinic=clinic, reminder_lead_hours=[])
     assert "no reminder times" in plan(receptionist, course)
+
+
+def test_it_says_reminders_are_held_while_the_clinic_has_no_phone_or_e_mail(clinic, receptionist, course):
+    patient = course.patient
+    patient.email = "ala@example.com"
+    patient.save(update_fields=["email"])
+    update_contact_preference(patient, consent=True, email=True, sms=False, actor=None)
+    clinic.phone = ""
+    clinic.save(update_fields=["phone"])
+    text = plan(receptionist, course)
+    assert "No reminder goes out yet." in text and "held" in text
+    assert "A reminder goes" not in text

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from mesoclinic.outcomes.models import Photo
-from mesoclinic.outcomes.tests.conftest import skin_jpeg
+from mesoclinic.outcomes.tests.conftest import face_jpeg, skin_jpeg
 from mesoclinic.testing import client_for, make_patient
 
 
@@ -99,3 +101,17 @@ def test_another_patients_session_is_not_found(patient, practitioner, clinic):
     record = ready_draft(clinic)
     response = client_for(practitioner).get(f"{_url(patient)}?session={record.pk}")
     assert response.status_code == 404
+
+
+def test_after_a_sessions_front_view_the_page_offers_the_next_view_still_linked(clinic, practitioner):
+    from mesoclinic.treatments.tests.helpers import ready_draft  # noqa: PLC0415
+
+    record = ready_draft(clinic)
+    link = f"{_url(record.patient)}?session={record.pk}"
+    response = client_for(practitioner).post(
+        link, {"view": "front", "file": SimpleUploadedFile("f.jpg", face_jpeg()), "lighting": "flash"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == f"{_url(record.patient)}?session={record.pk}&view=left_45"
+    page = client_for(practitioner).get(response["Location"]).content.decode()
+    assert re.search(r'value="left_45"[^>]*checked', page)

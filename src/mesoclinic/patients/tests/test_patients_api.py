@@ -26,6 +26,19 @@ NEW = {
 }
 
 
+COMPLETE_HISTORY = {
+    "conditions": [],
+    "medications": [],
+    "implants": [],
+    "allergies": [],
+    "other_allergies": [],
+    "other_medications": [],
+    "notes": "",
+    "status": "confirmed",
+    "reason": "intake",
+}
+
+
 def post(client, url, data, method="post"):
     return getattr(client, method)(url, data=json.dumps(data), content_type="application/json")
 
@@ -78,7 +91,7 @@ def test_it_hides_patients_of_other_clinics(clinic, outsider):
     assert client.get(f"/api/v1/patients/{patient.pk}").status_code == 404
     assert post(client, f"/api/v1/patients/{patient.pk}", {"phone": "1"}, "patch").status_code == 404
     assert client.get(f"/api/v1/patients/{patient.pk}/history").status_code == 404
-    assert post(client, f"/api/v1/patients/{patient.pk}/history", {"implants": []}, "put").status_code == 404
+    assert post(client, f"/api/v1/patients/{patient.pk}/history", COMPLETE_HISTORY, "put").status_code == 404
     assert client.get(f"/api/v1/patients/{patient.pk}/consents").status_code == 404
 
 
@@ -154,9 +167,10 @@ def test_it_keeps_every_version_of_the_medical_history(clinic, practitioner):
     patient = make_patient(clinic)
     client = client_for(practitioner)
     url = f"/api/v1/patients/{patient.pk}/history"
-    first = {"implants": ["pacemaker"], "allergies": ["lidocaine"], "reason": "intake"}
+    first = {**COMPLETE_HISTORY, "implants": ["pacemaker"], "allergies": ["lidocaine"], "reason": "intake"}
     assert post(client, url, first, "put").status_code == 200
     second = {
+        **COMPLETE_HISTORY,
         "implants": [],
         "medications": [{"code": "isotretinoin", "stopped": "2026-09-01"}],
         "notes": "x",
@@ -174,7 +188,10 @@ def test_it_keeps_every_version_of_the_medical_history(clinic, practitioner):
 def test_it_rejects_unknown_codes_and_keeps_the_history(clinic, practitioner):
     patient = make_patient(clinic, implants=["pacemaker"])
     response = post(
-        client_for(practitioner), f"/api/v1/patients/{patient.pk}/history", {"conditions": ["pregant"]}, "put"
+        client_for(practitioner),
+        f"/api/v1/patients/{patient.pk}/history",
+        {**COMPLETE_HISTORY, "conditions": ["pregant"]},
+        "put",
     )
     assert response.status_code == 422
     assert "pregant" in response.json()["errors"]["conditions"][0]
@@ -186,7 +203,7 @@ def test_it_keeps_the_history_from_receptionists(clinic, receptionist):
     patient = make_patient(clinic, allergies=["dmae"])
     client = client_for(receptionist)
     assert client.get(f"/api/v1/patients/{patient.pk}/history").status_code == 403
-    assert post(client, f"/api/v1/patients/{patient.pk}/history", {}, "put").status_code == 403
+    assert post(client, f"/api/v1/patients/{patient.pk}/history", COMPLETE_HISTORY, "put").status_code == 403
 
 
 def test_it_refuses_the_auditor_and_anonymous(clinic, auditor, client):

@@ -98,9 +98,11 @@ def _render_wizard(request: ClinicRequest, w: Wizard, requested: str, **extra: A
     today = _local(timezone.now(), w.location).date()
     on = max(w.earliest or today, today)
     preview = _screening_preview(request, w.patient, w.protocol, on)
-    blocked = preview.decision == "block"
-    overridden = blocked and w.override and may_override
-    context.update(screening=preview, blocked=blocked, overridden=overridden)
+    # An untaken history stops an invasive booking outright: no override replaces taking it.
+    needs_history = preview.history_needed and w.protocol.modality.invasive
+    blocked = preview.decision == "block" or needs_history
+    overridden = blocked and not needs_history and w.override and may_override
+    context.update(screening=preview, blocked=blocked, overridden=overridden, needs_history=needs_history)
     if requested in ("", "screening") or (blocked and not overridden):
         if not blocked or overridden:
             done.add("screening")
@@ -133,6 +135,10 @@ def _render_wizard(request: ClinicRequest, w: Wizard, requested: str, **extra: A
         )
         context["blocked"] = context["screening"].decision == "block"
         context["overridden"] = context["blocked"] and w.override and may_override
+        if context["screening"].history_needed and w.protocol.modality.invasive:
+            context["needs_history"] = True
+            context["blocked"] = True
+            context["overridden"] = False
         context["hidden"] = list(w.params().items())
         return _wizard_page(request, "confirm", w, done, context)
     return _wizard_page(request, "dates", w, done, context)

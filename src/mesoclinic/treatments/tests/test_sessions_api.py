@@ -89,3 +89,27 @@ def test_it_reports_course_progress(clinic, receptionist):
     appointment = first_appointment(clinic)
     response = client_for(receptionist).get(f"{BASE}/courses/{appointment.course_id}")
     assert len(response.json()["sessions"]) == 4
+
+
+def test_a_zone_without_a_volume_is_recorded_without_one(clinic, practitioner):
+    """Issue 13: a zone sent without ``volume_ml`` (the schema allows it) answered 500."""
+    record = ready_draft(clinic)
+    response = client_for(practitioner).patch(
+        f"{BASE}/{record.pk}", {"zones": [{"zone": "chin"}]}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert [(z["zone"], z["volume_ml"]) for z in response.json()["zones"]] == [("chin", None)]
+    assert record.zones.get().volume_ml is None
+
+
+def test_a_lone_surrogate_or_a_control_character_in_session_notes_is_refused(clinic, practitioner):
+    record = ready_draft(clinic)
+    client = client_for(practitioner)
+    surrogate = client.patch(
+        f"{BASE}/{record.pk}", '{"notes": "ok \\udfff"}', content_type="application/json"
+    )
+    assert surrogate.status_code == 422
+    escape = client.patch(f"{BASE}/{record.pk}", {"notes": "a\x1bb"}, content_type="application/json")
+    assert escape.status_code == 422
+    record.refresh_from_db()
+    assert "\x1b" not in record.notes

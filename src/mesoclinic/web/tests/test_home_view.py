@@ -17,9 +17,9 @@ from mesoclinic.accounts.services import add_location
 from mesoclinic.patients.services import record_consent
 from mesoclinic.scheduling.models import WorkingHours
 from mesoclinic.scheduling.selectors import propose_series
-from mesoclinic.scheduling.services import book_series, cancel_appointment, check_in
+from mesoclinic.scheduling.services import book_series, cancel_appointment
 from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book, consent_template, protocol
-from mesoclinic.testing import client_for, make_patient, make_schedulable, make_staff
+from mesoclinic.testing import checked_in, client_for, make_patient, make_schedulable, make_staff
 
 URL = reverse("web:home")
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -76,7 +76,7 @@ def test_it_flags_late_patients_in_words(clinic, setup, receptionist):
     assert "Late · 12 min" in response.content.decode()
     assert 'class="is-late"' in response.content.decode()
     assert response.context["counts"]["late"] == 1
-    check_in(first, actor=None)
+    checked_in(first)
     with at(MONDAY + timedelta(minutes=20)):
         response = client_for(receptionist).get(URL)
     assert not response.context["rows"][0].late

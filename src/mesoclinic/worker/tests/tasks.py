@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from django_tasks import task
+from django_tasks.base import TaskContext
 
 CALLS: dict[str, list[float]] = defaultdict(list)
 _lock = threading.Lock()
@@ -57,3 +58,12 @@ def hang_once(marker: str) -> str:
         time.sleep(300)
         return "woke up"
     return "done"
+
+
+@task(takes_context=True)
+def taken_over(context: TaskContext) -> str:
+    """While this runs, the watchdog gives the job to another worker (as if this one's lease had expired)."""
+    from mesoclinic.worker.models import Job, JobStatus  # noqa: PLC0415 — tasks are declared before apps load
+
+    Job.objects.filter(result_id=context.task_result.id).update(status=JobStatus.RUNNING, attempts=2)
+    return "late"

@@ -31,7 +31,7 @@ def test_a_job_whose_worker_is_killed_is_retried_by_the_next_worker(backend, tmp
 
     first = start_worker(backend.options, env=LEASE)
     try:
-        wait_for(marker.exists, timeout=60)
+        wait_for(marker.exists, timeout=180)
         job.refresh_from_db()
         assert (job.status, job.attempts) == (JobStatus.RUNNING, 1)
         assert job.heartbeat_at is not None
@@ -44,7 +44,7 @@ def test_a_job_whose_worker_is_killed_is_retried_by_the_next_worker(backend, tmp
 
     second = start_worker(backend.options, env=LEASE)
     try:
-        wait_for(lambda: Job.objects.filter(pk=job.pk, status=JobStatus.SUCCEEDED).exists(), timeout=60)
+        wait_for(lambda: Job.objects.filter(pk=job.pk, status=JobStatus.SUCCEEDED).exists(), timeout=180)
     finally:
         output = _stop(second)
     job.refresh_from_db()

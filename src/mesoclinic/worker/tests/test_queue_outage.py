@@ -20,7 +20,7 @@ def test_a_worker_without_its_queue_logs_one_line_naming_it_and_no_traceback(tmp
     log = tmp_path / "worker.log"
     worker = start_worker(options, log=log, env={"WORKER_THREADS": "2"})
     try:
-        wait_for(lambda: "is unreachable" in log.read_text(), timeout=60)
+        wait_for(lambda: "is unreachable" in log.read_text(), timeout=180)
         time.sleep(4)  # long enough for every thread to poll several times
     finally:
         worker.send_signal(signal.SIGTERM)

@@ -96,3 +96,14 @@ def test_a_delivery_of_a_job_that_is_not_queued_is_skipped(sqlite_backend):
     run_job(job.pk)  # a second delivery while the first attempt runs (or after the watchdog's takeover)
     job.refresh_from_db()
     assert (job.status, job.attempts, job.return_value) == (JobStatus.RUNNING, 1, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_late_worker_does_not_overwrite_the_attempt_that_took_over(sqlite_backend):
+    job = running_job(sqlite_backend, attempts=0)
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.QUEUED, task_path="mesoclinic.worker.tests.tasks.taken_over", args=[]
+    )
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.return_value) == (JobStatus.RUNNING, 2, None)

@@ -1,0 +1,410 @@
+"""The billing router of the JSON API (``/api/v1/billing/``): settings, the price list, documents (drafts,
+lines, issue, credit notes), payments and refunds, a patient's account.
+
+Amounts are decimal strings ("123.45"). Another clinic's document, payment, item or patient is a 404;
+changing an issued document is a 409 (correct it with a credit note); a refused value is a 422 naming the
+field (``lines[0].quantity``).
+"""
+# No "from __future__ import annotations" here: django-ninja reads the handlers' annotations at runtime.
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from mesoclinic.accounts.api_auth import require
+from mesoclinic.accounts.models import StaffMember
+from mesoclinic.accounts.permissions import Capability
+from mesoclinic.billing import selectors, services
+from mesoclinic.billing.models import Invoice, Payment, PriceItem
+from mesoclinic.billing.schemas import (
+    AccountOut,
+    CreditNoteIn,
+    InvoiceIn,
+    InvoiceOut,
+    InvoiceSummaryOut,
+    IssuedOut,
+    LineIn,
+    LinePatch,
+    PaymentIn,
+    PaymentOut,
+    PriceItemIn,
+    PriceItemOut,
+    PriceItemPatch,
+    RefundIn,
+    SettingsIn,
+    SettingsOut,
+)
+from mesoclinic.catalog.models import Product, Protocol
+from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.scheduling.selectors import get_appointment_for_user
+
+router = Router()
+
+
+def money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def quantity(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return text
+
+
+def payment_out(payment: Payment, left: Decimal | None = None) -> dict[str, Any]:
+    return {
+        "id": payment.pk,
+        "invoice": payment.invoice_id,
+        "method": payment.method,
+        "amount": money(payment.amount),
+        "refund_of": payment.refund_of_id,
+        "reason": payment.reason,
+        "received_at": payment.received_at,
+        "refundable": money(left if left is not None else selectors.refundable(payment)),
+    }
+
+
+def invoice_out(invoice: Invoice) -> dict[str, Any]:
+    lines = selectors.lines_of(invoice)
+    totals = selectors.totals_of(invoice, lines)
+    payments = selectors.payments_of(invoice)
+    refunded: dict[int, Decimal] = {}
+    for p in payments:
+        if p.refund_of_id is not None:
+            refunded[p.refund_of_id] = refunded.get(p.refund_of_id, Decimal(0)) + p.amount
+    return {
+        "id": invoice.pk,
+        "kind": invoice.kind,
+        "status": invoice.status,
+        "number": invoice.number,
+        "currency": invoice.currency,
+        "patient": invoice.patient_id,
+        "appointment": invoice.appointment_id,
+        "corrects": invoice.corrects_id,
+        "reason": invoice.reason,
+        "buyer": {
+            "kind": invoice.buyer_kind,
+            "name": invoice.buyer_name,
+            "address": invoice.buyer_address,
+            "tax_id": invoice.buyer_tax_id,
+        },
+        "lines": [
+            {
+                "id": line.pk,
+                "position": line.position,
+                "description": line.description,
+                "quantity": quantity(line.quantity),
+                "unit_price": money(line.unit_price),
+                "vat_rate": line.vat_rate,
+                "discount": money(line.discount),
+                "discount_percent": None if line.discount_percent is None else money(line.discount_percent),
+                "discount_reason": line.discount_reason,
+                "gross": money(line.gross),
+                "item": line.item_id,
+            }
+            for line in lines
+        ],
+        "totals": {
+            "net": money(totals.net),
+            "vat": money(totals.vat),
+            "gross": money(totals.gross),
+            "by_rate": [
+                {"rate": r.rate, "net": money(r.net), "vat": money(r.vat), "gross": money(r.gross)}
+                for r in totals.by_rate
+            ],
+        },
+        "paid": money(invoice.paid),
+        "balance": money(invoice.balance),
+        "payments": [
+            payment_out(p, Decimal(0) if p.refund_of_id else p.amount + refunded.get(p.pk, Decimal(0)))
+            for p in payments
+        ],
+        "created_at": invoice.created_at,
+        "issued_at": invoice.issued_at,
+    }
+
+
+def _item(staff: StaffMember, item_id: int | None, field: str = "item") -> PriceItem | None:
+    if item_id is None:
+        return None
+    found = selectors.price_items(staff.clinic).filter(pk=item_id).first()
+    if found is None:
+        raise ValidationError({field: ["No such item on the clinic's price list."]})
+    return found
+
+
+def _line(staff: StaffMember, line: LineIn) -> services.LineInput:
+    return services.LineInput(
+        description=line.description,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        vat_rate=line.vat_rate,
+        discount=line.discount,
+        discount_percent=line.discount_percent,
+        discount_reason=line.discount_reason,
+        item=_item(staff, line.item),
+    )
+
+
+def _fresh(staff: StaffMember, invoice_id: int) -> dict[str, Any]:
+    return invoice_out(selectors.get_invoice_for_user(staff, invoice_id))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Settings and prices
+
+
+def settings_out(settings: Any) -> dict[str, Any]:
+    return {
+        "currency": settings.currency,
+        "vat_rates": list(settings.vat_rates),
+        "seller_name": settings.seller_name,
+        "seller_address": settings.seller_address,
+        "seller_tax_id": settings.seller_tax_id,
+    }
+
+
+@router.get("/settings", response={200: SettingsOut})
+def get_settings(request: HttpRequest) -> Any:
+    """The clinic's currency, VAT rates and seller details (its country's defaults until saved)."""
+    staff = require(request, Capability.VIEW_BILLING)
+    return settings_out(selectors.settings_for(staff.clinic))
+
+
+@router.put("/settings", response={200: SettingsOut})
+def put_settings(request: HttpRequest, payload: SettingsIn) -> Any:
+    staff = require(request, Capability.MANAGE_PRICES)
+    saved = services.update_billing_settings(staff.clinic, actor=request.user, **payload.dict())
+    return settings_out(saved)
+
+
+def item_out(item: PriceItem) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "name": item.name,
+        "unit_price": money(item.unit_price),
+        "vat_rate": item.vat_rate,
+        "protocol": item.protocol_id,
+        "product": item.product_id,
+        "sessions": item.sessions,
+        "is_active": item.is_active,
+    }
+
+
+@router.get("/prices", response={200: list[PriceItemOut]})
+def list_prices(request: HttpRequest, kind: str = "") -> Any:
+    """The price list (gross prices), active and retired items, by kind and name."""
+    staff = require(request, Capability.VIEW_BILLING)
+    return [item_out(i) for i in selectors.price_items(staff.clinic, kind=kind)]
+
+
+@router.post("/prices", response={201: PriceItemOut})
+def create_price(request: HttpRequest, payload: PriceItemIn) -> Any:
+    staff = require(request, Capability.MANAGE_PRICES)
+    protocol = product = None
+    if payload.protocol is not None:
+        protocol = Protocol.objects.filter(clinic=staff.clinic, pk=payload.protocol).first()
+        if protocol is None:
+            raise ValidationError({"protocol": ["No such protocol in this clinic."]})
+    if payload.product is not None:
+        product = Product.objects.filter(clinic=staff.clinic, pk=payload.product).first()
+        if product is None:
+            raise ValidationError({"product": ["No such product in this clinic."]})
+    item = services.create_price_item(
+        staff.clinic,
+        kind=payload.kind,
+        name=payload.name,
+        unit_price=payload.unit_price,
+        vat_rate=payload.vat_rate,
+        protocol=protocol,
+        product=product,
+        sessions=payload.sessions,
+        actor=request.user,
+    )
+    return Status(201, item_out(item))
+
+
+@router.patch("/prices/{item_id}", response={200: PriceItemOut})
+def update_price(request: HttpRequest, item_id: int, payload: PriceItemPatch) -> Any:
+    staff = require(request, Capability.MANAGE_PRICES)
+    item = selectors.get_price_item_for_user(staff, item_id)
+    change = payload.dict(exclude_unset=True)
+    updated = services.update_price_item(
+        item,
+        name=change.get("name") or item.name,
+        unit_price=change.get("unit_price") or item.unit_price,
+        vat_rate=change.get("vat_rate") or item.vat_rate,
+        is_active=item.is_active if change.get("is_active") is None else change["is_active"],
+        sessions=change.get("sessions") or item.sessions,
+        actor=request.user,
+    )
+    return item_out(updated)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Documents
+
+
+@router.get("/invoices", response={200: list[InvoiceSummaryOut]})
+def list_invoices(
+    request: HttpRequest, status: str = "", q: str = "", limit: int = 50, offset: int = 0
+) -> Any:
+    """The clinic's documents, newest first (``status``: draft or issued; ``q``: number or name)."""
+    staff = require(request, Capability.VIEW_BILLING)
+    limit = max(1, min(limit, 200))
+    offset = max(0, offset)
+    documents = selectors.documents_for_clinic(staff.clinic, status=status, search=q)[offset : offset + limit]
+    return [
+        {
+            "id": d.pk,
+            "kind": d.kind,
+            "status": d.status,
+            "number": d.number,
+            "patient": d.patient_id,
+            "gross": money(d.gross),
+            "paid": money(d.paid),
+            "balance": money(d.balance),
+            "created_at": d.created_at,
+            "issued_at": d.issued_at,
+        }
+        for d in documents
+    ]
+
+
+@router.post("/invoices", response={201: InvoiceOut})
+def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Any:
+    """A draft for a patient with its lines; its totals, VAT table and balance computed."""
+    staff = require(request, Capability.VIEW_PATIENTS, Capability.TAKE_PAYMENTS)
+    patient = get_patient_for_user(staff, payload.patient)
+    lines = [_line(staff, line) for line in payload.lines]
+    invoice = services.create_invoice(patient, lines=lines, kind=payload.kind, actor=request.user)
+    if payload.buyer is not None:
+        services.set_buyer(invoice, actor=request.user, **payload.buyer.dict())
+    return Status(201, _fresh(staff, invoice.pk))
+
+
+@router.get("/invoices/{invoice_id}", response={200: InvoiceOut})
+def get_invoice(request: HttpRequest, invoice_id: int) -> Any:
+    staff = require(request, Capability.VIEW_BILLING)
+    return _fresh(staff, invoice_id)
+
+
+@router.post("/appointments/{appointment_id}/checkout", response={200: InvoiceOut})
+def checkout_appointment(request: HttpRequest, appointment_id: int) -> Any:
+    """The appointment's draft, prefilled with its session at the price list's price (the same draft again
+    when it is already open)."""
+    staff = require(request, Capability.VIEW_SCHEDULE, Capability.TAKE_PAYMENTS)
+    appointment = get_appointment_for_user(staff, appointment_id)
+    invoice = services.checkout_appointment(appointment, actor=request.user)
+    return _fresh(staff, invoice.pk)
+
+
+@router.post("/invoices/{invoice_id}/lines", response={201: InvoiceOut, 409: dict})
+def add_line(request: HttpRequest, invoice_id: int, payload: LineIn) -> Any:
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    invoice = selectors.get_invoice_for_user(staff, invoice_id)
+    services.add_line(invoice, _line(staff, payload), actor=request.user)
+    return Status(201, _fresh(staff, invoice.pk))
+
+
+@router.patch("/invoices/{invoice_id}/lines/{line_id}", response={200: InvoiceOut, 409: dict})
+def update_line(request: HttpRequest, invoice_id: int, line_id: int, payload: LinePatch) -> Any:
+    """Change a draft's line; a discount as ``discount`` (amount) or ``discount_percent``, with a reason."""
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    invoice = selectors.get_invoice_for_user(staff, invoice_id)
+    line = selectors.get_line_for_invoice(invoice, line_id)
+    change = payload.dict(exclude_unset=True)
+    new_discount = "discount" in change or "discount_percent" in change
+    services.update_line(
+        line,
+        services.LineInput(
+            description=change.get("description") or line.description,
+            quantity=change.get("quantity") or line.quantity,
+            unit_price=change.get("unit_price") or line.unit_price,
+            vat_rate=change.get("vat_rate") or line.vat_rate,
+            discount=change.get("discount")
+            if new_discount
+            else (line.discount if line.discount_percent is None else None),
+            discount_percent=change.get("discount_percent") if new_discount else line.discount_percent,
+            discount_reason=change.get("discount_reason") or line.discount_reason,
+            item=line.item,
+        ),
+        actor=request.user,
+    )
+    return _fresh(staff, invoice.pk)
+
+
+@router.delete("/invoices/{invoice_id}/lines/{line_id}", response={200: InvoiceOut, 409: dict})
+def remove_line(request: HttpRequest, invoice_id: int, line_id: int) -> Any:
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    invoice = selectors.get_invoice_for_user(staff, invoice_id)
+    services.remove_line(selectors.get_line_for_invoice(invoice, line_id), actor=request.user)
+    return _fresh(staff, invoice.pk)
+
+
+@router.post("/invoices/{invoice_id}/issue", response={200: IssuedOut, 409: dict})
+def issue_invoice(request: HttpRequest, invoice_id: int) -> Any:
+    """Number the draft (``FV/2026/000123``) and make it immutable."""
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    invoice = services.issue_invoice(selectors.get_invoice_for_user(staff, invoice_id), actor=request.user)
+    return {"id": invoice.pk, "number": invoice.number, "status": invoice.status}
+
+
+@router.post("/invoices/{invoice_id}/payments", response={201: PaymentOut})
+def record_payment(request: HttpRequest, invoice_id: int, payload: PaymentIn) -> Any:
+    """Money received on the document, by ``cash`` or ``card_terminal``; at most its balance."""
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    invoice = selectors.get_invoice_for_user(staff, invoice_id)
+    payment = services.record_payment(
+        invoice, method=payload.method, amount=payload.amount, actor=request.user
+    )
+    return Status(201, payment_out(payment))
+
+
+@router.get("/payments/{payment_id}", response={200: PaymentOut})
+def get_payment(request: HttpRequest, payment_id: int) -> Any:
+    staff = require(request, Capability.VIEW_BILLING)
+    return payment_out(selectors.get_payment_for_user(staff, payment_id))
+
+
+@router.post("/payments/{payment_id}/refunds", response={201: PaymentOut})
+def refund_payment(request: HttpRequest, payment_id: int, payload: RefundIn) -> Any:
+    """Give back (part of) a payment with a reason: a negative payment that references it."""
+    staff = require(request, Capability.REFUND_PAYMENTS)
+    payment = selectors.get_payment_for_user(staff, payment_id)
+    refund = services.refund_payment(
+        payment, amount=payload.amount, reason=payload.reason, actor=request.user
+    )
+    return Status(201, payment_out(refund))
+
+
+@router.post("/invoices/{invoice_id}/credit-notes", response={201: InvoiceOut})
+def create_credit_note(request: HttpRequest, invoice_id: int, payload: CreditNoteIn) -> Any:
+    """An issued credit note correcting the document, for the lines given (at most what is left of it)."""
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    invoice = selectors.get_invoice_for_user(staff, invoice_id)
+    note = services.create_credit_note(
+        invoice,
+        lines=[_line(staff, line) for line in payload.lines],
+        reason=payload.reason,
+        actor=request.user,
+    )
+    return Status(201, _fresh(staff, note.pk))
+
+
+@router.get("/patients/{patient_id}/account", response={200: AccountOut})
+def patient_account(request: HttpRequest, patient_id: int) -> Any:
+    """What the patient owes (``balance`` > 0) or is owed (< 0) over their issued documents."""
+    staff = require(request, Capability.VIEW_BILLING)
+    patient = get_patient_for_user(staff, patient_id)
+    account = selectors.account_of(patient)
+    return {
+        "patient": patient.pk,
+        "currency": selectors.settings_for(staff.clinic).currency,
+        "issued": money(account.issued_gross),
+        "paid": money(account.paid),
+        "balance": money(account.balance),
+    }

@@ -1,0 +1,138 @@
+"""Checkout forms. Amounts are typed as text (a comma or a point) and parsed by the service, which names
+the field of any refused value; the forms only collect them, so nothing typed is lost on an error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mesoclinic.billing.models import BuyerKind, DocumentKind, ItemKind, PaymentMethod
+
+AMOUNT_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "size": 8}
+
+
+def _amount(label: Any, *, required: bool = True, **extra: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=20, widget=forms.TextInput(attrs=AMOUNT_ATTRS), **extra
+    )
+
+
+def _rates(rates: list[str]) -> list[tuple[str, str]]:
+    return [(r, _("exempt (zw)") if r == "zw" else f"{r} %") for r in rates]
+
+
+class LineForm(forms.Form):
+    """A line added to a draft: from the price list, or typed."""
+
+    item = forms.ChoiceField(label=_("From the price list"), required=False)
+    description = forms.CharField(label=_("Description"), required=False, max_length=300)
+    quantity = _amount(_("Quantity"), initial="1")
+    unit_price = _amount(_("Unit price (gross)"), required=False)
+    vat_rate = forms.ChoiceField(label=_("VAT"), required=False)
+
+    def __init__(self, *args: Any, items: list[Any], rates: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [("", _("— type a line instead —"))] + [
+            (str(i.pk), f"{i.name} · {i.unit_price}") for i in items
+        ]
+        self.fields["vat_rate"].choices = [("", "—"), *_rates(rates)]
+
+
+class LineEditForm(forms.Form):
+    """Quantity, price and a discount (an amount or a percentage) with its reason."""
+
+    quantity = _amount(_("Quantity"))
+    unit_price = _amount(_("Unit price (gross)"))
+    discount = _amount(_("Discount"), required=False, help_text=_("An amount, or a percentage such as 10%."))
+    discount_reason = forms.CharField(label=_("Reason for the discount"), required=False, max_length=300)
+
+
+class PaymentForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Method"), choices=PaymentMethod.choices, widget=forms.RadioSelect, initial=PaymentMethod.CASH
+    )
+    amount = _amount(_("Amount"))
+
+
+class RefundForm(forms.Form):
+    amount = _amount(_("Amount to give back"))
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class BuyerForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Buyer"), choices=BuyerKind.choices, widget=forms.RadioSelect, initial=BuyerKind.CONSUMER
+    )
+    name = forms.CharField(label=_("Company name"), required=False, max_length=200)
+    address = forms.CharField(
+        label=_("Address"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    tax_id = forms.CharField(
+        label=_("Tax id (NIP or EU VAT number)"),
+        required=False,
+        max_length=32,
+        help_text=_("e.g. 123-456-32-18 or DE136695976"),
+    )
+
+
+class KindForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Document"),
+        choices=[(DocumentKind.RECEIPT, _("Receipt")), (DocumentKind.INVOICE, _("Invoice"))],
+        widget=forms.RadioSelect,
+    )
+
+
+class CreditNoteForm(forms.Form):
+    """Credit a whole line or part of it: one amount per line of the original, and the reason."""
+
+    reason = forms.CharField(
+        label=_("Why is the document corrected?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, lines: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[f"line_{line.pk}"] = _amount(
+                _("Credit on “%(line)s” (of %(gross)s)") % {"line": line.description, "gross": line.gross},
+                required=False,
+            )
+
+    def line_fields(self) -> list[Any]:
+        return [self[f"line_{line.pk}"] for line in self.lines]
+
+
+class PriceItemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ItemKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    protocol = forms.ChoiceField(label=_("Protocol"), required=False)
+    product = forms.ChoiceField(label=_("Product"), required=False)
+    sessions = forms.IntegerField(
+        label=_("Sessions in the package"), required=False, min_value=1, max_value=50
+    )
+    unit_price = _amount(_("Gross price"))
+    vat_rate = forms.ChoiceField(label=_("VAT rate"))
+    is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+
+    def __init__(
+        self, *args: Any, rates: list[str], protocols: list[Any], products: list[Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vat_rate"].choices = _rates(rates)
+        self.fields["protocol"].choices = [("", "—")] + [(str(p.pk), p.name) for p in protocols]
+        self.fields["product"].choices = [("", "—")] + [(str(p.pk), p.name) for p in products]
+
+
+class SettingsForm(forms.Form):
+    currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3, help_text=_("e.g. PLN, EUR"))
+    vat_rates = forms.CharField(
+        label=_("VAT rates"), max_length=200, help_text=_("Separated by commas, e.g. 23, 8, 5, 0, zw")
+    )
+    seller_name = forms.CharField(label=_("Seller's name on documents"), required=False, max_length=200)
+    seller_address = forms.CharField(
+        label=_("Seller's address"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    seller_tax_id = forms.CharField(label=_("Seller's tax id (NIP)"), required=False, max_length=32)

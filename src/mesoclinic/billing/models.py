@@ -1,0 +1,232 @@
+"""Money: the clinic's price list, documents (invoices, receipts, credit notes), their lines and payments.
+
+Amounts are gross (VAT included) and Decimal with two places. A draft document is edited freely; an issued
+one is immutable (its number, lines and totals never change): a mistake is corrected by a credit note that
+references it. Payments are never edited or deleted either: one is reversed by a refund row (a negative
+amount) that references it, with a reason. The arithmetic is ``billing.engine.vat``'s.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class BillingSettings(models.Model):
+    """A clinic's till: its currency (ISO 4217), VAT rates and the seller's details printed on documents."""
+
+    clinic = models.OneToOneField("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3, help_text=_("ISO 4217 code, e.g. PLN."))
+    vat_rates = models.JSONField(
+        default=list, help_text=_('The VAT rates offered, as codes: "23", "8", "5", "0", "zw" (exempt).')
+    )
+    seller_name = models.CharField(max_length=200, blank=True)
+    seller_address = models.TextField(blank=True)
+    seller_tax_id = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"Billing settings of clinic {self.clinic_id}"
+
+
+class ItemKind(models.TextChoices):
+    SESSION = "session", _("Session of a protocol")
+    PACKAGE = "package", _("Series package of a protocol")
+    CONSULTATION = "consultation", _("Consultation")
+    RETAIL = "retail", _("Retail product")
+    GIFT_CARD = "gift_card", _("Gift card")
+
+
+class PriceItem(models.Model):
+    """Something the clinic sells, at a gross price and a VAT rate."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=ItemKind.choices)
+    name = models.CharField(max_length=200)
+    protocol = models.ForeignKey(
+        "catalog.Protocol", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sessions = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Sessions in a package (a protocol's series).")
+    )
+    unit_price = models.DecimalField(_("gross price"), **MONEY)
+    vat_rate = models.CharField(max_length=8)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name", "id"]
+        indexes = [models.Index(fields=["clinic", "kind", "is_active"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "kind", "protocol"],
+                condition=models.Q(protocol__isnull=False),
+                name="billing_one_price_per_protocol_and_kind",
+            ),
+            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="billing_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    RECEIPT = "receipt", _("Receipt")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+
+
+class BuyerKind(models.TextChoices):
+    CONSUMER = "consumer", _("Consumer (the patient)")
+    COMPANY = "company", _("Company")
+
+
+class Invoice(models.Model):
+    """A sales document: an invoice, a receipt or a credit note (which references the document it corrects).
+
+    ``net``, ``vat`` and ``gross`` are kept equal to ``engine.vat.compute_totals`` of the lines by every
+    service that changes a line; a credit note's are negative (money owed back to the buyer).
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="invoices")
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices, default=DocumentKind.RECEIPT)
+    status = models.CharField(max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT)
+    currency = models.CharField(max_length=3)
+    # NULL, not "", on drafts: the unique (clinic, number) constraint must let every draft have none.
+    number = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    seq = models.PositiveIntegerField(null=True, blank=True)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    reason = models.TextField(blank=True, help_text=_("Why a credit note corrects its document."))
+    buyer_kind = models.CharField(max_length=10, choices=BuyerKind.choices, default=BuyerKind.CONSUMER)
+    buyer_name = models.CharField(max_length=200, blank=True)
+    buyer_address = models.TextField(blank=True)
+    buyer_tax_id = models.CharField(max_length=32, blank=True)
+    net = models.DecimalField(default=Decimal("0.00"), **MONEY)
+    vat = models.DecimalField(default=Decimal("0.00"), **MONEY)
+    gross = models.DecimalField(default=Decimal("0.00"), **MONEY)
+    paid = models.DecimalField(default=Decimal("0.00"), **MONEY)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["clinic", "status", "issued_at"]),
+            models.Index(fields=["patient", "status"]),
+            models.Index(fields=["appointment"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "number"], name="billing_number_unique_in_clinic"),
+            models.UniqueConstraint(
+                fields=["clinic", "kind", "year", "seq"], name="billing_sequence_unique_in_clinic"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft", number__isnull=True)
+                | models.Q(status="issued", number__isnull=False),
+                name="billing_issued_exactly_when_numbered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft {self.pk}"
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == DocumentStatus.ISSUED
+
+    @property
+    def balance(self) -> Decimal:
+        """What the buyer still owes on this document (negative: what the clinic owes back)."""
+        return self.gross - self.paid
+
+
+class InvoiceLine(models.Model):
+    """One line: quantity × gross unit price − discount (an amount; a percentage is kept for display)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=300)
+    item = models.ForeignKey(PriceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=10, decimal_places=3)
+    unit_price = models.DecimalField(**MONEY)
+    vat_rate = models.CharField(max_length=8)
+    discount = models.DecimalField(default=Decimal("0.00"), **MONEY)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    discount_reason = models.CharField(max_length=300, blank=True)
+    gross = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["invoice", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    CARD_TERMINAL = "card_terminal", _("Card terminal")
+
+
+class Payment(models.Model):
+    """Money received on a document, or (``refund_of`` set, negative amount) given back with a reason."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    amount = models.DecimalField(**MONEY)
+    refund_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    reason = models.TextField(blank=True)
+    received_at = models.DateTimeField()
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["invoice", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.amount}"
+
+
+class DocumentSequence(models.Model):
+    """The last number issued per clinic, document kind and year: locked row by row while a number is taken."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "kind", "year"], name="billing_one_sequence_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"

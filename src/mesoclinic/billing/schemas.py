@@ -1,0 +1,207 @@
+"""Billing API schemas. Every amount is a decimal string with two places ("123.45"), never a float;
+a quantity is a decimal string too ("1", "1.5"); a VAT rate is its code ("23", "8", "5", "0", "zw")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import Field
+
+Amount = str
+"""A decimal string with two places, such as "123.45"."""
+
+
+class LineIn(Schema):
+    description: str = Field(max_length=300)
+    quantity: str = Field(description='A decimal string more than zero, e.g. "1" or "1.5".', max_length=20)
+    unit_price: str = Field(description='The gross (VAT-inclusive) unit price, e.g. "450.00".', max_length=20)
+    vat_rate: str = Field(
+        description='"23", "8", "5", "0" or "zw" (exempt): one of the clinic\'s rates.', max_length=8
+    )
+    discount: str | None = Field(default=None, description="An amount off the line.", max_length=20)
+    discount_percent: str | None = Field(
+        default=None, description="A percentage off, instead of an amount.", max_length=20
+    )
+    discount_reason: str = Field(default="", max_length=300, description="Required with a discount.")
+    item: int | None = Field(default=None, description="The price-list item the line sells.")
+
+
+class LinePatch(Schema):
+    description: str | None = Field(default=None, max_length=300)
+    quantity: str | None = Field(default=None, max_length=20)
+    unit_price: str | None = Field(default=None, max_length=20)
+    vat_rate: str | None = Field(default=None, max_length=8)
+    discount: str | None = Field(default=None, max_length=20)
+    discount_percent: str | None = Field(default=None, max_length=20)
+    discount_reason: str | None = Field(default=None, max_length=300)
+
+
+class BuyerIn(Schema):
+    kind: str = Field(default="consumer", description='"consumer" (the patient) or "company".')
+    name: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=1000)
+    tax_id: str = Field(
+        default="", max_length=32, description="A Polish NIP or an EU VAT number (PL1234567890)."
+    )
+
+
+class InvoiceIn(Schema):
+    patient: int
+    kind: str = Field(default="receipt", description='"receipt" or "invoice".')
+    buyer: BuyerIn | None = None
+    lines: list[LineIn] = Field(default_factory=list, max_length=200)
+
+
+class PaymentIn(Schema):
+    method: str = Field(description='"cash" or "card_terminal".', max_length=20)
+    amount: str = Field(description='More than zero, at most the balance, e.g. "100.00".', max_length=20)
+
+
+class RefundIn(Schema):
+    amount: str = Field(max_length=20)
+    reason: str = Field(max_length=1000)
+
+
+class CreditNoteIn(Schema):
+    lines: list[LineIn] = Field(max_length=200)
+    reason: str = Field(max_length=1000)
+
+
+class LineOut(Schema):
+    id: int
+    position: int
+    description: str
+    quantity: str
+    unit_price: Amount
+    vat_rate: str
+    discount: Amount
+    discount_percent: str | None
+    discount_reason: str
+    gross: Amount
+    item: int | None
+
+
+class RateOut(Schema):
+    rate: str
+    net: Amount
+    vat: Amount
+    gross: Amount
+
+
+class TotalsOut(Schema):
+    net: Amount
+    vat: Amount
+    gross: Amount
+    by_rate: list[RateOut]
+
+
+class BuyerOut(Schema):
+    kind: str
+    name: str
+    address: str
+    tax_id: str
+
+
+class PaymentOut(Schema):
+    id: int
+    invoice: int
+    method: str
+    amount: Amount
+    refund_of: int | None
+    reason: str
+    received_at: datetime
+    refundable: Amount
+
+
+class InvoiceOut(Schema):
+    id: int
+    kind: str
+    status: str
+    number: str | None
+    currency: str
+    patient: int
+    appointment: int | None
+    corrects: int | None
+    reason: str
+    buyer: BuyerOut
+    lines: list[LineOut]
+    totals: TotalsOut
+    paid: Amount
+    balance: Amount
+    payments: list[PaymentOut]
+    created_at: datetime
+    issued_at: datetime | None
+
+
+class InvoiceSummaryOut(Schema):
+    id: int
+    kind: str
+    status: str
+    number: str | None
+    patient: int
+    gross: Amount
+    paid: Amount
+    balance: Amount
+    created_at: datetime
+    issued_at: datetime | None
+
+
+class IssuedOut(Schema):
+    id: int
+    number: str
+    status: str
+
+
+class AccountOut(Schema):
+    patient: int
+    currency: str
+    issued: Amount
+    paid: Amount
+    balance: Amount
+
+
+class PriceItemIn(Schema):
+    kind: str = Field(description='"session", "package", "consultation", "retail" or "gift_card".')
+    name: str = Field(max_length=200)
+    unit_price: str = Field(max_length=20, description="Gross price.")
+    vat_rate: str = Field(max_length=8)
+    protocol: int | None = None
+    product: int | None = None
+    sessions: int | None = Field(default=None, ge=1, le=50)
+
+
+class PriceItemPatch(Schema):
+    name: str | None = Field(default=None, max_length=200)
+    unit_price: str | None = Field(default=None, max_length=20)
+    vat_rate: str | None = Field(default=None, max_length=8)
+    is_active: bool | None = None
+    sessions: int | None = Field(default=None, ge=1, le=50)
+
+
+class PriceItemOut(Schema):
+    id: int
+    kind: str
+    name: str
+    unit_price: Amount
+    vat_rate: str
+    protocol: int | None
+    product: int | None
+    sessions: int | None
+    is_active: bool
+
+
+class SettingsIn(Schema):
+    currency: str = Field(max_length=3, description="ISO 4217, e.g. PLN.")
+    vat_rates: list[str] = Field(max_length=20)
+    seller_name: str = Field(default="", max_length=200)
+    seller_address: str = Field(default="", max_length=1000)
+    seller_tax_id: str = Field(default="", max_length=32)
+
+
+class SettingsOut(Schema):
+    currency: str
+    vat_rates: list[str]
+    seller_name: str
+    seller_address: str
+    seller_tax_id: str

@@ -1,0 +1,193 @@
+"""Reads about money: a clinic's billing settings and price list, documents and their access helpers,
+a patient's balance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from mesoclinic.accounts.models import Clinic, StaffMember
+from mesoclinic.billing.engine import vat
+from mesoclinic.billing.models import (
+    BillingSettings,
+    DocumentStatus,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PriceItem,
+)
+from mesoclinic.patients.models import Patient
+
+
+def settings_for(clinic: Clinic) -> BillingSettings:
+    """The clinic's billing settings; until it saves its own, the defaults of its country (unsaved)."""
+    found = BillingSettings.objects.filter(clinic=clinic).first()
+    if found is not None:
+        return found
+    country = (clinic.country or "").upper()
+    return BillingSettings(
+        clinic=clinic,
+        currency=vat.DEFAULT_CURRENCY.get(country, "EUR"),
+        vat_rates=list(vat.DEFAULT_RATES.get(country, ("0", vat.EXEMPT))),
+        seller_name=clinic.name,
+    )
+
+
+def price_items(clinic: Clinic, *, kind: str = "", active_only: bool = False) -> QuerySet[PriceItem]:
+    items = PriceItem.objects.filter(clinic=clinic).select_related("protocol", "product")
+    if kind:
+        items = items.filter(kind=kind)
+    if active_only:
+        items = items.filter(is_active=True)
+    return items
+
+
+def get_price_item_for_user(staff: StaffMember | None, item_id: Any) -> PriceItem:
+    """A price item of the caller's clinic; 404 for another clinic's or an unknown id."""
+    if staff is None:
+        raise Http404
+    item = (
+        PriceItem.objects.filter(
+            clinic=staff.clinic,
+            pk=item_id,
+        )
+        .select_related("protocol", "product")
+        .first()
+    )
+    if item is None:
+        raise Http404("No such price item.")
+    return item
+
+
+def session_price_for(clinic: Clinic, protocol_id: int) -> PriceItem | None:
+    return PriceItem.objects.filter(
+        clinic=clinic, kind="session", protocol_id=protocol_id, is_active=True
+    ).first()
+
+
+def documents_for_clinic(clinic: Clinic, *, status: str = "", search: str = "") -> QuerySet[Invoice]:
+    documents = Invoice.objects.filter(clinic=clinic).select_related("patient")
+    if status:
+        documents = documents.filter(status=status)
+    if search:
+        documents = documents.filter(
+            Q(number__icontains=search)
+            | Q(patient__family_name__icontains=search)
+            | Q(buyer_name__icontains=search)
+        )
+    return documents
+
+
+def documents_for_patient(patient: Patient) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(patient=patient).select_related("corrects")
+
+
+def get_invoice_for_user(staff: StaffMember | None, invoice_id: Any) -> Invoice:
+    """A document of the caller's clinic, with its patient; 404 for another clinic's or an unknown id."""
+    if staff is None:
+        raise Http404
+    invoice = (
+        Invoice.objects.filter(
+            clinic=staff.clinic,
+            pk=invoice_id,
+        )
+        .select_related("patient", "corrects", "appointment")
+        .first()
+    )
+    if invoice is None:
+        raise Http404("No such document.")
+    return invoice
+
+
+def get_line_for_invoice(invoice: Invoice, line_id: Any) -> InvoiceLine:
+    line = InvoiceLine.objects.filter(invoice=invoice, pk=line_id).first()
+    if line is None:
+        raise Http404("No such line on this document.")
+    return line
+
+
+def get_payment_for_user(staff: StaffMember | None, payment_id: Any) -> Payment:
+    """A payment on a document of the caller's clinic; 404 otherwise."""
+    if staff is None:
+        raise Http404
+    payment = (
+        Payment.objects.filter(
+            invoice__clinic=staff.clinic,
+            pk=payment_id,
+        )
+        .select_related("invoice")
+        .first()
+    )
+    if payment is None:
+        raise Http404("No such payment.")
+    return payment
+
+
+def lines_of(invoice: Invoice) -> list[InvoiceLine]:
+    return list(invoice.lines.all())
+
+
+def payments_of(invoice: Invoice) -> list[Payment]:
+    return list(invoice.payments.all())
+
+
+def totals_of(invoice: Invoice, lines: list[InvoiceLine] | None = None) -> vat.Totals:
+    """The VAT table of a document from its lines (a credit note's amounts are shown negative)."""
+    rows = lines if lines is not None else lines_of(invoice)
+    totals = vat.compute_totals(
+        vat.Line(quantity=r.quantity, unit_price=r.unit_price, vat_rate=r.vat_rate, discount=r.discount)
+        for r in rows
+    )
+    if invoice.kind != "credit_note":
+        return totals
+    return vat.Totals(
+        net=-totals.net,
+        vat=-totals.vat,
+        gross=-totals.gross,
+        by_rate=tuple(
+            vat.RateTotal(rate=r.rate, net=-r.net, vat=-r.vat, gross=-r.gross) for r in totals.by_rate
+        ),
+    )
+
+
+def refundable(payment: Payment) -> Decimal:
+    """What is left of a payment to refund: its amount less its refunds (refunds are negative rows)."""
+    refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    return vat.round_half_up(payment.amount + refunded)
+
+
+def credited(invoice: Invoice) -> Decimal:
+    """How much of an issued document its credit notes have already credited (a positive amount)."""
+    total = invoice.credit_notes.filter(status=DocumentStatus.ISSUED).aggregate(total=Sum("gross"))["total"]
+    return -vat.round_half_up(total or Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class Account:
+    """A patient's money at the clinic: ``balance`` > 0 they owe, < 0 the clinic owes them."""
+
+    issued_gross: Decimal
+    paid: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.issued_gross - self.paid
+
+
+def account_of(patient: Patient) -> Account:
+    """One aggregate over the patient's issued documents (credit notes negative) and what was paid on them."""
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    issued = Q(status=DocumentStatus.ISSUED)
+    row = Invoice.objects.filter(patient=patient).aggregate(
+        issued_gross=Coalesce(Sum("gross", filter=issued), zero),
+        issued_paid=Coalesce(Sum("paid", filter=issued), zero),
+    )
+    # SQLite's SUM of decimals drops trailing zeros ("300"): give every amount its two places back.
+    return Account(
+        issued_gross=vat.round_half_up(row["issued_gross"]), paid=vat.round_half_up(row["issued_paid"])
+    )

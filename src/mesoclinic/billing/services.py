@@ -1,0 +1,732 @@
+"""Every write about money, each in one transaction with its audit row.
+
+Drafts change freely; issuing numbers a document and makes it immutable. Money received is a ``Payment``
+row that is never changed or deleted: a refund is a new, negative row referencing it, with a reason. A
+mistake on an issued document is corrected by a credit note, itself an issued document referencing it.
+
+Numbers (``FV/2026/000123``) come from ``DocumentSequence``: the row of (clinic, kind, year) is created if
+missing (an insert that ignores a conflict, so two first issuers never collide) and then incremented with
+an UPDATE, which locks the row until the issuing transaction commits (PostgreSQL); SQLite serialises write
+transactions (``BEGIN IMMEDIATE``). A rolled-back issue gives its number back with the rest, so numbers have
+no gaps and no duplicates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mesoclinic.accounts.models import Clinic
+from mesoclinic.audit.services import acting_user, record_event
+from mesoclinic.billing import selectors
+from mesoclinic.billing.engine import numbering, taxid, vat
+from mesoclinic.billing.models import (
+    BillingSettings,
+    BuyerKind,
+    DocumentKind,
+    DocumentSequence,
+    DocumentStatus,
+    Invoice,
+    InvoiceLine,
+    ItemKind,
+    Payment,
+    PaymentMethod,
+    PriceItem,
+)
+from mesoclinic.catalog.models import Product, Protocol
+from mesoclinic.patients.models import Patient
+from mesoclinic.scheduling.models import Appointment
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+RATE_CODE = re.compile(r"^(zw|\d{1,2}(\.\d{1,2})?|100)$")
+
+
+class DocumentIssuedError(Exception):
+    """A change to a document that is already issued (answered 409): correct it with a credit note."""
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """A line as the cashier or the API gives it; amounts as text or Decimal, validated by the service."""
+
+    description: str
+    quantity: Any
+    unit_price: Any
+    vat_rate: str
+    discount: Any = None
+    discount_percent: Any = None
+    discount_reason: str = ""
+    item: PriceItem | None = None
+
+
+def _fail(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _money(value: Any, field: str) -> Decimal:
+    try:
+        return vat.parse_money(value, field)
+    except vat.VatError as exc:
+        raise _fail(exc.field, exc.message) from None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Settings and the price list
+
+
+@transaction.atomic
+def update_billing_settings(
+    clinic: Clinic,
+    *,
+    currency: str,
+    vat_rates: Sequence[str],
+    seller_name: str = "",
+    seller_address: str = "",
+    seller_tax_id: str = "",
+    actor: Any,
+) -> BillingSettings:
+    """Set the clinic's currency (ISO 4217), its VAT rates and the seller's details on documents.
+
+    The currency cannot change once a document has been issued in it (amounts would change meaning).
+    """
+    currency = currency.strip().upper()
+    if not CURRENCY.match(currency):
+        raise _fail("currency", "Give the currency as its three-letter ISO 4217 code, such as PLN or EUR.")
+    rates = list(dict.fromkeys(r.strip() for r in vat_rates if r.strip()))
+    if not rates:
+        raise _fail("vat_rates", "Give at least one VAT rate.")
+    for rate in rates:
+        try:
+            vat.rate_percent(rate)
+        except vat.VatError:
+            raise _fail(
+                "vat_rates", f"Unknown VAT rate {rate!r}: use a percentage such as 23, or zw."
+            ) from None
+    current = selectors.settings_for(clinic)
+    if (
+        current.pk is not None
+        and current.currency != currency
+        and Invoice.objects.filter(clinic=clinic, status=DocumentStatus.ISSUED).exists()
+    ):
+        raise _fail("currency", "Documents were issued in this currency: it can no longer change.")
+    current.currency = currency
+    current.vat_rates = rates
+    current.seller_name = seller_name.strip()
+    current.seller_address = seller_address.strip()
+    current.seller_tax_id = seller_tax_id.strip()
+    current.save()
+    record_event(
+        "billing.settings.update",
+        current,
+        actor=actor,
+        clinic=clinic,
+        data={"currency": currency, "vat_rates": rates},
+    )
+    return current
+
+
+def _check_item(
+    clinic: Clinic,
+    *,
+    kind: str,
+    name: str,
+    unit_price: Any,
+    vat_rate: str,
+    protocol: Protocol | None,
+    product: Product | None,
+    sessions: int | None,
+) -> tuple[Decimal, int | None]:
+    errors: dict[str, list[str]] = {}
+    if kind not in ItemKind.values:
+        errors["kind"] = ["Choose what kind of item this is."]
+    if not name.strip():
+        errors["name"] = ["Give the item a name."]
+    price = Decimal(0)
+    try:
+        price = vat.parse_money(unit_price, "unit_price")
+    except vat.VatError as exc:
+        errors["unit_price"] = [exc.message]
+    if vat_rate not in selectors.settings_for(clinic).vat_rates:
+        errors["vat_rate"] = [f"{vat_rate!r} is not one of the clinic's VAT rates."]
+    if kind in {ItemKind.SESSION, ItemKind.PACKAGE} and protocol is None:
+        errors["protocol"] = ["A session or package price belongs to a protocol."]
+    if protocol is not None and protocol.clinic_id != clinic.pk:
+        errors["protocol"] = ["This protocol is not one of the clinic's."]
+    if kind == ItemKind.RETAIL and product is None:
+        errors["product"] = ["A retail price belongs to a product."]
+    if product is not None and product.clinic_id != clinic.pk:
+        errors["product"] = ["This product is not one of the clinic's."]
+    if kind == ItemKind.PACKAGE:
+        sessions = sessions or (protocol.sessions if protocol is not None else None)
+        if not sessions or sessions < 1:
+            errors["sessions"] = ["A package has at least one session."]
+    else:
+        sessions = None
+    if errors:
+        raise ValidationError(errors)
+    return price, sessions
+
+
+@transaction.atomic
+def create_price_item(
+    clinic: Clinic,
+    *,
+    kind: str,
+    name: str,
+    unit_price: Any,
+    vat_rate: str,
+    protocol: Protocol | None = None,
+    product: Product | None = None,
+    sessions: int | None = None,
+    actor: Any,
+) -> PriceItem:
+    """Add an item to the price list at a gross price; one session and one package price per protocol."""
+    price, sessions = _check_item(
+        clinic,
+        kind=kind,
+        name=name,
+        unit_price=unit_price,
+        vat_rate=vat_rate,
+        protocol=protocol,
+        product=product,
+        sessions=sessions,
+    )
+    if (
+        protocol is not None
+        and PriceItem.objects.filter(clinic=clinic, kind=kind, protocol=protocol).exists()
+    ):
+        raise _fail("protocol", "This protocol already has a price of this kind: change that one.")
+    item = PriceItem.objects.create(
+        clinic=clinic,
+        kind=kind,
+        name=name.strip(),
+        unit_price=price,
+        vat_rate=vat_rate,
+        protocol=protocol,
+        product=product,
+        sessions=sessions,
+    )
+    record_event(
+        "billing.price.create",
+        item,
+        actor=actor,
+        data={"kind": kind, "unit_price": str(price), "vat_rate": vat_rate},
+    )
+    return item
+
+
+@transaction.atomic
+def update_price_item(
+    item: PriceItem,
+    *,
+    name: str,
+    unit_price: Any,
+    vat_rate: str,
+    is_active: bool = True,
+    sessions: int | None = None,
+    actor: Any,
+) -> PriceItem:
+    """Change a price (documents already drafted or issued keep the price they were given)."""
+    price, sessions = _check_item(
+        item.clinic,
+        kind=item.kind,
+        name=name,
+        unit_price=unit_price,
+        vat_rate=vat_rate,
+        protocol=item.protocol,
+        product=item.product,
+        sessions=sessions or item.sessions,
+    )
+    before = {"unit_price": str(item.unit_price), "vat_rate": item.vat_rate, "is_active": item.is_active}
+    item.name = name.strip()
+    item.unit_price = price
+    item.vat_rate = vat_rate
+    item.is_active = bool(is_active)
+    item.sessions = sessions
+    item.save(update_fields=["name", "unit_price", "vat_rate", "is_active", "sessions", "updated_at"])
+    record_event(
+        "billing.price.update",
+        item,
+        actor=actor,
+        data={
+            "before": before,
+            "after": {"unit_price": str(price), "vat_rate": vat_rate, "is_active": is_active},
+        },
+    )
+    return item
+
+
+@transaction.atomic
+def ensure_price_list(clinic: Clinic, *, actor: Any) -> int:
+    """Give every protocol a session and a package price from its catalog price (or 0), at the clinic's
+    highest VAT rate, where it has none; returns how many items were added. Idempotent."""
+    settings = selectors.settings_for(clinic)
+    if settings.pk is None:
+        settings.save()
+    rate = settings.vat_rates[0]
+    have = set(
+        PriceItem.objects.filter(clinic=clinic, protocol__isnull=False).values_list("kind", "protocol_id")
+    )
+    new = []
+    for protocol in Protocol.objects.filter(clinic=clinic, is_active=True):
+        price = protocol.price or Decimal("0.00")
+        if (ItemKind.SESSION, protocol.pk) not in have:
+            new.append(
+                PriceItem(
+                    clinic=clinic,
+                    kind=ItemKind.SESSION,
+                    name=protocol.name,
+                    protocol=protocol,
+                    unit_price=price,
+                    vat_rate=rate,
+                )
+            )
+        if (ItemKind.PACKAGE, protocol.pk) not in have:
+            new.append(
+                PriceItem(
+                    clinic=clinic,
+                    kind=ItemKind.PACKAGE,
+                    name=f"{protocol.name} × {protocol.sessions}",
+                    protocol=protocol,
+                    sessions=protocol.sessions,
+                    unit_price=price * protocol.sessions,
+                    vat_rate=rate,
+                )
+            )
+    PriceItem.objects.bulk_create(new)
+    if new:
+        record_event("billing.price.seed", None, actor=actor, clinic=clinic, data={"added": len(new)})
+    return len(new)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Drafts
+
+
+def _line_values(invoice: Invoice, line: LineInput, index: int | None = None) -> dict[str, Any]:
+    """The stored values of a line, validated: field errors named as the API names them."""
+    where = "" if index is None else f"lines[{index}]."
+    errors: dict[str, list[str]] = {}
+
+    def parse(fn: Any, value: Any, field: str) -> Decimal:
+        try:
+            return fn(value, field)  # type: ignore[no-any-return]
+        except vat.VatError as exc:
+            errors.setdefault(where + field, []).append(exc.message)
+            return Decimal(0)
+
+    if not (line.description or "").strip():
+        errors[where + "description"] = ["Say what this line is for."]
+    quantity = parse(vat.parse_quantity, line.quantity, "quantity")
+    unit_price = parse(vat.parse_money, line.unit_price, "unit_price")
+    rates = selectors.settings_for(invoice.clinic).vat_rates
+    if line.vat_rate not in rates:
+        errors[where + "vat_rate"] = [f"Unknown VAT rate {line.vat_rate!r}: use one of {', '.join(rates)}."]
+    percent: Decimal | None = None
+    discount = Decimal("0.00")
+    given_amount = line.discount not in (None, "")
+    given_percent = line.discount_percent not in (None, "")
+    if given_amount and given_percent:
+        errors[where + "discount"] = ["Give the discount as an amount or a percentage, not both."]
+    elif given_percent:
+        percent = parse(vat.parse_money, line.discount_percent, "discount_percent")
+        if percent > 100:
+            errors[where + "discount_percent"] = ["A discount is from 0 to 100 %."]
+        elif not errors:
+            discount = vat.discount_for_percent(quantity, unit_price, percent)
+    elif given_amount:
+        discount = parse(vat.parse_money, line.discount, "discount")
+    if discount and not line.discount_reason.strip():
+        errors[where + "discount_reason"] = ["Say why the discount is given."]
+    if not errors and discount > quantity * unit_price:
+        errors[where + "discount"] = ["The discount cannot be more than the line's amount."]
+    if line.item is not None and line.item.clinic_id != invoice.clinic_id:
+        errors[where + "item"] = ["This item is not on the clinic's price list."]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "description": line.description.strip(),
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "vat_rate": line.vat_rate,
+        "discount": discount,
+        "discount_percent": percent,
+        "discount_reason": line.discount_reason.strip() if discount else "",
+        "item": line.item,
+        "gross": vat.round_half_up(quantity * unit_price - discount),
+    }
+
+
+def _lock_draft(invoice: Invoice) -> Invoice:
+    locked = Invoice.objects.select_for_update().select_related("clinic").get(pk=invoice.pk)
+    if locked.is_issued:
+        raise DocumentIssuedError(
+            f"Document {locked.number} is issued and cannot change: correct it with a credit note."
+        )
+    return locked
+
+
+def _refresh_totals(invoice: Invoice) -> None:
+    totals = selectors.totals_of(invoice)
+    if invoice.kind != DocumentKind.CREDIT_NOTE and totals.gross < invoice.paid:
+        raise _fail(
+            "lines", f"The lines would total less than the {invoice.paid} already paid: refund first."
+        )
+    invoice.net, invoice.vat, invoice.gross = totals.net, totals.vat, totals.gross
+    invoice.save(update_fields=["net", "vat", "gross"])
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in (DocumentKind.INVOICE, DocumentKind.RECEIPT):
+        raise _fail("kind", "A new document is an invoice or a receipt (credit notes correct an issued one).")
+
+
+@transaction.atomic
+def create_invoice(
+    patient: Patient,
+    *,
+    lines: Sequence[LineInput] = (),
+    kind: str = DocumentKind.RECEIPT,
+    appointment: Appointment | None = None,
+    actor: Any,
+) -> Invoice:
+    """A draft document for a patient (a retail sale, or what an appointment's checkout prefilled)."""
+    _check_kind(kind)
+    if appointment is not None and appointment.patient_id != patient.pk:
+        raise _fail("appointment", "This appointment is another patient's.")
+    invoice = Invoice.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        appointment=appointment,
+        kind=kind,
+        currency=selectors.settings_for(patient.clinic).currency,
+        buyer_kind=BuyerKind.CONSUMER,
+        buyer_name=patient.full_name,
+        created_at=timezone.now(),
+        created_by=acting_user(actor),
+    )
+    rows = [
+        InvoiceLine(invoice=invoice, position=n, **_line_values(invoice, line, n))
+        for n, line in enumerate(lines)
+    ]
+    InvoiceLine.objects.bulk_create(rows)
+    _refresh_totals(invoice)
+    record_event(
+        "billing.invoice.create",
+        invoice,
+        actor=actor,
+        data={
+            "kind": kind,
+            "lines": len(rows),
+            "gross": str(invoice.gross),
+            "appointment": invoice.appointment_id,
+        },
+    )
+    return invoice
+
+
+@transaction.atomic
+def checkout_appointment(appointment: Appointment, *, actor: Any) -> Invoice:
+    """The appointment's open draft, or a new one prefilled with its session at the protocol's price.
+
+    One draft per appointment: a second checkout opens the same draft rather than billing twice.
+    """
+    existing = Invoice.objects.filter(appointment=appointment, status=DocumentStatus.DRAFT).first()
+    if existing is not None:
+        return existing
+    item = selectors.session_price_for(appointment.clinic, appointment.protocol_id)
+    protocol = appointment.protocol
+    rates = selectors.settings_for(appointment.clinic).vat_rates
+    line = LineInput(
+        description=item.name if item else protocol.name,
+        quantity="1",
+        unit_price=item.unit_price if item else (protocol.price or Decimal("0.00")),
+        vat_rate=item.vat_rate if item else rates[0],
+        item=item,
+    )
+    return create_invoice(appointment.patient, lines=[line], appointment=appointment, actor=actor)
+
+
+@transaction.atomic
+def add_line(invoice: Invoice, line: LineInput, *, actor: Any) -> InvoiceLine:
+    invoice = _lock_draft(invoice)
+    values = _line_values(invoice, line)
+    position = (invoice.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    row = InvoiceLine.objects.create(invoice=invoice, position=position, **values)
+    _refresh_totals(invoice)
+    record_event(
+        "billing.line.add",
+        invoice,
+        actor=actor,
+        data={"line": row.pk, "gross": str(row.gross), "discount": str(row.discount)},
+    )
+    return row
+
+
+@transaction.atomic
+def update_line(line: InvoiceLine, change: LineInput, *, actor: Any) -> InvoiceLine:
+    """Change a draft's line (quantity, price, rate, discount with its reason)."""
+    invoice = _lock_draft(line.invoice)
+    before = {
+        "quantity": str(line.quantity),
+        "unit_price": str(line.unit_price),
+        "discount": str(line.discount),
+    }
+    values = _line_values(invoice, change)
+    for name, value in values.items():
+        setattr(line, name, value)
+    line.save(update_fields=list(values))
+    _refresh_totals(invoice)
+    record_event(
+        "billing.line.update",
+        invoice,
+        actor=actor,
+        data={
+            "line": line.pk,
+            "before": before,
+            "after": {
+                "quantity": str(line.quantity),
+                "unit_price": str(line.unit_price),
+                "discount": str(line.discount),
+            },
+            "discount_reason": line.discount_reason,
+        },
+    )
+    return line
+
+
+@transaction.atomic
+def remove_line(line: InvoiceLine, *, actor: Any) -> None:
+    """Take a line off a draft (nothing was issued: a draft is not yet a financial record)."""
+    invoice = _lock_draft(line.invoice)
+    data = {"line": line.pk, "description": line.description, "gross": str(line.gross)}
+    InvoiceLine.objects.filter(pk=line.pk).delete()
+    _refresh_totals(invoice)
+    record_event("billing.line.remove", invoice, actor=actor, data=data)
+
+
+@transaction.atomic
+def set_document_kind(invoice: Invoice, *, kind: str, actor: Any) -> Invoice:
+    """Make a draft an invoice or a receipt."""
+    _check_kind(kind)
+    invoice = _lock_draft(invoice)
+    invoice.kind = kind
+    invoice.save(update_fields=["kind"])
+    record_event("billing.invoice.kind", invoice, actor=actor, data={"kind": kind})
+    return invoice
+
+
+@transaction.atomic
+def set_buyer(
+    invoice: Invoice, *, kind: str, name: str = "", address: str = "", tax_id: str = "", actor: Any
+) -> Invoice:
+    """Who buys: the patient as a consumer, or a company (name, address and a valid NIP or EU VAT number).
+
+    A company buyer makes the draft an invoice (a receipt has no buyer's tax id).
+    """
+    invoice = _lock_draft(invoice)
+    errors: dict[str, list[str]] = {}
+    if kind not in BuyerKind.values:
+        errors["buyer.kind"] = ["The buyer is a consumer or a company."]
+    elif kind == BuyerKind.COMPANY:
+        if not name.strip():
+            errors["buyer.name"] = ["Give the company's name."]
+        if not address.strip():
+            errors["buyer.address"] = ["Give the company's address."]
+        try:
+            tax_id = taxid.normalise_tax_id(tax_id)
+        except taxid.TaxIdError as exc:
+            errors["buyer.tax_id"] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    if kind == BuyerKind.CONSUMER:
+        name, tax_id = invoice.patient.full_name, ""
+    else:
+        invoice.kind = DocumentKind.INVOICE
+    invoice.buyer_kind = kind
+    invoice.buyer_name = name.strip()
+    invoice.buyer_address = address.strip()
+    invoice.buyer_tax_id = tax_id
+    invoice.save(update_fields=["kind", "buyer_kind", "buyer_name", "buyer_address", "buyer_tax_id"])
+    record_event("billing.invoice.buyer", invoice, actor=actor, data={"buyer_kind": kind, "tax_id": tax_id})
+    return invoice
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Payments
+
+
+@transaction.atomic
+def record_payment(invoice: Invoice, *, method: str, amount: Any, actor: Any) -> Payment:
+    """Money received on a document (a draft at the till, or an issued one with a balance).
+
+    A payment larger than the balance is refused (the overpayment would have nowhere to go).
+    """
+    if method not in PaymentMethod.values:
+        raise _fail(
+            "method", f"Unknown payment method {method!r}: use one of {', '.join(PaymentMethod.values)}."
+        )
+    value = _money(amount, "amount")
+    if value <= 0:
+        raise _fail("amount", "A payment is more than zero.")
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind == DocumentKind.CREDIT_NOTE:
+        raise _fail("invoice", "Money goes back on a credit note by refunding the original payment.")
+    if value > invoice.balance:
+        raise _fail("amount", f"The balance is {invoice.balance}: the payment cannot be more.")
+    payment = Payment.objects.create(
+        invoice=invoice,
+        method=method,
+        amount=value,
+        received_at=timezone.now(),
+        received_by=acting_user(actor),
+    )
+    Invoice.objects.filter(pk=invoice.pk).update(paid=F("paid") + value)
+    record_event(
+        "billing.payment.record",
+        invoice,
+        actor=actor,
+        data={"payment": payment.pk, "method": method, "amount": str(value)},
+    )
+    return payment
+
+
+@transaction.atomic
+def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Any) -> Payment:
+    """Give back (part of) a payment, by the same method, with a reason: a negative payment row."""
+    value = _money(amount, "amount")
+    if value <= 0:
+        raise _fail("amount", "A refund is more than zero.")
+    if not reason.strip():
+        raise _fail("reason", "Say why the money is given back.")
+    payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment.pk)
+    if payment.refund_of_id is not None:
+        raise _fail("payment", "A refund cannot itself be refunded.")
+    left = selectors.refundable(payment)
+    if value > left:
+        raise _fail("amount", f"Only {left} of this payment is left to refund.")
+    refund = Payment.objects.create(
+        invoice=payment.invoice,
+        method=payment.method,
+        amount=-value,
+        refund_of=payment,
+        reason=reason.strip(),
+        received_at=timezone.now(),
+        received_by=acting_user(actor),
+    )
+    Invoice.objects.filter(pk=payment.invoice_id).update(paid=F("paid") - value)
+    record_event(
+        "billing.payment.refund",
+        payment.invoice,
+        actor=actor,
+        data={"payment": payment.pk, "refund": refund.pk, "amount": str(value), "reason": reason.strip()},
+    )
+    return refund
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Issuing and correcting
+
+
+def _take_number(clinic: Clinic, kind: str, year: int) -> int:
+    DocumentSequence.objects.bulk_create(
+        [DocumentSequence(clinic=clinic, kind=kind, year=year)], ignore_conflicts=True
+    )
+    counter = DocumentSequence.objects.filter(clinic=clinic, kind=kind, year=year)
+    counter.update(last=F("last") + 1)  # locks the row until commit
+    return int(counter.values_list("last", flat=True).get())
+
+
+def _issue(invoice: Invoice, *, actor: Any) -> Invoice:
+    now = timezone.now()
+    year = timezone.localtime(now, timezone=_tz(invoice.clinic)).year
+    seq = _take_number(invoice.clinic, invoice.kind, year)
+    invoice.status = DocumentStatus.ISSUED
+    invoice.year, invoice.seq = year, seq
+    invoice.number = numbering.format_number(invoice.kind, year, seq)
+    invoice.issued_at = now
+    invoice.issued_by = acting_user(actor)
+    invoice.save(update_fields=["status", "year", "seq", "number", "issued_at", "issued_by"])
+    return invoice
+
+
+def _tz(clinic: Clinic) -> Any:
+    import zoneinfo  # noqa: PLC0415 — only issuing needs the clinic's calendar year
+
+    return zoneinfo.ZoneInfo(clinic.timezone)
+
+
+@transaction.atomic
+def issue_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
+    """Number a draft (per clinic, kind and the clinic's calendar year) and make it immutable."""
+    invoice = _lock_draft(invoice)
+    if not invoice.lines.exists():
+        raise _fail("lines", "A document needs at least one line.")
+    if invoice.buyer_kind == BuyerKind.COMPANY and invoice.kind != DocumentKind.INVOICE:
+        raise _fail("kind", "A company buyer gets an invoice, not a receipt.")
+    _issue(invoice, actor=actor)
+    record_event(
+        "billing.invoice.issue",
+        invoice,
+        actor=actor,
+        data={"number": invoice.number, "gross": str(invoice.gross), "paid": str(invoice.paid)},
+    )
+    return invoice
+
+
+@transaction.atomic
+def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: str, actor: Any) -> Invoice:
+    """Correct an issued document: an issued credit note that references it, for at most what is left of it.
+
+    The lines say what is credited (positive quantities and prices); the note's totals are negative.
+    """
+    if not reason.strip():
+        raise _fail("reason", "Say why the document is corrected.")
+    if not lines:
+        raise _fail("lines", "Say what is credited (at least one line).")
+    original = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if not original.is_issued or original.kind == DocumentKind.CREDIT_NOTE:
+        raise _fail("invoice", "Only an issued invoice or receipt is corrected by a credit note.")
+    note = Invoice.objects.create(
+        clinic=original.clinic,
+        patient=original.patient,
+        appointment=original.appointment,
+        kind=DocumentKind.CREDIT_NOTE,
+        currency=original.currency,
+        corrects=original,
+        reason=reason.strip(),
+        buyer_kind=original.buyer_kind,
+        buyer_name=original.buyer_name,
+        buyer_address=original.buyer_address,
+        buyer_tax_id=original.buyer_tax_id,
+        created_at=timezone.now(),
+        created_by=acting_user(actor),
+    )
+    InvoiceLine.objects.bulk_create(
+        [InvoiceLine(invoice=note, position=n, **_line_values(note, line, n)) for n, line in enumerate(lines)]
+    )
+    _refresh_totals(note)
+    left = original.gross - selectors.credited(original)
+    if -note.gross > left:
+        raise _fail("lines", f"Only {left} of {original.number} is left to credit.")
+    _issue(note, actor=actor)
+    record_event(
+        "billing.credit_note.issue",
+        note,
+        actor=actor,
+        data={
+            "number": note.number,
+            "corrects": original.number,
+            "gross": str(note.gross),
+            "reason": note.reason,
+        },
+    )
+    return note

@@ -1,0 +1,42 @@
+"""Shared set-up for the billing tests: a Polish clinic (PLN, 23/8/5/0/zw) and lines as the till types them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mesoclinic.accounts.models import Clinic
+from mesoclinic.billing.models import Invoice
+from mesoclinic.billing.services import LineInput, create_invoice, update_billing_settings
+from mesoclinic.patients.models import Patient
+from mesoclinic.testing import make_clinic
+
+PL_RATES = ["23", "8", "5", "0", "zw"]
+
+
+def pl_clinic(name: str = "Rosa Aesthetics") -> Clinic:
+    clinic = make_clinic(name)
+    update_billing_settings(
+        clinic,
+        currency="PLN",
+        vat_rates=PL_RATES,
+        seller_name=f"{name} sp. z o.o.",
+        seller_tax_id="1234563218",
+        actor=None,
+    )
+    return clinic
+
+
+def line(
+    description: str = "Mesotherapy, face",
+    quantity: str = "1",
+    unit_price: str = "450.00",
+    vat_rate: str = "23",
+    **extra: Any,
+) -> LineInput:
+    return LineInput(
+        description=description, quantity=quantity, unit_price=unit_price, vat_rate=vat_rate, **extra
+    )
+
+
+def draft(patient: Patient, *lines: LineInput, **extra: Any) -> Invoice:
+    return create_invoice(patient, lines=list(lines) or [line()], actor=None, **extra)

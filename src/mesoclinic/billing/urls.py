@@ -1,0 +1,27 @@
+from django.urls import path
+
+from mesoclinic.billing import views
+
+app_name = "billing"
+urlpatterns = [
+    path("", views.documents, name="documents"),
+    path("documents/<int:invoice_id>/", views.document, name="document"),
+    path("documents/<int:invoice_id>/lines/", views.add_line, name="add_line"),
+    path("documents/<int:invoice_id>/lines/<int:line_id>/", views.update_line, name="update_line"),
+    path("documents/<int:invoice_id>/lines/<int:line_id>/remove/", views.remove_line, name="remove_line"),
+    path("documents/<int:invoice_id>/buyer/", views.set_buyer, name="buyer"),
+    path("documents/<int:invoice_id>/kind/", views.set_kind, name="kind"),
+    path("documents/<int:invoice_id>/pay/", views.pay, name="pay"),
+    path("documents/<int:invoice_id>/issue/", views.issue, name="issue"),
+    path("documents/<int:invoice_id>/credit-note/", views.credit_note, name="credit_note"),
+    path("payments/<int:payment_id>/refund/", views.refund, name="refund"),
+    path(
+        "appointments/<int:appointment_id>/checkout/", views.checkout_appointment, name="checkout_appointment"
+    ),
+    path("patients/<int:patient_id>/checkout/", views.checkout_patient, name="checkout_patient"),
+    path("patients/<int:patient_id>/account/", views.patient_account, name="patient_account"),
+    path("prices/", views.prices, name="prices"),
+    path("prices/new/", views.price_create, name="price_create"),
+    path("prices/<int:item_id>/", views.price_edit, name="price_edit"),
+    path("settings/", views.billing_settings, name="settings"),
+]

@@ -1,0 +1,506 @@
+"""The till: checkout from an appointment or for a patient, the document screen (lines, discounts, buyer,
+payments, issue), credit notes and refunds, the list of documents, the price list and billing settings,
+and the patient's account on the chart.
+
+Objects come through clinic-scoped access helpers (404 across clinics); every write goes through a service;
+a refused value re-renders the page with the error beside its field and everything typed kept (422).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mesoclinic.accounts.decorators import staff_required
+from mesoclinic.accounts.http import ClinicRequest
+from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.billing import selectors, services
+from mesoclinic.billing.forms import (
+    BuyerForm,
+    CreditNoteForm,
+    KindForm,
+    LineEditForm,
+    LineForm,
+    PaymentForm,
+    PriceItemForm,
+    RefundForm,
+    SettingsForm,
+)
+from mesoclinic.billing.models import DocumentStatus, Invoice
+from mesoclinic.catalog.models import Product, Protocol
+from mesoclinic.csv_export import csv_export, wants_csv
+from mesoclinic.patients.forms import add_service_errors
+from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.patients.views import chart_context
+from mesoclinic.scheduling.selectors import get_appointment_for_user
+
+PAGE_SIZE = 25
+
+
+def _document_url(invoice: Invoice) -> str:
+    return reverse("billing:document", args=[invoice.pk])
+
+
+def _split_discount(text: str) -> tuple[str | None, str | None]:
+    """ "10%" → a percentage; "12.50" → an amount; empty → no discount."""
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    if text.endswith("%"):
+        return None, text[:-1].strip()
+    return text, None
+
+
+def _document_page(
+    request: ClinicRequest, invoice: Invoice, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    lines = selectors.lines_of(invoice)
+    payments = selectors.payments_of(invoice)
+    settings = selectors.settings_for(request.clinic)
+    items = list(selectors.price_items(request.clinic, active_only=True))
+    refunded: dict[int, Decimal] = {}
+    for p in payments:
+        if p.refund_of_id is not None:
+            refunded[p.refund_of_id] = refunded.get(p.refund_of_id, Decimal(0)) - p.amount
+    edit_forms = {
+        line.pk: forms.get(f"line_{line.pk}")
+        or LineEditForm(
+            initial={
+                "quantity": f"{line.quantity.normalize():f}",
+                "unit_price": line.unit_price,
+                "discount": f"{line.discount_percent.normalize():f}%"
+                if line.discount_percent is not None
+                else (line.discount or ""),
+                "discount_reason": line.discount_reason,
+            },
+            prefix=f"line{line.pk}",
+        )
+        for line in lines
+    }
+    context = {
+        "invoice": invoice,
+        "patient": invoice.patient,
+        "lines": [(line, edit_forms[line.pk]) for line in lines],
+        "totals": selectors.totals_of(invoice, lines),
+        "payments": [(p, p.amount - refunded.get(p.pk, Decimal(0))) for p in payments],
+        "currency": invoice.currency,
+        "can_take": role_has(request.staff.role, Capability.TAKE_PAYMENTS),
+        "can_refund": role_has(request.staff.role, Capability.REFUND_PAYMENTS),
+        "line_form": forms.get("line_form") or LineForm(items=items, rates=settings.vat_rates),
+        "payment_form": forms.get("payment_form")
+        or PaymentForm(initial={"amount": invoice.balance if invoice.balance > 0 else ""}),
+        "buyer_form": forms.get("buyer_form")
+        or BuyerForm(
+            initial={
+                "kind": invoice.buyer_kind,
+                "name": invoice.buyer_name if invoice.buyer_kind == "company" else "",
+                "address": invoice.buyer_address,
+                "tax_id": invoice.buyer_tax_id,
+            }
+        ),
+        "kind_form": KindForm(initial={"kind": invoice.kind}),
+        "refund_form": forms.get("refund_form") or RefundForm(),
+        "refund_payment": forms.get("refund_payment"),
+        "issue_error": forms.get("issue_error"),
+        "credit_notes": list(invoice.credit_notes.all()) if invoice.is_issued else [],
+        "section": "billing",
+    }
+    return render(request, "billing/document.html", context, status=status)
+
+
+# --- Checkout -----------------------------------------------------------------------------------------
+
+
+@require_POST
+@staff_required(Capability.VIEW_SCHEDULE, Capability.TAKE_PAYMENTS)
+def checkout_appointment(request: ClinicRequest, appointment_id: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request.staff, appointment_id)
+    invoice = services.checkout_appointment(appointment, actor=request.user)
+    return HttpResponseRedirect(_document_url(invoice))
+
+
+@require_POST
+@staff_required(Capability.VIEW_PATIENTS, Capability.TAKE_PAYMENTS)
+def checkout_patient(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    """A new draft for a retail sale to the patient (products, gift cards, a consultation)."""
+    patient = get_patient_for_user(request.staff, patient_id)
+    invoice = services.create_invoice(patient, actor=request.user)
+    return HttpResponseRedirect(_document_url(invoice))
+
+
+@require_GET
+@staff_required(Capability.VIEW_BILLING)
+def document(request: ClinicRequest, invoice_id: int) -> HttpResponse:
+    return _document_page(request, selectors.get_invoice_for_user(request.staff, invoice_id))
+
+
+def _issued_refusal(request: ClinicRequest, invoice: Invoice, exc: Exception) -> HttpResponse:
+    messages.error(request, str(exc))
+    return HttpResponseRedirect(_document_url(invoice))
+
+
+@require_POST
+@staff_required(Capability.TAKE_PAYMENTS)
+def add_line(request: ClinicRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
+    settings = selectors.settings_for(request.clinic)
+    items = list(selectors.price_items(request.clinic, active_only=True))
+    form = LineForm(request.POST, items=items, rates=settings.vat_rates)
+    if form.is_valid():
+        data = form.cleaned_data
+        item = next((i for i in items if str(i.pk) == data["item"]), None)
+        line = services.LineInput(
+            description=data["description"] or (item.name if item else ""),
+            quantity=data["quantity"],
+            unit_price=data["unit_price"] or (item.unit_price if item else ""),
+            vat_rate=data["vat_rate"] or (item.vat_rate if item else ""),
+            item=item,
+        )
+        try:
+            services.add_line(invoice, line, actor=request.user)
+        except services.DocumentIssuedError as exc:
+            return _issued_refusal(request, invoice, exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return HttpResponseRedirect(_document_url(invoice) + "#lines")
+    return _document_page(request, invoice, status=422, line_form=form)
+
+
+@require_POST
+@staff_required(Capability.TAKE_PAYMENTS)
+def update_line(request: ClinicRequest, invoice_id: int, line_id: int) -> HttpResponse:
+    invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
+    line = selectors.get_line_for_invoice(invoice, line_id)
+    form = LineEditForm(request.POST, prefix=f"line{line.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        amount, percent = _split_discount(data["discount"])
+        change = services.LineInput(
+            description=line.description,
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            vat_rate=line.vat_rate,
+            discount=amount,
+            discount_percent=percent,
+            discount_reason=data["discount_reason"],
+            item=line.item,
+        )
+        try:
+            services.update_line(line, change, actor=request.user)
+        except services.DocumentIssuedError as exc:
+            return _issued_refusal(request, invoice, exc)
+        except ValidationError as exc:
+            errors = {k.replace("discount_percent", "discount"): v for k, v in exc.message_dict.items()}
+            add_service_errors(form, ValidationError(errors))
+        else:
+            return HttpResponseRedirect(_document_url(invoice) + "#lines")
+    return _document_page(request, invoice, status=422, **{f"line_{line.pk}": form})
+
+
+@require_POST
+@staff_required(Capability.TAKE_PAYMENTS)
+def remove_line(request: ClinicRequest, invoice_id: int, line_id: int) -> HttpResponse:
+    invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
+    line = selectors.get_line_for_invoice(invoice, line_id)
+    try:
+        services.remove_line(line, actor=request.user)
+    except services.DocumentIssuedError as exc:
+        return _issued_refusal(request, invoice, exc)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return HttpResponseRedirect(_document_url(invoice) + "#lines")
+
+
+@require_POST
+@staff_required(Capability.TAKE_PAYMENTS)
+def set_buyer(request: ClinicRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
+    form = BuyerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_buyer(invoice, actor=request.user, **form.cleaned_data)
+        except services.DocumentIssuedError as exc:
+            return _issued_refusal(request, invoice, exc)
+        except ValidationError as exc:
+            add_service_errors(
+                form, ValidationError({k.removeprefix("buyer."): v for k, v in exc.message_dict.items()})
+            )
+        else:
+            return HttpResponseRedirect(_document_url(invoice) + "#buyer")
+    return _document_page(request, invoice, status=422, buyer_form=form)
+
+
+@require_POST
+@staff_required(Capability.TAKE_PAYMENTS)
+def set_kind(request: ClinicRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
+    form = KindForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_document_kind(invoice, kind=form.cleaned_data["kind"], actor=request.user)
+        except services.DocumentIssuedError as exc:
+            return _issued_refusal(request, invoice, exc)
+    return HttpResponseRedirect(_document_url(invoice))
+
+
+@require_POST
+@staff_required(Capability.TAKE_PAYMENTS)
+def pay(request: ClinicRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_payment(invoice, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return HttpResponseRedirect(_document_url(invoice) + "#payments")
+    return _document_page(request, invoice, status=422, payment_form=form)
+
+
+@require_POST
+@staff_required(Capability.TAKE_PAYMENTS)
+def issue(request: ClinicRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
+    try:
+        issued = services.issue_invoice(invoice, actor=request.user)
+    except services.DocumentIssuedError as exc:
+        return _issued_refusal(request, invoice, exc)
+    except ValidationError as exc:
+        return _document_page(request, invoice, status=422, issue_error=" ".join(exc.messages))
+    messages.success(request, _("Issued %(number)s.") % {"number": issued.number})
+    return HttpResponseRedirect(_document_url(issued))
+
+
+@require_POST
+@staff_required(Capability.REFUND_PAYMENTS)
+def refund(request: ClinicRequest, payment_id: int) -> HttpResponse:
+    payment = selectors.get_payment_for_user(request.staff, payment_id)
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            services.refund_payment(payment, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return HttpResponseRedirect(_document_url(payment.invoice) + "#payments")
+    invoice = selectors.get_invoice_for_user(request.staff, payment.invoice_id)
+    return _document_page(request, invoice, status=422, refund_form=form, refund_payment=payment.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.TAKE_PAYMENTS)
+def credit_note(request: ClinicRequest, invoice_id: int) -> HttpResponse:
+    """Credit some or all of an issued document's lines, with a reason: an issued credit note."""
+    invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
+    lines = selectors.lines_of(invoice)
+    form = CreditNoteForm(request.POST or None, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        credit = []
+        for line in lines:
+            amount = form.cleaned_data[f"line_{line.pk}"]
+            if amount:
+                credit.append(
+                    services.LineInput(
+                        description=line.description,
+                        quantity="1",
+                        unit_price=amount,
+                        vat_rate=line.vat_rate,
+                        item=line.item,
+                    )
+                )
+        try:
+            note = services.create_credit_note(
+                invoice, lines=credit, reason=form.cleaned_data["reason"], actor=request.user
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+            form.add_error(None, [m for v in errors.values() for m in v])
+        else:
+            messages.success(request, _("Issued %(number)s.") % {"number": note.number})
+            return HttpResponseRedirect(_document_url(note))
+    context = {"invoice": invoice, "form": form, "section": "billing"}
+    return render(request, "billing/credit_note.html", context, status=422 if form.errors else 200)
+
+
+# --- Lists --------------------------------------------------------------------------------------------
+
+DOCUMENT_CSV_HEADER = [
+    "number",
+    "kind",
+    "status",
+    "patient_id",
+    "buyer",
+    "net",
+    "vat",
+    "gross",
+    "paid",
+    "issued_at",
+]
+
+
+@require_GET
+@staff_required(Capability.VIEW_BILLING)
+def documents(request: ClinicRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    status = status if status in DocumentStatus.values else ""
+    q = request.GET.get("q", "").strip()[:100]
+    found = selectors.documents_for_clinic(request.clinic, status=status, search=q)
+    if wants_csv(request):
+        rows = (
+            [
+                d.number or "",
+                d.kind,
+                d.status,
+                d.patient_id,
+                d.buyer_name,
+                d.net,
+                d.vat,
+                d.gross,
+                d.paid,
+                d.issued_at or "",
+            ]
+            for d in found.iterator()
+        )
+        return csv_export(request, "documents.csv", DOCUMENT_CSV_HEADER, rows, list_name="billing.documents")
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "status": status, "q": q, "section": "billing"}
+    return render(request, "billing/documents.html", context)
+
+
+@require_GET
+@staff_required(Capability.VIEW_PATIENTS, Capability.VIEW_BILLING)
+def patient_account(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    """The chart's Billing tab: the balance, every document, and a button for a new sale."""
+    patient = get_patient_for_user(request.staff, patient_id)
+    context = chart_context(request, patient, tab="billing")
+    context["account"] = selectors.account_of(patient)
+    context["documents"] = selectors.documents_for_patient(patient)
+    context["currency"] = selectors.settings_for(request.clinic).currency
+    context["can_take"] = role_has(request.staff.role, Capability.TAKE_PAYMENTS)
+    return render(request, "billing/patient_account.html", context)
+
+
+# --- Prices and settings ------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required(Capability.VIEW_BILLING)
+def prices(request: ClinicRequest) -> HttpResponse:
+    context = {
+        "items": selectors.price_items(request.clinic),
+        "settings": selectors.settings_for(request.clinic),
+        "can_edit": role_has(request.staff.role, Capability.MANAGE_PRICES),
+        "section": "billing",
+    }
+    return render(request, "billing/prices.html", context)
+
+
+def _price_form(request: ClinicRequest, data: Any = None, **kwargs: Any) -> PriceItemForm:
+    return PriceItemForm(
+        data,
+        rates=selectors.settings_for(request.clinic).vat_rates,
+        protocols=list(Protocol.objects.filter(clinic=request.clinic).order_by("name")),
+        products=list(Product.objects.filter(clinic=request.clinic).order_by("name")),
+        **kwargs,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.MANAGE_PRICES)
+def price_create(request: ClinicRequest) -> HttpResponse:
+    form = _price_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_price_item(
+                request.clinic,
+                kind=data["kind"],
+                name=data["name"],
+                unit_price=data["unit_price"],
+                vat_rate=data["vat_rate"],
+                protocol=Protocol.objects.filter(clinic=request.clinic, pk=data["protocol"] or 0).first(),
+                product=Product.objects.filter(clinic=request.clinic, pk=data["product"] or 0).first(),
+                sessions=data["sessions"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return HttpResponseRedirect(reverse("billing:prices"))
+    context = {"form": form, "item": None, "section": "billing"}
+    return render(request, "billing/price_form.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.MANAGE_PRICES)
+def price_edit(request: ClinicRequest, item_id: int) -> HttpResponse:
+    item = selectors.get_price_item_for_user(request.staff, item_id)
+    initial = {
+        "kind": item.kind,
+        "name": item.name,
+        "protocol": item.protocol_id or "",
+        "product": item.product_id or "",
+        "sessions": item.sessions,
+        "unit_price": item.unit_price,
+        "vat_rate": item.vat_rate,
+        "is_active": item.is_active,
+    }
+    form = _price_form(request, request.POST or None, initial=initial)
+    form.fields["kind"].disabled = True
+    form.fields["protocol"].disabled = True
+    form.fields["product"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_price_item(
+                item,
+                name=data["name"],
+                unit_price=data["unit_price"],
+                vat_rate=data["vat_rate"],
+                is_active=data["is_active"],
+                sessions=data["sessions"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return HttpResponseRedirect(reverse("billing:prices"))
+    context = {"form": form, "item": item, "section": "billing"}
+    return render(request, "billing/price_form.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.MANAGE_PRICES)
+def billing_settings(request: ClinicRequest) -> HttpResponse:
+    current = selectors.settings_for(request.clinic)
+    initial = {
+        "currency": current.currency,
+        "vat_rates": ", ".join(current.vat_rates),
+        "seller_name": current.seller_name,
+        "seller_address": current.seller_address,
+        "seller_tax_id": current.seller_tax_id,
+    }
+    form = SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["vat_rates"] = [r.strip() for r in data["vat_rates"].split(",")]
+        try:
+            services.update_billing_settings(request.clinic, actor=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Billing settings saved."))
+            return HttpResponseRedirect(reverse("billing:prices"))
+    context = {"form": form, "section": "billing"}
+    return render(request, "billing/settings.html", context, status=422 if form.errors else 200)
