@@ -51,6 +51,13 @@ def _fast_password_hashing() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _media_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Files tests store (the demo's photos among them) go to a temporary folder, never to ``./data/media``."""
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _cache_in_memory() -> Iterator[None]:
     """The shared (database) cache would add its queries to every counted request; tests count in memory.
     ``accounts/tests/test_shared_rate_limits.py`` runs real processes against the real shared caches."""

@@ -6,6 +6,7 @@ All people are invented (names drawn from fixed lists with a fixed seed).
 
 from __future__ import annotations
 
+import io
 import random
 import zoneinfo
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ from mesoclinic.catalog.models import Cocktail, Modality, Product, Protocol
 from mesoclinic.catalog.services import load_default_catalog
 from mesoclinic.inventory.models import Lot
 from mesoclinic.inventory.services import prepare_cocktail, receive_lot
+from mesoclinic.notifications.services import send_due_notifications
+from mesoclinic.outcomes.analysis.portraits import studio_portrait
+from mesoclinic.outcomes.models import AssessmentTiming, PhotoView
+from mesoclinic.outcomes.services import analyze_stored_photo, record_assessment, upload_photo
 from mesoclinic.patients.models import Consent, ConsentTemplate, Patient
 from mesoclinic.patients.selectors import has_valid_consent
 from mesoclinic.patients.services import (
@@ -36,6 +41,7 @@ from mesoclinic.patients.services import (
     register_patient,
     update_medical_history,
 )
+from mesoclinic.patients.signals import ContactAnswer
 from mesoclinic.safety.services import load_default_rules
 from mesoclinic.scheduling.models import (
     Appointment,
@@ -247,6 +253,9 @@ def load_demo() -> tuple[Clinic, list[DemoLogin]]:
     _bookings(clinic, locations, templates, today=today)
     lots = _stock(clinic, today=today)
     _history(clinic, locations[0], templates, lots, today=today)
+    # The reminders, aftercare and recalls due now go out (console e-mail and SMS unless configured): the
+    # message log has entries at once. Only the demo clinic's: loading the demo sends nothing for others.
+    send_due_notifications(timezone.now(), clinic=clinic)
     return clinic, logins
 
 
@@ -414,6 +423,8 @@ def _patients(clinic: Clinic, templates: dict[str, ConsentTemplate], *, today: d
             phone=phone,
             fitzpatrick=fitz,
             glogau=glogau,
+            # asked at the desk: every other patient agreed to messages (e-mail; every fourth SMS too)
+            contact=ContactAnswer(consent=n % 2 == 0, email=n % 2 == 0, sms=n % 4 == 0),
         )
         history = HISTORIES[n // 4] if n % 4 == 0 else {}  # every fourth patient: 15 histories
         if n == 20:
@@ -446,7 +457,7 @@ def _stock(clinic: Clinic, *, today: date) -> dict[str, Lot]:
     """A lot of every product in stock (one expiring this week, one running low) and one preparation
     of the hydration cocktail compounded from two of them; returns the lots by product or cocktail code."""
     tz = zoneinfo.ZoneInfo(clinic.timezone)
-    received = datetime.combine(today - timedelta(days=120), time(10), tz)
+    received = datetime.combine(today - timedelta(days=PHOTO_SERIES_DAYS + 30), time(10), tz)
     if not Lot.objects.filter(clinic=clinic).exists():
         for n, product in enumerate(Product.objects.filter(clinic=clinic).order_by("code"), start=1):
             receive_lot(
@@ -466,9 +477,9 @@ def _stock(clinic: Clinic, *, today: date) -> dict[str, Lot]:
         prepare_cocktail(
             hydration,
             lot_number="PREP-HYD-001",
-            quantity=Decimal(40),
+            quantity=Decimal(54),
             expires_on=min(ha.expires_on, lidocaine.expires_on, today + timedelta(days=60)),
-            components=[(ha, Decimal(36)), (lidocaine, Decimal(4))],
+            components=[(ha, Decimal(48)), (lidocaine, Decimal(6))],
             at=received + timedelta(days=1),
             actor=None,
         )
@@ -503,50 +514,38 @@ def _history(
     protocol = Protocol.objects.get(clinic=clinic, slug="needle-hydration-face")
     practitioner = StaffMember.objects.get(user__username="dr.nowak")
     signer = practitioner.user
-    room = Room.objects.get(location=location, name="Room 2")
-    candidates = [
-        p
-        for n, p in enumerate(Patient.objects.filter(clinic=clinic).order_by("pk"))
-        if n % 3 == 1 and n % 4 != 0 and not p.courses.exists()
-    ][:5]
+    patients = list(Patient.objects.filter(clinic=clinic).order_by("pk"))
+    candidates = [p for n, p in enumerate(patients) if n % 3 == 1 and n % 4 != 0 and not p.courses.exists()][
+        :5
+    ]
     first_monday = today - timedelta(days=70 + today.weekday())
     records: list[SessionRecord] = []
     for k, patient in enumerate(candidates):
         if not has_valid_consent(patient, "needle"):
             record_consent(patient, template=templates["needle"], signed_by=patient.full_name, actor=None)
-        course = start_course(patient, protocol, actor=None)
-        for index in range(1, (protocol.sessions if k == 0 else 3) + 1):
-            day = first_monday + timedelta(days=14 * (index - 1))
-            starts = datetime.combine(day, time(9 + k), tz)
-            ends = starts + timedelta(minutes=protocol.session_minutes)
-            appointment = (
-                Appointment.objects.create(  # historical visits: the booking service refuses the past
-                    clinic=clinic,
-                    location=location,
-                    patient=patient,
-                    protocol=protocol,
-                    course=course,
-                    session_index=index,
-                    practitioner=practitioner,
-                    room=room,
-                    starts_at=starts,
-                    ends_at=ends,
-                    buffer_minutes=protocol.buffer_minutes,
-                    blocked_until=ends + timedelta(minutes=protocol.buffer_minutes),
-                )
+        series = _signed_series(
+            patient,
+            protocol,
+            location,
+            practitioner,
+            lots,
+            first_day=first_monday,
+            hour=9 + k,
+            sessions=protocol.sessions if k == 0 else 3,
+        )
+        records += series
+        if series:  # GAIS and satisfaction at the latest session: the outcome report's scales
+            record_assessment(
+                patient,
+                timing=AssessmentTiming.SESSION,
+                assessed_on=series[-1].performed_at.astimezone(tz).date(),
+                session=series[-1],
+                gais_investigator=2 + k % 2,
+                gais_subject=2,
+                satisfaction=4 - k % 2,
+                actor=None,
             )
-            record = open_session(appointment, actor=signer)
-            screening = record_day_of_screening(record, NOTHING_NEW, actor=signer)
-            if screening.decision == "block":
-                break
-            update_session_draft(
-                record,
-                actor=signer,
-                parameters=NEEDLE_PARAMETERS,
-                products=[(lots["hydration_ha_lidocaine"], Decimal("2"))],
-                zones=[(code, Decimal("0.5")) for code in protocol.areas],
-            )
-            records.append(sign_session(record, actor=signer))
+    _photo_history(clinic, location, templates, lots, patients, today=today)
     if records:
         first = records[0]
         onset = first.performed_at.astimezone(tz).date() + timedelta(days=2)
@@ -563,3 +562,165 @@ def _history(
             actor=signer,
         )
         add_follow_up(event, note="Papules gone at review.", outcome="recovered", actor=signer)
+
+
+def _signed_series(
+    patient: Patient,
+    protocol: Protocol,
+    location: Location,
+    practitioner: StaffMember,
+    lots: dict[str, Lot],
+    *,
+    first_day: date,
+    hour: int,
+    sessions: int,
+) -> list[SessionRecord]:
+    """A series of ``protocol`` begun on ``first_day``, every fortnight at ``hour``: each visit recorded
+    through the services (day-of screening, the preparation's lot, zones, parameters) and signed. A series
+    that completes schedules its maintenance recall (the signing service does)."""
+    tz = zoneinfo.ZoneInfo(patient.clinic.timezone)
+    signer = practitioner.user
+    room = Room.objects.get(location=location, name="Room 2")
+    course = start_course(patient, protocol, actor=None)
+    records: list[SessionRecord] = []
+    for index in range(1, sessions + 1):
+        starts = datetime.combine(first_day + timedelta(days=14 * (index - 1)), time(hour), tz)
+        ends = starts + timedelta(minutes=protocol.session_minutes)
+        appointment = Appointment.objects.create(  # historical visits: the booking service refuses the past
+            clinic=patient.clinic,
+            location=location,
+            patient=patient,
+            protocol=protocol,
+            course=course,
+            session_index=index,
+            practitioner=practitioner,
+            room=room,
+            starts_at=starts,
+            ends_at=ends,
+            buffer_minutes=protocol.buffer_minutes,
+            blocked_until=ends + timedelta(minutes=protocol.buffer_minutes),
+        )
+        record = open_session(appointment, actor=signer)
+        screening = record_day_of_screening(record, NOTHING_NEW, actor=signer)
+        if screening.decision == "block":
+            break
+        update_session_draft(
+            record,
+            actor=signer,
+            parameters=NEEDLE_PARAMETERS,
+            products=[(lots["hydration_ha_lidocaine"], Decimal("2"))],
+            zones=[(code, Decimal("0.5")) for code in protocol.areas],
+        )
+        records.append(sign_session(record, actor=signer))
+    return records
+
+
+#: The demo's photographed patient: a series begun this many days ago, and a review photo this many days ago
+#: (more than the outcome report's default five months after the first session).
+PHOTO_SERIES_DAYS, REVIEW_DAYS = 200, 4
+
+
+def _photo_history(
+    clinic: Clinic,
+    location: Location,
+    templates: dict[str, ConsentTemplate],
+    lots: dict[str, Lot],
+    patients: list[Patient],
+    *,
+    today: date,
+) -> None:
+    """One patient with a complete earlier series, photographed (front view) at intake and at a review
+    more than five months later, both analysed by the real pipeline, with scales at both: the Photos tab's
+    before/after, the progress report and the outcome report then have data from the first start.
+
+    The face is Grace Hopper's public-domain portrait (``studio_portrait``), the review photo the same face
+    slightly moved and turned, as a re-capture is: its changes are honest (within repeatability), not faked.
+    """
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    patient = next(
+        (
+            p
+            for n, p in enumerate(patients)
+            if n % 3 == 2 and n % 4 != 0 and p.sex == "female" and not p.courses.exists()
+        ),
+        None,
+    )
+    if patient is None:
+        return
+    if not has_valid_consent(patient, "needle"):
+        record_consent(patient, template=templates["needle"], signed_by=patient.full_name, actor=None)
+    protocol = Protocol.objects.get(clinic=clinic, slug="needle-hydration-face")
+    practitioner = StaffMember.objects.get(user__username="dr.nowak")
+    first_day = today - timedelta(days=PHOTO_SERIES_DAYS + today.weekday())
+    series = _signed_series(
+        patient,
+        protocol,
+        location,
+        practitioner,
+        lots,
+        first_day=first_day,
+        hour=15,
+        sessions=protocol.sessions,
+    )
+    if not series:
+        return
+    intake = series[0].performed_at - timedelta(minutes=10)
+    review = datetime.combine(today - timedelta(days=REVIEW_DAYS), time(12), tz)
+    for taken_at, session, shift, turn in (
+        (intake, series[0], (0.0, 0.0), 0.0),
+        (review, None, (14.0, -9.0), 1.5),
+    ):
+        photo = upload_photo(
+            patient,
+            _portrait_jpeg(shift, turn),
+            view=PhotoView.FRONT,
+            taken_at=taken_at,
+            conditions={
+                "skin_cleansed": True,
+                "lighting": "ring_light",
+                "camera": "Clinic tablet",
+                "distance_cm": 50,
+            },
+            session=session,
+            actor=practitioner.user,
+        )
+        analyze_stored_photo(photo.pk)  # now, so the demo shows it at once (the worker would do it later)
+    record_assessment(
+        patient,
+        timing=AssessmentTiming.BASELINE,
+        assessed_on=intake.astimezone(tz).date(),
+        session=series[0],
+        glogau=3,
+        fitzpatrick=2,
+        wsrs_left=3,
+        wsrs_right=3,
+        actor=None,
+    )
+    record_assessment(
+        patient,
+        timing=AssessmentTiming.FOLLOW_UP,
+        assessed_on=review.astimezone(tz).date(),
+        glogau=2,
+        wsrs_left=2,
+        wsrs_right=3,
+        gais_investigator=2,
+        gais_subject=2,
+        satisfaction=4,
+        notes="Review five months after the series.",
+        actor=None,
+    )
+
+
+def _portrait_jpeg(shift: tuple[float, float], turn: float) -> bytes:
+    """The studio portrait as a JPEG, moved by ``shift`` pixels and turned ``turn`` degrees (a re-capture)."""
+    import cv2  # noqa: PLC0415 — the analysis' own dependency, loaded only when photos are made
+    from PIL import Image  # noqa: PLC0415
+
+    pixels = studio_portrait()
+    height, width = pixels.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), turn, 1.0)
+    matrix[:, 2] += shift
+    moved = cv2.warpAffine(pixels, matrix, (width, height), borderMode=cv2.BORDER_REFLECT)
+    out = io.BytesIO()
+    Image.fromarray((moved.clip(0, 1) * 255 + 0.5).astype("uint8")).save(out, "JPEG", quality=92)
+    return out.getvalue()

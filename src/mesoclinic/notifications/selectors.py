@@ -142,13 +142,14 @@ def _clinic_values(clinic: Clinic) -> dict[str, str]:
     return {"clinic": clinic.name, "clinic_phone": clinic.phone or clinic.email}
 
 
-def due_messages(now: datetime) -> list[Due]:
-    """Everything due at ``now`` in every clinic, quiet hours not yet considered (the service does).
+def due_messages(now: datetime, *, clinic: Clinic | None = None) -> list[Due]:
+    """Everything due at ``now`` in every clinic (or only ``clinic``), quiet hours not yet considered (the
+    service does).
 
     A fixed number of queries whatever the number of clinics and objects. A patient whose record is
     restricted (an erasure request inside the retention period) is sent nothing.
     """
-    clinics = {c.pk: c for c in Clinic.objects.all()}
+    clinics = {c.pk: c for c in Clinic.objects.filter(**({"pk": clinic.pk} if clinic is not None else {}))}
     settings = _settings_by_clinic(clinics)
     due = [
         *_reminders(now, clinics, settings),

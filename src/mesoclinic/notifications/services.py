@@ -63,18 +63,18 @@ class RunSummary:
     retried: int = 0
 
 
-def send_due_notifications(now: datetime | None = None) -> RunSummary:
+def send_due_notifications(now: datetime | None = None, *, clinic: Clinic | None = None) -> RunSummary:
     """Compute everything due at ``now`` and send it; retry failed messages whose time has come.
 
     Not one transaction (and not ``durable``): a message that left cannot be rolled back, so the delivery
     rows are inserted and committed first (in chunks, each row in its own savepoint) — the unique key
     makes sure only one run or worker ever inserts a row, hence sends it — and each outcome is written
     after the channel answered. A due message in the clinic's quiet hours is left alone; the first run
-    after they end sends it.
+    after they end sends it. With ``clinic``, only that clinic's messages (the demo sends its own at once).
     """
     now = now or timezone.now()
     summary = RunSummary()
-    dues = selectors.due_messages(now)
+    dues = selectors.due_messages(now, clinic=clinic)
     clinics = {c.pk: c for c in Clinic.objects.filter(pk__in={d.clinic_id for d in dues})}
     settings = {cid: selectors.settings_for(cid) for cid in clinics}
     quiet = {cid: _is_quiet(clinics[cid], settings[cid], now) for cid in clinics}
@@ -115,6 +115,8 @@ def send_due_notifications(now: datetime | None = None) -> RunSummary:
                 _attempt(delivery, now)
             by_clinic[delivery.clinic_id][delivery.status] += 1
     for delivery in _retries_due(now, quiet):
+        if clinic is not None and delivery.clinic_id != clinic.pk:
+            continue
         clinics.setdefault(delivery.clinic_id, delivery.clinic)
         _attempt(delivery, now)
         summary.retried += 1

@@ -117,7 +117,8 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
         baseline_ids=set(selectors.current_baselines(patient).values()),
         retaken_ids={p.retake_of_id for p in photos if p.retake_of_id},
         compared_ids={p.analysis.baseline_id for p in photos if getattr(p, "analysis", None)},
-        baseline_history=list(selectors.baseline_choices(patient)),
+        baseline_history=(history := list(selectors.baseline_choices(patient))),
+        chosen_ids={choice.photo_id for choice in history},
     )
     return render(request, "outcomes/patient_photos.html", context)
 

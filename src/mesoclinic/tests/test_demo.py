@@ -73,12 +73,13 @@ def test_it_records_a_traceable_treatment_history():
         clinic, _ = load_demo()
         load_demo()
     signed = SessionRecord.objects.filter(clinic=clinic, status=SessionRecord.Status.SIGNED)
-    assert signed.count() == 16  # one whole series of four and four patients three sessions in
-    assert MaintenanceRecall.objects.filter(clinic=clinic).count() == 1
+    # one whole series of four, four patients three sessions in, and the photographed patient's earlier series
+    assert signed.count() == 20
+    assert MaintenanceRecall.objects.filter(clinic=clinic).count() == 2
     ingredient = Lot.objects.get(clinic=clinic, product__code="ha_1pct_ampoule")
     result = recall([ingredient])
     assert {r.lot.kind for r in result.lots} == {LotKind.SUPPLIED, LotKind.PREPARATION}
-    assert len(result.patients) == 5
+    assert len(result.patients) == 6
     assert AdverseEvent.objects.get(clinic=clinic).closed_at is not None
     assert [lot.product.code for lot in expiring_soon(clinic, today)] == ["vitamin_c_ampoule"]
     assert [lot.product.code for lot in low_stock(clinic)] == ["glutathione_vial"]
@@ -100,4 +101,29 @@ def test_it_builds_the_same_demo_on_any_day(moment: datetime):
         clinic, _ = load_demo()
     assert Patient.objects.filter(clinic=clinic).count() == 60
     assert Appointment.objects.filter(clinic=clinic).count() > 30
-    assert SessionRecord.objects.filter(clinic=clinic, status=SessionRecord.Status.SIGNED).count() == 16
+    assert SessionRecord.objects.filter(clinic=clinic, status=SessionRecord.Status.SIGNED).count() == 20
+
+
+def test_it_shows_analysed_photos_scales_an_outcome_report_and_a_message_log():
+    from mesoclinic.notifications.models import ContactPreference, Delivery, DeliveryStatus  # noqa: PLC0415
+    from mesoclinic.outcomes.models import AnalysisStatus, Assessment, Photo  # noqa: PLC0415
+    from mesoclinic.reports.selectors import cohort_outcomes  # noqa: PLC0415
+
+    with on(date(2027, 2, 17)):
+        clinic, _ = load_demo()
+        load_demo()
+    assert ContactPreference.objects.filter(patient__clinic=clinic, consent=True).count() == 30
+    sent = Delivery.objects.filter(clinic=clinic, status=DeliveryStatus.SENT)
+    assert sent.exists()
+    assert not sent.exclude(patient__contact_preference__consent=True).exists()
+    photos = list(Photo.objects.filter(clinic=clinic).select_related("analysis").order_by("taken_at"))
+    assert [(p.view, p.analysis.status) for p in photos] == [("front", AnalysisStatus.DONE)] * 2
+    before, after = photos
+    assert before.patient == after.patient and before.session is not None
+    assert after.analysis.baseline == before  # registered onto the intake photo: a real before/after
+    assert after.analysis.metrics["forehead"]["wrinkle_area_fraction"] >= 0
+    assert Assessment.objects.filter(clinic=clinic, patient=before.patient).count() == 2
+    assert Assessment.objects.filter(clinic=clinic, gais_investigator__isnull=False).count() >= 5
+    cohort = cohort_outcomes(clinic, metric="wrinkle_area_fraction", region="forehead", months=5)
+    assert [o.patient_id for o in cohort.outcomes] == [before.patient_id]
+    assert cohort.scales
