@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export MESOCLINIC_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test bench lint audit install install-dev browser face-mesh demo clean
+.PHONY: run test bench lint audit install install-dev browser face-mesh axe demo clean
 
 run: install face-mesh
 	$(BIN)/mesoclinic migrate --noinput
@@ -14,7 +14,7 @@ run: install face-mesh
 	@echo "The background worker (photo analysis, reminders) runs beside it; Ctrl-C stops both."
 	MESOCLINIC_DEBUG=$${MESOCLINIC_DEBUG:-true} ./scripts/run-with-worker.sh $(PORT)
 
-test: install-dev browser face-mesh
+test: install-dev browser face-mesh axe
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	./scripts/security-checks.sh
@@ -55,9 +55,13 @@ $(VENV)/.installed-dev: requirements/dev.lock requirements/no-deps.lock pyprojec
 face-mesh:
 	@./scripts/ensure-face-mesh.sh
 
+# axe-core (npm, pinned in vendor/axe) for the accessibility journey of the browser tests; never served.
+axe:
+	@./scripts/ensure-axe.sh
+
 # Debian's Chromium for the browser tests (Playwright's own download cannot work here).
 browser:
 	@./scripts/ensure-browser.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache vendor/face-mesh/node_modules src/mesoclinic/outcomes/static/outcomes/face_mesh
+	rm -rf $(VENV) .pytest_cache .ruff_cache vendor/face-mesh/node_modules vendor/axe/node_modules src/mesoclinic/outcomes/static/outcomes/face_mesh

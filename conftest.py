@@ -10,9 +10,19 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import override_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
+
+# One Hypothesis profile for the whole suite. Examples run against a database and share two cores with the other
+# test processes, so wall-clock limits (the per-example deadline, the "too slow" health check) measure the
+# machine's load, not the code: they are off everywhere, and each property test sets only how many examples.
+hypothesis_settings.register_profile(
+    "mesoclinic", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "mesoclinic"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,6 +47,15 @@ def _plain_static_storage() -> Iterator[None]:
 def _fast_password_hashing() -> Iterator[None]:
     """PBKDF2's million rounds protect production's passwords; in tests they only cost minutes."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_in_memory() -> Iterator[None]:
+    """The shared (database) cache would add its queries to every counted request; tests count in memory.
+    ``accounts/tests/test_shared_rate_limits.py`` runs real processes against the real shared caches."""
+    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=memory):
         yield
 
 

@@ -1,4 +1,5 @@
-"""The JSON API, version 1: every app's router mounted under ``/api/v1/``; domain errors mapped once."""
+"""The JSON API, version 1: every app's router mounted under ``/api/v1/``; domain errors mapped once; every
+JSON body's text checked once (``mesoclinic.text``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.security import django_auth
 
 from mesoclinic.accounts.api_auth import AddressRateThrottle, ApiTokenAuth, CredentialRateThrottle
@@ -23,6 +26,7 @@ from mesoclinic.reports.api import router as reports_router
 from mesoclinic.safety.api import router as safety_router
 from mesoclinic.scheduling.api import router as scheduling_router
 from mesoclinic.scheduling.services import BookingError, ScreeningBlockedError
+from mesoclinic.text import MAX_TEXT, TEXT_PATTERN, text_problems
 from mesoclinic.treatments.api import router as treatments_router
 from mesoclinic.vigilance.api import router as vigilance_router
 
@@ -52,6 +56,53 @@ ERRORS = {
 }
 
 
+class TextRefusedError(ValueError):
+    """A JSON body whose strings break ``mesoclinic.text``'s rules; ``errors`` names each place."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("Invalid text.")
+        self.errors = errors
+
+
+class CheckedJsonParser(Parser):
+    """JSON bodies, refused (422) when a string holds a control character or a lone surrogate, is longer
+    than ``MAX_TEXT``, or the document is nested deeper than ``MAX_DEPTH``: before any schema or service sees
+    them, so that no field anywhere can store what no screen, CSV or database can hold."""
+
+    def parse_body(self, request: HttpRequest) -> dict:
+        data = super().parse_body(request)
+        errors: dict[str, list[str]] = {}
+        for where, message in text_problems(data):
+            errors.setdefault(where, []).append(message)
+        if errors:
+            raise TextRefusedError(errors)
+        return data
+
+
+def _bound_strings(schema: dict, components: dict, seen: set[str]) -> None:
+    """Say in a request body's schema what ``CheckedJsonParser`` enforces: every free-text string (no enum,
+    no format, no pattern of its own) gets the control-character ``pattern`` and, unless it has a shorter
+    one, ``maxLength`` ``MAX_TEXT``; ``$ref``'d components are followed once."""
+    ref = schema.get("$ref")
+    if ref:
+        name = ref.rsplit("/", 1)[-1]
+        if name not in seen and name in components:
+            seen.add(name)
+            _bound_strings(components[name], components, seen)
+        return
+    if schema.get("type") == "string" and not {"enum", "format", "pattern", "const"} & schema.keys():
+        schema["pattern"] = TEXT_PATTERN
+        schema["maxLength"] = min(schema.get("maxLength", MAX_TEXT), MAX_TEXT)
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for part in schema.get(key, []):
+            _bound_strings(part, components, seen)
+    for part in (schema.get("items"), schema.get("additionalProperties")):
+        if isinstance(part, dict):
+            _bound_strings(part, components, seen)
+    for part in schema.get("properties", {}).values():
+        _bound_strings(part, components, seen)
+
+
 class MesoClinicAPI(NinjaAPI):
     """The NinjaAPI whose OpenAPI document names, for every operation, the errors it can answer.
 
@@ -67,8 +118,13 @@ class MesoClinicAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        components = schema["components"]["schemas"]
+        bounded: set[str] = set()
         for path, operations in schema["paths"].items():
             for operation in operations.values():
+                body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+                if body:
+                    _bound_strings(body["schema"], components, bounded)
                 codes = []
                 if operation.get("security"):
                     codes += [401, 403, 429]
@@ -89,6 +145,7 @@ api = MesoClinicAPI(
     urls_namespace="api-v1",
     # A bearer API token first (scripts, integrations), else the browser's session (htmx, the UI).
     auth=[ApiTokenAuth(), django_auth],
+    parser=CheckedJsonParser(),
     throttle=[AddressRateThrottle(), CredentialRateThrottle()],
     description=(
         "Patients, catalog, safety screening, scheduling, session records, inventory, vigilance, photos and outcomes, billing (prices, invoices, payments), reports, privacy, messages to patients, CSV import. Every operation is scoped to the caller's clinic. Authenticate with the browser session or an API token (`Authorization: Bearer mc_…`, created under Account → API tokens), limited to its scopes and its owner's role."
@@ -113,6 +170,15 @@ api.add_router("/interop", interop_router, tags=["interop"])
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": "Invalid input.", "errors": errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own answer, except for a body ``CheckedJsonParser`` refused: 422 naming each field."""
+    if isinstance(exc.__cause__, TextRefusedError):
+        body = {"detail": "A text value was refused.", "errors": exc.__cause__.errors}
+        return api.create_response(request, body, status=422)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(DataError)

@@ -103,5 +103,5 @@ def csv_response(
         return unknown_dialect(request)
     response = StreamingHttpResponse(_lines(header, rows, dialect), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response

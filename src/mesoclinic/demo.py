@@ -18,7 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
-from mesoclinic.accounts.services import add_location, add_staff_member, create_clinic
+from mesoclinic.accounts.services import (
+    add_location,
+    add_staff_member,
+    create_clinic,
+    update_clinic_details,
+)
 from mesoclinic.billing.models import ItemKind, PriceItem
 from mesoclinic.billing.services import create_price_item, ensure_price_list
 from mesoclinic.catalog.models import Cocktail, Modality, Product, Protocol
@@ -45,6 +50,7 @@ from mesoclinic.scheduling.models import (
 )
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import BookingError, add_device, add_room, book_series
+from mesoclinic.treatments.dayof import NOTHING_NEW
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.services import (
     open_session,
@@ -207,6 +213,14 @@ def load_demo() -> tuple[Clinic, list[DemoLogin]]:
     clinic = Clinic.objects.filter(slug=DEMO_SLUG).first() or create_clinic(
         name="Rosa Aesthetics (demo)", slug=DEMO_SLUG, timezone="Europe/Warsaw", country="PL", actor=None
     )
+    if clinic.missing_contact_details():  # every message to a patient prints them
+        update_clinic_details(
+            clinic,
+            phone="+48 22 555 01 00",
+            email="reception@rosa-demo.invalid",
+            address="ul. Marszałkowska 1, 00-001 Warszawa",
+            actor=None,
+        )
     today = timezone.localdate(timezone=zoneinfo.ZoneInfo(clinic.timezone))
     load_default_catalog(clinic, actor=None)
     load_default_rules(clinic, actor=None)
@@ -395,6 +409,8 @@ def _consent_templates(clinic: Clinic) -> dict[str, ConsentTemplate]:
 
 def _patients(clinic: Clinic, templates: dict[str, ConsentTemplate], *, today: date) -> None:
     rng = random.Random(2026)  # noqa: S311 — demo data, not security
+    physician = StaffMember.objects.filter(clinic=clinic, role=Role.PHYSICIAN).select_related("user").first()
+    confirmed_by = physician.user if physician else None
     for n in range(60):
         given, family = rng.choice(GIVEN), FAMILY[n % len(FAMILY)]
         birth = date(rng.randint(1958, 2002), rng.randint(1, 12), rng.randint(1, 28))
@@ -435,14 +451,15 @@ def _patients(clinic: Clinic, templates: dict[str, ConsentTemplate], *, today: d
             history = {
                 "medications": [{"code": "isotretinoin", "stopped": (today - timedelta(days=60)).isoformat()}]
             }
-        if history:
-            update_medical_history(
-                patient,
-                actor=None,
-                notes="Intake questionnaire reviewed at consultation.",
-                reason="Consultation",
-                **history,
-            )
+        # Every demo patient's history was taken and confirmed at the consultation, findings or none.
+        update_medical_history(
+            patient,
+            actor=confirmed_by,
+            notes="Intake questionnaire reviewed at consultation." if history else "",
+            reason="Consultation",
+            status="confirmed",
+            **history,
+        )
         if n % 6 != 5 and not Consent.objects.filter(patient=patient).exists():
             record_consent(
                 patient,
@@ -550,7 +567,7 @@ def _history(
                 )
             )
             record = open_session(appointment, actor=signer)
-            screening = record_day_of_screening(record, {}, actor=signer)
+            screening = record_day_of_screening(record, NOTHING_NEW, actor=signer)
             if screening.decision == "block":
                 break
             update_session_draft(

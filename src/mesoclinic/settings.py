@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "mesoclinic.webhooks",
     "mesoclinic.notifications",
     "mesoclinic.interop",
+    "mesoclinic.clinic_settings",
     "mesoclinic.web",
     # After the MesoClinic apps, so that accounts' templates override allauth's.
     "allauth",
@@ -62,9 +63,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mesoclinic.web.db_retry.RetryLostConnectionMiddleware",  # first: a read that lost its connection runs again
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "mesoclinic.web.middleware.PermissionsPolicyMiddleware",
+    "mesoclinic.web.middleware.NoStoreMiddleware",
     "mesoclinic.web.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,6 +118,9 @@ def _database(url: str) -> dict[str, object]:
         )
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I understand: {exc}") from None
+    # A kept connection that died between requests (database restart, failover) is replaced before use,
+    # instead of failing the next request; see also mesoclinic.web.db_retry for one that dies during one.
+    config["CONN_HEALTH_CHECKS"] = True
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while one writer writes; IMMEDIATE avoids upgrade deadlocks.
         config["OPTIONS"] = {
@@ -154,10 +160,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
 ACCOUNT_ADAPTER = "mesoclinic.accounts.adapters.StaffAccountAdapter"
-ACCOUNT_FORMS = {"login": "mesoclinic.accounts.forms.StaffLoginForm"}
+ACCOUNT_FORMS = {
+    "login": "mesoclinic.accounts.forms.StaffLoginForm",
+    "reset_password": "mesoclinic.accounts.forms.StaffResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the clinic owner, not by strangers
+# allauth's own token writes an unverified address row as a side effect, which then blocks MFA enrolment.
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "mesoclinic.accounts.tokens.ResetTokenGenerator"  # noqa: S105 — a class path
 ACCOUNT_SESSION_REMEMBER = False  # a shared clinic computer must not keep anyone signed in
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -232,8 +243,24 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 # (`mesoclinic worker`, started by `make run`): huey on SQLite in the data folder, or on Redis when REDIS_URL
 # is set. Every job is logged (mesoclinic.worker.models.Job); a failing one is retried with exponential
 # backoff (TASK_RETRY_DELAY seconds, times TASK_RETRY_BACKOFF each time) up to TASK_MAX_ATTEMPTS attempts.
+# A running job holds a lease its worker renews; a job without a sign of life for WORKER_LEASE_SECONDS (its
+# worker was killed) is retried by another worker's watchdog, or marked failed after the last attempt.
 # TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend runs tasks in the request instead (tests).
 REDIS_URL = env_str("REDIS_URL")
+# One cache for every process (rate limits, allauth's sign-in limits and used one-time codes): a per-process
+# cache let each gunicorn worker count on its own. The database on the embedded default (its table comes with
+# `migrate`), Redis when REDIS_URL is set.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "mesoclinic_cache",  # shared_cache.CACHE_TABLE
+        # Culling at Django's default 300 rows would drop live counters of a busy clinic (one per address
+        # and token per window); expired rows are culled first anyway.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
 HUEY = {
     "name": env_str("WORKER_QUEUE", "mesoclinic"),
     "storage": "redis" if REDIS_URL else "sqlite",
@@ -243,6 +270,7 @@ HUEY = {
     "max_attempts": env_int("TASK_MAX_ATTEMPTS", 4),
     "retry_delay": env_int("TASK_RETRY_DELAY", 30),
     "retry_backoff": env_int("TASK_RETRY_BACKOFF", 2),
+    "lease_seconds": env_int("WORKER_LEASE_SECONDS", 60),
 }
 TASKS = {
     "default": {

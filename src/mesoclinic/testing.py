@@ -6,17 +6,25 @@ practitioner, a receptionist and an auditor; "Outsider" is a physician of anothe
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+import time_machine
 from django.test import Client
+from PIL import Image, ImageDraw
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
-from mesoclinic.accounts.services import add_location, add_staff_member, create_clinic
+from mesoclinic.accounts.services import (
+    add_location,
+    add_staff_member,
+    create_clinic,
+    update_clinic_details,
+)
 from mesoclinic.catalog.models import Product
 from mesoclinic.catalog.services import load_default_catalog
 from mesoclinic.inventory.models import Lot, LotKind, MovementKind, StockMovement
@@ -24,7 +32,13 @@ from mesoclinic.patients.models import Patient
 from mesoclinic.patients.services import register_patient, update_medical_history
 from mesoclinic.safety.services import load_default_rules
 from mesoclinic.scheduling.models import Device, OpeningHours, Room, WorkingHours
-from mesoclinic.scheduling.services import add_device, add_room
+from mesoclinic.scheduling.services import (
+    add_device,
+    add_room,
+    check_in,
+    mark_no_show,
+    record_treated_elsewhere,
+)
 from mesoclinic.treatments.models import SessionProduct, SessionRecord
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 — test accounts only
@@ -32,9 +46,11 @@ _serial = itertools.count(1)
 
 
 def make_clinic(name: str = "Rosa Aesthetics", *, timezone: str = "Europe/Warsaw") -> Clinic:
-    """A clinic with one location, the default catalog and the default screening rules."""
+    """A clinic with a phone and e-mail, one location, the default catalog and the default screening rules."""
     slug = f"{name.lower().split()[0]}-{next(_serial)}"
     clinic = create_clinic(name=name, slug=slug, timezone=timezone, actor=None)
+    # Contact details every message prints (messages are held without them).
+    update_clinic_details(clinic, phone="+48 22 555 00 00", email=f"desk@{slug}.example", actor=None)
     add_location(clinic, name="Main", timezone=timezone, actor=None)
     load_default_catalog(clinic, actor=None)
     load_default_rules(clinic, actor=None)
@@ -54,15 +70,29 @@ def make_staff(clinic: Clinic, role: Role | str, *, name: str | None = None, **e
     )
 
 
-def make_patient(clinic: Clinic, *, birth_date: date = date(1985, 3, 14), **history: Any) -> Patient:
-    """A patient, optionally with a medical history (conditions=, medications=, implants=, allergies=)."""
+def make_patient(
+    clinic: Clinic, *, birth_date: date = date(1985, 3, 14), history_taken: bool = True, **history: Any
+) -> Patient:
+    """A patient whose history was taken (confirmed by staff), optionally with findings in it
+    (conditions=, medications=, implants=, allergies=, other_allergies=, ...).
+
+    ``history_taken=False`` gives a new patient whose history was never asked (screening: history needed).
+    """
     n = next(_serial)
     patient = register_patient(
         clinic, actor=None, given_name="Test", family_name=f"Patient{n}", birth_date=birth_date, sex="female"
     )
-    if history:
-        update_medical_history(patient, actor=None, **history)
-        patient.refresh_from_db()
+    if history_taken:
+        take_history(patient, **history)
+    elif history:
+        raise TypeError("a history that was never taken has no findings")
+    return patient
+
+
+def take_history(patient: Patient, **history: Any) -> Patient:
+    """Record ``patient``'s history as taken and confirmed (nothing to report unless ``history`` says)."""
+    update_medical_history(patient, actor=None, reason="Intake", status="confirmed", **history)
+    patient.refresh_from_db()
     return patient
 
 
@@ -170,6 +200,27 @@ def make_signed_session(
     return record
 
 
+# --- An appointment's life at the moment it may happen (the state machine allows each only then) ----------
+
+
+def checked_in(appointment: Any, *, actor: Any = None) -> Any:
+    """Check the patient in a quarter of an hour before the start (on its day, as the rules require)."""
+    with time_machine.travel(appointment.starts_at - timedelta(minutes=15), tick=False):
+        return check_in(appointment, actor=actor)
+
+
+def no_show(appointment: Any, *, actor: Any = None) -> Any:
+    """Mark a no-show half an hour after the start (not before it, as the rules require)."""
+    with time_machine.travel(appointment.starts_at + timedelta(minutes=30), tick=False):
+        return mark_no_show(appointment, actor=actor)
+
+
+def treated_elsewhere(appointment: Any, physician: StaffMember, reason: str = "Recorded on paper.") -> Any:
+    """Complete a visit without a session record here, as a physician may, an hour after its start."""
+    with time_machine.travel(appointment.starts_at + timedelta(hours=1), tick=False):
+        return record_treated_elsewhere(appointment, reason=reason, actor=physician.user)
+
+
 def csv_text(response: Any) -> str:
     """The body of a streamed CSV export, after checking that it is one (with its UTF-8 byte-order mark)."""
     if response.status_code != 200 or not response["Content-Type"].startswith("text/csv"):
@@ -186,3 +237,14 @@ def csv_rows(response: Any) -> list[list[str]]:
     import io  # noqa: PLC0415
 
     return list(csv.reader(io.StringIO(csv_text(response))))
+
+
+def signature_png(width: int = 480, height: int = 160) -> bytes:
+    """A drawn signature as the tablet's signature pad sends it: a dark scrawl on a transparent PNG."""
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    points = [(20 + i * (width - 40) // 12, height // 2 + (-1) ** i * height // 4) for i in range(13)]
+    draw.line(points, fill=(20, 30, 60, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

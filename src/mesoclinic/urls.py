@@ -33,6 +33,7 @@ urlpatterns = [
     path("notifications/", include("mesoclinic.notifications.urls")),
     path("audit/", include("mesoclinic.audit.urls")),
     path("import/", include("mesoclinic.interop.urls")),
+    path("settings/", include("mesoclinic.clinic_settings.urls")),
     path("fhir/R4/", include("mesoclinic.interop.fhir_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

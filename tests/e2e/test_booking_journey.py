@@ -18,7 +18,7 @@ from mesoclinic.patients.services import publish_consent_template, record_consen
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus, WorkingHours
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import add_room, book_series
-from mesoclinic.testing import PASSWORD, make_clinic, make_schedulable, make_staff
+from mesoclinic.testing import PASSWORD, make_clinic, make_schedulable, make_staff, take_history
 from mesoclinic.treatments.services import start_course
 from tests.e2e.conftest import screenshot
 
@@ -35,10 +35,11 @@ def log_in(page, username: str) -> None:
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Calendar")).to_be_visible()
 
 
-def patient(clinic, given: str, family: str, born: date = date(1984, 5, 17)):
-    return register_patient(
+def patient(clinic, given: str, family: str, born: date = date(1984, 5, 17), *, history_taken: bool = True):
+    person = register_patient(
         clinic, actor=None, given_name=given, family_name=family, birth_date=born, sex="female"
     )
+    return take_history(person) if history_taken else person
 
 
 def next_monday(tz: ZoneInfo) -> date:

@@ -16,7 +16,7 @@ from mesoclinic.catalog.selectors import get_protocol_for_clinic
 from mesoclinic.patients.services import register_patient
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import book_series
-from mesoclinic.testing import PASSWORD, make_clinic, make_schedulable, make_staff
+from mesoclinic.testing import PASSWORD, make_clinic, make_schedulable, make_staff, take_history
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NEEDLE = "needle-hydration-face"  # 30 minutes + 15 cleaning
@@ -32,8 +32,15 @@ def log_in(page, username: str) -> None:
 
 def first_session(clinic, location, given: str, earliest: datetime):
     """Book a needle series for a new patient; its first session starts at ``earliest``."""
-    person = register_patient(
-        clinic, actor=None, given_name=given, family_name="Test", birth_date=date(1984, 5, 17), sex="female"
+    person = take_history(
+        register_patient(
+            clinic,
+            actor=None,
+            given_name=given,
+            family_name="Test",
+            birth_date=date(1984, 5, 17),
+            sex="female",
+        )
     )
     hydration = get_protocol_for_clinic(clinic, NEEDLE)
     proposal = propose_series(location, hydration, earliest=earliest)

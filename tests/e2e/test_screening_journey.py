@@ -34,6 +34,9 @@ def test_a_pacemaker_blocks_electroporation_with_the_reason(page):
     page.get_by_label("First name").fill("Maria")
     page.get_by_label("Last name").fill("Kowalczyk")
     page.get_by_label("Date of birth").fill("1979-04-02")
+    page.get_by_role("group", name=re.compile("^May we send reminders")).get_by_label(
+        "No", exact=True
+    ).check()
     page.get_by_role("button", name="Register patient").click()
     expect(page.get_by_role("heading", name="Maria Kowalczyk")).to_be_visible()
     patient = Patient.objects.get(clinic=clinic, family_name="Kowalczyk")

@@ -1,10 +1,14 @@
-"""Record and sign a needle session with two lots; refuse an expired lot (issue 4)."""
+"""Record and sign a needle session with two lots; refuse an expired lot (issue 4) when it is scanned
+(issue 12). The clock is the morning of the session: a record is signed from its appointment's day on."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -18,9 +22,23 @@ from tests.e2e.test_booking_journey import log_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def answer_day_of_questions_no(page) -> None:
+    """Answer every day-of yes/no question "No", one radio each (nothing is pre-selected)."""
+    radios = page.locator('#screening input[type="radio"][value="no"]')
+    for index in range(radios.count()):
+        radios.nth(index).check()
+
+
+@pytest.fixture(autouse=True)
+def _on_the_morning_of_the_session() -> Iterator[None]:
+    with time_machine.travel(datetime(2031, 3, 3, 8, 30, tzinfo=ZoneInfo("Europe/Warsaw")), tick=True):
+        yield
+
+
 def record_session(page, appointment, lots: list[str]) -> None:
     page.goto(reverse("scheduling:appointment", args=[appointment.pk]))
     page.get_by_role("button", name="Record session").click()
+    answer_day_of_questions_no(page)
     page.get_by_role("button", name="Run the day-of screening").click()
     expect(page.locator("#screening-result")).to_contain_text("OK")
     page.locator('[data-zone="forehead"]').click()
@@ -55,14 +73,18 @@ def test_a_needle_session_is_signed_with_two_lots(page):
     screenshot(page, "session-record")
 
 
-def test_an_expired_lot_is_refused_and_nothing_is_signed(page):
+def test_an_expired_lot_is_refused_when_scanned_and_nothing_is_signed(page):
     clinic = make_clinic()
     nurse = make_staff(clinic, Role.PRACTITIONER, name="Nina Nurse", modalities=["needle"])
     appointment = first_appointment(clinic)
     make_lot(clinic, "ha_1pct_ampoule", lot_number="HA-OK")
     make_lot(clinic, "lidocaine_2pct", lot_number="LI-EXPIRED", expires_on=date(2030, 6, 30))
     log_in(page, nurse.user.username)
-    record_session(page, appointment, ["HA-OK", "LI-EXPIRED"])
-    expect(page.locator("#sign-errors")).to_contain_text("LI-EXPIRED")
-    expect(page.locator("#sign-errors")).to_contain_text("expired on 30 June 2030")
+    page.goto(reverse("scheduling:appointment", args=[appointment.pk]))
+    page.get_by_role("button", name="Record session").click()
+    page.locator("#scan").fill("LI-EXPIRED")
+    page.locator("#scan").press("Enter")
+    expect(page.locator("#scan_error")).to_contain_text("LI-EXPIRED")
+    expect(page.locator("#scan_error")).to_contain_text("expired on 30 June 2030")
+    expect(page.locator("#draft-lots")).not_to_contain_text("LI-EXPIRED")
     assert not SessionRecord.objects.filter(appointment=appointment, status="signed").exists()

@@ -23,7 +23,7 @@ the matrix gives it every capability named (``only=`` narrows it where an object
 
 What each request must get:
 
-- anonymous: a redirect to the login page (web) or 401 (API);
+- anonymous: a redirect to the login page (web) or 401 (API and FHIR);
 - a role of clinic A: 2xx/3xx when allowed (a write with a deliberately minimal body may also answer
   400/409/422: the gate was passed), 403 when not;
 - a staff member of clinic B holding the capability: 404 whenever the URL or body names an object of
@@ -119,6 +119,7 @@ WEB: dict[str, R] = {
     "patients:history": R(C.EDIT_CLINICAL, method="post"),
     "patients:consent_record": R(C.RECORD_CONSENT, method="post"),
     "patients:consent_withdraw": R(C.RECORD_CONSENT, method="post"),
+    "patients:consent_signature": R(C.VIEW_PATIENTS),
     "catalog:index": R(C.VIEW_CATALOG),
     "catalog:modalities": R(C.VIEW_CATALOG),
     "catalog:cocktails": R(C.VIEW_CATALOG),
@@ -130,11 +131,12 @@ WEB: dict[str, R] = {
     "scheduling:calendar": R(C.VIEW_SCHEDULE),
     "scheduling:appointment": R(C.VIEW_SCHEDULE),
     "scheduling:check_in": R(C.BOOK, method="post"),
-    "scheduling:complete": R(C.BOOK, method="post"),
+    "scheduling:treated_elsewhere": R(C.RECORD_TREATED_ELSEWHERE, method="post"),
     "scheduling:no_show": R(C.BOOK, method="post"),
     "scheduling:cancel": R(C.BOOK, method="post"),
     "scheduling:reschedule": R(C.BOOK, method="get,post"),
     "scheduling:move": R(C.BOOK, method="post"),
+    "scheduling:resolve_screening_alerts": R(C.BOOK, method="post"),
     "scheduling:book": R(C.BOOK, C.SCREEN),
     "scheduling:book_consent": R(C.BOOK, C.RECORD_CONSENT, method="post"),
     "scheduling:book_confirm": R(C.BOOK, C.SCREEN, method="post"),
@@ -198,6 +200,7 @@ WEB: dict[str, R] = {
     "api-v1:openapi-json": PUBLIC,  # the API's description, no data
     "api-v1:openapi-view": PUBLIC,
     "outcomes:analysis_status": R(C.VIEW_PHOTOS),
+    "outcomes:choose_baseline": R(C.TAKE_PHOTOS, method="post"),
     "audit:events": R(C.VIEW_AUDIT, query=CSV),  # the clinic's own log only, whoever reads it
     # Background jobs: the clinic's and the installation's, the owner's alone.
     "worker:jobs": R(C.MANAGE_JOBS),
@@ -246,6 +249,30 @@ WEB: dict[str, R] = {
     "accounts:api_tokens": R(method="get,post"),
     "accounts:revoke_api_token": R(method="post", only=("owner", "receptionist"), denied=404),  # the desk's
     "accounts:security": R(C.MANAGE_SECURITY, method="get,post"),
+    # Settings: the owner's set-up screens (clinic, locations, hours, holidays, staff, rooms, devices).
+    "settings:index": R(C.MANAGE_CLINIC),
+    "settings:clinic": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:staff": R(C.MANAGE_CLINIC),
+    "settings:staff_invite": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:staff_edit": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:staff_active": R(C.MANAGE_CLINIC, method="post"),
+    "settings:staff_hours": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:time_off_add": R(C.MANAGE_CLINIC, method="post"),
+    "settings:time_off_remove": R(C.MANAGE_CLINIC, method="post"),
+    "settings:extra_hours_add": R(C.MANAGE_CLINIC, method="post"),
+    "settings:extra_hours_remove": R(C.MANAGE_CLINIC, method="post"),
+    "settings:locations": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:location_edit": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:holidays": R(C.MANAGE_CLINIC, method="get,post", query={"country": "PL", "year": 2031}),
+    "settings:holiday_remove": R(C.MANAGE_CLINIC, method="post"),
+    "settings:consents": R(C.MANAGE_CLINIC),
+    "settings:consent_publish": R(C.MANAGE_CLINIC, method="get,post", values={"modality": "needle"}),
+    "settings:rooms": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:room_edit": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:device_add": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:device_edit": R(C.MANAGE_CLINIC, method="get,post"),
+    "settings:downtime_add": R(C.MANAGE_CLINIC, method="post"),
+    "settings:downtime_remove": R(C.MANAGE_CLINIC, method="post"),
     # allauth: signing in, resetting a password, confirming by e-mail are public (test_public_page) ...
     "account_login": PUBLIC,
     "account_logout": PUBLIC,
@@ -280,10 +307,12 @@ API: dict[str, R] = {
     "patients_api_patch_patient": R(C.EDIT_PATIENTS),
     "patients_api_get_history": R(C.VIEW_CLINICAL),
     "patients_api_put_history": R(C.EDIT_CLINICAL),
+    "patients_api_patch_history": R(C.EDIT_CLINICAL),
     "patients_api_history_versions": R(C.VIEW_CLINICAL),
     "patients_api_list_consents": R(C.VIEW_PATIENTS),
     "patients_api_create_consent": R(C.RECORD_CONSENT),
     "patients_api_withdraw_consent": R(C.RECORD_CONSENT),
+    "patients_api_consent_signature": R(C.VIEW_PATIENTS),
     "patients_api_consent_templates": R(C.VIEW_PATIENTS),
     "catalog_api_list_modalities": R(C.VIEW_CATALOG),
     "catalog_api_list_ingredients": R(C.VIEW_CATALOG),
@@ -302,10 +331,13 @@ API: dict[str, R] = {
     "scheduling_api_book_series": R(C.BOOK, C.SCREEN),
     "scheduling_api_list_appointments": R(C.VIEW_SCHEDULE),
     "scheduling_api_get_appointment": R(C.VIEW_SCHEDULE),
+    "scheduling_api_list_patient_appointments": R(C.VIEW_SCHEDULE),
     "scheduling_api_cancel_appointment": R(C.BOOK),
+    "scheduling_api_screening_alerts": R(C.VIEW_SCHEDULE),
+    "scheduling_api_resolve_screening_alerts": R(C.BOOK),
     "scheduling_api_check_in": R(C.BOOK),
     "scheduling_api_mark_no_show": R(C.BOOK),
-    "scheduling_api_complete_appointment": R(C.BOOK),
+    "scheduling_api_record_treated_elsewhere": R(C.RECORD_TREATED_ELSEWHERE),
     "scheduling_api_reschedule_appointment": R(C.BOOK),
     "scheduling_api_list_extra_hours": R(C.VIEW_SCHEDULE),
     "scheduling_api_add_extra_hours": R(C.BOOK),
@@ -343,6 +375,7 @@ API: dict[str, R] = {
     "outcomes_api_upload": R(C.TAKE_PHOTOS),
     "outcomes_api_photo_detail": R(C.VIEW_PHOTOS),
     "outcomes_api_photo_download": R(C.VIEW_PHOTOS),
+    "outcomes_api_choose_baseline": R(C.TAKE_PHOTOS),
     "outcomes_api_list_assessments": R(C.VIEW_PHOTOS),
     "outcomes_api_create_assessment": R(C.TAKE_PHOTOS),
     "reports_api_patient_progress": R(C.VIEW_CLINICAL),
@@ -421,6 +454,10 @@ KWARGS: dict[str, str] = {
     "answer_id": "alert",
     "token_id": "api_token",
     "upload_id": "upload",
+    "staff_id": "practitioner",
+    "holiday_id": "holiday",
+    "device_id": "device",
+    "downtime_id": "downtime",
     "invoice_id": "invoice",
     "line_id": "invoice_line",
     "payment_id": "payment",
@@ -632,7 +669,9 @@ def test_web_route(name: str, world: World, call: Callable[..., Any]) -> None:
     url = reverse(name, kwargs={key: fill(world, key, rule) for key in names})
     for method in rule.methods:
         kwargs = {"data": resolve_query(world, rule.query)} if rule.query else {}
-        check(call, rule, method, url, kwargs, is_scoped=scoped(names, rule), api_route=False)
+        # FHIR is called by machines, which cannot sign in at a login page: 401 like the API.
+        fhir = name.startswith("fhir:")
+        check(call, rule, method, url, kwargs, is_scoped=scoped(names, rule), api_route=fhir)
 
 
 @pytest.mark.parametrize("key", sorted(key for key, rule in API.items() if not rule.public))
@@ -821,7 +860,7 @@ def test_an_api_token_does_only_what_its_scopes_name(world: World, call: Callabl
     assert listed.status_code == 200
     assert any(p["family_name"] == MARKER for p in listed.json()["items"])
     created = call(
-        "anon", "post", "/api/v1/patients", data={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "sex": "female"},
+        "anon", "post", "/api/v1/patients", data={"given_name": "A", "family_name": "B", "birth_date": "1990-01-01", "sex": "female", "contact_consent": False},
         content_type="application/json", **bearer,
     )  # fmt: skip
     assert created.status_code == 403, created.content[:200]

@@ -12,7 +12,7 @@ from django.test import Client
 
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.env import env_secret
-from mesoclinic.testing import client_for
+from mesoclinic.testing import client_for, make_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,29 @@ def test_no_secret_key_is_written_in_the_settings() -> None:
     source = Path(module.__file__).read_text()
     assert 'SECRET_KEY = env_secret("SECRET_KEY", data_dir=DATA_DIR)' in source
     assert source.count("SECRET_KEY =") == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/patients/{id}/",
+        "/patients/{id}/edit/",
+        "/patients/",
+        "/api/v1/patients/{id}",
+        "/api/v1/patients",
+        "/api/v1/patients/{id}/history",
+        "/fhir/R4/Patient/{id}/$everything",
+        "/",
+    ],
+)
+def test_chart_pages_and_patient_api_answers_are_never_stored(owner: StaffMember, path: str) -> None:
+    patient = make_patient(owner.clinic)
+    response = client_for(owner).get(path.format(id=patient.pk))
+    assert response.status_code == 200
+    directives = {part.strip() for part in response.headers["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/api/v1/patients", "/fhir/R4/metadata"])
+def test_anonymous_answers_are_not_stored_either(path: str) -> None:
+    assert "no-store" in Client().get(path).headers["Cache-Control"]

@@ -29,7 +29,14 @@ from mesoclinic.outcomes.services import record_assessment, upload_photo
 from mesoclinic.patients.services import record_consent, update_patient
 from mesoclinic.privacy.services import record_erasure_request
 from mesoclinic.scheduling.models import CalendarFeedKind
-from mesoclinic.scheduling.services import add_extra_hours, add_time_off, create_calendar_feed
+from mesoclinic.scheduling.services import (
+    add_device,
+    add_device_downtime,
+    add_extra_hours,
+    add_holiday,
+    add_time_off,
+    create_calendar_feed,
+)
 from mesoclinic.scheduling.tests.ui_helpers import consent_template
 from mesoclinic.treatments.tests.helpers import ready_draft
 from mesoclinic.vigilance.tests.factories import make_event
@@ -103,7 +110,12 @@ def build_world() -> World:
     )
     event = make_event(patient, description="qxa-secret-note: redness")
     consent = record_consent(
-        patient, template=consent_template(clinic), signed_by="Quexalpha", photo_use=["clinical"], actor=None
+        patient,
+        template=consent_template(clinic),
+        signed_by="Quexalpha",
+        photo_use=["clinical"],
+        signature=testing.signature_png(),
+        actor=None,
     )
     photo = upload_photo(
         patient,
@@ -124,6 +136,11 @@ def build_world() -> World:
     off = add_time_off(
         practitioner, starts_at=start + timedelta(days=3), ends_at=start + timedelta(days=4), actor=None
     )
+    device = add_device(location, name=f"{MARKER} EP", modality="electroporation", actor=None)
+    downtime = add_device_downtime(
+        device, starts_at=start, ends_at=start + timedelta(hours=3), reason="qxa-secret-note", actor=None
+    )
+    holiday = add_holiday(location, day=date(2031, 12, 24), name=f"{MARKER} day", actor=None)
     feed, token = create_calendar_feed(
         clinic, kind=CalendarFeedKind.PRACTITIONER, object_id=practitioner.pk, actor=None
     )
@@ -230,6 +247,9 @@ def build_world() -> World:
         "location": location,
         "protocol": course.protocol,
         "room": appointment.room,
+        "device": device,
+        "downtime": downtime,
+        "holiday": holiday,
         "product": lot.product,
         "cocktail": course.protocol.cocktail,
         "template": consent.template,

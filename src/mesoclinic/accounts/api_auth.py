@@ -7,6 +7,7 @@ the token's scopes name *and* what its user's role allows now: changing a role n
 from __future__ import annotations
 
 import hmac
+import time
 import zoneinfo
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from mesoclinic.accounts.models import ApiToken, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.accounts.selectors import api_token_by_prefix, has_authenticator, staff_for_user
 from mesoclinic.accounts.services import TOKEN_PREFIX, hash_token_secret, mark_api_token_used
+from mesoclinic.shared_cache import count_hit
 
 
 def require(request: HttpRequest, *capabilities: Capability) -> StaffMember:
@@ -39,14 +41,29 @@ def require(request: HttpRequest, *capabilities: Capability) -> StaffMember:
 
 
 class _SettingsRate:
-    """Read the rate from settings on every request, so an operator's (or a test's) setting takes effect."""
+    """A fixed-window counter in the shared cache (``mesoclinic.shared_cache``), so that the documented rate
+    holds across every worker process; the rate is read from settings on every request, so an operator's
+    (or a test's) setting takes effect."""
 
     setting: str
+    wait_seconds: float = 0.0
 
     def allow_request(self, request: HttpRequest) -> bool:
         self.rate = getattr(settings, self.setting)  # type: ignore[attr-defined]
         self.num_requests, self.duration = self.parse_rate(self.rate)  # type: ignore[attr-defined]
-        return super().allow_request(request)  # type: ignore[misc]
+        key = self.get_cache_key(request)  # type: ignore[attr-defined]
+        if key is None:
+            return True
+        now = time.time()
+        window = int(now // self.duration)
+        count = count_hit(f"{key}:{window}", window_seconds=self.duration)
+        if count > self.num_requests:
+            self.wait_seconds = (window + 1) * self.duration - now
+            return False
+        return True
+
+    def wait(self) -> float:
+        return max(self.wait_seconds, 1.0)
 
 
 class CredentialRateThrottle(_SettingsRate, AuthRateThrottle):

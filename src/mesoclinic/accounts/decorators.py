@@ -43,32 +43,73 @@ def staff_required(*capabilities: Capability) -> Callable[[View], View]:
     return decorator
 
 
-def staff_or_token_required(*capabilities: Capability) -> Callable[[View], View]:
+Refusal = Callable[[int, str], HttpResponse]
+
+
+def _json_refusal(status: int, message: str) -> HttpResponse:
+    return JsonResponse({"detail": message}, status=status)
+
+
+def staff_or_token_required(
+    *capabilities: Capability, refuse: Refusal | None = None
+) -> Callable[[View], View]:
     """``staff_required`` for pages other systems call too (FHIR): an ``Authorization: Bearer`` API token
     may stand in for the session, limited to its scopes and its user's role as in the JSON API.
 
     A token request carries no ambient credential, so it needs no CSRF token; a session request still does.
+    With ``refuse`` (status, message -> response), every refusal is answered in the caller's own format: an
+    anonymous call gets 401 with ``WWW-Authenticate: Bearer`` instead of a redirect to the login page (a
+    machine cannot sign in there), and a refused role, scope or CSRF check gets 403.
     """
 
     def decorator(view: View) -> View:
         gated = staff_required(*capabilities)(view)
+
+        def by_token(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            require(request, *capabilities)
+            return view(request, *args, **kwargs)
 
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             scheme, _, secret = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
             if scheme.lower() != "bearer":
+                if refuse is not None and not request.user.is_authenticated:
+                    return _challenge(
+                        refuse(401, "Sign in, or send an API token: Authorization: Bearer mc_…")
+                    )
                 refused = CsrfViewMiddleware(gated).process_view(request, gated, args, kwargs)
-                return refused or gated(request, *args, **kwargs)
+                if refused is not None and refuse is not None:
+                    return refuse(
+                        403, "The CSRF check failed: send the form's CSRF token, or use an API token."
+                    )
+                return refused or _refusing(refuse, gated, request, *args, **kwargs)
+            answer = refuse or _json_refusal
             try:
                 token = ApiTokenAuth().authenticate(request, secret.strip())
             except HttpError as exc:
-                return JsonResponse({"detail": str(exc)}, status=exc.status_code)
+                return answer(exc.status_code, str(exc))
             if token is None:
-                return JsonResponse({"detail": "Invalid, expired or revoked API token."}, status=401)
-            require(request, *capabilities)
-            return view(request, *args, **kwargs)
+                return _challenge(answer(401, "Invalid, expired or revoked API token."))
+            return _refusing(refuse, by_token, request, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def _refusing(
+    refuse: Refusal | None, view: Callable[..., HttpResponse], request: HttpRequest, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    """Call ``view``; with ``refuse``, a ``PermissionDenied`` it raises becomes ``refuse(403, message)``."""
+    if refuse is None:
+        return view(request, *args, **kwargs)
+    try:
+        return view(request, *args, **kwargs)
+    except PermissionDenied as exc:
+        return refuse(403, str(exc) or "Your role does not allow this.")
+
+
+def _challenge(response: HttpResponse) -> HttpResponse:
+    response["WWW-Authenticate"] = 'Bearer realm="MesoClinic"'
+    return response

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.forms import LoginForm
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import LoginForm, ResetPasswordForm
 from django import forms
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from mesoclinic.accounts import services
 from mesoclinic.accounts.permissions import Capability
 
 
@@ -29,6 +32,24 @@ class StaffLoginForm(LoginForm):
         field.widget.attrs.update({"id": "id_username", "autocomplete": "username", "autofocus": True})
         field.widget.attrs.pop("placeholder", None)
         self.fields["password"].widget.attrs.pop("placeholder", None)
+
+
+class StaffResetPasswordForm(ResetPasswordForm):
+    """allauth's "forgot password" form that looks nothing up while the visitor waits.
+
+    allauth finds the accounts and sends the mail in the request, so a known address took longer than an
+    unknown one (25 vs 14 ms), which told a stranger which addresses have accounts. Here the form only checks
+    that an address was typed; ``services.request_password_reset`` does the rest in the background.
+    """
+
+    def clean_email(self) -> str:
+        email: str = get_adapter().clean_email(self.cleaned_data["email"].lower())
+        return email
+
+    def save(self, request: HttpRequest, **kwargs: Any) -> str:
+        email: str = self.cleaned_data["email"]
+        services.request_password_reset(email, base_url=request.build_absolute_uri("/"))
+        return email
 
 
 class ApiTokenForm(forms.Form):

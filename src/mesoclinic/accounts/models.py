@@ -19,6 +19,65 @@ def validate_timezone(value: str) -> None:
         )
 
 
+class ClinicLanguage(models.TextChoices):
+    """The languages MesoClinic speaks: the clinic's is the default for its messages and pages."""
+
+    ENGLISH = "en", "English"
+    POLISH = "pl", "Polski"
+
+
+# The currency of each country MesoClinic is set up for; the euro area's members all use "EUR".
+_EURO_AREA = frozenset(
+    [
+        "AT",
+        "BE",
+        "CY",
+        "DE",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PT",
+        "SI",
+        "SK",
+    ]
+)
+_CURRENCIES = {
+    "GB": "GBP",
+    "PL": "PLN",
+    "CZ": "CZK",
+    "HU": "HUF",
+    "RO": "RON",
+    "BG": "BGN",
+    "DK": "DKK",
+    "SE": "SEK",
+    "NO": "NOK",
+    "CH": "CHF",
+    "US": "USD",
+    "CA": "CAD",
+    "AU": "AUD",
+    "UA": "UAH",
+}
+
+
+def currency_for_country(country: str) -> str:
+    """The ISO 4217 currency of an ISO 3166 country code ("PL" → "PLN"); "EUR" for the euro area.
+
+    A country outside the table gives "" (amounts are then shown without a currency rather than a wrong one).
+    """
+    code = (country or "").upper()
+    return "EUR" if code in _EURO_AREA else _CURRENCIES.get(code, "")
+
+
 class Clinic(models.Model):
     """An organization. Every record in MesoClinic belongs to exactly one clinic."""
 
@@ -28,6 +87,10 @@ class Clinic(models.Model):
     country = models.CharField(max_length=2, default="GB")
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(
+        blank=True, max_length=500, help_text=_("Postal address, as patients should read it in messages.")
+    )
+    language = models.CharField(max_length=8, choices=ClinicLanguage.choices, default=ClinicLanguage.ENGLISH)
     require_mfa = models.BooleanField(
         default=False,
         help_text=_("Every staff member must set up two-factor authentication before using MesoClinic."),
@@ -36,6 +99,19 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def missing_contact_details(self) -> list[str]:
+        """The details every message to a patient relies on (the phone it prints, the e-mail replies go to)
+        that the clinic has not given.
+
+        Messages are held until this is empty: no patient gets "please call us on ." (issue 12, item 7).
+        """
+        return [name for name in ("phone", "email") if not getattr(self, name).strip()]
+
+    @property
+    def currency(self) -> str:
+        """The ISO 4217 code its prices are in: its country's currency (euro countries share "EUR")."""
+        return currency_for_country(self.country)
 
     def today(self) -> date:
         """Today's date at the clinic (screening uses the clinic's calendar day, not UTC's)."""

@@ -31,6 +31,7 @@
 | manage_notifications |   x   |           |              |              |         |
 | export_data          |   x   |     x     |              |              |         |
 | import_data          |   x   |           |              |              |         |
+| manage_clinic        |   x   |           |              |              |         |
 | view_billing         |   x   |           |              |      x       |    x    |
 | take_payments        |   x   |           |              |      x       |         |
 | refund_payments      |   x   |           |              |              |         |
@@ -56,6 +57,8 @@ timing and templates and reads its whole delivery log; a patient's own messages 
 (``view_patients``; their contact preferences with ``edit_patients``).
 ``export_data`` takes records out as FHIR (a patient's ``$everything``, the whole clinic as NDJSON; every
 export is audited); ``import_data`` brings patients and appointments in (FHIR Patients, CSV files).
+``manage_clinic`` is Settings: the clinic's details, locations with their hours and holidays, staff (invite,
+roles, qualifications, deactivation), practitioners' hours and time off, rooms, devices and their downtime.
 Money (``billing``): ``view_billing`` reads the price list, documents, payments and balances (auditors
 included); ``take_payments`` checks out (drafts, lines, discounts), takes payments and issues documents and
 credit notes; ``refund_payments`` gives money back; ``manage_prices`` edits prices, VAT rates and currency.
@@ -81,6 +84,7 @@ class Capability(StrEnum):
     VIEW_CATALOG = "view_catalog"
     MANAGE_CATALOG = "manage_catalog"
     OVERRIDE_SCREENING = "override_screening"
+    RECORD_TREATED_ELSEWHERE = "record_treated_elsewhere"  # complete a visit without a record here (reason)
     VIEW_INVENTORY = "view_inventory"
     MANAGE_INVENTORY = "manage_inventory"
     RECALL = "recall"
@@ -98,6 +102,7 @@ class Capability(StrEnum):
     MANAGE_NOTIFICATIONS = "manage_notifications"
     EXPORT_DATA = "export_data"
     IMPORT_DATA = "import_data"
+    MANAGE_CLINIC = "manage_clinic"
     VIEW_BILLING = "view_billing"
     TAKE_PAYMENTS = "take_payments"
     REFUND_PAYMENTS = "refund_payments"
@@ -141,6 +146,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_NOTIFICATIONS,
             Capability.EXPORT_DATA,
             Capability.IMPORT_DATA,
+            Capability.MANAGE_CLINIC,
             Capability.VIEW_BILLING,
             Capability.TAKE_PAYMENTS,
             Capability.REFUND_PAYMENTS,
@@ -153,6 +159,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CATALOG,
             Capability.MANAGE_CONSENT_FORMS,
             Capability.OVERRIDE_SCREENING,
+            Capability.RECORD_TREATED_ELSEWHERE,
             Capability.VIEW_REPORTS,
             Capability.EXPORT_PATIENT_DATA,
             Capability.USE_PHOTO_LIBRARY,

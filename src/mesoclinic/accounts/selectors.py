@@ -50,3 +50,27 @@ def get_api_token_for_user(staff: StaffMember, token_id: int) -> ApiToken:
 def api_token_by_prefix(prefix: str) -> ApiToken | None:
     """The token row a presented secret names, with its user's active staff membership and clinic."""
     return ApiToken.objects.select_related("clinic", "user").filter(prefix=prefix).first()
+
+
+def staff_of_clinic(clinic: Any) -> QuerySet[StaffMember]:
+    """Every staff member of the clinic, active first, by name, with sign-in name and locations."""
+    return (
+        StaffMember.objects.filter(clinic=clinic)
+        .select_related("user")
+        .prefetch_related("locations")
+        .order_by("-is_active", "display_name", "pk")
+    )
+
+
+def get_staff_member_for_user(staff: StaffMember | None, member_id: Any) -> StaffMember:
+    """A staff member (active or not) of the caller's clinic, or 404."""
+    if staff is None:
+        raise Http404
+    try:
+        pk = int(member_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    found = staff_of_clinic(staff.clinic_id).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

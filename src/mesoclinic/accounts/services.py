@@ -8,13 +8,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from allauth.account.forms import ResetPasswordForm, default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from mesoclinic.accounts.models import ApiToken, Clinic, Location, Role, StaffMember
 from mesoclinic.accounts.permissions import MATRIX
@@ -55,8 +64,14 @@ def add_staff_member(
     locations: Iterable[Location] = (),
     actor: Any,
 ) -> StaffMember:
-    """Create a login and its staff membership in ``clinic``."""
+    """Create a login and its staff membership in ``clinic``.
+
+    The e-mail address is the owner's to enter, so it counts as verified (two-factor enrolment requires
+    verified addresses; staff cannot sign up or add addresses themselves).
+    """
     user = User.objects.create_user(username=username, password=password, email=email)
+    if email:
+        EmailAddress.objects.create(user=user, email=email.lower(), primary=True, verified=True)
     member = StaffMember(
         user=user,
         clinic=clinic,
@@ -206,3 +221,262 @@ def record_account_security_event(user: Any, action: str, **data: Any) -> None:
 def record_failed_mfa(user: Any) -> None:
     """A wrong second-factor code after a right password: the account is named, nobody is the actor yet."""
     record_event("auth.mfa_failed", user, actor=None, clinic=_clinic_of(user))
+
+
+# --- The owner's Settings: clinic details, locations and staff ---------------------------------------------
+
+CLINIC_DETAIL_FIELDS = ("name", "phone", "email", "address", "timezone", "country", "language")
+
+
+def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for the values that differ from ``obj``'s (what an audit row shows)."""
+    return {
+        name: [getattr(obj, name), value] for name, value in values.items() if getattr(obj, name) != value
+    }
+
+
+@transaction.atomic
+def update_clinic_details(clinic: Clinic, *, actor: Any, **values: Any) -> Clinic:
+    """Change the clinic's name, contact details, time zone, country or language; audited field by field.
+
+    Raises ``ValidationError`` (naming the field) for an unknown time zone or language, an invalid e-mail,
+    an empty name.
+    """
+    unknown = set(values) - set(CLINIC_DETAIL_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a clinic detail: {', '.join(sorted(unknown))}")
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    if "country" in values:
+        values["country"] = values["country"].upper()
+    changes = _changes(clinic, values)
+    for name, value in values.items():
+        setattr(clinic, name, value)
+    clinic.full_clean(exclude=["slug"])
+    if changes:
+        clinic.save(update_fields=sorted(changes))
+        record_event("clinic.update", clinic, actor=actor, clinic=clinic, data=changes)
+    return clinic
+
+
+@transaction.atomic
+def update_location(
+    location: Location, *, name: str, timezone: str, address: str = "", phone: str = "", actor: Any
+) -> Location:
+    values = {"name": name.strip(), "timezone": timezone, "address": address.strip(), "phone": phone.strip()}
+    changes = _changes(location, values)
+    for field, value in values.items():
+        setattr(location, field, value)
+    location.full_clean()
+    if changes:
+        location.save(update_fields=sorted(changes))
+        record_event("location.update", location, actor=actor, clinic=location.clinic, data=changes)
+    return location
+
+
+def _check_locations(clinic: Clinic, locations: Iterable[Location]) -> list[Location]:
+    chosen = list(locations)
+    if any(location.clinic_id != clinic.pk for location in chosen):
+        raise ValidationError({"locations": _("Choose locations of this clinic.")})
+    return chosen
+
+
+def _active_owners(clinic: Clinic) -> Any:
+    return StaffMember.objects.filter(clinic=clinic, role=Role.OWNER, is_active=True, user__is_active=True)
+
+
+def _keep_an_owner(member: StaffMember, *, role: str, active: bool) -> None:
+    """Refuse the change that would leave the clinic with no active owner (nobody could manage it)."""
+    if member.role != Role.OWNER or (role == Role.OWNER and active):
+        return
+    if not _active_owners(member.clinic).exclude(pk=member.pk).exists():
+        raise ValidationError(
+            {"role": _("The clinic needs at least one active owner: make someone else an owner first.")}
+        )
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A new staff member and the link with which they choose their password (sent to them by e-mail)."""
+
+    member: StaffMember
+    link: str
+
+
+def password_link(user: User) -> str:
+    """A one-time link to choose a password: allauth's reset link (expires, dies once the password is set)."""
+    key = default_token_generator.make_token(user)
+    return reverse("account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key})
+
+
+@transaction.atomic
+def invite_staff_member(
+    clinic: Clinic,
+    *,
+    email: str,
+    display_name: str,
+    role: Role | str,
+    title: str = "",
+    modalities: Iterable[str] = (),
+    locations: Iterable[Location] = (),
+    base_url: str = "",
+    actor: Any,
+) -> Invitation:
+    """Create a staff account with no password and e-mail its owner a link to choose one.
+
+    The sign-in name is the e-mail address. Raises ``ValidationError`` when the address already has an
+    account, or a field is invalid.
+    """
+    email = email.strip().lower()
+    display_name = display_name.strip()
+    if not email:
+        raise ValidationError({"email": _("Give the e-mail address the invitation goes to.")})
+    if (
+        User.objects.filter(username__iexact=email).exists()
+        or User.objects.filter(email__iexact=email).exists()
+    ):
+        raise ValidationError({"email": _("Someone already has an account with this e-mail address.")})
+    chosen = _check_locations(clinic, locations)
+    user = User(username=email, email=email)
+    user.set_unusable_password()
+    member = StaffMember(
+        user=user,
+        clinic=clinic,
+        role=str(role),
+        display_name=display_name,
+        title=title.strip(),
+        modalities=sorted(set(modalities)),
+    )
+    user.full_clean(exclude=["password"])
+    member.full_clean(exclude=["user"])
+    user.save()
+    # The owner typed the address: verified, or allauth would refuse the new member two-factor enrolment.
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    member.user = user
+    member.save()
+    member.locations.set(chosen)
+    link = base_url + password_link(user)
+    record_event(
+        "staff.invite",
+        member,
+        actor=actor,
+        clinic=clinic,
+        data={
+            "role": member.role,
+            "modalities": member.modalities,
+            "locations": sorted(loc.pk for loc in chosen),
+        },
+    )
+    transaction.on_commit(lambda: _send_invitation(member, link))
+    return Invitation(member=member, link=link)
+
+
+def _send_invitation(member: StaffMember, link: str) -> None:
+    subject = _("You are invited to %(clinic)s on MesoClinic") % {"clinic": member.clinic.name}
+    body = _(
+        "Hello %(name)s,\n\n%(clinic)s has added you to its MesoClinic as %(role)s. Choose your password "
+        "here (the link works once):\n\n%(link)s\n\nYour sign-in name is %(email)s."
+    ) % {
+        "name": member.display_name,
+        "clinic": member.clinic.name,
+        "role": member.get_role_display(),
+        "link": link,
+        "email": member.user.email,
+    }
+    send_mail(subject, body, None, [member.user.email])
+
+
+@transaction.atomic
+def update_staff_member(
+    member: StaffMember,
+    *,
+    role: Role | str,
+    display_name: str,
+    title: str = "",
+    modalities: Iterable[str] = (),
+    locations: Iterable[Location] = (),
+    actor: Any,
+) -> StaffMember:
+    """Change a staff member's role, name, qualifications (modalities) and locations; audited.
+
+    The last active owner cannot stop being an owner.
+    """
+    _keep_an_owner(member, role=str(role), active=member.is_active)
+    chosen = _check_locations(member.clinic, locations)
+    values = {
+        "role": str(role),
+        "display_name": display_name.strip(),
+        "title": title.strip(),
+        "modalities": sorted(set(modalities)),
+    }
+    changes = _changes(member, values)
+    before_locations = sorted(member.locations.values_list("pk", flat=True))
+    after_locations = sorted(location.pk for location in chosen)
+    if before_locations != after_locations:
+        changes["locations"] = [before_locations, after_locations]
+    for name, value in values.items():
+        setattr(member, name, value)
+    member.full_clean(exclude=["user"])
+    if changes:
+        # Saved even when only its locations changed: the save's signal bumps the schedule versions.
+        member.save(update_fields=sorted(set(changes) - {"locations"}) or ["display_name"])
+        member.locations.set(chosen)
+        record_event("staff.update", member, actor=actor, clinic=member.clinic, data=changes)
+    return member
+
+
+@transaction.atomic
+def set_staff_active(member: StaffMember, *, active: bool, actor: Any) -> StaffMember:
+    """Deactivate (they can no longer sign in; their records and history stay) or reactivate a staff member.
+
+    Nobody deactivates themselves, and the last active owner stays.
+    """
+    if member.is_active == active and member.user.is_active == active:
+        return member
+    if not active and actor is not None and member.user_id == getattr(actor, "pk", None):
+        raise ValidationError(_("You cannot deactivate your own account."))
+    _keep_an_owner(member, role=member.role, active=active)
+    member.is_active = active
+    member.save(update_fields=["is_active"])
+    member.user.is_active = active
+    member.user.save(update_fields=["is_active"])
+    record_event(
+        "staff.activate" if active else "staff.deactivate", member, actor=actor, clinic=member.clinic
+    )
+    return member
+
+
+# --- Password reset, off the request ---------------------------------------------------------------------
+
+
+class _LinkRequest(HttpRequest):
+    """The one thing a reset e-mail needs from the request that asked for it: the address the link points at."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        parts = urlsplit(base_url)
+        self._link_scheme = parts.scheme
+        self.META["HTTP_HOST"] = parts.netloc
+        self.user = AnonymousUser()
+
+    def _get_scheme(self) -> str:
+        return self._link_scheme
+
+
+def request_password_reset(email: str, *, base_url: str) -> None:
+    """Send the reset e-mail for ``email`` from the worker, once the request has committed.
+
+    Whether the address is known, and the token, rendering and sending that only a known one costs, happen
+    in the background: the request takes one path whatever was typed, so its timing tells nobody which
+    addresses have accounts.
+    """
+    transaction.on_commit(lambda: send_password_reset_task.enqueue(email, base_url), robust=True)
+
+
+@task()
+def send_password_reset_task(email: str, base_url: str) -> None:
+    """allauth's own reset form and mail, for ``email`` (nothing is sent for an unknown address)."""
+    request = _LinkRequest(base_url)
+    with allauth_context.request_context(request):
+        form = ResetPasswordForm(data={"email": email})
+        if form.is_valid():
+            form.save(request)

@@ -106,6 +106,7 @@ def actors_for_clinic(clinic: Any) -> list[tuple[int, str]]:
     rows = (
         AuditEvent.objects.filter(clinic=clinic, actor__isnull=False)
         .values_list("actor_id", "actor__staff__display_name", "actor__username")
+        .order_by()  # the model's ordering (at, id) would enter the DISTINCT: one row per event, not per person
         .distinct()
     )
     return sorted(((pk, name or username) for pk, name, username in rows), key=lambda row: row[1].lower())

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from mesoclinic.accounts.api_auth import require
+from mesoclinic.accounts.models import Clinic
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog import selectors
 from mesoclinic.catalog.models import Concentration, Protocol
@@ -36,9 +37,10 @@ def _component(row: Concentration) -> dict[str, Any]:
     }
 
 
-def protocol_out(protocol: Protocol) -> dict[str, Any]:
+def protocol_out(protocol: Protocol, clinic: Clinic) -> dict[str, Any]:
     return {
         **{f: getattr(protocol, f) for f in ProtocolOut.model_fields if hasattr(protocol, f)},
+        "currency": clinic.currency,
         "modality": protocol.modality.code,
         "cocktail": protocol.cocktail.code if protocol.cocktail else None,
         "ingredients": list(selectors.protocol_ingredient_codes(protocol)),
@@ -88,13 +90,16 @@ def list_cocktails(request: HttpRequest) -> Any:
 @router.get("/protocols", response={200: list[ProtocolOut]})
 def list_protocols(request: HttpRequest, include_inactive: bool = False) -> Any:
     staff = require(request, Capability.VIEW_CATALOG)
-    return [protocol_out(p) for p in selectors.protocols(staff.clinic, active_only=not include_inactive)]
+    return [
+        protocol_out(p, staff.clinic)
+        for p in selectors.protocols(staff.clinic, active_only=not include_inactive)
+    ]
 
 
 @router.get("/protocols/{slug}", response={200: ProtocolOut})
 def get_protocol(request: HttpRequest, slug: str) -> Any:
     staff = require(request, Capability.VIEW_CATALOG)
-    return protocol_out(selectors.get_protocol_for_clinic(staff.clinic, slug))
+    return protocol_out(selectors.get_protocol_for_clinic(staff.clinic, slug), staff.clinic)
 
 
 @router.get("/sources", response={200: list[SourceOut]})

@@ -25,3 +25,20 @@ def zones() -> list[dict[str, str]]:
 
 def zone_names() -> dict[str, str]:
     return {zone["code"]: zone["name"] for zone in zones()}
+
+
+def modality_names() -> dict[str, str]:
+    """The shipped modalities' names by code ("needle" → "Needle mesotherapy")."""
+    return {m["code"]: m["name"] for m in default_catalog()["modalities"]}
+
+
+def code_label(code: str) -> str:
+    """A catalog code people may see (a technique, a device mode) in words: "point_by_point" → "Point by point".
+
+    Values that are not codes (``30G``, a number, free text) come back unchanged.
+    """
+    text = str(code)
+    if not text or not text.replace("_", "").isalnum() or text != text.lower():
+        return text
+    words = text.replace("_", " ")
+    return words[0].upper() + words[1:]

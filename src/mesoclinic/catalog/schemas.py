@@ -71,6 +71,7 @@ class ProtocolOut(Schema):
     session_minutes: int
     buffer_minutes: int
     price: Decimal | None
+    currency: str  # ISO 4217, the clinic's ("PLN"); "" where its country is not in MesoClinic's table
     is_active: bool
     sources: list[str]
 

@@ -46,7 +46,7 @@ def cocktails(clinic: Clinic) -> QuerySet[Cocktail]:
 
 def protocols(clinic: Clinic, *, active_only: bool = True) -> QuerySet[Protocol]:
     composition = CocktailIngredient.objects.select_related("ingredient")
-    qs = Protocol.objects.filter(clinic=clinic).select_related("modality", "cocktail")
+    qs = Protocol.objects.filter(clinic=clinic).select_related("modality", "cocktail", "clinic")
     qs = qs.prefetch_related(Prefetch("cocktail__composition", queryset=composition))
     return qs.filter(is_active=True) if active_only else qs
 

@@ -15,7 +15,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog import selectors
-from mesoclinic.catalog.data_file import zone_names
+from mesoclinic.catalog.data_file import code_label, zone_names
 from mesoclinic.catalog.models import Source
 from mesoclinic.csv_export import csv_export, wants_csv
 
@@ -64,6 +64,7 @@ CSV_COLUMNS: dict[str, tuple[list[str], Callable[[Any], list[Any]]]] = {
             "session_minutes",
             "buffer_minutes",
             "price",
+            "currency",
             "active",
         ],
         lambda p: [
@@ -79,6 +80,7 @@ CSV_COLUMNS: dict[str, tuple[list[str], Callable[[Any], list[Any]]]] = {
             p.session_minutes,
             p.buffer_minutes,
             p.price,
+            p.clinic.currency if p.price is not None else "",
             p.is_active,
         ],
     ),
@@ -161,7 +163,7 @@ def modality_list(request: ClinicRequest) -> HttpResponse:
         request,
         "modalities",
         modalities=[
-            Entry(m, _resolve(m.sources, known), {"techniques": [t.replace("_", " ") for t in m.techniques]})
+            Entry(m, _resolve(m.sources, known), {"techniques": [code_label(t) for t in m.techniques]})
             for m in selectors.modalities(request.clinic)
         ],
     )

@@ -32,6 +32,7 @@ from mesoclinic.interop.fhir.bundles import (
     validate,
 )
 from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.text import MAX_DEPTH, too_deep
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
@@ -40,7 +41,7 @@ def fhir_response(resource: dict[str, Any], *, status: int = 200) -> HttpRespons
     response = JsonResponse(
         resource, status=status, content_type=FHIR_JSON, json_dumps_params={"ensure_ascii": False}
     )
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -61,6 +62,12 @@ def outcome(status: int, issues: list[tuple[str, str, str]]) -> HttpResponse:
         },
         status=status,
     )
+
+
+def refusal(status: int, message: str) -> HttpResponse:
+    """A refused call (not signed in, a bad token, a role or scope without the capability) as FHIR answers it."""
+    code = {401: "login", 403: "forbidden", 429: "throttled"}.get(status, "security")
+    return outcome(status, [(code, "", message)])
 
 
 def information(message: str, *, status: int = 200) -> HttpResponse:
@@ -97,7 +104,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_or_token_required(Capability.EXPORT_DATA)
+@staff_or_token_required(Capability.EXPORT_DATA, refuse=refusal)
 def everything(request: ClinicRequest, patient_id: int) -> HttpResponse:
     """``Patient/{id}/$everything``: the chart as a searchset Bundle, each resource validated first."""
     patient = get_patient_for_user(request.staff, patient_id)
@@ -110,7 +117,7 @@ def everything(request: ClinicRequest, patient_id: int) -> HttpResponse:
 
 
 @require_GET
-@staff_or_token_required(Capability.EXPORT_DATA)
+@staff_or_token_required(Capability.EXPORT_DATA, refuse=refusal)
 def bulk_manifest(request: ClinicRequest) -> HttpResponse:
     """``$export``: a Bulk Data style manifest listing one NDJSON file per type (``_type`` narrows it).
 
@@ -135,7 +142,7 @@ def bulk_manifest(request: ClinicRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_or_token_required(Capability.EXPORT_DATA)
+@staff_or_token_required(Capability.EXPORT_DATA, refuse=refusal)
 def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse:
     """One type of the clinic as NDJSON, streamed row by row in flat memory."""
     if resource_type not in BULK_TYPES:
@@ -147,7 +154,7 @@ def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse:
     lines = ndjson_lines(selectors.clinic_resources(_context(request), request.clinic, resource_type))
     response = StreamingHttpResponse(lines, content_type=NDJSON)
     response["Content-Disposition"] = f'attachment; filename="{resource_type}.ndjson"'
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -163,20 +170,60 @@ def ndjson_lines(resources: Iterator[dict[str, Any]], *, batch: int = 200) -> It
         yield ("\n".join(buffer) + "\n").encode()
 
 
+def _read_body(request: HttpRequest) -> bytes | None:
+    """The body, up to ``MAX_IMPORT_BYTES``; ``None`` when it is larger.
+
+    Read from the stream, not ``request.body``: that one stops at Django's 2.5 MB form limit
+    (``DATA_UPLOAD_MAX_MEMORY_SIZE``) with an HTML 400, below the 10 MB this endpoint documents.
+    """
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_IMPORT_BYTES:
+        return None
+    body = request.read(MAX_IMPORT_BYTES + 1)
+    return body if len(body) <= MAX_IMPORT_BYTES else None
+
+
+class BodyRefusedError(Exception):
+    def __init__(self, response: HttpResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _parse(request: HttpRequest) -> Any:
+    """The JSON body; ``BodyRefusedError`` with the OperationOutcome when it is too large (413), not JSON
+    or nested deeper than any FHIR resource is (400)."""
+    body = _read_body(request)
+    if body is None:
+        raise BodyRefusedError(
+            outcome(413, [("too-costly", "", "The request is larger than 10 MB; send fewer Patients.")])
+        )
+    deep = outcome(400, [("structure", "", f"The JSON is nested more than {MAX_DEPTH} levels deep.")])
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BodyRefusedError(outcome(400, [("structure", "", "The body is not JSON.")])) from None
+    except RecursionError:
+        raise BodyRefusedError(deep) from None
+    if too_deep(payload):
+        raise BodyRefusedError(deep)
+    return payload
+
+
 @require_POST
-@staff_or_token_required(Capability.IMPORT_DATA)
+@staff_or_token_required(Capability.IMPORT_DATA, refuse=refusal)
 def import_patients(request: ClinicRequest) -> HttpResponse:
     """``POST Patient`` (one Patient) or ``POST /`` (a Bundle of Patients): all registered, or none.
 
     ``?_dryRun=true`` checks without saving. Errors come back as one OperationOutcome issue per entry
     and element (``Bundle.entry[2].resource.birthDate``).
     """
-    if len(request.body) > MAX_IMPORT_BYTES:
-        return outcome(413, [("too-costly", "", "The request is larger than 10 MB; send fewer Patients.")])
     try:
-        payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return outcome(400, [("structure", "", "The body is not JSON.")])
+        payload = _parse(request)
+    except BodyRefusedError as exc:
+        return exc.response
     bundle = isinstance(payload, dict) and payload.get("resourceType") == "Bundle"
     dry_run = request.GET.get("_dryRun", "").lower() == "true"
     report = services.import_fhir_patients(request.clinic, payload, actor=request.user, dry_run=dry_run)

@@ -25,6 +25,7 @@ from mesoclinic.interop import csvfile
 from mesoclinic.interop.csvfile import RowError, RowReader
 from mesoclinic.interop.fhir.bundles import patients_in
 from mesoclinic.interop.models import CsvUpload, ExternalIdentifier, ImportKind
+from mesoclinic.patients.identity import search_key
 from mesoclinic.patients.models import Patient
 from mesoclinic.patients.services import register_patient
 from mesoclinic.scheduling.models import AppointmentStatus, Device, Room
@@ -154,8 +155,7 @@ def _register(
 ) -> Patient:
     same = Patient.objects.filter(
         clinic=clinic,
-        given_name__iexact=fields["given_name"],
-        family_name__iexact=fields["family_name"],
+        search_name=search_key(str(fields["given_name"]), str(fields["family_name"])),
         birth_date=fields["birth_date"],
     ).first()
     if same is not None:
@@ -164,7 +164,9 @@ def _register(
         )
         raise RowRejectedError
     try:
-        patient = register_patient(clinic, actor=actor, **fields)
+        # Same name and birth date is refused above, by row; a shared phone or e-mail (a family's) is no
+        # reason to refuse a row of a file, which cannot be confirmed row by row as the form can.
+        patient = register_patient(clinic, actor=actor, allow_duplicate=True, **fields)
     except ValidationError as exc:
         _validation_errors(reader, exc)
         raise RowRejectedError from None

@@ -30,12 +30,23 @@ from mesoclinic.inventory.selectors import (
     ledger_balance,
     recalled_source,
 )
+from mesoclinic.text import text_problem
 
 PREPARATION_UNIT = "ml"
 
 
 class LotUnusableError(ValueError):
     """A lot cannot be used: expired, recalled (or made from a recalled lot), or without enough stock."""
+
+
+def _check_lot_number(lot_number: str) -> None:
+    """At most 80 characters, printable only: a control character (ESC, DEL) in a lot number would reach
+    labels, recall letters and CSV exports."""
+    if len(lot_number) > 80:
+        raise ValidationError({"lot_number": "A lot number has at most 80 characters."})
+    problem = text_problem(lot_number)
+    if problem is not None:
+        raise ValidationError({"lot_number": problem})
 
 
 def _local_date(clinic: Clinic, at: datetime) -> date:
@@ -167,8 +178,7 @@ def receive_lot(
     lot_number = (lot_number or "").strip()
     if not lot_number:
         raise ValidationError({"lot_number": "Enter the lot number printed on the pack."})
-    if len(lot_number) > 80:
-        raise ValidationError({"lot_number": "A lot number has at most 80 characters."})
+    _check_lot_number(lot_number)
     if product.clinic_id != clinic.pk:
         raise ValidationError({"product": "Choose one of this clinic's products."})
     today = _local_date(clinic, at)
@@ -311,8 +321,7 @@ def prepare_cocktail(
     lot_number = (lot_number or "").strip()
     if not lot_number:
         raise ValidationError({"lot_number": "Give the preparation a lot number."})
-    if len(lot_number) > 80:
-        raise ValidationError({"lot_number": "A lot number has at most 80 characters."})
+    _check_lot_number(lot_number)
     if not components:
         raise ValidationError({"components": "Add at least one component lot."})
     ids = [lot.pk for lot, _ in components]

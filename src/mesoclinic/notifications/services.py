@@ -78,6 +78,9 @@ def send_due_notifications(now: datetime | None = None) -> RunSummary:
     clinics = {c.pk: c for c in Clinic.objects.filter(pk__in={d.clinic_id for d in dues})}
     settings = {cid: selectors.settings_for(cid) for cid in clinics}
     quiet = {cid: _is_quiet(clinics[cid], settings[cid], now) for cid in clinics}
+    # A clinic that has not given its phone and e-mail sends nothing: every message prints them. Its
+    # messages wait, as in quiet hours, and go out on the first run after the owner gives them.
+    held = {cid: bool(clinic.missing_contact_details()) for cid, clinic in clinics.items()}
     preferences = {
         p.patient_id: p for p in ContactPreference.objects.filter(patient__in={d.patient.pk for d in dues})
     }
@@ -90,7 +93,7 @@ def send_due_notifications(now: datetime | None = None) -> RunSummary:
     by_clinic: dict[int, Counter[str]] = defaultdict(Counter)
     wanted = []
     for due in dues:
-        if quiet[due.clinic_id]:
+        if quiet[due.clinic_id] or held[due.clinic_id]:
             summary.deferred += 1
             continue
         preference = preferences.get(due.patient.pk)

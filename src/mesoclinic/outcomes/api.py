@@ -18,7 +18,7 @@ from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.outcomes import selectors, services
 from mesoclinic.outcomes.models import Assessment, Photo
-from mesoclinic.outcomes.schemas import AssessmentIn, AssessmentOut, PhotoOut
+from mesoclinic.outcomes.schemas import AssessmentIn, AssessmentOut, BaselineIn, BaselineOut, PhotoOut
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.treatments.selectors import get_session_for_user
 
@@ -45,6 +45,7 @@ def _photo_out(photo: Photo) -> dict[str, Any]:
         "baseline_id": analysis.baseline_id if analysis else None,
         "metrics": analysis.metrics if analysis else {},
         "analysis_error": analysis.error if analysis else "",
+        "retake_of_id": photo.retake_of_id,
     }
 
 
@@ -67,10 +68,13 @@ def upload(  # noqa: PLR0917 — ninja reads each multipart form field from the 
     lighting: Form[str] = "",
     camera: Form[str] = "",
     distance_cm: Form[int | None] = None,
+    retake_of_id: Form[int | None] = None,
 ) -> Any:
+    """Upload a photo; ``retake_of_id`` names a photo of the same view that failed the quality check."""
     staff = require(request, Capability.TAKE_PHOTOS)
     patient = get_patient_for_user(staff, patient_id)
     session = get_session_for_user(staff, session_id) if session_id else None
+    retake = selectors.get_photo_for_user(staff, retake_of_id) if retake_of_id else None
     photo = services.upload_photo(
         patient,
         file,
@@ -83,6 +87,7 @@ def upload(  # noqa: PLR0917 — ninja reads each multipart form field from the 
             "distance_cm": distance_cm,
         },
         session=session,
+        retake_of=retake,
         actor=request.user,
     )
     photo = selectors.get_photo_for_user(staff, photo.pk)
@@ -93,6 +98,26 @@ def upload(  # noqa: PLR0917 — ninja reads each multipart form field from the 
 def photo_detail(request: HttpRequest, photo_id: int) -> dict[str, Any]:
     staff = require(request, Capability.VIEW_PHOTOS)
     return _photo_out(selectors.get_photo_for_user(staff, photo_id))
+
+
+@router.post("/photos/{photo_id}/baseline", response={201: BaselineOut})
+def choose_baseline(request: HttpRequest, photo_id: int, payload: BaselineIn) -> Any:
+    """Make the photo its patient's baseline of its view from now on; the earlier baseline is kept."""
+    staff = require(request, Capability.TAKE_PHOTOS)
+    photo = selectors.get_photo_for_user(staff, photo_id)
+    choice = services.choose_baseline(photo, reason=payload.reason, actor=request.user)
+    return Status(
+        201,
+        {
+            "id": choice.pk,
+            "patient_id": choice.patient_id,
+            "view": choice.view,
+            "photo_id": choice.photo_id,
+            "previous_id": choice.previous_id,
+            "reason": choice.reason,
+            "chosen_at": choice.chosen_at,
+        },
+    )
 
 
 @router.get(

@@ -63,6 +63,16 @@ class Photo(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    retake_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retakes",
+        help_text=_(
+            "The photo this one replaces (it failed the quality check); that one is kept, never a baseline."
+        ),
+    )
 
     class Meta:
         ordering = ["-taken_at", "-id"]
@@ -70,6 +80,40 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_view_display()} photo of patient {self.patient_id} on {self.taken_at:%Y-%m-%d}"
+
+
+class BaselineChoice(models.Model):
+    """A photo chosen by staff as the patient's baseline of its view, with the reason.
+
+    Choices are only added, never changed: the newest one of a patient's view is the baseline from then on
+    (follow-ups analysed before keep the baseline they were compared with), and the earlier ones stay as the
+    record of what was the baseline when. Without any choice the baseline is the earliest analysed photo.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    view = models.CharField(max_length=10, choices=PhotoView.choices)
+    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="baseline_choices")
+    previous = models.ForeignKey(
+        Photo,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The baseline before this choice (kept, with its analyses)."),
+    )
+    reason = models.CharField(max_length=300)
+    chosen_at = models.DateTimeField()
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-chosen_at", "-id"]
+        indexes = [models.Index(fields=["patient", "view", "chosen_at"])]
+
+    def __str__(self) -> str:
+        return f"Baseline {self.get_view_display()} of patient {self.patient_id}: photo {self.photo_id}"
 
 
 class AnalysisStatus(models.TextChoices):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
 
 
 class PhotoOut(Schema):
@@ -25,6 +26,21 @@ class PhotoOut(Schema):
     baseline_id: int | None
     metrics: dict[str, dict[str, float]]
     analysis_error: str
+    retake_of_id: int | None = Field(description="The photo this one retakes (it failed the quality check).")
+
+
+class BaselineIn(Schema):
+    reason: str = Field(min_length=1, max_length=300, description="Why this photo becomes the baseline.")
+
+
+class BaselineOut(Schema):
+    id: int
+    patient_id: int
+    view: str
+    photo_id: int
+    previous_id: int | None = Field(description="The baseline before this choice (kept).")
+    reason: str
+    chosen_at: datetime
 
 
 class AssessmentIn(Schema):

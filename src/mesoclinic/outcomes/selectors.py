@@ -21,11 +21,13 @@ from mesoclinic.outcomes.models import (
     METHOD_VERSION,
     AnalysisStatus,
     Assessment,
+    BaselineChoice,
     Photo,
     PhotoView,
     RepeatabilityStudy,
 )
 from mesoclinic.patients.models import Consent, Patient, PhotoUse
+from mesoclinic.worker.selectors import job_hold_up, latest_jobs_for
 
 METRIC_LABELS: dict[str, str] = {
     "spot_count": _("Spots (count)"),
@@ -76,6 +78,24 @@ def get_photo_for_user(staff: StaffMember | None, photo_id: Any) -> Photo:
 def photos_for_patient(patient: Patient) -> QuerySet[Photo]:
     """The patient's photos, newest first, with their analysis (one query)."""
     return Photo.objects.filter(patient=patient).select_related("analysis").order_by("-taken_at", "-id")
+
+
+ANALYSIS_TASK = "mesoclinic.outcomes.services.analyze_photo"  # the module path of the analysis task
+
+
+def analysis_hold_ups(photos: list[Photo], clinic_id: int) -> dict[int, str]:
+    """For each photo still waiting for its analysis, why it is held up (``worker.selectors.job_hold_up``).
+
+    The photo's analysis stays "pending" when its job never reached the queue or its worker died; the
+    Photos tab says which instead of "Analysing…" for ever. One query, for the pending photos only.
+    """
+    pending = [
+        photo.pk
+        for photo in photos
+        if getattr(photo, "analysis", None) is not None and photo.analysis.status == AnalysisStatus.PENDING
+    ]
+    jobs = latest_jobs_for(ANALYSIS_TASK, pending, clinic_id=clinic_id)
+    return {pk: reason for pk in pending if (reason := job_hold_up(jobs.get(pk)))}
 
 
 def photos_by_date(photos: list[Photo], tz: Any) -> list[tuple[Any, list[Photo]]]:
@@ -167,17 +187,65 @@ def photo_consent(patient: Patient) -> Consent | None:
 def baseline_photo(
     patient: Patient, view: str, *, before: Photo | None = None, method_version: str | None = None
 ) -> Photo | None:
-    """The patient's baseline of a view: the earliest photo of that view whose analysis is done.
+    """The patient's baseline of a view: the photo staff chose last (``BaselineChoice``), else the earliest
+    photo of that view whose analysis is done. A photo that was retaken (it failed the quality check) is never
+    a baseline.
 
     With ``method_version``, only a photo analysed by that version of the method can be the baseline (so a
     follow-up is compared like with like; photos analysed by an older method keep their analyses).
     """
-    qs = Photo.objects.filter(patient=patient, view=view, analysis__status=AnalysisStatus.DONE)
+    qs = Photo.objects.filter(
+        patient=patient, view=view, analysis__status=AnalysisStatus.DONE, retakes__isnull=True
+    )
     if method_version is not None:
         qs = qs.filter(analysis__method_version=method_version)
     if before is not None:
         qs = qs.exclude(pk=before.pk).filter(taken_at__lte=before.taken_at)
+    choice = (
+        BaselineChoice.objects.filter(patient=patient, view=view)
+        .order_by("-chosen_at", "-id")
+        .values_list("photo_id", flat=True)
+        .first()
+    )
+    if choice is not None:
+        chosen = qs.filter(pk=choice).select_related("analysis").first()
+        if chosen is not None:
+            return chosen
     return qs.select_related("analysis").order_by("taken_at", "id").first()
+
+
+def baseline_choices(patient: Patient) -> QuerySet[BaselineChoice]:
+    """Every baseline the staff chose for the patient, newest first (the earlier ones are the history)."""
+    return (
+        BaselineChoice.objects.filter(patient=patient)
+        .select_related("photo", "previous", "chosen_by__staff")
+        .order_by("-chosen_at", "-id")
+    )
+
+
+def current_baselines(patient: Patient) -> dict[str, int]:
+    """The id of the photo that is the patient's baseline now, per view (current method's analyses): the rule
+    of ``baseline_photo``, for every view in two queries."""
+    chosen: dict[str, int] = {}
+    for view, photo_id in (
+        BaselineChoice.objects.filter(patient=patient)
+        .order_by("chosen_at", "id")
+        .values_list("view", "photo_id")
+    ):
+        chosen[view] = photo_id  # the newest choice wins
+    candidates: dict[str, list[int]] = {}
+    for view, photo_id in (
+        Photo.objects.filter(
+            patient=patient,
+            analysis__status=AnalysisStatus.DONE,
+            analysis__method_version=METHOD_VERSION,
+            retakes__isnull=True,
+        )
+        .order_by("taken_at", "id")
+        .values_list("view", "pk")
+    ):
+        candidates.setdefault(view, []).append(photo_id)
+    return {view: chosen[view] if chosen.get(view) in ids else ids[0] for view, ids in candidates.items()}
 
 
 def baseline_thumbnails(patient: Patient) -> dict[str, Photo]:

@@ -49,6 +49,7 @@ from mesoclinic.outcomes.models import (
     AnalysisStatus,
     Assessment,
     AssessmentTiming,
+    BaselineChoice,
     Photo,
     PhotoAnalysis,
     PhotoView,
@@ -189,9 +190,14 @@ def upload_photo(
     taken_at: datetime,
     conditions: dict[str, Any],
     session: SessionRecord | None = None,
+    retake_of: Photo | None = None,
     actor: Any,
 ) -> Photo:
     """Store a standardized photo of the patient, stripped to its pixels, and queue its analysis.
+
+    ``retake_of`` names a photo of the same patient and view that failed the quality check and is retaken:
+    it is kept (never deleted) but can no longer be anyone's baseline. A photo that already is the baseline
+    that later photos were compared with cannot be retaken; choose another baseline instead.
 
     Nothing is stored unless the photo is readable, within the limits, of a known view, measurable (a face
     view needs a face the analysis can measure: found, inside the photo, eyes open, pose and expression within
@@ -206,6 +212,8 @@ def upload_photo(
         raise ValidationError({"taken_at": "A photo cannot be taken in the future."})
     if session is not None and session.patient_id != patient.pk:
         raise ValidationError({"session": "This session belongs to another patient."})
+    if retake_of is not None:
+        _check_retake(retake_of, patient=patient, view=view)
     clean_conditions = _clean_conditions(conditions)
     consent = selectors.photo_consent(patient)
     if consent is None:
@@ -232,6 +240,7 @@ def upload_photo(
         conditions=clean_conditions,
         quality=quality,
         uploaded_by=acting_user(actor),
+        retake_of=retake_of,
     )
     photo.image.save(f"{stem}.jpg", ContentFile(body), save=False)
     photo.thumbnail.save(f"{stem}.jpg", ContentFile(_jpeg(pixels, side=THUMBNAIL_SIDE)), save=False)
@@ -241,10 +250,91 @@ def upload_photo(
         "photo.upload",
         photo,
         actor=actor,
-        data={"patient": patient.pk, "view": view, "consent": consent.pk, "sha256": photo.sha256},
+        data={
+            "patient": patient.pk,
+            "view": view,
+            "consent": consent.pk,
+            "sha256": photo.sha256,
+            "retake_of": retake_of.pk if retake_of is not None else None,
+        },
     )
     transaction.on_commit(lambda: _enqueue_analysis(photo.pk, patient.clinic_id))
     return photo
+
+
+def _check_retake(photo: Photo, *, patient: Patient, view: str) -> None:
+    """A retake replaces a photo of the same patient and view that failed the quality check, once."""
+    if photo.patient_id != patient.pk:
+        raise ValidationError({"retake_of": "That photo is another patient's."})
+    if photo.view != view:
+        raise ValidationError({"retake_of": "A retake must be of the same view as the photo it replaces."})
+    if photo.quality.get("passed", True):
+        raise ValidationError({"retake_of": "That photo passed the quality check: take a new photo instead."})
+    if Photo.objects.filter(retake_of=photo).exists():
+        raise ValidationError({"retake_of": "That photo has been retaken already."})
+    if (
+        PhotoAnalysis.objects.filter(baseline=photo).exists()
+        or BaselineChoice.objects.filter(photo=photo).exists()
+    ):
+        raise ValidationError(
+            {
+                "retake_of": "Later photos were compared with that photo as their baseline: choose another baseline instead."
+            }
+        )
+
+
+@transaction.atomic
+def choose_baseline(photo: Photo, *, reason: str, actor: Any) -> BaselineChoice:
+    """Make ``photo`` the patient's baseline of its view from now on, with the reason.
+
+    The earlier baseline is kept (the choice records it, and the follow-ups already compared with it keep
+    their analyses); later follow-ups are compared with this one. Raises ``ValidationError`` for a photo not
+    (yet) analysed by the current method, one that was retaken, one already the baseline, or no reason.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": "Say why this photo becomes the baseline; it is kept with the choice."}
+        )
+    if len(reason) > 300:
+        raise ValidationError({"reason": "Keep the reason under 300 characters."})
+    photo = Photo.objects.select_for_update().select_related("patient", "analysis").get(pk=photo.pk)
+    analysis = getattr(photo, "analysis", None)
+    if (
+        analysis is None
+        or analysis.status != AnalysisStatus.DONE
+        or analysis.method_version != METHOD_VERSION
+    ):
+        raise ValidationError({"photo": "Only a photo whose analysis is done can be a baseline."})
+    if Photo.objects.filter(retake_of=photo).exists():
+        raise ValidationError(
+            {"photo": "This photo was retaken (it failed the quality check): choose the retake."}
+        )
+    previous = selectors.baseline_photo(photo.patient, photo.view, method_version=METHOD_VERSION)
+    if previous is not None and previous.pk == photo.pk:
+        raise ValidationError({"photo": "This photo is the baseline already."})
+    choice = BaselineChoice.objects.create(
+        clinic_id=photo.clinic_id,
+        patient_id=photo.patient_id,
+        view=photo.view,
+        photo=photo,
+        previous=previous,
+        reason=reason,
+        chosen_at=timezone.now(),
+        chosen_by=acting_user(actor),
+    )
+    record_event(
+        "photo.baseline",
+        photo,
+        actor=actor,
+        data={
+            "patient": photo.patient_id,
+            "view": photo.view,
+            "previous": previous.pk if previous is not None else None,
+            "reason": reason,
+        },
+    )
+    return choice
 
 
 def _enqueue_analysis(photo_id: int, clinic_id: int) -> None:
@@ -508,6 +598,8 @@ def record_assessment(
         errors["session"] = "This session belongs to another patient."
     if assessed_on > patient.clinic.today():
         errors["assessed_on"] = "An assessment cannot be dated in the future."
+    elif assessed_on < patient.birth_date:
+        errors["assessed_on"] = "An assessment cannot be dated before the patient was born."
     for name, (low, high) in SCALE_RANGES.items():
         value = scores.get(name)
         if value is None or value == "":

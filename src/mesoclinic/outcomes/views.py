@@ -7,6 +7,7 @@ files are streamed by ``photo_file`` after that check: never from a public media
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from csp.decorators import csp_update
@@ -112,8 +113,33 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
         assessments=list(selectors.assessments_for_patient(patient)),
         has_consent=selectors.photo_consent(patient) is not None,
         compare_pairs=_default_pair(photos),
+        hold_ups=selectors.analysis_hold_ups(photos, patient.clinic_id),
+        baseline_ids=set(selectors.current_baselines(patient).values()),
+        retaken_ids={p.retake_of_id for p in photos if p.retake_of_id},
+        compared_ids={p.analysis.baseline_id for p in photos if getattr(p, "analysis", None)},
+        baseline_history=list(selectors.baseline_choices(patient)),
     )
     return render(request, "outcomes/patient_photos.html", context)
+
+
+@require_POST
+@staff_required(Capability.TAKE_PHOTOS)
+def choose_baseline(request: ClinicRequest, photo_id: int) -> HttpResponse:
+    """Make a photo the baseline of its view, with the reason; the earlier baseline is kept."""
+    photo = selectors.get_photo_for_user(request.staff, photo_id)
+    try:
+        services.choose_baseline(photo, reason=request.POST.get("reason", ""), actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("This %(view)s photo is the baseline from now on; the earlier one is kept.")
+            % {"view": photo.get_view_display().lower()},
+        )
+    return HttpResponseRedirect(
+        reverse("outcomes:patient_photos", args=[photo.patient_id]) + f"#photo-{photo.pk}"
+    )
 
 
 @require_GET
@@ -121,7 +147,9 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
 def analysis_status(request: ClinicRequest, photo_id: int) -> HttpResponse:
     """A photo's analysis state (htmx): polled every 2 s while the worker analyses, then final."""
     photo = selectors.get_photo_for_user(request.staff, photo_id)
-    return _no_store(render(request, "outcomes/partials/_analysis_status.html", {"photo": photo}))
+    hold_ups = selectors.analysis_hold_ups([photo], photo.patient.clinic_id)
+    context = {"photo": photo, "hold_up": hold_ups.get(photo.pk, "")}
+    return _no_store(render(request, "outcomes/partials/_analysis_status.html", context))
 
 
 def _default_pair(photos: list[Photo]) -> tuple[Photo, Photo] | None:
@@ -152,7 +180,17 @@ GUIDE_TEXTS = {
 }
 
 
-def _capture_context(request: ClinicRequest, patient: Any, form: CaptureForm) -> dict[str, Any]:
+# Photos taken for a session go front, left 45°, right 45°: after each, the page offers the next view.
+NEXT_VIEW = {PhotoView.FRONT: PhotoView.LEFT_45, PhotoView.LEFT_45: PhotoView.RIGHT_45}
+
+
+def _capture_context(
+    request: ClinicRequest,
+    patient: Any,
+    form: CaptureForm,
+    session: SessionRecord | None = None,
+    retake: Photo | None = None,
+) -> dict[str, Any]:
     baselines = selectors.baseline_thumbnails(patient)
     selected = form["view"].value() or PhotoView.FRONT
     return {
@@ -166,6 +204,8 @@ def _capture_context(request: ClinicRequest, patient: Any, form: CaptureForm) ->
             (value, label, baselines.get(value), value == selected) for value, label in PhotoView.choices
         ],
         "has_consent": selectors.photo_consent(patient) is not None,
+        "session": session,
+        "retake": retake,
     }
 
 
@@ -178,9 +218,13 @@ def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
     """Take standardized photos: a view, the ghost outline of its baseline, the conditions, the file."""
     patient = get_patient_for_user(request.staff, patient_id)
     session = _session_from(request, patient)
+    retake = _retake_from(request, patient)
     if request.method == "GET":
-        form = CaptureForm(initial={"view": request.GET.get("view", PhotoView.FRONT), "skin_cleansed": True})
-        return render(request, "outcomes/capture.html", _capture_context(request, patient, form))
+        view = retake.view if retake is not None else request.GET.get("view", PhotoView.FRONT)
+        form = CaptureForm(initial={"view": view, "skin_cleansed": True})
+        return render(
+            request, "outcomes/capture.html", _capture_context(request, patient, form, session, retake)
+        )
     form = CaptureForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -191,16 +235,34 @@ def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
                 taken_at=timezone.now(),
                 conditions=form.conditions(),
                 session=session,
+                retake_of=retake,
                 actor=request.user,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Photo saved. Its analysis runs in the background."))
+            following = NEXT_VIEW.get(form.cleaned_data["view"]) if session is not None else None
+            if following is not None:  # a session's series of views: straight on to the next, still linked
+                query = urlencode({"session": session.pk, "view": following})
+                return HttpResponseRedirect(f"{reverse('outcomes:capture', args=[patient.pk])}?{query}")
             return HttpResponseRedirect(reverse("outcomes:patient_photos", args=[patient.pk]))
-    response = render(request, "outcomes/capture.html", _capture_context(request, patient, form))
+    response = render(
+        request, "outcomes/capture.html", _capture_context(request, patient, form, session, retake)
+    )
     response.status_code = 422
     return response
+
+
+def _retake_from(request: ClinicRequest, patient: Any) -> Photo | None:
+    """The photo being retaken (``retake`` in the query or the form), one of this patient's, else None."""
+    raw = request.GET.get("retake") or request.POST.get("retake")
+    if not raw:
+        return None
+    photo = selectors.get_photo_for_user(request.staff, raw)
+    if photo.patient_id != patient.pk:
+        raise Http404
+    return photo
 
 
 def _session_from(request: ClinicRequest, patient: Any) -> SessionRecord | None:
@@ -295,9 +357,37 @@ def compare(request: ClinicRequest, patient_id: int) -> HttpResponse:
         overlays=[
             name for name in ("wrinkles", "spots") if after_analysis and name in after_analysis.overlays
         ],
-        photos=list(selectors.photos_for_patient(patient)),
+        photo_groups=_picker_groups(patient, ZoneInfo(request.clinic.timezone)),
     )
     return render(request, "outcomes/compare.html", context)
+
+
+def _picker_groups(patient: Any, tz: Any) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The before/after pickers' options by view, each photo told apart by its local date and time, the
+    session it was taken at, and whether it is the baseline, was retaken or is still being analysed."""
+    photos = list(selectors.photos_for_patient(patient).select_related("session__protocol"))
+    baselines = set(selectors.current_baselines(patient).values())
+    retaken = {p.retake_of_id for p in photos if p.retake_of_id}
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for photo in photos:
+        parts = [f"{photo.taken_at.astimezone(tz):%d %b %Y %H:%M}"]
+        session = photo.session
+        if session is not None:
+            what = session.protocol.name if session.protocol is not None else session.modality
+            parts.append(
+                _("session of %(day)s (%(what)s)")
+                % {"day": f"{session.performed_at.astimezone(tz):%d %b %Y}", "what": what}
+            )
+        if photo.pk in baselines:
+            parts.append(_("baseline"))
+        if photo.pk in retaken:
+            parts.append(_("retaken"))
+        analysis = getattr(photo, "analysis", None)
+        if analysis is None or analysis.status != AnalysisStatus.DONE:
+            parts.append(_("not analysed"))
+        groups.setdefault(str(photo.get_view_display()), []).append((photo.pk, " · ".join(parts)))
+    order = [str(label) for _value, label in PhotoView.choices]
+    return sorted(groups.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
 
 
 def _photo_param(request: ClinicRequest, name: str, patient: Any) -> Photo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
@@ -11,11 +12,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from mesoclinic.patients.models import ConsentTemplate, MedicalHistory, Patient, PhotoUse
-from mesoclinic.patients.services import PATIENT_FIELDS
+from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
+from mesoclinic.patients.models import (
+    NOTES_MAX,
+    ConsentTemplate,
+    HistoryStatus,
+    MedicalHistory,
+    Patient,
+    PhotoUse,
+)
+from mesoclinic.patients.services import OLDEST_AGE_YEARS, PATIENT_FIELDS
+from mesoclinic.patients.signals import ContactAnswer
+from mesoclinic.patients.signature import SignatureError, decode_data_url
 from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
-
-OLDEST_AGE_YEARS = 130
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -46,21 +55,41 @@ class PatientForm(forms.Form):
     sex = _model_field("sex")
     phone = _model_field("phone", widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
     email = _model_field("email", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    address = _model_field("address", widget=forms.Textarea(attrs={"rows": 3}))
+    address = _model_field("address", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), choices=settings.LANGUAGES, initial="en"
     )
     fitzpatrick = _model_field("fitzpatrick")
     glogau = _model_field("glogau")
+    allow_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = PATIENT_FIELDS
 
-    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, today: date, ask_contact: bool = False, region: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        self.region = region
+        if ask_contact:  # registration asks; later changes are on the chart's Messages tab
+            self.fields["contact_consent"] = forms.ChoiceField(
+                label=_("May we send reminders and recalls?"),
+                choices=[("yes", _("Yes")), ("no", _("No"))],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Ask the patient: yes or no.")},
+            )
+            self.fields["contact_channels"] = forms.MultipleChoiceField(
+                label=_("How?"),
+                choices=[("email", _("E-mail")), ("sms", _("Text message (SMS)"))],
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
         self.fields["sex"].label = _("Sex")
         self.fields["email"].label = _("E-mail")
         self.fields["phone"].label = _("Phone")
+        self.fields["phone"].help_text = _(
+            "Any format; without a country code it is read as this clinic's country."
+        )
         self.fields["address"].label = _("Address")
         self.fields["fitzpatrick"].choices = [
             ("", _("Not assessed")),
@@ -68,11 +97,27 @@ class PatientForm(forms.Form):
         ]
         self.fields["glogau"].choices = [("", _("Not assessed")), *self.fields["glogau"].choices[1:]]
 
+    def _name(self, field: str, what: str) -> str:
+        try:
+            return clean_name(str(self.cleaned_data[field]), what=what)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
     def clean_given_name(self) -> str:
-        return str(self.cleaned_data["given_name"]).strip()
+        return self._name("given_name", "first name")
 
     def clean_family_name(self) -> str:
-        return str(self.cleaned_data["family_name"]).strip()
+        return self._name("family_name", "last name")
+
+    def clean_phone(self) -> str:
+        """The number as E.164 when the clinic's country is known (the service checks it again)."""
+        phone = str(self.cleaned_data["phone"]).strip()
+        if self.region is None:
+            return phone
+        try:
+            return normalise_phone(phone, self.region)
+        except InvalidPhoneError as exc:
+            raise ValidationError(str(exc)) from None
 
     def clean_birth_date(self) -> date:
         born: date = self.cleaned_data["birth_date"]
@@ -82,6 +127,16 @@ class PatientForm(forms.Form):
             raise ValidationError(_("Check the year: that would make the patient older than 130."))
         return born
 
+    def contact_answer(self) -> ContactAnswer | None:
+        """The patient's answer about being contacted (registration only)."""
+        if "contact_consent" not in self.fields:
+            return None
+        channels = set(self.cleaned_data.get("contact_channels") or ())
+        consent = self.cleaned_data["contact_consent"] == "yes"
+        return ContactAnswer(
+            consent=consent, email=consent and "email" in channels, sms=consent and "sms" in channels
+        )
+
     def patient_fields(self) -> dict[str, Any]:
         """Cleaned data as keyword arguments of ``register_patient`` / ``update_patient``."""
         return {name: self.cleaned_data[name] for name in PATIENT_FIELDS}
@@ -89,6 +144,11 @@ class PatientForm(forms.Form):
     @classmethod
     def initial_for(cls, patient: Patient) -> dict[str, Any]:
         return {name: getattr(patient, name) for name in PATIENT_FIELDS}
+
+
+def _lines(text: str) -> list[str]:
+    """Free-text entries typed one per line (a semicolon also separates them)."""
+    return [part.strip() for part in re.split(r"[\n;]", text) if part.strip()]
 
 
 def _stopped_field_name(code: str) -> str:
@@ -122,11 +182,35 @@ class MedicalHistoryForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick every ingredient the patient is allergic to."),
     )
+    other_allergies = forms.CharField(
+        label=_("Other allergies (not in the list)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, e.g. latex, chlorhexidine. Screening warns about each, with your words."),
+    )
+    other_medications = forms.CharField(
+        label=_("Other medicines (not in the list)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, as the patient names them. Screening warns about each."),
+    )
     notes = forms.CharField(
         label=_("Clinical notes"),
         required=False,
+        max_length=NOTES_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Free text, seen by clinical staff only."),
+    )
+    status = forms.ChoiceField(
+        label=_("How was this history taken?"),
+        choices=[
+            (HistoryStatus.CONFIRMED.value, _("I went through it with the patient (confirmed by me, now)")),
+            (HistoryStatus.SELF_REPORTED.value, _("The patient's own answers, not yet confirmed by staff")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Say how the history was taken: confirmed with the patient, or self-reported.")
+        },
     )
     reason = forms.CharField(
         label=_("Reason for the change"),
@@ -152,8 +236,12 @@ class MedicalHistoryForm(forms.Form):
             "medications": [item["code"] for item in history.medications],
             "implants": list(history.implants),
             "allergies": list(history.allergies),
+            "other_allergies": "\n".join(history.other_allergies),
+            "other_medications": "\n".join(history.other_medications),
             "notes": history.notes,
         }
+        if history.is_taken:
+            initial["status"] = history.status
         for item in history.medications:
             if item.get("stopped"):
                 initial[_stopped_field_name(item["code"])] = date.fromisoformat(item["stopped"])
@@ -192,7 +280,10 @@ class MedicalHistoryForm(forms.Form):
             ],
             "implants": data["implants"],
             "allergies": data["allergies"],
+            "other_allergies": _lines(data["other_allergies"]),
+            "other_medications": _lines(data["other_medications"]),
             "notes": data["notes"],
+            "status": data["status"],
             "reason": data["reason"].strip(),
         }
 
@@ -215,6 +306,13 @@ class ConsentForm(forms.Form):
         help_text=_("Photos are always kept in the clinical record."),
     )
 
+    signature = forms.CharField(
+        label=_("Signature"),
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=_("Drawn with a finger or stylus; leave empty for a signature on paper."),
+    )
+
     def __init__(self, *args: Any, templates: list[ConsentTemplate], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [
@@ -228,6 +326,13 @@ class ConsentForm(forms.Form):
                 for t in templates
             ),
         ]
+
+    def clean_signature(self) -> bytes:
+        """The drawn signature's PNG bytes (``b""`` if none); the service checks the image itself."""
+        try:
+            return decode_data_url(self.cleaned_data.get("signature") or "")
+        except SignatureError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class WithdrawConsentForm(forms.Form):

@@ -8,7 +8,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from mesoclinic.safety.rules.parse import MAX_TEXT
 from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
+
+MAX_ITEMS = 20
+"""Most free-text allergies (or medicines) one history holds."""
 
 
 def _codes(values: Iterable[Any], vocabulary: Collection[str], field: str, what: str) -> list[str]:
@@ -21,19 +25,48 @@ def _codes(values: Iterable[Any], vocabulary: Collection[str], field: str, what:
     return sorted(codes)
 
 
+def _texts(values: Iterable[Any], field: str) -> list[str]:
+    """Free-text entries: stripped, non-empty, at most ``MAX_TEXT`` characters, each once (ignoring case)."""
+    if isinstance(values, str):
+        raise ValidationError({field: "Give a list of entries, not one text."})
+    texts: list[str] = []
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError({field: f"{value!r} is not a text entry."})
+        text = " ".join(value.split())
+        if len(text) > MAX_TEXT:
+            raise ValidationError({field: f"Keep each entry under {MAX_TEXT} characters."})
+        if text.casefold() not in {t.casefold() for t in texts}:
+            texts.append(text)
+    if len(texts) > MAX_ITEMS:
+        raise ValidationError({field: f"At most {MAX_ITEMS} entries."})
+    return texts
+
+
 def clean_history(
     *,
     conditions: Iterable[Any] = (),
     medications: Iterable[Any] = (),
     implants: Iterable[Any] = (),
     allergies: Iterable[Any] = (),
+    other_allergies: Iterable[Any] = (),
+    other_medications: Iterable[Any] = (),
     known_ingredients: Collection[str],
 ) -> dict[str, list[Any]]:
     """Return the history in canonical form (sorted, de-duplicated) or raise ``ValidationError`` per field.
 
     Medications are ``{"code": str, "stopped": "YYYY-MM-DD" | None}``; a medication listed twice keeps
-    its current (unstopped) or latest entry.
+    its current (unstopped) or latest entry. ``other_allergies`` and ``other_medications`` are free text
+    (what the coded lists have no code for), kept in the order given.
     """
+    for field, values in (
+        ("conditions", conditions),
+        ("medications", medications),
+        ("implants", implants),
+        ("allergies", allergies),
+    ):
+        if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+            raise ValidationError({field: "Give a list of codes."})
     meds: dict[str, str | None] = {}
     for raw in medications:
         item = {"code": raw, "stopped": None} if isinstance(raw, str) else raw
@@ -57,4 +90,6 @@ def clean_history(
         "medications": [{"code": code, "stopped": meds[code]} for code in sorted(meds)],
         "implants": _codes(implants, IMPLANTS, "implants", "implant"),
         "allergies": _codes(allergies, known_ingredients, "allergies", "ingredient"),
+        "other_allergies": _texts(other_allergies, "other_allergies"),
+        "other_medications": _texts(other_medications, "other_medications"),
     }

@@ -12,26 +12,79 @@ from django.http import Http404
 
 from mesoclinic.accounts.models import Clinic, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.patients.identity import fold, phone_digits_term, phone_query, search_key
 from mesoclinic.patients.models import Consent, ConsentTemplate, MedicalHistory, Patient
+
+SEARCH_MAX = 200
 
 
 def patients_for_clinic(clinic: Clinic, *, search: str = "") -> QuerySet[Patient]:
     """The clinic's patients, filtered by every word of ``search`` (name, email, phone or birth date).
 
-    Restricted patients (erasure requested, records kept for the retention period) are never listed.
+    Names match without regard to case or diacritics ("zajac" finds "Zając" and "Zając" finds "Zajac").
+    A whole phone number in any format ("600 123 456", "+48 600-123-456", "0048600123456") finds the
+    number stored in E.164; a word of digits finds the numbers that contain it. Restricted patients
+    (erasure requested, records kept for the retention period) are never listed.
     """
     qs = Patient.objects.filter(clinic=clinic, restricted_at__isnull=True)
+    search = search.strip()[:SEARCH_MAX]
+    number = phone_query(search, clinic.country)
+    if number is not None:
+        return qs.filter(phone=number)
     for term in search.split():
-        match = (
-            Q(given_name__icontains=term)
-            | Q(family_name__icontains=term)
-            | Q(email__icontains=term)
-            | Q(phone__icontains=term)
-        )
+        match = Q(search_name__contains=fold(term)) | Q(email__icontains=term)
+        digits = phone_digits_term(term)
+        if digits is not None:
+            match |= Q(phone__contains=digits)
         with contextlib.suppress(ValueError):
             match |= Q(birth_date=date.fromisoformat(term))
         qs = qs.filter(match)
     return qs
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """A registered patient who may be the same person, and why (``reasons`` in plain words)."""
+
+    patient: Patient
+    reasons: tuple[str, ...]
+
+
+def possible_duplicates(
+    clinic: Clinic,
+    *,
+    given_name: str,
+    family_name: str,
+    birth_date: date | None,
+    phone: str = "",
+    email: str = "",
+    exclude: Patient | None = None,
+) -> list[PossibleDuplicate]:
+    """The clinic's patients with the same name (ignoring case and diacritics) and date of birth, or the
+    same phone number (E.164, as stored) or e-mail: at most ten, oldest registration first.
+
+    Restricted patients are left out, as from every list.
+    """
+    key = search_key(given_name, family_name)
+    match = Q(search_name=key, birth_date=birth_date) if birth_date is not None else Q(pk__in=[])
+    if phone:
+        match |= Q(phone=phone)
+    if email.strip():
+        match |= Q(email__iexact=email.strip())
+    qs = Patient.objects.filter(match, clinic=clinic, restricted_at__isnull=True).order_by("created_at", "pk")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    found = []
+    for patient in qs[:10]:
+        reasons = []
+        if patient.search_name == key and patient.birth_date == birth_date:
+            reasons.append("same name and date of birth")
+        if phone and patient.phone == phone:
+            reasons.append("same phone number")
+        if email.strip() and patient.email.lower() == email.strip().lower():
+            reasons.append("same e-mail")
+        found.append(PossibleDuplicate(patient, tuple(reasons)))
+    return found
 
 
 def get_patient_for_user(staff: StaffMember | None, patient_id: Any) -> Patient:
@@ -71,7 +124,16 @@ def medical_history_versions(patient: Patient) -> list[HistoryVersion]:
     history: MedicalHistory = patient.medical_history
     records = list(history.history.select_related("history_user").order_by("history_date", "history_id"))
     versions: list[HistoryVersion] = []
-    fields = ("conditions", "medications", "implants", "allergies", "notes")
+    fields = (
+        "status",
+        "conditions",
+        "medications",
+        "implants",
+        "allergies",
+        "other_allergies",
+        "other_medications",
+        "notes",
+    )
     previous = None
     for record in records:
         changes = {
@@ -80,7 +142,11 @@ def medical_history_versions(patient: Patient) -> list[HistoryVersion]:
             if previous is None or getattr(previous, name) != getattr(record, name)
         }
         if previous is None:
-            changes = {name: value for name, value in changes.items() if value[1]}
+            changes = {
+                name: value
+                for name, value in changes.items()
+                if value[1] and not (name == "status" and value[1] == "not_taken")
+            }
         user = record.history_user
         versions.append(
             HistoryVersion(
@@ -108,6 +174,15 @@ def current_consent_templates(clinic: Clinic) -> list[ConsentTemplate]:
     ):
         latest.setdefault(template.modality_id, template)
     return sorted(latest.values(), key=lambda t: t.modality.name)
+
+
+def consent_template_versions(clinic: Clinic, modality: Any) -> QuerySet[ConsentTemplate]:
+    """Every published version of a modality's consent form, newest first."""
+    return (
+        ConsentTemplate.objects.filter(clinic=clinic, modality=modality)
+        .select_related("created_by")
+        .order_by("-version")
+    )
 
 
 def get_consent_template_for_clinic(clinic: Clinic, template_id: Any) -> ConsentTemplate:

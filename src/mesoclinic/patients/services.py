@@ -15,7 +15,20 @@ from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Modality
 from mesoclinic.catalog.selectors import ingredient_codes
 from mesoclinic.patients.history import clean_history
-from mesoclinic.patients.models import Consent, ConsentTemplate, MedicalHistory, Patient, PhotoUse
+from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone, search_key
+from mesoclinic.patients.models import (
+    NOTES_MAX,
+    Consent,
+    ConsentTemplate,
+    HistoryStatus,
+    MedicalHistory,
+    Patient,
+    PhotoUse,
+)
+from mesoclinic.patients.selectors import PossibleDuplicate, possible_duplicates
+from mesoclinic.patients.signals import ContactAnswer, contact_answered, medical_history_changed
+from mesoclinic.patients.signature import SignatureError, clean_signature
+from mesoclinic.text import text_problem
 
 PATIENT_FIELDS = (
     "given_name",
@@ -31,39 +44,178 @@ PATIENT_FIELDS = (
 )
 
 
+class PossibleDuplicateError(ValidationError):
+    """The patient looks already registered (same name and date of birth, or same phone or e-mail).
+
+    ``duplicates`` lists who, and why; the caller shows them and may save anyway with ``allow_duplicate``.
+    """
+
+    def __init__(self, duplicates: list[PossibleDuplicate]) -> None:
+        self.duplicates = duplicates
+        names = "; ".join(
+            f"{d.patient.full_name}, born {d.patient.birth_date:%Y-%m-%d} ({', '.join(d.reasons)})"
+            for d in duplicates
+        )
+        super().__init__(
+            {
+                "__all__": [
+                    f"This patient may already be registered: {names}. Open that chart, or confirm that this is someone else."
+                ]
+            }
+        )
+
+
+def _clean_identity(clinic: Clinic, fields: dict[str, Any]) -> dict[str, Any]:
+    """Names tidied and checked, the phone number in E.164 for the clinic's country; errors by field."""
+    cleaned = dict(fields)
+    errors: dict[str, list[str]] = {}
+    for name, what in (("given_name", "first name"), ("family_name", "last name")):
+        if name in cleaned:
+            try:
+                cleaned[name] = clean_name(str(cleaned[name] or ""), what=what)
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+    if "phone" in cleaned:
+        try:
+            cleaned["phone"] = normalise_phone(str(cleaned["phone"] or ""), clinic.country)
+        except InvalidPhoneError as exc:
+            errors["phone"] = [str(exc)]
+    for name in ("email", "address"):
+        if name in cleaned:
+            cleaned[name] = str(cleaned[name] or "").strip()
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _refuse_duplicates(clinic: Clinic, values: dict[str, Any], *, exclude: Patient | None = None) -> None:
+    found = possible_duplicates(
+        clinic,
+        given_name=values["given_name"],
+        family_name=values["family_name"],
+        birth_date=values["birth_date"],
+        phone=values.get("phone") or "",
+        email=values.get("email") or "",
+        exclude=exclude,
+    )
+    if found:
+        raise PossibleDuplicateError(found)
+
+
+def check_contact_answer(answer: ContactAnswer, *, email: str, phone: str) -> None:
+    """A "yes" names at least one channel, and each channel chosen has its address."""
+    if not answer.consent:
+        return
+    if not (answer.email or answer.sms):
+        raise ValidationError({"contact_channels": "Choose how the patient wants to be contacted."})
+    if answer.email and not email.strip():
+        raise ValidationError({"email": "Give the e-mail address the patient wants messages at."})
+    if answer.sms and not phone.strip():
+        raise ValidationError({"phone": "Give the phone number the patient wants text messages at."})
+
+
+OLDEST_AGE_YEARS = 130
+TEXT_FIELDS = ("given_name", "family_name", "phone", "address")
+
+
+def _check_identity(patient: Patient) -> None:
+    """What the model cannot say: no birth date in the future (screening, proposals and booking compute an
+    age from it) or more than 130 years back, and no control characters in names, phone or address."""
+    errors: dict[str, list[str]] = {}
+    today = patient.clinic.today()
+    if patient.birth_date > today:
+        errors["birth_date"] = ["The date of birth cannot be in the future."]
+    elif today.year - patient.birth_date.year > OLDEST_AGE_YEARS:
+        errors["birth_date"] = ["Check the year: that would make the patient older than 130."]
+    for name in TEXT_FIELDS:
+        problem = text_problem(getattr(patient, name) or "")
+        if problem is not None:
+            errors[name] = [problem]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
-def register_patient(clinic: Clinic, *, actor: Any, **fields: Any) -> Patient:
-    """Create a patient with an empty medical history."""
+def register_patient(
+    clinic: Clinic,
+    *,
+    actor: Any,
+    contact: ContactAnswer | None = None,
+    allow_duplicate: bool = False,
+    **fields: Any,
+) -> Patient:
+    """Create a patient with an empty medical history, recording their answer about being contacted.
+
+    ``contact`` is the answer to "may we send you reminders, and how?", asked at the desk and in the API;
+    None (an import from another system) leaves it unasked: nothing is sent until it is recorded.
+
+    Raises ``ValidationError`` by field for a name, phone number (checked in the clinic's country and
+    stored in E.164) or other value that cannot be right, and ``PossibleDuplicateError`` when someone with
+    the same name and date of birth, or the same phone number or e-mail, is registered already, unless
+    ``allow_duplicate`` says the user saw them and this is someone else.
+    """
     unknown = set(fields) - set(PATIENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
-    patient = Patient(clinic=clinic, **fields)
+    if contact is not None:
+        check_contact_answer(contact, email=fields.get("email", ""), phone=fields.get("phone", ""))
+    patient = Patient(clinic=clinic, **_clean_identity(clinic, fields))
+    patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
+    _check_identity(patient)
+    if not allow_duplicate:
+        _refuse_duplicates(clinic, {name: getattr(patient, name) for name in PATIENT_FIELDS})
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
     patient.save()
     history = MedicalHistory(patient=patient)
     history._history_user = acting_user(actor)  # type: ignore[attr-defined]
     history.save()
     record_event("patient.create", patient, actor=actor)
+    if contact is not None:
+        contact_answered.send(sender=Patient, patient=patient, answer=contact, actor=actor)
     return patient
 
 
 @transaction.atomic
-def update_patient(patient: Patient, *, actor: Any, **fields: Any) -> Patient:
-    """Change identity, contact or skin classification; the previous values stay in the history."""
+def update_patient(patient: Patient, *, actor: Any, allow_duplicate: bool = False, **fields: Any) -> Patient:
+    """Change identity, contact or skin classification; the previous values stay in the history.
+
+    Checked as ``register_patient`` checks; a change of name, date of birth, phone or e-mail that makes the
+    patient look like another registered one raises ``PossibleDuplicateError`` unless ``allow_duplicate``.
+    """
     unknown = set(fields) - set(PATIENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
-    changed = {name: value for name, value in fields.items() if getattr(patient, name) != value}
+    cleaned = _clean_identity(patient.clinic, fields)
+    changed = {name: value for name, value in cleaned.items() if getattr(patient, name) != value}
     if not changed:
         return patient
+    if not allow_duplicate and set(changed) & {"given_name", "family_name", "birth_date", "phone", "email"}:
+        after = {name: changed.get(name, getattr(patient, name)) for name in PATIENT_FIELDS}
+        _refuse_duplicates(patient.clinic, after, exclude=patient)
     for name, value in changed.items():
         setattr(patient, name, value)
+    patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
+    _check_identity(patient)
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    patient.save(update_fields=[*changed, "updated_at"])
+    patient.save(update_fields=[*changed, "search_name", "updated_at"])
     record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})
     return patient
+
+
+HISTORY_FIELDS = (
+    "conditions",
+    "medications",
+    "implants",
+    "allergies",
+    "other_allergies",
+    "other_medications",
+    "notes",
+)
+"""The fields of a complete history document (``status`` and ``reason`` come beside them)."""
+
+WRITABLE_STATUSES = (HistoryStatus.SELF_REPORTED.value, HistoryStatus.CONFIRMED.value)
 
 
 @transaction.atomic
@@ -75,35 +227,92 @@ def update_medical_history(
     medications: Iterable[Any] = (),
     implants: Iterable[Any] = (),
     allergies: Iterable[Any] = (),
+    other_allergies: Iterable[Any] = (),
+    other_medications: Iterable[Any] = (),
     notes: str = "",
-    reason: str = "",
+    reason: str,
+    status: str | None = HistoryStatus.CONFIRMED,
 ) -> MedicalHistory:
     """Replace the structured history; the old version is kept with who, when and why.
 
-    Raises ``ValidationError`` (per field) for codes outside the vocabulary or the clinic's ingredients.
+    ``status`` says how it was taken: ``confirmed`` (by ``actor``, now: a member of staff went through it
+    with the patient) or ``self_reported`` (the patient's own answers, not yet confirmed); None keeps the
+    current status (a history that was never taken stays "not taken" until someone says it was). Raises
+    ``ValidationError`` (per field) for codes outside the vocabulary or the clinic's ingredients, for
+    free text that is empty or too long, for notes longer than ``NOTES_MAX`` characters, for an unknown
+    status and for a missing reason; nothing is changed then.
     """
+    if status is not None and status not in WRITABLE_STATUSES:
+        raise ValidationError({"status": f"{status!r} is not one of {', '.join(WRITABLE_STATUSES)}."})
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError(
+            {"reason": "Say briefly why the history changed; it is kept with this version."}
+        )
+    if len(notes) > NOTES_MAX:
+        raise ValidationError({"notes": f"The notes are too long: at most {NOTES_MAX} characters."})
     cleaned = clean_history(
         conditions=conditions,
         medications=medications,
         implants=implants,
         allergies=allergies,
+        other_allergies=other_allergies,
+        other_medications=other_medications,
         known_ingredients=ingredient_codes(patient.clinic),
     )
-    history = MedicalHistory.objects.select_for_update().get(patient=patient)
-    before = {name: getattr(history, name) for name in (*cleaned, "notes")}
-    after = {**cleaned, "notes": notes}
+    history = MedicalHistory.objects.select_for_update().select_related("patient").get(patient=patient)
+    screened_before = history.as_screening_json()
+    after: dict[str, Any] = {**cleaned, "notes": notes, "status": status or history.status}
+    before = {name: getattr(history, name) for name in after}
     changed = sorted(name for name in after if before[name] != after[name])
     if not changed:
         return history
     for name in changed:
         setattr(history, name, after[name])
+    if history.status == HistoryStatus.CONFIRMED:
+        history.confirmed_by = acting_user(actor)
+        history.confirmed_at = timezone.now()
+    else:
+        history.confirmed_by = None
+        history.confirmed_at = None
     history._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    history._change_reason = reason  # type: ignore[attr-defined]
-    history.save(update_fields=[*changed, "updated_at"])
+    history._change_reason = reason.strip()  # type: ignore[attr-defined]
+    history.save(update_fields=[*changed, "confirmed_by", "confirmed_at", "updated_at"])
     record_event(
-        "medical_history.update", history, actor=actor, clinic=patient.clinic, data={"fields": changed}
+        "medical_history.update",
+        history,
+        actor=actor,
+        clinic=patient.clinic,
+        data={"fields": changed, "status": history.status},
+    )
+    medical_history_changed.send(
+        MedicalHistory,
+        patient=patient,
+        before=screened_before,
+        after=history.as_screening_json(),
+        actor=actor,
     )
     return history
+
+
+@transaction.atomic
+def patch_medical_history(patient: Patient, *, actor: Any, reason: str, **fields: Any) -> MedicalHistory:
+    """Change the named fields of the history (and ``status``, if named); the others stay as they are.
+
+    Raises ``ValidationError`` when no field is named, as ``update_medical_history`` does otherwise.
+    """
+    unknown = set(fields) - {*HISTORY_FIELDS, "status"}
+    if unknown:
+        raise TypeError(f"unknown history fields: {sorted(unknown)}")
+    if not fields:
+        raise ValidationError({"__all__": "Name at least one field of the history to change."})
+    history = MedicalHistory.objects.select_for_update().get(patient=patient)
+    current: dict[str, Any] = {name: getattr(history, name) for name in HISTORY_FIELDS}
+    return update_medical_history(
+        patient,
+        actor=actor,
+        reason=reason,
+        **{**current, "status": None, **fields},
+    )
 
 
 @transaction.atomic
@@ -141,9 +350,14 @@ def record_consent(
     signed_by: str,
     photo_use: Iterable[str] = (PhotoUse.CLINICAL,),
     signed_at: datetime | None = None,
+    signature: bytes = b"",
     actor: Any,
 ) -> Consent:
-    """Record a signed consent against the exact template version the patient read."""
+    """Record a signed consent against the exact template version the patient read.
+
+    ``signature`` is the PNG drawn on the tablet (optional: a paper signature has only the typed name); it
+    is checked and kept re-encoded, with the signed version.
+    """
     if template.clinic_id != patient.clinic_id:
         raise ValidationError({"template": "This consent form belongs to another clinic."})
     scopes = set(photo_use) | {PhotoUse.CLINICAL.value}
@@ -152,12 +366,17 @@ def record_consent(
         raise ValidationError({"photo_use": f"Unknown photo use: {', '.join(sorted(unknown))}."})
     if not signed_by.strip():
         raise ValidationError({"signed_by": "Enter the name of the person who signed."})
+    try:
+        drawn = clean_signature(signature) if signature else b""
+    except SignatureError as exc:
+        raise ValidationError({"signature": str(exc)}) from None
     consent = Consent(
         clinic=patient.clinic,
         patient=patient,
         template=template,
         signed_by=signed_by.strip(),
         signed_at=signed_at or timezone.now(),
+        signature=drawn,
         photo_use=[scope for scope in PhotoUse.values if scope in scopes],
         recorded_by=acting_user(actor),
     )
@@ -167,7 +386,12 @@ def record_consent(
         "consent.record",
         consent,
         actor=actor,
-        data={"template": template.pk, "version": template.version, "photo_use": consent.photo_use},
+        data={
+            "template": template.pk,
+            "version": template.version,
+            "photo_use": consent.photo_use,
+            "signature": bool(drawn),
+        },
     )
     return consent
 

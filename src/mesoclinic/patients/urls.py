@@ -15,4 +15,9 @@ urlpatterns = [
         views.consent_withdraw,
         name="consent_withdraw",
     ),
+    path(
+        "<int:patient_id>/consents/<int:consent_id>/signature.png",
+        views.consent_signature,
+        name="consent_signature",
+    ),
 ]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,7 +36,7 @@ from mesoclinic.patients.forms import (
     WithdrawConsentForm,
     add_service_errors,
 )
-from mesoclinic.patients.models import Consent, MedicalHistory, Patient, PhotoUse
+from mesoclinic.patients.models import Consent, HistoryStatus, MedicalHistory, Patient, PhotoUse
 from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 
 PAGE_SIZE = 25
@@ -76,6 +78,10 @@ def history_alerts(history: MedicalHistory, names: dict[str, str]) -> list[Alert
         Alert("allergy", _("Allergy: %(name)s") % {"name": names.get(code, code)})
         for code in history.allergies
     ]
+    alerts += [
+        Alert("allergy", _("Allergy (not in the list): %(text)s") % {"text": text})
+        for text in history.other_allergies
+    ]
     alerts += [Alert("condition", CONDITIONS.get(code, code)) for code in history.conditions]
     alerts += [Alert("implant", IMPLANTS.get(code, code)) for code in history.implants]
     for item in history.medications:
@@ -83,13 +89,23 @@ def history_alerts(history: MedicalHistory, names: dict[str, str]) -> list[Alert
         if item.get("stopped"):
             label = _("%(medication)s (stopped %(date)s)") % {"medication": label, "date": item["stopped"]}
         alerts.append(Alert("medication", label))
+    alerts += [
+        Alert("medication", _("Medicine (not in the list): %(text)s") % {"text": text})
+        for text in history.other_medications
+    ]
     return alerts
 
 
 def chart_context(request: ClinicRequest, patient: Patient, *, tab: str) -> dict[str, Any]:
     """What every tab of the chart needs: the patient, their age today and (for clinical staff) alerts."""
     today = request.clinic.today()
-    context: dict[str, Any] = {"patient": patient, "age": patient.age_on(today), "today": today, "tab": tab}
+    context: dict[str, Any] = {
+        "patient": patient,
+        "age": patient.age_on(today),
+        "today": today,
+        "tab": tab,
+        "medical_history": patient.medical_history,
+    }
     if role_has(request.staff.role, Capability.VIEW_CLINICAL):
         context["alerts"] = history_alerts(patient.medical_history, ingredient_names(request))
     return context
@@ -187,25 +203,56 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
 # Registration and identity
 
 
+def _booking_next(request: ClinicRequest) -> str:
+    """The booking wizard's step to go back to after registering (``next``), or "" if it is not one."""
+    raw = request.POST.get("next") or request.GET.get("next") or ""
+    wizard = reverse("scheduling:book")
+    if not raw.startswith(f"{wizard}?") or not url_has_allowed_host_and_scheme(raw, allowed_hosts=None):
+        return ""
+    return raw
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required(Capability.EDIT_PATIENTS)
 def patient_create(request: ClinicRequest) -> HttpResponse:
+    """Register a patient; from the booking wizard (``next``), the booking goes on with them chosen."""
     today = request.clinic.today()
+    booking = _booking_next(request)
+    duplicates: list[selectors.PossibleDuplicate] = []
     if request.method == "POST":
-        form = PatientForm(request.POST, today=today)
+        form = PatientForm(request.POST, today=today, ask_contact=True, region=request.clinic.country)
         if form.is_valid():
             try:
                 patient = services.register_patient(
-                    request.clinic, actor=request.user, **form.patient_fields()
+                    request.clinic,
+                    actor=request.user,
+                    contact=form.contact_answer(),
+                    allow_duplicate=form.cleaned_data["allow_duplicate"],
+                    **form.patient_fields(),
                 )
+            except services.PossibleDuplicateError as exc:
+                duplicates = exc.duplicates
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("%(name)s is registered.") % {"name": patient.full_name})
+                if booking:
+                    return HttpResponseRedirect(f"{booking}&{urlencode({'patient': patient.pk})}")
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
-        form = PatientForm(today=today)
-    return render(request, "patients/form.html", {"form": form, "patient": None})
+        form = PatientForm(today=today, ask_contact=True, initial=_names_from(request.GET.get("name", "")))
+    context = {"form": form, "patient": None, "booking": booking, "duplicates": duplicates}
+    return render(request, "patients/form.html", context)
+
+
+def _names_from(text: str) -> dict[str, str]:
+    """A name searched for before registering ("Ewa Zielińska", or only "Zielińska") as the form's names."""
+    words = text.split()[:6]
+    if not words:
+        return {}
+    if len(words) == 1:
+        return {"family_name": words[0][:100]}
+    return {"given_name": words[0][:100], "family_name": " ".join(words[1:])[:100]}
 
 
 @require_http_methods(["GET", "POST"])
@@ -213,11 +260,21 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
 def patient_edit(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = selectors.get_patient_for_user(request.staff, patient_id)
     today = request.clinic.today()
+    duplicates: list[selectors.PossibleDuplicate] = []
     if request.method == "POST":
-        form = PatientForm(request.POST, today=today, initial=PatientForm.initial_for(patient))
+        form = PatientForm(
+            request.POST, today=today, region=request.clinic.country, initial=PatientForm.initial_for(patient)
+        )
         if form.is_valid():
             try:
-                services.update_patient(patient, actor=request.user, **form.patient_fields())
+                services.update_patient(
+                    patient,
+                    actor=request.user,
+                    allow_duplicate=form.cleaned_data["allow_duplicate"],
+                    **form.patient_fields(),
+                )
+            except services.PossibleDuplicateError as exc:
+                duplicates = exc.duplicates
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -227,7 +284,8 @@ def patient_edit(request: ClinicRequest, patient_id: int) -> HttpResponse:
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
         form = PatientForm(today=today, initial=PatientForm.initial_for(patient))
-    return render(request, "patients/form.html", {"form": form, "patient": patient})
+    context = {"form": form, "patient": patient, "duplicates": duplicates}
+    return render(request, "patients/form.html", context)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -255,10 +313,13 @@ class ConsentRow:
 
 
 FIELD_LABELS = {
+    "status": gettext_lazy("History taken"),
     "conditions": gettext_lazy("Conditions"),
     "medications": gettext_lazy("Medications"),
+    "other_medications": gettext_lazy("Other medicines (not in the list)"),
     "implants": gettext_lazy("Implants"),
     "allergies": gettext_lazy("Allergies"),
+    "other_allergies": gettext_lazy("Other allergies (not in the list)"),
     "notes": gettext_lazy("Clinical notes"),
 }
 
@@ -269,6 +330,10 @@ def _describe(field: str, value: Any, names: dict[str, str]) -> str:
         return "—"
     if field == "notes":
         return str(value)
+    if field == "status":
+        return str(HistoryStatus(value).label) if value in HistoryStatus.values else str(value)
+    if field in ("other_allergies", "other_medications"):
+        return "; ".join(value)
     if field == "medications":
         parts = []
         for item in value:
@@ -384,6 +449,7 @@ def consent_record(request: ClinicRequest, patient_id: int) -> HttpResponse:
                 template=template,
                 signed_by=form.cleaned_data["signed_by"],
                 photo_use=[PhotoUse.CLINICAL.value, *form.cleaned_data["photo_use"]],
+                signature=form.cleaned_data["signature"],
                 actor=request.user,
             )
         except ValidationError as exc:
@@ -405,3 +471,17 @@ def consent_withdraw(request: ClinicRequest, patient_id: int, consent_id: int) -
         messages.success(request, _("Consent withdrawn: %(form)s.") % {"form": consent.template.title})
         return HttpResponseRedirect(_chart_url(patient, "consents"))
     return _render_chart(request, patient, "consents", withdraw_forms={consent.pk: form})
+
+
+@require_GET
+@staff_required(Capability.VIEW_PATIENTS)
+def consent_signature(request: ClinicRequest, patient_id: int, consent_id: int) -> HttpResponse:
+    """The signature drawn for a consent, as the PNG kept with it (404 if it was signed on paper)."""
+    patient = selectors.get_patient_for_user(request.staff, patient_id)
+    consent = selectors.get_consent_for_patient(patient, consent_id)
+    if not consent.signature:
+        raise Http404
+    response = HttpResponse(bytes(consent.signature), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -224,6 +224,12 @@ def erase_patient(request: ErasureRequest, *, today: date, actor: Any) -> Erasur
         f"{ends_on.isoformat()}."
     )
     request.erased_counts = plan.counts()
+    # The patient's earlier (withdrawn) requests point at the patient too: they keep the id and the
+    # dates, like this one, and lose the requester's name and reason. Left pointing at a deleted row, they
+    # failed the foreign-key check at commit and the patient stayed.
+    ErasureRequest.objects.filter(patient=patient).exclude(pk=request.pk).update(
+        patient=None, requested_by="", reason=""
+    )
     request.save(
         update_fields=[
             "patient",

@@ -417,6 +417,7 @@ class AdherenceRow:
     off_interval: int = 0
     missed: int = 0
     upcoming: int = 0
+    elsewhere: int = 0  # of the done sessions: a physician recorded them as treated elsewhere / on paper
 
     @property
     def adherence(self) -> float | None:
@@ -450,4 +451,5 @@ def adherence(
         row.off_interval += progress.late
         row.missed += progress.missed
         row.upcoming += progress.upcoming
+        row.elsewhere += progress.elsewhere
     return sorted(rows.values(), key=lambda r: r.label)

@@ -248,6 +248,7 @@ def adherence(request: ClinicRequest) -> HttpResponse:
                 "missed",
                 "upcoming",
                 "adherence_pct",
+                "treated_elsewhere",
             ],
             [
                 [
@@ -259,6 +260,7 @@ def adherence(request: ClinicRequest) -> HttpResponse:
                     r.missed,
                     r.upcoming,
                     _num(r.adherence),
+                    r.elsewhere,
                 ]
                 for r in rows
             ],

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from mesoclinic.safety.rules.vocabulary import HISTORY_NEEDED
+
 
 class ClinicRuleTable(models.Model):
     """The clinic's editable copy of the rule table, in the JSON form ``safety.rules.load_rule_table`` reads.
@@ -25,6 +27,7 @@ class ClinicRuleTable(models.Model):
 class Decision(models.TextChoices):
     OK = "ok", "OK"
     WARN = "warn", "Caution"
+    HISTORY_NEEDED = "history_needed", "History needed"
     BLOCK = "block", "Blocked"
 
 
@@ -39,7 +42,7 @@ class ScreeningRecord(models.Model):
     modality = models.CharField(max_length=40)
     ingredients = models.JSONField(default=list)
     screened_on = models.DateField()
-    decision = models.CharField(max_length=5, choices=Decision.choices)
+    decision = models.CharField(max_length=20, choices=Decision.choices)
     findings = models.JSONField(default=list)
     performed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -52,3 +55,8 @@ class ScreeningRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.modality} on {self.screened_on}: {self.decision}"
+
+    @property
+    def history_needed(self) -> bool:
+        """Whether this screening ran against a history that was never taken."""
+        return any(finding.get("factor") == HISTORY_NEEDED for finding in self.findings)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 
 class FindingOut(Schema):
@@ -14,8 +14,15 @@ class FindingOut(Schema):
     source: str
 
 
+DecisionCode = Literal["ok", "warn", "history_needed", "block"]
+DECISION_HELP = (
+    "`block` if a finding blocks, else `history_needed` if the history was never taken (invasive "
+    "treatments cannot be booked, no session signed, until it is), else `warn` if any finding warns, else `ok`."
+)
+
+
 class ScreeningOut(Schema):
-    decision: Literal["ok", "warn", "block"]
+    decision: DecisionCode = Field(description=DECISION_HELP)
     findings: list[FindingOut]
 
 
@@ -52,7 +59,7 @@ class ScreeningRecordOut(Schema):
     modality: str
     ingredients: list[str]
     screened_on: date
-    decision: str
+    decision: DecisionCode
     findings: list[FindingOut]
     performed_at: datetime
 

@@ -30,7 +30,7 @@ from mesoclinic.patients.views import chart_context
 from mesoclinic.safety import selectors, services
 from mesoclinic.safety.forms import ScreeningForm
 from mesoclinic.safety.models import ScreeningRecord
-from mesoclinic.safety.rules.vocabulary import ALLERGY, FACTORS, MODALITIES
+from mesoclinic.safety.rules.vocabulary import ALLERGY, BUILT_IN_FACTORS, FACTORS, MODALITIES
 
 EARLIER_SCREENINGS = 20
 _CITATION = re.compile(r"^(?P<title>.*) \[(?P<kind>[A-Z]+)\] (?P<url>\S*)$")
@@ -80,6 +80,7 @@ def _record_view(record: ScreeningRecord, names: dict[str, str]) -> RecordView:
             severity=f["severity"],
             factor=f["factor"],
             factor_label=FACTORS.get(f["factor"])
+            or BUILT_IN_FACTORS.get(f["factor"])
             or _("Allergy to %(ingredient)s") % {"ingredient": names.get(f["factor"], f["factor"])},
             message=f["message"],
             source=source_view(f["source"]),

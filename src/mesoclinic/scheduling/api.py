@@ -27,7 +27,7 @@ from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.safety.rules import screen
 from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic
 from mesoclinic.scheduling import selectors, services
-from mesoclinic.scheduling.models import CalendarFeed, Device, Room
+from mesoclinic.scheduling.models import CalendarFeed, Device, Room, ScreeningAlert
 from mesoclinic.scheduling.schemas import (
     AppointmentFilter,
     AppointmentOut,
@@ -45,10 +45,13 @@ from mesoclinic.scheduling.schemas import (
     ProposalIn,
     ProposalOut,
     RescheduleIn,
+    ResolveScreeningAlertIn,
+    ScreeningAlertOut,
     SeriesIn,
     SessionOut,
     TimeOffIn,
     TimeOffOut,
+    TreatedElsewhereIn,
 )
 from mesoclinic.scheduling.selectors import SessionChoice
 
@@ -239,6 +242,14 @@ def list_appointments(request: HttpRequest, filters: Query[AppointmentFilter]) -
     return appointments
 
 
+@router.get("/patients/{patient_id}/appointments", response={200: list[AppointmentOut]})
+@paginate(LimitOffsetPagination)
+def list_patient_appointments(request: HttpRequest, patient_id: int) -> Any:
+    """Every appointment of one patient (cancelled ones and no-shows too), latest start first."""
+    staff = require(request, Capability.VIEW_SCHEDULE)
+    return selectors.appointments_for_patient(get_patient_for_user(staff, patient_id))
+
+
 @router.get("/appointments/{appointment_id}", response={200: AppointmentOut})
 def get_appointment(request: HttpRequest, appointment_id: int) -> Any:
     staff = require(request, Capability.VIEW_SCHEDULE)
@@ -269,12 +280,15 @@ def mark_no_show(request: HttpRequest, appointment_id: int) -> Any:
     return appointment
 
 
-@router.post("/appointments/{appointment_id}/complete", response={200: AppointmentOut, **CONFLICT})
-def complete_appointment(request: HttpRequest, appointment_id: int) -> Any:
-    """Mark the session done; the course's last session creates its maintenance recall."""
-    staff = require(request, Capability.BOOK)
+@router.post("/appointments/{appointment_id}/treated-elsewhere", response={200: AppointmentOut, **CONFLICT})
+def record_treated_elsewhere(request: HttpRequest, appointment_id: int, payload: TreatedElsewhereIn) -> Any:
+    """A physician completes a visit that has no session record here, with the reason (audited).
+
+    Otherwise an appointment is completed only by signing its session record (``/sessions/{id}/sign``).
+    """
+    staff = require(request, Capability.RECORD_TREATED_ELSEWHERE)
     appointment = selectors.get_appointment_for_user(staff, appointment_id)
-    services.complete_appointment(appointment, actor=request.user)
+    services.record_treated_elsewhere(appointment, reason=payload.reason, actor=request.user)
     return appointment
 
 
@@ -411,3 +425,42 @@ def revoke_feed(request: HttpRequest, feed_id: int) -> Any:
         raise PermissionDenied(_MAY_NOT_PUBLISH)
     services.revoke_calendar_feed(feed, actor=request.user)
     return Status(204, None)
+
+
+def _alert_out(alert: ScreeningAlert) -> dict[str, Any]:
+    return {
+        "id": alert.pk,
+        "appointment_id": alert.appointment_id,
+        "patient_id": alert.appointment.patient_id,
+        "practitioner_id": alert.appointment.practitioner_id,
+        "starts_at": alert.appointment.starts_at,
+        "decision_before": alert.decision_before,
+        "decision_after": alert.decision_after,
+        "findings": alert.findings,
+        "advice": alert.advice,
+        "created_at": alert.created_at,
+        "resolved_at": alert.resolved_at,
+        "resolution": alert.resolution,
+    }
+
+
+@router.get("/screening-alerts", response={200: list[ScreeningAlertOut]})
+def screening_alerts(request: HttpRequest) -> Any:
+    """Booked appointments whose screening got worse after a history change, not yet handled."""
+    staff = require(request, Capability.VIEW_SCHEDULE)
+    return [_alert_out(alert) for alert in selectors.open_screening_alerts(staff.clinic)[:200]]
+
+
+@router.post(
+    "/appointments/{appointment_id}/screening-alerts/resolve", response={200: list[ScreeningAlertOut]}
+)
+def resolve_screening_alerts(
+    request: HttpRequest, appointment_id: int, payload: ResolveScreeningAlertIn
+) -> Any:
+    """Say what was done about the appointment's changed screening; answers the alerts it resolved."""
+    staff = require(request, Capability.BOOK)
+    appointment = selectors.get_appointment_for_user(staff, appointment_id)
+    return [
+        _alert_out(services.resolve_screening_alert(alert, resolution=payload.resolution, actor=request.user))
+        for alert in selectors.open_screening_alerts(staff.clinic, appointment=appointment)
+    ]

@@ -82,12 +82,33 @@ class CalendarForm(forms.Form):
         return default if value in (None, "") else value
 
 
+class TreatedElsewhereForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why there is no session record here"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "For example: treated at our partner clinic; recorded on paper while the system was down."
+        ),
+        error_messages={"required": _("Say why the visit has no session record; it is kept with the visit.")},
+    )
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for cancelling"),
         max_length=200,
         help_text=_("For example: patient called, ill. It is kept with the appointment."),
         error_messages={"required": _("Say why the appointment is cancelled; it is kept with the record.")},
+    )
+
+
+class ResolveScreeningAlertForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("What was done"),
+        max_length=300,
+        help_text=_("For example: called the patient, booked a consultation, told the practitioner."),
+        error_messages={"required": _("Say what was done about the changed screening; it is kept.")},
     )
 
 

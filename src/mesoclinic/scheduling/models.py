@@ -228,6 +228,15 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
+class AppointmentCompletion(models.TextChoices):
+    """How a completed appointment was completed (the values of ``engine.lifecycle.Completion``)."""
+
+    SIGNED_RECORD = "signed_record", _("Session record signed")
+    ELSEWHERE = "elsewhere", _("Treated elsewhere / recorded on paper")
+    IMPORTED = "imported", _("Imported from another system")
+    UNRECORDED = "unrecorded", _("Marked completed without a session record")
+
+
 # Appointments in these states hold their resources; cancelled ones and no-shows free them.
 HOLDING_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
 
@@ -266,6 +275,14 @@ class Appointment(models.Model):
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=200, blank=True)
+    completion = models.CharField(
+        max_length=16,
+        choices=AppointmentCompletion.choices,
+        blank=True,
+        help_text=_("How a completed appointment was completed: only a signed session record or a "
+                    "physician's \"treated elsewhere\" (with a reason) counts as a session done."),
+    )  # fmt: skip
+    completion_reason = models.CharField(max_length=500, blank=True)
     sequence = models.PositiveIntegerField(
         default=0,
         help_text=_("Revision of the appointment as calendars see it (iCalendar SEQUENCE): every reschedule "
@@ -378,3 +395,65 @@ def bump_schedule_versions(**where: object) -> None:
     ScheduleVersion.objects.filter(**where).update(
         version=F("version") + 1, previous_stamp=F("stamp"), stamp=new_stamp()
     )
+
+
+class ScreeningAlert(models.Model):
+    """A booked appointment whose screening got worse when the patient's history changed.
+
+    Raised at once by ``services.rescreen_future_appointments`` (the history's change is screened against
+    every future appointment of the patient), shown on Today, on the appointment and to its practitioner
+    until a member of staff says what was done (``resolution``) or a later change of the history makes it
+    no worse than it was at booking.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", on_delete=models.PROTECT, related_name="screening_alerts"
+    )
+    screening = models.ForeignKey("safety.ScreeningRecord", on_delete=models.PROTECT, related_name="+")
+    decision_before = models.CharField(max_length=20)
+    decision_after = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["clinic", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.appointment_id}: {self.decision_before} -> {self.decision_after}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def findings(self) -> list[dict[str, str]]:
+        """The findings that made it worse: blocks (and history needed) for a block, else warnings."""
+        severe = "block" if self.decision_after in ("block", "history_needed") else "warn"
+        return [f for f in self.screening.findings if f.get("severity") == severe]
+
+    @property
+    def advice(self) -> str:
+        """What the receptionist should do, in plain words."""
+        if self.decision_after == "block":
+            return str(
+                _(
+                    "Call the patient before the visit: this treatment is now blocked. Offer a consultation "
+                    "with the physician instead, or cancel the appointment; only a physician may override, "
+                    "with a reason. Then mark this as handled, saying what was done."
+                )
+            )
+        return str(
+            _(
+                "Tell the practitioner before the session: screening now asks for care. The appointment can "
+                "stay. Mark this as handled once they know."
+            )
+        )

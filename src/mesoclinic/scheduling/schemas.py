@@ -8,15 +8,35 @@ is ambiguous around DST changes and is refused with 422. Answers are in UTC.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 MAX_AVAILABILITY_DAYS = 62
 MAX_LIST_DAYS = 366
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _schedulable(value: datetime) -> datetime:
+    """In UTC, and within the years a clinic's calendar can hold: a year such as 0001 or 9999 overflows the
+    arithmetic of days and time zones, and 1900 falls before the zones' modern offsets."""
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("must be between 2000-01-01 and 2099-12-31")
+    return value.astimezone(UTC)
+
+
+#: A moment the schedule can hold: with its UTC offset, between 2000-01-01 and 2099-12-31.
+When = Annotated[
+    AwareDatetime,
+    AfterValidator(_schedulable),
+    Field(description="With its UTC offset; between 2000-01-01 and 2099-12-31."),
+]
+
 AppointmentStatusCode = Literal["booked", "checked_in", "completed", "cancelled", "no_show"]
+AppointmentCompletionCode = Literal["signed_record", "elsewhere", "imported", "unrecorded"]
 FeedKind = Literal["practitioner", "room", "device"]
 
 
@@ -57,8 +77,8 @@ class LocationOut(Schema):
 
 
 class _Window(Schema):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: When
+    end: When
 
     max_days: ClassVar[int] = MAX_LIST_DAYS
 
@@ -105,7 +125,7 @@ class FindingOut(Schema):
 
 
 class ScreeningPreviewOut(Schema):
-    decision: Literal["ok", "warn", "block"]
+    decision: Literal["ok", "warn", "history_needed", "block"]
     findings: list[FindingOut]
 
 
@@ -113,7 +133,7 @@ class ProposalIn(Schema):
     patient_id: int
     protocol: str = Field(description="Protocol slug.")
     location_id: int
-    earliest: AwareDatetime
+    earliest: When
     same_practitioner: bool = True
     practitioner_id: int | None = None
 
@@ -128,7 +148,7 @@ class ProposalOut(Schema):
 
 
 class SessionIn(Schema):
-    start: AwareDatetime
+    start: When
     practitioner_id: int
     room_id: int
     device_id: int | None = None
@@ -166,6 +186,13 @@ class AppointmentOut(Schema):
     status: AppointmentStatusCode
     status_changed_at: datetime | None
     cancel_reason: str
+    completion: AppointmentCompletionCode | Literal[""] = Field(
+        description="How a completed appointment was completed: signed_record (its session record was "
+        "signed), elsewhere (a physician recorded it as treated elsewhere or on paper, with "
+        "completion_reason), imported (from another system), unrecorded (marked completed before a signed "
+        "record was required; not counted as a session done). Empty unless completed."
+    )
+    completion_reason: str
     notes: str
 
     # Read from an ``Appointment`` fetched by ``appointments_for_clinic`` (its relations are selected).
@@ -210,8 +237,16 @@ class CancelIn(Schema):
     reason: str = Field(min_length=1, max_length=200)
 
 
+class TreatedElsewhereIn(Schema):
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why the visit has no session record here: treated elsewhere, recorded on paper...",
+    )
+
+
 class RescheduleIn(Schema):
-    start: AwareDatetime
+    start: When
     practitioner_id: int | None = None
     room_id: int | None = None
     device_id: int | None = None
@@ -247,8 +282,8 @@ MAX_TIME_OFF_DAYS = 366
 
 
 class _Interval(Schema):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: When
+    ends_at: When
     reason: str = Field("", max_length=200)
 
     max_length: ClassVar[timedelta] = timedelta(days=MAX_TIME_OFF_DAYS)
@@ -279,13 +314,8 @@ class TimeOffIn(_Interval):
 
 
 class IntervalFilter(Schema):
-    ends_after: AwareDatetime | None = Field(None, description="Only those ending after this moment.")
-
-    @field_validator("ends_after")
-    @classmethod
-    def _in_utc(cls, value: datetime | None) -> datetime | None:
-        """PostgreSQL refuses offsets beyond ±16 h that Python accepts (schemathesis found the 500)."""
-        return value.astimezone(UTC) if value is not None else None
+    # In UTC: PostgreSQL refuses offsets beyond ±16 h that Python accepts (schemathesis found the 500).
+    ends_after: When | None = Field(None, description="Only those ending after this moment.")
 
 
 class ExtraHoursOut(Schema):
@@ -311,3 +341,29 @@ class TimeOffOut(Schema):
     @staticmethod
     def resolve_practitioner_id(obj: Any) -> int:
         return int(obj.staff_id)
+
+
+class ScreeningAlertOut(Schema):
+    """A booked appointment whose screening got worse when the patient's history changed."""
+
+    id: int
+    appointment_id: int
+    patient_id: int
+    practitioner_id: int
+    starts_at: datetime
+    decision_before: Literal["ok", "warn", "history_needed", "block"]
+    decision_after: Literal["ok", "warn", "history_needed", "block"]
+    findings: list[FindingOut] = Field(description="The findings that made it worse.")
+    advice: str = Field(description="What the receptionist should do, in plain words.")
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution: str
+
+
+class ResolveScreeningAlertIn(Schema):
+    resolution: str = Field(
+        min_length=1,
+        max_length=300,
+        pattern=r"\S",
+        description="What was done (called the patient, booked a consultation, told the practitioner).",
+    )

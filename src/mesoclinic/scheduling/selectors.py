@@ -45,6 +45,7 @@ from mesoclinic.scheduling.models import (
     OpeningHours,
     Room,
     ScheduleVersion,
+    ScreeningAlert,
     TimeOff,
     WorkingHours,
 )
@@ -455,6 +456,16 @@ def get_appointment_for_user(staff: StaffMember | None, appointment_id: Any) -> 
 def appointments_for_clinic(clinic: Any) -> QuerySet[Appointment]:
     return Appointment.objects.filter(clinic=clinic).select_related(
         "patient", "protocol__modality", "practitioner", "room", "device", "location", "course"
+    )
+
+
+def appointments_for_patient(patient: Any) -> QuerySet[Appointment]:
+    """Every appointment of the patient (cancelled and no-shows too), latest start first, with its series."""
+    return (
+        appointments_for_clinic(patient.clinic_id)
+        .filter(patient=patient)
+        .select_related("session_record")
+        .order_by("-starts_at", "-id")
     )
 
 
@@ -1054,3 +1065,88 @@ def rows_for_slots(
         {r.pk: r for r in rooms},
         {d.pk: d for d in devices},
     )
+
+
+def open_screening_alerts(clinic: Any, *, appointment: Appointment | None = None) -> QuerySet[ScreeningAlert]:
+    """Alerts nobody has handled yet (of one appointment, or of the clinic), soonest appointment first."""
+    alerts = ScreeningAlert.objects.filter(clinic=clinic, resolved_at__isnull=True)
+    if appointment is not None:
+        alerts = alerts.filter(appointment=appointment)
+    return alerts.select_related(
+        "appointment__patient",
+        "appointment__protocol__modality",
+        "appointment__practitioner",
+        "appointment__location",
+        "screening",
+    ).order_by("appointment__starts_at", "pk")
+
+
+# --- The owner's Settings ----------------------------------------------------------------------------------
+
+
+def holidays_of(location: Location, *, year: int | None = None) -> QuerySet[Holiday]:
+    found = Holiday.objects.filter(location=location).order_by("date")
+    return found.filter(date__year=year) if year is not None else found
+
+
+def get_holiday_for_user(staff: StaffMember | None, location: Location, holiday_id: Any) -> Holiday:
+    """A holiday of ``location`` (already fetched for ``staff``'s clinic), or 404."""
+    if staff is None:
+        raise Http404
+    if location.clinic_id != staff.clinic_id:
+        raise Http404
+    found = holidays_of(location).filter(pk=_pk(holiday_id)).select_related("location__clinic").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def rooms_of_clinic(clinic: Any) -> QuerySet[Room]:
+    """Every room of the clinic, in use or not, by location and name."""
+    return Room.objects.filter(clinic=clinic).select_related("location").order_by("location__name", "name")
+
+
+def devices_of_clinic(clinic: Any) -> QuerySet[Device]:
+    return Device.objects.filter(clinic=clinic).select_related("location").order_by("location__name", "name")
+
+
+def downtime_of(device: Device, *, ends_after: datetime | None = None) -> QuerySet[DeviceDowntime]:
+    found = DeviceDowntime.objects.filter(device=device).order_by("starts_at", "pk")
+    return found.filter(ends_at__gt=ends_after) if ends_after is not None else found
+
+
+def get_downtime_for_user(staff: StaffMember | None, device: Device, downtime_id: Any) -> DeviceDowntime:
+    """Downtime of ``device`` (already fetched for ``staff``'s clinic), or 404."""
+    if staff is None:
+        raise Http404
+    if device.clinic_id != staff.clinic_id:
+        raise Http404
+    found = downtime_of(device).filter(pk=_pk(downtime_id)).select_related("device__clinic").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def weekly_hours_of(member: StaffMember) -> QuerySet[WorkingHours]:
+    """A practitioner's weekly hours at every location, by location, day and start."""
+    return (
+        WorkingHours.objects.filter(staff=member)
+        .select_related("location")
+        .order_by("location__name", "weekday", "starts")
+    )
+
+
+def get_clinic_practitioner_for_user(staff: StaffMember | None, member_id: Any) -> StaffMember:
+    """A physician or practitioner of the caller's clinic, active or not (Settings edits both), or 404."""
+    if staff is None:
+        raise Http404
+    found = (
+        StaffMember.objects.filter(
+            clinic_id=staff.clinic_id, role__in=[Role.PHYSICIAN, Role.PRACTITIONER], pk=_pk(member_id)
+        )
+        .select_related("clinic")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
-from functools import partial
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,36 +22,49 @@ from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.patients.models import Patient
+from mesoclinic.safety.rules import Decision, patient_from_json, screen
+from mesoclinic.safety.rules.vocabulary import HISTORY_NEEDED
+from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.engine import NEEDLE, ClinicIndex, epoch_seconds
+from mesoclinic.scheduling.engine.lifecycle import Action
+from mesoclinic.scheduling.lifecycle import (
+    BookingError,
+    bump_first,
+    change_status,
+    decide_for,
+    facts_for,
+    patch_on_commit,
+)
 from mesoclinic.scheduling.models import (
-    HOLDING_STATUSES,
     Appointment,
+    AppointmentCompletion,
     AppointmentStatus,
     CalendarFeed,
     CalendarFeedKind,
     Device,
+    DeviceDowntime,
     ExtraHours,
+    Holiday,
+    OpeningHours,
     Room,
+    ScreeningAlert,
     TimeOff,
+    WorkingHours,
     bump_schedule_versions,
 )
+from mesoclinic.scheduling.public_holidays import public_holidays
 from mesoclinic.scheduling.selectors import (
     SLOT_MINUTES,
     Hold,
     SessionChoice,
     engine_clinic,
-    location_schedule_token,
     location_timezone,
-    patch_kept_indexes,
-    replaced_token,
 )
 from mesoclinic.treatments.models import Course
-from mesoclinic.treatments.services import complete_course, start_course
+from mesoclinic.treatments.services import complete_course_if_done, start_course
 
-
-class BookingError(Exception):
-    """A booking cannot be made; ``str(error)`` says why in a receptionist's words."""
+__all__ = ["BookingError", "ScreeningBlockedError"]  # BookingError lives in lifecycle; callers import it here
 
 
 class ScreeningBlockedError(BookingError):
@@ -96,43 +108,6 @@ def add_device(
     device.save()
     record_event("device.create", device, actor=actor)
     return device
-
-
-def _bump_first(location_id: int) -> tuple[int, int] | None:
-    """Bump the location's schedule version as the first write on its schedule, and return the token the
-    bump replaced: the schedule this write starts from.
-
-    The bump's ``UPDATE`` locks the version row until commit, so two writes at one location take their
-    turn (the second one's checks see the first's rows) and nobody else moves the version meanwhile.
-    """
-    bump_schedule_versions(location_id=location_id)
-    return replaced_token(location_id)
-
-
-def _patch_on_commit(
-    location_id: int,
-    before: tuple[int, int] | None,
-    *,
-    added: Iterable[Hold] = (),
-    removed: Iterable[Hold] = (),
-) -> None:
-    """Once this transaction commits, patch this process's kept indexes of the location with the
-    appointments this write booked (``added``) and freed (``removed``), rather than have the next
-    proposal rebuild them from the database (``selectors.patch_kept_indexes``).
-
-    Called last in the write, so that ``after`` is the version the write leaves. If anything else in the
-    same transaction changes the schedule after this (an outer transaction), the committed version is not
-    ``after`` and the patched entries are rebuilt anyway; if the transaction rolls back, nothing runs.
-    A failing patch is logged, not raised (``robust``): the write has committed, and an unpatched entry
-    is merely rebuilt.
-    """
-    after = location_schedule_token(location_id)
-    if before is None or after is None:
-        return
-    transaction.on_commit(
-        partial(patch_kept_indexes, location_id, before, after, added=tuple(added), removed=tuple(removed)),
-        robust=True,
-    )
 
 
 # --- A practitioner's hours: extra hours and time off ----------------------------------------------------
@@ -350,6 +325,13 @@ def book_series(
     result, record = screen_patient(
         patient, protocol=protocol, on=_local_day(sessions[0].start, location), actor=actor
     )
+    if result.history_needed and protocol.modality.invasive:
+        raise ScreeningBlockedError(
+            f"History needed: {patient.full_name}'s medical history has not been taken, so "
+            f"{protocol.modality.name} (an invasive treatment) cannot be booked. Take the history on the "
+            "chart first; a physician's override does not replace it.",
+            [f for f in record.findings if f["factor"] == HISTORY_NEEDED],
+        )
     if result.decision == "block":
         reasons = " ".join(f.message for f in result.findings if f.severity == "block")
         if not (override_reason.strip() and _may_override(actor)):
@@ -363,7 +345,7 @@ def book_series(
     _check_spacing(location, protocol, [s.start for s in sessions])
     # First write on the location's schedule: takes its version row's lock before any appointment row, so
     # two bookings at one location take their turn (and the second one's check sees the first's rows).
-    before = _bump_first(location.pk)
+    before = bump_first(location.pk)
     check_sessions_fit(location, protocol, sessions)
     course = start_course(patient, protocol, actor=actor)
     buffer = timedelta(minutes=protocol.buffer_minutes)
@@ -396,7 +378,7 @@ def book_series(
         actor=actor,
         data={"sessions": [s.start.isoformat() for s in sessions], "location": location.pk},
     )
-    _patch_on_commit(location.pk, before, added=[Hold.of(a) for a in booked])
+    patch_on_commit(location.pk, before, added=[Hold.of(a) for a in booked])
     return course
 
 
@@ -432,7 +414,7 @@ def record_imported_appointment(
     future = starts_at > timezone.now()
     if future and status != AppointmentStatus.BOOKED:
         raise BookingError("A future appointment can only be imported as booked.")
-    before = _bump_first(location.pk)
+    before = bump_first(location.pk)
     if future:
         check_sessions_fit(location, protocol, [SessionChoice(starts_at, practitioner, room, device)])
     buffer = timedelta(minutes=protocol.buffer_minutes)
@@ -449,6 +431,8 @@ def record_imported_appointment(
         buffer_minutes=protocol.buffer_minutes,
         blocked_until=ends_at + buffer,
         status=status,
+        # Its completion happened in the other system: history, shown as such, never a session done here.
+        completion=AppointmentCompletion.IMPORTED if status == AppointmentStatus.COMPLETED else "",
         notes=notes[:500],
         created_by=acting_user(actor),
         status_changed_at=None if status == AppointmentStatus.BOOKED else timezone.now(),
@@ -467,85 +451,38 @@ def record_imported_appointment(
         data={"starts_at": starts_at.isoformat(), "status": status, "history": not future},
     )
     if appointment.holds_resources:
-        _patch_on_commit(location.pk, before, added=[Hold.of(appointment)])
+        patch_on_commit(location.pk, before, added=[Hold.of(appointment)])
     return appointment
-
-
-def _transition(
-    appointment: Appointment, to: str, allowed_from: Iterable[str], *, actor: Any, **extra: Any
-) -> None:
-    if appointment.status not in allowed_from:
-        raise BookingError(
-            f"A {appointment.get_status_display().lower()} appointment cannot become "
-            f"{AppointmentStatus(to).label.lower()}."
-        )
-    # Checking in and completing keep the time held: no new schedule version, so the locations' kept
-    # indexes stay valid. Cancelling and no-shows free it: bump first, before the row (same lock order).
-    held, holds = appointment.status in HOLDING_STATUSES, to in HOLDING_STATUSES
-    keeps_schedule = held == holds
-    before = None if keeps_schedule else _bump_first(appointment.location_id)
-    hold = Hold.of(appointment)
-    appointment.status = to
-    appointment.status_changed_at = timezone.now()
-    appointment.sequence += 1  # calendars that hold the event update it only when SEQUENCE rises
-    for name, value in extra.items():
-        setattr(appointment, name, value)
-    appointment.keeps_schedule = keeps_schedule  # read by the post_save signal
-    appointment.save(update_fields=["status", "status_changed_at", "sequence", *extra])
-    record_event(f"appointment.{to}", appointment, actor=actor, data={k: str(v) for k, v in extra.items()})
-    if not keeps_schedule:
-        _patch_on_commit(
-            appointment.location_id, before, added=[hold] if holds else [], removed=[hold] if held else []
-        )
 
 
 @transaction.atomic
 def cancel_appointment(appointment: Appointment, *, reason: str, actor: Any) -> Appointment:
-    _transition(
-        appointment,
-        AppointmentStatus.CANCELLED,
-        [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
-        actor=actor,
-        cancel_reason=reason.strip()[:200],
-    )
-    return appointment
+    """Cancel a booked or checked-in appointment, keeping the reason; its time is freed."""
+    return change_status(appointment, Action.CANCEL, reason=reason, actor=actor)
 
 
 @transaction.atomic
 def check_in(appointment: Appointment, *, actor: Any) -> Appointment:
-    _transition(appointment, AppointmentStatus.CHECKED_IN, [AppointmentStatus.BOOKED], actor=actor)
-    return appointment
+    """Check the patient in: only a booked appointment, and only on its day in the clinic's time zone."""
+    return change_status(appointment, Action.CHECK_IN, actor=actor)
 
 
 @transaction.atomic
 def mark_no_show(appointment: Appointment, *, actor: Any) -> Appointment:
-    _transition(
-        appointment,
-        AppointmentStatus.NO_SHOW,
-        [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
-        actor=actor,
-    )
-    return appointment
+    """Record that the patient did not come: only once the appointment's start has passed."""
+    return change_status(appointment, Action.NO_SHOW, actor=actor)
 
 
 @transaction.atomic
-def complete_appointment(appointment: Appointment, *, actor: Any) -> Appointment:
-    """Mark a session done; completing the course's last session creates its maintenance recall."""
-    _transition(
-        appointment,
-        AppointmentStatus.COMPLETED,
-        [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
-        actor=actor,
-    )
-    course = appointment.course
-    if course is not None:
-        done = course.appointments.filter(status=AppointmentStatus.COMPLETED)
-        if done.count() >= course.sessions:
-            last = done.order_by("-starts_at").first()
-            assert last is not None  # noqa: S101 — at least this appointment
-            complete_course(
-                course, last_session_on=_local_day(last.starts_at, appointment.location), actor=actor
-            )
+def record_treated_elsewhere(appointment: Appointment, *, reason: str, actor: Any) -> Appointment:
+    """A physician completes a visit that has no session record here (treated elsewhere, or recorded on
+    paper while the system was down), saying why. It counts as a session done, is audited and is shown
+    as such wherever completions are (the appointment, the course, adherence). Signing the session record
+    is the only other way an appointment is completed. The course's last session creates its recall.
+    """
+    change_status(appointment, Action.TREATED_ELSEWHERE, reason=reason, actor=actor)
+    if appointment.course is not None:
+        complete_course_if_done(appointment.course, actor=actor)
     return appointment
 
 
@@ -560,8 +497,7 @@ def reschedule_appointment(
     device: Device | None = None,
 ) -> Appointment:
     """Move one booked session (and optionally change its resources), keeping the series within tolerance."""
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise BookingError("Only a booked appointment can be moved.")
+    decide_for(appointment, Action.RESCHEDULE, facts_for(appointment, actor=actor))
     location, protocol = appointment.location, appointment.protocol
     choice = SessionChoice(
         start=start,
@@ -584,7 +520,7 @@ def reschedule_appointment(
         starts = [a.starts_at for a in siblings if a.session_index < appointment.session_index]
         starts += [start] + [a.starts_at for a in siblings if a.session_index > appointment.session_index]
         _check_spacing(location, appointment.course, starts)
-    token = _bump_first(location.pk)  # before the row: same lock order as booking
+    token = bump_first(location.pk)  # before the row: same lock order as booking
     check_sessions_fit(location, protocol, [choice], exclude=[appointment.pk])
     freed = Hold.of(appointment)
     before = appointment.starts_at
@@ -614,7 +550,7 @@ def reschedule_appointment(
         actor=actor,
         data={"from": before.isoformat(), "to": start.isoformat()},
     )
-    _patch_on_commit(location.pk, token, added=[Hold.of(appointment)], removed=[freed])
+    patch_on_commit(location.pk, token, added=[Hold.of(appointment)], removed=[freed])
     return appointment
 
 
@@ -653,3 +589,318 @@ def revoke_calendar_feed(feed: CalendarFeed, *, actor: Any) -> CalendarFeed:
         "calendar_feed.revoke", feed, actor=actor, data={"kind": feed.kind, "object_id": feed.object_id}
     )
     return feed
+
+
+# --- Re-screening when a history changes ------------------------------------------------------------------
+
+RESCREEN_HORIZON = timedelta(days=3 * 366)
+"""How far ahead a history change re-screens appointments (a long series plus its maintenance visit)."""
+
+
+@transaction.atomic
+def rescreen_future_appointments(
+    patient: Patient, *, before: Mapping[str, Any], after: Mapping[str, Any], actor: Any
+) -> list[ScreeningAlert]:
+    """Screen every future appointment of ``patient`` against the history as it is now, at once.
+
+    ``before`` and ``after`` are the history as it was and as it is (their PATIENT.json form). Where an appointment's decision is now
+    worse than it was (``ok < warn < history_needed < block``), the new screening is recorded and a
+    ``ScreeningAlert`` raised (Today, the appointment and its practitioner show it, with what to do).
+    Where the change made it no worse than an open alert's starting point (an allergy recorded by mistake
+    and removed), that alert is resolved by itself, saying so. Returns the new alerts.
+    """
+    now = timezone.now()
+    appointments = (
+        Appointment.objects.filter(patient=patient, ends_at__gte=now, starts_at__lte=now + RESCREEN_HORIZON)
+        .filter(status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN))
+        .select_related("protocol__modality", "location")
+        .order_by("starts_at", "pk")
+    )
+    rules = rule_table_for_clinic(patient.clinic)
+    old = patient_from_json(dict(before), known_ingredients=None)
+    new = patient_from_json(dict(after), known_ingredients=None)
+    alerts = []
+    for appointment in appointments:
+        spec = protocol_spec(appointment.protocol)
+        on = _local_day(appointment.starts_at, appointment.location)
+        was, now_is = screen(old, spec, on=on, rules=rules), screen(new, spec, on=on, rules=rules)
+        for alert in appointment.screening_alerts.filter(resolved_at__isnull=True):
+            if now_is.decision.rank <= Decision(alert.decision_before).rank:
+                alert.resolved_at = timezone.now()
+                alert.resolution = f"The history changed again: screening is {now_is.decision} again."[:300]
+                alert.save(update_fields=["resolved_at", "resolution"])
+                record_event("screening_alert.resolve", alert, actor=actor, data={"automatic": True})
+        if now_is.decision.rank <= was.decision.rank:
+            continue
+        _result, record = screen_patient(
+            patient, protocol=appointment.protocol, on=on, actor=actor, history=new
+        )
+        alert = ScreeningAlert.objects.create(
+            clinic=patient.clinic,
+            appointment=appointment,
+            screening=record,
+            decision_before=str(was.decision),
+            decision_after=record.decision,
+            created_by=acting_user(actor),
+        )
+        record_event(
+            "screening_alert.raise",
+            alert,
+            actor=actor,
+            data={
+                "appointment": appointment.pk,
+                "before": alert.decision_before,
+                "after": alert.decision_after,
+            },
+        )
+        alerts.append(alert)
+    return alerts
+
+
+@transaction.atomic
+def resolve_screening_alert(alert: ScreeningAlert, *, resolution: str, actor: Any) -> ScreeningAlert:
+    """Say what was done about an alert (called the patient, booked a consultation, told the practitioner)."""
+    text = " ".join(resolution.split())
+    if not text:
+        raise ValidationError({"resolution": "Say what was done (e.g. called the patient, cancelled)."})
+    if len(text) > 300:
+        raise ValidationError({"resolution": "Keep it under 300 characters."})
+    alert = ScreeningAlert.objects.select_for_update().get(pk=alert.pk)
+    if alert.resolved_at is not None:
+        return alert
+    alert.resolved_at = timezone.now()
+    alert.resolved_by = acting_user(actor)
+    alert.resolution = text
+    alert.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    record_event("screening_alert.resolve", alert, actor=actor, data={"resolution": text})
+    return alert
+
+
+# --- The owner's Settings: opening hours, holidays, weekly hours, rooms, devices and their downtime ---------
+# Every write bumps the location's schedule version first (the lock order bookings use), so proposals made
+# before the change are refused at confirmation instead of booking into a now-closed hour.
+
+Span = tuple[int, time, time]
+"""(weekday 0=Monday..6, starts, ends): one weekly span of wall-clock time."""
+
+
+def _check_spans(spans: Iterable[Span]) -> list[Span]:
+    """Sorted spans, each with its end after its start and none overlapping another on the same day."""
+    ordered = sorted(spans)
+    for weekday, starts, ends in ordered:
+        if not 0 <= weekday <= 6:
+            raise ValidationError({"hours": "A weekday is 0 (Monday) to 6 (Sunday)."})
+        if ends <= starts:
+            raise ValidationError({"hours": "Each span must end after it starts."})
+    for (day_a, _, ends_a), (day_b, starts_b, _) in itertools.pairwise(ordered):
+        if day_a == day_b and starts_b < ends_a:
+            raise ValidationError({"hours": "Two spans on the same day overlap."})
+    return ordered
+
+
+def _span_text(spans: Iterable[Span]) -> list[str]:
+    return [f"{d} {s:%H:%M}-{e:%H:%M}" for d, s, e in spans]
+
+
+@transaction.atomic
+def set_opening_hours(location: Location, spans: Iterable[Span], *, actor: Any) -> list[OpeningHours]:
+    """Replace the location's weekly opening hours. Appointments already booked stay (the desk moves them)."""
+    wanted = _check_spans(spans)
+    bump_schedule_versions(location_id=location.pk)
+    existing = list(location.opening_hours.order_by("weekday", "starts"))
+    before = _span_text((h.weekday, h.starts, h.ends) for h in existing)
+    location.opening_hours.all().delete()
+    rows = [OpeningHours(location=location, weekday=d, starts=s, ends=e) for d, s, e in wanted]
+    OpeningHours.objects.bulk_create(rows)
+    after = _span_text(wanted)
+    if before != after:
+        record_event(
+            "opening_hours.set",
+            location,
+            actor=actor,
+            clinic=location.clinic,
+            data={"before": before, "after": after},
+        )
+    return rows
+
+
+@transaction.atomic
+def set_working_hours(
+    member: StaffMember, location: Location, spans: Iterable[Span], *, actor: Any
+) -> list[WorkingHours]:
+    """Replace a practitioner's weekly hours at one location."""
+    _check_practitioner(member, location.clinic_id)
+    wanted = _check_spans(spans)
+    bump_schedule_versions(location_id=location.pk)
+    current = WorkingHours.objects.filter(staff=member, location=location)
+    before = _span_text((h.weekday, h.starts, h.ends) for h in current.order_by("weekday", "starts"))
+    current.delete()
+    rows = [WorkingHours(staff=member, location=location, weekday=d, starts=s, ends=e) for d, s, e in wanted]
+    WorkingHours.objects.bulk_create(rows)
+    after = _span_text(wanted)
+    if before != after:
+        record_event(
+            "working_hours.set",
+            member,
+            actor=actor,
+            clinic=location.clinic,
+            data={"location": location.pk, "before": before, "after": after},
+        )
+    return rows
+
+
+@transaction.atomic
+def add_holiday(location: Location, *, day: date, name: str, actor: Any) -> Holiday:
+    """Close the location on ``day``. Raises ``ValidationError`` if that day is already a holiday there."""
+    bump_schedule_versions(location_id=location.pk)
+    if location.holidays.filter(date=day).exists():
+        raise ValidationError({"date": f"{day.isoformat()} is already a holiday at {location.name}."})
+    holiday = Holiday(location=location, date=day, name=name.strip())
+    holiday.full_clean()
+    holiday.save()
+    record_event(
+        "holiday.create",
+        holiday,
+        actor=actor,
+        clinic=location.clinic,
+        data={"location": location.pk, "date": day.isoformat(), "name": holiday.name},
+    )
+    return holiday
+
+
+@transaction.atomic
+def add_public_holidays(
+    location: Location, *, country: str, year: int, days: Iterable[date] | None = None, actor: Any
+) -> list[Holiday]:
+    """Close the location on the public holidays of ``country`` in ``year`` (only ``days`` of them, if given).
+
+    Days that are already holidays there are left as they are. Raises ``ValidationError`` for a country
+    without a calendar or a date that is not one of its public holidays that year.
+    """
+    try:
+        listed = {h.date: h.name for h in public_holidays(country, year, language=location.clinic.language)}
+    except ValueError as exc:
+        raise ValidationError({"country": str(exc)}) from exc
+    chosen = sorted(set(days)) if days is not None else sorted(listed)
+    if stray := [d for d in chosen if d not in listed]:
+        raise ValidationError(
+            {"days": f"Not a public holiday in {country.upper()}: {', '.join(d.isoformat() for d in stray)}."}
+        )
+    bump_schedule_versions(location_id=location.pk)
+    taken = set(location.holidays.filter(date__in=chosen).values_list("date", flat=True))
+    rows = [Holiday(location=location, date=d, name=listed[d]) for d in chosen if d not in taken]
+    Holiday.objects.bulk_create(rows)
+    if rows:
+        record_event(
+            "holiday.import",
+            location,
+            actor=actor,
+            clinic=location.clinic,
+            data={"country": country.upper(), "year": year, "dates": [h.date.isoformat() for h in rows]},
+        )
+    return rows
+
+
+@transaction.atomic
+def remove_holiday(holiday: Holiday, *, actor: Any) -> None:
+    """Open the location again that day (its weekly opening hours apply)."""
+    location = holiday.location
+    bump_schedule_versions(location_id=location.pk)
+    record_event(
+        "holiday.delete",
+        holiday,
+        actor=actor,
+        clinic=location.clinic,
+        data={"location": location.pk, "date": holiday.date.isoformat(), "name": holiday.name},
+    )
+    holiday.delete()
+
+
+@transaction.atomic
+def update_room(room: Room, *, name: str, modalities: Iterable[str], is_active: bool, actor: Any) -> Room:
+    """Rename a room, change what it is equipped for, or take it out of use (its bookings stay)."""
+    bump_schedule_versions(location_id=room.location_id)
+    values: dict[str, Any] = {
+        "name": name.strip(),
+        "modalities": sorted(set(modalities)),
+        "is_active": is_active,
+    }
+    changes = {k: [getattr(room, k), v] for k, v in values.items() if getattr(room, k) != v}
+    for field, value in values.items():
+        setattr(room, field, value)
+    room.full_clean()
+    if changes:
+        room.save(update_fields=sorted(changes))
+        record_event("room.update", room, actor=actor, data=changes)
+    return room
+
+
+@transaction.atomic
+def update_device(
+    device: Device,
+    *,
+    name: str,
+    modality: str,
+    manufacturer: str = "",
+    model_name: str = "",
+    serial_number: str = "",
+    is_active: bool = True,
+    actor: Any,
+) -> Device:
+    """Change a device's details, or take it out of use (its bookings stay)."""
+    bump_schedule_versions(location_id=device.location_id)
+    values: dict[str, Any] = {
+        "name": name.strip(),
+        "modality": modality,
+        "manufacturer": manufacturer.strip(),
+        "model_name": model_name.strip(),
+        "serial_number": serial_number.strip(),
+        "is_active": is_active,
+    }
+    changes = {k: [getattr(device, k), v] for k, v in values.items() if getattr(device, k) != v}
+    for field, value in values.items():
+        setattr(device, field, value)
+    device.full_clean()
+    if changes:
+        device.save(update_fields=sorted(changes))
+        record_event("device.update", device, actor=actor, data=changes)
+    return device
+
+
+@transaction.atomic
+def add_device_downtime(
+    device: Device, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Any
+) -> DeviceDowntime:
+    """Make a device unbookable (maintenance, repair). Sessions already booked then stay: the desk moves them."""
+    bump_schedule_versions(location_id=device.location_id)
+    downtime = DeviceDowntime(device=device, starts_at=starts_at, ends_at=ends_at, reason=reason.strip())
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise ValidationError({"ends_at": "The end must be after the start."})
+    downtime.full_clean()
+    downtime.save()
+    record_event(
+        "device_downtime.create",
+        downtime,
+        actor=actor,
+        clinic=device.clinic,
+        data={"device": device.pk, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
+    )
+    return downtime
+
+
+@transaction.atomic
+def remove_device_downtime(downtime: DeviceDowntime, *, actor: Any) -> None:
+    device = downtime.device
+    bump_schedule_versions(location_id=device.location_id)
+    record_event(
+        "device_downtime.delete",
+        downtime,
+        actor=actor,
+        clinic=device.clinic,
+        data={
+            "device": device.pk,
+            "starts_at": downtime.starts_at.isoformat(),
+            "ends_at": downtime.ends_at.isoformat(),
+        },
+    )
+    downtime.delete()

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 
 from mesoclinic.accounts.models import Location, StaffMember
+from mesoclinic.patients.signals import medical_history_changed
 from mesoclinic.scheduling.models import (
     Appointment,
     Device,
@@ -62,7 +63,17 @@ def _location_saved(sender: Any, instance: Location, created: bool, **kwargs: An
         bump_schedule_versions(location_id=instance.pk)
 
 
+def _history_changed(
+    sender: Any, patient: Any, before: Any, after: Any, actor: Any = None, **kwargs: Any
+) -> None:
+    """A patient's medical history changed: re-screen their future appointments at once (same transaction)."""
+    from mesoclinic.scheduling.services import rescreen_future_appointments  # noqa: PLC0415 — services import this app's models
+
+    rescreen_future_appointments(patient, before=before, after=after, actor=actor)
+
+
 def connect() -> None:
+    medical_history_changed.connect(_history_changed, dispatch_uid="rescreen-future-appointments")
     for model in _BY_LOCATION:
         for signal in (post_save, post_delete):
             signal.connect(_location_changed, sender=model, dispatch_uid=f"schedule-version-{model.__name__}")

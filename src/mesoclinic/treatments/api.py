@@ -93,7 +93,7 @@ def session_update(request: HttpRequest, record_id: int, payload: DraftPatch) ->
             for line in fields["products"]
         ]
     if "zones" in fields:
-        fields["zones"] = [(z["zone"], z["volume_ml"]) for z in fields["zones"]]
+        fields["zones"] = [(z["zone"], z.get("volume_ml")) for z in fields["zones"]]  # volume may be left out
     services.update_session_draft(record, actor=request.user, **fields)
     return _fresh(request, record_id)
 
@@ -138,6 +138,7 @@ def course_progress(request: HttpRequest, course_id: int) -> dict[str, Any]:
         "late": progress.late,
         "missed": progress.missed,
         "upcoming": progress.upcoming,
+        "elsewhere": progress.elsewhere,
         "adherence_percent": progress.adherence_percent,
         "sessions": [
             {
@@ -147,6 +148,7 @@ def course_progress(request: HttpRequest, course_id: int) -> dict[str, Any]:
                 "state": s.state,
                 "reason": s.reason,
                 "record_id": s.record_id,
+                "elsewhere": s.elsewhere,
             }
             for s in progress.sessions
         ],

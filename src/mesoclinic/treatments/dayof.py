@@ -13,7 +13,20 @@ from typing import Any
 
 from mesoclinic.safety.rules import Medication, PatientHistory
 
-__all__ = ["QUESTIONS", "Question", "clean_answers", "day_of_history", "day_of_notes"]
+__all__ = [
+    "NOTHING_NEW",
+    "QUESTIONS",
+    "DayOfAnswerError",
+    "Question",
+    "clean_answers",
+    "day_of_history",
+    "day_of_notes",
+    "unanswered",
+]
+
+
+class DayOfAnswerError(ValueError):
+    """An answer is neither yes nor no, or names no question; the message says which."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,42 +52,78 @@ QUESTIONS: tuple[Question, ...] = (
     Question("other", "Anything else new since the last visit?", "text"),
 )
 _BY_CODE = {question.code: question for question in QUESTIONS}
+_YES = frozenset({"yes", "true", "1", "on"})
+_NO = frozenset({"no", "false", "0"})
+
+NOTHING_NEW: dict[str, bool | str] = {
+    question.code: ("" if question.kind == "text" else False) for question in QUESTIONS
+}
+"""Every question answered "no" (a patient for whom nothing changed): for the demo and tests, not the UI."""
 
 
-def clean_answers(raw: Mapping[str, Any]) -> dict[str, bool | str]:
-    """Every question's answer: yes/no questions as booleans (unanswered = no), ``other`` as text."""
-    answers: dict[str, bool | str] = {}
+def clean_answers(raw: Mapping[str, Any]) -> dict[str, bool | str | None]:
+    """Every question's answer: yes/no questions as True/False, None while unanswered; ``other`` as text.
+
+    "No" is an answer, not a missing tick: a question left unanswered stays None (and stops the session
+    from being signed); a value that is neither yes nor no, or a key that names no question, is refused
+    with ``DayOfAnswerError`` rather than read as "no".
+    """
+    if unknown := sorted(set(raw) - set(_BY_CODE), key=str):
+        raise DayOfAnswerError(f"{unknown[0]!r} is not a day-of question.")
+    answers: dict[str, bool | str | None] = {}
     for question in QUESTIONS:
         value = raw.get(question.code)
         if question.kind == "text":
-            answers[question.code] = str(value or "").strip()[:1000]
+            if value is not None and not isinstance(value, str):
+                raise DayOfAnswerError(f"{question.label} Answer in words.")
+            answers[question.code] = (value or "").strip()[:1000]
         else:
-            answers[question.code] = value is True or str(value).lower() in {"1", "true", "yes", "on"}
+            answers[question.code] = _yes_no(question, value)
     return answers
 
 
+def _yes_no(question: Question, value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _YES:
+        return True
+    if isinstance(value, str) and value.strip().lower() in _NO:
+        return False
+    raise DayOfAnswerError(f"{question.label} Answer yes or no (not {value!r}).")
+
+
+def unanswered(answers: Mapping[str, Any]) -> list[Question]:
+    """The yes/no questions without a yes or a no in ``answers`` (stored answers of a session)."""
+    return [q for q in QUESTIONS if q.kind != "text" and not isinstance(answers.get(q.code), bool)]
+
+
 def day_of_history(history: PatientHistory, answers: Mapping[str, Any]) -> PatientHistory:
-    """The stored history plus the day's yes answers as current conditions and medications."""
+    """The stored history plus the day's yes answers as current conditions and medications, and anything
+    else reported today as text to be read (screening warns with it)."""
     conditions = {code for code, value in answers.items() if value is True and _kind(code) == "condition"}
     medications = [
         Medication(code)
         for code, value in answers.items()
         if value is True and _kind(code) == "medication" and code not in _current(history)
     ]
+    other = answers.get("other")
+    reports = (other.strip(),) if isinstance(other, str) and other.strip() else ()
     return replace(
         history,
         conditions=history.conditions | conditions,
         medications=(*history.medications, *medications),
+        other_reports=(*history.other_reports, *reports),
     )
 
 
 def day_of_notes(answers: Mapping[str, Any]) -> list[str]:
-    """What the day's answers say that no screening rule reads, for the practitioner to weigh."""
+    """What the day's answers say that screening does not read, for the practitioner to weigh (anything
+    else reported is screened: it comes back as an ``other_report`` warning)."""
     notes = []
     if answers.get("fever") is True:
         notes.append("Fever or feeling unwell today: consider postponing the session.")
-    if isinstance(answers.get("other"), str) and answers["other"]:
-        notes.append(f"Also new: {answers['other']}")
     return notes
 
 

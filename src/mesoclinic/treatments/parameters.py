@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["ParameterProblem", "clean_parameters", "describe_range", "parameter_problems"]
+__all__ = ["ParameterProblem", "clean_parameters", "describe_range", "parameter_problems", "typing_problems"]
 
 Value = str | int | float
 
@@ -114,3 +114,19 @@ def parameter_problems(
 ) -> list[ParameterProblem]:
     """What keeps ``values`` from being signed: missing required values, numbers out of range, bad choices."""
     return clean_parameters(definitions, values)[1]
+
+
+def typing_problems(
+    definitions: Sequence[Mapping[str, Any]], values: Mapping[str, Any]
+) -> list[ParameterProblem]:
+    """What is wrong with the values typed so far: not a number, out of range, not one of the choices.
+
+    Unlike ``parameter_problems``, a blank required value is no problem yet: a draft may be incomplete, and
+    signing asks for it. A draft is saved only without these problems, so a wrong number is caught while
+    the practitioner is still at the device, not at signing.
+    """
+    return [
+        problem
+        for problem in clean_parameters(definitions, values)[1]
+        if not _blank(values.get(problem.code))
+    ]

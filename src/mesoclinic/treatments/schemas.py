@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
 
 
 class ProductLineOut(Schema):
@@ -64,7 +65,13 @@ class DraftPatch(Schema):
 
 
 class DayOfIn(Schema):
-    answers: dict[str, Any]
+    answers: dict[str, bool | str | None] = Field(
+        description=(
+            'Question code -> true (yes) or false (no); "yes"/"no" are read too. `other` -> text. '
+            "A question left out (or null) stays unanswered and the record cannot be signed until it is "
+            "answered; any other value, or a code that is no question, is refused (422)."
+        )
+    )
 
 
 class SignIn(Schema):
@@ -85,6 +92,10 @@ class PlannedSessionOut(Schema):
     state: str
     reason: str
     record_id: int | None
+    elsewhere: bool = Field(
+        description="Done without a session record here: a physician recorded it as treated elsewhere / "
+        "on paper (the reason is in reason)."
+    )
 
 
 class CourseProgressOut(Schema):
@@ -95,5 +106,8 @@ class CourseProgressOut(Schema):
     late: int
     missed: int
     upcoming: int
+    elsewhere: int = Field(
+        description="Of the done sessions, those recorded as treated elsewhere / on paper."
+    )
     adherence_percent: int | None
     sessions: list[PlannedSessionOut]

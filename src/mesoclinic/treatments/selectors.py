@@ -21,7 +21,7 @@ from mesoclinic.catalog.models import Modality
 from mesoclinic.inventory.models import Lot
 from mesoclinic.inventory.selectors import find_lots_by_scan
 from mesoclinic.patients.models import Patient
-from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+from mesoclinic.scheduling.models import Appointment, AppointmentCompletion, AppointmentStatus
 from mesoclinic.treatments.models import Course, SessionAmendment, SessionProduct, SessionRecord, SessionZone
 
 
@@ -127,6 +127,8 @@ class PlannedSession:
     gap_days: int | None
     record_id: int | None
     reason: str
+    # Done without a session record here: a physician recorded it as treated elsewhere / on paper.
+    elsewhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ class CourseProgress:
     late: int
     missed: int
     upcoming: int
+    elsewhere: int = 0  # of the done sessions, those recorded as treated elsewhere / on paper
 
     @property
     def adherence_percent(self) -> int | None:
@@ -187,9 +190,10 @@ def _progress(
     previous: date | None = None
     sessions: list[PlannedSession] = []
     for appointment in appointments:
-        done_at = signed.get(appointment.pk) or (
-            appointment.starts_at if appointment.status == AppointmentStatus.COMPLETED else None
-        )
+        completed = appointment.status == AppointmentStatus.COMPLETED
+        elsewhere = completed and appointment.completion == AppointmentCompletion.ELSEWHERE
+        # Done means a signed record, or a physician's audited "treated elsewhere": nothing else counts.
+        done_at = signed.get(appointment.pk) or (appointment.starts_at if elsewhere else None)
         gap = None
         reason = ""
         if done_at is not None:
@@ -205,6 +209,13 @@ def _progress(
                     f"{gap} days after the previous session; planned {low}–{high}.",
                 )
             previous = done_on
+            if elsewhere:
+                note = f"Treated elsewhere / recorded on paper: {appointment.completion_reason}"
+                reason = f"{note} {reason}".strip()
+        elif completed:
+            done_on = None
+            state = Progress.MISSED
+            reason = "Marked completed without a signed session record: not counted as done."
         else:
             done_on = None
             cancelled = appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
@@ -217,7 +228,17 @@ def _progress(
                 state, reason = Progress.MISSED, "Its time passed and it was not recorded as done."
             else:
                 state = Progress.UPCOMING
-        sessions.append(PlannedSession(appointment, state, done_on, gap, records.get(appointment.pk), reason))
+        sessions.append(
+            PlannedSession(
+                appointment,
+                state,
+                done_on,
+                gap,
+                records.get(appointment.pk),
+                reason,
+                elsewhere and bool(done_at),
+            )
+        )
     states = [s.state for s in sessions]
     return CourseProgress(
         course=course,
@@ -227,4 +248,5 @@ def _progress(
         late=states.count(Progress.LATE) + states.count(Progress.EARLY),
         missed=states.count(Progress.MISSED),
         upcoming=states.count(Progress.UPCOMING),
+        elsewhere=sum(s.elsewhere for s in sessions),
     )

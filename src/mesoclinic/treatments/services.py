@@ -1,8 +1,9 @@
 """Writes about courses and session records.
 
 Courses: starting one when a series is booked, completing it, the maintenance recall. Session records:
-opening a draft from the appointment, editing the draft, the day-of screening, signing (which takes the
-stock and completes the appointment, all or nothing) and amending a signed record.
+opening a draft from the appointment, editing the draft (an unusable lot is refused as it is added), the
+day-of screening, signing (which takes the stock and completes the appointment, all or nothing: the only
+way a visit with a record here is completed) and amending a signed record.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ from mesoclinic.safety.models import ScreeningRecord
 from mesoclinic.safety.rules import ProtocolSpec
 from mesoclinic.safety.selectors import patient_history
 from mesoclinic.safety.services import screen_patient
-from mesoclinic.scheduling.models import Appointment
-from mesoclinic.treatments.dayof import clean_answers, day_of_history
+from mesoclinic.scheduling.engine.lifecycle import COUNTED_COMPLETIONS, Action
+from mesoclinic.scheduling.lifecycle import complete_by_signed_record, facts_for, refusal
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+from mesoclinic.scheduling.selectors import location_timezone
+from mesoclinic.treatments.dayof import DayOfAnswerError, clean_answers, day_of_history, unanswered
 from mesoclinic.treatments.models import (
     Course,
     MaintenanceRecall,
@@ -40,7 +44,7 @@ from mesoclinic.treatments.models import (
     SessionRecord,
     SessionZone,
 )
-from mesoclinic.treatments.parameters import clean_parameters, parameter_problems
+from mesoclinic.treatments.parameters import clean_parameters, parameter_problems, typing_problems
 from mesoclinic.treatments.selectors import local_day, modality_for
 
 
@@ -89,6 +93,24 @@ def complete_course(course: Course, *, last_session_on: date, actor: Any) -> Mai
     return recall
 
 
+def complete_course_if_done(course: Course, *, actor: Any) -> MaintenanceRecall | None:
+    """Complete ``course`` (and create its maintenance recall) once it has as many sessions done as planned.
+
+    A session is done when its appointment was completed by signing its record, or by a physician's
+    audited "treated elsewhere"; an appointment marked completed any other way (before the rule, or
+    imported) does not count.
+    """
+    done = course.appointments.filter(
+        status=AppointmentStatus.COMPLETED, completion__in=[str(c) for c in COUNTED_COMPLETIONS]
+    ).select_related("location")
+    if done.count() < course.sessions:
+        return None
+    last = done.order_by("-starts_at").first()
+    assert last is not None  # noqa: S101 — course.sessions >= 1
+    last_on = last.starts_at.astimezone(location_timezone(last.location)).date()
+    return complete_course(course, last_session_on=last_on, actor=actor)
+
+
 # --- Session records --------------------------------------------------------------------------------------
 
 
@@ -119,6 +141,9 @@ DEFAULT_AFTERCARE = (
 )
 
 
+TEXT_MAX = 5000  # notes and aftercare: a page of text; longer is a paste gone wrong
+
+
 def _may_override(actor: Any) -> bool:
     staff = getattr(actor, "staff", None)
     return staff is not None and role_has(staff.role, Capability.OVERRIDE_SCREENING)
@@ -131,7 +156,7 @@ def _refuse_if_signed(record: SessionRecord) -> None:
         )
 
 
-def _clean_quantity(value: Any, field: str) -> Decimal:
+def clean_quantity(value: Any, field: str) -> Decimal:
     try:
         quantity = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
@@ -148,8 +173,33 @@ def _clean_products(record: SessionRecord, lines: Iterable[tuple[Lot, Any]]) -> 
     for lot, quantity in lines:
         if lot.clinic_id != record.clinic_id:
             raise ValidationError({"products": ["That lot is not one of this clinic's lots."]})
-        cleaned.append((lot, _clean_quantity(quantity, "products")))
+        cleaned.append((lot, clean_quantity(quantity, "products")))
     return cleaned
+
+
+def lot_refusal(record: SessionRecord, lot: Lot, quantity: Decimal) -> str:
+    """Why ``lot`` may not go into this session (empty: it may), in a practitioner's words, naming the lot.
+
+    A recalled lot, a preparation made from a recalled lot, a lot expired on the session's day (in the
+    clinic's time zone), an empty one or one without ``quantity`` left. Asked when a lot is scanned or
+    typed and whenever the draft is saved, so it is refused before the injection; signing asks again.
+    """
+    try:
+        check_usable(lot, quantity, local_day(record.performed_at, record.clinic))
+    except LotUnusableError as exc:
+        return f"{exc} It cannot be used: take another lot."
+    return ""
+
+
+def _refuse_unusable_lots(record: SessionRecord, lines: list[tuple[Lot, Decimal]]) -> None:
+    wanted: dict[int, Decimal] = {}
+    lots: dict[int, Lot] = {}
+    for lot, quantity in lines:
+        wanted[lot.pk] = wanted.get(lot.pk, Decimal(0)) + quantity
+        lots[lot.pk] = lot
+    problems = [lot_refusal(record, lots[pk], quantity) for pk, quantity in wanted.items()]
+    if any(problems):
+        raise ValidationError({"products": [p for p in problems if p]})
 
 
 def _clean_zones(lines: Iterable[tuple[str, Any]]) -> list[tuple[str, Decimal | None]]:
@@ -163,7 +213,7 @@ def _clean_zones(lines: Iterable[tuple[str, Any]]) -> list[tuple[str, Decimal | 
             raise ValidationError({"zones": [f"{names[code]} is listed twice."]})
         seen.add(code)
         blank = volume is None or str(volume).strip() == ""
-        cleaned.append((code, None if blank else _clean_quantity(volume, "zones")))
+        cleaned.append((code, None if blank else clean_quantity(volume, "zones")))
     return cleaned
 
 
@@ -219,12 +269,25 @@ def open_session(appointment: Appointment, *, actor: Any) -> SessionRecord:
     return record
 
 
+def _typed_parameters(record: SessionRecord, raw: dict[str, Any]) -> dict[str, Any]:
+    """The draft's device parameters as typed, refused (``ValidationError``) when one is not a number in range."""
+    definitions = _modality_parameters(record)
+    problems = typing_problems(definitions, raw)
+    if problems:
+        raise ValidationError({"parameters": [p.message for p in problems]})
+    cleaned, _problems = clean_parameters(definitions, raw)
+    return cleaned
+
+
 @transaction.atomic
 def update_session_draft(record: SessionRecord, *, actor: Any, **fields: Any) -> SessionRecord:
     """Change a draft: scalar fields, device parameters, and (replacing them) product lines and zones.
 
     ``products`` is a list of ``(lot, quantity)``, ``zones`` a list of ``(zone code, volume ml or None)``.
-    Parameters are stored as typed even when out of range (nothing typed is lost); signing checks them.
+    A lot that may not be used (recalled, made from a recalled lot, expired, empty: ``lot_refusal``) is
+    refused here, naming it, and nothing is saved. Parameters must be numbers in range (or one of their
+    choices) as soon as they are typed: a wrong one raises ``ValidationError`` under ``parameters`` and
+    nothing is saved (the form keeps what was typed); a missing required one is asked for only at signing.
     """
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
@@ -237,12 +300,13 @@ def update_session_draft(record: SessionRecord, *, actor: Any, **fields: Any) ->
         changed.append("duration_minutes")
     for name in ("aftercare", "notes"):
         if name in fields:
-            setattr(record, name, str(fields[name] or "").strip())
+            text = str(fields[name] or "").strip()
+            if len(text) > TEXT_MAX:
+                raise ValidationError({name: [f"Keep this under {TEXT_MAX} characters."]})
+            setattr(record, name, text)
             changed.append(name)
     if "parameters" in fields:
-        record.parameters, _problems = clean_parameters(
-            _modality_parameters(record), fields["parameters"] or {}
-        )
+        record.parameters = _typed_parameters(record, fields["parameters"] or {})
         changed.append("parameters")
     for name in ("device", "cocktail"):
         if name in fields:
@@ -255,6 +319,8 @@ def update_session_draft(record: SessionRecord, *, actor: Any, **fields: Any) ->
             setattr(record, name, value)
             changed.append(name)
     products = _clean_products(record, fields["products"]) if "products" in fields else None
+    if products is not None:
+        _refuse_unusable_lots(record, products)
     zones = _clean_zones(fields["zones"]) if "zones" in fields else None
     record.save()
     if products is not None:
@@ -278,6 +344,9 @@ def record_day_of_screening(
     """Ask the day-of questions again and re-run screening on the history plus the day's answers.
 
     The stored medical history is not changed: the answers count for this session's screening only.
+    A yes/no question may be left unanswered here (the answers so far are screened and kept), but the
+    record cannot be signed until every one has a yes or a no. Raises ``ValidationError`` for an answer
+    that is neither, or a key that names no question.
     """
     record = (
         SessionRecord.objects.select_for_update(of=("self",))
@@ -285,7 +354,10 @@ def record_day_of_screening(
         .get(pk=record.pk)
     )
     _refuse_if_signed(record)
-    cleaned = clean_answers(answers)
+    try:
+        cleaned = clean_answers(answers)
+    except DayOfAnswerError as exc:
+        raise ValidationError({"answers": str(exc)}) from None
     history = day_of_history(patient_history(record.patient), cleaned)
     on = local_day(record.performed_at, record.clinic)
     if record.protocol is not None:
@@ -319,12 +391,29 @@ def _active_products(record: SessionRecord) -> list[SessionProduct]:
 def sign_problems(record: SessionRecord, *, actor: Any, override_reason: str = "") -> list[str]:
     """Everything that stops ``record`` from being signed by ``actor`` now, in plain words (empty: it may)."""
     reasons: list[str] = []
+    if record.appointment is not None:
+        refused = refusal(
+            record.appointment, Action.SIGN_RECORD, facts_for(record.appointment, record_signed=True)
+        )
+        if refused:
+            reasons.append(refused)
     override = override_reason.strip()
     may_override = bool(override) and _may_override(actor)
     screening = record.screening
     if screening is None:
         reasons.append("Ask the day-of screening questions first.")
-    elif screening.decision == "block" and not may_override:
+    elif missing := unanswered(record.day_of_answers or {}):
+        reasons.append(
+            "Answer every day-of question yes or no (no is an answer too); not answered: "
+            + "; ".join(q.label for q in missing)
+        )
+    if screening is not None and screening.history_needed:
+        reasons.append(
+            "History needed: the patient's medical history has not been taken, so screening cannot say "
+            "this treatment is safe. Take the history on the chart, then run the day-of screening again "
+            "(no override replaces it)."
+        )
+    elif screening is not None and screening.decision == "block" and not may_override:
         why = "; ".join(f["message"] for f in screening.findings if f.get("severity") == "block")
         reasons.append(f"Screening blocks this session: {why} Only a physician may override, with a reason.")
     if not has_valid_consent(record.patient, record.modality) and not may_override:
@@ -397,11 +486,10 @@ def sign_session(record: SessionRecord, *, actor: Any, override_reason: str = ""
         )
     record_event("session.sign", record, actor=actor, data={"products": len(_active_products(record))})
     appointment = record.appointment
-    if appointment is not None and appointment.status in ("booked", "checked_in"):
-        # scheduling.services imports this module at load time; importing it here avoids the cycle.
-        from mesoclinic.scheduling.services import complete_appointment  # noqa: PLC0415
-
-        complete_appointment(appointment, actor=actor)
+    if appointment is not None:
+        complete_by_signed_record(appointment, actor=actor)
+        if appointment.course is not None:
+            complete_course_if_done(appointment.course, actor=actor)
     return record
 
 

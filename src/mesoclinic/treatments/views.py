@@ -1,4 +1,4 @@
-"""Session record screens (tablet-first), the patient's sessions and a course's progress.
+"""Session record screens (tablet-first), the patient's appointments and sessions, and a course's progress.
 
 Every view fetches through a clinic-scoped helper (404 for other clinics), calls a service for any
 change and renders or redirects. Nothing typed is lost on a refusal: the draft is saved first, and the
@@ -27,11 +27,11 @@ from mesoclinic.catalog.data_file import zone_names, zones
 from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
-from mesoclinic.scheduling.selectors import get_appointment_for_user
+from mesoclinic.scheduling.selectors import appointments_for_patient, get_appointment_for_user
 from mesoclinic.treatments import selectors, services
 from mesoclinic.treatments.dayof import QUESTIONS, day_of_notes
 from mesoclinic.treatments.models import SessionRecord
-from mesoclinic.treatments.parameters import describe_range, parameter_problems
+from mesoclinic.treatments.parameters import describe_range, parameter_problems, typing_problems
 
 # Where each face zone sits on the drawn face (a 200 × 260 viewBox): an ellipse per zone.
 FACE_SHAPES: dict[str, tuple[int, int, int, int]] = {
@@ -93,11 +93,15 @@ def _zone_rows(record: SessionRecord, posted: dict[str, str] | None) -> list[Zon
 
 
 def _parameter_fields(
-    record: SessionRecord, values: dict[str, Any], show_errors: bool
+    record: SessionRecord, values: dict[str, Any], show_errors: bool, show_typing_errors: bool = False
 ) -> list[ParameterField]:
     modality = selectors.modality_for(record)
     definitions = list(modality.parameters) if modality else []
-    errors = {p.code: p.message for p in parameter_problems(definitions, values)} if show_errors else {}
+    errors: dict[str, str] = {}
+    if show_errors:
+        errors = {p.code: p.message for p in parameter_problems(definitions, values)}
+    elif show_typing_errors:
+        errors = {p.code: p.message for p in typing_problems(definitions, values)}
     return [
         ParameterField(
             code=d["code"],
@@ -130,7 +134,12 @@ def _render(
         "day_notes": day_of_notes(record.day_of_answers),
         "zones": _zone_rows(record, posted_zones),
         "face_zones": [z for z in _zone_rows(record, posted_zones) if z.shape],
-        "parameters": _parameter_fields(record, values, show_errors=bool(extra.get("sign_errors"))),
+        "parameters": _parameter_fields(
+            record,
+            values,
+            show_errors=bool(extra.get("sign_errors")),
+            show_typing_errors=bool((extra.get("errors") or {}).get("parameters")),
+        ),
         "lines": [line for line in lines if line.voided_by_id is None],
         "voided_lines": [line for line in lines if line.voided_by_id is not None],
         "zone_names": zone_names(),
@@ -184,6 +193,15 @@ def _posted_lines(request: ClinicRequest, record: SessionRecord) -> list[tuple[A
     return lines
 
 
+def _scan_refusal(record: SessionRecord, lot: Any, quantity: str) -> str:
+    """Why the scanned lot may not go into this session, at the moment it is scanned (empty: it may)."""
+    try:
+        amount = services.clean_quantity(quantity, "scan")
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return services.lot_refusal(record, lot, amount)
+
+
 @require_POST
 @staff_required(Capability.EDIT_CLINICAL)
 def session_save(request: ClinicRequest, record_id: int) -> HttpResponse:
@@ -204,7 +222,12 @@ def session_save(request: ClinicRequest, record_id: int) -> HttpResponse:
     if scan:
         found = selectors.lots_for_scan(request.clinic, scan)
         if len(found) == 1:
-            lines.append((found[0], request.POST.get("scan_quantity", "").strip() or "1"))
+            quantity = request.POST.get("scan_quantity", "").strip() or "1"
+            refused = _scan_refusal(record, found[0], quantity)
+            if refused:
+                errors["scan"] = [refused]  # not added; the rest of the draft is still saved
+            else:
+                lines.append((found[0], quantity))
         elif not found:
             errors["scan"] = [
                 _("No lot “%(text)s” in this clinic's stock. Check the number or receive the lot first.")
@@ -326,7 +349,14 @@ def patient_sessions(request: ClinicRequest, patient_id: int) -> HttpResponse:
     if wants_csv(request):
         return _sessions_csv(request, patient, records)
     context = chart_context(request, patient, tab="sessions")
-    context.update(records=records, clinical=role_has(request.staff.role, Capability.VIEW_CLINICAL))
+    now = timezone.now()
+    appointments = list(appointments_for_patient(patient))
+    context.update(
+        records=records,
+        clinical=role_has(request.staff.role, Capability.VIEW_CLINICAL),
+        upcoming=[a for a in reversed(appointments) if a.ends_at >= now],
+        past=[a for a in appointments if a.ends_at < now],
+    )
     return render(request, "treatments/patient_sessions.html", context)
 
 

@@ -31,6 +31,18 @@ EDITABLE_FIELDS = (
 )
 
 
+TEXT_MAX = 5000  # a description or a follow-up note: a page of text; longer is a paste gone wrong
+
+
+def _text_problem(text: str, *, missing: str, what: str) -> str:
+    """Why a required free text cannot be saved (``missing`` when blank, too long), or ``""``."""
+    if not text.strip():
+        return missing
+    if len(text) > TEXT_MAX:
+        return f"Keep the {what} under {TEXT_MAX} characters."
+    return ""
+
+
 def _check_event(
     patient: Patient,
     *,
@@ -55,8 +67,8 @@ def _check_event(
         errors.setdefault("onset_on", []).append("The onset cannot be in the future.")
     elif onset_on < patient.birth_date:
         errors.setdefault("onset_on", []).append("The onset cannot be before the patient was born.")
-    if not description.strip():
-        errors.setdefault("description", []).append("Describe what the patient had.")
+    if problem := _text_problem(description, missing="Describe what the patient had.", what="description"):
+        errors.setdefault("description", []).append(problem)
     unknown = sorted(set(zones) - set(zone_names()))
     if unknown:
         errors.setdefault("zones", []).append(f"Unknown zone(s): {', '.join(unknown)}.")
@@ -162,8 +174,8 @@ def add_follow_up(
     with any other outcome (and no ``close``) reopens a closed event, since it is evidently not over.
     """
     errors: dict[str, list[str]] = {}
-    if not note.strip():
-        errors["note"] = ["Write what was seen or done."]
+    if problem := _text_problem(note, missing="Write what was seen or done.", what="note"):
+        errors["note"] = [problem]
     if outcome not in Outcome.values:
         errors["outcome"] = ["Choose the outcome from the list."]
     if errors:

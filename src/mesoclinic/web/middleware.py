@@ -1,4 +1,5 @@
-"""``Permissions-Policy``: the one security header Django's ``SecurityMiddleware`` does not set."""
+"""Headers Django's ``SecurityMiddleware`` does not set (``Permissions-Policy``, ``Cache-Control``) and the
+request-size limit."""
 
 from __future__ import annotations
 
@@ -24,6 +25,24 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class NoStoreMiddleware:
+    """Mark every response the application writes ``Cache-Control: private, no-store`` unless it says otherwise.
+
+    Chart pages and the API carry health data, which no browser history, disk cache or shared proxy may keep.
+    A response that already sets its own ``Cache-Control`` (static files, served by WhiteNoise with long
+    max-age) keeps it; everything else, the login page included, is not stored.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
 

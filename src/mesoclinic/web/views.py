@@ -2,7 +2,8 @@
 
 One location at a time (tabs for the staff member's locations): the day's appointments by time, late
 patients, who still needs consent, a one-click check-in, the lots expiring this week or running low, and
-patients who reported a possible late complication. Rows come from the scheduling screens so the
+patients who reported a possible late complication. A practitioner's Today opens on their own patients
+("My patients"), each row with "Record session". Rows come from the scheduling screens so the
 htmx check-in answer and this page draw them the same way.
 """
 
@@ -21,14 +22,19 @@ from django.views.decorators.http import require_GET
 
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
+from mesoclinic.accounts.models import Role
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.inventory.selectors import expiring_soon, low_stock
 from mesoclinic.notifications.selectors import open_complication_alerts
 from mesoclinic.scheduling import selectors
+from mesoclinic.scheduling.forms import ResolveScreeningAlertForm
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.scheduling.views import appointment_rows
+from mesoclinic.scheduling.views.common import MANAGE_SCHEDULE
 
 EXPIRY_WARNING_DAYS = 7
+SCREENING_ALERTS_SHOWN = 50
+PRACTITIONER_ROLES = (Role.PRACTITIONER, Role.PHYSICIAN)
 
 
 @require_GET
@@ -44,6 +50,13 @@ def home(request: ClinicRequest) -> HttpResponse:
         context["complication_alerts"] = list(open_complication_alerts(request.clinic))
     if not role_has(request.staff.role, Capability.VIEW_PATIENTS):
         return render(request, "web/home.html", context)
+    alerts = list(selectors.open_screening_alerts(request.clinic)[:SCREENING_ALERTS_SHOWN])
+    # A practitioner's own patients first: the alert is addressed to them too.
+    alerts.sort(key=lambda alert: alert.appointment.practitioner_id != request.staff.pk)
+    context.update(
+        screening_alerts=alerts,
+        resolve_form=ResolveScreeningAlertForm() if role_has(request.staff.role, MANAGE_SCHEDULE) else None,
+    )
     locations = selectors.staff_locations(request.staff)
     raw = request.GET.get("location")
     location = (
@@ -55,9 +68,22 @@ def home(request: ClinicRequest) -> HttpResponse:
         locations.append(location)
     now = timezone.now()
     today = now.astimezone(selectors.location_timezone(location)).date()
-    day = list(selectors.appointments_between(location, *selectors.day_bounds(location, today)))
+    day = list(
+        selectors.appointments_between(location, *selectors.day_bounds(location, today)).select_related(
+            "session_record"
+        )
+    )
+    # A practitioner's own patients first: their Today opens on "My patients", with everyone a tab away.
+    treats = request.staff.role in PRACTITIONER_ROLES or any(
+        a.practitioner_id == request.staff.pk for a in day
+    )
+    who = request.GET.get("who") or ("mine" if request.staff.role in PRACTITIONER_ROLES else "all")
+    mine = treats and who == "mine"
+    if mine:
+        day = [a for a in day if a.practitioner_id == request.staff.pk]
     active = appointment_rows([a for a in day if a.status != AppointmentStatus.CANCELLED], now=now)
-    here = f"{reverse('web:home')}?{urlencode({'location': location.pk})}"
+    query = {"location": location.pk, **({"who": who} if treats else {})}
+    here = f"{reverse('web:home')}?{urlencode(query)}"
     calendar = {"location": location.pk, "date": today.isoformat(), "view": "day", "by": "practitioner"}
     context.update(
         today=today,
@@ -65,6 +91,8 @@ def home(request: ClinicRequest) -> HttpResponse:
         locations=locations,
         rows=active,
         cancelled=len(day) - len(active),
+        treats=treats,
+        mine=mine,
         next=here,
         calendar_url=f"{reverse('scheduling:calendar')}?{urlencode(calendar)}",
         counts={

@@ -11,7 +11,13 @@ state in huey's result store, which a clinic owner cannot see and which forgets.
   id once that transaction commits (no arguments, hence no personal data, in SQLite or Redis);
 - runs the task in the consumer by its module path with ``max_attempts`` attempts and exponential backoff
   (``retry_delay`` × ``retry_backoff`` ** n), recording each attempt, and ``failed`` with a description of
-  the error that holds no personal data when the last attempt fails.
+  the error that holds no personal data when the last attempt fails;
+- holds a lease on every running job, renewed by the consumer's watchdog (``lease_seconds``): a job whose
+  worker was killed (``kill -9``, a lost machine) has a lease that expires, and a watchdog of any worker
+  of the queue puts it back in the queue for another attempt, or marks it failed after the last one.
+
+Huey takes a job off its queue when a worker starts it, so a job whose worker died is gone from SQLite or
+Redis; the job log is what remembers it, which is why the lease lives there.
 """
 
 from __future__ import annotations
@@ -126,6 +132,7 @@ class HueyBackend(BaseTaskBackend):
         self.max_attempts = int(_positive(self.options, "max_attempts", 3, low=1))
         self.retry_delay = _positive(self.options, "retry_delay", 30, low=0)
         self.retry_backoff = _positive(self.options, "retry_backoff", 2, low=1)
+        self.lease_seconds = _positive(self.options, "lease_seconds", 60, low=1)
 
     @property
     def huey(self) -> Huey:
@@ -180,13 +187,13 @@ class HueyBackend(BaseTaskBackend):
             _mark(job.pk, status=JobStatus.FAILED, last_error=error, finished_at=timezone.now())
 
     def send(self, job: Job) -> None:
-        """Hand the job's id to huey with its attempts and backoff (also used to run a failed job again)."""
+        """Hand the job's id to huey with its attempts left and backoff (also to run a job again)."""
         run = self.huey.mesoclinic_run_job  # type: ignore[attr-defined]
         eta = job.run_after if job.run_after and job.run_after > timezone.now() else None
         self.huey.enqueue(
             run.s(
                 job.pk,
-                retries=job.max_attempts - 1,
+                retries=max(job.max_attempts - job.attempts - 1, 0),
                 retry_delay=self.retry_delay,
                 retry_backoff=self.retry_backoff,
                 eta=eta,
@@ -277,11 +284,62 @@ def _mark(job_id: int, **fields: Any) -> None:
     Job.objects.filter(pk=job_id).update(**fields)
 
 
+def _mark_attempt(job_id: int, attempt: int, **fields: Any) -> bool:
+    """Record the end of one attempt, unless the watchdog gave the job to another worker meanwhile."""
+    from mesoclinic.worker.models import Job, JobStatus  # noqa: PLC0415
+
+    held = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt)
+    if held.update(**fields):
+        return True
+    logger.warning(
+        "Job %s: attempt %s ended after its lease was taken over; its outcome is dropped.", job_id, attempt
+    )
+    return False
+
+
+class _Holding:
+    """The jobs this process is running, by id with their attempt: the watchdog renews their leases."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[int, int] = {}
+
+    def add(self, job_id: int, attempt: int) -> None:
+        with self._lock:
+            self._jobs[job_id] = attempt
+
+    def discard(self, job_id: int) -> None:
+        with self._lock:
+            self._jobs.pop(job_id, None)
+
+    def items(self) -> list[tuple[int, int]]:
+        with self._lock:
+            return list(self._jobs.items())
+
+
+holding = _Holding()
+
+
+def renew_leases() -> int:
+    """Renew the lease of every job this process is running (the watchdog's heartbeat); returns how many."""
+    from mesoclinic.worker.models import Job, JobStatus  # noqa: PLC0415
+
+    renewed = 0
+    now = timezone.now()
+    for job_id, attempt in holding.items():
+        renewed += Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt).update(
+            heartbeat_at=now
+        )
+    return renewed
+
+
 def run_job(job_id: int, task: HueyTask | None = None) -> None:
     """Run one attempt of a logged job in the consumer (the huey task behind every django-tasks task).
 
-    A failure with attempts left puts the job back to ``queued`` with its next attempt's time; the last
-    failure marks it ``failed``. Huey sees a ``JobFailedError`` that says only what the log says.
+    The attempt starts only if the job is ``queued`` (a message huey delivers twice, or one for a job the
+    watchdog already gave to another worker, is skipped) and holds the job's lease while it runs. A failure
+    with attempts left puts the job back to ``queued`` with its next attempt's time; the last failure marks
+    it ``failed``. Huey sees a ``JobFailedError`` that says only what the log says.
     """
     from mesoclinic.worker.models import Job, JobStatus  # noqa: PLC0415
 
@@ -292,12 +350,19 @@ def run_job(job_id: int, task: HueyTask | None = None) -> None:
             logger.warning("Job %s is not in the job log; skipped.", job_id)
             return
         now = timezone.now()
-        job.attempts += 1
-        job.status = JobStatus.RUNNING
-        job.started_at = job.started_at or now
-        _mark(
-            job.pk, status=job.status, attempts=job.attempts, started_at=job.started_at, next_attempt_at=None
+        attempt = job.attempts + 1
+        claimed = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, attempts=job.attempts).update(
+            status=JobStatus.RUNNING,
+            attempts=attempt,
+            started_at=job.started_at or now,
+            heartbeat_at=now,
+            next_attempt_at=None,
         )
+        if not claimed:
+            logger.info("Job %s is %s, not queued; this delivery is skipped.", job_id, job.status)
+            return
+        job.refresh_from_db()
+        holding.add(job.pk, attempt)
         try:
             django_task = _task_of(job.task_path)
             if django_task.takes_context:
@@ -312,12 +377,24 @@ def run_job(job_id: int, task: HueyTask | None = None) -> None:
             remaining = task.retries if task is not None else 0
             if remaining > 0:
                 delay = timedelta(seconds=float(task.retry_delay or 0)) if task is not None else timedelta(0)
-                _mark(
-                    job.pk, status=JobStatus.QUEUED, last_error=error, next_attempt_at=timezone.now() + delay
+                held = _mark_attempt(
+                    job.pk,
+                    attempt,
+                    status=JobStatus.QUEUED,
+                    last_error=error,
+                    next_attempt_at=timezone.now() + delay,
                 )
             else:
-                _mark(job.pk, status=JobStatus.FAILED, last_error=error, finished_at=timezone.now())
-            raise JobFailedError(error) from None
-        _mark(job.pk, status=JobStatus.SUCCEEDED, return_value=value, finished_at=timezone.now())
+                held = _mark_attempt(
+                    job.pk, attempt, status=JobStatus.FAILED, last_error=error, finished_at=timezone.now()
+                )
+            if held:
+                raise JobFailedError(error) from None
+            return
+        finally:
+            holding.discard(job.pk)
+        _mark_attempt(
+            job.pk, attempt, status=JobStatus.SUCCEEDED, return_value=value, finished_at=timezone.now()
+        )
     finally:
         close_old_connections()

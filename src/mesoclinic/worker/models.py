@@ -7,6 +7,8 @@ message may quote a patient), and the arguments are summarised by ids only.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -47,16 +49,29 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The running attempt's lease: the worker renews it while it works on the job. A running job whose
+    # lease is older than the backend's ``lease_seconds`` lost its worker (killed, machine gone) and is
+    # retried or marked failed by the next worker's watchdog.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-enqueued_at", "-id"]
         indexes = [
             models.Index(fields=["status", "enqueued_at"]),
             models.Index(fields=["clinic", "status", "enqueued_at"]),
+            # The Photos tab looks for the job of each photo still being analysed.
+            models.Index(fields=["task_path", "clinic", "enqueued_at"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.task_path} ({self.status}, {self.attempts}/{self.max_attempts})"
+
+    def lease_expired(self, lease_seconds: float, now: datetime) -> bool:
+        """Running, with no sign of life from its worker for longer than the lease: the worker is gone."""
+        if self.status != JobStatus.RUNNING:
+            return False
+        last_sign = self.heartbeat_at or self.started_at
+        return last_sign is None or last_sign < now - timedelta(seconds=lease_seconds)
 
     @property
     def task_name(self) -> str:

@@ -1,27 +1,39 @@
-"""Writes on the job log: running a failed job again, forgetting old successes (the worker writes attempts)."""
+"""Writes on the job log: running a failed job again, recovering the jobs of a lost worker, forgetting old
+successes (the worker writes attempts)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task, task_backends
 
 from mesoclinic.audit.services import record_event
 from mesoclinic.worker.backend import HueyBackend
 from mesoclinic.worker.models import Job, JobStatus
+from mesoclinic.worker.selectors import lease_seconds_of
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
 def retry_job(job: Job, *, actor: Any) -> Job:
-    """Queue a failed job again with a fresh set of attempts; its earlier error stays until it runs."""
+    """Queue a failed job (or one whose worker is gone) again with a fresh set of attempts.
+
+    Its earlier error stays until it runs.
+    """
     job = Job.objects.select_for_update().get(pk=job.pk)
-    if job.status != JobStatus.FAILED:
-        raise ValidationError("Only a failed job can be run again.")
+    lost = job.lease_expired(lease_seconds_of(job.backend), timezone.now())
+    if job.status != JobStatus.FAILED and not lost:
+        raise ValidationError("Only a failed job, or one whose worker stopped, can be run again.")
+    if lost and not job.last_error:
+        job.last_error = "The worker stopped during the job."
     backend = task_backends[job.backend]
     if not isinstance(backend, HueyBackend):
         raise ValidationError("This job's backend does not run jobs in the worker.")
@@ -29,7 +41,7 @@ def retry_job(job: Job, *, actor: Any) -> Job:
     job.attempts = 0
     job.max_attempts = backend.max_attempts
     job.enqueued_at = timezone.now()
-    job.started_at = job.finished_at = job.next_attempt_at = job.run_after = None
+    job.started_at = job.finished_at = job.next_attempt_at = job.run_after = job.heartbeat_at = None
     job.save(
         update_fields=[
             "status",
@@ -40,6 +52,8 @@ def retry_job(job: Job, *, actor: Any) -> Job:
             "finished_at",
             "next_attempt_at",
             "run_after",
+            "heartbeat_at",
+            "last_error",
         ]
     )
     record_event(
@@ -51,6 +65,49 @@ def retry_job(job: Job, *, actor: Any) -> Job:
     )
     transaction.on_commit(lambda: backend.send_or_record(job))
     return job
+
+
+def lost_worker_error(attempt: int, lease_seconds: float) -> str:
+    return f"Worker lost during attempt {attempt}: no sign of life for {lease_seconds:g} s."
+
+
+@transaction.atomic
+def recover_stalled_jobs(backend: HueyBackend, *, now: datetime | None = None) -> list[Job]:
+    """Jobs of this backend whose worker stopped without a word (lease expired): retry or fail them.
+
+    A job with attempts left goes back to the queue at once (the lost attempt counts); the last lost
+    attempt marks it failed, where the owner sees it and may run it again. Every worker's watchdog calls
+    this; the conditional update makes two watchdogs (or a late worker) agree on one outcome.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=backend.lease_seconds)
+    stalled = Job.objects.filter(backend=backend.alias, status=JobStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__isnull=True)
+    )
+    recovered = []
+    for job in stalled.select_for_update(skip_locked=True):
+        error = lost_worker_error(job.attempts, backend.lease_seconds)
+        again = job.attempts < job.max_attempts
+        fields: dict[str, Any] = (
+            {"status": JobStatus.QUEUED, "next_attempt_at": now, "heartbeat_at": None}
+            if again
+            else {"status": JobStatus.FAILED, "finished_at": now, "heartbeat_at": None}
+        )
+        taken = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
+            last_error=error, **fields
+        )
+        if not taken:
+            continue
+        job.refresh_from_db()
+        logger.warning(
+            "Job %s (%s): %s %s", job.pk, job.task_name, error, "Queued again." if again else "Marked failed."
+        )
+        if again:
+            transaction.on_commit(lambda job=job: backend.send_or_record(job))  # type: ignore[misc]
+        recovered.append(job)
+    return recovered
 
 
 @task()

@@ -32,6 +32,7 @@ def jobs(request: ClinicRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "page": page,
+        "lost": selectors.lost_job_ids(list(page.object_list)),
         "query": query.urlencode(),
         "status": status if status in JobStatus.values else "",
         "statuses": [(value, label, counts[value]) for value, label in JobStatus.choices],

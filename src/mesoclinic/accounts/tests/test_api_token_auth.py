@@ -89,7 +89,13 @@ def test_it_refuses_tokens_while_the_clinic_requires_mfa_the_user_lacks(receptio
 def test_it_writes_with_a_token_and_without_a_csrf_token(receptionist):
     issued = create_api_token(receptionist, name="Kiosk", scopes=["edit_patients"], actor=None)
     client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
-    body = {"given_name": "Ada", "family_name": "Token", "birth_date": "1990-01-02", "sex": "female"}
+    body = {
+        "given_name": "Ada",
+        "family_name": "Token",
+        "birth_date": "1990-01-02",
+        "sex": "female",
+        "contact_consent": False,
+    }
     response = client.post(PATIENTS, data=json.dumps(body), content_type="application/json")
     assert response.status_code == 201, response.content
     assert response.json()["family_name"] == "Token"

@@ -112,3 +112,15 @@ def test_the_csv_export_defuses_formulas_in_what_a_request_brought(auditor: Staf
     assert rows
     assert rows[-1]["user_agent"] == "'" + attack
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values() if cell)
+
+
+def test_the_who_filter_lists_each_person_once_however_long_the_log(
+    clinic: Clinic, physician: StaffMember, auditor: StaffMember
+) -> None:
+    patient = make_patient(clinic)
+    for n in range(5):
+        record_event("test.again", patient, actor=physician.user, data={"n": n})
+    body = client_for(auditor).get(URL).content.decode()
+    who = body.split('name="actor"')[1].split("</select>")[0]
+    assert who.count("Dr Paula Physician") == 1
+    assert who.count(f'value="{physician.user_id}"') == 1

@@ -23,6 +23,13 @@ NOT_PATIENT = frozenset(
         "practitioner_id",
         "extra_hours_id",
         "time_off_id",
+        # Settings (owner only): staff, locations and their holidays, rooms, devices and their downtime
+        "staff_id",
+        "location_id",
+        "holiday_id",
+        "room_id",
+        "device_id",
+        "downtime_id",
         "feed_id",
         "token",  # a calendar feed's secret
         "slug",  # a protocol

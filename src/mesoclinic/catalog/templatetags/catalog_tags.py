@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from mesoclinic.catalog import data_file
 from mesoclinic.catalog.data_file import zone_names
 
 register = template.Library()
@@ -13,3 +14,15 @@ register = template.Library()
 def zone_label(code: str) -> str:
     """A zone code of the face/body map in words ("cheek_left" → "Cheek, left")."""
     return zone_names().get(code, code)
+
+
+@register.filter
+def code_label(code: str) -> str:
+    """A technique or other choice code in words ("point_by_point" → "Point by point")."""
+    return data_file.code_label(code)
+
+
+@register.filter
+def modality_label(code: str) -> str:
+    """A modality code in words ("needle" → "Needle mesotherapy"), for records that keep only the code."""
+    return data_file.modality_names().get(code) or data_file.code_label(code)

@@ -67,3 +67,11 @@ def test_it_refuses_the_auditor(auditor):
 
 def test_it_answers_405_for_writes(receptionist):
     assert client_for(receptionist).post("/api/v1/catalog/protocols").status_code == 405
+
+
+def test_a_protocols_price_comes_with_its_currency(clinic, receptionist):
+    clinic.country = "PL"
+    clinic.save(update_fields=["country"])
+    protocols = client_for(receptionist).get("/api/v1/catalog/protocols").json()
+    priced = [p for p in protocols if p["price"] is not None]
+    assert priced and {p["currency"] for p in priced} == {"PLN"}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 
 from mesoclinic.catalog.data_file import zone_names
@@ -74,3 +76,16 @@ def test_it_exports_the_clinics_protocols_as_csv(clinic, other_clinic, reception
     assert {row[0] for row in rows[1:]} == expected
     assert len(rows) - 1 == len(expected) > 0
     assert AuditEvent.objects.filter(action="export", data__list="catalog.protocols").exists()
+
+
+def test_prices_show_their_currency_on_the_page_and_in_the_csv(clinic, receptionist):
+    from mesoclinic.testing import csv_rows  # noqa: PLC0415
+
+    clinic.country = "DE"
+    clinic.save(update_fields=["country"])
+    body = client_for(receptionist).get(URL).content.decode()
+    assert re.search(r"<dd>\d+\.\d\d EUR</dd>", body)
+    rows = csv_rows(client_for(receptionist).get(URL, {"format": "csv"}))
+    column = rows[0].index("currency")
+    assert rows[0][column - 1] == "price"
+    assert {row[column] for row in rows[1:] if row[column - 1]} == {"EUR"}

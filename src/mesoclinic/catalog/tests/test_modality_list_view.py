@@ -27,7 +27,7 @@ def test_it_shows_each_modality_with_depth_device_parameters_and_techniques(clin
     assert needle.name in body and electroporation.name in body
     assert "Yes (injection)" in body and "No (needle-free)" in body
     assert f"{needle.depth_min_mm.normalize():f}\u2013{needle.depth_max_mm.normalize():f} mm" in body
-    assert "point by point" in body
+    assert "Point by point" in body and "point_by_point" not in body
     assert electroporation.parameters[0]["label"] in body
 
 

@@ -51,7 +51,7 @@ def test_it_registers_a_single_patient_with_a_medical_history_and_the_identifier
     assert (created.given_name, created.birth_date, created.sex) == ("Zofia", date(1985, 3, 14), "female")
     assert (created.email, created.phone, created.preferred_language) == (
         "kowalska@example.org",
-        "+48 600 000 000",
+        "+48600000000",
         "pl",
     )
     assert MedicalHistory.objects.filter(patient=created).exists()
@@ -128,3 +128,88 @@ def test_imported_patients_land_in_the_importers_clinic(outsider, clinic, other_
 
 def test_import_refuses_get(owner):
     assert testing.client_for(owner).get(reverse("fhir:patient_create")).status_code == 405
+
+
+def _exported_patient(staff, patient_id):
+    url = reverse("fhir:everything", args=[patient_id])
+    body = testing.client_for(staff).get(url).json()
+    return next(e["resource"] for e in body["entry"] if e["resource"]["resourceType"] == "Patient")
+
+
+def test_a_patient_exported_and_imported_elsewhere_round_trips_unchanged(owner, clinic, other_clinic):
+    """Import what you export: another MesoClinic reads our Patient and writes the same one back."""
+    from mesoclinic.accounts.models import Role  # noqa: PLC0415
+    from mesoclinic.patients.services import register_patient  # noqa: PLC0415
+
+    original = register_patient(
+        clinic,
+        actor=None,
+        given_name="Zofia Maria",
+        family_name="Wójcik-Ząbek",
+        birth_date=date(1979, 11, 2),
+        sex="female",
+        phone="+48 601 234 567",
+        email="zofia@example.org",
+        address="ul. Długa 5, 00-001 Warszawa",
+        preferred_language="pl",
+    )
+    sent = _exported_patient(owner, original.pk)
+    elsewhere = testing.make_staff(other_clinic, Role.OWNER, name="Ewa Elsewhere")
+    assert post(elsewhere, "fhir:patient_create", sent).status_code == 201
+    copy = Patient.objects.get(clinic=other_clinic)
+    kept = (
+        "given_name",
+        "family_name",
+        "birth_date",
+        "sex",
+        "phone",
+        "email",
+        "address",
+        "preferred_language",
+    )
+    assert [getattr(copy, f) for f in kept] == [getattr(original, f) for f in kept]
+
+    back = _exported_patient(elsewhere, copy.pk)
+    same = ("name", "telecom", "gender", "birthDate", "address", "communication", "active")
+    assert {k: back.get(k) for k in same} == {k: sent.get(k) for k in same}
+    # the other system keeps our identifier beside its own
+    assert sent["identifier"][0] in back["identifier"]
+
+
+def test_a_body_between_2_5_and_10_mb_is_read_not_refused_as_html(owner, clinic):
+    """Issue 13: Django's 2.5 MB form limit answered a FHIR client with an HTML 400."""
+    padded = patient(text={"status": "generated", "div": "<div>" + "x" * 3_000_000 + "</div>"})
+    response = post(owner, "fhir:patient_create", padded, _dryRun="true")
+    assert response["Content-Type"].startswith("application/fhir+json")
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert response.status_code in {200, 422}
+
+
+def test_a_body_over_10_mb_is_a_413_operation_outcome(owner, clinic):
+    body = json.dumps(patient(text={"status": "generated", "div": "x" * (10 * 1024 * 1024)}))
+    response = testing.client_for(owner).post(
+        reverse("fhir:transaction"), body, content_type="application/fhir+json"
+    )
+    assert response.status_code == 413
+    issue = response.json()["issue"][0]
+    assert (issue["code"], issue["severity"]) == ("too-costly", "error")
+    assert not Patient.objects.filter(clinic=clinic).exists()
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_deeply_nested_json_is_a_400_operation_outcome(owner, depth):
+    body = '{"resourceType": "Bundle", "entry": ' + "[" * depth + "]" * depth + "}"
+    response = testing.client_for(owner).post(
+        reverse("fhir:transaction"), body, content_type="application/fhir+json"
+    )
+    assert response.status_code == 400
+    assert "nested" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_control_characters_in_an_imported_name_are_refused_per_entry(owner, clinic):
+    response = post(owner, "fhir:transaction", bundle(patient(), patient(family="Nowak", given="Ew\x1ba")))
+    assert response.status_code == 422
+    issue = response.json()["issue"][0]
+    assert issue["expression"] == ["Bundle.entry[1].resource.given_name"]
+    assert "control character" in issue["diagnostics"]
+    assert not Patient.objects.filter(clinic=clinic).exists()

@@ -59,3 +59,42 @@ def test_a_token_imports_without_csrf_but_a_session_needs_it(owner, clinic):
     session.handler.enforce_csrf_checks = True
     assert session.post(url, body, content_type="application/fhir+json").status_code == 403
     assert Patient.objects.filter(family_name="Nowak").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "args"),
+    [
+        ("fhir:everything", "get", [1]),
+        ("fhir:bulk_export", "get", []),
+        ("fhir:bulk_file", "get", ["Patient"]),
+        ("fhir:patient_create", "post", []),
+        ("fhir:transaction", "post", []),
+    ],
+)
+def test_an_anonymous_fhir_call_is_a_401_operation_outcome_not_a_login_redirect(name, method, args):
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(reverse(name, args=args), content_type="application/fhir+json")
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/fhir+json")
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert body["issue"][0]["code"] == "login"
+    assert "API token" in body["issue"][0]["diagnostics"]
+
+
+def test_a_refused_scope_and_a_forged_token_answer_operation_outcomes(owner, clinic):
+    patient = make_patient(clinic)
+    url = reverse("fhir:everything", args=[patient.pk])
+    refused = Client().get(url, **_bearer(owner, "view_patients"))
+    assert refused.status_code == 403
+    assert refused.json()["issue"][0]["code"] == "forbidden"
+    forged = Client().get(url, HTTP_AUTHORIZATION="Bearer mc_abc_forged")
+    assert forged.status_code == 401
+    assert forged.json()["resourceType"] == "OperationOutcome"
+
+
+def test_a_role_without_the_capability_gets_a_403_operation_outcome(receptionist, clinic):
+    response = client_for(receptionist).get(reverse("fhir:bulk_export"))
+    assert response.status_code == 403
+    assert response.json()["resourceType"] == "OperationOutcome"

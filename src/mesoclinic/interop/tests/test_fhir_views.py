@@ -102,8 +102,10 @@ def test_everything_refuses_post(owner, chart):
     assert testing.client_for(owner).post(everything_url(chart)).status_code == 405
 
 
-def test_everything_sends_anonymous_users_to_sign_in(client, chart):
-    assert client.get(everything_url(chart)).status_code == 302
+def test_everything_answers_anonymous_callers_401_not_a_login_redirect(client, chart):
+    response = client.get(everything_url(chart))
+    assert response.status_code == 401
+    assert response.json()["resourceType"] == "OperationOutcome"
 
 
 def test_the_bulk_manifest_lists_one_ndjson_file_per_type(owner):

@@ -106,3 +106,14 @@ def test_it_refuses_another_clinics_product(
 ) -> None:
     with pytest.raises(ValidationError, match="this clinic's products"):
         _receive(clinic, practitioner, product=_product(other_clinic))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lot_number", ["AB\x1b12", "AB\x0112", "AB12\x7f"])
+def test_it_refuses_a_lot_number_with_a_control_character(
+    clinic: Clinic, practitioner: StaffMember, lot_number: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _receive(clinic, practitioner, lot_number=lot_number)
+    assert "control character" in refused.value.message_dict["lot_number"][0]
+    assert not Lot.objects.filter(clinic=clinic).exists()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.notifications.models import ContactPreference
 from mesoclinic.patients.models import Patient
-from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+from mesoclinic.scheduling.models import Appointment, AppointmentCompletion, AppointmentStatus
 from mesoclinic.testing import Schedulable
 from mesoclinic.treatments.models import Course
 
@@ -38,6 +38,9 @@ def make_appointment(
         ends_at=starts_at + timedelta(minutes=30),
         blocked_until=starts_at + timedelta(minutes=40),
         status=status,
+        # A completed session counts only with a signed record or a physician's "treated elsewhere".
+        completion=AppointmentCompletion.ELSEWHERE if status == AppointmentStatus.COMPLETED else "",
+        completion_reason="Recorded on paper." if status == AppointmentStatus.COMPLETED else "",
     )
 
 

@@ -147,6 +147,23 @@ def test_quiet_hours_hold_a_reminder_until_they_end(clinic, where):
     assert Delivery.objects.get().due_at == early - timedelta(hours=2)
 
 
+def test_a_clinic_without_its_phone_holds_every_message_until_the_owner_gives_it(clinic, where):
+    """No patient ever reads "please call us on ." (issue 12, item 7)."""
+    from mesoclinic.accounts.services import update_clinic_details  # noqa: PLC0415
+
+    update_clinic_details(clinic, phone="", actor=None)
+    patient = contactable(make_patient(clinic))
+    make_appointment(patient, where, START)
+    summary = run(START - timedelta(hours=48))
+    assert mail.outbox == []
+    assert summary.deferred == 1
+    assert not Delivery.objects.exists()
+    update_clinic_details(clinic, phone="+48 22 555 01 01", actor=None)
+    run(START - timedelta(hours=47, minutes=55))
+    [message] = mail.outbox
+    assert "+48 22 555 01 01" in message.body
+
+
 def test_sms_goes_out_in_the_patients_language(clinic, where):
     patient = contactable(make_patient(clinic), email="", phone="+48600100200", sms=True, language="pl")
     make_appointment(patient, where, START)

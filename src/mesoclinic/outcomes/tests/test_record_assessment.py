@@ -50,6 +50,13 @@ def test_it_refuses_a_score_out_of_range(patient, scale, value):
     assert not Assessment.objects.exists()
 
 
+def test_it_refuses_a_date_before_the_patient_was_born(patient):
+    with pytest.raises(ValidationError) as error:
+        record_assessment(patient, timing="baseline", assessed_on=date(1970, 1, 5), glogau=2, actor=None)
+    assert "before the patient was born" in error.value.message_dict["assessed_on"][0]
+    assert not Assessment.objects.exists()
+
+
 def test_it_needs_at_least_one_score(patient):
     with pytest.raises(ValidationError, match="at least one"):
         record_assessment(patient, timing="baseline", assessed_on=date(2026, 1, 5), actor=None)

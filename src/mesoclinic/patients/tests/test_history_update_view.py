@@ -18,6 +18,7 @@ def _data(**overrides):
         "implants": ["pacemaker"],
         "allergies": ["lidocaine", "hyaluronic_acid"],
         "notes": "Anxious about needles.",
+        "status": "confirmed",
         "reason": "First visit questionnaire",
     }
     data.update(overrides)
@@ -106,7 +107,9 @@ def test_it_rejects_an_ingredient_the_clinic_does_not_have(clinic, practitioner)
 def test_it_saves_no_version_when_nothing_changed(clinic, practitioner):
     patient = make_patient(clinic, implants=["pacemaker"])
     before = len(medical_history_versions(patient))
-    response = client_for(practitioner).post(_url(patient), {"implants": ["pacemaker"]}, follow=True)
+    response = client_for(practitioner).post(
+        _url(patient), {"implants": ["pacemaker"], "status": "confirmed"}, follow=True
+    )
     assert "Nothing changed" in response.content.decode()
     assert len(medical_history_versions(patient)) == before
 
@@ -115,7 +118,41 @@ def test_it_saves_no_version_for_a_reason_alone(clinic, practitioner):
     patient = make_patient(clinic, implants=["pacemaker"])
     before = len(medical_history_versions(patient))
     response = client_for(practitioner).post(
-        _url(patient), {"implants": ["pacemaker"], "reason": "Just checking"}, follow=True
+        _url(patient),
+        {"implants": ["pacemaker"], "status": "confirmed", "reason": "Just checking"},
+        follow=True,
     )
     assert "Nothing changed" in response.content.decode()
     assert len(medical_history_versions(patient)) == before
+
+
+def test_taking_a_new_patients_history_with_nothing_to_report_is_saved(clinic, practitioner):
+    patient = make_patient(clinic, history_taken=False)
+    response = client_for(practitioner).post(_url(patient), {"status": "confirmed", "reason": "Intake"})
+    assert response.status_code == 302
+    history = patient.medical_history
+    history.refresh_from_db()
+    assert history.status == "confirmed"
+    assert history.confirmed_by == practitioner.user
+    assert history.confirmed_at is not None
+    assert history.conditions == []
+
+
+def test_it_asks_how_the_history_was_taken(clinic, practitioner):
+    patient = make_patient(clinic, history_taken=False)
+    response = client_for(practitioner).post(_url(patient), {"implants": ["pacemaker"], "reason": "Intake"})
+    assert response.status_code == 200
+    assert "Say how the history was taken" in response.content.decode()
+    patient.medical_history.refresh_from_db()
+    assert patient.medical_history.status == "not_taken"
+    assert patient.medical_history.implants == []
+
+
+def test_free_text_allergies_and_medicines_are_saved_one_per_line(clinic, practitioner):
+    patient = make_patient(clinic)
+    data = _data(other_allergies="latex\n chlorhexidine \n\n", other_medications="Xarelto 20 mg")
+    assert client_for(practitioner).post(_url(patient), data).status_code == 302
+    history = patient.medical_history
+    history.refresh_from_db()
+    assert history.other_allergies == ["latex", "chlorhexidine"]
+    assert history.other_medications == ["Xarelto 20 mg"]

@@ -65,7 +65,7 @@ def test_it_saves_changes(clinic, receptionist):
     assert response.status_code == 302
     assert response["Location"] == reverse("patients:detail", args=[patient.pk])
     patient.refresh_from_db()
-    assert patient.phone == "+44 20 7946 0000"
+    assert patient.phone == "+442079460000"
     assert patient.glogau == 2
 
 

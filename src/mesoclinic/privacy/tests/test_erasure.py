@@ -186,3 +186,23 @@ def test_the_purge_command_and_the_task(clinic, owner, capsys):
     _request(second, owner)
     assert purge_expired.enqueue().return_value == 1
     assert not Patient.objects.filter(pk=second.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_patient_is_erased_after_an_earlier_withdrawn_request(treated, owner):
+    """Request, withdraw, request again, erase: the withdrawn request must not hold the patient back.
+
+    Transactional, so that the foreign keys are checked at a real commit, as in production.
+    """
+    first = _request(treated, owner)
+    withdraw_erasure_request(first, reason="Changed her mind", actor=owner.user)
+    second = _request(treated, owner)
+
+    erase_patient(second, today=AFTER_RETENTION, actor=owner.user)
+
+    assert not Patient.objects.filter(pk=treated.pk).exists()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.patient_id, first.patient_ref) == (RequestStatus.WITHDRAWN, None, treated.pk)
+    assert first.requested_by == "" and first.reason == ""  # personal data of the earlier request goes too
+    assert (second.status, second.patient_id) == (RequestStatus.ERASED, None)

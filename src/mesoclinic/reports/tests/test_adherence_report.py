@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mesoclinic.scheduling.services import complete_appointment, mark_no_show
 from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book
-from mesoclinic.testing import client_for, csv_text, make_schedulable
+from mesoclinic.testing import client_for, csv_text, make_schedulable, make_staff, no_show, treated_elsewhere
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/adherence/"
@@ -18,9 +17,10 @@ def course(clinic):
     setup = make_schedulable(clinic)
     course = book(clinic, setup.location)  # 4 sessions from Monday 3 March 2031, every 14 days
     first, second, third, _ = course.appointments.order_by("session_index")
-    complete_appointment(first, actor=None)
-    complete_appointment(second, actor=None)
-    mark_no_show(third, actor=None)
+    physician = make_staff(clinic, "physician", name="Dr Ewa Lekarz")
+    treated_elsewhere(first, physician, "Recorded on paper during the outage.")
+    treated_elsewhere(second, physician, "Recorded on paper during the outage.")
+    no_show(third)
     return course
 
 

@@ -8,6 +8,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TypedDict
 
+from .vocabulary import HISTORY_NEEDED
+
 __all__ = [
     "Decision",
     "Finding",
@@ -38,19 +40,26 @@ class Severity(StrEnum):
 
 
 class Decision(StrEnum):
-    """The outcome of a screening, ordered ``ok < warn < block`` by :attr:`rank`."""
+    """The outcome of a screening, ordered ``ok < warn < history_needed < block`` by :attr:`rank`.
+
+    ``history_needed``: the history was never taken, so "nothing found" means nothing; it stops the
+    booking of invasive treatments and the signing of any session until the history is taken.
+    """
 
     OK = "ok"
     WARN = "warn"
+    HISTORY_NEEDED = "history_needed"
     BLOCK = "block"
 
     @property
     def rank(self) -> int:
-        """Position in the order ``ok < warn < block`` (0, 1, 2)."""
+        """Position in the order ``ok < warn < history_needed < block`` (0, 1, 2, 3)."""
         return _DECISION_RANK[self]
 
 
-_DECISION_RANK = MappingProxyType({Decision.OK: 0, Decision.WARN: 1, Decision.BLOCK: 2})
+_DECISION_RANK = MappingProxyType(
+    {Decision.OK: 0, Decision.WARN: 1, Decision.HISTORY_NEEDED: 2, Decision.BLOCK: 3}
+)
 
 
 class SourceKind(StrEnum):
@@ -86,13 +95,22 @@ class Medication:
 
 @dataclass(frozen=True, slots=True)
 class PatientHistory:
-    """The coded medical history screening reads; allergies are ingredient codes."""
+    """The coded medical history screening reads; allergies are ingredient codes.
+
+    ``taken`` is False for a history that was never asked (empty, but not "nothing reported").
+    ``other_allergies`` and ``other_medications`` are what the coded lists have no code for, as free
+    text; ``other_reports`` is anything else the patient reported on the day. Each gives a warning.
+    """
 
     birth_date: date
     conditions: frozenset[str] = frozenset()
     medications: tuple[Medication, ...] = ()
     implants: frozenset[str] = frozenset()
     allergies: frozenset[str] = frozenset()
+    taken: bool = True
+    other_allergies: tuple[str, ...] = ()
+    other_medications: tuple[str, ...] = ()
+    other_reports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +217,12 @@ class Screening:
 
     decision: Decision
     findings: tuple[Finding, ...] = ()
+
+    @property
+    def history_needed(self) -> bool:
+        """Whether the history was never taken: invasive treatments may not be booked, nor any session
+        signed, whatever else the screening says (no override lifts it: the history must be taken)."""
+        return any(finding.factor == HISTORY_NEEDED for finding in self.findings)
 
     def as_dict(self) -> ScreeningDict:
         """Return the JSON form ``{"decision": ..., "findings": [...]}``."""

@@ -14,7 +14,18 @@ __all__ = ["ScreeningInputError", "parse_iso_date", "patient_from_json", "protoc
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
-_PATIENT_KEYS = ("birth_date", "conditions", "medications", "implants", "allergies")
+_PATIENT_KEYS = (
+    "birth_date",
+    "taken",
+    "conditions",
+    "medications",
+    "implants",
+    "allergies",
+    "other_allergies",
+    "other_medications",
+)
+MAX_TEXT = 200
+"""Longest free-text allergy or medicine, in characters."""
 _MEDICATION_KEYS = ("code", "stopped")
 _PROTOCOL_KEYS = ("modality", "ingredients")
 
@@ -31,8 +42,10 @@ def patient_from_json(obj: object, *, known_ingredients: Collection[str] | None)
     obj : object
         Decoded JSON: ``{"birth_date": "YYYY-MM-DD", "conditions": [code, ...], "medications":
         [{"code": code, "stopped": "YYYY-MM-DD" | null}, ...], "implants": [code, ...],
-        "allergies": [ingredient code, ...]}``. Only ``birth_date`` is required; a missing or null
-        ``stopped`` means the medication is current.
+        "allergies": [ingredient code, ...], "taken": bool, "other_allergies": [text, ...],
+        "other_medications": [text, ...]}``. Only ``birth_date`` is required; a missing or null
+        ``stopped`` means the medication is current; a missing ``taken`` means the history was taken
+        (a PATIENT.json file is an answered history), ``false`` that it never was.
     known_ingredients : collection of str or None
         Ingredient codes allergies may name; None only checks that they are snake_case.
 
@@ -51,12 +64,18 @@ def patient_from_json(obj: object, *, known_ingredients: Collection[str] | None)
     medications = tuple(
         _medication(item, f"medications[{i}]") for i, item in enumerate(_list(data, "medications"))
     )
+    taken = data.get("taken", True)
+    if not isinstance(taken, bool):
+        raise ScreeningInputError(f"taken: expected true or false, got {_json_type(taken)}")
     return PatientHistory(
         birth_date=parse_iso_date(data["birth_date"], "birth_date"),
         conditions=frozenset(_codes(data, "conditions", "condition", CONDITIONS)),
         medications=medications,
         implants=frozenset(_codes(data, "implants", "implant", IMPLANTS)),
         allergies=frozenset(_codes(data, "allergies", "ingredient", known_ingredients)),
+        taken=taken,
+        other_allergies=_texts(data, "other_allergies"),
+        other_medications=_texts(data, "other_medications"),
     )
 
 
@@ -136,6 +155,18 @@ def _list(data: Mapping[str, Any], key: str) -> list[Any]:
 def _codes(data: Mapping[str, Any], key: str, kind: str, known: Collection[str] | None) -> list[str]:
     """Return the codes of the optional list ``data[key]``, each checked by :func:`_code`."""
     return [_code(item, f"{key}[{i}]", kind, known) for i, item in enumerate(_list(data, key))]
+
+
+def _texts(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """Return the optional list of free-text entries ``data[key]``: non-empty text, at most ``MAX_TEXT``."""
+    texts = []
+    for i, item in enumerate(_list(data, key)):
+        if not isinstance(item, str) or not item.strip():
+            raise ScreeningInputError(f"{key}[{i}]: expected text, got {_json_type(item)}")
+        if len(item) > MAX_TEXT:
+            raise ScreeningInputError(f"{key}[{i}]: longer than {MAX_TEXT} characters")
+        texts.append(item.strip())
+    return tuple(texts)
 
 
 def _code(value: object, where: str, kind: str, known: Collection[str] | None) -> str:

@@ -18,7 +18,18 @@ from .model import (
     Severity,
 )
 from .table import default_rule_table
-from .vocabulary import AGE_UNDER_18, ALLERGY, CONDITIONS, IMPLANTS, MEDICATIONS, MODALITIES
+from .vocabulary import (
+    AGE_UNDER_18,
+    ALLERGY,
+    CONDITIONS,
+    HISTORY_NEEDED,
+    IMPLANTS,
+    MEDICATIONS,
+    MODALITIES,
+    OTHER_ALLERGY,
+    OTHER_MEDICATION,
+    OTHER_REPORT,
+)
 
 __all__ = ["ADULT_AGE", "ISOTRETINOIN_WASHOUT_MONTHS", "age_on", "screen"]
 
@@ -31,6 +42,30 @@ ISOTRETINOIN_WASHOUT_MONTHS = 6
 _ACTION = {
     Severity.BLOCK: "Do not treat.",
     Severity.WARN: "Treat only after the practitioner has checked.",
+}
+
+_BUILT_IN_SOURCE = (
+    "MesoClinic built-in check (not a rule of the table): no screening result without an answered "
+    "history, and free text is read by a person"
+)
+"""Cited by the findings no rule table can switch off (history needed, free-text entries)."""
+
+_HISTORY_NEEDED_MESSAGE = (
+    "History needed: the medical history has not been taken, so screening cannot say whether "
+    "{modality} is safe. Ask the patient about conditions, medicines, implants and allergies and record "
+    "the answers on the chart (History) first; until then invasive treatments cannot be booked and no "
+    "session can be signed."
+)
+_OTHER_MESSAGES = {
+    OTHER_ALLERGY: (
+        "Allergy not in the coded list: {text}. Check that nothing used in this treatment (products, "
+        "antiseptic, gloves, dressings) contains it."
+    ),
+    OTHER_MEDICATION: (
+        "Medicine not in the coded list: {text}. Check whether it matters for {modality} (e.g. a blood "
+        "thinner or an immunosuppressant under its brand name)."
+    ),
+    OTHER_REPORT: "Reported on the day: {text}.",
 }
 
 
@@ -57,6 +92,13 @@ def screen(
         There is one finding per factor: the vocabulary code, the ingredient code of an allergy (one finding
         per allergen in the cocktail), or ``age_under_18``. Findings are ordered blocks first, then warnings;
         within a severity in rule-table order, allergies sorted by ingredient code.
+
+        A history that was never taken (``patient.taken`` False) adds a ``history_needed`` finding
+        (severity ``block``) and the decision is ``history_needed``, unless a rule blocks outright
+        (``block``). Free-text allergies, medicines and day-of reports each add one warning
+        (``other_allergy``, ``other_medication``, ``other_report``) quoting the text. These built-in
+        findings come before the table's and no rule table can remove them: an empty table still warns
+        about free text, and an untaken history is never ``ok``.
 
     Raises
     ------
@@ -98,8 +140,28 @@ def screen(
                 findings.setdefault(code, _finding(rule, code, modality=modality, ingredient=_label(code)))
         elif rule.factor in present:
             findings.setdefault(rule.factor, _finding(rule, rule.factor, modality=modality, ingredient=""))
-    ordered = sorted(findings.values(), key=lambda f: f.severity != Severity.BLOCK)
-    return Screening(_decide(ordered), tuple(ordered))
+    built_in = list(_built_in_findings(patient, modality))
+    ordered = sorted([*built_in, *findings.values()], key=lambda f: f.severity != Severity.BLOCK)
+    decision = _decide([f for f in ordered if f.factor != HISTORY_NEEDED])
+    if not patient.taken and decision is not Decision.BLOCK:
+        decision = Decision.HISTORY_NEEDED
+    return Screening(decision, tuple(ordered))
+
+
+def _built_in_findings(patient: PatientHistory, modality: str) -> Iterator[Finding]:
+    """The findings no rule table can switch off: an untaken history, and free text to be read."""
+    if not patient.taken:
+        message = _HISTORY_NEEDED_MESSAGE.format(modality=modality)
+        yield Finding(Severity.BLOCK, HISTORY_NEEDED, message, _BUILT_IN_SOURCE)
+    texts = {
+        OTHER_ALLERGY: patient.other_allergies,
+        OTHER_MEDICATION: patient.other_medications,
+        OTHER_REPORT: patient.other_reports,
+    }
+    for factor, items in texts.items():
+        if items:
+            message = _OTHER_MESSAGES[factor].format(text="; ".join(items), modality=modality)
+            yield Finding(Severity.WARN, factor, f"{message} {_ACTION[Severity.WARN]}", _BUILT_IN_SOURCE)
 
 
 def age_on(birth_date: date, on: date) -> int:
@@ -182,6 +244,12 @@ def _check_patient(patient: PatientHistory, on: date) -> None:
     _check_codes(patient.conditions, CONDITIONS, "patient.conditions")
     _check_codes([m.code for m in patient.medications], MEDICATIONS, "patient.medications")
     _check_codes(patient.implants, IMPLANTS, "patient.implants")
+    if not isinstance(patient.taken, bool):
+        raise TypeError(f"patient.taken: expected a bool, got {type(patient.taken).__name__}")
+    for name in ("other_allergies", "other_medications", "other_reports"):
+        items = getattr(patient, name)
+        if not all(isinstance(item, str) and item.strip() for item in items):
+            raise ValueError(f"patient.{name}: every item must be non-empty text")
     for medication in patient.medications:
         if medication.stopped is not None:
             _check_date(medication.stopped, f"patient.medications {medication.code!r} stopped")

@@ -13,11 +13,16 @@ from typing import Final
 __all__ = [
     "AGE_UNDER_18",
     "ALLERGY",
+    "BUILT_IN_FACTORS",
     "CONDITIONS",
     "FACTORS",
+    "HISTORY_NEEDED",
     "IMPLANTS",
     "MEDICATIONS",
     "MODALITIES",
+    "OTHER_ALLERGY",
+    "OTHER_MEDICATION",
+    "OTHER_REPORT",
 ]
 
 CONDITIONS: Final[Mapping[str, str]] = MappingProxyType(
@@ -81,6 +86,28 @@ ALLERGY: Final = "allergy"
 
 A finding raised by this rule carries the ingredient code as its factor.
 """
+
+HISTORY_NEEDED: Final = "history_needed"
+"""Factor code of the finding raised when the history was never taken (not a rule-table factor)."""
+
+OTHER_ALLERGY: Final = "other_allergy"
+"""Factor code of the warning for allergies recorded as free text (not a rule-table factor)."""
+
+OTHER_MEDICATION: Final = "other_medication"
+"""Factor code of the warning for medicines recorded as free text (not a rule-table factor)."""
+
+OTHER_REPORT: Final = "other_report"
+"""Factor code of the warning for anything else reported on the day (not a rule-table factor)."""
+
+BUILT_IN_FACTORS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        HISTORY_NEEDED: "History needed (never taken)",
+        OTHER_ALLERGY: "Other allergy (not in the list)",
+        OTHER_MEDICATION: "Other medicine (not in the list)",
+        OTHER_REPORT: "Reported on the day",
+    }
+)
+"""Factors of the findings screening raises by itself (no rule table names them), code -> label."""
 
 FACTORS: Final[Mapping[str, str]] = MappingProxyType(
     {

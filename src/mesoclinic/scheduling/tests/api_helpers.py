@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.patients.services import register_patient
+from mesoclinic.testing import take_history
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 MONDAY = datetime(2031, 3, 3, 9, 0, tzinfo=WARSAW)
@@ -36,7 +37,8 @@ def next_monday(hour: int = 10, *, weeks_ahead: int = 1) -> datetime:
 
 
 def named_patient(clinic: Any, given_name: str, family_name: str) -> Any:
-    return register_patient(
+    """A patient of that name whose history was taken (nothing to report)."""
+    patient = register_patient(
         clinic,
         actor=None,
         given_name=given_name,
@@ -44,3 +46,4 @@ def named_patient(clinic: Any, given_name: str, family_name: str) -> Any:
         birth_date=date(1985, 12, 10),
         sex="female",
     )
+    return take_history(patient)

@@ -1,11 +1,14 @@
-"""/api/v1/scheduling/appointments: list and read, then cancel, check in, no-show, complete, reschedule."""
+"""/api/v1/scheduling/appointments: list and read, then cancel, check in, no-show, treated elsewhere,
+reschedule. There is no plain "complete": signing the session record completes a visit."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
+from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import book_series, cancel_appointment
@@ -90,27 +93,101 @@ def test_it_requires_a_cancel_reason(course, receptionist):
     assert second.status == AppointmentStatus.BOOKED
 
 
-def test_it_checks_in_and_completes(course, receptionist):
+def at(moment):
+    return time_machine.travel(moment, tick=False)
+
+
+def test_it_checks_in_on_the_day(course, receptionist):
     first = nth(course, 1)
-    client = client_for(receptionist)
-    assert call(client, "post", f"{URL}/{first.pk}/check-in").json()["status"] == "checked_in"
+    with at(first.starts_at - timedelta(minutes=15)):
+        response = call(client_for(receptionist), "post", f"{URL}/{first.pk}/check-in")
+    assert response.json()["status"] == "checked_in"
     first.refresh_from_db()
-    assert first.status == AppointmentStatus.CHECKED_IN
-    assert call(client, "post", f"{URL}/{first.pk}/complete").json()["status"] == "completed"
-    first.refresh_from_db()
-    assert first.status == AppointmentStatus.COMPLETED and first.status_changed_at is not None
+    assert first.status == AppointmentStatus.CHECKED_IN and first.status_changed_at is not None
 
 
-def test_completing_the_last_session_creates_the_recall(course, receptionist):
-    client = client_for(receptionist)
-    for appointment in course.appointments.all():
-        assert call(client, "post", f"{URL}/{appointment.pk}/complete").status_code == 200
+def test_it_refuses_a_check_in_on_another_day_with_409(course, receptionist):
+    second = nth(course, 2)
+    with at(second.starts_at - timedelta(days=7)):
+        response = call(client_for(receptionist), "post", f"{URL}/{second.pk}/check-in")
+    assert response.status_code == 409
+    assert "only on the day of the appointment" in response.json()["detail"]
+    second.refresh_from_db()
+    assert second.status == AppointmentStatus.BOOKED
+
+
+def test_there_is_no_plain_completion(course, receptionist, physician):
+    first = nth(course, 1)
+    for member in (receptionist, physician):
+        with at(first.starts_at + timedelta(hours=1)):
+            response = call(client_for(member), "post", f"{URL}/{first.pk}/complete")
+        assert response.status_code in (404, 405)
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.BOOKED
+
+
+def test_a_physician_records_a_visit_treated_elsewhere(course, physician):
+    first = nth(course, 1)
+    with at(first.starts_at + timedelta(hours=1)):
+        response = call(
+            client_for(physician),
+            "post",
+            f"{URL}/{first.pk}/treated-elsewhere",
+            {"reason": "Recorded on paper during the outage"},
+        )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "completed"
+    assert (body["completion"], body["completion_reason"]) == (
+        "elsewhere",
+        "Recorded on paper during the outage",
+    )
+    first.refresh_from_db()
+    assert (first.status, first.completion) == (AppointmentStatus.COMPLETED, "elsewhere")
+    assert AuditEvent.objects.filter(action="appointment.completed", actor=physician.user).exists()
+
+
+def test_treated_elsewhere_is_for_physicians_only(course, receptionist, practitioner):
+    first = nth(course, 1)
+    for member in (receptionist, practitioner):
+        with at(first.starts_at + timedelta(hours=1)):
+            response = call(
+                client_for(member), "post", f"{URL}/{first.pk}/treated-elsewhere", {"reason": "paper"}
+            )
+        assert response.status_code == 403
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.BOOKED
+
+
+def test_treated_elsewhere_needs_a_reason_and_its_day(course, physician):
+    first, second = nth(course, 1), nth(course, 2)
+    with at(first.starts_at + timedelta(hours=1)):
+        client = client_for(physician)
+        empty = call(client, "post", f"{URL}/{first.pk}/treated-elsewhere", {"reason": ""})
+        early = call(client, "post", f"{URL}/{second.pk}/treated-elsewhere", {"reason": "paper"})
+    assert empty.status_code == 422
+    assert early.status_code == 409
+    assert "cannot be completed before its day" in early.json()["detail"]
+
+
+def test_completing_the_last_session_creates_the_recall(course, physician):
+    last = course.appointments.order_by("-starts_at").first()
+    with at(last.starts_at + timedelta(hours=1)):
+        client = client_for(physician)
+        for appointment in course.appointments.all():
+            response = call(client, "post", f"{URL}/{appointment.pk}/treated-elsewhere", {"reason": "paper"})
+            assert response.status_code == 200
     assert MaintenanceRecall.objects.filter(course=course).exists()
 
 
-def test_it_marks_a_no_show(course, receptionist):
+def test_it_marks_a_no_show_after_the_start(course, receptionist):
     first = nth(course, 1)
-    response = call(client_for(receptionist), "post", f"{URL}/{first.pk}/no-show")
+    with at(first.starts_at - timedelta(minutes=5)):
+        early = call(client_for(receptionist), "post", f"{URL}/{first.pk}/no-show")
+    assert early.status_code == 409
+    assert "only after the appointment's start" in early.json()["detail"]
+    with at(first.starts_at + timedelta(minutes=20)):
+        response = call(client_for(receptionist), "post", f"{URL}/{first.pk}/no-show")
     assert response.status_code == 200
     first.refresh_from_db()
     assert first.status == AppointmentStatus.NO_SHOW
@@ -119,9 +196,10 @@ def test_it_marks_a_no_show(course, receptionist):
 def test_it_answers_409_to_a_change_the_status_does_not_allow(course, receptionist):
     first = nth(course, 1)
     cancel_appointment(first, reason="x", actor=None)
-    response = call(client_for(receptionist), "post", f"{URL}/{first.pk}/complete")
+    with at(first.starts_at):
+        response = call(client_for(receptionist), "post", f"{URL}/{first.pk}/check-in")
     assert response.status_code == 409
-    assert "cannot become completed" in response.json()["detail"]
+    assert "A cancelled appointment cannot be checked in." in response.json()["detail"]
     first.refresh_from_db()
     assert first.status == AppointmentStatus.CANCELLED
 
@@ -211,3 +289,27 @@ def test_it_lists_without_a_query_per_appointment(setup, course, receptionist, d
     # every relation joined, however many appointments there are.
     with django_assert_max_num_queries(9):
         assert client.get(URL, window(setup)).json()["count"] == course.sessions
+
+
+def test_it_lists_one_patients_appointments_latest_first_cancelled_ones_too(
+    clinic, setup, course, receptionist
+):
+    cancel_appointment(nth(course, 2), reason="ill", actor=None)
+    other = book_series(
+        make_patient(clinic),
+        course.protocol,
+        setup.location,
+        propose_series(setup.location, course.protocol, earliest=MONDAY + timedelta(hours=2)).sessions,
+        actor=None,
+    )
+    response = client_for(receptionist).get(f"/api/v1/scheduling/patients/{course.patient_id}/appointments")
+    assert response.status_code == 200, response.content
+    items = response.json()["items"]
+    assert [a["session_index"] for a in items] == list(range(course.sessions, 0, -1))
+    assert {a["patient"]["id"] for a in items} == {course.patient_id} != {other.patient_id}
+    assert items[-2]["status"] == "cancelled"
+
+
+def test_another_clinic_gets_404_for_a_patients_appointments(course, outsider):
+    url = f"/api/v1/scheduling/patients/{course.patient_id}/appointments"
+    assert client_for(outsider).get(url).status_code == 404

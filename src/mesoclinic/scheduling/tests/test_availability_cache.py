@@ -18,11 +18,9 @@ from mesoclinic.scheduling.services import (
     add_room,
     book_series,
     cancel_appointment,
-    check_in,
-    mark_no_show,
     reschedule_appointment,
 )
-from mesoclinic.testing import make_patient, make_schedulable, make_staff
+from mesoclinic.testing import checked_in, make_patient, make_schedulable, make_staff, no_show
 
 pytestmark = pytest.mark.django_db
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -178,9 +176,9 @@ def test_checking_in_and_completing_keep_the_index_but_a_no_show_frees_the_time(
     booked = book_first(clinic, setup, ep)
     day = (MONDAY, MONDAY + timedelta(days=1))
     available_starts(setup.location, ep, *day)
-    check_in(booked, actor=None)
+    checked_in(booked)
     answer, count = queries(lambda: available_starts(setup.location, ep, *day))
     assert count == 1 and MONDAY not in [c.start for c in answer]
-    mark_no_show(booked, actor=None)
+    no_show(booked)
     answer, count = queries(lambda: available_starts(setup.location, ep, *day))
     assert count > 1 and MONDAY in [c.start for c in answer]

@@ -197,3 +197,28 @@ def test_it_writes_nothing_while_stepping_through(receptionist, setup, patient):
     client.get(proposal.context["confirm_url"])
     assert not ScreeningRecord.objects.exists()
     assert not Appointment.objects.exists()
+
+
+def test_a_new_patient_is_registered_in_place_and_the_booking_goes_on_with_them(clinic, setup, receptionist):
+    from mesoclinic.patients.models import Patient  # noqa: PLC0415
+    from mesoclinic.patients.tests.test_patient_create_view import _data  # noqa: PLC0415
+
+    client = client_for(receptionist)
+    page = client.get(URL, {"location": setup.location.pk, "protocol": NEEDLE, "q": "Nowak"}).content.decode()
+    register = re.search(
+        r'href="([^"]+)"[^>]*><span aria-hidden="true">\+</span> Register a new patient', page
+    )
+    assert register is not None
+    link = register.group(1).replace("&amp;", "&")
+    assert link.startswith(reverse("patients:create") + "?next=")
+    assert parse_qs(urlparse(link).query)["name"] == ["Nowak"]
+    assert 'value="Nowak"' in client.get(link).content.decode()  # the searched name is not typed twice
+    back = parse_qs(urlparse(link).query)["next"][0]
+    response = client.post(link, _data(next=back))
+    patient = Patient.objects.get(family_name="Nowak")
+    assert response.status_code == 302
+    state = parse_qs(urlparse(response["Location"]).query)
+    assert state["patient"] == [str(patient.pk)]
+    assert state["protocol"] == [NEEDLE] and state["step"] == ["screening"]
+    assert state["location"] == [str(setup.location.pk)]
+    assert client.get(response["Location"]).status_code == 200

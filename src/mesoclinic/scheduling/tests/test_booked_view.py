@@ -49,4 +49,5 @@ def test_it_lists_every_session_with_its_links(receptionist, course):
         if ics:
             assert ics in body
     assert "Mon 3 Mar 2031, 09:00–09:30" in body
-    assert "come with a later release" in body
+    assert "come with a later release" not in body
+    assert "No reminder will be sent." in body  # the patient never agreed to be contacted

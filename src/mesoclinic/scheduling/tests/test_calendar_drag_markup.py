@@ -8,9 +8,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from mesoclinic.scheduling.services import add_room, check_in
+from mesoclinic.scheduling.services import add_room
 from mesoclinic.scheduling.tests.ui_helpers import book
-from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing import checked_in, client_for, make_schedulable
 
 pytestmark = pytest.mark.django_db
 URL = reverse("scheduling:calendar")
@@ -44,7 +44,7 @@ def test_it_makes_a_booked_appointment_draggable(clinic, setup, receptionist):
 
 def test_it_does_not_offer_to_drag_an_appointment_that_is_no_longer_booked(clinic, setup, receptionist):
     first = book(clinic, setup.location).appointments.get(session_index=1)
-    check_in(first, actor=None)
+    checked_in(first)
     assert "data-move-url" not in block(page(receptionist, setup), first)
 
 

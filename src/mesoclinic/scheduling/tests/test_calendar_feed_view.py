@@ -17,11 +17,10 @@ from mesoclinic.scheduling.services import (
     book_series,
     cancel_appointment,
     create_calendar_feed,
-    mark_no_show,
     revoke_calendar_feed,
 )
 from mesoclinic.scheduling.tests.api_helpers import named_patient, next_monday, protocol
-from mesoclinic.testing import make_patient, make_schedulable, make_staff
+from mesoclinic.testing import make_patient, make_schedulable, make_staff, no_show
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +112,7 @@ def test_it_keeps_cancelled_sessions_and_no_shows_marked_cancelled_with_a_higher
     second, third = (ep_course.appointments.get(session_index=n) for n in (2, 3))
     before = events(client.get(url))
     cancel_appointment(second, reason="patient has influenza", actor=None)
-    mark_no_show(third, actor=None)
+    no_show(third)
     found = events(client.get(url))
     assert len(found) == ep_course.sessions
     for appointment in (second, third):

@@ -1,17 +1,29 @@
-"""Checking a patient in: one click on Today (htmx swaps the row) or a plain form post."""
+"""Checking a patient in: one click on Today (htmx swaps the row) or a plain form post, on the day only.
+
+The tests run on the morning of the appointment (Monday 3 March 2031, 8:00 in Warsaw) unless they travel.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.scheduling.services import check_in
-from mesoclinic.scheduling.tests.ui_helpers import book
+from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book
 from mesoclinic.testing import client_for, make_schedulable
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _on_the_morning_of_the_appointment():
+    with time_machine.travel(MONDAY - timedelta(hours=1), tick=True):
+        yield
 
 
 @pytest.fixture
@@ -73,11 +85,38 @@ def test_it_answers_htmx_with_the_updated_row(receptionist, first):
 def test_it_explains_in_the_row_when_the_patient_is_already_checked_in(receptionist, first):
     check_in(first, actor=None)
     response = client_for(receptionist).post(url(first), **HTMX)
-    assert "cannot become checked in" in response.content.decode()
+    assert "A checked-in appointment cannot be checked in." in response.content.decode()
     assert 'role="alert"' in response.content.decode()
 
 
 def test_it_explains_a_refusal_after_a_plain_post(receptionist, first):
     check_in(first, actor=None)
     response = client_for(receptionist).post(url(first), follow=True)
-    assert "cannot become checked in" in response.content.decode()
+    assert "A checked-in appointment cannot be checked in." in response.content.decode()
+
+
+def test_a_check_in_tells_todays_counters_to_refresh_and_a_refusal_does_not(receptionist, first):
+    with time_machine.travel(first.starts_at, tick=False):
+        client = client_for(receptionist)
+        done = client.post(url(first), {"next": "/"}, **HTMX)
+        refused = client.post(url(first), {"next": "/"}, **HTMX)
+    assert done["HX-Trigger"] == "today-changed"
+    assert "HX-Trigger" not in refused
+
+
+@pytest.mark.parametrize("days", [-1, 1])
+def test_it_refuses_on_another_day_and_says_which_day(receptionist, first, days):
+    with time_machine.travel(first.starts_at + timedelta(days=days), tick=False):
+        response = client_for(receptionist).post(url(first), follow=True)
+    assert "only on the day of the appointment (Mon 3 Mar 2031)" in response.content.decode()
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.BOOKED
+
+
+def test_it_refuses_in_the_today_row_on_another_day(receptionist, first):
+    with time_machine.travel(first.starts_at - timedelta(days=1), tick=False):
+        response = client_for(receptionist).post(url(first), **HTMX)
+    body = response.content.decode()
+    assert "only on the day of the appointment" in body and 'role="alert"' in body
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.BOOKED

@@ -12,9 +12,9 @@ from django.utils import timezone
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling.forms import encode_slot
 from mesoclinic.scheduling.selectors import SLOT_MINUTES, SessionChoice
-from mesoclinic.scheduling.services import add_room, check_in
+from mesoclinic.scheduling.services import add_room
 from mesoclinic.scheduling.tests.ui_helpers import WARSAW, book
-from mesoclinic.testing import client_for, make_clinic, make_schedulable
+from mesoclinic.testing import checked_in, client_for, make_clinic, make_schedulable
 
 pytestmark = pytest.mark.django_db
 REFUSED = "The appointment was not moved; nothing has changed."
@@ -151,7 +151,7 @@ def test_it_answers_400_to_an_unreadable_slot(receptionist, second):
 
 
 def test_it_only_moves_booked_appointments(receptionist, setup, second):
-    check_in(second, actor=None)
+    checked_in(second)
     before = second.starts_at
     response = move(receptionist, second, slot(setup, before + timedelta(hours=2)))
     assert response.status_code == 409

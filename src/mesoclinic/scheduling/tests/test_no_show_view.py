@@ -1,8 +1,11 @@
-"""Marking a no-show frees the time for others."""
+"""Marking a no-show frees the time for others; it can be done only once the appointment's start has passed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from mesoclinic.scheduling.models import AppointmentStatus
@@ -39,8 +42,17 @@ def test_it_does_not_touch_another_clinics_appointment(outsider, first):
     assert first.status == AppointmentStatus.BOOKED
 
 
+def test_it_refuses_before_the_start_and_says_why(receptionist, first):
+    with time_machine.travel(first.starts_at - timedelta(minutes=5), tick=False):
+        response = client_for(receptionist).post(url(first), follow=True)
+    assert "only after the appointment&#x27;s start" in response.content.decode()
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.BOOKED
+
+
 def test_it_marks_a_no_show_and_returns_to_today(receptionist, first):
-    response = client_for(receptionist).post(url(first), {"next": "/"})
+    with time_machine.travel(first.starts_at + timedelta(minutes=20), tick=False):
+        response = client_for(receptionist).post(url(first), {"next": "/"})
     assert response["Location"] == "/"
     first.refresh_from_db()
     assert first.status == AppointmentStatus.NO_SHOW

@@ -10,9 +10,8 @@ from django.urls import reverse
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling.forms import encode_slot
 from mesoclinic.scheduling.selectors import SessionChoice, available_starts, day_bounds
-from mesoclinic.scheduling.services import check_in
 from mesoclinic.scheduling.tests.ui_helpers import WARSAW, book
-from mesoclinic.testing import client_for, make_clinic, make_schedulable
+from mesoclinic.testing import checked_in, client_for, make_clinic, make_schedulable
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +127,7 @@ def test_it_asks_for_a_time_when_none_was_chosen(receptionist, second):
 
 
 def test_it_only_moves_booked_appointments(receptionist, setup, second):
-    check_in(second, actor=None)
+    checked_in(second)
     page = client_for(receptionist).get(url(second))
     assert "Only a booked appointment can be moved" in page.content.decode()
     before = second.starts_at

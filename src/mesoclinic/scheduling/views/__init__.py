@@ -11,9 +11,10 @@ One module per screen: ``calendar_page`` (with its geometry in ``calendar_grid``
 from mesoclinic.scheduling.views.appointments import (
     appointment_cancel,
     appointment_check_in,
-    appointment_complete,
     appointment_detail,
     appointment_no_show,
+    appointment_resolve_screening_alerts,
+    appointment_treated_elsewhere,
 )
 from mesoclinic.scheduling.views.booking import book, book_confirm, book_consent, booked
 from mesoclinic.scheduling.views.calendar_page import calendar
@@ -25,13 +26,14 @@ __all__ = [
     "AppointmentRow",
     "appointment_cancel",
     "appointment_check_in",
-    "appointment_complete",
     "appointment_detail",
     "appointment_ics_url",
     "appointment_move",
     "appointment_no_show",
     "appointment_reschedule",
+    "appointment_resolve_screening_alerts",
     "appointment_rows",
+    "appointment_treated_elsewhere",
     "book",
     "book_confirm",
     "book_consent",

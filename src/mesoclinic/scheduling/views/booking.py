@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -52,6 +53,14 @@ from mesoclinic.scheduling.views.wizard import (
 PATIENT_RESULTS = 20
 
 
+def _register_url(w: Wizard, after: str) -> str:
+    """Registration from the wizard: back to its next step once saved, with a searched name filled in."""
+    query = {"next": w.url(after, tokens={}, patient="")}
+    if w.query and not any(ch.isdigit() or ch == "@" for ch in w.query):
+        query["name"] = w.query
+    return f"{reverse('patients:create')}?{urlencode(query)}"
+
+
 def _render_wizard(request: ClinicRequest, w: Wizard, requested: str, **extra: Any) -> HttpResponse:
     """Work out which step the state allows and render it."""
     may_override = role_has(request.staff.role, Capability.OVERRIDE_SCREENING)
@@ -69,6 +78,8 @@ def _render_wizard(request: ClinicRequest, w: Wizard, requested: str, **extra: A
             else [],
             more=found.count() > PATIENT_RESULTS if w.query else False,
             hidden=[(k, v) for k, v in w.params(tokens={}).items() if k != "patient"],
+            # Registered in place: the new patient's form comes back here, at the next step, with them chosen.
+            register_url=_register_url(w, after),
         )
         if w.patient is not None:
             done.add("patient")
@@ -87,9 +98,11 @@ def _render_wizard(request: ClinicRequest, w: Wizard, requested: str, **extra: A
     today = _local(timezone.now(), w.location).date()
     on = max(w.earliest or today, today)
     preview = _screening_preview(request, w.patient, w.protocol, on)
-    blocked = preview.decision == "block"
-    overridden = blocked and w.override and may_override
-    context.update(screening=preview, blocked=blocked, overridden=overridden)
+    # An untaken history stops an invasive booking outright: no override replaces taking it.
+    needs_history = preview.history_needed and w.protocol.modality.invasive
+    blocked = preview.decision == "block" or needs_history
+    overridden = blocked and not needs_history and w.override and may_override
+    context.update(screening=preview, blocked=blocked, overridden=overridden, needs_history=needs_history)
     if requested in ("", "screening") or (blocked and not overridden):
         if not blocked or overridden:
             done.add("screening")
@@ -122,6 +135,10 @@ def _render_wizard(request: ClinicRequest, w: Wizard, requested: str, **extra: A
         )
         context["blocked"] = context["screening"].decision == "block"
         context["overridden"] = context["blocked"] and w.override and may_override
+        if context["screening"].history_needed and w.protocol.modality.invasive:
+            context["needs_history"] = True
+            context["blocked"] = True
+            context["overridden"] = False
         context["hidden"] = list(w.params().items())
         return _wizard_page(request, "confirm", w, done, context)
     return _wizard_page(request, "dates", w, done, context)
@@ -165,6 +182,7 @@ def book_consent(request: ClinicRequest) -> HttpResponse:
                 template=template,
                 signed_by=form.cleaned_data["signed_by"],
                 photo_use=[PhotoUse.CLINICAL.value, *form.cleaned_data["photo_use"]],
+                signature=form.cleaned_data["signature"],
                 actor=request.user,
             )
         except ValidationError as exc:

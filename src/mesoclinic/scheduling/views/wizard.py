@@ -26,7 +26,7 @@ from mesoclinic.catalog.selectors import get_protocol_for_clinic
 from mesoclinic.patients.models import ConsentTemplate, Patient
 from mesoclinic.patients.selectors import current_consent_templates, get_patient_for_user
 from mesoclinic.safety.rules import screen
-from mesoclinic.safety.rules.vocabulary import FACTORS
+from mesoclinic.safety.rules.vocabulary import BUILT_IN_FACTORS, FACTORS
 from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.forms import PlanForm, decode_slot, encode_slot
@@ -151,6 +151,7 @@ class ScreeningPreview:
     decision: str
     findings: list[FindingView]
     on: date
+    history_needed: bool = False
 
 
 def _screening_preview(
@@ -173,12 +174,13 @@ def _screening_preview(
         FindingView(
             str(f.severity),
             FACTORS.get(f.factor)
+            or BUILT_IN_FACTORS.get(f.factor)
             or _("Allergy to %(ingredient)s") % {"ingredient": names.get(f.factor, f.factor)},
             f.message,
         )
         for f in result.findings
     ]
-    return ScreeningPreview(str(result.decision), findings, on)
+    return ScreeningPreview(str(result.decision), findings, on, result.history_needed)
 
 
 def _consent_template(request: ClinicRequest, protocol: Protocol) -> ConsentTemplate | None:

@@ -10,7 +10,8 @@ from mesoclinic.inventory.models import StockMovement
 from mesoclinic.patients.services import record_consent
 from mesoclinic.scheduling.tests.ui_helpers import book, consent_template
 from mesoclinic.testing import make_lot, make_schedulable
-from mesoclinic.treatments.models import SessionRecord
+from mesoclinic.treatments.dayof import NOTHING_NEW
+from mesoclinic.treatments.models import SessionProduct, SessionRecord
 from mesoclinic.treatments.services import open_session, record_day_of_screening, update_session_draft
 
 NEEDLE_PARAMETERS = {
@@ -38,10 +39,14 @@ def first_appointment(clinic: Any, *, consent: bool = True) -> Any:
 
 
 def ready_draft(clinic: Any, *, consent: bool = True, expired: bool = False) -> SessionRecord:
-    """A draft with day-of screening done, both cocktail products' lots, zones and valid parameters."""
+    """A draft with day-of screening done, both cocktail products' lots, zones and valid parameters.
+
+    ``expired``: the lidocaine line is an expired lot, written straight to the table as a draft saved
+    before lots were checked on entry would hold it (saving the draft refuses one now); signing re-checks.
+    """
     appointment = first_appointment(clinic, consent=consent)
     record = open_session(appointment, actor=None)
-    record_day_of_screening(record, {}, actor=None)
+    record_day_of_screening(record, NOTHING_NEW, actor=None)
     ha = make_lot(clinic, "ha_1pct_ampoule", lot_number="HA-2031", quantity=10)
     lido = make_lot(
         clinic,
@@ -53,10 +58,12 @@ def ready_draft(clinic: Any, *, consent: bool = True, expired: bool = False) -> 
     update_session_draft(
         record,
         actor=None,
-        products=[(ha, "2"), (lido, "0.5")],
+        products=[(ha, "2")] if expired else [(ha, "2"), (lido, "0.5")],
         zones=[("forehead", "1"), ("cheek_left", "0.5")],
         parameters=NEEDLE_PARAMETERS,
     )
+    if expired:
+        SessionProduct.objects.create(record=record, lot=lido, quantity=Decimal("0.5"), unit=lido.unit)
     record.refresh_from_db()
     return record
 

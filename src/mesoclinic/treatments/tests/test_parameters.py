@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from mesoclinic.treatments.parameters import clean_parameters, describe_range, parameter_problems
+from mesoclinic.treatments.parameters import (
+    clean_parameters,
+    describe_range,
+    parameter_problems,
+    typing_problems,
+)
 
 DEPTH = {
     "code": "depth_mm",
@@ -115,7 +120,6 @@ def test_it_describes_open_ranges():
     assert describe_range({"min": None, "max": None}) == ""
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.decimals(min_value=Decimal("-100"), max_value=Decimal("100"), allow_nan=False, places=3))
 def test_a_number_is_refused_exactly_when_it_is_outside_the_range(value):
     problems = parameter_problems([DEPTH], {"depth_mm": str(value)})
@@ -132,3 +136,24 @@ def test_it_never_raises_and_only_returns_defined_codes(raw):
     cleaned, problems = clean_parameters(NEEDLE, raw)
     assert set(cleaned) <= {"depth_mm", "gauge", "program"}
     assert {p.code for p in problems} <= {"depth_mm", "gauge", "program"}
+
+
+def test_a_draft_is_held_to_what_was_typed_not_to_what_is_missing():
+    assert typing_problems(NEEDLE, {"depth_mm": "", "gauge": None}) == []
+    assert [p.code for p in typing_problems(NEEDLE, {"depth_mm": "deep", "gauge": "99G"})] == [
+        "depth_mm",
+        "gauge",
+    ]
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["depth_mm", "gauge", "program"]),
+        st.one_of(st.text(max_size=5), st.integers(-5, 20), st.none()),
+    )
+)
+def test_typing_problems_are_the_signing_problems_of_the_values_given(raw):
+    typed = {p.code for p in typing_problems(NEEDLE, raw)}
+    at_signing = {p.code for p in parameter_problems(NEEDLE, raw)}
+    assert typed <= at_signing
+    assert all(raw.get(code) not in (None, "") and str(raw[code]).strip() for code in typed)

@@ -66,3 +66,28 @@ def test_it_exports_the_sessions_as_csv_naming_the_patient_in_the_audit(receptio
 
 def test_another_clinics_patient_has_no_csv(outsider, patient):
     assert client_for(outsider).get(url(patient), {"format": "csv"}).status_code == 404
+
+
+def test_it_lists_upcoming_and_past_appointments_with_status_and_series(clinic, receptionist):
+    import time_machine  # noqa: PLC0415
+
+    from mesoclinic.scheduling.services import cancel_appointment  # noqa: PLC0415
+    from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book  # noqa: PLC0415
+    from mesoclinic.testing import make_schedulable  # noqa: PLC0415
+
+    course = book(clinic, make_schedulable(clinic).location)
+    cancel_appointment(course.appointments.get(session_index=3), reason="ill", actor=None)
+    with time_machine.travel(MONDAY.replace(day=10), tick=False):  # after session 1, before session 2
+        page = client_for(receptionist).get(url(course.patient)).content.decode()
+    upcoming = page.split('id="upcoming-appointments"')[1].split("</table>")[0]
+    past = page.split('id="past-appointments"')[1].split("</table>")[0]
+    assert "session 1 of 4" in past and "Booked" in past
+    assert [f"session {n} of 4" in upcoming for n in (1, 2, 3, 4)] == [False, True, True, True]
+    assert "Cancelled" in upcoming
+    assert upcoming.index("session 2 of 4") < upcoming.index("session 4 of 4")  # soonest first
+    assert "/courses/" not in upcoming  # the course page is clinical
+
+
+def test_a_patient_without_appointments_says_so(receptionist, patient):
+    page = client_for(receptionist).get(url(patient)).content.decode()
+    assert "No upcoming appointment." in page and "No past appointment." in page

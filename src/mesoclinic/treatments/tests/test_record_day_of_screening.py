@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from mesoclinic.treatments.services import open_session, record_day_of_screening
 from mesoclinic.treatments.tests.helpers import first_appointment
@@ -36,7 +37,7 @@ def test_it_stores_the_answers_and_screening_on_the_session(draft):
     draft.refresh_from_db()
     assert draft.screening == screening
     assert draft.day_of_answers["active_herpes"] is True
-    assert draft.day_of_answers["pregnant"] is False
+    assert draft.day_of_answers["pregnant"] is None  # not asked: unanswered, not "no"
     assert draft.day_of_answers["other"] == "new cream"
 
 
@@ -53,3 +54,28 @@ def test_it_adds_to_what_the_history_already_says(clinic, draft):
     history.save()
     screening = record_day_of_screening(draft, {"active_herpes": True}, actor=None)
     assert {f["factor"] for f in screening.findings} == {"keloid_tendency", "active_herpes"}
+
+
+def test_no_is_an_answer_and_a_missing_answer_is_none(draft):
+    record_day_of_screening(draft, {"pregnant": "no", "breastfeeding": False, "fever": "yes"}, actor=None)
+    draft.refresh_from_db()
+    assert draft.day_of_answers["pregnant"] is False
+    assert draft.day_of_answers["breastfeeding"] is False
+    assert draft.day_of_answers["fever"] is True
+    assert draft.day_of_answers["active_herpes"] is None
+
+
+@pytest.mark.parametrize("answers", [{"pregnant": "maybe"}, {"pregnant": 2}, {"pregnent": True}])
+def test_it_refuses_an_answer_that_is_neither_yes_nor_no(draft, answers):
+    with pytest.raises(ValidationError):
+        record_day_of_screening(draft, answers, actor=None)
+    draft.refresh_from_db()
+    assert draft.screening is None
+
+
+def test_anything_else_reported_today_warns_with_the_text(draft):
+    screening = record_day_of_screening(draft, {"other": "started a retinol cream"}, actor=None)
+    assert screening.decision == "warn"
+    [finding] = screening.findings
+    assert finding["factor"] == "other_report"
+    assert "started a retinol cream" in finding["message"]

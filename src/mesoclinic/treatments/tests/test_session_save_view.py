@@ -74,11 +74,37 @@ def test_sign_saves_then_signs(practitioner, record):
 
 
 def test_a_refused_sign_lists_the_reasons_and_keeps_the_draft(clinic, practitioner):
-    record = ready_draft(clinic, expired=True)
-    response = client_for(practitioner).post(url(record), form(record, action="sign", notes="typed"))
+    record = ready_draft(clinic)
+    response = client_for(practitioner).post(
+        url(record), form(record, action="sign", notes="typed", param_depth_mm="20")
+    )
     page = response.content.decode()
     assert response.status_code == 422
-    assert "LI-OLD" in page and "expired on 30 June 2030" in page
+    assert 'id="sign-errors"' in page
     record.refresh_from_db()
     assert not record.is_signed
     assert record.notes == "typed"
+
+
+def test_a_wrong_number_is_refused_on_save_beside_its_field_and_kept_as_typed(practitioner, record):
+    before = dict(record.parameters)
+    response = client_for(practitioner).post(url(record), form(record, param_depth_mm="15", notes="typed"))
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'id="param-depth_mm_error"' in page
+    assert "Injection depth must be 0.5–13 mm, not 15." in page
+    assert 'value="15"' in page
+    assert "typed" in page
+    record.refresh_from_db()
+    assert (record.parameters, record.notes) == (before, "")
+
+
+def test_saving_a_draft_that_holds_an_expired_lot_names_it_and_signs_nothing(clinic, practitioner):
+    record = ready_draft(clinic, expired=True)  # saved before lots were checked on entry
+    response = client_for(practitioner).post(url(record), form(record, action="sign", notes="typed"))
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "Lot LI-OLD of" in page and "expired on 30 June 2030" in page
+    assert "typed" in page  # what was typed is shown again, to save once the lot is removed
+    record.refresh_from_db()
+    assert not record.is_signed

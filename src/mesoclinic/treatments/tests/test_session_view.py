@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.testing import client_for
-from mesoclinic.treatments.services import sign_session
+from mesoclinic.treatments.services import amend_session, sign_session
 from mesoclinic.treatments.tests.helpers import ready_draft
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +56,14 @@ def test_a_signed_record_names_its_zones_in_words(practitioner, record):
     zone = record.zones.first()
     assert zone is not None
     assert zone_names()[zone.zone] in page
+
+
+def test_it_names_choices_and_changes_in_words_never_by_their_codes(practitioner, record):
+    page = client_for(practitioner).get(url(record)).content.decode()
+    assert '<option value="point_by_point">Point by point</option>' in page
+    assert ">point_by_point<" not in page and ">linear_retrograde<" not in page
+    sign_session(record, actor=practitioner.user)
+    amend_session(record, reason="typo", actor=practitioner.user, duration_minutes="35")
+    signed = client_for(practitioner).get(url(record)).content.decode()
+    assert "<dt>Technique</dt><dd>Nappage</dd>" in signed
+    assert "<li>Duration (minutes): " in signed and "<li>duration_minutes" not in signed

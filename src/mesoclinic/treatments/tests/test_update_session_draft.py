@@ -54,10 +54,21 @@ def test_it_refuses_another_clinics_lot(other_clinic, draft):
         update_session_draft(draft, actor=None, products=[(make_lot(other_clinic), "1")])
 
 
-def test_it_keeps_out_of_range_parameters_as_typed(draft):
-    update_session_draft(draft, actor=None, parameters={"depth_mm": "99", "gauge": "30G"})
+def test_it_refuses_out_of_range_or_non_numeric_parameters_when_saved_and_saves_nothing(draft):
+    with pytest.raises(ValidationError) as out_of_range:
+        update_session_draft(draft, actor=None, parameters={"depth_mm": "99", "gauge": "30G"}, notes="x")
+    assert out_of_range.value.message_dict["parameters"] == ["Injection depth must be 0.5–13 mm, not 99."]
+    with pytest.raises(ValidationError) as not_a_number:
+        update_session_draft(draft, actor=None, parameters={"depth_mm": "deep"})
+    assert not_a_number.value.message_dict["parameters"] == ["Injection depth must be a number."]
     draft.refresh_from_db()
-    assert draft.parameters == {"depth_mm": 99, "gauge": "30G"}
+    assert (draft.parameters, draft.notes) == ({}, "")
+
+
+def test_it_saves_a_draft_with_a_required_parameter_still_blank(draft):
+    update_session_draft(draft, actor=None, parameters={"depth_mm": "1,5", "gauge": ""})
+    draft.refresh_from_db()
+    assert draft.parameters == {"depth_mm": 1.5}
 
 
 def test_it_refuses_a_signed_record(clinic, practitioner):
@@ -76,3 +87,9 @@ def test_save_refuses_to_change_a_signed_record(clinic, practitioner):
     record.notes = "sneaky"
     with pytest.raises(SignedRecordError):
         record.save()
+
+
+def test_it_refuses_notes_longer_than_a_page(draft):
+    with pytest.raises(ValidationError) as error:
+        update_session_draft(draft, actor=None, notes="x" * 5001)
+    assert "under 5000 characters" in error.value.message_dict["notes"][0]

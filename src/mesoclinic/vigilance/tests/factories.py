@@ -80,4 +80,5 @@ def make_reachable_patient(clinic: Any, given: str = "Ewa", family: str = "Kowal
         sex="female",
         phone="+48 600 100 200",
         email=f"{given.lower()}@example.org",
+        allow_duplicate=True,  # one household's phone, as several recalled patients may share
     )

@@ -82,3 +82,17 @@ def test_it_refuses_a_reference_without_the_reported_box(clinic):
     with pytest.raises(ValidationError) as error:
         report_adverse_event(make_patient(clinic), **FIELDS, regulator_reference="YC-1", actor=None)
     assert "reported_to_regulator" in error.value.message_dict
+
+
+def test_it_refuses_an_onset_before_the_patient_was_born(clinic):
+    patient = make_patient(clinic, birth_date=date(1990, 6, 1))
+    with pytest.raises(ValidationError) as error:
+        report_adverse_event(patient, **{**FIELDS, "onset_on": date(1990, 5, 31)}, actor=None)
+    assert "before the patient was born" in error.value.message_dict["onset_on"][0]
+    assert not AdverseEvent.objects.exists()
+
+
+def test_it_refuses_a_description_longer_than_a_page(clinic):
+    with pytest.raises(ValidationError) as error:
+        report_adverse_event(make_patient(clinic), **{**FIELDS, "description": "x" * 5001}, actor=None)
+    assert "under 5000 characters" in error.value.message_dict["description"][0]

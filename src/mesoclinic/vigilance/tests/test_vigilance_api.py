@@ -24,7 +24,7 @@ def test_it_recalls_by_lot_id_through_a_preparation(clinic, practitioner):
     response = client_for(practitioner).get(f"{API}/recall/lots/{ingredient.pk}")
     assert response.status_code == 200
     body = response.json()
-    assert body["patients"][0]["phone"] == "+48 600 100 200"
+    assert body["patients"][0]["phone"] == "+48600100200"
     assert body["sessions"][0]["via"] == ["lot I1", "preparation P7"]
 
 

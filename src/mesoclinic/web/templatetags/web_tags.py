@@ -1,10 +1,12 @@
-"""Template tags shared by every list page."""
+"""Template tags shared by every list page, and amounts with their currency."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 
 register = template.Library()
 
@@ -29,3 +31,14 @@ def csv_url(context: dict[str, Any], dialect: str = "") -> str:
     if dialect:
         query["dialect"] = dialect
     return f"?{query.urlencode()}"
+
+
+@register.simple_tag(takes_context=True)
+def money(context: dict[str, Any], amount: Decimal | None) -> str:
+    """An amount with its currency, the clinic's ("450.00 PLN"); "" for no amount."""
+    if amount is None:
+        return ""
+    clinic = context.get("clinic")
+    currency = getattr(clinic, "currency", "") if clinic is not None else ""
+    number = number_format(amount, decimal_pos=2, use_l10n=True)
+    return f"{number} {currency}".strip()

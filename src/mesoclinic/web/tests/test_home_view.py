@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -12,11 +12,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from mesoclinic.accounts.models import Role
 from mesoclinic.accounts.services import add_location
 from mesoclinic.patients.services import record_consent
-from mesoclinic.scheduling.services import cancel_appointment, check_in
-from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book, consent_template
-from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.scheduling.models import WorkingHours
+from mesoclinic.scheduling.selectors import propose_series
+from mesoclinic.scheduling.services import book_series, cancel_appointment
+from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book, consent_template, protocol
+from mesoclinic.testing import checked_in, client_for, make_patient, make_schedulable, make_staff
 
 URL = reverse("web:home")
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -73,7 +76,7 @@ def test_it_flags_late_patients_in_words(clinic, setup, receptionist):
     assert "Late · 12 min" in response.content.decode()
     assert 'class="is-late"' in response.content.decode()
     assert response.context["counts"]["late"] == 1
-    check_in(first, actor=None)
+    checked_in(first)
     with at(MONDAY + timedelta(minutes=20)):
         response = client_for(receptionist).get(URL)
     assert not response.context["rows"][0].late
@@ -231,3 +234,55 @@ def test_its_csv_link_exports_the_days_list(clinic, setup, receptionist):
         link = unescape(re.search(r'href="([^"]*format=csv)"', response.content.decode()).group(1))
         rows = csv_rows(client_for(receptionist).get(link))
     assert [r[0] for r in rows[1:]] == [str(first.pk)]
+
+
+def test_its_counters_fetch_themselves_again_after_a_check_in(clinic, setup, receptionist):
+    book(clinic, setup.location)
+    with at(MONDAY):
+        body = client_for(receptionist).get(URL).content.decode()
+    counters = re.search(r'<ul class="summary" id="today-counts"[^>]*>', body)
+    assert counters is not None
+    assert 'hx-trigger="today-changed from:body"' in counters.group(0)
+    assert f'hx-get="{URL}?location={setup.location.pk}"' in counters.group(0)
+    assert 'hx-select="#today-counts"' in counters.group(0)
+
+
+def test_a_practitioner_opens_on_their_own_patients_with_everyone_a_tab_away(clinic, setup):
+
+    mine = book(clinic, setup.location).appointments.get(session_index=1)
+    colleague = make_staff(clinic, Role.PRACTITIONER, name="Ola Other", modalities=["needle"])
+    colleague.locations.add(setup.location)
+    for weekday in range(5):
+        WorkingHours.objects.create(
+            staff=colleague, location=setup.location, weekday=weekday, starts=time(9), ends=time(17)
+        )
+    needle = protocol(clinic)
+    sessions = propose_series(
+        setup.location, needle, earliest=MONDAY.replace(hour=13), practitioner=colleague
+    ).sessions
+    theirs = book_series(make_patient(clinic), needle, setup.location, sessions, actor=None).appointments.get(
+        session_index=1
+    )
+    assert theirs.practitioner == colleague
+    with at(MONDAY - timedelta(hours=1)):
+        client = client_for(setup.practitioner)
+        own = client.get(URL)
+        everyone = client.get(URL, {"location": setup.location.pk, "who": "all"})
+    assert [r.appointment for r in own.context["rows"]] == [mine]
+    assert own.context["counts"]["total"] == 1
+    assert "My patients at" in own.content.decode()
+    assert f'href="{URL}?location={setup.location.pk}&amp;who=all"' in own.content.decode()
+    assert [r.appointment for r in everyone.context["rows"]] == [mine, theirs]
+    record = reverse("treatments:open", args=[mine.pk])
+    assert f'action="{record}"' in own.content.decode()
+    assert "Record session" in own.content.decode()
+
+
+def test_a_receptionist_sees_everyone_and_no_record_session_button(clinic, setup, receptionist):
+    first = book(clinic, setup.location).appointments.get(session_index=1)
+    with at(MONDAY):
+        response = client_for(receptionist).get(URL)
+    body = response.content.decode()
+    assert [r.appointment for r in response.context["rows"]] == [first]
+    assert "My patients" not in body
+    assert reverse("treatments:open", args=[first.pk]) not in body

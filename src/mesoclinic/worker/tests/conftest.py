@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -10,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django_tasks import task_backends
 
@@ -73,3 +77,40 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError(f"still waiting after {timeout} s")
+
+
+def database_url() -> str:
+    """The URL of the test database this test's rows are in, for a worker process."""
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    return f"postgres://{config['USER']}@{config['HOST']}:{config['PORT']}/{config['NAME']}"
+
+
+def start_worker(
+    options: dict[str, Any], *, env: dict[str, str] | None = None, log: Path | None = None
+) -> subprocess.Popen[str]:
+    """``mesoclinic worker`` in its own process, on the queue of ``options`` and this test's database.
+
+    Its output goes to ``log`` when given (to read while it runs), else to a pipe.
+    """
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        # The SQLite queue is worker.sqlite3 in the data folder.
+        "MESOCLINIC_DATA_DIR": str(Path(options["filename"]).parent),
+        "WORKER_QUEUE": options["name"],
+        **(env or {}),
+    }
+    environment.pop("TASKS_BACKEND", None)
+    if options["storage"] == "redis":
+        environment["REDIS_URL"] = options["url"]
+    else:
+        environment.pop("REDIS_URL", None)
+    return subprocess.Popen(  # noqa: S603 — the project's own console script
+        [str(Path(sys.executable).parent / "mesoclinic"), "worker", "--workers", "1", "--no-periodic"],
+        env=environment,
+        stdout=log.open("w") if log else subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )

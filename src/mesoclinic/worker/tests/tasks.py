@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from pathlib import Path
 
 from django_tasks import task
+from django_tasks.base import TaskContext
 
 CALLS: dict[str, list[float]] = defaultdict(list)
 _lock = threading.Lock()
@@ -45,3 +47,23 @@ def every_five_minutes() -> None:
 @task()
 def half_past() -> None:
     _called("half_past")
+
+
+@task()
+def hang_once(marker: str) -> str:
+    """The first run writes ``marker`` and hangs (its worker is killed meanwhile); a later run finishes."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("started")
+        time.sleep(300)
+        return "woke up"
+    return "done"
+
+
+@task(takes_context=True)
+def taken_over(context: TaskContext) -> str:
+    """While this runs, the watchdog gives the job to another worker (as if this one's lease had expired)."""
+    from mesoclinic.worker.models import Job, JobStatus  # noqa: PLC0415 — tasks are declared before apps load
+
+    Job.objects.filter(result_id=context.task_result.id).update(status=JobStatus.RUNNING, attempts=2)
+    return "late"

@@ -92,10 +92,34 @@ def test_a_retry_queues_a_failed_job_again_and_is_audited(
 def test_only_a_failed_job_can_be_retried(clinic, owner, sqlite_backend):
     job = make_job(clinic, status=JobStatus.SUCCEEDED)
     response = client_for(owner).post(reverse("worker:retry", args=[job.pk]), follow=True)
-    assert "Only a failed job can be run again." in response.content.decode()
+    assert "Only a failed job, or one whose worker stopped, can be run again." in response.content.decode()
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
     assert sqlite_backend.huey.pending_count() == 0
+
+
+def test_a_job_whose_worker_stopped_says_so_and_can_be_run_again(
+    clinic, owner, sqlite_backend, django_capture_on_commit_callbacks
+):
+    silent_since = timezone.now() - timedelta(minutes=10)
+    lost = make_job(clinic, status=JobStatus.RUNNING, started_at=silent_since, heartbeat_at=silent_since)
+    alive = make_job(clinic, status=JobStatus.RUNNING, started_at=silent_since, heartbeat_at=timezone.now())
+    client = client_for(owner)
+    body = client.get(URL).content.decode()
+    assert body.count("Worker stopped (no sign of life since") == 1
+    assert body.count("Run again") == 1
+    assert reverse("worker:retry", args=[lost.pk]) in body
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("worker:retry", args=[lost.pk]))
+    assert response.status_code == 302
+    lost.refresh_from_db()
+    assert (lost.status, lost.attempts, lost.heartbeat_at) == (JobStatus.QUEUED, 0, None)
+    assert lost.last_error == "The worker stopped during the job."
+    assert sqlite_backend.huey.pending_count() == 1
+    response = client.post(reverse("worker:retry", args=[alive.pk]), follow=True)
+    assert "Only a failed job, or one whose worker stopped, can be run again." in response.content.decode()
+    alive.refresh_from_db()
+    assert alive.status == JobStatus.RUNNING
 
 
 def test_another_clinics_job_is_not_found(other_clinic, owner):

@@ -22,8 +22,9 @@ from mesoclinic.safety.rules import (
 SOURCE = Source("key", "A title", "https://example.org/a", SourceKind.VND)
 
 
-def test_it_orders_decisions_ok_warn_block():
-    assert [d.rank for d in (Decision.OK, Decision.WARN, Decision.BLOCK)] == [0, 1, 2]
+def test_it_orders_decisions_ok_warn_history_needed_block():
+    order = (Decision.OK, Decision.WARN, Decision.HISTORY_NEEDED, Decision.BLOCK)
+    assert [d.rank for d in order] == [0, 1, 2, 3]
 
 
 def test_it_serializes_a_screening_exactly():

@@ -84,7 +84,10 @@ BIRTH = {"birth_date": "1990-05-01"}
     [
         ([], "patient: expected a JSON object, got list"),
         ({}, "birth_date: missing (required)"),
-        ({**BIRTH, "alergies": []}, "unknown key 'alergies' in patient (allowed: birth_date, conditions,"),
+        (
+            {**BIRTH, "alergies": []},
+            "unknown key 'alergies' in patient (allowed: birth_date, taken, conditions,",
+        ),
         ({"birth_date": "1990-13-01"}, "birth_date: '1990-13-01' is not a valid date (YYYY-MM-DD)"),
         ({"birth_date": "19900501"}, "birth_date: '19900501' is not a valid date (YYYY-MM-DD)"),
         ({"birth_date": 1990}, "birth_date: 1990 is not a valid date (YYYY-MM-DD)"),

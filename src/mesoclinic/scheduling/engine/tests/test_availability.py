@@ -4,7 +4,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mesoclinic.scheduling.engine import (
@@ -146,7 +146,7 @@ def test_slots_skip_the_spring_forward_gap_and_never_cross_midnight():
     assert [s.strftime("%H:%M") for s in saturday] == ["20:00", "21:00", "22:00"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)
 @given(instances())
 def test_slot_starts_match_the_independent_rules_and_next_start(request: PlanRequest):
     c, s = request.clinic, request.series
@@ -237,7 +237,7 @@ def _random_changes(rng: random.Random, c, first, n_days):
     return changes
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(instances(), st.randoms(use_true_random=False))
 def test_a_patched_index_equals_one_built_from_the_changed_resources(request: PlanRequest, rng):
     c = request.clinic

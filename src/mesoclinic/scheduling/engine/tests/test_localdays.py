@@ -118,7 +118,7 @@ def test_grid_ceil_and_day_of_at_the_edges():
     assert days.on_grid(nine) and not days.on_grid(nine + 60)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.sampled_from(ZONES), st.sampled_from(TRANSITION_DAYS), st.sampled_from([15, 25, 30, 45, 60, 90]))
 def test_grid_and_day_bounds_match_a_minute_by_minute_scan(zone, day, slot):
     tz = ZoneInfo(zone)
@@ -130,7 +130,7 @@ def test_grid_and_day_bounds_match_a_minute_by_minute_scan(zone, day, slot):
     assert days.grid_points(days.day_start(1), days.day_end(1)) == expected
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     st.sampled_from(ZONES),
     st.sampled_from(TRANSITION_DAYS),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from mesoclinic.scheduling.engine import (
     ClinicIndex,
@@ -369,7 +369,7 @@ def test_earliest_may_carry_any_offset():
     )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(instances())
 def test_the_planner_matches_brute_force_and_every_plan_obeys_every_rule(request):
     """Small random instances near DST changes: complete (never infeasible when brute force finds a plan),
@@ -388,7 +388,7 @@ def test_the_planner_matches_brute_force_and_every_plan_obeys_every_rule(request
         assert plan.sessions[0].practitioner == brute.practitioner
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(long_series())
 def test_the_dp_over_days_matches_brute_force_on_longer_series(request):
     """Up to 6 sessions, one start per day, random closed days: deviation, ties and dead ends."""

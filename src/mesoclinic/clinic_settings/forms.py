@@ -1,0 +1,247 @@
+"""The Settings forms. They check the shape of what was typed; the services check the rules (one owner
+at least, no overlapping hours, a holiday once a day) and their errors are put back beside the fields."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime, time
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from mesoclinic.accounts.models import ClinicLanguage, Location, Role
+from mesoclinic.scheduling.models import Weekday
+from mesoclinic.scheduling.public_holidays import supported_countries
+
+TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
+WEEKDAYS = list(Weekday.choices)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` next to the fields it names (or above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return [(code, code) for code in supported_countries()]
+
+
+class ClinicDetailsForm(forms.Form):
+    name = forms.CharField(label=_("Clinic name"), max_length=200)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        help_text=_("Printed in every message to patients: required before messages go out."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        help_text=_("Patients' replies and questions; required before messages go out."),
+    )
+    address = forms.CharField(
+        label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
+    country = forms.ChoiceField(
+        label=_("Country"), help_text=_("ISO code, e.g. PL or GB: public holidays and phone numbers.")
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=ClinicLanguage.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]
+
+
+class LocationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
+    address = forms.CharField(
+        label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    phone = forms.CharField(
+        label=_("Phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+
+
+class WeeklyHoursForm(forms.Form):
+    """One span per weekday: both times, or neither (closed / not working that day)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in WEEKDAYS:
+            widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+            self.fields[f"starts_{value}"] = forms.TimeField(
+                label=_("%(day)s from") % {"day": label}, required=False, widget=widget
+            )
+            widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+            self.fields[f"ends_{value}"] = forms.TimeField(
+                label=_("%(day)s until") % {"day": label}, required=False, widget=widget
+            )
+
+    @staticmethod
+    def initial_for(spans: list[tuple[int, time, time]]) -> dict[str, time]:
+        initial: dict[str, time] = {}
+        for weekday, starts, ends in spans:
+            initial.setdefault(f"starts_{weekday}", starts)
+            initial.setdefault(f"ends_{weekday}", ends)
+        return initial
+
+    def days(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [(str(label), self[f"starts_{value}"], self[f"ends_{value}"]) for value, label in WEEKDAYS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for value, _label in WEEKDAYS:
+            starts, ends = data.get(f"starts_{value}"), data.get(f"ends_{value}")
+            if (starts is None) != (ends is None):
+                missing = f"ends_{value}" if ends is None else f"starts_{value}"
+                if missing not in self.errors:
+                    self.add_error(missing, _("Give both times, or neither for a closed day."))
+            elif starts is not None and ends is not None and ends <= starts:
+                self.add_error(f"ends_{value}", _("The end must be after the start."))
+        return data
+
+    def spans(self) -> list[tuple[int, time, time]]:
+        data = self.cleaned_data
+        return [
+            (value, data[f"starts_{value}"], data[f"ends_{value}"])
+            for value, _label in WEEKDAYS
+            if data.get(f"starts_{value}") is not None and data.get(f"ends_{value}") is not None
+        ]
+
+
+class HolidayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class PublicHolidaysForm(forms.Form):
+    """Pick public holidays from the country's list for a year."""
+
+    country = forms.ChoiceField(label=_("Country"))
+    year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2100)
+    days = forms.MultipleChoiceField(label=_("Close on"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, holidays: list[tuple[date, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]
+        self.fields["days"].choices = [  # type: ignore[attr-defined]
+            (day.isoformat(), f"{day:%a %d %b} · {name}") for day, name in holidays
+        ]
+
+    def chosen_days(self) -> list[date]:
+        return [date.fromisoformat(value) for value in self.cleaned_data.get("days", [])]
+
+
+def _choices(values: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(code, label) for code, label in values]
+
+
+class StaffForm(forms.Form):
+    """Role, name, qualifications and locations of a staff member (the invitation adds the e-mail)."""
+
+    display_name = forms.CharField(label=_("Name"), max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=100, required=False, help_text=_("e.g. Dr, RN"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    modalities = forms.MultipleChoiceField(
+        label=_("Qualified for"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The treatments this person may perform (practitioners and physicians)."),
+    )
+    locations = forms.ModelMultipleChoiceField(
+        label=_("Works at"),
+        queryset=Location.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, modalities: list[tuple[str, str]], locations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["modalities"].choices = _choices(modalities)  # type: ignore[attr-defined]
+        self.fields["locations"].queryset = locations  # type: ignore[attr-defined]
+
+
+class InviteForm(StaffForm):
+    email = forms.EmailField(
+        label=_("E-mail"), help_text=_("The invitation goes here; it is also the sign-in name.")
+    )
+    field_order = ["email", "display_name", "title", "role", "modalities", "locations"]
+
+
+class IntervalForm(forms.Form):
+    """A span of time (time off, extra hours, downtime) in the clinic's local time."""
+
+    starts_at = forms.DateTimeField(
+        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts: datetime | None = data.get("starts_at")
+        ends: datetime | None = data.get("ends_at")
+        if starts is not None and ends is not None and ends <= starts:
+            self.add_error("ends_at", _("The end must be after the start."))
+        return data
+
+
+class ExtraHoursForm(IntervalForm):
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none())
+    field_order = ["location", "starts_at", "ends_at", "reason"]
+
+    def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+
+
+class RoomForm(forms.Form):
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=100)
+    modalities = forms.MultipleChoiceField(
+        label=_("Equipped for"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+    def __init__(self, *args: Any, modalities: list[tuple[str, str]], locations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["modalities"].choices = _choices(modalities)  # type: ignore[attr-defined]
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+
+
+class DeviceForm(forms.Form):
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=100)
+    modality = forms.ChoiceField(label=_("Delivers"))
+    manufacturer = forms.CharField(label=_("Manufacturer"), max_length=200, required=False)
+    model_name = forms.CharField(label=_("Model"), max_length=200, required=False)
+    serial_number = forms.CharField(label=_("Serial number"), max_length=100, required=False)
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+    def __init__(self, *args: Any, modalities: list[tuple[str, str]], locations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["modality"].choices = _choices(modalities)  # type: ignore[attr-defined]
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+
+
+class ConsentTemplateForm(forms.Form):
+    """A new version of a modality's consent text: the versions already signed never change."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Text the patient reads and signs"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )

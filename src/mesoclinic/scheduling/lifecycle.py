@@ -1,0 +1,184 @@
+"""Every status change of an appointment, applied through the one state machine (``engine.lifecycle``).
+
+The desk's views, the API, signing a session record (treatments) and the privacy restriction all come
+here, so the rules hold whoever asks. This module is part of scheduling's service layer; it is apart from
+``services.py`` because treatments' services complete an appointment when its record is signed, and
+``services.py`` imports treatments' services (starting and completing courses): one module each way,
+no import cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.audit.services import record_event
+from mesoclinic.scheduling.engine.lifecycle import Action, Facts, Transition, TransitionRefused, decide
+from mesoclinic.scheduling.models import HOLDING_STATUSES, Appointment, bump_schedule_versions
+from mesoclinic.scheduling.selectors import (
+    Hold,
+    location_schedule_token,
+    location_timezone,
+    patch_kept_indexes,
+    replaced_token,
+)
+
+
+class BookingError(Exception):
+    """A booking or a change of one cannot be made; ``str(error)`` says why in a receptionist's words."""
+
+
+class StatusChangeRefused(BookingError):  # noqa: N818 — a refusal, as the state machine's
+    """The state machine refused the change; ``code`` names the rule (``engine.lifecycle.decide``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def bump_first(location_id: int) -> tuple[int, int] | None:
+    """Bump the location's schedule version as the first write on its schedule, and return the token the
+    bump replaced: the schedule this write starts from.
+
+    The bump's ``UPDATE`` locks the version row until commit, so two writes at one location take their
+    turn (the second one's checks see the first's rows) and nobody else moves the version meanwhile.
+    """
+    bump_schedule_versions(location_id=location_id)
+    return replaced_token(location_id)
+
+
+def patch_on_commit(
+    location_id: int,
+    before: tuple[int, int] | None,
+    *,
+    added: Iterable[Hold] = (),
+    removed: Iterable[Hold] = (),
+) -> None:
+    """Once this transaction commits, patch this process's kept indexes of the location with the
+    appointments this write booked (``added``) and freed (``removed``), rather than have the next
+    proposal rebuild them from the database (``selectors.patch_kept_indexes``).
+
+    Called last in the write, so that ``after`` is the version the write leaves. If anything else in the
+    same transaction changes the schedule after this (an outer transaction), the committed version is not
+    ``after`` and the patched entries are rebuilt anyway; if the transaction rolls back, nothing runs.
+    A failing patch is logged, not raised (``robust``): the write has committed, and an unpatched entry
+    is merely rebuilt.
+    """
+    after = location_schedule_token(location_id)
+    if before is None or after is None:
+        return
+    transaction.on_commit(
+        partial(patch_kept_indexes, location_id, before, after, added=tuple(added), removed=tuple(removed)),
+        robust=True,
+    )
+
+
+def may_record_treated_elsewhere(actor: Any) -> bool:
+    staff = getattr(actor, "staff", None)
+    return staff is not None and role_has(staff.role, Capability.RECORD_TREATED_ELSEWHERE)
+
+
+def facts_for(
+    appointment: Appointment,
+    *,
+    now: datetime | None = None,
+    actor: Any = None,
+    record_signed: bool = False,
+    reason: str = "",
+) -> Facts:
+    return Facts(
+        now=now or timezone.now(),
+        starts_at=appointment.starts_at,
+        tz=location_timezone(appointment.location),
+        record_signed=record_signed,
+        physician=may_record_treated_elsewhere(actor),
+        reason=reason,
+    )
+
+
+def decide_for(appointment: Appointment, action: Action, facts: Facts) -> Transition:
+    """``engine.lifecycle.decide`` for this appointment, its refusal raised as ``StatusChangeRefused``."""
+    try:
+        return decide(appointment.status, action, facts)
+    except TransitionRefused as refused:
+        raise StatusChangeRefused(refused.code, str(refused)) from None
+
+
+def refusal(appointment: Appointment, action: Action, facts: Facts) -> str:
+    """Why ``action`` may not be taken now (empty: it may), for pages that offer or explain a button."""
+    try:
+        decide(appointment.status, action, facts)
+    except TransitionRefused as refused:
+        return str(refused)
+    return ""
+
+
+def change_status(
+    appointment: Appointment,
+    action: Action,
+    *,
+    actor: Any,
+    reason: str = "",
+    record_signed: bool = False,
+) -> Appointment:
+    """Take ``action`` on ``appointment`` if the state machine allows it now, else raise
+    ``StatusChangeRefused`` (a ``BookingError``) with the reason; the caller holds the transaction.
+
+    Checking in and completing keep the time held (no new schedule version: the locations' kept indexes
+    stay valid); cancelling and no-shows free it (the version is bumped first, before the row: the same
+    lock order as booking). The row is then locked and, if another desk changed it meanwhile, the change
+    is decided again on what they left.
+    """
+    appointment.status = Appointment.objects.values_list("status", flat=True).get(pk=appointment.pk)
+    facts = facts_for(appointment, actor=actor, record_signed=record_signed, reason=reason)
+    transition = decide_for(appointment, action, facts)
+    held, holds = appointment.status in HOLDING_STATUSES, str(transition.to) in HOLDING_STATUSES
+    keeps_schedule = held == holds
+    before = None if keeps_schedule else bump_first(appointment.location_id)
+    fresh = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    if fresh.status != appointment.status:  # changed meanwhile by someone else: decide on what they left
+        appointment.status = fresh.status
+        transition = decide_for(appointment, action, facts)
+        held, holds = appointment.status in HOLDING_STATUSES, str(transition.to) in HOLDING_STATUSES
+        if held != holds and keeps_schedule:
+            before = bump_first(appointment.location_id)
+        keeps_schedule = held == holds
+    to = str(transition.to)
+    hold = Hold.of(appointment)
+    appointment.status = to
+    appointment.status_changed_at = facts.now
+    # Calendars that hold the event update it only when SEQUENCE rises.
+    appointment.sequence = fresh.sequence + 1
+    fields = ["status", "status_changed_at", "sequence"]
+    data: dict[str, str] = {}
+    if action is Action.CANCEL:
+        appointment.cancel_reason = reason.strip()[:200]
+        fields.append("cancel_reason")
+        data["cancel_reason"] = appointment.cancel_reason
+    if transition.completion is not None:
+        appointment.completion = str(transition.completion)
+        appointment.completion_reason = reason.strip()[:500]
+        fields += ["completion", "completion_reason"]
+        data["completion"] = appointment.completion
+        if appointment.completion_reason:
+            data["reason"] = appointment.completion_reason
+    appointment.keeps_schedule = keeps_schedule  # read by the post_save signal
+    appointment.save(update_fields=fields)
+    record_event(f"appointment.{to}", appointment, actor=actor, data=data)
+    if not keeps_schedule:
+        patch_on_commit(
+            appointment.location_id, before, added=[hold] if holds else [], removed=[hold] if held else []
+        )
+    return appointment
+
+
+@transaction.atomic
+def complete_by_signed_record(appointment: Appointment, *, actor: Any) -> Appointment:
+    """Complete the visit whose session record has just been signed (called by ``sign_session`` only)."""
+    return change_status(appointment, Action.SIGN_RECORD, actor=actor, record_signed=True)
