@@ -25,6 +25,8 @@ from mesoclinic.accounts.services import (
     create_clinic,
     update_clinic_details,
 )
+from mesoclinic.billing.models import ItemKind, PriceItem
+from mesoclinic.billing.services import create_price_item, ensure_price_list
 from mesoclinic.catalog.models import Cocktail, Modality, Product, Protocol
 from mesoclinic.catalog.services import load_default_catalog
 from mesoclinic.inventory.models import Lot
@@ -253,10 +255,39 @@ def load_demo() -> tuple[Clinic, list[DemoLogin]]:
     _bookings(clinic, locations, templates, today=today)
     lots = _stock(clinic, today=today)
     _history(clinic, locations[0], templates, lots, today=today)
+    _prices(clinic)
     # The reminders, aftercare and recalls due now go out (console e-mail and SMS unless configured): the
     # message log has entries at once. Only the demo clinic's: loading the demo sends nothing for others.
     send_due_notifications(timezone.now(), clinic=clinic)
     return clinic, logins
+
+
+def _prices(clinic: Clinic) -> None:
+    """The price list in PLN: every protocol per session and as a package (its catalog price), a
+    consultation (exempt: a medical service) and two products sold over the counter."""
+    ensure_price_list(clinic, actor=None)
+    if PriceItem.objects.filter(clinic=clinic, kind=ItemKind.CONSULTATION).exists():
+        return
+    create_price_item(
+        clinic,
+        kind=ItemKind.CONSULTATION,
+        name="Consultation",
+        unit_price="200.00",
+        vat_rate="zw",
+        actor=None,
+    )
+    for product, price in zip(
+        Product.objects.filter(clinic=clinic).order_by("name")[:2], ("89.00", "149.00"), strict=False
+    ):
+        create_price_item(
+            clinic,
+            kind=ItemKind.RETAIL,
+            name=product.name,
+            product=product,
+            unit_price=price,
+            vat_rate="23",
+            actor=None,
+        )
 
 
 # Polish public holidays the demo calendar shows as closed days.

@@ -32,7 +32,8 @@ def settings_for(clinic: Clinic) -> BillingSettings:
     country = (clinic.country or "").upper()
     return BillingSettings(
         clinic=clinic,
-        currency=vat.DEFAULT_CURRENCY.get(country, "EUR"),
+        # accounts.Clinic knows its country's currency; the engine's table covers a country it leaves blank.
+        currency=clinic.currency or vat.DEFAULT_CURRENCY.get(country, "EUR"),
         vat_rates=list(vat.DEFAULT_RATES.get(country, ("0", vat.EXEMPT))),
         seller_name=clinic.name,
     )
