@@ -42,6 +42,7 @@ def test_a_pacemaker_blocks_electroporation_with_the_reason(page):
     patient = Patient.objects.get(clinic=clinic, family_name="Kowalczyk")
 
     page.get_by_label("Pacemaker or implanted defibrillator").check()
+    page.get_by_label("I went through it with the patient (confirmed by me, now)").check()
     page.get_by_label("Reason for the change").fill("Intake questionnaire")
     page.get_by_role("button", name="Save medical history").click()
     expect(page.locator("#patient-alerts")).to_contain_text("Pacemaker")

@@ -74,6 +74,7 @@ EXPORTS: dict[str, Callable] = {
     ),
     "webhooks.endpoints": lambda clinic: reverse("webhooks:endpoints"),
     "webhooks.deliveries": lambda clinic: reverse("webhooks:deliveries"),
+    "billing.documents": lambda clinic: reverse("billing:documents"),
 }
 """``list_name`` of each export -> its URL in the demo clinic (read by the owner)."""
 

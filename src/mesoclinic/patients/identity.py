@@ -83,6 +83,8 @@ def clean_name(value: str, *, what: str) -> str:
     if not any(ch.isalpha() for ch in name):
         raise ValueError(f"The {what} must contain letters.")
     for ch in name:
+        if unicodedata.category(ch) == "Cc":  # invisible: name it by its code point
+            raise ValueError(f"The {what} cannot contain a control character (U+{ord(ch):04X}).")
         if not (ch.isalnum() or ch in " -'’ʼ.," or unicodedata.category(ch) == "Mn"):
             raise ValueError(
                 f"The {what} cannot contain “{ch}”: use letters, spaces, hyphens and apostrophes."

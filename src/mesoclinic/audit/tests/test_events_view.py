@@ -21,7 +21,7 @@ URL = reverse("audit:events")
 
 @pytest.fixture
 def logged(clinic: Clinic, other_clinic: Clinic, physician: StaffMember) -> None:
-    patient = make_patient(clinic)
+    patient = make_patient(clinic, history_taken=False)
     record_event("test.mine", patient, actor=physician.user)
     record_event("test.other", actor=None, clinic=clinic, data={"n": 1})
     record_event("test.foreign", actor=None, clinic=other_clinic)

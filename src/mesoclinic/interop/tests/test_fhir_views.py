@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def chart(clinic, practitioner):
     patient = testing.make_patient(clinic, allergies=[], conditions=["epilepsy"])
-    update_medical_history(patient, actor=None, conditions=["epilepsy"], implants=["pacemaker"])
+    update_medical_history(
+        patient, actor=None, conditions=["epilepsy"], implants=["pacemaker"], reason="intake"
+    )
     lot = testing.make_lot(clinic, lot_number="HA-2291", expires_on=date(2027, 3, 31))
     record = testing.make_signed_session(patient, practitioner, uses=[(lot, "2.5")])
     photo = make_photo(patient, datetime(2026, 6, 1, 9, 30, tzinfo=UTC), session_id=record.pk)

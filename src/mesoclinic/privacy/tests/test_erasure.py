@@ -59,7 +59,7 @@ def test_retention_runs_eight_years_from_the_last_clinical_entry(treated):
 
 
 def test_a_patient_without_clinical_entries_has_no_retention(clinic):
-    assert retention_ends_on(make_patient(clinic)) is None
+    assert retention_ends_on(make_patient(clinic, history_taken=False)) is None
 
 
 def test_a_restricted_patient_leaves_lists_and_search_and_the_front_desk(
@@ -166,7 +166,7 @@ def test_erasure_leaves_other_patients_alone(treated, owner, clinic, practitione
 
 
 def test_a_patient_who_never_had_a_clinical_entry_is_erased_by_the_next_purge(clinic, owner):
-    patient = make_patient(clinic)
+    patient = make_patient(clinic, history_taken=False)
     _request(patient, owner)
     [result] = purge_due_erasures(today=date(2026, 11, 25))
     assert result.erased
@@ -175,7 +175,7 @@ def test_a_patient_who_never_had_a_clinical_entry_is_erased_by_the_next_purge(cl
 
 
 def test_the_purge_command_and_the_task(clinic, owner, capsys):
-    first, second = make_patient(clinic), make_patient(clinic)
+    first, second = make_patient(clinic, history_taken=False), make_patient(clinic, history_taken=False)
     _request(first, owner)
     call_command("privacy", "purge", "--dry-run")
     assert "would erase patient" in capsys.readouterr().out

@@ -86,7 +86,7 @@ def test_the_restricted_patient_is_not_in_the_list(treated, owner, practitioner)
 
 def test_the_review_page_lists_requests_with_their_retention(treated, clinic, owner):
     record_erasure_request(treated, requested_by="Patient", channel="email", actor=owner.user)
-    never = make_patient(clinic)
+    never = make_patient(clinic, history_taken=False)
     due = record_erasure_request(never, requested_by="Patient", channel="phone", actor=owner.user)
     page = client_for(owner).get(reverse("privacy:requests")).content.decode()
     assert treated.full_name in page and never.full_name in page
@@ -96,7 +96,7 @@ def test_the_review_page_lists_requests_with_their_retention(treated, clinic, ow
 
 def test_erase_now_erases_what_is_due_and_refuses_what_is_not(treated, clinic, owner):
     kept = record_erasure_request(treated, requested_by="Patient", channel="email", actor=owner.user)
-    never = make_patient(clinic)
+    never = make_patient(clinic, history_taken=False)
     due = record_erasure_request(never, requested_by="Patient", channel="phone", actor=owner.user)
     client = client_for(owner)
     client.post(reverse("privacy:request_erase", args=[kept.pk]))
@@ -141,7 +141,7 @@ def test_the_privacy_index_sends_each_role_to_its_page(owner, physician, practit
 
 
 def test_the_api_records_lists_and_erases(clinic, owner, physician):
-    patient = make_patient(clinic)
+    patient = make_patient(clinic, history_taken=False)
     client = client_for(owner)
     created = client.post(
         f"/api/v1/privacy/patients/{patient.pk}/erasure-requests",
