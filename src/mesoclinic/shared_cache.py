@@ -35,14 +35,12 @@ def _count_in_database(backend: DatabaseCache, key: str, window_seconds: int) ->
     backend.add(key, 0, window_seconds)  # the row exists from here on (a concurrent add simply loses)
     alias = router.db_for_write(backend.cache_model_class)
     connection = connections[alias]
-    table = connection.ops.quote_name(backend._table)
+    table = connection.ops.quote_name(backend._table)  # the cache table's name is ours, from settings
+    # A no-op write that locks the row (PostgreSQL) or the database (SQLite) until the commit.
+    lock = f"UPDATE {table} SET expires = expires WHERE cache_key = %s"  # noqa: S608  # nosec B608
     with transaction.atomic(using=alias):
         with connection.cursor() as cursor:
-            # A no-op write that locks the row (PostgreSQL) or the database (SQLite) until the commit.
-            cursor.execute(
-                f"UPDATE {table} SET expires = expires WHERE cache_key = %s",  # noqa: S608 — the table name is ours
-                [backend.make_and_validate_key(key)],
-            )
+            cursor.execute(lock, [backend.make_and_validate_key(key)])
         count = int(backend.get(key) or 0) + 1
         backend.set(key, count, window_seconds)
     return count
