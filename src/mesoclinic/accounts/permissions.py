@@ -32,6 +32,7 @@
 | export_data          |   x   |     x     |              |              |         |
 | import_data          |   x   |           |              |              |         |
 | manage_clinic        |   x   |           |              |              |         |
+| record_treated_elsewhere |   |     x     |              |              |         |
 | view_billing         |   x   |           |              |      x       |    x    |
 | take_payments        |   x   |           |              |      x       |         |
 | refund_payments      |   x   |           |              |              |         |
