@@ -236,7 +236,11 @@ def build_world() -> World:
         patient,
         lines=[
             LineInput(
-                description=f"{MARKER} series", quantity="1", unit_price="600.00", vat_rate="20", item=package_price
+                description=f"{MARKER} series",
+                quantity="1",
+                unit_price="600.00",
+                vat_rate="20",
+                item=package_price,
             )
         ],
         actor=None,
