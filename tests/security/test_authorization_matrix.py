@@ -190,6 +190,10 @@ WEB: dict[str, R] = {
     "billing:package": R(C.VIEW_PATIENTS, C.VIEW_BILLING),
     "billing:package_expiry": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
     "billing:package_refund": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
+    "billing:policy": R(C.MANAGE_PRICES, method="get,post"),
+    "billing:cash_up": R(C.TAKE_PAYMENTS, method="get,post"),
+    "billing:take_deposit": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS, method="post"),
+    "billing:waive_charge": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
     "billing:prices": R(C.VIEW_BILLING),
     "billing:price_create": R(C.MANAGE_PRICES, method="get,post"),
     "billing:price_edit": R(C.MANAGE_PRICES, method="get,post"),
@@ -421,6 +425,12 @@ API: dict[str, R] = {
     "billing_api_get_package": R(C.VIEW_BILLING),
     "billing_api_set_package_expiry": R(C.REFUND_PAYMENTS),
     "billing_api_refund_package": R(C.REFUND_PAYMENTS),
+    "billing_api_list_policies": R(C.VIEW_BILLING),
+    "billing_api_put_policy": R(C.MANAGE_PRICES),
+    "billing_api_take_deposit": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS),
+    "billing_api_patient_charges": R(C.VIEW_BILLING),
+    "billing_api_patient_deposits": R(C.VIEW_BILLING),
+    "billing_api_waive_charge": R(C.TAKE_PAYMENTS),
 }
 # fmt: on
 
@@ -470,6 +480,7 @@ KWARGS: dict[str, str] = {
     "payment_id": "payment",
     "item_id": "price_item",
     "package_id": "package",
+    "charge_id": "charge",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {

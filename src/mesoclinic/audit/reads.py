@@ -42,6 +42,7 @@ PATIENT_VIA: dict[str, str] = {
     "consent_id": "patients.Consent",
     "invoice_id": "billing.Invoice",
     "package_id": "billing.Package",
+    "charge_id": "billing.CancellationCharge",
 }
 """URL arguments that name one of a patient's records, and the model (with a ``patient`` field) it is."""
 

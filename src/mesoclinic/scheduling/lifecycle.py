@@ -20,6 +20,7 @@ from django.utils import timezone
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.audit.services import record_event
 from mesoclinic.scheduling.engine.lifecycle import Action, Facts, Transition, TransitionRefused, decide
+from mesoclinic.scheduling.events import appointment_status_changed
 from mesoclinic.scheduling.models import HOLDING_STATUSES, Appointment, bump_schedule_versions
 from mesoclinic.scheduling.selectors import (
     Hold,
@@ -150,6 +151,7 @@ def change_status(
             before = bump_first(appointment.location_id)
         keeps_schedule = held == holds
     to = str(transition.to)
+    before_status = str(appointment.status)
     hold = Hold.of(appointment)
     appointment.status = to
     appointment.status_changed_at = facts.now
@@ -171,6 +173,14 @@ def change_status(
     appointment.keeps_schedule = keeps_schedule  # read by the post_save signal
     appointment.save(update_fields=fields)
     record_event(f"appointment.{to}", appointment, actor=actor, data=data)
+    appointment_status_changed.send(
+        sender=Appointment,
+        appointment=appointment,
+        action=str(action),
+        before=before_status,
+        at=facts.now,
+        actor=actor,
+    )
     if not keeps_schedule:
         patch_on_commit(
             appointment.location_id, before, added=[hold] if holds else [], removed=[hold] if held else []

@@ -124,6 +124,7 @@ def test_it_issues_takes_payments_refunds_and_credits(world) -> None:
         "issued": "639.98",
         "paid": "639.98",
         "balance": "0.00",
+        "credit": "0.00",
     }
 
 
