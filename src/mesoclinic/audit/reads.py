@@ -36,7 +36,7 @@ PATIENT_QUERY_PARAM = "patient"
 PATIENT_VIA: dict[str, str] = {
     "appointment_id": "scheduling.Appointment",
     "record_id": "treatments.SessionRecord",
-    "course_id": "treatments.Course",
+    "course_id": "scheduling.Course",
     "photo_id": "outcomes.Photo",
     "event_id": "vigilance.AdverseEvent",
     "consent_id": "patients.Consent",
