@@ -273,6 +273,8 @@ WEB: dict[str, R] = {
     "settings:device_edit": R(C.MANAGE_CLINIC, method="get,post"),
     "settings:downtime_add": R(C.MANAGE_CLINIC, method="post"),
     "settings:downtime_remove": R(C.MANAGE_CLINIC, method="post"),
+    "settings:protocols": R(C.MANAGE_CLINIC),
+    "settings:protocol_edit": R(C.MANAGE_CLINIC, method="get,post"),  # slugs are per clinic: B edits its own
     # allauth: signing in, resetting a password, confirming by e-mail are public (test_public_page) ...
     "account_login": PUBLIC,
     "account_logout": PUBLIC,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -65,3 +67,8 @@ def protocol_ingredient_codes(protocol: Protocol) -> tuple[str, ...]:
 
 def sources_by_key(clinic: Clinic) -> dict[str, Source]:
     return {s.key: s for s in Source.objects.filter(clinic=clinic)}
+
+
+def protocol_versions(protocol: Protocol) -> QuerySet[Any]:
+    """The protocol's kept versions, newest first, with who saved each (one row per save)."""
+    return protocol.history.select_related("history_user").order_by("-history_date", "-history_id")
