@@ -21,7 +21,7 @@ from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
 from mesoclinic.accounts.services import create_api_token
 from mesoclinic.billing.services import LineInput, create_invoice, create_price_item, record_payment
-from mesoclinic.interop.services import upload_csv
+from mesoclinic.interop.services import start_import, upload_csv
 from mesoclinic.notifications import tokens as notification_tokens
 from mesoclinic.notifications.models import Channel, Delivery, DeliveryStatus, Kind
 from mesoclinic.notifications.services import answer_complication_check
@@ -200,6 +200,10 @@ def build_world() -> World:
         source="csv",
         actor=None,
     )
+    import_run = start_import(
+        clinic, "patients", total=1, dry_run=True, actor=None, upload=upload, delimiter=",",
+        mapping=upload.mapping,
+    )  # fmt: skip
 
     # Money: a price, and a draft with one line and a part payment (clinic A is British: 20 % VAT, GBP).
     price_item = create_price_item(
@@ -262,6 +266,7 @@ def build_world() -> World:
         "api_token": api_token.token,
         "api_token_secret": api_token.secret,
         "upload": upload,
+        "import_run": import_run,
         "price_item": price_item,
         "invoice": invoice,
         "invoice_line": invoice.lines.get(),
