@@ -188,6 +188,9 @@ WEB: dict[str, R] = {
     "billing:checkout_appointment": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS, method="post"),
     "billing:checkout_patient": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
     "billing:patient_account": R(C.VIEW_PATIENTS, C.VIEW_BILLING),
+    "billing:package": R(C.VIEW_PATIENTS, C.VIEW_BILLING),
+    "billing:package_expiry": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
+    "billing:package_refund": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
     "billing:prices": R(C.VIEW_BILLING),
     "billing:price_create": R(C.MANAGE_PRICES, method="get,post"),
     "billing:price_edit": R(C.MANAGE_PRICES, method="get,post"),
@@ -439,6 +442,10 @@ API: dict[str, R] = {
     "billing_api_refund_payment": R(C.REFUND_PAYMENTS),
     "billing_api_create_credit_note": R(C.TAKE_PAYMENTS),
     "billing_api_patient_account": R(C.VIEW_BILLING),
+    "billing_api_patient_packages": R(C.VIEW_BILLING),
+    "billing_api_get_package": R(C.VIEW_BILLING),
+    "billing_api_set_package_expiry": R(C.REFUND_PAYMENTS),
+    "billing_api_refund_package": R(C.REFUND_PAYMENTS),
 }
 # fmt: on
 
@@ -489,6 +496,7 @@ KWARGS: dict[str, str] = {
     "payment_id": "payment",
     "item_id": "price_item",
     "protocol_id": "protocol",
+    "package_id": "package",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {

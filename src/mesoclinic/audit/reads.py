@@ -41,6 +41,7 @@ PATIENT_VIA: dict[str, str] = {
     "event_id": "vigilance.AdverseEvent",
     "consent_id": "patients.Consent",
     "invoice_id": "billing.Invoice",
+    "package_id": "billing.Package",
 }
 """URL arguments that name one of a patient's records, and the model (with a ``patient`` field) it is."""
 
