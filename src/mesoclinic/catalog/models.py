@@ -206,6 +206,10 @@ class Protocol(models.Model):
     buffer_minutes = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(120)])
     price = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    bookable_online = models.BooleanField(
+        default=False,
+        help_text=_("Patients may book this whole series themselves on the clinic's public booking page."),
+    )
     sources = models.JSONField(default=list, blank=True)
 
     class Meta:
