@@ -7,8 +7,14 @@ is a chart found or created, the history stored as self-reported, the consent re
 
 from __future__ import annotations
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+#: An origin a browser sends: scheme and host (and port), nothing else; no wildcard, no path.
+ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class PortalSettings(models.Model):
@@ -26,6 +32,13 @@ class PortalSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Portal settings of {self.clinic_id}"
+
+    def clean(self) -> None:
+        origins = self.embed_origins if isinstance(self.embed_origins, list) else None
+        if origins is None or not all(isinstance(o, str) and ORIGIN.fullmatch(o) for o in origins):
+            raise ValidationError(
+                {"embed_origins": _("List web site origins such as https://www.example.com (no path, no *).")}
+            )
 
 
 class BookingStatus(models.TextChoices):

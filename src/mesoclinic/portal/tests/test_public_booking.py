@@ -361,3 +361,25 @@ def test_prices_fall_back_to_the_protocols_own(clinic, setup):
     needle.save()
     prices = selectors.prices_for(clinic, [needle])[needle.pk]
     assert prices.per_session == Decimal("300.00") and prices.package is None
+
+
+def test_framed_on_the_clinics_site_the_forms_open_in_their_own_tab(clinic, setup):
+    PortalSettings.objects.create(clinic=clinic, embed_origins=["https://rosa.example"])
+    client = Client()
+    with at():
+        framed = client.get(offers_url(clinic, embed="1"))
+        plain = client.get(offers_url(clinic))
+    assert "frame-ancestors 'self' https://rosa.example" in framed["Content-Security-Policy"]
+    assert 'target="_blank"' in framed.content.decode()
+    assert 'target="_blank"' not in plain.content.decode()
+
+
+@pytest.mark.parametrize(
+    "origins", [["*"], ["https://rosa.example/path"], ["rosa.example"], "https://x.example"]
+)
+def test_frame_origins_must_be_plain_origins(clinic, origins):
+    from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+    with pytest.raises(ValidationError):
+        PortalSettings(clinic=clinic, embed_origins=origins).clean()
+    PortalSettings(clinic=clinic, embed_origins=["https://rosa.example", "http://localhost:8080"]).clean()
