@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "mesoclinic.outcomes",
     "mesoclinic.billing",
     "mesoclinic.reports",
+    "mesoclinic.portal",
     "mesoclinic.privacy",
     "mesoclinic.backup",
     "mesoclinic.webhooks",

@@ -245,6 +245,14 @@ WEB: dict[str, R] = {
     "interop:run": R(C.IMPORT_DATA, method="post"),
     "interop:import_run": R(C.IMPORT_DATA),
     "fhir:metadata": PUBLIC,
+    # The patient's door: public booking pages, no sign-in (throttled; the booking's reference is the key).
+    "portal:clinic": PUBLIC,
+    "portal:offers": PUBLIC,
+    "portal:details": PUBLIC,
+    "portal:verify": PUBLIC,
+    "portal:done": PUBLIC,
+    "portal:rebook": PUBLIC,
+    "portal:calendar": PUBLIC,
     "fhir:everything": R(C.EXPORT_DATA),
     "fhir:bulk_export": R(C.EXPORT_DATA),
     "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
@@ -780,6 +788,8 @@ FORGED: dict[str, str] = {
     "token": "forged-token-0000000000000000000000",
     "key": "forged-key-0000",
     "uidb36": "1z",
+    "clinic_slug": "forged-clinic",
+    "slug": "forged-protocol",
 }
 # What a visitor's GET of each public page gets: the page, a refusal of a forged link, or the sign-in page.
 PUBLIC_GET: dict[str, int] = {
@@ -798,6 +808,13 @@ PUBLIC_GET: dict[str, int] = {
     "notifications:opt_out": 404,
     "notifications:check": 404,
     "fhir:metadata": 200,  # the CapabilityStatement, no data
+    "portal:clinic": 404,  # no such clinic (a real one: mesoclinic/portal/tests)
+    "portal:offers": 404,
+    "portal:details": 404,
+    "portal:verify": 404,
+    "portal:done": 404,
+    "portal:rebook": 405,  # POST only
+    "portal:calendar": 404,
 }
 
 
