@@ -69,7 +69,7 @@ def reads_patient(model: str, kwarg: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            request.audit_via = via  # type: ignore[attr-defined] — an API operation is reached through ninja
+            request.audit_via = via  # type: ignore[attr-defined]  # an API operation is reached through ninja; the mark rides on the request
             return view(request, *args, **kwargs)
 
         wrapper.audit_via = via  # type: ignore[attr-defined]
