@@ -29,7 +29,7 @@ from mesoclinic.billing.services import (
     record_payment,
     set_cancellation_policy,
 )
-from mesoclinic.interop.services import upload_csv
+from mesoclinic.interop.services import start_import, upload_csv
 from mesoclinic.notifications import tokens as notification_tokens
 from mesoclinic.notifications.models import Channel, Delivery, DeliveryStatus, Kind
 from mesoclinic.notifications.services import answer_complication_check
@@ -264,6 +264,10 @@ def build_world() -> World:
         source="csv",
         actor=None,
     )
+    import_run = start_import(
+        clinic, "patients", total=1, dry_run=True, actor=None, upload=upload, delimiter=",",
+        mapping=upload.mapping,
+    )  # fmt: skip
 
     money = _billing_objects(clinic, patient, course)
 
@@ -312,6 +316,7 @@ def build_world() -> World:
         "api_token": api_token.token,
         "api_token_secret": api_token.secret,
         "upload": upload,
+        "import_run": import_run,
         **money,
         # Patient-facing signed links: the marked patient's opt-out, and an unanswered check of ``signed``.
         "opt_out_token": notification_tokens.opt_out_token(patient.pk),

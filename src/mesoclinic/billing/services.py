@@ -335,7 +335,7 @@ def _line_values(invoice: Invoice, line: LineInput, index: int | None = None) ->
 
     def parse(fn: Any, value: Any, field: str) -> Decimal:
         try:
-            return fn(value, field)  # type: ignore[no-any-return]
+            return fn(value, field)
         except vat.VatError as exc:
             errors.setdefault(where + field, []).append(exc.message)
             return Decimal(0)
