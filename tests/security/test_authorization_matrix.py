@@ -176,6 +176,7 @@ WEB: dict[str, R] = {
     "outcomes:photo_file": R(C.VIEW_PHOTOS),
     "billing:documents": R(C.VIEW_BILLING, query={"q": MARKER}),
     "billing:document": R(C.VIEW_BILLING),
+    "billing:document_print": R(C.VIEW_BILLING, ids={"invoice_id": "sale"}),
     "billing:add_line": R(C.TAKE_PAYMENTS, method="post"),
     "billing:update_line": R(C.TAKE_PAYMENTS, method="post"),
     "billing:remove_line": R(C.TAKE_PAYMENTS, method="post"),

@@ -149,6 +149,7 @@ def _billing_objects(clinic: Clinic, patient: Any, course: Any) -> dict[str, Any
         "invoice_line": invoice.lines.get(),
         "payment": payment,
         "package": package,
+        "sale": package.invoice,  # issued: the document to print
         "charge": charge,
     }
 

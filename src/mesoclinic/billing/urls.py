@@ -6,6 +6,7 @@ app_name = "billing"
 urlpatterns = [
     path("", views.documents, name="documents"),
     path("documents/<int:invoice_id>/", views.document, name="document"),
+    path("documents/<int:invoice_id>/print/", views.document_print, name="document_print"),
     path("documents/<int:invoice_id>/lines/", views.add_line, name="add_line"),
     path("documents/<int:invoice_id>/lines/<int:line_id>/", views.update_line, name="update_line"),
     path("documents/<int:invoice_id>/lines/<int:line_id>/remove/", views.remove_line, name="remove_line"),

@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -157,6 +158,27 @@ def checkout_patient(request: ClinicRequest, patient_id: int) -> HttpResponse:
 @staff_required(Capability.VIEW_BILLING)
 def document(request: ClinicRequest, invoice_id: int) -> HttpResponse:
     return _document_page(request, selectors.get_invoice_for_user(request.staff, invoice_id))
+
+
+@require_GET
+@staff_required(Capability.VIEW_BILLING)
+def document_print(request: ClinicRequest, invoice_id: int) -> HttpResponse:
+    """An issued document as the buyer gets it (seller and buyer, lines, the VAT table, payments, number
+    and dates), in the clinic's language; printable (a browser prints it to PDF). A draft is not a document."""
+    invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
+    if not invoice.is_issued:
+        raise Http404("A draft is not a document yet: issue it first.")
+    lines = selectors.lines_of(invoice)
+    context = {
+        "invoice": invoice,
+        "seller": selectors.settings_for(request.clinic),
+        "lines": lines,
+        "totals": selectors.totals_of(invoice, lines),
+        "payments": selectors.payments_of(invoice),
+        "packages": list(invoice.packages.all()),
+    }
+    with translation.override(request.clinic.language or None):
+        return render(request, "billing/document_print.html", context)
 
 
 def _issued_refusal(request: ClinicRequest, invoice: Invoice, exc: Exception) -> HttpResponse:
