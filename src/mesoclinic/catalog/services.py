@@ -191,6 +191,8 @@ CLINICAL_PROTOCOL_FIELDS = (
     "session_minutes",
     "buffer_minutes",
 )
+#: The change reason of the version a protocol had before its first edit (loaded with the catalog).
+AS_LOADED = "as loaded"
 #: Fields that only describe it (no new version).
 DESCRIPTIVE_PROTOCOL_FIELDS = ("name", "description", "is_active")
 EDITABLE_PROTOCOL_FIELDS = DESCRIPTIVE_PROTOCOL_FIELDS + CLINICAL_PROTOCOL_FIELDS
@@ -222,7 +224,8 @@ def update_protocol(protocol: Protocol, *, actor: Any, **changes: Any) -> Protoc
         return locked
     if not locked.history.exists():
         # Loaded in bulk (no history row yet): keep the version as it was before its first change.
-        Protocol.history.bulk_history_create([locked], default_change_reason="as loaded")
+        Protocol.history.bulk_history_create([locked], default_change_reason=AS_LOADED)
+        locked.history.filter(history_change_reason=AS_LOADED).update(history_user=None)  # not the editor's
     before = {name: _shown(getattr(locked, name)) for name in changed}
     for name, value in changed.items():
         setattr(locked, name, value)
