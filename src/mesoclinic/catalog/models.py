@@ -211,6 +211,10 @@ class Protocol(models.Model):
     buffer_minutes = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(120)])
     price = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    bookable_online = models.BooleanField(
+        default=False,
+        help_text=_("Patients may book this whole series themselves on the clinic's public booking page."),
+    )
     sources = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(
         default=1, help_text=_("Goes up with every clinical change; each earlier version is kept in history.")
