@@ -45,4 +45,6 @@ urlpatterns = [
     ),
     path("protocols/", views.protocols, name="protocols"),
     path("protocols/<slug:slug>/", views.protocol_edit, name="protocol_edit"),
+    path("screening-rules/", views.screening_rules, name="screening_rules"),
+    path("screening-rules/<slug:factor>/", views.screening_rule_edit, name="screening_rule_edit"),
 ]

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.forms import Form
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -47,13 +46,17 @@ from mesoclinic.clinic_settings.forms import (
     ProtocolForm,
     PublicHolidaysForm,
     RoomForm,
+    ScreeningRuleForm,
     StaffForm,
     WeeklyHoursForm,
     add_service_errors,
     country_name,
 )
+from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
 from mesoclinic.patients import selectors as patients_selectors
 from mesoclinic.patients import services as patients_services
+from mesoclinic.safety import selectors as safety_selectors
+from mesoclinic.safety import services as safety_services
 from mesoclinic.scheduling import selectors as scheduling_selectors
 from mesoclinic.scheduling import services as scheduling_services
 from mesoclinic.scheduling.public_holidays import public_holidays
@@ -81,17 +84,17 @@ def _save_form(
     posted: bool = True,
 ) -> HttpResponse | None:
     """The one way a Settings form is saved: when ``form`` was posted (and ``posted``) and is valid, run
-    ``save(cleaned_data)`` (the owning app's service, audited) in one transaction; on success flash
-    ``success`` and redirect to ``then`` (either may be computed from what ``save`` returned).
+    ``save(cleaned_data)`` (the owning app's service: each is one audited transaction of its own, several of
+    them durable, so no outer transaction is opened here); on success flash ``success`` and redirect to
+    ``then`` (either may be computed from what ``save`` returned).
 
     A service's ``ValidationError`` is put back beside the fields it names and ``None`` is returned, so the
-    caller renders the page again (422, everything typed kept); nothing of a refused save is kept.
+    caller renders the page again (422, everything typed kept).
     """
     if not (posted and request.method == "POST" and form.is_valid()):
         return None
     try:
-        with transaction.atomic():
-            result = save(form.cleaned_data)
+        result = save(form.cleaned_data)
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None
@@ -837,3 +840,77 @@ def protocol_edit(request: ClinicRequest, slug: str) -> HttpResponse:
         "versions": catalog_selectors.protocol_versions(protocol),
     }
     return _page(request, "clinic_settings/protocol.html", context, failed=bool(form.errors))
+
+
+# --- Screening rules: every edit keeps the whole earlier table ---------------------------------------------
+
+
+def _source_label(source: dict[str, Any]) -> str:
+    return f"{source['title']} [{source['kind']}]"
+
+
+@require_GET
+@staff_required(MANAGE)
+def screening_rules(request: ClinicRequest) -> HttpResponse:
+    """Every factor with what it does per treatment and its source; each opens its editor."""
+    data = safety_selectors.rule_table_data(request.clinic)
+    ruled = {rule["factor"]: rule for rule in data["rules"]}
+    rows = [
+        {
+            "factor": factor,
+            "label": label,
+            "cells": [
+                (name, (ruled.get(factor) or {}).get("severity", {}).get(code, ""))
+                for code, name in MODALITIES.items()
+            ],
+            "source": data["sources"].get((ruled.get(factor) or {}).get("source", "")),
+        }
+        for factor, label in FACTORS.items()
+    ]
+    context = {
+        "rows": rows,
+        "modalities": list(MODALITIES.values()),
+        "note": data["note"],
+        "versions": safety_selectors.rule_table_versions(request.clinic)[:10],
+    }
+    return _page(request, "clinic_settings/screening_rules.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(MANAGE)
+def screening_rule_edit(request: ClinicRequest, factor: str) -> HttpResponse:
+    if factor not in FACTORS:
+        raise Http404
+    data = safety_selectors.rule_table_data(request.clinic)
+    rule = next((r for r in data["rules"] if r["factor"] == factor), None)
+    sources = sorted(((key, _source_label(src)) for key, src in data["sources"].items()), key=lambda s: s[1])
+    initial: dict[str, Any] = {"message": rule["message"], "source": rule["source"]} if rule else {}
+    for code, severity in (rule or {}).get("severity", {}).items():
+        initial[f"severity_{code}"] = severity
+    form = ScreeningRuleForm(
+        request.POST or None, initial=initial, modalities=list(MODALITIES.items()), sources=sources
+    )
+
+    def save(cleaned: dict[str, Any]) -> Any:
+        return safety_services.update_screening_rule(
+            request.clinic,
+            factor=factor,
+            severity=form.severity(),
+            message=cleaned["message"],
+            source=cleaned.get("source") or "",
+            new_source=form.new_source(),
+            actor=request.user,
+        )
+
+    saved = _save_form(
+        request,
+        form,
+        save,
+        success=_("The rule for “%(factor)s” is saved; the earlier table is kept.")
+        % {"factor": FACTORS[factor]},
+        then=reverse("settings:screening_rules"),
+    )
+    if saved:
+        return saved
+    context = {"form": form, "factor": factor, "label": FACTORS[factor], "rule": rule}
+    return _page(request, "clinic_settings/screening_rule.html", context, failed=bool(form.errors))

@@ -34,7 +34,7 @@ from mesoclinic.patients.services import record_consent, register_patient, updat
 from mesoclinic.portal import selectors
 from mesoclinic.portal.models import BookingStatus, OnlineBooking
 from mesoclinic.safety.rules import Decision, patient_from_json, screen
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.scheduling.selectors import SessionChoice, location_timezone
 from mesoclinic.scheduling.services import BookingError, ScreeningBlockedError, book_series
