@@ -1,5 +1,5 @@
 """The owner edits a protocol's spacing (a new version, the earlier kept) and its price (in the price list,
-linked from Settings), then a message template with a preview, on a tablet (1024×768) and a phone (390×844)
+linked from Settings), a message template with a preview and a screening rule with its source, on a tablet (1024×768) and a phone (390×844)
 (issue 12, item 6). Screenshots go to /tmp/mesoclinic-settings/ for a person to look at."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from mesoclinic.billing.models import PriceItem
 from mesoclinic.billing.services import ensure_price_list
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.notifications.models import MessageTemplate
+from mesoclinic.safety.models import ClinicRuleTable
 from mesoclinic.testing import make_clinic, make_staff
 from tests.e2e.test_settings_journey import shot, sign_in
 
@@ -65,6 +66,11 @@ def test_the_owner_edits_a_protocols_spacing_and_price_and_a_message_template(pa
         page.get_by_role("row").filter(has=page.get_by_role("link", name=protocol.name, exact=True))
     ).to_contain_text(re.compile(r"275[.,]00 [A-Z]{3}"))
 
+    edit_a_message_template(page, viewport, clinic)
+    edit_a_screening_rule(page, viewport, clinic)
+
+
+def edit_a_message_template(page, viewport: str, clinic) -> None:
     # A message template: previewed with sample data, a wrong placeholder refused beside the text, saved.
     page.get_by_role("navigation", name="Settings").get_by_role("link", name="Overview").click()
     page.get_by_role("link", name="Message templates").click()
@@ -84,3 +90,23 @@ def test_the_owner_edits_a_protocols_spacing_and_price_and_a_message_template(pa
     expect(page.get_by_role("status")).to_contain_text("Template saved")
     saved = MessageTemplate.objects.get(clinic=clinic, kind="reminder", channel="sms", language="en")
     assert saved.body.startswith("Hello {{ name }}")
+
+
+def edit_a_screening_rule(page, viewport: str, clinic) -> None:
+    # A screening rule, with the source it rests on: the earlier table is kept.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    page.get_by_role("navigation", name="Settings").get_by_role("link", name="Screening rules").click()
+    page.get_by_role("link", name="Heart disease", exact=True).click()
+    page.get_by_label("Needle mesotherapy").select_option("warn")
+    page.get_by_label("Source", exact=True).select_option("")
+    page.get_by_label("New source: title").fill("Medical lead's review, December 2026")
+    page.get_by_label("New source: link").fill("https://clinic.example/policies/heart")
+    page.get_by_label("New source: kind").select_option("VND")
+    shot(page, viewport, "p5-screening-rule")
+    page.get_by_role("button", name="Save the rule").click()
+    expect(page.get_by_role("status")).to_contain_text("the earlier table is kept")
+    expect(
+        page.get_by_role("row").filter(has=page.get_by_role("link", name="Heart disease", exact=True))
+    ).to_contain_text("Medical lead's review")
+    shot(page, viewport, "p6-screening-rules")
+    assert ClinicRuleTable.objects.get(clinic=clinic).history.count() == 2
