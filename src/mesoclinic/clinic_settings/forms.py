@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumbers.geodata.locale import LOCALE_DATA
 
 from mesoclinic.accounts.models import ClinicLanguage, Location, Role
+from mesoclinic.catalog.models import RegulatoryClass, Unit
 from mesoclinic.scheduling.models import Weekday
 from mesoclinic.scheduling.public_holidays import supported_countries
 
@@ -386,3 +387,22 @@ class ScreeningRuleForm(forms.Form):
             "url": data.get("source_url") or "",
             "kind": data["source_kind"],
         }
+
+
+class IngredientForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    category = forms.CharField(label=_("Category"), max_length=40, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    manufacturer = forms.CharField(label=_("Manufacturer"), max_length=200)
+    regulatory_class = forms.ChoiceField(label=_("Regulatory class"), choices=RegulatoryClass.choices)
+    form = forms.CharField(label=_("Form"), max_length=60, required=False, help_text=_("e.g. ampoule, vial"))
+    unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices)
+    package_size = forms.DecimalField(
+        label=_("Package size"), max_digits=8, decimal_places=2, min_value=0, required=False
+    )

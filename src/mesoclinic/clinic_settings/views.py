@@ -40,9 +40,11 @@ from mesoclinic.clinic_settings.forms import (
     DeviceForm,
     ExtraHoursForm,
     HolidayForm,
+    IngredientForm,
     IntervalForm,
     InviteForm,
     LocationForm,
+    ProductForm,
     ProtocolForm,
     PublicHolidaysForm,
     RoomForm,
@@ -914,3 +916,45 @@ def screening_rule_edit(request: ClinicRequest, factor: str) -> HttpResponse:
         return saved
     context = {"form": form, "factor": factor, "label": FACTORS[factor], "rule": rule}
     return _page(request, "clinic_settings/screening_rule.html", context, failed=bool(form.errors))
+
+
+# --- Catalog items: ingredients and products (their codes stay: allergies, lots and recalls use them) ----
+
+_CATALOG_KINDS: dict[str, tuple[Any, Any]] = {
+    "ingredient": (catalog_selectors.ingredients, IngredientForm),
+    "product": (catalog_selectors.products, ProductForm),
+}
+
+
+@require_GET
+@staff_required(MANAGE)
+def catalog_items(request: ClinicRequest) -> HttpResponse:
+    context = {
+        "ingredients": catalog_selectors.ingredients(request.clinic),
+        "products": catalog_selectors.products(request.clinic),
+    }
+    return _page(request, "clinic_settings/catalog_items.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(MANAGE)
+def catalog_item_edit(request: ClinicRequest, kind: str, code: str) -> HttpResponse:
+    if kind not in _CATALOG_KINDS:
+        raise Http404
+    listing, form_class = _CATALOG_KINDS[kind]
+    item = listing(request.clinic).filter(code=code).first()
+    if item is None:
+        raise Http404
+    initial = {name: getattr(item, name) for name in form_class.base_fields}
+    form = form_class(request.POST or None, initial=initial)
+    saved = _save_form(
+        request,
+        form,
+        lambda data: catalog_services.update_catalog_item(item, actor=request.user, **data),
+        success=lambda result: _("%(name)s saved.") % {"name": result.name},
+        then=reverse("settings:catalog_items"),
+    )
+    if saved:
+        return saved
+    context = {"form": form, "item": item, "kind": kind}
+    return _page(request, "clinic_settings/catalog_item.html", context, failed=bool(form.errors))
