@@ -129,7 +129,7 @@ def mark_lot_recalled(lot: Lot, *, reason: str, actor: Any) -> Lot:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the lot is recalled (e.g. the supplier's notice)."})
-    if len(reason) > Lot._meta.get_field("recall_reason").max_length:  # type: ignore[operator]
+    if len(reason) > Lot._meta.get_field("recall_reason").max_length:  # type: ignore[operator]  # a CharField, so max_length is set
         raise ValidationError({"reason": "Keep the reason under 500 characters."})
     fresh = _lock([lot])[lot.pk]
     if fresh.is_recalled:

@@ -165,10 +165,10 @@ def register_patient(
     _check_identity(patient)
     if not allow_duplicate:
         _refuse_duplicates(clinic, {name: getattr(patient, name) for name in PATIENT_FIELDS})
-    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     patient.save()
     history = MedicalHistory(patient=patient)
-    history._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    history._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     history.save()
     record_event("patient.create", patient, actor=actor)
     if contact is not None:
@@ -198,7 +198,7 @@ def update_patient(patient: Patient, *, actor: Any, allow_duplicate: bool = Fals
     patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
     _check_identity(patient)
-    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     patient.save(update_fields=[*changed, "search_name", "updated_at"])
     record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})
     return patient
@@ -274,8 +274,8 @@ def update_medical_history(
     else:
         history.confirmed_by = None
         history.confirmed_at = None
-    history._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    history._change_reason = reason.strip()  # type: ignore[attr-defined]
+    history._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
+    history._change_reason = reason.strip()  # type: ignore[attr-defined]  # simple-history takes the change reason from this attribute of the instance
     history.save(update_fields=[*changed, "confirmed_by", "confirmed_at", "updated_at"])
     record_event(
         "medical_history.update",
@@ -416,7 +416,7 @@ def restrict_patient(patient: Patient, *, reason: str, actor: Any) -> Patient:
         return patient
     patient.restricted_at = timezone.now()
     patient.restriction_reason = reason[:300]
-    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     patient.save(update_fields=["restricted_at", "restriction_reason", "updated_at"])
     record_event("patient.restrict", patient, actor=actor, data={"reason": reason[:300]})
     return patient
@@ -429,7 +429,7 @@ def lift_restriction(patient: Patient, *, reason: str, actor: Any) -> Patient:
         return patient
     patient.restricted_at = None
     patient.restriction_reason = ""
-    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     patient.save(update_fields=["restricted_at", "restriction_reason", "updated_at"])
     record_event("patient.unrestrict", patient, actor=actor, data={"reason": reason[:300]})
     return patient

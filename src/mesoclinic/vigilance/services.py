@@ -145,7 +145,7 @@ def report_adverse_event(
         reported_by=acting_user(actor),
         closed_at=now if outcome in CLOSED_OUTCOMES else None,
     )
-    event._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    event._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     event.save()
     event.sessions.set(sessions)
     event.lots.set(lots)
@@ -187,8 +187,8 @@ def add_follow_up(
     )
     event.outcome = outcome
     event.closed_at = (event.closed_at or now) if (outcome in CLOSED_OUTCOMES or close) else None
-    event._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    event._change_reason = "follow-up"  # type: ignore[attr-defined]
+    event._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
+    event._change_reason = "follow-up"  # type: ignore[attr-defined]  # simple-history takes the change reason from this attribute of the instance
     event.save(update_fields=["outcome", "closed_at"])
     record_event(
         "adverse_event.follow_up",
@@ -244,8 +244,8 @@ def update_adverse_event(
         return event
     for name in EDITABLE_FIELDS:
         setattr(event, name, after[name])
-    event._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    event._change_reason = reason.strip()  # type: ignore[attr-defined]
+    event._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
+    event._change_reason = reason.strip()  # type: ignore[attr-defined]  # simple-history takes the change reason from this attribute of the instance
     event.save()
     record_event(
         "adverse_event.update", event, actor=actor, data={"fields": sorted(changed), "reason": reason.strip()}

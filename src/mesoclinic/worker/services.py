@@ -105,7 +105,7 @@ def recover_stalled_jobs(backend: HueyBackend, *, now: datetime | None = None) -
             "Job %s (%s): %s %s", job.pk, job.task_name, error, "Queued again." if again else "Marked failed."
         )
         if again:
-            transaction.on_commit(lambda job=job: backend.send_or_record(job))  # type: ignore[misc]
+            transaction.on_commit(lambda job=job: backend.send_or_record(job))  # type: ignore[misc]  # the default argument binds this loop's job, the lambda takes none when called
         recovered.append(job)
     return recovered
 
