@@ -197,6 +197,45 @@ class ClinicIndex:
         )
         return ClinicIndex(clinic, days, MappingProxyType(free))
 
+    def within_daily(self, start_minute: int, end_minute: int) -> ClinicIndex:
+        """This index with the practitioners' free time kept only between two wall-clock times of each date.
+
+        A patient who can come only in the morning (or afternoon, or evening) asks for sessions whose whole
+        block lies inside that part of every local date. Every session needs a practitioner, so narrowing
+        the practitioners' free time is enough: the planner and the slot queries then find only starts
+        whose ``[start, start + L)`` fits inside the window, on every date, DST dates included.
+
+        Parameters
+        ----------
+        start_minute, end_minute : int
+            Wall-clock minutes after local midnight, ``0 <= start_minute < end_minute <= 1440``.
+
+        Returns
+        -------
+        ClinicIndex
+            A new index over the same dates; this one is unchanged.
+
+        Raises
+        ------
+        ValueError
+            If the window is empty or outside one day.
+        """
+        if not 0 <= start_minute < end_minute <= 24 * 60:
+            raise ValueError(
+                f"daily window: need 0 <= start < end <= 1440 minutes, got {start_minute}, {end_minute}"
+            )
+        days = self.days
+        window = IntervalSet.from_intervals(
+            pair
+            for i in range(days.n_days)
+            for pair in days.wall_range(i, start_minute * 60, end_minute * 60)
+        )
+        free = {
+            r.id: (self.free[r.id] & window if r.kind is ResourceKind.PRACTITIONER else self.free[r.id])
+            for r in self.clinic.resources
+        }
+        return ClinicIndex(self.clinic, days, MappingProxyType(free))
+
     # -- who ---------------------------------------------------------------------------------------
 
     def qualified(self, kind: ResourceKind, modality: str) -> tuple[str, ...]:
