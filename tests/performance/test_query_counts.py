@@ -27,6 +27,7 @@ from django.utils import timezone
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.services import create_api_token
 from mesoclinic.billing.services import create_invoice
+from mesoclinic.catalog.models import Protocol
 from mesoclinic.demo import load_demo
 from mesoclinic.patients.models import Patient
 from mesoclinic.privacy.services import record_erasure_request
@@ -85,9 +86,11 @@ def demo(
                 actor=owner.user,
             )
             send_test_event(endpoint, actor=owner.user)
-        for other in patients[-2:]:
+        for other in [patient, patient, *patients[-2:]]:
             create_invoice(other, actor=owner.user)
+        for other in patients[-2:]:
             record_erasure_request(other, requested_by="The patient", channel="email", actor=owner.user)
+        protocol = Protocol.objects.filter(clinic=clinic).order_by("pk")[0]
         client = Client()
         client.force_login(owner.user)
         window = (
@@ -102,6 +105,9 @@ def demo(
             "location": location.pk,
             "window": window,
             "today": today.isoformat(),
+            "clinic_slug": clinic.slug,
+            "protocol": protocol.pk,
+            "protocol_slug": protocol.slug,
         }
         yield Demo(client, ids)
     cache.clear()
@@ -174,9 +180,25 @@ API = {
     "/api/v1/privacy/library": 9,
     "/api/v1/notifications/patients/{patient}/deliveries": 11,
     "/api/v1/notifications/deliveries": 8,
+    "/api/v1/scheduling/availability?location_id={location}&protocol={protocol_slug}&{window}": 10,
+    "/api/v1/billing/patients/{patient}/packages": 10,
+    "/api/v1/settings/locations": 8,
+    "/api/v1/settings/rooms": 7,
+    "/api/v1/settings/devices": 7,
+    "/api/v1/settings/practitioners/{practitioner}/hours": 8,
+    "/api/v1/settings/protocols": 10,
+    "/api/v1/settings/protocols/{protocol}/versions": 9,
+    "/api/v1/settings/catalog-items": 12,
+    "/api/v1/settings/message-templates": 7,
 }
 # Lists the demo clinic leaves with fewer than two rows (their figure is asserted all the same).
-FEW_ROWS = {"/api/v1/scheduling/screening-alerts", "/api/v1/vigilance/events", "/api/v1/privacy/library"}
+FEW_ROWS = {
+    "/api/v1/scheduling/screening-alerts",
+    "/api/v1/vigilance/events",
+    "/api/v1/privacy/library",
+    "/api/v1/billing/patients/{patient}/packages",
+    "/api/v1/settings/protocols/{protocol}/versions",
+}
 PAGES = {
     "/": 16,
     "/patients/": 9,
@@ -194,7 +216,7 @@ PAGES = {
     "/vigilance/patients/{patient}/events/": 13,
     "/outcomes/patients/{photographed}/photos/": 20,
     "/billing/": 8,
-    "/billing/patients/{patient}/account/": 15,
+    "/billing/patients/{patient}/account/": 16,
     "/billing/prices/": 8,
     "/reports/outcomes/": 9,
     "/reports/adherence/": 11,
@@ -211,6 +233,13 @@ PAGES = {
     "/audit/": 11,
     "/import/": 7,
     "/accounts/tokens/": 7,
+    "/settings/staff/": 9,
+    "/settings/locations/": 8,
+    "/settings/consents/": 8,
+    "/settings/rooms/": 11,
+    "/settings/devices/": 8,
+    "/settings/protocols/": 10,
+    "/c/{clinic_slug}/": 10,
 }
 
 
