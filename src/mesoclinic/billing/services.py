@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic, Role
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.billing import selectors
 from mesoclinic.billing.engine import numbering, packages, taxid, vat
@@ -95,7 +96,7 @@ def update_billing_settings(
     seller_name: str = "",
     seller_address: str = "",
     seller_tax_id: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> BillingSettings:
     """Set the clinic's currency (ISO 4217), its VAT rates and the seller's details on documents.
 
@@ -190,7 +191,7 @@ def create_price_item(
     protocol: Protocol | None = None,
     product: Product | None = None,
     sessions: int | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> PriceItem:
     """Add an item to the price list at a gross price; one session and one package price per protocol."""
     price, sessions = _check_item(
@@ -236,7 +237,7 @@ def update_price_item(
     vat_rate: str,
     is_active: bool = True,
     sessions: int | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> PriceItem:
     """Change a price (documents already drafted or issued keep the price they were given)."""
     price, sessions = _check_item(
@@ -269,7 +270,7 @@ def update_price_item(
 
 
 @transaction.atomic
-def ensure_price_list(clinic: Clinic, *, actor: Any) -> int:
+def ensure_price_list(clinic: Clinic, *, actor: Actor) -> int:
     """Give every protocol a session and a package price from its catalog price (or 0), at the clinic's
     highest VAT rate, where it has none; returns how many items were added. Idempotent."""
     settings = selectors.settings_for(clinic)
@@ -400,7 +401,7 @@ def create_invoice(
     lines: Sequence[LineInput] = (),
     kind: str = DocumentKind.RECEIPT,
     appointment: Appointment | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> Invoice:
     """A draft document for a patient (a retail sale, or what an appointment's checkout prefilled)."""
     _check_kind(kind)
@@ -438,7 +439,7 @@ def create_invoice(
 
 
 @transaction.atomic
-def checkout_appointment(appointment: Appointment, *, actor: Any) -> Invoice:
+def checkout_appointment(appointment: Appointment, *, actor: Actor) -> Invoice:
     """The appointment's open draft, or a new one prefilled with its session at the protocol's price.
 
     One draft per appointment: a second checkout opens the same draft rather than billing twice.
@@ -460,7 +461,7 @@ def checkout_appointment(appointment: Appointment, *, actor: Any) -> Invoice:
 
 
 @transaction.atomic
-def add_line(invoice: Invoice, line: LineInput, *, actor: Any) -> InvoiceLine:
+def add_line(invoice: Invoice, line: LineInput, *, actor: Actor) -> InvoiceLine:
     invoice = _lock_draft(invoice)
     values = _line_values(invoice, line)
     position = (invoice.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
@@ -476,7 +477,7 @@ def add_line(invoice: Invoice, line: LineInput, *, actor: Any) -> InvoiceLine:
 
 
 @transaction.atomic
-def update_line(line: InvoiceLine, change: LineInput, *, actor: Any) -> InvoiceLine:
+def update_line(line: InvoiceLine, change: LineInput, *, actor: Actor) -> InvoiceLine:
     """Change a draft's line (quantity, price, rate, discount with its reason)."""
     invoice = _lock_draft(line.invoice)
     before = {
@@ -508,7 +509,7 @@ def update_line(line: InvoiceLine, change: LineInput, *, actor: Any) -> InvoiceL
 
 
 @transaction.atomic
-def remove_line(line: InvoiceLine, *, actor: Any) -> None:
+def remove_line(line: InvoiceLine, *, actor: Actor) -> None:
     """Take a line off a draft (nothing was issued: a draft is not yet a financial record)."""
     invoice = _lock_draft(line.invoice)
     data = {"line": line.pk, "description": line.description, "gross": str(line.gross)}
@@ -518,7 +519,7 @@ def remove_line(line: InvoiceLine, *, actor: Any) -> None:
 
 
 @transaction.atomic
-def set_document_kind(invoice: Invoice, *, kind: str, actor: Any) -> Invoice:
+def set_document_kind(invoice: Invoice, *, kind: str, actor: Actor) -> Invoice:
     """Make a draft an invoice or a receipt."""
     _check_kind(kind)
     invoice = _lock_draft(invoice)
@@ -530,7 +531,7 @@ def set_document_kind(invoice: Invoice, *, kind: str, actor: Any) -> Invoice:
 
 @transaction.atomic
 def set_buyer(
-    invoice: Invoice, *, kind: str, name: str = "", address: str = "", tax_id: str = "", actor: Any
+    invoice: Invoice, *, kind: str, name: str = "", address: str = "", tax_id: str = "", actor: Actor
 ) -> Invoice:
     """Who buys: the patient as a consumer, or a company (name, address and a valid NIP or EU VAT number).
 
@@ -570,7 +571,7 @@ def set_buyer(
 
 @transaction.atomic
 def record_payment(
-    invoice: Invoice, *, method: str, amount: Any, actor: Any, package: Package | None = None
+    invoice: Invoice, *, method: str, amount: Any, actor: Actor, package: Package | None = None
 ) -> Payment:
     """Money received on a document (a draft at the till, or an issued one with a balance).
 
@@ -621,7 +622,7 @@ def record_payment(
 
 
 @transaction.atomic
-def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Any) -> Payment:
+def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) -> Payment:
     """Give back (part of) a payment, by the same method, with a reason: a negative payment row."""
     value = _money(amount, "amount")
     if value <= 0:
@@ -673,7 +674,7 @@ def _take_number(clinic: Clinic, kind: str, year: int) -> int:
     return int(counter.values_list("last", flat=True).get())
 
 
-def _issue(invoice: Invoice, *, actor: Any) -> Invoice:
+def _issue(invoice: Invoice, *, actor: Actor) -> Invoice:
     now = timezone.now()
     year = timezone.localtime(now, timezone=_tz(invoice.clinic)).year
     seq = _take_number(invoice.clinic, invoice.kind, year)
@@ -693,7 +694,7 @@ def _tz(clinic: Clinic) -> Any:
 
 
 @transaction.atomic
-def issue_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
+def issue_invoice(invoice: Invoice, *, actor: Actor) -> Invoice:
     """Number a draft (per clinic, kind and the clinic's calendar year) and make it immutable."""
     invoice = _lock_draft(invoice)
     if not invoice.lines.exists():
@@ -717,7 +718,7 @@ def issue_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
 
 
 @transaction.atomic
-def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: str, actor: Any) -> Invoice:
+def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: str, actor: Actor) -> Invoice:
     """Correct an issued document: an issued credit note that references it, for at most what is left of it.
 
     The lines say what is credited (positive quantities and prices); the note's totals are negative.
@@ -774,7 +775,7 @@ def _local_today(clinic: Clinic) -> Any:
     return timezone.localtime(timezone.now(), timezone=_tz(clinic)).date()
 
 
-def _sell_packages(invoice: Invoice, *, actor: Any) -> list[Package]:
+def _sell_packages(invoice: Invoice, *, actor: Actor) -> list[Package]:
     """Issuing a document with package lines opens one package per unit sold (called by ``issue_invoice``)."""
     validity = selectors.settings_for(invoice.clinic).package_validity_months
     sold_on = _local_today(invoice.clinic)
@@ -824,7 +825,7 @@ def _sell_packages(invoice: Invoice, *, actor: Any) -> list[Package]:
     return made
 
 
-def _ledger(package: Package, kind: str, actor: Any, **fields: Any) -> PackageEntry:
+def _ledger(package: Package, kind: str, actor: Actor, **fields: Any) -> PackageEntry:
     return PackageEntry.objects.create(
         package=package, kind=kind, at=timezone.now(), by=acting_user(actor), **fields
     )
@@ -842,7 +843,7 @@ def _take_session(package: Package) -> bool:
 
 
 @transaction.atomic
-def draw_for_signed_session(record: Any, *, actor: Any) -> PackageEntry | None:
+def draw_for_signed_session(record: Any, *, actor: Actor) -> PackageEntry | None:
     """Signing a session of a protocol the patient holds a package of draws one session from it.
 
     Called inside the signing transaction (``treatments.signals.session_signed``). The package booked
@@ -880,7 +881,7 @@ def draw_for_signed_session(record: Any, *, actor: Any) -> PackageEntry | None:
 
 
 @transaction.atomic
-def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor: Any) -> Package:
+def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor: Actor) -> Package:
     """Move a package's expiry (longer for an illness, shorter by agreement), with a reason, in its ledger."""
     if not reason.strip():
         raise _fail("reason", "Say why the expiry changes.")
@@ -905,7 +906,7 @@ def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor:
 
 @transaction.atomic
 def refund_package(
-    package: Package, *, reason: str, actor: Any, amount: Any = None, override_reason: str = ""
+    package: Package, *, reason: str, actor: Actor, amount: Any = None, override_reason: str = ""
 ) -> PackageEntry:
     """Refund a package's unused sessions pro rata (``engine.packages.REFUND_RULE``) and close it.
 
@@ -962,14 +963,16 @@ def refund_package(
     return entry
 
 
-def _is_owner(actor: Any) -> bool:
+def _is_owner(actor: Actor) -> bool:
     """Only the owner refunds a package at another amount than the rule's."""
     user = acting_user(actor)
     staff = getattr(user, "staff", None) if user is not None else None
     return staff is not None and staff.role == Role.OWNER
 
 
-def _pay_with_package(invoice: Invoice, package: Package | None, actor: Any) -> tuple[Package, PackageEntry]:
+def _pay_with_package(
+    invoice: Invoice, package: Package | None, actor: Actor
+) -> tuple[Package, PackageEntry]:
     """A package session pays (part of) the document: the session this visit's signing drew, or one drawn now."""
     if package is None:
         raise _fail("package", "Choose the package whose session pays.")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.db import transaction
 
 from mesoclinic.accounts.models import Clinic
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.patients.models import Patient
@@ -18,7 +18,7 @@ from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_tab
 
 
 @transaction.atomic
-def load_default_rules(clinic: Clinic, *, actor: Any) -> ClinicRuleTable:
+def load_default_rules(clinic: Clinic, *, actor: Actor) -> ClinicRuleTable:
     """Give the clinic its own editable copy of the default rule table (once; edits are never overwritten)."""
     table, created = ClinicRuleTable.objects.get_or_create(
         clinic=clinic, defaults={"data": default_rules_data()}
@@ -35,7 +35,7 @@ def screen_patient(
     protocol: Protocol | None = None,
     spec: ProtocolSpec | None = None,
     on: date,
-    actor: Any,
+    actor: Actor,
     history: PatientHistory | None = None,
 ) -> tuple[Screening, ScreeningRecord]:
     """Screen the patient's current history against a catalog protocol (or an ad hoc spec) and log it.

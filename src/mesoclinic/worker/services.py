@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task, task_backends
 
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import record_event
 from mesoclinic.worker.backend import HueyBackend
 from mesoclinic.worker.models import Job, JobStatus
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def retry_job(job: Job, *, actor: Any) -> Job:
+def retry_job(job: Job, *, actor: Actor) -> Job:
     """Queue a failed job (or one whose worker is gone) again with a fresh set of attempts.
 
     Its earlier error stays until it runs.
