@@ -239,6 +239,8 @@ PAGES = {
     "/settings/rooms/": 11,
     "/settings/devices/": 8,
     "/settings/protocols/": 10,
+    "/settings/screening-rules/": 8,
+    "/settings/catalog/": 9,
     "/c/{clinic_slug}/": 10,
 }
 
