@@ -312,7 +312,7 @@ class ProtocolForm(forms.Form):
 
     def __init__(self, *args: Any, cocktails: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cocktail"].queryset = cocktails  # type: ignore[attr-defined]
+        self.fields["cocktail"].queryset = cocktails  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -359,7 +359,7 @@ class ScreeningRuleForm(forms.Form):
             self.fields[f"severity_{code}"] = forms.ChoiceField(
                 label=name, choices=SEVERITY_CHOICES, required=False
             )
-        self.fields["source"].choices = [("", _("A new source (below)")), *sources]  # type: ignore[attr-defined]
+        self.fields["source"].choices = [("", _("A new source (below)")), *sources]  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ChoiceField
 
     def severity_fields(self) -> list[forms.BoundField]:
         return [self[f"severity_{code}"] for code, _name in self.modalities]
