@@ -514,7 +514,7 @@ def _stock(clinic: Clinic, *, today: date) -> dict[str, Lot]:
             actor=None,
         )
     return {
-        (lot.product.code if lot.product else lot.cocktail.code): lot  # type: ignore[union-attr]
+        (lot.product.code if lot.product else lot.cocktail.code): lot  # type: ignore[union-attr]  # a lot is of a product or of a cocktail (check constraint), never neither
         for lot in Lot.objects.filter(clinic=clinic).select_related("product", "cocktail").order_by("pk")
     }
 

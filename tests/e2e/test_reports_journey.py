@@ -24,7 +24,7 @@ def log_in(page, username: str) -> None:
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports")).to_be_visible()
 
 
-def treated(clinic, practitioner, modality: str, after: float, *, second: float | None = None):  # type: ignore[no-untyped-def]
+def treated(clinic, practitioner, modality: str, after: float, *, second: float | None = None):
     patient = make_patient(clinic)
     make_analysis(patient, START - timedelta(days=2), wrinkles(0.050))
     make_course(patient, practitioner, START, modality=modality, sessions=3)
@@ -34,7 +34,7 @@ def treated(clinic, practitioner, modality: str, after: float, *, second: float 
     return patient
 
 
-def test_progress_and_cohort(page) -> None:  # type: ignore[no-untyped-def]
+def test_progress_and_cohort(page) -> None:
     clinic = make_clinic("Rosa Aesthetics")
     physician = make_staff(clinic, Role.PHYSICIAN, name="Dr Paula Physician", modalities=["needle"])
     nurse = make_staff(clinic, Role.PRACTITIONER, name="Nina Nurse", modalities=["needle", "electroporation"])

@@ -395,9 +395,11 @@ def standings_for(patient_ids: Iterable[int]) -> dict[int, Standing]:
         .values("patient_id")
         .annotate(gross=Sum("gross"), paid=Sum("paid"))
     ):
-        owed[row["patient_id"]] = vat.round_half_up((row["gross"] or 0) - (row["paid"] or 0))
+        owed[row["patient_id"]] = vat.round_half_up(
+            (row["gross"] or Decimal(0)) - (row["paid"] or Decimal(0))
+        )
     credit = {
-        row["patient_id"]: vat.round_half_up(row["total"] or 0)
+        row["patient_id"]: vat.round_half_up(row["total"] or Decimal(0))
         for row in CreditEntry.objects.filter(patient_id__in=ids)
         .values("patient_id")
         .annotate(total=Sum("amount"))

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic, Location, Role
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.billing import selectors
 from mesoclinic.billing.engine import numbering, packages, taxid, vat
@@ -108,7 +109,7 @@ def update_billing_settings(
     seller_name: str = "",
     seller_address: str = "",
     seller_tax_id: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> BillingSettings:
     """Set the clinic's currency (ISO 4217), its VAT rates and the seller's details on documents.
 
@@ -203,7 +204,7 @@ def create_price_item(
     protocol: Protocol | None = None,
     product: Product | None = None,
     sessions: int | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> PriceItem:
     """Add an item to the price list at a gross price; one session and one package price per protocol."""
     price, sessions = _check_item(
@@ -249,7 +250,7 @@ def update_price_item(
     vat_rate: str,
     is_active: bool = True,
     sessions: int | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> PriceItem:
     """Change a price (documents already drafted or issued keep the price they were given)."""
     price, sessions = _check_item(
@@ -282,7 +283,7 @@ def update_price_item(
 
 
 @transaction.atomic
-def ensure_price_list(clinic: Clinic, *, actor: Any) -> int:
+def ensure_price_list(clinic: Clinic, *, actor: Actor) -> int:
     """Give every protocol a session and a package price from its catalog price (or 0), at the clinic's
     highest VAT rate, where it has none; returns how many items were added. Idempotent."""
     settings = selectors.settings_for(clinic)
@@ -413,7 +414,7 @@ def create_invoice(
     lines: Sequence[LineInput] = (),
     kind: str = DocumentKind.RECEIPT,
     appointment: Appointment | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> Invoice:
     """A draft document for a patient (a retail sale, or what an appointment's checkout prefilled)."""
     _check_kind(kind)
@@ -451,7 +452,7 @@ def create_invoice(
 
 
 @transaction.atomic
-def checkout_appointment(appointment: Appointment, *, actor: Any) -> Invoice:
+def checkout_appointment(appointment: Appointment, *, actor: Actor) -> Invoice:
     """The appointment's open draft, or a new one prefilled with its session at the protocol's price.
 
     One draft per appointment: a second checkout opens the same draft rather than billing twice.
@@ -476,7 +477,7 @@ def checkout_appointment(appointment: Appointment, *, actor: Any) -> Invoice:
 
 
 @transaction.atomic
-def add_line(invoice: Invoice, line: LineInput, *, actor: Any) -> InvoiceLine:
+def add_line(invoice: Invoice, line: LineInput, *, actor: Actor) -> InvoiceLine:
     invoice = _lock_draft(invoice)
     values = _line_values(invoice, line)
     position = (invoice.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
@@ -492,7 +493,7 @@ def add_line(invoice: Invoice, line: LineInput, *, actor: Any) -> InvoiceLine:
 
 
 @transaction.atomic
-def update_line(line: InvoiceLine, change: LineInput, *, actor: Any) -> InvoiceLine:
+def update_line(line: InvoiceLine, change: LineInput, *, actor: Actor) -> InvoiceLine:
     """Change a draft's line (quantity, price, rate, discount with its reason)."""
     invoice = _lock_draft(line.invoice)
     before = {
@@ -524,7 +525,7 @@ def update_line(line: InvoiceLine, change: LineInput, *, actor: Any) -> InvoiceL
 
 
 @transaction.atomic
-def remove_line(line: InvoiceLine, *, actor: Any) -> None:
+def remove_line(line: InvoiceLine, *, actor: Actor) -> None:
     """Take a line off a draft (nothing was issued: a draft is not yet a financial record)."""
     invoice = _lock_draft(line.invoice)
     data = {"line": line.pk, "description": line.description, "gross": str(line.gross)}
@@ -534,7 +535,7 @@ def remove_line(line: InvoiceLine, *, actor: Any) -> None:
 
 
 @transaction.atomic
-def set_document_kind(invoice: Invoice, *, kind: str, actor: Any) -> Invoice:
+def set_document_kind(invoice: Invoice, *, kind: str, actor: Actor) -> Invoice:
     """Make a draft an invoice or a receipt."""
     _check_kind(kind)
     invoice = _lock_draft(invoice)
@@ -546,7 +547,7 @@ def set_document_kind(invoice: Invoice, *, kind: str, actor: Any) -> Invoice:
 
 @transaction.atomic
 def set_buyer(
-    invoice: Invoice, *, kind: str, name: str = "", address: str = "", tax_id: str = "", actor: Any
+    invoice: Invoice, *, kind: str, name: str = "", address: str = "", tax_id: str = "", actor: Actor
 ) -> Invoice:
     """Who buys: the patient as a consumer, or a company (name, address and a valid NIP or EU VAT number).
 
@@ -590,7 +591,7 @@ def record_payment(  # noqa: PLR0912 — each method's rule in one place
     *,
     method: str,
     amount: Any,
-    actor: Any,
+    actor: Actor,
     package: Package | None = None,
     to_credit: bool = False,
 ) -> Payment:
@@ -668,7 +669,7 @@ def record_payment(  # noqa: PLR0912 — each method's rule in one place
     return payment
 
 
-def _credit(invoice: Invoice, amount: Decimal, method: str, payment: Payment, actor: Any) -> CreditEntry:
+def _credit(invoice: Invoice, amount: Decimal, method: str, payment: Payment, actor: Actor) -> CreditEntry:
     return CreditEntry.objects.create(
         clinic=invoice.clinic,
         patient=invoice.patient,
@@ -681,7 +682,7 @@ def _credit(invoice: Invoice, amount: Decimal, method: str, payment: Payment, ac
 
 
 @transaction.atomic
-def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Any) -> Payment:
+def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) -> Payment:
     """Give back (part of) a payment, by the same method, with a reason: a negative payment row."""
     value = _money(amount, "amount")
     if value <= 0:
@@ -738,7 +739,7 @@ def _take_number(clinic: Clinic, kind: str, year: int) -> int:
     return int(counter.values_list("last", flat=True).get())
 
 
-def _issue(invoice: Invoice, *, actor: Any) -> Invoice:
+def _issue(invoice: Invoice, *, actor: Actor) -> Invoice:
     now = timezone.now()
     year = timezone.localtime(now, timezone=_tz(invoice.clinic)).year
     seq = _take_number(invoice.clinic, invoice.kind, year)
@@ -758,7 +759,7 @@ def _tz(clinic: Clinic) -> Any:
 
 
 @transaction.atomic
-def issue_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
+def issue_invoice(invoice: Invoice, *, actor: Actor) -> Invoice:
     """Number a draft (per clinic, kind and the clinic's calendar year) and make it immutable."""
     invoice = _lock_draft(invoice)
     if not invoice.lines.exists():
@@ -782,7 +783,7 @@ def issue_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
 
 
 @transaction.atomic
-def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: str, actor: Any) -> Invoice:
+def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: str, actor: Actor) -> Invoice:
     """Correct an issued document: an issued credit note that references it, for at most what is left of it.
 
     The lines say what is credited (positive quantities and prices); the note's totals are negative.
@@ -839,7 +840,7 @@ def _local_today(clinic: Clinic) -> Any:
     return timezone.localtime(timezone.now(), timezone=_tz(clinic)).date()
 
 
-def _sell_packages(invoice: Invoice, *, actor: Any) -> list[Package]:
+def _sell_packages(invoice: Invoice, *, actor: Actor) -> list[Package]:
     """Issuing a document with package lines opens one package per unit sold (called by ``issue_invoice``)."""
     validity = selectors.settings_for(invoice.clinic).package_validity_months
     sold_on = _local_today(invoice.clinic)
@@ -889,7 +890,7 @@ def _sell_packages(invoice: Invoice, *, actor: Any) -> list[Package]:
     return made
 
 
-def _ledger(package: Package, kind: str, actor: Any, **fields: Any) -> PackageEntry:
+def _ledger(package: Package, kind: str, actor: Actor, **fields: Any) -> PackageEntry:
     return PackageEntry.objects.create(
         package=package, kind=kind, at=timezone.now(), by=acting_user(actor), **fields
     )
@@ -907,7 +908,7 @@ def _take_session(package: Package) -> bool:
 
 
 @transaction.atomic
-def draw_for_signed_session(record: Any, *, actor: Any) -> PackageEntry | None:
+def draw_for_signed_session(record: Any, *, actor: Actor) -> PackageEntry | None:
     """Signing a session of a protocol the patient holds a package of draws one session from it.
 
     Called inside the signing transaction (``treatments.signals.session_signed``). The package booked
@@ -945,7 +946,7 @@ def draw_for_signed_session(record: Any, *, actor: Any) -> PackageEntry | None:
 
 
 @transaction.atomic
-def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor: Any) -> Package:
+def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor: Actor) -> Package:
     """Move a package's expiry (longer for an illness, shorter by agreement), with a reason, in its ledger."""
     if not reason.strip():
         raise _fail("reason", "Say why the expiry changes.")
@@ -970,7 +971,7 @@ def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor:
 
 @transaction.atomic
 def refund_package(
-    package: Package, *, reason: str, actor: Any, amount: Any = None, override_reason: str = ""
+    package: Package, *, reason: str, actor: Actor, amount: Any = None, override_reason: str = ""
 ) -> PackageEntry:
     """Refund a package's unused sessions pro rata (``engine.packages.REFUND_RULE``) and close it.
 
@@ -1027,14 +1028,16 @@ def refund_package(
     return entry
 
 
-def _is_owner(actor: Any) -> bool:
+def _is_owner(actor: Actor) -> bool:
     """Only the owner refunds a package at another amount than the rule's."""
     user = acting_user(actor)
     staff = getattr(user, "staff", None) if user is not None else None
     return staff is not None and staff.role == Role.OWNER
 
 
-def _pay_with_package(invoice: Invoice, package: Package | None, actor: Any) -> tuple[Package, PackageEntry]:
+def _pay_with_package(
+    invoice: Invoice, package: Package | None, actor: Actor
+) -> tuple[Package, PackageEntry]:
     """A package session pays (part of) the document: the session this visit's signing drew, or one drawn now."""
     if package is None:
         raise _fail("package", "Choose the package whose session pays.")
@@ -1105,7 +1108,7 @@ def _clean_policy_field(name: str, value: Any) -> tuple[Any, str]:
 
 @transaction.atomic
 def set_cancellation_policy(
-    clinic: Clinic, *, protocol: Protocol | None = None, actor: Any, **fields: Any
+    clinic: Clinic, *, protocol: Protocol | None = None, actor: Actor, **fields: Any
 ) -> CancellationPolicy:
     """The clinic's policy (``protocol`` None) or one protocol's own, which overrides it."""
     errors: dict[str, list[str]] = {}
@@ -1139,7 +1142,7 @@ def set_cancellation_policy(
 
 
 @transaction.atomic
-def take_deposit(appointment: Appointment, *, method: str, actor: Any, amount: Any = None) -> Deposit:
+def take_deposit(appointment: Appointment, *, method: str, actor: Actor, amount: Any = None) -> Deposit:
     """Money taken before the booking's first visit (the policy's amount unless another is given)."""
     if method not in (PaymentMethod.CASH, PaymentMethod.CARD_TERMINAL):
         raise _fail("method", "A deposit is taken in cash or by card terminal.")
@@ -1168,7 +1171,7 @@ def take_deposit(appointment: Appointment, *, method: str, actor: Any, amount: A
     return deposit
 
 
-def _apply_deposit(invoice: Invoice, *, actor: Any) -> Payment | None:
+def _apply_deposit(invoice: Invoice, *, actor: Actor) -> Payment | None:
     """The booking's held deposit pays the booking's first invoice (up to its balance)."""
     appointment = invoice.appointment
     if appointment is None:
@@ -1206,7 +1209,7 @@ def _apply_deposit(invoice: Invoice, *, actor: Any) -> Payment | None:
 
 
 def _charge_fields(
-    appointment: Appointment, policy: CancellationPolicy, cost: str, label: str, actor: Any
+    appointment: Appointment, policy: CancellationPolicy, cost: str, label: str, actor: Actor
 ) -> dict[str, Any] | None:
     """Take what ``cost`` says; the charge's fields, or None when there is nothing to take."""
     if cost == LateCost.FEE and policy.fee > 0:
@@ -1249,7 +1252,7 @@ def _charge_fields(
 
 @transaction.atomic
 def apply_cancellation_policy(
-    appointment: Appointment, *, action: str, at: Any, actor: Any
+    appointment: Appointment, *, action: str, at: Any, actor: Actor
 ) -> CancellationCharge | None:
     """A no-show, or a cancel inside the late-cancel window, costs what the policy says: a fee (a draft
     receipt with the fee), the booking's deposit (kept), or one session of the patient's package.
@@ -1290,7 +1293,7 @@ def apply_cancellation_policy(
 
 
 @transaction.atomic
-def waive_charge(charge: CancellationCharge, *, reason: str, actor: Any) -> CancellationCharge:
+def waive_charge(charge: CancellationCharge, *, reason: str, actor: Actor) -> CancellationCharge:
     """Undo a no-show or late-cancel charge with a reason (audited): the fee is taken off its draft (or
     credited if it was issued), the deposit is held again, the package session given back. Above the
     policy's waive limit only the owner waives."""
@@ -1372,7 +1375,7 @@ def _refuse_if_closed(location: Location | None) -> None:
 
 @transaction.atomic
 def close_day(
-    location: Location, *, day: Any, counted: dict[str, Any], reason: str = "", actor: Any
+    location: Location, *, day: Any, counted: dict[str, Any], reason: str = "", actor: Actor
 ) -> CashUp:
     """Close a location's day: what was counted per method against what the payments say. A difference
     needs a reason and the owner. Closing locks the day's payments there (corrections go to the next day)."""

@@ -52,7 +52,7 @@ def _frame_headers(response: HttpResponse, clinic: Clinic) -> HttpResponse:
     """
     origins = [o for o in selectors.portal_settings(clinic).embed_origins if isinstance(o, str) and o]
     if origins:
-        response._csp_replace = {"frame-ancestors": ["'self'", *origins]}  # type: ignore[attr-defined]
+        response._csp_replace = {"frame-ancestors": ["'self'", *origins]}  # type: ignore[attr-defined]  # django-csp reads this attribute of the response
         response.xframe_options_exempt = True
     return response
 
@@ -67,7 +67,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             response = render(request, "portal/throttled.html", {"public_clinic": clinic}, status=429)
             response["Retry-After"] = "60"
             return response
-        request.embedded = request.GET.get("embed") == "1" or request.POST.get("embed") == "1"  # type: ignore[attr-defined]
+        request.embedded = request.GET.get("embed") == "1" or request.POST.get("embed") == "1"  # type: ignore[attr-defined]  # the views of this request read it (embedded in a frame)
         response = view(request, clinic, *args, **kwargs)
         return _frame_headers(response, clinic)
 

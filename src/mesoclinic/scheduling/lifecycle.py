@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import record_event
 from mesoclinic.scheduling.engine.lifecycle import Action, Facts, Transition, TransitionRefused, decide
 from mesoclinic.scheduling.events import appointment_status_changed
@@ -78,7 +78,7 @@ def patch_on_commit(
     )
 
 
-def may_record_treated_elsewhere(actor: Any) -> bool:
+def may_record_treated_elsewhere(actor: Actor) -> bool:
     staff = getattr(actor, "staff", None)
     return staff is not None and role_has(staff.role, Capability.RECORD_TREATED_ELSEWHERE)
 
@@ -87,7 +87,7 @@ def facts_for(
     appointment: Appointment,
     *,
     now: datetime | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     record_signed: bool = False,
     reason: str = "",
 ) -> Facts:
@@ -122,7 +122,7 @@ def change_status(
     appointment: Appointment,
     action: Action,
     *,
-    actor: Any,
+    actor: Actor,
     reason: str = "",
     record_signed: bool = False,
 ) -> Appointment:
@@ -187,6 +187,6 @@ def change_status(
 
 
 @transaction.atomic
-def complete_by_signed_record(appointment: Appointment, *, actor: Any) -> Appointment:
+def complete_by_signed_record(appointment: Appointment, *, actor: Actor) -> Appointment:
     """Complete the visit whose session record has just been signed (called by ``sign_session`` only)."""
     return change_status(appointment, Action.SIGN_RECORD, actor=actor, record_signed=True)

@@ -21,7 +21,7 @@ def at(moment: datetime = NOW) -> time_machine.travel:
     return time_machine.travel(moment, tick=False)
 
 
-def open_booking(clinic) -> Schedulable:  # type: ignore[no-untyped-def]
+def open_booking(clinic) -> Schedulable:
     setup = make_schedulable(clinic)
     Protocol.objects.filter(clinic=clinic, slug__in=[NEEDLE, EP]).update(bookable_online=True)
     needle = Protocol.objects.get(clinic=clinic, slug=NEEDLE)
