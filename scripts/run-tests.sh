@@ -5,9 +5,12 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PG_URL="${MESOCLINIC_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 workers="${PYTEST_WORKERS:-auto}"
+# loadgroup: tests marked xdist_group("demo") share one worker, which builds the demo clinic once per module
+# for them (root conftest.py); every other test is spread as with the default (load).
+dist=(-n "$workers" --dist loadgroup)
 
 echo "== Test suite on SQLite =="
-env -u DATABASE_URL "$BIN/pytest" -n "$workers" "$@"
+env -u DATABASE_URL "$BIN/pytest" "${dist[@]}" "$@"
 
 if "$BIN/python" - "$PG_URL" <<'PY'
 import sys, psycopg
@@ -19,7 +22,7 @@ except Exception as exc:
 PY
 then
   echo "== Test suite on PostgreSQL =="
-  DATABASE_URL="$PG_URL" "$BIN/pytest" -n "$workers" "$@"
+  DATABASE_URL="$PG_URL" "$BIN/pytest" "${dist[@]}" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "error: CI runs the suite on PostgreSQL too, and none is reachable." >&2
   exit 1
