@@ -23,8 +23,8 @@ from mesoclinic.accounts.models import StaffMember
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
+from mesoclinic.scheduling.models import Course
 from mesoclinic.testing import client_for
-from mesoclinic.treatments.models import Course
 from mesoclinic.vigilance.models import AdverseEvent
 from mesoclinic.webhooks.services import create_endpoint, send_test_event
 

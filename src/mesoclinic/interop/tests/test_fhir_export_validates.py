@@ -18,12 +18,12 @@ from django.urls import reverse
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.interop.fhir.bundles import BULK_TYPES, validate
 from mesoclinic.interop.selectors import clinic_resources, export_context
-from mesoclinic.interop.tests.factories import make_analysis, make_assessment, make_photo
 from mesoclinic.interop.tests.r4_check import check
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.services import cancel_appointment, check_in, mark_no_show
 from mesoclinic.testing import client_for
+from mesoclinic.testing.outcomes import make_analysis, make_photo, make_scored_assessment
 from mesoclinic.treatments.models import SessionRecord
 
 # One worker builds the demo for all its readers (module-scoped, see the root conftest; `--dist loadgroup`).
@@ -47,7 +47,7 @@ def demo(demo_clinic):
     record = SessionRecord.objects.filter(clinic=clinic, status="signed").order_by("pk").first()
     photo = make_photo(record.patient, datetime(2026, 9, 1, 10, tzinfo=UTC), session_id=record.pk)
     make_analysis(photo)
-    make_assessment(record.patient, date(2026, 9, 1), session_id=record.pk)
+    make_scored_assessment(record.patient, date(2026, 9, 1), session_id=record.pk)
     return clinic
 
 
