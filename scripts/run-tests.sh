@@ -9,8 +9,16 @@ workers="${PYTEST_WORKERS:-auto}"
 # for them (root conftest.py); every other test is spread as with the default (load).
 dist=(-n "$workers" --dist loadgroup)
 
+# Coverage is measured on the SQLite pass of the whole suite, against the floor in pyproject.toml
+# ([tool.coverage.report] fail_under); not for a subset of the tests (which would fall below it), nor with
+# COVERAGE=0. Not on the PostgreSQL pass: the same code runs there, and measuring costs time (docs/testing.md).
+coverage=()
+if [ $# -eq 0 ] && [ "${COVERAGE:-1}" != 0 ]; then
+  coverage=(--cov --cov-report=term)
+fi
+
 echo "== Test suite on SQLite =="
-env -u DATABASE_URL "$BIN/pytest" "${dist[@]}" "$@"
+env -u DATABASE_URL "$BIN/pytest" "${dist[@]}" ${coverage[@]+"${coverage[@]}"} "$@"
 
 if "$BIN/python" - "$PG_URL" <<'PY'
 import sys, psycopg
