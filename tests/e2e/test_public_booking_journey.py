@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 
 from mesoclinic.accounts.models import Role
 from mesoclinic.portal.models import OnlineBooking
-from mesoclinic.portal.tests.helpers import NEEDLE, open_booking
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.testing import PASSWORD, make_clinic, make_staff
+from mesoclinic.testing.portal import NEEDLE, open_booking
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_accessibility import AXE, violations
 

@@ -45,9 +45,9 @@ from mesoclinic.scheduling.services import (
     add_time_off,
     create_calendar_feed,
 )
-from mesoclinic.scheduling.tests.ui_helpers import consent_template
-from mesoclinic.treatments.tests.helpers import ready_draft
-from mesoclinic.vigilance.tests.factories import make_event
+from mesoclinic.testing.scheduling import consent_template
+from mesoclinic.testing.treatments import ready_draft
+from mesoclinic.testing.vigilance import make_event
 from mesoclinic.webhooks.services import create_endpoint, send_test_event
 from mesoclinic.worker.models import Job, JobStatus
 

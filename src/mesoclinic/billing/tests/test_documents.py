@@ -22,8 +22,8 @@ from mesoclinic.billing.services import (
     set_buyer,
     update_line,
 )
-from mesoclinic.billing.tests.helpers import draft, line, pl_clinic
 from mesoclinic.testing import make_patient
+from mesoclinic.testing.billing import draft, line, pl_clinic
 
 pytestmark = pytest.mark.django_db
 D = Decimal

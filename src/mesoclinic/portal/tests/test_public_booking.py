@@ -19,11 +19,11 @@ from mesoclinic.patients.models import Consent, HistoryStatus, Patient
 from mesoclinic.patients.services import register_patient
 from mesoclinic.portal import selectors
 from mesoclinic.portal.models import BookingStatus, OnlineBooking, PortalSettings
-from mesoclinic.portal.tests.helpers import EP, NEEDLE, NOW, WARSAW, at, open_booking
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.selectors import SessionChoice
 from mesoclinic.scheduling.services import book_series
 from mesoclinic.testing import make_patient
+from mesoclinic.testing.portal import EP, NEEDLE, NOW, WARSAW, at, open_booking
 
 pytestmark = pytest.mark.django_db
 

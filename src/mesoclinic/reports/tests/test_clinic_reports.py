@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from mesoclinic.catalog.models import Protocol
-from mesoclinic.reports.tests.factories import make_course
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus, MaintenanceRecall
 from mesoclinic.testing import client_for, csv_text, make_patient, make_schedulable
+from mesoclinic.testing.scheduling import make_completed_course
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,9 @@ def test_it_says_when_the_period_is_backwards(owner) -> None:
 def test_it_lists_recalls_overdue_and_due_soon(owner, clinic, practitioner) -> None:
     today = clinic.today()
     for offset in (-5, 30, 90):
-        course = make_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
+        course = make_completed_course(
+            make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC)
+        )
         MaintenanceRecall.objects.create(
             clinic=clinic, patient=course.patient, course=course, due_on=today + timedelta(days=offset)
         )
@@ -73,7 +75,7 @@ def test_it_lists_recalls_overdue_and_due_soon(owner, clinic, practitioner) -> N
 
 
 def test_it_shows_overdue_in_words(owner, clinic, practitioner) -> None:
-    course = make_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
+    course = make_completed_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
     MaintenanceRecall.objects.create(
         clinic=clinic, patient=course.patient, course=course, due_on=date(2020, 1, 1)
     )
@@ -92,7 +94,7 @@ def test_it_only_allows_get(url: str, owner) -> None:
 
 
 def test_it_does_not_show_another_clinic_s_recalls(outsider, clinic, practitioner) -> None:
-    course = make_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
+    course = make_completed_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
     MaintenanceRecall.objects.create(
         clinic=clinic, patient=course.patient, course=course, due_on=date(2020, 1, 1)
     )

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mesoclinic.accounts.models import StaffMember
-from mesoclinic.reports.tests.factories import make_analysis, make_assessment, make_course, wrinkles
 from mesoclinic.testing import client_for, csv_text, make_patient
+from mesoclinic.testing.outcomes import make_analysed_photo, make_assessment, wrinkles
+from mesoclinic.testing.scheduling import make_completed_course
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/outcomes/"
@@ -19,9 +20,9 @@ def treat(
     clinic, practitioner, *, modality: str, after: float, cocktail: str | None = None, baseline: float = 0.050
 ):
     patient = make_patient(clinic)
-    make_analysis(patient, START - timedelta(days=1), wrinkles(baseline))
-    make_course(patient, practitioner, START, modality=modality, cocktail_code=cocktail)
-    make_analysis(patient, START + timedelta(days=170), wrinkles(after))
+    make_analysed_photo(patient, START - timedelta(days=1), wrinkles(baseline))
+    make_completed_course(patient, practitioner, START, modality=modality, cocktail_code=cocktail)
+    make_analysed_photo(patient, START + timedelta(days=170), wrinkles(after))
     return patient
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.outcomes.analysis.repeatability import METHOD_SPREAD
-from mesoclinic.reports.tests.factories import make_analysis, make_assessment, make_course, wrinkles
 from mesoclinic.testing import client_for, make_patient, make_signed_session
+from mesoclinic.testing.outcomes import make_analysed_photo, make_assessment, wrinkles
+from mesoclinic.testing.scheduling import make_completed_course
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +24,10 @@ def _url(patient_id: int, query: str = "") -> str:
 def treated(clinic, practitioner):
     """Baseline 0.050, follow-ups 0.046 and 0.030, after a completed two-session needle series."""
     patient = make_patient(clinic)
-    make_analysis(patient, datetime(2026, 1, 5, 9, tzinfo=UTC), wrinkles(0.050))
-    make_course(patient, practitioner, datetime(2026, 1, 6, 9, tzinfo=UTC))
-    make_analysis(patient, datetime(2026, 3, 3, 9, tzinfo=UTC), wrinkles(0.046))
-    make_analysis(patient, datetime(2026, 7, 6, 9, tzinfo=UTC), wrinkles(0.030))
+    make_analysed_photo(patient, datetime(2026, 1, 5, 9, tzinfo=UTC), wrinkles(0.050))
+    make_completed_course(patient, practitioner, datetime(2026, 1, 6, 9, tzinfo=UTC))
+    make_analysed_photo(patient, datetime(2026, 3, 3, 9, tzinfo=UTC), wrinkles(0.046))
+    make_analysed_photo(patient, datetime(2026, 7, 6, 9, tzinfo=UTC), wrinkles(0.030))
     make_assessment(patient, date(2026, 7, 6), glogau=2, gais_investigator=2, satisfaction=4)
     return patient
 
@@ -49,16 +50,16 @@ def test_it_says_the_change_in_words(physician: StaffMember, treated) -> None:
 
 def test_it_says_when_a_change_is_within_repeatability(physician: StaffMember, clinic, practitioner) -> None:
     patient = make_patient(clinic)
-    make_analysis(patient, datetime(2026, 1, 5, tzinfo=UTC), wrinkles(0.050))
+    make_analysed_photo(patient, datetime(2026, 1, 5, tzinfo=UTC), wrinkles(0.050))
     make_signed_session(patient, practitioner, performed_at=datetime(2026, 1, 6, tzinfo=UTC))
-    make_analysis(patient, datetime(2026, 6, 5, tzinfo=UTC), wrinkles(0.049))
+    make_analysed_photo(patient, datetime(2026, 6, 5, tzinfo=UTC), wrinkles(0.049))
     response = client_for(physician).get(_url(patient.pk))
     assert "within the method&#x27;s repeatability" in response.content.decode()
 
 
 def test_it_shows_the_chosen_metric_and_region(physician: StaffMember, clinic) -> None:
     patient = make_patient(clinic)
-    make_analysis(
+    make_analysed_photo(
         patient,
         datetime(2026, 1, 5, tzinfo=UTC),
         {"cheek_left": {"spot_count": 10}, "cheek_right": {"spot_count": 14}},
@@ -106,12 +107,12 @@ def test_it_compares_only_measurements_of_the_newest_method(
     physician: StaffMember, clinic, practitioner
 ) -> None:
     patient = make_patient(clinic)
-    old = make_analysis(patient, datetime(2026, 1, 5, tzinfo=UTC), wrinkles(0.090))
+    old = make_analysed_photo(patient, datetime(2026, 1, 5, tzinfo=UTC), wrinkles(0.090))
     old.method_version = "1"
     old.save(update_fields=["method_version"])
-    make_analysis(patient, datetime(2026, 3, 5, tzinfo=UTC), wrinkles(0.050))
+    make_analysed_photo(patient, datetime(2026, 3, 5, tzinfo=UTC), wrinkles(0.050))
     make_signed_session(patient, practitioner, performed_at=datetime(2026, 3, 6, tzinfo=UTC))
-    make_analysis(patient, datetime(2026, 6, 5, tzinfo=UTC), wrinkles(0.049))
+    make_analysed_photo(patient, datetime(2026, 6, 5, tzinfo=UTC), wrinkles(0.049))
     html = client_for(physician).get(_url(patient.pk)).content.decode()
     assert html.count('class="chart__point"') == 2
     assert "1 older measurement was made by an earlier version of the analysis" in html

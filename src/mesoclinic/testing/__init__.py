@@ -42,7 +42,7 @@ from mesoclinic.scheduling.services import (
 )
 from mesoclinic.treatments.models import SessionProduct, SessionRecord
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 — test accounts only
+PASSWORD = "correct-horse-battery-staple"  # test accounts only
 _serial = itertools.count(1)
 
 
@@ -103,7 +103,7 @@ def make_schedulable(clinic: Clinic) -> Schedulable:
     The practitioner (needle and electroporation) works Mon–Fri 09:00–17:00.
     """
     location = clinic.locations.order_by("pk").first()
-    assert location is not None  # noqa: S101 — make_clinic adds one
+    assert location is not None  # make_clinic adds one
     for weekday in range(6):
         OpeningHours.objects.create(location=location, weekday=weekday, starts=time(8), ends=time(20))
     practitioner = make_staff(
