@@ -177,3 +177,14 @@ def load_default_catalog(clinic: Clinic, *, actor: Any, data: dict[str, Any] | N
     if any(created.values()):
         record_event("catalog.load_defaults", None, actor=actor, clinic=clinic, data=created)
     return created
+
+
+@transaction.atomic
+def set_bookable_online(protocol: Protocol, *, bookable: bool, actor: Any) -> Protocol:
+    """Open (or close) a protocol for patients to book themselves on the clinic's public booking page."""
+    if protocol.bookable_online == bookable:
+        return protocol
+    protocol.bookable_online = bookable
+    protocol.save(update_fields=["bookable_online"])
+    record_event("protocol.bookable_online", protocol, actor=actor, data={"bookable_online": bookable})
+    return protocol
