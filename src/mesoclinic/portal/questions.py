@@ -1,6 +1,6 @@
 """The health questions of the public booking page, in plain words, each mapped to a code of the history.
 
-The codes are screening's own vocabulary (``safety.rules.vocabulary``), so the answers are screened exactly as
+The codes are screening's own vocabulary (``clinical_codes.vocabulary``), so the answers are screened exactly as
 the history staff take at the desk; only the wording is written for the patient, not for the receptionist.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 
 PLAIN_CONDITIONS = {
     "pregnant": _("I am pregnant, or might be"),

@@ -28,13 +28,13 @@ from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.audit.services import record_event
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
 from mesoclinic.patients.models import HistoryStatus, Patient, PhotoUse
 from mesoclinic.patients.services import record_consent, register_patient, update_medical_history
 from mesoclinic.portal import selectors
 from mesoclinic.portal.models import BookingStatus, OnlineBooking
 from mesoclinic.safety.rules import Decision, patient_from_json, screen
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.scheduling.selectors import SessionChoice, location_timezone
 from mesoclinic.scheduling.services import BookingError, ScreeningBlockedError, book_series

@@ -38,6 +38,7 @@ from mesoclinic.scheduling.models import (
     Appointment,
     CalendarFeed,
     CalendarFeedKind,
+    Course,
     Device,
     DeviceDowntime,
     ExtraHours,
@@ -1016,6 +1017,20 @@ def appointment_history(appointment: Appointment) -> list[AuditEvent]:
         .select_related("actor__staff")
         .order_by("at", "id")
     )
+
+
+def get_course_for_user(staff: StaffMember | None, course_id: Any) -> Course:
+    """The course ``course_id`` of the staff member's clinic, with its patient, protocol and recall; else 404."""
+    if staff is None:
+        raise Http404
+    course = (
+        Course.objects.filter(pk=_pk(course_id), clinic_id=staff.clinic_id)
+        .select_related("patient", "protocol__modality", "recall")
+        .first()
+    )
+    if course is None:
+        raise Http404
+    return course
 
 
 def course_appointments(clinic: Any, course_id: Any) -> list[Appointment]:

@@ -18,5 +18,8 @@ def test_protocols_are_closed_until_the_clinic_opens_them_and_the_change_is_audi
     set_bookable_online(protocol, bookable=True, actor=owner.user)  # no change, no second row
     protocol.refresh_from_db()
     assert protocol.bookable_online
-    events = AuditEvent.objects.filter(action="protocol.bookable_online", object_id=str(protocol.pk))
-    assert [e.data for e in events] == [{"bookable_online": True}]
+    events = AuditEvent.objects.filter(action="catalog.protocol.update", object_id=str(protocol.pk))
+    assert [(e.data["before"], e.data["after"]) for e in events] == [
+        ({"bookable_online": False}, {"bookable_online": True})
+    ]
+    assert protocol.version == 1  # not a clinical change: no new version

@@ -80,16 +80,19 @@ def _free_on(resource: Resource, days: LocalDays, i: int, j: int) -> IntervalSet
     for k in range(i, j + 1):
         for start, end in week[(weekday0 + k) % 7]:
             pairs.extend(days.wall_range(k, start * 60, end * 60))
-    for start, end in resource.extra:
-        a = max(ceil(start.timestamp()), lo)
-        b = min(floor(end.timestamp()), hi)
+    for opens, closes in resource.extra:
+        a = max(ceil(opens.timestamp()), lo)
+        b = min(floor(closes.timestamp()), hi)
         if a < b:
             pairs.append((a, b))
     opened = IntervalSet.from_intervals(pairs)
     busy = []
-    for start, end in resource.busy:  # aware, checked by Resource; timestamp() is the fast C path
-        a = floor(start.timestamp())
-        b = ceil(end.timestamp())
+    for (
+        taken_from,
+        taken_until,
+    ) in resource.busy:  # aware, checked by Resource; timestamp() is the fast C path
+        a = floor(taken_from.timestamp())
+        b = ceil(taken_until.timestamp())
         if b > lo and a < hi:
             busy.append((a, b))
     return opened - IntervalSet.from_intervals(busy)
