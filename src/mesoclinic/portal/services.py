@@ -427,7 +427,9 @@ def start_sign_in(clinic: Clinic, *, email: str, birth_date: date, language: str
     if count_hit(f"portal:signin:{email.lower()}", window_seconds=EMAIL_WINDOW) > EMAIL_LIMIT:
         raise TooManyRequestsError
     patient = (
-        Patient.objects.filter(clinic=clinic, email__iexact=email, birth_date=birth_date, restricted_at__isnull=True)
+        Patient.objects.filter(
+            clinic=clinic, email__iexact=email, birth_date=birth_date, restricted_at__isnull=True
+        )
         .order_by("pk")
         .first()
         if email
