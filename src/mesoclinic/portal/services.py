@@ -464,7 +464,9 @@ def _send_sign_in_code(clinic: Clinic, patient: Patient, code: str, language: st
 def finish_sign_in(sign_in: PortalSignIn, code: str) -> Patient | None:
     """The patient the code signs in, or None (wrong, expired, used, five tries, or no chart behind it)."""
     with transaction.atomic():
-        sign_in = PortalSignIn.objects.select_for_update().select_related("patient").get(pk=sign_in.pk)
+        sign_in = (
+            PortalSignIn.objects.select_for_update(of=("self",)).select_related("patient").get(pk=sign_in.pk)
+        )
         usable = sign_in.used_at is None and sign_in.attempts < MAX_ATTEMPTS
         if not usable or timezone.now() > sign_in.expires_at:
             return None
