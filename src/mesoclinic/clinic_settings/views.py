@@ -15,7 +15,6 @@ from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.forms import Form
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -81,8 +80,9 @@ def _save_form(
     posted: bool = True,
 ) -> HttpResponse | None:
     """The one way a Settings form is saved: when ``form`` was posted (and ``posted``) and is valid, run
-    ``save(cleaned_data)`` (the owning app's service, audited) in one transaction; on success flash
-    ``success`` and redirect to ``then`` (either may be computed from what ``save`` returned).
+    ``save(cleaned_data)`` (the owning app's service, audited); on success flash
+    ``success`` and redirect to ``then`` (either may be computed from what ``save`` returned). ``save`` is
+    one service call: services are the transactions (entry points are durable), so nothing is wrapped here.
 
     A service's ``ValidationError`` is put back beside the fields it names and ``None`` is returned, so the
     caller renders the page again (422, everything typed kept); nothing of a refused save is kept.
@@ -90,8 +90,7 @@ def _save_form(
     if not (posted and request.method == "POST" and form.is_valid()):
         return None
     try:
-        with transaction.atomic():
-            result = save(form.cleaned_data)
+        result = save(form.cleaned_data)
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None
@@ -387,16 +386,14 @@ def location_list(request: ClinicRequest) -> HttpResponse:
     form = LocationForm(request.POST or None, initial={"timezone": request.clinic.timezone})
 
     def add(data: dict[str, Any]) -> Location:
-        location = accounts_services.add_location(
+        return accounts_services.add_location(
             request.clinic,
             name=data["name"],
             timezone=data["timezone"],
             address=data["address"],
+            phone=data["phone"],
             actor=request.user,
         )
-        if data["phone"]:
-            accounts_services.update_location(location, actor=request.user, **data)
-        return location
 
     saved = _save_form(
         request,
