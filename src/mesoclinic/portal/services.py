@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.audit.services import record_event
@@ -501,3 +502,33 @@ def cancel_by_patient(patient: Patient, appointment: Any, *, now: datetime | Non
         return cancel_appointment(appointment, reason="Cancelled by the patient in the portal", actor=None)
     except BookingError as exc:
         raise CancelRefusedError(str(exc)) from None
+
+
+# --- Forgetting what was never verified ---------------------------------------------------------------------
+
+UNVERIFIED_KEPT_HOURS = 24
+
+
+def purge_unverified(now: datetime | None = None) -> int:
+    """Delete online bookings that never became a patient's (no chart behind them) and sign-in rows, a day
+    after they were made: a visitor's name, birth date, e-mail and answers are not kept for nothing.
+
+    Confirmed bookings stay (they belong to the chart and leave with it on erasure). Returns the rows deleted.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=UNVERIFIED_KEPT_HOURS)
+    with transaction.atomic():
+        bookings, _by_model = OnlineBooking.objects.filter(
+            patient__isnull=True, created_at__lt=cutoff
+        ).delete()
+        sign_ins, _by_model = PortalSignIn.objects.filter(created_at__lt=cutoff).delete()
+        if bookings or sign_ins:
+            record_event(
+                "portal.purge_unverified", None, actor=None, data={"bookings": bookings, "sign_ins": sign_ins}
+            )
+    return bookings + sign_ins
+
+
+@task()
+def purge_unverified_task() -> int:
+    """The periodic task (the worker schedules it hourly)."""
+    return purge_unverified()
