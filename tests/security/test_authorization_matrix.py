@@ -258,6 +258,12 @@ WEB: dict[str, R] = {
     "portal:done": PUBLIC,
     "portal:rebook": PUBLIC,
     "portal:calendar": PUBLIC,
+    # The patient portal: signed in by a one-time code (a patient's session key, never a staff account).
+    "portal:portal_sign_in": PUBLIC,
+    "portal:portal_code": PUBLIC,
+    "portal:portal_home": PUBLIC,
+    "portal:portal_cancel": PUBLIC,
+    "portal:portal_sign_out": PUBLIC,
     "fhir:everything": R(C.EXPORT_DATA),
     "fhir:bulk_export": R(C.EXPORT_DATA),
     "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
@@ -806,6 +812,7 @@ FORGED: dict[str, str] = {
     "uidb36": "1z",
     "clinic_slug": "forged-clinic",
     "slug": "forged-protocol",
+    "appointment_id": "999999",
 }
 # What a visitor's GET of each public page gets: the page, a refusal of a forged link, or the sign-in page.
 PUBLIC_GET: dict[str, int] = {
@@ -831,6 +838,11 @@ PUBLIC_GET: dict[str, int] = {
     "portal:done": 404,
     "portal:rebook": 405,  # POST only
     "portal:calendar": 404,
+    "portal:portal_sign_in": 404,
+    "portal:portal_code": 404,
+    "portal:portal_home": 404,
+    "portal:portal_cancel": 405,  # POST only
+    "portal:portal_sign_out": 405,
 }
 
 

@@ -197,7 +197,7 @@ CLINICAL_PROTOCOL_FIELDS = (
 #: The change reason of the version a protocol had before its first edit (loaded with the catalog).
 AS_LOADED = "as loaded"
 #: Fields that only describe it (no new version).
-DESCRIPTIVE_PROTOCOL_FIELDS = ("name", "description", "is_active")
+DESCRIPTIVE_PROTOCOL_FIELDS = ("name", "description", "is_active", "bookable_online")
 EDITABLE_PROTOCOL_FIELDS = DESCRIPTIVE_PROTOCOL_FIELDS + CLINICAL_PROTOCOL_FIELDS
 
 
@@ -252,6 +252,11 @@ def update_protocol(protocol: Protocol, *, actor: Actor, **changes: Any) -> Prot
     )
     protocol.refresh_from_db()
     return locked
+
+
+def set_bookable_online(protocol: Protocol, *, bookable: bool, actor: Any) -> Protocol:
+    """Open (or close) a protocol for patients to book themselves on the clinic's public booking page."""
+    return update_protocol(protocol, actor=actor, bookable_online=bookable)
 
 
 #: What Settings may change of a catalog item: its description. Codes stay (allergies, lots and recalls

@@ -309,6 +309,11 @@ class ProtocolForm(forms.Form):
     session_minutes = forms.IntegerField(label=_("Session length (minutes)"), min_value=5, max_value=240)
     buffer_minutes = forms.IntegerField(label=_("Cleaning time after (minutes)"), min_value=0, max_value=120)
     is_active = forms.BooleanField(label=_("Offered (can be booked)"), required=False)
+    bookable_online = forms.BooleanField(
+        label=_("Patients may book it online"),
+        required=False,
+        help_text=_("Shown on the clinic's public booking page, where patients book the whole series."),
+    )
 
     def __init__(self, *args: Any, cocktails: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
