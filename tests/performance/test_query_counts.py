@@ -216,7 +216,7 @@ PAGES = {
     "/vigilance/patients/{patient}/events/": 13,
     "/outcomes/patients/{photographed}/photos/": 20,
     "/billing/": 8,
-    "/billing/patients/{patient}/account/": 16,
+    "/billing/patients/{patient}/account/": 19,  # + deposits, packages and credit of the account
     "/billing/prices/": 8,
     "/reports/outcomes/": 9,
     "/reports/adherence/": 11,
@@ -241,7 +241,7 @@ PAGES = {
     "/settings/protocols/": 10,
     "/settings/screening-rules/": 8,
     "/settings/catalog/": 9,
-    "/c/{clinic_slug}/": 10,
+    "/c/{clinic_slug}/": 11,
 }
 
 

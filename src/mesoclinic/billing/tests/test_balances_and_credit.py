@@ -13,7 +13,7 @@ from mesoclinic.accounts.models import Role
 from mesoclinic.billing import selectors
 from mesoclinic.billing.models import CreditEntry
 from mesoclinic.billing.services import issue_invoice, record_payment, refund_payment
-from mesoclinic.billing.tests.helpers import draft, line, pl_clinic
+from mesoclinic.testing.billing import draft, line, pl_clinic
 from mesoclinic.testing import client_for, make_patient, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,7 @@ from mesoclinic.billing.services import (
     take_deposit,
     waive_charge,
 )
-from mesoclinic.billing.tests.helpers import pl_clinic
+from mesoclinic.testing.billing import pl_clinic
 from mesoclinic.billing.tests.test_packages import sell
 from mesoclinic.scheduling.services import cancel_appointment
 from mesoclinic.scheduling.tests.ui_helpers import book

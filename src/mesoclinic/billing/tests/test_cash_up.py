@@ -17,7 +17,7 @@ from mesoclinic.accounts.models import Role
 from mesoclinic.billing import selectors
 from mesoclinic.billing.models import CashUp
 from mesoclinic.billing.services import close_day, record_payment, refund_payment
-from mesoclinic.billing.tests.helpers import draft, line, pl_clinic
+from mesoclinic.testing.billing import draft, line, pl_clinic
 from mesoclinic.testing import client_for, make_patient, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 from mesoclinic.accounts.models import Role
 from mesoclinic.billing.services import create_credit_note, issue_invoice, record_payment, set_buyer
-from mesoclinic.billing.tests.helpers import draft, line, pl_clinic
+from mesoclinic.testing.billing import draft, line, pl_clinic
 from mesoclinic.testing import client_for, make_patient, make_staff
 
 pytestmark = pytest.mark.django_db
