@@ -41,6 +41,7 @@ from mesoclinic.treatments.models import (
 )
 from mesoclinic.treatments.parameters import clean_parameters, parameter_problems, typing_problems
 from mesoclinic.treatments.selectors import modality_for
+from mesoclinic.treatments.signals import session_signed
 
 # --- Session records --------------------------------------------------------------------------------------
 
@@ -421,6 +422,7 @@ def sign_session(record: SessionRecord, *, actor: Any, override_reason: str = ""
         complete_by_signed_record(appointment, actor=actor)
         if appointment.course is not None:
             complete_course_if_done(appointment.course, actor=actor)
+    session_signed.send(sender=SessionRecord, record=record, actor=actor)
     return record
 
 

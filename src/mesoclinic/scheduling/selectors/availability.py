@@ -63,10 +63,12 @@ def propose_series(
     same_practitioner: bool = True,
     horizon_days: int = 120,
     practitioner: StaffMember | None = None,
+    daily_window: tuple[int, int] | None = None,
 ) -> Proposal:
     """The best series for ``protocol`` at ``location`` from ``earliest`` (the engine's choice rules).
 
-    ``practitioner`` restricts the plan to one person (the patient's usual practitioner).
+    ``practitioner`` restricts the plan to one person (the patient's usual practitioner); ``daily_window``
+    (wall-clock minutes after midnight, start and end) keeps every session inside that part of its day.
     """
     local = earliest.astimezone(location_timezone(location)).replace(tzinfo=None)
     first, last = local.date(), (local + timedelta(days=horizon_days)).date()  # ``planning_window``'s days
@@ -81,6 +83,8 @@ def propose_series(
         index = ClinicIndex(
             clinic, index.days, MappingProxyType({r.id: index.free[r.id] for r in clinic.resources})
         )
+    if daily_window is not None:
+        index = index.within_daily(*daily_window)
     series = SeriesRequest(
         modality=protocol.modality.code,
         sessions=protocol.sessions,
