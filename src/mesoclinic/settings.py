@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "mesoclinic.audit",
     "mesoclinic.worker",
     "mesoclinic.accounts",
+    "mesoclinic.audit_viewer",
     "mesoclinic.catalog",
     "mesoclinic.patients",
     "mesoclinic.safety",

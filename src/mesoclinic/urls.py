@@ -31,7 +31,7 @@ urlpatterns = [
     path("privacy/", include("mesoclinic.privacy.urls")),
     path("webhooks/", include("mesoclinic.webhooks.urls")),
     path("notifications/", include("mesoclinic.notifications.urls")),
-    path("audit/", include("mesoclinic.audit.urls")),
+    path("audit/", include("mesoclinic.audit_viewer.urls")),
     path("import/", include("mesoclinic.interop.urls")),
     path("settings/", include("mesoclinic.clinic_settings.urls")),
     path("c/", include("mesoclinic.portal.urls")),  # the patient's door: public booking pages, no sign-in

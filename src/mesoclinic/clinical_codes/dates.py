@@ -1,11 +1,13 @@
-"""Calendar rules shared across the clinic: a patient's age and the same day some months away."""
+"""Calendar rules shared across the clinic: a patient's age, the same day some months away, and the local
+day an instant falls on."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
-__all__ = ["add_months", "age_on"]
+__all__ = ["add_months", "age_on", "local_day"]
 
 
 def age_on(birth_date: date, on: date) -> int:
@@ -34,3 +36,14 @@ def add_months(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     month += 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def local_day(moment: datetime, zone: str | tzinfo) -> date:
+    """The calendar day ``moment`` falls on in ``zone`` (a clinic's or location's ``timezone`` name, or a tzinfo).
+
+    The one way an instant becomes a clinic's day: a screening's day, a lot's expiry check, a report's date.
+    A naive ``moment`` is refused (``ValueError``): it names no instant.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("Times must be timezone-aware.")
+    return moment.astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone).date()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.accounts.models import Clinic, StaffMember
 from mesoclinic.catalog.models import Product
+from mesoclinic.ids import pk_or_404
 from mesoclinic.inventory import gs1
 from mesoclinic.inventory.models import ZERO, Lot, ProductBarcode, StockMovement
 
@@ -84,21 +85,24 @@ def lots_for_clinic(clinic: Clinic) -> QuerySet[Lot]:
     return with_balance(Lot.objects.filter(clinic=clinic).select_related("product", "cocktail"))
 
 
-def get_lot_for_user(staff: StaffMember | None, lot_id: Any) -> Lot:
-    """The lot with this id in the staff member's clinic, balance annotated, or 404.
+def get_lot_in_clinic(clinic_id: int, lot_id: Any) -> Lot:
+    """The lot with this id in the clinic, product or cocktail loaded and balance annotated, or 404.
 
-    A lot of another clinic is indistinguishable from one that does not exist.
+    The one way to fetch a lot by id: a lot of another clinic is indistinguishable from one that does not exist.
     """
-    if staff is None:
-        raise Http404
-    try:
-        pk = int(lot_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    lot = lots_for_clinic(staff.clinic).filter(pk=pk).first()
+    lot = with_balance(
+        Lot.objects.filter(clinic_id=clinic_id, pk=pk_or_404(lot_id)).select_related("product", "cocktail")
+    ).first()
     if lot is None:
         raise Http404
     return lot
+
+
+def get_lot_for_user(staff: StaffMember | None, lot_id: Any) -> Lot:
+    """``get_lot_in_clinic`` of the staff member's clinic (404 without one)."""
+    if staff is None:
+        raise Http404
+    return get_lot_in_clinic(staff.clinic_id, lot_id)
 
 
 def get_product_for_user(staff: StaffMember, product_id: Any) -> Product:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -23,6 +22,7 @@ from mesoclinic.accounts.models import Clinic
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Cocktail, Product
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.inventory.models import Lot, LotKind, MovementKind, ProductBarcode, StockMovement
 from mesoclinic.inventory.selectors import (
     describe_lot,
@@ -48,12 +48,6 @@ def _check_lot_number(lot_number: str) -> None:
     problem = text_problem(lot_number)
     if problem is not None:
         raise ValidationError({"lot_number": problem})
-
-
-def _local_date(clinic: Clinic, at: datetime) -> date:
-    if timezone.is_naive(at):
-        raise ValueError("Times must be timezone-aware.")
-    return at.astimezone(ZoneInfo(clinic.timezone)).date()
 
 
 def _positive(quantity: Any, field: str = "quantity") -> Decimal:
@@ -109,7 +103,7 @@ def use_lot(lot: Lot, quantity: Decimal, *, at: datetime, actor: Actor) -> Stock
     """
     amount = _positive(quantity)
     fresh = _lock([lot])[lot.pk]
-    check_usable(fresh, amount, _local_date(fresh.clinic, at))
+    check_usable(fresh, amount, local_day(at, fresh.clinic.timezone))
     movement = StockMovement.objects.create(
         clinic_id=fresh.clinic_id,
         lot=fresh,
@@ -182,7 +176,7 @@ def receive_lot(
     _check_lot_number(lot_number)
     if product.clinic_id != clinic.pk:
         raise ValidationError({"product": "Choose one of this clinic's products."})
-    today = _local_date(clinic, at)
+    today = local_day(at, clinic.timezone)
     if expires_on < today:
         raise ValidationError(
             {
@@ -330,7 +324,7 @@ def prepare_cocktail(
         raise ValidationError({"components": "Each component lot may be listed once."})
     if any(lot.clinic_id != clinic.pk for lot, _ in components):
         raise ValidationError({"components": "Use only this clinic's lots."})
-    today = _local_date(clinic, at)
+    today = local_day(at, clinic.timezone)
     if expires_on < today:
         raise ValidationError({"expires_on": "The preparation's expiry date is already past."})
     if Lot.objects.filter(clinic=clinic, cocktail=cocktail, lot_number=lot_number).exists():

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from mesoclinic.accounts.models import Clinic, StaffMember
+from mesoclinic.ids import pk_or_404
 from mesoclinic.notifications import timing
 from mesoclinic.notifications.defaults import default_template
 from mesoclinic.notifications.models import (
@@ -32,13 +33,6 @@ from mesoclinic.treatments.selectors import Progress, courses_progress
 
 NEEDLE = "needle"
 _DONE = (Progress.DONE, Progress.LATE, Progress.EARLY)
-
-
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
 
 
 # --- Settings and wording ----------------------------------------------------------------------------------
@@ -341,7 +335,7 @@ def get_delivery_for_user(staff: StaffMember | None, delivery_id: Any) -> Delive
     if staff is None:
         raise Http404
     delivery = (
-        Delivery.objects.filter(pk=_pk(delivery_id), clinic_id=staff.clinic_id)
+        Delivery.objects.filter(pk=pk_or_404(delivery_id), clinic_id=staff.clinic_id)
         .select_related("patient")
         .first()
     )
@@ -365,7 +359,7 @@ def open_complication_alerts(clinic: Clinic) -> QuerySet[ComplicationAnswer]:
 def get_alert_for_user(staff: StaffMember | None, answer_id: Any) -> ComplicationAnswer:
     if staff is None:
         raise Http404
-    answer = ComplicationAnswer.objects.filter(pk=_pk(answer_id), clinic_id=staff.clinic_id).first()
+    answer = ComplicationAnswer.objects.filter(pk=pk_or_404(answer_id), clinic_id=staff.clinic_id).first()
     if answer is None:
         raise Http404
     return answer

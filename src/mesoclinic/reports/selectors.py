@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mesoclinic.catalog.data_file import default_catalog
-from mesoclinic.clinical_codes.dates import add_months
+from mesoclinic.clinical_codes.dates import add_months, local_day
 from mesoclinic.outcomes.analysis.repeatability import METHOD_SPREAD, assess_change
 from mesoclinic.outcomes.models import AnalysisStatus, Assessment, PhotoAnalysis
 from mesoclinic.patients.models import Patient
@@ -129,10 +129,6 @@ class Progress:
     metric: str = ""
 
 
-def _local(at: datetime, tz: zoneinfo.ZoneInfo) -> date:
-    return at.astimezone(tz).date()
-
-
 def patient_progress(patient: Patient, *, metric: str, region: str) -> Progress:
     """The patient's series of one metric, their signed sessions, 6-month lines and scales (four queries).
 
@@ -154,7 +150,7 @@ def patient_progress(patient: Patient, *, metric: str, region: str) -> Progress:
         if method_version != version:
             other_method += 1
             continue
-        measurements.append(Measurement(_local(taken_at, tz), value, photo_id))
+        measurements.append(Measurement(local_day(taken_at, tz), value, photo_id))
     records = (
         SessionRecord.objects.filter(patient=patient, status=SessionRecord.Status.SIGNED)
         .order_by("performed_at", "pk")
@@ -162,13 +158,13 @@ def patient_progress(patient: Patient, *, metric: str, region: str) -> Progress:
     )
     names = modality_names()
     sessions = [
-        SessionMark(_local(at, tz), f"S{i}", names.get(modality, modality), cocktail or "")
+        SessionMark(local_day(at, tz), f"S{i}", names.get(modality, modality), cocktail or "")
         for i, (at, modality, cocktail, _course) in enumerate(records, start=1)
     ]
     last_of_course: dict[int, date] = {}
     for at, _modality, _cocktail, course_id in records:
         if course_id is not None:
-            last_of_course[course_id] = _local(at, tz)
+            last_of_course[course_id] = local_day(at, tz)
     completed = Course.objects.filter(
         patient=patient, status=Course.Status.COMPLETED, pk__in=list(last_of_course)
     ).values_list("pk", flat=True)
@@ -281,9 +277,9 @@ def cohort_outcomes(clinic: Any, *, metric: str, region: str, months: int) -> Co
     for course_id, course in courses.items():
         points = series.get(course["patient"], [])
         first: datetime = course["first"]
-        due = add_months(_local(first, tz), months)
+        due = add_months(local_day(first, tz), months)
         before = [v for at, v in points if at <= first]
-        after = [v for at, v in points if _local(at, tz) >= due]
+        after = [v for at, v in points if local_day(at, tz) >= due]
         if not before or not after or before[-1] == 0:
             excluded += 1
             continue
@@ -323,7 +319,7 @@ def _scales(clinic: Any, courses: dict[int, dict[str, Any]], names: dict[str, st
         .values_list("patient_id", "assessed_on", "gais_investigator", "gais_subject", "satisfaction")
     ):
         for first, modality in modality_of_patient.get(patient_id, []):
-            if on > _local(first, tz) and (gi or gs or sat):
+            if on > local_day(first, tz) and (gi or gs or sat):
                 latest[(patient_id, modality)] = (gi, gs, sat)
     grouped: dict[str, list[tuple[Any, Any, Any]]] = defaultdict(list)
     for (_patient, modality), scores in latest.items():

@@ -22,6 +22,7 @@ from mesoclinic.accounts.models import StaffMember
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.catalog.selectors import get_protocol_for_clinic
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.pagination import LimitOffsetPagination
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.safety.rules import screen
@@ -173,7 +174,7 @@ def propose_series(request: HttpRequest, payload: ProposalIn) -> Any:
         practitioner=practitioner,
     )
     first: datetime = proposal.sessions[0].start if proposal.feasible else payload.earliest
-    day = first.astimezone(selectors.location_timezone(location)).date()
+    day = local_day(first, location.timezone)
     screening = screen(
         patient_history(patient), protocol_spec(protocol), on=day, rules=rule_table_for_clinic(staff.clinic)
     )

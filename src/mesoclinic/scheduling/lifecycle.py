@@ -168,8 +168,13 @@ def change_status(
         data["completion"] = appointment.completion
         if appointment.completion_reason:
             data["reason"] = appointment.completion_reason
-    appointment.keeps_schedule = keeps_schedule  # read by the post_save signal
-    appointment.save(update_fields=fields)
+    # A plain UPDATE sends no post_save, so the schedule version moves only when the time held changes,
+    # and then by this explicit bump (what the signal does for any other save of an appointment).
+    Appointment.objects.filter(pk=appointment.pk).update(
+        **{name: getattr(appointment, name) for name in fields}
+    )
+    if not keeps_schedule:
+        bump_schedule_versions(location_id=appointment.location_id)
     record_event(f"appointment.{to}", appointment, actor=actor, data=data)
     appointment_status_changed.send(
         sender=Appointment,

@@ -28,7 +28,7 @@ from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
-from mesoclinic.clinical_codes.dates import add_months
+from mesoclinic.clinical_codes.dates import add_months, local_day
 from mesoclinic.clinical_codes.vocabulary import HISTORY_NEEDED
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety.rules import Decision, patient_from_json, screen
@@ -76,11 +76,16 @@ __all__ = ["BookingError", "ScreeningBlockedError"]  # BookingError lives in lif
 
 
 class ScreeningBlockedError(BookingError):
-    """Screening found a contraindication that blocks the treatment."""
+    """Screening found a contraindication that blocks the treatment.
 
-    def __init__(self, message: str, findings: list[dict[str, str]]) -> None:
+    ``overridable``: a physician's written reason would let it through (a ``block``); an untaken history
+    before an invasive treatment is not.
+    """
+
+    def __init__(self, message: str, findings: list[dict[str, str]], *, overridable: bool = False) -> None:
         super().__init__(message)
         self.findings = findings
+        self.overridable = overridable
 
 
 @transaction.atomic
@@ -222,10 +227,6 @@ def remove_time_off(off: TimeOff, *, actor: Actor) -> None:
     off.delete()
 
 
-def _local_day(moment: datetime, location: Location) -> Any:
-    return moment.astimezone(location_timezone(location)).date()
-
-
 def _when(moment: datetime, location: Location) -> str:
     return f"{moment.astimezone(location_timezone(location)):%a %d %b %Y %H:%M}"
 
@@ -247,7 +248,7 @@ def check_sessions_fit(
     first = min(s.start for s in sessions) - timedelta(days=1)
     last = max(s.start for s in sessions) + timedelta(days=2)
     clinic, resources = engine_clinic(location, modality, window=(first, last), exclude_appointments=exclude)
-    index = ClinicIndex.build(clinic, _local_day(first, location), _local_day(last, location))
+    index = ClinicIndex.build(clinic, local_day(first, location.timezone), local_day(last, location.timezone))
     for n, session in enumerate(sessions, start=1):
         local = session.start.astimezone(location_timezone(location))
         if (local.hour * 60 + local.minute) % SLOT_MINUTES or local.second or local.microsecond:
@@ -278,7 +279,7 @@ def _check_spacing(location: Location, course_like: Any, starts: Sequence[dateti
     """Consecutive sessions must be ``interval_days ± tolerance_days`` local calendar days apart."""
     low = course_like.interval_days - course_like.tolerance_days
     high = course_like.interval_days + course_like.tolerance_days
-    days = [_local_day(s, location) for s in starts]
+    days = [local_day(s, location.timezone) for s in starts]
     for n, (before, after) in enumerate(itertools.pairwise(days), start=2):
         gap = (after - before).days
         if not low <= gap <= high:
@@ -359,7 +360,7 @@ def complete_course_if_done(course: Course, *, actor: Actor) -> MaintenanceRecal
         return None
     last = done.order_by("-starts_at").first()
     assert last is not None  # noqa: S101 — course.sessions >= 1
-    last_on = last.starts_at.astimezone(location_timezone(last.location)).date()
+    last_on = local_day(last.starts_at, last.location.timezone)
     return complete_course(course, last_session_on=last_on, actor=actor)
 
 
@@ -393,7 +394,7 @@ def book_series(
     if sessions[0].start < timezone.now() - timedelta(minutes=5):
         raise BookingError("The first session is in the past.")
     result, record = screen_patient(
-        patient, protocol=protocol, on=_local_day(sessions[0].start, location), actor=actor
+        patient, protocol=protocol, on=local_day(sessions[0].start, location.timezone), actor=actor
     )
     if result.history_needed and protocol.modality.invasive:
         raise ScreeningBlockedError(
@@ -405,7 +406,9 @@ def book_series(
     if result.decision == "block":
         reasons = " ".join(f.message for f in result.findings if f.severity == "block")
         if not (override_reason.strip() and _may_override(actor)):
-            raise ScreeningBlockedError(f"Screening blocks this treatment: {reasons}", record.findings)
+            raise ScreeningBlockedError(
+                f"Screening blocks this treatment: {reasons}", record.findings, overridable=True
+            )
         record_event(
             "screening.override",
             patient,
@@ -692,7 +695,7 @@ def rescreen_future_appointments(
     alerts = []
     for appointment in appointments:
         spec = protocol_spec(appointment.protocol)
-        on = _local_day(appointment.starts_at, appointment.location)
+        on = local_day(appointment.starts_at, appointment.location.timezone)
         was, now_is = screen(old, spec, on=on, rules=rules), screen(new, spec, on=on, rules=rules)
         for alert in appointment.screening_alerts.filter(resolved_at__isnull=True):
             if now_is.decision.rank <= Decision(alert.decision_before).rank:

@@ -29,17 +29,11 @@ from mesoclinic.scheduling.models import (
     bump_schedule_versions,
 )
 
-_BY_LOCATION = (OpeningHours, WorkingHours, ExtraHours, Holiday, Room, Device)
+# An appointment too: a status change that keeps its time held is written by UPDATE (``lifecycle``), no signal.
+_BY_LOCATION = (OpeningHours, WorkingHours, ExtraHours, Holiday, Room, Device, Appointment)
 
 
 def _location_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    bump_schedule_versions(location_id=instance.location_id)
-
-
-def _appointment_saved(sender: Any, instance: Appointment, **kwargs: Any) -> None:
-    """Every save but a status change that keeps the time held (``services._transition`` says so)."""
-    if instance.__dict__.pop("keeps_schedule", False):
-        return
     bump_schedule_versions(location_id=instance.location_id)
 
 
@@ -78,8 +72,6 @@ def connect() -> None:
     for model in _BY_LOCATION:
         for signal in (post_save, post_delete):
             signal.connect(_location_changed, sender=model, dispatch_uid=f"schedule-version-{model.__name__}")
-    post_save.connect(_appointment_saved, sender=Appointment, dispatch_uid="schedule-version-Appointment")
-    post_delete.connect(_location_changed, sender=Appointment, dispatch_uid="schedule-version-Appointment")
     for signal in (post_save, post_delete):
         signal.connect(_clinic_changed, sender=TimeOff, dispatch_uid="schedule-version-TimeOff")
         signal.connect(_staff_changed, sender=StaffMember, dispatch_uid="schedule-version-StaffMember")

@@ -10,6 +10,7 @@ from ninja import Router
 
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
+from mesoclinic.inventory.selectors import get_lot_in_clinic
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.scheduling.selectors import get_appointment_for_user, get_course_for_user
 from mesoclinic.treatments import selectors, services
@@ -88,7 +89,7 @@ def session_update(request: HttpRequest, record_id: int, payload: DraftPatch) ->
             del fields[name]
     if "products" in fields:
         fields["products"] = [
-            (selectors.get_lot_in_clinic(staff.clinic_id, line["lot_id"]), line["quantity"])
+            (get_lot_in_clinic(staff.clinic_id, line["lot_id"]), line["quantity"])
             for line in fields["products"]
         ]
     if "zones" in fields:

@@ -18,18 +18,12 @@ from django.http import Http404
 
 from mesoclinic.accounts.models import Clinic, StaffMember
 from mesoclinic.catalog.models import Modality
+from mesoclinic.ids import pk_or_404
 from mesoclinic.inventory.models import Lot
 from mesoclinic.inventory.selectors import find_lots_by_scan
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment, AppointmentCompletion, AppointmentStatus, Course
 from mesoclinic.treatments.models import SessionAmendment, SessionProduct, SessionRecord, SessionZone
-
-
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
 
 
 def sessions_for_clinic(clinic: Clinic | int) -> QuerySet[SessionRecord]:
@@ -49,7 +43,7 @@ def get_session_for_user(staff: StaffMember | None, record_id: Any) -> SessionRe
             *_lines(),
             Prefetch("amendments", queryset=SessionAmendment.objects.select_related("actor__staff")),
         )
-        .filter(pk=_pk(record_id))
+        .filter(pk=pk_or_404(record_id))
         .first()
     )
     if record is None:
@@ -92,19 +86,6 @@ def modality_for(record: SessionRecord) -> Modality | None:
 def lots_for_scan(clinic: Clinic, text: str) -> list[Lot]:
     """The clinic's lots a scanned barcode (GS1 text) or a typed lot number names."""
     return find_lots_by_scan(clinic, text)
-
-
-def get_lot_in_clinic(clinic_id: int, lot_id: Any) -> Lot:
-    lot = (
-        Lot.objects.filter(pk=_pk(lot_id), clinic_id=clinic_id).select_related("product", "cocktail").first()
-    )
-    if lot is None:
-        raise Http404
-    return lot
-
-
-def local_day(moment: datetime, clinic: Clinic) -> date:
-    return moment.astimezone(zoneinfo.ZoneInfo(clinic.timezone)).date()
 
 
 # --- Course progress and adherence ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.data_file import zone_names
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.inventory.models import Lot
 from mesoclinic.inventory.services import LotUnusableError, check_usable, record_movement, use_lot
 from mesoclinic.patients.models import Consent
@@ -40,7 +41,7 @@ from mesoclinic.treatments.models import (
     SessionZone,
 )
 from mesoclinic.treatments.parameters import clean_parameters, parameter_problems, typing_problems
-from mesoclinic.treatments.selectors import local_day, modality_for
+from mesoclinic.treatments.selectors import modality_for
 from mesoclinic.treatments.signals import session_signed
 
 # --- Session records --------------------------------------------------------------------------------------
@@ -117,7 +118,7 @@ def lot_refusal(record: SessionRecord, lot: Lot, quantity: Decimal) -> str:
     typed and whenever the draft is saved, so it is refused before the injection; signing asks again.
     """
     try:
-        check_usable(lot, quantity, local_day(record.performed_at, record.clinic))
+        check_usable(lot, quantity, local_day(record.performed_at, record.clinic.timezone))
     except LotUnusableError as exc:
         return f"{exc} It cannot be used: take another lot."
     return ""
@@ -291,7 +292,7 @@ def record_day_of_screening(
     except DayOfAnswerError as exc:
         raise ValidationError({"answers": str(exc)}) from None
     history = day_of_history(patient_history(record.patient), cleaned)
-    on = local_day(record.performed_at, record.clinic)
+    on = local_day(record.performed_at, record.clinic.timezone)
     if record.protocol is not None:
         _result, screening = screen_patient(
             record.patient, protocol=record.protocol, on=on, actor=actor, history=history
@@ -365,7 +366,7 @@ def sign_problems(record: SessionRecord, *, actor: Actor, override_reason: str =
         missing = [p.name for p in cocktail.products.order_by("name") if p.pk not in used]
         if missing and not prepared:
             reasons.append(f"Add a lot for each product of {cocktail.name}; missing: {', '.join(missing)}.")
-    on = local_day(record.performed_at, record.clinic)
+    on = local_day(record.performed_at, record.clinic.timezone)
     for line in lines:
         try:
             check_usable(line.lot, line.quantity, on)

@@ -25,6 +25,7 @@ from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.catalog.data_file import zone_names, zones
 from mesoclinic.csv_export import csv_export, wants_csv
+from mesoclinic.inventory.selectors import get_lot_in_clinic
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.scheduling.selectors import (
@@ -193,7 +194,7 @@ def _posted_lines(request: ClinicRequest, record: SessionRecord) -> list[tuple[A
     for index, (lot_id, quantity) in enumerate(zip(lots, quantities, strict=False)):
         if str(index) in removed:
             continue
-        lines.append((selectors.get_lot_in_clinic(record.clinic_id, lot_id), quantity))
+        lines.append((get_lot_in_clinic(record.clinic_id, lot_id), quantity))
     return lines
 
 

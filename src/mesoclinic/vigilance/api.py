@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.inventory.models import Lot
+from mesoclinic.inventory.selectors import get_lot_for_user
 from mesoclinic.pagination import LimitOffsetPagination
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.vigilance import selectors, services
@@ -44,7 +45,7 @@ def _recall(request: HttpRequest, lot: Lot) -> dict[str, Any]:
 @router.get("/recall/lots/{lot_id}", response={200: RecallOut})
 def recall_by_id(request: HttpRequest, lot_id: int) -> Any:
     staff = require(request, Capability.RECALL)
-    return _recall(request, selectors.get_lot_for_user(staff, lot_id))
+    return _recall(request, get_lot_for_user(staff, lot_id))
 
 
 @router.get("/recall", response={200: RecallOut, 404: dict, 409: AmbiguousLotOut})

@@ -35,16 +35,6 @@ def _lots(clinic: Clinic) -> QuerySet[Lot]:
     return Lot.objects.filter(clinic=clinic).select_related("product", "cocktail")
 
 
-def get_lot_for_user(staff: StaffMember | None, lot_id: Any) -> Lot:
-    """The lot with this id in the staff member's clinic, or 404 (another clinic's lot does not exist)."""
-    if staff is None:
-        raise Http404
-    try:
-        return _lots(staff.clinic).get(pk=int(lot_id))
-    except (TypeError, ValueError, Lot.DoesNotExist):
-        raise Http404 from None
-
-
 def find_lots(clinic: Clinic, lot_number: str, product_code: str | None = None) -> list[Lot]:
     """The clinic's lots with this number; ``product_code`` narrows to a product's or a cocktail's code.
 

@@ -28,6 +28,7 @@ from mesoclinic.catalog.models import Cocktail, Product
 from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.inventory import services as inventory_services
 from mesoclinic.inventory.models import Lot
+from mesoclinic.inventory.selectors import get_lot_for_user
 from mesoclinic.patients.forms import add_service_errors
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
@@ -127,7 +128,7 @@ def _recall_csv(request: ClinicRequest, lot: Lot) -> HttpResponse:
 def recall(request: ClinicRequest) -> HttpResponse:
     """Search a lot by number; with ``?lot=<id>`` show (or with ``format=csv`` export) whom it reached."""
     if "lot" in request.GET:
-        lot = selectors.get_lot_for_user(request.staff, request.GET["lot"])
+        lot = get_lot_for_user(request.staff, request.GET["lot"])
         if wants_csv(request):
             return _recall_csv(request, lot)
         return _recall_page(request, lot)
@@ -147,7 +148,7 @@ def recall(request: ClinicRequest) -> HttpResponse:
 @require_POST
 @staff_required(Capability.RECALL, Capability.MANAGE_INVENTORY)
 def recall_mark(request: ClinicRequest, lot_id: int) -> HttpResponse:
-    lot = selectors.get_lot_for_user(request.staff, lot_id)
+    lot = get_lot_for_user(request.staff, lot_id)
     form = MarkRecalledForm(request.POST)
     if form.is_valid():
         try:

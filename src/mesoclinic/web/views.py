@@ -25,6 +25,7 @@ from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.models import Role
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.billing.selectors import active_packages_for, standings_for
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.inventory.selectors import expiring_soon, low_stock
 from mesoclinic.notifications.selectors import open_complication_alerts
 from mesoclinic.scheduling import selectors
@@ -68,7 +69,7 @@ def home(request: ClinicRequest) -> HttpResponse:
     if location not in locations:
         locations.append(location)
     now = timezone.now()
-    today = now.astimezone(selectors.location_timezone(location)).date()
+    today = local_day(now, location.timezone)
     day = list(
         selectors.appointments_between(location, *selectors.day_bounds(location, today)).select_related(
             "session_record"

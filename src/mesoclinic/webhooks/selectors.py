@@ -16,6 +16,7 @@ from django.http import Http404
 
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.audit.models import AuditEvent
+from mesoclinic.ids import pk_or_404
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.vigilance.models import AdverseEvent
@@ -30,18 +31,11 @@ AUDIT_ACTIONS = {
 }
 
 
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 def get_endpoint_for_user(staff: StaffMember | None, endpoint_id: Any) -> WebhookEndpoint:
     """The endpoint with this id in the staff member's clinic, or 404."""
     if staff is None:
         raise Http404
-    endpoint = WebhookEndpoint.objects.filter(pk=_pk(endpoint_id), clinic_id=staff.clinic_id).first()
+    endpoint = WebhookEndpoint.objects.filter(pk=pk_or_404(endpoint_id), clinic_id=staff.clinic_id).first()
     if endpoint is None:
         raise Http404
     return endpoint
@@ -52,7 +46,7 @@ def get_delivery_for_user(staff: StaffMember | None, delivery_id: Any) -> Webhoo
     if staff is None:
         raise Http404
     delivery = (
-        WebhookDelivery.objects.filter(pk=_pk(delivery_id), clinic_id=staff.clinic_id)
+        WebhookDelivery.objects.filter(pk=pk_or_404(delivery_id), clinic_id=staff.clinic_id)
         .select_related("endpoint", "event")
         .prefetch_related("attempt_log")
         .first()

@@ -13,8 +13,8 @@ from mesoclinic.accounts.models import Role
 from mesoclinic.billing import selectors
 from mesoclinic.billing.models import CreditEntry
 from mesoclinic.billing.services import issue_invoice, record_payment, refund_payment
-from mesoclinic.testing.billing import draft, line, pl_clinic
 from mesoclinic.testing import client_for, make_patient, make_staff
+from mesoclinic.testing.billing import draft, line, pl_clinic
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/billing"

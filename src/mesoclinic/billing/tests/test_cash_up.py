@@ -17,8 +17,8 @@ from mesoclinic.accounts.models import Role
 from mesoclinic.billing import selectors
 from mesoclinic.billing.models import CashUp
 from mesoclinic.billing.services import close_day, record_payment, refund_payment
-from mesoclinic.testing.billing import draft, line, pl_clinic
 from mesoclinic.testing import client_for, make_patient, make_staff
+from mesoclinic.testing.billing import draft, line, pl_clinic
 
 pytestmark = pytest.mark.django_db
 NOON = datetime(2031, 3, 3, 12, 0, tzinfo=ZoneInfo("Europe/Warsaw"))

@@ -7,8 +7,8 @@ import pytest
 
 from mesoclinic.accounts.models import Role
 from mesoclinic.billing.services import create_credit_note, issue_invoice, record_payment, set_buyer
-from mesoclinic.testing.billing import draft, line, pl_clinic
 from mesoclinic.testing import client_for, make_patient, make_staff
+from mesoclinic.testing.billing import draft, line, pl_clinic
 
 pytestmark = pytest.mark.django_db
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mesoclinic.clinical_codes.dates import add_months
+from mesoclinic.clinical_codes.dates import add_months, local_day
 
 
 @pytest.mark.parametrize(
@@ -33,3 +34,15 @@ def test_it_lands_in_the_right_month_on_the_same_day_or_the_month_end(day, month
     assert (moved.year * 12 + moved.month) - (day.year * 12 + day.month) == months
     clamped = moved.day < day.day and (moved + timedelta(days=1)).day == 1
     assert moved.day == day.day or clamped
+
+
+def test_an_instant_falls_on_the_clinics_own_day():
+    late_evening_utc = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    assert local_day(late_evening_utc, "Europe/Warsaw") == date(2027, 1, 1)
+    assert local_day(late_evening_utc, "America/New_York") == date(2026, 12, 31)
+    assert local_day(late_evening_utc, ZoneInfo("Asia/Tokyo")) == date(2027, 1, 1)
+
+
+def test_a_naive_time_names_no_instant():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        local_day(datetime(2026, 12, 31, 23, 30), "Europe/Warsaw")  # noqa: DTZ001 — the point of the test

@@ -149,3 +149,19 @@ def test_it_does_not_ask_a_physician_for_a_reason_when_nothing_blocks(physician,
     assert response.status_code == 302
     assert Appointment.objects.filter(patient=patient).count() == 4
     assert not AuditEvent.objects.filter(action="screening.override").exists()
+
+
+def test_booking_a_series_screens_the_patient_once(receptionist, clinic, setup, monkeypatch):
+    from mesoclinic.safety import services as safety_services  # noqa: PLC0415
+    from mesoclinic.scheduling.views import wizard  # noqa: PLC0415
+
+    patient = make_patient(clinic)
+    data = chosen(receptionist, patient, setup)
+    calls = []
+    for module in (safety_services, wizard):
+        real = module.screen
+        monkeypatch.setattr(module, "screen", lambda *a, _real=real, **k: calls.append(1) or _real(*a, **k))
+    response = client_for(receptionist).post(URL, data)
+    assert response.status_code == 302
+    assert len(calls) == 1
+    assert patient.screenings.count() == 1

@@ -205,31 +205,30 @@ def book_confirm(request: ClinicRequest) -> HttpResponse:
         return HttpResponseRedirect(w.url("dates", tokens={}))
     may_override = role_has(request.staff.role, Capability.OVERRIDE_SCREENING)
     reason = request.POST.get("override_reason", "").strip() if may_override else ""
-    first_day = _local(min(s.start for s in sessions), w.location).date()
-    blocked = _screening_preview(request, w.patient, w.protocol, first_day).decision == "block"
     error, findings = "", []
-    if blocked and may_override and w.override and not reason:
-        error = _("Write why you override the screening block; it is kept in the audit log.")
-    else:
-        try:
-            course = book_series(
-                w.patient, w.protocol, w.location, sessions, actor=request.user, override_reason=reason
-            )
-        except ScreeningBlockedError as exc:
-            error, findings = str(exc), exc.findings
-        except BookingError as exc:
-            error = str(exc)
+    # book_series screens (once): a block it refuses for want of a reason is the physician's to explain.
+    try:
+        course = book_series(
+            w.patient, w.protocol, w.location, sessions, actor=request.user, override_reason=reason
+        )
+    except ScreeningBlockedError as exc:
+        if exc.overridable and may_override and w.override and not reason:
+            error = _("Write why you override the screening block; it is kept in the audit log.")
         else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(count)d session booked for %(name)s.",
-                    "%(count)d sessions booked for %(name)s.",
-                    len(sessions),
-                )
-                % {"count": len(sessions), "name": w.patient.full_name},
+            error, findings = str(exc), exc.findings
+    except BookingError as exc:
+        error = str(exc)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d session booked for %(name)s.",
+                "%(count)d sessions booked for %(name)s.",
+                len(sessions),
             )
-            return HttpResponseRedirect(reverse("scheduling:booked", args=[course.pk]))
+            % {"count": len(sessions), "name": w.patient.full_name},
+        )
+        return HttpResponseRedirect(reverse("scheduling:booked", args=[course.pk]))
     return _render_wizard(
         request, w, "confirm", booking_error=error, blocked_findings=findings, override_reason=reason
     )

@@ -23,6 +23,7 @@ from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.models import Location
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.catalog.selectors import get_protocol_for_clinic
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.clinical_codes.vocabulary import BUILT_IN_FACTORS, FACTORS
 from mesoclinic.patients.models import ConsentTemplate, Patient
 from mesoclinic.patients.selectors import current_consent_templates, get_patient_for_user
@@ -305,9 +306,7 @@ def _dates_context(request: ClinicRequest, w: Wizard) -> dict[str, Any]:
     days = [_local(s.start, location).date() for s in sessions]
     windows = []
     for n in range(len(sessions)):
-        lo, hi = _candidate_days(
-            n, days, protocol, max(earliest.astimezone(location_timezone(location)).date(), today)
-        )
+        lo, hi = _candidate_days(n, days, protocol, max(local_day(earliest, location.timezone), today))
         start, _ignored = selectors.day_bounds(location, lo)
         _ignored, end = selectors.day_bounds(location, hi)
         windows.append((max(start, earliest if n == 0 else now), end))

@@ -19,8 +19,8 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.audit import selectors
-from mesoclinic.audit.forms import AuditFilterForm
 from mesoclinic.audit.models import AuditEvent
+from mesoclinic.audit_viewer.forms import AuditFilterForm
 from mesoclinic.csv_writer import csv_response
 
 PAGE_SIZE = 50

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from mesoclinic.audit import views
+from mesoclinic.audit_viewer import views
 
 app_name = "audit"
 urlpatterns: list[URLPattern] = [

@@ -1,0 +1,237 @@
+"""Access helpers: the only way the screens, the API and the feeds fetch scheduling rows by id.
+
+Each is scoped to the staff member's clinic; another clinic's row is a 404, indistinguishable from one
+that does not exist. Also the plain lists of a clinic's rows (rooms, devices, holidays, hours).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from mesoclinic.accounts.models import Location, Role, StaffMember
+from mesoclinic.ids import pk_or_404
+from mesoclinic.scheduling.models import (
+    Appointment,
+    Course,
+    Device,
+    DeviceDowntime,
+    ExtraHours,
+    Holiday,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
+
+
+def locations_for_clinic(clinic: Any) -> QuerySet[Location]:
+    return Location.objects.filter(clinic=clinic).order_by("name")
+
+
+def get_location_for_user(staff: StaffMember | None, location_id: Any) -> Location:
+    if staff is None:
+        raise Http404
+    try:
+        return Location.objects.get(pk=int(location_id), clinic_id=staff.clinic_id)
+    except (TypeError, ValueError, Location.DoesNotExist):
+        raise Http404 from None
+
+
+def get_appointment_for_user(staff: StaffMember | None, appointment_id: Any) -> Appointment:
+    """The appointment in the staff member's clinic, or 404 (other clinics' appointments do not exist)."""
+    if staff is None:
+        raise Http404
+    try:
+        return appointments_for_clinic(staff.clinic).get(pk=int(appointment_id))
+    except (TypeError, ValueError, Appointment.DoesNotExist):
+        raise Http404 from None
+
+
+def appointments_for_clinic(clinic: Any) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(clinic=clinic).select_related(
+        "patient", "protocol__modality", "practitioner", "room", "device", "location", "course"
+    )
+
+
+def appointments_for_patient(patient: Any) -> QuerySet[Appointment]:
+    """Every appointment of the patient (cancelled and no-shows too), latest start first, with its series."""
+    return (
+        appointments_for_clinic(patient.clinic_id)
+        .filter(patient=patient)
+        .select_related("session_record")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def practitioners_for_clinic(clinic: Any) -> QuerySet[StaffMember]:
+    """Active staff who perform treatments (physicians and practitioners), by name."""
+    return StaffMember.objects.filter(
+        clinic=clinic, is_active=True, role__in=[Role.PHYSICIAN, Role.PRACTITIONER]
+    ).order_by("display_name", "pk")
+
+
+def get_practitioner_for_user(staff: StaffMember | None, practitioner_id: Any) -> StaffMember:
+    """An active physician or practitioner of the caller's clinic, or 404."""
+    if staff is None:
+        raise Http404
+    found = practitioners_for_clinic(staff.clinic_id).filter(pk=pk_or_404(practitioner_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def extra_hours_of(practitioner: StaffMember, *, ends_after: datetime | None = None) -> QuerySet[ExtraHours]:
+    """A practitioner's extra hours at every location, by start (those ending after ``ends_after``)."""
+    found = ExtraHours.objects.filter(staff=practitioner).order_by("starts_at", "pk")
+    return found.filter(ends_at__gt=ends_after) if ends_after is not None else found
+
+
+def time_off_of(practitioner: StaffMember, *, ends_after: datetime | None = None) -> QuerySet[TimeOff]:
+    """A practitioner's time off, by start (those ending after ``ends_after``)."""
+    found = TimeOff.objects.filter(staff=practitioner).order_by("starts_at", "pk")
+    return found.filter(ends_at__gt=ends_after) if ends_after is not None else found
+
+
+def get_extra_hours_for_user(
+    staff: StaffMember | None, practitioner: StaffMember, extra_id: Any
+) -> ExtraHours:
+    """Extra hours of ``practitioner`` (already fetched for ``staff``'s clinic), or 404."""
+    if staff is None:
+        raise Http404
+    if practitioner.clinic_id != staff.clinic_id:
+        raise Http404
+    found = (
+        extra_hours_of(practitioner)
+        .filter(pk=pk_or_404(extra_id))
+        .select_related("staff", "location")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_time_off_for_user(staff: StaffMember | None, practitioner: StaffMember, off_id: Any) -> TimeOff:
+    """Time off of ``practitioner`` (already fetched for ``staff``'s clinic), or 404."""
+    if staff is None:
+        raise Http404
+    if practitioner.clinic_id != staff.clinic_id:
+        raise Http404
+    found = time_off_of(practitioner).filter(pk=pk_or_404(off_id)).select_related("staff").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_room_for_user(staff: StaffMember | None, room_id: Any) -> Room:
+    """A room of the caller's clinic, or 404 (another clinic's room does not exist for this one)."""
+    if staff is None:
+        raise Http404
+    found = Room.objects.filter(clinic_id=staff.clinic_id, pk=pk_or_404(room_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_device_for_user(staff: StaffMember | None, device_id: Any) -> Device:
+    """A device of the caller's clinic, or 404."""
+    if staff is None:
+        raise Http404
+    found = Device.objects.filter(clinic_id=staff.clinic_id, pk=pk_or_404(device_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_course_for_user(staff: StaffMember | None, course_id: Any) -> Course:
+    """The course ``course_id`` of the staff member's clinic, with its patient, protocol and recall; else 404."""
+    if staff is None:
+        raise Http404
+    course = (
+        Course.objects.filter(pk=pk_or_404(course_id), clinic_id=staff.clinic_id)
+        .select_related("patient", "protocol__modality", "recall")
+        .first()
+    )
+    if course is None:
+        raise Http404
+    return course
+
+
+def course_appointments(clinic: Any, course_id: Any) -> list[Appointment]:
+    """Every appointment of a course in the clinic (cancelled ones too), by session; empty if none."""
+    try:
+        pk = int(course_id)
+    except (TypeError, ValueError):
+        return []
+    return list(appointments_for_clinic(clinic).filter(course_id=pk).order_by("session_index", "starts_at"))
+
+
+def holidays_of(location: Location, *, year: int | None = None) -> QuerySet[Holiday]:
+    found = Holiday.objects.filter(location=location).order_by("date")
+    return found.filter(date__year=year) if year is not None else found
+
+
+def get_holiday_for_user(staff: StaffMember | None, location: Location, holiday_id: Any) -> Holiday:
+    """A holiday of ``location`` (already fetched for ``staff``'s clinic), or 404."""
+    if staff is None:
+        raise Http404
+    if location.clinic_id != staff.clinic_id:
+        raise Http404
+    found = holidays_of(location).filter(pk=pk_or_404(holiday_id)).select_related("location__clinic").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def rooms_of_clinic(clinic: Any) -> QuerySet[Room]:
+    """Every room of the clinic, in use or not, by location and name."""
+    return Room.objects.filter(clinic=clinic).select_related("location").order_by("location__name", "name")
+
+
+def devices_of_clinic(clinic: Any) -> QuerySet[Device]:
+    return Device.objects.filter(clinic=clinic).select_related("location").order_by("location__name", "name")
+
+
+def downtime_of(device: Device, *, ends_after: datetime | None = None) -> QuerySet[DeviceDowntime]:
+    found = DeviceDowntime.objects.filter(device=device).order_by("starts_at", "pk")
+    return found.filter(ends_at__gt=ends_after) if ends_after is not None else found
+
+
+def get_downtime_for_user(staff: StaffMember | None, device: Device, downtime_id: Any) -> DeviceDowntime:
+    """Downtime of ``device`` (already fetched for ``staff``'s clinic), or 404."""
+    if staff is None:
+        raise Http404
+    if device.clinic_id != staff.clinic_id:
+        raise Http404
+    found = downtime_of(device).filter(pk=pk_or_404(downtime_id)).select_related("device__clinic").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def weekly_hours_of(member: StaffMember) -> QuerySet[WorkingHours]:
+    """A practitioner's weekly hours at every location, by location, day and start."""
+    return (
+        WorkingHours.objects.filter(staff=member)
+        .select_related("location")
+        .order_by("location__name", "weekday", "starts")
+    )
+
+
+def get_clinic_practitioner_for_user(staff: StaffMember | None, member_id: Any) -> StaffMember:
+    """A physician or practitioner of the caller's clinic, active or not (Settings edits both), or 404."""
+    if staff is None:
+        raise Http404
+    found = (
+        StaffMember.objects.filter(
+            clinic_id=staff.clinic_id, role__in=[Role.PHYSICIAN, Role.PRACTITIONER], pk=pk_or_404(member_id)
+        )
+        .select_related("clinic")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
