@@ -195,6 +195,9 @@ def test_the_import_screen_runs_a_large_file_in_the_worker_and_shows_its_report(
     upload.refresh_from_db()
     assert upload.imported_at is not None
     assert Patient.objects.filter(clinic=clinic).count() == 3
+    listed = client.get(reverse("interop:imports"))
+    for made in ImportRun.objects.all():
+        assert reverse("interop:import_run", kwargs={"run_id": made.pk}).encode() in listed.content
 
 
 def test_a_second_run_of_an_imported_upload_fails_and_saves_nothing_more(owner, clinic):
