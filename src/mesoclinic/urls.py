@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from mesoclinic.api import api
 
 # The admin signs in through the same page as everyone (lockout, two-factor), never with a password alone.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # the admin's login view wrapped in place, as Django documents for AdminSite
 
 urlpatterns = [
     path("", include("mesoclinic.web.urls")),
@@ -34,6 +34,7 @@ urlpatterns = [
     path("audit/", include("mesoclinic.audit.urls")),
     path("import/", include("mesoclinic.interop.urls")),
     path("settings/", include("mesoclinic.clinic_settings.urls")),
+    path("c/", include("mesoclinic.portal.urls")),  # the patient's door: public booking pages, no sign-in
     path("fhir/R4/", include("mesoclinic.interop.fhir_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -105,6 +105,7 @@ class R:
 
 
 PUBLIC = R(public=True)
+SETTINGS_READERS = ("owner", "auditor")  # manage_clinic or view_audit (clinic B tries as its auditor)
 
 # fmt: off
 WEB: dict[str, R] = {
@@ -175,6 +176,7 @@ WEB: dict[str, R] = {
     "outcomes:photo_file": R(C.VIEW_PHOTOS),
     "billing:documents": R(C.VIEW_BILLING, query={"q": MARKER}),
     "billing:document": R(C.VIEW_BILLING),
+    "billing:document_print": R(C.VIEW_BILLING, ids={"invoice_id": "sale"}),
     "billing:add_line": R(C.TAKE_PAYMENTS, method="post"),
     "billing:update_line": R(C.TAKE_PAYMENTS, method="post"),
     "billing:remove_line": R(C.TAKE_PAYMENTS, method="post"),
@@ -187,6 +189,13 @@ WEB: dict[str, R] = {
     "billing:checkout_appointment": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS, method="post"),
     "billing:checkout_patient": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
     "billing:patient_account": R(C.VIEW_PATIENTS, C.VIEW_BILLING),
+    "billing:package": R(C.VIEW_PATIENTS, C.VIEW_BILLING),
+    "billing:package_expiry": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
+    "billing:package_refund": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
+    "billing:policy": R(C.MANAGE_PRICES, method="get,post"),
+    "billing:cash_up": R(C.TAKE_PAYMENTS, method="get,post"),
+    "billing:take_deposit": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS, method="post"),
+    "billing:waive_charge": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
     "billing:prices": R(C.VIEW_BILLING),
     "billing:price_create": R(C.MANAGE_PRICES, method="get,post"),
     "billing:price_edit": R(C.MANAGE_PRICES, method="get,post"),
@@ -241,6 +250,20 @@ WEB: dict[str, R] = {
     "interop:run": R(C.IMPORT_DATA, method="post"),
     "interop:import_run": R(C.IMPORT_DATA),
     "fhir:metadata": PUBLIC,
+    # The patient's door: public booking pages, no sign-in (throttled; the booking's reference is the key).
+    "portal:clinic": PUBLIC,
+    "portal:offers": PUBLIC,
+    "portal:details": PUBLIC,
+    "portal:verify": PUBLIC,
+    "portal:done": PUBLIC,
+    "portal:rebook": PUBLIC,
+    "portal:calendar": PUBLIC,
+    # The patient portal: signed in by a one-time code (a patient's session key, never a staff account).
+    "portal:portal_sign_in": PUBLIC,
+    "portal:portal_code": PUBLIC,
+    "portal:portal_home": PUBLIC,
+    "portal:portal_cancel": PUBLIC,
+    "portal:portal_sign_out": PUBLIC,
     "fhir:everything": R(C.EXPORT_DATA),
     "fhir:bulk_export": R(C.EXPORT_DATA),
     "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
@@ -274,6 +297,12 @@ WEB: dict[str, R] = {
     "settings:device_edit": R(C.MANAGE_CLINIC, method="get,post"),
     "settings:downtime_add": R(C.MANAGE_CLINIC, method="post"),
     "settings:downtime_remove": R(C.MANAGE_CLINIC, method="post"),
+    "settings:protocols": R(C.MANAGE_CLINIC),
+    "settings:catalog_items": R(C.MANAGE_CLINIC),
+    "settings:catalog_item_edit": R(C.MANAGE_CLINIC, method="get,post", values={"kind": "ingredient", "code": "hyaluronic_acid"}),
+    "settings:screening_rules": R(C.MANAGE_CLINIC),
+    "settings:screening_rule_edit": R(C.MANAGE_CLINIC, method="get,post", values={"factor": "heart_disease"}),
+    "settings:protocol_edit": R(C.MANAGE_CLINIC, method="get,post"),  # slugs are per clinic: B edits its own
     # allauth: signing in, resetting a password, confirming by e-mail are public (test_public_page) ...
     "account_login": PUBLIC,
     "account_logout": PUBLIC,
@@ -395,6 +424,26 @@ API: dict[str, R] = {
     "notifications_api_get_settings": R(C.MANAGE_NOTIFICATIONS),
     "notifications_api_put_settings": R(C.MANAGE_NOTIFICATIONS, body=lambda w: SETTINGS_BODY),
     "interop_api_import_csv": R(C.IMPORT_DATA, values={"kind": "patients"}),
+    # Settings: the owner writes, the owner and an auditor read.
+    "clinic_settings_api_get_clinic": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_patch_clinic": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_list_locations": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_patch_location": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_list_rooms": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_create_room": R(C.MANAGE_CLINIC, body=lambda w: {"location_id": w.objects["location"].pk, "name": "Room Z"}),
+    "clinic_settings_api_patch_room": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_list_devices": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_create_device": R(C.MANAGE_CLINIC, body=lambda w: {"location_id": w.objects["location"].pk, "name": "Device Z", "modality": "electroporation"}),
+    "clinic_settings_api_patch_device": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_get_working_hours": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_put_working_hours": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_list_protocols": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_patch_protocol": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_protocol_versions": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_list_catalog_items": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_list_message_templates": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_put_message_template": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_preview_message_template": R(C.MANAGE_CLINIC),
     "interop_api_get_import": R(C.IMPORT_DATA),
     "billing_api_get_settings": R(C.VIEW_BILLING),
     "billing_api_put_settings": R(C.MANAGE_PRICES, body=lambda w: {"currency": "GBP", "vat_rates": ["20"]}),
@@ -416,6 +465,16 @@ API: dict[str, R] = {
     "billing_api_refund_payment": R(C.REFUND_PAYMENTS),
     "billing_api_create_credit_note": R(C.TAKE_PAYMENTS),
     "billing_api_patient_account": R(C.VIEW_BILLING),
+    "billing_api_patient_packages": R(C.VIEW_BILLING),
+    "billing_api_get_package": R(C.VIEW_BILLING),
+    "billing_api_set_package_expiry": R(C.REFUND_PAYMENTS),
+    "billing_api_refund_package": R(C.REFUND_PAYMENTS),
+    "billing_api_list_policies": R(C.VIEW_BILLING),
+    "billing_api_put_policy": R(C.MANAGE_PRICES),
+    "billing_api_take_deposit": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS),
+    "billing_api_patient_charges": R(C.VIEW_BILLING),
+    "billing_api_patient_deposits": R(C.VIEW_BILLING),
+    "billing_api_waive_charge": R(C.TAKE_PAYMENTS),
 }
 # fmt: on
 
@@ -465,6 +524,9 @@ KWARGS: dict[str, str] = {
     "line_id": "invoice_line",
     "payment_id": "payment",
     "item_id": "price_item",
+    "protocol_id": "protocol",
+    "package_id": "package",
+    "charge_id": "charge",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -748,6 +810,9 @@ FORGED: dict[str, str] = {
     "token": "forged-token-0000000000000000000000",
     "key": "forged-key-0000",
     "uidb36": "1z",
+    "clinic_slug": "forged-clinic",
+    "slug": "forged-protocol",
+    "appointment_id": "999999",
 }
 # What a visitor's GET of each public page gets: the page, a refusal of a forged link, or the sign-in page.
 PUBLIC_GET: dict[str, int] = {
@@ -766,6 +831,18 @@ PUBLIC_GET: dict[str, int] = {
     "notifications:opt_out": 404,
     "notifications:check": 404,
     "fhir:metadata": 200,  # the CapabilityStatement, no data
+    "portal:clinic": 404,  # no such clinic (a real one: mesoclinic/portal/tests)
+    "portal:offers": 404,
+    "portal:details": 404,
+    "portal:verify": 404,
+    "portal:done": 404,
+    "portal:rebook": 405,  # POST only
+    "portal:calendar": 404,
+    "portal:portal_sign_in": 404,
+    "portal:portal_code": 404,
+    "portal:portal_home": 404,
+    "portal:portal_cancel": 405,  # POST only
+    "portal:portal_sign_out": 405,
 }
 
 

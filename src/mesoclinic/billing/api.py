@@ -18,24 +18,41 @@ from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.billing import selectors, services
-from mesoclinic.billing.models import Invoice, Payment, PriceItem
+from mesoclinic.billing.models import (
+    CancellationCharge,
+    CancellationPolicy,
+    Deposit,
+    Invoice,
+    Package,
+    Payment,
+    PriceItem,
+)
 from mesoclinic.billing.schemas import (
     AccountOut,
     BillingSettingsIn,
     BillingSettingsOut,
+    ChargeOut,
     CreditNoteIn,
+    DepositIn,
+    DepositOut,
     InvoiceIn,
     InvoiceOut,
     InvoiceSummaryOut,
     IssuedOut,
     LineIn,
     LinePatch,
+    PackageExpiryIn,
+    PackageOut,
+    PackageRefundIn,
     PaymentIn,
     PaymentOut,
+    PolicyIn,
+    PolicyOut,
     PriceItemIn,
     PriceItemOut,
     PriceItemPatch,
     RefundIn,
+    WaiveIn,
 )
 from mesoclinic.catalog.models import Product, Protocol
 from mesoclinic.patients.selectors import get_patient_for_user
@@ -63,6 +80,7 @@ def payment_out(payment: Payment, left: Decimal | None = None) -> dict[str, Any]
         "reason": payment.reason,
         "received_at": payment.received_at,
         "refundable": money(left if left is not None else selectors.refundable(payment)),
+        "package": payment.package_id,
     }
 
 
@@ -355,11 +373,20 @@ def issue_invoice(request: HttpRequest, invoice_id: int) -> Any:
 
 @router.post("/invoices/{invoice_id}/payments", response={201: PaymentOut})
 def record_payment(request: HttpRequest, invoice_id: int, payload: PaymentIn) -> Any:
-    """Money received on the document, by ``cash`` or ``card_terminal``; at most its balance."""
+    """Money received on the document, by ``cash``, ``card_terminal`` or ``package_session`` (with
+    ``package``: the session signing drew for this visit, or one drawn now); at most its balance."""
     staff = require(request, Capability.TAKE_PAYMENTS)
     invoice = selectors.get_invoice_for_user(staff, invoice_id)
+    package = None
+    if payload.package is not None:
+        package = _package_or_422(staff, payload.package)
     payment = services.record_payment(
-        invoice, method=payload.method, amount=payload.amount, actor=request.user
+        invoice,
+        method=payload.method,
+        amount=payload.amount,
+        package=package,
+        to_credit=payload.to_credit,
+        actor=request.user,
     )
     return Status(201, payment_out(payment))
 
@@ -407,4 +434,196 @@ def patient_account(request: HttpRequest, patient_id: int) -> Any:
         "issued": money(account.issued_gross),
         "paid": money(account.paid),
         "balance": money(account.balance),
+        "credit": money(selectors.credit_of(patient)),
     }
+
+
+# --- Packages ---------------------------------------------------------------------------------------------
+
+
+def _package_or_422(staff: StaffMember, package_id: int) -> Package:
+    found = Package.objects.filter(clinic=staff.clinic, pk=package_id).first()
+    if found is None:
+        raise ValidationError({"package": ["No such package at this clinic."]})
+    return found
+
+
+def package_out(package: Package, *, today: Any, entries: bool = False) -> dict[str, Any]:
+    summary = selectors.PackageSummary(package, package.expires_on < today)
+    return {
+        "id": package.pk,
+        "patient": package.patient_id,
+        "protocol": package.protocol_id,
+        "name": package.name,
+        "invoice": package.invoice_id,
+        "status": package.status,
+        "sessions_total": package.sessions_total,
+        "sessions_used": package.sessions_used,
+        "sessions_left": package.sessions_left,
+        "price": money(package.price),
+        "expires_on": package.expires_on,
+        "expired": summary.expired,
+        "course": package.course_id,
+        "summary": summary.text,
+        "refund_rule": summary.refund_rule,
+        "refund_amount": money(summary.refund_amount),
+        "entries": [
+            {
+                "kind": e.kind,
+                "sessions": e.sessions,
+                "amount": money(e.amount) if e.amount is not None else None,
+                "session_record": e.session_record_id,
+                "appointment": e.appointment_id,
+                "payment": e.payment_id,
+                "expires_on": e.expires_on,
+                "reason": e.reason,
+                "at": e.at,
+            }
+            for e in (selectors.ledger_of(package) if entries else [])
+        ],
+    }
+
+
+@router.get("/patients/{patient_id}/packages", response={200: list[PackageOut]})
+def patient_packages(request: HttpRequest, patient_id: int) -> Any:
+    """The patient's packages, soonest expiry first, each with its summary (entries left out)."""
+    staff = require(request, Capability.VIEW_BILLING)
+    patient = get_patient_for_user(staff, patient_id)
+    today = staff.clinic.today()
+    return [package_out(s.package, today=today) for s in selectors.packages_of(patient, today=today)]
+
+
+@router.get("/packages/{package_id}", response={200: PackageOut})
+def get_package(request: HttpRequest, package_id: int) -> Any:
+    """A package with its ledger (sale, draws, give-backs, expiry changes, refund)."""
+    staff = require(request, Capability.VIEW_BILLING)
+    found = selectors.get_package_for_user(staff, package_id)
+    return package_out(found, today=staff.clinic.today(), entries=True)
+
+
+@router.post("/packages/{package_id}/expiry", response={200: PackageOut})
+def set_package_expiry(request: HttpRequest, package_id: int, payload: PackageExpiryIn) -> Any:
+    """Move the expiry, with a reason (kept in the ledger)."""
+    staff = require(request, Capability.REFUND_PAYMENTS)
+    found = selectors.get_package_for_user(staff, package_id)
+    services.set_package_expiry(
+        found, expires_on=payload.expires_on, reason=payload.reason, actor=request.user
+    )
+    found.refresh_from_db()
+    return package_out(found, today=staff.clinic.today(), entries=True)
+
+
+@router.post("/packages/{package_id}/refund", response={201: PackageOut})
+def refund_package(request: HttpRequest, package_id: int, payload: PackageRefundIn) -> Any:
+    """Refund the unused sessions pro rata (``refund_rule``); another ``amount`` is the owner's, with
+    ``override_reason``. The money goes back on the sale's payments."""
+    staff = require(request, Capability.REFUND_PAYMENTS)
+    found = selectors.get_package_for_user(staff, package_id)
+    services.refund_package(
+        found,
+        reason=payload.reason,
+        amount=payload.amount,
+        override_reason=payload.override_reason,
+        actor=request.user,
+    )
+    found.refresh_from_db()
+    return Status(201, package_out(found, today=staff.clinic.today(), entries=True))
+
+
+# --- Deposits and the cancellation policy -----------------------------------------------------------------
+
+
+def policy_out(policy: CancellationPolicy) -> dict[str, Any]:
+    return {
+        "id": policy.pk,
+        "protocol": policy.protocol_id,
+        "deposit_kind": policy.deposit_kind,
+        "deposit_value": money(policy.deposit_value),
+        "deposit_base": policy.deposit_base,
+        "deposit_online": policy.deposit_online,
+        "late_cancel_hours": policy.late_cancel_hours,
+        "late_cancel_cost": policy.late_cancel_cost,
+        "no_show_cost": policy.no_show_cost,
+        "fee": money(policy.fee),
+        "waive_limit": money(policy.waive_limit),
+    }
+
+
+def deposit_out(deposit: Deposit) -> dict[str, Any]:
+    return {
+        "id": deposit.pk,
+        "appointment": deposit.appointment_id,
+        "method": deposit.method,
+        "amount": money(deposit.amount),
+        "status": deposit.status,
+        "applied_to": deposit.applied_to_id,
+        "received_at": deposit.received_at,
+    }
+
+
+def charge_out(charge: CancellationCharge) -> dict[str, Any]:
+    return {
+        "id": charge.pk,
+        "appointment": charge.appointment_id,
+        "reason": charge.reason,
+        "cost": charge.cost,
+        "amount": money(charge.amount),
+        "status": charge.status,
+        "invoice": charge.invoice_id,
+        "waive_reason": charge.waive_reason,
+    }
+
+
+@router.get("/policies", response={200: list[PolicyOut]})
+def list_policies(request: HttpRequest) -> Any:
+    """The clinic's deposit and cancellation policy, and every protocol's own."""
+    staff = require(request, Capability.VIEW_BILLING)
+    return [policy_out(p) for p in selectors.policies(staff.clinic)]
+
+
+@router.put("/policies", response={200: PolicyOut})
+def put_policy(request: HttpRequest, payload: PolicyIn) -> Any:
+    """Set the clinic's policy (no ``protocol``) or a protocol's own, which overrides it."""
+    staff = require(request, Capability.MANAGE_PRICES)
+    protocol = None
+    if payload.protocol is not None:
+        protocol = Protocol.objects.filter(clinic=staff.clinic, pk=payload.protocol).first()
+        if protocol is None:
+            raise ValidationError({"protocol": ["No such protocol at this clinic."]})
+    fields = payload.dict(exclude={"protocol"})
+    policy = services.set_cancellation_policy(staff.clinic, protocol=protocol, actor=request.user, **fields)
+    return policy_out(policy)
+
+
+@router.post("/appointments/{appointment_id}/deposits", response={201: DepositOut})
+def take_deposit(request: HttpRequest, appointment_id: int, payload: DepositIn) -> Any:
+    """Take the booking's deposit (the policy's amount when none is given); it pays the first invoice."""
+    staff = require(request, Capability.VIEW_SCHEDULE, Capability.TAKE_PAYMENTS)
+    appointment = get_appointment_for_user(staff, appointment_id)
+    deposit = services.take_deposit(
+        appointment, method=payload.method, amount=payload.amount, actor=request.user
+    )
+    return Status(201, deposit_out(deposit))
+
+
+@router.get("/patients/{patient_id}/charges", response={200: list[ChargeOut]})
+def patient_charges(request: HttpRequest, patient_id: int) -> Any:
+    """No-show and late-cancel charges of the patient, newest first, waived ones included."""
+    staff = require(request, Capability.VIEW_BILLING)
+    patient = get_patient_for_user(staff, patient_id)
+    return [charge_out(c) for c in selectors.charges_of(patient)]
+
+
+@router.get("/patients/{patient_id}/deposits", response={200: list[DepositOut]})
+def patient_deposits(request: HttpRequest, patient_id: int) -> Any:
+    staff = require(request, Capability.VIEW_BILLING)
+    patient = get_patient_for_user(staff, patient_id)
+    return [deposit_out(d) for d in selectors.deposits_of(patient)]
+
+
+@router.post("/charges/{charge_id}/waive", response={200: ChargeOut})
+def waive_charge(request: HttpRequest, charge_id: int, payload: WaiveIn) -> Any:
+    """Waive a charge with a reason (audited); above the policy's limit only the owner may."""
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    charge = selectors.get_charge_for_user(staff, charge_id)
+    return charge_out(services.waive_charge(charge, reason=payload.reason, actor=request.user))

@@ -3,7 +3,7 @@ a quantity is a decimal string too ("1", "1.5"); a VAT rate is its code ("23", "
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Schema
 from pydantic import Field
@@ -54,8 +54,13 @@ class InvoiceIn(Schema):
 
 
 class PaymentIn(Schema):
-    method: str = Field(description='"cash" or "card_terminal".', max_length=20)
+    method: str = Field(description='"cash", "card_terminal" or "package_session".', max_length=20)
     amount: str = Field(description='More than zero, at most the balance, e.g. "100.00".', max_length=20)
+    package: int | None = Field(default=None, description="The package whose session pays (package_session).")
+    to_credit: bool = Field(
+        default=False,
+        description="Put what is paid above the balance to the patient's credit (cash or card).",
+    )
 
 
 class RefundIn(Schema):
@@ -112,6 +117,7 @@ class PaymentOut(Schema):
     reason: str
     received_at: datetime
     refundable: Amount
+    package: int | None = None
 
 
 class InvoiceOut(Schema):
@@ -159,6 +165,7 @@ class AccountOut(Schema):
     issued: Amount
     paid: Amount
     balance: Amount
+    credit: Amount = Field(description="Overpayments put to credit less credit spent.")
 
 
 class PriceItemIn(Schema):
@@ -205,3 +212,109 @@ class BillingSettingsOut(Schema):
     seller_name: str
     seller_address: str
     seller_tax_id: str
+
+
+class PackageEntryOut(Schema):
+    kind: str
+    sessions: int
+    amount: Amount | None
+    session_record: int | None
+    appointment: int | None
+    payment: int | None
+    expires_on: date | None
+    reason: str
+    at: datetime
+
+
+class PackageOut(Schema):
+    id: int
+    patient: int
+    protocol: int
+    name: str
+    invoice: int
+    status: str
+    sessions_total: int
+    sessions_used: int
+    sessions_left: int
+    price: Amount
+    expires_on: date
+    expired: bool
+    course: int | None
+    summary: str = Field(description='"3 of 6 sessions left, expires 2027-06-30".')
+    refund_rule: str
+    refund_amount: Amount = Field(description="What the unused sessions give back by the rule now.")
+    entries: list[PackageEntryOut] = []
+
+
+class PackageExpiryIn(Schema):
+    expires_on: date
+    reason: str = Field(max_length=1000)
+
+
+class PackageRefundIn(Schema):
+    reason: str = Field(max_length=1000)
+    amount: str | None = Field(
+        default=None, max_length=20, description="Another amount than the rule's (owner)."
+    )
+    override_reason: str = Field(default="", max_length=1000)
+
+
+class PolicyIn(Schema):
+    protocol: int | None = Field(default=None, description="A protocol's own policy; empty: the clinic's.")
+    deposit_kind: str = Field(default="none", description='"none", "fixed" or "percent".', max_length=10)
+    deposit_value: str = Field(default="0.00", description="The amount, or the percentage.", max_length=20)
+    deposit_base: str = Field(
+        default="first_session", description='"first_session" or "package".', max_length=20
+    )
+    deposit_online: bool = True
+    late_cancel_hours: int = Field(default=24, description="The late-cancel window, in hours.")
+    late_cancel_cost: str = Field(
+        default="nothing", description='"nothing", "fee", "deposit" or "package_session".', max_length=20
+    )
+    no_show_cost: str = Field(default="nothing", max_length=20)
+    fee: str = Field(default="0.00", max_length=20)
+    waive_limit: str = Field(default="0.00", description="A receptionist waives up to this.", max_length=20)
+
+
+class PolicyOut(Schema):
+    id: int
+    protocol: int | None
+    deposit_kind: str
+    deposit_value: Amount
+    deposit_base: str
+    deposit_online: bool
+    late_cancel_hours: int
+    late_cancel_cost: str
+    no_show_cost: str
+    fee: Amount
+    waive_limit: Amount
+
+
+class DepositIn(Schema):
+    method: str = Field(description='"cash" or "card_terminal".', max_length=20)
+    amount: str | None = Field(default=None, max_length=20, description="Empty: what the policy asks.")
+
+
+class DepositOut(Schema):
+    id: int
+    appointment: int
+    method: str
+    amount: Amount
+    status: str
+    applied_to: int | None
+    received_at: datetime
+
+
+class ChargeOut(Schema):
+    id: int
+    appointment: int
+    reason: str
+    cost: str
+    amount: Amount
+    status: str
+    invoice: int | None
+    waive_reason: str
+
+
+class WaiveIn(Schema):
+    reason: str = Field(max_length=1000)

@@ -1,13 +1,15 @@
-"""Writes to the catalog: loading the default data into a clinic."""
+"""Writes to the catalog: loading the default data into a clinic, and editing a protocol (versioned)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from mesoclinic.accounts.models import Clinic
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import record_event
 from mesoclinic.catalog.data_file import default_catalog
 from mesoclinic.catalog.models import (
@@ -39,7 +41,9 @@ def _by(model: type[Any], clinic: Clinic, key: str) -> dict[str, Any]:
 
 
 @transaction.atomic
-def load_default_catalog(clinic: Clinic, *, actor: Any, data: dict[str, Any] | None = None) -> dict[str, int]:
+def load_default_catalog(
+    clinic: Clinic, *, actor: Actor, data: dict[str, Any] | None = None
+) -> dict[str, int]:
     """Copy the default catalog into ``clinic``; idempotent, and never overwrites the clinic's edits.
 
     Entries are matched by code (slug for protocols): an entry the clinic already has is left as it is.
@@ -177,3 +181,116 @@ def load_default_catalog(clinic: Clinic, *, actor: Any, data: dict[str, Any] | N
     if any(created.values()):
         record_event("catalog.load_defaults", None, actor=actor, clinic=clinic, data=created)
     return created
+
+
+#: The protocol's fields whose change is clinical: it makes a new version (the earlier one is kept).
+CLINICAL_PROTOCOL_FIELDS = (
+    "cocktail",
+    "areas",
+    "sessions",
+    "interval_days",
+    "tolerance_days",
+    "maintenance_interval_months",
+    "session_minutes",
+    "buffer_minutes",
+)
+#: The change reason of the version a protocol had before its first edit (loaded with the catalog).
+AS_LOADED = "as loaded"
+#: Fields that only describe it (no new version).
+DESCRIPTIVE_PROTOCOL_FIELDS = ("name", "description", "is_active", "bookable_online")
+EDITABLE_PROTOCOL_FIELDS = DESCRIPTIVE_PROTOCOL_FIELDS + CLINICAL_PROTOCOL_FIELDS
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, Cocktail):
+        return value.code
+    return value
+
+
+@transaction.atomic
+def update_protocol(protocol: Protocol, *, actor: Actor, **changes: Any) -> Protocol:
+    """Change a protocol's fields (``EDITABLE_PROTOCOL_FIELDS``); a clinical change makes a new version.
+
+    The modality is not editable: a protocol of another modality is another protocol (its screening, consent
+    and qualifications differ). Raises ``ValidationError`` naming the field (unknown field, value out of
+    range, tolerance not shorter than the interval, a cocktail of another clinic). Nothing changed: nothing
+    is written. The audit row has the fields before and after and the version.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE_PROTOCOL_FIELDS))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    locked = Protocol.objects.select_for_update().get(pk=protocol.pk)
+    changed = {
+        name: value for name, value in changes.items() if _shown(getattr(locked, name)) != _shown(value)
+    }
+    if not changed:
+        return locked
+    if not locked.history.exists():
+        # Loaded in bulk (no history row yet): keep the version as it was before its first change.
+        Protocol.history.bulk_history_create([locked], default_change_reason=AS_LOADED)
+        locked.history.filter(history_change_reason=AS_LOADED).update(history_user=None)  # not the editor's
+    before = {name: _shown(getattr(locked, name)) for name in changed}
+    for name, value in changed.items():
+        setattr(locked, name, value)
+    if isinstance(locked.areas, list):
+        locked.areas = [str(area) for area in locked.areas]
+    locked.full_clean(exclude=["clinic", "slug", "modality", "sources"])
+    clinical = sorted(set(changed) & set(CLINICAL_PROTOCOL_FIELDS))
+    if clinical:
+        locked.version += 1
+    locked.save()
+    record_event(
+        "catalog.protocol.update",
+        locked,
+        actor=actor,
+        data={
+            "before": before,
+            "after": {name: _shown(value) for name, value in changed.items()},
+            "version": locked.version,
+            "clinical": clinical,
+        },
+    )
+    protocol.refresh_from_db()
+    return locked
+
+
+def set_bookable_online(protocol: Protocol, *, bookable: bool, actor: Any) -> Protocol:
+    """Open (or close) a protocol for patients to book themselves on the clinic's public booking page."""
+    return update_protocol(protocol, actor=actor, bookable_online=bookable)
+
+
+#: What Settings may change of a catalog item: its description. Codes stay (allergies, lots and recalls
+#: refer to them); compositions are not edited here.
+CATALOG_ITEM_FIELDS: dict[type[Any], tuple[str, ...]] = {
+    Ingredient: ("name", "category", "description"),
+    Product: ("name", "manufacturer", "regulatory_class", "form", "unit", "package_size"),
+}
+
+
+@transaction.atomic
+def update_catalog_item(item: Ingredient | Product, *, actor: Actor, **changes: Any) -> Ingredient | Product:
+    """Change an ingredient's or a product's descriptive fields; audited with before and after.
+
+    Raises ``ValidationError`` naming the field (a field that cannot change here, an empty name, a
+    regulatory class or unit that does not exist). Nothing changed: nothing is written.
+    """
+    allowed = CATALOG_ITEM_FIELDS[type(item)]
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    locked = type(item).objects.select_for_update().get(pk=item.pk)
+    changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
+    if not changed:
+        return locked
+    before = {name: str(getattr(locked, name)) for name in changed}
+    for name, value in changed.items():
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    locked.full_clean(exclude=["clinic", "code", "sources"])
+    locked.save(update_fields=sorted(changed))
+    record_event(
+        f"catalog.{type(item).__name__.lower()}.update",
+        locked,
+        actor=actor,
+        data={"code": locked.code, "before": before, "after": {n: str(v) for n, v in changed.items()}},
+    )
+    return locked

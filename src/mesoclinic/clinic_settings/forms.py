@@ -9,9 +9,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from phonenumbers.geodata.locale import LOCALE_DATA
 
 from mesoclinic.accounts.models import ClinicLanguage, Location, Role
+from mesoclinic.catalog.models import RegulatoryClass, Unit
 from mesoclinic.scheduling.models import Weekday
 from mesoclinic.scheduling.public_holidays import supported_countries
 
@@ -28,8 +31,35 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
+#: Codes the holiday package knows that are not ISO 3166-1 alpha-2 countries of their own ("UK" is GB's
+#: alias), and a name phonenumbers' table lacks (Kosovo's user-assigned "XK").
+_NOT_COUNTRIES = frozenset({"UK"})
+_EXTRA_NAMES = {"XK": {"en": "Kosovo", "pl": "Kosowo"}}
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """A country's name in ``language`` (the active one by default), from phonenumbers' locale table.
+
+    Why that table: phonenumbers is already a dependency (phone numbers are parsed in the clinic's
+    country) and ships country names in English, Polish and many more languages, offline; no new package
+    is needed. Falls back to English, then to the code itself.
+    """
+    names = LOCALE_DATA.get(code) or _EXTRA_NAMES.get(code) or {}
+    language = (language or get_language() or "en").split("-")[0]
+    for lang in (language, "en"):
+        name = names.get(lang, "")
+        if name.startswith("*"):  # "*xx": the same name as the language xx's entry
+            name = names.get(name[1:], "")
+        if name:
+            return name
+    return code
+
+
 def country_choices() -> list[tuple[str, str]]:
-    return [(code, code) for code in supported_countries()]
+    """The countries with a public-holiday calendar (ISO alpha-2), by name: "Poland (PL)"."""
+    codes = [c for c in supported_countries() if len(c) == 2 and c not in _NOT_COUNTRIES]
+    choices = [(code, f"{country_name(code)} ({code})") for code in codes]
+    return sorted(choices, key=lambda choice: choice[1].casefold())
 
 
 class ClinicDetailsForm(forms.Form):
@@ -51,13 +81,13 @@ class ClinicDetailsForm(forms.Form):
     )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
     country = forms.ChoiceField(
-        label=_("Country"), help_text=_("ISO code, e.g. PL or GB: public holidays and phone numbers.")
+        label=_("Country"), help_text=_("Its public holidays and how phone numbers are written.")
     )
     language = forms.ChoiceField(label=_("Language"), choices=ClinicLanguage.choices)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]
+        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
 
 
 class LocationForm(forms.Form):
@@ -130,10 +160,10 @@ class PublicHolidaysForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2100)
     days = forms.MultipleChoiceField(label=_("Close on"), required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: Any, holidays: list[tuple[date, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, holidays: list[tuple[date, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]  # an empty tuple as the read-only default; only iterated
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]
-        self.fields["days"].choices = [  # type: ignore[attr-defined]
+        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
+        self.fields["days"].choices = [  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
             (day.isoformat(), f"{day:%a %d %b} · {name}") for day, name in holidays
         ]
 
@@ -166,8 +196,8 @@ class StaffForm(forms.Form):
 
     def __init__(self, *args: Any, modalities: list[tuple[str, str]], locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["modalities"].choices = _choices(modalities)  # type: ignore[attr-defined]
-        self.fields["locations"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["modalities"].choices = _choices(modalities)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
+        self.fields["locations"].queryset = locations  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
 
 
 class InviteForm(StaffForm):
@@ -204,7 +234,7 @@ class ExtraHoursForm(IntervalForm):
 
     def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
 
 
 class RoomForm(forms.Form):
@@ -217,8 +247,8 @@ class RoomForm(forms.Form):
 
     def __init__(self, *args: Any, modalities: list[tuple[str, str]], locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["modalities"].choices = _choices(modalities)  # type: ignore[attr-defined]
-        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["modalities"].choices = _choices(modalities)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
 
 
 class DeviceForm(forms.Form):
@@ -232,8 +262,8 @@ class DeviceForm(forms.Form):
 
     def __init__(self, *args: Any, modalities: list[tuple[str, str]], locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["modality"].choices = _choices(modalities)  # type: ignore[attr-defined]
-        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["modality"].choices = _choices(modalities)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
 
 
 class ConsentTemplateForm(forms.Form):
@@ -244,4 +274,140 @@ class ConsentTemplateForm(forms.Form):
         label=_("Text the patient reads and signs"),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 14}),
+    )
+
+
+class ProtocolForm(forms.Form):
+    """A protocol's description and its series; the modality stays (another modality is another protocol).
+
+    The price is not here: it lives in the price list (billing), shown and linked beside this form.
+    """
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    cocktail: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Cocktail"), queryset=None, required=False, empty_label=_("No cocktail")
+    )
+    sessions = forms.IntegerField(label=_("Sessions in the series"), min_value=1, max_value=20)
+    interval_days = forms.IntegerField(
+        label=_("Days between sessions"),
+        min_value=1,
+        max_value=365,
+        help_text=_("The spacing of the series."),
+    )
+    tolerance_days = forms.IntegerField(
+        label=_("Tolerance (± days)"),
+        min_value=0,
+        max_value=364,
+        help_text=_("How far a session may move from its planned day; shorter than the spacing."),
+    )
+    maintenance_interval_months = forms.IntegerField(
+        label=_("Maintenance after (months)"), min_value=1, max_value=36
+    )
+    session_minutes = forms.IntegerField(label=_("Session length (minutes)"), min_value=5, max_value=240)
+    buffer_minutes = forms.IntegerField(label=_("Cleaning time after (minutes)"), min_value=0, max_value=120)
+    is_active = forms.BooleanField(label=_("Offered (can be booked)"), required=False)
+    bookable_online = forms.BooleanField(
+        label=_("Patients may book it online"),
+        required=False,
+        help_text=_("Shown on the clinic's public booking page, where patients book the whole series."),
+    )
+
+    def __init__(self, *args: Any, cocktails: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cocktail"].queryset = cocktails  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        interval, tolerance = data.get("interval_days"), data.get("tolerance_days")
+        if interval is not None and tolerance is not None and tolerance >= interval:
+            self.add_error(
+                "tolerance_days", _("The tolerance must be shorter than the days between sessions.")
+            )
+        return data
+
+
+SEVERITY_CHOICES = [("", _("Nothing")), ("warn", _("Caution")), ("block", _("Blocks"))]
+SOURCE_KIND_CHOICES = [
+    ("PR", _("Peer-reviewed")),
+    ("REG", _("Regulator")),
+    ("VND", _("Vendor or clinic page (indicative)")),
+]
+
+
+class ScreeningRuleForm(forms.Form):
+    """One factor's rule: what it does per treatment, the words staff read, and the source it rests on."""
+
+    message = forms.CharField(
+        label=_("What staff read"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("{modality} is replaced by the treatment's name."),
+    )
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    source_title = forms.CharField(label=_("New source: title"), max_length=500, required=False)
+    source_url = forms.URLField(
+        label=_("New source: link"), max_length=500, required=False, assume_scheme="https"
+    )
+    source_kind = forms.ChoiceField(
+        label=_("New source: kind"), choices=[("", "—"), *SOURCE_KIND_CHOICES], required=False
+    )
+
+    def __init__(
+        self, *args: Any, modalities: list[tuple[str, str]], sources: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.modalities = modalities
+        for code, name in modalities:
+            self.fields[f"severity_{code}"] = forms.ChoiceField(
+                label=name, choices=SEVERITY_CHOICES, required=False
+            )
+        self.fields["source"].choices = [("", _("A new source (below)")), *sources]  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ChoiceField
+
+    def severity_fields(self) -> list[forms.BoundField]:
+        return [self[f"severity_{code}"] for code, _name in self.modalities]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("source") and not data.get("source_title"):
+            self.add_error("source_title", _("Choose a source, or give a new one's title."))
+        if not data.get("source") and data.get("source_title"):
+            if not data.get("source_kind"):
+                self.add_error("source_kind", _("Say what kind of source it is."))
+            if not data.get("source_url") and "source_url" not in self.errors:
+                self.add_error("source_url", _("Give the source's link."))
+        return data
+
+    def severity(self) -> dict[str, str]:
+        return {code: self.cleaned_data.get(f"severity_{code}") or "" for code, _name in self.modalities}
+
+    def new_source(self) -> dict[str, str] | None:
+        data = self.cleaned_data
+        if data.get("source"):
+            return None
+        return {
+            "title": data["source_title"],
+            "url": data.get("source_url") or "",
+            "kind": data["source_kind"],
+        }
+
+
+class IngredientForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    category = forms.CharField(label=_("Category"), max_length=40, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    manufacturer = forms.CharField(label=_("Manufacturer"), max_length=200)
+    regulatory_class = forms.ChoiceField(label=_("Regulatory class"), choices=RegulatoryClass.choices)
+    form = forms.CharField(label=_("Form"), max_length=60, required=False, help_text=_("e.g. ampoule, vial"))
+    unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices)
+    package_size = forms.DecimalField(
+        label=_("Package size"), max_digits=8, decimal_places=2, min_value=0, required=False
     )

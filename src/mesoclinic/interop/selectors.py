@@ -17,12 +17,12 @@ from django.http import Http404
 from mesoclinic.accounts.models import Clinic, Location, StaffMember
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.catalog.models import Ingredient, Modality
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.interop.fhir import resources as fr
 from mesoclinic.interop.fhir.bundles import BULK_TYPES
 from mesoclinic.interop.models import CsvUpload, ExternalIdentifier, ImportRun, ImportRunStatus
 from mesoclinic.outcomes.models import Assessment, Photo, PhotoAnalysis
 from mesoclinic.patients.models import Consent, MedicalHistory, Patient
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.scheduling.models import Appointment, Device, Room
 from mesoclinic.treatments.models import SessionProduct, SessionRecord, SessionZone
 from mesoclinic.vigilance.models import AdverseEvent

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.notifications import selectors, timing, tokens
 from mesoclinic.notifications.channels import ChannelError
@@ -278,7 +278,7 @@ def _retries_due(now: datetime, quiet: dict[int, bool]) -> list[Delivery]:
 
 
 @transaction.atomic
-def retry_delivery(delivery: Delivery, *, actor: Any) -> Delivery:
+def retry_delivery(delivery: Delivery, *, actor: Actor) -> Delivery:
     """A person asks for a failed message to be tried again at the next run (attempts start over)."""
     if delivery.status != DeliveryStatus.FAILED:
         raise ValidationError("Only a failed message can be retried.")
@@ -294,7 +294,7 @@ def retry_delivery(delivery: Delivery, *, actor: Any) -> Delivery:
 
 @transaction.atomic
 def update_contact_preference(
-    patient: Patient, *, consent: bool, email: bool, sms: bool, language: str = "", actor: Any
+    patient: Patient, *, consent: bool, email: bool, sms: bool, language: str = "", actor: Actor
 ) -> ContactPreference:
     """Record how the patient may be contacted. Giving consent again clears an earlier opt-out."""
     if language and language not in Language.values:
@@ -348,7 +348,7 @@ def update_notification_settings(
     quiet_end: time,
     recall_lead_days: int,
     continuation_lead_days: int,
-    actor: Any,
+    actor: Actor,
 ) -> NotificationSettings:
     leads = _check_lead_hours(reminder_lead_hours)
     # Quiet hours are the clinic's wall-clock times: an offset ("22:00Z") has no meaning there (and SQLite
@@ -378,8 +378,13 @@ def update_notification_settings(
     return settings
 
 
-def check_template(subject: str, body: str) -> dict[str, list[str]]:
-    """Problems with a template's text, by field: syntax errors and unknown placeholders."""
+#: Placeholders filled from the clinic's details, with the detail that fills each.
+CLINIC_DETAIL_PLACEHOLDERS = {"clinic_phone": ("phone", "phone number")}
+
+
+def check_template(subject: str, body: str, *, clinic: Clinic | None = None) -> dict[str, list[str]]:
+    """Problems with a template's text, by field: syntax errors, unknown placeholders and, given the
+    ``clinic``, a placeholder of a clinic detail it has not given (the message would print it empty)."""
     errors: dict[str, list[str]] = {}
     if not body.strip():
         errors["body"] = ["Write the message."]
@@ -400,6 +405,17 @@ def check_template(subject: str, body: str) -> dict[str, list[str]]:
             errors.setdefault(name, []).append(
                 f"Unknown placeholder(s): {', '.join(unknown)}. Use: {', '.join(PLACEHOLDERS)}."
             )
+        if clinic is None:
+            continue
+        used = {
+            str(node.filter_expression.var) for node in compiled.nodelist.get_nodes_by_type(_variable_node())
+        }
+        for placeholder, (detail, words) in CLINIC_DETAIL_PLACEHOLDERS.items():
+            if placeholder in used and not str(getattr(clinic, detail, "") or "").strip():
+                errors.setdefault(name, []).append(
+                    f"The clinic has no {words} yet, so {{{{ {placeholder} }}}} would print nothing: "
+                    "give it in Settings → Clinic first."
+                )
     return errors
 
 
@@ -411,11 +427,11 @@ def _variable_node() -> type:
 
 @transaction.atomic
 def save_message_template(
-    clinic: Clinic, *, kind: str, channel: str, language: str, subject: str, body: str, actor: Any
+    clinic: Clinic, *, kind: str, channel: str, language: str, subject: str, body: str, actor: Actor
 ) -> MessageTemplate:
     if kind not in Kind.values or channel not in Channel.values or language not in Language.values:
         raise ValidationError("Unknown kind, channel or language.")
-    errors = check_template(subject if channel == Channel.EMAIL else "", body)
+    errors = check_template(subject if channel == Channel.EMAIL else "", body, clinic=clinic)
     if errors:
         raise ValidationError(errors)
     template, created = MessageTemplate.objects.update_or_create(
@@ -440,7 +456,7 @@ def save_message_template(
 
 
 @transaction.atomic
-def reset_message_template(clinic: Clinic, *, kind: str, channel: str, language: str, actor: Any) -> None:
+def reset_message_template(clinic: Clinic, *, kind: str, channel: str, language: str, actor: Actor) -> None:
     """Go back to the default wording (the clinic's template row is removed; the audit row keeps it)."""
     template = MessageTemplate.objects.filter(
         clinic=clinic, kind=kind, channel=channel, language=language
@@ -523,7 +539,7 @@ def answer_complication_check(
 
 
 @transaction.atomic
-def acknowledge_alert(answer: ComplicationAnswer, *, actor: Any) -> ComplicationAnswer:
+def acknowledge_alert(answer: ComplicationAnswer, *, actor: Actor) -> ComplicationAnswer:
     """Someone at the clinic has seen the patient's "yes" and taken it on: it leaves Today."""
     if answer.acknowledged_at is None:
         answer.acknowledged_at = timezone.now()

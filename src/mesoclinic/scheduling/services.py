@@ -1,8 +1,14 @@
-"""Every write about scheduling: rooms and devices, booking a whole series, and each appointment's life.
+"""Every write about scheduling: rooms and devices, courses and their recalls, booking a whole series, and
+each appointment's life.
 
 Booking re-checks everything the planner promised (screening, series spacing, qualifications, hours,
 busy time) because time passes between a proposal and its confirmation; the database's no-overlap
 constraint settles races between two receptionists confirming at the same moment.
+
+Services that only the screens and the API call (entry points) open a *durable* transaction: calling one
+inside another transaction is a bug that raises at once, instead of a commit that silently is not one.
+Those that other services, the importer or the demo call inside their own transaction (booking, starting
+and completing courses, cancelling) stay plain ``atomic``.
 """
 
 from __future__ import annotations
@@ -19,15 +25,17 @@ from django.utils import timezone
 
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
+from mesoclinic.clinical_codes.dates import add_months
+from mesoclinic.clinical_codes.vocabulary import HISTORY_NEEDED
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety.rules import Decision, patient_from_json, screen
-from mesoclinic.safety.rules.vocabulary import HISTORY_NEEDED
 from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.engine import NEEDLE, ClinicIndex, epoch_seconds
-from mesoclinic.scheduling.engine.lifecycle import Action
+from mesoclinic.scheduling.engine.lifecycle import COUNTED_COMPLETIONS, Action
 from mesoclinic.scheduling.lifecycle import (
     BookingError,
     bump_first,
@@ -42,10 +50,12 @@ from mesoclinic.scheduling.models import (
     AppointmentStatus,
     CalendarFeed,
     CalendarFeedKind,
+    Course,
     Device,
     DeviceDowntime,
     ExtraHours,
     Holiday,
+    MaintenanceRecall,
     OpeningHours,
     Room,
     ScreeningAlert,
@@ -61,8 +71,6 @@ from mesoclinic.scheduling.selectors import (
     engine_clinic,
     location_timezone,
 )
-from mesoclinic.treatments.models import Course
-from mesoclinic.treatments.services import complete_course_if_done, start_course
 
 __all__ = ["BookingError", "ScreeningBlockedError"]  # BookingError lives in lifecycle; callers import it here
 
@@ -76,7 +84,7 @@ class ScreeningBlockedError(BookingError):
 
 
 @transaction.atomic
-def add_room(location: Location, *, name: str, modalities: Iterable[str], actor: Any) -> Room:
+def add_room(location: Location, *, name: str, modalities: Iterable[str], actor: Actor) -> Room:
     room = Room(clinic=location.clinic, location=location, name=name, modalities=sorted(set(modalities)))
     room.full_clean()
     room.save()
@@ -93,7 +101,7 @@ def add_device(
     manufacturer: str = "",
     model_name: str = "",
     serial_number: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> Device:
     device = Device(
         clinic=location.clinic,
@@ -119,7 +127,7 @@ def _check_practitioner(member: StaffMember, clinic_id: int) -> None:
         raise ValidationError({"staff": "This practitioner belongs to another clinic."})
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_extra_hours(
     member: StaffMember,
     location: Location,
@@ -127,7 +135,7 @@ def add_extra_hours(
     starts_at: datetime,
     ends_at: datetime,
     reason: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> ExtraHours:
     """Let ``member`` be booked at ``location`` from ``starts_at`` to ``ends_at`` besides their weekly hours.
 
@@ -156,8 +164,8 @@ def add_extra_hours(
     return extra
 
 
-@transaction.atomic
-def remove_extra_hours(extra: ExtraHours, *, actor: Any) -> None:
+@transaction.atomic(durable=True)
+def remove_extra_hours(extra: ExtraHours, *, actor: Actor) -> None:
     """Delete extra hours; sessions already booked in them stay booked (cancel or move them separately)."""
     bump_schedule_versions(location_id=extra.location_id)
     record_event(
@@ -174,9 +182,9 @@ def remove_extra_hours(extra: ExtraHours, *, actor: Any) -> None:
     extra.delete()
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_time_off(
-    member: StaffMember, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Any
+    member: StaffMember, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Actor
 ) -> TimeOff:
     """Make ``member`` unbookable from ``starts_at`` to ``ends_at`` at every location (leave, training).
 
@@ -197,8 +205,8 @@ def add_time_off(
     return off
 
 
-@transaction.atomic
-def remove_time_off(off: TimeOff, *, actor: Any) -> None:
+@transaction.atomic(durable=True)
+def remove_time_off(off: TimeOff, *, actor: Actor) -> None:
     bump_schedule_versions(location__clinic_id=off.staff.clinic_id)
     record_event(
         "time_off.delete",
@@ -279,7 +287,7 @@ def _check_spacing(location: Location, course_like: Any, starts: Sequence[dateti
             )
 
 
-def _may_override(actor: Any) -> bool:
+def _may_override(actor: Actor) -> bool:
     staff = getattr(actor, "staff", None)
     return staff is not None and role_has(staff.role, Capability.OVERRIDE_SCREENING)
 
@@ -296,6 +304,68 @@ def _create(appointment: Appointment) -> Appointment:
     return appointment
 
 
+# --- Courses and their maintenance recall -----------------------------------------------------------------
+
+
+@transaction.atomic
+def start_course(patient: Patient, protocol: Protocol, *, actor: Actor) -> Course:
+    """A new course of ``protocol``, its series parameters copied from the protocol as they are now."""
+    course = Course.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        protocol=protocol,
+        modality=protocol.modality.code,
+        sessions=protocol.sessions,
+        interval_days=protocol.interval_days,
+        tolerance_days=protocol.tolerance_days,
+        maintenance_interval_months=protocol.maintenance_interval_months,
+        created_by=acting_user(actor),
+    )
+    record_event("course.start", course, actor=actor, data={"protocol": protocol.slug})
+    return course
+
+
+@transaction.atomic
+def complete_course(course: Course, *, last_session_on: date, actor: Actor) -> MaintenanceRecall:
+    """Mark the series done and schedule its maintenance recall (idempotent)."""
+    if course.status != Course.Status.COMPLETED:
+        course.status = Course.Status.COMPLETED
+        course.save(update_fields=["status"])
+        record_event("course.complete", course, actor=actor)
+    recall, created = MaintenanceRecall.objects.get_or_create(
+        course=course,
+        defaults={
+            "clinic": course.clinic,
+            "patient": course.patient,
+            "due_on": add_months(last_session_on, course.maintenance_interval_months),
+        },
+    )
+    if created:
+        record_event("recall.create", recall, actor=actor, data={"due_on": recall.due_on.isoformat()})
+    return recall
+
+
+def complete_course_if_done(course: Course, *, actor: Actor) -> MaintenanceRecall | None:
+    """Complete ``course`` (and create its maintenance recall) once it has as many sessions done as planned.
+
+    A session is done when its appointment was completed by signing its record, or by a physician's
+    audited "treated elsewhere"; an appointment marked completed any other way (before the rule, or
+    imported) does not count.
+    """
+    done = course.appointments.filter(
+        status=AppointmentStatus.COMPLETED, completion__in=[str(c) for c in COUNTED_COMPLETIONS]
+    ).select_related("location")
+    if done.count() < course.sessions:
+        return None
+    last = done.order_by("-starts_at").first()
+    assert last is not None  # noqa: S101 — course.sessions >= 1
+    last_on = last.starts_at.astimezone(location_timezone(last.location)).date()
+    return complete_course(course, last_session_on=last_on, actor=actor)
+
+
+# --- Booking --------------------------------------------------------------------------------------------
+
+
 @transaction.atomic
 def book_series(
     patient: Patient,
@@ -303,7 +373,7 @@ def book_series(
     location: Location,
     sessions: Sequence[SessionChoice],
     *,
-    actor: Any,
+    actor: Actor,
     override_reason: str = "",
 ) -> Course:
     """Book every session of a course at once, or nothing.
@@ -395,7 +465,7 @@ def record_imported_appointment(
     ends_at: datetime,
     status: str,
     notes: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> Appointment:
     """One appointment brought over from another system (``mesoclinic import-csv``, the import screen).
 
@@ -456,25 +526,25 @@ def record_imported_appointment(
 
 
 @transaction.atomic
-def cancel_appointment(appointment: Appointment, *, reason: str, actor: Any) -> Appointment:
+def cancel_appointment(appointment: Appointment, *, reason: str, actor: Actor) -> Appointment:
     """Cancel a booked or checked-in appointment, keeping the reason; its time is freed."""
     return change_status(appointment, Action.CANCEL, reason=reason, actor=actor)
 
 
-@transaction.atomic
-def check_in(appointment: Appointment, *, actor: Any) -> Appointment:
+@transaction.atomic(durable=True)
+def check_in(appointment: Appointment, *, actor: Actor) -> Appointment:
     """Check the patient in: only a booked appointment, and only on its day in the clinic's time zone."""
     return change_status(appointment, Action.CHECK_IN, actor=actor)
 
 
-@transaction.atomic
-def mark_no_show(appointment: Appointment, *, actor: Any) -> Appointment:
+@transaction.atomic(durable=True)
+def mark_no_show(appointment: Appointment, *, actor: Actor) -> Appointment:
     """Record that the patient did not come: only once the appointment's start has passed."""
     return change_status(appointment, Action.NO_SHOW, actor=actor)
 
 
-@transaction.atomic
-def record_treated_elsewhere(appointment: Appointment, *, reason: str, actor: Any) -> Appointment:
+@transaction.atomic(durable=True)
+def record_treated_elsewhere(appointment: Appointment, *, reason: str, actor: Actor) -> Appointment:
     """A physician completes a visit that has no session record here (treated elsewhere, or recorded on
     paper while the system was down), saying why. It counts as a session done, is audited and is shown
     as such wherever completions are (the appointment, the course, adherence). Signing the session record
@@ -486,12 +556,12 @@ def record_treated_elsewhere(appointment: Appointment, *, reason: str, actor: An
     return appointment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def reschedule_appointment(
     appointment: Appointment,
     *,
     start: datetime,
-    actor: Any,
+    actor: Actor,
     practitioner: Any = None,
     room: Room | None = None,
     device: Device | None = None,
@@ -554,9 +624,9 @@ def reschedule_appointment(
     return appointment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def create_calendar_feed(
-    clinic: Any, *, kind: CalendarFeedKind | str, object_id: int, actor: Any
+    clinic: Any, *, kind: CalendarFeedKind | str, object_id: int, actor: Actor
 ) -> tuple[CalendarFeed, str]:
     """Create a private feed of one practitioner's, room's or device's appointments.
 
@@ -578,8 +648,8 @@ def create_calendar_feed(
     return feed, token
 
 
-@transaction.atomic
-def revoke_calendar_feed(feed: CalendarFeed, *, actor: Any) -> CalendarFeed:
+@transaction.atomic(durable=True)
+def revoke_calendar_feed(feed: CalendarFeed, *, actor: Actor) -> CalendarFeed:
     """Stop a feed: its URL answers 404 from now on. Revoking a revoked feed changes nothing."""
     if feed.revoked_at is not None:
         return feed
@@ -599,7 +669,7 @@ RESCREEN_HORIZON = timedelta(days=3 * 366)
 
 @transaction.atomic
 def rescreen_future_appointments(
-    patient: Patient, *, before: Mapping[str, Any], after: Mapping[str, Any], actor: Any
+    patient: Patient, *, before: Mapping[str, Any], after: Mapping[str, Any], actor: Actor
 ) -> list[ScreeningAlert]:
     """Screen every future appointment of ``patient`` against the history as it is now, at once.
 
@@ -657,8 +727,8 @@ def rescreen_future_appointments(
     return alerts
 
 
-@transaction.atomic
-def resolve_screening_alert(alert: ScreeningAlert, *, resolution: str, actor: Any) -> ScreeningAlert:
+@transaction.atomic(durable=True)
+def resolve_screening_alert(alert: ScreeningAlert, *, resolution: str, actor: Actor) -> ScreeningAlert:
     """Say what was done about an alert (called the patient, booked a consultation, told the practitioner)."""
     text = " ".join(resolution.split())
     if not text:
@@ -702,8 +772,8 @@ def _span_text(spans: Iterable[Span]) -> list[str]:
     return [f"{d} {s:%H:%M}-{e:%H:%M}" for d, s, e in spans]
 
 
-@transaction.atomic
-def set_opening_hours(location: Location, spans: Iterable[Span], *, actor: Any) -> list[OpeningHours]:
+@transaction.atomic(durable=True)
+def set_opening_hours(location: Location, spans: Iterable[Span], *, actor: Actor) -> list[OpeningHours]:
     """Replace the location's weekly opening hours. Appointments already booked stay (the desk moves them)."""
     wanted = _check_spans(spans)
     bump_schedule_versions(location_id=location.pk)
@@ -724,9 +794,9 @@ def set_opening_hours(location: Location, spans: Iterable[Span], *, actor: Any) 
     return rows
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_working_hours(
-    member: StaffMember, location: Location, spans: Iterable[Span], *, actor: Any
+    member: StaffMember, location: Location, spans: Iterable[Span], *, actor: Actor
 ) -> list[WorkingHours]:
     """Replace a practitioner's weekly hours at one location."""
     _check_practitioner(member, location.clinic_id)
@@ -749,8 +819,8 @@ def set_working_hours(
     return rows
 
 
-@transaction.atomic
-def add_holiday(location: Location, *, day: date, name: str, actor: Any) -> Holiday:
+@transaction.atomic(durable=True)
+def add_holiday(location: Location, *, day: date, name: str, actor: Actor) -> Holiday:
     """Close the location on ``day``. Raises ``ValidationError`` if that day is already a holiday there."""
     bump_schedule_versions(location_id=location.pk)
     if location.holidays.filter(date=day).exists():
@@ -768,9 +838,9 @@ def add_holiday(location: Location, *, day: date, name: str, actor: Any) -> Holi
     return holiday
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_public_holidays(
-    location: Location, *, country: str, year: int, days: Iterable[date] | None = None, actor: Any
+    location: Location, *, country: str, year: int, days: Iterable[date] | None = None, actor: Actor
 ) -> list[Holiday]:
     """Close the location on the public holidays of ``country`` in ``year`` (only ``days`` of them, if given).
 
@@ -801,8 +871,8 @@ def add_public_holidays(
     return rows
 
 
-@transaction.atomic
-def remove_holiday(holiday: Holiday, *, actor: Any) -> None:
+@transaction.atomic(durable=True)
+def remove_holiday(holiday: Holiday, *, actor: Actor) -> None:
     """Open the location again that day (its weekly opening hours apply)."""
     location = holiday.location
     bump_schedule_versions(location_id=location.pk)
@@ -816,8 +886,8 @@ def remove_holiday(holiday: Holiday, *, actor: Any) -> None:
     holiday.delete()
 
 
-@transaction.atomic
-def update_room(room: Room, *, name: str, modalities: Iterable[str], is_active: bool, actor: Any) -> Room:
+@transaction.atomic(durable=True)
+def update_room(room: Room, *, name: str, modalities: Iterable[str], is_active: bool, actor: Actor) -> Room:
     """Rename a room, change what it is equipped for, or take it out of use (its bookings stay)."""
     bump_schedule_versions(location_id=room.location_id)
     values: dict[str, Any] = {
@@ -835,7 +905,7 @@ def update_room(room: Room, *, name: str, modalities: Iterable[str], is_active: 
     return room
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_device(
     device: Device,
     *,
@@ -845,7 +915,7 @@ def update_device(
     model_name: str = "",
     serial_number: str = "",
     is_active: bool = True,
-    actor: Any,
+    actor: Actor,
 ) -> Device:
     """Change a device's details, or take it out of use (its bookings stay)."""
     bump_schedule_versions(location_id=device.location_id)
@@ -867,9 +937,9 @@ def update_device(
     return device
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_device_downtime(
-    device: Device, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Any
+    device: Device, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Actor
 ) -> DeviceDowntime:
     """Make a device unbookable (maintenance, repair). Sessions already booked then stay: the desk moves them."""
     bump_schedule_versions(location_id=device.location_id)
@@ -888,8 +958,8 @@ def add_device_downtime(
     return downtime
 
 
-@transaction.atomic
-def remove_device_downtime(downtime: DeviceDowntime, *, actor: Any) -> None:
+@transaction.atomic(durable=True)
+def remove_device_downtime(downtime: DeviceDowntime, *, actor: Actor) -> None:
     device = downtime.device
     bump_schedule_versions(location_id=device.location_id)
     record_event(

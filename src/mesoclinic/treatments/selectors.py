@@ -1,6 +1,6 @@
-"""Reads about courses and session records.
+"""Reads about session records, and the progress of courses (which needs their records).
 
-``get_session_for_user`` and ``get_course_for_user`` are the only ways to fetch them by id: another
+``get_session_for_user`` is the only way to fetch a record by id (courses: ``scheduling.selectors``): another
 clinic's record is a 404, indistinguishable from one that does not exist.
 """
 
@@ -21,8 +21,8 @@ from mesoclinic.catalog.models import Modality
 from mesoclinic.inventory.models import Lot
 from mesoclinic.inventory.selectors import find_lots_by_scan
 from mesoclinic.patients.models import Patient
-from mesoclinic.scheduling.models import Appointment, AppointmentCompletion, AppointmentStatus
-from mesoclinic.treatments.models import Course, SessionAmendment, SessionProduct, SessionRecord, SessionZone
+from mesoclinic.scheduling.models import Appointment, AppointmentCompletion, AppointmentStatus, Course
+from mesoclinic.treatments.models import SessionAmendment, SessionProduct, SessionRecord, SessionZone
 
 
 def _pk(value: Any) -> int:
@@ -46,13 +46,7 @@ def get_session_for_user(staff: StaffMember | None, record_id: Any) -> SessionRe
     record = (
         sessions_for_clinic(staff.clinic_id)
         .prefetch_related(
-            Prefetch(
-                "products",
-                queryset=SessionProduct.objects.select_related(
-                    "lot__product", "lot__cocktail", "movement", "added_by", "voided_by"
-                ),
-            ),
-            Prefetch("zones", queryset=SessionZone.objects.select_related("added_by", "voided_by")),
+            *_lines(),
             Prefetch("amendments", queryset=SessionAmendment.objects.select_related("actor__staff")),
         )
         .filter(pk=_pk(record_id))
@@ -63,24 +57,32 @@ def get_session_for_user(staff: StaffMember | None, record_id: Any) -> SessionRe
     return record
 
 
+def _lines() -> tuple[Prefetch, Prefetch]:
+    """A record's product lines (with their lots) and zones, as its page and the API show them."""
+    return (
+        Prefetch(
+            "products",
+            queryset=SessionProduct.objects.select_related(
+                "lot__product", "lot__cocktail", "movement", "added_by", "voided_by"
+            ),
+        ),
+        Prefetch("zones", queryset=SessionZone.objects.select_related("added_by", "voided_by")),
+    )
+
+
+def sessions_with_lines_for_patient(patient: Patient, *, limit: int) -> list[SessionRecord]:
+    """A patient's newest ``limit`` session records with their screening, product lines and zones: three
+    queries however many records (the session API's list)."""
+    return list(
+        sessions_for_clinic(patient.clinic_id).filter(patient=patient).prefetch_related(*_lines())[:limit]
+    )
+
+
 def sessions_for_patient(patient: Patient) -> QuerySet[SessionRecord]:
     """A patient's session records, newest first (one query with what a list row shows)."""
     return SessionRecord.objects.filter(patient=patient).select_related(
         "practitioner", "protocol", "signed_by__staff"
     )
-
-
-def get_course_for_user(staff: StaffMember | None, course_id: Any) -> Course:
-    if staff is None:
-        raise Http404
-    course = (
-        Course.objects.filter(pk=_pk(course_id), clinic_id=staff.clinic_id)
-        .select_related("patient", "protocol__modality", "recall")
-        .first()
-    )
-    if course is None:
-        raise Http404
-    return course
 
 
 def modality_for(record: SessionRecord) -> Modality | None:
@@ -164,7 +166,7 @@ def courses_progress(courses: Sequence[Course], *, now: datetime) -> list[Course
         .select_related("practitioner", "location")
         .order_by("course_id", "session_index", "starts_at", "id")
     ):
-        by_course[appointment.course_id].append(appointment)  # type: ignore[index]
+        by_course[appointment.course_id].append(appointment)  # type: ignore[index]  # filtered by course, so course_id is set
     in_courses = SessionRecord.objects.filter(appointment__course__in=[c.pk for c in courses])
     records = dict(in_courses.values_list("appointment_id", "pk"))
     signed = dict(

@@ -34,6 +34,10 @@ NOT_PATIENT = frozenset(
         "feed_id",
         "token",  # a calendar feed's secret
         "slug",  # a protocol
+        "protocol_id",  # a protocol (Settings API)
+        "factor",  # a screening rule's factor code (Settings)
+        "code",  # a catalog item's code (Settings; with kind)
+        "clinic_slug",  # a clinic's public booking page (its booking pages note the patient they show)
         "kind",  # which file of a photo (with photo_id)
         # The admin's own arguments; its patient-bearing models are resolved through ``model_admin``.
         "app_label",
@@ -141,6 +145,6 @@ def test_a_marked_view_names_the_patient_through_its_record(clinic: Any, practit
 def test_a_view_may_name_the_patient_while_it_runs() -> None:
     request = RequestFactory().get("/anything/")
     reads.note_patient_read(request, 41)
-    target = reads.target_for(None, {}, {}, runtime_patient=request.audit_patient_id)  # type: ignore[attr-defined]
+    target = reads.target_for(None, {}, {}, runtime_patient=request.audit_patient_id)  # type: ignore[attr-defined]  # the mark note_patient_read sets on the request
     assert target is not None
     assert target.patient_id == 41

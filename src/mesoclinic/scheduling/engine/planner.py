@@ -68,6 +68,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from .availability import ClinicIndex, Group
 from .localdays import epoch_seconds
@@ -311,7 +312,7 @@ class _Search:
         starts = tuple(self.memo[d] for d in reversed(path))
         assert all(s is not None for s in starts)  # noqa: S101 - every path date is usable
         who = self.who[0] if series.same_practitioner else ""
-        return _Found((starts[0], dev, starts, who), starts, who or None)  # type: ignore[arg-type]
+        return _Found((starts[0], dev, starts, who), starts, who or None)  # type: ignore[arg-type]  # every start is an int: asserted on the line above
 
     def _step(
         self, k: int, layer: list[tuple[int, int, int]], latest: int
@@ -388,13 +389,14 @@ def _push(window: deque[tuple[int, int, int]], item: tuple[int, int, int]) -> No
 
 def _best_plan(ctx: _Context, searches: list[_Search], ids: list[tuple[str, ...]]) -> Plan:
     """Run the searches (best first start first, pruned by the best plan so far) and build the plan."""
-    order = []
+    order: list[tuple[int, tuple[str, ...], _Search]] = []
     for search in searches:
         d = search.next_usable_day(ctx.first_day)
         if d is None:
             search.failure = _Failure(1, blocked=True, who=search.who)
         else:
-            order.append((search.memo[d], search.who, search))
+            # next_usable_day returns a day whose first start it has memoised (never None).
+            order.append((cast(int, search.memo[d]), search.who, search))
     order.sort(key=lambda item: (item[0], item[1]))
     best: _Found | None = None
     for first, _, search in order:
@@ -424,8 +426,8 @@ def _plan(ctx: _Context, found: _Found, ids: list[tuple[str, ...]]) -> Plan:
                 index=n,
                 start=index.days.local(start),
                 end=index.days.local(start + duration),
-                practitioner=chosen[0],  # type: ignore[arg-type]
-                room=chosen[1],  # type: ignore[arg-type]
+                practitioner=chosen[0],  # type: ignore[arg-type]  # every kind has a free resource: asserted above
+                room=chosen[1],  # type: ignore[arg-type]  # every kind has a free resource: asserted above
                 device=chosen[2] if len(chosen) > 2 else None,
             )
         )

@@ -6,6 +6,7 @@ from importlib import resources
 
 import pytest
 
+from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
 from mesoclinic.safety.rules import (
     RuleTableError,
     Severity,
@@ -14,7 +15,6 @@ from mesoclinic.safety.rules import (
     default_rules_data,
     load_rule_table,
 )
-from mesoclinic.safety.rules.vocabulary import FACTORS, MODALITIES
 
 
 def _raw_default() -> dict:
@@ -145,4 +145,4 @@ def test_it_allows_the_ingredient_placeholder_in_the_allergy_rule():
 
 def test_it_rejects_a_non_mapping():
     with pytest.raises(RuleTableError, match="rule table: expected an object, got list"):
-        load_rule_table([])  # type: ignore[arg-type]
+        load_rule_table([])  # type: ignore[arg-type]  # a wrong type on purpose: the test checks that it is refused

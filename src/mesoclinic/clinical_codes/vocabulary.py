@@ -18,12 +18,16 @@ __all__ = [
     "FACTORS",
     "HISTORY_NEEDED",
     "IMPLANTS",
+    "MAX_ENTRY_TEXT",
     "MEDICATIONS",
     "MODALITIES",
     "OTHER_ALLERGY",
     "OTHER_MEDICATION",
     "OTHER_REPORT",
 ]
+
+MAX_ENTRY_TEXT: Final = 200
+"""The longest free-text entry of a history (another allergy, medication or report), in characters."""
 
 CONDITIONS: Final[Mapping[str, str]] = MappingProxyType(
     {

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from mesoclinic.safety.rules import vocabulary as v
+from mesoclinic.clinical_codes import vocabulary as v
 
 EXPECTED = {
     "CONDITIONS": "pregnant breastfeeding bleeding_disorder autoimmune_disease immunosuppression "
@@ -42,4 +42,4 @@ def test_it_names_the_special_factors():
 
 def test_it_is_read_only():
     with pytest.raises(TypeError):
-        v.CONDITIONS["new"] = "New"  # type: ignore[index]
+        v.CONDITIONS["new"] = "New"  # type: ignore[index]  # writing to the read-only mapping on purpose: the test checks that it raises
