@@ -29,6 +29,8 @@ from mesoclinic.billing.models import (
 )
 from mesoclinic.billing.schemas import (
     AccountOut,
+    BillingSettingsIn,
+    BillingSettingsOut,
     ChargeOut,
     CreditNoteIn,
     DepositIn,
@@ -50,8 +52,6 @@ from mesoclinic.billing.schemas import (
     PriceItemOut,
     PriceItemPatch,
     RefundIn,
-    SettingsIn,
-    SettingsOut,
     WaiveIn,
 )
 from mesoclinic.catalog.models import Product, Protocol
@@ -184,15 +184,15 @@ def settings_out(settings: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/settings", response={200: SettingsOut})
+@router.get("/settings", response={200: BillingSettingsOut})
 def get_settings(request: HttpRequest) -> Any:
     """The clinic's currency, VAT rates and seller details (its country's defaults until saved)."""
     staff = require(request, Capability.VIEW_BILLING)
     return settings_out(selectors.settings_for(staff.clinic))
 
 
-@router.put("/settings", response={200: SettingsOut})
-def put_settings(request: HttpRequest, payload: SettingsIn) -> Any:
+@router.put("/settings", response={200: BillingSettingsOut})
+def put_settings(request: HttpRequest, payload: BillingSettingsIn) -> Any:
     staff = require(request, Capability.MANAGE_PRICES)
     saved = services.update_billing_settings(staff.clinic, actor=request.user, **payload.dict())
     return settings_out(saved)

@@ -198,7 +198,7 @@ class PriceItemOut(Schema):
     is_active: bool
 
 
-class SettingsIn(Schema):
+class BillingSettingsIn(Schema):
     currency: str = Field(max_length=3, description="ISO 4217, e.g. PLN.")
     vat_rates: list[str] = Field(max_length=20)
     seller_name: str = Field(default="", max_length=200)
@@ -206,7 +206,7 @@ class SettingsIn(Schema):
     seller_tax_id: str = Field(default="", max_length=32)
 
 
-class SettingsOut(Schema):
+class BillingSettingsOut(Schema):
     currency: str
     vat_rates: list[str]
     seller_name: str

@@ -29,19 +29,19 @@ from mesoclinic.clinic_settings.schemas import (
     ClinicOut,
     ClinicPatch,
     DeviceIn,
-    DeviceOut,
     DevicePatch,
-    LocationOut,
     LocationPatch,
     MessagePreviewOut,
     MessageTemplateIn,
     MessageTemplateOut,
-    ProtocolOut,
     ProtocolPatch,
     ProtocolVersionOut,
     RoomIn,
-    RoomOut,
     RoomPatch,
+    SettingsDeviceOut,
+    SettingsLocationOut,
+    SettingsProtocolOut,
+    SettingsRoomOut,
     WorkingHoursIn,
     WorkingHoursOut,
 )
@@ -124,14 +124,14 @@ def _location_out(location: Location) -> dict[str, Any]:
     }
 
 
-@router.get("/locations", response={200: list[LocationOut]})
+@router.get("/locations", response={200: list[SettingsLocationOut]})
 def list_locations(request: HttpRequest) -> Any:
     staff = _reader(request)
     found = scheduling_selectors.locations_for_clinic(staff.clinic).prefetch_related("opening_hours")
     return [_location_out(location) for location in found]
 
 
-@router.patch("/locations/{location_id}", response={200: LocationOut})
+@router.patch("/locations/{location_id}", response={200: SettingsLocationOut})
 def patch_location(request: HttpRequest, location_id: int, payload: LocationPatch) -> Any:
     staff = _writer(request)
     location = scheduling_selectors.get_location_for_user(staff, location_id)
@@ -159,13 +159,13 @@ def _room_out(room: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/rooms", response={200: list[RoomOut]})
+@router.get("/rooms", response={200: list[SettingsRoomOut]})
 def list_rooms(request: HttpRequest) -> Any:
     staff = _reader(request)
     return [_room_out(room) for room in scheduling_selectors.rooms_of_clinic(staff.clinic)]
 
 
-@router.post("/rooms", response={201: RoomOut})
+@router.post("/rooms", response={201: SettingsRoomOut})
 def create_room(request: HttpRequest, payload: RoomIn) -> Any:
     staff = _writer(request)
     location = scheduling_selectors.get_location_for_user(staff, payload.location_id)
@@ -175,7 +175,7 @@ def create_room(request: HttpRequest, payload: RoomIn) -> Any:
     return Status(201, _room_out(room))
 
 
-@router.patch("/rooms/{room_id}", response={200: RoomOut})
+@router.patch("/rooms/{room_id}", response={200: SettingsRoomOut})
 def patch_room(request: HttpRequest, room_id: int, payload: RoomPatch) -> Any:
     staff = _writer(request)
     room = scheduling_selectors.get_room_for_user(staff, room_id)
@@ -196,13 +196,13 @@ def _device_out(device: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/devices", response={200: list[DeviceOut]})
+@router.get("/devices", response={200: list[SettingsDeviceOut]})
 def list_devices(request: HttpRequest) -> Any:
     staff = _reader(request)
     return [_device_out(device) for device in scheduling_selectors.devices_of_clinic(staff.clinic)]
 
 
-@router.post("/devices", response={201: DeviceOut})
+@router.post("/devices", response={201: SettingsDeviceOut})
 def create_device(request: HttpRequest, payload: DeviceIn) -> Any:
     staff = _writer(request)
     location = scheduling_selectors.get_location_for_user(staff, payload.location_id)
@@ -211,7 +211,7 @@ def create_device(request: HttpRequest, payload: DeviceIn) -> Any:
     return Status(201, _device_out(device))
 
 
-@router.patch("/devices/{device_id}", response={200: DeviceOut})
+@router.patch("/devices/{device_id}", response={200: SettingsDeviceOut})
 def patch_device(request: HttpRequest, device_id: int, payload: DevicePatch) -> Any:
     staff = _writer(request)
     device = scheduling_selectors.get_device_for_user(staff, device_id)
@@ -299,7 +299,7 @@ def _prices_by_protocol(clinic: Any) -> dict[int, list[Any]]:
     return found
 
 
-@router.get("/protocols", response={200: list[ProtocolOut]})
+@router.get("/protocols", response={200: list[SettingsProtocolOut]})
 def list_protocols(request: HttpRequest) -> Any:
     staff = _reader(request)
     prices = _prices_by_protocol(staff.clinic)
@@ -310,7 +310,7 @@ def list_protocols(request: HttpRequest) -> Any:
     ]
 
 
-@router.patch("/protocols/{protocol_id}", response={200: ProtocolOut})
+@router.patch("/protocols/{protocol_id}", response={200: SettingsProtocolOut})
 def patch_protocol(request: HttpRequest, protocol_id: int, payload: ProtocolPatch) -> Any:
     staff = _writer(request)
     protocol = catalog_selectors.get_protocol_for_user(staff, protocol_id)

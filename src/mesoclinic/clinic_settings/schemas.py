@@ -41,7 +41,7 @@ class SpanIO(Schema):
     ends: time
 
 
-class LocationOut(Schema):
+class SettingsLocationOut(Schema):
     id: int
     name: str
     timezone: str
@@ -57,7 +57,7 @@ class LocationPatch(Schema):
     phone: str | None = Field(None, max_length=40)
 
 
-class RoomOut(Schema):
+class SettingsRoomOut(Schema):
     id: int
     location_id: int
     name: str
@@ -77,7 +77,7 @@ class RoomPatch(Schema):
     is_active: bool | None = None
 
 
-class DeviceOut(Schema):
+class SettingsDeviceOut(Schema):
     id: int
     location_id: int
     name: str
@@ -126,7 +126,7 @@ class PriceOut(Schema):
     sessions: int | None
 
 
-class ProtocolOut(Schema):
+class SettingsProtocolOut(Schema):
     id: int
     slug: str
     name: str

@@ -17,7 +17,7 @@ from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.interop import csvfile, selectors, services
 from mesoclinic.interop.models import ImportRun
-from mesoclinic.interop.schemas import ErrorOut, ImportReportOut, ImportRunOut, RequestErrorOut
+from mesoclinic.interop.schemas import ImportErrorOut, ImportReportOut, ImportRunOut, RequestErrorOut
 
 router = Router()
 
@@ -48,7 +48,7 @@ def run_location(run: ImportRun) -> str:
     response={
         200: ImportReportOut,
         202: ImportRunOut,
-        400: ErrorOut,
+        400: ImportErrorOut,
         422: ImportReportOut | RequestErrorOut,
     },
 )

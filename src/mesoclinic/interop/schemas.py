@@ -23,7 +23,7 @@ class ImportReportOut(Schema):
     errors: list[RowErrorOut]
 
 
-class ErrorOut(Schema):
+class ImportErrorOut(Schema):
     detail: str
 
 

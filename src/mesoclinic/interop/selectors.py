@@ -258,6 +258,11 @@ def get_import_run_for_user(staff: StaffMember | None, run_id: Any) -> ImportRun
     return run
 
 
+def recent_import_runs(clinic: Clinic, *, limit: int = 10) -> list[ImportRun]:
+    """The clinic's latest background runs, for the import screen (the report itself stays on the run)."""
+    return list(ImportRun.objects.filter(clinic=clinic).defer("result", "mapping")[:limit])
+
+
 @dataclass(frozen=True)
 class RunState:
     """What a run's status page and the API say: its status, how far it got, and why it failed."""

@@ -626,10 +626,14 @@ class _ProgressNote:
 
 
 def _payload_text(run: ImportRun) -> str:
-    if run.upload is not None:
-        if run.upload.imported_at is not None:
+    if run.upload_id is not None:
+        # Locked: two runs of one upload (a second click) must not both import it; the second waits for
+        # the first to commit, then finds the file imported.
+        upload = CsvUpload.objects.select_for_update().get(pk=run.upload_id)
+        if upload.imported_at is not None:
             raise ValidationError("This file has been imported already.")
-        return run.upload.text
+        run.upload = upload
+        return upload.text
     with default_storage.open(run.payload, "rb") as handle:
         return handle.read().decode("utf-8")
 

@@ -46,7 +46,12 @@ def imports(request: ClinicRequest) -> HttpResponse:
         else:
             return redirect("interop:mapping", upload_id=upload.pk)
     uploads = CsvUpload.objects.filter(clinic=request.clinic).defer("text")[:20]
-    return render(request, "interop/imports.html", {"form": form, "uploads": uploads, "section": "interop"})
+    runs = selectors.recent_import_runs(request.clinic)
+    return render(
+        request,
+        "interop/imports.html",
+        {"form": form, "uploads": uploads, "runs": runs, "section": "interop"},
+    )
 
 
 @require_http_methods(["GET", "POST"])

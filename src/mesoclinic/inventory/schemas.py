@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import AwareDatetime, Field
@@ -17,7 +17,10 @@ LotStatusCode = Literal["in_stock", "low", "expiring", "expired", "recalled", "e
 
 
 class ErrorOut(Schema):
-    detail: str
+    """A refusal: the service's message, or (a malformed request, answered by ninja before the handler)
+    the list of field errors — schemathesis found the list answered where only text was documented."""
+
+    detail: str | list[dict[str, Any]]
     errors: dict[str, list[str]] | None = None
 
 

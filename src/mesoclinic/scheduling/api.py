@@ -33,6 +33,7 @@ from mesoclinic.scheduling.schemas import (
     AppointmentFilter,
     AppointmentOut,
     AvailabilityFilter,
+    BookableSessionOut,
     BookingErrorOut,
     CalendarFeedCreatedOut,
     CalendarFeedIn,
@@ -49,7 +50,6 @@ from mesoclinic.scheduling.schemas import (
     ResolveScreeningAlertIn,
     ScreeningAlertOut,
     SeriesIn,
-    SessionOut,
     TimeOffIn,
     TimeOffOut,
     TreatedElsewhereIn,
@@ -134,7 +134,7 @@ def list_locations(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/availability", response={200: list[SessionOut]})
+@router.get("/availability", response={200: list[BookableSessionOut]})
 def availability(request: HttpRequest, filters: Query[AvailabilityFilter]) -> Any:
     """Every bookable start of one session of ``protocol`` in ``[start, end)`` with the resources it gets."""
     staff = require(request, Capability.VIEW_SCHEDULE)

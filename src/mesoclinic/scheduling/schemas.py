@@ -104,7 +104,7 @@ class AppointmentFilter(_Window):
     status: AppointmentStatusCode | None = None
 
 
-class SessionOut(Schema):
+class BookableSessionOut(Schema):
     """One bookable session: when, and who/where/which device. Post it back as a ``SessionIn``."""
 
     start: datetime
@@ -141,7 +141,7 @@ class ProposalIn(Schema):
 class ProposalOut(Schema):
     feasible: bool
     reason: str = Field(description="Why no series fits, when none does.")
-    sessions: list[SessionOut]
+    sessions: list[BookableSessionOut]
     screening: ScreeningPreviewOut = Field(
         description="The patient screened for the first session's day (or the earliest day); not stored."
     )

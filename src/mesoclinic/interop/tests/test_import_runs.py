@@ -195,3 +195,30 @@ def test_the_import_screen_runs_a_large_file_in_the_worker_and_shows_its_report(
     upload.refresh_from_db()
     assert upload.imported_at is not None
     assert Patient.objects.filter(clinic=clinic).count() == 3
+    listed = client.get(reverse("interop:imports"))
+    for made in ImportRun.objects.all():
+        assert reverse("interop:import_run", kwargs={"run_id": made.pk}).encode() in listed.content
+
+
+def test_a_second_run_of_an_imported_upload_fails_and_saves_nothing_more(owner, clinic):
+    upload = services.upload_csv(
+        clinic, kind="patients", filename="p.csv", data=CSV, source="csv", actor=owner.user
+    )
+    first, second = (
+        services.start_import(
+            clinic,
+            "patients",
+            total=3,
+            dry_run=False,
+            actor=owner.user,
+            upload=upload,
+            delimiter=upload.delimiter,
+            mapping=upload.mapping,
+        )
+        for _ in range(2)
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("done", "failed")
+    assert second.error == "This file has been imported already."
+    assert Patient.objects.filter(clinic=clinic).count() == 3
