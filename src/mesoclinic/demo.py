@@ -23,6 +23,7 @@ from mesoclinic.accounts.services import (
     add_location,
     add_staff_member,
     create_clinic,
+    set_staff_language,
     update_clinic_details,
 )
 from mesoclinic.billing.models import ItemKind, PriceItem
@@ -77,7 +78,12 @@ class DemoLogin:
     username: str
     role: str
     name: str
+    language: str = ""  # the language of their pages ("pl", "en")
 
+
+# The demo clinic is in Warsaw and speaks Polish; these accounts chose English for their own pages, so that
+# both languages can be seen (owner, dr.nowak, lena and reception see Polish, the clinic's language).
+ENGLISH_SPEAKERS = frozenset({"dr.silva", "emma", "sofia", "auditor"})
 
 STAFF = [
     ("owner", Role.OWNER, "Olivia Hart", "", [], [0, 1]),
@@ -217,7 +223,12 @@ def load_demo() -> tuple[Clinic, list[DemoLogin]]:
     no onset in the future), so a date passed in from elsewhere could only disagree with them.
     """
     clinic = Clinic.objects.filter(slug=DEMO_SLUG).first() or create_clinic(
-        name="Rosa Aesthetics (demo)", slug=DEMO_SLUG, timezone="Europe/Warsaw", country="PL", actor=None
+        name="Rosa Aesthetics (demo)",
+        slug=DEMO_SLUG,
+        timezone="Europe/Warsaw",
+        country="PL",
+        language="pl",
+        actor=None,
     )
     if clinic.missing_contact_details():  # every message to a patient prints them
         update_clinic_details(
@@ -396,8 +407,15 @@ def _staff(  # noqa: PLR0917 — one positional per column of the STAFF table
             email=f"{username.replace('.', '-')}@demo.invalid",
             actor=None,
         )
+        if username in ENGLISH_SPEAKERS:
+            set_staff_language(StaffMember.objects.get(user__username=username), language="en", actor=None)
     member = StaffMember.objects.get(user__username=username)
-    return DemoLogin(username=username, role=member.get_role_display(), name=member.display_name)
+    return DemoLogin(
+        username=username,
+        role=member.get_role_display(),
+        name=member.display_name,
+        language=member.page_language,
+    )
 
 
 def _consent_templates(clinic: Clinic) -> dict[str, ConsentTemplate]:
@@ -454,6 +472,8 @@ def _patients(clinic: Clinic, templates: dict[str, ConsentTemplate], *, today: d
             phone=phone,
             fitzpatrick=fitz,
             glogau=glogau,
+            # Most demo patients speak Polish; every third English (their messages come in their language).
+            preferred_language="en" if n % 3 == 0 else "pl",
             # asked at the desk: every other patient agreed to messages (e-mail; every fourth SMS too)
             contact=ContactAnswer(consent=n % 2 == 0, email=n % 2 == 0, sms=n % 4 == 0),
         )

@@ -112,6 +112,8 @@ WEB: dict[str, R] = {
     "web:admin": R(only=("owner", "physician", "auditor")),  # whoever has one administration page: 403 otherwise
     "login": PUBLIC,  # tried by a fresh client in test_sign_in_and_out_are_public
     "logout": PUBLIC,
+    "set_language": PUBLIC,  # Django's language switch: a cookie, no data (test_i18n)
+    "javascript-catalog": PUBLIC,  # the JavaScript strings' translations, no data
     "patients:list": R(C.VIEW_PATIENTS, query={"q": MARKER}),
     "patients:create": R(C.EDIT_PATIENTS, method="get,post"),
     "patients:detail": R(C.VIEW_PATIENTS),
@@ -247,6 +249,7 @@ WEB: dict[str, R] = {
     "fhir:transaction": R(C.IMPORT_DATA, method="post"),
     # The app's account pages: everyone's own API tokens (the owner sees the clinic's), the security policy.
     "accounts:api_tokens": R(method="get,post"),
+    "accounts:language": R(method="get,post"),
     "accounts:revoke_api_token": R(method="post", only=("owner", "receptionist"), denied=404),  # the desk's
     "accounts:security": R(C.MANAGE_SECURITY, method="get,post"),
     # Settings: the owner's set-up screens (clinic, locations, hours, holidays, staff, rooms, devices).

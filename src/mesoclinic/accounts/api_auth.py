@@ -13,7 +13,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
@@ -109,6 +109,9 @@ class ApiTokenAuth(HttpBearer):
         request.clinic = staff.clinic  # type: ignore[attr-defined]
         request.api_token = found  # type: ignore[attr-defined]
         timezone.activate(zoneinfo.ZoneInfo(staff.clinic.timezone))
+        if not request.headers.get("Accept-Language"):
+            # Error messages in the token owner's language unless the client asked for one.
+            translation.activate(staff.page_language)
         return found
 
     @staticmethod

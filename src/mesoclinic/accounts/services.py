@@ -25,16 +25,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from mesoclinic.accounts.models import ApiToken, Clinic, Location, Role, StaffMember
+from mesoclinic.accounts.models import ApiToken, Clinic, ClinicLanguage, Location, Role, StaffMember
 from mesoclinic.accounts.permissions import MATRIX
 from mesoclinic.accounts.selectors import has_authenticator
 from mesoclinic.audit.services import record_event
 
 
 @transaction.atomic
-def create_clinic(*, name: str, slug: str, timezone: str, actor: Any, country: str = "GB") -> Clinic:
+def create_clinic(
+    *, name: str, slug: str, timezone: str, actor: Any, country: str = "GB", language: str = "en"
+) -> Clinic:
     """Create a clinic; its catalog and rules are loaded by the catalog and safety services."""
-    clinic = Clinic(name=name, slug=slug, timezone=timezone, country=country)
+    clinic = Clinic(name=name, slug=slug, timezone=timezone, country=country, language=language)
     clinic.full_clean()
     clinic.save()
     record_event("clinic.create", clinic, actor=actor, clinic=clinic)
@@ -102,6 +104,19 @@ class IssuedToken:
 
 def hash_token_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def set_staff_language(member: StaffMember, *, language: str, actor: Any) -> StaffMember:
+    """Set the language of a staff member's pages ("" for the clinic's); audited."""
+    if language and language not in ClinicLanguage.values:
+        raise ValidationError({"language": [_("Choose a language from the list.")]})
+    if member.language != language:
+        before = member.language
+        member.language = language
+        member.save(update_fields=["language"])
+        record_event("staff.language", member, actor=actor, data={"language": [before, language]})
+    return member
 
 
 @transaction.atomic

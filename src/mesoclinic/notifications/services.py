@@ -3,19 +3,21 @@ patient preferences and opt-out, the clinic's settings and templates, and compli
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template import Context, Template, TemplateSyntaxError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic
@@ -192,13 +194,33 @@ def _create_delivery(
         delivery.language = language
         delivery.to = _address(due.patient, channel)
         subject, body = selectors.template_for(due.clinic_id, due.kind, channel, language, own_templates)
-        delivery.subject, delivery.body = render_text(subject, body, channel, _values(due))
+        values = localized_values(_values(due), language)
+        delivery.subject, delivery.body = render_text(subject, body, channel, values)
     try:
         with transaction.atomic():
             delivery.save()
     except IntegrityError:
         return None
     return delivery
+
+
+_DATE_VALUES = ("window_opens", "window_closes", "due_on")
+_DATETIME_VALUES = ("when",)
+
+
+def localized_values(values: dict[str, str], language: str) -> dict[str, str]:
+    """Dates and times of a message in the patient's language (7.12.2026 14:30 in Polish; ISO in English)."""
+    out = dict(values)
+    with translation.override(language):
+        for name in _DATE_VALUES:
+            if out.get(name):
+                with contextlib.suppress(ValueError):
+                    out[name] = date_format(date.fromisoformat(out[name]), "SHORT_DATE_FORMAT")
+        for name in _DATETIME_VALUES:
+            if out.get(name):
+                with contextlib.suppress(ValueError):
+                    out[name] = date_format(datetime.fromisoformat(out[name]), "SHORT_DATETIME_FORMAT")
+    return out
 
 
 def _values(due: selectors.Due) -> dict[str, str]:

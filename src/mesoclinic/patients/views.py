@@ -240,7 +240,9 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
                     return HttpResponseRedirect(f"{booking}&{urlencode({'patient': patient.pk})}")
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
-        form = PatientForm(today=today, ask_contact=True, initial=_names_from(request.GET.get("name", "")))
+        # A new patient speaks the clinic's language unless the desk changes it.
+        initial = {**_names_from(request.GET.get("name", "")), "preferred_language": request.clinic.language}
+        form = PatientForm(today=today, ask_contact=True, initial=initial)
     context = {"form": form, "patient": None, "booking": booking, "duplicates": duplicates}
     return render(request, "patients/form.html", context)
 

@@ -1,0 +1,231 @@
+"""Languages (issue 15): who sees which language, and a Polish catalog that is complete and compiled.
+
+The suite's clinics are English (``make_clinic``'s default), so every other test reads English text; these
+tests build Polish clinics and staff on purpose.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import translation
+
+from mesoclinic import testing
+from mesoclinic.accounts.models import Role
+from mesoclinic.accounts.services import set_staff_language
+
+pytestmark = pytest.mark.django_db
+
+LOCALE = Path(settings.LOCALE_PATHS[0])
+SOURCE = LOCALE.parent
+
+
+def parse_po(path: Path) -> list[dict[str, object]]:
+    """The entries of a .po file: msgctxt, msgid, msgid_plural, msgstr (a list) and flags (fuzzy...)."""
+    entries: list[dict[str, object]] = []
+    entry: dict[str, object] = {}
+    key = ""
+
+    def finish() -> None:
+        if "msgid" in entry:
+            entries.append(dict(entry))
+        entry.clear()
+
+    def unquote(text: str) -> str:
+        return text.strip()[1:-1].encode("raw_unicode_escape").decode("unicode_escape")
+
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#,"):
+            if "msgid" in entry:
+                finish()
+            entry["flags"] = {flag.strip() for flag in line[2:].split(",")}
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            if key == "msgstr":
+                strs = entry["msgstr"]
+                assert isinstance(strs, list)
+                strs[-1] += unquote(line)
+            else:
+                entry[key] = str(entry[key]) + unquote(line)
+        else:
+            name, _space, value = line.partition(" ")
+            if name in {"msgctxt", "msgid"} and "msgstr" in entry:
+                finish()
+            if name.startswith("msgstr"):  # msgstr, or msgstr[n] of a plural
+                strs = entry.setdefault("msgstr", [])
+                assert isinstance(strs, list)
+                strs.append(unquote(value))
+                key = "msgstr"
+            else:
+                entry[name] = unquote(value)
+                key = name
+    finish()
+    return entries
+
+
+def problems(entries: list[dict[str, object]]) -> list[str]:
+    """Untranslated or fuzzy entries (the header excepted)."""
+    found = []
+    for entry in entries:
+        if entry["msgid"] == "":
+            continue
+        strs = entry.get("msgstr", [])
+        assert isinstance(strs, list)
+        if "fuzzy" in entry.get("flags", set()):  # type: ignore[operator]
+            found.append(f"fuzzy: {entry['msgid']!r}")
+        elif not all(strs):
+            found.append(f"untranslated: {entry['msgid']!r}")
+    return found
+
+
+# --- The catalog ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_the_polish_catalog_is_complete_and_not_fuzzy(domain):
+    assert problems(parse_po(LOCALE / "pl" / "LC_MESSAGES" / f"{domain}.po")) == []
+
+
+def test_every_string_in_the_code_is_in_the_polish_catalog(tmp_path, monkeypatch):
+    """makemessages over a copy of the source, merged with the committed catalog: a string marked since the
+    catalog was last updated (or changed) comes out untranslated or fuzzy, and fails here."""
+    copy = tmp_path / "mesoclinic"
+    shutil.copytree(
+        SOURCE,
+        copy,
+        ignore=shutil.ignore_patterns("tests", "migrations", "static", "__pycache__", "*.mo", "*.pyc"),
+    )
+    monkeypatch.chdir(copy)
+    with override_settings(LOCALE_PATHS=[copy / "locale"]):
+        call_command(
+            "makemessages", locale=["pl"], no_location=True, ignore_patterns=["testing.py"], verbosity=0
+        )
+    found = problems(parse_po(copy / "locale" / "pl" / "LC_MESSAGES" / "django.po"))
+    assert found == [], (
+        "strings without a Polish translation; run `make messages` and translate them:\n" + "\n".join(found)
+    )
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_the_compiled_catalog_matches_its_source(domain):
+    """The committed .mo is the compiled .po (so `make run` needs no GNU gettext): every translation in one
+    is in the other."""
+    po = parse_po(LOCALE / "pl" / "LC_MESSAGES" / f"{domain}.po")
+    with (LOCALE / "pl" / "LC_MESSAGES" / f"{domain}.mo").open("rb") as compiled:
+        catalog = gettext.GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]
+    expected: dict[object, str] = {}
+    for entry in po:
+        strs = entry["msgstr"]
+        assert isinstance(strs, list)
+        msgid = str(entry["msgid"])
+        if "msgctxt" in entry:
+            msgid = f"{entry['msgctxt']}\x04{msgid}"
+        if not msgid or "fuzzy" in entry.get("flags", set()):  # type: ignore[operator]
+            continue
+        if "msgid_plural" in entry:
+            expected.update({(msgid, n): text for n, text in enumerate(strs)})
+        else:
+            expected[msgid] = strs[0]
+    actual = {key: value for key, value in catalog.items() if key != ""}
+    assert actual == expected, "the .mo is stale: run `make messages` (compilemessages) and commit it"
+
+
+def test_polish_plurals_use_all_their_forms():
+    """1 zabieg, 2 zabiegi, 5 zabiegów, 22 zabiegi: ngettext with Polish plural rules, not string arithmetic."""
+    expected = {1: "1 zabieg", 2: "2 zabiegi", 5: "5 zabiegów", 12: "12 zabiegów", 22: "22 zabiegi"}
+    with translation.override("pl"):
+        for count, text in expected.items():
+            assert (
+                translation.ngettext("%(counter)s session", "%(counter)s sessions", count)
+                % {"counter": count}
+                == text
+            )
+
+
+# --- Who sees which language -----------------------------------------------------------------------------
+
+
+def test_the_suite_s_clinics_are_english():
+    staff = testing.make_staff(testing.make_clinic(), Role.RECEPTIONIST)
+    response = testing.client_for(staff).get(reverse("web:home"))
+    assert response["Content-Language"] == "en"
+    assert "Calendar" in response.content.decode()
+
+
+def test_staff_of_a_polish_clinic_see_polish_pages():
+    staff = testing.make_staff(testing.make_clinic(language="pl"), Role.RECEPTIONIST)
+    response = testing.client_for(staff).get(reverse("web:home"))
+    page = response.content.decode()
+    assert response["Content-Language"] == "pl"
+    assert '<html lang="pl">' in page
+    assert "Kalendarz" in page
+    assert "Wyloguj" in page
+
+
+def test_a_staff_member_s_own_language_beats_the_clinic_s():
+    staff = testing.make_staff(testing.make_clinic(language="pl"), Role.RECEPTIONIST)
+    set_staff_language(staff, language="en", actor=None)
+    response = testing.client_for(staff).get(reverse("web:home"))
+    assert response["Content-Language"] == "en"
+
+
+def test_the_browser_s_explicit_choice_beats_the_account_s_language():
+    staff = testing.make_staff(testing.make_clinic(language="pl"), Role.RECEPTIONIST)
+    client = testing.client_for(staff)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert client.get(reverse("web:home"))["Content-Language"] == "en"
+
+
+def test_the_account_page_saves_the_language_and_the_browser_follows():
+    staff = testing.make_staff(testing.make_clinic(), Role.PRACTITIONER)
+    client = testing.client_for(staff)
+    response = client.post(reverse("accounts:language"), {"language": "pl"})
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert staff.language == "pl"
+    assert client.get(reverse("web:home"))["Content-Language"] == "pl"
+    client.post(reverse("accounts:language"), {"language": ""})  # back to the clinic's (English)
+    staff.refresh_from_db()
+    assert staff.language == ""
+    assert client.get(reverse("web:home"))["Content-Language"] == "en"
+
+
+def test_an_unknown_language_is_refused_without_a_500():
+    staff = testing.make_staff(testing.make_clinic(), Role.PRACTITIONER)
+    response = testing.client_for(staff).post(reverse("accounts:language"), {"language": "xx"})
+    assert response.status_code == 422
+
+
+def test_public_pages_follow_the_browser():
+    polish = Client(headers={"Accept-Language": "pl,en;q=0.5"}).get(reverse("login"))
+    assert polish["Content-Language"] == "pl"
+    assert "Zaloguj" in polish.content.decode()
+    english = Client(headers={"Accept-Language": "en-GB,en;q=0.9"}).get(reverse("login"))
+    assert english["Content-Language"] == "en"
+    assert Client().get(reverse("login"))["Content-Language"] == "en"  # no preference: English
+
+
+def test_the_javascript_catalog_is_served_in_polish():
+    response = Client(headers={"Accept-Language": "pl"}).get(reverse("javascript-catalog"))
+    assert response.status_code == 200
+    assert b"pluralidx" in response.content
+
+
+def test_the_compiled_catalog_loads_without_gnu_gettext():
+    """Nothing at run time needs msgfmt: the .mo files are committed."""
+    assert (LOCALE / "pl" / "LC_MESSAGES" / "django.mo").is_file()
+    assert os.access(LOCALE / "pl" / "LC_MESSAGES" / "django.mo", os.R_OK)
