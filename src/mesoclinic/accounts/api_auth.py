@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
@@ -130,4 +131,4 @@ class ApiTokenAuth(HttpBearer):
     def _throttle_guess(request: HttpRequest) -> None:
         throttle = AddressRateThrottle()
         if not throttle.allow_request(request):
-            raise HttpError(429, "Too many requests with invalid credentials. Try again later.")
+            raise HttpError(429, gettext("Too many requests with invalid credentials. Try again later."))

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic
@@ -303,7 +304,7 @@ def _retries_due(now: datetime, quiet: dict[int, bool]) -> list[Delivery]:
 def retry_delivery(delivery: Delivery, *, actor: Any) -> Delivery:
     """A person asks for a failed message to be tried again at the next run (attempts start over)."""
     if delivery.status != DeliveryStatus.FAILED:
-        raise ValidationError("Only a failed message can be retried.")
+        raise ValidationError(gettext("Only a failed message can be retried."))
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["attempts", "next_attempt_at"])
@@ -320,7 +321,7 @@ def update_contact_preference(
 ) -> ContactPreference:
     """Record how the patient may be contacted. Giving consent again clears an earlier opt-out."""
     if language and language not in Language.values:
-        raise ValidationError({"language": ["Choose a language from the list."]})
+        raise ValidationError({"language": [gettext("Choose a language from the list.")]})
     preference, _ = ContactPreference.objects.select_for_update().get_or_create(patient=patient)
     now = timezone.now()
     before = {"consent": preference.consent, "email": preference.email, "sms": preference.sms}
@@ -357,7 +358,9 @@ def _check_lead_hours(values: Sequence[int]) -> list[int]:
     if not values:
         return []
     if any(h <= 0 or h > 24 * 14 for h in values):
-        raise ValidationError({"reminder_lead_hours": ["Each lead time is between 1 and 336 hours."]})
+        raise ValidationError(
+            {"reminder_lead_hours": [gettext("Each lead time is between 1 and 336 hours.")]}
+        )
     return sorted(set(values), reverse=True)
 
 
@@ -436,7 +439,7 @@ def save_message_template(
     clinic: Clinic, *, kind: str, channel: str, language: str, subject: str, body: str, actor: Any
 ) -> MessageTemplate:
     if kind not in Kind.values or channel not in Channel.values or language not in Language.values:
-        raise ValidationError("Unknown kind, channel or language.")
+        raise ValidationError(gettext("Unknown kind, channel or language."))
     errors = check_template(subject if channel == Channel.EMAIL else "", body)
     if errors:
         raise ValidationError(errors)
@@ -496,9 +499,9 @@ def answer_complication_check(
     Raises ``ValidationError`` (a "yes" without a description) or ``CheckAlreadyAnsweredError``.
     """
     if answer not in Answer.values:
-        raise ValidationError({"answer": ["Choose yes or no."]})
+        raise ValidationError({"answer": [gettext("Choose yes or no.")]})
     if answer == Answer.YES and not description.strip():
-        raise ValidationError({"description": ["Tell us what you notice, in a few words."]})
+        raise ValidationError({"description": [gettext("Tell us what you notice, in a few words.")]})
     if ComplicationAnswer.objects.filter(session=session, due_at=due_at).exists():
         raise CheckAlreadyAnsweredError
     now = timezone.now()

@@ -82,10 +82,10 @@ def history_alerts(history: MedicalHistory, names: dict[str, str]) -> list[Alert
         Alert("allergy", _("Allergy (not in the list): %(text)s") % {"text": text})
         for text in history.other_allergies
     ]
-    alerts += [Alert("condition", CONDITIONS.get(code, code)) for code in history.conditions]
-    alerts += [Alert("implant", IMPLANTS.get(code, code)) for code in history.implants]
+    alerts += [Alert("condition", _(CONDITIONS.get(code, code))) for code in history.conditions]
+    alerts += [Alert("implant", _(IMPLANTS.get(code, code))) for code in history.implants]
     for item in history.medications:
-        label = MEDICATIONS.get(item["code"], item["code"])
+        label = _(MEDICATIONS.get(item["code"], item["code"]))
         if item.get("stopped"):
             label = _("%(medication)s (stopped %(date)s)") % {"medication": label, "date": item["stopped"]}
         alerts.append(Alert("medication", label))
@@ -339,7 +339,7 @@ def _describe(field: str, value: Any, names: dict[str, str]) -> str:
     if field == "medications":
         parts = []
         for item in value:
-            label = MEDICATIONS.get(item["code"], item["code"])
+            label = _(MEDICATIONS.get(item["code"], item["code"]))
             if item.get("stopped"):
                 label = _("%(medication)s (stopped %(date)s)") % {
                     "medication": label,
@@ -348,7 +348,7 @@ def _describe(field: str, value: Any, names: dict[str, str]) -> str:
             parts.append(label)
         return ", ".join(parts)
     labels = {"conditions": CONDITIONS, "implants": IMPLANTS, "allergies": names}[field]
-    return ", ".join(labels.get(code, code) for code in value)
+    return ", ".join(_(labels.get(code, code)) for code in value)
 
 
 def _history_form(request: ClinicRequest, patient: Patient, data: Any = None) -> MedicalHistoryForm:

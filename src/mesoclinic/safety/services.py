@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.audit.services import acting_user, record_event
@@ -51,7 +52,11 @@ def screen_patient(
         spec = protocol_spec(protocol)
     assert spec is not None  # noqa: S101 — narrowed by the check above
     result = screen(
-        history or patient_history(patient), spec, on=on, rules=rule_table_for_clinic(patient.clinic)
+        history or patient_history(patient),
+        spec,
+        on=on,
+        rules=rule_table_for_clinic(patient.clinic),
+        translate=gettext,  # recorded in the language of whoever screened: the clinic's working language
     )
     record = ScreeningRecord.objects.create(
         clinic=patient.clinic,

@@ -229,3 +229,82 @@ def test_the_compiled_catalog_loads_without_gnu_gettext():
     """Nothing at run time needs msgfmt: the .mo files are committed."""
     assert (LOCALE / "pl" / "LC_MESSAGES" / "django.mo").is_file()
     assert os.access(LOCALE / "pl" / "LC_MESSAGES" / "django.mo", os.R_OK)
+
+
+def test_the_default_catalog_s_names_are_marked_for_translation():
+    """Every name of default_catalog.json is in catalog.default_strings (and so in the Polish catalog)."""
+    import json  # noqa: PLC0415
+
+    from mesoclinic.catalog.data_file import code_label  # noqa: PLC0415
+    from mesoclinic.catalog.default_strings import NAMES  # noqa: PLC0415
+
+    data = json.loads((SOURCE / "catalog" / "data" / "default_catalog.json").read_text(encoding="utf-8"))
+    names = {z["name"] for z in data["zones"]}
+    for modality in data["modalities"]:
+        names |= {modality["name"], *(code_label(t) for t in modality["techniques"])}
+        for parameter in modality["parameters"]:
+            names.add(parameter["label"])
+            names |= {code_label(c) for c in parameter.get("choices") or [] if code_label(c) != c}
+    for kind in ("ingredients", "cocktails", "protocols"):
+        names |= {row["name"] for row in data[kind]}
+    assert names == set(NAMES)
+
+
+def test_a_polish_screening_reads_in_polish_and_keeps_its_codes():
+    from datetime import date  # noqa: PLC0415
+
+    from mesoclinic.safety.rules import PatientHistory, ProtocolSpec, screen  # noqa: PLC0415
+
+    patient = PatientHistory(birth_date=date(1990, 1, 1), conditions=frozenset({"pregnant"}))
+    with translation.override("pl"):
+        result = screen(patient, ProtocolSpec("needle"), on=date(2026, 1, 5), translate=translation.gettext)
+    assert result.findings[0].factor == "pregnant"
+    assert result.findings[0].message.startswith("Ciąża: mezoterapii nie wykonuje się w ciąży")
+    assert result.findings[0].message.endswith("Nie wykonywać zabiegu.")
+
+
+def test_polish_formats_for_dates_times_and_money():
+    from datetime import UTC, date, datetime  # noqa: PLC0415
+    from decimal import Decimal  # noqa: PLC0415
+
+    from django.utils.formats import date_format, get_format  # noqa: PLC0415
+
+    from mesoclinic.web.templatetags.web_tags import format_money  # noqa: PLC0415
+
+    with translation.override("pl"):
+        assert date_format(date(2026, 12, 7), "SHORT_DATE_FORMAT") == "7.12.2026"
+        assert (
+            date_format(datetime(2026, 12, 7, 14, 30, tzinfo=UTC), "SHORT_DATETIME_FORMAT")
+            == "7.12.2026 14:30"
+        )
+        assert format_money(Decimal("1234.56"), "PLN") == "1\u00a0234,56\u00a0zł"
+        assert get_format("FIRST_DAY_OF_WEEK") == 1
+    with translation.override("en"):
+        assert date_format(date(2026, 12, 7), "SHORT_DATE_FORMAT") == "2026-12-07"
+        assert format_money(Decimal("1234.56"), "PLN") == "1234.56 PLN"
+
+
+def test_a_message_to_a_polish_patient_has_polish_dates():
+    from mesoclinic.notifications.services import localized_values  # noqa: PLC0415
+
+    values = {"when": "2026-12-07 14:30", "due_on": "2027-06-01", "name": "Anna"}
+    assert localized_values(values, "pl") == {
+        "when": "7.12.2026 14:30",
+        "due_on": "1.06.2027",
+        "name": "Anna",
+    }
+    assert localized_values(values, "en") == values
+
+
+def test_a_patient_s_link_opens_in_the_patient_s_language():
+    from urllib.parse import urlparse  # noqa: PLC0415
+
+    from mesoclinic.notifications import tokens  # noqa: PLC0415
+    from mesoclinic.patients.services import update_patient  # noqa: PLC0415
+
+    patient = testing.make_patient(testing.make_clinic())
+    update_patient(patient, actor=None, preferred_language="pl")
+    path = urlparse(tokens.opt_out_url(patient.pk)).path
+    response = Client(headers={"Accept-Language": "en"}).get(path)
+    assert response["Content-Language"] == "pl"
+    assert "Zatrzymaj wszystkie wiadomości" in response.content.decode()
