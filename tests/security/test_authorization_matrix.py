@@ -766,11 +766,19 @@ PUBLIC_GET: dict[str, int] = {
     "notifications:opt_out": 404,
     "notifications:check": 404,
     "fhir:metadata": 200,  # the CapabilityStatement, no data
+    "javascript-catalog": 200,  # the JavaScript strings' translations, no data
 }
 
 
 def test_every_public_page_is_tried() -> None:
-    special = {"login", "logout", "calendar_feeds:feed", "api-v1:openapi-json", "api-v1:openapi-view"}
+    special = {
+        "login",
+        "logout",
+        "calendar_feeds:feed",
+        "api-v1:openapi-json",
+        "api-v1:openapi-view",
+        "set_language",  # test_the_language_switch_is_public
+    }
     assert {name for name, rule in WEB.items() if rule.public} - special == set(PUBLIC_GET)
 
 
@@ -785,6 +793,17 @@ def test_public_page(name: str, world: World, call: Callable[..., Any]) -> None:
     if response.status_code == 302:
         assert login_redirect(response), f"GET {url} anonymous: sent to {response['Location']}"
     assert_no_leak(response, f"GET {url} anonymous")
+
+
+def test_the_language_switch_is_public(world: World, call: Callable[..., Any]) -> None:
+    """Django's set_language: anyone may choose a language (a cookie), and is sent back where they were."""
+    response = call(
+        "anon", "post", reverse("set_language"), data={"language": "pl", "next": "/accounts/login/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert response.cookies["django_language"].value == "pl"
+    assert_no_leak(response, "POST set_language anonymous")
 
 
 def test_nobody_signs_up(world: World, call: Callable[..., Any]) -> None:
