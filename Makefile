@@ -17,6 +17,7 @@ run: install face-mesh
 test: install-dev browser face-mesh axe
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	./scripts/security-checks.sh
 	./scripts/run-tests.sh
 
@@ -27,6 +28,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	./scripts/security-checks.sh
 
 # bandit, and pip-audit of the lock files when PyPI's advisory API is reachable (skipped with a note if not).

@@ -10,8 +10,8 @@ import statistics
 import time
 from datetime import date
 
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS, MODALITIES
 from mesoclinic.safety.rules import Medication, PatientHistory, ProtocolSpec, default_rule_table, screen
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS, MODALITIES
 
 N = 20_000
 

@@ -16,6 +16,7 @@ from mesoclinic.accounts.api_auth import AddressRateThrottle, ApiTokenAuth, Cred
 from mesoclinic.billing.api import router as billing_router
 from mesoclinic.billing.services import DocumentIssuedError
 from mesoclinic.catalog.api import router as catalog_router
+from mesoclinic.clinic_settings.api import router as settings_router
 from mesoclinic.interop.api import router as interop_router
 from mesoclinic.inventory.api import router as inventory_router
 from mesoclinic.notifications.api import router as notifications_router
@@ -164,6 +165,7 @@ api.add_router("/reports", reports_router, tags=["reports"])
 api.add_router("/privacy", privacy_router, tags=["privacy"])
 api.add_router("/notifications", notifications_router, tags=["notifications"])
 api.add_router("/interop", interop_router, tags=["interop"])
+api.add_router("/settings", settings_router, tags=["settings"])
 
 
 @api.exception_handler(ValidationError)

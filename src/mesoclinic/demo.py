@@ -56,14 +56,13 @@ from mesoclinic.scheduling.models import (
     bump_schedule_versions,
 )
 from mesoclinic.scheduling.selectors import propose_series
-from mesoclinic.scheduling.services import BookingError, add_device, add_room, book_series
+from mesoclinic.scheduling.services import BookingError, add_device, add_room, book_series, start_course
 from mesoclinic.treatments.dayof import NOTHING_NEW
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.services import (
     open_session,
     record_day_of_screening,
     sign_session,
-    start_course,
     update_session_draft,
 )
 from mesoclinic.vigilance.services import add_follow_up, report_adverse_event

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "mesoclinic.outcomes",
     "mesoclinic.billing",
     "mesoclinic.reports",
+    "mesoclinic.portal",
     "mesoclinic.privacy",
     "mesoclinic.backup",
     "mesoclinic.webhooks",
@@ -247,6 +248,9 @@ if S3_BUCKET := env_str("S3_BUCKET"):
     }
 
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
+# Imports (FHIR Patients, CSV rows) with more entries than this run in the worker and answer 202 at once with
+# the run to follow: a 12,000-Patient Bundle took longer than gunicorn's 30 s in the request.
+IMPORT_BACKGROUND_OVER = env_int("IMPORT_BACKGROUND_OVER", 500)
 # No request body beyond one photo and its form: larger uploads are refused (413) before they are read.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 

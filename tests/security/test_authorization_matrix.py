@@ -105,6 +105,7 @@ class R:
 
 
 PUBLIC = R(public=True)
+SETTINGS_READERS = ("owner", "auditor")  # manage_clinic or view_audit (clinic B tries as its auditor)
 
 # fmt: off
 WEB: dict[str, R] = {
@@ -189,6 +190,9 @@ WEB: dict[str, R] = {
     "billing:checkout_appointment": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS, method="post"),
     "billing:checkout_patient": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
     "billing:patient_account": R(C.VIEW_PATIENTS, C.VIEW_BILLING),
+    "billing:package": R(C.VIEW_PATIENTS, C.VIEW_BILLING),
+    "billing:package_expiry": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
+    "billing:package_refund": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
     "billing:prices": R(C.VIEW_BILLING),
     "billing:price_create": R(C.MANAGE_PRICES, method="get,post"),
     "billing:price_edit": R(C.MANAGE_PRICES, method="get,post"),
@@ -241,7 +245,16 @@ WEB: dict[str, R] = {
     "interop:imports": R(C.IMPORT_DATA, method="get,post"),
     "interop:mapping": R(C.IMPORT_DATA, method="get,post"),
     "interop:run": R(C.IMPORT_DATA, method="post"),
+    "interop:import_run": R(C.IMPORT_DATA),
     "fhir:metadata": PUBLIC,
+    # The patient's door: public booking pages, no sign-in (throttled; the booking's reference is the key).
+    "portal:clinic": PUBLIC,
+    "portal:offers": PUBLIC,
+    "portal:details": PUBLIC,
+    "portal:verify": PUBLIC,
+    "portal:done": PUBLIC,
+    "portal:rebook": PUBLIC,
+    "portal:calendar": PUBLIC,
     "fhir:everything": R(C.EXPORT_DATA),
     "fhir:bulk_export": R(C.EXPORT_DATA),
     "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
@@ -276,6 +289,8 @@ WEB: dict[str, R] = {
     "settings:device_edit": R(C.MANAGE_CLINIC, method="get,post"),
     "settings:downtime_add": R(C.MANAGE_CLINIC, method="post"),
     "settings:downtime_remove": R(C.MANAGE_CLINIC, method="post"),
+    "settings:protocols": R(C.MANAGE_CLINIC),
+    "settings:protocol_edit": R(C.MANAGE_CLINIC, method="get,post"),  # slugs are per clinic: B edits its own
     # allauth: signing in, resetting a password, confirming by e-mail are public (test_public_page) ...
     "account_login": PUBLIC,
     "account_logout": PUBLIC,
@@ -397,6 +412,27 @@ API: dict[str, R] = {
     "notifications_api_get_settings": R(C.MANAGE_NOTIFICATIONS),
     "notifications_api_put_settings": R(C.MANAGE_NOTIFICATIONS, body=lambda w: SETTINGS_BODY),
     "interop_api_import_csv": R(C.IMPORT_DATA, values={"kind": "patients"}),
+    # Settings: the owner writes, the owner and an auditor read.
+    "clinic_settings_api_get_clinic": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_patch_clinic": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_list_locations": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_patch_location": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_list_rooms": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_create_room": R(C.MANAGE_CLINIC, body=lambda w: {"location_id": w.objects["location"].pk, "name": "Room Z"}),
+    "clinic_settings_api_patch_room": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_list_devices": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_create_device": R(C.MANAGE_CLINIC, body=lambda w: {"location_id": w.objects["location"].pk, "name": "Device Z", "modality": "electroporation"}),
+    "clinic_settings_api_patch_device": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_get_working_hours": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_put_working_hours": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_list_protocols": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_patch_protocol": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_protocol_versions": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_list_catalog_items": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_list_message_templates": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_put_message_template": R(C.MANAGE_CLINIC),
+    "clinic_settings_api_preview_message_template": R(C.MANAGE_CLINIC),
+    "interop_api_get_import": R(C.IMPORT_DATA),
     "billing_api_get_settings": R(C.VIEW_BILLING),
     "billing_api_put_settings": R(C.MANAGE_PRICES, body=lambda w: {"currency": "GBP", "vat_rates": ["20"]}),
     "billing_api_list_prices": R(C.VIEW_BILLING),
@@ -417,6 +453,10 @@ API: dict[str, R] = {
     "billing_api_refund_payment": R(C.REFUND_PAYMENTS),
     "billing_api_create_credit_note": R(C.TAKE_PAYMENTS),
     "billing_api_patient_account": R(C.VIEW_BILLING),
+    "billing_api_patient_packages": R(C.VIEW_BILLING),
+    "billing_api_get_package": R(C.VIEW_BILLING),
+    "billing_api_set_package_expiry": R(C.REFUND_PAYMENTS),
+    "billing_api_refund_package": R(C.REFUND_PAYMENTS),
 }
 # fmt: on
 
@@ -457,6 +497,7 @@ KWARGS: dict[str, str] = {
     "answer_id": "alert",
     "token_id": "api_token",
     "upload_id": "upload",
+    "run_id": "import_run",
     "staff_id": "practitioner",
     "holiday_id": "holiday",
     "device_id": "device",
@@ -465,6 +506,8 @@ KWARGS: dict[str, str] = {
     "line_id": "invoice_line",
     "payment_id": "payment",
     "item_id": "price_item",
+    "protocol_id": "protocol",
+    "package_id": "package",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -748,6 +791,8 @@ FORGED: dict[str, str] = {
     "token": "forged-token-0000000000000000000000",
     "key": "forged-key-0000",
     "uidb36": "1z",
+    "clinic_slug": "forged-clinic",
+    "slug": "forged-protocol",
 }
 # What a visitor's GET of each public page gets: the page, a refusal of a forged link, or the sign-in page.
 PUBLIC_GET: dict[str, int] = {
@@ -767,6 +812,13 @@ PUBLIC_GET: dict[str, int] = {
     "notifications:check": 404,
     "fhir:metadata": 200,  # the CapabilityStatement, no data
     "javascript-catalog": 200,  # the JavaScript strings' translations, no data
+    "portal:clinic": 404,  # no such clinic (a real one: mesoclinic/portal/tests)
+    "portal:offers": 404,
+    "portal:details": 404,
+    "portal:verify": 404,
+    "portal:done": 404,
+    "portal:rebook": 405,  # POST only
+    "portal:calendar": 404,
 }
 
 

@@ -20,8 +20,14 @@ from PIL import Image
 from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
 from mesoclinic.accounts.services import create_api_token
-from mesoclinic.billing.services import LineInput, create_invoice, create_price_item, record_payment
-from mesoclinic.interop.services import upload_csv
+from mesoclinic.billing.services import (
+    LineInput,
+    create_invoice,
+    create_price_item,
+    issue_invoice,
+    record_payment,
+)
+from mesoclinic.interop.services import start_import, upload_csv
 from mesoclinic.notifications import tokens as notification_tokens
 from mesoclinic.notifications.models import Channel, Delivery, DeliveryStatus, Kind
 from mesoclinic.notifications.services import answer_complication_check
@@ -200,6 +206,10 @@ def build_world() -> World:
         source="csv",
         actor=None,
     )
+    import_run = start_import(
+        clinic, "patients", total=1, dry_run=True, actor=None, upload=upload, delimiter=",",
+        mapping=upload.mapping,
+    )  # fmt: skip
 
     # Money: a price, and a draft with one line and a part payment (clinic A is British: 20 % VAT, GBP).
     price_item = create_price_item(
@@ -216,6 +226,31 @@ def build_world() -> World:
         actor=None,
     )
     payment = record_payment(invoice, method="cash", amount="50.00", actor=None)
+    package_price = create_price_item(
+        clinic,
+        kind="package",
+        name=f"{MARKER} series",
+        unit_price="600.00",
+        vat_rate="20",
+        protocol=course.protocol,
+        sessions=6,
+        actor=None,
+    )
+    sale = create_invoice(
+        patient,
+        lines=[
+            LineInput(
+                description=f"{MARKER} series",
+                quantity="1",
+                unit_price="600.00",
+                vat_rate="20",
+                item=package_price,
+            )
+        ],
+        actor=None,
+    )
+    record_payment(sale, method="cash", amount="600.00", actor=None)
+    package = issue_invoice(sale, actor=None).packages.get()
 
     other = testing.make_clinic("Beta Clinic")
     testing.make_patient(other)
@@ -262,10 +297,12 @@ def build_world() -> World:
         "api_token": api_token.token,
         "api_token_secret": api_token.secret,
         "upload": upload,
+        "import_run": import_run,
         "price_item": price_item,
         "invoice": invoice,
         "invoice_line": invoice.lines.get(),
         "payment": payment,
+        "package": package,
         # Patient-facing signed links: the marked patient's opt-out, and an unanswered check of ``signed``.
         "opt_out_token": notification_tokens.opt_out_token(patient.pk),
         "check_token": notification_tokens.check_token(signed.pk, checked + timedelta(weeks=4)),

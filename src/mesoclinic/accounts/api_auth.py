@@ -50,7 +50,7 @@ class _SettingsRate:
     wait_seconds: float = 0.0
 
     def allow_request(self, request: HttpRequest) -> bool:
-        self.rate = getattr(settings, self.setting)  # type: ignore[attr-defined]
+        self.rate = getattr(settings, self.setting)
         self.num_requests, self.duration = self.parse_rate(self.rate)  # type: ignore[attr-defined]
         key = self.get_cache_key(request)  # type: ignore[attr-defined]
         if key is None:

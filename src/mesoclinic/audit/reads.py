@@ -36,11 +36,12 @@ PATIENT_QUERY_PARAM = "patient"
 PATIENT_VIA: dict[str, str] = {
     "appointment_id": "scheduling.Appointment",
     "record_id": "treatments.SessionRecord",
-    "course_id": "treatments.Course",
+    "course_id": "scheduling.Course",
     "photo_id": "outcomes.Photo",
     "event_id": "vigilance.AdverseEvent",
     "consent_id": "patients.Consent",
     "invoice_id": "billing.Invoice",
+    "package_id": "billing.Package",
 }
 """URL arguments that name one of a patient's records, and the model (with a ``patient`` field) it is."""
 
@@ -68,7 +69,7 @@ def reads_patient(model: str, kwarg: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            request.audit_via = via  # type: ignore[attr-defined] — an API operation is reached through ninja
+            request.audit_via = via  # type: ignore[attr-defined]  # an API operation is reached through ninja; the mark rides on the request
             return view(request, *args, **kwargs)
 
         wrapper.audit_via = via  # type: ignore[attr-defined]

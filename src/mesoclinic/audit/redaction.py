@@ -75,7 +75,7 @@ def strip_request(request: HttpRequest) -> HttpRequest:
     clean.GET = QueryDict()
     clean._post = QueryDict()  # type: ignore[attr-defined]
     clean._files = {}  # type: ignore[attr-defined]
-    clean._body = b""  # type: ignore[attr-defined]
+    clean._body = b""
     clean.COOKIES = {}
     clean.META = {k: v for k, v in request.META.items() if k not in ("QUERY_STRING", "HTTP_COOKIE")}
     return clean

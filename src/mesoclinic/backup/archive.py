@@ -266,7 +266,7 @@ def write_backup(
                 with handle:
                     info.size = handle.size
                     reader = _HashingReader(handle)
-                    tar.addfile(info, reader)  # type: ignore[arg-type]
+                    tar.addfile(info, reader)
                 manifest.parts[info.name] = Part(reader.digest.hexdigest(), reader.size)
             data = json.dumps(manifest.as_dict(), indent=1).encode()
             info = tarfile.TarInfo(MANIFEST)

@@ -19,7 +19,7 @@ from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.billing import selectors, services
-from mesoclinic.billing.models import Invoice, Payment, PriceItem
+from mesoclinic.billing.models import Invoice, Package, Payment, PriceItem
 from mesoclinic.billing.schemas import (
     AccountOut,
     CreditNoteIn,
@@ -29,6 +29,9 @@ from mesoclinic.billing.schemas import (
     IssuedOut,
     LineIn,
     LinePatch,
+    PackageExpiryIn,
+    PackageOut,
+    PackageRefundIn,
     PaymentIn,
     PaymentOut,
     PriceItemIn,
@@ -64,6 +67,7 @@ def payment_out(payment: Payment, left: Decimal | None = None) -> dict[str, Any]
         "reason": payment.reason,
         "received_at": payment.received_at,
         "refundable": money(left if left is not None else selectors.refundable(payment)),
+        "package": payment.package_id,
     }
 
 
@@ -356,11 +360,15 @@ def issue_invoice(request: HttpRequest, invoice_id: int) -> Any:
 
 @router.post("/invoices/{invoice_id}/payments", response={201: PaymentOut})
 def record_payment(request: HttpRequest, invoice_id: int, payload: PaymentIn) -> Any:
-    """Money received on the document, by ``cash`` or ``card_terminal``; at most its balance."""
+    """Money received on the document, by ``cash``, ``card_terminal`` or ``package_session`` (with
+    ``package``: the session signing drew for this visit, or one drawn now); at most its balance."""
     staff = require(request, Capability.TAKE_PAYMENTS)
     invoice = selectors.get_invoice_for_user(staff, invoice_id)
+    package = None
+    if payload.package is not None:
+        package = _package_or_422(staff, payload.package)
     payment = services.record_payment(
-        invoice, method=payload.method, amount=payload.amount, actor=request.user
+        invoice, method=payload.method, amount=payload.amount, package=package, actor=request.user
     )
     return Status(201, payment_out(payment))
 
@@ -409,3 +417,95 @@ def patient_account(request: HttpRequest, patient_id: int) -> Any:
         "paid": money(account.paid),
         "balance": money(account.balance),
     }
+
+
+# --- Packages ---------------------------------------------------------------------------------------------
+
+
+def _package_or_422(staff: StaffMember, package_id: int) -> Package:
+    found = Package.objects.filter(clinic=staff.clinic, pk=package_id).first()
+    if found is None:
+        raise ValidationError({"package": ["No such package at this clinic."]})
+    return found
+
+
+def package_out(package: Package, *, today: Any, entries: bool = False) -> dict[str, Any]:
+    summary = selectors.PackageSummary(package, package.expires_on < today)
+    return {
+        "id": package.pk,
+        "patient": package.patient_id,
+        "protocol": package.protocol_id,
+        "name": package.name,
+        "invoice": package.invoice_id,
+        "status": package.status,
+        "sessions_total": package.sessions_total,
+        "sessions_used": package.sessions_used,
+        "sessions_left": package.sessions_left,
+        "price": money(package.price),
+        "expires_on": package.expires_on,
+        "expired": summary.expired,
+        "course": package.course_id,
+        "summary": summary.text,
+        "refund_rule": summary.refund_rule,
+        "refund_amount": money(summary.refund_amount),
+        "entries": [
+            {
+                "kind": e.kind,
+                "sessions": e.sessions,
+                "amount": money(e.amount) if e.amount is not None else None,
+                "session_record": e.session_record_id,
+                "appointment": e.appointment_id,
+                "payment": e.payment_id,
+                "expires_on": e.expires_on,
+                "reason": e.reason,
+                "at": e.at,
+            }
+            for e in (selectors.ledger_of(package) if entries else [])
+        ],
+    }
+
+
+@router.get("/patients/{patient_id}/packages", response={200: list[PackageOut]})
+def patient_packages(request: HttpRequest, patient_id: int) -> Any:
+    """The patient's packages, soonest expiry first, each with its summary (entries left out)."""
+    staff = require(request, Capability.VIEW_BILLING)
+    patient = get_patient_for_user(staff, patient_id)
+    today = staff.clinic.today()
+    return [package_out(s.package, today=today) for s in selectors.packages_of(patient, today=today)]
+
+
+@router.get("/packages/{package_id}", response={200: PackageOut})
+def get_package(request: HttpRequest, package_id: int) -> Any:
+    """A package with its ledger (sale, draws, give-backs, expiry changes, refund)."""
+    staff = require(request, Capability.VIEW_BILLING)
+    found = selectors.get_package_for_user(staff, package_id)
+    return package_out(found, today=staff.clinic.today(), entries=True)
+
+
+@router.post("/packages/{package_id}/expiry", response={200: PackageOut})
+def set_package_expiry(request: HttpRequest, package_id: int, payload: PackageExpiryIn) -> Any:
+    """Move the expiry, with a reason (kept in the ledger)."""
+    staff = require(request, Capability.REFUND_PAYMENTS)
+    found = selectors.get_package_for_user(staff, package_id)
+    services.set_package_expiry(
+        found, expires_on=payload.expires_on, reason=payload.reason, actor=request.user
+    )
+    found.refresh_from_db()
+    return package_out(found, today=staff.clinic.today(), entries=True)
+
+
+@router.post("/packages/{package_id}/refund", response={201: PackageOut})
+def refund_package(request: HttpRequest, package_id: int, payload: PackageRefundIn) -> Any:
+    """Refund the unused sessions pro rata (``refund_rule``); another ``amount`` is the owner's, with
+    ``override_reason``. The money goes back on the sale's payments."""
+    staff = require(request, Capability.REFUND_PAYMENTS)
+    found = selectors.get_package_for_user(staff, package_id)
+    services.refund_package(
+        found,
+        reason=payload.reason,
+        amount=payload.amount,
+        override_reason=payload.override_reason,
+        actor=request.user,
+    )
+    found.refresh_from_db()
+    return Status(201, package_out(found, today=staff.clinic.today(), entries=True))

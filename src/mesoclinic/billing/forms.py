@@ -54,6 +54,40 @@ class PaymentForm(forms.Form):
         label=_("Method"), choices=PaymentMethod.choices, widget=forms.RadioSelect, initial=PaymentMethod.CASH
     )
     amount = _amount(_("Amount"))
+    package = forms.ChoiceField(label=_("Package"), required=False)
+
+    def __init__(self, *args: Any, packages: Any = (), **kwargs: Any) -> None:
+        """``packages``: the patient's usable package summaries; without one, a package cannot pay."""
+        super().__init__(*args, **kwargs)
+        summaries = list(packages)
+        self.by_id = {str(s.package.pk): s.package for s in summaries}
+        if summaries:
+            self.fields["package"].choices = [("", "—")] + [
+                (str(s.package.pk), f"{s.package.name}: {s.text}") for s in summaries
+            ]
+        else:
+            del self.fields["package"]
+            self.fields["method"].choices = [
+                c for c in PaymentMethod.choices if c[0] != PaymentMethod.PACKAGE_SESSION
+            ]
+
+    def clean_package(self) -> Any:
+        return self.by_id.get(self.cleaned_data.get("package") or "")
+
+
+class PackageExpiryForm(forms.Form):
+    expires_on = forms.DateField(label=_("New expiry"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class PackageRefundForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+    amount = _amount(
+        _("Amount to give back"), required=False, help_text=_("Leave empty to refund by the rule.")
+    )
+    override_reason = forms.CharField(
+        label=_("Why another amount than the rule's (owner only)"), required=False, max_length=1000
+    )
 
 
 class RefundForm(forms.Form):

@@ -28,6 +28,9 @@ class BillingSettings(models.Model):
     seller_name = models.CharField(max_length=200, blank=True)
     seller_address = models.TextField(blank=True)
     seller_tax_id = models.CharField(max_length=32, blank=True)
+    package_validity_months = models.PositiveSmallIntegerField(
+        default=12, help_text=_("How long a sold package's sessions may be used, in months.")
+    )
 
     def __str__(self) -> str:
         return f"Billing settings of clinic {self.clinic_id}"
@@ -190,6 +193,7 @@ class InvoiceLine(models.Model):
 class PaymentMethod(models.TextChoices):
     CASH = "cash", _("Cash")
     CARD_TERMINAL = "card_terminal", _("Card terminal")
+    PACKAGE_SESSION = "package_session", _("Package session")
 
 
 class Payment(models.Model):
@@ -202,6 +206,14 @@ class Payment(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
     )
     reason = models.TextField(blank=True)
+    package = models.ForeignKey(
+        "Package",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        help_text=_("The package a session of which paid this (method package_session)."),
+    )
     received_at = models.DateTimeField()
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -230,3 +242,95 @@ class DocumentSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.year}: {self.last}"
+
+
+class PackageStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class Package(models.Model):
+    """A prepaid series: ``sessions_total`` sessions of a protocol, sold on an issued document.
+
+    ``sessions_used`` and ``sessions_refunded`` only move through the services, each move a
+    ``PackageEntry`` row (the ledger); a draw is one conditional ``UPDATE`` so that two signings at once
+    can never take the last session twice, and the check constraint keeps it so whatever writes the row.
+    ``course_id`` is the booked series (``Course``) that draws from it: an identifier, not a foreign key,
+    while the course model moves between apps.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="packages")
+    protocol = models.ForeignKey("catalog.Protocol", on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="packages")
+    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="packages")
+    name = models.CharField(max_length=300)
+    sessions_total = models.PositiveSmallIntegerField()
+    sessions_used = models.PositiveSmallIntegerField(default=0)
+    sessions_refunded = models.PositiveSmallIntegerField(default=0)
+    price = models.DecimalField(_("gross price paid"), **MONEY)
+    expires_on = models.DateField()
+    course_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=PackageStatus.choices, default=PackageStatus.ACTIVE)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["expires_on", "id"]
+        indexes = [models.Index(fields=["patient", "status", "protocol"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    sessions_used__lte=models.F("sessions_total") - models.F("sessions_refunded")
+                ),
+                name="billing_package_never_below_zero",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sessions_total__gte=1), name="billing_package_sessions"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sessions_left(self) -> int:
+        return self.sessions_total - self.sessions_used - self.sessions_refunded
+
+
+class PackageEntryKind(models.TextChoices):
+    SALE = "sale", _("Sold")
+    DRAW = "draw", _("Session drawn")
+    RETURN = "return", _("Session given back")
+    REFUND = "refund", _("Unused sessions refunded")
+    EXPIRY = "expiry", _("Expiry changed")
+    LINK = "link", _("Linked to a series")
+
+
+class PackageEntry(models.Model):
+    """One line of a package's ledger; never changed or deleted. ``sessions``: +N sold, −1 drawn, +1 given
+    back, −k refunded (0 for an expiry change or a link)."""
+
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=10, choices=PackageEntryKind.choices)
+    sessions = models.SmallIntegerField(default=0)
+    amount = models.DecimalField(null=True, blank=True, **MONEY)
+    session_record = models.ForeignKey(
+        "treatments.SessionRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    expires_on = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["package", "at"]), models.Index(fields=["appointment"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sessions:+d}"

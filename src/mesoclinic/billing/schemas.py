@@ -3,7 +3,7 @@ a quantity is a decimal string too ("1", "1.5"); a VAT rate is its code ("23", "
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Schema
 from pydantic import Field
@@ -54,8 +54,9 @@ class InvoiceIn(Schema):
 
 
 class PaymentIn(Schema):
-    method: str = Field(description='"cash" or "card_terminal".', max_length=20)
+    method: str = Field(description='"cash", "card_terminal" or "package_session".', max_length=20)
     amount: str = Field(description='More than zero, at most the balance, e.g. "100.00".', max_length=20)
+    package: int | None = Field(default=None, description="The package whose session pays (package_session).")
 
 
 class RefundIn(Schema):
@@ -112,6 +113,7 @@ class PaymentOut(Schema):
     reason: str
     received_at: datetime
     refundable: Amount
+    package: int | None = None
 
 
 class InvoiceOut(Schema):
@@ -205,3 +207,48 @@ class SettingsOut(Schema):
     seller_name: str
     seller_address: str
     seller_tax_id: str
+
+
+class PackageEntryOut(Schema):
+    kind: str
+    sessions: int
+    amount: Amount | None
+    session_record: int | None
+    appointment: int | None
+    payment: int | None
+    expires_on: date | None
+    reason: str
+    at: datetime
+
+
+class PackageOut(Schema):
+    id: int
+    patient: int
+    protocol: int
+    name: str
+    invoice: int
+    status: str
+    sessions_total: int
+    sessions_used: int
+    sessions_left: int
+    price: Amount
+    expires_on: date
+    expired: bool
+    course: int | None
+    summary: str = Field(description='"3 of 6 sessions left, expires 2027-06-30".')
+    refund_rule: str
+    refund_amount: Amount = Field(description="What the unused sessions give back by the rule now.")
+    entries: list[PackageEntryOut] = []
+
+
+class PackageExpiryIn(Schema):
+    expires_on: date
+    reason: str = Field(max_length=1000)
+
+
+class PackageRefundIn(Schema):
+    reason: str = Field(max_length=1000)
+    amount: str | None = Field(
+        default=None, max_length=20, description="Another amount than the rule's (owner)."
+    )
+    override_reason: str = Field(default="", max_length=1000)

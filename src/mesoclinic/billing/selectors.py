@@ -3,7 +3,9 @@ a patient's balance."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,16 +14,20 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from mesoclinic.accounts.models import Clinic, StaffMember
-from mesoclinic.billing.engine import vat
+from mesoclinic.billing.engine import packages, vat
 from mesoclinic.billing.models import (
     BillingSettings,
     DocumentStatus,
     Invoice,
     InvoiceLine,
+    Package,
+    PackageEntry,
+    PackageStatus,
     Payment,
     PriceItem,
 )
 from mesoclinic.patients.models import Patient
+from mesoclinic.scheduling.models import HOLDING_STATUSES, Appointment
 
 
 def settings_for(clinic: Clinic) -> BillingSettings:
@@ -192,3 +198,95 @@ def account_of(patient: Patient) -> Account:
     return Account(
         issued_gross=vat.round_half_up(row["issued_gross"]), paid=vat.round_half_up(row["issued_paid"])
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Packages
+
+
+def open_course_id(patient: Patient, protocol_id: int | None) -> int | None:
+    """The patient's booked series of the protocol not yet linked to an active package, newest first."""
+    linked = Package.objects.filter(
+        patient=patient, status=PackageStatus.ACTIVE, course_id__isnull=False
+    ).values_list("course_id", flat=True)
+    return (
+        Appointment.objects.filter(
+            patient=patient, protocol_id=protocol_id, course__isnull=False, status__in=HOLDING_STATUSES
+        )
+        .exclude(course_id__in=list(linked))
+        .order_by("-course_id")
+        .values_list("course_id", flat=True)
+        .first()
+    )
+
+
+def drawable_packages(
+    patient: Patient, protocol_id: int, *, on: date, course_id: int | None
+) -> list[Package]:
+    """Packages a session of ``protocol_id`` on ``on`` may draw from: the series' own first, then soonest
+    expiry (an expired, refunded or used-up one is left out, as is one linked to another series)."""
+    found = [
+        p
+        for p in Package.objects.filter(
+            patient=patient, protocol_id=protocol_id, status=PackageStatus.ACTIVE, expires_on__gte=on
+        ).order_by("expires_on", "id")
+        if p.sessions_left > 0 and p.course_id in (None, course_id)
+    ]
+    found.sort(key=lambda p: p.course_id is None or p.course_id != course_id)
+    return found
+
+
+@dataclass(frozen=True)
+class PackageSummary:
+    package: Package
+    expired: bool
+
+    @property
+    def text(self) -> str:
+        p = self.package
+        return packages.summary(p.sessions_left, p.sessions_total, p.expires_on)
+
+    @property
+    def refund_rule(self) -> str:
+        return packages.REFUND_RULE
+
+    @property
+    def refund_amount(self) -> Decimal:
+        p = self.package
+        return packages.pro_rata_refund(p.price, p.sessions_total, p.sessions_left)
+
+
+def packages_of(patient: Patient, *, today: date, active_only: bool = False) -> list[PackageSummary]:
+    rows = Package.objects.filter(patient=patient).select_related("protocol", "invoice")
+    if active_only:
+        rows = rows.filter(status=PackageStatus.ACTIVE, expires_on__gte=today)
+    return [PackageSummary(p, p.expires_on < today) for p in rows]
+
+
+def active_packages_for(patient_ids: Iterable[int], *, today: date) -> dict[int, list[PackageSummary]]:
+    """Every listed patient's usable packages in one query (Today's rows)."""
+    out: dict[int, list[PackageSummary]] = {}
+    for p in Package.objects.filter(
+        patient_id__in=list(patient_ids), status=PackageStatus.ACTIVE, expires_on__gte=today
+    ).select_related("protocol"):
+        if p.sessions_left > 0:
+            out.setdefault(p.patient_id, []).append(PackageSummary(p, expired=False))
+    return out
+
+
+def get_package_for_user(staff: StaffMember | None, package_id: Any) -> Package:
+    """A package of the caller's clinic; 404 for another clinic's or an unknown id."""
+    if staff is None:
+        raise Http404
+    package = (
+        Package.objects.filter(clinic=staff.clinic, pk=package_id)
+        .select_related("patient", "protocol", "invoice")
+        .first()
+    )
+    if package is None:
+        raise Http404("No such package.")
+    return package
+
+
+def ledger_of(package: Package) -> list[PackageEntry]:
+    return list(package.entries.select_related("by", "payment"))

@@ -24,10 +24,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from mesoclinic.accounts.models import Clinic
+from mesoclinic.accounts.models import Clinic, Role
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.billing import selectors
-from mesoclinic.billing.engine import numbering, taxid, vat
+from mesoclinic.billing.engine import numbering, packages, taxid, vat
 from mesoclinic.billing.models import (
     BillingSettings,
     BuyerKind,
@@ -37,6 +37,10 @@ from mesoclinic.billing.models import (
     Invoice,
     InvoiceLine,
     ItemKind,
+    Package,
+    PackageEntry,
+    PackageEntryKind,
+    PackageStatus,
     Payment,
     PaymentMethod,
     PriceItem,
@@ -318,7 +322,7 @@ def _line_values(invoice: Invoice, line: LineInput, index: int | None = None) ->
 
     def parse(fn: Any, value: Any, field: str) -> Decimal:
         try:
-            return fn(value, field)  # type: ignore[no-any-return]
+            return fn(value, field)
         except vat.VatError as exc:
             errors.setdefault(where + field, []).append(exc.message)
             return Decimal(0)
@@ -565,10 +569,14 @@ def set_buyer(
 
 
 @transaction.atomic
-def record_payment(invoice: Invoice, *, method: str, amount: Any, actor: Any) -> Payment:
+def record_payment(
+    invoice: Invoice, *, method: str, amount: Any, actor: Any, package: Package | None = None
+) -> Payment:
     """Money received on a document (a draft at the till, or an issued one with a balance).
 
-    A payment larger than the balance is refused (the overpayment would have nowhere to go).
+    A payment larger than the balance is refused (the overpayment would have nowhere to go). A
+    ``package_session`` payment is a session of the patient's ``package``: the one signing this visit
+    drew, or one drawn now (a package never goes below zero).
     """
     if method not in PaymentMethod.values:
         raise _fail(
@@ -582,19 +590,32 @@ def record_payment(invoice: Invoice, *, method: str, amount: Any, actor: Any) ->
         raise _fail("invoice", "Money goes back on a credit note by refunding the original payment.")
     if value > invoice.balance:
         raise _fail("amount", f"The balance is {invoice.balance}: the payment cannot be more.")
+    drawn = None
+    if method == PaymentMethod.PACKAGE_SESSION:
+        package, drawn = _pay_with_package(invoice, package, actor)
+    else:
+        package = None
     payment = Payment.objects.create(
         invoice=invoice,
         method=method,
         amount=value,
+        package=package,
         received_at=timezone.now(),
         received_by=acting_user(actor),
     )
+    if drawn is not None:
+        PackageEntry.objects.filter(pk=drawn.pk).update(payment=payment)
     Invoice.objects.filter(pk=invoice.pk).update(paid=F("paid") + value)
     record_event(
         "billing.payment.record",
         invoice,
         actor=actor,
-        data={"payment": payment.pk, "method": method, "amount": str(value)},
+        data={
+            "payment": payment.pk,
+            "method": method,
+            "amount": str(value),
+            **({"package": package.pk} if package is not None else {}),
+        },
     )
     return payment
 
@@ -613,16 +634,23 @@ def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Any) ->
     left = selectors.refundable(payment)
     if value > left:
         raise _fail("amount", f"Only {left} of this payment is left to refund.")
+    if payment.method == PaymentMethod.PACKAGE_SESSION and value != left:
+        raise _fail("amount", f"A package session is given back whole: refund {left}.")
     refund = Payment.objects.create(
         invoice=payment.invoice,
         method=payment.method,
         amount=-value,
+        package_id=payment.package_id,
         refund_of=payment,
         reason=reason.strip(),
         received_at=timezone.now(),
         received_by=acting_user(actor),
     )
     Invoice.objects.filter(pk=payment.invoice_id).update(paid=F("paid") - value)
+    if payment.package_id is not None:
+        package = Package.objects.select_for_update().get(pk=payment.package_id)
+        Package.objects.filter(pk=package.pk).update(sessions_used=F("sessions_used") - 1)
+        _ledger(package, PackageEntryKind.RETURN, actor, sessions=1, payment=refund, reason=reason.strip())
     record_event(
         "billing.payment.refund",
         payment.invoice,
@@ -673,11 +701,17 @@ def issue_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
     if invoice.buyer_kind == BuyerKind.COMPANY and invoice.kind != DocumentKind.INVOICE:
         raise _fail("kind", "A company buyer gets an invoice, not a receipt.")
     _issue(invoice, actor=actor)
+    sold = _sell_packages(invoice, actor=actor)
     record_event(
         "billing.invoice.issue",
         invoice,
         actor=actor,
-        data={"number": invoice.number, "gross": str(invoice.gross), "paid": str(invoice.paid)},
+        data={
+            "number": invoice.number,
+            "gross": str(invoice.gross),
+            "paid": str(invoice.paid),
+            **({"packages": [p.pk for p in sold]} if sold else {}),
+        },
     )
     return invoice
 
@@ -730,3 +764,230 @@ def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: 
         },
     )
     return note
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Packages (prepaid series)
+
+
+def _local_today(clinic: Clinic) -> Any:
+    return timezone.localtime(timezone.now(), timezone=_tz(clinic)).date()
+
+
+def _sell_packages(invoice: Invoice, *, actor: Any) -> list[Package]:
+    """Issuing a document with package lines opens one package per unit sold (called by ``issue_invoice``)."""
+    validity = selectors.settings_for(invoice.clinic).package_validity_months
+    sold_on = _local_today(invoice.clinic)
+    made = []
+    for line in invoice.lines.filter(item__kind=ItemKind.PACKAGE).select_related("item"):
+        item = line.item
+        assert item is not None  # noqa: S101 — filtered on the item's kind
+        units = int(line.quantity)
+        if units != line.quantity or units < 1:
+            raise _fail("lines", f"{line.description}: a package is sold in whole units.")
+        course_id = selectors.open_course_id(invoice.patient, item.protocol_id)
+        for _ in range(units):
+            package = Package.objects.create(
+                clinic=invoice.clinic,
+                patient=invoice.patient,
+                protocol_id=item.protocol_id,
+                invoice=invoice,
+                line=line,
+                name=line.description,
+                sessions_total=item.sessions or 1,
+                price=vat.round_half_up(line.gross / units),
+                expires_on=packages.add_months(sold_on, validity),
+                course_id=course_id,
+                created_at=timezone.now(),
+            )
+            _ledger(
+                package,
+                PackageEntryKind.SALE,
+                actor,
+                sessions=package.sessions_total,
+                amount=package.price,
+                expires_on=package.expires_on,
+            )
+            record_event(
+                "billing.package.sell",
+                package,
+                actor=actor,
+                clinic=invoice.clinic,
+                data={
+                    "invoice": invoice.number,
+                    "sessions": package.sessions_total,
+                    "price": str(package.price),
+                    "expires_on": package.expires_on.isoformat(),
+                },
+            )
+            made.append(package)
+    return made
+
+
+def _ledger(package: Package, kind: str, actor: Any, **fields: Any) -> PackageEntry:
+    return PackageEntry.objects.create(
+        package=package, kind=kind, at=timezone.now(), by=acting_user(actor), **fields
+    )
+
+
+def _take_session(package: Package) -> bool:
+    """One session off the package, if one is left: a conditional UPDATE, atomic under concurrency."""
+    return bool(
+        Package.objects.filter(
+            pk=package.pk,
+            status=PackageStatus.ACTIVE,
+            sessions_used__lt=F("sessions_total") - F("sessions_refunded"),
+        ).update(sessions_used=F("sessions_used") + 1)
+    )
+
+
+@transaction.atomic
+def draw_for_signed_session(record: Any, *, actor: Any) -> PackageEntry | None:
+    """Signing a session of a protocol the patient holds a package of draws one session from it.
+
+    Called inside the signing transaction (``treatments.signals.session_signed``). The package booked
+    for the series (its ``course_id``) goes first, then the patient's other active packages of the
+    protocol, soonest expiry first; an expired or empty package is passed over, and with none left the
+    visit is simply paid at checkout. A package that draws for a series for the first time is linked to it.
+    """
+    appointment = record.appointment
+    if appointment is None or record.patient_id is None:
+        return None
+    if PackageEntry.objects.filter(session_record=record, kind=PackageEntryKind.DRAW).exists():
+        return None
+    on = timezone.localtime(record.performed_at or timezone.now(), timezone=_tz(record.clinic)).date()
+    for package in selectors.drawable_packages(
+        record.patient, appointment.protocol_id, on=on, course_id=appointment.course_id
+    ):
+        if not _take_session(package):
+            continue
+        if package.course_id is None and appointment.course_id is not None:
+            Package.objects.filter(pk=package.pk).update(course_id=appointment.course_id)
+            _ledger(package, PackageEntryKind.LINK, actor, reason=f"Series {appointment.course_id}")
+        entry = _ledger(
+            package, PackageEntryKind.DRAW, actor, sessions=-1, session_record=record, appointment=appointment
+        )
+        package.refresh_from_db()
+        record_event(
+            "billing.package.draw",
+            package,
+            actor=actor,
+            clinic=package.clinic,
+            data={"session_record": record.pk, "appointment": appointment.pk, "left": package.sessions_left},
+        )
+        return entry
+    return None
+
+
+@transaction.atomic
+def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor: Any) -> Package:
+    """Move a package's expiry (longer for an illness, shorter by agreement), with a reason, in its ledger."""
+    if not reason.strip():
+        raise _fail("reason", "Say why the expiry changes.")
+    if not hasattr(expires_on, "isoformat"):
+        raise _fail("expires_on", "Give the new expiry as a date (YYYY-MM-DD).")
+    package = Package.objects.select_for_update().get(pk=package.pk)
+    if package.status != PackageStatus.ACTIVE:
+        raise _fail("package", "This package was refunded.")
+    before = package.expires_on
+    package.expires_on = expires_on
+    package.save(update_fields=["expires_on"])
+    _ledger(package, PackageEntryKind.EXPIRY, actor, expires_on=expires_on, reason=reason.strip())
+    record_event(
+        "billing.package.expiry",
+        package,
+        actor=actor,
+        clinic=package.clinic,
+        data={"before": before.isoformat(), "after": expires_on.isoformat(), "reason": reason.strip()},
+    )
+    return package
+
+
+@transaction.atomic
+def refund_package(
+    package: Package, *, reason: str, actor: Any, amount: Any = None, override_reason: str = ""
+) -> PackageEntry:
+    """Refund a package's unused sessions pro rata (``engine.packages.REFUND_RULE``) and close it.
+
+    The money goes back on the payments of the document that sold it, latest first, by their methods.
+    Another amount than the rule's is the owner's to give, with ``override_reason``.
+    """
+    if not reason.strip():
+        raise _fail("reason", "Say why the package is refunded.")
+    package = Package.objects.select_for_update().get(pk=package.pk)
+    if package.status != PackageStatus.ACTIVE:
+        raise _fail("package", "This package was already refunded.")
+    left = package.sessions_left
+    if left < 1:
+        raise _fail("package", "No session of this package is left to refund.")
+    rule = packages.pro_rata_refund(package.price, package.sessions_total, left)
+    value = rule
+    if amount not in (None, ""):
+        value = _money(amount, "amount")
+        if value != rule:
+            if not _is_owner(actor):
+                raise _fail("amount", f"The rule gives {rule}: only the owner may refund another amount.")
+            if not override_reason.strip():
+                raise _fail("override_reason", f"Say why the refund is not the rule's {rule}.")
+        if value < 0:
+            raise _fail("amount", "A refund is not negative.")
+    payments = [
+        p
+        for p in package.invoice.payments.filter(refund_of__isnull=True).order_by("-received_at", "-id")
+        if p.method != PaymentMethod.PACKAGE_SESSION
+    ]
+    available = sum((selectors.refundable(p) for p in payments), Decimal("0.00"))
+    if value > available:
+        raise _fail("amount", f"Only {available} was paid for this package and is left to refund.")
+    note = reason.strip() + (f" (override: {override_reason.strip()})" if value != rule else "")
+    owed = value
+    for payment in payments:
+        if owed <= 0:
+            break
+        part = min(owed, selectors.refundable(payment))
+        if part > 0:
+            refund_payment(payment, amount=part, reason=f"Package refund: {note}", actor=actor)
+            owed -= part
+    Package.objects.filter(pk=package.pk).update(
+        sessions_refunded=F("sessions_refunded") + left, status=PackageStatus.REFUNDED
+    )
+    entry = _ledger(package, PackageEntryKind.REFUND, actor, sessions=-left, amount=value, reason=note)
+    record_event(
+        "billing.package.refund",
+        package,
+        actor=actor,
+        clinic=package.clinic,
+        data={"sessions": left, "rule": str(rule), "amount": str(value), "reason": note},
+    )
+    return entry
+
+
+def _is_owner(actor: Any) -> bool:
+    """Only the owner refunds a package at another amount than the rule's."""
+    user = acting_user(actor)
+    staff = getattr(user, "staff", None) if user is not None else None
+    return staff is not None and staff.role == Role.OWNER
+
+
+def _pay_with_package(invoice: Invoice, package: Package | None, actor: Any) -> tuple[Package, PackageEntry]:
+    """A package session pays (part of) the document: the session this visit's signing drew, or one drawn now."""
+    if package is None:
+        raise _fail("package", "Choose the package whose session pays.")
+    if package.patient_id != invoice.patient_id:
+        raise _fail("package", "This package is another patient's.")
+    package = Package.objects.select_for_update().get(pk=package.pk)
+    drawn = None
+    if invoice.appointment_id is not None:
+        drawn = PackageEntry.objects.filter(
+            package=package,
+            kind=PackageEntryKind.DRAW,
+            appointment_id=invoice.appointment_id,
+            payment__isnull=True,
+        ).first()
+    if drawn is None:
+        if package.status != PackageStatus.ACTIVE or package.expires_on < _local_today(invoice.clinic):
+            raise _fail("package", "This package is refunded or expired.")
+        if not _take_session(package):
+            raise _fail("package", "No session of this package is left.")
+        drawn = _ledger(package, PackageEntryKind.DRAW, actor, sessions=-1, appointment=invoice.appointment)
+    return package, drawn

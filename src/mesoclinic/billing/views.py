@@ -30,6 +30,8 @@ from mesoclinic.billing.forms import (
     KindForm,
     LineEditForm,
     LineForm,
+    PackageExpiryForm,
+    PackageRefundForm,
     PaymentForm,
     PriceItemForm,
     RefundForm,
@@ -97,7 +99,10 @@ def _document_page(
         "can_refund": role_has(request.staff.role, Capability.REFUND_PAYMENTS),
         "line_form": forms.get("line_form") or LineForm(items=items, rates=settings.vat_rates),
         "payment_form": forms.get("payment_form")
-        or PaymentForm(initial={"amount": invoice.balance if invoice.balance > 0 else ""}),
+        or PaymentForm(
+            initial={"amount": invoice.balance if invoice.balance > 0 else ""},
+            packages=_usable_packages(request, invoice),
+        ),
         "buyer_form": forms.get("buyer_form")
         or BuyerForm(
             initial={
@@ -115,6 +120,12 @@ def _document_page(
         "section": "billing",
     }
     return render(request, "billing/document.html", context, status=status)
+
+
+def _usable_packages(request: ClinicRequest, invoice: Invoice) -> list[Any]:
+    if invoice.is_issued:
+        return []
+    return selectors.packages_of(invoice.patient, today=request.clinic.today(), active_only=True)
 
 
 # --- Checkout -----------------------------------------------------------------------------------------
@@ -257,10 +268,12 @@ def set_kind(request: ClinicRequest, invoice_id: int) -> HttpResponse:
 @staff_required(Capability.TAKE_PAYMENTS)
 def pay(request: ClinicRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
-    form = PaymentForm(request.POST)
+    form = PaymentForm(request.POST, packages=_usable_packages(request, invoice))
     if form.is_valid():
+        data = dict(form.cleaned_data)
+        data.setdefault("package", None)
         try:
-            services.record_payment(invoice, actor=request.user, **form.cleaned_data)
+            services.record_payment(invoice, actor=request.user, **data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -385,10 +398,69 @@ def patient_account(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.staff, patient_id)
     context = chart_context(request, patient, tab="billing")
     context["account"] = selectors.account_of(patient)
+    context["packages"] = selectors.packages_of(patient, today=request.clinic.today())
     context["documents"] = selectors.documents_for_patient(patient)
     context["currency"] = selectors.settings_for(request.clinic).currency
     context["can_take"] = role_has(request.staff.role, Capability.TAKE_PAYMENTS)
     return render(request, "billing/patient_account.html", context)
+
+
+# --- Packages ---------------------------------------------------------------------------------------------
+
+
+def _package_page(request: ClinicRequest, package: Any, *, status: int = 200, **forms: Any) -> HttpResponse:
+    today = request.clinic.today()
+    summary = selectors.PackageSummary(package, package.expires_on < today)
+    context = chart_context(request, package.patient, tab="billing")
+    context.update(
+        package=package,
+        summary=summary,
+        entries=selectors.ledger_of(package),
+        currency=selectors.settings_for(request.clinic).currency,
+        can_refund=role_has(request.staff.role, Capability.REFUND_PAYMENTS),
+        expiry_form=forms.get("expiry_form") or PackageExpiryForm(initial={"expires_on": package.expires_on}),
+        refund_form=forms.get("refund_form") or PackageRefundForm(),
+    )
+    return render(request, "billing/package.html", context, status=status)
+
+
+@require_GET
+@staff_required(Capability.VIEW_PATIENTS, Capability.VIEW_BILLING)
+def package(request: ClinicRequest, package_id: int) -> HttpResponse:
+    """A package: sessions left, expiry, its ledger; the expiry and the pro rata refund for the owner."""
+    return _package_page(request, selectors.get_package_for_user(request.staff, package_id))
+
+
+@require_POST
+@staff_required(Capability.VIEW_PATIENTS, Capability.REFUND_PAYMENTS)
+def package_expiry(request: ClinicRequest, package_id: int) -> HttpResponse:
+    found = selectors.get_package_for_user(request.staff, package_id)
+    form = PackageExpiryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_package_expiry(found, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Expiry changed."))
+            return HttpResponseRedirect(reverse("billing:package", args=[found.pk]))
+    return _package_page(request, found, status=422, expiry_form=form)
+
+
+@require_POST
+@staff_required(Capability.VIEW_PATIENTS, Capability.REFUND_PAYMENTS)
+def package_refund(request: ClinicRequest, package_id: int) -> HttpResponse:
+    found = selectors.get_package_for_user(request.staff, package_id)
+    form = PackageRefundForm(request.POST)
+    if form.is_valid():
+        try:
+            services.refund_package(found, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Unused sessions refunded."))
+            return HttpResponseRedirect(reverse("billing:package", args=[found.pk]))
+    return _package_page(request, found, status=422, refund_form=form)
 
 
 # --- Prices and settings ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 CODE_HELP = _("Lower-case code, letters, digits and underscores (e.g. hyaluronic_acid).")
 
@@ -181,7 +182,11 @@ class CocktailIngredient(Concentration):
 
 
 class Protocol(models.Model):
-    """A treatment plan: modality + cocktail + areas, a series of sessions, then maintenance."""
+    """A treatment plan: modality + cocktail + areas, a series of sessions, then maintenance.
+
+    A clinical change (cocktail, areas, series, spacing, durations) makes a new ``version``; every earlier
+    version stays in ``history`` (courses already started copied their series parameters, so they keep theirs).
+    """
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
     slug = models.SlugField(max_length=80)
@@ -206,7 +211,15 @@ class Protocol(models.Model):
     buffer_minutes = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(120)])
     price = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    bookable_online = models.BooleanField(
+        default=False,
+        help_text=_("Patients may book this whole series themselves on the clinic's public booking page."),
+    )
     sources = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text=_("Goes up with every clinical change; each earlier version is kept in history.")
+    )
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

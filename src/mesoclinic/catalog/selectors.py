@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from mesoclinic.accounts.models import Clinic
@@ -65,3 +68,22 @@ def protocol_ingredient_codes(protocol: Protocol) -> tuple[str, ...]:
 
 def sources_by_key(clinic: Clinic) -> dict[str, Source]:
     return {s.key: s for s in Source.objects.filter(clinic=clinic)}
+
+
+def protocol_versions(protocol: Protocol) -> QuerySet[Any]:
+    """The protocol's kept versions, newest first, with who saved each (one row per save)."""
+    return protocol.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def get_protocol_for_user(staff: Any, protocol_id: Any) -> Protocol:
+    """A protocol of the caller's clinic by id (offered or not), or 404 (another clinic's ids included)."""
+    if staff is None:
+        raise Http404
+    try:
+        pk = int(protocol_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    found = protocols(staff.clinic, active_only=False).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

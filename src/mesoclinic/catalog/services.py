@@ -1,10 +1,11 @@
-"""Writes to the catalog: loading the default data into a clinic."""
+"""Writes to the catalog: loading the default data into a clinic, and editing a protocol (versioned)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from mesoclinic.accounts.models import Clinic
@@ -177,3 +178,71 @@ def load_default_catalog(clinic: Clinic, *, actor: Any, data: dict[str, Any] | N
     if any(created.values()):
         record_event("catalog.load_defaults", None, actor=actor, clinic=clinic, data=created)
     return created
+
+
+#: The protocol's fields whose change is clinical: it makes a new version (the earlier one is kept).
+CLINICAL_PROTOCOL_FIELDS = (
+    "cocktail",
+    "areas",
+    "sessions",
+    "interval_days",
+    "tolerance_days",
+    "maintenance_interval_months",
+    "session_minutes",
+    "buffer_minutes",
+)
+#: Fields that only describe it (no new version).
+DESCRIPTIVE_PROTOCOL_FIELDS = ("name", "description", "is_active")
+EDITABLE_PROTOCOL_FIELDS = DESCRIPTIVE_PROTOCOL_FIELDS + CLINICAL_PROTOCOL_FIELDS
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, Cocktail):
+        return value.code
+    return value
+
+
+@transaction.atomic
+def update_protocol(protocol: Protocol, *, actor: Any, **changes: Any) -> Protocol:
+    """Change a protocol's fields (``EDITABLE_PROTOCOL_FIELDS``); a clinical change makes a new version.
+
+    The modality is not editable: a protocol of another modality is another protocol (its screening, consent
+    and qualifications differ). Raises ``ValidationError`` naming the field (unknown field, value out of
+    range, tolerance not shorter than the interval, a cocktail of another clinic). Nothing changed: nothing
+    is written. The audit row has the fields before and after and the version.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE_PROTOCOL_FIELDS))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    locked = Protocol.objects.select_for_update().get(pk=protocol.pk)
+    changed = {
+        name: value for name, value in changes.items() if _shown(getattr(locked, name)) != _shown(value)
+    }
+    if not changed:
+        return locked
+    if not locked.history.exists():
+        # Loaded in bulk (no history row yet): keep the version as it was before its first change.
+        Protocol.history.bulk_history_create([locked], default_change_reason="as loaded")
+    before = {name: _shown(getattr(locked, name)) for name in changed}
+    for name, value in changed.items():
+        setattr(locked, name, value)
+    if isinstance(locked.areas, list):
+        locked.areas = [str(area) for area in locked.areas]
+    locked.full_clean(exclude=["clinic", "slug", "modality", "sources"])
+    clinical = sorted(set(changed) & set(CLINICAL_PROTOCOL_FIELDS))
+    if clinical:
+        locked.version += 1
+    locked.save()
+    record_event(
+        "catalog.protocol.update",
+        locked,
+        actor=actor,
+        data={
+            "before": before,
+            "after": {name: _shown(value) for name, value in changed.items()},
+            "version": locked.version,
+            "clinical": clinical,
+        },
+    )
+    protocol.refresh_from_db()
+    return locked

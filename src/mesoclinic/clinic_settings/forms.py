@@ -9,7 +9,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from phonenumbers.geodata.locale import LOCALE_DATA
 
 from mesoclinic.accounts.models import ClinicLanguage, Location, Role
 from mesoclinic.scheduling.models import Weekday
@@ -28,8 +30,35 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
+#: Codes the holiday package knows that are not ISO 3166-1 alpha-2 countries of their own ("UK" is GB's
+#: alias), and a name phonenumbers' table lacks (Kosovo's user-assigned "XK").
+_NOT_COUNTRIES = frozenset({"UK"})
+_EXTRA_NAMES = {"XK": {"en": "Kosovo", "pl": "Kosowo"}}
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """A country's name in ``language`` (the active one by default), from phonenumbers' locale table.
+
+    Why that table: phonenumbers is already a dependency (phone numbers are parsed in the clinic's
+    country) and ships country names in English, Polish and many more languages, offline; no new package
+    is needed. Falls back to English, then to the code itself.
+    """
+    names = LOCALE_DATA.get(code) or _EXTRA_NAMES.get(code) or {}
+    language = (language or get_language() or "en").split("-")[0]
+    for lang in (language, "en"):
+        name = names.get(lang, "")
+        if name.startswith("*"):  # "*xx": the same name as the language xx's entry
+            name = names.get(name[1:], "")
+        if name:
+            return name
+    return code
+
+
 def country_choices() -> list[tuple[str, str]]:
-    return [(code, code) for code in supported_countries()]
+    """The countries with a public-holiday calendar (ISO alpha-2), by name: "Poland (PL)"."""
+    codes = [c for c in supported_countries() if len(c) == 2 and c not in _NOT_COUNTRIES]
+    choices = [(code, f"{country_name(code)} ({code})") for code in codes]
+    return sorted(choices, key=lambda choice: choice[1].casefold())
 
 
 class ClinicDetailsForm(forms.Form):
@@ -51,7 +80,7 @@ class ClinicDetailsForm(forms.Form):
     )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
     country = forms.ChoiceField(
-        label=_("Country"), help_text=_("ISO code, e.g. PL or GB: public holidays and phone numbers.")
+        label=_("Country"), help_text=_("Its public holidays and how phone numbers are written.")
     )
     language = forms.ChoiceField(label=_("Language"), choices=ClinicLanguage.choices)
 
@@ -245,3 +274,50 @@ class ConsentTemplateForm(forms.Form):
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 14}),
     )
+
+
+class ProtocolForm(forms.Form):
+    """A protocol's description and its series; the modality stays (another modality is another protocol).
+
+    The price is not here: it lives in the price list (billing), shown and linked beside this form.
+    """
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    cocktail = forms.ModelChoiceField(
+        label=_("Cocktail"), queryset=None, required=False, empty_label=_("No cocktail")
+    )
+    sessions = forms.IntegerField(label=_("Sessions in the series"), min_value=1, max_value=20)
+    interval_days = forms.IntegerField(
+        label=_("Days between sessions"),
+        min_value=1,
+        max_value=365,
+        help_text=_("The spacing of the series."),
+    )
+    tolerance_days = forms.IntegerField(
+        label=_("Tolerance (± days)"),
+        min_value=0,
+        max_value=364,
+        help_text=_("How far a session may move from its planned day; shorter than the spacing."),
+    )
+    maintenance_interval_months = forms.IntegerField(
+        label=_("Maintenance after (months)"), min_value=1, max_value=36
+    )
+    session_minutes = forms.IntegerField(label=_("Session length (minutes)"), min_value=5, max_value=240)
+    buffer_minutes = forms.IntegerField(label=_("Cleaning time after (minutes)"), min_value=0, max_value=120)
+    is_active = forms.BooleanField(label=_("Offered (can be booked)"), required=False)
+
+    def __init__(self, *args: Any, cocktails: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cocktail"].queryset = cocktails  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        interval, tolerance = data.get("interval_days"), data.get("tolerance_days")
+        if interval is not None and tolerance is not None and tolerance >= interval:
+            self.add_error(
+                "tolerance_days", _("The tolerance must be shorter than the days between sessions.")
+            )
+        return data

@@ -43,4 +43,6 @@ urlpatterns = [
         views.downtime_remove,
         name="downtime_remove",
     ),
+    path("protocols/", views.protocols, name="protocols"),
+    path("protocols/<slug:slug>/", views.protocol_edit, name="protocol_edit"),
 ]

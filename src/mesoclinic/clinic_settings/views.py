@@ -9,11 +9,14 @@ then renders or redirects; a refused form comes back with 422 and everything typ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms import Form
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +29,11 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.models import Location, Role, StaffMember
 from mesoclinic.accounts.permissions import Capability
+from mesoclinic.billing import selectors as billing_selectors
+from mesoclinic.billing.models import ItemKind
+from mesoclinic.catalog import selectors as catalog_selectors
+from mesoclinic.catalog import services as catalog_services
+from mesoclinic.catalog.models import Protocol
 from mesoclinic.catalog.selectors import modalities as clinic_modalities
 from mesoclinic.clinic_settings.forms import (
     ClinicDetailsForm,
@@ -36,11 +44,13 @@ from mesoclinic.clinic_settings.forms import (
     IntervalForm,
     InviteForm,
     LocationForm,
+    ProtocolForm,
     PublicHolidaysForm,
     RoomForm,
     StaffForm,
     WeeklyHoursForm,
     add_service_errors,
+    country_name,
 )
 from mesoclinic.patients import selectors as patients_selectors
 from mesoclinic.patients import services as patients_services
@@ -56,6 +66,37 @@ def _page(
     request: ClinicRequest, template: str, context: dict[str, Any], *, failed: bool = False
 ) -> HttpResponse:
     return render(request, template, {"section": "settings", **context}, status=422 if failed else 200)
+
+
+T = TypeVar("T")
+
+
+def _save_form(
+    request: ClinicRequest,
+    form: Form,
+    save: Callable[[dict[str, Any]], T],
+    *,
+    success: str | Callable[[T], str],
+    then: str | Callable[[T], str],
+    posted: bool = True,
+) -> HttpResponse | None:
+    """The one way a Settings form is saved: when ``form`` was posted (and ``posted``) and is valid, run
+    ``save(cleaned_data)`` (the owning app's service, audited) in one transaction; on success flash
+    ``success`` and redirect to ``then`` (either may be computed from what ``save`` returned).
+
+    A service's ``ValidationError`` is put back beside the fields it names and ``None`` is returned, so the
+    caller renders the page again (422, everything typed kept); nothing of a refused save is kept.
+    """
+    if not (posted and request.method == "POST" and form.is_valid()):
+        return None
+    try:
+        with transaction.atomic():
+            result = save(form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return HttpResponseRedirect(then(result) if callable(then) else then)
 
 
 def _modality_choices(request: ClinicRequest) -> list[tuple[str, str]]:
@@ -89,14 +130,15 @@ def clinic_details(request: ClinicRequest) -> HttpResponse:
     clinic = request.clinic
     initial = {name: getattr(clinic, name) for name in accounts_services.CLINIC_DETAIL_FIELDS}
     form = ClinicDetailsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            accounts_services.update_clinic_details(clinic, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Clinic details saved."))
-            return HttpResponseRedirect(reverse("settings:clinic"))
+    saved = _save_form(
+        request,
+        form,
+        lambda data: accounts_services.update_clinic_details(clinic, actor=request.user, **data),
+        success=_("Clinic details saved."),
+        then=reverse("settings:clinic"),
+    )
+    if saved:
+        return saved
     context = {"form": form, "missing": clinic.missing_contact_details()}
     return _page(request, "clinic_settings/clinic.html", context, failed=bool(form.errors))
 
@@ -125,32 +167,36 @@ def _staff_form(request: ClinicRequest, form_class: type[StaffForm], **kwargs: A
 @staff_required(MANAGE)
 def staff_invite(request: ClinicRequest) -> HttpResponse:
     form = _staff_form(request, InviteForm, initial={"role": Role.PRACTITIONER})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            invitation = accounts_services.invite_staff_member(
-                request.clinic,
-                email=data["email"],
-                display_name=data["display_name"],
-                role=data["role"],
-                title=data["title"],
-                modalities=data["modalities"],
-                locations=data["locations"],
-                base_url=request.build_absolute_uri("/").rstrip("/"),
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            member = invitation.member
-            messages.success(
-                request,
-                _("%(name)s is invited: an e-mail to %(email)s lets them choose a password.")
-                % {"name": member.display_name, "email": member.user.email},
-            )
-            if member.role in CLINICAL_ROLES:
-                return HttpResponseRedirect(reverse("settings:staff_hours", args=[member.pk]))
-            return HttpResponseRedirect(reverse("settings:staff"))
+
+    def invite(data: dict[str, Any]) -> StaffMember:
+        return accounts_services.invite_staff_member(
+            request.clinic,
+            email=data["email"],
+            display_name=data["display_name"],
+            role=data["role"],
+            title=data["title"],
+            modalities=data["modalities"],
+            locations=data["locations"],
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+            actor=request.user,
+        ).member
+
+    saved = _save_form(
+        request,
+        form,
+        invite,
+        success=lambda member: (
+            _("%(name)s is invited: an e-mail to %(email)s lets them choose a password.")
+            % {"name": member.display_name, "email": member.user.email}
+        ),
+        then=lambda member: (
+            reverse("settings:staff_hours", args=[member.pk])
+            if member.role in CLINICAL_ROLES
+            else reverse("settings:staff")
+        ),
+    )
+    if saved:
+        return saved
     return _page(request, "clinic_settings/staff_form.html", {"form": form}, failed=bool(form.errors))
 
 
@@ -166,23 +212,15 @@ def staff_edit(request: ClinicRequest, staff_id: int) -> HttpResponse:
         "locations": list(member.locations.all()),
     }
     form = _staff_form(request, StaffForm, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            accounts_services.update_staff_member(
-                member,
-                role=data["role"],
-                display_name=data["display_name"],
-                title=data["title"],
-                modalities=data["modalities"],
-                locations=data["locations"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s saved.") % {"name": member.display_name})
-            return HttpResponseRedirect(reverse("settings:staff"))
+    saved = _save_form(
+        request,
+        form,
+        lambda data: accounts_services.update_staff_member(member, actor=request.user, **data),
+        success=lambda _result: _("%(name)s saved.") % {"name": member.display_name},
+        then=reverse("settings:staff"),
+    )
+    if saved:
+        return saved
     context = {"form": form, "member": member, "clinical": CLINICAL_ROLES}
     return _page(request, "clinic_settings/staff_form.html", context, failed=bool(form.errors))
 
@@ -264,18 +302,18 @@ def staff_hours(request: ClinicRequest, staff_id: int) -> HttpResponse:
         return response
     location = scheduling_selectors.get_location_for_user(request.staff, request.POST["location"])
     form = WeeklyHoursForm(request.POST, prefix=f"loc{location.pk}")
-    if form.is_valid():
-        try:
-            scheduling_services.set_working_hours(member, location, form.spans(), actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Weekly hours of %(name)s at %(location)s saved.")
-                % {"name": member.display_name, "location": location.name},
-            )
-            return HttpResponseRedirect(reverse("settings:staff_hours", args=[member.pk]))
+    saved = _save_form(
+        request,
+        form,
+        lambda _data: scheduling_services.set_working_hours(
+            member, location, form.spans(), actor=request.user
+        ),
+        success=_("Weekly hours of %(name)s at %(location)s saved.")
+        % {"name": member.display_name, "location": location.name},
+        then=reverse("settings:staff_hours", args=[member.pk]),
+    )
+    if saved:
+        return saved
     return _hours_page(request, member, hours_forms={location.pk: form})
 
 
@@ -284,21 +322,15 @@ def staff_hours(request: ClinicRequest, staff_id: int) -> HttpResponse:
 def time_off_add(request: ClinicRequest, staff_id: int) -> HttpResponse:
     member = _practitioner(request, staff_id)
     form = IntervalForm(request.POST, prefix="off")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            scheduling_services.add_time_off(
-                member,
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                reason=data["reason"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Time off added."))
-            return HttpResponseRedirect(reverse("settings:staff_hours", args=[member.pk]))
+    saved = _save_form(
+        request,
+        form,
+        lambda data: scheduling_services.add_time_off(member, actor=request.user, **data),
+        success=_("Time off added."),
+        then=reverse("settings:staff_hours", args=[member.pk]),
+    )
+    if saved:
+        return saved
     return _hours_page(request, member, off_form=form)
 
 
@@ -317,22 +349,22 @@ def time_off_remove(request: ClinicRequest, staff_id: int, time_off_id: int) -> 
 def extra_hours_add(request: ClinicRequest, staff_id: int) -> HttpResponse:
     member = _practitioner(request, staff_id)
     form = ExtraHoursForm(request.POST, prefix="extra", locations=_locations(request))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            scheduling_services.add_extra_hours(
-                member,
-                data["location"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                reason=data["reason"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Extra hours added."))
-            return HttpResponseRedirect(reverse("settings:staff_hours", args=[member.pk]))
+    saved = _save_form(
+        request,
+        form,
+        lambda data: scheduling_services.add_extra_hours(
+            member,
+            data["location"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            reason=data["reason"],
+            actor=request.user,
+        ),
+        success=_("Extra hours added."),
+        then=reverse("settings:staff_hours", args=[member.pk]),
+    )
+    if saved:
+        return saved
     return _hours_page(request, member, extra_form=form)
 
 
@@ -353,32 +385,28 @@ def extra_hours_remove(request: ClinicRequest, staff_id: int, extra_hours_id: in
 @staff_required(MANAGE)
 def location_list(request: ClinicRequest) -> HttpResponse:
     form = LocationForm(request.POST or None, initial={"timezone": request.clinic.timezone})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            location = accounts_services.add_location(
-                request.clinic,
-                name=data["name"],
-                timezone=data["timezone"],
-                address=data["address"],
-                actor=request.user,
-            )
-            if data["phone"]:
-                accounts_services.update_location(
-                    location,
-                    name=location.name,
-                    timezone=location.timezone,
-                    address=location.address,
-                    phone=data["phone"],
-                    actor=request.user,
-                )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, _("%(name)s added: now give its opening hours.") % {"name": location.name}
-            )
-            return HttpResponseRedirect(reverse("settings:location_edit", args=[location.pk]))
+
+    def add(data: dict[str, Any]) -> Location:
+        location = accounts_services.add_location(
+            request.clinic,
+            name=data["name"],
+            timezone=data["timezone"],
+            address=data["address"],
+            actor=request.user,
+        )
+        if data["phone"]:
+            accounts_services.update_location(location, actor=request.user, **data)
+        return location
+
+    saved = _save_form(
+        request,
+        form,
+        add,
+        success=lambda location: _("%(name)s added: now give its opening hours.") % {"name": location.name},
+        then=lambda location: reverse("settings:location_edit", args=[location.pk]),
+    )
+    if saved:
+        return saved
     context = {"form": form, "locations": _locations(request).prefetch_related("opening_hours")}
     return _page(request, "clinic_settings/locations.html", context, failed=bool(form.errors))
 
@@ -402,22 +430,24 @@ def location_edit(request: ClinicRequest, location_id: int) -> HttpResponse:
     hours = WeeklyHoursForm(
         request.POST if which == "hours" else None, prefix="hours", initial=WeeklyHoursForm.initial_for(spans)
     )
-    if which == "details" and details.is_valid():
-        try:
-            accounts_services.update_location(location, actor=request.user, **details.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(details, exc)
-        else:
-            messages.success(request, _("%(name)s saved.") % {"name": location.name})
-            return HttpResponseRedirect(reverse("settings:location_edit", args=[location.pk]))
-    if which == "hours" and hours.is_valid():
-        try:
-            scheduling_services.set_opening_hours(location, hours.spans(), actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(hours, exc)
-        else:
-            messages.success(request, _("Opening hours of %(name)s saved.") % {"name": location.name})
-            return HttpResponseRedirect(reverse("settings:location_edit", args=[location.pk]))
+    here = reverse("settings:location_edit", args=[location.pk])
+    saved = _save_form(
+        request,
+        details,
+        lambda data: accounts_services.update_location(location, actor=request.user, **data),
+        success=lambda _result: _("%(name)s saved.") % {"name": location.name},
+        then=here,
+        posted=which == "details",
+    ) or _save_form(
+        request,
+        hours,
+        lambda _data: scheduling_services.set_opening_hours(location, hours.spans(), actor=request.user),
+        success=_("Opening hours of %(name)s saved.") % {"name": location.name},
+        then=here,
+        posted=which == "hours",
+    )
+    if saved:
+        return saved
     context = {"location": location, "details": details, "hours": hours}
     return _page(
         request, "clinic_settings/location.html", context, failed=bool(details.errors or hours.errors)
@@ -452,39 +482,40 @@ def holidays(request: ClinicRequest, location_id: int) -> HttpResponse:
         holidays=listed,
         initial={"country": country, "year": year},
     )
-    if action == "add" and own.is_valid():
-        try:
-            scheduling_services.add_holiday(
-                location, day=own.cleaned_data["date"], name=own.cleaned_data["name"], actor=request.user
-            )
-        except ValidationError as exc:
-            add_service_errors(own, exc)
-        else:
-            messages.success(request, _("Holiday added."))
-            return HttpResponseRedirect(_holidays_url(location, country, own.cleaned_data["date"].year))
-    if action == "import" and public.is_valid():
+
+    def import_chosen(data: dict[str, Any]) -> Any:
         chosen = public.chosen_days()
         if not chosen:
-            public.add_error("days", _("Tick the holidays the location closes on."))
-        else:
-            try:
-                added = scheduling_services.add_public_holidays(
-                    location,
-                    country=public.cleaned_data["country"],
-                    year=public.cleaned_data["year"],
-                    days=chosen,
-                    actor=request.user,
-                )
-            except ValidationError as exc:
-                add_service_errors(public, exc)
-            else:
-                messages.success(request, _("%(count)d holidays added.") % {"count": len(added)})
-                return HttpResponseRedirect(_holidays_url(location, country, year))
+            raise ValidationError({"days": _("Tick the holidays the location closes on.")})
+        return scheduling_services.add_public_holidays(
+            location, country=data["country"], year=data["year"], days=chosen, actor=request.user
+        )
+
+    saved = _save_form(
+        request,
+        own,
+        lambda data: scheduling_services.add_holiday(
+            location, day=data["date"], name=data["name"], actor=request.user
+        ),
+        success=_("Holiday added."),
+        then=lambda holiday: _holidays_url(location, country, holiday.date.year),
+        posted=action == "add",
+    ) or _save_form(
+        request,
+        public,
+        import_chosen,
+        success=lambda added: _("%(count)d holidays added.") % {"count": len(added)},
+        then=_holidays_url(location, country, year),
+        posted=action == "import",
+    )
+    if saved:
+        return saved
     taken = {h.date: h for h in scheduling_selectors.holidays_of(location)}
     context = {
         "location": location,
         "year": year,
         "country": country,
+        "country_label": country_name(country),
         "own": own,
         "public": public,
         "listed": [(day, name, day in taken) for day, name in listed],
@@ -524,17 +555,17 @@ def _resource_form(
 def rooms(request: ClinicRequest) -> HttpResponse:
     """Rooms and devices of every location; adding a room."""
     form = _resource_form(request, RoomForm, initial={"is_active": True})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            room = scheduling_services.add_room(
-                data["location"], name=data["name"], modalities=data["modalities"], actor=request.user
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s added.") % {"name": room.name})
-            return HttpResponseRedirect(reverse("settings:rooms"))
+    saved = _save_form(
+        request,
+        form,
+        lambda data: scheduling_services.add_room(
+            data["location"], name=data["name"], modalities=data["modalities"], actor=request.user
+        ),
+        success=lambda room: _("%(name)s added.") % {"name": room.name},
+        then=reverse("settings:rooms"),
+    )
+    if saved:
+        return saved
     names = dict(_modality_choices(request))
     context = {
         "form": form,
@@ -562,21 +593,21 @@ def room_edit(request: ClinicRequest, room_id: int) -> HttpResponse:
     }
     form = _resource_form(request, RoomForm, initial=initial)
     form.fields["location"].disabled = True  # a room does not move: its bookings are at its location
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            scheduling_services.update_room(
-                room,
-                name=data["name"],
-                modalities=data["modalities"],
-                is_active=data["is_active"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s saved.") % {"name": room.name})
-            return HttpResponseRedirect(reverse("settings:rooms"))
+    saved = _save_form(
+        request,
+        form,
+        lambda data: scheduling_services.update_room(
+            room,
+            name=data["name"],
+            modalities=data["modalities"],
+            is_active=data["is_active"],
+            actor=request.user,
+        ),
+        success=lambda _result: _("%(name)s saved.") % {"name": room.name},
+        then=reverse("settings:rooms"),
+    )
+    if saved:
+        return saved
     return _page(request, "clinic_settings/room.html", {"form": form, "room": room}, failed=bool(form.errors))
 
 
@@ -584,23 +615,23 @@ def room_edit(request: ClinicRequest, room_id: int) -> HttpResponse:
 @staff_required(MANAGE)
 def device_add(request: ClinicRequest) -> HttpResponse:
     form = _resource_form(request, DeviceForm, initial={"is_active": True})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            device = scheduling_services.add_device(
-                data["location"],
-                name=data["name"],
-                modality=data["modality"],
-                manufacturer=data["manufacturer"],
-                model_name=data["model_name"],
-                serial_number=data["serial_number"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s added.") % {"name": device.name})
-            return HttpResponseRedirect(reverse("settings:rooms"))
+    saved = _save_form(
+        request,
+        form,
+        lambda data: scheduling_services.add_device(
+            data["location"],
+            name=data["name"],
+            modality=data["modality"],
+            manufacturer=data["manufacturer"],
+            model_name=data["model_name"],
+            serial_number=data["serial_number"],
+            actor=request.user,
+        ),
+        success=lambda device: _("%(name)s added.") % {"name": device.name},
+        then=reverse("settings:rooms"),
+    )
+    if saved:
+        return saved
     return _page(request, "clinic_settings/device.html", {"form": form}, failed=bool(form.errors))
 
 
@@ -632,24 +663,20 @@ def device_edit(request: ClinicRequest, device_id: int) -> HttpResponse:
     }
     form = _resource_form(request, DeviceForm, initial=initial)
     form.fields["location"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            scheduling_services.update_device(
-                device,
-                name=data["name"],
-                modality=data["modality"],
-                manufacturer=data["manufacturer"],
-                model_name=data["model_name"],
-                serial_number=data["serial_number"],
-                is_active=data["is_active"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s saved.") % {"name": device.name})
-            return HttpResponseRedirect(reverse("settings:device_edit", args=[device.pk]))
+
+    def update(data: dict[str, Any]) -> Any:
+        data = {name: value for name, value in data.items() if name != "location"}
+        return scheduling_services.update_device(device, actor=request.user, **data)
+
+    saved = _save_form(
+        request,
+        form,
+        update,
+        success=lambda _result: _("%(name)s saved.") % {"name": device.name},
+        then=reverse("settings:device_edit", args=[device.pk]),
+    )
+    if saved:
+        return saved
     return _device_page(request, device, form)
 
 
@@ -658,21 +685,15 @@ def device_edit(request: ClinicRequest, device_id: int) -> HttpResponse:
 def downtime_add(request: ClinicRequest, device_id: int) -> HttpResponse:
     device = scheduling_selectors.get_device_for_user(request.staff, device_id)
     form = IntervalForm(request.POST, prefix="down")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            scheduling_services.add_device_downtime(
-                device,
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                reason=data["reason"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Downtime added: the device cannot be booked then."))
-            return HttpResponseRedirect(reverse("settings:device_edit", args=[device.pk]))
+    saved = _save_form(
+        request,
+        form,
+        lambda data: scheduling_services.add_device_downtime(device, actor=request.user, **data),
+        success=_("Downtime added: the device cannot be booked then."),
+        then=reverse("settings:device_edit", args=[device.pk]),
+    )
+    if saved:
+        return saved
     initial = {
         "location": device.location,
         "name": device.name,
@@ -721,25 +742,98 @@ def consent_publish(request: ClinicRequest, modality: str) -> HttpResponse:
     latest = versions.first()
     initial = {"title": latest.title, "body": latest.body} if latest else {"title": found.name}
     form = ConsentTemplateForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def publish(data: dict[str, Any]) -> Any:
         if latest and (data["title"], data["body"]) == (latest.title, latest.body):
-            form.add_error("body", _("Nothing changed: edit the text to publish a new version."))
-        else:
-            try:
-                template = patients_services.publish_consent_template(
-                    request.clinic, modality=found, title=data["title"], body=data["body"], actor=request.user
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Version %(version)d of the %(modality)s consent is published: patients sign it from now on."
-                    )
-                    % {"version": template.version, "modality": found.name},
-                )
-                return HttpResponseRedirect(reverse("settings:consents"))
+            raise ValidationError({"body": _("Nothing changed: edit the text to publish a new version.")})
+        return patients_services.publish_consent_template(
+            request.clinic, modality=found, title=data["title"], body=data["body"], actor=request.user
+        )
+
+    saved = _save_form(
+        request,
+        form,
+        publish,
+        success=lambda template: (
+            _("Version %(version)d of the %(modality)s consent is published: patients sign it from now on.")
+            % {"version": template.version, "modality": found.name}
+        ),
+        then=reverse("settings:consents"),
+    )
+    if saved:
+        return saved
     context = {"form": form, "modality": found, "versions": versions, "latest": latest}
     return _page(request, "clinic_settings/consent_publish.html", context, failed=bool(form.errors))
+
+
+# --- Protocols: a clinical change is a new version; the price is the price list's -----------------------
+
+
+def _protocol_prices(request: ClinicRequest) -> dict[int, dict[str, Any]]:
+    """Each protocol's session and package price items from the price list (billing), by protocol id."""
+    prices: dict[int, dict[str, Any]] = {}
+    items = billing_selectors.price_items(request.clinic).filter(
+        kind__in=[ItemKind.SESSION, ItemKind.PACKAGE], protocol__isnull=False
+    )
+    for item in items:
+        prices.setdefault(item.protocol_id, {})[item.kind] = item
+    return prices
+
+
+@require_GET
+@staff_required(MANAGE)
+def protocols(request: ClinicRequest) -> HttpResponse:
+    """Every protocol (offered or not) with its series, version and price from the price list."""
+    prices = _protocol_prices(request)
+    rows = [
+        (protocol, prices.get(protocol.pk, {}).get(ItemKind.SESSION))
+        for protocol in catalog_selectors.protocols(request.clinic, active_only=False)
+    ]
+    context = {"rows": rows, "currency": billing_selectors.settings_for(request.clinic).currency}
+    return _page(request, "clinic_settings/protocols.html", context)
+
+
+def _protocol_initial(protocol: Protocol) -> dict[str, Any]:
+    return {name: getattr(protocol, name) for name in catalog_services.EDITABLE_PROTOCOL_FIELDS}
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(MANAGE)
+def protocol_edit(request: ClinicRequest, slug: str) -> HttpResponse:
+    """Edit a protocol: its series and spacing (a new version, the earlier kept) or its description."""
+    protocol = catalog_selectors.get_protocol_for_clinic(request.clinic, slug)
+    form = ProtocolForm(
+        request.POST or None,
+        initial=_protocol_initial(protocol),
+        cocktails=catalog_selectors.cocktails(request.clinic),
+    )
+    before = protocol.version
+
+    def save(data: dict[str, Any]) -> Protocol:
+        return catalog_services.update_protocol(protocol, actor=request.user, **data)
+
+    def saved_message(result: Protocol) -> str:
+        if result.version != before:
+            return _("%(name)s saved as version %(version)d: courses already started keep their plan.") % {
+                "name": result.name,
+                "version": result.version,
+            }
+        return _("%(name)s saved.") % {"name": result.name}
+
+    saved = _save_form(
+        request,
+        form,
+        save,
+        success=saved_message,
+        then=reverse("settings:protocol_edit", args=[protocol.slug]),
+    )
+    if saved:
+        return saved
+    context = {
+        "form": form,
+        "protocol": protocol,
+        "prices": _protocol_prices(request).get(protocol.pk, {}),
+        "currency": billing_selectors.settings_for(request.clinic).currency,
+        "versions": catalog_selectors.protocol_versions(protocol),
+    }
+    return _page(request, "clinic_settings/protocol.html", context, failed=bool(form.errors))

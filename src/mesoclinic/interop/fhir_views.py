@@ -212,13 +212,36 @@ def _parse(request: HttpRequest) -> Any:
     return payload
 
 
+def _queued(request: ClinicRequest, payload: Any, count: int, *, dry_run: bool) -> HttpResponse:
+    """A Bundle too large to import within the request: queued for the worker, 202 with where to follow it
+    (FHIR's asynchronous pattern: ``Content-Location``; ``Location`` as well for plain HTTP clients)."""
+    run = services.start_import(
+        request.clinic,
+        selectors.FHIR_PATIENTS,
+        total=count,
+        dry_run=dry_run,
+        actor=request.user,
+        data=json.dumps(payload).encode(),
+    )
+    where = request.build_absolute_uri(reverse("api-v1:interop_import_run", kwargs={"run_id": run.pk}))
+    response = information(
+        f"{count} entries queued for import (run {run.pk}); nothing is saved until all of them pass. "
+        f"Follow the run at {where}.",
+        status=202,
+    )
+    response["Content-Location"] = where
+    response["Location"] = where
+    return response
+
+
 @require_POST
 @staff_or_token_required(Capability.IMPORT_DATA, refuse=refusal)
 def import_patients(request: ClinicRequest) -> HttpResponse:
     """``POST Patient`` (one Patient) or ``POST /`` (a Bundle of Patients): all registered, or none.
 
     ``?_dryRun=true`` checks without saving. Errors come back as one OperationOutcome issue per entry
-    and element (``Bundle.entry[2].resource.birthDate``).
+    and element (``Bundle.entry[2].resource.birthDate``). A Bundle of more than ``IMPORT_BACKGROUND_OVER``
+    entries is run by the worker: 202, with the run to follow in ``Content-Location``.
     """
     try:
         payload = _parse(request)
@@ -226,6 +249,9 @@ def import_patients(request: ClinicRequest) -> HttpResponse:
         return exc.response
     bundle = isinstance(payload, dict) and payload.get("resourceType") == "Bundle"
     dry_run = request.GET.get("_dryRun", "").lower() == "true"
+    entries = payload.get("entry") if bundle else None
+    if isinstance(entries, list) and services.runs_in_background(len(entries)):
+        return _queued(request, payload, len(entries), dry_run=dry_run)
     report = services.import_fhir_patients(request.clinic, payload, actor=request.user, dry_run=dry_run)
     if report.errors:
         return outcome(

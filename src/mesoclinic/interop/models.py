@@ -65,3 +65,55 @@ class CsvUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.filename}"
+
+
+class ImportRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportRun(models.Model):
+    """A large import (FHIR Patients, CSV patients or appointments) run by the worker, not the request.
+
+    The payload waits in the project's storage (``payload``), or in the ``upload`` it came from, and is
+    deleted when the run ends; the run is still one transaction, so it ends ``done`` with everything saved
+    (or, for a dry run, nothing saved and no error), or ``failed`` with nothing saved and the errors by row
+    (``result``) or why it could not run (``error``). The outcome is written in the import's own
+    transaction: a run is never ``done`` without its rows, nor its rows saved with the run ``running``.
+    Progress while it runs is read from the worker's progress note (see ``services``), since the import's
+    transaction hides its rows (and anything written beside them) until it commits.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, help_text=_("fhir-patients, patients or appointments."))
+    status = models.CharField(max_length=10, choices=ImportRunStatus.choices, default=ImportRunStatus.QUEUED)
+    dry_run = models.BooleanField(default=True)
+    total = models.PositiveIntegerField(default=0, help_text=_("Entries or rows to read."))
+    processed = models.PositiveIntegerField(default=0, help_text=_("Entries or rows read (when it ended)."))
+    payload = models.CharField(max_length=300, blank=True, help_text=_("The file's name in the storage."))
+    upload = models.ForeignKey(CsvUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=100, default="csv")
+    delimiter = models.CharField(max_length=1, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True, help_text=_("The import's report, as the API gives it."))
+    error = models.CharField(max_length=300, blank=True, help_text=_("Why the run could not finish."))
+    job_result_id = models.CharField(max_length=64, blank=True, help_text=_("The worker's job."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["clinic", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ImportRunStatus.DONE, ImportRunStatus.FAILED}

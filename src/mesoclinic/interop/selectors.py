@@ -7,23 +7,26 @@ memory stays flat whatever the number of patients: at most one chunk of rows and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from mesoclinic.accounts.models import Clinic, Location, StaffMember
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.catalog.models import Ingredient, Modality
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.interop.fhir import resources as fr
 from mesoclinic.interop.fhir.bundles import BULK_TYPES
-from mesoclinic.interop.models import CsvUpload, ExternalIdentifier
+from mesoclinic.interop.models import CsvUpload, ExternalIdentifier, ImportRun, ImportRunStatus
 from mesoclinic.outcomes.models import Assessment, Photo, PhotoAnalysis
 from mesoclinic.patients.models import Consent, MedicalHistory, Patient
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.scheduling.models import Appointment, Device, Room
 from mesoclinic.treatments.models import SessionProduct, SessionRecord, SessionZone
 from mesoclinic.vigilance.models import AdverseEvent
+from mesoclinic.worker.models import Job, JobStatus
 
 CHUNK = 2000
 
@@ -229,3 +232,58 @@ def get_upload_for_user(staff: StaffMember | None, upload_id: Any) -> CsvUpload:
     if upload is None:
         raise Http404
     return upload
+
+
+# --- Background import runs -------------------------------------------------------------------------------
+
+FHIR_PATIENTS = "fhir-patients"
+
+
+def progress_note_name(run: ImportRun) -> str:
+    """Where the worker notes how far a run has got (see ``services._ProgressNote``)."""
+    return f"imports/progress/{run.pk}.txt"
+
+
+def get_import_run_for_user(staff: StaffMember | None, run_id: Any) -> ImportRun:
+    """An import run of the staff member's clinic, or 404 (another clinic's run included)."""
+    if staff is None:
+        raise Http404
+    try:
+        pk = int(run_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    run = ImportRun.objects.filter(pk=pk, clinic_id=staff.clinic_id).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What a run's status page and the API say: its status, how far it got, and why it failed."""
+
+    status: str
+    processed: int
+    error: str
+
+
+def import_run_state(run: ImportRun) -> RunState:
+    """The run as it stands: a running run's progress from the worker's note; a run whose job the worker
+    gave up on (its last attempt failed, or its worker was lost once too often) is ``failed``."""
+    if run.finished:
+        return RunState(run.status, run.processed, run.error)
+    job = Job.objects.filter(result_id=run.job_result_id).only("status", "last_error").first()
+    if job is not None and job.status == JobStatus.FAILED:
+        return RunState(
+            ImportRunStatus.FAILED,
+            0,
+            f"The worker could not finish this import; nothing was saved ({job.last_error}).",
+        )
+    processed = 0
+    if run.status == ImportRunStatus.RUNNING:
+        try:
+            with default_storage.open(progress_note_name(run), "rb") as handle:
+                processed = int(handle.read().decode() or 0)
+        except (OSError, ValueError):
+            processed = 0
+    return RunState(run.status, min(processed, run.total), "")

@@ -8,16 +8,23 @@ The rows are written through the owning apps' services (``register_patient``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic, Location, StaffMember
 from mesoclinic.audit.services import acting_user, record_event
@@ -25,12 +32,15 @@ from mesoclinic.catalog.models import Modality, Protocol
 from mesoclinic.interop import csvfile
 from mesoclinic.interop.csvfile import RowError, RowReader
 from mesoclinic.interop.fhir.bundles import patients_in
-from mesoclinic.interop.models import CsvUpload, ExternalIdentifier, ImportKind
+from mesoclinic.interop.models import CsvUpload, ExternalIdentifier, ImportKind, ImportRun, ImportRunStatus
+from mesoclinic.interop.selectors import FHIR_PATIENTS, progress_note_name
 from mesoclinic.patients.identity import search_key
 from mesoclinic.patients.models import Patient
 from mesoclinic.patients.services import register_patient
 from mesoclinic.scheduling.models import AppointmentStatus, Device, Room
 from mesoclinic.scheduling.services import BookingError, record_imported_appointment
+from mesoclinic.worker.context import for_clinic
+from mesoclinic.worker.models import Job, JobStatus
 
 
 @dataclass
@@ -100,11 +110,19 @@ def record_export(
 
 
 @transaction.atomic
-def import_fhir_patients(clinic: Clinic, payload: Any, *, actor: Any, dry_run: bool = False) -> ImportReport:
+def import_fhir_patients(
+    clinic: Clinic,
+    payload: Any,
+    *,
+    actor: Any,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Register the Patients of a FHIR Bundle (or one Patient); any invalid entry means none is saved.
 
     Errors are reported per entry (``row`` is the entry's index in the Bundle, ``column`` the element).
-    An identifier the clinic already holds is a duplicate and an error.
+    An identifier the clinic already holds is a duplicate and an error. ``progress`` is told how many
+    entries have been read after each one (a background run's progress note).
     """
     report = ImportReport("fhir-patients", dry_run)
     seen: set[tuple[str, str]] = set()
@@ -124,6 +142,8 @@ def import_fhir_patients(clinic: Clinic, payload: Any, *, actor: Any, dry_run: b
             except RowRejectedError:
                 pass
         report.errors.extend(reader.errors)
+        if progress is not None:
+            progress(report.rows)
     _finish(report, clinic, actor=actor, source="fhir")
     return report
 
@@ -269,10 +289,12 @@ def import_csv(
     delimiter: str | None = None,
     dry_run: bool,
     actor: Any,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import (or dry-run) every row of a CSV text; one bad row means nothing is saved.
 
-    Raises ``csvfile.CsvFileError`` if the file cannot be read and ``ValidationError`` for a bad mapping.
+    ``progress`` is told how many rows have been read after each one. Raises ``csvfile.CsvFileError`` if
+    the file cannot be read and ``ValidationError`` for a bad mapping.
     """
     parsed = csvfile.parse(text, delimiter=delimiter)
     problems = csvfile.check_mapping(kind, mapping, parsed.headers)
@@ -294,6 +316,8 @@ def import_csv(
         except RowRejectedError:
             pass
         report.errors.extend(reader.errors)
+        if progress is not None:
+            progress(report.rows)
     _finish(report, clinic, actor=actor, source=source)
     return report
 
@@ -512,3 +536,163 @@ class _AppointmentRows:
             r.error("status", f"{given!r} is not a status (booked, completed, cancelled, no show).")
             return AppointmentStatus.BOOKED
         return _STATUS[given]
+
+
+# --- Large imports in the worker --------------------------------------------------------------------------
+
+
+def runs_in_background(count: int) -> bool:
+    """Whether an import of ``count`` entries or rows is too large to answer within the request.
+
+    ``IMPORT_BACKGROUND_OVER`` (500 by default): a 12,000-Patient Bundle took longer than gunicorn's 30 s.
+    """
+    return count > settings.IMPORT_BACKGROUND_OVER
+
+
+@transaction.atomic
+def start_import(
+    clinic: Clinic,
+    kind: str,
+    *,
+    total: int,
+    dry_run: bool,
+    actor: Any,
+    data: bytes = b"",
+    upload: CsvUpload | None = None,
+    source: str = "csv",
+    delimiter: str = "",
+    mapping: Mapping[str, str] | None = None,
+) -> ImportRun:
+    """Queue an import for the worker: the payload (``data``, or the ``upload``'s kept text) is stored aside.
+
+    ``kind`` is ``fhir-patients`` (``data`` is the Bundle's JSON) or a CSV kind (``data`` is the file).
+    The worker runs it as ``run_import``; the caller answers at once with the run to follow.
+    """
+    if kind not in {FHIR_PATIENTS, *ImportKind.values}:
+        raise ValidationError({"kind": "Choose fhir-patients, patients or appointments."})
+    name = ""
+    if upload is None:
+        suffix = "json" if kind == FHIR_PATIENTS else "csv"
+        name = default_storage.save(f"imports/{clinic.pk}/{uuid.uuid4().hex}.{suffix}", ContentFile(data))
+    run = ImportRun.objects.create(
+        clinic=clinic,
+        kind=kind,
+        dry_run=dry_run,
+        total=total,
+        payload=name,
+        upload=upload,
+        source=source[:100],
+        delimiter=delimiter,
+        mapping=dict(mapping or {}),
+        created_by=acting_user(actor),
+    )
+    record_event(
+        "import.queued",
+        run,
+        actor=actor,
+        clinic=clinic,
+        data={"kind": kind, "rows": total, "dry_run": dry_run},
+    )
+    with for_clinic(clinic.pk):
+        result = run_import.enqueue(run.pk)
+    run.job_result_id = str(result.id)[:64]
+    run.save(update_fields=["job_result_id"])
+    return run
+
+
+class _ProgressNote:
+    """Writes how far a run has got, at most once a second, where the status page reads it.
+
+    Not on the run's row: the import's transaction would hide it until the end (and on SQLite no other
+    connection may write while it lasts), so the note is a small file in the storage beside the payload.
+    """
+
+    every_seconds = 1.0
+
+    def __init__(self, run: ImportRun) -> None:
+        self.name = progress_note_name(run)
+        self._last = 0.0
+
+    def __call__(self, processed: int) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every_seconds:
+            return
+        self._last = now
+        default_storage.delete(self.name)
+        default_storage.save(self.name, ContentFile(str(processed).encode()))
+
+    def clear(self) -> None:
+        default_storage.delete(self.name)
+
+
+def _payload_text(run: ImportRun) -> str:
+    if run.upload is not None:
+        if run.upload.imported_at is not None:
+            raise ValidationError("This file has been imported already.")
+        return run.upload.text
+    with default_storage.open(run.payload, "rb") as handle:
+        return handle.read().decode("utf-8")
+
+
+def _import(run: ImportRun, progress: Callable[[int], None]) -> ImportReport:
+    actor = run.created_by
+    text = _payload_text(run)
+    if run.kind == FHIR_PATIENTS:
+        return import_fhir_patients(
+            run.clinic, json.loads(text), actor=actor, dry_run=run.dry_run, progress=progress
+        )
+    report = import_csv(
+        run.clinic, run.kind, text, run.mapping, source=run.source, delimiter=run.delimiter or None,
+        dry_run=run.dry_run, actor=actor, progress=progress,
+    )  # fmt: skip
+    if run.upload is not None and report.saved:
+        _mark_imported(run.upload, report, actor=actor)
+    return report
+
+
+@task()
+def run_import(run_id: int) -> str:
+    """The worker's side of ``start_import``: the whole import in one transaction, its outcome with it.
+
+    The run's row is locked for the transaction, so a second delivery of the same job (a worker thought
+    lost) waits, then finds the run finished and does nothing. Bad rows, a bad mapping or an unreadable
+    file end the run ``failed`` with nothing saved; any other error rolls everything back and is the
+    worker's to retry (its job log shows the last failure, and so does the run).
+    """
+    updated = ImportRun.objects.filter(
+        pk=run_id, status__in=[ImportRunStatus.QUEUED, ImportRunStatus.RUNNING]
+    ).update(status=ImportRunStatus.RUNNING, started_at=timezone.now())
+    if not updated:
+        return "finished"
+    note = _ProgressNote(ImportRun(pk=run_id))
+    with transaction.atomic():
+        run = (
+            ImportRun.objects.select_for_update(of=("self",))
+            .select_related("clinic", "created_by", "upload")
+            .get(pk=run_id)
+        )
+        if run.finished:
+            return run.status
+        try:
+            report = _import(run, note)
+        except ValidationError as exc:
+            run.status, run.error = ImportRunStatus.FAILED, " ".join(exc.messages)[:300]
+        except csvfile.CsvFileError as exc:
+            run.status, run.error = ImportRunStatus.FAILED, str(exc)[:300]
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            run.status, run.error = ImportRunStatus.FAILED, "The file is not UTF-8 JSON."
+        else:
+            run.status = ImportRunStatus.FAILED if report.errors else ImportRunStatus.DONE
+            run.result = report.as_dict()
+            run.processed = report.rows
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "result", "processed", "finished_at"])
+        # The lease in the same commit: on SQLite the watchdog could not renew it while this transaction
+        # held the database, and another worker must not take a run that has just ended for a lost one.
+        Job.objects.filter(result_id=run.job_result_id, status=JobStatus.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
+    note.clear()
+    if run.payload:
+        default_storage.delete(run.payload)
+    return run.status

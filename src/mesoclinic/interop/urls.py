@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern] = [
     path("", views.imports, name="imports"),
     path("<int:upload_id>/", views.mapping, name="mapping"),
     path("<int:upload_id>/run/", views.run, name="run"),
+    path("runs/<int:run_id>/", views.import_run, name="import_run"),
 ]

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
@@ -62,6 +62,8 @@ def mapping(request: ClinicRequest, upload_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.set_csv_mapping(upload, form.mapping(), actor=request.user)
+            if services.runs_in_background(len(parsed.rows)):
+                return _in_background(request, upload, len(parsed.rows), dry_run=True)
             report = services.run_csv_upload(upload, dry_run=True, actor=request.user)
         except ValidationError as exc:
             for message in exc.messages:
@@ -83,6 +85,37 @@ def _mapping_context(
     }
 
 
+def _in_background(request: ClinicRequest, upload: CsvUpload, rows: int, *, dry_run: bool) -> HttpResponse:
+    """A file too large to check or import within the request: the worker runs it; its page follows it."""
+    run = services.start_import(
+        request.clinic, upload.kind, total=rows, dry_run=dry_run, actor=request.user, upload=upload,
+        source=upload.source, delimiter=upload.delimiter, mapping=upload.mapping,
+    )  # fmt: skip
+    return redirect("interop:import_run", run_id=run.pk)
+
+
+@require_GET
+@staff_required(Capability.IMPORT_DATA)
+def import_run(request: ClinicRequest, run_id: int) -> HttpResponse:
+    """A large import run by the worker: its progress (the page refreshes itself), then its report."""
+    run = selectors.get_import_run_for_user(request.staff, run_id)
+    state = selectors.import_run_state(run)
+    report = run.result or {}
+    percent = round(100 * state.processed / run.total) if run.total else 0
+    return render(
+        request,
+        "interop/run.html",
+        {
+            "run": run,
+            "state": state,
+            "report": report,
+            "percent": percent,
+            "finished": state.status in {"done", "failed"},
+            "section": "interop",
+        },
+    )
+
+
 @require_POST
 @staff_required(Capability.IMPORT_DATA)
 def run(request: ClinicRequest, upload_id: int) -> HttpResponse:
@@ -90,6 +123,9 @@ def run(request: ClinicRequest, upload_id: int) -> HttpResponse:
     upload = selectors.get_upload_for_user(request.staff, upload_id)
     if upload.imported_at is not None:
         return redirect("interop:mapping", upload_id=upload.pk)
+    rows = len(csvfile.parse(upload.text, delimiter=upload.delimiter).rows)
+    if services.runs_in_background(rows):
+        return _in_background(request, upload, rows, dry_run=False)
     try:
         report = services.run_csv_upload(upload, dry_run=False, actor=request.user)
     except ValidationError as exc:

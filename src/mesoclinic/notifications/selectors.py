@@ -26,8 +26,8 @@ from mesoclinic.notifications.models import (
     NotificationSettings,
 )
 from mesoclinic.patients.models import Patient
-from mesoclinic.scheduling.models import Appointment, AppointmentStatus
-from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecord
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus, Course, MaintenanceRecall
+from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.selectors import Progress, courses_progress
 
 NEEDLE = "needle"

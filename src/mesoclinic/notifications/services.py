@@ -403,8 +403,13 @@ def update_notification_settings(
     return settings
 
 
-def check_template(subject: str, body: str) -> dict[str, list[str]]:
-    """Problems with a template's text, by field: syntax errors and unknown placeholders."""
+#: Placeholders filled from the clinic's details, with the detail that fills each.
+CLINIC_DETAIL_PLACEHOLDERS = {"clinic_phone": ("phone", "phone number")}
+
+
+def check_template(subject: str, body: str, *, clinic: Clinic | None = None) -> dict[str, list[str]]:
+    """Problems with a template's text, by field: syntax errors, unknown placeholders and, given the
+    ``clinic``, a placeholder of a clinic detail it has not given (the message would print it empty)."""
     errors: dict[str, list[str]] = {}
     if not body.strip():
         errors["body"] = ["Write the message."]
@@ -425,6 +430,17 @@ def check_template(subject: str, body: str) -> dict[str, list[str]]:
             errors.setdefault(name, []).append(
                 f"Unknown placeholder(s): {', '.join(unknown)}. Use: {', '.join(PLACEHOLDERS)}."
             )
+        if clinic is None:
+            continue
+        used = {
+            str(node.filter_expression.var) for node in compiled.nodelist.get_nodes_by_type(_variable_node())
+        }
+        for placeholder, (detail, words) in CLINIC_DETAIL_PLACEHOLDERS.items():
+            if placeholder in used and not str(getattr(clinic, detail, "") or "").strip():
+                errors.setdefault(name, []).append(
+                    f"The clinic has no {words} yet, so {{{{ {placeholder} }}}} would print nothing: "
+                    "give it in Settings → Clinic first."
+                )
     return errors
 
 
@@ -440,7 +456,7 @@ def save_message_template(
 ) -> MessageTemplate:
     if kind not in Kind.values or channel not in Channel.values or language not in Language.values:
         raise ValidationError(gettext("Unknown kind, channel or language."))
-    errors = check_template(subject if channel == Channel.EMAIL else "", body)
+    errors = check_template(subject if channel == Channel.EMAIL else "", body, clinic=clinic)
     if errors:
         raise ValidationError(errors)
     template, created = MessageTemplate.objects.update_or_create(

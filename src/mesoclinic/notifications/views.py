@@ -208,7 +208,7 @@ def template_edit(request: ClinicRequest, kind: str, channel: str, language: str
         form = MessageTemplateForm(request.POST, channel=channel)
         if form.is_valid():
             new_subject = form.cleaned_data.get("subject", "")
-            errors = services.check_template(new_subject, form.cleaned_data["body"])
+            errors = services.check_template(new_subject, form.cleaned_data["body"], clinic=request.clinic)
             for field, field_errors in errors.items():
                 form.add_error(field if field in form.fields else "body", field_errors)
             if not errors and request.POST.get("action") == "preview":

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
 from mesoclinic.patients.models import (
     NOTES_MAX,
@@ -24,7 +25,6 @@ from mesoclinic.patients.models import (
 from mesoclinic.patients.services import OLDEST_AGE_YEARS, PATIENT_FIELDS
 from mesoclinic.patients.signals import ContactAnswer
 from mesoclinic.patients.signature import SignatureError, decode_data_url
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -8,8 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from mesoclinic.safety.rules.parse import MAX_TEXT
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MAX_ENTRY_TEXT, MEDICATIONS
 
 MAX_ITEMS = 20
 """Most free-text allergies (or medicines) one history holds."""
@@ -26,7 +25,7 @@ def _codes(values: Iterable[Any], vocabulary: Collection[str], field: str, what:
 
 
 def _texts(values: Iterable[Any], field: str) -> list[str]:
-    """Free-text entries: stripped, non-empty, at most ``MAX_TEXT`` characters, each once (ignoring case)."""
+    """Free-text entries: stripped, non-empty, at most ``MAX_ENTRY_TEXT`` characters, each once (ignoring case)."""
     if isinstance(values, str):
         raise ValidationError({field: "Give a list of entries, not one text."})
     texts: list[str] = []
@@ -34,8 +33,8 @@ def _texts(values: Iterable[Any], field: str) -> list[str]:
         if not isinstance(value, str) or not value.strip():
             raise ValidationError({field: f"{value!r} is not a text entry."})
         text = " ".join(value.split())
-        if len(text) > MAX_TEXT:
-            raise ValidationError({field: f"Keep each entry under {MAX_TEXT} characters."})
+        if len(text) > MAX_ENTRY_TEXT:
+            raise ValidationError({field: f"Keep each entry under {MAX_ENTRY_TEXT} characters."})
         if text.casefold() not in {t.casefold() for t in texts}:
             texts.append(text)
     if len(texts) > MAX_ITEMS:

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from mesoclinic.safety.rules.screen import age_on
+from mesoclinic.clinical_codes.dates import age_on
 
 
 class Sex(models.TextChoices):

@@ -47,8 +47,8 @@ class PatientPatch(Schema):
     given_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
     family_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
     birth_date: date = Field(None)  # type: ignore[assignment]
-    sex: SexCode = Field(None)  # type: ignore[assignment]
-    email: EmailStr | Literal[""] = Field(None)  # type: ignore[assignment]
+    sex: SexCode = Field(None)
+    email: EmailStr | Literal[""] = Field(None)
     phone: str = Field(None, max_length=40)  # type: ignore[assignment]
     address: str = Field(None, max_length=500)  # type: ignore[assignment]
     preferred_language: str = Field(None, max_length=10)  # type: ignore[assignment]
@@ -145,14 +145,14 @@ class MedicalHistoryPatch(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    conditions: list[str] = Field(None)  # type: ignore[assignment]
-    medications: list[MedicationItem] = Field(None)  # type: ignore[assignment]
-    implants: list[str] = Field(None)  # type: ignore[assignment]
-    allergies: list[str] = Field(None, description="Ingredient codes.")  # type: ignore[assignment]
-    other_allergies: list[FreeText] = Field(None, max_length=20)  # type: ignore[assignment]
-    other_medications: list[FreeText] = Field(None, max_length=20)  # type: ignore[assignment]
+    conditions: list[str] = Field(None)
+    medications: list[MedicationItem] = Field(None)
+    implants: list[str] = Field(None)
+    allergies: list[str] = Field(None, description="Ingredient codes.")
+    other_allergies: list[FreeText] = Field(None, max_length=20)
+    other_medications: list[FreeText] = Field(None, max_length=20)
     notes: str = Field(None, max_length=5000)  # type: ignore[assignment]
-    status: WritableHistoryStatus = Field(None, description=STATUS_HELP)  # type: ignore[assignment]
+    status: WritableHistoryStatus = Field(None, description=STATUS_HELP)
     reason: Reason
 
 

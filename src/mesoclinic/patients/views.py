@@ -27,6 +27,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.catalog.selectors import ingredients
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients import selectors, services
 from mesoclinic.patients.forms import (
@@ -37,7 +38,6 @@ from mesoclinic.patients.forms import (
     add_service_errors,
 )
 from mesoclinic.patients.models import Consent, HistoryStatus, MedicalHistory, Patient, PhotoUse
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 
 PAGE_SIZE = 25
 SORTS: dict[str, tuple[str, ...]] = {

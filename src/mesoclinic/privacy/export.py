@@ -74,7 +74,7 @@ def stream_patient_zip(patient: Patient, *, exported_at: datetime) -> Iterator[b
     document = json.dumps(patient_export(patient, exported_at=exported_at), ensure_ascii=False, indent=1)
     photos = list(Photo.objects.filter(patient=patient).order_by("taken_at", "id"))
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", README)
         archive.writestr("patient.json", document)
         yield sink.take()

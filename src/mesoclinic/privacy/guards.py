@@ -25,7 +25,7 @@ def _patient_field(model: type[models.Model]) -> models.Field[Any, Any] | None:
         return None
     if getattr(field, "related_model", None) is not Patient or not field.concrete:
         return None
-    return field  # type: ignore[return-value]
+    return field
 
 
 def refuse_entries_for_restricted_patients(

@@ -20,8 +20,8 @@ from mesoclinic.outcomes.models import Assessment, Photo, PhotoAnalysis
 from mesoclinic.patients.models import Consent, MedicalHistory, Patient, PhotoUse
 from mesoclinic.privacy.models import ErasureRequest, RequestStatus
 from mesoclinic.safety.models import ScreeningRecord
-from mesoclinic.scheduling.models import Appointment
-from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecord
+from mesoclinic.scheduling.models import Appointment, Course, MaintenanceRecall
+from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.vigilance.models import AdverseEvent, FollowUp
 
 EXPORT_SCHEMA = "mesoclinic-patient-export/1"

@@ -29,9 +29,8 @@ from mesoclinic.patients.models import Patient
 from mesoclinic.patients.services import lift_restriction, restrict_patient
 from mesoclinic.privacy.models import Channel, ErasureRequest, RequestStatus
 from mesoclinic.privacy.selectors import due_requests, open_request_for_patient, retention_ends_on
-from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus, MaintenanceRecall
 from mesoclinic.scheduling.services import cancel_appointment
-from mesoclinic.treatments.models import MaintenanceRecall
 
 RESTRICTION_REASON = "Erasure requested; records kept for the legal retention period."
 

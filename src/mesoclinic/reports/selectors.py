@@ -15,14 +15,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mesoclinic.catalog.data_file import default_catalog
+from mesoclinic.clinical_codes.dates import add_months
 from mesoclinic.outcomes.analysis.repeatability import METHOD_SPREAD, assess_change
 from mesoclinic.outcomes.models import AnalysisStatus, Assessment, PhotoAnalysis
 from mesoclinic.patients.models import Patient
 from mesoclinic.reports import stats
-from mesoclinic.scheduling.models import Appointment, AppointmentStatus
-from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecord
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus, Course, MaintenanceRecall
+from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.selectors import courses_progress
-from mesoclinic.treatments.services import add_months
 
 # name, unit, repeatability CV % (the method's test–retest CV on re-captured real faces, docs/analysis.md;
 # a change is judged with the repeatability coefficient 1.96·√2·SD, see outcomes.analysis.repeatability)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from mesoclinic.safety.rules.vocabulary import HISTORY_NEEDED
+from mesoclinic.clinical_codes.vocabulary import HISTORY_NEEDED
 
 
 class ClinicRuleTable(models.Model):

@@ -23,6 +23,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog.selectors import get_protocol_for_clinic, ingredients, protocols
+from mesoclinic.clinical_codes.vocabulary import ALLERGY, BUILT_IN_FACTORS, FACTORS, MODALITIES
 from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients.models import Patient
 from mesoclinic.patients.selectors import get_patient_for_user
@@ -30,7 +31,6 @@ from mesoclinic.patients.views import chart_context
 from mesoclinic.safety import selectors, services
 from mesoclinic.safety.forms import ScreeningForm
 from mesoclinic.safety.models import ScreeningRecord
-from mesoclinic.safety.rules.vocabulary import ALLERGY, BUILT_IN_FACTORS, FACTORS, MODALITIES
 
 EARLIER_SCREENINGS = 20
 _CITATION = re.compile(r"^(?P<title>.*) \[(?P<kind>[A-Z]+)\] (?P<url>\S*)$")

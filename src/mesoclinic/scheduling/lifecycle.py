@@ -1,10 +1,8 @@
 """Every status change of an appointment, applied through the one state machine (``engine.lifecycle``).
 
 The desk's views, the API, signing a session record (treatments) and the privacy restriction all come
-here, so the rules hold whoever asks. This module is part of scheduling's service layer; it is apart from
-``services.py`` because treatments' services complete an appointment when its record is signed, and
-``services.py`` imports treatments' services (starting and completing courses): one module each way,
-no import cycle.
+here, so the rules hold whoever asks. This module is part of scheduling's service layer, kept apart from
+``services.py`` (booking, resources, courses) because it is the state machine's one door.
 """
 
 from __future__ import annotations

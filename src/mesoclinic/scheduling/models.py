@@ -237,6 +237,65 @@ class AppointmentCompletion(models.TextChoices):
     UNRECORDED = "unrecorded", _("Marked completed without a session record")
 
 
+class Course(models.Model):
+    """A series of sessions of one protocol for one patient.
+
+    The series parameters are copied from the protocol when the course starts, so later edits of the
+    catalog never change a running course.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="courses")
+    protocol = models.ForeignKey("catalog.Protocol", on_delete=models.PROTECT, related_name="courses")
+    modality = models.CharField(max_length=40)
+    sessions = models.PositiveSmallIntegerField()
+    interval_days = models.PositiveSmallIntegerField()
+    tolerance_days = models.PositiveSmallIntegerField()
+    maintenance_interval_months = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "treatments_course"  # the table kept its name when courses moved here from treatments
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["clinic", "patient", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.protocol} for patient {self.patient_id}"
+
+
+class MaintenanceRecall(models.Model):
+    """The visit due when a completed series' effect is expected to fade (default six months later)."""
+
+    class Status(models.TextChoices):
+        DUE = "due", _("Due")
+        BOOKED = "booked", _("Booked")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="recalls")
+    course = models.OneToOneField(Course, on_delete=models.PROTECT, related_name="recall")
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DUE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "treatments_maintenancerecall"  # kept its name when recalls moved here from treatments
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["clinic", "status", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"Maintenance for patient {self.patient_id} due {self.due_on}"
+
+
 # Appointments in these states hold their resources; cancelled ones and no-shows free them.
 HOLDING_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
 
@@ -249,7 +308,7 @@ class Appointment(models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="appointments")
     protocol = models.ForeignKey("catalog.Protocol", on_delete=models.PROTECT, related_name="+")
     course = models.ForeignKey(
-        "treatments.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+        Course, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
     )
     session_index = models.PositiveSmallIntegerField(default=1)
     practitioner = models.ForeignKey(

@@ -38,6 +38,7 @@ from mesoclinic.scheduling.models import (
     Appointment,
     CalendarFeed,
     CalendarFeedKind,
+    Course,
     Device,
     DeviceDowntime,
     ExtraHours,
@@ -490,10 +491,12 @@ def propose_series(
     same_practitioner: bool = True,
     horizon_days: int = 120,
     practitioner: StaffMember | None = None,
+    daily_window: tuple[int, int] | None = None,
 ) -> Proposal:
     """The best series for ``protocol`` at ``location`` from ``earliest`` (the engine's choice rules).
 
-    ``practitioner`` restricts the plan to one person (the patient's usual practitioner).
+    ``practitioner`` restricts the plan to one person (the patient's usual practitioner); ``daily_window``
+    (wall-clock minutes after midnight, start and end) keeps every session inside that part of its day.
     """
     local = earliest.astimezone(location_timezone(location)).replace(tzinfo=None)
     first, last = local.date(), (local + timedelta(days=horizon_days)).date()  # ``planning_window``'s days
@@ -508,6 +511,8 @@ def propose_series(
         index = ClinicIndex(
             clinic, index.days, MappingProxyType({r.id: index.free[r.id] for r in clinic.resources})
         )
+    if daily_window is not None:
+        index = index.within_daily(*daily_window)
     series = SeriesRequest(
         modality=protocol.modality.code,
         sessions=protocol.sessions,
@@ -1012,6 +1017,20 @@ def appointment_history(appointment: Appointment) -> list[AuditEvent]:
         .select_related("actor__staff")
         .order_by("at", "id")
     )
+
+
+def get_course_for_user(staff: StaffMember | None, course_id: Any) -> Course:
+    """The course ``course_id`` of the staff member's clinic, with its patient, protocol and recall; else 404."""
+    if staff is None:
+        raise Http404
+    course = (
+        Course.objects.filter(pk=_pk(course_id), clinic_id=staff.clinic_id)
+        .select_related("patient", "protocol__modality", "recall")
+        .first()
+    )
+    if course is None:
+        raise Http404
+    return course
 
 
 def course_appointments(clinic: Any, course_id: Any) -> list[Appointment]:

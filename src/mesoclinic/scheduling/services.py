@@ -1,8 +1,14 @@
-"""Every write about scheduling: rooms and devices, booking a whole series, and each appointment's life.
+"""Every write about scheduling: rooms and devices, courses and their recalls, booking a whole series, and
+each appointment's life.
 
 Booking re-checks everything the planner promised (screening, series spacing, qualifications, hours,
 busy time) because time passes between a proposal and its confirmation; the database's no-overlap
 constraint settles races between two receptionists confirming at the same moment.
+
+Services that only the screens and the API call (entry points) open a *durable* transaction: calling one
+inside another transaction is a bug that raises at once, instead of a commit that silently is not one.
+Those that other services, the importer or the demo call inside their own transaction (booking, starting
+and completing courses, cancelling) stay plain ``atomic``.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
+from mesoclinic.clinical_codes.dates import add_months
+from mesoclinic.clinical_codes.vocabulary import HISTORY_NEEDED
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety.rules import Decision, patient_from_json, screen
-from mesoclinic.safety.rules.vocabulary import HISTORY_NEEDED
 from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.engine import NEEDLE, ClinicIndex, epoch_seconds
-from mesoclinic.scheduling.engine.lifecycle import Action
+from mesoclinic.scheduling.engine.lifecycle import COUNTED_COMPLETIONS, Action
 from mesoclinic.scheduling.lifecycle import (
     BookingError,
     bump_first,
@@ -42,10 +49,12 @@ from mesoclinic.scheduling.models import (
     AppointmentStatus,
     CalendarFeed,
     CalendarFeedKind,
+    Course,
     Device,
     DeviceDowntime,
     ExtraHours,
     Holiday,
+    MaintenanceRecall,
     OpeningHours,
     Room,
     ScreeningAlert,
@@ -61,8 +70,6 @@ from mesoclinic.scheduling.selectors import (
     engine_clinic,
     location_timezone,
 )
-from mesoclinic.treatments.models import Course
-from mesoclinic.treatments.services import complete_course_if_done, start_course
 
 __all__ = ["BookingError", "ScreeningBlockedError"]  # BookingError lives in lifecycle; callers import it here
 
@@ -119,7 +126,7 @@ def _check_practitioner(member: StaffMember, clinic_id: int) -> None:
         raise ValidationError({"staff": "This practitioner belongs to another clinic."})
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_extra_hours(
     member: StaffMember,
     location: Location,
@@ -156,7 +163,7 @@ def add_extra_hours(
     return extra
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def remove_extra_hours(extra: ExtraHours, *, actor: Any) -> None:
     """Delete extra hours; sessions already booked in them stay booked (cancel or move them separately)."""
     bump_schedule_versions(location_id=extra.location_id)
@@ -174,7 +181,7 @@ def remove_extra_hours(extra: ExtraHours, *, actor: Any) -> None:
     extra.delete()
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_time_off(
     member: StaffMember, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Any
 ) -> TimeOff:
@@ -197,7 +204,7 @@ def add_time_off(
     return off
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def remove_time_off(off: TimeOff, *, actor: Any) -> None:
     bump_schedule_versions(location__clinic_id=off.staff.clinic_id)
     record_event(
@@ -294,6 +301,68 @@ def _create(appointment: Appointment) -> Appointment:
             "choose another time."
         ) from None
     return appointment
+
+
+# --- Courses and their maintenance recall -----------------------------------------------------------------
+
+
+@transaction.atomic
+def start_course(patient: Patient, protocol: Protocol, *, actor: Any) -> Course:
+    """A new course of ``protocol``, its series parameters copied from the protocol as they are now."""
+    course = Course.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        protocol=protocol,
+        modality=protocol.modality.code,
+        sessions=protocol.sessions,
+        interval_days=protocol.interval_days,
+        tolerance_days=protocol.tolerance_days,
+        maintenance_interval_months=protocol.maintenance_interval_months,
+        created_by=acting_user(actor),
+    )
+    record_event("course.start", course, actor=actor, data={"protocol": protocol.slug})
+    return course
+
+
+@transaction.atomic
+def complete_course(course: Course, *, last_session_on: date, actor: Any) -> MaintenanceRecall:
+    """Mark the series done and schedule its maintenance recall (idempotent)."""
+    if course.status != Course.Status.COMPLETED:
+        course.status = Course.Status.COMPLETED
+        course.save(update_fields=["status"])
+        record_event("course.complete", course, actor=actor)
+    recall, created = MaintenanceRecall.objects.get_or_create(
+        course=course,
+        defaults={
+            "clinic": course.clinic,
+            "patient": course.patient,
+            "due_on": add_months(last_session_on, course.maintenance_interval_months),
+        },
+    )
+    if created:
+        record_event("recall.create", recall, actor=actor, data={"due_on": recall.due_on.isoformat()})
+    return recall
+
+
+def complete_course_if_done(course: Course, *, actor: Any) -> MaintenanceRecall | None:
+    """Complete ``course`` (and create its maintenance recall) once it has as many sessions done as planned.
+
+    A session is done when its appointment was completed by signing its record, or by a physician's
+    audited "treated elsewhere"; an appointment marked completed any other way (before the rule, or
+    imported) does not count.
+    """
+    done = course.appointments.filter(
+        status=AppointmentStatus.COMPLETED, completion__in=[str(c) for c in COUNTED_COMPLETIONS]
+    ).select_related("location")
+    if done.count() < course.sessions:
+        return None
+    last = done.order_by("-starts_at").first()
+    assert last is not None  # noqa: S101 — course.sessions >= 1
+    last_on = last.starts_at.astimezone(location_timezone(last.location)).date()
+    return complete_course(course, last_session_on=last_on, actor=actor)
+
+
+# --- Booking --------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -461,19 +530,19 @@ def cancel_appointment(appointment: Appointment, *, reason: str, actor: Any) -> 
     return change_status(appointment, Action.CANCEL, reason=reason, actor=actor)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def check_in(appointment: Appointment, *, actor: Any) -> Appointment:
     """Check the patient in: only a booked appointment, and only on its day in the clinic's time zone."""
     return change_status(appointment, Action.CHECK_IN, actor=actor)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def mark_no_show(appointment: Appointment, *, actor: Any) -> Appointment:
     """Record that the patient did not come: only once the appointment's start has passed."""
     return change_status(appointment, Action.NO_SHOW, actor=actor)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_treated_elsewhere(appointment: Appointment, *, reason: str, actor: Any) -> Appointment:
     """A physician completes a visit that has no session record here (treated elsewhere, or recorded on
     paper while the system was down), saying why. It counts as a session done, is audited and is shown
@@ -486,7 +555,7 @@ def record_treated_elsewhere(appointment: Appointment, *, reason: str, actor: An
     return appointment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def reschedule_appointment(
     appointment: Appointment,
     *,
@@ -554,7 +623,7 @@ def reschedule_appointment(
     return appointment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def create_calendar_feed(
     clinic: Any, *, kind: CalendarFeedKind | str, object_id: int, actor: Any
 ) -> tuple[CalendarFeed, str]:
@@ -578,7 +647,7 @@ def create_calendar_feed(
     return feed, token
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def revoke_calendar_feed(feed: CalendarFeed, *, actor: Any) -> CalendarFeed:
     """Stop a feed: its URL answers 404 from now on. Revoking a revoked feed changes nothing."""
     if feed.revoked_at is not None:
@@ -657,7 +726,7 @@ def rescreen_future_appointments(
     return alerts
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def resolve_screening_alert(alert: ScreeningAlert, *, resolution: str, actor: Any) -> ScreeningAlert:
     """Say what was done about an alert (called the patient, booked a consultation, told the practitioner)."""
     text = " ".join(resolution.split())
@@ -702,7 +771,7 @@ def _span_text(spans: Iterable[Span]) -> list[str]:
     return [f"{d} {s:%H:%M}-{e:%H:%M}" for d, s, e in spans]
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_opening_hours(location: Location, spans: Iterable[Span], *, actor: Any) -> list[OpeningHours]:
     """Replace the location's weekly opening hours. Appointments already booked stay (the desk moves them)."""
     wanted = _check_spans(spans)
@@ -724,7 +793,7 @@ def set_opening_hours(location: Location, spans: Iterable[Span], *, actor: Any) 
     return rows
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_working_hours(
     member: StaffMember, location: Location, spans: Iterable[Span], *, actor: Any
 ) -> list[WorkingHours]:
@@ -749,7 +818,7 @@ def set_working_hours(
     return rows
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_holiday(location: Location, *, day: date, name: str, actor: Any) -> Holiday:
     """Close the location on ``day``. Raises ``ValidationError`` if that day is already a holiday there."""
     bump_schedule_versions(location_id=location.pk)
@@ -768,7 +837,7 @@ def add_holiday(location: Location, *, day: date, name: str, actor: Any) -> Holi
     return holiday
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_public_holidays(
     location: Location, *, country: str, year: int, days: Iterable[date] | None = None, actor: Any
 ) -> list[Holiday]:
@@ -801,7 +870,7 @@ def add_public_holidays(
     return rows
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def remove_holiday(holiday: Holiday, *, actor: Any) -> None:
     """Open the location again that day (its weekly opening hours apply)."""
     location = holiday.location
@@ -816,7 +885,7 @@ def remove_holiday(holiday: Holiday, *, actor: Any) -> None:
     holiday.delete()
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_room(room: Room, *, name: str, modalities: Iterable[str], is_active: bool, actor: Any) -> Room:
     """Rename a room, change what it is equipped for, or take it out of use (its bookings stay)."""
     bump_schedule_versions(location_id=room.location_id)
@@ -835,7 +904,7 @@ def update_room(room: Room, *, name: str, modalities: Iterable[str], is_active: 
     return room
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_device(
     device: Device,
     *,
@@ -867,7 +936,7 @@ def update_device(
     return device
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_device_downtime(
     device: Device, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Any
 ) -> DeviceDowntime:
@@ -888,7 +957,7 @@ def add_device_downtime(
     return downtime
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def remove_device_downtime(downtime: DeviceDowntime, *, actor: Any) -> None:
     device = downtime.device
     bump_schedule_versions(location_id=device.location_id)

@@ -64,7 +64,8 @@ def test_it_builds_the_demo_clinic_and_creates_nothing_twice():
 def test_it_records_a_traceable_treatment_history():
     from mesoclinic.inventory.models import Lot, LotKind  # noqa: PLC0415
     from mesoclinic.inventory.selectors import expiring_soon, low_stock  # noqa: PLC0415
-    from mesoclinic.treatments.models import MaintenanceRecall, SessionRecord  # noqa: PLC0415
+    from mesoclinic.scheduling.models import MaintenanceRecall  # noqa: PLC0415
+    from mesoclinic.treatments.models import SessionRecord  # noqa: PLC0415
     from mesoclinic.vigilance.models import AdverseEvent  # noqa: PLC0415
     from mesoclinic.vigilance.selectors import recall  # noqa: PLC0415
 

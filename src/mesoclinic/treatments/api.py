@@ -11,7 +11,7 @@ from ninja import Router
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.patients.selectors import get_patient_for_user
-from mesoclinic.scheduling.selectors import get_appointment_for_user
+from mesoclinic.scheduling.selectors import get_appointment_for_user, get_course_for_user
 from mesoclinic.treatments import selectors, services
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.schemas import AmendIn, CourseProgressOut, DayOfIn, DraftPatch, SessionOut, SignIn
@@ -129,7 +129,7 @@ def session_amend(request: HttpRequest, record_id: int, payload: AmendIn) -> dic
 @router.get("/courses/{course_id}", response={200: CourseProgressOut})
 def course_progress(request: HttpRequest, course_id: int) -> dict[str, Any]:
     staff = require(request, Capability.VIEW_SCHEDULE)
-    progress = selectors.course_progress(selectors.get_course_for_user(staff, course_id), now=timezone.now())
+    progress = selectors.course_progress(get_course_for_user(staff, course_id), now=timezone.now())
     return {
         "id": progress.course.pk,
         "status": progress.course.status,

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mesoclinic.clinical_codes.words import N_
 from mesoclinic.safety.rules import Medication, PatientHistory
-from mesoclinic.safety.rules.words import N_
 
 __all__ = [
     "NOTHING_NEW",

@@ -1,6 +1,6 @@
-"""Reads about courses and session records.
+"""Reads about session records, and the progress of courses (which needs their records).
 
-``get_session_for_user`` and ``get_course_for_user`` are the only ways to fetch them by id: another
+``get_session_for_user`` is the only way to fetch a record by id (courses: ``scheduling.selectors``): another
 clinic's record is a 404, indistinguishable from one that does not exist.
 """
 
@@ -21,8 +21,8 @@ from mesoclinic.catalog.models import Modality
 from mesoclinic.inventory.models import Lot
 from mesoclinic.inventory.selectors import find_lots_by_scan
 from mesoclinic.patients.models import Patient
-from mesoclinic.scheduling.models import Appointment, AppointmentCompletion, AppointmentStatus
-from mesoclinic.treatments.models import Course, SessionAmendment, SessionProduct, SessionRecord, SessionZone
+from mesoclinic.scheduling.models import Appointment, AppointmentCompletion, AppointmentStatus, Course
+from mesoclinic.treatments.models import SessionAmendment, SessionProduct, SessionRecord, SessionZone
 
 
 def _pk(value: Any) -> int:
@@ -68,19 +68,6 @@ def sessions_for_patient(patient: Patient) -> QuerySet[SessionRecord]:
     return SessionRecord.objects.filter(patient=patient).select_related(
         "practitioner", "protocol", "signed_by__staff"
     )
-
-
-def get_course_for_user(staff: StaffMember | None, course_id: Any) -> Course:
-    if staff is None:
-        raise Http404
-    course = (
-        Course.objects.filter(pk=_pk(course_id), clinic_id=staff.clinic_id)
-        .select_related("patient", "protocol__modality", "recall")
-        .first()
-    )
-    if course is None:
-        raise Http404
-    return course
 
 
 def modality_for(record: SessionRecord) -> Modality | None:

@@ -1,16 +1,13 @@
-"""Writes about courses and session records.
+"""Writes about session records.
 
-Courses: starting one when a series is booked, completing it, the maintenance recall. Session records:
-opening a draft from the appointment, editing the draft (an unusable lot is refused as it is added), the
+Opening a draft from the appointment, editing the draft (an unusable lot is refused as it is added), the
 day-of screening, signing (which takes the stock and completes the appointment, all or nothing: the only
 way a visit with a record here is completed) and amending a signed record.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,23 +20,20 @@ from django.utils.translation import gettext as _
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.data_file import zone_names
-from mesoclinic.catalog.models import Protocol
 from mesoclinic.inventory.models import Lot
 from mesoclinic.inventory.services import LotUnusableError, check_usable, record_movement, use_lot
-from mesoclinic.patients.models import Consent, Patient
+from mesoclinic.patients.models import Consent
 from mesoclinic.patients.selectors import has_valid_consent
 from mesoclinic.safety.models import ScreeningRecord
 from mesoclinic.safety.rules import ProtocolSpec
 from mesoclinic.safety.selectors import patient_history
 from mesoclinic.safety.services import screen_patient
-from mesoclinic.scheduling.engine.lifecycle import COUNTED_COMPLETIONS, Action
+from mesoclinic.scheduling.engine.lifecycle import Action
 from mesoclinic.scheduling.lifecycle import complete_by_signed_record, facts_for, refusal
-from mesoclinic.scheduling.models import Appointment, AppointmentStatus
-from mesoclinic.scheduling.selectors import location_timezone
+from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.services import complete_course_if_done
 from mesoclinic.treatments.dayof import DayOfAnswerError, clean_answers, day_of_history, unanswered
 from mesoclinic.treatments.models import (
-    Course,
-    MaintenanceRecall,
     SessionAmendment,
     SessionProduct,
     SessionRecord,
@@ -47,70 +41,7 @@ from mesoclinic.treatments.models import (
 )
 from mesoclinic.treatments.parameters import clean_parameters, parameter_problems, typing_problems
 from mesoclinic.treatments.selectors import local_day, modality_for
-
-
-def add_months(day: date, months: int) -> date:
-    """The same calendar day ``months`` later, clamped to the month's end (31 Aug + 6 → 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-@transaction.atomic
-def start_course(patient: Patient, protocol: Protocol, *, actor: Any) -> Course:
-    """A new course of ``protocol``, its series parameters copied from the protocol as they are now."""
-    course = Course.objects.create(
-        clinic=patient.clinic,
-        patient=patient,
-        protocol=protocol,
-        modality=protocol.modality.code,
-        sessions=protocol.sessions,
-        interval_days=protocol.interval_days,
-        tolerance_days=protocol.tolerance_days,
-        maintenance_interval_months=protocol.maintenance_interval_months,
-        created_by=acting_user(actor),
-    )
-    record_event("course.start", course, actor=actor, data={"protocol": protocol.slug})
-    return course
-
-
-@transaction.atomic
-def complete_course(course: Course, *, last_session_on: date, actor: Any) -> MaintenanceRecall:
-    """Mark the series done and schedule its maintenance recall (idempotent)."""
-    if course.status != Course.Status.COMPLETED:
-        course.status = Course.Status.COMPLETED
-        course.save(update_fields=["status"])
-        record_event("course.complete", course, actor=actor)
-    recall, created = MaintenanceRecall.objects.get_or_create(
-        course=course,
-        defaults={
-            "clinic": course.clinic,
-            "patient": course.patient,
-            "due_on": add_months(last_session_on, course.maintenance_interval_months),
-        },
-    )
-    if created:
-        record_event("recall.create", recall, actor=actor, data={"due_on": recall.due_on.isoformat()})
-    return recall
-
-
-def complete_course_if_done(course: Course, *, actor: Any) -> MaintenanceRecall | None:
-    """Complete ``course`` (and create its maintenance recall) once it has as many sessions done as planned.
-
-    A session is done when its appointment was completed by signing its record, or by a physician's
-    audited "treated elsewhere"; an appointment marked completed any other way (before the rule, or
-    imported) does not count.
-    """
-    done = course.appointments.filter(
-        status=AppointmentStatus.COMPLETED, completion__in=[str(c) for c in COUNTED_COMPLETIONS]
-    ).select_related("location")
-    if done.count() < course.sessions:
-        return None
-    last = done.order_by("-starts_at").first()
-    assert last is not None  # noqa: S101 — course.sessions >= 1
-    last_on = last.starts_at.astimezone(location_timezone(last.location)).date()
-    return complete_course(course, last_session_on=last_on, actor=actor)
-
+from mesoclinic.treatments.signals import session_signed
 
 # --- Session records --------------------------------------------------------------------------------------
 
@@ -491,6 +422,7 @@ def sign_session(record: SessionRecord, *, actor: Any, override_reason: str = ""
         complete_by_signed_record(appointment, actor=actor)
         if appointment.course is not None:
             complete_course_if_done(appointment.course, actor=actor)
+    session_signed.send(sender=SessionRecord, record=record, actor=actor)
     return record
 
 
@@ -539,7 +471,7 @@ def _zone_text(code: str, volume: Decimal | None) -> str:
     return f"{zone_names().get(code, code)}: {volume if volume is not None else '—'} ml"
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def amend_session(record: SessionRecord, *, reason: str, actor: Any, **changes: Any) -> SessionAmendment:
     """Change a signed record the only way it may change: an amendment saying who, when, what and why.
 

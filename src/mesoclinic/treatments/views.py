@@ -27,7 +27,11 @@ from mesoclinic.catalog.data_file import zone_names, zones
 from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
-from mesoclinic.scheduling.selectors import appointments_for_patient, get_appointment_for_user
+from mesoclinic.scheduling.selectors import (
+    appointments_for_patient,
+    get_appointment_for_user,
+    get_course_for_user,
+)
 from mesoclinic.treatments import selectors, services
 from mesoclinic.treatments.dayof import QUESTIONS, day_of_notes
 from mesoclinic.treatments.models import SessionRecord
@@ -396,7 +400,7 @@ def _course_csv(request: ClinicRequest, course: Any, progress: Any) -> HttpRespo
 @require_GET
 @staff_required(Capability.VIEW_SCHEDULE)
 def course_detail(request: ClinicRequest, course_id: int) -> HttpResponse:
-    course = selectors.get_course_for_user(request.staff, course_id)
+    course = get_course_for_user(request.staff, course_id)
     progress = selectors.course_progress(course, now=timezone.now())
     if wants_csv(request):
         return _course_csv(request, course, progress)

@@ -24,6 +24,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.models import Role
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.billing.selectors import active_packages_for
 from mesoclinic.inventory.selectors import expiring_soon, low_stock
 from mesoclinic.notifications.selectors import open_complication_alerts
 from mesoclinic.scheduling import selectors
@@ -82,6 +83,10 @@ def home(request: ClinicRequest) -> HttpResponse:
     if mine:
         day = [a for a in day if a.practitioner_id == request.staff.pk]
     active = appointment_rows([a for a in day if a.status != AppointmentStatus.CANCELLED], now=now)
+    if role_has(request.staff.role, Capability.VIEW_BILLING):
+        patients = {r.appointment.patient_id: r.appointment.patient for r in active}
+        held = active_packages_for(patients, today=today)
+        context["prepaid"] = [(patients[pid], held[pid]) for pid in patients if pid in held]
     query = {"location": location.pk, **({"who": who} if treats else {})}
     here = f"{reverse('web:home')}?{urlencode(query)}"
     calendar = {"location": location.pk, "date": today.isoformat(), "view": "day", "by": "practitioner"}

@@ -92,7 +92,7 @@ def _new_huey(storage: str, name: str, place: str) -> Huey:
     else:
         Path(place).parent.mkdir(parents=True, exist_ok=True)
         huey = SqliteHuey(name, filename=place, results=False, utc=True)
-    huey.mesoclinic_run_job = huey.task(name=RUN_JOB, context=True)(run_job)  # type: ignore[attr-defined]
+    huey.mesoclinic_run_job = huey.task(name=RUN_JOB, context=True)(run_job)
     # Each worker thread has its own database connections: close them when it stops.
     huey.on_shutdown("close_db_connections")(connections.close_all)
     return huey
@@ -188,7 +188,7 @@ class HueyBackend(BaseTaskBackend):
 
     def send(self, job: Job) -> None:
         """Hand the job's id to huey with its attempts left and backoff (also to run a job again)."""
-        run = self.huey.mesoclinic_run_job  # type: ignore[attr-defined]
+        run = self.huey.mesoclinic_run_job
         eta = job.run_after if job.run_after and job.run_after > timezone.now() else None
         self.huey.enqueue(
             run.s(

@@ -174,7 +174,7 @@ class WatchdogScheduler(Scheduler):
         connections.close_all()
 
 
-class MesoConsumer(Consumer):  # type: ignore[misc]
+class MesoConsumer(Consumer):
     """Huey's consumer with ``QueueWorker`` threads and the ``WatchdogScheduler`` of one backend."""
 
     worker_class = QueueWorker
@@ -241,7 +241,7 @@ def register_periodic(huey: Huey, entries: Mapping[str, Mapping[str, Any]]) -> l
             huey.periodic_task(schedule, name=f"mesoclinic.periodic.{name}")(run)
             registered.add(name)
         names.append(name)
-    huey.mesoclinic_periodic = registered  # type: ignore[attr-defined]
+    huey.mesoclinic_periodic = registered
     return names
 
 

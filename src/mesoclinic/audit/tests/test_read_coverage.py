@@ -34,6 +34,8 @@ NOT_PATIENT = frozenset(
         "feed_id",
         "token",  # a calendar feed's secret
         "slug",  # a protocol
+        "protocol_id",  # a protocol (Settings API)
+        "clinic_slug",  # a clinic's public booking page (its booking pages note the patient they show)
         "kind",  # which file of a photo (with photo_id)
         # The admin's own arguments; its patient-bearing models are resolved through ``model_admin``.
         "app_label",
@@ -54,6 +56,7 @@ NOT_PATIENT = frozenset(
         "channel",  # a message template (with kind and language)
         "language",
         "upload_id",  # a CSV import under way: many rows, not one chart (the owner's import screen)
+        "run_id",  # a large import run by the worker: its progress and report (many rows, not one chart)
         "resource_type",  # a FHIR bulk file: the view writes its export row
         "line_id",  # a line of a document, always with its invoice_id (which names the patient)
         "payment_id",  # a payment's amount and method; its refund (POST) is audited by its service

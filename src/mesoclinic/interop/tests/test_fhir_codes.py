@@ -13,12 +13,12 @@ from types import SimpleNamespace as Row
 import pytest
 
 from mesoclinic.catalog.data_file import zone_names
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.interop.fhir import codes
 from mesoclinic.interop.fhir import resources as fr
 from mesoclinic.interop.tests.r4_check import check
 from mesoclinic.outcomes.models import PhotoView
 from mesoclinic.patients.models import PhotoUse, Sex
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.vigilance.models import EventCategory, Outcome, Severity

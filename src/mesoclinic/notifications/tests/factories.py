@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.notifications.models import ContactPreference
 from mesoclinic.patients.models import Patient
-from mesoclinic.scheduling.models import Appointment, AppointmentCompletion, AppointmentStatus
+from mesoclinic.scheduling.models import Appointment, AppointmentCompletion, AppointmentStatus, Course
 from mesoclinic.testing import Schedulable
-from mesoclinic.treatments.models import Course
 
 
 def needle_protocol(clinic) -> Protocol:

@@ -196,3 +196,19 @@ def test_owner_pages_are_403_for_other_roles(clinic, physician, receptionist, ur
 def test_the_log_only_allows_get_and_retry_only_post(clinic, owner):
     assert client_for(owner).post(reverse("notifications:log")).status_code == 405
     assert client_for(owner).get(reverse("notifications:retry", args=[1])).status_code == 405
+
+
+def test_a_template_printing_the_clinics_phone_is_refused_while_the_clinic_has_none(clinic, owner):
+    clinic.phone = ""
+    clinic.save(update_fields=["phone"])
+    body = "Questions? Call us on {{ clinic_phone }}."
+    response = client_for(owner).post(_template_url(channel="sms"), {"body": body, "action": "save"})
+    assert response.status_code == 422
+    assert "has no phone number yet" in response.text
+    assert body in response.text  # what was typed is kept
+    assert not MessageTemplate.objects.filter(clinic=clinic).exists()
+    clinic.phone = "+48 22 555 00 00"
+    clinic.save(update_fields=["phone"])
+    response = client_for(owner).post(_template_url(channel="sms"), {"body": body, "action": "save"})
+    assert response.status_code == 302
+    assert MessageTemplate.objects.get(clinic=clinic).body == body

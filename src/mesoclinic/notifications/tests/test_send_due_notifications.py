@@ -28,9 +28,9 @@ from mesoclinic.notifications.services import (
 )
 from mesoclinic.notifications.tests.factories import contactable, make_appointment, make_course
 from mesoclinic.patients.models import Patient
-from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.scheduling.models import AppointmentStatus, Course, MaintenanceRecall
 from mesoclinic.testing import make_patient, make_schedulable, make_signed_session
-from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecord
+from mesoclinic.treatments.models import SessionRecord
 
 LOCMEM_SMS = "mesoclinic.notifications.channels.sms.LocmemSmsBackend"
 

@@ -182,3 +182,18 @@ def test_a_retry_with_nothing_else_due_is_sent_and_audited_under_its_clinic(clin
     assert (summary.retried, delivery.status, delivery.attempts) == (1, DeliveryStatus.SENT, 2)
     assert [m.body for m in sms.outbox] == ["Rest today."]
     assert AuditEvent.objects.get(action="notifications.run").clinic == clinic
+
+
+def test_the_service_refuses_a_template_that_would_print_an_empty_clinic_phone(clinic, owner):
+    clinic.phone = ""
+    with pytest.raises(ValidationError) as refused:
+        services.save_message_template(
+            clinic,
+            kind="reminder",
+            channel="sms",
+            language="en",
+            subject="",
+            body="Call {{ clinic_phone }}",
+            actor=owner.user,
+        )
+    assert "body" in refused.value.message_dict

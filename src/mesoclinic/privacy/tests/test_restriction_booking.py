@@ -9,12 +9,10 @@ import pytest
 
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.privacy.services import record_erasure_request
-from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus, MaintenanceRecall
 from mesoclinic.scheduling.selectors import propose_series
-from mesoclinic.scheduling.services import BookingError, book_series
+from mesoclinic.scheduling.services import BookingError, book_series, complete_course, start_course
 from mesoclinic.testing import make_patient, make_schedulable
-from mesoclinic.treatments.models import MaintenanceRecall
-from mesoclinic.treatments.services import complete_course, start_course
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime(2031, 3, 3, 9, 0, tzinfo=ZoneInfo("Europe/Warsaw"))

@@ -20,8 +20,9 @@ from mesoclinic.outcomes.models import (
     PhotoView,
 )
 from mesoclinic.patients.models import Patient
+from mesoclinic.scheduling.models import Course
 from mesoclinic.testing import make_signed_session
-from mesoclinic.treatments.models import Course, SessionRecord
+from mesoclinic.treatments.models import SessionRecord
 
 _serial = itertools.count(1)
 

@@ -8,9 +8,8 @@ import pytest
 
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.reports.tests.factories import make_course
-from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus, MaintenanceRecall
 from mesoclinic.testing import client_for, csv_text, make_patient, make_schedulable
-from mesoclinic.treatments.models import MaintenanceRecall
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from .model import (
     SourceKind,
 )
 from .parse import ScreeningInputError, parse_iso_date, patient_from_json, protocol_from_json
-from .screen import age_on, screen
+from .screen import screen
 from .table import default_rule_table, default_rules_data, load_rule_table
 
 __all__ = [
@@ -38,7 +38,6 @@ __all__ = [
     "Severity",
     "Source",
     "SourceKind",
-    "age_on",
     "default_rule_table",
     "default_rules_data",
     "load_rule_table",

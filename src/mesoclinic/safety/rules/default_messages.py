@@ -7,7 +7,7 @@ checks that this list and default_rules.json agree (regenerate it with the snipp
 
 from __future__ import annotations
 
-from .words import N_
+from mesoclinic.clinical_codes.words import N_
 
 MESSAGES = (
     N_("Pregnant: mesotherapy is not done during pregnancy because its safety for the baby is not known."),

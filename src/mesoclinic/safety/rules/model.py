@@ -8,7 +8,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TypedDict
 
-from .vocabulary import HISTORY_NEEDED
+from mesoclinic.clinical_codes.vocabulary import HISTORY_NEEDED
 
 __all__ = [
     "Decision",

@@ -7,8 +7,9 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MAX_ENTRY_TEXT, MEDICATIONS, MODALITIES
+
 from .model import Medication, PatientHistory, ProtocolSpec
-from .vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS, MODALITIES
 
 __all__ = ["ScreeningInputError", "parse_iso_date", "patient_from_json", "protocol_from_json"]
 
@@ -24,7 +25,6 @@ _PATIENT_KEYS = (
     "other_allergies",
     "other_medications",
 )
-MAX_TEXT = 200
 """Longest free-text allergy or medicine, in characters."""
 _MEDICATION_KEYS = ("code", "stopped")
 _PROTOCOL_KEYS = ("modality", "ingredients")
@@ -158,13 +158,13 @@ def _codes(data: Mapping[str, Any], key: str, kind: str, known: Collection[str] 
 
 
 def _texts(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    """Return the optional list of free-text entries ``data[key]``: non-empty text, at most ``MAX_TEXT``."""
+    """Return the optional list of free-text entries ``data[key]``: non-empty text, at most ``MAX_ENTRY_TEXT``."""
     texts = []
     for i, item in enumerate(_list(data, key)):
         if not isinstance(item, str) or not item.strip():
             raise ScreeningInputError(f"{key}[{i}]: expected text, got {_json_type(item)}")
-        if len(item) > MAX_TEXT:
-            raise ScreeningInputError(f"{key}[{i}]: longer than {MAX_TEXT} characters")
+        if len(item) > MAX_ENTRY_TEXT:
+            raise ScreeningInputError(f"{key}[{i}]: longer than {MAX_ENTRY_TEXT} characters")
         texts.append(item.strip())
     return tuple(texts)
 

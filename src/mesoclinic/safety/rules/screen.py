@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
+
+from mesoclinic.clinical_codes.dates import add_months, age_on
+from mesoclinic.clinical_codes.vocabulary import (
+    AGE_UNDER_18,
+    ALLERGY,
+    CONDITIONS,
+    HISTORY_NEEDED,
+    IMPLANTS,
+    MEDICATIONS,
+    MODALITIES,
+    OTHER_ALLERGY,
+    OTHER_MEDICATION,
+    OTHER_REPORT,
+)
+from mesoclinic.clinical_codes.words import N_
 
 from .model import (
     Decision,
@@ -18,21 +32,8 @@ from .model import (
     Severity,
 )
 from .table import default_rule_table
-from .vocabulary import (
-    AGE_UNDER_18,
-    ALLERGY,
-    CONDITIONS,
-    HISTORY_NEEDED,
-    IMPLANTS,
-    MEDICATIONS,
-    MODALITIES,
-    OTHER_ALLERGY,
-    OTHER_MEDICATION,
-    OTHER_REPORT,
-)
-from .words import N_
 
-__all__ = ["ADULT_AGE", "ISOTRETINOIN_WASHOUT_MONTHS", "age_on", "screen"]
+__all__ = ["ADULT_AGE", "ISOTRETINOIN_WASHOUT_MONTHS", "screen"]
 
 ADULT_AGE = 18
 """Age in whole years from which ``age_under_18`` no longer applies."""
@@ -186,23 +187,6 @@ def _built_in_findings(
             yield Finding(Severity.WARN, factor, f"{message} {action}", tr(_BUILT_IN_SOURCE))
 
 
-def age_on(birth_date: date, on: date) -> int:
-    """Return the age in whole years on the day ``on``.
-
-    Parameters
-    ----------
-    birth_date, on : date
-        Day of birth and day of interest.
-
-    Returns
-    -------
-    int
-        Completed years. Someone born on 29 February turns a year older on 1 March in common years (the
-        convention of e.g. the UK and Hong Kong); for an age limit this is also the cautious choice.
-    """
-    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
-
-
 def _present_factors(patient: PatientHistory, on: date) -> Iterator[str]:
     """Yield the factor codes present in ``patient`` on ``on`` (see :func:`screen`, Notes)."""
     yield from patient.conditions
@@ -217,16 +201,8 @@ def _medication_counts(medication: Medication, on: date) -> bool:
     if medication.stopped is None:
         return True
     if medication.code == "isotretinoin":
-        return medication.stopped > _months_before(on, ISOTRETINOIN_WASHOUT_MONTHS)
+        return medication.stopped > add_months(on, -ISOTRETINOIN_WASHOUT_MONTHS)
     return medication.stopped >= on
-
-
-def _months_before(day: date, months: int) -> date:
-    """Return the same calendar day ``months`` months before ``day``, clamped to the month's end."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _finding(

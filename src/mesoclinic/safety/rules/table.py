@@ -9,8 +9,9 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from mesoclinic.clinical_codes.vocabulary import ALLERGY, FACTORS, MODALITIES
+
 from .model import Rule, RuleTable, RuleTableError, Severity, Source, SourceKind
-from .vocabulary import ALLERGY, FACTORS, MODALITIES
 
 __all__ = ["RuleTableError", "default_rule_table", "default_rules_data", "load_rule_table"]
 

@@ -80,16 +80,19 @@ def _free_on(resource: Resource, days: LocalDays, i: int, j: int) -> IntervalSet
     for k in range(i, j + 1):
         for start, end in week[(weekday0 + k) % 7]:
             pairs.extend(days.wall_range(k, start * 60, end * 60))
-    for start, end in resource.extra:
-        a = max(ceil(start.timestamp()), lo)
-        b = min(floor(end.timestamp()), hi)
+    for opens, closes in resource.extra:
+        a = max(ceil(opens.timestamp()), lo)
+        b = min(floor(closes.timestamp()), hi)
         if a < b:
             pairs.append((a, b))
     opened = IntervalSet.from_intervals(pairs)
     busy = []
-    for start, end in resource.busy:  # aware, checked by Resource; timestamp() is the fast C path
-        a = floor(start.timestamp())
-        b = ceil(end.timestamp())
+    for (
+        taken_from,
+        taken_until,
+    ) in resource.busy:  # aware, checked by Resource; timestamp() is the fast C path
+        a = floor(taken_from.timestamp())
+        b = ceil(taken_until.timestamp())
         if b > lo and a < hi:
             busy.append((a, b))
     return opened - IntervalSet.from_intervals(busy)
@@ -193,6 +196,45 @@ class ClinicIndex:
             self.clinic.timezone, self.clinic.slot_minutes, tuple(by_id[r.id] for r in self.clinic.resources)
         )
         return ClinicIndex(clinic, days, MappingProxyType(free))
+
+    def within_daily(self, start_minute: int, end_minute: int) -> ClinicIndex:
+        """This index with the practitioners' free time kept only between two wall-clock times of each date.
+
+        A patient who can come only in the morning (or afternoon, or evening) asks for sessions whose whole
+        block lies inside that part of every local date. Every session needs a practitioner, so narrowing
+        the practitioners' free time is enough: the planner and the slot queries then find only starts
+        whose ``[start, start + L)`` fits inside the window, on every date, DST dates included.
+
+        Parameters
+        ----------
+        start_minute, end_minute : int
+            Wall-clock minutes after local midnight, ``0 <= start_minute < end_minute <= 1440``.
+
+        Returns
+        -------
+        ClinicIndex
+            A new index over the same dates; this one is unchanged.
+
+        Raises
+        ------
+        ValueError
+            If the window is empty or outside one day.
+        """
+        if not 0 <= start_minute < end_minute <= 24 * 60:
+            raise ValueError(
+                f"daily window: need 0 <= start < end <= 1440 minutes, got {start_minute}, {end_minute}"
+            )
+        days = self.days
+        window = IntervalSet.from_intervals(
+            pair
+            for i in range(days.n_days)
+            for pair in days.wall_range(i, start_minute * 60, end_minute * 60)
+        )
+        free = {
+            r.id: (self.free[r.id] & window if r.kind is ResourceKind.PRACTITIONER else self.free[r.id])
+            for r in self.clinic.resources
+        }
+        return ClinicIndex(self.clinic, days, MappingProxyType(free))
 
     # -- who ---------------------------------------------------------------------------------------
 

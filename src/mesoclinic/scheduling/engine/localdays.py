@@ -29,6 +29,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+_Date = date  # the type, under a name that the method LocalDays.date does not shadow
+
 __all__ = ["LocalDays", "epoch_seconds"]
 
 _DAY = 86_400
@@ -163,7 +165,7 @@ class LocalDays:
         """The local date with index ``i``."""
         return self.first + timedelta(days=i)
 
-    def index(self, day: date) -> int:
+    def index(self, day: _Date) -> int:
         """Index of the local date ``day`` (may lie outside ``0 .. n_days - 1``)."""
         return (day - self.first).days
 

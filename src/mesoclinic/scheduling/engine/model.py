@@ -374,7 +374,7 @@ def _check_int(value: object, name: str, lo: int, hi: int) -> None:
 def _check_kind(value: object) -> ResourceKind:
     """Return ``value`` as a :class:`ResourceKind`, or raise ValueError naming the allowed kinds."""
     try:
-        return ResourceKind(value)
+        return ResourceKind(value)  # type: ignore[arg-type]  # any value is tried: a wrong one raises, named below
     except ValueError:
         kinds = ", ".join(kind.value for kind in ResourceKind)
         raise ValueError(f"kind: unknown kind {value!r} (kinds: {kinds})") from None

@@ -68,6 +68,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from .availability import ClinicIndex, Group
 from .localdays import epoch_seconds
@@ -388,13 +389,14 @@ def _push(window: deque[tuple[int, int, int]], item: tuple[int, int, int]) -> No
 
 def _best_plan(ctx: _Context, searches: list[_Search], ids: list[tuple[str, ...]]) -> Plan:
     """Run the searches (best first start first, pruned by the best plan so far) and build the plan."""
-    order = []
+    order: list[tuple[int, tuple[str, ...], _Search]] = []
     for search in searches:
         d = search.next_usable_day(ctx.first_day)
         if d is None:
             search.failure = _Failure(1, blocked=True, who=search.who)
         else:
-            order.append((search.memo[d], search.who, search))
+            # next_usable_day returns a day whose first start it has memoised (never None).
+            order.append((cast(int, search.memo[d]), search.who, search))
     order.sort(key=lambda item: (item[0], item[1]))
     best: _Found | None = None
     for first, _, search in order:

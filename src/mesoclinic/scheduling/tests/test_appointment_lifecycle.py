@@ -14,7 +14,8 @@ import time_machine
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.catalog.models import Protocol
-from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.clinical_codes.dates import add_months
+from mesoclinic.scheduling.models import AppointmentStatus, Course, MaintenanceRecall
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import (
     BookingError,
@@ -26,8 +27,6 @@ from mesoclinic.scheduling.services import (
     reschedule_appointment,
 )
 from mesoclinic.testing import make_patient, make_schedulable, make_staff
-from mesoclinic.treatments.models import Course, MaintenanceRecall
-from mesoclinic.treatments.services import add_months
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime(2031, 3, 3, 9, 0, tzinfo=ZoneInfo("Europe/Warsaw"))

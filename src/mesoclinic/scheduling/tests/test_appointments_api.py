@@ -9,12 +9,11 @@ import pytest
 import time_machine
 
 from mesoclinic.audit.models import AuditEvent
-from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.scheduling.models import AppointmentStatus, MaintenanceRecall
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import book_series, cancel_appointment
 from mesoclinic.scheduling.tests.api_helpers import MONDAY, call, protocol
 from mesoclinic.testing import client_for, make_patient, make_schedulable
-from mesoclinic.treatments.models import MaintenanceRecall
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/scheduling/appointments"

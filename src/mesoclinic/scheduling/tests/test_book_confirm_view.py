@@ -8,10 +8,9 @@ import pytest
 from django.urls import reverse
 
 from mesoclinic.audit.models import AuditEvent
-from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.models import Appointment, Course
 from mesoclinic.scheduling.tests.ui_helpers import ELECTROPORATION, NEEDLE, book
 from mesoclinic.testing import client_for, make_patient, make_schedulable
-from mesoclinic.treatments.models import Course
 
 pytestmark = pytest.mark.django_db
 URL = reverse("scheduling:book_confirm")

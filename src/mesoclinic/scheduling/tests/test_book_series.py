@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from mesoclinic.accounts.models import Role
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.catalog.models import Protocol
-from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.models import Appointment, Course
 from mesoclinic.scheduling.selectors import SessionChoice, available_starts, propose_series
 from mesoclinic.scheduling.services import (
     BookingError,
@@ -20,7 +20,6 @@ from mesoclinic.scheduling.services import (
     cancel_appointment,
 )
 from mesoclinic.testing import make_patient, make_schedulable, make_staff
-from mesoclinic.treatments.models import Course
 
 pytestmark = pytest.mark.django_db
 WARSAW = ZoneInfo("Europe/Warsaw")

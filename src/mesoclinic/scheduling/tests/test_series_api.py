@@ -8,10 +8,9 @@ import pytest
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.safety.models import ScreeningRecord
-from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.models import Appointment, Course
 from mesoclinic.scheduling.tests.api_helpers import MONDAY, call, protocol
 from mesoclinic.testing import client_for, make_patient, make_schedulable
-from mesoclinic.treatments.models import Course
 
 pytestmark = pytest.mark.django_db
 PROPOSAL = "/api/v1/scheduling/series/proposal"

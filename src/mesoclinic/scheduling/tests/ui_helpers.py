@@ -10,10 +10,10 @@ from mesoclinic.catalog.models import Modality, Protocol
 from mesoclinic.catalog.selectors import get_protocol_for_clinic
 from mesoclinic.patients.models import ConsentTemplate, Patient
 from mesoclinic.patients.services import publish_consent_template
+from mesoclinic.scheduling.models import Course
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import book_series
 from mesoclinic.testing import make_patient
-from mesoclinic.treatments.models import Course
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 MONDAY = datetime(2031, 3, 3, 9, 0, tzinfo=WARSAW)

@@ -23,10 +23,10 @@ from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.models import Location
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.catalog.selectors import get_protocol_for_clinic
+from mesoclinic.clinical_codes.vocabulary import BUILT_IN_FACTORS, FACTORS
 from mesoclinic.patients.models import ConsentTemplate, Patient
 from mesoclinic.patients.selectors import current_consent_templates, get_patient_for_user
 from mesoclinic.safety.rules import screen
-from mesoclinic.safety.rules.vocabulary import BUILT_IN_FACTORS, FACTORS
 from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.forms import PlanForm, decode_slot, encode_slot

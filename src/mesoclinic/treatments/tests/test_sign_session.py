@@ -10,10 +10,10 @@ import time_machine
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.inventory.models import MovementKind, StockMovement
-from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.scheduling.models import AppointmentStatus, Course, MaintenanceRecall
 from mesoclinic.scheduling.services import cancel_appointment, record_treated_elsewhere
 from mesoclinic.treatments.dayof import NOTHING_NEW
-from mesoclinic.treatments.models import Course, MaintenanceRecall, SessionRecord
+from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.services import (
     SessionSignError,
     record_day_of_screening,

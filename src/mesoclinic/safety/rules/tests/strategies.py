@@ -6,6 +6,7 @@ from datetime import date
 
 from hypothesis import strategies as st
 
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, FACTORS, IMPLANTS, MEDICATIONS, MODALITIES
 from mesoclinic.safety.rules import (
     Medication,
     PatientHistory,
@@ -16,7 +17,6 @@ from mesoclinic.safety.rules import (
     Source,
 )
 from mesoclinic.safety.rules.model import SourceKind
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, FACTORS, IMPLANTS, MEDICATIONS, MODALITIES
 
 INGREDIENTS = ("hyaluronic_acid", "lidocaine", "dmae", "vitamin_c", "procaine")
 SOURCE = Source("test", "Test source", "https://example.org/", SourceKind.PR)

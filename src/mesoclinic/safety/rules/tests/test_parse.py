@@ -6,6 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.safety.rules import (
     Medication,
     PatientHistory,
@@ -15,7 +16,6 @@ from mesoclinic.safety.rules import (
     patient_from_json,
     protocol_from_json,
 )
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 
 KNOWN = frozenset({"hyaluronic_acid", "lidocaine", "vitamin_c"})
 

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mesoclinic.clinical_codes.dates import age_on
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS, MODALITIES
 from mesoclinic.safety.rules import (
     Decision,
     Medication,
@@ -14,11 +16,9 @@ from mesoclinic.safety.rules import (
     ProtocolSpec,
     RuleTable,
     Severity,
-    age_on,
     default_rule_table,
     screen,
 )
-from mesoclinic.safety.rules.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS, MODALITIES
 
 from .strategies import INGREDIENTS, medications, patients, protocols, rule_tables, screening_days
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mesoclinic.clinical_codes.vocabulary import MODALITIES
 from mesoclinic.safety.rules import (
     Decision,
     PatientHistory,
@@ -19,7 +20,6 @@ from mesoclinic.safety.rules import (
     patient_from_json,
     screen,
 )
-from mesoclinic.safety.rules.vocabulary import MODALITIES
 
 from .strategies import patients, protocols, rule_tables, screening_days
 

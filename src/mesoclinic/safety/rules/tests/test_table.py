@@ -6,6 +6,7 @@ from importlib import resources
 
 import pytest
 
+from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
 from mesoclinic.safety.rules import (
     RuleTableError,
     Severity,
@@ -14,7 +15,6 @@ from mesoclinic.safety.rules import (
     default_rules_data,
     load_rule_table,
 )
-from mesoclinic.safety.rules.vocabulary import FACTORS, MODALITIES
 
 
 def _raw_default() -> dict:

@@ -274,3 +274,33 @@ def test_freeing_one_of_two_equal_busy_intervals_keeps_the_resource_busy():
     twice = freed.with_busy({"anna": ((), (leave,))})
     assert twice.free["anna"].covers(epoch_seconds(leave[0]), epoch_seconds(leave[1]))
     assert dict(freed.with_busy({"nobody": ((leave,), ())}).free) == dict(freed.free)
+
+
+def test_a_daily_window_keeps_whole_sessions_inside_that_part_of_every_day():
+    c = clinic(
+        resource("anna", "practitioner"),
+        resource("room-1", "room"),
+        resource("ep-1", "device", ["electroporation"]),
+    )
+    index = index_of(c).within_daily(12 * 60, 15 * 60)
+    lo, hi = epoch_seconds(at(MONDAY, "00:00")), epoch_seconds(at(TUESDAY, "23:59"))
+    slots = texts(index, index.slot_starts("electroporation", 40 * 60, lo, hi))
+    assert slots[0] == "Mon 12:00" and "Mon 14:15" in slots and "Mon 14:30" not in slots
+    assert slots[-1] == "Tue 14:15"  # 14:15 + 40 min = 14:55 <= 15:00
+    assert index_of(c).free["room-1"] == index.free["room-1"]  # rooms and devices untouched
+
+
+def test_a_daily_window_holds_its_wall_clock_across_the_spring_forward_night():
+    c = clinic(resource("anna", "practitioner", week=ALL_WEEK), resource("room-1", "room", week=ALL_WEEK))
+    index = index_of(c, SPRING_FORWARD - timedelta(days=1), SPRING_FORWARD).within_daily(0, 4 * 60)
+    slots = index.available_slots(
+        "needle", 60, at(SPRING_FORWARD, "00:00"), at(SPRING_FORWARD + timedelta(days=1), "00:00")
+    )
+    assert slots[0].strftime("%H:%M") == "00:00" and slots[-1].strftime("%H:%M") == "03:00"
+
+
+@pytest.mark.parametrize("window", [(0, 0), (600, 500), (-1, 60), (0, 1441)])
+def test_an_empty_or_impossible_daily_window_is_refused(window):
+    c = clinic(resource("anna", "practitioner"), resource("room-1", "room"))
+    with pytest.raises(ValueError, match="daily window"):
+        index_of(c).within_daily(*window)

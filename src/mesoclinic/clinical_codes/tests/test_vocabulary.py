@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from mesoclinic.safety.rules import vocabulary as v
+from mesoclinic.clinical_codes import vocabulary as v
 
 EXPECTED = {
     "CONDITIONS": "pregnant breastfeeding bleeding_disorder autoimmune_disease immunosuppression "

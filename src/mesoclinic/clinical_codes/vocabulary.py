@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from mesoclinic.safety.rules.words import N_
+from mesoclinic.clinical_codes.words import N_
 
 __all__ = [
     "AGE_UNDER_18",
@@ -20,12 +20,16 @@ __all__ = [
     "FACTORS",
     "HISTORY_NEEDED",
     "IMPLANTS",
+    "MAX_ENTRY_TEXT",
     "MEDICATIONS",
     "MODALITIES",
     "OTHER_ALLERGY",
     "OTHER_MEDICATION",
     "OTHER_REPORT",
 ]
+
+MAX_ENTRY_TEXT: Final = 200
+"""The longest free-text entry of a history (another allergy, medication or report), in characters."""
 
 CONDITIONS: Final[Mapping[str, str]] = MappingProxyType(
     {

@@ -1,0 +1,422 @@
+"""Settings API (``/api/v1/settings/``): what the Settings screen edits — the clinic's details, locations,
+rooms, devices, practitioners' weekly hours, protocols, the catalog's items and message templates.
+
+The owner (``manage_clinic``) reads and writes; an auditor (``view_audit``) reads. Every write goes through
+the owning app's service (audited; a protocol's clinical change is a new version). Ids of another clinic
+are not found (404); a refused value is 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from mesoclinic.accounts import services as accounts_services
+from mesoclinic.accounts.api_auth import require
+from mesoclinic.accounts.models import Location, StaffMember
+from mesoclinic.accounts.permissions import Capability
+from mesoclinic.billing import selectors as billing_selectors
+from mesoclinic.billing.models import ItemKind
+from mesoclinic.catalog import selectors as catalog_selectors
+from mesoclinic.catalog import services as catalog_services
+from mesoclinic.catalog.models import Protocol
+from mesoclinic.clinic_settings.forms import country_choices, country_name
+from mesoclinic.clinic_settings.schemas import (
+    CatalogItemOut,
+    ClinicOut,
+    ClinicPatch,
+    DeviceIn,
+    DeviceOut,
+    DevicePatch,
+    LocationOut,
+    LocationPatch,
+    MessagePreviewOut,
+    MessageTemplateIn,
+    MessageTemplateOut,
+    ProtocolOut,
+    ProtocolPatch,
+    ProtocolVersionOut,
+    RoomIn,
+    RoomOut,
+    RoomPatch,
+    WorkingHoursIn,
+    WorkingHoursOut,
+)
+from mesoclinic.notifications import selectors as notifications_selectors
+from mesoclinic.notifications import services as notifications_services
+from mesoclinic.notifications.views import SAMPLE_VALUES
+from mesoclinic.scheduling import selectors as scheduling_selectors
+from mesoclinic.scheduling import services as scheduling_services
+
+router = Router()
+WRITE = Capability.MANAGE_CLINIC
+READ = (Capability.MANAGE_CLINIC, Capability.VIEW_AUDIT)
+
+
+def _reader(request: HttpRequest) -> StaffMember:
+    """The owner, or an auditor: whoever holds one of ``READ`` (and, with a token, its scope)."""
+    refused: PermissionDenied | None = None
+    for capability in READ:
+        try:
+            return require(request, capability)
+        except PermissionDenied as exc:
+            refused = exc
+    assert refused is not None  # noqa: S101 — READ is not empty
+    raise refused
+
+
+def _writer(request: HttpRequest) -> StaffMember:
+    return require(request, WRITE)
+
+
+def _given(patch: Any) -> dict[str, Any]:
+    return patch.dict(exclude_unset=True)
+
+
+# --- The clinic's details -----------------------------------------------------------------------------
+
+
+def _clinic_out(staff: StaffMember) -> dict[str, Any]:
+    clinic = staff.clinic
+    values = {name: getattr(clinic, name) for name in accounts_services.CLINIC_DETAIL_FIELDS}
+    return {
+        **values,
+        "country_name": country_name(clinic.country),
+        "missing_contact_details": list(clinic.missing_contact_details()),
+    }
+
+
+@router.get("/clinic", response={200: ClinicOut})
+def get_clinic(request: HttpRequest) -> Any:
+    return _clinic_out(_reader(request))
+
+
+@router.patch("/clinic", response={200: ClinicOut})
+def patch_clinic(request: HttpRequest, payload: ClinicPatch) -> Any:
+    staff = _writer(request)
+    given = {name: value for name, value in _given(payload).items() if value is not None}
+    if "country" in given and given["country"].upper() not in dict(country_choices()):
+        raise ValidationError(
+            {"country": [f"{given['country']!r} is not a country MesoClinic has holidays for."]}
+        )
+    accounts_services.update_clinic_details(staff.clinic, actor=request.user, **given)
+    staff.clinic.refresh_from_db()
+    return _clinic_out(staff)
+
+
+# --- Locations --------------------------------------------------------------------------------------------
+
+
+def _location_out(location: Location) -> dict[str, Any]:
+    return {
+        "id": location.pk,
+        "name": location.name,
+        "timezone": location.timezone,
+        "address": location.address,
+        "phone": location.phone,
+        "opening_hours": [
+            {"weekday": h.weekday, "starts": h.starts, "ends": h.ends}
+            for h in sorted(location.opening_hours.all(), key=lambda h: (h.weekday, h.starts))
+        ],
+    }
+
+
+@router.get("/locations", response={200: list[LocationOut]})
+def list_locations(request: HttpRequest) -> Any:
+    staff = _reader(request)
+    found = scheduling_selectors.locations_for_clinic(staff.clinic).prefetch_related("opening_hours")
+    return [_location_out(location) for location in found]
+
+
+@router.patch("/locations/{location_id}", response={200: LocationOut})
+def patch_location(request: HttpRequest, location_id: int, payload: LocationPatch) -> Any:
+    staff = _writer(request)
+    location = scheduling_selectors.get_location_for_user(staff, location_id)
+    values = {
+        "name": location.name,
+        "timezone": location.timezone,
+        "address": location.address,
+        "phone": location.phone,
+    }
+    values.update({name: value for name, value in _given(payload).items() if value is not None})
+    accounts_services.update_location(location, actor=request.user, **values)
+    return _location_out(location)
+
+
+# --- Rooms and devices ---------------------------------------------------------------------------------
+
+
+def _room_out(room: Any) -> dict[str, Any]:
+    return {
+        "id": room.pk,
+        "location_id": room.location_id,
+        "name": room.name,
+        "modalities": list(room.modalities),
+        "is_active": room.is_active,
+    }
+
+
+@router.get("/rooms", response={200: list[RoomOut]})
+def list_rooms(request: HttpRequest) -> Any:
+    staff = _reader(request)
+    return [_room_out(room) for room in scheduling_selectors.rooms_of_clinic(staff.clinic)]
+
+
+@router.post("/rooms", response={201: RoomOut})
+def create_room(request: HttpRequest, payload: RoomIn) -> Any:
+    staff = _writer(request)
+    location = scheduling_selectors.get_location_for_user(staff, payload.location_id)
+    room = scheduling_services.add_room(
+        location, name=payload.name, modalities=payload.modalities, actor=request.user
+    )
+    return Status(201, _room_out(room))
+
+
+@router.patch("/rooms/{room_id}", response={200: RoomOut})
+def patch_room(request: HttpRequest, room_id: int, payload: RoomPatch) -> Any:
+    staff = _writer(request)
+    room = scheduling_selectors.get_room_for_user(staff, room_id)
+    values = {"name": room.name, "modalities": room.modalities, "is_active": room.is_active}
+    values.update({name: value for name, value in _given(payload).items() if value is not None})
+    room = scheduling_services.update_room(room, actor=request.user, **values)
+    return _room_out(room)
+
+
+_DEVICE_FIELDS = ("name", "modality", "manufacturer", "model_name", "serial_number", "is_active")
+
+
+def _device_out(device: Any) -> dict[str, Any]:
+    return {
+        "id": device.pk,
+        "location_id": device.location_id,
+        **{f: getattr(device, f) for f in _DEVICE_FIELDS},
+    }
+
+
+@router.get("/devices", response={200: list[DeviceOut]})
+def list_devices(request: HttpRequest) -> Any:
+    staff = _reader(request)
+    return [_device_out(device) for device in scheduling_selectors.devices_of_clinic(staff.clinic)]
+
+
+@router.post("/devices", response={201: DeviceOut})
+def create_device(request: HttpRequest, payload: DeviceIn) -> Any:
+    staff = _writer(request)
+    location = scheduling_selectors.get_location_for_user(staff, payload.location_id)
+    values = payload.dict(exclude={"location_id"})
+    device = scheduling_services.add_device(location, actor=request.user, **values)
+    return Status(201, _device_out(device))
+
+
+@router.patch("/devices/{device_id}", response={200: DeviceOut})
+def patch_device(request: HttpRequest, device_id: int, payload: DevicePatch) -> Any:
+    staff = _writer(request)
+    device = scheduling_selectors.get_device_for_user(staff, device_id)
+    values = {f: getattr(device, f) for f in _DEVICE_FIELDS}
+    values.update({name: value for name, value in _given(payload).items() if value is not None})
+    device = scheduling_services.update_device(device, actor=request.user, **values)
+    return _device_out(device)
+
+
+# --- A practitioner's weekly hours -----------------------------------------------------------------------
+
+
+def _hours_out(member: StaffMember) -> list[dict[str, Any]]:
+    by_location: dict[int, list[dict[str, Any]]] = {}
+    for span in scheduling_selectors.weekly_hours_of(member):
+        by_location.setdefault(span.location_id, []).append(
+            {"weekday": span.weekday, "starts": span.starts, "ends": span.ends}
+        )
+    return [{"location_id": pk, "spans": spans} for pk, spans in by_location.items()]
+
+
+@router.get("/practitioners/{practitioner_id}/hours", response={200: list[WorkingHoursOut]})
+def get_working_hours(request: HttpRequest, practitioner_id: int) -> Any:
+    staff = _reader(request)
+    return _hours_out(scheduling_selectors.get_clinic_practitioner_for_user(staff, practitioner_id))
+
+
+@router.put("/practitioners/{practitioner_id}/hours", response={200: list[WorkingHoursOut]})
+def put_working_hours(request: HttpRequest, practitioner_id: int, payload: WorkingHoursIn) -> Any:
+    staff = _writer(request)
+    member = scheduling_selectors.get_clinic_practitioner_for_user(staff, practitioner_id)
+    location = scheduling_selectors.get_location_for_user(staff, payload.location_id)
+    for index, span in enumerate(payload.spans):
+        if span.ends <= span.starts:
+            raise ValidationError({f"spans[{index}].ends": ["The end must be after the start."]})
+    spans = [(span.weekday, span.starts, span.ends) for span in payload.spans]
+    scheduling_services.set_working_hours(member, location, spans, actor=request.user)
+    return _hours_out(member)
+
+
+# --- Protocols (versioned) and the catalog's items ------------------------------------------------------
+
+
+def _protocol_out(protocol: Protocol, prices: list[Any], currency: str) -> dict[str, Any]:
+    fields = (
+        "id",
+        "slug",
+        "name",
+        "description",
+        "areas",
+        "sessions",
+        "interval_days",
+        "tolerance_days",
+        "maintenance_interval_months",
+        "session_minutes",
+        "buffer_minutes",
+        "is_active",
+        "version",
+    )
+    return {
+        **{name: getattr(protocol, name) for name in fields},
+        "modality": protocol.modality.code,
+        "cocktail": protocol.cocktail.code if protocol.cocktail else None,
+        "prices": [
+            {
+                "id": item.pk,
+                "kind": item.kind,
+                "unit_price": item.unit_price,
+                "currency": currency,
+                "sessions": item.sessions,
+            }
+            for item in prices
+        ],
+    }
+
+
+def _prices_by_protocol(clinic: Any) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {}
+    items = billing_selectors.price_items(clinic).filter(
+        kind__in=[ItemKind.SESSION, ItemKind.PACKAGE], protocol__isnull=False
+    )
+    for item in items.order_by("kind", "pk"):
+        found.setdefault(item.protocol_id, []).append(item)
+    return found
+
+
+@router.get("/protocols", response={200: list[ProtocolOut]})
+def list_protocols(request: HttpRequest) -> Any:
+    staff = _reader(request)
+    prices = _prices_by_protocol(staff.clinic)
+    currency = billing_selectors.settings_for(staff.clinic).currency
+    return [
+        _protocol_out(p, prices.get(p.pk, []), currency)
+        for p in catalog_selectors.protocols(staff.clinic, active_only=False)
+    ]
+
+
+@router.patch("/protocols/{protocol_id}", response={200: ProtocolOut})
+def patch_protocol(request: HttpRequest, protocol_id: int, payload: ProtocolPatch) -> Any:
+    staff = _writer(request)
+    protocol = catalog_selectors.get_protocol_for_user(staff, protocol_id)
+    changes = _given(payload)
+    if "cocktail" in changes:
+        code = changes["cocktail"] or ""
+        if code:
+            cocktail = catalog_selectors.cocktails(staff.clinic).filter(code=code).first()
+            if cocktail is None:
+                raise ValidationError({"cocktail": [f"No cocktail {code!r} in this clinic's catalog."]})
+            changes["cocktail"] = cocktail
+        else:
+            changes["cocktail"] = None
+    for name in [n for n, v in changes.items() if v is None and n != "cocktail"]:
+        raise ValidationError({name: ["Give a value, or leave the field out."]})
+    protocol = catalog_services.update_protocol(protocol, actor=request.user, **changes)
+    protocol = catalog_selectors.get_protocol_for_user(staff, protocol.pk)
+    return _protocol_out(
+        protocol,
+        _prices_by_protocol(staff.clinic).get(protocol.pk, []),
+        billing_selectors.settings_for(staff.clinic).currency,
+    )
+
+
+@router.get("/protocols/{protocol_id}/versions", response={200: list[ProtocolVersionOut]})
+def protocol_versions(request: HttpRequest, protocol_id: int) -> Any:
+    staff = _reader(request)
+    protocol = catalog_selectors.get_protocol_for_user(staff, protocol_id)
+    return [
+        {
+            "version": row.version,
+            "saved_at": row.history_date.isoformat(),
+            "sessions": row.sessions,
+            "interval_days": row.interval_days,
+            "tolerance_days": row.tolerance_days,
+            "session_minutes": row.session_minutes,
+            "buffer_minutes": row.buffer_minutes,
+        }
+        for row in catalog_selectors.protocol_versions(protocol)
+    ]
+
+
+@router.get("/catalog-items", response={200: list[CatalogItemOut]})
+def list_catalog_items(request: HttpRequest) -> Any:
+    staff = _reader(request)
+    clinic = staff.clinic
+    return [
+        *(
+            {"kind": "ingredient", "code": i.code, "name": i.name}
+            for i in catalog_selectors.ingredients(clinic)
+        ),
+        *({"kind": "product", "code": p.code, "name": p.name} for p in catalog_selectors.products(clinic)),
+        *({"kind": "cocktail", "code": c.code, "name": c.name} for c in catalog_selectors.cocktails(clinic)),
+    ]
+
+
+# --- Message templates --------------------------------------------------------------------------------------
+
+
+@router.get("/message-templates", response={200: list[MessageTemplateOut]})
+def list_message_templates(request: HttpRequest) -> Any:
+    staff = _reader(request)
+    return [
+        {
+            "kind": str(row["kind"]),
+            "channel": str(row["channel"]),
+            "language": str(row["language"]),
+            "subject": row["subject"],
+            "body": row["body"],
+            "customised": row["custom"],
+        }
+        for row in notifications_selectors.templates_overview(staff.clinic)
+    ]
+
+
+@router.put("/message-templates", response={200: MessageTemplateOut})
+def put_message_template(request: HttpRequest, payload: MessageTemplateIn) -> Any:
+    staff = _writer(request)
+    template = notifications_services.save_message_template(
+        staff.clinic,
+        kind=payload.kind,
+        channel=payload.channel,
+        language=payload.language,
+        subject=payload.subject,
+        body=payload.body,
+        actor=request.user,
+    )
+    return {
+        "kind": template.kind,
+        "channel": template.channel,
+        "language": template.language,
+        "subject": template.subject,
+        "body": template.body,
+        "customised": True,
+    }
+
+
+@router.post("/message-templates/preview", response={200: MessagePreviewOut})
+def preview_message_template(request: HttpRequest, payload: MessageTemplateIn) -> Any:
+    """The message as a patient would get it, with sample values; nothing is saved. Refused like a save."""
+    staff = _writer(request)
+    subject = payload.subject if payload.channel == "email" else ""
+    errors = notifications_services.check_template(subject, payload.body, clinic=staff.clinic)
+    if errors:
+        raise ValidationError(errors)
+    values = {**SAMPLE_VALUES, "clinic": staff.clinic.name, "clinic_phone": staff.clinic.phone}
+    rendered_subject, rendered_body = notifications_services.render_text(
+        subject, payload.body, payload.channel, values
+    )
+    return {"subject": rendered_subject, "body": rendered_body}

@@ -1,0 +1,198 @@
+"""The Settings API's shapes: what the Settings screen edits, read (owner and auditor) and written (owner)."""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Schema
+
+Weekday = int  # 0 = Monday … 6 = Sunday
+
+
+class ClinicOut(Schema):
+    name: str
+    phone: str
+    email: str
+    address: str
+    timezone: str
+    country: str
+    country_name: str
+    language: str
+    missing_contact_details: list[str]
+
+
+class ClinicPatch(Schema):
+    """Only the fields given change."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    address: str | None = Field(None, max_length=500)
+    timezone: str | None = Field(None, max_length=64)
+    country: str | None = Field(None, min_length=2, max_length=2)
+    language: str | None = Field(None, max_length=8)
+
+
+class SpanIO(Schema):
+    weekday: int = Field(..., ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    starts: time
+    ends: time
+
+
+class LocationOut(Schema):
+    id: int
+    name: str
+    timezone: str
+    address: str
+    phone: str
+    opening_hours: list[SpanIO]
+
+
+class LocationPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    timezone: str | None = Field(None, max_length=64)
+    address: str | None = Field(None, max_length=500)
+    phone: str | None = Field(None, max_length=40)
+
+
+class RoomOut(Schema):
+    id: int
+    location_id: int
+    name: str
+    modalities: list[str]
+    is_active: bool
+
+
+class RoomIn(Schema):
+    location_id: int
+    name: str = Field(..., min_length=1, max_length=100)
+    modalities: list[str] = []
+
+
+class RoomPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    modalities: list[str] | None = None
+    is_active: bool | None = None
+
+
+class DeviceOut(Schema):
+    id: int
+    location_id: int
+    name: str
+    modality: str
+    manufacturer: str
+    model_name: str
+    serial_number: str
+    is_active: bool
+
+
+class DeviceIn(Schema):
+    location_id: int
+    name: str = Field(..., min_length=1, max_length=100)
+    modality: str = Field(..., min_length=1, max_length=40)
+    manufacturer: str = Field("", max_length=200)
+    model_name: str = Field("", max_length=200)
+    serial_number: str = Field("", max_length=100)
+
+
+class DevicePatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    modality: str | None = Field(None, min_length=1, max_length=40)
+    manufacturer: str | None = Field(None, max_length=200)
+    model_name: str | None = Field(None, max_length=200)
+    serial_number: str | None = Field(None, max_length=100)
+    is_active: bool | None = None
+
+
+class WorkingHoursOut(Schema):
+    location_id: int
+    spans: list[SpanIO]
+
+
+class WorkingHoursIn(Schema):
+    """The practitioner's whole week at one location (an empty list: not working there)."""
+
+    location_id: int
+    spans: list[SpanIO] = Field(default_factory=list, max_length=50)
+
+
+class PriceOut(Schema):
+    id: int
+    kind: str
+    unit_price: Decimal
+    currency: str
+    sessions: int | None
+
+
+class ProtocolOut(Schema):
+    id: int
+    slug: str
+    name: str
+    description: str
+    modality: str
+    cocktail: str | None
+    areas: list[str]
+    sessions: int
+    interval_days: int
+    tolerance_days: int
+    maintenance_interval_months: int
+    session_minutes: int
+    buffer_minutes: int
+    is_active: bool
+    version: int
+    prices: list[PriceOut] = Field(description="From the price list (billing), where prices are changed.")
+
+
+class ProtocolPatch(Schema):
+    """Only the fields given change; a change of the series, spacing, durations or cocktail is a new version."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    cocktail: str | None = Field(None, description='A cocktail\'s code; "" for none.', max_length=60)
+    sessions: int | None = Field(None, ge=1, le=20)
+    interval_days: int | None = Field(None, ge=1, le=365)
+    tolerance_days: int | None = Field(None, ge=0, le=364)
+    maintenance_interval_months: int | None = Field(None, ge=1, le=36)
+    session_minutes: int | None = Field(None, ge=5, le=240)
+    buffer_minutes: int | None = Field(None, ge=0, le=120)
+    is_active: bool | None = None
+
+
+class ProtocolVersionOut(Schema):
+    version: int
+    saved_at: str
+    sessions: int
+    interval_days: int
+    tolerance_days: int
+    session_minutes: int
+    buffer_minutes: int
+
+
+class CatalogItemOut(Schema):
+    kind: Literal["ingredient", "product", "cocktail"]
+    code: str
+    name: str
+
+
+class MessageTemplateOut(Schema):
+    kind: str
+    channel: str
+    language: str
+    subject: str
+    body: str
+    customised: bool
+
+
+class MessageTemplateIn(Schema):
+    kind: Literal["reminder", "continuation", "recall", "aftercare", "complication_check"]
+    channel: Literal["email", "sms"]
+    language: Literal["en", "pl"]
+    subject: str = Field("", max_length=200)
+    body: str = Field(..., max_length=5000)
+
+
+class MessagePreviewOut(Schema):
+    subject: str
+    body: str

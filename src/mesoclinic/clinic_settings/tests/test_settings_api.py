@@ -1,0 +1,144 @@
+"""The Settings API: the owner reads and writes, an auditor reads, other roles are refused; another
+clinic's ids are not found; a refused value is 422 naming the field; every write is audited."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mesoclinic.audit.models import AuditEvent
+from mesoclinic.catalog.models import Protocol
+from mesoclinic.notifications.models import MessageTemplate
+from mesoclinic.scheduling.models import Room, WorkingHours
+from mesoclinic.testing import client_for, make_staff
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/settings"
+
+
+def _send(member, method: str, path: str, body: dict) -> object:
+    client = client_for(member)
+    return getattr(client, method)(f"{API}{path}", data=json.dumps(body), content_type="application/json")
+
+
+def test_the_owner_changes_the_clinics_details_and_sees_the_country_by_name(owner):
+    response = _send(owner, "patch", "/clinic", {"phone": "+48 22 111 22 33", "country": "pl"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["phone"], body["country"], body["country_name"]) == ("+48 22 111 22 33", "PL", "Poland")
+    assert AuditEvent.objects.filter(action="clinic.update").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "not an address"}, "email"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"country": "ZZ"}, "country"),
+        ({"name": ""}, "name"),
+    ],
+)
+def test_a_refused_clinic_detail_is_422_naming_the_field(owner, body, field):
+    response = _send(owner, "patch", "/clinic", body)
+    assert response.status_code == 422
+    assert field in json.dumps(response.json())
+
+
+def test_an_auditor_reads_but_does_not_write(auditor):
+    client = client_for(auditor)
+    for path in (
+        "/clinic",
+        "/locations",
+        "/rooms",
+        "/devices",
+        "/protocols",
+        "/catalog-items",
+        "/message-templates",
+    ):
+        assert client.get(f"{API}{path}").status_code == 200, path
+    assert _send(auditor, "patch", "/clinic", {"phone": "1"}).status_code == 403
+
+
+def test_a_receptionist_reads_nothing_here(receptionist):
+    assert client_for(receptionist).get(f"{API}/clinic").status_code == 403
+
+
+@pytest.fixture
+def other_owner(other_clinic):
+    return make_staff(other_clinic, "owner", name="Otto Other")
+
+
+def test_rooms_are_added_and_changed_and_another_clinics_are_not_found(owner, other_owner):
+    outsider = other_owner
+    location = owner.clinic.locations.get()
+    created = _send(
+        owner, "post", "/rooms", {"location_id": location.pk, "name": "Room 9", "modalities": ["needle"]}
+    )
+    assert created.status_code == 201, created.content
+    room_id = created.json()["id"]
+    changed = _send(owner, "patch", f"/rooms/{room_id}", {"is_active": False})
+    assert changed.json()["is_active"] is False and changed.json()["name"] == "Room 9"
+    assert _send(outsider, "patch", f"/rooms/{room_id}", {"name": "Mine"}).status_code == 404
+    assert _send(outsider, "post", "/rooms", {"location_id": location.pk, "name": "X"}).status_code == 404
+    assert Room.objects.get(pk=room_id).name == "Room 9"
+
+
+def test_a_practitioners_week_is_set_and_an_inverted_span_is_named(owner, practitioner):
+    location = owner.clinic.locations.get()
+    path = f"/practitioners/{practitioner.pk}/hours"
+    week = {"location_id": location.pk, "spans": [{"weekday": 0, "starts": "09:00", "ends": "17:00"}]}
+    response = _send(owner, "put", path, week)
+    assert response.status_code == 200, response.content
+    assert WorkingHours.objects.filter(staff=practitioner, location=location).count() == 1
+    bad = {"location_id": location.pk, "spans": [{"weekday": 1, "starts": "17:00", "ends": "09:00"}]}
+    refused = _send(owner, "put", path, bad)
+    assert refused.status_code == 422 and "spans[0].ends" in refused.json()["errors"]
+    assert (
+        _send(owner, "put", path, {"location_id": location.pk, "spans": [{"weekday": 9}]}).status_code == 422
+    )
+
+
+def test_a_protocols_spacing_change_is_a_new_version_with_the_earlier_kept(owner, other_owner):
+    outsider = other_owner
+    protocol = Protocol.objects.filter(clinic=owner.clinic).order_by("pk").first()
+    response = _send(
+        owner, "patch", f"/protocols/{protocol.pk}", {"interval_days": protocol.interval_days + 3}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["version"] == 2
+    versions = client_for(owner).get(f"{API}/protocols/{protocol.pk}/versions").json()
+    assert [v["version"] for v in versions] == [2, 1]
+    assert _send(outsider, "patch", f"/protocols/{protocol.pk}", {"sessions": 3}).status_code == 404
+    refused = _send(owner, "patch", f"/protocols/{protocol.pk}", {"tolerance_days": 200})
+    assert refused.status_code == 422 and "tolerance_days" in refused.json()["errors"]
+    unknown = _send(owner, "patch", f"/protocols/{protocol.pk}", {"cocktail": "no_such"})
+    assert unknown.status_code == 422 and "cocktail" in unknown.json()["errors"]
+    assert _send(owner, "patch", f"/protocols/{protocol.pk}", {"sessions": 0}).status_code == 422
+
+
+def test_protocols_show_their_price_list_price_with_the_currency(owner):
+    from mesoclinic.billing.services import ensure_price_list  # noqa: PLC0415
+
+    ensure_price_list(owner.clinic, actor=None)
+    rows = client_for(owner).get(f"{API}/protocols").json()
+    priced = [row for row in rows if row["prices"]]
+    assert priced and all(price["currency"] for row in priced for price in row["prices"])
+
+
+def test_a_message_template_is_saved_previewed_and_refused_without_the_clinics_phone(owner):
+    template = {
+        "kind": "reminder",
+        "channel": "sms",
+        "language": "en",
+        "body": "See you {{ when }}, {{ clinic_phone }}",
+    }
+    preview = _send(owner, "post", "/message-templates/preview", template)
+    assert preview.status_code == 200 and "2026-05-14 10:30" in preview.json()["body"]
+    assert _send(owner, "put", "/message-templates", template).status_code == 200
+    assert MessageTemplate.objects.filter(clinic=owner.clinic).count() == 1
+    owner.clinic.phone = ""
+    owner.clinic.save(update_fields=["phone"])
+    refused = _send(owner, "put", "/message-templates", {**template, "body": "Call {{ clinic_phone }}"})
+    assert refused.status_code == 422 and "body" in refused.json()["errors"]
+    assert _send(owner, "put", "/message-templates", {**template, "body": "{{ nope }}"}).status_code == 422

@@ -1,0 +1,90 @@
+"""A patient's own online booking of a whole series, from the offer chosen to the verified, booked course.
+
+The booking row keeps what the visitor typed until the e-mailed code proves the address is theirs; only then
+is a chart found or created, the history stored as self-reported, the consent recorded and the series booked
+(by scheduling's own ``book_series``, which re-checks everything and lets the database settle races).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+#: An origin a browser sends: scheme and host (and port), nothing else; no wildcard, no path.
+ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
+
+
+class PortalSettings(models.Model):
+    """What a clinic decides about its public booking page."""
+
+    clinic = models.OneToOneField("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    lead_hours = models.PositiveSmallIntegerField(
+        default=12, help_text=_("No online booking starts sooner than this many hours from now.")
+    )
+    embed_origins = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Web sites (https://example.com) allowed to show the booking page in a frame."),
+    )
+
+    def __str__(self) -> str:
+        return f"Portal settings of {self.clinic_id}"
+
+    def clean(self) -> None:
+        origins = self.embed_origins if isinstance(self.embed_origins, list) else None
+        if origins is None or not all(isinstance(o, str) and ORIGIN.fullmatch(o) for o in origins):
+            raise ValidationError(
+                {"embed_origins": _("List web site origins such as https://www.example.com (no path, no *).")}
+            )
+
+
+class BookingStatus(models.TextChoices):
+    AWAITING_VERIFICATION = "awaiting_verification", _("Waiting for the e-mailed code")
+    CONFIRMED = "confirmed", _("Confirmed")
+    TAKEN = "taken", _("Verified, but the dates were taken meanwhile")
+    NEEDS_CONSULTATION = "needs_consultation", _("A consultation is needed first")
+    VOID = "void", _("Void (too many wrong codes)")
+
+
+class OnlineBooking(models.Model):
+    """One visitor's request to book a series online, and what became of it."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    reference = models.CharField(max_length=64, unique=True)
+    protocol = models.ForeignKey("catalog.Protocol", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="+")
+    slots = models.JSONField(default=list, help_text=_("The chosen sessions as slot tokens."))
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    answers = models.JSONField(default=dict, help_text=_("The health questions' answers, as coded history."))
+    consent_template = models.ForeignKey(
+        "patients.ConsentTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    photo_use = models.JSONField(default=list)
+    code_hash = models.CharField(max_length=128)
+    code_expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=24, choices=BookingStatus.choices, default=BookingStatus.AWAITING_VERIFICATION
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    appointments = models.JSONField(default=list, help_text=_("Ids of the appointments booked."))
+    reasons = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Online booking {self.pk} ({self.status})"

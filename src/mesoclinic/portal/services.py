@@ -1,0 +1,406 @@
+"""Every write of the patient's door: starting an online booking (code sent), verifying it (chart, history,
+consent, series), and re-booking new dates when the chosen ones were taken meanwhile.
+
+Nothing is booked until the e-mailed code proves the address: the visitor's answers wait in an
+``OnlineBooking`` row. The series is then booked by scheduling's ``book_series``, the same service the desk
+uses, so every check (screening, spacing, qualifications, hours, busy time) runs again and the database's
+no-overlap constraint settles a race: the loser is told the dates were just taken and offered new ones.
+
+Public actions have no signed-in actor (``actor=None``): the audit rows carry the visitor's address and the
+booking's id instead, never the visitor's name or answers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from mesoclinic.accounts.models import Clinic
+from mesoclinic.audit.services import record_event
+from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
+from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
+from mesoclinic.patients.models import HistoryStatus, Patient, PhotoUse
+from mesoclinic.patients.services import record_consent, register_patient, update_medical_history
+from mesoclinic.portal import selectors
+from mesoclinic.portal.models import BookingStatus, OnlineBooking
+from mesoclinic.safety.rules import Decision, patient_from_json, screen
+from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
+from mesoclinic.scheduling.selectors import SessionChoice, location_timezone
+from mesoclinic.scheduling.services import BookingError, ScreeningBlockedError, book_series
+from mesoclinic.shared_cache import count_hit
+
+CODE_MINUTES = 10
+MAX_ATTEMPTS = 5
+REBOOK_MINUTES = 30  # after a verified code, how long new dates may be chosen without another code
+EMAIL_LIMIT = 5  # bookings started per e-mail address per hour
+EMAIL_WINDOW = 3600
+OLDEST_AGE_YEARS = 130
+
+
+class TooManyRequestsError(Exception):
+    """Too many bookings from one e-mail address: try again later."""
+
+
+@dataclass
+class Details:
+    given_name: str
+    family_name: str
+    birth_date: date
+    email: str
+    phone: str = ""
+
+
+@dataclass
+class Answers:
+    conditions: list[str] = field(default_factory=list)
+    medications: list[str] = field(default_factory=list)
+    implants: list[str] = field(default_factory=list)
+    allergies: list[str] = field(default_factory=list)
+
+    def as_history(self) -> dict[str, Any]:
+        return {
+            "conditions": sorted(set(self.conditions)),
+            "medications": [{"code": code, "stopped": None} for code in sorted(set(self.medications))],
+            "implants": sorted(set(self.implants)),
+            "allergies": sorted(set(self.allergies)),
+        }
+
+
+@dataclass(frozen=True)
+class Started:
+    """The outcome of sending the form: a booking awaiting its code, or a consultation needed first."""
+
+    booking: OnlineBooking | None
+    blocked_by: list[str]  # the factor codes that need a consultation (the visitor's own answers)
+
+
+def clean_details(clinic: Clinic, details: Details) -> Details:
+    """Names, birth date, e-mail and phone checked as staff registration checks them; errors by field."""
+    errors: dict[str, list[str]] = {}
+    out = Details(**vars(details))
+    for name, what in (("given_name", "first name"), ("family_name", "last name")):
+        try:
+            setattr(out, name, clean_name(str(getattr(details, name) or ""), what=what))
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+    today = clinic.today()
+    if details.birth_date > today:
+        errors["birth_date"] = [_("The date of birth cannot be in the future.")]
+    elif today.year - details.birth_date.year > OLDEST_AGE_YEARS:
+        errors["birth_date"] = [_("Check the year: that would make you older than 130.")]
+    out.email = (details.email or "").strip()
+    try:
+        validate_email(out.email)
+    except ValidationError:
+        errors["email"] = [_("Enter an e-mail address we can send your code to.")]
+    try:
+        out.phone = normalise_phone(details.phone or "", clinic.country)
+    except InvalidPhoneError as exc:
+        errors["phone"] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _history_json(birth_date: date, history: dict[str, Any]) -> dict[str, Any]:
+    return {"birth_date": birth_date.isoformat(), "taken": True, **history}
+
+
+def _blocking_factors(booking_like: Any, history: dict[str, Any], on: date) -> list[str]:
+    """The factors of a ``block`` decision for this history and protocol (empty when not blocked)."""
+    result = screen(
+        patient_from_json(_history_json(booking_like.birth_date, history), known_ingredients=None),
+        protocol_spec(booking_like.protocol),
+        on=on,
+        rules=rule_table_for_clinic(booking_like.clinic),
+    )
+    if result.decision != Decision.BLOCK:
+        return []
+    return [f.factor for f in result.findings if f.severity == "block"]
+
+
+def _code_hash(reference: str, code: str) -> str:
+    return salted_hmac("mesoclinic.portal.code", f"{reference}:{code}").hexdigest()
+
+
+def _first_day(offer: selectors.ChosenOffer) -> date:
+    return min(s.start for s in offer.sessions).astimezone(location_timezone(offer.location)).date()
+
+
+@transaction.atomic
+def start_booking(
+    clinic: Clinic,
+    offer: selectors.ChosenOffer,
+    *,
+    details: Details,
+    answers: Answers,
+    photo_use: str,
+    language: str = "",
+) -> Started:
+    """Check the visitor's details, screen their answers and, unless a consultation is needed, e-mail a code.
+
+    Raises ``ValidationError`` (by field) for details or answers that cannot be right, and
+    ``TooManyRequestsError`` when the address started too many bookings this hour. Nothing is stored about
+    a visitor whose answers need a consultation (they are told so, and why, in their own words).
+    """
+    details = clean_details(clinic, details)
+    known = {
+        "conditions": set(_known("conditions")),
+        "medications": set(_known("medications")),
+        "implants": set(_known("implants")),
+        "allergies": {code for code, _name in selectors.allergens(offer.protocol)},
+    }
+    for name, allowed in known.items():
+        unknown = set(getattr(answers, name)) - allowed
+        if unknown:
+            raise ValidationError(
+                {name: _("Unknown answer: %(codes)s.") % {"codes": ", ".join(sorted(unknown))}}
+            )
+    if photo_use not in PhotoUse.values:
+        raise ValidationError({"photo_use": _("Choose how your photos may be used.")})
+    history = answers.as_history()
+    probe = OnlineBooking(clinic=clinic, protocol=offer.protocol, birth_date=details.birth_date)
+    blocked = _blocking_factors(probe, history, _first_day(offer))
+    if blocked:
+        record_event(
+            "online_booking.needs_consultation",
+            None,
+            actor=None,
+            clinic=clinic,
+            data={"protocol": offer.protocol.slug, "factors": blocked},
+        )
+        return Started(None, blocked)
+    if count_hit(f"portal:email:{details.email.lower()}", window_seconds=EMAIL_WINDOW) > EMAIL_LIMIT:
+        raise TooManyRequestsError
+    reference = secrets.token_urlsafe(24)
+    code = f"{secrets.randbelow(10**6):06d}"
+    template = selectors.consent_template_for(clinic, offer.protocol)
+    scopes = [PhotoUse.CLINICAL.value]
+    if photo_use in (PhotoUse.TEACHING, PhotoUse.MARKETING):
+        scopes.append(PhotoUse.TEACHING.value)
+    if photo_use == PhotoUse.MARKETING:
+        scopes.append(PhotoUse.MARKETING.value)
+    booking = OnlineBooking.objects.create(
+        clinic=clinic,
+        reference=reference,
+        protocol=offer.protocol,
+        location=offer.location,
+        slots=offer.slots,
+        given_name=details.given_name,
+        family_name=details.family_name,
+        birth_date=details.birth_date,
+        email=details.email,
+        phone=details.phone,
+        answers=history,
+        consent_template=template,
+        photo_use=scopes,
+        code_hash=_code_hash(reference, code),
+        code_expires_at=timezone.now() + timedelta(minutes=CODE_MINUTES),
+    )
+    record_event(
+        "online_booking.start", booking, actor=None, clinic=clinic, data={"protocol": offer.protocol.slug}
+    )
+    chosen_language = language or clinic.language
+    transaction.on_commit(lambda: _send_code(booking, code, chosen_language))
+    return Started(booking, [])
+
+
+def _known(kind: str) -> list[str]:
+    return list({"conditions": CONDITIONS, "medications": MEDICATIONS, "implants": IMPLANTS}[kind])
+
+
+def _send_code(booking: OnlineBooking, code: str, language: str) -> None:
+    """The verification message, through the configured ``EMAIL_BACKEND`` (Django's file backend with
+    ``EMAIL_FILE_PATH`` writes it to a folder, for trying it out)."""
+    with translation.override(language):
+        subject = _("Your booking code: %(code)s") % {"code": code}
+        body = _(
+            "Hello %(name)s,\n\nyour code to confirm the booking of %(treatment)s at %(clinic)s is:\n\n"
+            "    %(code)s\n\nIt works for %(minutes)d minutes. If you did not ask for it, ignore this message: "
+            "nothing is booked without the code.\n"
+        ) % {
+            "name": booking.given_name,
+            "treatment": booking.protocol.name,
+            "clinic": booking.clinic.name,
+            "code": code,
+            "minutes": CODE_MINUTES,
+        }
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [booking.email])
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What the code did: ``status`` is the booking's (``confirmed``, ``taken``, ``needs_consultation``,
+    ``void``) or ``wrong_code`` / ``expired`` / ``not_waiting``; ``attempts_left`` after a wrong code."""
+
+    status: str
+    booking: OnlineBooking
+    attempts_left: int = 0
+
+
+def verify_booking(booking: OnlineBooking, code: str) -> Verified:
+    """Check the code; when right, find or create the chart and book the series (or say why not)."""
+    with transaction.atomic():
+        booking = OnlineBooking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status != BookingStatus.AWAITING_VERIFICATION:
+            return Verified("not_waiting", booking)
+        if timezone.now() > booking.code_expires_at:
+            return Verified("expired", booking)
+        if not constant_time_compare(_code_hash(booking.reference, (code or "").strip()), booking.code_hash):
+            booking.attempts += 1
+            if booking.attempts >= MAX_ATTEMPTS:
+                booking.status = BookingStatus.VOID
+            booking.save(update_fields=["attempts", "status", "updated_at"])
+            record_event(
+                "online_booking.wrong_code",
+                booking,
+                actor=None,
+                clinic=booking.clinic,
+                data={"attempts": booking.attempts},
+            )
+            if booking.status == BookingStatus.VOID:
+                return Verified("void", booking)
+            return Verified("wrong_code", booking, MAX_ATTEMPTS - booking.attempts)
+        booking.verified_at = timezone.now()
+        booking.save(update_fields=["verified_at", "updated_at"])
+    return Verified(_confirm(booking, selectors.resolve_slots(booking.location, booking.slots)), booking)
+
+
+def rebook(booking: OnlineBooking, offer: selectors.ChosenOffer) -> Verified:
+    """Book new dates for a verified booking whose first choice was taken (no second code within 30 minutes)."""
+    with transaction.atomic():
+        booking = OnlineBooking.objects.select_for_update().get(pk=booking.pk)
+        fresh = booking.verified_at is not None and timezone.now() - booking.verified_at < timedelta(
+            minutes=REBOOK_MINUTES
+        )
+        if booking.status != BookingStatus.TAKEN or not fresh:
+            return Verified("not_waiting", booking)
+        if offer.protocol.pk != booking.protocol_id or offer.location.pk != booking.location_id:
+            return Verified("not_waiting", booking)
+        booking.slots = offer.slots
+        booking.save(update_fields=["slots", "updated_at"])
+    return Verified(_confirm(booking, offer.sessions), booking)
+
+
+def _confirm(booking: OnlineBooking, sessions: list[SessionChoice] | None) -> str:
+    """Chart, history, series and consent in one transaction; the booking's new status (saved) returned."""
+    try:
+        with transaction.atomic():
+            if sessions is None:
+                raise BookingError(_("One of the chosen dates is no longer offered."))
+            patient, history_kept = _patient_for(booking)
+            first_day = min(s.start for s in sessions).astimezone(location_timezone(booking.location)).date()
+            if history_kept:
+                # Staff confirmed this patient's history: it is never overwritten from home. Screen what staff
+                # recorded together with today's answers; the answers wait on the booking for staff.
+                merged = _merge(patient.medical_history.as_screening_json(), booking.answers)
+                blocked = _blocking_factors(booking, merged, first_day)
+                if blocked:
+                    raise ScreeningBlockedError("blocked", [{"factor": f} for f in blocked])
+            course = book_series(patient, booking.protocol, booking.location, sessions, actor=None)
+            if booking.consent_template is not None:
+                record_consent(
+                    patient,
+                    template=booking.consent_template,
+                    signed_by=f"{booking.given_name} {booking.family_name}",
+                    photo_use=booking.photo_use,
+                    actor=None,
+                )
+            booking.patient = patient
+            booking.appointments = list(
+                course.appointments.order_by("session_index").values_list("pk", flat=True)
+            )
+            booking.status = BookingStatus.CONFIRMED
+            booking.reasons = []
+            booking.save(update_fields=["patient", "appointments", "status", "reasons", "updated_at"])
+            record_event(
+                "online_booking.confirm",
+                booking,
+                actor=None,
+                clinic=booking.clinic,
+                data={"patient": patient.pk, "course": course.pk, "history_kept": history_kept},
+            )
+    except ScreeningBlockedError as exc:
+        booking.status = BookingStatus.NEEDS_CONSULTATION
+        booking.reasons = sorted({str(f.get("factor", "")) for f in exc.findings} - {""})
+        booking.save(update_fields=["status", "reasons", "updated_at"])
+        record_event("online_booking.needs_consultation", booking, actor=None, clinic=booking.clinic, data={})
+    except BookingError as exc:
+        booking.status = BookingStatus.TAKEN
+        booking.reasons = [str(exc)]
+        booking.save(update_fields=["status", "reasons", "updated_at"])
+        record_event("online_booking.taken", booking, actor=None, clinic=booking.clinic, data={})
+    return booking.status
+
+
+def _merge(stored: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = {
+        key: sorted(set(stored.get(key) or []) | set(answers.get(key) or []))
+        for key in ("conditions", "implants", "allergies")
+    }
+    codes = {m["code"] for m in stored.get("medications") or []}
+    merged["medications"] = list(stored.get("medications") or []) + [
+        m for m in answers.get("medications") or [] if m["code"] not in codes
+    ]
+    return merged
+
+
+def _patient_for(booking: OnlineBooking) -> tuple[Patient, bool]:
+    """The chart this booking belongs to, and whether its history was confirmed by staff (kept as it is).
+
+    An existing patient is matched by e-mail and date of birth together; anyone else gets a new chart (the
+    same e-mail with another birth date is a family sharing an address, never merged: staff see the
+    possible duplicate on the new chart). The visitor is told the same either way.
+    """
+    patient = (
+        Patient.objects.filter(
+            clinic=booking.clinic, email__iexact=booking.email, birth_date=booking.birth_date
+        )
+        .select_related("medical_history")
+        .order_by("pk")
+        .first()
+    )
+    if patient is None:
+        patient = register_patient(
+            booking.clinic,
+            actor=None,
+            allow_duplicate=True,
+            given_name=booking.given_name,
+            family_name=booking.family_name,
+            birth_date=booking.birth_date,
+            email=booking.email,
+            phone=booking.phone,
+        )
+    history = patient.medical_history
+    if history.status == HistoryStatus.CONFIRMED:
+        return patient, True
+    update_medical_history(
+        patient,
+        actor=None,
+        reason=f"Answered by the patient when booking online (booking {booking.pk})",
+        status=HistoryStatus.SELF_REPORTED,
+        **booking.answers,
+    )
+    patient.refresh_from_db()
+    return patient, False
+
+
+def deposit_due(booking: OnlineBooking) -> Any:
+    """The deposit the clinic's policy asks for this booking: none yet.
+
+    The hook for billing's deposits (issue 18, item 1: "deposit if the clinic's policy asks"): once billing
+    has deposits, return the amount here and the confirmed page sends the patient to pay it (status
+    ``awaiting_deposit``); until then every verified booking is confirmed without one.
+    """
+    return None

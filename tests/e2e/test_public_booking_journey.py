@@ -1,0 +1,130 @@
+"""A patient books a 4-session needle series on the clinic's public page from a phone, with the code from the
+e-mail, and the receptionist finds it on the calendar; the public pages pass axe-core on a phone."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from mesoclinic.accounts.models import Role
+from mesoclinic.portal.models import OnlineBooking
+from mesoclinic.portal.tests.helpers import NEEDLE, open_booking
+from mesoclinic.scheduling.models import Appointment
+from mesoclinic.testing import PASSWORD, make_clinic, make_staff
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_accessibility import AXE, violations
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PHONE = {"width": 375, "height": 812}
+TABLET = {"width": 1024, "height": 768}
+
+
+def context_page(browser, live_server, viewport, *, bypass_csp=False):
+    context = browser.new_context(viewport=viewport, base_url=live_server.url, bypass_csp=bypass_csp)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    return context, page, blocked
+
+
+def no_sideways_scroll(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"the page scrolls sideways: {width}px"
+
+
+def test_a_patient_books_a_four_session_series_from_a_phone(browser, live_server):  # noqa: PLR0915 — one journey
+    clinic = make_clinic("Rosa Aesthetics")
+    setup = open_booking(clinic)
+    context, page, blocked = context_page(browser, live_server, PHONE)
+    page.goto(f"/c/{clinic.slug}/")
+    expect(page.get_by_role("heading", name="Book a treatment")).to_be_visible()
+    no_sideways_scroll(page)
+    screenshot(page, "public-booking-treatments")
+    card = page.locator(".treatment").filter(has_text="Hydration")
+    expect(card.get_by_text("With fine needles")).to_be_visible()
+    card.get_by_role("link", name=re.compile("Choose dates")).click()
+    page.get_by_label("Time of day").select_option("morning")
+    page.get_by_role("button", name="Show dates").click()
+    offers = page.locator(".offer")
+    expect(offers.first).to_be_visible()
+    assert 1 <= offers.count() <= 3
+    expect(offers.first.locator(".offer__sessions li")).to_have_count(4)
+    no_sideways_scroll(page)
+    screenshot(page, "public-booking-series")
+    offers.first.get_by_role("button", name="Book option 1").click()
+
+    page.get_by_label("First name").fill("Ola")
+    page.get_by_label("Last name").fill("Nowak")
+    page.get_by_label("Date of birth").fill("1990-05-06")
+    page.get_by_label("E-mail").fill("ola@example.com")
+    page.get_by_label("Phone").fill("07400 123456")
+    page.get_by_label(re.compile("I have read the consent")).check()
+    no_sideways_scroll(page)
+    screenshot(page, "public-booking-details")
+    page.get_by_role("button", name="Send me the code").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    page.get_by_label("Code from the e-mail").fill(code)
+    page.get_by_role("button", name="Confirm my booking").click()
+    expect(page.get_by_role("heading", name="You are booked")).to_be_visible()
+    expect(page.locator(".offer__sessions li")).to_have_count(4)
+    screenshot(page, "public-booking-confirmed")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Add every session")).click()
+    assert download.value.suggested_filename == "sessions.ics"
+    context.close()
+    assert not blocked, blocked
+
+    wide, page, _blocked = context_page(browser, live_server, TABLET)
+    page.goto(f"/c/{clinic.slug}/")
+    no_sideways_scroll(page)
+    screenshot(page, "public-booking-treatments-tablet")
+    wide.close()
+
+    booking = OnlineBooking.objects.get()
+    first = Appointment.objects.filter(patient=booking.patient).order_by("starts_at").first()
+    assert Appointment.objects.filter(patient=booking.patient).count() == 4
+    local = first.starts_at.astimezone(ZoneInfo(setup.location.timezone))
+    assert local.hour < 12  # the morning was asked for
+
+    make_staff(clinic, Role.RECEPTIONIST, name="Rita Reception", locations=[setup.location])
+    receptionist = clinic_user(clinic)
+    context, page, blocked = context_page(browser, live_server, TABLET)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(receptionist)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/schedule/?location={setup.location.pk}&date={local.date().isoformat()}&view=day")
+    expect(page.get_by_text("Nowak").first).to_be_visible()
+    screenshot(page, "public-booking-on-the-calendar")
+    context.close()
+    assert not blocked, blocked
+
+
+def clinic_user(clinic) -> str:
+    from mesoclinic.accounts.models import StaffMember  # noqa: PLC0415
+
+    return StaffMember.objects.get(clinic=clinic, role=Role.RECEPTIONIST).user.username
+
+
+def test_the_public_pages_pass_axe_on_a_phone(browser, live_server):
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (make test installs it)")
+    clinic = make_clinic("Rosa Aesthetics")
+    open_booking(clinic)
+    context, page, _blocked = context_page(browser, live_server, PHONE, bypass_csp=True)
+    page.goto(f"/c/{clinic.slug}/")
+    assert violations(page) == []
+    page.goto(f"/c/{clinic.slug}/book/{NEEDLE}/")
+    page.get_by_role("button", name="Show dates").click()
+    expect(page.locator(".offer").first).to_be_visible()
+    assert violations(page) == []
+    page.locator(".offer").first.get_by_role("button").click()
+    expect(page.get_by_label("First name")).to_be_visible()
+    assert violations(page) == []
+    context.close()
