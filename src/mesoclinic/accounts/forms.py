@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.accounts import services
 from mesoclinic.accounts.models import ClinicLanguage
-from mesoclinic.accounts.permissions import Capability
+from mesoclinic.accounts.permissions import CAPABILITY_LABELS, Capability
 
 
 class StaffLoginForm(LoginForm):
@@ -74,7 +74,7 @@ class ApiTokenForm(forms.Form):
     def __init__(self, *args: Any, capabilities: frozenset[Capability], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["scopes"].choices = [
-            (str(c), str(c).replace("_", " ").capitalize()) for c in Capability if c in capabilities
+            (str(c), CAPABILITY_LABELS[c]) for c in Capability if c in capabilities
         ]
 
 

@@ -156,7 +156,7 @@ class PriceItemForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["vat_rate"].choices = _rates(rates)
-        self.fields["protocol"].choices = [("", "—")] + [(str(p.pk), p.name) for p in protocols]
+        self.fields["protocol"].choices = [("", "—")] + [(str(p.pk), str(p)) for p in protocols]
         self.fields["product"].choices = [("", "—")] + [(str(p.pk), p.name) for p in products]
 
 

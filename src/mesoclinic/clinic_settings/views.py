@@ -100,7 +100,7 @@ def _save_form(
 
 
 def _modality_choices(request: ClinicRequest) -> list[tuple[str, str]]:
-    return [(m.code, m.name) for m in clinic_modalities(request.clinic).order_by("name")]
+    return [(m.code, str(m)) for m in clinic_modalities(request.clinic).order_by("name")]
 
 
 def _locations(request: ClinicRequest) -> Any:

@@ -69,7 +69,7 @@ class Alert:
 
 
 def ingredient_names(request: ClinicRequest) -> dict[str, str]:
-    return dict(ingredients(request.clinic).values_list("code", "name"))
+    return {code: _(name) for code, name in ingredients(request.clinic).values_list("code", "name")}
 
 
 def history_alerts(history: MedicalHistory, names: dict[str, str]) -> list[Alert]:

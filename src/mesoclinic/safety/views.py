@@ -93,7 +93,7 @@ def _record_view(record: ScreeningRecord, names: dict[str, str]) -> RecordView:
 def _panel_context(
     request: ClinicRequest, patient: Patient, *, form: ScreeningForm | None = None, fresh: bool = False
 ) -> dict[str, Any]:
-    names = dict(ingredients(request.clinic).values_list("code", "name"))
+    names = {code: _(name) for code, name in ingredients(request.clinic).values_list("code", "name")}
     screenings = selectors.screenings_for_patient(patient).select_related("performed_by__staff")
     records = [_record_view(r, names) for r in screenings[: EARLIER_SCREENINGS + 1]]
     return {

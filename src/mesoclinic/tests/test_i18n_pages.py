@@ -22,6 +22,8 @@ from mesoclinic.tests.test_i18n import parse_po
 
 pytestmark = pytest.mark.django_db
 
+# Languages are offered under their own names (the switch, a patient's language): "English" stays English.
+SELF_NAMED = {"English"}
 SKIP_NAMESPACES = {"admin", "api-v1", "fhir", "calendar_feeds"}
 SKIP_NAMES = {"logout", "set_language", "javascript-catalog", "account_logout", "web:admin"}
 
@@ -41,16 +43,20 @@ class _Texts(HTMLParser):
         super().__init__()
         self.texts: list[str] = []
         self._skip = 0
+        self._skipping: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"script", "style"}:
+        # Scripts, styles, and text in another language on purpose (the switch names each language in itself).
+        if tag in {"script", "style"} or (tag != "html" and dict(attrs).get("lang")):
             self._skip += 1
+            self._skipping.append(tag)
         for name, value in attrs:
             if name in {"aria-label", "placeholder", "title", "alt"} and value:
                 self.texts.append(value.strip())
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style"} and self._skip:
+        if self._skipping and tag == self._skipping[-1]:
+            self._skipping.pop()
             self._skip -= 1
 
     def handle_data(self, data: str) -> None:
@@ -78,6 +84,7 @@ def plain_get_routes() -> list[str]:
 
 def test_no_polish_page_shows_a_translated_string_in_english():
     clinic = testing.make_clinic("Klinika", language="pl")
+    clinic.locations.update(name="Centrum")  # the factory's "Main" is data that happens to be a msgid
     owner = testing.make_staff(clinic, Role.OWNER)
     physician = testing.make_staff(clinic, Role.PHYSICIAN, modalities=["needle"])
     patient = testing.make_patient(clinic, conditions=["pregnant"])
@@ -95,5 +102,7 @@ def test_no_polish_page_shows_a_translated_string_in_english():
                 continue
             parser = _Texts()
             parser.feed(response.content.decode())
-            problems += [f"{url}: {text!r}" for text in parser.texts if text in english]
-    assert not sorted(set(problems)), "English on Polish pages:\n" + "\n".join(sorted(set(problems)))
+            problems += [f"{url}: {text!r}" for text in parser.texts if text in english - SELF_NAMED]
+    found = sorted(set(problems))
+    Path("/tmp/i18n-pages.txt").write_text("\n".join(found))  # noqa: S108 — a copy for whoever fixes them
+    assert not found, "English on Polish pages:\n" + "\n".join(found)

@@ -79,7 +79,7 @@ def calendar(request: ClinicRequest) -> HttpResponse:
     location = _default_location(request)
     if location is None:
         return render(request, "scheduling/calendar.html", {"location": None})
-    modality_names = dict(modalities(request.clinic).values_list("code", "name"))
+    modality_names = {c: _(n) for c, n in modalities(request.clinic).values_list("code", "name")}
     locations = list(selectors.locations_for_clinic(request.clinic))
     form = CalendarForm(request.GET or None, locations=locations, modalities=modality_names.items())
     now = timezone.now()

@@ -178,7 +178,7 @@ def _screening_preview(
         FindingView(
             str(f.severity),
             _(FACTORS.get(f.factor) or BUILT_IN_FACTORS.get(f.factor) or "")
-            or _("Allergy to %(ingredient)s") % {"ingredient": names.get(f.factor, f.factor)},
+            or _("Allergy to %(ingredient)s") % {"ingredient": _(names.get(f.factor, f.factor))},
             f.message,
         )
         for f in result.findings
