@@ -209,6 +209,8 @@ def open_course_id(patient: Patient, protocol_id: int | None) -> int | None:
     linked = Package.objects.filter(
         patient=patient, status=PackageStatus.ACTIVE, course_id__isnull=False
     ).values_list("course_id", flat=True)
+    if protocol_id is None:
+        return None
     return (
         Appointment.objects.filter(
             patient=patient, protocol_id=protocol_id, course__isnull=False, status__in=HOLDING_STATUSES

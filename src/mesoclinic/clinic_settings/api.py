@@ -8,7 +8,7 @@ are not found (404); a refused value is 422 naming the field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -294,7 +294,7 @@ def _prices_by_protocol(clinic: Any) -> dict[int, list[Any]]:
         kind__in=[ItemKind.SESSION, ItemKind.PACKAGE], protocol__isnull=False
     )
     for item in items.order_by("kind", "pk"):
-        found.setdefault(item.protocol_id, []).append(item)
+        found.setdefault(cast(int, item.protocol_id), []).append(item)
     return found
 
 

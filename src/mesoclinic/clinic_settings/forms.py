@@ -286,7 +286,7 @@ class ProtocolForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    cocktail = forms.ModelChoiceField(
+    cocktail: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Cocktail"), queryset=None, required=False, empty_label=_("No cocktail")
     )
     sessions = forms.IntegerField(label=_("Sessions in the series"), min_value=1, max_value=20)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -776,7 +776,7 @@ def _protocol_prices(request: ClinicRequest) -> dict[int, dict[str, Any]]:
         kind__in=[ItemKind.SESSION, ItemKind.PACKAGE], protocol__isnull=False
     )
     for item in items:
-        prices.setdefault(item.protocol_id, {})[item.kind] = item
+        prices.setdefault(cast(int, item.protocol_id), {})[item.kind] = item
     return prices
 
 

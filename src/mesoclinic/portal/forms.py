@@ -4,7 +4,7 @@ code. Labels are written for a patient; every error is said next to its field.""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +37,7 @@ class SearchForm(forms.Form):
     def __init__(self, *args: Any, locations: list[Any], today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["location"].choices = [(loc.pk, loc.name) for loc in locations]
+        cast(forms.ChoiceField, self.fields["location"]).choices = [(loc.pk, loc.name) for loc in locations]
         self.fields["earliest"].widget.attrs["min"] = today.isoformat()
 
     def clean_earliest(self) -> date:
@@ -92,8 +92,10 @@ class DetailsForm(forms.Form):
             ("implants", "implant"),
             ("allergies", "allergy"),
         ):
-            self.fields[name].choices = [(q.code, q.text) for q in questions if q.kind == kind]
-        if not self.fields["allergies"].choices:
+            cast(forms.ChoiceField, self.fields[name]).choices = [
+                (q.code, q.text) for q in questions if q.kind == kind
+            ]
+        if not cast(forms.ChoiceField, self.fields["allergies"]).choices:
             del self.fields["allergies"]
         if not has_consent:
             del self.fields["accept"]

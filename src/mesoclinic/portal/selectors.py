@@ -95,7 +95,7 @@ def prices_for(clinic: Clinic, protocols: list[Protocol]) -> dict[int, Prices]:
     rows = price_items(clinic, active_only=True).filter(
         protocol__in=protocols, kind__in=["session", "package"]
     )
-    found: dict[tuple[int, str], Decimal] = {(r.protocol_id, r.kind): r.unit_price for r in rows}
+    found: dict[tuple[int | None, str], Decimal] = {(r.protocol_id, r.kind): r.unit_price for r in rows}
     return {
         p.pk: Prices(currency, found.get((p.pk, "session"), p.price), found.get((p.pk, "package")))
         for p in protocols
@@ -189,7 +189,7 @@ def read_offer(clinic: Clinic, token: str, *, max_age: int | None = OFFER_MAX_AG
         return None
     location = get_public_location(clinic, data.get("l"))
     protocol = (
-        Protocol.objects.filter(clinic=clinic, pk=data.get("p"), is_active=True, bookable_online=True)
+        Protocol.objects.filter(clinic=clinic, pk=data.get("p") or 0, is_active=True, bookable_online=True)
         .select_related("modality", "cocktail")
         .first()
     )

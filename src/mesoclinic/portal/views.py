@@ -53,7 +53,7 @@ def _frame_headers(response: HttpResponse, clinic: Clinic) -> HttpResponse:
     origins = [o for o in selectors.portal_settings(clinic).embed_origins if isinstance(o, str) and o]
     if origins:
         response._csp_replace = {"frame-ancestors": ["'self'", *origins]}  # type: ignore[attr-defined]
-        response.xframe_options_exempt = True  # type: ignore[attr-defined]
+        response.xframe_options_exempt = True
     return response
 
 
