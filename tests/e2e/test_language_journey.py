@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mesoclinic.accounts.models import Role
+from mesoclinic.accounts.services import update_clinic_details
 from mesoclinic.testing import PASSWORD, make_clinic, make_patient, make_schedulable, make_staff
 from tests.e2e.conftest import SCREENSHOTS
 
@@ -43,6 +44,8 @@ def tablet(browser, live_server):
 def test_a_polish_receptionist_switches_language_on_a_tablet(tablet):
     page = tablet
     clinic = make_clinic("Gabinet Róża", language="pl")
+    update_clinic_details(clinic, country="PL", actor=None)  # prices in złoty
+    clinic.locations.update(name="Centrum")
     make_schedulable(clinic)
     receptionist = make_staff(clinic, Role.RECEPTIONIST, name="Renata Recepcja")
     patient = make_patient(clinic)
