@@ -16,7 +16,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
 from mesoclinic.accounts.services import (
@@ -204,8 +205,10 @@ HISTORIES: list[dict[str, Any]] = [
     {"conditions": ["bleeding_disorder"]},
 ]
 
-CONSENT_BODY = (
-    "I have discussed {name} with my practitioner: how it is done, the expected benefit (which may be modest "
+# The demo's consent texts, published in the clinic's language (Polish for the demo clinic).
+CONSENT_TITLE = gettext_noop("Consent to %(name)s")
+CONSENT_BODY = gettext_noop(
+    "I have discussed %(name)s with my practitioner: how it is done, the expected benefit (which may be modest "
     "and needs a series of sessions and maintenance about every six months), the alternatives, and the risks: "
     "pain, redness, swelling, bruising, itching, infection (including rare infections that can appear weeks "
     "later), allergic reaction, pigment change and scarring. I have told the clinic about my medical history, "
@@ -423,13 +426,17 @@ def _consent_templates(clinic: Clinic) -> dict[str, ConsentTemplate]:
         template = (
             ConsentTemplate.objects.filter(clinic=clinic, modality=modality).order_by("-version").first()
         )
-        templates[modality.code] = template or publish_consent_template(
-            clinic,
-            modality=modality,
-            title=f"Consent to {modality.name.lower()}",
-            body=CONSENT_BODY.format(name=modality.name.lower()),
-            actor=None,
-        )
+        if template is None:
+            with translation.override(clinic.language):
+                name = gettext(modality.name).lower()
+                template = publish_consent_template(
+                    clinic,
+                    modality=modality,
+                    title=gettext(CONSENT_TITLE) % {"name": name},
+                    body=gettext(CONSENT_BODY) % {"name": name},
+                    actor=None,
+                )
+        templates[modality.code] = template
     return templates
 
 

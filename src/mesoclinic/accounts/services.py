@@ -21,7 +21,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -386,6 +386,13 @@ def invite_staff_member(
 
 
 def _send_invitation(member: StaffMember, link: str) -> None:
+    """The invitation, in the language the new member's pages will be in (the clinic's by default)."""
+    with translation.override(member.page_language):
+        subject, body = _invitation_text(member, link)
+    send_mail(subject, body, None, [member.user.email])
+
+
+def _invitation_text(member: StaffMember, link: str) -> tuple[str, str]:
     subject = _("You are invited to %(clinic)s on MesoClinic") % {"clinic": member.clinic.name}
     body = _(
         "Hello %(name)s,\n\n%(clinic)s has added you to its MesoClinic as %(role)s. Choose your password "
@@ -397,7 +404,7 @@ def _send_invitation(member: StaffMember, link: str) -> None:
         "link": link,
         "email": member.user.email,
     }
-    send_mail(subject, body, None, [member.user.email])
+    return subject, body
 
 
 @transaction.atomic

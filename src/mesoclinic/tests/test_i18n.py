@@ -308,3 +308,24 @@ def test_a_patient_s_link_opens_in_the_patient_s_language():
     response = Client(headers={"Accept-Language": "en"}).get(path)
     assert response["Content-Language"] == "pl"
     assert "Zatrzymaj wszystkie wiadomości" in response.content.decode()
+
+
+def test_a_polish_clinic_invites_in_polish(mailoutbox, django_capture_on_commit_callbacks):
+    from mesoclinic.accounts.services import invite_staff_member  # noqa: PLC0415
+
+    clinic = testing.make_clinic(language="pl")
+    owner = testing.make_staff(clinic, Role.OWNER)
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):  # the inviter's: any
+        invite_staff_member(
+            clinic, email="nowa@example.com", display_name="Nowa", role=Role.RECEPTIONIST, actor=owner.user
+        )
+    assert mailoutbox[-1].subject.startswith("Zaproszenie do")
+    assert "Recepcjonista" in mailoutbox[-1].body
+
+
+def test_the_demo_consent_is_published_in_the_clinic_s_language():
+    from mesoclinic.demo import _consent_templates  # noqa: PLC0415
+
+    templates = _consent_templates(testing.make_clinic(language="pl"))
+    assert templates["needle"].title == "Zgoda na zabieg: mezoterapia igłowa"
+    assert templates["needle"].body.startswith("Omówiłam/omówiłem ze specjalistą zabieg: mezoterapia igłowa")
