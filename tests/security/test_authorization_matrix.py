@@ -290,6 +290,10 @@ WEB: dict[str, R] = {
     "settings:downtime_add": R(C.MANAGE_CLINIC, method="post"),
     "settings:downtime_remove": R(C.MANAGE_CLINIC, method="post"),
     "settings:protocols": R(C.MANAGE_CLINIC),
+    "settings:catalog_items": R(C.MANAGE_CLINIC),
+    "settings:catalog_item_edit": R(C.MANAGE_CLINIC, method="get,post", values={"kind": "ingredient", "code": "hyaluronic_acid"}),
+    "settings:screening_rules": R(C.MANAGE_CLINIC),
+    "settings:screening_rule_edit": R(C.MANAGE_CLINIC, method="get,post", values={"factor": "heart_disease"}),
     "settings:protocol_edit": R(C.MANAGE_CLINIC, method="get,post"),  # slugs are per clinic: B edits its own
     # allauth: signing in, resetting a password, confirming by e-mail are public (test_public_page) ...
     "account_login": PUBLIC,

@@ -44,8 +44,11 @@ def create_clinic(
 
 
 @transaction.atomic
-def add_location(clinic: Clinic, *, name: str, timezone: str, address: str = "", actor: Any) -> Location:
-    location = Location(clinic=clinic, name=name, timezone=timezone, address=address)
+def add_location(
+    clinic: Clinic, *, name: str, timezone: str, address: str = "", phone: str = "", actor: Any
+) -> Location:
+    """A new location of ``clinic``, checked whole before anything is saved (a refused phone saves nothing)."""
+    location = Location(clinic=clinic, name=name, timezone=timezone, address=address, phone=phone.strip())
     location.full_clean()
     location.save()
     record_event("location.create", location, actor=actor)

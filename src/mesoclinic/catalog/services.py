@@ -191,6 +191,8 @@ CLINICAL_PROTOCOL_FIELDS = (
     "session_minutes",
     "buffer_minutes",
 )
+#: The change reason of the version a protocol had before its first edit (loaded with the catalog).
+AS_LOADED = "as loaded"
 #: Fields that only describe it (no new version).
 DESCRIPTIVE_PROTOCOL_FIELDS = ("name", "description", "is_active")
 EDITABLE_PROTOCOL_FIELDS = DESCRIPTIVE_PROTOCOL_FIELDS + CLINICAL_PROTOCOL_FIELDS
@@ -222,7 +224,8 @@ def update_protocol(protocol: Protocol, *, actor: Any, **changes: Any) -> Protoc
         return locked
     if not locked.history.exists():
         # Loaded in bulk (no history row yet): keep the version as it was before its first change.
-        Protocol.history.bulk_history_create([locked], default_change_reason="as loaded")
+        Protocol.history.bulk_history_create([locked], default_change_reason=AS_LOADED)
+        locked.history.filter(history_change_reason=AS_LOADED).update(history_user=None)  # not the editor's
     before = {name: _shown(getattr(locked, name)) for name in changed}
     for name, value in changed.items():
         setattr(locked, name, value)
@@ -245,4 +248,41 @@ def update_protocol(protocol: Protocol, *, actor: Any, **changes: Any) -> Protoc
         },
     )
     protocol.refresh_from_db()
+    return locked
+
+
+#: What Settings may change of a catalog item: its description. Codes stay (allergies, lots and recalls
+#: refer to them); compositions are not edited here.
+CATALOG_ITEM_FIELDS: dict[type[Any], tuple[str, ...]] = {
+    Ingredient: ("name", "category", "description"),
+    Product: ("name", "manufacturer", "regulatory_class", "form", "unit", "package_size"),
+}
+
+
+@transaction.atomic
+def update_catalog_item(item: Ingredient | Product, *, actor: Any, **changes: Any) -> Ingredient | Product:
+    """Change an ingredient's or a product's descriptive fields; audited with before and after.
+
+    Raises ``ValidationError`` naming the field (a field that cannot change here, an empty name, a
+    regulatory class or unit that does not exist). Nothing changed: nothing is written.
+    """
+    allowed = CATALOG_ITEM_FIELDS[type(item)]
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    locked = type(item).objects.select_for_update().get(pk=item.pk)
+    changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
+    if not changed:
+        return locked
+    before = {name: str(getattr(locked, name)) for name in changed}
+    for name, value in changed.items():
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    locked.full_clean(exclude=["clinic", "code", "sources"])
+    locked.save(update_fields=sorted(changed))
+    record_event(
+        f"catalog.{type(item).__name__.lower()}.update",
+        locked,
+        actor=actor,
+        data={"code": locked.code, "before": before, "after": {n: str(v) for n, v in changed.items()}},
+    )
     return locked

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumbers.geodata.locale import LOCALE_DATA
 
 from mesoclinic.accounts.models import ClinicLanguage, Location, Role
+from mesoclinic.catalog.models import RegulatoryClass, Unit
 from mesoclinic.scheduling.models import Weekday
 from mesoclinic.scheduling.public_holidays import supported_countries
 
@@ -321,3 +322,87 @@ class ProtocolForm(forms.Form):
                 "tolerance_days", _("The tolerance must be shorter than the days between sessions.")
             )
         return data
+
+
+SEVERITY_CHOICES = [("", _("Nothing")), ("warn", _("Caution")), ("block", _("Blocks"))]
+SOURCE_KIND_CHOICES = [
+    ("PR", _("Peer-reviewed")),
+    ("REG", _("Regulator")),
+    ("VND", _("Vendor or clinic page (indicative)")),
+]
+
+
+class ScreeningRuleForm(forms.Form):
+    """One factor's rule: what it does per treatment, the words staff read, and the source it rests on."""
+
+    message = forms.CharField(
+        label=_("What staff read"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("{modality} is replaced by the treatment's name."),
+    )
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    source_title = forms.CharField(label=_("New source: title"), max_length=500, required=False)
+    source_url = forms.URLField(
+        label=_("New source: link"), max_length=500, required=False, assume_scheme="https"
+    )
+    source_kind = forms.ChoiceField(
+        label=_("New source: kind"), choices=[("", "—"), *SOURCE_KIND_CHOICES], required=False
+    )
+
+    def __init__(
+        self, *args: Any, modalities: list[tuple[str, str]], sources: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.modalities = modalities
+        for code, name in modalities:
+            self.fields[f"severity_{code}"] = forms.ChoiceField(
+                label=name, choices=SEVERITY_CHOICES, required=False
+            )
+        self.fields["source"].choices = [("", _("A new source (below)")), *sources]  # type: ignore[attr-defined]
+
+    def severity_fields(self) -> list[forms.BoundField]:
+        return [self[f"severity_{code}"] for code, _name in self.modalities]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("source") and not data.get("source_title"):
+            self.add_error("source_title", _("Choose a source, or give a new one's title."))
+        if not data.get("source") and data.get("source_title"):
+            if not data.get("source_kind"):
+                self.add_error("source_kind", _("Say what kind of source it is."))
+            if not data.get("source_url") and "source_url" not in self.errors:
+                self.add_error("source_url", _("Give the source's link."))
+        return data
+
+    def severity(self) -> dict[str, str]:
+        return {code: self.cleaned_data.get(f"severity_{code}") or "" for code, _name in self.modalities}
+
+    def new_source(self) -> dict[str, str] | None:
+        data = self.cleaned_data
+        if data.get("source"):
+            return None
+        return {
+            "title": data["source_title"],
+            "url": data.get("source_url") or "",
+            "kind": data["source_kind"],
+        }
+
+
+class IngredientForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    category = forms.CharField(label=_("Category"), max_length=40, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    manufacturer = forms.CharField(label=_("Manufacturer"), max_length=200)
+    regulatory_class = forms.ChoiceField(label=_("Regulatory class"), choices=RegulatoryClass.choices)
+    form = forms.CharField(label=_("Form"), max_length=60, required=False, help_text=_("e.g. ampoule, vial"))
+    unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices)
+    package_size = forms.DecimalField(
+        label=_("Package size"), max_digits=8, decimal_places=2, min_value=0, required=False
+    )

@@ -45,4 +45,8 @@ urlpatterns = [
     ),
     path("protocols/", views.protocols, name="protocols"),
     path("protocols/<slug:slug>/", views.protocol_edit, name="protocol_edit"),
+    path("screening-rules/", views.screening_rules, name="screening_rules"),
+    path("screening-rules/<slug:factor>/", views.screening_rule_edit, name="screening_rule_edit"),
+    path("catalog/", views.catalog_items, name="catalog_items"),
+    path("catalog/<slug:kind>/<slug:code>/", views.catalog_item_edit, name="catalog_item_edit"),
 ]

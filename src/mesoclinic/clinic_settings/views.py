@@ -15,7 +15,6 @@ from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.forms import Form
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -41,19 +40,25 @@ from mesoclinic.clinic_settings.forms import (
     DeviceForm,
     ExtraHoursForm,
     HolidayForm,
+    IngredientForm,
     IntervalForm,
     InviteForm,
     LocationForm,
+    ProductForm,
     ProtocolForm,
     PublicHolidaysForm,
     RoomForm,
+    ScreeningRuleForm,
     StaffForm,
     WeeklyHoursForm,
     add_service_errors,
     country_name,
 )
+from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
 from mesoclinic.patients import selectors as patients_selectors
 from mesoclinic.patients import services as patients_services
+from mesoclinic.safety import selectors as safety_selectors
+from mesoclinic.safety import services as safety_services
 from mesoclinic.scheduling import selectors as scheduling_selectors
 from mesoclinic.scheduling import services as scheduling_services
 from mesoclinic.scheduling.public_holidays import public_holidays
@@ -81,17 +86,17 @@ def _save_form(
     posted: bool = True,
 ) -> HttpResponse | None:
     """The one way a Settings form is saved: when ``form`` was posted (and ``posted``) and is valid, run
-    ``save(cleaned_data)`` (the owning app's service, audited) in one transaction; on success flash
-    ``success`` and redirect to ``then`` (either may be computed from what ``save`` returned).
+    ``save(cleaned_data)`` (the owning app's service, audited); on success flash
+    ``success`` and redirect to ``then`` (either may be computed from what ``save`` returned). ``save`` is
+    one service call: services are the transactions (entry points are durable), so nothing is wrapped here.
 
     A service's ``ValidationError`` is put back beside the fields it names and ``None`` is returned, so the
-    caller renders the page again (422, everything typed kept); nothing of a refused save is kept.
+    caller renders the page again (422, everything typed kept).
     """
     if not (posted and request.method == "POST" and form.is_valid()):
         return None
     try:
-        with transaction.atomic():
-            result = save(form.cleaned_data)
+        result = save(form.cleaned_data)
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None
@@ -387,16 +392,14 @@ def location_list(request: ClinicRequest) -> HttpResponse:
     form = LocationForm(request.POST or None, initial={"timezone": request.clinic.timezone})
 
     def add(data: dict[str, Any]) -> Location:
-        location = accounts_services.add_location(
+        return accounts_services.add_location(
             request.clinic,
             name=data["name"],
             timezone=data["timezone"],
             address=data["address"],
+            phone=data["phone"],
             actor=request.user,
         )
-        if data["phone"]:
-            accounts_services.update_location(location, actor=request.user, **data)
-        return location
 
     saved = _save_form(
         request,
@@ -837,3 +840,119 @@ def protocol_edit(request: ClinicRequest, slug: str) -> HttpResponse:
         "versions": catalog_selectors.protocol_versions(protocol),
     }
     return _page(request, "clinic_settings/protocol.html", context, failed=bool(form.errors))
+
+
+# --- Screening rules: every edit keeps the whole earlier table ---------------------------------------------
+
+
+def _source_label(source: dict[str, Any]) -> str:
+    return f"{source['title']} [{source['kind']}]"
+
+
+@require_GET
+@staff_required(MANAGE)
+def screening_rules(request: ClinicRequest) -> HttpResponse:
+    """Every factor with what it does per treatment and its source; each opens its editor."""
+    data = safety_selectors.rule_table_data(request.clinic)
+    ruled = {rule["factor"]: rule for rule in data["rules"]}
+    rows = [
+        {
+            "factor": factor,
+            "label": label,
+            "cells": [
+                (name, (ruled.get(factor) or {}).get("severity", {}).get(code, ""))
+                for code, name in MODALITIES.items()
+            ],
+            "source": data["sources"].get((ruled.get(factor) or {}).get("source", "")),
+        }
+        for factor, label in FACTORS.items()
+    ]
+    context = {
+        "rows": rows,
+        "modalities": list(MODALITIES.values()),
+        "note": data["note"],
+        "versions": safety_selectors.rule_table_versions(request.clinic)[:10],
+    }
+    return _page(request, "clinic_settings/screening_rules.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(MANAGE)
+def screening_rule_edit(request: ClinicRequest, factor: str) -> HttpResponse:
+    if factor not in FACTORS:
+        raise Http404
+    data = safety_selectors.rule_table_data(request.clinic)
+    rule = next((r for r in data["rules"] if r["factor"] == factor), None)
+    sources = sorted(((key, _source_label(src)) for key, src in data["sources"].items()), key=lambda s: s[1])
+    initial: dict[str, Any] = {"message": rule["message"], "source": rule["source"]} if rule else {}
+    for code, severity in (rule or {}).get("severity", {}).items():
+        initial[f"severity_{code}"] = severity
+    form = ScreeningRuleForm(
+        request.POST or None, initial=initial, modalities=list(MODALITIES.items()), sources=sources
+    )
+
+    def save(cleaned: dict[str, Any]) -> Any:
+        return safety_services.update_screening_rule(
+            request.clinic,
+            factor=factor,
+            severity=form.severity(),
+            message=cleaned["message"],
+            source=cleaned.get("source") or "",
+            new_source=form.new_source(),
+            actor=request.user,
+        )
+
+    saved = _save_form(
+        request,
+        form,
+        save,
+        success=_("The rule for “%(factor)s” is saved; the earlier table is kept.")
+        % {"factor": FACTORS[factor]},
+        then=reverse("settings:screening_rules"),
+    )
+    if saved:
+        return saved
+    context = {"form": form, "factor": factor, "label": FACTORS[factor], "rule": rule}
+    return _page(request, "clinic_settings/screening_rule.html", context, failed=bool(form.errors))
+
+
+# --- Catalog items: ingredients and products (their codes stay: allergies, lots and recalls use them) ----
+
+_CATALOG_KINDS: dict[str, tuple[Any, Any]] = {
+    "ingredient": (catalog_selectors.ingredients, IngredientForm),
+    "product": (catalog_selectors.products, ProductForm),
+}
+
+
+@require_GET
+@staff_required(MANAGE)
+def catalog_items(request: ClinicRequest) -> HttpResponse:
+    context = {
+        "ingredients": catalog_selectors.ingredients(request.clinic),
+        "products": catalog_selectors.products(request.clinic),
+    }
+    return _page(request, "clinic_settings/catalog_items.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(MANAGE)
+def catalog_item_edit(request: ClinicRequest, kind: str, code: str) -> HttpResponse:
+    if kind not in _CATALOG_KINDS:
+        raise Http404
+    listing, form_class = _CATALOG_KINDS[kind]
+    item = listing(request.clinic).filter(code=code).first()
+    if item is None:
+        raise Http404
+    initial = {name: getattr(item, name) for name in form_class.base_fields}
+    form = form_class(request.POST or None, initial=initial)
+    saved = _save_form(
+        request,
+        form,
+        lambda data: catalog_services.update_catalog_item(item, actor=request.user, **data),
+        success=lambda result: _("%(name)s saved.") % {"name": result.name},
+        then=reverse("settings:catalog_items"),
+    )
+    if saved:
+        return saved
+    context = {"form": form, "item": item, "kind": kind}
+    return _page(request, "clinic_settings/catalog_item.html", context, failed=bool(form.errors))

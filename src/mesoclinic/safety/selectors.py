@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from mesoclinic.accounts.models import Clinic
@@ -11,7 +13,7 @@ from mesoclinic.patients.models import Patient
 from mesoclinic.safety.models import ClinicRuleTable, ScreeningRecord
 from mesoclinic.safety.rules import PatientHistory, ProtocolSpec, RuleTable
 from mesoclinic.safety.rules.parse import patient_from_json
-from mesoclinic.safety.rules.table import default_rule_table, load_rule_table
+from mesoclinic.safety.rules.table import default_rule_table, default_rules_data, load_rule_table
 
 
 def rule_table_for_clinic(clinic: Clinic) -> RuleTable:
@@ -35,3 +37,16 @@ def known_ingredients(clinic: Clinic) -> set[str]:
 
 def screenings_for_patient(patient: Patient) -> QuerySet[ScreeningRecord]:
     return ScreeningRecord.objects.filter(patient=patient).select_related("protocol", "performed_by")
+
+
+def rule_table_data(clinic: Clinic) -> dict[str, Any]:
+    """The clinic's rule table in its JSON form (the default's until the clinic has its own copy)."""
+    stored = ClinicRuleTable.objects.filter(clinic=clinic).values_list("data", flat=True).first()
+    return default_rules_data() if stored is None else stored
+
+
+def rule_table_versions(clinic: Clinic) -> QuerySet[Any]:
+    """The table's kept versions, newest first, with who saved each."""
+    return (
+        ClinicRuleTable.history.filter(clinic=clinic).select_related("history_user").order_by("-history_date")
+    )

@@ -1,20 +1,25 @@
-"""Screening a patient, and loading the default rule table into a clinic."""
+"""Screening a patient, loading the default rule table into a clinic, and editing one rule of it."""
 
 from __future__ import annotations
 
+import copy
+import re
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
+from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety.models import ClinicRuleTable, ScreeningRecord
 from mesoclinic.safety.rules import PatientHistory, ProtocolSpec, Screening, screen
-from mesoclinic.safety.rules.table import default_rules_data
+from mesoclinic.safety.rules.model import RuleTableError
+from mesoclinic.safety.rules.table import default_rules_data, load_rule_table
 from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic
 
 
@@ -76,3 +81,103 @@ def screen_patient(
         data={"screening": record.pk, "modality": spec.modality, "decision": str(result.decision)},
     )
     return result, record
+
+
+SOURCE_KINDS = ("PR", "REG", "VND")  # what the core accepts (safety.rules.model.SourceKind)
+
+
+def _field_of(error: RuleTableError) -> str:
+    """The form field a core error is about (``rules[3].message: ...`` → ``message``)."""
+    where = str(error).split(":", 1)[0]
+    for field in ("message", "severity", "source"):
+        if f".{field}" in where:
+            return field
+    return "source" if where.startswith("sources") else "__all__"
+
+
+def _source_key(title: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "source"
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+def _add_source(sources: dict[str, Any], new_source: dict[str, str]) -> str:
+    """Add a source to a table's ``sources`` (its key made from the title); refuses one without a title,
+    a link or a known kind, naming the field."""
+    title = (new_source.get("title") or "").strip()
+    url = (new_source.get("url") or "").strip()
+    kind = (new_source.get("kind") or "").strip()
+    if not title:
+        raise ValidationError({"source_title": ["Give the source's title."]})
+    if not url:
+        raise ValidationError(
+            {"source_url": ["Give the source's link: a rule rests on something anyone can read."]}
+        )
+    if kind not in SOURCE_KINDS:
+        raise ValidationError({"source_kind": ["Choose what kind of source it is."]})
+    key = _source_key(title, set(sources))
+    sources[key] = {"title": title, "url": url, "kind": kind}
+    return key
+
+
+@transaction.atomic
+def update_screening_rule(
+    clinic: Clinic,
+    *,
+    factor: str,
+    severity: dict[str, str],
+    message: str,
+    source: str = "",
+    new_source: dict[str, str] | None = None,
+    actor: Any,
+) -> ClinicRuleTable:
+    """Set one factor's rule in the clinic's table: what it does per modality (``"block"``, ``"warn"``, or
+    ``""`` for nothing), the message staff read, and its source — an existing key, or ``new_source``
+    (``title``, ``url``, ``kind``) added to the table's sources.
+
+    The whole previous table is kept (``ClinicRuleTable.history``); the audit row has the rule before and
+    after. A rule with no modality left is removed. Raises ``ValidationError`` naming the field (unknown
+    factor or modality, a message with an unknown placeholder, a source without a title).
+    """
+    if factor not in FACTORS:
+        raise ValidationError({"factor": [f"Unknown factor {factor!r}."]})
+    unknown = sorted(set(severity) - set(MODALITIES))
+    if unknown:
+        raise ValidationError({"severity": [f"Unknown treatment {unknown[0]!r}."]})
+    table = ClinicRuleTable.objects.select_for_update().filter(clinic=clinic).first()
+    if table is None:
+        table = load_default_rules(clinic, actor=actor)
+    data = copy.deepcopy(table.data)
+    if new_source:
+        source = _add_source(data["sources"], new_source)
+    wanted = {m: s for m, s in severity.items() if s}
+    rules = data["rules"]
+    index = next((i for i, rule in enumerate(rules) if rule["factor"] == factor), None)
+    before = copy.deepcopy(rules[index]) if index is not None else None
+    after = {"factor": factor, "severity": wanted, "message": message.strip(), "source": source}
+    if not wanted:
+        if index is not None:
+            del rules[index]
+        after = None
+    elif index is None:
+        rules.append(after)
+    else:
+        rules[index] = after
+    if before == after:
+        return table
+    try:
+        load_rule_table(data)
+    except RuleTableError as exc:
+        raise ValidationError({_field_of(exc): [str(exc).split(": ", 1)[-1]]}) from None
+    table.data = data
+    table.save()
+    record_event(
+        "rule_table.update",
+        table,
+        actor=actor,
+        clinic=clinic,
+        data={"factor": factor, "before": before, "after": after, "new_source": bool(new_source)},
+    )
+    return table

@@ -35,6 +35,8 @@ NOT_PATIENT = frozenset(
         "token",  # a calendar feed's secret
         "slug",  # a protocol
         "protocol_id",  # a protocol (Settings API)
+        "factor",  # a screening rule's factor code (Settings)
+        "code",  # a catalog item's code (Settings; with kind)
         "clinic_slug",  # a clinic's public booking page (its booking pages note the patient they show)
         "kind",  # which file of a photo (with photo_id)
         # The admin's own arguments; its patient-bearing models are resolved through ``model_admin``.

@@ -48,6 +48,8 @@ def test_changing_the_spacing_makes_a_new_version_and_keeps_the_earlier(owner):
     assert (protocol.version, protocol.interval_days) == (2, old_interval + 7)
     kept = sorted(protocol.history.values_list("version", "interval_days"))
     assert kept == [(1, old_interval), (2, old_interval + 7)]
+    assert protocol.history.get(version=1).history_user is None  # loaded with the catalog, not the owner's
+    assert protocol.history.get(version=2).history_user == owner.user
     event = AuditEvent.objects.get(action="catalog.protocol.update")
     assert event.data["before"] == {"interval_days": old_interval}
     assert event.data["clinical"] == ["interval_days"] and event.data["version"] == 2
