@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import transaction
 from django.test import override_settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -72,6 +74,36 @@ def _tasks_run_immediately() -> Iterator[None]:
     immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with override_settings(TASKS=immediate):
         yield
+
+
+#: The instant the shared demo is built at (the demo dates its history from the day it is loaded).
+DEMO_DAY = datetime(2026, 11, 25, 9, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def demo_clinic_pk(django_db_setup: None, django_db_blocker: Any) -> Iterator[int]:
+    """The demo clinic, built once per test module (per xdist worker) at ``DEMO_DAY``, for tests that only read
+    it or change it inside their own test.
+
+    Building it costs ~10 CPU-seconds and ~7,300 queries; the modules that read the demo built it once per
+    test. It is built inside a transaction held open for the module and rolled back after its last test; each
+    test's own transaction is a savepoint inside it, rolled back after the test, so every test still starts
+    from the freshly built demo. Only modules without transactional tests (``transaction=True``) may use it.
+    Request ``demo_clinic`` (a fresh instance per test), not this.
+    """
+    from mesoclinic.demo import load_demo  # noqa: PLC0415 — only the demo's readers need it
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        with time_machine.travel(DEMO_DAY, tick=True):
+            clinic, _ = load_demo()
+        yield clinic.pk
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo_clinic(db: None, demo_clinic_pk: int) -> Clinic:
+    """The module's demo clinic (see ``demo_clinic_pk``), read afresh for this test."""
+    return Clinic.objects.get(pk=demo_clinic_pk)
 
 
 @pytest.fixture

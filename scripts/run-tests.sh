@@ -5,9 +5,20 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PG_URL="${MESOCLINIC_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 workers="${PYTEST_WORKERS:-auto}"
+# loadgroup: tests marked xdist_group("demo") share one worker, which builds the demo clinic once per module
+# for them (root conftest.py); every other test is spread as with the default (load).
+dist=(-n "$workers" --dist loadgroup)
+
+# Coverage is measured on the SQLite pass of the whole suite, against the floor in pyproject.toml
+# ([tool.coverage.report] fail_under); not for a subset of the tests (which would fall below it), nor with
+# COVERAGE=0. Not on the PostgreSQL pass: the same code runs there, and measuring costs time (docs/testing.md).
+coverage=()
+if [ $# -eq 0 ] && [ "${COVERAGE:-1}" != 0 ]; then
+  coverage=(--cov --cov-report=term)
+fi
 
 echo "== Test suite on SQLite =="
-env -u DATABASE_URL "$BIN/pytest" -n "$workers" "$@"
+env -u DATABASE_URL "$BIN/pytest" "${dist[@]}" ${coverage[@]+"${coverage[@]}"} "$@"
 
 if "$BIN/python" - "$PG_URL" <<'PY'
 import sys, psycopg
@@ -19,7 +30,7 @@ except Exception as exc:
 PY
 then
   echo "== Test suite on PostgreSQL =="
-  DATABASE_URL="$PG_URL" "$BIN/pytest" -n "$workers" "$@"
+  DATABASE_URL="$PG_URL" "$BIN/pytest" "${dist[@]}" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "error: CI runs the suite on PostgreSQL too, and none is reachable." >&2
   exit 1

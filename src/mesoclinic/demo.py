@@ -30,7 +30,7 @@ from mesoclinic.accounts.services import (
 from mesoclinic.billing.models import ItemKind, PriceItem
 from mesoclinic.billing.services import create_price_item, ensure_price_list
 from mesoclinic.catalog.models import Cocktail, Modality, Product, Protocol
-from mesoclinic.catalog.services import load_default_catalog
+from mesoclinic.catalog.services import load_default_catalog, set_bookable_online
 from mesoclinic.inventory.models import Lot
 from mesoclinic.inventory.services import prepare_cocktail, receive_lot
 from mesoclinic.notifications.services import send_due_notifications
@@ -269,10 +269,27 @@ def load_demo() -> tuple[Clinic, list[DemoLogin]]:
     lots = _stock(clinic, today=today)
     _history(clinic, locations[0], templates, lots, today=today)
     _prices(clinic)
+    _online_booking(clinic)
     # The reminders, aftercare and recalls due now go out (console e-mail and SMS unless configured): the
     # message log has entries at once. Only the demo clinic's: loading the demo sends nothing for others.
     send_due_notifications(timezone.now(), clinic=clinic)
     return clinic, logins
+
+
+#: The protocols the demo clinic opens on its public booking page (``/c/demo/``): needle and needle-free.
+ONLINE = (
+    "needle-hydration-face",
+    "needle-revitalising-face",
+    "needle-brightening-face",
+    "electroporation-glow",
+    "sonophoresis-revitalising",
+    "oxygen-infusion-hydration",
+)
+
+
+def _online_booking(clinic: Clinic) -> None:
+    for protocol in Protocol.objects.filter(clinic=clinic, slug__in=ONLINE):
+        set_bookable_online(protocol, bookable=True, actor=None)
 
 
 def _prices(clinic: Clinic) -> None:
@@ -541,7 +558,7 @@ def _stock(clinic: Clinic, *, today: date) -> dict[str, Lot]:
             actor=None,
         )
     return {
-        (lot.product.code if lot.product else lot.cocktail.code): lot  # type: ignore[union-attr]
+        (lot.product.code if lot.product else lot.cocktail.code): lot  # type: ignore[union-attr]  # a lot is of a product or of a cocktail (check constraint), never neither
         for lot in Lot.objects.filter(clinic=clinic).select_related("product", "cocktail").order_by("pk")
     }
 

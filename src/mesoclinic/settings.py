@@ -304,6 +304,10 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
         "task": "mesoclinic.privacy.services.purge_expired",
         "crontab": {"minute": "41", "hour": "3"},
     },
+    "portal-purge": {  # online bookings and portal sign-ins never verified: forgotten after a day
+        "task": "mesoclinic.portal.services.purge_unverified_task",
+        "crontab": {"minute": "23"},
+    },
     "webhook-retries": {  # deliveries whose next attempt is due (retries, or sends the worker missed)
         "task": "mesoclinic.webhooks.services.deliver_due_webhooks",
         "crontab": {"minute": "*"},

@@ -8,7 +8,7 @@ from django.views.i18n import JavaScriptCatalog
 from mesoclinic.api import api
 
 # The admin signs in through the same page as everyone (lockout, two-factor), never with a password alone.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # the admin's login view wrapped in place, as Django documents for AdminSite
 
 urlpatterns = [
     path("", include("mesoclinic.web.urls")),

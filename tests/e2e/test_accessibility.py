@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 
 from mesoclinic.accounts.models import Role
 from mesoclinic.patients.services import record_consent
-from mesoclinic.scheduling.tests.ui_helpers import book, consent_template
 from mesoclinic.testing import (
     PASSWORD,
     make_clinic,
@@ -26,6 +25,7 @@ from mesoclinic.testing import (
     make_signed_session,
     make_staff,
 )
+from mesoclinic.testing.scheduling import book, consent_template
 
 pytestmark = pytest.mark.django_db(transaction=True)
 AXE = Path(__file__).resolve().parents[2] / "vendor" / "axe" / "node_modules" / "axe-core" / "axe.min.js"

@@ -13,9 +13,9 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from mesoclinic.accounts.models import Role
-from mesoclinic.accounts.tests.helpers import totp
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.testing import PASSWORD, make_clinic, make_staff
+from mesoclinic.testing.accounts import totp
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,9 +17,8 @@ from mesoclinic.catalog.selectors import get_protocol_for_clinic
 from mesoclinic.patients.services import publish_consent_template, record_consent, register_patient
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus, WorkingHours
 from mesoclinic.scheduling.selectors import propose_series
-from mesoclinic.scheduling.services import add_room, book_series
+from mesoclinic.scheduling.services import add_room, book_series, start_course
 from mesoclinic.testing import PASSWORD, make_clinic, make_schedulable, make_staff, take_history
-from mesoclinic.treatments.services import start_course
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 
 from mesoclinic.accounts.models import Role
 from mesoclinic.billing.services import create_price_item
-from mesoclinic.billing.tests.helpers import pl_clinic
 from mesoclinic.testing import PASSWORD, make_staff
-from mesoclinic.treatments.tests.helpers import first_appointment
+from mesoclinic.testing.billing import pl_clinic
+from mesoclinic.testing.treatments import first_appointment
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from mesoclinic.accounts.models import Role
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.testing import make_lot, make_staff
-from mesoclinic.treatments.tests.helpers import NEEDLE_PARAMETERS, first_appointment
+from mesoclinic.testing.treatments import NEEDLE_PARAMETERS, first_appointment
 from tests.e2e.test_booking_journey import log_in
 from tests.e2e.test_session_journey import answer_day_of_questions_no
 

@@ -17,9 +17,9 @@ from django.test import override_settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from mesoclinic.accounts.tests.helpers import totp
 from mesoclinic.outcomes.services import upload_photo
 from mesoclinic.testing import PASSWORD
+from mesoclinic.testing.accounts import totp
 from tests.security.world import build_world, photo_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)

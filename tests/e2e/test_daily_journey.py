@@ -22,9 +22,9 @@ from mesoclinic.catalog.selectors import get_protocol_for_clinic
 from mesoclinic.patients.models import Patient
 from mesoclinic.patients.services import publish_consent_template, record_consent
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+from mesoclinic.scheduling.services import start_course
 from mesoclinic.testing import make_clinic, make_staff
 from mesoclinic.treatments.models import SessionRecord
-from mesoclinic.treatments.services import start_course
 from tests.e2e.test_booking_journey import NEEDLE, busy_clinic, late_morning_zone, log_in, patient
 
 pytestmark = pytest.mark.django_db(transaction=True)

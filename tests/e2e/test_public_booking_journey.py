@@ -4,17 +4,23 @@ e-mail, and the receptionist finds it on the calendar; the public pages pass axe
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from mesoclinic.accounts.models import Role
+from mesoclinic.catalog.models import Protocol
+from mesoclinic.patients.services import register_patient
 from mesoclinic.portal.models import OnlineBooking
-from mesoclinic.portal.tests.helpers import NEEDLE, open_booking
 from mesoclinic.scheduling.models import Appointment
-from mesoclinic.testing import PASSWORD, make_clinic, make_staff
+from mesoclinic.scheduling.selectors import propose_series
+from mesoclinic.scheduling.services import book_series
+from mesoclinic.testing import PASSWORD, make_clinic, make_staff, take_history
+from mesoclinic.testing.portal import NEEDLE, open_booking
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_accessibility import AXE, violations
 
@@ -26,7 +32,7 @@ TABLET = {"width": 1024, "height": 768}
 def context_page(browser, live_server, viewport, *, bypass_csp=False):
     context = browser.new_context(viewport=viewport, base_url=live_server.url, bypass_csp=bypass_csp)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # a loaded machine: the live server can be slow to answer
     blocked: list[str] = []
     page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     return context, page, blocked
@@ -128,3 +134,41 @@ def test_the_public_pages_pass_axe_on_a_phone(browser, live_server):
     expect(page.get_by_label("First name")).to_be_visible()
     assert violations(page) == []
     context.close()
+
+
+def test_a_patient_signs_in_to_the_portal_and_cancels_a_session(browser, live_server):
+    clinic = make_clinic("Rosa Aesthetics")
+    setup = open_booking(clinic)
+    patient = register_patient(
+        clinic,
+        actor=None,
+        given_name="Ola",
+        family_name="Nowak",
+        birth_date=date(1990, 5, 6),
+        email="ola@example.com",
+    )
+    take_history(patient)
+    needle = Protocol.objects.get(clinic=clinic, slug=NEEDLE)
+    earliest = timezone.now() + timedelta(days=3)
+    sessions = propose_series(setup.location, needle, earliest=earliest).sessions
+    book_series(patient, needle, setup.location, sessions, actor=None)
+    context, page, blocked = context_page(browser, live_server, PHONE)
+    page.goto(f"/c/{clinic.slug}/portal/")
+    page.get_by_label("E-mail").fill("ola@example.com")
+    page.get_by_label("Date of birth").fill("1990-05-06")
+    page.get_by_role("button", name="Send me a code").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    page.get_by_label("Code from the e-mail").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Hello, Ola")).to_be_visible()
+    rows = page.locator(".portal-sessions li")
+    expect(rows).to_have_count(4)
+    no_sideways_scroll(page)
+    screenshot(page, "patient-portal-sessions")
+    rows.last.get_by_role("button", name=re.compile("Cancel")).click()
+    expect(page.get_by_text("Your session is cancelled.")).to_be_visible()
+    expect(page.locator(".portal-sessions li")).to_have_count(3)
+    context.close()
+    assert not blocked, blocked
+    assert Appointment.objects.filter(patient=patient, status="cancelled").count() == 1

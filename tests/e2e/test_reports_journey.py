@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from mesoclinic.accounts.models import Role
-from mesoclinic.reports.tests.factories import make_analysis, make_course, wrinkles
 from mesoclinic.testing import PASSWORD, make_clinic, make_patient, make_staff
+from mesoclinic.testing.outcomes import make_analysed_photo, wrinkles
+from mesoclinic.testing.scheduling import make_completed_course
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,17 +25,17 @@ def log_in(page, username: str) -> None:
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports")).to_be_visible()
 
 
-def treated(clinic, practitioner, modality: str, after: float, *, second: float | None = None):  # type: ignore[no-untyped-def]
+def treated(clinic, practitioner, modality: str, after: float, *, second: float | None = None):
     patient = make_patient(clinic)
-    make_analysis(patient, START - timedelta(days=2), wrinkles(0.050))
-    make_course(patient, practitioner, START, modality=modality, sessions=3)
+    make_analysed_photo(patient, START - timedelta(days=2), wrinkles(0.050))
+    make_completed_course(patient, practitioner, START, modality=modality, sessions=3)
     if second is not None:
-        make_analysis(patient, START + timedelta(days=70), wrinkles(second))
-    make_analysis(patient, START + timedelta(days=180), wrinkles(after))
+        make_analysed_photo(patient, START + timedelta(days=70), wrinkles(second))
+    make_analysed_photo(patient, START + timedelta(days=180), wrinkles(after))
     return patient
 
 
-def test_progress_and_cohort(page) -> None:  # type: ignore[no-untyped-def]
+def test_progress_and_cohort(page) -> None:
     clinic = make_clinic("Rosa Aesthetics")
     physician = make_staff(clinic, Role.PHYSICIAN, name="Dr Paula Physician", modalities=["needle"])
     nurse = make_staff(clinic, Role.PRACTITIONER, name="Nina Nurse", modalities=["needle", "electroporation"])

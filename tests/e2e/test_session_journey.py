@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 
 from mesoclinic.accounts.models import Role
 from mesoclinic.testing import make_clinic, make_lot, make_staff
+from mesoclinic.testing.treatments import NEEDLE_PARAMETERS, first_appointment
 from mesoclinic.treatments.models import SessionRecord
-from mesoclinic.treatments.tests.helpers import NEEDLE_PARAMETERS, first_appointment
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_booking_journey import log_in
 

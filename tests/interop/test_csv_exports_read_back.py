@@ -21,15 +21,15 @@ from django.urls import reverse
 
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.audit.models import AuditEvent
-from mesoclinic.demo import load_demo
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
+from mesoclinic.scheduling.models import Course
 from mesoclinic.testing import client_for
-from mesoclinic.treatments.models import Course
 from mesoclinic.vigilance.models import AdverseEvent
 from mesoclinic.webhooks.services import create_endpoint, send_test_event
 
-pytestmark = pytest.mark.django_db
+# One worker builds the demo for all its readers (module-scoped, see the root conftest; `--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "mesoclinic"
 DEMO_DAY = datetime(2026, 11, 25, 9, tzinfo=UTC)
@@ -103,11 +103,12 @@ def test_every_export_in_the_code_is_read_back_here():
 
 
 @pytest.fixture
-def demo(settings):
-    """The demo clinic and a webhook endpoint with one (failed) delivery: a closed port on this machine."""
+def demo(demo_clinic, settings):
+    """The demo clinic (loaded on ``DEMO_DAY``, built once for the module, see the root conftest) and a webhook
+    endpoint with one (failed) delivery: a closed port on this machine."""
     settings.WEBHOOK_ALLOW_HTTP = settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    clinic = demo_clinic
     with time_machine.travel(DEMO_DAY, tick=True):
-        clinic, _ = load_demo()
         owner = StaffMember.objects.get(clinic=clinic, user__username="owner")
         endpoint = create_endpoint(
             clinic, url="http://127.0.0.1:9/hooks", events=["appointment.booked"], actor=owner.user

@@ -16,23 +16,22 @@ import vobject
 from django.urls import reverse
 
 from mesoclinic.accounts.models import StaffMember
-from mesoclinic.demo import load_demo
 from mesoclinic.scheduling.models import Appointment, CalendarFeedKind, Device, Room
 from mesoclinic.scheduling.selectors import available_starts, day_bounds, practitioners_for_clinic
 from mesoclinic.scheduling.services import cancel_appointment, create_calendar_feed, reschedule_appointment
 from mesoclinic.testing import client_for
 
-pytestmark = pytest.mark.django_db
+# One worker builds the demo for all its readers (module-scoped, see the root conftest; `--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
-DEMO_DAY = datetime(2026, 11, 25, 9, tzinfo=UTC)
+DEMO_DAY = datetime(2026, 11, 25, 9, tzinfo=UTC)  # the root conftest's: the demo is loaded then
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 @pytest.fixture
-def demo():
-    with time_machine.travel(DEMO_DAY, tick=True):
-        clinic, _ = load_demo()
-    return clinic
+def demo(demo_clinic):
+    """The demo clinic, loaded on ``DEMO_DAY`` (built once for the module, see the root conftest)."""
+    return demo_clinic
 
 
 def parse(response) -> vobject.base.Component:

@@ -64,3 +64,20 @@ def test_the_documented_401_is_what_an_anonymous_caller_gets(client, document):
     response = client.get(path)
     assert response.status_code == 401
     assert "detail" in response.json()
+
+
+def test_every_operation_declares_what_it_returns(document):
+    """Each handler names its success response (``response={200: Schema}`` in its decorator): a JSON schema,
+    a file's media type (a download) or no body (204)."""
+    undeclared = []
+    for path, method, operation in operations(document):
+        successes = {code: r for code, r in operation["responses"].items() if code.startswith("2")}
+        for code, response in successes.items():
+            content = response.get("content", {})
+            json_schema = content.get("application/json", {}).get("schema")
+            files = [kind for kind in content if kind != "application/json"]
+            if not (json_schema or files or code == "204"):
+                undeclared.append((method, path, code))
+        if not successes:
+            undeclared.append((method, path, "none"))
+    assert undeclared == []

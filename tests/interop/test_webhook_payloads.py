@@ -15,14 +15,14 @@ from jsonschema import Draft202012Validator
 
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.audit.models import AuditEvent
-from mesoclinic.demo import load_demo
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.services import cancel_appointment
 from mesoclinic.webhooks.models import SUBSCRIBABLE, EventType, WebhookEvent
 from mesoclinic.webhooks.selectors import AUDIT_ACTIONS
 from mesoclinic.webhooks.services import body_of, create_endpoint, emit_for_audit_event, send_test_event
 
-pytestmark = pytest.mark.django_db
+# One worker builds the demo for all its readers (module-scoped, see the root conftest; `--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 DEMO_DAY = datetime(2026, 11, 25, 9, tzinfo=UTC)
@@ -46,11 +46,12 @@ def test_the_published_schema_names_every_event_type():
 
 
 @pytest.fixture
-def demo(settings):
-    """The demo clinic with an endpoint for every event, and its history's events emitted to it."""
+def demo(demo_clinic, settings):
+    """The demo clinic (loaded on ``DEMO_DAY``, built once for the module, see the root conftest) with an
+    endpoint for every event, and its history's events emitted to it."""
     settings.WEBHOOK_ALLOW_HTTP = settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    clinic = demo_clinic
     with time_machine.travel(DEMO_DAY, tick=True):
-        clinic, _ = load_demo()
         owner = StaffMember.objects.get(clinic=clinic, user__username="owner")
         endpoint = create_endpoint(
             clinic, url="http://127.0.0.1:9/hooks", events=[str(e) for e in SUBSCRIBABLE], actor=owner.user

@@ -178,6 +178,7 @@ WEB: dict[str, R] = {
     "outcomes:photo_file": R(C.VIEW_PHOTOS),
     "billing:documents": R(C.VIEW_BILLING, query={"q": MARKER}),
     "billing:document": R(C.VIEW_BILLING),
+    "billing:document_print": R(C.VIEW_BILLING, ids={"invoice_id": "sale"}),
     "billing:add_line": R(C.TAKE_PAYMENTS, method="post"),
     "billing:update_line": R(C.TAKE_PAYMENTS, method="post"),
     "billing:remove_line": R(C.TAKE_PAYMENTS, method="post"),
@@ -193,6 +194,10 @@ WEB: dict[str, R] = {
     "billing:package": R(C.VIEW_PATIENTS, C.VIEW_BILLING),
     "billing:package_expiry": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
     "billing:package_refund": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
+    "billing:policy": R(C.MANAGE_PRICES, method="get,post"),
+    "billing:cash_up": R(C.TAKE_PAYMENTS, method="get,post"),
+    "billing:take_deposit": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS, method="post"),
+    "billing:waive_charge": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
     "billing:prices": R(C.VIEW_BILLING),
     "billing:price_create": R(C.MANAGE_PRICES, method="get,post"),
     "billing:price_edit": R(C.MANAGE_PRICES, method="get,post"),
@@ -255,6 +260,12 @@ WEB: dict[str, R] = {
     "portal:done": PUBLIC,
     "portal:rebook": PUBLIC,
     "portal:calendar": PUBLIC,
+    # The patient portal: signed in by a one-time code (a patient's session key, never a staff account).
+    "portal:portal_sign_in": PUBLIC,
+    "portal:portal_code": PUBLIC,
+    "portal:portal_home": PUBLIC,
+    "portal:portal_cancel": PUBLIC,
+    "portal:portal_sign_out": PUBLIC,
     "fhir:everything": R(C.EXPORT_DATA),
     "fhir:bulk_export": R(C.EXPORT_DATA),
     "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
@@ -461,6 +472,12 @@ API: dict[str, R] = {
     "billing_api_get_package": R(C.VIEW_BILLING),
     "billing_api_set_package_expiry": R(C.REFUND_PAYMENTS),
     "billing_api_refund_package": R(C.REFUND_PAYMENTS),
+    "billing_api_list_policies": R(C.VIEW_BILLING),
+    "billing_api_put_policy": R(C.MANAGE_PRICES),
+    "billing_api_take_deposit": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS),
+    "billing_api_patient_charges": R(C.VIEW_BILLING),
+    "billing_api_patient_deposits": R(C.VIEW_BILLING),
+    "billing_api_waive_charge": R(C.TAKE_PAYMENTS),
 }
 # fmt: on
 
@@ -512,6 +529,7 @@ KWARGS: dict[str, str] = {
     "item_id": "price_item",
     "protocol_id": "protocol",
     "package_id": "package",
+    "charge_id": "charge",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -797,6 +815,7 @@ FORGED: dict[str, str] = {
     "uidb36": "1z",
     "clinic_slug": "forged-clinic",
     "slug": "forged-protocol",
+    "appointment_id": "999999",
 }
 # What a visitor's GET of each public page gets: the page, a refusal of a forged link, or the sign-in page.
 PUBLIC_GET: dict[str, int] = {
@@ -823,6 +842,11 @@ PUBLIC_GET: dict[str, int] = {
     "portal:done": 404,
     "portal:rebook": 405,  # POST only
     "portal:calendar": 404,
+    "portal:portal_sign_in": 404,
+    "portal:portal_code": 404,
+    "portal:portal_home": 404,
+    "portal:portal_cancel": 405,  # POST only
+    "portal:portal_sign_out": 405,
 }
 
 

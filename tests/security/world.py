@@ -22,10 +22,12 @@ from mesoclinic.accounts.models import Clinic, Role, StaffMember
 from mesoclinic.accounts.services import create_api_token
 from mesoclinic.billing.services import (
     LineInput,
+    apply_cancellation_policy,
     create_invoice,
     create_price_item,
     issue_invoice,
     record_payment,
+    set_cancellation_policy,
 )
 from mesoclinic.interop.services import start_import, upload_csv
 from mesoclinic.notifications import tokens as notification_tokens
@@ -43,9 +45,9 @@ from mesoclinic.scheduling.services import (
     add_time_off,
     create_calendar_feed,
 )
-from mesoclinic.scheduling.tests.ui_helpers import consent_template
-from mesoclinic.treatments.tests.helpers import ready_draft
-from mesoclinic.vigilance.tests.factories import make_event
+from mesoclinic.testing.scheduling import consent_template
+from mesoclinic.testing.treatments import ready_draft
+from mesoclinic.testing.vigilance import make_event
 from mesoclinic.webhooks.services import create_endpoint, send_test_event
 from mesoclinic.worker.models import Job, JobStatus
 
@@ -93,6 +95,63 @@ class World:
         ]:
             self.clients[who] = Client()
             self.clients[who].force_login(member.user)
+
+
+def _billing_objects(clinic: Clinic, patient: Any, course: Any) -> dict[str, Any]:
+    """Money: a price, a draft with one line and a part payment (clinic A is British: 20 % VAT, GBP), a
+    sold package, and a no-show fee charged by the clinic's policy."""
+    price_item = create_price_item(
+        clinic,
+        kind="consultation",
+        name=f"{MARKER} consultation",
+        unit_price="100.00",
+        vat_rate="0",
+        actor=None,
+    )
+    invoice = create_invoice(
+        patient,
+        lines=[LineInput(description=f"{MARKER} serum", quantity="1", unit_price="100.00", vat_rate="20")],
+        actor=None,
+    )
+    payment = record_payment(invoice, method="cash", amount="50.00", actor=None)
+    package_price = create_price_item(
+        clinic,
+        kind="package",
+        name=f"{MARKER} series",
+        unit_price="600.00",
+        vat_rate="20",
+        protocol=course.protocol,
+        sessions=6,
+        actor=None,
+    )
+    sale = create_invoice(
+        patient,
+        lines=[
+            LineInput(
+                description=f"{MARKER} series",
+                quantity="1",
+                unit_price="600.00",
+                vat_rate="20",
+                item=package_price,
+            )
+        ],
+        actor=None,
+    )
+    record_payment(sale, method="cash", amount="600.00", actor=None)
+    package = issue_invoice(sale, actor=None).packages.get()
+    set_cancellation_policy(clinic, no_show_cost="fee", fee="30.00", actor=None)
+    charge = apply_cancellation_policy(
+        course.appointments.get(session_index=3), action="no_show", at=datetime.now(tz=UTC), actor=None
+    )
+    return {
+        "price_item": price_item,
+        "invoice": invoice,
+        "invoice_line": invoice.lines.get(),
+        "payment": payment,
+        "package": package,
+        "sale": package.invoice,  # issued: the document to print
+        "charge": charge,
+    }
 
 
 def build_world() -> World:
@@ -211,46 +270,7 @@ def build_world() -> World:
         mapping=upload.mapping,
     )  # fmt: skip
 
-    # Money: a price, and a draft with one line and a part payment (clinic A is British: 20 % VAT, GBP).
-    price_item = create_price_item(
-        clinic,
-        kind="consultation",
-        name=f"{MARKER} consultation",
-        unit_price="100.00",
-        vat_rate="0",
-        actor=None,
-    )
-    invoice = create_invoice(
-        patient,
-        lines=[LineInput(description=f"{MARKER} serum", quantity="1", unit_price="100.00", vat_rate="20")],
-        actor=None,
-    )
-    payment = record_payment(invoice, method="cash", amount="50.00", actor=None)
-    package_price = create_price_item(
-        clinic,
-        kind="package",
-        name=f"{MARKER} series",
-        unit_price="600.00",
-        vat_rate="20",
-        protocol=course.protocol,
-        sessions=6,
-        actor=None,
-    )
-    sale = create_invoice(
-        patient,
-        lines=[
-            LineInput(
-                description=f"{MARKER} series",
-                quantity="1",
-                unit_price="600.00",
-                vat_rate="20",
-                item=package_price,
-            )
-        ],
-        actor=None,
-    )
-    record_payment(sale, method="cash", amount="600.00", actor=None)
-    package = issue_invoice(sale, actor=None).packages.get()
+    money = _billing_objects(clinic, patient, course)
 
     other = testing.make_clinic("Beta Clinic")
     testing.make_patient(other)
@@ -298,11 +318,7 @@ def build_world() -> World:
         "api_token_secret": api_token.secret,
         "upload": upload,
         "import_run": import_run,
-        "price_item": price_item,
-        "invoice": invoice,
-        "invoice_line": invoice.lines.get(),
-        "payment": payment,
-        "package": package,
+        **money,
         # Patient-facing signed links: the marked patient's opt-out, and an unanswered check of ``signed``.
         "opt_out_token": notification_tokens.opt_out_token(patient.pk),
         "check_token": notification_tokens.check_token(signed.pk, checked + timedelta(weeks=4)),

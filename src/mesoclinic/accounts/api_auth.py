@@ -51,8 +51,8 @@ class _SettingsRate:
 
     def allow_request(self, request: HttpRequest) -> bool:
         self.rate = getattr(settings, self.setting)
-        self.num_requests, self.duration = self.parse_rate(self.rate)  # type: ignore[attr-defined]
-        key = self.get_cache_key(request)  # type: ignore[attr-defined]
+        self.num_requests, self.duration = self.parse_rate(self.rate)  # type: ignore[attr-defined]  # ninja's throttle base class defines it, untyped
+        key = self.get_cache_key(request)  # type: ignore[attr-defined]  # ninja's throttle base class defines it, untyped
         if key is None:
             return True
         now = time.time()
@@ -106,9 +106,9 @@ class ApiTokenAuth(HttpBearer):
         now = timezone.now()
         mark_api_token_used(found, now=now)
         request.user = found.user
-        request.staff = staff  # type: ignore[attr-defined]
-        request.clinic = staff.clinic  # type: ignore[attr-defined]
-        request.api_token = found  # type: ignore[attr-defined]
+        request.staff = staff  # type: ignore[attr-defined]  # set on the request for the views (ClinicRequest declares it)
+        request.clinic = staff.clinic  # type: ignore[attr-defined]  # set on the request for the views (ClinicRequest declares it)
+        request.api_token = found  # type: ignore[attr-defined]  # set on the request for the views (ClinicRequest declares it)
         timezone.activate(zoneinfo.ZoneInfo(staff.clinic.timezone))
         if not request.headers.get("Accept-Language"):
             # Error messages in the token owner's language unless the client asked for one.

@@ -38,7 +38,7 @@ def staff_required(*capabilities: Capability) -> Callable[[View], View]:
                     raise PermissionDenied("Your role does not allow this.")
             return view(request, *args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]  # functools.wraps keeps the view's signature; mypy sees the wrapper's
 
     return decorator
 
@@ -93,7 +93,7 @@ def staff_or_token_required(
                 return _challenge(answer(401, "Invalid, expired or revoked API token."))
             return _refusing(refuse, by_token, request, *args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]  # functools.wraps keeps the view's signature; mypy sees the wrapper's
 
     return decorator
 

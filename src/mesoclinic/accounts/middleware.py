@@ -32,8 +32,8 @@ class ClinicMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         staff = staff_for_user(request.user)
-        request.staff = staff  # type: ignore[attr-defined]
-        request.clinic = staff.clinic if staff else None  # type: ignore[attr-defined]
+        request.staff = staff  # type: ignore[attr-defined]  # set on the request for the views (ClinicRequest declares it)
+        request.clinic = staff.clinic if staff else None  # type: ignore[attr-defined]  # set on the request for the views (ClinicRequest declares it)
         if staff is not None:
             timezone.activate(zoneinfo.ZoneInfo(staff.clinic.timezone))
         try:

@@ -28,12 +28,13 @@ from django_tasks import task
 from mesoclinic.accounts.models import ApiToken, Clinic, ClinicLanguage, Location, Role, StaffMember
 from mesoclinic.accounts.permissions import MATRIX
 from mesoclinic.accounts.selectors import has_authenticator
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import record_event
 
 
 @transaction.atomic
 def create_clinic(
-    *, name: str, slug: str, timezone: str, actor: Any, country: str = "GB", language: str = "en"
+    *, name: str, slug: str, timezone: str, actor: Actor, country: str = "GB", language: str = "en"
 ) -> Clinic:
     """Create a clinic; its catalog and rules are loaded by the catalog and safety services."""
     clinic = Clinic(name=name, slug=slug, timezone=timezone, country=country, language=language)
@@ -45,7 +46,7 @@ def create_clinic(
 
 @transaction.atomic
 def add_location(
-    clinic: Clinic, *, name: str, timezone: str, address: str = "", phone: str = "", actor: Any
+    clinic: Clinic, *, name: str, timezone: str, address: str = "", phone: str = "", actor: Actor
 ) -> Location:
     """A new location of ``clinic``, checked whole before anything is saved (a refused phone saves nothing)."""
     location = Location(clinic=clinic, name=name, timezone=timezone, address=address, phone=phone.strip())
@@ -67,7 +68,7 @@ def add_staff_member(
     title: str = "",
     modalities: Iterable[str] = (),
     locations: Iterable[Location] = (),
-    actor: Any,
+    actor: Actor,
 ) -> StaffMember:
     """Create a login and its staff membership in ``clinic``.
 
@@ -110,7 +111,7 @@ def hash_token_secret(secret: str) -> str:
 
 
 @transaction.atomic
-def set_staff_language(member: StaffMember, *, language: str, actor: Any) -> StaffMember:
+def set_staff_language(member: StaffMember, *, language: str, actor: Actor) -> StaffMember:
     """Set the language of a staff member's pages ("" for the clinic's); audited."""
     if language and language not in ClinicLanguage.values:
         raise ValidationError({"language": [_("Choose a language from the list.")]})
@@ -123,7 +124,7 @@ def set_staff_language(member: StaffMember, *, language: str, actor: Any) -> Sta
 
 
 @transaction.atomic
-def set_clinic_mfa_requirement(clinic: Clinic, *, required: bool, actor: Any) -> Clinic:
+def set_clinic_mfa_requirement(clinic: Clinic, *, required: bool, actor: Actor) -> Clinic:
     """Switch clinic-wide two-factor enforcement; the owner must have an authenticator to switch it on."""
     if required and not has_authenticator(actor):
         raise ValidationError(
@@ -142,7 +143,7 @@ def create_api_token(
     name: str,
     scopes: Iterable[str],
     expires_at: datetime | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> IssuedToken:
     """Issue a token for ``staff`` limited to ``scopes`` (each one a capability of their role now)."""
     wanted = sorted(set(scopes))
@@ -178,7 +179,7 @@ def create_api_token(
 
 
 @transaction.atomic
-def revoke_api_token(token: ApiToken, *, actor: Any) -> ApiToken:
+def revoke_api_token(token: ApiToken, *, actor: Actor) -> ApiToken:
     """Revoke a token at once; revoking it again changes nothing (and records nothing)."""
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
@@ -254,7 +255,7 @@ def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 @transaction.atomic
-def update_clinic_details(clinic: Clinic, *, actor: Any, **values: Any) -> Clinic:
+def update_clinic_details(clinic: Clinic, *, actor: Actor, **values: Any) -> Clinic:
     """Change the clinic's name, contact details, time zone, country or language; audited field by field.
 
     Raises ``ValidationError`` (naming the field) for an unknown time zone or language, an invalid e-mail,
@@ -278,7 +279,7 @@ def update_clinic_details(clinic: Clinic, *, actor: Any, **values: Any) -> Clini
 
 @transaction.atomic
 def update_location(
-    location: Location, *, name: str, timezone: str, address: str = "", phone: str = "", actor: Any
+    location: Location, *, name: str, timezone: str, address: str = "", phone: str = "", actor: Actor
 ) -> Location:
     values = {"name": name.strip(), "timezone": timezone, "address": address.strip(), "phone": phone.strip()}
     changes = _changes(location, values)
@@ -337,7 +338,7 @@ def invite_staff_member(
     modalities: Iterable[str] = (),
     locations: Iterable[Location] = (),
     base_url: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> Invitation:
     """Create a staff account with no password and e-mail its owner a link to choose one.
 
@@ -419,7 +420,7 @@ def update_staff_member(
     title: str = "",
     modalities: Iterable[str] = (),
     locations: Iterable[Location] = (),
-    actor: Any,
+    actor: Actor,
 ) -> StaffMember:
     """Change a staff member's role, name, qualifications (modalities) and locations; audited.
 
@@ -450,7 +451,7 @@ def update_staff_member(
 
 
 @transaction.atomic
-def set_staff_active(member: StaffMember, *, active: bool, actor: Any) -> StaffMember:
+def set_staff_active(member: StaffMember, *, active: bool, actor: Actor) -> StaffMember:
     """Deactivate (they can no longer sign in; their records and history stay) or reactivate a staff member.
 
     Nobody deactivates themselves, and the last active owner stays.

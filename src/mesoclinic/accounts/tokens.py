@@ -19,7 +19,7 @@ class ResetTokenGenerator(PasswordResetTokenGenerator):
     """A reset link stops working once the password, a sign-in or any of the account's addresses changes."""
 
     def _make_hash_value(self, user: Any, timestamp: int | datetime) -> str:
-        value = super()._make_hash_value(user, timestamp)  # type: ignore[arg-type]
+        value = super()._make_hash_value(user, timestamp)  # type: ignore[arg-type]  # Django's stubs want AbstractBaseUser, our users are Users
         emails = {user.email} if user.email else set()
         emails.update(EmailAddress.objects.filter(user_id=user.pk).values_list("email", flat=True))
         return value + "|".join(sorted(emails))

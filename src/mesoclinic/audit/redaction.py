@@ -73,8 +73,8 @@ def strip_request(request: HttpRequest) -> HttpRequest:
     """A shallow copy of ``request`` without its body, query string, uploaded files or cookies."""
     clean = copy.copy(request)
     clean.GET = QueryDict()
-    clean._post = QueryDict()  # type: ignore[attr-defined]
-    clean._files = {}  # type: ignore[attr-defined]
+    clean._post = QueryDict()  # type: ignore[attr-defined]  # QueryDict's parsed-body caches, set on the copy so that the body is withheld
+    clean._files = {}  # type: ignore[attr-defined]  # QueryDict's parsed-body caches, set on the copy so that the body is withheld
     clean._body = b""
     clean.COOKIES = {}
     clean.META = {k: v for k, v in request.META.items() if k not in ("QUERY_STRING", "HTTP_COOKIE")}
@@ -153,7 +153,7 @@ class PiiSafeExceptionReporter(ExceptionReporter):
             data["exception_value"] = WITHHELD
         data.pop("exception_notes", None)
         if "request_GET_items" in data:
-            data["request_GET_items"] = [(k, WITHHELD) for k in self.request.GET]  # type: ignore[union-attr]
+            data["request_GET_items"] = [(k, WITHHELD) for k in self.request.GET]  # type: ignore[union-attr]  # the key is there only when Django's reporter had a request
         if "request_insecure_uri" in data:
             data["request_insecure_uri"] = scrub(str(data["request_insecure_uri"]))
         for frame in data.get("frames", []):

@@ -10,17 +10,18 @@ waiting on each other: a service holds its clinic's lock from its audit row unti
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from mesoclinic.actors import Actor
 from mesoclinic.audit import chain
 from mesoclinic.audit.context import normalise_ip, origin
 from mesoclinic.audit.models import AuditEvent
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import User
     from django.db.models import Model
 
 # First key of the two-key advisory lock: a constant naming "the audit chain" so that other advisory locks
@@ -29,9 +30,9 @@ _LOCK_NAMESPACE = 0x41554454  # "AUDT"
 PATIENT_TYPE = "patients.patient"
 
 
-def acting_user(actor: Any) -> AbstractBaseUser | None:
+def acting_user(actor: Actor) -> User | None:
     """The user to store as "who did it": the actor when it is a signed-in user, else nobody (a script)."""
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return cast("User", actor) if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def _patient_of(obj: Model | None, data: dict[str, Any]) -> int | None:
@@ -55,7 +56,7 @@ def append_event(
     *,
     action: str,
     clinic_id: int | None,
-    actor: Any,
+    actor: Actor,
     object_type: str,
     object_id: str,
     patient_id: int | None,
@@ -96,7 +97,7 @@ def record_event(
     action: str,
     obj: Model | None = None,
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor,
     clinic: Any = None,
     data: dict[str, Any] | None = None,
     ip: str | None = None,

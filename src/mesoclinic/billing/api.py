@@ -19,10 +19,21 @@ from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.billing import selectors, services
-from mesoclinic.billing.models import Invoice, Package, Payment, PriceItem
+from mesoclinic.billing.models import (
+    CancellationCharge,
+    CancellationPolicy,
+    Deposit,
+    Invoice,
+    Package,
+    Payment,
+    PriceItem,
+)
 from mesoclinic.billing.schemas import (
     AccountOut,
+    ChargeOut,
     CreditNoteIn,
+    DepositIn,
+    DepositOut,
     InvoiceIn,
     InvoiceOut,
     InvoiceSummaryOut,
@@ -34,12 +45,15 @@ from mesoclinic.billing.schemas import (
     PackageRefundIn,
     PaymentIn,
     PaymentOut,
+    PolicyIn,
+    PolicyOut,
     PriceItemIn,
     PriceItemOut,
     PriceItemPatch,
     RefundIn,
     SettingsIn,
     SettingsOut,
+    WaiveIn,
 )
 from mesoclinic.catalog.models import Product, Protocol
 from mesoclinic.patients.selectors import get_patient_for_user
@@ -368,7 +382,12 @@ def record_payment(request: HttpRequest, invoice_id: int, payload: PaymentIn) ->
     if payload.package is not None:
         package = _package_or_422(staff, payload.package)
     payment = services.record_payment(
-        invoice, method=payload.method, amount=payload.amount, package=package, actor=request.user
+        invoice,
+        method=payload.method,
+        amount=payload.amount,
+        package=package,
+        to_credit=payload.to_credit,
+        actor=request.user,
     )
     return Status(201, payment_out(payment))
 
@@ -416,6 +435,7 @@ def patient_account(request: HttpRequest, patient_id: int) -> Any:
         "issued": money(account.issued_gross),
         "paid": money(account.paid),
         "balance": money(account.balance),
+        "credit": money(selectors.credit_of(patient)),
     }
 
 
@@ -509,3 +529,102 @@ def refund_package(request: HttpRequest, package_id: int, payload: PackageRefund
     )
     found.refresh_from_db()
     return Status(201, package_out(found, today=staff.clinic.today(), entries=True))
+
+
+# --- Deposits and the cancellation policy -----------------------------------------------------------------
+
+
+def policy_out(policy: CancellationPolicy) -> dict[str, Any]:
+    return {
+        "id": policy.pk,
+        "protocol": policy.protocol_id,
+        "deposit_kind": policy.deposit_kind,
+        "deposit_value": money(policy.deposit_value),
+        "deposit_base": policy.deposit_base,
+        "deposit_online": policy.deposit_online,
+        "late_cancel_hours": policy.late_cancel_hours,
+        "late_cancel_cost": policy.late_cancel_cost,
+        "no_show_cost": policy.no_show_cost,
+        "fee": money(policy.fee),
+        "waive_limit": money(policy.waive_limit),
+    }
+
+
+def deposit_out(deposit: Deposit) -> dict[str, Any]:
+    return {
+        "id": deposit.pk,
+        "appointment": deposit.appointment_id,
+        "method": deposit.method,
+        "amount": money(deposit.amount),
+        "status": deposit.status,
+        "applied_to": deposit.applied_to_id,
+        "received_at": deposit.received_at,
+    }
+
+
+def charge_out(charge: CancellationCharge) -> dict[str, Any]:
+    return {
+        "id": charge.pk,
+        "appointment": charge.appointment_id,
+        "reason": charge.reason,
+        "cost": charge.cost,
+        "amount": money(charge.amount),
+        "status": charge.status,
+        "invoice": charge.invoice_id,
+        "waive_reason": charge.waive_reason,
+    }
+
+
+@router.get("/policies", response={200: list[PolicyOut]})
+def list_policies(request: HttpRequest) -> Any:
+    """The clinic's deposit and cancellation policy, and every protocol's own."""
+    staff = require(request, Capability.VIEW_BILLING)
+    return [policy_out(p) for p in selectors.policies(staff.clinic)]
+
+
+@router.put("/policies", response={200: PolicyOut})
+def put_policy(request: HttpRequest, payload: PolicyIn) -> Any:
+    """Set the clinic's policy (no ``protocol``) or a protocol's own, which overrides it."""
+    staff = require(request, Capability.MANAGE_PRICES)
+    protocol = None
+    if payload.protocol is not None:
+        protocol = Protocol.objects.filter(clinic=staff.clinic, pk=payload.protocol).first()
+        if protocol is None:
+            raise ValidationError({"protocol": ["No such protocol at this clinic."]})
+    fields = payload.dict(exclude={"protocol"})
+    policy = services.set_cancellation_policy(staff.clinic, protocol=protocol, actor=request.user, **fields)
+    return policy_out(policy)
+
+
+@router.post("/appointments/{appointment_id}/deposits", response={201: DepositOut})
+def take_deposit(request: HttpRequest, appointment_id: int, payload: DepositIn) -> Any:
+    """Take the booking's deposit (the policy's amount when none is given); it pays the first invoice."""
+    staff = require(request, Capability.VIEW_SCHEDULE, Capability.TAKE_PAYMENTS)
+    appointment = get_appointment_for_user(staff, appointment_id)
+    deposit = services.take_deposit(
+        appointment, method=payload.method, amount=payload.amount, actor=request.user
+    )
+    return Status(201, deposit_out(deposit))
+
+
+@router.get("/patients/{patient_id}/charges", response={200: list[ChargeOut]})
+def patient_charges(request: HttpRequest, patient_id: int) -> Any:
+    """No-show and late-cancel charges of the patient, newest first, waived ones included."""
+    staff = require(request, Capability.VIEW_BILLING)
+    patient = get_patient_for_user(staff, patient_id)
+    return [charge_out(c) for c in selectors.charges_of(patient)]
+
+
+@router.get("/patients/{patient_id}/deposits", response={200: list[DepositOut]})
+def patient_deposits(request: HttpRequest, patient_id: int) -> Any:
+    staff = require(request, Capability.VIEW_BILLING)
+    patient = get_patient_for_user(staff, patient_id)
+    return [deposit_out(d) for d in selectors.deposits_of(patient)]
+
+
+@router.post("/charges/{charge_id}/waive", response={200: ChargeOut})
+def waive_charge(request: HttpRequest, charge_id: int, payload: WaiveIn) -> Any:
+    """Waive a charge with a reason (audited); above the policy's limit only the owner may."""
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    charge = selectors.get_charge_for_user(staff, charge_id)
+    return charge_out(services.waive_charge(charge, reason=payload.reason, actor=request.user))

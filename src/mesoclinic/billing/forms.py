@@ -8,7 +8,15 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mesoclinic.billing.models import BuyerKind, DocumentKind, ItemKind, PaymentMethod
+from mesoclinic.billing.models import (
+    BuyerKind,
+    DepositBase,
+    DepositKind,
+    DocumentKind,
+    ItemKind,
+    LateCost,
+    PaymentMethod,
+)
 
 AMOUNT_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "size": 8}
 
@@ -55,11 +63,15 @@ class PaymentForm(forms.Form):
     )
     amount = _amount(_("Amount"))
     package = forms.ChoiceField(label=_("Package"), required=False)
+    to_credit = forms.BooleanField(
+        label=_("Put what is paid above the balance to the patient's credit"), required=False
+    )
 
     def __init__(self, *args: Any, packages: Any = (), **kwargs: Any) -> None:
         """``packages``: the patient's usable package summaries; without one, a package cannot pay."""
         super().__init__(*args, **kwargs)
         summaries = list(packages)
+        self.fields["method"].choices = [c for c in PaymentMethod.choices if c[0] != PaymentMethod.DEPOSIT]
         self.by_id = {str(s.package.pk): s.package for s in summaries}
         if summaries:
             self.fields["package"].choices = [("", "—")] + [
@@ -68,7 +80,7 @@ class PaymentForm(forms.Form):
         else:
             del self.fields["package"]
             self.fields["method"].choices = [
-                c for c in PaymentMethod.choices if c[0] != PaymentMethod.PACKAGE_SESSION
+                c for c in self.fields["method"].choices if c[0] != PaymentMethod.PACKAGE_SESSION
             ]
 
     def clean_package(self) -> Any:
@@ -170,3 +182,54 @@ class SettingsForm(forms.Form):
         label=_("Seller's address"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
     seller_tax_id = forms.CharField(label=_("Seller's tax id (NIP)"), required=False, max_length=32)
+
+
+class PolicyForm(forms.Form):
+    """The clinic's deposit and cancellation policy, or (a protocol chosen) that protocol's own."""
+
+    protocol = forms.ChoiceField(label=_("Applies to"), required=False)
+    deposit_kind = forms.ChoiceField(label=_("Deposit"), choices=DepositKind.choices)
+    deposit_value = _amount(_("Deposit amount or percentage"), initial="0.00")
+    deposit_base = forms.ChoiceField(label=_("A percentage is"), choices=DepositBase.choices)
+    deposit_online = forms.BooleanField(label=_("Required for online bookings"), required=False, initial=True)
+    late_cancel_hours = forms.IntegerField(label=_("Late-cancel window (hours)"), min_value=0, initial=24)
+    late_cancel_cost = forms.ChoiceField(label=_("A late cancel costs"), choices=LateCost.choices)
+    no_show_cost = forms.ChoiceField(label=_("A no-show costs"), choices=LateCost.choices)
+    fee = _amount(_("Fee"), initial="0.00")
+    waive_limit = _amount(
+        _("A receptionist waives up to"), initial="0.00", help_text=_("Above it, only the owner.")
+    )
+
+    def __init__(self, *args: Any, protocols: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.by_id = {str(p.pk): p for p in protocols}
+        self.fields["protocol"].choices = [("", _("The whole clinic"))] + [
+            (str(p.pk), p.name) for p in protocols
+        ]
+
+    def clean_protocol(self) -> Any:
+        return self.by_id.get(self.cleaned_data.get("protocol") or "")
+
+
+class DepositForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Method"),
+        choices=[(PaymentMethod.CASH, _("Cash")), (PaymentMethod.CARD_TERMINAL, _("Card terminal"))],
+        initial=PaymentMethod.CARD_TERMINAL,
+    )
+    amount = _amount(_("Deposit"), required=False, help_text=_("Empty: what the policy asks."))
+
+
+class WaiveForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is waived"), max_length=1000)
+
+
+class CashUpForm(forms.Form):
+    cash = _amount(_("Cash counted"))
+    card_terminal = _amount(_("Card terminal total"))
+    reason = forms.CharField(
+        label=_("Why the count differs"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -194,6 +194,8 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", _("Cash")
     CARD_TERMINAL = "card_terminal", _("Card terminal")
     PACKAGE_SESSION = "package_session", _("Package session")
+    DEPOSIT = "deposit", _("Deposit")
+    CREDIT = "credit", _("Patient credit")
 
 
 class Payment(models.Model):
@@ -206,6 +208,14 @@ class Payment(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
     )
     reason = models.TextField(blank=True)
+    location = models.ForeignKey(
+        "accounts.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Where the money was taken (the till its cash-up counts it in)."),
+    )
     package = models.ForeignKey(
         "Package",
         null=True,
@@ -334,3 +344,187 @@ class PackageEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.sessions:+d}"
+
+
+class DepositKind(models.TextChoices):
+    NONE = "none", _("No deposit")
+    FIXED = "fixed", _("A fixed amount")
+    PERCENT = "percent", _("A percentage")
+
+
+class DepositBase(models.TextChoices):
+    FIRST_SESSION = "first_session", _("of the first session's price")
+    PACKAGE = "package", _("of the package's price")
+
+
+class LateCost(models.TextChoices):
+    NOTHING = "nothing", _("Nothing")
+    FEE = "fee", _("A fee")
+    DEPOSIT = "deposit", _("The deposit")
+    PACKAGE_SESSION = "package_session", _("One package session")
+
+
+class CancellationPolicy(models.Model):
+    """A clinic's deposit and cancellation rules (``protocol`` empty), or one protocol's own."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    protocol = models.ForeignKey(
+        "catalog.Protocol", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    deposit_kind = models.CharField(max_length=10, choices=DepositKind.choices, default=DepositKind.NONE)
+    deposit_value = models.DecimalField(default=Decimal("0.00"), **MONEY)
+    deposit_base = models.CharField(
+        max_length=20, choices=DepositBase.choices, default=DepositBase.FIRST_SESSION
+    )
+    deposit_online = models.BooleanField(default=True, help_text=_("Required for online bookings."))
+    late_cancel_hours = models.PositiveSmallIntegerField(default=24)
+    late_cancel_cost = models.CharField(max_length=20, choices=LateCost.choices, default=LateCost.NOTHING)
+    no_show_cost = models.CharField(max_length=20, choices=LateCost.choices, default=LateCost.NOTHING)
+    fee = models.DecimalField(default=Decimal("0.00"), **MONEY)
+    waive_limit = models.DecimalField(
+        default=Decimal("0.00"),
+        help_text=_("A receptionist waives a charge up to this amount; above it only the owner."),
+        **MONEY,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic"], condition=models.Q(protocol__isnull=True), name="billing_one_clinic_policy"
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "protocol"],
+                condition=models.Q(protocol__isnull=False),
+                name="billing_one_policy_per_protocol",
+            ),
+            models.CheckConstraint(condition=models.Q(deposit_value__gte=0), name="billing_deposit_value"),
+            models.CheckConstraint(condition=models.Q(fee__gte=0), name="billing_fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Policy of clinic {self.clinic_id}" + (
+            f", protocol {self.protocol_id}" if self.protocol_id else ""
+        )
+
+
+class DepositStatus(models.TextChoices):
+    HELD = "held", _("Held")
+    APPLIED = "applied", _("Applied to an invoice")
+    FORFEITED = "forfeited", _("Kept for a no-show or late cancel")
+
+
+class Deposit(models.Model):
+    """Money taken before a booking's first visit; it pays the booking's first invoice (``applied_to``)."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="deposits")
+    appointment = models.ForeignKey("scheduling.Appointment", on_delete=models.PROTECT, related_name="+")
+    course_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    amount = models.DecimalField(**MONEY)
+    location = models.ForeignKey(
+        "accounts.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=DepositStatus.choices, default=DepositStatus.HELD)
+    applied_to = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="deposits"
+    )
+    received_at = models.DateTimeField()
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="billing_deposit_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Deposit {self.amount}"
+
+
+class ChargeReason(models.TextChoices):
+    NO_SHOW = "no_show", _("No-show")
+    LATE_CANCEL = "late_cancel", _("Late cancel")
+
+
+class ChargeStatus(models.TextChoices):
+    CHARGED = "charged", _("Charged")
+    WAIVED = "waived", _("Waived")
+
+
+class CancellationCharge(models.Model):
+    """What a no-show or a late cancel cost, applied by the policy when it was marked; waived with a reason."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="charges")
+    appointment = models.OneToOneField("scheduling.Appointment", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=20, choices=ChargeReason.choices)
+    cost = models.CharField(max_length=20, choices=LateCost.choices)
+    amount = models.DecimalField(**MONEY)
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    deposit = models.ForeignKey(Deposit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    package_entry = models.ForeignKey(
+        PackageEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=ChargeStatus.choices, default=ChargeStatus.CHARGED)
+    waive_reason = models.TextField(blank=True)
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.cost} {self.amount}"
+
+
+class CreditEntry(models.Model):
+    """A move on the patient's credit with the clinic: + an overpayment the cashier put to credit (received
+    by ``method``), − credit spent as a payment. Never changed or deleted; the balance is the sum."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="credit_entries")
+    amount = models.DecimalField(**MONEY)
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="credit_entries")
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["patient", "at"])]
+
+    def __str__(self) -> str:
+        return f"Credit {self.amount:+}"
+
+
+class CashUp(models.Model):
+    """A location's day closed: per money method what the payments say (``expected``) and what was counted,
+    the difference with its reason. Once closed, that day's payments at the location are locked."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    expected = models.JSONField(help_text=_('Per method, decimal strings: {"cash": "120.00"}.'))
+    counted = models.JSONField()
+    difference = models.DecimalField(**MONEY)
+    reason = models.TextField(blank=True)
+    closed_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-day", "location"]
+        constraints = [models.UniqueConstraint(fields=["location", "day"], name="billing_one_cash_up_a_day")]
+
+    def __str__(self) -> str:
+        return f"Cash-up {self.location_id} {self.day}"

@@ -57,6 +57,10 @@ class PaymentIn(Schema):
     method: str = Field(description='"cash", "card_terminal" or "package_session".', max_length=20)
     amount: str = Field(description='More than zero, at most the balance, e.g. "100.00".', max_length=20)
     package: int | None = Field(default=None, description="The package whose session pays (package_session).")
+    to_credit: bool = Field(
+        default=False,
+        description="Put what is paid above the balance to the patient's credit (cash or card).",
+    )
 
 
 class RefundIn(Schema):
@@ -161,6 +165,7 @@ class AccountOut(Schema):
     issued: Amount
     paid: Amount
     balance: Amount
+    credit: Amount = Field(description="Overpayments put to credit less credit spent.")
 
 
 class PriceItemIn(Schema):
@@ -252,3 +257,64 @@ class PackageRefundIn(Schema):
         default=None, max_length=20, description="Another amount than the rule's (owner)."
     )
     override_reason: str = Field(default="", max_length=1000)
+
+
+class PolicyIn(Schema):
+    protocol: int | None = Field(default=None, description="A protocol's own policy; empty: the clinic's.")
+    deposit_kind: str = Field(default="none", description='"none", "fixed" or "percent".', max_length=10)
+    deposit_value: str = Field(default="0.00", description="The amount, or the percentage.", max_length=20)
+    deposit_base: str = Field(
+        default="first_session", description='"first_session" or "package".', max_length=20
+    )
+    deposit_online: bool = True
+    late_cancel_hours: int = Field(default=24, description="The late-cancel window, in hours.")
+    late_cancel_cost: str = Field(
+        default="nothing", description='"nothing", "fee", "deposit" or "package_session".', max_length=20
+    )
+    no_show_cost: str = Field(default="nothing", max_length=20)
+    fee: str = Field(default="0.00", max_length=20)
+    waive_limit: str = Field(default="0.00", description="A receptionist waives up to this.", max_length=20)
+
+
+class PolicyOut(Schema):
+    id: int
+    protocol: int | None
+    deposit_kind: str
+    deposit_value: Amount
+    deposit_base: str
+    deposit_online: bool
+    late_cancel_hours: int
+    late_cancel_cost: str
+    no_show_cost: str
+    fee: Amount
+    waive_limit: Amount
+
+
+class DepositIn(Schema):
+    method: str = Field(description='"cash" or "card_terminal".', max_length=20)
+    amount: str | None = Field(default=None, max_length=20, description="Empty: what the policy asks.")
+
+
+class DepositOut(Schema):
+    id: int
+    appointment: int
+    method: str
+    amount: Amount
+    status: str
+    applied_to: int | None
+    received_at: datetime
+
+
+class ChargeOut(Schema):
+    id: int
+    appointment: int
+    reason: str
+    cost: str
+    amount: Amount
+    status: str
+    invoice: int | None
+    waive_reason: str
+
+
+class WaiveIn(Schema):
+    reason: str = Field(max_length=1000)

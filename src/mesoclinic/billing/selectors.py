@@ -13,10 +13,17 @@ from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from mesoclinic.accounts.models import Clinic, StaffMember
-from mesoclinic.billing.engine import packages, vat
+from mesoclinic.accounts.models import Clinic, Location, StaffMember
+from mesoclinic.billing.engine import packages, policy, vat
 from mesoclinic.billing.models import (
     BillingSettings,
+    CancellationCharge,
+    CancellationPolicy,
+    CashUp,
+    CreditEntry,
+    Deposit,
+    DepositBase,
+    DepositStatus,
     DocumentStatus,
     Invoice,
     InvoiceLine,
@@ -28,6 +35,7 @@ from mesoclinic.billing.models import (
 )
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import HOLDING_STATUSES, Appointment
+from mesoclinic.scheduling.selectors import day_bounds
 
 
 def settings_for(clinic: Clinic) -> BillingSettings:
@@ -292,3 +300,144 @@ def get_package_for_user(staff: StaffMember | None, package_id: Any) -> Package:
 
 def ledger_of(package: Package) -> list[PackageEntry]:
     return list(package.entries.select_related("by", "payment"))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Deposits and the cancellation policy
+
+
+def policy_for(clinic: Clinic, protocol_id: int | None) -> CancellationPolicy | None:
+    """The protocol's own policy, else the clinic's, else none (nothing is charged)."""
+    found = {
+        p.protocol_id: p
+        for p in CancellationPolicy.objects.filter(clinic=clinic).filter(
+            Q(protocol__isnull=True) | Q(protocol_id=protocol_id)
+        )
+    }
+    return found.get(protocol_id) or found.get(None)
+
+
+def policies(clinic: Clinic) -> list[CancellationPolicy]:
+    return list(
+        CancellationPolicy.objects.filter(clinic=clinic).select_related("protocol").order_by("-protocol")
+    )
+
+
+def deposit_due(appointment: Appointment) -> Decimal:
+    """What the policy asks as a deposit for this booking (0.00 without a policy or a deposit rule)."""
+    rule = policy_for(appointment.clinic, appointment.protocol_id)
+    if rule is None:
+        return Decimal("0.00")
+    kind = "package" if rule.deposit_base == DepositBase.PACKAGE else "session"
+    item = PriceItem.objects.filter(
+        clinic=appointment.clinic, kind=kind, protocol_id=appointment.protocol_id, is_active=True
+    ).first()
+    base = item.unit_price if item is not None else (appointment.protocol.price or Decimal("0.00"))
+    return policy.deposit_amount(rule.deposit_kind, rule.deposit_value, base)
+
+
+def held_deposit(appointment: Appointment, *, lock: bool = False) -> Deposit | None:
+    """The booking's deposit still held: taken for this appointment, or for its series."""
+    match = Q(appointment=appointment)
+    if appointment.course_id is not None:
+        match |= Q(course_id=appointment.course_id)
+    rows = Deposit.objects.filter(match, status=DepositStatus.HELD).order_by("received_at", "id")
+    if lock:
+        rows = rows.select_for_update()
+    return rows.first()
+
+
+def deposits_of(patient: Patient) -> list[Deposit]:
+    return list(Deposit.objects.filter(patient=patient).select_related("appointment"))
+
+
+def charges_of(patient: Patient) -> list[CancellationCharge]:
+    return list(CancellationCharge.objects.filter(patient=patient).select_related("appointment", "invoice"))
+
+
+def get_charge_for_user(staff: StaffMember | None, charge_id: Any) -> CancellationCharge:
+    if staff is None:
+        raise Http404
+    charge = (
+        CancellationCharge.objects.filter(clinic=staff.clinic, pk=charge_id)
+        .select_related("appointment", "patient")
+        .first()
+    )
+    if charge is None:
+        raise Http404("No such charge.")
+    return charge
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Balances and credit
+
+
+def credit_of(patient: Patient) -> Decimal:
+    """The patient's credit with the clinic: overpayments put to credit less credit spent."""
+    total = CreditEntry.objects.filter(patient=patient).aggregate(total=Sum("amount"))["total"]
+    return vat.round_half_up(total or Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What Today shows of a patient's money: owed on issued documents, and credit."""
+
+    owed: Decimal
+    credit: Decimal
+
+
+def standings_for(patient_ids: Iterable[int]) -> dict[int, Standing]:
+    """Owed and credit of each listed patient with either, in two grouped queries (Today's rows)."""
+    ids = list(patient_ids)
+    owed: dict[int, Decimal] = {}
+    for row in (
+        Invoice.objects.filter(patient_id__in=ids, status=DocumentStatus.ISSUED)
+        .values("patient_id")
+        .annotate(gross=Sum("gross"), paid=Sum("paid"))
+    ):
+        owed[row["patient_id"]] = vat.round_half_up(
+            (row["gross"] or Decimal(0)) - (row["paid"] or Decimal(0))
+        )
+    credit = {
+        row["patient_id"]: vat.round_half_up(row["total"] or Decimal(0))
+        for row in CreditEntry.objects.filter(patient_id__in=ids)
+        .values("patient_id")
+        .annotate(total=Sum("amount"))
+    }
+    out = {}
+    for pid in ids:
+        standing = Standing(owed.get(pid, Decimal("0.00")), credit.get(pid, Decimal("0.00")))
+        if standing.owed or standing.credit:
+            out[pid] = standing
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cash-up
+
+CASH_UP_METHODS = ("cash", "card_terminal")
+"""Money a till receives; package sessions, deposits applied and credit spent move no money that day."""
+
+
+def cash_expected(location: Location, day: date) -> dict[str, Decimal]:
+    """Per money method, what the day's payments (refunds negative), overpayments put to credit and
+    deposits taken at the location add up to."""
+    start, end = day_bounds(location, day)
+    totals = {m: Decimal("0.00") for m in CASH_UP_METHODS}
+    rows = [
+        Payment.objects.filter(location=location, received_at__gte=start, received_at__lt=end),
+        CreditEntry.objects.filter(payment__location=location, at__gte=start, at__lt=end, amount__gt=0),
+        Deposit.objects.filter(location=location, received_at__gte=start, received_at__lt=end),
+    ]
+    for query in rows:
+        for row in query.filter(method__in=CASH_UP_METHODS).values("method").annotate(total=Sum("amount")):
+            totals[row["method"]] += vat.round_half_up(row["total"] or Decimal("0.00"))
+    return totals
+
+
+def cash_up_for(location: Location, day: date) -> CashUp | None:
+    return CashUp.objects.filter(location=location, day=day).select_related("closed_by").first()
+
+
+def cash_ups(clinic: Clinic) -> QuerySet[CashUp]:
+    return CashUp.objects.filter(clinic=clinic).select_related("location", "closed_by")

@@ -24,19 +24,32 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from mesoclinic.accounts.models import Clinic, Role
+from mesoclinic.accounts.models import Clinic, Location, Role
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.billing import selectors
 from mesoclinic.billing.engine import numbering, packages, taxid, vat
+from mesoclinic.billing.engine import policy as policy_engine
 from mesoclinic.billing.models import (
     BillingSettings,
     BuyerKind,
+    CancellationCharge,
+    CancellationPolicy,
+    CashUp,
+    ChargeReason,
+    ChargeStatus,
+    CreditEntry,
+    Deposit,
+    DepositBase,
+    DepositKind,
+    DepositStatus,
     DocumentKind,
     DocumentSequence,
     DocumentStatus,
     Invoice,
     InvoiceLine,
     ItemKind,
+    LateCost,
     Package,
     PackageEntry,
     PackageEntryKind,
@@ -48,6 +61,7 @@ from mesoclinic.billing.models import (
 from mesoclinic.catalog.models import Product, Protocol
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.selectors import location_timezone
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 RATE_CODE = re.compile(r"^(zw|\d{1,2}(\.\d{1,2})?|100)$")
@@ -95,7 +109,7 @@ def update_billing_settings(
     seller_name: str = "",
     seller_address: str = "",
     seller_tax_id: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> BillingSettings:
     """Set the clinic's currency (ISO 4217), its VAT rates and the seller's details on documents.
 
@@ -190,7 +204,7 @@ def create_price_item(
     protocol: Protocol | None = None,
     product: Product | None = None,
     sessions: int | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> PriceItem:
     """Add an item to the price list at a gross price; one session and one package price per protocol."""
     price, sessions = _check_item(
@@ -236,7 +250,7 @@ def update_price_item(
     vat_rate: str,
     is_active: bool = True,
     sessions: int | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> PriceItem:
     """Change a price (documents already drafted or issued keep the price they were given)."""
     price, sessions = _check_item(
@@ -269,7 +283,7 @@ def update_price_item(
 
 
 @transaction.atomic
-def ensure_price_list(clinic: Clinic, *, actor: Any) -> int:
+def ensure_price_list(clinic: Clinic, *, actor: Actor) -> int:
     """Give every protocol a session and a package price from its catalog price (or 0), at the clinic's
     highest VAT rate, where it has none; returns how many items were added. Idempotent."""
     settings = selectors.settings_for(clinic)
@@ -400,7 +414,7 @@ def create_invoice(
     lines: Sequence[LineInput] = (),
     kind: str = DocumentKind.RECEIPT,
     appointment: Appointment | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> Invoice:
     """A draft document for a patient (a retail sale, or what an appointment's checkout prefilled)."""
     _check_kind(kind)
@@ -438,7 +452,7 @@ def create_invoice(
 
 
 @transaction.atomic
-def checkout_appointment(appointment: Appointment, *, actor: Any) -> Invoice:
+def checkout_appointment(appointment: Appointment, *, actor: Actor) -> Invoice:
     """The appointment's open draft, or a new one prefilled with its session at the protocol's price.
 
     One draft per appointment: a second checkout opens the same draft rather than billing twice.
@@ -456,11 +470,14 @@ def checkout_appointment(appointment: Appointment, *, actor: Any) -> Invoice:
         vat_rate=item.vat_rate if item else rates[0],
         item=item,
     )
-    return create_invoice(appointment.patient, lines=[line], appointment=appointment, actor=actor)
+    invoice = create_invoice(appointment.patient, lines=[line], appointment=appointment, actor=actor)
+    if _apply_deposit(invoice, actor=actor) is not None:
+        invoice.refresh_from_db()
+    return invoice
 
 
 @transaction.atomic
-def add_line(invoice: Invoice, line: LineInput, *, actor: Any) -> InvoiceLine:
+def add_line(invoice: Invoice, line: LineInput, *, actor: Actor) -> InvoiceLine:
     invoice = _lock_draft(invoice)
     values = _line_values(invoice, line)
     position = (invoice.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
@@ -476,7 +493,7 @@ def add_line(invoice: Invoice, line: LineInput, *, actor: Any) -> InvoiceLine:
 
 
 @transaction.atomic
-def update_line(line: InvoiceLine, change: LineInput, *, actor: Any) -> InvoiceLine:
+def update_line(line: InvoiceLine, change: LineInput, *, actor: Actor) -> InvoiceLine:
     """Change a draft's line (quantity, price, rate, discount with its reason)."""
     invoice = _lock_draft(line.invoice)
     before = {
@@ -508,7 +525,7 @@ def update_line(line: InvoiceLine, change: LineInput, *, actor: Any) -> InvoiceL
 
 
 @transaction.atomic
-def remove_line(line: InvoiceLine, *, actor: Any) -> None:
+def remove_line(line: InvoiceLine, *, actor: Actor) -> None:
     """Take a line off a draft (nothing was issued: a draft is not yet a financial record)."""
     invoice = _lock_draft(line.invoice)
     data = {"line": line.pk, "description": line.description, "gross": str(line.gross)}
@@ -518,7 +535,7 @@ def remove_line(line: InvoiceLine, *, actor: Any) -> None:
 
 
 @transaction.atomic
-def set_document_kind(invoice: Invoice, *, kind: str, actor: Any) -> Invoice:
+def set_document_kind(invoice: Invoice, *, kind: str, actor: Actor) -> Invoice:
     """Make a draft an invoice or a receipt."""
     _check_kind(kind)
     invoice = _lock_draft(invoice)
@@ -530,7 +547,7 @@ def set_document_kind(invoice: Invoice, *, kind: str, actor: Any) -> Invoice:
 
 @transaction.atomic
 def set_buyer(
-    invoice: Invoice, *, kind: str, name: str = "", address: str = "", tax_id: str = "", actor: Any
+    invoice: Invoice, *, kind: str, name: str = "", address: str = "", tax_id: str = "", actor: Actor
 ) -> Invoice:
     """Who buys: the patient as a consumer, or a company (name, address and a valid NIP or EU VAT number).
 
@@ -569,8 +586,14 @@ def set_buyer(
 
 
 @transaction.atomic
-def record_payment(
-    invoice: Invoice, *, method: str, amount: Any, actor: Any, package: Package | None = None
+def record_payment(  # noqa: PLR0912 — each method's rule in one place
+    invoice: Invoice,
+    *,
+    method: str,
+    amount: Any,
+    actor: Actor,
+    package: Package | None = None,
+    to_credit: bool = False,
 ) -> Payment:
     """Money received on a document (a draft at the till, or an issued one with a balance).
 
@@ -582,29 +605,54 @@ def record_payment(
         raise _fail(
             "method", f"Unknown payment method {method!r}: use one of {', '.join(PaymentMethod.values)}."
         )
+    if method == PaymentMethod.DEPOSIT:
+        raise _fail("method", "A deposit is taken before the visit and applied at checkout by itself.")
     value = _money(amount, "amount")
     if value <= 0:
         raise _fail("amount", "A payment is more than zero.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.kind == DocumentKind.CREDIT_NOTE:
         raise _fail("invoice", "Money goes back on a credit note by refunding the original payment.")
-    if value > invoice.balance:
-        raise _fail("amount", f"The balance is {invoice.balance}: the payment cannot be more.")
+    if value > invoice.balance and not to_credit:
+        raise _fail(
+            "amount",
+            f"The balance is {invoice.balance}: the payment cannot be more"
+            " (unless the cashier puts the rest to the patient's credit).",
+        )
+    excess = Decimal("0.00")
+    if to_credit and value > invoice.balance:
+        if method in (PaymentMethod.PACKAGE_SESSION, PaymentMethod.CREDIT):
+            raise _fail("to_credit", "Only money received (cash or card) can go to the patient's credit.")
+        if invoice.balance <= 0:
+            raise _fail("amount", "Nothing is owed on this document: nothing to pay with an overpayment.")
+        excess, value = value - invoice.balance, invoice.balance
+    if method == PaymentMethod.CREDIT:
+        Patient.objects.select_for_update().filter(pk=invoice.patient_id).first()
+        available = selectors.credit_of(invoice.patient)
+        if value > available:
+            raise _fail("amount", f"The patient's credit is {available}: it pays at most that.")
     drawn = None
     if method == PaymentMethod.PACKAGE_SESSION:
         package, drawn = _pay_with_package(invoice, package, actor)
     else:
         package = None
+    location = _till_of(invoice)
+    _refuse_if_closed(location)
     payment = Payment.objects.create(
         invoice=invoice,
         method=method,
         amount=value,
+        location=location,
         package=package,
         received_at=timezone.now(),
         received_by=acting_user(actor),
     )
     if drawn is not None:
         PackageEntry.objects.filter(pk=drawn.pk).update(payment=payment)
+    if excess > 0:
+        _credit(invoice, excess, method, payment, actor)
+    if method == PaymentMethod.CREDIT:
+        _credit(invoice, -value, method, payment, actor)
     Invoice.objects.filter(pk=invoice.pk).update(paid=F("paid") + value)
     record_event(
         "billing.payment.record",
@@ -615,13 +663,26 @@ def record_payment(
             "method": method,
             "amount": str(value),
             **({"package": package.pk} if package is not None else {}),
+            **({"to_credit": str(excess)} if excess > 0 else {}),
         },
     )
     return payment
 
 
+def _credit(invoice: Invoice, amount: Decimal, method: str, payment: Payment, actor: Actor) -> CreditEntry:
+    return CreditEntry.objects.create(
+        clinic=invoice.clinic,
+        patient=invoice.patient,
+        amount=amount,
+        method=method,
+        payment=payment,
+        at=timezone.now(),
+        by=acting_user(actor),
+    )
+
+
 @transaction.atomic
-def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Any) -> Payment:
+def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) -> Payment:
     """Give back (part of) a payment, by the same method, with a reason: a negative payment row."""
     value = _money(amount, "amount")
     if value <= 0:
@@ -636,10 +697,13 @@ def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Any) ->
         raise _fail("amount", f"Only {left} of this payment is left to refund.")
     if payment.method == PaymentMethod.PACKAGE_SESSION and value != left:
         raise _fail("amount", f"A package session is given back whole: refund {left}.")
+    location = payment.location or _till_of(payment.invoice)
+    _refuse_if_closed(location)
     refund = Payment.objects.create(
         invoice=payment.invoice,
         method=payment.method,
         amount=-value,
+        location=location,
         package_id=payment.package_id,
         refund_of=payment,
         reason=reason.strip(),
@@ -647,6 +711,8 @@ def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Any) ->
         received_by=acting_user(actor),
     )
     Invoice.objects.filter(pk=payment.invoice_id).update(paid=F("paid") - value)
+    if payment.method == PaymentMethod.CREDIT:
+        _credit(payment.invoice, value, PaymentMethod.CREDIT, refund, actor)
     if payment.package_id is not None:
         package = Package.objects.select_for_update().get(pk=payment.package_id)
         Package.objects.filter(pk=package.pk).update(sessions_used=F("sessions_used") - 1)
@@ -673,7 +739,7 @@ def _take_number(clinic: Clinic, kind: str, year: int) -> int:
     return int(counter.values_list("last", flat=True).get())
 
 
-def _issue(invoice: Invoice, *, actor: Any) -> Invoice:
+def _issue(invoice: Invoice, *, actor: Actor) -> Invoice:
     now = timezone.now()
     year = timezone.localtime(now, timezone=_tz(invoice.clinic)).year
     seq = _take_number(invoice.clinic, invoice.kind, year)
@@ -693,7 +759,7 @@ def _tz(clinic: Clinic) -> Any:
 
 
 @transaction.atomic
-def issue_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
+def issue_invoice(invoice: Invoice, *, actor: Actor) -> Invoice:
     """Number a draft (per clinic, kind and the clinic's calendar year) and make it immutable."""
     invoice = _lock_draft(invoice)
     if not invoice.lines.exists():
@@ -717,7 +783,7 @@ def issue_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
 
 
 @transaction.atomic
-def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: str, actor: Any) -> Invoice:
+def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: str, actor: Actor) -> Invoice:
     """Correct an issued document: an issued credit note that references it, for at most what is left of it.
 
     The lines say what is credited (positive quantities and prices); the note's totals are negative.
@@ -774,7 +840,7 @@ def _local_today(clinic: Clinic) -> Any:
     return timezone.localtime(timezone.now(), timezone=_tz(clinic)).date()
 
 
-def _sell_packages(invoice: Invoice, *, actor: Any) -> list[Package]:
+def _sell_packages(invoice: Invoice, *, actor: Actor) -> list[Package]:
     """Issuing a document with package lines opens one package per unit sold (called by ``issue_invoice``)."""
     validity = selectors.settings_for(invoice.clinic).package_validity_months
     sold_on = _local_today(invoice.clinic)
@@ -824,7 +890,7 @@ def _sell_packages(invoice: Invoice, *, actor: Any) -> list[Package]:
     return made
 
 
-def _ledger(package: Package, kind: str, actor: Any, **fields: Any) -> PackageEntry:
+def _ledger(package: Package, kind: str, actor: Actor, **fields: Any) -> PackageEntry:
     return PackageEntry.objects.create(
         package=package, kind=kind, at=timezone.now(), by=acting_user(actor), **fields
     )
@@ -842,7 +908,7 @@ def _take_session(package: Package) -> bool:
 
 
 @transaction.atomic
-def draw_for_signed_session(record: Any, *, actor: Any) -> PackageEntry | None:
+def draw_for_signed_session(record: Any, *, actor: Actor) -> PackageEntry | None:
     """Signing a session of a protocol the patient holds a package of draws one session from it.
 
     Called inside the signing transaction (``treatments.signals.session_signed``). The package booked
@@ -880,7 +946,7 @@ def draw_for_signed_session(record: Any, *, actor: Any) -> PackageEntry | None:
 
 
 @transaction.atomic
-def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor: Any) -> Package:
+def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor: Actor) -> Package:
     """Move a package's expiry (longer for an illness, shorter by agreement), with a reason, in its ledger."""
     if not reason.strip():
         raise _fail("reason", "Say why the expiry changes.")
@@ -905,7 +971,7 @@ def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor:
 
 @transaction.atomic
 def refund_package(
-    package: Package, *, reason: str, actor: Any, amount: Any = None, override_reason: str = ""
+    package: Package, *, reason: str, actor: Actor, amount: Any = None, override_reason: str = ""
 ) -> PackageEntry:
     """Refund a package's unused sessions pro rata (``engine.packages.REFUND_RULE``) and close it.
 
@@ -962,14 +1028,16 @@ def refund_package(
     return entry
 
 
-def _is_owner(actor: Any) -> bool:
+def _is_owner(actor: Actor) -> bool:
     """Only the owner refunds a package at another amount than the rule's."""
     user = acting_user(actor)
     staff = getattr(user, "staff", None) if user is not None else None
     return staff is not None and staff.role == Role.OWNER
 
 
-def _pay_with_package(invoice: Invoice, package: Package | None, actor: Any) -> tuple[Package, PackageEntry]:
+def _pay_with_package(
+    invoice: Invoice, package: Package | None, actor: Actor
+) -> tuple[Package, PackageEntry]:
     """A package session pays (part of) the document: the session this visit's signing drew, or one drawn now."""
     if package is None:
         raise _fail("package", "Choose the package whose session pays.")
@@ -991,3 +1059,359 @@ def _pay_with_package(invoice: Invoice, package: Package | None, actor: Any) -> 
             raise _fail("package", "No session of this package is left.")
         drawn = _ledger(package, PackageEntryKind.DRAW, actor, sessions=-1, appointment=invoice.appointment)
     return package, drawn
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Deposits and the cancellation policy
+
+POLICY_FIELDS = (
+    "deposit_kind",
+    "deposit_value",
+    "deposit_base",
+    "deposit_online",
+    "late_cancel_hours",
+    "late_cancel_cost",
+    "no_show_cost",
+    "fee",
+    "waive_limit",
+)
+
+
+POLICY_CHOICES = {
+    "deposit_kind": DepositKind.values,
+    "deposit_base": DepositBase.values,
+    "late_cancel_cost": LateCost.values,
+    "no_show_cost": LateCost.values,
+}
+
+
+def _clean_policy_field(name: str, value: Any) -> tuple[Any, str]:
+    """A policy field's stored value and the error to show beside it ("" when valid)."""
+    if name in POLICY_CHOICES:
+        return value, "" if value in POLICY_CHOICES[
+            name
+        ] else f"Choose one of {', '.join(POLICY_CHOICES[name])}."
+    if name in {"deposit_value", "fee", "waive_limit"}:
+        try:
+            return vat.parse_money(value, name), ""
+        except vat.VatError as exc:
+            return Decimal(0), exc.message
+    if name == "late_cancel_hours":
+        try:
+            hours = int(value)
+        except (TypeError, ValueError):
+            hours = -1
+        ok = 0 <= hours <= 24 * 14
+        return hours, "" if ok else "Give the window in hours, from 0 to 336 (two weeks)."
+    return bool(value), ""
+
+
+@transaction.atomic
+def set_cancellation_policy(
+    clinic: Clinic, *, protocol: Protocol | None = None, actor: Actor, **fields: Any
+) -> CancellationPolicy:
+    """The clinic's policy (``protocol`` None) or one protocol's own, which overrides it."""
+    errors: dict[str, list[str]] = {}
+    if protocol is not None and protocol.clinic_id != clinic.pk:
+        errors["protocol"] = ["This protocol is not one of the clinic's."]
+    values: dict[str, Any] = {}
+    for name in POLICY_FIELDS:
+        if name in fields:
+            value, error = _clean_policy_field(name, fields[name])
+            if error:
+                errors[name] = [error]
+            values[name] = value
+    if values.get("deposit_kind") == DepositKind.PERCENT and values.get("deposit_value", 0) > 100:
+        errors["deposit_value"] = ["A percentage is from 0 to 100."]
+    if errors:
+        raise ValidationError(errors)
+    policy, _created = CancellationPolicy.objects.select_for_update().get_or_create(
+        clinic=clinic, protocol=protocol
+    )
+    for name, value in values.items():
+        setattr(policy, name, value)
+    policy.save()
+    record_event(
+        "billing.policy.update",
+        policy,
+        actor=actor,
+        clinic=clinic,
+        data={"protocol": protocol.pk if protocol else None, **{k: str(v) for k, v in values.items()}},
+    )
+    return policy
+
+
+@transaction.atomic
+def take_deposit(appointment: Appointment, *, method: str, actor: Actor, amount: Any = None) -> Deposit:
+    """Money taken before the booking's first visit (the policy's amount unless another is given)."""
+    if method not in (PaymentMethod.CASH, PaymentMethod.CARD_TERMINAL):
+        raise _fail("method", "A deposit is taken in cash or by card terminal.")
+    value = selectors.deposit_due(appointment) if amount in (None, "") else _money(amount, "amount")
+    if value <= 0:
+        raise _fail("amount", "A deposit is more than zero (the policy asks for none: give the amount).")
+    _refuse_if_closed(appointment.location)
+    deposit = Deposit.objects.create(
+        location=appointment.location,
+        clinic=appointment.clinic,
+        patient=appointment.patient,
+        appointment=appointment,
+        course_id=appointment.course_id,
+        method=method,
+        amount=value,
+        received_at=timezone.now(),
+        received_by=acting_user(actor),
+    )
+    record_event(
+        "billing.deposit.take",
+        deposit,
+        actor=actor,
+        clinic=appointment.clinic,
+        data={"appointment": appointment.pk, "method": method, "amount": str(value)},
+    )
+    return deposit
+
+
+def _apply_deposit(invoice: Invoice, *, actor: Actor) -> Payment | None:
+    """The booking's held deposit pays the booking's first invoice (up to its balance)."""
+    appointment = invoice.appointment
+    if appointment is None:
+        return None
+    deposit = selectors.held_deposit(appointment, lock=True)
+    if deposit is None:
+        return None
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    value = min(deposit.amount, invoice.balance)
+    if value <= 0:
+        return None
+    payment = Payment.objects.create(
+        invoice=invoice,
+        location=appointment.location,
+        method=PaymentMethod.DEPOSIT,
+        amount=value,
+        reason=f"Deposit of {deposit.received_at.date().isoformat()}",
+        received_at=timezone.now(),
+        received_by=acting_user(actor),
+    )
+    Invoice.objects.filter(pk=invoice.pk).update(paid=F("paid") + value)
+    Deposit.objects.filter(pk=deposit.pk).update(status=DepositStatus.APPLIED, applied_to=payment)
+    record_event(
+        "billing.deposit.apply",
+        invoice,
+        actor=actor,
+        data={
+            "deposit": deposit.pk,
+            "payment": payment.pk,
+            "amount": str(value),
+            "held": str(deposit.amount),
+        },
+    )
+    return payment
+
+
+def _charge_fields(
+    appointment: Appointment, policy: CancellationPolicy, cost: str, label: str, actor: Actor
+) -> dict[str, Any] | None:
+    """Take what ``cost`` says; the charge's fields, or None when there is nothing to take."""
+    if cost == LateCost.FEE and policy.fee > 0:
+        rates = selectors.settings_for(appointment.clinic).vat_rates
+        invoice = create_invoice(
+            appointment.patient,
+            lines=[
+                LineInput(
+                    description=f"{label} fee: {appointment.protocol.name}",
+                    quantity="1",
+                    unit_price=policy.fee,
+                    vat_rate=rates[0],
+                )
+            ],
+            appointment=appointment,
+            actor=actor,
+        )
+        return {"invoice": invoice, "amount": policy.fee}
+    if cost == LateCost.DEPOSIT:
+        deposit = selectors.held_deposit(appointment, lock=True)
+        if deposit is None:
+            return None
+        Deposit.objects.filter(pk=deposit.pk).update(status=DepositStatus.FORFEITED)
+        return {"deposit": deposit, "amount": deposit.amount}
+    if cost == LateCost.PACKAGE_SESSION:
+        on = timezone.localtime(appointment.starts_at, timezone=_tz(appointment.clinic)).date()
+        for package in selectors.drawable_packages(
+            appointment.patient, appointment.protocol_id, on=on, course_id=appointment.course_id
+        ):
+            if _take_session(package):
+                entry = _ledger(
+                    package, PackageEntryKind.DRAW, actor, sessions=-1, appointment=appointment, reason=label
+                )
+                return {
+                    "package_entry": entry,
+                    "amount": packages.session_value(package.price, package.sessions_total),
+                }
+    return None
+
+
+@transaction.atomic
+def apply_cancellation_policy(
+    appointment: Appointment, *, action: str, at: Any, actor: Actor
+) -> CancellationCharge | None:
+    """A no-show, or a cancel inside the late-cancel window, costs what the policy says: a fee (a draft
+    receipt with the fee), the booking's deposit (kept), or one session of the patient's package.
+    Nothing when the policy asks nothing, or there is no deposit or package to take."""
+    policy = selectors.policy_for(appointment.clinic, appointment.protocol_id)
+    if policy is None:
+        return None
+    if action == "no_show":
+        reason, cost = ChargeReason.NO_SHOW, policy.no_show_cost
+    elif action == "cancel" and policy_engine.is_late_cancel(
+        appointment.starts_at, at, policy.late_cancel_hours
+    ):
+        reason, cost = ChargeReason.LATE_CANCEL, policy.late_cancel_cost
+    else:
+        return None
+    if CancellationCharge.objects.filter(appointment=appointment).exists():
+        return None
+    fields = _charge_fields(appointment, policy, cost, ChargeReason(reason).label, actor)
+    if fields is None:
+        return None
+    charge = CancellationCharge.objects.create(
+        clinic=appointment.clinic,
+        patient=appointment.patient,
+        appointment=appointment,
+        reason=reason,
+        cost=cost,
+        created_at=timezone.now(),
+        **fields,
+    )
+    record_event(
+        "billing.charge.apply",
+        charge,
+        actor=actor,
+        clinic=appointment.clinic,
+        data={"appointment": appointment.pk, "reason": reason, "cost": cost, "amount": str(charge.amount)},
+    )
+    return charge
+
+
+@transaction.atomic
+def waive_charge(charge: CancellationCharge, *, reason: str, actor: Actor) -> CancellationCharge:
+    """Undo a no-show or late-cancel charge with a reason (audited): the fee is taken off its draft (or
+    credited if it was issued), the deposit is held again, the package session given back. Above the
+    policy's waive limit only the owner waives."""
+    if not reason.strip():
+        raise _fail("reason", "Say why the charge is waived.")
+    charge = CancellationCharge.objects.select_for_update().get(pk=charge.pk)
+    if charge.status == ChargeStatus.WAIVED:
+        raise _fail("charge", "This charge was already waived.")
+    appointment = charge.appointment
+    policy = selectors.policy_for(charge.clinic, appointment.protocol_id)
+    limit = policy.waive_limit if policy is not None else Decimal("0.00")
+    if charge.amount > limit and not _is_owner(actor):
+        raise _fail("reason", f"Only the owner waives a charge above {limit}.")
+    why = reason.strip()
+    if charge.invoice_id is not None:
+        invoice = Invoice.objects.get(pk=charge.invoice_id)
+        if invoice.is_issued:
+            create_credit_note(
+                invoice,
+                lines=[
+                    LineInput(
+                        description=line.description,
+                        quantity=line.quantity,
+                        unit_price=line.unit_price,
+                        vat_rate=line.vat_rate,
+                    )
+                    for line in invoice.lines.all()
+                ],
+                reason=f"Waived: {why}",
+                actor=actor,
+            )
+        else:
+            for line in list(invoice.lines.all()):
+                remove_line(line, actor=actor)
+    if charge.deposit_id is not None:
+        Deposit.objects.filter(pk=charge.deposit_id).update(status=DepositStatus.HELD)
+    if charge.package_entry_id is not None:
+        entry = charge.package_entry
+        Package.objects.filter(pk=entry.package_id).update(sessions_used=F("sessions_used") - 1)
+        _ledger(
+            entry.package, PackageEntryKind.RETURN, actor, sessions=1, appointment=appointment, reason=why
+        )
+    charge.status = ChargeStatus.WAIVED
+    charge.waive_reason = why
+    charge.waived_at = timezone.now()
+    charge.waived_by = acting_user(actor)
+    charge.save(update_fields=["status", "waive_reason", "waived_at", "waived_by"])
+    record_event(
+        "billing.charge.waive",
+        charge,
+        actor=actor,
+        clinic=charge.clinic,
+        data={"amount": str(charge.amount), "cost": charge.cost, "reason": why},
+    )
+    return charge
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cash-up
+
+
+def _till_of(invoice: Invoice) -> Location | None:
+    """Where money on this document is taken: its appointment's location, else the clinic's first."""
+    if invoice.appointment_id is not None:
+        return Appointment.objects.select_related("location").get(pk=invoice.appointment_id).location
+    return invoice.clinic.locations.order_by("pk").first()
+
+
+def _refuse_if_closed(location: Location | None) -> None:
+    if location is None:
+        return
+    today = timezone.localtime(timezone.now(), timezone=location_timezone(location)).date()
+    if CashUp.objects.filter(location=location, day=today).exists():
+        raise _fail(
+            "day",
+            f"The day is closed at {location.name}: record this tomorrow, referencing today's document.",
+        )
+
+
+@transaction.atomic
+def close_day(
+    location: Location, *, day: Any, counted: dict[str, Any], reason: str = "", actor: Actor
+) -> CashUp:
+    """Close a location's day: what was counted per method against what the payments say. A difference
+    needs a reason and the owner. Closing locks the day's payments there (corrections go to the next day)."""
+    expected = selectors.cash_expected(location, day)
+    errors: dict[str, list[str]] = {}
+    counts: dict[str, Decimal] = {}
+    for method in selectors.CASH_UP_METHODS:
+        try:
+            counts[method] = vat.parse_money(counted.get(method, "0"), f"counted.{method}")
+        except vat.VatError as exc:
+            errors[f"counted.{method}"] = [exc.message]
+    if errors:
+        raise ValidationError(errors)
+    difference = sum(counts.values(), Decimal("0.00")) - sum(expected.values(), Decimal("0.00"))
+    if difference and not reason.strip():
+        raise _fail("reason", f"The count differs by {difference}: say why.")
+    if difference and not _is_owner(actor):
+        raise _fail("reason", "Only the owner closes a day with a difference.")
+    if CashUp.objects.filter(location=location, day=day).exists():
+        raise _fail("day", "This day is already closed here.")
+    cash_up = CashUp.objects.create(
+        clinic=location.clinic,
+        location=location,
+        day=day,
+        expected={k: str(v) for k, v in expected.items()},
+        counted={k: str(v) for k, v in counts.items()},
+        difference=difference,
+        reason=reason.strip(),
+        closed_at=timezone.now(),
+        closed_by=acting_user(actor),
+    )
+    record_event(
+        "billing.cash_up.close",
+        cash_up,
+        actor=actor,
+        clinic=location.clinic,
+        data={"location": location.pk, "day": day.isoformat(), "difference": str(difference)},
+    )
+    return cash_up

@@ -8,15 +8,17 @@ a refused value re-renders the page with the error beside its field and everythi
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,16 +28,20 @@ from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.billing import selectors, services
 from mesoclinic.billing.forms import (
     BuyerForm,
+    CashUpForm,
     CreditNoteForm,
+    DepositForm,
     KindForm,
     LineEditForm,
     LineForm,
     PackageExpiryForm,
     PackageRefundForm,
     PaymentForm,
+    PolicyForm,
     PriceItemForm,
     RefundForm,
     SettingsForm,
+    WaiveForm,
 )
 from mesoclinic.billing.models import DocumentStatus, Invoice
 from mesoclinic.catalog.models import Product, Protocol
@@ -43,7 +49,7 @@ from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients.forms import add_service_errors
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
-from mesoclinic.scheduling.selectors import get_appointment_for_user
+from mesoclinic.scheduling.selectors import get_appointment_for_user, get_location_for_user, staff_locations
 
 PAGE_SIZE = 25
 
@@ -152,6 +158,27 @@ def checkout_patient(request: ClinicRequest, patient_id: int) -> HttpResponse:
 @staff_required(Capability.VIEW_BILLING)
 def document(request: ClinicRequest, invoice_id: int) -> HttpResponse:
     return _document_page(request, selectors.get_invoice_for_user(request.staff, invoice_id))
+
+
+@require_GET
+@staff_required(Capability.VIEW_BILLING)
+def document_print(request: ClinicRequest, invoice_id: int) -> HttpResponse:
+    """An issued document as the buyer gets it (seller and buyer, lines, the VAT table, payments, number
+    and dates), in the clinic's language; printable (a browser prints it to PDF). A draft is not a document."""
+    invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
+    if not invoice.is_issued:
+        raise Http404("A draft is not a document yet: issue it first.")
+    lines = selectors.lines_of(invoice)
+    context = {
+        "invoice": invoice,
+        "seller": selectors.settings_for(request.clinic),
+        "lines": lines,
+        "totals": selectors.totals_of(invoice, lines),
+        "payments": selectors.payments_of(invoice),
+        "packages": list(invoice.packages.all()),
+    }
+    with translation.override(request.clinic.language or None):
+        return render(request, "billing/document_print.html", context)
 
 
 def _issued_refusal(request: ClinicRequest, invoice: Invoice, exc: Exception) -> HttpResponse:
@@ -399,6 +426,10 @@ def patient_account(request: ClinicRequest, patient_id: int) -> HttpResponse:
     context = chart_context(request, patient, tab="billing")
     context["account"] = selectors.account_of(patient)
     context["packages"] = selectors.packages_of(patient, today=request.clinic.today())
+    context["credit"] = selectors.credit_of(patient)
+    context["charges"] = selectors.charges_of(patient)
+    context["deposits"] = selectors.deposits_of(patient)
+    context["waive_form"] = WaiveForm()
     context["documents"] = selectors.documents_for_patient(patient)
     context["currency"] = selectors.settings_for(request.clinic).currency
     context["can_take"] = role_has(request.staff.role, Capability.TAKE_PAYMENTS)
@@ -461,6 +492,119 @@ def package_refund(request: ClinicRequest, package_id: int) -> HttpResponse:
             messages.success(request, _("Unused sessions refunded."))
             return HttpResponseRedirect(reverse("billing:package", args=[found.pk]))
     return _package_page(request, found, status=422, refund_form=form)
+
+
+# --- Deposits and the cancellation policy -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.MANAGE_PRICES)
+def policy(request: ClinicRequest) -> HttpResponse:
+    """The clinic's deposit and cancellation policy, and protocols' own (the same form, a protocol chosen)."""
+    protocols = list(Protocol.objects.filter(clinic=request.clinic, is_active=True).order_by("name"))
+    existing = {p.protocol_id: p for p in selectors.policies(request.clinic)}
+    chosen = request.GET.get("protocol") or ""
+    current = existing.get(int(chosen)) if chosen.isdigit() else existing.get(None)
+    initial: dict[str, Any] = {"protocol": chosen}
+    if current is not None:
+        initial.update({name: getattr(current, name) for name in services.POLICY_FIELDS})
+    form = PolicyForm(request.POST or None, initial=initial, protocols=protocols)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.set_cancellation_policy(request.clinic, actor=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Cancellation policy saved."))
+            return HttpResponseRedirect(reverse("billing:policy"))
+    context = {"form": form, "policies": list(existing.values()), "section": "billing"}
+    return render(request, "billing/policy.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+@staff_required(Capability.VIEW_SCHEDULE, Capability.TAKE_PAYMENTS)
+def take_deposit(request: ClinicRequest, appointment_id: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request.staff, appointment_id)
+    form = DepositForm(request.POST)
+    back = reverse("scheduling:appointment", args=[appointment.pk])
+    if form.is_valid():
+        try:
+            deposit = services.take_deposit(appointment, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Deposit of %(amount)s taken.") % {"amount": deposit.amount})
+    else:
+        messages.error(request, _("Choose how the deposit is paid."))
+    return HttpResponseRedirect(back)
+
+
+@require_POST
+@staff_required(Capability.VIEW_PATIENTS, Capability.TAKE_PAYMENTS)
+def waive_charge(request: ClinicRequest, charge_id: int) -> HttpResponse:
+    charge = selectors.get_charge_for_user(request.staff, charge_id)
+    form = WaiveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.waive_charge(charge, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Charge waived."))
+    else:
+        messages.error(request, _("Say why the charge is waived."))
+    return HttpResponseRedirect(reverse("billing:patient_account", args=[charge.patient_id]) + "#charges")
+
+
+# --- Cash-up ----------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Capability.TAKE_PAYMENTS)
+def cash_up(request: ClinicRequest) -> HttpResponse:
+    """A location's day: expected per method from its payments, the count, the difference and its reason."""
+    locations = staff_locations(request.staff)
+    raw = request.GET.get("location")
+    location = get_location_for_user(request.staff, raw) if raw else (locations[0] if locations else None)
+    if location is None:
+        raise Http404("No location.")
+    try:
+        day = date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else None
+    except ValueError:
+        day = None
+    day = day or request.clinic.today()
+    expected = selectors.cash_expected(location, day)
+    closed = selectors.cash_up_for(location, day)
+    form = CashUpForm(request.POST or None, initial={k: v for k, v in expected.items()})
+    if request.method == "POST" and closed is None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.close_day(
+                location,
+                day=day,
+                counted={"cash": data["cash"], "card_terminal": data["card_terminal"]},
+                reason=data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            errors = {k.removeprefix("counted."): v for k, v in exc.message_dict.items()}
+            add_service_errors(form, ValidationError(errors))
+        else:
+            messages.success(request, _("The day is closed."))
+            return HttpResponseRedirect(
+                f"{reverse('billing:cash_up')}?location={location.pk}&date={day.isoformat()}"
+            )
+    context = {
+        "form": form,
+        "location": location,
+        "locations": locations,
+        "day": day,
+        "expected": expected,
+        "closed": closed,
+        "section": "billing",
+    }
+    return render(request, "billing/cash_up.html", context, status=422 if form.errors else 200)
 
 
 # --- Prices and settings ------------------------------------------------------------------------------

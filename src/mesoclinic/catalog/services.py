@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from mesoclinic.accounts.models import Clinic
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import record_event
 from mesoclinic.catalog.data_file import default_catalog
 from mesoclinic.catalog.models import (
@@ -40,7 +41,9 @@ def _by(model: type[Any], clinic: Clinic, key: str) -> dict[str, Any]:
 
 
 @transaction.atomic
-def load_default_catalog(clinic: Clinic, *, actor: Any, data: dict[str, Any] | None = None) -> dict[str, int]:
+def load_default_catalog(
+    clinic: Clinic, *, actor: Actor, data: dict[str, Any] | None = None
+) -> dict[str, int]:
     """Copy the default catalog into ``clinic``; idempotent, and never overwrites the clinic's edits.
 
     Entries are matched by code (slug for protocols): an entry the clinic already has is left as it is.
@@ -194,7 +197,7 @@ CLINICAL_PROTOCOL_FIELDS = (
 #: The change reason of the version a protocol had before its first edit (loaded with the catalog).
 AS_LOADED = "as loaded"
 #: Fields that only describe it (no new version).
-DESCRIPTIVE_PROTOCOL_FIELDS = ("name", "description", "is_active")
+DESCRIPTIVE_PROTOCOL_FIELDS = ("name", "description", "is_active", "bookable_online")
 EDITABLE_PROTOCOL_FIELDS = DESCRIPTIVE_PROTOCOL_FIELDS + CLINICAL_PROTOCOL_FIELDS
 
 
@@ -205,7 +208,7 @@ def _shown(value: Any) -> Any:
 
 
 @transaction.atomic
-def update_protocol(protocol: Protocol, *, actor: Any, **changes: Any) -> Protocol:
+def update_protocol(protocol: Protocol, *, actor: Actor, **changes: Any) -> Protocol:
     """Change a protocol's fields (``EDITABLE_PROTOCOL_FIELDS``); a clinical change makes a new version.
 
     The modality is not editable: a protocol of another modality is another protocol (its screening, consent
@@ -251,6 +254,11 @@ def update_protocol(protocol: Protocol, *, actor: Any, **changes: Any) -> Protoc
     return locked
 
 
+def set_bookable_online(protocol: Protocol, *, bookable: bool, actor: Any) -> Protocol:
+    """Open (or close) a protocol for patients to book themselves on the clinic's public booking page."""
+    return update_protocol(protocol, actor=actor, bookable_online=bookable)
+
+
 #: What Settings may change of a catalog item: its description. Codes stay (allergies, lots and recalls
 #: refer to them); compositions are not edited here.
 CATALOG_ITEM_FIELDS: dict[type[Any], tuple[str, ...]] = {
@@ -260,7 +268,7 @@ CATALOG_ITEM_FIELDS: dict[type[Any], tuple[str, ...]] = {
 
 
 @transaction.atomic
-def update_catalog_item(item: Ingredient | Product, *, actor: Any, **changes: Any) -> Ingredient | Product:
+def update_catalog_item(item: Ingredient | Product, *, actor: Actor, **changes: Any) -> Ingredient | Product:
     """Change an ingredient's or a product's descriptive fields; audited with before and after.
 
     Raises ``ValidationError`` naming the field (a field that cannot change here, an empty name, a

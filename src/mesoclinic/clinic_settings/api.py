@@ -269,6 +269,7 @@ def _protocol_out(protocol: Protocol, prices: list[Any], currency: str) -> dict[
         "session_minutes",
         "buffer_minutes",
         "is_active",
+        "bookable_online",
         "version",
     )
     return {

@@ -87,7 +87,7 @@ class ClinicDetailsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]
+        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
 
 
 class LocationForm(forms.Form):
@@ -160,10 +160,10 @@ class PublicHolidaysForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2100)
     days = forms.MultipleChoiceField(label=_("Close on"), required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: Any, holidays: list[tuple[date, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, holidays: list[tuple[date, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]  # an empty tuple as the read-only default; only iterated
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]
-        self.fields["days"].choices = [  # type: ignore[attr-defined]
+        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
+        self.fields["days"].choices = [  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
             (day.isoformat(), f"{day:%a %d %b} · {name}") for day, name in holidays
         ]
 
@@ -196,8 +196,8 @@ class StaffForm(forms.Form):
 
     def __init__(self, *args: Any, modalities: list[tuple[str, str]], locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["modalities"].choices = _choices(modalities)  # type: ignore[attr-defined]
-        self.fields["locations"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["modalities"].choices = _choices(modalities)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
+        self.fields["locations"].queryset = locations  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
 
 
 class InviteForm(StaffForm):
@@ -234,7 +234,7 @@ class ExtraHoursForm(IntervalForm):
 
     def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
 
 
 class RoomForm(forms.Form):
@@ -247,8 +247,8 @@ class RoomForm(forms.Form):
 
     def __init__(self, *args: Any, modalities: list[tuple[str, str]], locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["modalities"].choices = _choices(modalities)  # type: ignore[attr-defined]
-        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["modalities"].choices = _choices(modalities)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
 
 
 class DeviceForm(forms.Form):
@@ -262,8 +262,8 @@ class DeviceForm(forms.Form):
 
     def __init__(self, *args: Any, modalities: list[tuple[str, str]], locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["modality"].choices = _choices(modalities)  # type: ignore[attr-defined]
-        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["modality"].choices = _choices(modalities)  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
 
 
 class ConsentTemplateForm(forms.Form):
@@ -309,10 +309,15 @@ class ProtocolForm(forms.Form):
     session_minutes = forms.IntegerField(label=_("Session length (minutes)"), min_value=5, max_value=240)
     buffer_minutes = forms.IntegerField(label=_("Cleaning time after (minutes)"), min_value=0, max_value=120)
     is_active = forms.BooleanField(label=_("Offered (can be booked)"), required=False)
+    bookable_online = forms.BooleanField(
+        label=_("Patients may book it online"),
+        required=False,
+        help_text=_("Shown on the clinic's public booking page, where patients book the whole series."),
+    )
 
     def __init__(self, *args: Any, cocktails: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cocktail"].queryset = cocktails  # type: ignore[attr-defined]
+        self.fields["cocktail"].queryset = cocktails  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ModelChoiceField
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -359,7 +364,7 @@ class ScreeningRuleForm(forms.Form):
             self.fields[f"severity_{code}"] = forms.ChoiceField(
                 label=name, choices=SEVERITY_CHOICES, required=False
             )
-        self.fields["source"].choices = [("", _("A new source (below)")), *sources]  # type: ignore[attr-defined]
+        self.fields["source"].choices = [("", _("A new source (below)")), *sources]  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a ChoiceField
 
     def severity_fields(self) -> list[forms.BoundField]:
         return [self[f"severity_{code}"] for code, _name in self.modalities]

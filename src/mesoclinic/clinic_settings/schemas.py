@@ -141,6 +141,7 @@ class ProtocolOut(Schema):
     session_minutes: int
     buffer_minutes: int
     is_active: bool
+    bookable_online: bool = Field(description="Patients may book it on the clinic's public booking page.")
     version: int
     prices: list[PriceOut] = Field(description="From the price list (billing), where prices are changed.")
 
@@ -158,6 +159,7 @@ class ProtocolPatch(Schema):
     session_minutes: int | None = Field(None, ge=5, le=240)
     buffer_minutes: int | None = Field(None, ge=0, le=120)
     is_active: bool | None = None
+    bookable_online: bool | None = Field(None, description="Patients may book it on the public booking page.")
 
 
 class ProtocolVersionOut(Schema):

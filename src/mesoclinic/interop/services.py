@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic, Location, StaffMember
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Modality, Protocol
 from mesoclinic.interop import csvfile
@@ -92,7 +93,7 @@ def record_export(
     *,
     scope: str,
     channel: str,
-    actor: Any,
+    actor: Actor,
     patient: Patient | None = None,
     types: list[str] | None = None,
 ) -> None:
@@ -114,7 +115,7 @@ def import_fhir_patients(
     clinic: Clinic,
     payload: Any,
     *,
-    actor: Any,
+    actor: Actor,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
@@ -172,7 +173,7 @@ def _register(
     identifiers: list[tuple[str, str]],
     reader: RowReader,
     *,
-    actor: Any,
+    actor: Actor,
 ) -> Patient:
     same = Patient.objects.filter(
         clinic=clinic,
@@ -198,7 +199,7 @@ def _register(
     return patient
 
 
-def _finish(report: ImportReport, clinic: Clinic, *, actor: Any, source: str) -> None:
+def _finish(report: ImportReport, clinic: Clinic, *, actor: Actor, source: str) -> None:
     """Roll everything back on any error or for a dry run; otherwise audit the import as one event."""
     if report.errors or report.dry_run:
         transaction.set_rollback(True)
@@ -218,7 +219,7 @@ def _finish(report: ImportReport, clinic: Clinic, *, actor: Any, source: str) ->
 
 @transaction.atomic
 def upload_csv(
-    clinic: Clinic, *, kind: str, filename: str, data: bytes, source: str, actor: Any
+    clinic: Clinic, *, kind: str, filename: str, data: bytes, source: str, actor: Actor
 ) -> CsvUpload:
     """Keep an uploaded CSV for mapping and a dry run; the mapping starts from the header names.
 
@@ -243,7 +244,7 @@ def upload_csv(
 
 
 @transaction.atomic
-def set_csv_mapping(upload: CsvUpload, mapping: Mapping[str, str], *, actor: Any) -> CsvUpload:
+def set_csv_mapping(upload: CsvUpload, mapping: Mapping[str, str], *, actor: Actor) -> CsvUpload:
     """Choose which column feeds which field (an empty choice leaves the field unmapped)."""
     if upload.imported_at is not None:
         raise ValidationError(_("This file has been imported already."))
@@ -257,7 +258,7 @@ def set_csv_mapping(upload: CsvUpload, mapping: Mapping[str, str], *, actor: Any
     return upload
 
 
-def run_csv_upload(upload: CsvUpload, *, dry_run: bool, actor: Any) -> ImportReport:
+def run_csv_upload(upload: CsvUpload, *, dry_run: bool, actor: Actor) -> ImportReport:
     """Dry-run or import an upload with its mapping; a successful import empties the kept file."""
     if upload.imported_at is not None:
         raise ValidationError(_("This file has been imported already."))
@@ -271,7 +272,7 @@ def run_csv_upload(upload: CsvUpload, *, dry_run: bool, actor: Any) -> ImportRep
 
 
 @transaction.atomic
-def _mark_imported(upload: CsvUpload, report: ImportReport, *, actor: Any) -> None:
+def _mark_imported(upload: CsvUpload, report: ImportReport, *, actor: Actor) -> None:
     upload.imported_at = timezone.now()
     upload.imported_rows = report.created
     upload.text = ""
@@ -288,7 +289,7 @@ def import_csv(
     source: str = "csv",
     delimiter: str | None = None,
     dry_run: bool,
-    actor: Any,
+    actor: Actor,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import (or dry-run) every row of a CSV text; one bad row means nothing is saved.
@@ -337,7 +338,7 @@ class _PatientRows:
         self.seen_ids: set[tuple[str, str]] = set()
         self.seen_people: dict[tuple[str, str, Any], int] = {}
 
-    def row(self, r: RowReader, *, actor: Any) -> None:
+    def row(self, r: RowReader, *, actor: Actor) -> None:
         external_id = r.text("external_id", max_length=200)
         sex = r.text("sex").lower()
         fields: dict[str, Any] = {
@@ -406,7 +407,7 @@ class _AppointmentRows:
         self.rooms = list(Room.objects.filter(clinic=clinic, is_active=True).order_by("pk"))
         self.devices = list(Device.objects.filter(clinic=clinic, is_active=True).order_by("pk"))
 
-    def row(self, r: RowReader, *, actor: Any) -> None:
+    def row(self, r: RowReader, *, actor: Actor) -> None:
         patient = self._patient(r)
         location = self._lookup(r, "location", self.locations, "location")
         practitioner = self._lookup(r, "practitioner", self.staff, "practitioner")
@@ -556,7 +557,7 @@ def start_import(
     *,
     total: int,
     dry_run: bool,
-    actor: Any,
+    actor: Actor,
     data: bytes = b"",
     upload: CsvUpload | None = None,
     source: str = "csv",

@@ -57,7 +57,7 @@ class ReceiveForm(forms.Form):
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(clinic=clinic).order_by("name")  # type: ignore[attr-defined]
+        self.fields["product"].queryset = Product.objects.filter(clinic=clinic).order_by("name")  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
         self.fields["quantity"].widget.attrs["inputmode"] = "decimal"
 
 
@@ -107,7 +107,7 @@ class PrepareForm(forms.Form):
 
     def __init__(self, *args: Any, clinic: Clinic, usable_lots: list[Lot], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cocktail"].queryset = Cocktail.objects.filter(clinic=clinic).order_by("name")  # type: ignore[attr-defined]
+        self.fields["cocktail"].queryset = Cocktail.objects.filter(clinic=clinic).order_by("name")  # type: ignore[attr-defined]  # fields[...] is typed Field; this one is a (Model)ChoiceField
         self.usable = {lot.pk: lot for lot in usable_lots}
         choices = [("", _("— choose a lot —"))] + [
             (str(lot.pk), f"{lot.item_name} · {lot.lot_number} · exp. {lot.expires_on:%Y-%m-%d}")

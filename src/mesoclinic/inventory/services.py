@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Cocktail, Product
 from mesoclinic.inventory.models import Lot, LotKind, MovementKind, ProductBarcode, StockMovement
@@ -100,7 +101,7 @@ def check_usable(lot: Lot, quantity: Decimal, on: date) -> Decimal:
 
 
 @transaction.atomic
-def use_lot(lot: Lot, quantity: Decimal, *, at: datetime, actor: Any) -> StockMovement:
+def use_lot(lot: Lot, quantity: Decimal, *, at: datetime, actor: Actor) -> StockMovement:
     """Take ``quantity`` of a lot for a session (called by session sign-off inside its transaction).
 
     Raises ``LotUnusableError`` with the reason in plain words if the lot is recalled (or made from a
@@ -124,12 +125,12 @@ def use_lot(lot: Lot, quantity: Decimal, *, at: datetime, actor: Any) -> StockMo
 
 
 @transaction.atomic
-def mark_lot_recalled(lot: Lot, *, reason: str, actor: Any) -> Lot:
+def mark_lot_recalled(lot: Lot, *, reason: str, actor: Actor) -> Lot:
     """Block a lot, and through it every preparation made from it, from any further use."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the lot is recalled (e.g. the supplier's notice)."})
-    if len(reason) > Lot._meta.get_field("recall_reason").max_length:  # type: ignore[operator]
+    if len(reason) > Lot._meta.get_field("recall_reason").max_length:  # type: ignore[operator]  # a CharField, so max_length is set
         raise ValidationError({"reason": "Keep the reason under 500 characters."})
     fresh = _lock([lot])[lot.pk]
     if fresh.is_recalled:
@@ -141,7 +142,7 @@ def mark_lot_recalled(lot: Lot, *, reason: str, actor: Any) -> Lot:
     return fresh
 
 
-def _learn_gtin(clinic: Clinic, gtin: str, product: Product, actor: Any) -> None:
+def _learn_gtin(clinic: Clinic, gtin: str, product: Product, actor: Actor) -> None:
     mapping = ProductBarcode.objects.filter(clinic=clinic, gtin=gtin).select_related("product").first()
     if mapping is None:
         ProductBarcode.objects.create(
@@ -163,7 +164,7 @@ def receive_lot(
     expires_on: date,
     quantity: Decimal | int | str,
     at: datetime,
-    actor: Any,
+    actor: Actor,
     gtin: str = "",
     supplier: str = "",
     low_stock_threshold: Decimal | None = None,
@@ -249,7 +250,7 @@ def record_movement(
     quantity: Decimal | int | str,
     *,
     reason: str,
-    actor: Any,
+    actor: Actor,
     at: datetime | None = None,
 ) -> StockMovement:
     """Record waste, a return to the supplier, or a counted adjustment of a lot.
@@ -308,7 +309,7 @@ def prepare_cocktail(
     expires_on: date,
     components: list[tuple[Lot, Decimal]],
     at: datetime,
-    actor: Any,
+    actor: Actor,
 ) -> Lot:
     """Compound a cocktail in the clinic: a preparation lot made from component lots.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mesoclinic.actors import Actor
 from mesoclinic.notifications.models import Language
 from mesoclinic.notifications.services import update_contact_preference
 from mesoclinic.patients.models import Patient
@@ -11,7 +12,7 @@ from mesoclinic.patients.signals import ContactAnswer, contact_answered
 
 
 def _record_contact_answer(
-    sender: Any, *, patient: Patient, answer: ContactAnswer, actor: Any, **kw: Any
+    sender: Any, *, patient: Patient, answer: ContactAnswer, actor: Actor, **kw: Any
 ) -> None:
     """The answer given at registration becomes the patient's contact preference (same transaction)."""
     language = patient.preferred_language if patient.preferred_language in Language.values else ""

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,6 +21,7 @@ from django.utils.translation import gettext
 from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.notifications import selectors, timing, tokens
 from mesoclinic.notifications.channels import ChannelError
@@ -301,7 +301,7 @@ def _retries_due(now: datetime, quiet: dict[int, bool]) -> list[Delivery]:
 
 
 @transaction.atomic
-def retry_delivery(delivery: Delivery, *, actor: Any) -> Delivery:
+def retry_delivery(delivery: Delivery, *, actor: Actor) -> Delivery:
     """A person asks for a failed message to be tried again at the next run (attempts start over)."""
     if delivery.status != DeliveryStatus.FAILED:
         raise ValidationError(gettext("Only a failed message can be retried."))
@@ -317,7 +317,7 @@ def retry_delivery(delivery: Delivery, *, actor: Any) -> Delivery:
 
 @transaction.atomic
 def update_contact_preference(
-    patient: Patient, *, consent: bool, email: bool, sms: bool, language: str = "", actor: Any
+    patient: Patient, *, consent: bool, email: bool, sms: bool, language: str = "", actor: Actor
 ) -> ContactPreference:
     """Record how the patient may be contacted. Giving consent again clears an earlier opt-out."""
     if language and language not in Language.values:
@@ -373,7 +373,7 @@ def update_notification_settings(
     quiet_end: time,
     recall_lead_days: int,
     continuation_lead_days: int,
-    actor: Any,
+    actor: Actor,
 ) -> NotificationSettings:
     leads = _check_lead_hours(reminder_lead_hours)
     # Quiet hours are the clinic's wall-clock times: an offset ("22:00Z") has no meaning there (and SQLite
@@ -452,7 +452,7 @@ def _variable_node() -> type:
 
 @transaction.atomic
 def save_message_template(
-    clinic: Clinic, *, kind: str, channel: str, language: str, subject: str, body: str, actor: Any
+    clinic: Clinic, *, kind: str, channel: str, language: str, subject: str, body: str, actor: Actor
 ) -> MessageTemplate:
     if kind not in Kind.values or channel not in Channel.values or language not in Language.values:
         raise ValidationError(gettext("Unknown kind, channel or language."))
@@ -481,7 +481,7 @@ def save_message_template(
 
 
 @transaction.atomic
-def reset_message_template(clinic: Clinic, *, kind: str, channel: str, language: str, actor: Any) -> None:
+def reset_message_template(clinic: Clinic, *, kind: str, channel: str, language: str, actor: Actor) -> None:
     """Go back to the default wording (the clinic's template row is removed; the audit row keeps it)."""
     template = MessageTemplate.objects.filter(
         clinic=clinic, kind=kind, channel=channel, language=language
@@ -564,7 +564,7 @@ def answer_complication_check(
 
 
 @transaction.atomic
-def acknowledge_alert(answer: ComplicationAnswer, *, actor: Any) -> ComplicationAnswer:
+def acknowledge_alert(answer: ComplicationAnswer, *, actor: Actor) -> ComplicationAnswer:
     """Someone at the clinic has seen the patient's "yes" and taken it on: it leaves Today."""
     if answer.acknowledged_at is None:
         answer.acknowledged_at = timezone.now()

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 from PIL import Image
 
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.outcomes import selectors
 from mesoclinic.outcomes.analysis import (
@@ -192,7 +193,7 @@ def upload_photo(
     conditions: dict[str, Any],
     session: SessionRecord | None = None,
     retake_of: Photo | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> Photo:
     """Store a standardized photo of the patient, stripped to its pixels, and queue its analysis.
 
@@ -285,7 +286,7 @@ def _check_retake(photo: Photo, *, patient: Patient, view: str) -> None:
 
 
 @transaction.atomic
-def choose_baseline(photo: Photo, *, reason: str, actor: Any) -> BaselineChoice:
+def choose_baseline(photo: Photo, *, reason: str, actor: Actor) -> BaselineChoice:
     """Make ``photo`` the patient's baseline of its view from now on, with the reason.
 
     The earlier baseline is kept (the choice records it, and the follow-ups already compared with it keep
@@ -525,7 +526,7 @@ STUDY_WINDOW = timezone.timedelta(hours=2)  # "at one visit": the captures lie w
 
 
 @transaction.atomic
-def record_repeatability_study(patient: Patient, photos: list[Photo], *, actor: Any) -> RepeatabilityStudy:
+def record_repeatability_study(patient: Patient, photos: list[Photo], *, actor: Actor) -> RepeatabilityStudy:
     """Store a test–retest of the clinic's set-up from three photos of one patient taken at one visit.
 
     The photos must be of one patient and one view, taken within two hours, and analysed by the current
@@ -587,7 +588,7 @@ def record_assessment(
     assessed_on: date,
     session: SessionRecord | None = None,
     notes: str = "",
-    actor: Any,
+    actor: Actor,
     **scores: Any,
 ) -> Assessment:
     """Record clinician and patient scales; every score is optional but at least one is needed."""

@@ -81,7 +81,7 @@ def clean_history(
                     {"medications": f"{stopped!r} is not a date (YYYY-MM-DD) for {item['code']}."}
                 ) from None
         code = item["code"]
-        if code in meds and (meds[code] is None or (stopped is not None and stopped < meds[code])):  # type: ignore[operator]
+        if code in meds and (meds[code] is None or (stopped is not None and stopped < meds[code])):  # type: ignore[operator]  # meds[code] is a date here: the None case is tested first
             continue
         meds[code] = stopped
     return {

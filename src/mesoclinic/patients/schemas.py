@@ -44,14 +44,14 @@ class PatientPatch(Schema):
     """Only the fields sent change. A field the chart always has (a name, a birth date, a phone that may be
     empty) is cleared with ``""``, not ``null``: ``null`` is refused (422) for them."""
 
-    given_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
-    family_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
-    birth_date: date = Field(None)  # type: ignore[assignment]
+    given_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
+    family_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
+    birth_date: date = Field(None)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
     sex: SexCode = Field(None)
     email: EmailStr | Literal[""] = Field(None)
-    phone: str = Field(None, max_length=40)  # type: ignore[assignment]
-    address: str = Field(None, max_length=500)  # type: ignore[assignment]
-    preferred_language: str = Field(None, max_length=10)  # type: ignore[assignment]
+    phone: str = Field(None, max_length=40)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
+    address: str = Field(None, max_length=500)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
+    preferred_language: str = Field(None, max_length=10)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
     fitzpatrick: int | None = Field(None, ge=1, le=6)
     glogau: int | None = Field(None, ge=1, le=4)
     allow_duplicate: bool = Field(
@@ -151,7 +151,7 @@ class MedicalHistoryPatch(Schema):
     allergies: list[str] = Field(None, description="Ingredient codes.")
     other_allergies: list[FreeText] = Field(None, max_length=20)
     other_medications: list[FreeText] = Field(None, max_length=20)
-    notes: str = Field(None, max_length=5000)  # type: ignore[assignment]
+    notes: str = Field(None, max_length=5000)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
     status: WritableHistoryStatus = Field(None, description=STATUS_HELP)
     reason: Reason
 

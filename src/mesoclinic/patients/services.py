@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Modality
 from mesoclinic.catalog.selectors import ingredient_codes
@@ -139,7 +140,7 @@ def _check_identity(patient: Patient) -> None:
 def register_patient(
     clinic: Clinic,
     *,
-    actor: Any,
+    actor: Actor,
     contact: ContactAnswer | None = None,
     allow_duplicate: bool = False,
     **fields: Any,
@@ -165,10 +166,10 @@ def register_patient(
     _check_identity(patient)
     if not allow_duplicate:
         _refuse_duplicates(clinic, {name: getattr(patient, name) for name in PATIENT_FIELDS})
-    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     patient.save()
     history = MedicalHistory(patient=patient)
-    history._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    history._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     history.save()
     record_event("patient.create", patient, actor=actor)
     if contact is not None:
@@ -177,7 +178,9 @@ def register_patient(
 
 
 @transaction.atomic
-def update_patient(patient: Patient, *, actor: Any, allow_duplicate: bool = False, **fields: Any) -> Patient:
+def update_patient(
+    patient: Patient, *, actor: Actor, allow_duplicate: bool = False, **fields: Any
+) -> Patient:
     """Change identity, contact or skin classification; the previous values stay in the history.
 
     Checked as ``register_patient`` checks; a change of name, date of birth, phone or e-mail that makes the
@@ -198,7 +201,7 @@ def update_patient(patient: Patient, *, actor: Any, allow_duplicate: bool = Fals
     patient.search_name = search_key(patient.given_name, patient.family_name)
     patient.full_clean()
     _check_identity(patient)
-    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     patient.save(update_fields=[*changed, "search_name", "updated_at"])
     record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})
     return patient
@@ -222,7 +225,7 @@ WRITABLE_STATUSES = (HistoryStatus.SELF_REPORTED.value, HistoryStatus.CONFIRMED.
 def update_medical_history(
     patient: Patient,
     *,
-    actor: Any,
+    actor: Actor,
     conditions: Iterable[Any] = (),
     medications: Iterable[Any] = (),
     implants: Iterable[Any] = (),
@@ -274,8 +277,8 @@ def update_medical_history(
     else:
         history.confirmed_by = None
         history.confirmed_at = None
-    history._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    history._change_reason = reason.strip()  # type: ignore[attr-defined]
+    history._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
+    history._change_reason = reason.strip()  # type: ignore[attr-defined]  # simple-history takes the change reason from this attribute of the instance
     history.save(update_fields=[*changed, "confirmed_by", "confirmed_at", "updated_at"])
     record_event(
         "medical_history.update",
@@ -295,7 +298,7 @@ def update_medical_history(
 
 
 @transaction.atomic
-def patch_medical_history(patient: Patient, *, actor: Any, reason: str, **fields: Any) -> MedicalHistory:
+def patch_medical_history(patient: Patient, *, actor: Actor, reason: str, **fields: Any) -> MedicalHistory:
     """Change the named fields of the history (and ``status``, if named); the others stay as they are.
 
     Raises ``ValidationError`` when no field is named, as ``update_medical_history`` does otherwise.
@@ -317,7 +320,7 @@ def patch_medical_history(patient: Patient, *, actor: Any, reason: str, **fields
 
 @transaction.atomic
 def publish_consent_template(
-    clinic: Clinic, *, modality: Modality, title: str, body: str, actor: Any
+    clinic: Clinic, *, modality: Modality, title: str, body: str, actor: Actor
 ) -> ConsentTemplate:
     """Publish a new version of a modality's consent text; earlier versions stay as they were signed."""
     if modality.clinic_id != clinic.pk:
@@ -351,7 +354,7 @@ def record_consent(
     photo_use: Iterable[str] = (PhotoUse.CLINICAL,),
     signed_at: datetime | None = None,
     signature: bytes = b"",
-    actor: Any,
+    actor: Actor,
 ) -> Consent:
     """Record a signed consent against the exact template version the patient read.
 
@@ -397,7 +400,7 @@ def record_consent(
 
 
 @transaction.atomic
-def withdraw_consent(consent: Consent, *, reason: str, actor: Any) -> Consent:
+def withdraw_consent(consent: Consent, *, reason: str, actor: Actor) -> Consent:
     """Withdraw a consent from now on; the signed record itself is kept."""
     if consent.withdrawn_at is not None:
         return consent
@@ -409,32 +412,32 @@ def withdraw_consent(consent: Consent, *, reason: str, actor: Any) -> Consent:
 
 
 @transaction.atomic
-def restrict_patient(patient: Patient, *, reason: str, actor: Any) -> Patient:
+def restrict_patient(patient: Patient, *, reason: str, actor: Actor) -> Patient:
     """Restrict processing (erasure asked while the records must be kept): the patient leaves every list,
     search and booking, and accepts no new clinical entries except adverse event follow-ups."""
     if patient.restricted_at is not None:
         return patient
     patient.restricted_at = timezone.now()
     patient.restriction_reason = reason[:300]
-    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     patient.save(update_fields=["restricted_at", "restriction_reason", "updated_at"])
     record_event("patient.restrict", patient, actor=actor, data={"reason": reason[:300]})
     return patient
 
 
 @transaction.atomic
-def lift_restriction(patient: Patient, *, reason: str, actor: Any) -> Patient:
+def lift_restriction(patient: Patient, *, reason: str, actor: Actor) -> Patient:
     """End a restriction (the request was withdrawn or recorded by mistake); the audit keeps both."""
     if patient.restricted_at is None:
         return patient
     patient.restricted_at = None
     patient.restriction_reason = ""
-    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    patient._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     patient.save(update_fields=["restricted_at", "restriction_reason", "updated_at"])
     record_event("patient.unrestrict", patient, actor=actor, data={"reason": reason[:300]})
     return patient
 
 
-def record_restricted_chart_view(patient: Patient, *, actor: Any) -> None:
+def record_restricted_chart_view(patient: Patient, *, actor: Actor) -> None:
     """A clinical user opened a restricted patient's chart: always audited."""
     record_event("patient.restricted_view", patient, actor=actor)

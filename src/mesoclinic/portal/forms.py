@@ -119,3 +119,15 @@ class CodeForm(forms.Form):
         self.fields["code"].widget.attrs.update(
             inputmode="numeric", autocomplete="one-time-code", maxlength="6", pattern=r"\d{6}"
         )
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    birth_date = forms.DateField(
+        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["birth_date"].widget.attrs["autocomplete"] = "bday"

@@ -24,6 +24,10 @@ class PortalSettings(models.Model):
     lead_hours = models.PositiveSmallIntegerField(
         default=12, help_text=_("No online booking starts sooner than this many hours from now.")
     )
+    cancel_hours = models.PositiveSmallIntegerField(
+        default=24,
+        help_text=_("Patients may cancel a session in the portal up to this many hours before it."),
+    )
     embed_origins = models.JSONField(
         default=list,
         blank=True,
@@ -88,3 +92,25 @@ class OnlineBooking(models.Model):
 
     def __str__(self) -> str:
         return f"Online booking {self.pk} ({self.status})"
+
+
+class PortalSignIn(models.Model):
+    """One request to sign in to the patient portal: a code to the e-mail of a chart with this birth date.
+
+    A row is written whatever was typed (the code is only sent to an address a chart has), so the answer
+    and its timing never tell whether someone is a patient of the clinic.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    reference = models.CharField(max_length=64, unique=True)
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    code_hash = models.CharField(max_length=128)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Portal sign-in {self.pk}"

@@ -1,6 +1,6 @@
 """The health questions of the public booking page, in plain words, each mapped to a code of the history.
 
-The codes are screening's own vocabulary (``safety.rules.vocabulary``), so the answers are screened exactly as
+The codes are screening's own vocabulary (``clinical_codes.vocabulary``), so the answers are screened exactly as
 the history staff take at the desk; only the wording is written for the patient, not for the receptionist.
 """
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 from mesoclinic.accounts.models import Clinic, Location
 from mesoclinic.billing.selectors import price_items, settings_for
 from mesoclinic.catalog.models import Protocol
-from mesoclinic.patients.models import ConsentTemplate
+from mesoclinic.patients.models import ConsentTemplate, Patient
 from mesoclinic.patients.selectors import current_consent_templates
-from mesoclinic.portal.models import OnlineBooking, PortalSettings
+from mesoclinic.portal.models import OnlineBooking, PortalSettings, PortalSignIn
 from mesoclinic.scheduling import selectors as scheduling
 from mesoclinic.scheduling.forms import decode_slot, encode_slot
 from mesoclinic.scheduling.selectors import SessionChoice, location_timezone
@@ -261,3 +261,38 @@ def booked_appointments(booking: OnlineBooking) -> list[Any]:
 
 def now() -> datetime:
     return timezone.now()
+
+
+# --- The patient portal -----------------------------------------------------------------------------------
+
+
+def get_sign_in(clinic: Clinic, reference: str) -> PortalSignIn:
+    sign_in = PortalSignIn.objects.filter(clinic=clinic, reference=str(reference)[:64]).first()
+    if sign_in is None:
+        raise Http404("No such sign-in.")
+    return sign_in
+
+
+def portal_patient(clinic: Clinic, patient_id: Any) -> Patient | None:
+    """The signed-in patient's chart (None when it is gone or restricted meanwhile)."""
+    return Patient.objects.filter(clinic=clinic, pk=patient_id, restricted_at__isnull=True).first()
+
+
+def patient_sessions(patient: Any, *, now: datetime) -> tuple[list[Any], list[Any]]:
+    """The patient's booked sessions to come, and the last ten past ones (newest first)."""
+    mine = scheduling.appointments_for_patient(patient).select_related("protocol", "location")
+    upcoming = list(mine.filter(starts_at__gte=now, status="booked").order_by("starts_at"))
+    past = list(mine.filter(starts_at__lt=now).order_by("-starts_at")[:10])
+    return upcoming, past
+
+
+def get_patient_appointment(patient: Any, appointment_id: Any) -> Any:
+    """One of the signed-in patient's own appointments; 404 for anyone else's."""
+    try:
+        pk = int(appointment_id)
+    except (TypeError, ValueError):
+        raise Http404("No such session.") from None
+    found = scheduling.appointments_for_patient(patient).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such session.")
+    return found

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.audit.services import record_event
@@ -33,11 +34,16 @@ from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalis
 from mesoclinic.patients.models import HistoryStatus, Patient, PhotoUse
 from mesoclinic.patients.services import record_consent, register_patient, update_medical_history
 from mesoclinic.portal import selectors
-from mesoclinic.portal.models import BookingStatus, OnlineBooking
+from mesoclinic.portal.models import BookingStatus, OnlineBooking, PortalSignIn
 from mesoclinic.safety.rules import Decision, patient_from_json, screen
 from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.scheduling.selectors import SessionChoice, location_timezone
-from mesoclinic.scheduling.services import BookingError, ScreeningBlockedError, book_series
+from mesoclinic.scheduling.services import (
+    BookingError,
+    ScreeningBlockedError,
+    book_series,
+    cancel_appointment,
+)
 from mesoclinic.shared_cache import count_hit
 
 CODE_MINUTES = 10
@@ -404,3 +410,125 @@ def deposit_due(booking: OnlineBooking) -> Any:
     ``awaiting_deposit``); until then every verified booking is confirmed without one.
     """
     return None
+
+
+# --- The patient portal: sign-in by a one-time code, cancelling within the clinic's policy ----------------
+
+PORTAL_CODE_MINUTES = 10
+PORTAL_SESSION_MINUTES = 30
+
+
+def start_sign_in(clinic: Clinic, *, email: str, birth_date: date, language: str = "") -> PortalSignIn:
+    """Write a sign-in row and, when a chart has this e-mail and birth date, e-mail it a 6-digit code.
+
+    The same row, answer and page whatever was typed: nobody learns who is a patient here. Raises
+    ``TooManyRequestsError`` when the address asked too often this hour.
+    """
+    email = (email or "").strip()
+    if count_hit(f"portal:signin:{email.lower()}", window_seconds=EMAIL_WINDOW) > EMAIL_LIMIT:
+        raise TooManyRequestsError
+    patient = (
+        Patient.objects.filter(
+            clinic=clinic, email__iexact=email, birth_date=birth_date, restricted_at__isnull=True
+        )
+        .order_by("pk")
+        .first()
+        if email
+        else None
+    )
+    reference = secrets.token_urlsafe(24)
+    code = f"{secrets.randbelow(10**6):06d}"
+    sign_in = PortalSignIn.objects.create(
+        clinic=clinic,
+        reference=reference,
+        patient=patient,
+        code_hash=_code_hash(reference, code),
+        expires_at=timezone.now() + timedelta(minutes=PORTAL_CODE_MINUTES),
+    )
+    record_event("portal.sign_in.start", sign_in, actor=None, clinic=clinic, data={})
+    if patient is not None:
+        chosen = language or patient.preferred_language or clinic.language
+        transaction.on_commit(lambda: _send_sign_in_code(clinic, patient, code, chosen))
+    return sign_in
+
+
+def _send_sign_in_code(clinic: Clinic, patient: Patient, code: str, language: str) -> None:
+    with translation.override(language):
+        subject = _("Your sign-in code: %(code)s") % {"code": code}
+        body = _(
+            "Hello %(name)s,\n\nyour code to see your sessions at %(clinic)s is:\n\n    %(code)s\n\n"
+            "It works for %(minutes)d minutes. If you did not ask for it, ignore this message.\n"
+        ) % {"name": patient.given_name, "clinic": clinic.name, "code": code, "minutes": PORTAL_CODE_MINUTES}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email])
+
+
+def finish_sign_in(sign_in: PortalSignIn, code: str) -> Patient | None:
+    """The patient the code signs in, or None (wrong, expired, used, five tries, or no chart behind it)."""
+    with transaction.atomic():
+        sign_in = (
+            PortalSignIn.objects.select_for_update(of=("self",)).select_related("patient").get(pk=sign_in.pk)
+        )
+        usable = sign_in.used_at is None and sign_in.attempts < MAX_ATTEMPTS
+        if not usable or timezone.now() > sign_in.expires_at:
+            return None
+        right = constant_time_compare(_code_hash(sign_in.reference, (code or "").strip()), sign_in.code_hash)
+        if not right or sign_in.patient is None:
+            sign_in.attempts += 1
+            sign_in.save(update_fields=["attempts"])
+            return None
+        sign_in.used_at = timezone.now()
+        sign_in.save(update_fields=["used_at"])
+        record_event(
+            "portal.sign_in", sign_in, actor=None, clinic=sign_in.clinic, data={"patient": sign_in.patient_id}
+        )
+        return sign_in.patient
+
+
+class CancelRefusedError(Exception):
+    """The session cannot be cancelled online (too close to its start, or no longer booked)."""
+
+
+def cancel_by_patient(patient: Patient, appointment: Any, *, now: datetime | None = None) -> Any:
+    """Cancel the patient's own session if the clinic's policy still allows it online; audited as theirs."""
+    hours = selectors.portal_settings(patient.clinic).cancel_hours
+    if appointment.patient_id != patient.pk:
+        raise CancelRefusedError(_("This is not your session."))
+    if appointment.starts_at - (now or timezone.now()) < timedelta(hours=hours):
+        raise CancelRefusedError(
+            _("Sessions can be cancelled online up to %(hours)d hours before; please call us.")
+            % {"hours": hours}
+        )
+    try:
+        return cancel_appointment(appointment, reason="Cancelled by the patient in the portal", actor=None)
+    except BookingError as exc:
+        raise CancelRefusedError(str(exc)) from None
+
+
+# --- Forgetting what was never verified ---------------------------------------------------------------------
+
+UNVERIFIED_KEPT_HOURS = 24
+
+
+def purge_unverified(now: datetime | None = None) -> int:
+    """Delete online bookings that never became a patient's (no chart behind them) and sign-in rows, a day
+    after they were made: a visitor's name, birth date, e-mail and answers are not kept for nothing.
+
+    Confirmed bookings stay (they belong to the chart and leave with it on erasure). Returns the rows deleted.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=UNVERIFIED_KEPT_HOURS)
+    with transaction.atomic():
+        bookings, _by_model = OnlineBooking.objects.filter(
+            patient__isnull=True, created_at__lt=cutoff
+        ).delete()
+        sign_ins, _by_model = PortalSignIn.objects.filter(created_at__lt=cutoff).delete()
+        if bookings or sign_ins:
+            record_event(
+                "portal.purge_unverified", None, actor=None, data={"bookings": bookings, "sign_ins": sign_ins}
+            )
+    return bookings + sign_ins
+
+
+@task()
+def purge_unverified_task() -> int:
+    """The periodic task (the worker schedules it hourly)."""
+    return purge_unverified()

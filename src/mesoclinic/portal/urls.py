@@ -11,4 +11,13 @@ urlpatterns = [
     path("<slug:clinic_slug>/booking/<str:token>/", views.done, name="done"),
     path("<slug:clinic_slug>/booking/<str:token>/rebook/", views.rebook, name="rebook"),
     path("<slug:clinic_slug>/booking/<str:token>/sessions.ics", views.calendar_file, name="calendar"),
+    path("<slug:clinic_slug>/portal/", views.portal_sign_in, name="portal_sign_in"),
+    path("<slug:clinic_slug>/portal/code/<str:token>/", views.portal_code, name="portal_code"),
+    path("<slug:clinic_slug>/portal/me/", views.portal_home, name="portal_home"),
+    path(
+        "<slug:clinic_slug>/portal/me/sessions/<int:appointment_id>/cancel/",
+        views.portal_cancel,
+        name="portal_cancel",
+    ),
+    path("<slug:clinic_slug>/portal/sign-out/", views.portal_sign_out, name="portal_sign_out"),
 ]

@@ -8,10 +8,11 @@ web sites (``PortalSettings.embed_origins``) and by nobody else.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.audit.reads import note_patient_read
 from mesoclinic.portal import selectors, services
-from mesoclinic.portal.forms import CodeForm, DetailsForm, SearchForm
+from mesoclinic.portal.forms import CodeForm, DetailsForm, SearchForm, SignInForm
 from mesoclinic.portal.models import BookingStatus
 from mesoclinic.portal.questions import plain_label, questions
 from mesoclinic.scheduling.ical import CalendarEvent, appointment_uid, calendar_bytes
@@ -52,7 +53,7 @@ def _frame_headers(response: HttpResponse, clinic: Clinic) -> HttpResponse:
     """
     origins = [o for o in selectors.portal_settings(clinic).embed_origins if isinstance(o, str) and o]
     if origins:
-        response._csp_replace = {"frame-ancestors": ["'self'", *origins]}  # type: ignore[attr-defined]
+        response._csp_replace = {"frame-ancestors": ["'self'", *origins]}  # type: ignore[attr-defined]  # django-csp reads this attribute of the response
         response.xframe_options_exempt = True
     return response
 
@@ -67,7 +68,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             response = render(request, "portal/throttled.html", {"public_clinic": clinic}, status=429)
             response["Retry-After"] = "60"
             return response
-        request.embedded = request.GET.get("embed") == "1" or request.POST.get("embed") == "1"  # type: ignore[attr-defined]
+        request.embedded = request.GET.get("embed") == "1" or request.POST.get("embed") == "1"  # type: ignore[attr-defined]  # the views of this request read it (embedded in a frame)
         response = view(request, clinic, *args, **kwargs)
         return _frame_headers(response, clinic)
 
@@ -307,3 +308,105 @@ def calendar_file(request: HttpRequest, clinic: Clinic, token: str) -> HttpRespo
 
 def _now() -> datetime:
     return timezone.now()
+
+
+# --- The patient portal: a one-time code by e-mail, then the patient's own sessions -------------------------
+
+SESSION_KEY = "mesoclinic_portal"
+
+
+def _signed_in(request: HttpRequest, clinic: Clinic) -> Any:
+    """The patient signed in to this clinic's portal in this browser, or None (never a staff account)."""
+    held = request.session.get(SESSION_KEY)
+    if not isinstance(held, dict) or held.get("clinic") != clinic.pk:
+        return None
+    if float(held.get("until", 0)) < timezone.now().timestamp():
+        request.session.pop(SESSION_KEY, None)
+        return None
+    return selectors.portal_patient(clinic, held.get("patient"))
+
+
+@require_http_methods(["GET", "POST"])
+@public_page
+def portal_sign_in(request: HttpRequest, clinic: Clinic) -> HttpResponse:
+    """Sign in with e-mail and date of birth; a code goes to the e-mail if a chart has both."""
+    if _signed_in(request, clinic) is not None:
+        return redirect("portal:portal_home", clinic.slug)
+    form = SignInForm(request.POST if request.method == "POST" else None)
+    context = _context(request, clinic, form=form)
+    if request.method == "POST" and form.is_valid():
+        if _over(request, "form", FORM_LIMIT, window=600):
+            return render(request, "portal/throttled.html", context, status=429)
+        try:
+            sign_in = services.start_sign_in(
+                clinic,
+                email=form.cleaned_data["email"],
+                birth_date=form.cleaned_data["birth_date"],
+                language=getattr(request, "LANGUAGE_CODE", ""),
+            )
+        except services.TooManyRequestsError:
+            return render(request, "portal/throttled.html", context, status=429)
+        return redirect("portal:portal_code", clinic.slug, sign_in.reference)
+    return render(request, "portal/sign_in.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@public_page
+def portal_code(request: HttpRequest, clinic: Clinic, token: str) -> HttpResponse:
+    sign_in = selectors.get_sign_in(clinic, token)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    context = _context(request, clinic, form=form)
+    if request.method == "POST" and form.is_valid():
+        if _over(request, "code", FORM_LIMIT):
+            return render(request, "portal/throttled.html", context, status=429)
+        patient = services.finish_sign_in(sign_in, form.cleaned_data["code"])
+        if patient is not None:
+            request.session.cycle_key()  # a new session id at sign-in (no fixation)
+            until = timezone.now().timestamp() + services.PORTAL_SESSION_MINUTES * 60
+            request.session[SESSION_KEY] = {"clinic": clinic.pk, "patient": patient.pk, "until": until}
+            return redirect("portal:portal_home", clinic.slug)
+        form.add_error("code", _("That code is not right or has expired. Ask for a new one if needed."))
+    return render(request, "portal/sign_in_code.html", context, status=422 if form.errors else 200)
+
+
+@require_GET
+@public_page
+def portal_home(request: HttpRequest, clinic: Clinic) -> HttpResponse:
+    """The signed-in patient's sessions to come (with cancelling within policy) and the past ones."""
+    patient = _signed_in(request, clinic)
+    if patient is None:
+        return redirect("portal:portal_sign_in", clinic.slug)
+    note_patient_read(request, patient.pk)
+    now = timezone.now()
+    upcoming, past = selectors.patient_sessions(patient, now=now)
+    hours = selectors.portal_settings(clinic).cancel_hours
+    limit = now + timedelta(hours=hours)
+    rows = [
+        (a, a.starts_at.astimezone(location_timezone(a.location)), a.starts_at >= limit) for a in upcoming
+    ]
+    done_rows = [(a, a.starts_at.astimezone(location_timezone(a.location))) for a in past]
+    context = _context(request, clinic, patient=patient, upcoming=rows, past=done_rows, cancel_hours=hours)
+    return render(request, "portal/me.html", context)
+
+
+@require_POST
+@public_page
+def portal_cancel(request: HttpRequest, clinic: Clinic, appointment_id: int) -> HttpResponse:
+    patient = _signed_in(request, clinic)
+    if patient is None:
+        return redirect("portal:portal_sign_in", clinic.slug)
+    appointment = selectors.get_patient_appointment(patient, appointment_id)
+    try:
+        services.cancel_by_patient(patient, appointment)
+    except services.CancelRefusedError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your session is cancelled."))
+    return redirect("portal:portal_home", clinic.slug)
+
+
+@require_POST
+@public_page
+def portal_sign_out(request: HttpRequest, clinic: Clinic) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    return redirect("portal:portal_sign_in", clinic.slug)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -41,22 +42,35 @@ def _as_date(value: datetime | date | None) -> date | None:
 def last_clinical_entry(patient: Patient) -> date | None:
     """The day of the newest clinical entry: a session, screening, consent, history change, photo, scale,
     adverse event or follow-up. Appointments and registration are not clinical entries."""
-    candidates: list[date | None] = [
-        _as_date(SessionRecord.objects.filter(patient=patient).aggregate(d=Max("performed_at"))["d"]),
-        _as_date(ScreeningRecord.objects.filter(patient=patient).aggregate(d=Max("performed_at"))["d"]),
-        _as_date(Consent.objects.filter(patient=patient).aggregate(d=Max("signed_at"))["d"]),
-        _as_date(Photo.objects.filter(patient=patient).aggregate(d=Max("taken_at"))["d"]),
-        _as_date(Assessment.objects.filter(patient=patient).aggregate(d=Max("assessed_on"))["d"]),
-        _as_date(AdverseEvent.objects.filter(patient=patient).aggregate(d=Max("reported_at"))["d"]),
-        _as_date(FollowUp.objects.filter(event__patient=patient).aggregate(d=Max("at"))["d"]),
-        _as_date(
-            MedicalHistory.history.filter(patient_id=patient.pk, history_type="~").aggregate(
-                d=Max("history_date")
-            )["d"]
-        ),
+    return last_clinical_entries([patient.pk])[patient.pk]
+
+
+def last_clinical_entries(patient_ids: Collection[int]) -> dict[int, date | None]:
+    """``last_clinical_entry`` of each of these patients, in eight queries however many they are."""
+    newest: dict[int, date | None] = dict.fromkeys(patient_ids)
+    sources: list[tuple[QuerySet[Any], str, str]] = [
+        (SessionRecord.objects.all(), "patient_id", "performed_at"),
+        (ScreeningRecord.objects.all(), "patient_id", "performed_at"),
+        (Consent.objects.all(), "patient_id", "signed_at"),
+        (Photo.objects.all(), "patient_id", "taken_at"),
+        (Assessment.objects.all(), "patient_id", "assessed_on"),
+        (AdverseEvent.objects.all(), "patient_id", "reported_at"),
+        (FollowUp.objects.all(), "event__patient_id", "at"),
+        (MedicalHistory.history.filter(history_type="~"), "patient_id", "history_date"),
     ]
-    found = [day for day in candidates if day is not None]
-    return max(found) if found else None
+    for queryset, patient_field, when in sources:
+        rows = (
+            queryset.filter(**{f"{patient_field}__in": list(newest)})
+            .order_by()
+            .values(patient_field)
+            .annotate(d=Max(when))
+            .values_list(patient_field, "d")
+        )
+        for patient_id, value in rows:
+            day, known = _as_date(value), newest[patient_id]
+            if day is not None and (known is None or day > known):
+                newest[patient_id] = day
+    return newest
 
 
 def add_years(day: date, years: int) -> date:
@@ -69,10 +83,16 @@ def add_years(day: date, years: int) -> date:
 
 def retention_ends_on(patient: Patient, *, years: int | None = None) -> date | None:
     """The first day the patient's records may be erased; None when there never was a clinical entry."""
-    last = last_clinical_entry(patient)
-    if last is None:
-        return None
-    return add_years(last, settings.MESOCLINIC_RETENTION_YEARS if years is None else years)
+    return retention_ends_for([patient.pk], years=years)[patient.pk]
+
+
+def retention_ends_for(patient_ids: Collection[int], *, years: int | None = None) -> dict[int, date | None]:
+    """``retention_ends_on`` of each of these patients, in eight queries however many they are."""
+    years = settings.MESOCLINIC_RETENTION_YEARS if years is None else years
+    return {
+        patient_id: None if last is None else add_years(last, years)
+        for patient_id, last in last_clinical_entries(patient_ids).items()
+    }
 
 
 def erasure_due(patient: Patient, *, today: date) -> bool:

@@ -23,6 +23,7 @@ from django_tasks import task
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_model_for_model
 
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.outcomes.models import PhotoAnalysis
 from mesoclinic.patients.models import Patient
@@ -53,7 +54,7 @@ def record_erasure_request(
     channel: str,
     reason: str = "",
     requested_at: datetime | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> ErasureRequest:
     """Record a patient's erasure request and restrict the patient at once.
 
@@ -105,7 +106,7 @@ def record_erasure_request(
 
 
 @transaction.atomic
-def withdraw_erasure_request(request: ErasureRequest, *, reason: str, actor: Any) -> ErasureRequest:
+def withdraw_erasure_request(request: ErasureRequest, *, reason: str, actor: Actor) -> ErasureRequest:
     """The patient withdrew the request (or it was recorded by mistake): the restriction is lifted."""
     if request.status != RequestStatus.RESTRICTED or request.patient is None:
         raise ValidationError({"__all__": "Only an open request can be withdrawn."})
@@ -191,7 +192,7 @@ def _add_files(plan: ErasurePlan) -> None:
 
 
 @transaction.atomic
-def erase_patient(request: ErasureRequest, *, today: date, actor: Any) -> ErasureRequest:
+def erase_patient(request: ErasureRequest, *, today: date, actor: Actor) -> ErasureRequest:
     """Erase the request's patient now that the retention period is over (or never began).
 
     Personal data and clinical records are deleted (foreign keys are checked at commit, so the order does
@@ -268,7 +269,7 @@ class PurgeResult:
     counts: dict[str, int]
 
 
-def purge_due_erasures(*, today: date, dry_run: bool = False, actor: Any = None) -> list[PurgeResult]:
+def purge_due_erasures(*, today: date, dry_run: bool = False, actor: Actor = None) -> list[PurgeResult]:
     """Erase every restricted patient whose retention period has ended (``dry_run``: only say who)."""
     results = []
     for request in due_requests(today=today):
@@ -292,6 +293,6 @@ def purge_expired() -> int:
 # Export
 
 
-def record_patient_export(patient: Patient, *, channel: str, actor: Any) -> None:
+def record_patient_export(patient: Patient, *, channel: str, actor: Actor) -> None:
     """A patient's whole record left the system (access or portability request): audited as an export."""
     record_event("patient.export", patient, actor=actor, data={"channel": channel})

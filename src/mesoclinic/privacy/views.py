@@ -72,8 +72,9 @@ def request_list(request: ClinicRequest) -> HttpResponse:
     )
     today = request.clinic.today()
     rows = []
+    ends = selectors.retention_ends_for([item.patient_id for item in page.object_list if item.patient_id])
     for item in page.object_list:
-        ends_on = selectors.retention_ends_on(item.patient) if item.patient is not None else None
+        ends_on = ends.get(item.patient_id) if item.patient_id is not None else None
         due = item.status == RequestStatus.RESTRICTED and (ends_on is None or ends_on <= today)
         rows.append({"request": item, "ends_on": ends_on, "due": due, "withdraw_form": WithdrawRequestForm()})
     context = {"page": page, "rows": rows, "status": status, "statuses": RequestStatus.choices}

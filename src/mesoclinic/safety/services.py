@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from mesoclinic.accounts.models import Clinic
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
@@ -24,7 +25,7 @@ from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_tab
 
 
 @transaction.atomic
-def load_default_rules(clinic: Clinic, *, actor: Any) -> ClinicRuleTable:
+def load_default_rules(clinic: Clinic, *, actor: Actor) -> ClinicRuleTable:
     """Give the clinic its own editable copy of the default rule table (once; edits are never overwritten)."""
     table, created = ClinicRuleTable.objects.get_or_create(
         clinic=clinic, defaults={"data": default_rules_data()}
@@ -41,7 +42,7 @@ def screen_patient(
     protocol: Protocol | None = None,
     spec: ProtocolSpec | None = None,
     on: date,
-    actor: Any,
+    actor: Actor,
     history: PatientHistory | None = None,
 ) -> tuple[Screening, ScreeningRecord]:
     """Screen the patient's current history against a catalog protocol (or an ad hoc spec) and log it.
@@ -131,7 +132,7 @@ def update_screening_rule(
     message: str,
     source: str = "",
     new_source: dict[str, str] | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> ClinicRuleTable:
     """Set one factor's rule in the clinic's table: what it does per modality (``"block"``, ``"warn"``, or
     ``""`` for nothing), the message staff read, and its source — an existing key, or ``new_source``

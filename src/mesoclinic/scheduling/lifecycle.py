@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import record_event
 from mesoclinic.scheduling.engine.lifecycle import Action, Facts, Transition, TransitionRefused, decide
+from mesoclinic.scheduling.events import appointment_status_changed
 from mesoclinic.scheduling.models import HOLDING_STATUSES, Appointment, bump_schedule_versions
 from mesoclinic.scheduling.selectors import (
     Hold,
@@ -77,7 +78,7 @@ def patch_on_commit(
     )
 
 
-def may_record_treated_elsewhere(actor: Any) -> bool:
+def may_record_treated_elsewhere(actor: Actor) -> bool:
     staff = getattr(actor, "staff", None)
     return staff is not None and role_has(staff.role, Capability.RECORD_TREATED_ELSEWHERE)
 
@@ -86,7 +87,7 @@ def facts_for(
     appointment: Appointment,
     *,
     now: datetime | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     record_signed: bool = False,
     reason: str = "",
 ) -> Facts:
@@ -121,7 +122,7 @@ def change_status(
     appointment: Appointment,
     action: Action,
     *,
-    actor: Any,
+    actor: Actor,
     reason: str = "",
     record_signed: bool = False,
 ) -> Appointment:
@@ -148,6 +149,7 @@ def change_status(
             before = bump_first(appointment.location_id)
         keeps_schedule = held == holds
     to = str(transition.to)
+    before_status = str(appointment.status)
     hold = Hold.of(appointment)
     appointment.status = to
     appointment.status_changed_at = facts.now
@@ -169,6 +171,14 @@ def change_status(
     appointment.keeps_schedule = keeps_schedule  # read by the post_save signal
     appointment.save(update_fields=fields)
     record_event(f"appointment.{to}", appointment, actor=actor, data=data)
+    appointment_status_changed.send(
+        sender=Appointment,
+        appointment=appointment,
+        action=str(action),
+        before=before_status,
+        at=facts.now,
+        actor=actor,
+    )
     if not keeps_schedule:
         patch_on_commit(
             appointment.location_id, before, added=[hold] if holds else [], removed=[hold] if held else []
@@ -177,6 +187,6 @@ def change_status(
 
 
 @transaction.atomic
-def complete_by_signed_record(appointment: Appointment, *, actor: Any) -> Appointment:
+def complete_by_signed_record(appointment: Appointment, *, actor: Actor) -> Appointment:
     """Complete the visit whose session record has just been signed (called by ``sign_session`` only)."""
     return change_status(appointment, Action.SIGN_RECORD, actor=actor, record_signed=True)

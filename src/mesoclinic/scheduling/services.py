@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.clinical_codes.dates import add_months
@@ -83,7 +84,7 @@ class ScreeningBlockedError(BookingError):
 
 
 @transaction.atomic
-def add_room(location: Location, *, name: str, modalities: Iterable[str], actor: Any) -> Room:
+def add_room(location: Location, *, name: str, modalities: Iterable[str], actor: Actor) -> Room:
     room = Room(clinic=location.clinic, location=location, name=name, modalities=sorted(set(modalities)))
     room.full_clean()
     room.save()
@@ -100,7 +101,7 @@ def add_device(
     manufacturer: str = "",
     model_name: str = "",
     serial_number: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> Device:
     device = Device(
         clinic=location.clinic,
@@ -134,7 +135,7 @@ def add_extra_hours(
     starts_at: datetime,
     ends_at: datetime,
     reason: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> ExtraHours:
     """Let ``member`` be booked at ``location`` from ``starts_at`` to ``ends_at`` besides their weekly hours.
 
@@ -164,7 +165,7 @@ def add_extra_hours(
 
 
 @transaction.atomic(durable=True)
-def remove_extra_hours(extra: ExtraHours, *, actor: Any) -> None:
+def remove_extra_hours(extra: ExtraHours, *, actor: Actor) -> None:
     """Delete extra hours; sessions already booked in them stay booked (cancel or move them separately)."""
     bump_schedule_versions(location_id=extra.location_id)
     record_event(
@@ -183,7 +184,7 @@ def remove_extra_hours(extra: ExtraHours, *, actor: Any) -> None:
 
 @transaction.atomic(durable=True)
 def add_time_off(
-    member: StaffMember, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Any
+    member: StaffMember, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Actor
 ) -> TimeOff:
     """Make ``member`` unbookable from ``starts_at`` to ``ends_at`` at every location (leave, training).
 
@@ -205,7 +206,7 @@ def add_time_off(
 
 
 @transaction.atomic(durable=True)
-def remove_time_off(off: TimeOff, *, actor: Any) -> None:
+def remove_time_off(off: TimeOff, *, actor: Actor) -> None:
     bump_schedule_versions(location__clinic_id=off.staff.clinic_id)
     record_event(
         "time_off.delete",
@@ -286,7 +287,7 @@ def _check_spacing(location: Location, course_like: Any, starts: Sequence[dateti
             )
 
 
-def _may_override(actor: Any) -> bool:
+def _may_override(actor: Actor) -> bool:
     staff = getattr(actor, "staff", None)
     return staff is not None and role_has(staff.role, Capability.OVERRIDE_SCREENING)
 
@@ -307,7 +308,7 @@ def _create(appointment: Appointment) -> Appointment:
 
 
 @transaction.atomic
-def start_course(patient: Patient, protocol: Protocol, *, actor: Any) -> Course:
+def start_course(patient: Patient, protocol: Protocol, *, actor: Actor) -> Course:
     """A new course of ``protocol``, its series parameters copied from the protocol as they are now."""
     course = Course.objects.create(
         clinic=patient.clinic,
@@ -325,7 +326,7 @@ def start_course(patient: Patient, protocol: Protocol, *, actor: Any) -> Course:
 
 
 @transaction.atomic
-def complete_course(course: Course, *, last_session_on: date, actor: Any) -> MaintenanceRecall:
+def complete_course(course: Course, *, last_session_on: date, actor: Actor) -> MaintenanceRecall:
     """Mark the series done and schedule its maintenance recall (idempotent)."""
     if course.status != Course.Status.COMPLETED:
         course.status = Course.Status.COMPLETED
@@ -344,7 +345,7 @@ def complete_course(course: Course, *, last_session_on: date, actor: Any) -> Mai
     return recall
 
 
-def complete_course_if_done(course: Course, *, actor: Any) -> MaintenanceRecall | None:
+def complete_course_if_done(course: Course, *, actor: Actor) -> MaintenanceRecall | None:
     """Complete ``course`` (and create its maintenance recall) once it has as many sessions done as planned.
 
     A session is done when its appointment was completed by signing its record, or by a physician's
@@ -372,7 +373,7 @@ def book_series(
     location: Location,
     sessions: Sequence[SessionChoice],
     *,
-    actor: Any,
+    actor: Actor,
     override_reason: str = "",
 ) -> Course:
     """Book every session of a course at once, or nothing.
@@ -464,7 +465,7 @@ def record_imported_appointment(
     ends_at: datetime,
     status: str,
     notes: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> Appointment:
     """One appointment brought over from another system (``mesoclinic import-csv``, the import screen).
 
@@ -525,25 +526,25 @@ def record_imported_appointment(
 
 
 @transaction.atomic
-def cancel_appointment(appointment: Appointment, *, reason: str, actor: Any) -> Appointment:
+def cancel_appointment(appointment: Appointment, *, reason: str, actor: Actor) -> Appointment:
     """Cancel a booked or checked-in appointment, keeping the reason; its time is freed."""
     return change_status(appointment, Action.CANCEL, reason=reason, actor=actor)
 
 
 @transaction.atomic(durable=True)
-def check_in(appointment: Appointment, *, actor: Any) -> Appointment:
+def check_in(appointment: Appointment, *, actor: Actor) -> Appointment:
     """Check the patient in: only a booked appointment, and only on its day in the clinic's time zone."""
     return change_status(appointment, Action.CHECK_IN, actor=actor)
 
 
 @transaction.atomic(durable=True)
-def mark_no_show(appointment: Appointment, *, actor: Any) -> Appointment:
+def mark_no_show(appointment: Appointment, *, actor: Actor) -> Appointment:
     """Record that the patient did not come: only once the appointment's start has passed."""
     return change_status(appointment, Action.NO_SHOW, actor=actor)
 
 
 @transaction.atomic(durable=True)
-def record_treated_elsewhere(appointment: Appointment, *, reason: str, actor: Any) -> Appointment:
+def record_treated_elsewhere(appointment: Appointment, *, reason: str, actor: Actor) -> Appointment:
     """A physician completes a visit that has no session record here (treated elsewhere, or recorded on
     paper while the system was down), saying why. It counts as a session done, is audited and is shown
     as such wherever completions are (the appointment, the course, adherence). Signing the session record
@@ -560,7 +561,7 @@ def reschedule_appointment(
     appointment: Appointment,
     *,
     start: datetime,
-    actor: Any,
+    actor: Actor,
     practitioner: Any = None,
     room: Room | None = None,
     device: Device | None = None,
@@ -625,7 +626,7 @@ def reschedule_appointment(
 
 @transaction.atomic(durable=True)
 def create_calendar_feed(
-    clinic: Any, *, kind: CalendarFeedKind | str, object_id: int, actor: Any
+    clinic: Any, *, kind: CalendarFeedKind | str, object_id: int, actor: Actor
 ) -> tuple[CalendarFeed, str]:
     """Create a private feed of one practitioner's, room's or device's appointments.
 
@@ -648,7 +649,7 @@ def create_calendar_feed(
 
 
 @transaction.atomic(durable=True)
-def revoke_calendar_feed(feed: CalendarFeed, *, actor: Any) -> CalendarFeed:
+def revoke_calendar_feed(feed: CalendarFeed, *, actor: Actor) -> CalendarFeed:
     """Stop a feed: its URL answers 404 from now on. Revoking a revoked feed changes nothing."""
     if feed.revoked_at is not None:
         return feed
@@ -668,7 +669,7 @@ RESCREEN_HORIZON = timedelta(days=3 * 366)
 
 @transaction.atomic
 def rescreen_future_appointments(
-    patient: Patient, *, before: Mapping[str, Any], after: Mapping[str, Any], actor: Any
+    patient: Patient, *, before: Mapping[str, Any], after: Mapping[str, Any], actor: Actor
 ) -> list[ScreeningAlert]:
     """Screen every future appointment of ``patient`` against the history as it is now, at once.
 
@@ -727,7 +728,7 @@ def rescreen_future_appointments(
 
 
 @transaction.atomic(durable=True)
-def resolve_screening_alert(alert: ScreeningAlert, *, resolution: str, actor: Any) -> ScreeningAlert:
+def resolve_screening_alert(alert: ScreeningAlert, *, resolution: str, actor: Actor) -> ScreeningAlert:
     """Say what was done about an alert (called the patient, booked a consultation, told the practitioner)."""
     text = " ".join(resolution.split())
     if not text:
@@ -772,7 +773,7 @@ def _span_text(spans: Iterable[Span]) -> list[str]:
 
 
 @transaction.atomic(durable=True)
-def set_opening_hours(location: Location, spans: Iterable[Span], *, actor: Any) -> list[OpeningHours]:
+def set_opening_hours(location: Location, spans: Iterable[Span], *, actor: Actor) -> list[OpeningHours]:
     """Replace the location's weekly opening hours. Appointments already booked stay (the desk moves them)."""
     wanted = _check_spans(spans)
     bump_schedule_versions(location_id=location.pk)
@@ -795,7 +796,7 @@ def set_opening_hours(location: Location, spans: Iterable[Span], *, actor: Any) 
 
 @transaction.atomic(durable=True)
 def set_working_hours(
-    member: StaffMember, location: Location, spans: Iterable[Span], *, actor: Any
+    member: StaffMember, location: Location, spans: Iterable[Span], *, actor: Actor
 ) -> list[WorkingHours]:
     """Replace a practitioner's weekly hours at one location."""
     _check_practitioner(member, location.clinic_id)
@@ -819,7 +820,7 @@ def set_working_hours(
 
 
 @transaction.atomic(durable=True)
-def add_holiday(location: Location, *, day: date, name: str, actor: Any) -> Holiday:
+def add_holiday(location: Location, *, day: date, name: str, actor: Actor) -> Holiday:
     """Close the location on ``day``. Raises ``ValidationError`` if that day is already a holiday there."""
     bump_schedule_versions(location_id=location.pk)
     if location.holidays.filter(date=day).exists():
@@ -839,7 +840,7 @@ def add_holiday(location: Location, *, day: date, name: str, actor: Any) -> Holi
 
 @transaction.atomic(durable=True)
 def add_public_holidays(
-    location: Location, *, country: str, year: int, days: Iterable[date] | None = None, actor: Any
+    location: Location, *, country: str, year: int, days: Iterable[date] | None = None, actor: Actor
 ) -> list[Holiday]:
     """Close the location on the public holidays of ``country`` in ``year`` (only ``days`` of them, if given).
 
@@ -871,7 +872,7 @@ def add_public_holidays(
 
 
 @transaction.atomic(durable=True)
-def remove_holiday(holiday: Holiday, *, actor: Any) -> None:
+def remove_holiday(holiday: Holiday, *, actor: Actor) -> None:
     """Open the location again that day (its weekly opening hours apply)."""
     location = holiday.location
     bump_schedule_versions(location_id=location.pk)
@@ -886,7 +887,7 @@ def remove_holiday(holiday: Holiday, *, actor: Any) -> None:
 
 
 @transaction.atomic(durable=True)
-def update_room(room: Room, *, name: str, modalities: Iterable[str], is_active: bool, actor: Any) -> Room:
+def update_room(room: Room, *, name: str, modalities: Iterable[str], is_active: bool, actor: Actor) -> Room:
     """Rename a room, change what it is equipped for, or take it out of use (its bookings stay)."""
     bump_schedule_versions(location_id=room.location_id)
     values: dict[str, Any] = {
@@ -914,7 +915,7 @@ def update_device(
     model_name: str = "",
     serial_number: str = "",
     is_active: bool = True,
-    actor: Any,
+    actor: Actor,
 ) -> Device:
     """Change a device's details, or take it out of use (its bookings stay)."""
     bump_schedule_versions(location_id=device.location_id)
@@ -938,7 +939,7 @@ def update_device(
 
 @transaction.atomic(durable=True)
 def add_device_downtime(
-    device: Device, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Any
+    device: Device, *, starts_at: datetime, ends_at: datetime, reason: str = "", actor: Actor
 ) -> DeviceDowntime:
     """Make a device unbookable (maintenance, repair). Sessions already booked then stay: the desk moves them."""
     bump_schedule_versions(location_id=device.location_id)
@@ -958,7 +959,7 @@ def add_device_downtime(
 
 
 @transaction.atomic(durable=True)
-def remove_device_downtime(downtime: DeviceDowntime, *, actor: Any) -> None:
+def remove_device_downtime(downtime: DeviceDowntime, *, actor: Actor) -> None:
     device = downtime.device
     bump_schedule_versions(location_id=device.location_id)
     record_event(

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 
 from mesoclinic.accounts.models import Location, StaffMember
+from mesoclinic.actors import Actor
 from mesoclinic.patients.signals import medical_history_changed
 from mesoclinic.scheduling.models import (
     Appointment,
@@ -64,7 +65,7 @@ def _location_saved(sender: Any, instance: Location, created: bool, **kwargs: An
 
 
 def _history_changed(
-    sender: Any, patient: Any, before: Any, after: Any, actor: Any = None, **kwargs: Any
+    sender: Any, patient: Any, before: Any, after: Any, actor: Actor = None, **kwargs: Any
 ) -> None:
     """A patient's medical history changed: re-screen their future appointments at once (same transaction)."""
     from mesoclinic.scheduling.services import rescreen_future_appointments  # noqa: PLC0415 — services import this app's models

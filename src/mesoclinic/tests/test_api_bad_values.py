@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mesoclinic.notifications.tests.factories import make_appointment
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing.notifications import make_appointment
 
 pytestmark = pytest.mark.django_db
 

@@ -55,15 +55,14 @@ def session_out(record: SessionRecord) -> dict[str, Any]:
 
 
 def _fresh(request: HttpRequest, record_id: int) -> dict[str, Any]:
-    return session_out(selectors.get_session_for_user(request.staff, record_id))  # type: ignore[attr-defined]
+    return session_out(selectors.get_session_for_user(request.staff, record_id))  # type: ignore[attr-defined]  # set on the request by the API's auth (accounts.api_auth)
 
 
 @router.get("/patients/{patient_id}", response={200: list[SessionOut]})
 def patient_sessions(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
     staff = require(request, Capability.VIEW_CLINICAL)
     patient = get_patient_for_user(staff, patient_id)
-    ids = list(selectors.sessions_for_patient(patient).values_list("pk", flat=True)[:200])
-    return [session_out(selectors.get_session_for_user(staff, pk)) for pk in ids]
+    return [session_out(record) for record in selectors.sessions_with_lines_for_patient(patient, limit=200)]
 
 
 @router.get("/{int:record_id}", response={200: SessionOut})

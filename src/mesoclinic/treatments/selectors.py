@@ -46,13 +46,7 @@ def get_session_for_user(staff: StaffMember | None, record_id: Any) -> SessionRe
     record = (
         sessions_for_clinic(staff.clinic_id)
         .prefetch_related(
-            Prefetch(
-                "products",
-                queryset=SessionProduct.objects.select_related(
-                    "lot__product", "lot__cocktail", "movement", "added_by", "voided_by"
-                ),
-            ),
-            Prefetch("zones", queryset=SessionZone.objects.select_related("added_by", "voided_by")),
+            *_lines(),
             Prefetch("amendments", queryset=SessionAmendment.objects.select_related("actor__staff")),
         )
         .filter(pk=_pk(record_id))
@@ -61,6 +55,27 @@ def get_session_for_user(staff: StaffMember | None, record_id: Any) -> SessionRe
     if record is None:
         raise Http404
     return record
+
+
+def _lines() -> tuple[Prefetch, Prefetch]:
+    """A record's product lines (with their lots) and zones, as its page and the API show them."""
+    return (
+        Prefetch(
+            "products",
+            queryset=SessionProduct.objects.select_related(
+                "lot__product", "lot__cocktail", "movement", "added_by", "voided_by"
+            ),
+        ),
+        Prefetch("zones", queryset=SessionZone.objects.select_related("added_by", "voided_by")),
+    )
+
+
+def sessions_with_lines_for_patient(patient: Patient, *, limit: int) -> list[SessionRecord]:
+    """A patient's newest ``limit`` session records with their screening, product lines and zones: three
+    queries however many records (the session API's list)."""
+    return list(
+        sessions_for_clinic(patient.clinic_id).filter(patient=patient).prefetch_related(*_lines())[:limit]
+    )
 
 
 def sessions_for_patient(patient: Patient) -> QuerySet[SessionRecord]:
@@ -151,7 +166,7 @@ def courses_progress(courses: Sequence[Course], *, now: datetime) -> list[Course
         .select_related("practitioner", "location")
         .order_by("course_id", "session_index", "starts_at", "id")
     ):
-        by_course[appointment.course_id].append(appointment)  # type: ignore[index]
+        by_course[appointment.course_id].append(appointment)  # type: ignore[index]  # filtered by course, so course_id is set
     in_courses = SessionRecord.objects.filter(appointment__course__in=[c.pk for c in courses])
     records = dict(in_courses.values_list("appointment_id", "pk"))
     signed = dict(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.inventory.models import Lot
@@ -76,7 +77,7 @@ DEFAULT_AFTERCARE = (
 TEXT_MAX = 5000  # notes and aftercare: a page of text; longer is a paste gone wrong
 
 
-def _may_override(actor: Any) -> bool:
+def _may_override(actor: Actor) -> bool:
     staff = getattr(actor, "staff", None)
     return staff is not None and role_has(staff.role, Capability.OVERRIDE_SCREENING)
 
@@ -171,7 +172,7 @@ def _modality_parameters(record: SessionRecord) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def open_session(appointment: Appointment, *, actor: Any) -> SessionRecord:
+def open_session(appointment: Appointment, *, actor: Actor) -> SessionRecord:
     """The draft record of an appointment's session, filled from the booking (the existing one if opened)."""
     existing = SessionRecord.objects.filter(appointment=appointment).first()
     if existing is not None:
@@ -212,7 +213,7 @@ def _typed_parameters(record: SessionRecord, raw: dict[str, Any]) -> dict[str, A
 
 
 @transaction.atomic
-def update_session_draft(record: SessionRecord, *, actor: Any, **fields: Any) -> SessionRecord:
+def update_session_draft(record: SessionRecord, *, actor: Actor, **fields: Any) -> SessionRecord:
     """Change a draft: scalar fields, device parameters, and (replacing them) product lines and zones.
 
     ``products`` is a list of ``(lot, quantity)``, ``zones`` a list of ``(zone code, volume ml or None)``.
@@ -271,7 +272,7 @@ def update_session_draft(record: SessionRecord, *, actor: Any, **fields: Any) ->
 
 @transaction.atomic
 def record_day_of_screening(
-    record: SessionRecord, answers: Mapping[str, Any], *, actor: Any
+    record: SessionRecord, answers: Mapping[str, Any], *, actor: Actor
 ) -> ScreeningRecord:
     """Ask the day-of questions again and re-run screening on the history plus the day's answers.
 
@@ -320,7 +321,7 @@ def _active_products(record: SessionRecord) -> list[SessionProduct]:
     )
 
 
-def sign_problems(record: SessionRecord, *, actor: Any, override_reason: str = "") -> list[str]:
+def sign_problems(record: SessionRecord, *, actor: Actor, override_reason: str = "") -> list[str]:
     """Everything that stops ``record`` from being signed by ``actor`` now, in plain words (empty: it may)."""
     reasons: list[str] = []
     if record.appointment is not None:
@@ -378,7 +379,7 @@ def sign_problems(record: SessionRecord, *, actor: Any, override_reason: str = "
 
 
 @transaction.atomic
-def sign_session(record: SessionRecord, *, actor: Any, override_reason: str = "") -> SessionRecord:
+def sign_session(record: SessionRecord, *, actor: Actor, override_reason: str = "") -> SessionRecord:
     """Lock the record: check screening, consent, lots and parameters, deduct stock, complete the visit.
 
     All or nothing: if any check fails (or a lot turns out unusable while stock is taken) nothing is
@@ -472,7 +473,7 @@ def _zone_text(code: str, volume: Decimal | None) -> str:
 
 
 @transaction.atomic(durable=True)
-def amend_session(record: SessionRecord, *, reason: str, actor: Any, **changes: Any) -> SessionAmendment:
+def amend_session(record: SessionRecord, *, reason: str, actor: Actor, **changes: Any) -> SessionAmendment:
     """Change a signed record the only way it may change: an amendment saying who, when, what and why.
 
     Scalar fields keep ``[old, new]``. ``add_products`` ``[(lot, quantity)]`` takes stock like signing;
@@ -550,7 +551,7 @@ def _apply_line_changes(
     void_products: list[SessionProduct],
     add_zones: list[tuple[str, Decimal | None]],
     void_zones: list[SessionZone],
-    actor: Any,
+    actor: Actor,
 ) -> None:
     """Add and void an amendment's lines: added lots take stock, voided ones give it back (ledger rows)."""
     try:

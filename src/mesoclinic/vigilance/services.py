@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.inventory.models import Lot
@@ -106,7 +107,7 @@ def report_adverse_event(
     outcome: str = Outcome.ONGOING,
     reported_to_regulator: bool = False,
     regulator_reference: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> AdverseEvent:
     """Record an adverse event, at any time after the session(s) it is linked to.
 
@@ -146,7 +147,7 @@ def report_adverse_event(
         reported_by=acting_user(actor),
         closed_at=now if outcome in CLOSED_OUTCOMES else None,
     )
-    event._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    event._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     event.save()
     event.sessions.set(sessions)
     event.lots.set(lots)
@@ -167,7 +168,7 @@ def report_adverse_event(
 
 @transaction.atomic
 def add_follow_up(
-    event: AdverseEvent, *, note: str, outcome: str, close: bool = False, actor: Any
+    event: AdverseEvent, *, note: str, outcome: str, close: bool = False, actor: Actor
 ) -> FollowUp:
     """Add a follow-up and make its outcome the event's.
 
@@ -188,8 +189,8 @@ def add_follow_up(
     )
     event.outcome = outcome
     event.closed_at = (event.closed_at or now) if (outcome in CLOSED_OUTCOMES or close) else None
-    event._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    event._change_reason = "follow-up"  # type: ignore[attr-defined]
+    event._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
+    event._change_reason = "follow-up"  # type: ignore[attr-defined]  # simple-history takes the change reason from this attribute of the instance
     event.save(update_fields=["outcome", "closed_at"])
     record_event(
         "adverse_event.follow_up",
@@ -207,7 +208,7 @@ def update_adverse_event(
     reason: str,
     sessions: Sequence[SessionRecord] | None = None,
     lots: Sequence[Lot] | None = None,
-    actor: Any,
+    actor: Actor,
     **fields: Any,
 ) -> AdverseEvent:
     """Correct a reported event; every earlier version stays in its history with who, when and why."""
@@ -245,8 +246,8 @@ def update_adverse_event(
         return event
     for name in EDITABLE_FIELDS:
         setattr(event, name, after[name])
-    event._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    event._change_reason = reason.strip()  # type: ignore[attr-defined]
+    event._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
+    event._change_reason = reason.strip()  # type: ignore[attr-defined]  # simple-history takes the change reason from this attribute of the instance
     event.save()
     record_event(
         "adverse_event.update", event, actor=actor, data={"fields": sorted(changed), "reason": reason.strip()}
@@ -255,7 +256,7 @@ def update_adverse_event(
 
 
 @transaction.atomic
-def record_recall_view(lots: Iterable[Lot], *, patients: int, channel: str, actor: Any) -> None:
+def record_recall_view(lots: Iterable[Lot], *, patients: int, channel: str, actor: Actor) -> None:
     """Audit that someone saw a recall: it reveals which patients had a lot, with their contact details."""
     for lot in lots:
         record_event("recall.view", lot, actor=actor, data={"patients": patients, "channel": channel})

@@ -24,7 +24,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.models import Role
 from mesoclinic.accounts.permissions import Capability, role_has
-from mesoclinic.billing.selectors import active_packages_for
+from mesoclinic.billing.selectors import active_packages_for, standings_for
 from mesoclinic.inventory.selectors import expiring_soon, low_stock
 from mesoclinic.notifications.selectors import open_complication_alerts
 from mesoclinic.scheduling import selectors
@@ -87,6 +87,8 @@ def home(request: ClinicRequest) -> HttpResponse:
         patients = {r.appointment.patient_id: r.appointment.patient for r in active}
         held = active_packages_for(patients, today=today)
         context["prepaid"] = [(patients[pid], held[pid]) for pid in patients if pid in held]
+        money = standings_for(patients)
+        context["standings"] = [(patients[pid], money[pid]) for pid in patients if pid in money]
     query = {"location": location.pk, **({"who": who} if treats else {})}
     here = f"{reverse('web:home')}?{urlencode(query)}"
     calendar = {"location": location.pk, "date": today.isoformat(), "view": "day", "by": "practitioner"}

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
 from mesoclinic.accounts.models import Clinic
+from mesoclinic.actors import Actor
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.webhooks import selectors, signing, transport
@@ -74,7 +75,7 @@ def _clean(url: str, events: list[str]) -> tuple[str, list[str]]:
 
 @transaction.atomic
 def create_endpoint(
-    clinic: Clinic, *, url: str, events: list[str], description: str = "", actor: Any
+    clinic: Clinic, *, url: str, events: list[str], description: str = "", actor: Actor
 ) -> WebhookEndpoint:
     """A new active endpoint with a fresh secret (the caller shows ``endpoint.secret`` once)."""
     url, events = _clean(url, events)
@@ -98,7 +99,7 @@ def update_endpoint(
     events: list[str],
     description: str,
     is_active: bool,
-    actor: Any,
+    actor: Actor,
 ) -> WebhookEndpoint:
     url, events = _clean(url, events)
     before = {"url": endpoint.url, "events": endpoint.events, "is_active": endpoint.is_active}
@@ -116,7 +117,7 @@ def update_endpoint(
 
 
 @transaction.atomic
-def set_endpoint_active(endpoint: WebhookEndpoint, *, active: bool, actor: Any) -> WebhookEndpoint:
+def set_endpoint_active(endpoint: WebhookEndpoint, *, active: bool, actor: Actor) -> WebhookEndpoint:
     """Disable (or enable again) an endpoint: a disabled one is sent nothing, its pending deliveries fail."""
     if endpoint.is_active != active:
         endpoint.is_active = active
@@ -128,7 +129,7 @@ def set_endpoint_active(endpoint: WebhookEndpoint, *, active: bool, actor: Any) 
 
 
 @transaction.atomic
-def rotate_secret(endpoint: WebhookEndpoint, *, actor: Any) -> str:
+def rotate_secret(endpoint: WebhookEndpoint, *, actor: Actor) -> str:
     """A new secret, effective for the next request; the old one stops working at once."""
     endpoint.secret = generate_secret()
     endpoint.save(update_fields=["secret"])
@@ -190,7 +191,7 @@ def emit_for_audit_event(audit: AuditEvent) -> list[WebhookDelivery]:
 
 
 @transaction.atomic
-def send_test_event(endpoint: WebhookEndpoint, *, actor: Any) -> WebhookDelivery:
+def send_test_event(endpoint: WebhookEndpoint, *, actor: Actor) -> WebhookDelivery:
     """A ``webhook.test`` event to this endpoint alone, so the owner can check the receiver and its secret."""
     event = WebhookEvent.objects.create(
         clinic_id=endpoint.clinic_id,
@@ -205,7 +206,7 @@ def send_test_event(endpoint: WebhookEndpoint, *, actor: Any) -> WebhookDelivery
 
 
 @transaction.atomic
-def redeliver(delivery: WebhookDelivery, *, actor: Any) -> WebhookDelivery:
+def redeliver(delivery: WebhookDelivery, *, actor: Actor) -> WebhookDelivery:
     """Send the same event (same event id, so receivers can tell) to the same endpoint again, afresh."""
     (again,) = _deliveries(
         delivery.event, [delivery.endpoint], redelivery_of=delivery, requested_by=acting_user(actor)

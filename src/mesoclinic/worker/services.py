@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django_tasks import task, task_backends
 
+from mesoclinic.actors import Actor
 from mesoclinic.audit.services import record_event
 from mesoclinic.worker.backend import HueyBackend
 from mesoclinic.worker.models import Job, JobStatus
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def retry_job(job: Job, *, actor: Any) -> Job:
+def retry_job(job: Job, *, actor: Actor) -> Job:
     """Queue a failed job (or one whose worker is gone) again with a fresh set of attempts.
 
     Its earlier error stays until it runs.
@@ -106,7 +107,7 @@ def recover_stalled_jobs(backend: HueyBackend, *, now: datetime | None = None) -
             "Job %s (%s): %s %s", job.pk, job.task_name, error, "Queued again." if again else "Marked failed."
         )
         if again:
-            transaction.on_commit(lambda job=job: backend.send_or_record(job))  # type: ignore[misc]
+            transaction.on_commit(lambda job=job: backend.send_or_record(job))  # type: ignore[misc]  # the default argument binds this loop's job, the lambda takes none when called
         recovered.append(job)
     return recovered
 

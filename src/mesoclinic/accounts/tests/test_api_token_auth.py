@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from mesoclinic.accounts.middleware import MFA_REQUIRED_MESSAGE
 from mesoclinic.accounts.services import create_api_token, revoke_api_token
-from mesoclinic.accounts.tests.helpers import activate_totp, signed_in
 from mesoclinic.testing import client_for, make_patient
+from mesoclinic.testing.accounts import activate_totp, signed_in
 
 PATIENTS = "/api/v1/patients"
 

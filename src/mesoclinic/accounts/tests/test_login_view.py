@@ -6,9 +6,9 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
 
-from mesoclinic.accounts.tests.helpers import signed_in
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.testing import PASSWORD, client_for, make_staff
+from mesoclinic.testing.accounts import signed_in
 
 URL = reverse("login")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.test import Client
 from django.urls import reverse
 
-from mesoclinic.accounts.tests.helpers import activate_totp, reauthenticate, signed_in, totp
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.testing import PASSWORD
+from mesoclinic.testing.accounts import activate_totp, reauthenticate, signed_in, totp
 
 
 def _password_step(staff) -> tuple[Client, object]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from mesoclinic.accounts.middleware import MFA_REQUIRED_MESSAGE
-from mesoclinic.accounts.tests.helpers import activate_totp, reauthenticate, signed_in
 from mesoclinic.testing import client_for
+from mesoclinic.testing.accounts import activate_totp, reauthenticate, signed_in
 
 
 def _require(clinic) -> None:

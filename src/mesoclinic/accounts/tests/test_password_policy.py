@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from mesoclinic.accounts.tests.helpers import signed_in
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.testing import PASSWORD
+from mesoclinic.testing.accounts import signed_in
 
 URL = reverse("account_change_password")
 

@@ -12,8 +12,8 @@ from django.test import Client, TestCase
 from django.urls import reverse
 
 from mesoclinic.accounts.models import Role
-from mesoclinic.accounts.tests.helpers import activate_totp, signed_in
 from mesoclinic.testing import make_staff
+from mesoclinic.testing.accounts import activate_totp, signed_in
 
 
 def _ask_for_a_reset(email: str) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from mesoclinic.accounts.tests.helpers import activate_totp, signed_in
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.testing import client_for
+from mesoclinic.testing.accounts import activate_totp, signed_in
 
 URL = reverse("accounts:security")
 

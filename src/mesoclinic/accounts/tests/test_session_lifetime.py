@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mesoclinic.accounts.middleware import SIGNED_IN_AT
-from mesoclinic.accounts.tests.helpers import signed_in
 from mesoclinic.testing import client_for
+from mesoclinic.testing.accounts import signed_in
 
 
 def test_it_is_configured_as_an_idle_timeout():

@@ -37,7 +37,7 @@ def _links(n: int) -> list[chain.Link]:
     for seq in range(1, n + 1):
         fields = _fields(seq, prev)
         digest = chain.link_hash(**fields)
-        links.append(chain.Link(id=100 + seq, hash=digest, **fields))  # type: ignore[arg-type]
+        links.append(chain.Link(id=100 + seq, hash=digest, **fields))  # type: ignore[arg-type]  # the fields of a Link, from a loosely typed dict
         prev = digest
     return links
 

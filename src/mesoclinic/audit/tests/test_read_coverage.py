@@ -145,6 +145,6 @@ def test_a_marked_view_names_the_patient_through_its_record(clinic: Any, practit
 def test_a_view_may_name_the_patient_while_it_runs() -> None:
     request = RequestFactory().get("/anything/")
     reads.note_patient_read(request, 41)
-    target = reads.target_for(None, {}, {}, runtime_patient=request.audit_patient_id)  # type: ignore[attr-defined]
+    target = reads.target_for(None, {}, {}, runtime_patient=request.audit_patient_id)  # type: ignore[attr-defined]  # the mark note_patient_read sets on the request
     assert target is not None
     assert target.patient_id == 41

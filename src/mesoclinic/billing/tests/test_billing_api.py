@@ -9,8 +9,8 @@ import pytest
 
 from mesoclinic.accounts.models import Role
 from mesoclinic.billing.models import Invoice
-from mesoclinic.billing.tests.helpers import pl_clinic
 from mesoclinic.testing import client_for, make_patient, make_staff
+from mesoclinic.testing.billing import pl_clinic
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/billing"
@@ -124,6 +124,7 @@ def test_it_issues_takes_payments_refunds_and_credits(world) -> None:
         "issued": "639.98",
         "paid": "639.98",
         "balance": "0.00",
+        "credit": "0.00",
     }
 
 
@@ -218,7 +219,7 @@ def test_the_wrong_method_answers_405(world) -> None:
 
 
 def test_it_checks_out_an_appointment_once(world) -> None:
-    from mesoclinic.treatments.tests.helpers import first_appointment  # noqa: PLC0415 — a booked series
+    from mesoclinic.testing.treatments import first_appointment  # noqa: PLC0415 — a booked series
 
     clinic = world["clinic"]
     appointment = first_appointment(clinic)

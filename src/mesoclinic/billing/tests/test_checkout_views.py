@@ -10,9 +10,9 @@ import pytest
 from mesoclinic.accounts.models import Role
 from mesoclinic.billing.models import Invoice
 from mesoclinic.billing.services import issue_invoice, record_payment
-from mesoclinic.billing.tests.helpers import draft, pl_clinic
 from mesoclinic.testing import client_for, csv_text, make_patient, make_staff
-from mesoclinic.treatments.tests.helpers import first_appointment
+from mesoclinic.testing.billing import draft, pl_clinic
+from mesoclinic.testing.treatments import first_appointment
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -12,8 +12,8 @@ from django.db import connections
 
 from mesoclinic.billing.models import Invoice
 from mesoclinic.billing.services import issue_invoice
-from mesoclinic.billing.tests.helpers import draft, pl_clinic
 from mesoclinic.testing import make_patient
+from mesoclinic.testing.billing import draft, pl_clinic
 
 CASHIERS = 50  # "when 50 cashiers issue at once" (issue 17)
 EACH = 2

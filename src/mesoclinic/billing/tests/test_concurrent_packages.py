@@ -12,10 +12,10 @@ from django.db import connections
 
 from mesoclinic.billing.models import Invoice, Package, PackageEntry
 from mesoclinic.billing.services import record_payment
-from mesoclinic.billing.tests.helpers import draft, line, pl_clinic
 from mesoclinic.billing.tests.test_packages import sell
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.testing import make_patient
+from mesoclinic.testing.billing import draft, line, pl_clinic
 
 CASHIERS = 12
 SESSIONS = 3

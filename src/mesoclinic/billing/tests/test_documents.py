@@ -22,8 +22,8 @@ from mesoclinic.billing.services import (
     set_buyer,
     update_line,
 )
-from mesoclinic.billing.tests.helpers import draft, line, pl_clinic
 from mesoclinic.testing import make_patient
+from mesoclinic.testing.billing import draft, line, pl_clinic
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -155,7 +155,10 @@ def test_it_takes_split_payments_up_to_the_balance(patient) -> None:
     assert (invoice.paid, invoice.balance) == (D("425.00"), D("25.00"))
     with pytest.raises(ValidationError) as caught:
         record_payment(invoice, method="cash", amount="25.01", actor=None)
-    assert caught.value.message_dict["amount"] == ["The balance is 25.00: the payment cannot be more."]
+    assert caught.value.message_dict["amount"] == [
+        "The balance is 25.00: the payment cannot be more"
+        " (unless the cashier puts the rest to the patient's credit)."
+    ]
     for method, amount, field in [
         ("cheque", "1", "method"),
         ("cash", "0", "amount"),

@@ -15,12 +15,12 @@ import time_machine
 from mesoclinic.accounts.models import Role
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.billing.models import Invoice, PackageStatus
-from mesoclinic.billing.tests.helpers import draft, line, pl_clinic
 from mesoclinic.billing.tests.test_packages import sell
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.testing import client_for, make_patient, make_staff
+from mesoclinic.testing.billing import draft, line, pl_clinic
+from mesoclinic.testing.treatments import ready_draft
 from mesoclinic.treatments.services import sign_session
-from mesoclinic.treatments.tests.helpers import ready_draft
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/billing"

@@ -27,9 +27,9 @@ from mesoclinic.billing.services import (
     set_package_expiry,
     update_billing_settings,
 )
-from mesoclinic.billing.tests.helpers import PL_RATES
+from mesoclinic.testing.billing import PL_RATES
+from mesoclinic.testing.treatments import ready_draft
 from mesoclinic.treatments.services import sign_session
-from mesoclinic.treatments.tests.helpers import ready_draft
 
 pytestmark = pytest.mark.django_db
 

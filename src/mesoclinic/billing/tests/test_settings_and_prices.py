@@ -15,9 +15,9 @@ from mesoclinic.billing.services import (
     update_billing_settings,
     update_price_item,
 )
-from mesoclinic.billing.tests.helpers import PL_RATES, draft, pl_clinic
 from mesoclinic.catalog.models import Product, Protocol
 from mesoclinic.testing import make_clinic, make_patient
+from mesoclinic.testing.billing import PL_RATES, draft, pl_clinic
 
 pytestmark = pytest.mark.django_db
 

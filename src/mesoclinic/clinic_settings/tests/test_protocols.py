@@ -29,6 +29,7 @@ def _form(protocol: Protocol, **changes: object) -> dict[str, object]:
         "session_minutes": protocol.session_minutes,
         "buffer_minutes": protocol.buffer_minutes,
         "is_active": "on" if protocol.is_active else "",
+        "bookable_online": "on" if protocol.bookable_online else "",
     }
     data.update(changes)
     return data
@@ -62,6 +63,16 @@ def test_renaming_is_not_a_new_version(owner):
     update_protocol(protocol, name="Hydration, face", actor=owner.user)
     protocol.refresh_from_db()
     assert (protocol.name, protocol.version) == ("Hydration, face", 1)
+
+
+def test_the_owner_opens_a_protocol_for_online_booking_without_a_new_version(owner):
+    protocol = _protocol(owner)
+    url = reverse("settings:protocol_edit", args=[protocol.slug])
+    assert client_for(owner).post(url, _form(protocol, bookable_online="on")).status_code == 302
+    protocol.refresh_from_db()
+    assert (protocol.bookable_online, protocol.version) == (True, 1)
+    listed = client_for(owner).get(reverse("settings:protocols")).content.decode()
+    assert "Online" in listed
 
 
 def test_saving_unchanged_writes_nothing(owner):

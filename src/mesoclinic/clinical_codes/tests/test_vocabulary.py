@@ -42,4 +42,4 @@ def test_it_names_the_special_factors():
 
 def test_it_is_read_only():
     with pytest.raises(TypeError):
-        v.CONDITIONS["new"] = "New"  # type: ignore[index]
+        v.CONDITIONS["new"] = "New"  # type: ignore[index]  # writing to the read-only mapping on purpose: the test checks that it raises

@@ -377,7 +377,7 @@ def appointment_resource(appointment: Any, ctx: ExportContext) -> Resource:
     )
 
 
-def procedure_resource(record: Any, ctx: ExportContext, zones: list[Any] = ()) -> Resource:  # type: ignore[assignment]
+def procedure_resource(record: Any, ctx: ExportContext, zones: list[Any] = ()) -> Resource:  # type: ignore[assignment]  # an empty tuple as the read-only default; only iterated
     """A session record: signed ones are ``completed``, drafts ``in-progress``."""
     return prune(
         {
@@ -449,7 +449,7 @@ def adverse_event_resource(
     event: Any,
     ctx: ExportContext,
     session_ids: list[int] = (),
-    lots: list[Any] = (),  # type: ignore[assignment]
+    lots: list[Any] = (),  # type: ignore[assignment]  # an empty tuple as the read-only default; only iterated
 ) -> Resource:
     severity, severity_display, seriousness = c.fhir_code(
         c.AE_SEVERITIES, event.severity, "AdverseEvent.severity"

@@ -16,28 +16,26 @@ import time_machine
 from django.urls import reverse
 
 from mesoclinic.accounts.models import StaffMember
-from mesoclinic.demo import load_demo
 from mesoclinic.interop.fhir.bundles import BULK_TYPES, validate
 from mesoclinic.interop.selectors import clinic_resources, export_context
-from mesoclinic.interop.tests.factories import make_analysis, make_assessment, make_photo
 from mesoclinic.interop.tests.r4_check import check
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.services import cancel_appointment, check_in, mark_no_show
 from mesoclinic.testing import client_for
+from mesoclinic.testing.outcomes import make_analysis, make_photo, make_scored_assessment
 from mesoclinic.treatments.models import SessionRecord
 
-pytestmark = pytest.mark.django_db
-
-DEMO_DAY = datetime(2026, 11, 25, 9, tzinfo=UTC)
+# One worker builds the demo for all its readers (module-scoped, see the root conftest; `--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 
 @pytest.fixture
-def demo():
-    """The demo clinic, plus what a day at its desk adds: a check-in, a cancellation and a no-show (each on
-    the appointment's own day), a photo with its analysis and a scales assessment."""
-    with time_machine.travel(DEMO_DAY, tick=True):
-        clinic, _ = load_demo()
+def demo(demo_clinic):
+    """The demo clinic (loaded on ``DEMO_DAY``, built once for the module, see the root conftest), plus what a
+    day at its desk adds: a check-in, a cancellation and a no-show (each on the appointment's own day), a
+    photo with its analysis and a scales assessment."""
+    clinic = demo_clinic
     booked = list(Appointment.objects.filter(clinic=clinic, status="booked").order_by("starts_at")[:3])
     for appointment, change, offset in (
         (booked[0], lambda a: check_in(a, actor=None), -10),
@@ -49,7 +47,7 @@ def demo():
     record = SessionRecord.objects.filter(clinic=clinic, status="signed").order_by("pk").first()
     photo = make_photo(record.patient, datetime(2026, 9, 1, 10, tzinfo=UTC), session_id=record.pk)
     make_analysis(photo)
-    make_assessment(record.patient, date(2026, 9, 1), session_id=record.pk)
+    make_scored_assessment(record.patient, date(2026, 9, 1), session_id=record.pk)
     return clinic
 
 

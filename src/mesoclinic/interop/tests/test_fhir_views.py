@@ -11,8 +11,8 @@ from django.urls import reverse
 from mesoclinic import testing
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.interop.fhir.bundles import BULK_TYPES, validate
-from mesoclinic.interop.tests.factories import make_analysis, make_assessment, make_photo
 from mesoclinic.patients.services import update_medical_history
+from mesoclinic.testing.outcomes import make_analysis, make_photo, make_scored_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def chart(clinic, practitioner):
     record = testing.make_signed_session(patient, practitioner, uses=[(lot, "2.5")])
     photo = make_photo(patient, datetime(2026, 6, 1, 9, 30, tzinfo=UTC), session_id=record.pk)
     make_analysis(photo)
-    make_assessment(patient, date(2026, 6, 1), session_id=record.pk)
+    make_scored_assessment(patient, date(2026, 6, 1), session_id=record.pk)
     return patient
 
 

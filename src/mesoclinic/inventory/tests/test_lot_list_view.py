@@ -94,5 +94,5 @@ def test_it_costs_the_same_queries_for_many_lots(
     for n in range(lots):
         make_lot(clinic, lot_number=f"N{n:03d}", expires_on=date(2099, 1, 1))
     client = client_for(receptionist)
-    with django_assert_max_num_queries(17):  # type: ignore[operator]
+    with django_assert_max_num_queries(17):  # type: ignore[operator]  # pytest-django's fixture is a context-manager factory
         assert client.get(URL).status_code == 200

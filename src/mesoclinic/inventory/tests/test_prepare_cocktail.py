@@ -112,9 +112,9 @@ def test_it_refuses_no_components(clinic: Clinic, practitioner: StaffMember) -> 
 def test_it_refuses_a_duplicate_preparation_number(clinic: Clinic, practitioner: StaffMember) -> None:
     a = make_lot(clinic)
     kwargs = {"quantity": 5, "expires_on": date(2026, 3, 20), "at": AT, "actor": practitioner.user}
-    prepare_cocktail(_cocktail(clinic), lot_number="P-1", components=[(a, Decimal(1))], **kwargs)  # type: ignore[arg-type]
+    prepare_cocktail(_cocktail(clinic), lot_number="P-1", components=[(a, Decimal(1))], **kwargs)  # type: ignore[arg-type]  # keyword values from a parametrised dict
     with pytest.raises(ValidationError, match="already has a preparation P-1"):
-        prepare_cocktail(_cocktail(clinic), lot_number="P-1", components=[(a, Decimal(1))], **kwargs)  # type: ignore[arg-type]
+        prepare_cocktail(_cocktail(clinic), lot_number="P-1", components=[(a, Decimal(1))], **kwargs)  # type: ignore[arg-type]  # keyword values from a parametrised dict
     assert balance(a) == 19
 
 

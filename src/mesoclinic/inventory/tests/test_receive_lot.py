@@ -33,7 +33,7 @@ def _receive(clinic: Clinic, actor: StaffMember, **overrides: object) -> Lot:
         "actor": actor.user,
     }
     fields.update(overrides)
-    return receive_lot(clinic, **fields)  # type: ignore[arg-type]
+    return receive_lot(clinic, **fields)  # type: ignore[arg-type]  # keyword values from a loosely typed dict of defaults
 
 
 def test_it_creates_a_lot_with_its_receipt(clinic: Clinic, practitioner: StaffMember) -> None:

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from mesoclinic.notifications.models import NotificationSettings
 from mesoclinic.notifications.services import opt_out, update_contact_preference
-from mesoclinic.scheduling.tests.ui_helpers import book
 from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing.scheduling import book
 
 pytestmark = pytest.mark.django_db
 

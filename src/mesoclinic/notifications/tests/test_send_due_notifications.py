@@ -26,10 +26,10 @@ from mesoclinic.notifications.services import (
     send_due_notifications,
     send_due_notifications_task,
 )
-from mesoclinic.notifications.tests.factories import contactable, make_appointment, make_course
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import AppointmentStatus, Course, MaintenanceRecall
 from mesoclinic.testing import make_patient, make_schedulable, make_signed_session
+from mesoclinic.testing.notifications import contactable, make_appointment, make_course
 from mesoclinic.treatments.models import SessionRecord
 
 LOCMEM_SMS = "mesoclinic.notifications.channels.sms.LocmemSmsBackend"

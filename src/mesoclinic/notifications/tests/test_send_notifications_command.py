@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from mesoclinic.notifications.tests.factories import contactable, make_appointment
 from mesoclinic.testing import make_patient, make_schedulable
+from mesoclinic.testing.notifications import contactable, make_appointment
 
 
 def test_it_sends_what_is_due_at_the_instant_once(clinic, capsys):

@@ -12,9 +12,9 @@ from django.core import mail
 
 from mesoclinic.notifications.models import Delivery, DeliveryStatus, Kind
 from mesoclinic.notifications.services import send_due_notifications_task
-from mesoclinic.notifications.tests.factories import contactable, make_appointment, make_course
 from mesoclinic.scheduling.models import AppointmentStatus, MaintenanceRecall
 from mesoclinic.testing import make_patient, make_schedulable, make_signed_session
+from mesoclinic.testing.notifications import contactable, make_appointment, make_course
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.worker.consumer import running_consumer
 from mesoclinic.worker.models import Job, JobStatus

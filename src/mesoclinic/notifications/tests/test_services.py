@@ -16,8 +16,8 @@ from mesoclinic.audit.models import AuditEvent
 from mesoclinic.notifications import selectors, services
 from mesoclinic.notifications.channels import sms
 from mesoclinic.notifications.models import Delivery, DeliveryStatus, Kind, MessageTemplate
-from mesoclinic.notifications.tests.factories import contactable, make_appointment
 from mesoclinic.testing import make_patient, make_schedulable
+from mesoclinic.testing.notifications import contactable, make_appointment
 
 START = datetime(2026, 6, 12, 12, tzinfo=UTC)
 

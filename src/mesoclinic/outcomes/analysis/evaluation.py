@@ -227,10 +227,10 @@ def _eye_error(studio_face: FaceFrame, shot: Recapture, found: FaceFrame) -> flo
 
 def _registration_error(comparison: object, base: Recapture, shot: Recapture) -> float:
     """How far the registration puts the baseline's face centre from where it truly is in the follow-up, / E."""
-    face = comparison.baseline.face  # type: ignore[attr-defined]
+    face = comparison.baseline.face  # type: ignore[attr-defined]  # a Comparison of outcomes.analysis.compare, typed object to keep this module free of it
     truth = np.vstack([shot.matrix, [0, 0, 1]]) @ np.linalg.inv(np.vstack([base.matrix, [0, 0, 1]]))
     centre = (np.array(face.eye_image_left) + np.array(face.eye_image_right)) / 2 + (0.0, 0.5 * face.unit)
-    found = comparison.registration.matrix  # type: ignore[attr-defined]
+    found = comparison.registration.matrix  # type: ignore[attr-defined]  # a Comparison of outcomes.analysis.compare, typed object to keep this module free of it
     return float(
         np.linalg.norm(found[:, :2] @ centre + found[:, 2] - (truth[:2, :2] @ centre + truth[:2, 2]))
         / face.unit

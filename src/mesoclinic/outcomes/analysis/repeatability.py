@@ -76,9 +76,9 @@ class Spread:
     def from_dict(cls, data: Mapping[str, object]) -> Spread:
         df = data.get("df")
         return cls(
-            cv=float(data.get("cv") or 0.0),  # type: ignore[arg-type]
-            floor=float(data.get("floor") or 0.0),  # type: ignore[arg-type]
-            df=math.inf if df is None else float(df),  # type: ignore[arg-type]
+            cv=float(data.get("cv") or 0.0),  # type: ignore[arg-type]  # a stored spread holds numbers; float() raises on anything else
+            floor=float(data.get("floor") or 0.0),  # type: ignore[arg-type]  # a stored spread holds numbers; float() raises on anything else
+            df=math.inf if df is None else float(df),  # type: ignore[arg-type]  # a stored spread holds numbers; float() raises on anything else
         )
 
 

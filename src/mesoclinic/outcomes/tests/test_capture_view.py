@@ -77,7 +77,7 @@ def test_it_only_allows_get_and_post(patient, practitioner):
 def test_the_session_records_take_photos_link_links_the_photo_to_that_session(
     clinic, practitioner, django_capture_on_commit_callbacks
 ):
-    from mesoclinic.treatments.tests.helpers import ready_draft  # noqa: PLC0415
+    from mesoclinic.testing.treatments import ready_draft  # noqa: PLC0415
 
     record = ready_draft(clinic)
     client = client_for(practitioner)
@@ -96,7 +96,7 @@ def test_the_session_records_take_photos_link_links_the_photo_to_that_session(
 
 
 def test_another_patients_session_is_not_found(patient, practitioner, clinic):
-    from mesoclinic.treatments.tests.helpers import ready_draft  # noqa: PLC0415
+    from mesoclinic.testing.treatments import ready_draft  # noqa: PLC0415
 
     record = ready_draft(clinic)
     response = client_for(practitioner).get(f"{_url(patient)}?session={record.pk}")
@@ -104,7 +104,7 @@ def test_another_patients_session_is_not_found(patient, practitioner, clinic):
 
 
 def test_after_a_sessions_front_view_the_page_offers_the_next_view_still_linked(clinic, practitioner):
-    from mesoclinic.treatments.tests.helpers import ready_draft  # noqa: PLC0415
+    from mesoclinic.testing.treatments import ready_draft  # noqa: PLC0415
 
     record = ready_draft(clinic)
     link = f"{_url(record.patient)}?session={record.pk}"

@@ -19,11 +19,11 @@ from mesoclinic.patients.models import Consent, HistoryStatus, Patient
 from mesoclinic.patients.services import register_patient
 from mesoclinic.portal import selectors
 from mesoclinic.portal.models import BookingStatus, OnlineBooking, PortalSettings
-from mesoclinic.portal.tests.helpers import EP, NEEDLE, NOW, WARSAW, at, open_booking
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.selectors import SessionChoice
 from mesoclinic.scheduling.services import book_series
 from mesoclinic.testing import make_patient
+from mesoclinic.testing.portal import EP, NEEDLE, NOW, WARSAW, at, open_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -383,3 +383,17 @@ def test_frame_origins_must_be_plain_origins(clinic, origins):
     with pytest.raises(ValidationError):
         PortalSettings(clinic=clinic, embed_origins=origins).clean()
     PortalSettings(clinic=clinic, embed_origins=["https://rosa.example", "http://localhost:8080"]).clean()
+
+
+def test_what_was_never_verified_is_forgotten_after_a_day_and_confirmed_bookings_stay(clinic, setup):
+    from mesoclinic.portal.services import purge_unverified  # noqa: PLC0415
+
+    client = Client()
+    with at():
+        unverified = book(client, clinic)
+        confirmed = book(client, clinic, email="ala@example.com")
+        client.post(reverse("portal:verify", args=[clinic.slug, confirmed]), {"code": code_from_mail()})
+        assert purge_unverified() == 0
+    assert purge_unverified(NOW + timedelta(hours=25)) == 1
+    assert not OnlineBooking.objects.filter(reference=unverified).exists()
+    assert OnlineBooking.objects.get(reference=confirmed).status == BookingStatus.CONFIRMED

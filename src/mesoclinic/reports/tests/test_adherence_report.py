@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book
 from mesoclinic.testing import client_for, csv_text, make_schedulable, make_staff, no_show, treated_elsewhere
+from mesoclinic.testing.scheduling import MONDAY, book
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/adherence/"

@@ -28,7 +28,7 @@ def _chart(**extra: object) -> charts.LineChart:
         "band_label": "baseline ± 6 %",
     }
     defaults.update(extra)
-    return charts.LineChart(**defaults)  # type: ignore[arg-type]
+    return charts.LineChart(**defaults)  # type: ignore[arg-type]  # keyword values from a loosely typed dict of defaults
 
 
 def _parse(svg: str) -> ET.Element:

@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from mesoclinic.catalog.models import Protocol
-from mesoclinic.reports.tests.factories import make_course
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus, MaintenanceRecall
 from mesoclinic.testing import client_for, csv_text, make_patient, make_schedulable
+from mesoclinic.testing.scheduling import make_completed_course
 
 pytestmark = pytest.mark.django_db
 
 
-def _appointment(clinic, where, starts_at: datetime, status: str) -> Appointment:  # type: ignore[no-untyped-def]
+def _appointment(clinic, where, starts_at: datetime, status: str) -> Appointment:
     return Appointment.objects.create(
         clinic=clinic,
         location=where.location,
@@ -29,13 +29,13 @@ def _appointment(clinic, where, starts_at: datetime, status: str) -> Appointment
     )
 
 
-def test_it_lists_the_reports(owner) -> None:  # type: ignore[no-untyped-def]
+def test_it_lists_the_reports(owner) -> None:
     html = client_for(owner).get("/reports/").content.decode()
     for url in ("/reports/outcomes/", "/reports/no-shows/", "/reports/recalls/"):
         assert url in html
 
 
-def test_it_counts_no_shows_per_month_and_practitioner(owner, clinic) -> None:  # type: ignore[no-untyped-def]
+def test_it_counts_no_shows_per_month_and_practitioner(owner, clinic) -> None:
     where = make_schedulable(clinic)
     _appointment(clinic, where, datetime(2026, 3, 2, 9, tzinfo=UTC), AppointmentStatus.NO_SHOW)
     _appointment(clinic, where, datetime(2026, 3, 3, 9, tzinfo=UTC), AppointmentStatus.COMPLETED)
@@ -48,21 +48,23 @@ def test_it_counts_no_shows_per_month_and_practitioner(owner, clinic) -> None:  
     assert f"practitioner,{where.practitioner.display_name},3,1,33.333" in lines
 
 
-def test_it_shows_the_no_show_tables(physician, clinic) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_the_no_show_tables(physician, clinic) -> None:
     response = client_for(physician).get("/reports/no-shows/")
     assert response.status_code == 200
     assert 'id="by-practitioner"' in response.content.decode()
 
 
-def test_it_says_when_the_period_is_backwards(owner) -> None:  # type: ignore[no-untyped-def]
+def test_it_says_when_the_period_is_backwards(owner) -> None:
     response = client_for(owner).get("/reports/no-shows/?start=2026-05-01&end=2026-04-01")
     assert "The end of the period is before its start." in response.content.decode()
 
 
-def test_it_lists_recalls_overdue_and_due_soon(owner, clinic, practitioner) -> None:  # type: ignore[no-untyped-def]
+def test_it_lists_recalls_overdue_and_due_soon(owner, clinic, practitioner) -> None:
     today = clinic.today()
     for offset in (-5, 30, 90):
-        course = make_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
+        course = make_completed_course(
+            make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC)
+        )
         MaintenanceRecall.objects.create(
             clinic=clinic, patient=course.patient, course=course, due_on=today + timedelta(days=offset)
         )
@@ -72,8 +74,8 @@ def test_it_lists_recalls_overdue_and_due_soon(owner, clinic, practitioner) -> N
     assert lines[2].endswith(f"{today + timedelta(days=30)},no")
 
 
-def test_it_shows_overdue_in_words(owner, clinic, practitioner) -> None:  # type: ignore[no-untyped-def]
-    course = make_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
+def test_it_shows_overdue_in_words(owner, clinic, practitioner) -> None:
+    course = make_completed_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
     MaintenanceRecall.objects.create(
         clinic=clinic, patient=course.patient, course=course, due_on=date(2020, 1, 1)
     )
@@ -82,17 +84,17 @@ def test_it_shows_overdue_in_words(owner, clinic, practitioner) -> None:  # type
 
 @pytest.mark.parametrize("url", ["/reports/", "/reports/no-shows/", "/reports/recalls/"])
 @pytest.mark.parametrize("role", ["receptionist", "practitioner"])
-def test_it_is_403_for_staff_without_reports(url: str, role: str, request) -> None:  # type: ignore[no-untyped-def]
+def test_it_is_403_for_staff_without_reports(url: str, role: str, request) -> None:
     assert client_for(request.getfixturevalue(role)).get(url).status_code == 403
 
 
 @pytest.mark.parametrize("url", ["/reports/", "/reports/no-shows/", "/reports/recalls/"])
-def test_it_only_allows_get(url: str, owner) -> None:  # type: ignore[no-untyped-def]
+def test_it_only_allows_get(url: str, owner) -> None:
     assert client_for(owner).post(url).status_code == 405
 
 
-def test_it_does_not_show_another_clinic_s_recalls(outsider, clinic, practitioner) -> None:  # type: ignore[no-untyped-def]
-    course = make_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
+def test_it_does_not_show_another_clinic_s_recalls(outsider, clinic, practitioner) -> None:
+    course = make_completed_course(make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC))
     MaintenanceRecall.objects.create(
         clinic=clinic, patient=course.patient, course=course, due_on=date(2020, 1, 1)
     )

@@ -9,8 +9,9 @@ import pytest
 
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.outcomes.analysis.repeatability import METHOD_SPREAD
-from mesoclinic.reports.tests.factories import make_analysis, make_assessment, make_course, wrinkles
 from mesoclinic.testing import client_for, make_patient, make_signed_session
+from mesoclinic.testing.outcomes import make_analysed_photo, make_assessment, wrinkles
+from mesoclinic.testing.scheduling import make_completed_course
 
 pytestmark = pytest.mark.django_db
 
@@ -20,25 +21,25 @@ def _url(patient_id: int, query: str = "") -> str:
 
 
 @pytest.fixture
-def treated(clinic, practitioner):  # type: ignore[no-untyped-def]
+def treated(clinic, practitioner):
     """Baseline 0.050, follow-ups 0.046 and 0.030, after a completed two-session needle series."""
     patient = make_patient(clinic)
-    make_analysis(patient, datetime(2026, 1, 5, 9, tzinfo=UTC), wrinkles(0.050))
-    make_course(patient, practitioner, datetime(2026, 1, 6, 9, tzinfo=UTC))
-    make_analysis(patient, datetime(2026, 3, 3, 9, tzinfo=UTC), wrinkles(0.046))
-    make_analysis(patient, datetime(2026, 7, 6, 9, tzinfo=UTC), wrinkles(0.030))
+    make_analysed_photo(patient, datetime(2026, 1, 5, 9, tzinfo=UTC), wrinkles(0.050))
+    make_completed_course(patient, practitioner, datetime(2026, 1, 6, 9, tzinfo=UTC))
+    make_analysed_photo(patient, datetime(2026, 3, 3, 9, tzinfo=UTC), wrinkles(0.046))
+    make_analysed_photo(patient, datetime(2026, 7, 6, 9, tzinfo=UTC), wrinkles(0.030))
     make_assessment(patient, date(2026, 7, 6), glogau=2, gais_investigator=2, satisfaction=4)
     return patient
 
 
-def test_it_draws_the_points_sessions_and_the_six_month_line(physician: StaffMember, treated) -> None:  # type: ignore[no-untyped-def]
+def test_it_draws_the_points_sessions_and_the_six_month_line(physician: StaffMember, treated) -> None:
     html = client_for(physician).get(_url(treated.pk)).content.decode()
     assert html.count('class="chart__point"') == 3
     assert html.count('class="chart__session"') == 2
     assert 'class="chart__durability" data-date="2026-08-03"' in html
 
 
-def test_it_says_the_change_in_words(physician: StaffMember, treated) -> None:  # type: ignore[no-untyped-def]
+def test_it_says_the_change_in_words(physician: StaffMember, treated) -> None:
     response = client_for(physician).get(_url(treated.pk))
     # the limit is the repeatability coefficient 1.96·√2·SD at the baseline's level, in % of the baseline
     sd = METHOD_SPREAD["wrinkle_area_fraction"].sd(0.050)
@@ -47,18 +48,18 @@ def test_it_says_the_change_in_words(physician: StaffMember, treated) -> None:  
     assert words in response.content.decode()
 
 
-def test_it_says_when_a_change_is_within_repeatability(physician: StaffMember, clinic, practitioner) -> None:  # type: ignore[no-untyped-def]
+def test_it_says_when_a_change_is_within_repeatability(physician: StaffMember, clinic, practitioner) -> None:
     patient = make_patient(clinic)
-    make_analysis(patient, datetime(2026, 1, 5, tzinfo=UTC), wrinkles(0.050))
+    make_analysed_photo(patient, datetime(2026, 1, 5, tzinfo=UTC), wrinkles(0.050))
     make_signed_session(patient, practitioner, performed_at=datetime(2026, 1, 6, tzinfo=UTC))
-    make_analysis(patient, datetime(2026, 6, 5, tzinfo=UTC), wrinkles(0.049))
+    make_analysed_photo(patient, datetime(2026, 6, 5, tzinfo=UTC), wrinkles(0.049))
     response = client_for(physician).get(_url(patient.pk))
     assert "within the method&#x27;s repeatability" in response.content.decode()
 
 
-def test_it_shows_the_chosen_metric_and_region(physician: StaffMember, clinic) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_the_chosen_metric_and_region(physician: StaffMember, clinic) -> None:
     patient = make_patient(clinic)
-    make_analysis(
+    make_analysed_photo(
         patient,
         datetime(2026, 1, 5, tzinfo=UTC),
         {"cheek_left": {"spot_count": 10}, "cheek_right": {"spot_count": 14}},
@@ -67,51 +68,51 @@ def test_it_shows_the_chosen_metric_and_region(physician: StaffMember, clinic) -
     assert 'data-value="12"' in response.content.decode()
 
 
-def test_it_falls_back_to_the_metric_s_usual_region_on_bad_input(physician: StaffMember, treated) -> None:  # type: ignore[no-untyped-def]
+def test_it_falls_back_to_the_metric_s_usual_region_on_bad_input(physician: StaffMember, treated) -> None:
     response = client_for(physician).get(_url(treated.pk, "?metric=nonsense&region=elbow"))
     assert response.status_code == 200
     assert response.content.decode().count('class="chart__point"') == 3
 
 
-def test_it_lists_the_scales_over_time(physician: StaffMember, treated) -> None:  # type: ignore[no-untyped-def]
+def test_it_lists_the_scales_over_time(physician: StaffMember, treated) -> None:
     html = client_for(physician).get(_url(treated.pk)).content.decode()
     assert 'id="progress-scales"' in html
     assert "6 Jul 2026" in html
 
 
-def test_it_says_so_without_measurements(physician: StaffMember, clinic) -> None:  # type: ignore[no-untyped-def]
+def test_it_says_so_without_measurements(physician: StaffMember, clinic) -> None:
     patient = make_patient(clinic)
     response = client_for(physician).get(_url(patient.pk))
     assert "Not enough measurements yet" in response.content.decode()
 
 
-def test_it_shows_the_tab_in_the_chart(physician: StaffMember, treated) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_the_tab_in_the_chart(physician: StaffMember, treated) -> None:
     html = client_for(physician).get(_url(treated.pk)).content.decode()
     assert f'href="/reports/patients/{treated.pk}/progress/" aria-current="page"' in html
 
 
-def test_it_is_404_for_another_clinic_s_patient(outsider: StaffMember, treated) -> None:  # type: ignore[no-untyped-def]
+def test_it_is_404_for_another_clinic_s_patient(outsider: StaffMember, treated) -> None:
     assert client_for(outsider).get(_url(treated.pk)).status_code == 404
 
 
-def test_it_is_403_without_clinical_access(receptionist: StaffMember, treated) -> None:  # type: ignore[no-untyped-def]
+def test_it_is_403_without_clinical_access(receptionist: StaffMember, treated) -> None:
     assert client_for(receptionist).get(_url(treated.pk)).status_code == 403
 
 
-def test_it_only_allows_get(physician: StaffMember, treated) -> None:  # type: ignore[no-untyped-def]
+def test_it_only_allows_get(physician: StaffMember, treated) -> None:
     assert client_for(physician).post(_url(treated.pk)).status_code == 405
 
 
 def test_it_compares_only_measurements_of_the_newest_method(
     physician: StaffMember, clinic, practitioner
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     patient = make_patient(clinic)
-    old = make_analysis(patient, datetime(2026, 1, 5, tzinfo=UTC), wrinkles(0.090))
+    old = make_analysed_photo(patient, datetime(2026, 1, 5, tzinfo=UTC), wrinkles(0.090))
     old.method_version = "1"
     old.save(update_fields=["method_version"])
-    make_analysis(patient, datetime(2026, 3, 5, tzinfo=UTC), wrinkles(0.050))
+    make_analysed_photo(patient, datetime(2026, 3, 5, tzinfo=UTC), wrinkles(0.050))
     make_signed_session(patient, practitioner, performed_at=datetime(2026, 3, 6, tzinfo=UTC))
-    make_analysis(patient, datetime(2026, 6, 5, tzinfo=UTC), wrinkles(0.049))
+    make_analysed_photo(patient, datetime(2026, 6, 5, tzinfo=UTC), wrinkles(0.049))
     html = client_for(physician).get(_url(patient.pk)).content.decode()
     assert html.count('class="chart__point"') == 2
     assert "1 older measurement was made by an earlier version of the analysis" in html

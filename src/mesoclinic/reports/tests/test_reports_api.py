@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mesoclinic.reports.tests.factories import make_analysis, make_course, wrinkles
 from mesoclinic.testing import client_for, make_patient
+from mesoclinic.testing.outcomes import make_analysed_photo, wrinkles
+from mesoclinic.testing.scheduling import make_completed_course
 
 pytestmark = pytest.mark.django_db
 START = datetime(2026, 1, 10, 9, tzinfo=UTC)
@@ -15,9 +16,9 @@ START = datetime(2026, 1, 10, 9, tzinfo=UTC)
 
 def treat(clinic, practitioner, *, modality, after, baseline=0.050):
     patient = make_patient(clinic)
-    make_analysis(patient, START - timedelta(days=1), wrinkles(baseline))
-    make_course(patient, practitioner, START, modality=modality)
-    make_analysis(patient, START + timedelta(days=170), wrinkles(after))
+    make_analysed_photo(patient, START - timedelta(days=1), wrinkles(baseline))
+    make_completed_course(patient, practitioner, START, modality=modality)
+    make_analysed_photo(patient, START + timedelta(days=170), wrinkles(after))
     return patient
 
 

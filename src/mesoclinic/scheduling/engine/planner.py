@@ -312,7 +312,7 @@ class _Search:
         starts = tuple(self.memo[d] for d in reversed(path))
         assert all(s is not None for s in starts)  # noqa: S101 - every path date is usable
         who = self.who[0] if series.same_practitioner else ""
-        return _Found((starts[0], dev, starts, who), starts, who or None)  # type: ignore[arg-type]
+        return _Found((starts[0], dev, starts, who), starts, who or None)  # type: ignore[arg-type]  # every start is an int: asserted on the line above
 
     def _step(
         self, k: int, layer: list[tuple[int, int, int]], latest: int
@@ -426,8 +426,8 @@ def _plan(ctx: _Context, found: _Found, ids: list[tuple[str, ...]]) -> Plan:
                 index=n,
                 start=index.days.local(start),
                 end=index.days.local(start + duration),
-                practitioner=chosen[0],  # type: ignore[arg-type]
-                room=chosen[1],  # type: ignore[arg-type]
+                practitioner=chosen[0],  # type: ignore[arg-type]  # every kind has a free resource: asserted above
+                room=chosen[1],  # type: ignore[arg-type]  # every kind has a free resource: asserted above
                 device=chosen[2] if len(chosen) > 2 else None,
             )
         )

@@ -273,7 +273,7 @@ def _series(obj: object, tz: tzinfo, horizon_days: object) -> SeriesRequest:
             tolerance_days=data.get("tolerance_days", 0),
             buffer_minutes=data.get("buffer_minutes", 0),
             same_practitioner=data.get("same_practitioner", True),
-            horizon_days=horizon_days,  # type: ignore[arg-type]
+            horizon_days=horizon_days,  # type: ignore[arg-type]  # unchecked JSON: SeriesRequest checks it and raises ValueError, turned into PlanInputError below
         )
     except ValueError as exc:
         message = str(exc)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mesoclinic.scheduling.models import Appointment
-from mesoclinic.scheduling.tests.api_helpers import call, protocol
 from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing.scheduling import call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def make_appointment(patient, where, starts_at):
         clinic=patient.clinic,
         location=where.location,
         patient=patient,
-        protocol=protocol(patient.clinic, "needle"),
+        protocol=protocol_for_modality(patient.clinic, "needle"),
         session_index=1,
         practitioner=where.practitioner,
         room=where.room,
@@ -47,7 +47,7 @@ def assert_refused(response, field):
 def test_a_proposal_from_such_a_year_is_refused(clinic, setup, receptionist, when):
     body = {
         "patient_id": make_patient(clinic).pk,
-        "protocol": protocol(clinic).slug,
+        "protocol": protocol_for_modality(clinic).slug,
         "location_id": setup.location.pk,
         "earliest": when,
     }
@@ -60,7 +60,7 @@ def test_a_proposal_from_such_a_year_is_refused(clinic, setup, receptionist, whe
 def test_availability_in_such_a_year_is_refused(clinic, setup, receptionist, when):
     query = {
         "location_id": setup.location.pk,
-        "protocol": protocol(clinic).slug,
+        "protocol": protocol_for_modality(clinic).slug,
         "start": when,
         "end": when.replace("T09", "T18"),
     }
@@ -71,7 +71,7 @@ def test_availability_in_such_a_year_is_refused(clinic, setup, receptionist, whe
 def test_a_series_in_such_a_year_is_refused_and_nothing_is_booked(clinic, setup, receptionist, when):
     body = {
         "patient_id": make_patient(clinic).pk,
-        "protocol": protocol(clinic).slug,
+        "protocol": protocol_for_modality(clinic).slug,
         "location_id": setup.location.pk,
         "sessions": [{"start": when, "practitioner_id": setup.practitioner.pk, "room_id": setup.room.pk}],
     }

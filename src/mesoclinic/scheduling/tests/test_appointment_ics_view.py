@@ -8,8 +8,8 @@ from icalendar import Calendar
 
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import book_series
-from mesoclinic.scheduling.tests.api_helpers import MONDAY, named_patient, protocol
 from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing.scheduling import MONDAY, named_patient, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def appointment(clinic):
     setup = make_schedulable(clinic)
-    ep = protocol(clinic)
+    ep = protocol_for_modality(clinic)
     sessions = propose_series(setup.location, ep, earliest=MONDAY).sessions
     patient = named_patient(clinic, "Ada", "Lovelace")
     course = book_series(patient, ep, setup.location, sessions, actor=None)

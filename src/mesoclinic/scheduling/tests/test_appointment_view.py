@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from mesoclinic.patients.services import record_consent
 from mesoclinic.scheduling.services import check_in, record_treated_elsewhere, reschedule_appointment
-from mesoclinic.scheduling.tests.ui_helpers import book, consent_template
 from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing.scheduling import book, consent_template
 
 pytestmark = pytest.mark.django_db
 

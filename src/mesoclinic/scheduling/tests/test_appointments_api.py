@@ -12,8 +12,8 @@ from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling.models import AppointmentStatus, MaintenanceRecall
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import book_series, cancel_appointment
-from mesoclinic.scheduling.tests.api_helpers import MONDAY, call, protocol
 from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing.scheduling import MONDAY, call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/scheduling/appointments"
@@ -26,7 +26,7 @@ def setup(clinic):
 
 @pytest.fixture
 def course(clinic, setup):
-    ep = protocol(clinic)
+    ep = protocol_for_modality(clinic)
     sessions = propose_series(setup.location, ep, earliest=MONDAY).sessions
     return book_series(make_patient(clinic), ep, setup.location, sessions, actor=None)
 

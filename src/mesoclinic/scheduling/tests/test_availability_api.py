@@ -9,8 +9,8 @@ import pytest
 from mesoclinic.accounts.models import Role
 from mesoclinic.scheduling.selectors import available_starts, propose_series
 from mesoclinic.scheduling.services import book_series
-from mesoclinic.scheduling.tests.api_helpers import MONDAY, protocol
 from mesoclinic.testing import client_for, make_patient, make_schedulable, make_staff
+from mesoclinic.testing.scheduling import MONDAY, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/scheduling/availability"
@@ -24,7 +24,7 @@ def setup(clinic):
 def query(setup, start=MONDAY, days=1, **extra):
     return {
         "location_id": setup.location.pk,
-        "protocol": protocol(setup.location.clinic).slug,
+        "protocol": protocol_for_modality(setup.location.clinic).slug,
         "start": start.isoformat(),
         "end": (start + timedelta(days=days)).isoformat(),
         **extra,
@@ -35,12 +35,14 @@ def test_it_lists_free_starts_with_their_resources(clinic, setup, receptionist):
     response = client_for(receptionist).get(URL, query(setup))
     assert response.status_code == 200, response.content
     starts = response.json()
-    expected = available_starts(setup.location, protocol(clinic), MONDAY, MONDAY + timedelta(days=1))
+    expected = available_starts(
+        setup.location, protocol_for_modality(clinic), MONDAY, MONDAY + timedelta(days=1)
+    )
     assert [datetime.fromisoformat(s["start"]) for s in starts] == [c.start for c in expected]
     first = starts[0]
     assert datetime.fromisoformat(first["start"]) == MONDAY.astimezone(UTC)
     assert datetime.fromisoformat(first["end"]) - MONDAY == timedelta(
-        minutes=protocol(clinic).session_minutes
+        minutes=protocol_for_modality(clinic).session_minutes
     )
     assert (first["practitioner_id"], first["room_id"], first["device_id"]) == (
         setup.practitioner.pk,
@@ -51,7 +53,7 @@ def test_it_lists_free_starts_with_their_resources(clinic, setup, receptionist):
 
 
 def test_it_leaves_out_booked_time(clinic, setup, receptionist):
-    ep = protocol(clinic)
+    ep = protocol_for_modality(clinic)
     sessions = propose_series(setup.location, ep, earliest=MONDAY).sessions
     book_series(make_patient(clinic), ep, setup.location, sessions, actor=None)
     starts = [s["start"] for s in client_for(receptionist).get(URL, query(setup)).json()]

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling.models import Appointment, Course
-from mesoclinic.scheduling.tests.ui_helpers import ELECTROPORATION, NEEDLE, book
 from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing.scheduling import ELECTROPORATION, NEEDLE, book
 
 pytestmark = pytest.mark.django_db
 URL = reverse("scheduling:book_confirm")

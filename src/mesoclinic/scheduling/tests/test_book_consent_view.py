@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from mesoclinic.patients.models import Consent
-from mesoclinic.scheduling.tests.ui_helpers import NEEDLE, consent_template
 from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing.scheduling import NEEDLE, consent_template
 
 pytestmark = pytest.mark.django_db
 URL = reverse("scheduling:book_consent")

@@ -12,9 +12,8 @@ from django.urls import reverse
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import ScreeningBlockedError, book_series
-from mesoclinic.scheduling.tests.api_helpers import MONDAY, call, protocol
-from mesoclinic.scheduling.tests.ui_helpers import ELECTROPORATION, NEEDLE
 from mesoclinic.testing import client_for, make_patient, make_schedulable, take_history
+from mesoclinic.testing.scheduling import ELECTROPORATION, MONDAY, NEEDLE, call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def new_patient(clinic):
 
 
 def test_a_needle_series_is_refused_until_the_history_is_taken(clinic, setup, new_patient, physician):
-    needle = protocol(clinic, "needle")
+    needle = protocol_for_modality(clinic, "needle")
     sessions = propose_series(setup.location, needle, earliest=MONDAY).sessions
     with pytest.raises(ScreeningBlockedError) as refused:
         book_series(new_patient, needle, setup.location, sessions, actor=physician.user, override_reason="x")
@@ -43,7 +42,7 @@ def test_a_needle_series_is_refused_until_the_history_is_taken(clinic, setup, ne
 
 
 def test_a_needle_free_series_may_be_booked_before_the_history(clinic, setup, new_patient, receptionist):
-    electroporation = protocol(clinic, "electroporation")
+    electroporation = protocol_for_modality(clinic, "electroporation")
     sessions = propose_series(setup.location, electroporation, earliest=MONDAY).sessions
     book_series(new_patient, electroporation, setup.location, sessions, actor=receptionist.user)
     assert Appointment.objects.filter(patient=new_patient).count() == len(sessions)
@@ -51,7 +50,7 @@ def test_a_needle_free_series_may_be_booked_before_the_history(clinic, setup, ne
 
 def test_the_api_answers_409_with_the_reason(clinic, setup, new_patient, receptionist):
     client = client_for(receptionist)
-    needle = protocol(clinic, "needle")
+    needle = protocol_for_modality(clinic, "needle")
     proposal = call(
         client,
         "post",

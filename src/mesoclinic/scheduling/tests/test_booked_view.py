@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from mesoclinic.scheduling.tests.ui_helpers import book
 from mesoclinic.scheduling.views import appointment_ics_url
 from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing.scheduling import book
 
 pytestmark = pytest.mark.django_db
 

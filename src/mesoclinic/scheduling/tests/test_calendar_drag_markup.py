@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from mesoclinic.scheduling.services import add_room
-from mesoclinic.scheduling.tests.ui_helpers import book
 from mesoclinic.testing import checked_in, client_for, make_schedulable
+from mesoclinic.testing.scheduling import book
 
 pytestmark = pytest.mark.django_db
 URL = reverse("scheduling:calendar")

@@ -19,8 +19,8 @@ from mesoclinic.scheduling.services import (
     create_calendar_feed,
     revoke_calendar_feed,
 )
-from mesoclinic.scheduling.tests.api_helpers import named_patient, next_monday, protocol
 from mesoclinic.testing import make_patient, make_schedulable, make_staff, no_show
+from mesoclinic.testing.scheduling import named_patient, next_monday, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def setup(clinic):
 @pytest.fixture
 def ep_course(clinic, setup):
     """Nina's electroporation series in Room 1 with EP-1, from next week's Monday."""
-    ep = protocol(clinic)
+    ep = protocol_for_modality(clinic)
     sessions = propose_series(setup.location, ep, earliest=next_monday(10)).sessions
     return book_series(named_patient(clinic, "Ada", "Lovelace"), ep, setup.location, sessions, actor=None)
 
@@ -49,7 +49,7 @@ def needle_course(clinic, setup):
             staff=other, location=setup.location, weekday=weekday, starts=time(9), ends=time(17)
         )
     room = add_room(setup.location, name="Room 2", modalities=["needle"], actor=None)
-    needle = protocol(clinic, "needle")
+    needle = protocol_for_modality(clinic, "needle")
     first = next_monday(10)
     sessions = [
         SessionChoice(first + timedelta(days=needle.interval_days * i), other, room)

@@ -7,8 +7,8 @@ import pytest
 from mesoclinic.accounts.models import Role
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling.models import CalendarFeed
-from mesoclinic.scheduling.tests.api_helpers import call
 from mesoclinic.testing import client_for, make_schedulable, make_staff
+from mesoclinic.testing.scheduling import call
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/scheduling/feeds"

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from mesoclinic.scheduling.models import Holiday
 from mesoclinic.scheduling.services import cancel_appointment
-from mesoclinic.scheduling.tests.ui_helpers import ELECTROPORATION, MONDAY, WARSAW, book
 from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing.scheduling import ELECTROPORATION, MONDAY, WARSAW, book
 
 pytestmark = pytest.mark.django_db
 URL = reverse("scheduling:calendar")

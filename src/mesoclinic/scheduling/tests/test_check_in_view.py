@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.scheduling.services import check_in
-from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book
 from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing.scheduling import MONDAY, book
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -10,8 +10,8 @@ from django.test import Client
 from mesoclinic.scheduling.models import ExtraHours
 from mesoclinic.scheduling.selectors import index_cache
 from mesoclinic.scheduling.services import add_extra_hours
-from mesoclinic.scheduling.tests.api_helpers import WARSAW, call, protocol
 from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing.scheduling import WARSAW, call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 SATURDAY = datetime(2031, 3, 8, 9, 0, tzinfo=WARSAW)
@@ -49,7 +49,7 @@ def saturday_starts(client, setup, clinic):
         "/api/v1/scheduling/availability",
         {
             "location_id": setup.location.pk,
-            "protocol": protocol(clinic).slug,
+            "protocol": protocol_for_modality(clinic).slug,
             "start": SATURDAY.isoformat(),
             "end": (SATURDAY + timedelta(hours=8)).isoformat(),
         },

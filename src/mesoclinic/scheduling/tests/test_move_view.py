@@ -13,8 +13,8 @@ from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling.forms import encode_slot
 from mesoclinic.scheduling.selectors import SLOT_MINUTES, SessionChoice
 from mesoclinic.scheduling.services import add_room
-from mesoclinic.scheduling.tests.ui_helpers import WARSAW, book
 from mesoclinic.testing import checked_in, client_for, make_clinic, make_schedulable
+from mesoclinic.testing.scheduling import WARSAW, book
 
 pytestmark = pytest.mark.django_db
 REFUSED = "The appointment was not moved; nothing has changed."

@@ -9,8 +9,8 @@ import time_machine
 from django.urls import reverse
 
 from mesoclinic.scheduling.models import AppointmentStatus
-from mesoclinic.scheduling.tests.ui_helpers import book
 from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing.scheduling import book
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling.forms import encode_slot
 from mesoclinic.scheduling.selectors import SessionChoice, available_starts, day_bounds
-from mesoclinic.scheduling.tests.ui_helpers import WARSAW, book
 from mesoclinic.testing import checked_in, client_for, make_clinic, make_schedulable
+from mesoclinic.testing.scheduling import WARSAW, book
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from mesoclinic.patients.services import patch_medical_history
 from mesoclinic.scheduling.models import ScreeningAlert
 from mesoclinic.scheduling.selectors import open_screening_alerts, propose_series
 from mesoclinic.scheduling.services import book_series, cancel_appointment, resolve_screening_alert
-from mesoclinic.scheduling.tests.api_helpers import MONDAY, call, protocol
 from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing.scheduling import MONDAY, call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 BEFORE_THE_SERIES = MONDAY.replace(month=2)
@@ -28,7 +28,7 @@ def booked(clinic, setup, practitioner):
     """A patient with an electroporation series (6 sessions) from MONDAY; the clock a month before it."""
     with time_machine.travel(BEFORE_THE_SERIES, tick=False):
         patient = make_patient(clinic)
-        ep = protocol(clinic, "electroporation")
+        ep = protocol_for_modality(clinic, "electroporation")
         sessions = propose_series(setup.location, ep, earliest=MONDAY).sessions
         course = book_series(patient, ep, setup.location, sessions, actor=practitioner.user)
         yield patient, list(course.appointments.order_by("session_index"))

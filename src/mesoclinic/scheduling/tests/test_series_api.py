@@ -9,8 +9,8 @@ import pytest
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.safety.models import ScreeningRecord
 from mesoclinic.scheduling.models import Appointment, Course
-from mesoclinic.scheduling.tests.api_helpers import MONDAY, call, protocol
 from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing.scheduling import MONDAY, call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 PROPOSAL = "/api/v1/scheduling/series/proposal"
@@ -25,7 +25,7 @@ def setup(clinic):
 def proposal_request(setup, patient, **extra):
     return {
         "patient_id": patient.pk,
-        "protocol": protocol(setup.location.clinic).slug,
+        "protocol": protocol_for_modality(setup.location.clinic).slug,
         "location_id": setup.location.pk,
         "earliest": MONDAY.isoformat(),
         **extra,
@@ -41,7 +41,7 @@ def propose(client, setup, patient, **extra):
 def series_request(setup, patient, sessions, **extra):
     return {
         "patient_id": patient.pk,
-        "protocol": protocol(setup.location.clinic).slug,
+        "protocol": protocol_for_modality(setup.location.clinic).slug,
         "location_id": setup.location.pk,
         "sessions": sessions,
         **extra,
@@ -51,7 +51,7 @@ def series_request(setup, patient, sessions, **extra):
 def test_it_proposes_a_series_with_the_patients_screening(clinic, setup, receptionist):
     patient = make_patient(clinic)
     body = propose(client_for(receptionist), setup, patient)
-    ep = protocol(clinic)
+    ep = protocol_for_modality(clinic)
     assert body["feasible"] and body["reason"] == ""
     assert len(body["sessions"]) == ep.sessions
     first = body["sessions"][0]

@@ -10,8 +10,8 @@ from django.test import Client
 from mesoclinic.scheduling.models import TimeOff
 from mesoclinic.scheduling.selectors import index_cache
 from mesoclinic.scheduling.services import add_time_off
-from mesoclinic.scheduling.tests.api_helpers import MONDAY, call, protocol
 from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing.scheduling import MONDAY, call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def monday_starts(client, setup, clinic):
         "/api/v1/scheduling/availability",
         {
             "location_id": setup.location.pk,
-            "protocol": protocol(clinic).slug,
+            "protocol": protocol_for_modality(clinic).slug,
             "start": MONDAY.isoformat(),
             "end": (MONDAY + timedelta(hours=8)).isoformat(),
         },

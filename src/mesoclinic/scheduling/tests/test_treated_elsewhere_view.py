@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling.models import AppointmentStatus
-from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book
 from mesoclinic.testing import client_for, make_schedulable, make_staff
+from mesoclinic.testing.scheduling import MONDAY, book
 
 pytestmark = pytest.mark.django_db
 REASON = "Treated at our partner clinic; its paper record is scanned into the chart."

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 
 from mesoclinic.inventory.models import MovementKind
 from mesoclinic.testing import make_lot
+from mesoclinic.testing.treatments import balance, ready_draft
 from mesoclinic.treatments.services import amend_session, sign_session
-from mesoclinic.treatments.tests.helpers import balance, ready_draft
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ import time_machine
 
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.services import cancel_appointment, mark_no_show, record_treated_elsewhere
-from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book
 from mesoclinic.testing import make_schedulable, make_signed_session
+from mesoclinic.testing.scheduling import MONDAY, book
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.selectors import Progress, course_progress
 

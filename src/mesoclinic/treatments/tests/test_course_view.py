@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from mesoclinic.scheduling.tests.ui_helpers import book
 from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing.scheduling import book
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from mesoclinic.catalog.models import Cocktail
 from mesoclinic.inventory.services import mark_lot_recalled, prepare_cocktail
 from mesoclinic.testing import client_for, make_lot
+from mesoclinic.testing.treatments import NEEDLE_PARAMETERS, ready_draft
 from mesoclinic.treatments.services import update_session_draft
-from mesoclinic.treatments.tests.helpers import NEEDLE_PARAMETERS, ready_draft
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/sessions"

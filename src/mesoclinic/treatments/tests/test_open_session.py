@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mesoclinic.audit.models import AuditEvent
+from mesoclinic.testing.treatments import first_appointment
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.services import DEFAULT_AFTERCARE, open_session
-from mesoclinic.treatments.tests.helpers import first_appointment
 
 pytestmark = pytest.mark.django_db
 

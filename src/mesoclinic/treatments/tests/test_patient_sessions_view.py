@@ -72,8 +72,8 @@ def test_it_lists_upcoming_and_past_appointments_with_status_and_series(clinic, 
     import time_machine  # noqa: PLC0415
 
     from mesoclinic.scheduling.services import cancel_appointment  # noqa: PLC0415
-    from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book  # noqa: PLC0415
     from mesoclinic.testing import make_schedulable  # noqa: PLC0415
+    from mesoclinic.testing.scheduling import MONDAY, book  # noqa: PLC0415
 
     course = book(clinic, make_schedulable(clinic).location)
     cancel_appointment(course.appointments.get(session_index=3), reason="ill", actor=None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from mesoclinic.testing.treatments import first_appointment
 from mesoclinic.treatments.services import open_session, record_day_of_screening
-from mesoclinic.treatments.tests.helpers import first_appointment
 
 pytestmark = pytest.mark.django_db
 

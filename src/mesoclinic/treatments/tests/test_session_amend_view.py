@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from mesoclinic.testing import client_for
+from mesoclinic.testing.treatments import ready_draft
 from mesoclinic.treatments.services import sign_session
-from mesoclinic.treatments.tests.helpers import ready_draft
 
 pytestmark = pytest.mark.django_db
 

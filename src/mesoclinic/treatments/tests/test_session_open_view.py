@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from mesoclinic.testing import client_for
+from mesoclinic.testing.treatments import first_appointment
 from mesoclinic.treatments.models import SessionRecord
-from mesoclinic.treatments.tests.helpers import first_appointment
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from mesoclinic.testing import client_for, make_lot
-from mesoclinic.treatments.tests.helpers import NEEDLE_PARAMETERS, ready_draft
+from mesoclinic.testing.treatments import NEEDLE_PARAMETERS, ready_draft
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.testing import client_for
+from mesoclinic.testing.treatments import ready_draft
 from mesoclinic.treatments.services import amend_session, sign_session
-from mesoclinic.treatments.tests.helpers import ready_draft
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mesoclinic.testing import client_for
-from mesoclinic.treatments.tests.helpers import first_appointment, ready_draft
+from mesoclinic.testing.treatments import first_appointment, ready_draft
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/sessions"

@@ -12,6 +12,7 @@ from mesoclinic.audit.models import AuditEvent
 from mesoclinic.inventory.models import MovementKind, StockMovement
 from mesoclinic.scheduling.models import AppointmentStatus, Course, MaintenanceRecall
 from mesoclinic.scheduling.services import cancel_appointment, record_treated_elsewhere
+from mesoclinic.testing.treatments import balance, ready_draft
 from mesoclinic.treatments.dayof import NOTHING_NEW
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.services import (
@@ -20,7 +21,6 @@ from mesoclinic.treatments.services import (
     sign_session,
     update_session_draft,
 )
-from mesoclinic.treatments.tests.helpers import balance, ready_draft
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from mesoclinic.testing import make_lot
+from mesoclinic.testing.treatments import first_appointment, ready_draft
 from mesoclinic.treatments.models import SignedRecordError
 from mesoclinic.treatments.services import open_session, sign_session, update_session_draft
-from mesoclinic.treatments.tests.helpers import first_appointment, ready_draft
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.testing import make_patient
+from mesoclinic.testing.vigilance import make_event
 from mesoclinic.vigilance.services import add_follow_up
-from mesoclinic.vigilance.tests.factories import make_event
 
 
 def test_it_sets_the_events_outcome(clinic, physician):

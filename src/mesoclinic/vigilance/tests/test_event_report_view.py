@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from django.urls import reverse
 
 from mesoclinic.testing import client_for, csv_text, make_lot, make_patient, make_signed_session
-from mesoclinic.vigilance.tests.factories import make_event, make_preparation
+from mesoclinic.testing.vigilance import make_event, make_preparation
 
 
 def _event(clinic, practitioner):

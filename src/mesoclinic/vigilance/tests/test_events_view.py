@@ -7,7 +7,7 @@ from datetime import date
 from django.urls import reverse
 
 from mesoclinic.testing import client_for, csv_text, make_patient
-from mesoclinic.vigilance.tests.factories import make_event
+from mesoclinic.testing.vigilance import make_event
 
 URL = reverse("vigilance:events")
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from mesoclinic.testing import make_lot
+from mesoclinic.testing.vigilance import make_preparation
 from mesoclinic.vigilance.selectors import find_lots
-from mesoclinic.vigilance.tests.factories import make_preparation
 
 
 def test_it_finds_every_product_sharing_a_number(clinic):

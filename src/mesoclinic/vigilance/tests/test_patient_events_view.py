@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from mesoclinic.testing import client_for, make_patient
-from mesoclinic.vigilance.tests.factories import make_event
+from mesoclinic.testing.vigilance import make_event
 
 
 def _url(patient):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from mesoclinic.testing import make_lot, make_patient, make_signed_session
+from mesoclinic.testing.vigilance import add_zones, make_preparation
 from mesoclinic.vigilance.selectors import recall
-from mesoclinic.vigilance.tests.factories import add_zones, make_preparation
 
 
 def test_it_finds_the_patient_of_a_lot_used_directly(clinic, practitioner):

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from mesoclinic import cli
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.testing import make_lot, make_patient, make_signed_session
-from mesoclinic.vigilance.tests.factories import add_zones, make_preparation, make_reachable_patient
+from mesoclinic.testing.vigilance import add_zones, make_preparation, make_reachable_patient
 
 
 def _json(capsys, *args: str) -> dict:

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.testing import client_for, csv_text, make_lot, make_signed_session
-from mesoclinic.vigilance.tests.factories import make_preparation, make_reachable_patient
+from mesoclinic.testing.vigilance import make_preparation, make_reachable_patient
 
 URL = reverse("vigilance:recall")
 

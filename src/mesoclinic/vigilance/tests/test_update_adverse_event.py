@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from mesoclinic.testing import make_lot, make_patient
+from mesoclinic.testing.vigilance import make_event
 from mesoclinic.vigilance.services import update_adverse_event
-from mesoclinic.vigilance.tests.factories import make_event
 
 
 def test_it_changes_the_fields_and_keeps_the_old_version(clinic, physician):

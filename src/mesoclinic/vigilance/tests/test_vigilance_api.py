@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 
 from mesoclinic.testing import client_for, make_lot, make_patient, make_signed_session
+from mesoclinic.testing.vigilance import make_event, make_preparation, make_reachable_patient
 from mesoclinic.vigilance.models import AdverseEvent
-from mesoclinic.vigilance.tests.factories import make_event, make_preparation, make_reachable_patient
 
 API = "/api/v1/vigilance"
 

@@ -18,8 +18,8 @@ from mesoclinic.patients.services import record_consent
 from mesoclinic.scheduling.models import WorkingHours
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import book_series, cancel_appointment
-from mesoclinic.scheduling.tests.ui_helpers import MONDAY, book, consent_template, protocol
 from mesoclinic.testing import checked_in, client_for, make_patient, make_schedulable, make_staff
+from mesoclinic.testing.scheduling import MONDAY, book, consent_template, protocol
 
 URL = reverse("web:home")
 WARSAW = ZoneInfo("Europe/Warsaw")

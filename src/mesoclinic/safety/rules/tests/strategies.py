@@ -27,7 +27,7 @@ medications = st.builds(Medication, st.sampled_from(sorted(MEDICATIONS)), st.non
 
 
 def _subset(codes: object) -> st.SearchStrategy[frozenset[str]]:
-    return st.frozensets(st.sampled_from(sorted(codes)))  # type: ignore[arg-type]
+    return st.frozensets(st.sampled_from(sorted(codes)))  # type: ignore[arg-type]  # sorted codes are strings, which sampled_from takes
 
 
 patients = st.builds(

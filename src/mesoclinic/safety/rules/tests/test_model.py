@@ -49,7 +49,7 @@ def test_it_serializes_a_screening_exactly():
 def test_it_freezes_values():
     patient = PatientHistory(date(1990, 1, 1))
     with pytest.raises(dataclasses.FrozenInstanceError):
-        patient.birth_date = date(1991, 1, 1)  # type: ignore[misc]
+        patient.birth_date = date(1991, 1, 1)  # type: ignore[misc]  # assigning to a frozen dataclass on purpose: the test checks that it raises
 
 
 def test_it_looks_rules_up_by_factor_and_modality():

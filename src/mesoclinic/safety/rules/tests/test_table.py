@@ -145,4 +145,4 @@ def test_it_allows_the_ingredient_placeholder_in_the_allergy_rule():
 
 def test_it_rejects_a_non_mapping():
     with pytest.raises(RuleTableError, match="rule table: expected an object, got list"):
-        load_rule_table([])  # type: ignore[arg-type]
+        load_rule_table([])  # type: ignore[arg-type]  # a wrong type on purpose: the test checks that it is refused

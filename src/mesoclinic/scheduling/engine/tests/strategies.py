@@ -75,7 +75,7 @@ def basic_clinic(**kwargs: object) -> Clinic:
         resource("anna", "practitioner"),
         resource("room-1", "room"),
         resource("ep-1", "device", ["electroporation"]),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]  # Hypothesis draws the values of the declared types; the dict is typed loosely
     )
 
 
@@ -93,7 +93,7 @@ def series(**overrides: object) -> SeriesRequest:
         "horizon_days": 120,
     }
     values.update(overrides)
-    return SeriesRequest(**values)  # type: ignore[arg-type]
+    return SeriesRequest(**values)  # type: ignore[arg-type]  # Hypothesis draws the values of the declared types; the dict is typed loosely
 
 
 # -- small random instances for the oracle tests ---------------------------------------------------------

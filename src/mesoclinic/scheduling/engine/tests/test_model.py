@@ -71,7 +71,7 @@ def test_resources_and_clinics_validate():
     with pytest.raises(ValueError, match="id: expected a non-empty string"):
         resource("", "room")
     with pytest.raises(ValueError, match=r"kind: unknown kind 'nurse' \(kinds: practitioner, room, device\)"):
-        Resource("x", "nurse", frozenset(), WeeklyHours())  # type: ignore[arg-type]
+        Resource("x", "nurse", frozenset(), WeeklyHours())  # type: ignore[arg-type]  # a wrong kind on purpose: the test checks that it is refused
     with pytest.raises(ValueError, match=r"busy\[0\]: end .* is not after start"):
         resource("anna", "practitioner", busy=[(at(MONDAY, "10:00"), at(MONDAY, "09:00"))])
     with pytest.raises(ValueError, match=r"busy\[0\] start: .* has no time zone"):

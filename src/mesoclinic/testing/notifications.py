@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from mesoclinic.accounts.models import Clinic
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.notifications.models import ContactPreference
 from mesoclinic.patients.models import Patient
@@ -11,8 +12,10 @@ from mesoclinic.scheduling.models import Appointment, AppointmentCompletion, App
 from mesoclinic.testing import Schedulable
 
 
-def needle_protocol(clinic) -> Protocol:
-    return Protocol.objects.filter(clinic=clinic, modality__code="needle").order_by("pk").first()
+def needle_protocol(clinic: Clinic) -> Protocol:
+    found = Protocol.objects.filter(clinic=clinic, modality__code="needle").order_by("pk").first()
+    assert found is not None
+    return found
 
 
 def make_appointment(

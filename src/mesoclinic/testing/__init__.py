@@ -25,6 +25,7 @@ from mesoclinic.accounts.services import (
     create_clinic,
     update_clinic_details,
 )
+from mesoclinic.actors import Actor
 from mesoclinic.catalog.models import Product
 from mesoclinic.catalog.services import load_default_catalog
 from mesoclinic.inventory.models import Lot, LotKind, MovementKind, StockMovement
@@ -41,7 +42,7 @@ from mesoclinic.scheduling.services import (
 )
 from mesoclinic.treatments.models import SessionProduct, SessionRecord
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 — test accounts only
+PASSWORD = "correct-horse-battery-staple"  # test accounts only
 _serial = itertools.count(1)
 
 
@@ -107,7 +108,7 @@ def make_schedulable(clinic: Clinic) -> Schedulable:
     The practitioner (needle and electroporation) works Mon–Fri 09:00–17:00.
     """
     location = clinic.locations.order_by("pk").first()
-    assert location is not None  # noqa: S101 — make_clinic adds one
+    assert location is not None  # make_clinic adds one
     for weekday in range(6):
         OpeningHours.objects.create(location=location, weekday=weekday, starts=time(8), ends=time(20))
     practitioner = make_staff(
@@ -208,13 +209,13 @@ def make_signed_session(
 # --- An appointment's life at the moment it may happen (the state machine allows each only then) ----------
 
 
-def checked_in(appointment: Any, *, actor: Any = None) -> Any:
+def checked_in(appointment: Any, *, actor: Actor = None) -> Any:
     """Check the patient in a quarter of an hour before the start (on its day, as the rules require)."""
     with time_machine.travel(appointment.starts_at - timedelta(minutes=15), tick=False):
         return check_in(appointment, actor=actor)
 
 
-def no_show(appointment: Any, *, actor: Any = None) -> Any:
+def no_show(appointment: Any, *, actor: Actor = None) -> Any:
     """Mark a no-show half an hour after the start (not before it, as the rules require)."""
     with time_machine.travel(appointment.starts_at + timedelta(minutes=30), tick=False):
         return mark_no_show(appointment, actor=actor)

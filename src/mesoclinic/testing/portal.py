@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import time_machine
 
+from mesoclinic.accounts.models import Clinic
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.patients.services import publish_consent_template
 from mesoclinic.testing import Schedulable, make_schedulable
+from mesoclinic.testing.scheduling import ELECTROPORATION as EP
+from mesoclinic.testing.scheduling import NEEDLE, WARSAW
 
-WARSAW = ZoneInfo("Europe/Warsaw")
 NOW = datetime(2031, 3, 1, 10, 0, tzinfo=WARSAW)  # a Saturday; the first Monday is 2031-03-03
-NEEDLE = "needle-hydration-face"  # 4 sessions, 14 ± 2 days
-EP = "electroporation-glow"  # 6 sessions, 7 ± 2 days
 
 
 def at(moment: datetime = NOW) -> time_machine.travel:
     return time_machine.travel(moment, tick=False)
 
 
-def open_booking(clinic) -> Schedulable:  # type: ignore[no-untyped-def]
+def open_booking(clinic: Clinic) -> Schedulable:
     setup = make_schedulable(clinic)
     Protocol.objects.filter(clinic=clinic, slug__in=[NEEDLE, EP]).update(bookable_online=True)
     needle = Protocol.objects.get(clinic=clinic, slug=NEEDLE)

@@ -8,8 +8,8 @@ from typing import Any
 
 from mesoclinic.inventory.models import StockMovement
 from mesoclinic.patients.services import record_consent
-from mesoclinic.scheduling.tests.ui_helpers import book, consent_template
 from mesoclinic.testing import make_lot, make_schedulable
+from mesoclinic.testing.scheduling import book, consent_template
 from mesoclinic.treatments.dayof import NOTHING_NEW
 from mesoclinic.treatments.models import SessionProduct, SessionRecord
 from mesoclinic.treatments.services import open_session, record_day_of_screening, update_session_draft
