@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export MESOCLINIC_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test bench lint audit install install-dev browser face-mesh axe demo clean
+.PHONY: run test bench lint audit install install-dev browser face-mesh axe demo clean messages
 
 run: install face-mesh
 	$(BIN)/mesoclinic migrate --noinput
@@ -64,6 +64,18 @@ axe:
 # Debian's Chromium for the browser tests (Playwright's own download cannot work here).
 browser:
 	@./scripts/ensure-browser.sh
+
+# Translations (needs GNU gettext: apt-get install gettext). Extracts every marked string into the catalogs
+# under src/mesoclinic/locale (new ones untranslated, changed ones fuzzy), then compiles them. The compiled
+# .mo files are committed, so `make run` and `make test` never need gettext; src/mesoclinic/tests/test_i18n.py
+# fails while a string is untranslated or fuzzy, or a .mo is older than its .po.
+LANGS ?= pl
+messages: install
+	cd src/mesoclinic && ../../$(BIN)/mesoclinic makemessages $(addprefix -l ,$(LANGS)) --no-location \
+		--ignore 'tests/*' --ignore '*/tests/*' --ignore testing.py
+	cd src/mesoclinic && ../../$(BIN)/mesoclinic makemessages -d djangojs $(addprefix -l ,$(LANGS)) --no-location \
+		--ignore 'tests/*' --ignore '*/face_mesh/*' --ignore '*/static/ninja/*'
+	cd src/mesoclinic && ../../$(BIN)/mesoclinic compilemessages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache vendor/face-mesh/node_modules vendor/axe/node_modules src/mesoclinic/outcomes/static/outcomes/face_mesh

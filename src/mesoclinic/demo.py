@@ -16,13 +16,15 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from mesoclinic.accounts.models import Clinic, Location, Role, StaffMember
 from mesoclinic.accounts.services import (
     add_location,
     add_staff_member,
     create_clinic,
+    set_staff_language,
     update_clinic_details,
 )
 from mesoclinic.billing.models import ItemKind, PriceItem
@@ -76,7 +78,12 @@ class DemoLogin:
     username: str
     role: str
     name: str
+    language: str = ""  # the language of their pages ("pl", "en")
 
+
+# The demo clinic is in Warsaw and speaks Polish; these accounts chose English for their own pages, so that
+# both languages can be seen (owner, dr.nowak, lena and reception see Polish, the clinic's language).
+ENGLISH_SPEAKERS = frozenset({"dr.silva", "emma", "sofia", "auditor"})
 
 STAFF = [
     ("owner", Role.OWNER, "Olivia Hart", "", [], [0, 1]),
@@ -198,8 +205,10 @@ HISTORIES: list[dict[str, Any]] = [
     {"conditions": ["bleeding_disorder"]},
 ]
 
-CONSENT_BODY = (
-    "I have discussed {name} with my practitioner: how it is done, the expected benefit (which may be modest "
+# The demo's consent texts, published in the clinic's language (Polish for the demo clinic).
+CONSENT_TITLE = gettext_noop("Consent to %(name)s")
+CONSENT_BODY = gettext_noop(
+    "I have discussed %(name)s with my practitioner: how it is done, the expected benefit (which may be modest "
     "and needs a series of sessions and maintenance about every six months), the alternatives, and the risks: "
     "pain, redness, swelling, bruising, itching, infection (including rare infections that can appear weeks "
     "later), allergic reaction, pigment change and scarring. I have told the clinic about my medical history, "
@@ -216,7 +225,12 @@ def load_demo() -> tuple[Clinic, list[DemoLogin]]:
     no onset in the future), so a date passed in from elsewhere could only disagree with them.
     """
     clinic = Clinic.objects.filter(slug=DEMO_SLUG).first() or create_clinic(
-        name="Rosa Aesthetics (demo)", slug=DEMO_SLUG, timezone="Europe/Warsaw", country="PL", actor=None
+        name="Rosa Aesthetics (demo)",
+        slug=DEMO_SLUG,
+        timezone="Europe/Warsaw",
+        country="PL",
+        language="pl",
+        actor=None,
     )
     if clinic.missing_contact_details():  # every message to a patient prints them
         update_clinic_details(
@@ -412,8 +426,15 @@ def _staff(  # noqa: PLR0917 — one positional per column of the STAFF table
             email=f"{username.replace('.', '-')}@demo.invalid",
             actor=None,
         )
+        if username in ENGLISH_SPEAKERS:
+            set_staff_language(StaffMember.objects.get(user__username=username), language="en", actor=None)
     member = StaffMember.objects.get(user__username=username)
-    return DemoLogin(username=username, role=member.get_role_display(), name=member.display_name)
+    return DemoLogin(
+        username=username,
+        role=member.get_role_display(),
+        name=member.display_name,
+        language=member.page_language,
+    )
 
 
 def _consent_templates(clinic: Clinic) -> dict[str, ConsentTemplate]:
@@ -422,13 +443,17 @@ def _consent_templates(clinic: Clinic) -> dict[str, ConsentTemplate]:
         template = (
             ConsentTemplate.objects.filter(clinic=clinic, modality=modality).order_by("-version").first()
         )
-        templates[modality.code] = template or publish_consent_template(
-            clinic,
-            modality=modality,
-            title=f"Consent to {modality.name.lower()}",
-            body=CONSENT_BODY.format(name=modality.name.lower()),
-            actor=None,
-        )
+        if template is None:
+            with translation.override(clinic.language):
+                name = gettext(modality.name).lower()
+                template = publish_consent_template(
+                    clinic,
+                    modality=modality,
+                    title=gettext(CONSENT_TITLE) % {"name": name},
+                    body=gettext(CONSENT_BODY) % {"name": name},
+                    actor=None,
+                )
+        templates[modality.code] = template
     return templates
 
 
@@ -470,6 +495,8 @@ def _patients(clinic: Clinic, templates: dict[str, ConsentTemplate], *, today: d
             phone=phone,
             fitzpatrick=fitz,
             glogau=glogau,
+            # Most demo patients speak Polish; every third English (their messages come in their language).
+            preferred_language="en" if n % 3 == 0 else "pl",
             # asked at the desk: every other patient agreed to messages (e-mail; every fourth SMS too)
             contact=ContactAnswer(consent=n % 2 == 0, email=n % 2 == 0, sms=n % 4 == 0),
         )

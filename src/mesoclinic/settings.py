@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "mesoclinic.accounts.middleware.SessionLifetimeMiddleware",
     "mesoclinic.accounts.middleware.ClinicMiddleware",
+    "mesoclinic.accounts.middleware.StaffLanguageMiddleware",
     "mesoclinic.audit.context.AuditContextMiddleware",
     "mesoclinic.audit.reads.ReadAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -200,7 +201,17 @@ AXES_SENSITIVE_PARAMETERS = ["password", "login", "username", "email"]
 API_RATE_USER = env_str("API_RATE_USER", "600/min")
 API_RATE_ANON = env_str("API_RATE_ANON", "60/min")
 
+# Languages (issue 15): English and Polish, the Django way. Which one a request gets: an explicit choice made
+# with Django's set_language view (its django_language cookie) first; then a signed-in staff member's own
+# preference, else their clinic's language (mesoclinic.accounts.middleware.StaffLanguageMiddleware); public
+# pages follow the browser's Accept-Language. Messages to a patient use the language on their record. A third
+# language is one more line here and one more folder under locale/ (see the README's "Translating" section).
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("pl", "Polski")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates, numbers and money per language: Django's own locale formats, with the few MesoClinic overrides in
+# mesoclinic/formats/<lang>/formats.py (Polish dates as 7.12.2026, week from Monday).
+FORMAT_MODULE_PATH = ["mesoclinic.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -3,6 +3,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.http import require_POST
+from django.views.i18n import JavaScriptCatalog
 
 from mesoclinic.api import api
 
@@ -14,6 +15,9 @@ urlpatterns = [
     # allauth's sign-in and sign-out under the names the app has always used; sign-out is POST only.
     path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", require_POST(account_views.logout), name="logout"),
+    # Django's own language switch (sets the django_language cookie) and the JavaScript strings' catalog.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("mesoclinic.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("patients/", include("mesoclinic.patients.urls")),

@@ -113,6 +113,8 @@ WEB: dict[str, R] = {
     "web:admin": R(only=("owner", "physician", "auditor")),  # whoever has one administration page: 403 otherwise
     "login": PUBLIC,  # tried by a fresh client in test_sign_in_and_out_are_public
     "logout": PUBLIC,
+    "set_language": PUBLIC,  # Django's language switch: a cookie, no data (test_i18n)
+    "javascript-catalog": PUBLIC,  # the JavaScript strings' translations, no data
     "patients:list": R(C.VIEW_PATIENTS, query={"q": MARKER}),
     "patients:create": R(C.EDIT_PATIENTS, method="get,post"),
     "patients:detail": R(C.VIEW_PATIENTS),
@@ -271,6 +273,7 @@ WEB: dict[str, R] = {
     "fhir:transaction": R(C.IMPORT_DATA, method="post"),
     # The app's account pages: everyone's own API tokens (the owner sees the clinic's), the security policy.
     "accounts:api_tokens": R(method="get,post"),
+    "accounts:language": R(method="get,post"),
     "accounts:revoke_api_token": R(method="post", only=("owner", "receptionist"), denied=404),  # the desk's
     "accounts:security": R(C.MANAGE_SECURITY, method="get,post"),
     # Settings: the owner's set-up screens (clinic, locations, hours, holidays, staff, rooms, devices).
@@ -831,6 +834,7 @@ PUBLIC_GET: dict[str, int] = {
     "notifications:opt_out": 404,
     "notifications:check": 404,
     "fhir:metadata": 200,  # the CapabilityStatement, no data
+    "javascript-catalog": 200,  # the JavaScript strings' translations, no data
     "portal:clinic": 404,  # no such clinic (a real one: mesoclinic/portal/tests)
     "portal:offers": 404,
     "portal:details": 404,
@@ -847,7 +851,14 @@ PUBLIC_GET: dict[str, int] = {
 
 
 def test_every_public_page_is_tried() -> None:
-    special = {"login", "logout", "calendar_feeds:feed", "api-v1:openapi-json", "api-v1:openapi-view"}
+    special = {
+        "login",
+        "logout",
+        "calendar_feeds:feed",
+        "api-v1:openapi-json",
+        "api-v1:openapi-view",
+        "set_language",  # test_the_language_switch_is_public
+    }
     assert {name for name, rule in WEB.items() if rule.public} - special == set(PUBLIC_GET)
 
 
@@ -862,6 +873,17 @@ def test_public_page(name: str, world: World, call: Callable[..., Any]) -> None:
     if response.status_code == 302:
         assert login_redirect(response), f"GET {url} anonymous: sent to {response['Location']}"
     assert_no_leak(response, f"GET {url} anonymous")
+
+
+def test_the_language_switch_is_public(world: World, call: Callable[..., Any]) -> None:
+    """Django's set_language: anyone may choose a language (a cookie), and is sent back where they were."""
+    response = call(
+        "anon", "post", reverse("set_language"), data={"language": "pl", "next": "/accounts/login/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert response.cookies["django_language"].value == "pl"
+    assert_no_leak(response, "POST set_language anonymous")
 
 
 def test_nobody_signs_up(world: World, call: Callable[..., Any]) -> None:

@@ -13,7 +13,8 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
@@ -109,6 +110,9 @@ class ApiTokenAuth(HttpBearer):
         request.clinic = staff.clinic  # type: ignore[attr-defined]  # set on the request for the views (ClinicRequest declares it)
         request.api_token = found  # type: ignore[attr-defined]  # set on the request for the views (ClinicRequest declares it)
         timezone.activate(zoneinfo.ZoneInfo(staff.clinic.timezone))
+        if not request.headers.get("Accept-Language"):
+            # Error messages in the token owner's language unless the client asked for one.
+            translation.activate(staff.page_language)
         return found
 
     @staticmethod
@@ -127,4 +131,4 @@ class ApiTokenAuth(HttpBearer):
     def _throttle_guess(request: HttpRequest) -> None:
         throttle = AddressRateThrottle()
         if not throttle.allow_request(request):
-            raise HttpError(429, "Too many requests with invalid credentials. Try again later.")
+            raise HttpError(429, gettext("Too many requests with invalid credentials. Try again later."))

@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.accounts import services
-from mesoclinic.accounts.permissions import Capability
+from mesoclinic.accounts.models import ClinicLanguage
+from mesoclinic.accounts.permissions import CAPABILITY_LABELS, Capability
 
 
 class StaffLoginForm(LoginForm):
@@ -73,8 +74,20 @@ class ApiTokenForm(forms.Form):
     def __init__(self, *args: Any, capabilities: frozenset[Capability], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["scopes"].choices = [
-            (str(c), str(c).replace("_", " ").capitalize()) for c in Capability if c in capabilities
+            (str(c), CAPABILITY_LABELS[c]) for c in Capability if c in capabilities
         ]
+
+
+class StaffLanguageForm(forms.Form):
+    """The language of one's own pages; empty follows the clinic's language."""
+
+    language = forms.ChoiceField(label=_("Language of your pages"), required=False)
+
+    def __init__(self, *args: Any, clinic_language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = dict(ClinicLanguage.choices)
+        clinic_default = _("The clinic's language (%(language)s)") % {"language": names[clinic_language]}
+        self.fields["language"].choices = [("", clinic_default), *ClinicLanguage.choices]
 
 
 class ClinicSecurityForm(forms.Form):

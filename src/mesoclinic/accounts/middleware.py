@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.selectors import has_authenticator, staff_for_user
@@ -41,6 +41,32 @@ class ClinicMiddleware:
         finally:
             # Also undoes the activation an API token's authentication makes for its clinic.
             timezone.deactivate()
+
+
+class StaffLanguageMiddleware:
+    """Pages of a signed-in staff member in their language: their own choice, else their clinic's.
+
+    Runs after Django's LocaleMiddleware (which reads the ``django_language`` cookie, then Accept-Language)
+    and after ClinicMiddleware. An explicit choice made in this browser with the language switch (Django's
+    ``set_language`` view, which sets that cookie) beats the account's default; without one, staff get their
+    account's language whatever the browser says. Public pages (no staff) keep LocaleMiddleware's choice.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        staff = getattr(request, "staff", None)
+        if staff is not None and not self._chosen_in_browser(request):
+            language = staff.page_language
+            translation.activate(language)
+            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+    @staticmethod
+    def _chosen_in_browser(request: HttpRequest) -> bool:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        return chosen in {code for code, _name in settings.LANGUAGES}
 
 
 class SessionLifetimeMiddleware:

@@ -22,6 +22,7 @@ def validate_timezone(value: str) -> None:
 class ClinicLanguage(models.TextChoices):
     """The languages MesoClinic speaks: the clinic's is the default for its messages and pages."""
 
+    # Each language named in itself (as Django's language switch does): a reader finds their own.
     ENGLISH = "en", "English"
     POLISH = "pl", "Polski"
 
@@ -157,6 +158,12 @@ class StaffMember(models.Model):
     modalities = models.JSONField(
         default=list, blank=True, help_text=_("Modality codes this person may perform.")
     )
+    language = models.CharField(
+        max_length=8,
+        choices=ClinicLanguage.choices,
+        blank=True,
+        help_text=_("The language of your pages; empty: the clinic's language."),
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -164,6 +171,11 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def page_language(self) -> str:
+        """The language this person's pages are in: their own choice, else their clinic's."""
+        return self.language or self.clinic.language
 
 
 class ApiToken(models.Model):

@@ -68,6 +68,9 @@ credit notes; ``refund_payments`` gives money back; ``manage_prices`` edits pric
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext_lazy
 
 from mesoclinic.accounts.models import Role
 
@@ -108,6 +111,46 @@ class Capability(StrEnum):
     TAKE_PAYMENTS = "take_payments"
     REFUND_PAYMENTS = "refund_payments"
     MANAGE_PRICES = "manage_prices"
+
+
+# What each capability is called on screen (API token scopes), in the reader's language.
+CAPABILITY_LABELS: dict[Capability, Any] = {
+    Capability.VIEW_PATIENTS: gettext_lazy("View patients"),
+    Capability.EDIT_PATIENTS: gettext_lazy("Edit patients"),
+    Capability.VIEW_CLINICAL: gettext_lazy("View clinical records"),
+    Capability.EDIT_CLINICAL: gettext_lazy("Edit clinical records"),
+    Capability.SCREEN: gettext_lazy("Screen"),
+    Capability.RECORD_CONSENT: gettext_lazy("Record consent"),
+    Capability.MANAGE_CONSENT_FORMS: gettext_lazy("Manage consent forms"),
+    Capability.VIEW_SCHEDULE: gettext_lazy("View schedule"),
+    Capability.BOOK: gettext_lazy("Book"),
+    Capability.VIEW_CATALOG: gettext_lazy("View catalog"),
+    Capability.MANAGE_CATALOG: gettext_lazy("Manage catalog"),
+    Capability.OVERRIDE_SCREENING: gettext_lazy("Override screening"),
+    Capability.RECORD_TREATED_ELSEWHERE: gettext_lazy("Record treated elsewhere"),
+    Capability.VIEW_INVENTORY: gettext_lazy("View inventory"),
+    Capability.MANAGE_INVENTORY: gettext_lazy("Manage inventory"),
+    Capability.RECALL: gettext_lazy("Recall"),
+    Capability.REPORT_ADVERSE_EVENT: gettext_lazy("Report adverse event"),
+    Capability.VIEW_PHOTOS: gettext_lazy("View photos"),
+    Capability.TAKE_PHOTOS: gettext_lazy("Take photos"),
+    Capability.VIEW_REPORTS: gettext_lazy("View reports"),
+    Capability.VIEW_AUDIT: gettext_lazy("View audit"),
+    Capability.MANAGE_JOBS: gettext_lazy("Manage jobs"),
+    Capability.EXPORT_PATIENT_DATA: gettext_lazy("Export patient data"),
+    Capability.MANAGE_PRIVACY: gettext_lazy("Manage privacy"),
+    Capability.USE_PHOTO_LIBRARY: gettext_lazy("Use photo library"),
+    Capability.MANAGE_WEBHOOKS: gettext_lazy("Manage webhooks"),
+    Capability.MANAGE_SECURITY: gettext_lazy("Manage security"),
+    Capability.MANAGE_NOTIFICATIONS: gettext_lazy("Manage notifications"),
+    Capability.EXPORT_DATA: gettext_lazy("Export data"),
+    Capability.IMPORT_DATA: gettext_lazy("Import data"),
+    Capability.MANAGE_CLINIC: gettext_lazy("Manage clinic"),
+    Capability.VIEW_BILLING: gettext_lazy("View billing"),
+    Capability.TAKE_PAYMENTS: gettext_lazy("Take payments"),
+    Capability.REFUND_PAYMENTS: gettext_lazy("Refund payments"),
+    Capability.MANAGE_PRICES: gettext_lazy("Manage prices"),
+}
 
 
 _FRONT_DESK = {

@@ -21,11 +21,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from mesoclinic.accounts.models import ApiToken, Clinic, Location, Role, StaffMember
+from mesoclinic.accounts.models import ApiToken, Clinic, ClinicLanguage, Location, Role, StaffMember
 from mesoclinic.accounts.permissions import MATRIX
 from mesoclinic.accounts.selectors import has_authenticator
 from mesoclinic.actors import Actor
@@ -33,9 +33,11 @@ from mesoclinic.audit.services import record_event
 
 
 @transaction.atomic
-def create_clinic(*, name: str, slug: str, timezone: str, actor: Actor, country: str = "GB") -> Clinic:
+def create_clinic(
+    *, name: str, slug: str, timezone: str, actor: Actor, country: str = "GB", language: str = "en"
+) -> Clinic:
     """Create a clinic; its catalog and rules are loaded by the catalog and safety services."""
-    clinic = Clinic(name=name, slug=slug, timezone=timezone, country=country)
+    clinic = Clinic(name=name, slug=slug, timezone=timezone, country=country, language=language)
     clinic.full_clean()
     clinic.save()
     record_event("clinic.create", clinic, actor=actor, clinic=clinic)
@@ -106,6 +108,19 @@ class IssuedToken:
 
 def hash_token_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def set_staff_language(member: StaffMember, *, language: str, actor: Actor) -> StaffMember:
+    """Set the language of a staff member's pages ("" for the clinic's); audited."""
+    if language and language not in ClinicLanguage.values:
+        raise ValidationError({"language": [_("Choose a language from the list.")]})
+    if member.language != language:
+        before = member.language
+        member.language = language
+        member.save(update_fields=["language"])
+        record_event("staff.language", member, actor=actor, data={"language": [before, language]})
+    return member
 
 
 @transaction.atomic
@@ -375,6 +390,13 @@ def invite_staff_member(
 
 
 def _send_invitation(member: StaffMember, link: str) -> None:
+    """The invitation, in the language the new member's pages will be in (the clinic's by default)."""
+    with translation.override(member.page_language):
+        subject, body = _invitation_text(member, link)
+    send_mail(subject, body, None, [member.user.email])
+
+
+def _invitation_text(member: StaffMember, link: str) -> tuple[str, str]:
     subject = _("You are invited to %(clinic)s on MesoClinic") % {"clinic": member.clinic.name}
     body = _(
         "Hello %(name)s,\n\n%(clinic)s has added you to its MesoClinic as %(role)s. Choose your password "
@@ -386,7 +408,7 @@ def _send_invitation(member: StaffMember, link: str) -> None:
         "link": link,
         "email": member.user.email,
     }
-    send_mail(subject, body, None, [member.user.email])
+    return subject, body
 
 
 @transaction.atomic

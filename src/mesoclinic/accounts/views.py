@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mesoclinic.accounts import selectors, services
 from mesoclinic.accounts.decorators import staff_required
-from mesoclinic.accounts.forms import ApiTokenForm, ClinicSecurityForm
+from mesoclinic.accounts.forms import ApiTokenForm, ClinicSecurityForm, StaffLanguageForm
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import MATRIX, Capability
 
@@ -90,3 +91,29 @@ def security(request: ClinicRequest) -> HttpResponse:
         {"form": form, "has_mfa": selectors.has_authenticator(request.user)},
         status=422 if form.errors else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required()
+def language(request: ClinicRequest) -> HttpResponse:
+    """The language of one's own pages (empty: the clinic's). Saving it also makes it this browser's choice."""
+    member = request.staff
+    form = StaffLanguageForm(
+        request.POST if request.method == "POST" else None,
+        initial={"language": member.language},
+        clinic_language=request.clinic.language,
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["language"]
+        services.set_staff_language(member, language=chosen, actor=request.user)
+        response = redirect("accounts:language")
+        # The language switch's cookie would beat the new preference in this browser: it follows the choice.
+        if chosen:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, chosen, samesite="Lax", max_age=settings.LANGUAGE_COOKIE_AGE
+            )
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        messages.success(request, _("Language saved."))
+        return response
+    return render(request, "accounts/language.html", {"form": form}, status=422 if form.errors else 200)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from mesoclinic.accounts.api_auth import require
@@ -226,11 +227,11 @@ def create_price(request: HttpRequest, payload: PriceItemIn) -> Any:
     if payload.protocol is not None:
         protocol = Protocol.objects.filter(clinic=staff.clinic, pk=payload.protocol).first()
         if protocol is None:
-            raise ValidationError({"protocol": ["No such protocol in this clinic."]})
+            raise ValidationError({"protocol": [_("No such protocol in this clinic.")]})
     if payload.product is not None:
         product = Product.objects.filter(clinic=staff.clinic, pk=payload.product).first()
         if product is None:
-            raise ValidationError({"product": ["No such product in this clinic."]})
+            raise ValidationError({"product": [_("No such product in this clinic.")]})
     item = services.create_price_item(
         staff.clinic,
         kind=payload.kind,

@@ -168,7 +168,7 @@ class PriceItemForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["vat_rate"].choices = _rates(rates)
-        self.fields["protocol"].choices = [("", "—")] + [(str(p.pk), p.name) for p in protocols]
+        self.fields["protocol"].choices = [("", "—")] + [(str(p.pk), str(p)) for p in protocols]
         self.fields["product"].choices = [("", "—")] + [(str(p.pk), p.name) for p in products]
 
 
@@ -204,7 +204,7 @@ class PolicyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.by_id = {str(p.pk): p for p in protocols}
         self.fields["protocol"].choices = [("", _("The whole clinic"))] + [
-            (str(p.pk), p.name) for p in protocols
+            (str(p.pk), str(p)) for p in protocols
         ]
 
     def clean_protocol(self) -> Any:

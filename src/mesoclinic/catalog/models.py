@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -62,7 +63,7 @@ class Modality(models.Model):
         verbose_name_plural = "modalities"
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name) if self.name else ""  # a default name in the reader's language
 
 
 class Ingredient(models.Model):
@@ -82,7 +83,7 @@ class Ingredient(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name) if self.name else ""  # a default name in the reader's language
 
 
 class RegulatoryClass(models.TextChoices):
@@ -169,7 +170,7 @@ class Cocktail(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name) if self.name else ""  # a default name in the reader's language
 
 
 class CocktailIngredient(Concentration):
@@ -228,7 +229,7 @@ class Protocol(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name) if self.name else ""  # a default name in the reader's language
 
     def clean(self) -> None:
         if (

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -147,7 +148,9 @@ def index(request: ClinicRequest) -> HttpResponse:
         request,
         "protocols",
         protocols=[
-            Entry(p, _resolve(p.sources, known), {"areas": [zones.get(code, code) for code in p.areas]})
+            Entry(
+                p, _resolve(p.sources, known), {"areas": [gettext(zones.get(code, code)) for code in p.areas]}
+            )
             for p in protocols
         ],
     )
@@ -163,7 +166,9 @@ def modality_list(request: ClinicRequest) -> HttpResponse:
         request,
         "modalities",
         modalities=[
-            Entry(m, _resolve(m.sources, known), {"techniques": [code_label(t) for t in m.techniques]})
+            Entry(
+                m, _resolve(m.sources, known), {"techniques": [gettext(code_label(t)) for t in m.techniques]}
+            )
             for m in selectors.modalities(request.clinic)
         ],
     )

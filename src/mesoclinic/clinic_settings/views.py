@@ -105,7 +105,7 @@ def _save_form(
 
 
 def _modality_choices(request: ClinicRequest) -> list[tuple[str, str]]:
-    return [(m.code, m.name) for m in clinic_modalities(request.clinic).order_by("name")]
+    return [(m.code, str(m)) for m in clinic_modalities(request.clinic).order_by("name")]
 
 
 def _locations(request: ClinicRequest) -> Any:
@@ -858,9 +858,9 @@ def screening_rules(request: ClinicRequest) -> HttpResponse:
     rows = [
         {
             "factor": factor,
-            "label": label,
+            "label": _(label),
             "cells": [
-                (name, (ruled.get(factor) or {}).get("severity", {}).get(code, ""))
+                (_(name), (ruled.get(factor) or {}).get("severity", {}).get(code, ""))
                 for code, name in MODALITIES.items()
             ],
             "source": data["sources"].get((ruled.get(factor) or {}).get("source", "")),
@@ -869,7 +869,7 @@ def screening_rules(request: ClinicRequest) -> HttpResponse:
     ]
     context = {
         "rows": rows,
-        "modalities": list(MODALITIES.values()),
+        "modalities": [_(name) for name in MODALITIES.values()],
         "note": data["note"],
         "versions": safety_selectors.rule_table_versions(request.clinic)[:10],
     }
@@ -888,7 +888,10 @@ def screening_rule_edit(request: ClinicRequest, factor: str) -> HttpResponse:
     for code, severity in (rule or {}).get("severity", {}).items():
         initial[f"severity_{code}"] = severity
     form = ScreeningRuleForm(
-        request.POST or None, initial=initial, modalities=list(MODALITIES.items()), sources=sources
+        request.POST or None,
+        initial=initial,
+        modalities=[(code, _(name)) for code, name in MODALITIES.items()],
+        sources=sources,
     )
 
     def save(cleaned: dict[str, Any]) -> Any:
@@ -912,7 +915,7 @@ def screening_rule_edit(request: ClinicRequest, factor: str) -> HttpResponse:
     )
     if saved:
         return saved
-    context = {"form": form, "factor": factor, "label": FACTORS[factor], "rule": rule}
+    context = {"form": form, "factor": factor, "label": _(FACTORS[factor]), "rule": rule}
     return _page(request, "clinic_settings/screening_rule.html", context, failed=bool(form.errors))
 
 

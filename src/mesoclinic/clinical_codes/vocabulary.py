@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from mesoclinic.clinical_codes.words import N_
+
 __all__ = [
     "AGE_UNDER_18",
     "ALLERGY",
@@ -31,53 +33,53 @@ MAX_ENTRY_TEXT: Final = 200
 
 CONDITIONS: Final[Mapping[str, str]] = MappingProxyType(
     {
-        "pregnant": "Pregnant",
-        "breastfeeding": "Breastfeeding",
-        "bleeding_disorder": "Bleeding disorder",
-        "autoimmune_disease": "Autoimmune disease",
-        "immunosuppression": "Weakened immune system (immunosuppression)",
-        "diabetes_uncontrolled": "Uncontrolled diabetes",
-        "keloid_tendency": "Tendency to form keloid scars",
-        "epilepsy": "Epilepsy",
-        "heart_disease": "Heart disease",
-        "active_cancer_treatment": "Active cancer treatment",
-        "cold_urticaria": "Cold urticaria (hives from cold)",
-        "cryoglobulinaemia": "Cryoglobulinaemia",
-        "raynaud": "Raynaud's phenomenon",
-        "active_herpes": "Active herpes (cold sore)",
-        "active_skin_infection": "Active skin infection",
+        "pregnant": N_("Pregnant"),
+        "breastfeeding": N_("Breastfeeding"),
+        "bleeding_disorder": N_("Bleeding disorder"),
+        "autoimmune_disease": N_("Autoimmune disease"),
+        "immunosuppression": N_("Weakened immune system (immunosuppression)"),
+        "diabetes_uncontrolled": N_("Uncontrolled diabetes"),
+        "keloid_tendency": N_("Tendency to form keloid scars"),
+        "epilepsy": N_("Epilepsy"),
+        "heart_disease": N_("Heart disease"),
+        "active_cancer_treatment": N_("Active cancer treatment"),
+        "cold_urticaria": N_("Cold urticaria (hives from cold)"),
+        "cryoglobulinaemia": N_("Cryoglobulinaemia"),
+        "raynaud": N_("Raynaud's phenomenon"),
+        "active_herpes": N_("Active herpes (cold sore)"),
+        "active_skin_infection": N_("Active skin infection"),
     }
 )
 """Medical conditions, code -> label."""
 
 MEDICATIONS: Final[Mapping[str, str]] = MappingProxyType(
     {
-        "anticoagulant": "Anticoagulant (blood thinner)",
-        "antiplatelet": "Antiplatelet medicine (e.g. aspirin, clopidogrel)",
-        "isotretinoin": "Isotretinoin (acne medicine)",
-        "immunosuppressant": "Immunosuppressant medicine",
+        "anticoagulant": N_("Anticoagulant (blood thinner)"),
+        "antiplatelet": N_("Antiplatelet medicine (e.g. aspirin, clopidogrel)"),
+        "isotretinoin": N_("Isotretinoin (acne medicine)"),
+        "immunosuppressant": N_("Immunosuppressant medicine"),
     }
 )
 """Medication classes, code -> label."""
 
 IMPLANTS: Final[Mapping[str, str]] = MappingProxyType(
     {
-        "pacemaker": "Pacemaker or implanted defibrillator",
-        "implanted_electronic_device": "Other implanted electronic device",
-        "metal_implant_in_area": "Metal implant in the treatment area",
-        "gold_threads": "Gold threads",
+        "pacemaker": N_("Pacemaker or implanted defibrillator"),
+        "implanted_electronic_device": N_("Other implanted electronic device"),
+        "metal_implant_in_area": N_("Metal implant in the treatment area"),
+        "gold_threads": N_("Gold threads"),
     }
 )
 """Implants, code -> label."""
 
 MODALITIES: Final[Mapping[str, str]] = MappingProxyType(
     {
-        "needle": "Needle mesotherapy",
-        "electroporation": "Electroporation",
-        "cryo_electroporation": "Cryo-electroporation",
-        "sonophoresis": "Sonophoresis (ultrasound)",
-        "iontophoresis": "Iontophoresis (galvanic current)",
-        "oxygen_infusion": "Oxygen infusion",
+        "needle": N_("Needle mesotherapy"),
+        "electroporation": N_("Electroporation"),
+        "cryo_electroporation": N_("Cryo-electroporation"),
+        "sonophoresis": N_("Sonophoresis (ultrasound)"),
+        "iontophoresis": N_("Iontophoresis (galvanic current)"),
+        "oxygen_infusion": N_("Oxygen infusion"),
     }
 )
 """Treatment modalities, code -> label."""
@@ -105,10 +107,10 @@ OTHER_REPORT: Final = "other_report"
 
 BUILT_IN_FACTORS: Final[Mapping[str, str]] = MappingProxyType(
     {
-        HISTORY_NEEDED: "History needed (never taken)",
-        OTHER_ALLERGY: "Other allergy (not in the list)",
-        OTHER_MEDICATION: "Other medicine (not in the list)",
-        OTHER_REPORT: "Reported on the day",
+        HISTORY_NEEDED: N_("History needed (never taken)"),
+        OTHER_ALLERGY: N_("Other allergy (not in the list)"),
+        OTHER_MEDICATION: N_("Other medicine (not in the list)"),
+        OTHER_REPORT: N_("Reported on the day"),
     }
 )
 """Factors of the findings screening raises by itself (no rule table names them), code -> label."""
@@ -118,8 +120,8 @@ FACTORS: Final[Mapping[str, str]] = MappingProxyType(
         **CONDITIONS,
         **MEDICATIONS,
         **IMPLANTS,
-        AGE_UNDER_18: "Under 18 years old",
-        ALLERGY: "Allergy to an ingredient",
+        AGE_UNDER_18: N_("Under 18 years old"),
+        ALLERGY: N_("Allergy to an ingredient"),
     }
 )
 """Every factor a rule may name, code -> label."""

@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic, Location, StaffMember
@@ -246,7 +247,7 @@ def upload_csv(
 def set_csv_mapping(upload: CsvUpload, mapping: Mapping[str, str], *, actor: Actor) -> CsvUpload:
     """Choose which column feeds which field (an empty choice leaves the field unmapped)."""
     if upload.imported_at is not None:
-        raise ValidationError("This file has been imported already.")
+        raise ValidationError(_("This file has been imported already."))
     parsed = csvfile.parse(upload.text, delimiter=upload.delimiter)
     cleaned = {name: header for name, header in mapping.items() if header}
     problems = [p for p in csvfile.check_mapping(upload.kind, cleaned, parsed.headers) if "Choose" not in p]
@@ -260,7 +261,7 @@ def set_csv_mapping(upload: CsvUpload, mapping: Mapping[str, str], *, actor: Act
 def run_csv_upload(upload: CsvUpload, *, dry_run: bool, actor: Actor) -> ImportReport:
     """Dry-run or import an upload with its mapping; a successful import empties the kept file."""
     if upload.imported_at is not None:
-        raise ValidationError("This file has been imported already.")
+        raise ValidationError(_("This file has been imported already."))
     report = import_csv(
         upload.clinic, upload.kind, upload.text, upload.mapping, source=upload.source,
         delimiter=upload.delimiter, dry_run=dry_run, actor=actor,

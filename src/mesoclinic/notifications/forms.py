@@ -62,9 +62,9 @@ class MessageTemplateForm(forms.Form):
 
 class DeliveryFilterForm(forms.Form):
     q = forms.CharField(label=_("Patient"), required=False)
-    kind = forms.ChoiceField(required=False)
-    status = forms.ChoiceField(required=False)
-    channel = forms.ChoiceField(required=False)
+    kind = forms.ChoiceField(label=_("Message"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
 
 
 class ComplicationAnswerForm(forms.Form):

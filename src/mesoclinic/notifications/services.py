@@ -3,18 +3,21 @@ patient preferences and opt-out, the clinic's settings and templates, and compli
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template import Context, Template, TemplateSyntaxError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic
@@ -192,13 +195,33 @@ def _create_delivery(
         delivery.language = language
         delivery.to = _address(due.patient, channel)
         subject, body = selectors.template_for(due.clinic_id, due.kind, channel, language, own_templates)
-        delivery.subject, delivery.body = render_text(subject, body, channel, _values(due))
+        values = localized_values(_values(due), language)
+        delivery.subject, delivery.body = render_text(subject, body, channel, values)
     try:
         with transaction.atomic():
             delivery.save()
     except IntegrityError:
         return None
     return delivery
+
+
+_DATE_VALUES = ("window_opens", "window_closes", "due_on")
+_DATETIME_VALUES = ("when",)
+
+
+def localized_values(values: dict[str, str], language: str) -> dict[str, str]:
+    """Dates and times of a message in the patient's language (7.12.2026 14:30 in Polish; ISO in English)."""
+    out = dict(values)
+    with translation.override(language):
+        for name in _DATE_VALUES:
+            if out.get(name):
+                with contextlib.suppress(ValueError):
+                    out[name] = date_format(date.fromisoformat(out[name]), "SHORT_DATE_FORMAT")
+        for name in _DATETIME_VALUES:
+            if out.get(name):
+                with contextlib.suppress(ValueError):
+                    out[name] = date_format(datetime.fromisoformat(out[name]), "SHORT_DATETIME_FORMAT")
+    return out
 
 
 def _values(due: selectors.Due) -> dict[str, str]:
@@ -281,7 +304,7 @@ def _retries_due(now: datetime, quiet: dict[int, bool]) -> list[Delivery]:
 def retry_delivery(delivery: Delivery, *, actor: Actor) -> Delivery:
     """A person asks for a failed message to be tried again at the next run (attempts start over)."""
     if delivery.status != DeliveryStatus.FAILED:
-        raise ValidationError("Only a failed message can be retried.")
+        raise ValidationError(gettext("Only a failed message can be retried."))
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["attempts", "next_attempt_at"])
@@ -298,7 +321,7 @@ def update_contact_preference(
 ) -> ContactPreference:
     """Record how the patient may be contacted. Giving consent again clears an earlier opt-out."""
     if language and language not in Language.values:
-        raise ValidationError({"language": ["Choose a language from the list."]})
+        raise ValidationError({"language": [gettext("Choose a language from the list.")]})
     preference, _ = ContactPreference.objects.select_for_update().get_or_create(patient=patient)
     now = timezone.now()
     before = {"consent": preference.consent, "email": preference.email, "sms": preference.sms}
@@ -335,7 +358,9 @@ def _check_lead_hours(values: Sequence[int]) -> list[int]:
     if not values:
         return []
     if any(h <= 0 or h > 24 * 14 for h in values):
-        raise ValidationError({"reminder_lead_hours": ["Each lead time is between 1 and 336 hours."]})
+        raise ValidationError(
+            {"reminder_lead_hours": [gettext("Each lead time is between 1 and 336 hours.")]}
+        )
     return sorted(set(values), reverse=True)
 
 
@@ -430,7 +455,7 @@ def save_message_template(
     clinic: Clinic, *, kind: str, channel: str, language: str, subject: str, body: str, actor: Actor
 ) -> MessageTemplate:
     if kind not in Kind.values or channel not in Channel.values or language not in Language.values:
-        raise ValidationError("Unknown kind, channel or language.")
+        raise ValidationError(gettext("Unknown kind, channel or language."))
     errors = check_template(subject if channel == Channel.EMAIL else "", body, clinic=clinic)
     if errors:
         raise ValidationError(errors)
@@ -490,9 +515,9 @@ def answer_complication_check(
     Raises ``ValidationError`` (a "yes" without a description) or ``CheckAlreadyAnsweredError``.
     """
     if answer not in Answer.values:
-        raise ValidationError({"answer": ["Choose yes or no."]})
+        raise ValidationError({"answer": [gettext("Choose yes or no.")]})
     if answer == Answer.YES and not description.strip():
-        raise ValidationError({"description": ["Tell us what you notice, in a few words."]})
+        raise ValidationError({"description": [gettext("Tell us what you notice, in a few words.")]})
     if ComplicationAnswer.objects.filter(session=session, due_at=due_at).exists():
         raise CheckAlreadyAnsweredError
     now = timezone.now()

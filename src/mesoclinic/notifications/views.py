@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -256,6 +258,17 @@ def acknowledge(request: ClinicRequest, answer_id: int) -> HttpResponse:
 # --- Patient-facing pages ----------------------------------------------------------------------------------
 
 
+def _in_patients_language(request: HttpRequest, patient: Patient) -> None:
+    """A page reached from a message speaks the language the message was in (the patient's), unless this
+    browser chose one with the language switch."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in dict(settings.LANGUAGES):
+        return
+    language = patient.preferred_language if patient.preferred_language in dict(settings.LANGUAGES) else ""
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+
+
 @csrf_exempt  # RFC 8058: mail clients POST the one-click opt-out without a form; the signed link authorizes
 @require_http_methods(["GET", "POST"])
 def opt_out_view(request: HttpRequest, token: str) -> HttpResponse:
@@ -264,6 +277,7 @@ def opt_out_view(request: HttpRequest, token: str) -> HttpResponse:
     patient = Patient.objects.filter(pk=patient_id).select_related("clinic").first() if patient_id else None
     if patient is None:
         return render(request, "notifications/public_invalid.html", status=404)
+    _in_patients_language(request, patient)
     context = {"public_clinic": patient.clinic, "token": token}
     if request.method == "POST":
         services.opt_out(patient)
@@ -281,6 +295,7 @@ def check(request: HttpRequest, token: str) -> HttpResponse:
     if read is None or session is None:
         return render(request, "notifications/public_invalid.html", status=404)
     due_at = read[1]
+    _in_patients_language(request, session.patient)
     context: dict[str, Any] = {"public_clinic": session.clinic, "token": token}
     previous = selectors.complication_answer(session.pk, due_at)
     if previous is not None:

@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 from PIL import Image
 
@@ -219,7 +220,7 @@ def upload_photo(
     consent = selectors.photo_consent(patient)
     if consent is None:
         raise ValidationError(
-            "The patient has no signed consent that allows clinical photos: record the consent first."
+            _("The patient has no signed consent that allows clinical photos: record the consent first.")
         )
     pixels, _kind = read_upload(file)
     _refuse_unmeasurable(pixels, view)

@@ -160,19 +160,19 @@ class MedicalHistoryForm(forms.Form):
 
     conditions = forms.MultipleChoiceField(
         label=_("Conditions"),
-        choices=list(CONDITIONS.items()),
+        choices=[(code, _(label)) for code, label in CONDITIONS.items()],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     medications = forms.MultipleChoiceField(
         label=_("Medications"),
-        choices=list(MEDICATIONS.items()),
+        choices=[(code, _(label)) for code, label in MEDICATIONS.items()],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     implants = forms.MultipleChoiceField(
         label=_("Implants"),
-        choices=list(IMPLANTS.items()),
+        choices=[(code, _(label)) for code, label in IMPLANTS.items()],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -224,7 +224,7 @@ class MedicalHistoryForm(forms.Form):
         self.fields["allergies"].choices = sorted(ingredients.items(), key=lambda item: item[1].lower())
         for code, label in MEDICATIONS.items():
             self.fields[_stopped_field_name(code)] = forms.DateField(
-                label=_("%(medication)s: stopped on") % {"medication": label},
+                label=_("%(medication)s: stopped on") % {"medication": _(label)},
                 required=False,
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             )

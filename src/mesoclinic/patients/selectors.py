@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Clinic, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
@@ -78,11 +79,11 @@ def possible_duplicates(
     for patient in qs[:10]:
         reasons = []
         if patient.search_name == key and patient.birth_date == birth_date:
-            reasons.append("same name and date of birth")
+            reasons.append(_("same name and date of birth"))
         if phone and patient.phone == phone:
-            reasons.append("same phone number")
+            reasons.append(_("same phone number"))
         if email.strip() and patient.email.lower() == email.strip().lower():
-            reasons.append("same e-mail")
+            reasons.append(_("same e-mail"))
         found.append(PossibleDuplicate(patient, tuple(reasons)))
     return found
 

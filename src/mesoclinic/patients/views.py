@@ -69,7 +69,7 @@ class Alert:
 
 
 def ingredient_names(request: ClinicRequest) -> dict[str, str]:
-    return dict(ingredients(request.clinic).values_list("code", "name"))
+    return {code: _(name) for code, name in ingredients(request.clinic).values_list("code", "name")}
 
 
 def history_alerts(history: MedicalHistory, names: dict[str, str]) -> list[Alert]:
@@ -82,10 +82,10 @@ def history_alerts(history: MedicalHistory, names: dict[str, str]) -> list[Alert
         Alert("allergy", _("Allergy (not in the list): %(text)s") % {"text": text})
         for text in history.other_allergies
     ]
-    alerts += [Alert("condition", CONDITIONS.get(code, code)) for code in history.conditions]
-    alerts += [Alert("implant", IMPLANTS.get(code, code)) for code in history.implants]
+    alerts += [Alert("condition", _(CONDITIONS.get(code, code))) for code in history.conditions]
+    alerts += [Alert("implant", _(IMPLANTS.get(code, code))) for code in history.implants]
     for item in history.medications:
-        label = MEDICATIONS.get(item["code"], item["code"])
+        label = _(MEDICATIONS.get(item["code"], item["code"]))
         if item.get("stopped"):
             label = _("%(medication)s (stopped %(date)s)") % {"medication": label, "date": item["stopped"]}
         alerts.append(Alert("medication", label))
@@ -240,7 +240,9 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
                     return HttpResponseRedirect(f"{booking}&{urlencode({'patient': patient.pk})}")
                 return HttpResponseRedirect(reverse("patients:detail", args=[patient.pk]))
     else:
-        form = PatientForm(today=today, ask_contact=True, initial=_names_from(request.GET.get("name", "")))
+        # A new patient speaks the clinic's language unless the desk changes it.
+        initial = {**_names_from(request.GET.get("name", "")), "preferred_language": request.clinic.language}
+        form = PatientForm(today=today, ask_contact=True, initial=initial)
     context = {"form": form, "patient": None, "booking": booking, "duplicates": duplicates}
     return render(request, "patients/form.html", context)
 
@@ -337,7 +339,7 @@ def _describe(field: str, value: Any, names: dict[str, str]) -> str:
     if field == "medications":
         parts = []
         for item in value:
-            label = MEDICATIONS.get(item["code"], item["code"])
+            label = _(MEDICATIONS.get(item["code"], item["code"]))
             if item.get("stopped"):
                 label = _("%(medication)s (stopped %(date)s)") % {
                     "medication": label,
@@ -346,7 +348,7 @@ def _describe(field: str, value: Any, names: dict[str, str]) -> str:
             parts.append(label)
         return ", ".join(parts)
     labels = {"conditions": CONDITIONS, "implants": IMPLANTS, "allergies": names}[field]
-    return ", ".join(labels.get(code, code) for code in value)
+    return ", ".join(_(labels.get(code, code)) for code in value)
 
 
 def _history_form(request: ClinicRequest, patient: Patient, data: Any = None) -> MedicalHistoryForm:

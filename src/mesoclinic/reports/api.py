@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from mesoclinic.accounts.api_auth import require
@@ -58,7 +59,7 @@ def outcomes(
     region = region or selectors.DEFAULT_REGION.get(metric, "forehead")
     _check(metric, region)
     if not 1 <= months <= 36:
-        raise ValidationError({"months": ["Between 1 and 36 months."]})
+        raise ValidationError({"months": [_("Between 1 and 36 months.")]})
     cohort = selectors.cohort_outcomes(staff.clinic, metric=metric, region=region, months=months)
 
     def groups(rows: list[selectors.GroupRow]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ nothing is told by colour alone. All text is escaped here: callers may mark the 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
@@ -64,6 +64,29 @@ class ForestRow:
     ci_low: float | None = None
     ci_high: float | None = None
     note: str = ""
+
+
+def _iso_day(day: date) -> str:
+    return f"{day:%d %b %Y}"
+
+
+@dataclass(frozen=True)
+class Words:
+    """The charts' own words and number and date formats, in the reader's language (English by default).
+
+    The caller (a view) passes them translated: this module stays free of Django. Numbers in SVG attributes
+    are never localised; only the text a reader sees is.
+    """
+
+    no_measurements: str = "No measurements yet"
+    date_axis: str = "Date"
+    no_change: str = "no change"
+    no_groups: str = "No groups to compare yet"
+    decimal_separator: str = "."
+    day: Callable[[date], str] = _iso_day
+
+
+ENGLISH = Words()
 
 
 @dataclass(frozen=True)
@@ -132,14 +155,14 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _fmt(value: float) -> str:
-    """A short number for an axis: 3 significant digits, no trailing zeros."""
+def _fmt(value: float, words: Words = ENGLISH) -> str:
+    """A short number for an axis: 3 significant digits, no trailing zeros, the reader's decimal mark."""
     if value == 0:
         return "0"
-    return f"{value:.3g}"
+    return f"{value:.3g}".replace(".", words.decimal_separator)
 
 
-def line_chart(chart: LineChart, *, ident: str = "progress-chart") -> str:
+def line_chart(chart: LineChart, *, ident: str = "progress-chart", words: Words = ENGLISH) -> str:
     """An SVG line chart of one metric over time, with sessions, durability lines and the baseline band.
 
     Points are joined in date order; sessions are short labelled ticks under the plot area (and faint lines
@@ -149,7 +172,7 @@ def line_chart(chart: LineChart, *, ident: str = "progress-chart") -> str:
     points = sorted(chart.points, key=lambda p: p.on)
     days = [p.on for p in points] + [m.on for m in chart.sessions] + [m.on for m in chart.durability]
     if not days:
-        svg.text(WIDTH / 2, HEIGHT / 2, "No measurements yet", anchor="middle", cls="chart__empty")
+        svg.text(WIDTH / 2, HEIGHT / 2, words.no_measurements, anchor="middle", cls="chart__empty")
         return svg.render("progress-chart", ident)
     first, last = min(days).toordinal(), max(days).toordinal()
     pad = max((last - first) * 0.04, 3)
@@ -163,7 +186,7 @@ def line_chart(chart: LineChart, *, ident: str = "progress-chart") -> str:
         svg.add(
             f'<line x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e5e7eb"/>'
         )
-        svg.text(_LEFT - 8, y(tick) + 4, _fmt(tick), anchor="end", cls="chart__ytick", size=11)
+        svg.text(_LEFT - 8, y(tick) + 4, _fmt(tick, words), anchor="end", cls="chart__ytick", size=11)
     svg.add(
         f'<text transform="translate(16 {(_TOP + bottom) / 2:.1f}) rotate(-90)" text-anchor="middle" '
         f'font-size="12" fill="{_INK}" class="chart__ylabel">{escape(chart.y_label)}</text>'
@@ -209,15 +232,22 @@ def line_chart(chart: LineChart, *, ident: str = "progress-chart") -> str:
             svg.add(
                 f'<circle class="chart__point" cx="{px:.1f}" cy="{py:.1f}" r="5" fill="#fff" stroke="{_ACCENT}" '
                 f'stroke-width="2" data-date="{p.on.isoformat()}" data-value="{p.value:.6g}">'
-                f"<title>{p.on.isoformat()}: {_fmt(p.value)}</title></circle>"
+                f"<title>{p.on.isoformat()}: {_fmt(p.value, words)}</title></circle>"
             )
-    svg.text(WIDTH - _RIGHT, HEIGHT - 8, "Date", anchor="end", cls="chart__xlabel")
-    svg.text(_LEFT, HEIGHT - 8, f"{min(days):%d %b %Y} – {max(days):%d %b %Y}", cls="chart__xrange", size=11)
+    svg.text(WIDTH - _RIGHT, HEIGHT - 8, words.date_axis, anchor="end", cls="chart__xlabel")
+    span = f"{words.day(min(days))} – {words.day(max(days))}"
+    svg.text(_LEFT, HEIGHT - 8, span, cls="chart__xrange", size=11)
     return svg.render("progress-chart", ident)
 
 
 def forest_plot(
-    rows: Sequence[ForestRow], *, title: str, description: str, x_label: str, ident: str = "forest-plot"
+    rows: Sequence[ForestRow],
+    *,
+    title: str,
+    description: str,
+    x_label: str,
+    ident: str = "forest-plot",
+    words: Words = ENGLISH,
 ) -> str:
     """A forest plot: one row per group, a square at the mean change and a line across its 95 % CI.
 
@@ -234,15 +264,15 @@ def forest_plot(
     bottom = height - _BOTTOM
     for tick in ticks:
         svg.add(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{_TOP}" y2="{bottom}" stroke="#e5e7eb"/>')
-        svg.text(x(tick), bottom + 16, _fmt(tick), anchor="middle", cls="chart__xtick", size=11)
+        svg.text(x(tick), bottom + 16, _fmt(tick, words), anchor="middle", cls="chart__xtick", size=11)
     svg.add(
         f'<line class="chart__zero" x1="{x(0):.1f}" x2="{x(0):.1f}" y1="{_TOP - 8}" y2="{bottom}" stroke="{_INK}" '
         f'stroke-dasharray="4 3" data-x="{x(0):.1f}"/>'
     )
-    svg.text(x(0), _TOP - 12, "no change", anchor="middle", cls="chart__zero-label", size=11)
+    svg.text(x(0), _TOP - 12, words.no_change, anchor="middle", cls="chart__zero-label", size=11)
     svg.text((label_w + WIDTH - right_w) / 2, height - 12, x_label, anchor="middle", cls="chart__xlabel")
     if not rows:
-        svg.text(WIDTH / 2, _TOP + row_h / 2, "No groups to compare yet", anchor="middle", cls="chart__empty")
+        svg.text(WIDTH / 2, _TOP + row_h / 2, words.no_groups, anchor="middle", cls="chart__empty")
     for i, row in enumerate(rows):
         cy = _TOP + row_h * i + row_h / 2
         svg.text(label_w - 12, cy + 4, row.label, anchor="end", cls="chart__group")

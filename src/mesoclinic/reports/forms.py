@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.reports.selectors import DEFAULT_REGION, METRICS, REGIONS
 
-METRIC_CHOICES = [(code, f"{name} ({unit})") for code, (name, unit, _cv) in METRICS.items()]
+METRIC_CHOICES = [(code, format_lazy("{} ({})", name, unit)) for code, (name, unit, _cv) in METRICS.items()]
 REGION_CHOICES = list(REGIONS.items())
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
+
 from mesoclinic.catalog.data_file import default_catalog
 from mesoclinic.clinical_codes.dates import add_months, local_day
 from mesoclinic.outcomes.analysis.repeatability import METHOD_SPREAD, assess_change
@@ -26,27 +28,27 @@ from mesoclinic.treatments.selectors import courses_progress
 
 # name, unit, repeatability CV % (the method's test–retest CV on re-captured real faces, docs/analysis.md;
 # a change is judged with the repeatability coefficient 1.96·√2·SD, see outcomes.analysis.repeatability)
-METRICS: dict[str, tuple[str, str, float]] = {
-    "wrinkle_area_fraction": ("Wrinkle area", "fraction of region", 6.0),
-    "wrinkle_length_density": ("Wrinkle length density", "px per px²", 6.0),
-    "spot_count": ("Spot count", "spots (effective count)", 6.0),
-    "spot_area_fraction": ("Spot area", "fraction of region", 6.0),
-    "redness_area_fraction": ("Redness area", "fraction of region", 4.0),
-    "lab_l_mean": ("Lightness L*", "CIELAB L*", 2.0),
-    "lab_a_mean": ("Redness a*", "CIELAB a*", 2.0),
-    "lab_b_mean": ("Yellowness b*", "CIELAB b*", 2.0),
-    "ita_deg": ("Individual typology angle", "ITA°", 2.0),
-    "texture_roughness": ("Texture roughness", "grey levels", 2.0),
+METRICS: dict[str, tuple[Any, Any, float]] = {
+    "wrinkle_area_fraction": (gettext_lazy("Wrinkle area"), gettext_lazy("fraction of region"), 6.0),
+    "wrinkle_length_density": (gettext_lazy("Wrinkle length density"), gettext_lazy("px per px²"), 6.0),
+    "spot_count": (gettext_lazy("Spot count"), gettext_lazy("spots (effective count)"), 6.0),
+    "spot_area_fraction": (gettext_lazy("Spot area"), gettext_lazy("fraction of region"), 6.0),
+    "redness_area_fraction": (gettext_lazy("Redness area"), gettext_lazy("fraction of region"), 4.0),
+    "lab_l_mean": (gettext_lazy("Lightness L*"), "CIELAB L*", 2.0),
+    "lab_a_mean": (gettext_lazy("Redness a*"), "CIELAB a*", 2.0),
+    "lab_b_mean": (gettext_lazy("Yellowness b*"), "CIELAB b*", 2.0),
+    "ita_deg": (gettext_lazy("Individual typology angle"), "ITA°", 2.0),
+    "texture_roughness": (gettext_lazy("Texture roughness"), gettext_lazy("grey levels"), 2.0),
 }
 # "cheeks", "periorbital" and "nasolabial" are the mean of the left and right regions when both were measured.
-REGIONS: dict[str, str] = {
-    "forehead": "Forehead",
-    "glabella": "Glabella",
-    "periorbital": "Periorbital (both sides)",
-    "cheeks": "Cheeks (both sides)",
-    "nasolabial": "Nasolabial (both sides)",
-    "chin": "Chin",
-    "whole": "Whole image (close-up)",
+REGIONS: dict[str, Any] = {
+    "forehead": gettext_lazy("Forehead"),
+    "glabella": gettext_lazy("Glabella"),
+    "periorbital": gettext_lazy("Periorbital (both sides)"),
+    "cheeks": gettext_lazy("Cheeks (both sides)"),
+    "nasolabial": gettext_lazy("Nasolabial (both sides)"),
+    "chin": gettext_lazy("Chin"),
+    "whole": gettext_lazy("Whole image (close-up)"),
 }
 DEFAULT_REGION: dict[str, str] = {
     "wrinkle_area_fraction": "forehead",
@@ -73,7 +75,7 @@ def metric_value(metrics: dict[str, Any], region: str, metric: str) -> float | N
 
 
 def modality_names() -> dict[str, str]:
-    return {m["code"]: m["name"] for m in default_catalog()["modalities"]}
+    return {m["code"]: gettext(m["name"]) for m in default_catalog()["modalities"]}
 
 
 def delivery(modality: str) -> str:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format, get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -26,7 +27,22 @@ from mesoclinic.reports.forms import CohortForm, MetricForm, PeriodForm
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.1f} %".replace("-", "−")
+    """“+1.5 %” (“+1,5 %” in Polish): the reader's decimal mark, a true minus sign."""
+    if value is None:
+        return "—"
+    return f"{value:+.1f} %".replace("-", "−").replace(".", str(get_format("DECIMAL_SEPARATOR")))
+
+
+def _chart_words() -> charts.Words:
+    """The charts' words and formats in the language of this request."""
+    return charts.Words(
+        no_measurements=_("No measurements yet"),
+        date_axis=_("Date"),
+        no_change=_("no change"),
+        no_groups=_("No groups to compare yet"),
+        decimal_separator=str(get_format("DECIMAL_SEPARATOR")),
+        day=lambda day: date_format(day, "d M Y"),
+    )
 
 
 def change_in_words(progress: selectors.Progress) -> str:
@@ -99,7 +115,7 @@ def patient_progress(request: ClinicRequest, patient_id: int) -> HttpResponse:
         metric_name=name,
         unit=unit,
         progress=progress,
-        svg=mark_safe(charts.line_chart(chart)),  # noqa: S308 — charts escapes every text it writes
+        svg=mark_safe(charts.line_chart(chart, words=_chart_words())),  # noqa: S308 — charts escapes every text it writes
         words=change_in_words(progress),
     )
     return render(request, "reports/patient_progress.html", context)
@@ -118,13 +134,24 @@ def _forest(rows: list[selectors.GroupRow], ident: str, title: str, x_label: str
         for r in rows
     ]
     description = "; ".join(
-        f"{r.label}: n = {r.summary.n}, mean {_pct(r.summary.mean)}"
-        + (f", 95 % CI {_pct(r.summary.ci_low)} to {_pct(r.summary.ci_high)}" if r.summary.has_ci else "")
+        _("%(group)s: n = %(n)s, mean %(mean)s")
+        % {"group": r.label, "n": r.summary.n, "mean": _pct(r.summary.mean)}
+        + (
+            _(", 95 %% CI %(low)s to %(high)s")
+            % {"low": _pct(r.summary.ci_low), "high": _pct(r.summary.ci_high)}
+            if r.summary.has_ci
+            else ""
+        )
         for r in rows
     )
     return mark_safe(  # noqa: S308 — charts escapes every text it writes
         charts.forest_plot(
-            forest_rows, title=title, description=description or title, x_label=x_label, ident=ident
+            forest_rows,
+            title=title,
+            description=description or title,
+            x_label=x_label,
+            ident=ident,
+            words=_chart_words(),
         )
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router
 from ninja.errors import HttpError
 
@@ -90,7 +91,8 @@ def screen_ad_hoc(request: HttpRequest, payload: AdHocScreeningIn) -> Any:
     except ScreeningInputError as exc:
         raise HttpError(422, str(exc)) from None
     on = payload.on or staff.clinic.today()
-    return screen(history, spec, on=on, rules=selectors.rule_table_for_clinic(staff.clinic)).as_dict()
+    rules = selectors.rule_table_for_clinic(staff.clinic)
+    return screen(history, spec, on=on, rules=rules, translate=gettext).as_dict()
 
 
 @router.get("/rules", response={200: RuleTableOut})

@@ -35,7 +35,7 @@ class ScreeningForm(forms.Form):
         self.birth_date = birth_date
         groups: dict[str, list[tuple[str, str]]] = {}
         for protocol in protocols:
-            groups.setdefault(protocol.modality.name, []).append((protocol.slug, protocol.name))
+            groups.setdefault(str(protocol.modality), []).append((protocol.slug, str(protocol)))
         self.fields["protocol"].choices = [("", _("Choose a protocol")), *sorted(groups.items())]
 
     def clean_on(self) -> date | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.actors import Actor
@@ -57,7 +58,11 @@ def screen_patient(
         spec = protocol_spec(protocol)
     assert spec is not None  # noqa: S101 — narrowed by the check above
     result = screen(
-        history or patient_history(patient), spec, on=on, rules=rule_table_for_clinic(patient.clinic)
+        history or patient_history(patient),
+        spec,
+        on=on,
+        rules=rule_table_for_clinic(patient.clinic),
+        translate=gettext,  # recorded in the language of whoever screened: the clinic's working language
     )
     record = ScreeningRecord.objects.create(
         clinic=patient.clinic,

@@ -79,8 +79,7 @@ def _record_view(record: ScreeningRecord, names: dict[str, str]) -> RecordView:
         FindingView(
             severity=f["severity"],
             factor=f["factor"],
-            factor_label=FACTORS.get(f["factor"])
-            or BUILT_IN_FACTORS.get(f["factor"])
+            factor_label=_(FACTORS.get(f["factor"]) or BUILT_IN_FACTORS.get(f["factor"]) or "")
             or _("Allergy to %(ingredient)s") % {"ingredient": names.get(f["factor"], f["factor"])},
             message=f["message"],
             source=source_view(f["source"]),
@@ -88,13 +87,13 @@ def _record_view(record: ScreeningRecord, names: dict[str, str]) -> RecordView:
         for f in record.findings
     ]
     findings.sort(key=lambda f: f.severity != "block")
-    return RecordView(record, MODALITIES.get(record.modality, record.modality), findings)
+    return RecordView(record, _(MODALITIES.get(record.modality, record.modality)), findings)
 
 
 def _panel_context(
     request: ClinicRequest, patient: Patient, *, form: ScreeningForm | None = None, fresh: bool = False
 ) -> dict[str, Any]:
-    names = dict(ingredients(request.clinic).values_list("code", "name"))
+    names = {code: _(name) for code, name in ingredients(request.clinic).values_list("code", "name")}
     screenings = selectors.screenings_for_patient(patient).select_related("performed_by__staff")
     records = [_record_view(r, names) for r in screenings[: EARLIER_SCREENINGS + 1]]
     return {
@@ -181,8 +180,8 @@ def rules(request: ClinicRequest) -> HttpResponse:
     rows = [
         RuleRow(
             factor=factor,
-            label=FACTORS.get(factor, factor),
-            message=entry["rule"].message.format(
+            label=_(FACTORS.get(factor, factor)),
+            message=_(entry["rule"].message).format(
                 modality=_("the treatment"),
                 ingredient=_("an ingredient") if factor == ALLERGY else "",
             ),
@@ -204,7 +203,7 @@ def rules(request: ClinicRequest) -> HttpResponse:
         return csv_export(request, "screening-rules.csv", header, lines, list_name="safety.rules")
     context = {
         "note": table.note,
-        "modalities": list(MODALITIES.items()),
+        "modalities": [(code, _(label)) for code, label in MODALITIES.items()],
         "rows": rows,
     }
     return render(request, "safety/rules.html", context)

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
@@ -176,7 +177,11 @@ def propose_series(request: HttpRequest, payload: ProposalIn) -> Any:
     first: datetime = proposal.sessions[0].start if proposal.feasible else payload.earliest
     day = local_day(first, location.timezone)
     screening = screen(
-        patient_history(patient), protocol_spec(protocol), on=day, rules=rule_table_for_clinic(staff.clinic)
+        patient_history(patient),
+        protocol_spec(protocol),
+        on=day,
+        rules=rule_table_for_clinic(staff.clinic),
+        translate=gettext,
     )
     return {
         "feasible": proposal.feasible,

@@ -46,10 +46,15 @@ PASSWORD = "correct-horse-battery-staple"  # test accounts only
 _serial = itertools.count(1)
 
 
-def make_clinic(name: str = "Rosa Aesthetics", *, timezone: str = "Europe/Warsaw") -> Clinic:
-    """A clinic with a phone and e-mail, one location, the default catalog and the default screening rules."""
+def make_clinic(
+    name: str = "Rosa Aesthetics", *, timezone: str = "Europe/Warsaw", language: str = "en"
+) -> Clinic:
+    """A clinic with a phone and e-mail, one location, the default catalog and the default screening rules.
+
+    English unless ``language`` says otherwise (the suite's assertions read English text).
+    """
     slug = f"{name.lower().split()[0]}-{next(_serial)}"
-    clinic = create_clinic(name=name, slug=slug, timezone=timezone, actor=None)
+    clinic = create_clinic(name=name, slug=slug, timezone=timezone, language=language, actor=None)
     # Contact details every message prints (messages are held without them).
     update_clinic_details(clinic, phone="+48 22 555 00 00", email=f"desk@{slug}.example", actor=None)
     add_location(clinic, name="Main", timezone=timezone, actor=None)

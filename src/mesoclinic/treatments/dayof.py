@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mesoclinic.clinical_codes.words import N_
 from mesoclinic.safety.rules import Medication, PatientHistory
 
 __all__ = [
@@ -40,16 +41,18 @@ class Question:
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("pregnant", "Is the patient pregnant, or could she be?", "condition"),
-    Question("breastfeeding", "Is the patient breastfeeding?", "condition"),
-    Question("active_herpes", "Is there an active cold sore (herpes) now?", "condition"),
-    Question("active_skin_infection", "Is there a skin infection in or near the area?", "condition"),
-    Question("anticoagulant", "New: an anticoagulant (blood thinner)?", "medication"),
-    Question("antiplatelet", "New: an antiplatelet medicine (e.g. aspirin, clopidogrel)?", "medication"),
-    Question("isotretinoin", "New: isotretinoin (acne medicine), now or in the last 6 months?", "medication"),
-    Question("immunosuppressant", "New: an immunosuppressant medicine?", "medication"),
-    Question("fever", "Fever, or feeling unwell today?", "note"),
-    Question("other", "Anything else new since the last visit?", "text"),
+    Question("pregnant", N_("Is the patient pregnant, or could she be?"), "condition"),
+    Question("breastfeeding", N_("Is the patient breastfeeding?"), "condition"),
+    Question("active_herpes", N_("Is there an active cold sore (herpes) now?"), "condition"),
+    Question("active_skin_infection", N_("Is there a skin infection in or near the area?"), "condition"),
+    Question("anticoagulant", N_("New: an anticoagulant (blood thinner)?"), "medication"),
+    Question("antiplatelet", N_("New: an antiplatelet medicine (e.g. aspirin, clopidogrel)?"), "medication"),
+    Question(
+        "isotretinoin", N_("New: isotretinoin (acne medicine), now or in the last 6 months?"), "medication"
+    ),
+    Question("immunosuppressant", N_("New: an immunosuppressant medicine?"), "medication"),
+    Question("fever", N_("Fever, or feeling unwell today?"), "note"),
+    Question("other", N_("Anything else new since the last visit?"), "text"),
 )
 _BY_CODE = {question.code: question for question in QUESTIONS}
 _YES = frozenset({"yes", "true", "1", "on"})

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.actors import Actor
@@ -105,7 +106,7 @@ def _clean_products(record: SessionRecord, lines: Iterable[tuple[Lot, Any]]) -> 
     cleaned = []
     for lot, quantity in lines:
         if lot.clinic_id != record.clinic_id:
-            raise ValidationError({"products": ["That lot is not one of this clinic's lots."]})
+            raise ValidationError({"products": [_("That lot is not one of this clinic's lots.")]})
         cleaned.append((lot, clean_quantity(quantity, "products")))
     return cleaned
 
@@ -334,11 +335,11 @@ def sign_problems(record: SessionRecord, *, actor: Actor, override_reason: str =
     may_override = bool(override) and _may_override(actor)
     screening = record.screening
     if screening is None:
-        reasons.append("Ask the day-of screening questions first.")
+        reasons.append(_("Ask the day-of screening questions first."))
     elif missing := unanswered(record.day_of_answers or {}):
         reasons.append(
-            "Answer every day-of question yes or no (no is an answer too); not answered: "
-            + "; ".join(q.label for q in missing)
+            _("Answer every day-of question yes or no (no is an answer too); not answered: %(questions)s")
+            % {"questions": "; ".join(_(q.label) for q in missing)}
         )
     if screening is not None and screening.history_needed:
         reasons.append(
@@ -357,7 +358,7 @@ def sign_problems(record: SessionRecord, *, actor: Actor, override_reason: str =
     lines = _active_products(record)
     modality = modality_for(record)
     if modality is not None and modality.invasive and not lines:
-        reasons.append("Add the lot of every product injected: no product is recorded.")
+        reasons.append(_("Add the lot of every product injected: no product is recorded."))
     if record.cocktail_id is not None:
         cocktail = record.cocktail
         assert cocktail is not None  # noqa: S101 — narrowed by the id
@@ -486,10 +487,12 @@ def amend_session(record: SessionRecord, *, reason: str, actor: Actor, **changes
         raise TypeError(f"not amendable: {', '.join(sorted(unknown))}")
     record = SessionRecord.objects.select_for_update().get(pk=record.pk)
     if not record.is_signed:
-        raise ValidationError({"__all__": ["A draft is edited directly; only a signed record is amended."]})
+        raise ValidationError(
+            {"__all__": [_("A draft is edited directly; only a signed record is amended.")]}
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why the signed record is being amended."]})
+        raise ValidationError({"reason": [_("Say why the signed record is being amended.")]})
     scalars = _scalar_changes(record, changes)
     diff: dict[str, list[Any]] = {
         name: [_value(getattr(record, name)), _value(new)] for name, new in scalars.items()
@@ -499,7 +502,7 @@ def amend_session(record: SessionRecord, *, reason: str, actor: Actor, **changes
     add_zones = _clean_zones(changes.get("add_zones") or [])
     void_zones = [zone for zone in changes.get("void_zones") or [] if zone.voided_by_id is None]
     if any(item.record_id != record.pk for item in (*void_products, *void_zones)):
-        raise ValidationError({"__all__": ["That line belongs to another session record."]})
+        raise ValidationError({"__all__": [_("That line belongs to another session record.")]})
     if add_products:
         diff["products_added"] = [None, [_line_text(lot, q, lot.unit) for lot, q in add_products]]
     if void_products:
@@ -509,7 +512,7 @@ def amend_session(record: SessionRecord, *, reason: str, actor: Actor, **changes
     if void_zones:
         diff["zones_voided"] = [[_zone_text(z.zone, z.volume_ml) for z in void_zones], None]
     if not diff:
-        raise ValidationError({"__all__": ["Nothing would change, so no amendment was recorded."]})
+        raise ValidationError({"__all__": [_("Nothing would change, so no amendment was recorded.")]})
     for name, new in scalars.items():
         setattr(record, name, new)
     record.amendment_count += 1

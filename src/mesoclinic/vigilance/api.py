@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -117,9 +118,9 @@ def create_event(request: HttpRequest, payload: EventIn) -> Any:
     sessions = selectors.sessions_by_id(patient, payload.session_ids)
     lots = selectors.lots_by_id(staff.clinic, payload.lot_ids)
     if len(sessions) != len(set(payload.session_ids)):
-        raise HttpError(422, "A session id is not one of this patient's sessions.")
+        raise HttpError(422, _("A session id is not one of this patient's sessions."))
     if len(lots) != len(set(payload.lot_ids)):
-        raise HttpError(422, "A lot id is not one of this clinic's lots.")
+        raise HttpError(422, _("A lot id is not one of this clinic's lots."))
     fields = payload.dict(exclude={"patient_id", "session_ids", "lot_ids"})
     event = services.report_adverse_event(patient, sessions=sessions, lots=lots, actor=request.user, **fields)
     return Status(201, event_out(selectors.get_event_for_user(staff, event.pk), follow_ups=True))

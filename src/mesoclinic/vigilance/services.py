@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
@@ -215,7 +216,7 @@ def update_adverse_event(
     if unknown:
         raise TypeError(f"unknown adverse event fields: {sorted(unknown)}")
     if not reason.strip():
-        raise ValidationError({"reason": ["Say why the report is corrected."]})
+        raise ValidationError({"reason": [_("Say why the report is corrected.")]})
     event = AdverseEvent.objects.select_for_update().select_related("patient__clinic").get(pk=event.pk)
     current_sessions = list(event.sessions.all())
     current_lots = list(event.lots.all())

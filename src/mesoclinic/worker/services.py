@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tasks import task, task_backends
 
 from mesoclinic.actors import Actor
@@ -32,12 +33,12 @@ def retry_job(job: Job, *, actor: Actor) -> Job:
     job = Job.objects.select_for_update().get(pk=job.pk)
     lost = job.lease_expired(lease_seconds_of(job.backend), timezone.now())
     if job.status != JobStatus.FAILED and not lost:
-        raise ValidationError("Only a failed job, or one whose worker stopped, can be run again.")
+        raise ValidationError(gettext("Only a failed job, or one whose worker stopped, can be run again."))
     if lost and not job.last_error:
         job.last_error = "The worker stopped during the job."
     backend = task_backends[job.backend]
     if not isinstance(backend, HueyBackend):
-        raise ValidationError("This job's backend does not run jobs in the worker.")
+        raise ValidationError(gettext("This job's backend does not run jobs in the worker."))
     job.status = JobStatus.QUEUED
     job.attempts = 0
     job.max_attempts = backend.max_attempts

@@ -170,7 +170,7 @@ def test_sms_goes_out_in_the_patients_language(clinic, where):
     run(START - timedelta(hours=2))
     assert len(sms.outbox) == 1
     assert sms.outbox[0].to == "+48600100200"
-    assert "przypomnienie o wizycie 2026-06-12 14:00" in sms.outbox[0].body
+    assert "przypomnienie o wizycie 12.06.2026 14:00" in sms.outbox[0].body  # Polish date and time
     assert "/notifications/opt-out/" in sms.outbox[0].body
     assert Delivery.objects.get(channel="sms").language == "pl"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 
 from mesoclinic.clinical_codes.dates import add_months, age_on
@@ -18,6 +18,7 @@ from mesoclinic.clinical_codes.vocabulary import (
     OTHER_MEDICATION,
     OTHER_REPORT,
 )
+from mesoclinic.clinical_codes.words import N_
 
 from .model import (
     Decision,
@@ -41,37 +42,46 @@ ISOTRETINOIN_WASHOUT_MONTHS = 6
 """Isotretinoin stopped within this many calendar months still counts."""
 
 _ACTION = {
-    Severity.BLOCK: "Do not treat.",
-    Severity.WARN: "Treat only after the practitioner has checked.",
+    Severity.BLOCK: N_("Do not treat."),
+    Severity.WARN: N_("Treat only after the practitioner has checked."),
 }
 
-_BUILT_IN_SOURCE = (
+_BUILT_IN_SOURCE = N_(
     "MesoClinic built-in check (not a rule of the table): no screening result without an answered "
     "history, and free text is read by a person"
 )
 """Cited by the findings no rule table can switch off (history needed, free-text entries)."""
 
-_HISTORY_NEEDED_MESSAGE = (
+_HISTORY_NEEDED_MESSAGE = N_(
     "History needed: the medical history has not been taken, so screening cannot say whether "
     "{modality} is safe. Ask the patient about conditions, medicines, implants and allergies and record "
     "the answers on the chart (History) first; until then invasive treatments cannot be booked and no "
     "session can be signed."
 )
 _OTHER_MESSAGES = {
-    OTHER_ALLERGY: (
+    OTHER_ALLERGY: N_(
         "Allergy not in the coded list: {text}. Check that nothing used in this treatment (products, "
         "antiseptic, gloves, dressings) contains it."
     ),
-    OTHER_MEDICATION: (
+    OTHER_MEDICATION: N_(
         "Medicine not in the coded list: {text}. Check whether it matters for {modality} (e.g. a blood "
         "thinner or an immunosuppressant under its brand name)."
     ),
-    OTHER_REPORT: "Reported on the day: {text}.",
+    OTHER_REPORT: N_("Reported on the day: {text}."),
 }
 
 
+def _same(text: str) -> str:
+    return text
+
+
 def screen(
-    patient: PatientHistory, protocol: ProtocolSpec, *, on: date, rules: RuleTable | None = None
+    patient: PatientHistory,
+    protocol: ProtocolSpec,
+    *,
+    on: date,
+    rules: RuleTable | None = None,
+    translate: Callable[[str], str] | None = None,
 ) -> Screening:
     """Screen a patient's history against a planned treatment.
 
@@ -85,6 +95,10 @@ def screen(
         Day of the treatment; ages and medication windows are computed for this day.
     rules : RuleTable, optional
         The clinic's rule table; None uses :func:`default_rule_table`.
+    translate : callable, optional
+        Turns an English message, action or modality label into the reader's language (the Django layer
+        passes ``gettext``); text it does not know (a clinic's own rule message) comes back unchanged.
+        None keeps English.
 
     Returns
     -------
@@ -131,17 +145,22 @@ def screen(
     _check_patient(patient, on)
     _check_protocol(protocol)
     table = default_rule_table() if rules is None else rules
+    tr = translate or _same
     present = set(_present_factors(patient, on))
     allergens = sorted(patient.allergies & set(protocol.ingredients))
-    modality = MODALITIES[protocol.modality].lower()
+    modality = tr(MODALITIES[protocol.modality]).lower()
     findings: dict[str, Finding] = {}
     for rule in table.for_modality(protocol.modality):
         if rule.factor == ALLERGY:
             for code in allergens:
-                findings.setdefault(code, _finding(rule, code, modality=modality, ingredient=_label(code)))
+                findings.setdefault(
+                    code, _finding(rule, code, modality=modality, ingredient=_label(code), tr=tr)
+                )
         elif rule.factor in present:
-            findings.setdefault(rule.factor, _finding(rule, rule.factor, modality=modality, ingredient=""))
-    built_in = list(_built_in_findings(patient, modality))
+            findings.setdefault(
+                rule.factor, _finding(rule, rule.factor, modality=modality, ingredient="", tr=tr)
+            )
+    built_in = list(_built_in_findings(patient, modality, tr))
     ordered = sorted([*built_in, *findings.values()], key=lambda f: f.severity != Severity.BLOCK)
     decision = _decide([f for f in ordered if f.factor != HISTORY_NEEDED])
     if not patient.taken and decision is not Decision.BLOCK:
@@ -149,11 +168,13 @@ def screen(
     return Screening(decision, tuple(ordered))
 
 
-def _built_in_findings(patient: PatientHistory, modality: str) -> Iterator[Finding]:
+def _built_in_findings(
+    patient: PatientHistory, modality: str, tr: Callable[[str], str] = _same
+) -> Iterator[Finding]:
     """The findings no rule table can switch off: an untaken history, and free text to be read."""
     if not patient.taken:
-        message = _HISTORY_NEEDED_MESSAGE.format(modality=modality)
-        yield Finding(Severity.BLOCK, HISTORY_NEEDED, message, _BUILT_IN_SOURCE)
+        message = tr(_HISTORY_NEEDED_MESSAGE).format(modality=modality)
+        yield Finding(Severity.BLOCK, HISTORY_NEEDED, message, tr(_BUILT_IN_SOURCE))
     texts = {
         OTHER_ALLERGY: patient.other_allergies,
         OTHER_MEDICATION: patient.other_medications,
@@ -161,8 +182,9 @@ def _built_in_findings(patient: PatientHistory, modality: str) -> Iterator[Findi
     }
     for factor, items in texts.items():
         if items:
-            message = _OTHER_MESSAGES[factor].format(text="; ".join(items), modality=modality)
-            yield Finding(Severity.WARN, factor, f"{message} {_ACTION[Severity.WARN]}", _BUILT_IN_SOURCE)
+            message = tr(_OTHER_MESSAGES[factor]).format(text="; ".join(items), modality=modality)
+            action = tr(_ACTION[Severity.WARN])
+            yield Finding(Severity.WARN, factor, f"{message} {action}", tr(_BUILT_IN_SOURCE))
 
 
 def _present_factors(patient: PatientHistory, on: date) -> Iterator[str]:
@@ -183,10 +205,12 @@ def _medication_counts(medication: Medication, on: date) -> bool:
     return medication.stopped >= on
 
 
-def _finding(rule: Rule, factor: str, *, modality: str, ingredient: str) -> Finding:
-    """Build the finding ``rule`` raises for ``factor``."""
-    message = rule.message.format(modality=modality, ingredient=ingredient)
-    return Finding(rule.severity, factor, f"{message} {_ACTION[rule.severity]}", rule.source.citation)
+def _finding(
+    rule: Rule, factor: str, *, modality: str, ingredient: str, tr: Callable[[str], str] = _same
+) -> Finding:
+    """Build the finding ``rule`` raises for ``factor``, in the reader's language where ``tr`` knows it."""
+    message = tr(rule.message).format(modality=modality, ingredient=ingredient)
+    return Finding(rule.severity, factor, f"{message} {tr(_ACTION[rule.severity])}", rule.source.citation)
 
 
 def _decide(findings: list[Finding]) -> Decision:

@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -79,7 +79,7 @@ def calendar(request: ClinicRequest) -> HttpResponse:
     location = _default_location(request)
     if location is None:
         return render(request, "scheduling/calendar.html", {"location": None})
-    modality_names = dict(modalities(request.clinic).values_list("code", "name"))
+    modality_names = {c: _(n) for c, n in modalities(request.clinic).values_list("code", "name")}
     locations = list(selectors.locations_for_clinic(request.clinic))
     form = CalendarForm(request.GET or None, locations=locations, modalities=modality_names.items())
     now = timezone.now()
@@ -94,7 +94,9 @@ def calendar(request: ClinicRequest) -> HttpResponse:
         modalities=modality_names.items(),
     )
 
-    days = [day] if view == "day" else [day - timedelta(days=day.weekday() - n) for n in range(7)]
+    # The week starts on the language's first day (FIRST_DAY_OF_WEEK: 0 Sunday, 1 Monday; both languages: Monday).
+    into_week = (day.weekday() + 1 - int(get_format("FIRST_DAY_OF_WEEK"))) % 7
+    days = [day] if view == "day" else [day - timedelta(days=into_week - n) for n in range(7)]
     every = list(
         selectors.appointments_between(location, *selectors.day_bounds(location, days[0], len(days)))
     )

@@ -159,7 +159,11 @@ def _screening_preview(
     request: ClinicRequest, patient: Patient, protocol: Protocol, on: date
 ) -> ScreeningPreview:
     result = screen(
-        patient_history(patient), protocol_spec(protocol), on=on, rules=rule_table_for_clinic(request.clinic)
+        patient_history(patient),
+        protocol_spec(protocol),
+        on=on,
+        rules=rule_table_for_clinic(request.clinic),
+        translate=_,
     )
     names = (
         dict(
@@ -174,9 +178,8 @@ def _screening_preview(
     findings = [
         FindingView(
             str(f.severity),
-            FACTORS.get(f.factor)
-            or BUILT_IN_FACTORS.get(f.factor)
-            or _("Allergy to %(ingredient)s") % {"ingredient": names.get(f.factor, f.factor)},
+            _(FACTORS.get(f.factor) or BUILT_IN_FACTORS.get(f.factor) or "")
+            or _("Allergy to %(ingredient)s") % {"ingredient": _(names.get(f.factor, f.factor))},
             f.message,
         )
         for f in result.findings

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import get_format_modules, number_format
 
 register = template.Library()
 
@@ -33,12 +33,30 @@ def csv_url(context: dict[str, Any], dialect: str = "") -> str:
     return f"?{query.urlencode()}"
 
 
+def _money_style() -> tuple[bool, dict[str, str]]:
+    """Whether amounts are grouped, and the currency symbols, in the active language's format module."""
+    for module in get_format_modules():
+        if hasattr(module, "CURRENCY_SYMBOLS") or hasattr(module, "MONEY_GROUPING"):
+            return bool(getattr(module, "MONEY_GROUPING", False)), dict(
+                getattr(module, "CURRENCY_SYMBOLS", {})
+            )
+    return False, {}
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """An amount in the active language: "450.00 PLN" in English, "1 234,56 zł" in Polish."""
+    grouping, symbols = _money_style()
+    number = number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=grouping)
+    space = "\u00a0" if grouping else " "  # a no-break space where the number itself has them
+    return f"{number}{space}{symbols.get(currency, currency)}" if currency else number
+
+
 @register.simple_tag(takes_context=True)
-def money(context: dict[str, Any], amount: Decimal | None) -> str:
-    """An amount with its currency, the clinic's ("450.00 PLN"); "" for no amount."""
+def money(context: dict[str, Any], amount: Decimal | None, currency: str | None = None) -> str:
+    """An amount with its currency (the clinic's unless given): "450.00 PLN", "450,00 zł"; "" for none."""
     if amount is None:
         return ""
-    clinic = context.get("clinic")
-    currency = getattr(clinic, "currency", "") if clinic is not None else ""
-    number = number_format(amount, decimal_pos=2, use_l10n=True)
-    return f"{number} {currency}".strip()
+    if currency is None:
+        clinic = context.get("clinic")
+        currency = getattr(clinic, "currency", "") if clinic is not None else ""
+    return format_money(amount, currency)

@@ -17,4 +17,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:
-            self.stdout.write(f"  {login.username:<10} {login.role:<22} {login.name}")
+            self.stdout.write(
+                f"  {login.username:<10} {login.role:<22} {login.name:<16} pages in {login.language}"
+            )
