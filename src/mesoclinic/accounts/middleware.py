@@ -60,7 +60,7 @@ class StaffLanguageMiddleware:
         if staff is not None and not self._chosen_in_browser(request):
             language = staff.page_language
             translation.activate(language)
-            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
 
     @staticmethod
