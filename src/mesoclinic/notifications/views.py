@@ -266,7 +266,7 @@ def _in_patients_language(request: HttpRequest, patient: Patient) -> None:
     language = patient.preferred_language if patient.preferred_language in dict(settings.LANGUAGES) else ""
     if language:
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
 
 
 @csrf_exempt  # RFC 8058: mail clients POST the one-click opt-out without a form; the signed link authorizes

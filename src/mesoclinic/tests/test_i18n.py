@@ -83,7 +83,7 @@ def problems(entries: list[dict[str, object]]) -> list[str]:
             continue
         strs = entry.get("msgstr", [])
         assert isinstance(strs, list)
-        if "fuzzy" in entry.get("flags", set()):  # type: ignore[operator]
+        if "fuzzy" in entry.get("flags", set()):  # type: ignore[operator]  # the parsed entry is a plain dict of objects
             found.append(f"fuzzy: {entry['msgid']!r}")
         elif not all(strs):
             found.append(f"untranslated: {entry['msgid']!r}")
@@ -124,7 +124,7 @@ def test_the_compiled_catalog_matches_its_source(domain):
     is in the other."""
     po = parse_po(LOCALE / "pl" / "LC_MESSAGES" / f"{domain}.po")
     with (LOCALE / "pl" / "LC_MESSAGES" / f"{domain}.mo").open("rb") as compiled:
-        catalog = gettext.GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]
+        catalog = gettext.GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]  # the compiled catalog, a private attribute read on purpose
     expected: dict[object, str] = {}
     for entry in po:
         strs = entry["msgstr"]
@@ -132,7 +132,7 @@ def test_the_compiled_catalog_matches_its_source(domain):
         msgid = str(entry["msgid"])
         if "msgctxt" in entry:
             msgid = f"{entry['msgctxt']}\x04{msgid}"
-        if not msgid or "fuzzy" in entry.get("flags", set()):  # type: ignore[operator]
+        if not msgid or "fuzzy" in entry.get("flags", set()):  # type: ignore[operator]  # the parsed entry is a plain dict of objects
             continue
         if "msgid_plural" in entry:
             expected.update({(msgid, n): text for n, text in enumerate(strs)})
