@@ -65,7 +65,16 @@ def test_it_says_what_is_wrong_and_keeps_what_was_typed(owner):
 
 def test_the_settings_page_warns_while_messages_cannot_carry_the_clinics_contact_details(owner):
     client = client_for(owner)
-    client.post(URL, _details(phone=""))
+    client.post(URL, _details(phone="", language="en"))  # the owner's pages follow the clinic's language
     assert "Messages to patients are held" in client.get(reverse("settings:index")).content.decode()
-    client.post(URL, _details())
+    client.post(URL, _details(language="en"))
     assert "Messages to patients are held" not in client.get(reverse("settings:index")).content.decode()
+
+
+def test_the_warning_is_in_the_clinics_language_when_the_owner_chose_none(owner):
+    client = client_for(owner)
+    client.post(URL, _details(phone=""))
+    page = client.get(reverse("settings:index")).content.decode()
+    assert '<html lang="pl">' in page
+    assert "Messages to patients are held" not in page
+    assert "Wiadomości do pacjentów są wstrzymane" in page
