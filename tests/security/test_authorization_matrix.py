@@ -303,6 +303,7 @@ WEB: dict[str, R] = {
     "settings:protocols": R(C.MANAGE_CLINIC),
     "settings:catalog_items": R(C.MANAGE_CLINIC),
     "settings:catalog_item_edit": R(C.MANAGE_CLINIC, method="get,post", values={"kind": "ingredient", "code": "hyaluronic_acid"}),
+    "settings:composition_edit": R(C.MANAGE_CLINIC, method="get,post", values={"kind": "cocktail", "code": "hydration_ha_lidocaine"}),
     "settings:screening_rules": R(C.MANAGE_CLINIC),
     "settings:screening_rule_edit": R(C.MANAGE_CLINIC, method="get,post", values={"factor": "heart_disease"}),
     "settings:protocol_edit": R(C.MANAGE_CLINIC, method="get,post"),  # slugs are per clinic: B edits its own

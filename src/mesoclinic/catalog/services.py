@@ -27,6 +27,7 @@ from mesoclinic.catalog.models import (
     Protocol,
     Source,
 )
+from mesoclinic.catalog.selectors import current_composition
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -302,21 +303,11 @@ def update_catalog_item(item: Ingredient | Product, *, actor: Actor, **changes: 
 
 
 def _composition(item: Product | Cocktail) -> list[dict[str, Any]]:
-    return [
-        {
-            "ingredient": row.ingredient.code,
-            "name": row.ingredient.name,
-            "concentration": None if row.concentration is None else f"{row.concentration.normalize():f}",
-            "unit": row.unit,
-        }
-        for row in item.composition.select_related("ingredient").order_by("ingredient__code")
-    ]
+    return list(current_composition(item)["ingredients"])
 
 
 def _product_codes(item: Product | Cocktail) -> list[str]:
-    if isinstance(item, Cocktail):
-        return sorted(item.products.values_list("code", flat=True))
-    return []
+    return list(current_composition(item)["products"])
 
 
 def _keep_version(item: Product | Cocktail, *, actor: Any, reason: str, valid_from: Any) -> None:

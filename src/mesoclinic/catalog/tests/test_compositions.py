@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.catalog import selectors
@@ -40,6 +41,7 @@ def test_every_default_protocol_fits_its_modality(owner):
         protocol.full_clean(exclude=["clinic", "slug", "modality", "sources"])
 
 
+@translation.override("en")
 def test_a_protocol_given_a_cocktail_of_the_other_treatment_type_is_refused_naming_the_field(owner):
     needle = Protocol.objects.get(clinic=owner.clinic, slug="needle-hydration-face")
     serum = Cocktail.objects.get(clinic=owner.clinic, code="needle_free_glow")
