@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
 from mesoclinic.accounts import services as accounts_services
@@ -25,9 +25,13 @@ from mesoclinic.catalog import services as catalog_services
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.clinic_settings.forms import country_choices, country_name
 from mesoclinic.clinic_settings.schemas import (
+    CatalogItemDetailOut,
     CatalogItemOut,
+    CatalogItemPatch,
     ClinicOut,
     ClinicPatch,
+    CompositionIn,
+    CompositionOut,
     DeviceIn,
     DevicePatch,
     LocationPatch,
@@ -365,6 +369,81 @@ def list_catalog_items(request: HttpRequest) -> Any:
         *({"kind": "product", "code": p.code, "name": p.name} for p in catalog_selectors.products(clinic)),
         *({"kind": "cocktail", "code": c.code, "name": c.name} for c in catalog_selectors.cocktails(clinic)),
     ]
+
+
+_EDITABLE_KINDS: dict[str, Any] = {
+    "ingredient": catalog_selectors.ingredients,
+    "product": catalog_selectors.products,
+}
+_COMPOSED_KINDS: dict[str, Any] = {
+    "product": catalog_selectors.products,
+    "cocktail": catalog_selectors.cocktails,
+}
+
+
+def _catalog_item(staff: StaffMember, kinds: dict[str, Any], kind: str, code: str) -> Any:
+    """The clinic's item of this kind by code, or 404 (another clinic's codes are not found)."""
+    if kind not in kinds:
+        raise Http404
+    item = kinds[kind](staff.clinic).filter(code=code).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def _item_detail(kind: str, item: Any) -> dict[str, Any]:
+    fields = catalog_services.CATALOG_ITEM_FIELDS[type(item)]
+    out = {name: getattr(item, name) for name in fields}
+    for name, value in out.items():
+        if value is None and name != "package_size":
+            out[name] = ""
+    return {
+        "kind": kind,
+        "code": item.code,
+        **out,
+        "composition_version": getattr(item, "composition_version", None),
+    }
+
+
+@router.patch("/catalog-items/{kind}/{code}", response={200: CatalogItemDetailOut})
+def patch_catalog_item(request: HttpRequest, kind: str, code: str, payload: CatalogItemPatch) -> Any:
+    """An ingredient's or a product's descriptive fields, as Settings → Catalog edits them (audited); a
+    field the kind does not have is 422 naming it; codes and compositions do not change here."""
+    staff = _writer(request)
+    item = _catalog_item(staff, _EDITABLE_KINDS, kind, code)
+    changes = _given(payload)
+    for name in [n for n, v in changes.items() if v is None and n != "package_size"]:
+        raise ValidationError({name: ["Give a value, or leave the field out."]})
+    item = catalog_services.update_catalog_item(item, actor=request.user, **changes)
+    return _item_detail(kind, item)
+
+
+def _composition_out(kind: str, item: Any) -> dict[str, Any]:
+    return {"kind": kind, "code": item.code, **catalog_selectors.current_composition(item)}
+
+
+@router.get("/catalog-items/{kind}/{code}/composition", response={200: CompositionOut})
+def get_composition(request: HttpRequest, kind: str, code: str) -> Any:
+    staff = _reader(request)
+    return _composition_out(kind, _catalog_item(staff, _COMPOSED_KINDS, kind, code))
+
+
+@router.put("/catalog-items/{kind}/{code}/composition", response={200: CompositionOut})
+def put_composition(request: HttpRequest, kind: str, code: str, payload: CompositionIn) -> Any:
+    """A product's or a cocktail's new composition: a new version (the earlier kept, sessions recorded before
+    keep theirs), audited with before and after; refused (422 naming the field) as Settings refuses it."""
+    staff = _writer(request)
+    item = _catalog_item(staff, _COMPOSED_KINDS, kind, code)
+    if kind == "product" and payload.products is not None:
+        raise ValidationError({"products": ["Only a cocktail is prepared from products."]})
+    item = catalog_services.update_composition(
+        item,
+        actor=request.user,
+        ingredients=[row.dict() for row in payload.ingredients],
+        products=payload.products if kind == "cocktail" else None,
+        reason=payload.reason,
+    )
+    return _composition_out(kind, item)
 
 
 # --- Message templates --------------------------------------------------------------------------------------

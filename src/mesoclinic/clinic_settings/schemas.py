@@ -178,6 +178,64 @@ class CatalogItemOut(Schema):
     name: str
 
 
+class CatalogItemPatch(Schema):
+    """An ingredient's (name, category, description) or a product's (name, manufacturer, regulatory_class,
+    form, unit, package_size) descriptive fields; only those given change. Codes never change."""
+
+    name: str | None = Field(None, max_length=200)
+    category: str | None = Field(None, max_length=40)
+    description: str | None = Field(None, max_length=5000)
+    manufacturer: str | None = Field(None, max_length=200)
+    regulatory_class: str | None = Field(None, max_length=20)
+    form: str | None = Field(None, max_length=60)
+    unit: str | None = Field(None, max_length=10)
+    package_size: Decimal | None = Field(None, ge=0, max_digits=8, decimal_places=2)
+
+
+class CatalogItemDetailOut(Schema):
+    kind: Literal["ingredient", "product", "cocktail"]
+    code: str
+    name: str
+    category: str = ""
+    description: str = ""
+    manufacturer: str = ""
+    regulatory_class: str = ""
+    form: str = ""
+    unit: str = ""
+    package_size: Decimal | None = None
+    composition_version: int | None = None
+
+
+class CompositionRowIn(Schema):
+    ingredient: str = Field(..., max_length=60)
+    concentration: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=4)
+    unit: str = Field("", max_length=10)
+
+
+class CompositionIn(Schema):
+    """A new composition (a new version; the earlier one kept). ``products``: a cocktail's product codes,
+    unchanged when left out."""
+
+    ingredients: list[CompositionRowIn] = Field(..., max_length=50)
+    products: list[str] | None = Field(None, max_length=50)
+    reason: str = Field(..., max_length=500)
+
+
+class CompositionRowOut(Schema):
+    ingredient: str
+    name: str
+    concentration: str | None
+    unit: str
+
+
+class CompositionOut(Schema):
+    kind: Literal["product", "cocktail"]
+    code: str
+    version: int
+    ingredients: list[CompositionRowOut]
+    products: list[str]
+
+
 class MessageTemplateOut(Schema):
     kind: str
     channel: str

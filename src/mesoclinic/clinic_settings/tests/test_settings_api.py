@@ -142,3 +142,52 @@ def test_a_message_template_is_saved_previewed_and_refused_without_the_clinics_p
     refused = _send(owner, "put", "/message-templates", {**template, "body": "Call {{ clinic_phone }}"})
     assert refused.status_code == 422 and "body" in refused.json()["errors"]
     assert _send(owner, "put", "/message-templates", {**template, "body": "{{ nope }}"}).status_code == 422
+
+
+def test_the_owner_patches_a_products_descriptive_fields_and_a_wrong_one_is_422_naming_it(owner):
+    response = _send(owner, "patch", "/catalog-items/product/ha_1pct_ampoule", {"name": "HA 1% (5 ml)"})
+    assert response.status_code == 200, response.content
+    assert (response.json()["name"], response.json()["code"]) == ("HA 1% (5 ml)", "ha_1pct_ampoule")
+    assert AuditEvent.objects.filter(action="catalog.product.update").exists()
+    refused = _send(owner, "patch", "/catalog-items/product/ha_1pct_ampoule", {"category": "x"})
+    assert refused.status_code == 422 and "category" in refused.content.decode()
+    refused = _send(owner, "patch", "/catalog-items/product/ha_1pct_ampoule", {"regulatory_class": "magic"})
+    assert refused.status_code == 422 and "regulatory_class" in refused.content.decode()
+    assert (
+        _send(owner, "patch", "/catalog-items/cocktail/hydration_ha_lidocaine", {"name": "X"}).status_code
+        == 404
+    )
+
+
+def test_a_composition_is_put_as_a_new_version_and_refused_naming_the_field(owner):
+    path = "/catalog-items/cocktail/hydration_ha_lidocaine/composition"
+    assert client_for(owner).get(f"{API}{path}").json()["version"] == 1
+    body = {
+        "ingredients": [
+            {"ingredient": "hyaluronic_acid", "concentration": "10", "unit": "mg/ml"},
+            {"ingredient": "lidocaine"},
+        ],
+        "reason": "Ratio set by the medical director",
+    }
+    response = _send(owner, "put", path, body)
+    assert response.status_code == 200, response.content
+    assert response.json()["version"] == 2 and response.json()["ingredients"][0]["concentration"] == "10"
+    assert AuditEvent.objects.filter(action="catalog.cocktail.composition").exists()
+    refused = _send(owner, "put", path, body | {"products": ["ha_serum_device"]})
+    assert refused.status_code == 422 and "products" in refused.content.decode()
+    refused = _send(owner, "put", path, body | {"reason": " "})
+    assert refused.status_code == 422 and "reason" in refused.content.decode()
+
+
+def test_compositions_are_the_callers_clinics_and_an_auditor_reads_but_may_not_write(owner, other_owner):
+    other = other_owner
+    path = "/catalog-items/cocktail/hydration_ha_lidocaine/composition"
+    auditor = make_staff(owner.clinic, "auditor")
+    assert client_for(auditor).get(f"{API}{path}").status_code == 200
+    assert (
+        _send(auditor, "put", path, {"ingredients": [{"ingredient": "lidocaine"}], "reason": "r"}).status_code
+        == 403
+    )
+    assert client_for(other).get(f"{API}/catalog-items/cocktail/nope/composition").status_code == 404
+    _send(owner, "put", path, {"ingredients": [{"ingredient": "lidocaine"}], "reason": "Only lidocaine"})
+    assert client_for(other).get(f"{API}{path}").json()["version"] in (1, None)  # its own cocktail, unchanged
