@@ -448,6 +448,8 @@ API: dict[str, R] = {
     "clinic_settings_api_patch_catalog_item": R(C.MANAGE_CLINIC, values={"kind": "product", "code": "ha_1pct_ampoule"}, body=lambda w: {"form": "ampoule"}),
     "clinic_settings_api_get_composition": R(C.VIEW_AUDIT, only=SETTINGS_READERS, values={"kind": "cocktail", "code": "hydration_ha_lidocaine"}),
     "clinic_settings_api_put_composition": R(C.MANAGE_CLINIC, values={"kind": "cocktail", "code": "hydration_ha_lidocaine"}, body=lambda w: {"ingredients": [{"ingredient": "lidocaine"}], "reason": "matrix"}),
+    "clinic_settings_api_get_screening_rules": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
+    "clinic_settings_api_put_screening_rule": R(C.MANAGE_CLINIC, body=lambda w: {"factor": "pregnant", "severity": {"needle": "block"}, "message": "Pregnant.", "source": "mesohyal-consent", "reason": "matrix"}),
     "clinic_settings_api_list_message_templates": R(C.VIEW_AUDIT, only=SETTINGS_READERS),
     "clinic_settings_api_put_message_template": R(C.MANAGE_CLINIC),
     "clinic_settings_api_preview_message_template": R(C.MANAGE_CLINIC),

@@ -1,5 +1,6 @@
 """Settings API (``/api/v1/settings/``): what the Settings screen edits — the clinic's details, locations,
-rooms, devices, practitioners' weekly hours, protocols, the catalog's items and message templates.
+rooms, devices, practitioners' weekly hours, protocols, the catalog's items and compositions, screening rules
+and message templates.
 
 The owner (``manage_clinic``) reads and writes; an auditor (``view_audit``) reads. Every write goes through
 the owning app's service (audited; a protocol's clinical change is a new version). Ids of another clinic
@@ -42,6 +43,8 @@ from mesoclinic.clinic_settings.schemas import (
     ProtocolVersionOut,
     RoomIn,
     RoomPatch,
+    ScreeningRuleIn,
+    ScreeningRulesOut,
     SettingsDeviceOut,
     SettingsLocationOut,
     SettingsProtocolOut,
@@ -49,9 +52,12 @@ from mesoclinic.clinic_settings.schemas import (
     WorkingHoursIn,
     WorkingHoursOut,
 )
+from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
 from mesoclinic.notifications import selectors as notifications_selectors
 from mesoclinic.notifications import services as notifications_services
 from mesoclinic.notifications.views import SAMPLE_VALUES
+from mesoclinic.safety import selectors as safety_selectors
+from mesoclinic.safety import services as safety_services
 from mesoclinic.scheduling import selectors as scheduling_selectors
 from mesoclinic.scheduling import services as scheduling_services
 
@@ -444,6 +450,53 @@ def put_composition(request: HttpRequest, kind: str, code: str, payload: Composi
         reason=payload.reason,
     )
     return _composition_out(kind, item)
+
+
+# --- Screening rules -------------------------------------------------------------------------------------
+
+
+def _rules_out(clinic: Any) -> dict[str, Any]:
+    data = safety_selectors.rule_table_data(clinic)
+    return {
+        "note": data.get("note") or "",
+        "rules": [
+            {
+                **rule,
+                "label": str(FACTORS.get(rule["factor"], rule["factor"])),
+                "source": rule.get("source") or "",
+            }
+            for rule in data["rules"]
+        ],
+        "sources": [{"key": key, **source} for key, source in sorted(data["sources"].items())],
+        "modalities": list(MODALITIES),
+        "factors": list(FACTORS),
+    }
+
+
+@router.get("/screening-rules", response={200: ScreeningRulesOut})
+def get_screening_rules(request: HttpRequest) -> Any:
+    """The clinic's screening rules per factor and treatment, each with its source."""
+    return _rules_out(_reader(request).clinic)
+
+
+@router.put("/screening-rules", response={200: ScreeningRulesOut})
+def put_screening_rule(request: HttpRequest, payload: ScreeningRuleIn) -> Any:
+    """Set one factor's rule, as Settings → Screening rules does: the whole earlier table is kept, the change
+    audited with before, after and the reason; refused (422 naming the field) as the screening core refuses it."""
+    staff = _writer(request)
+    if not payload.reason.strip():
+        raise ValidationError({"reason": ["Say why the rule changes."]})
+    safety_services.update_screening_rule(
+        staff.clinic,
+        factor=payload.factor,
+        severity=dict(payload.severity),
+        message=payload.message,
+        source=payload.source,
+        new_source=payload.new_source.dict() if payload.new_source else None,
+        actor=request.user,
+        reason=payload.reason,
+    )
+    return _rules_out(staff.clinic)
 
 
 # --- Message templates --------------------------------------------------------------------------------------

@@ -236,6 +236,49 @@ class CompositionOut(Schema):
     products: list[str]
 
 
+class ScreeningRuleOut(Schema):
+    factor: str
+    label: str
+    severity: dict[str, Literal["block", "warn"]] = Field(description="Per treatment (modality code).")
+    message: str
+    source: str = Field(description="A key of the table's sources.")
+
+
+class RuleSourceOut(Schema):
+    key: str
+    title: str
+    url: str
+    kind: str
+
+
+class ScreeningRulesOut(Schema):
+    """The clinic's screening-rule table (the default one until the owner first changes it)."""
+
+    note: str
+    rules: list[ScreeningRuleOut]
+    sources: list[RuleSourceOut]
+    modalities: list[str]
+    factors: list[str]
+
+
+class NewRuleSourceIn(Schema):
+    title: str = Field(..., max_length=300)
+    url: str = Field(..., max_length=500)
+    kind: str = Field(..., max_length=10)
+
+
+class ScreeningRuleIn(Schema):
+    """One factor's rule: what it does per treatment (a treatment left out: nothing; none left: the rule
+    goes), the words staff read, its source (an existing key, or ``new_source``), and why it changes."""
+
+    factor: str = Field(..., max_length=60)
+    severity: dict[str, Literal["block", "warn", ""]] = Field(..., max_length=20)
+    message: str = Field("", max_length=1000)
+    source: str = Field("", max_length=120)
+    new_source: NewRuleSourceIn | None = None
+    reason: str = Field(..., max_length=500)
+
+
 class MessageTemplateOut(Schema):
     kind: str
     channel: str

@@ -10,6 +10,7 @@ import pytest
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.notifications.models import MessageTemplate
+from mesoclinic.safety.models import ClinicRuleTable
 from mesoclinic.scheduling.models import Room, WorkingHours
 from mesoclinic.testing import client_for, make_staff
 
@@ -191,3 +192,56 @@ def test_compositions_are_the_callers_clinics_and_an_auditor_reads_but_may_not_w
     assert client_for(other).get(f"{API}/catalog-items/cocktail/nope/composition").status_code == 404
     _send(owner, "put", path, {"ingredients": [{"ingredient": "lidocaine"}], "reason": "Only lidocaine"})
     assert client_for(other).get(f"{API}{path}").json()["version"] in (1, None)  # its own cocktail, unchanged
+
+
+def test_the_screening_rules_are_read_with_sources_and_one_rule_is_put_with_a_reason(owner):
+    table = client_for(owner).get(f"{API}/screening-rules").json()
+    pregnant = next(rule for rule in table["rules"] if rule["factor"] == "pregnant")
+    assert pregnant["source"] in {source["key"] for source in table["sources"]}
+    body = {
+        "factor": "pregnant",
+        "severity": {"needle": "block", "electroporation": "warn"},
+        "message": "Pregnant: ask the physician.",
+        "new_source": {"title": "Clinic policy 2026", "url": "https://example.org/policy", "kind": "REG"},
+        "reason": "Medical director's decision",
+    }
+    response = _send(owner, "put", "/screening-rules", body)
+    assert response.status_code == 200, response.content
+    pregnant = next(rule for rule in response.json()["rules"] if rule["factor"] == "pregnant")
+    assert pregnant["severity"] == {"needle": "block", "electroporation": "warn"}
+    event = AuditEvent.objects.get(action="rule_table.update")
+    assert (
+        event.data["reason"] == "Medical director's decision"
+        and event.data["before"]["severity"]["sonophoresis"]
+    )
+    kept = ClinicRuleTable.history.filter(clinic=owner.clinic).order_by("-history_date").first()
+    assert kept.history_change_reason == "Medical director's decision"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"reason": "  "}, "reason"),
+        ({"factor": "left_handed"}, "factor"),
+        ({"severity": {"teleportation": "block"}}, "severity"),
+        ({"severity": {"needle": "forbid"}}, "severity"),
+        ({"new_source": {"title": "", "url": "https://x.org", "kind": "GL"}}, "source_title"),
+    ],
+)
+def test_a_wrong_screening_rule_is_422_naming_the_field(owner, change, field):
+    body = {
+        "factor": "pregnant",
+        "severity": {"needle": "block"},
+        "message": "Pregnant.",
+        "reason": "r",
+    } | change
+    response = _send(owner, "put", "/screening-rules", body)
+    assert response.status_code == 422 and field in response.content.decode(), response.content
+    assert not AuditEvent.objects.filter(action="rule_table.update").exists()
+
+
+def test_an_auditor_reads_the_screening_rules_but_may_not_change_them(owner):
+    auditor = make_staff(owner.clinic, "auditor")
+    assert client_for(auditor).get(f"{API}/screening-rules").status_code == 200
+    body = {"factor": "pregnant", "severity": {"needle": "block"}, "message": "Pregnant.", "reason": "r"}
+    assert _send(auditor, "put", "/screening-rules", body).status_code == 403
