@@ -35,12 +35,15 @@ from mesoclinic.clinic_settings.schemas import (
     CompositionOut,
     DeviceIn,
     DevicePatch,
+    HolidayIn,
+    HolidayOut,
     LocationPatch,
     MessagePreviewOut,
     MessageTemplateIn,
     MessageTemplateOut,
     ProtocolPatch,
     ProtocolVersionOut,
+    PublicHolidaysIn,
     RoomIn,
     RoomPatch,
     ScreeningRuleIn,
@@ -450,6 +453,56 @@ def put_composition(request: HttpRequest, kind: str, code: str, payload: Composi
         reason=payload.reason,
     )
     return _composition_out(kind, item)
+
+
+# --- Holidays (a location's closed days) -----------------------------------------------------------------
+
+
+def _holiday_out(holiday: Any) -> dict[str, Any]:
+    return {"id": holiday.pk, "date": holiday.date, "name": holiday.name}
+
+
+@router.get("/locations/{location_id}/holidays", response={200: list[HolidayOut]})
+def list_holidays(request: HttpRequest, location_id: int, year: int | None = None) -> Any:
+    """The location's closed days (of ``year`` when given), as Settings → Holidays lists them."""
+    staff = _reader(request)
+    location = scheduling_selectors.get_location_for_user(staff, location_id)
+    return [_holiday_out(h) for h in scheduling_selectors.holidays_of(location, year=year)]
+
+
+@router.post("/locations/{location_id}/holidays", response={201: HolidayOut})
+def add_holiday(request: HttpRequest, location_id: int, payload: HolidayIn) -> Any:
+    """Close the location on one day (the clinic's own holiday); a day already closed is 422 naming date."""
+    staff = _writer(request)
+    location = scheduling_selectors.get_location_for_user(staff, location_id)
+    holiday = scheduling_services.add_holiday(
+        location, day=payload.date, name=payload.name.strip(), actor=request.user
+    )
+    return Status(201, _holiday_out(holiday))
+
+
+@router.post("/locations/{location_id}/holidays/public", response={201: list[HolidayOut]})
+def add_public_holidays(request: HttpRequest, location_id: int, payload: PublicHolidaysIn) -> Any:
+    """Close the location on the country's public holidays of a year (or the chosen ``days`` of them)."""
+    staff = _writer(request)
+    location = scheduling_selectors.get_location_for_user(staff, location_id)
+    added = scheduling_services.add_public_holidays(
+        location, country=payload.country.upper(), year=payload.year, days=payload.days, actor=request.user
+    )
+    dates = [h.date for h in added]  # bulk-created: read back with their ids
+    return Status(
+        201, [_holiday_out(h) for h in scheduling_selectors.holidays_of(location).filter(date__in=dates)]
+    )
+
+
+@router.delete("/locations/{location_id}/holidays/{holiday_id}", response={204: None})
+def remove_holiday(request: HttpRequest, location_id: int, holiday_id: int) -> Any:
+    """Open the location again that day (its weekly hours apply); audited."""
+    staff = _writer(request)
+    location = scheduling_selectors.get_location_for_user(staff, location_id)
+    holiday = scheduling_selectors.get_holiday_for_user(staff, location, holiday_id)
+    scheduling_services.remove_holiday(holiday, actor=request.user)
+    return Status(204, None)
 
 
 # --- Screening rules -------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 from typing import Literal
 
@@ -277,6 +277,26 @@ class ScreeningRuleIn(Schema):
     source: str = Field("", max_length=120)
     new_source: NewRuleSourceIn | None = None
     reason: str = Field(..., max_length=500)
+
+
+class HolidayOut(Schema):
+    id: int
+    date: date
+    name: str
+
+
+class HolidayIn(Schema):
+    date: date
+    name: str = Field(..., min_length=1, max_length=100)
+
+
+class PublicHolidaysIn(Schema):
+    """Close the location on these public holidays of ``country`` in ``year`` (all of them when ``days``
+    is left out)."""
+
+    country: str = Field(..., min_length=2, max_length=2)
+    year: int = Field(..., ge=2000, le=2100)
+    days: list[date] | None = Field(None, max_length=40)
 
 
 class MessageTemplateOut(Schema):

@@ -245,3 +245,25 @@ def test_an_auditor_reads_the_screening_rules_but_may_not_change_them(owner):
     assert client_for(auditor).get(f"{API}/screening-rules").status_code == 200
     body = {"factor": "pregnant", "severity": {"needle": "block"}, "message": "Pregnant.", "reason": "r"}
     assert _send(auditor, "put", "/screening-rules", body).status_code == 403
+
+
+def test_holidays_are_listed_added_imported_and_removed_and_another_clinics_are_not_found(owner, other_owner):
+    location = owner.clinic.locations.get()
+    path = f"/locations/{location.pk}/holidays"
+    added = _send(owner, "post", path, {"date": "2031-08-14", "name": "Clinic day off"})
+    assert added.status_code == 201, added.content
+    again = _send(owner, "post", path, {"date": "2031-08-14", "name": "Twice"})
+    assert again.status_code == 422 and "date" in again.content.decode()
+    imported = _send(owner, "post", f"{path}/public", {"country": "PL", "year": 2031, "days": ["2031-11-11"]})
+    assert imported.status_code == 201, imported.content
+    assert [h["date"] for h in imported.json()] == ["2031-11-11"] and imported.json()[0]["id"]
+    stray = _send(owner, "post", f"{path}/public", {"country": "PL", "year": 2031, "days": ["2031-11-12"]})
+    assert stray.status_code == 422 and "days" in stray.content.decode()
+    listed = client_for(owner).get(f"{API}{path}?year=2031").json()
+    assert [h["date"] for h in listed] == ["2031-08-14", "2031-11-11"]
+    assert client_for(other_owner).get(f"{API}{path}").status_code == 404
+    holiday_id = added.json()["id"]
+    assert client_for(other_owner).delete(f"{API}{path}/{holiday_id}").status_code == 404
+    assert client_for(owner).delete(f"{API}{path}/{holiday_id}").status_code == 204
+    assert [h["date"] for h in client_for(owner).get(f"{API}{path}").json()] == ["2031-11-11"]
+    assert AuditEvent.objects.filter(action="holiday.import").exists()
