@@ -25,8 +25,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def answer_day_of_questions_no(page) -> None:
     """Answer every day-of yes/no question "No", one radio each (nothing is pre-selected)."""
     radios = page.locator('#screening input[type="radio"][value="no"]')
+    # Wait for the session page itself: counting right after the click that opens it can still see the previous
+    # page (no radios at all) on a loaded machine, and then nothing is answered and signing is refused.
+    expect(radios.first).to_be_visible()
     for index in range(radios.count()):
         radios.nth(index).check()
+        expect(radios.nth(index)).to_be_checked()
 
 
 @pytest.fixture(autouse=True)

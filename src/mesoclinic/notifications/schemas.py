@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
+
+# A wall-clock time in the clinic's own zone. JSON Schema's "time" format is RFC 3339's full-time, which
+# requires an offset ("21:00:00+01:00"); these have none (the zone is the clinic's), so the document says so
+# with a pattern instead of a format that every answer would violate.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "description": "Local time of day in the clinic's time zone, HH:MM[:SS], no offset.",
+            "examples": ["21:00:00"],
+        }
+    ),
+]
 
 
 class DeliveryOut(Schema):
@@ -52,8 +68,8 @@ class PreferenceOut(Schema):
 
 class SettingsIn(Schema):
     reminder_lead_hours: list[int] = Field(max_length=6)
-    quiet_start: time
-    quiet_end: time
+    quiet_start: LocalTime
+    quiet_end: LocalTime
     recall_lead_days: int = Field(ge=0, le=90)
     continuation_lead_days: int = Field(ge=0, le=60)
 

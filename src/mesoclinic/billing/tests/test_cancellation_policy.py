@@ -27,9 +27,9 @@ from mesoclinic.billing.services import (
 )
 from mesoclinic.billing.tests.test_packages import sell
 from mesoclinic.scheduling.services import cancel_appointment
-from mesoclinic.scheduling.tests.ui_helpers import book
 from mesoclinic.testing import make_schedulable, make_staff, no_show
 from mesoclinic.testing.billing import pl_clinic
+from mesoclinic.testing.scheduling import book
 
 pytestmark = pytest.mark.django_db
 WEEK_BEFORE = datetime(2031, 2, 24, 9, 0, tzinfo=ZoneInfo("Europe/Warsaw"))

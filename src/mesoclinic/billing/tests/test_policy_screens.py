@@ -14,9 +14,9 @@ import time_machine
 from mesoclinic.accounts.models import Role
 from mesoclinic.billing.models import CancellationCharge, CancellationPolicy, Deposit
 from mesoclinic.billing.services import ensure_price_list
-from mesoclinic.scheduling.tests.ui_helpers import book
 from mesoclinic.testing import client_for, make_schedulable, make_staff, no_show
 from mesoclinic.testing.billing import pl_clinic
+from mesoclinic.testing.scheduling import book
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/billing"
