@@ -467,6 +467,8 @@ def list_holidays(request: HttpRequest, location_id: int, year: int | None = Non
     """The location's closed days (of ``year`` when given), as Settings → Holidays lists them."""
     staff = _reader(request)
     location = scheduling_selectors.get_location_for_user(staff, location_id)
+    if year is not None and not 2000 <= year <= 2100:  # the years a date lookup can hold, and more
+        raise ValidationError({"year": ["Give a year from 2000 to 2100."]})
     return [_holiday_out(h) for h in scheduling_selectors.holidays_of(location, year=year)]
 
 

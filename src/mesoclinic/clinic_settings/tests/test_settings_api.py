@@ -262,6 +262,7 @@ def test_holidays_are_listed_added_imported_and_removed_and_another_clinics_are_
     listed = client_for(owner).get(f"{API}{path}?year=2031").json()
     assert [h["date"] for h in listed] == ["2031-08-14", "2031-11-11"]
     assert client_for(other_owner).get(f"{API}{path}").status_code == 404
+    assert client_for(owner).get(f"{API}{path}?year=-1415991").status_code == 422  # found by schemathesis
     holiday_id = added.json()["id"]
     assert client_for(other_owner).delete(f"{API}{path}/{holiday_id}").status_code == 404
     assert client_for(owner).delete(f"{API}{path}/{holiday_id}").status_code == 204
