@@ -240,7 +240,7 @@ PAGES = {
     "/settings/devices/": 8,
     "/settings/protocols/": 10,
     "/settings/screening-rules/": 8,
-    "/settings/catalog/": 9,
+    "/settings/catalog/": 12,  # products, cocktails (with their composition and products), ingredients
     "/c/{clinic_slug}/": 11,
 }
 

@@ -5,12 +5,25 @@ Each clinic has its own editable copy, loaded from ``data/default_catalog.json``
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from mesoclinic.catalog.fit import Misfit, cocktail_misfit
+
+#: Why a cocktail does not fit a modality (``fit.cocktail_misfit``), as staff read it.
+MISFIT_MESSAGES = {
+    Misfit.COSMETIC_INJECTED: _(
+        "This cocktail contains a cosmetic product, which is not for injection: it cannot be used for %(modality)s."
+    ),
+    Misfit.INJECTABLE_ON_DEVICE: _(
+        "This cocktail contains a product for injection: %(modality)s delivers topical (cosmetic) serums only."
+    ),
+}
 
 CODE_HELP = _("Lower-case code, letters, digits and underscores (e.g. hyaluronic_acid).")
 
@@ -112,6 +125,9 @@ class Product(models.Model):
     package_size = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     sources = models.JSONField(default=list, blank=True)
     ingredients = models.ManyToManyField(Ingredient, through="ProductIngredient", related_name="products")
+    composition_version = models.PositiveIntegerField(
+        default=1, help_text=_("Goes up with every change of the composition; each version is kept.")
+    )
 
     class Meta:
         constraints = [
@@ -162,6 +178,9 @@ class Cocktail(models.Model):
     products = models.ManyToManyField(Product, blank=True, related_name="cocktails")
     ingredients = models.ManyToManyField(Ingredient, through="CocktailIngredient", related_name="cocktails")
     sources = models.JSONField(default=list, blank=True)
+    composition_version = models.PositiveIntegerField(
+        default=1, help_text=_("Goes up with every change of the composition; each version is kept.")
+    )
 
     class Meta:
         constraints = [
@@ -180,6 +199,53 @@ class CocktailIngredient(Concentration):
         constraints = [
             models.UniqueConstraint(fields=["cocktail", "ingredient"], name="cocktail_ingredient_once")
         ]
+
+
+class CompositionVersion(models.Model):
+    """One version of a product's or a cocktail's composition, as it was from ``valid_from``.
+
+    Never changed nor deleted: a session signed, or a lot prepared, at a time used the version valid then
+    (``selectors.composition_at``). The first change of an item first keeps the version it had as loaded.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="composition_versions"
+    )
+    cocktail = models.ForeignKey(
+        Cocktail, null=True, blank=True, on_delete=models.PROTECT, related_name="composition_versions"
+    )
+    version = models.PositiveIntegerField()
+    ingredients = models.JSONField()  # [{ingredient, name, concentration, unit}]
+    products = models.JSONField(default=list, blank=True)  # a cocktail's product codes
+    valid_from = models.DateTimeField(null=True, blank=True)  # empty: since it was loaded
+    reason = models.CharField(max_length=500, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(product__isnull=False, cocktail__isnull=True)
+                | models.Q(product__isnull=True, cocktail__isnull=False),
+                name="composition_version_of_one_item",
+            ),
+            models.UniqueConstraint(
+                fields=["product", "version"],
+                condition=models.Q(product__isnull=False),
+                name="product_composition_version_once",
+            ),
+            models.UniqueConstraint(
+                fields=["cocktail", "version"],
+                condition=models.Q(cocktail__isnull=False),
+                name="cocktail_composition_version_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product or self.cocktail} v{self.version}"
 
 
 class Protocol(models.Model):
@@ -240,3 +306,10 @@ class Protocol(models.Model):
             raise ValidationError({"tolerance_days": _("The tolerance must be shorter than the interval.")})
         if self.cocktail_id and self.modality_id and self.cocktail.clinic_id != self.modality.clinic_id:
             raise ValidationError({"cocktail": _("This cocktail belongs to another clinic.")})
+        if self.cocktail_id and self.modality_id:
+            misfit = cocktail_misfit(
+                invasive=self.modality.invasive,
+                regulatory_classes=list(self.cocktail.products.values_list("regulatory_class", flat=True)),
+            )
+            if misfit:
+                raise ValidationError({"cocktail": MISFIT_MESSAGES[misfit] % {"modality": self.modality}})

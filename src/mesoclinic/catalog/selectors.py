@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -12,6 +13,7 @@ from mesoclinic.accounts.models import Clinic
 from mesoclinic.catalog.models import (
     Cocktail,
     CocktailIngredient,
+    CompositionVersion,
     Ingredient,
     Modality,
     Product,
@@ -87,3 +89,38 @@ def get_protocol_for_user(staff: Any, protocol_id: Any) -> Protocol:
     if found is None:
         raise Http404
     return found
+
+
+def composition_versions(item: Product | Cocktail) -> QuerySet[CompositionVersion]:
+    """The item's kept compositions, newest first (empty until its composition is first changed)."""
+    return item.composition_versions.select_related("changed_by").order_by("-version")
+
+
+def current_composition(item: Product | Cocktail) -> dict[str, Any]:
+    """The item's composition now: its version, ingredients (code, name, amount) and a cocktail's products."""
+    return {
+        "version": item.composition_version,
+        "ingredients": [
+            {
+                "ingredient": row.ingredient.code,
+                "name": row.ingredient.name,
+                "concentration": None if row.concentration is None else f"{row.concentration.normalize():f}",
+                "unit": row.unit,
+            }
+            for row in item.composition.select_related("ingredient").order_by("ingredient__code")
+        ],
+        "products": sorted(item.products.values_list("code", flat=True))
+        if isinstance(item, Cocktail)
+        else [],
+    }
+
+
+def composition_at(item: Product | Cocktail, when: datetime) -> dict[str, Any]:
+    """The composition the item had at ``when`` (a session's time, a preparation's): its version, ingredients
+    and products. Never changed: the current one; otherwise the last version valid from before ``when``."""
+    kept = list(item.composition_versions.order_by("version"))
+    if not kept:
+        return current_composition(item)
+    valid = [v for v in kept if v.valid_from is None or v.valid_from <= when] or kept[:1]
+    found = valid[-1]
+    return {"version": found.version, "ingredients": found.ingredients, "products": found.products}

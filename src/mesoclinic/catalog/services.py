@@ -7,14 +7,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import record_event
 from mesoclinic.catalog.data_file import default_catalog
+from mesoclinic.catalog.fit import cocktail_misfit
 from mesoclinic.catalog.models import (
+    MISFIT_MESSAGES,
     Cocktail,
     CocktailIngredient,
+    CompositionVersion,
     Ingredient,
     Modality,
     Product,
@@ -22,6 +27,7 @@ from mesoclinic.catalog.models import (
     Protocol,
     Source,
 )
+from mesoclinic.catalog.selectors import current_composition
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -292,5 +298,169 @@ def update_catalog_item(item: Ingredient | Product, *, actor: Actor, **changes: 
         locked,
         actor=actor,
         data={"code": locked.code, "before": before, "after": {n: str(v) for n, v in changed.items()}},
+    )
+    return locked
+
+
+def _composition(item: Product | Cocktail) -> list[dict[str, Any]]:
+    return list(current_composition(item)["ingredients"])
+
+
+def _product_codes(item: Product | Cocktail) -> list[str]:
+    return list(current_composition(item)["products"])
+
+
+def _keep_version(item: Product | Cocktail, *, actor: Any, reason: str, valid_from: Any) -> None:
+    CompositionVersion.objects.create(
+        clinic_id=item.clinic_id,
+        product=item if isinstance(item, Product) else None,
+        cocktail=item if isinstance(item, Cocktail) else None,
+        version=item.composition_version,
+        ingredients=_composition(item),
+        products=_product_codes(item),
+        valid_from=valid_from,
+        reason=reason,
+        changed_by=actor,
+    )
+
+
+def _concentration(raw: Any, unit: str) -> Decimal | None:
+    try:
+        concentration = None if raw in (None, "") else Decimal(str(raw))
+    except ArithmeticError:
+        concentration = Decimal("NaN")
+    if concentration is None:
+        return None
+    if not concentration.is_finite() or concentration <= 0:
+        raise ValidationError(
+            {"concentration": [_("A concentration is a number above zero (or empty when unknown).")]}
+        )
+    if concentration >= Decimal("1000000"):
+        raise ValidationError({"concentration": [_("This concentration is too large.")]})
+    if not unit:
+        raise ValidationError({"unit": [_("A concentration needs its unit (e.g. mg/ml or %).")]})
+    return concentration
+
+
+def _checked_rows(
+    clinic_id: int, ingredients: list[dict[str, Any]]
+) -> list[tuple[Ingredient, Decimal | None, str]]:
+    """The composition's rows checked against the clinic's ingredients; ``ValidationError`` naming the field."""
+    if not ingredients:
+        raise ValidationError({"ingredients": [_("A composition has at least one ingredient.")]})
+    known = {i.code: i for i in Ingredient.objects.filter(clinic_id=clinic_id)}
+    rows: list[tuple[Ingredient, Decimal | None, str]] = []
+    seen: set[str] = set()
+    for row in ingredients:
+        code = str(row.get("ingredient") or "").strip()
+        if code not in known:
+            raise ValidationError(
+                {"ingredients": [_("No ingredient %(code)s in this clinic's catalog.") % {"code": code}]}
+            )
+        if code in seen:
+            raise ValidationError({"ingredients": [_("%(code)s is listed twice.") % {"code": code}]})
+        seen.add(code)
+        unit = str(row.get("unit") or "").strip()
+        if len(unit) > 10:
+            raise ValidationError({"unit": [_("A unit has at most 10 characters.")]})
+        concentration = _concentration(row.get("concentration"), unit)
+        rows.append((known[code], concentration, unit if concentration is not None else ""))
+    return rows
+
+
+def _checked_products(item: Product | Cocktail, products: list[str] | None) -> list[Product] | None:
+    """A cocktail's new products (None: unchanged), each in the catalog and fitting its protocols' modalities."""
+    if not isinstance(item, Cocktail) or products is None:
+        return None
+    catalog = {p.code: p for p in Product.objects.filter(clinic_id=item.clinic_id)}
+    missing = sorted(set(products) - set(catalog))
+    if missing:
+        raise ValidationError(
+            {"products": [_("No product %(code)s in this clinic's catalog.") % {"code": missing[0]}]}
+        )
+    new_products = [catalog[code] for code in sorted(set(products))]
+    for protocol in item.protocols.select_related("modality"):
+        misfit = cocktail_misfit(
+            invasive=protocol.modality.invasive,
+            regulatory_classes=[p.regulatory_class for p in new_products],
+        )
+        if misfit:
+            message = MISFIT_MESSAGES[misfit] % {"modality": protocol.modality}
+            raise ValidationError(
+                {
+                    "products": [
+                        _("%(message)s (protocol %(protocol)s)") % {"message": message, "protocol": protocol}
+                    ]
+                }
+            )
+    return new_products
+
+
+@transaction.atomic
+def update_composition(
+    item: Product | Cocktail,
+    *,
+    actor: Actor,
+    ingredients: list[dict[str, Any]],
+    reason: str,
+    products: list[str] | None = None,
+) -> Product | Cocktail:
+    """Give a product or a cocktail a new composition: a new version, every earlier one kept.
+
+    ``ingredients`` is ``[{"ingredient": code, "concentration": Decimal | str | None, "unit": str}]``;
+    ``products`` (a cocktail's product codes) stays as it is when None. A session or a preparation made
+    before keeps the version valid then (``selectors.composition_at``). Raises ``ValidationError`` naming the
+    field: no reason, no ingredient, an ingredient twice or not in the clinic's catalog, a concentration that
+    is not a positive number or has no unit, a product not in the catalog, or a cocktail that no longer fits
+    the modality of a protocol that uses it. Nothing changed: nothing written. Audited with before and after.
+    """
+    model = type(item)
+    locked = model.objects.select_for_update().get(pk=item.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the composition changes.")]})
+    rows = _checked_rows(locked.clinic_id, ingredients)
+    new_products = _checked_products(locked, products)
+    before = {"ingredients": _composition(locked), "products": _product_codes(locked)}
+    after_ingredients = sorted(
+        (
+            {
+                "ingredient": i.code,
+                "name": i.name,
+                "concentration": None if c is None else f"{c.normalize():f}",
+                "unit": u,
+            }
+            for i, c, u in rows
+        ),
+        key=lambda r: str(r["ingredient"]),
+    )
+    after_products = before["products"] if new_products is None else [p.code for p in new_products]
+    if after_ingredients == before["ingredients"] and after_products == before["products"]:
+        return locked
+    if not locked.composition_versions.exists():
+        _keep_version(locked, actor=None, reason="", valid_from=None)  # as loaded, not the editor's
+    row_model = ProductIngredient if isinstance(locked, Product) else CocktailIngredient
+    locked.composition.all().delete()
+    for ingredient, concentration, unit in rows:
+        row_model.objects.create(
+            **{model.__name__.lower(): locked}, ingredient=ingredient, concentration=concentration, unit=unit
+        )
+    if isinstance(locked, Cocktail) and new_products is not None:
+        locked.products.set(new_products)
+    locked.composition_version += 1
+    locked.save(update_fields=["composition_version"])
+    editor = actor if getattr(actor, "is_authenticated", False) else None
+    _keep_version(locked, actor=editor, reason=reason, valid_from=timezone.now())
+    record_event(
+        f"catalog.{model.__name__.lower()}.composition",
+        locked,
+        actor=actor,
+        data={
+            "code": locked.code,
+            "version": locked.composition_version,
+            "reason": reason,
+            "before": before,
+            "after": {"ingredients": after_ingredients, "products": after_products},
+        },
     )
     return locked

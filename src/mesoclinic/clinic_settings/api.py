@@ -1,5 +1,6 @@
 """Settings API (``/api/v1/settings/``): what the Settings screen edits — the clinic's details, locations,
-rooms, devices, practitioners' weekly hours, protocols, the catalog's items and message templates.
+rooms, devices, practitioners' weekly hours, protocols, the catalog's items and compositions, screening rules
+and message templates.
 
 The owner (``manage_clinic``) reads and writes; an auditor (``view_audit``) reads. Every write goes through
 the owning app's service (audited; a protocol's clinical change is a new version). Ids of another clinic
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
 from mesoclinic.accounts import services as accounts_services
@@ -25,19 +26,28 @@ from mesoclinic.catalog import services as catalog_services
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.clinic_settings.forms import country_choices, country_name
 from mesoclinic.clinic_settings.schemas import (
+    CatalogItemDetailOut,
     CatalogItemOut,
+    CatalogItemPatch,
     ClinicOut,
     ClinicPatch,
+    CompositionIn,
+    CompositionOut,
     DeviceIn,
     DevicePatch,
+    HolidayIn,
+    HolidayOut,
     LocationPatch,
     MessagePreviewOut,
     MessageTemplateIn,
     MessageTemplateOut,
     ProtocolPatch,
     ProtocolVersionOut,
+    PublicHolidaysIn,
     RoomIn,
     RoomPatch,
+    ScreeningRuleIn,
+    ScreeningRulesOut,
     SettingsDeviceOut,
     SettingsLocationOut,
     SettingsProtocolOut,
@@ -45,9 +55,12 @@ from mesoclinic.clinic_settings.schemas import (
     WorkingHoursIn,
     WorkingHoursOut,
 )
+from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
 from mesoclinic.notifications import selectors as notifications_selectors
 from mesoclinic.notifications import services as notifications_services
 from mesoclinic.notifications.views import SAMPLE_VALUES
+from mesoclinic.safety import selectors as safety_selectors
+from mesoclinic.safety import services as safety_services
 from mesoclinic.scheduling import selectors as scheduling_selectors
 from mesoclinic.scheduling import services as scheduling_services
 
@@ -365,6 +378,180 @@ def list_catalog_items(request: HttpRequest) -> Any:
         *({"kind": "product", "code": p.code, "name": p.name} for p in catalog_selectors.products(clinic)),
         *({"kind": "cocktail", "code": c.code, "name": c.name} for c in catalog_selectors.cocktails(clinic)),
     ]
+
+
+_EDITABLE_KINDS: dict[str, Any] = {
+    "ingredient": catalog_selectors.ingredients,
+    "product": catalog_selectors.products,
+}
+_COMPOSED_KINDS: dict[str, Any] = {
+    "product": catalog_selectors.products,
+    "cocktail": catalog_selectors.cocktails,
+}
+
+
+def _catalog_item(staff: StaffMember, kinds: dict[str, Any], kind: str, code: str) -> Any:
+    """The clinic's item of this kind by code, or 404 (another clinic's codes are not found)."""
+    if kind not in kinds:
+        raise Http404
+    item = kinds[kind](staff.clinic).filter(code=code).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def _item_detail(kind: str, item: Any) -> dict[str, Any]:
+    fields = catalog_services.CATALOG_ITEM_FIELDS[type(item)]
+    out = {name: getattr(item, name) for name in fields}
+    for name, value in out.items():
+        if value is None and name != "package_size":
+            out[name] = ""
+    return {
+        "kind": kind,
+        "code": item.code,
+        **out,
+        "composition_version": getattr(item, "composition_version", None),
+    }
+
+
+@router.patch("/catalog-items/{kind}/{code}", response={200: CatalogItemDetailOut})
+def patch_catalog_item(request: HttpRequest, kind: str, code: str, payload: CatalogItemPatch) -> Any:
+    """An ingredient's or a product's descriptive fields, as Settings → Catalog edits them (audited); a
+    field the kind does not have is 422 naming it; codes and compositions do not change here."""
+    staff = _writer(request)
+    item = _catalog_item(staff, _EDITABLE_KINDS, kind, code)
+    changes = _given(payload)
+    for name in [n for n, v in changes.items() if v is None and n != "package_size"]:
+        raise ValidationError({name: ["Give a value, or leave the field out."]})
+    item = catalog_services.update_catalog_item(item, actor=request.user, **changes)
+    return _item_detail(kind, item)
+
+
+def _composition_out(kind: str, item: Any) -> dict[str, Any]:
+    return {"kind": kind, "code": item.code, **catalog_selectors.current_composition(item)}
+
+
+@router.get("/catalog-items/{kind}/{code}/composition", response={200: CompositionOut})
+def get_composition(request: HttpRequest, kind: str, code: str) -> Any:
+    staff = _reader(request)
+    return _composition_out(kind, _catalog_item(staff, _COMPOSED_KINDS, kind, code))
+
+
+@router.put("/catalog-items/{kind}/{code}/composition", response={200: CompositionOut})
+def put_composition(request: HttpRequest, kind: str, code: str, payload: CompositionIn) -> Any:
+    """A product's or a cocktail's new composition: a new version (the earlier kept, sessions recorded before
+    keep theirs), audited with before and after; refused (422 naming the field) as Settings refuses it."""
+    staff = _writer(request)
+    item = _catalog_item(staff, _COMPOSED_KINDS, kind, code)
+    if kind == "product" and payload.products is not None:
+        raise ValidationError({"products": ["Only a cocktail is prepared from products."]})
+    item = catalog_services.update_composition(
+        item,
+        actor=request.user,
+        ingredients=[row.dict() for row in payload.ingredients],
+        products=payload.products if kind == "cocktail" else None,
+        reason=payload.reason,
+    )
+    return _composition_out(kind, item)
+
+
+# --- Holidays (a location's closed days) -----------------------------------------------------------------
+
+
+def _holiday_out(holiday: Any) -> dict[str, Any]:
+    return {"id": holiday.pk, "date": holiday.date, "name": holiday.name}
+
+
+@router.get("/locations/{location_id}/holidays", response={200: list[HolidayOut]})
+def list_holidays(request: HttpRequest, location_id: int, year: int | None = None) -> Any:
+    """The location's closed days (of ``year`` when given), as Settings → Holidays lists them."""
+    staff = _reader(request)
+    location = scheduling_selectors.get_location_for_user(staff, location_id)
+    if year is not None and not 2000 <= year <= 2100:  # the years a date lookup can hold, and more
+        raise ValidationError({"year": ["Give a year from 2000 to 2100."]})
+    return [_holiday_out(h) for h in scheduling_selectors.holidays_of(location, year=year)]
+
+
+@router.post("/locations/{location_id}/holidays", response={201: HolidayOut})
+def add_holiday(request: HttpRequest, location_id: int, payload: HolidayIn) -> Any:
+    """Close the location on one day (the clinic's own holiday); a day already closed is 422 naming date."""
+    staff = _writer(request)
+    location = scheduling_selectors.get_location_for_user(staff, location_id)
+    holiday = scheduling_services.add_holiday(
+        location, day=payload.date, name=payload.name.strip(), actor=request.user
+    )
+    return Status(201, _holiday_out(holiday))
+
+
+@router.post("/locations/{location_id}/holidays/public", response={201: list[HolidayOut]})
+def add_public_holidays(request: HttpRequest, location_id: int, payload: PublicHolidaysIn) -> Any:
+    """Close the location on the country's public holidays of a year (or the chosen ``days`` of them)."""
+    staff = _writer(request)
+    location = scheduling_selectors.get_location_for_user(staff, location_id)
+    added = scheduling_services.add_public_holidays(
+        location, country=payload.country.upper(), year=payload.year, days=payload.days, actor=request.user
+    )
+    dates = [h.date for h in added]  # bulk-created: read back with their ids
+    return Status(
+        201, [_holiday_out(h) for h in scheduling_selectors.holidays_of(location).filter(date__in=dates)]
+    )
+
+
+@router.delete("/locations/{location_id}/holidays/{holiday_id}", response={204: None})
+def remove_holiday(request: HttpRequest, location_id: int, holiday_id: int) -> Any:
+    """Open the location again that day (its weekly hours apply); audited."""
+    staff = _writer(request)
+    location = scheduling_selectors.get_location_for_user(staff, location_id)
+    holiday = scheduling_selectors.get_holiday_for_user(staff, location, holiday_id)
+    scheduling_services.remove_holiday(holiday, actor=request.user)
+    return Status(204, None)
+
+
+# --- Screening rules -------------------------------------------------------------------------------------
+
+
+def _rules_out(clinic: Any) -> dict[str, Any]:
+    data = safety_selectors.rule_table_data(clinic)
+    return {
+        "note": data.get("note") or "",
+        "rules": [
+            {
+                **rule,
+                "label": str(FACTORS.get(rule["factor"], rule["factor"])),
+                "source": rule.get("source") or "",
+            }
+            for rule in data["rules"]
+        ],
+        "sources": [{"key": key, **source} for key, source in sorted(data["sources"].items())],
+        "modalities": list(MODALITIES),
+        "factors": list(FACTORS),
+    }
+
+
+@router.get("/screening-rules", response={200: ScreeningRulesOut})
+def get_screening_rules(request: HttpRequest) -> Any:
+    """The clinic's screening rules per factor and treatment, each with its source."""
+    return _rules_out(_reader(request).clinic)
+
+
+@router.put("/screening-rules", response={200: ScreeningRulesOut})
+def put_screening_rule(request: HttpRequest, payload: ScreeningRuleIn) -> Any:
+    """Set one factor's rule, as Settings → Screening rules does: the whole earlier table is kept, the change
+    audited with before, after and the reason; refused (422 naming the field) as the screening core refuses it."""
+    staff = _writer(request)
+    if not payload.reason.strip():
+        raise ValidationError({"reason": ["Say why the rule changes."]})
+    safety_services.update_screening_rule(
+        staff.clinic,
+        factor=payload.factor,
+        severity=dict(payload.severity),
+        message=payload.message,
+        source=payload.source,
+        new_source=payload.new_source.dict() if payload.new_source else None,
+        actor=request.user,
+        reason=payload.reason,
+    )
+    return _rules_out(staff.clinic)
 
 
 # --- Message templates --------------------------------------------------------------------------------------

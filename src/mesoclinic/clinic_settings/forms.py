@@ -411,3 +411,67 @@ class ProductForm(forms.Form):
     package_size = forms.DecimalField(
         label=_("Package size"), max_digits=8, decimal_places=2, min_value=0, required=False
     )
+
+
+class CompositionForm(forms.Form):
+    """A product's or a cocktail's ingredients with their amounts (a row left without ingredient is dropped),
+    a cocktail's products, and why it changes. Saved as a new version; the earlier one is kept."""
+
+    EXTRA_ROWS = 3
+
+    reason = forms.CharField(
+        label=_("Reason for the change"), max_length=500, help_text=_("Kept with the new version.")
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        ingredients: list[tuple[str, str]],
+        rows: list[dict[str, Any]],
+        products: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        initial = dict(kwargs.pop("initial", None) or {})
+        self.row_count = len(rows) + self.EXTRA_ROWS
+        for index, row in enumerate(rows):
+            initial[f"ingredient_{index}"] = row["ingredient"]
+            initial[f"concentration_{index}"] = row["concentration"]
+            initial[f"unit_{index}"] = row["unit"]
+        super().__init__(data, initial=initial, **kwargs)
+        choices = [("", _("(none)")), *ingredients]
+        for index in range(self.row_count):
+            self.fields[f"ingredient_{index}"] = forms.ChoiceField(
+                label=_("Ingredient %(n)s") % {"n": index + 1}, choices=choices, required=False
+            )
+            self.fields[f"concentration_{index}"] = forms.DecimalField(
+                label=_("Concentration"), max_digits=10, decimal_places=4, min_value=0, required=False
+            )
+            self.fields[f"unit_{index}"] = forms.CharField(
+                label=_("Unit"), max_length=10, required=False, help_text=_("e.g. mg/ml or %")
+            )
+        if products is not None:
+            self.fields["products"] = forms.MultipleChoiceField(
+                label=_("Products it is prepared from"),
+                choices=products,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+
+    def row_fields(self) -> list[tuple[Any, Any, Any]]:
+        return [
+            (self[f"ingredient_{i}"], self[f"concentration_{i}"], self[f"unit_{i}"])
+            for i in range(self.row_count)
+        ]
+
+    def composition(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [
+            {
+                "ingredient": data[f"ingredient_{i}"],
+                "concentration": data.get(f"concentration_{i}"),
+                "unit": data.get(f"unit_{i}") or "",
+            }
+            for i in range(self.row_count)
+            if data.get(f"ingredient_{i}")
+        ]

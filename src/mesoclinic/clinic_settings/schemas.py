@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 from typing import Literal
 
@@ -176,6 +176,127 @@ class CatalogItemOut(Schema):
     kind: Literal["ingredient", "product", "cocktail"]
     code: str
     name: str
+
+
+class CatalogItemPatch(Schema):
+    """An ingredient's (name, category, description) or a product's (name, manufacturer, regulatory_class,
+    form, unit, package_size) descriptive fields; only those given change. Codes never change."""
+
+    name: str | None = Field(None, max_length=200)
+    category: str | None = Field(None, max_length=40)
+    description: str | None = Field(None, max_length=5000)
+    manufacturer: str | None = Field(None, max_length=200)
+    regulatory_class: str | None = Field(None, max_length=20)
+    form: str | None = Field(None, max_length=60)
+    unit: str | None = Field(None, max_length=10)
+    package_size: Decimal | None = Field(None, ge=0, max_digits=8, decimal_places=2)
+
+
+class CatalogItemDetailOut(Schema):
+    kind: Literal["ingredient", "product", "cocktail"]
+    code: str
+    name: str
+    category: str = ""
+    description: str = ""
+    manufacturer: str = ""
+    regulatory_class: str = ""
+    form: str = ""
+    unit: str = ""
+    package_size: Decimal | None = None
+    composition_version: int | None = None
+
+
+class CompositionRowIn(Schema):
+    ingredient: str = Field(..., max_length=60)
+    concentration: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=4)
+    unit: str = Field("", max_length=10)
+
+
+class CompositionIn(Schema):
+    """A new composition (a new version; the earlier one kept). ``products``: a cocktail's product codes,
+    unchanged when left out."""
+
+    ingredients: list[CompositionRowIn] = Field(..., max_length=50)
+    products: list[str] | None = Field(None, max_length=50)
+    reason: str = Field(..., max_length=500)
+
+
+class CompositionRowOut(Schema):
+    ingredient: str
+    name: str
+    concentration: str | None
+    unit: str
+
+
+class CompositionOut(Schema):
+    kind: Literal["product", "cocktail"]
+    code: str
+    version: int
+    ingredients: list[CompositionRowOut]
+    products: list[str]
+
+
+class ScreeningRuleOut(Schema):
+    factor: str
+    label: str
+    severity: dict[str, Literal["block", "warn"]] = Field(description="Per treatment (modality code).")
+    message: str
+    source: str = Field(description="A key of the table's sources.")
+
+
+class RuleSourceOut(Schema):
+    key: str
+    title: str
+    url: str
+    kind: str
+
+
+class ScreeningRulesOut(Schema):
+    """The clinic's screening-rule table (the default one until the owner first changes it)."""
+
+    note: str
+    rules: list[ScreeningRuleOut]
+    sources: list[RuleSourceOut]
+    modalities: list[str]
+    factors: list[str]
+
+
+class NewRuleSourceIn(Schema):
+    title: str = Field(..., max_length=300)
+    url: str = Field(..., max_length=500)
+    kind: str = Field(..., max_length=10)
+
+
+class ScreeningRuleIn(Schema):
+    """One factor's rule: what it does per treatment (a treatment left out: nothing; none left: the rule
+    goes), the words staff read, its source (an existing key, or ``new_source``), and why it changes."""
+
+    factor: str = Field(..., max_length=60)
+    severity: dict[str, Literal["block", "warn", ""]] = Field(..., max_length=20)
+    message: str = Field("", max_length=1000)
+    source: str = Field("", max_length=120)
+    new_source: NewRuleSourceIn | None = None
+    reason: str = Field(..., max_length=500)
+
+
+class HolidayOut(Schema):
+    id: int
+    date: date
+    name: str
+
+
+class HolidayIn(Schema):
+    date: date
+    name: str = Field(..., min_length=1, max_length=100)
+
+
+class PublicHolidaysIn(Schema):
+    """Close the location on these public holidays of ``country`` in ``year`` (all of them when ``days``
+    is left out)."""
+
+    country: str = Field(..., min_length=2, max_length=2)
+    year: int = Field(..., ge=2000, le=2100)
+    days: list[date] | None = Field(None, max_length=40)
 
 
 class MessageTemplateOut(Schema):

@@ -49,4 +49,5 @@ urlpatterns = [
     path("screening-rules/<slug:factor>/", views.screening_rule_edit, name="screening_rule_edit"),
     path("catalog/", views.catalog_items, name="catalog_items"),
     path("catalog/<slug:kind>/<slug:code>/", views.catalog_item_edit, name="catalog_item_edit"),
+    path("catalog/<slug:kind>/<slug:code>/composition/", views.composition_edit, name="composition_edit"),
 ]

@@ -36,6 +36,7 @@ from mesoclinic.catalog.models import Protocol
 from mesoclinic.catalog.selectors import modalities as clinic_modalities
 from mesoclinic.clinic_settings.forms import (
     ClinicDetailsForm,
+    CompositionForm,
     ConsentTemplateForm,
     DeviceForm,
     ExtraHoursForm,
@@ -933,6 +934,7 @@ def catalog_items(request: ClinicRequest) -> HttpResponse:
     context = {
         "ingredients": catalog_selectors.ingredients(request.clinic),
         "products": catalog_selectors.products(request.clinic),
+        "cocktails": catalog_selectors.cocktails(request.clinic),
     }
     return _page(request, "clinic_settings/catalog_items.html", context)
 
@@ -959,3 +961,58 @@ def catalog_item_edit(request: ClinicRequest, kind: str, code: str) -> HttpRespo
         return saved
     context = {"form": form, "item": item, "kind": kind}
     return _page(request, "clinic_settings/catalog_item.html", context, failed=bool(form.errors))
+
+
+_COMPOSED_KINDS: dict[str, Any] = {
+    "product": catalog_selectors.products,
+    "cocktail": catalog_selectors.cocktails,
+}
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(MANAGE)
+def composition_edit(request: ClinicRequest, kind: str, code: str) -> HttpResponse:
+    """A product's or a cocktail's ingredients and amounts (and a cocktail's products): a new version."""
+    if kind not in _COMPOSED_KINDS:
+        raise Http404
+    item = _COMPOSED_KINDS[kind](request.clinic).filter(code=code).first()
+    if item is None:
+        raise Http404
+    current = catalog_selectors.current_composition(item)
+    ingredients = [(i.code, str(i)) for i in catalog_selectors.ingredients(request.clinic)]
+    products = (
+        [(p.code, p.name) for p in catalog_selectors.products(request.clinic)] if kind == "cocktail" else None
+    )
+    form = CompositionForm(
+        request.POST or None,
+        ingredients=ingredients,
+        rows=current["ingredients"],
+        products=products,
+        initial={"products": current["products"]},
+    )
+    saved = _save_form(
+        request,
+        form,
+        lambda data: catalog_services.update_composition(
+            item,
+            actor=request.user,
+            ingredients=form.composition(),
+            products=data.get("products") if kind == "cocktail" else None,
+            reason=data["reason"],
+        ),
+        success=lambda result: (
+            _("%(name)s: composition version %(version)s saved.")
+            % {"name": result, "version": result.composition_version}
+        ),
+        then=reverse("settings:catalog_items"),
+    )
+    if saved:
+        return saved
+    context = {
+        "form": form,
+        "item": item,
+        "kind": kind,
+        "version": current["version"],
+        "versions": catalog_selectors.composition_versions(item),
+    }
+    return _page(request, "clinic_settings/composition.html", context, failed=bool(form.errors))

@@ -133,13 +133,14 @@ def update_screening_rule(
     source: str = "",
     new_source: dict[str, str] | None = None,
     actor: Actor,
+    reason: str = "",
 ) -> ClinicRuleTable:
     """Set one factor's rule in the clinic's table: what it does per modality (``"block"``, ``"warn"``, or
     ``""`` for nothing), the message staff read, and its source — an existing key, or ``new_source``
     (``title``, ``url``, ``kind``) added to the table's sources.
 
     The whole previous table is kept (``ClinicRuleTable.history``); the audit row has the rule before and
-    after. A rule with no modality left is removed. Raises ``ValidationError`` naming the field (unknown
+    after (and ``reason``, kept as the history row's change reason too). A rule with no modality left is removed. Raises ``ValidationError`` naming the field (unknown
     factor or modality, a message with an unknown placeholder, a source without a title).
     """
     if factor not in FACTORS:
@@ -173,12 +174,21 @@ def update_screening_rule(
     except RuleTableError as exc:
         raise ValidationError({_field_of(exc): [str(exc).split(": ", 1)[-1]]}) from None
     table.data = data
+    reason = reason.strip()
+    if reason:
+        table._change_reason = reason  # type: ignore[attr-defined]  # read by django-simple-history
     table.save()
     record_event(
         "rule_table.update",
         table,
         actor=actor,
         clinic=clinic,
-        data={"factor": factor, "before": before, "after": after, "new_source": bool(new_source)},
+        data={
+            "factor": factor,
+            "before": before,
+            "after": after,
+            "new_source": bool(new_source),
+            **({"reason": reason} if reason else {}),
+        },
     )
     return table

@@ -10,6 +10,7 @@ import pytest
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.notifications.models import MessageTemplate
+from mesoclinic.safety.models import ClinicRuleTable
 from mesoclinic.scheduling.models import Room, WorkingHours
 from mesoclinic.testing import client_for, make_staff
 
@@ -142,3 +143,128 @@ def test_a_message_template_is_saved_previewed_and_refused_without_the_clinics_p
     refused = _send(owner, "put", "/message-templates", {**template, "body": "Call {{ clinic_phone }}"})
     assert refused.status_code == 422 and "body" in refused.json()["errors"]
     assert _send(owner, "put", "/message-templates", {**template, "body": "{{ nope }}"}).status_code == 422
+
+
+def test_the_owner_patches_a_products_descriptive_fields_and_a_wrong_one_is_422_naming_it(owner):
+    response = _send(owner, "patch", "/catalog-items/product/ha_1pct_ampoule", {"name": "HA 1% (5 ml)"})
+    assert response.status_code == 200, response.content
+    assert (response.json()["name"], response.json()["code"]) == ("HA 1% (5 ml)", "ha_1pct_ampoule")
+    assert AuditEvent.objects.filter(action="catalog.product.update").exists()
+    refused = _send(owner, "patch", "/catalog-items/product/ha_1pct_ampoule", {"category": "x"})
+    assert refused.status_code == 422 and "category" in refused.content.decode()
+    refused = _send(owner, "patch", "/catalog-items/product/ha_1pct_ampoule", {"regulatory_class": "magic"})
+    assert refused.status_code == 422 and "regulatory_class" in refused.content.decode()
+    assert (
+        _send(owner, "patch", "/catalog-items/cocktail/hydration_ha_lidocaine", {"name": "X"}).status_code
+        == 404
+    )
+
+
+def test_a_composition_is_put_as_a_new_version_and_refused_naming_the_field(owner):
+    path = "/catalog-items/cocktail/hydration_ha_lidocaine/composition"
+    assert client_for(owner).get(f"{API}{path}").json()["version"] == 1
+    body = {
+        "ingredients": [
+            {"ingredient": "hyaluronic_acid", "concentration": "10", "unit": "mg/ml"},
+            {"ingredient": "lidocaine"},
+        ],
+        "reason": "Ratio set by the medical director",
+    }
+    response = _send(owner, "put", path, body)
+    assert response.status_code == 200, response.content
+    assert response.json()["version"] == 2 and response.json()["ingredients"][0]["concentration"] == "10"
+    assert AuditEvent.objects.filter(action="catalog.cocktail.composition").exists()
+    refused = _send(owner, "put", path, body | {"products": ["ha_serum_device"]})
+    assert refused.status_code == 422 and "products" in refused.content.decode()
+    refused = _send(owner, "put", path, body | {"reason": " "})
+    assert refused.status_code == 422 and "reason" in refused.content.decode()
+
+
+def test_compositions_are_the_callers_clinics_and_an_auditor_reads_but_may_not_write(owner, other_owner):
+    other = other_owner
+    path = "/catalog-items/cocktail/hydration_ha_lidocaine/composition"
+    auditor = make_staff(owner.clinic, "auditor")
+    assert client_for(auditor).get(f"{API}{path}").status_code == 200
+    assert (
+        _send(auditor, "put", path, {"ingredients": [{"ingredient": "lidocaine"}], "reason": "r"}).status_code
+        == 403
+    )
+    assert client_for(other).get(f"{API}/catalog-items/cocktail/nope/composition").status_code == 404
+    _send(owner, "put", path, {"ingredients": [{"ingredient": "lidocaine"}], "reason": "Only lidocaine"})
+    assert client_for(other).get(f"{API}{path}").json()["version"] in (1, None)  # its own cocktail, unchanged
+
+
+def test_the_screening_rules_are_read_with_sources_and_one_rule_is_put_with_a_reason(owner):
+    table = client_for(owner).get(f"{API}/screening-rules").json()
+    pregnant = next(rule for rule in table["rules"] if rule["factor"] == "pregnant")
+    assert pregnant["source"] in {source["key"] for source in table["sources"]}
+    body = {
+        "factor": "pregnant",
+        "severity": {"needle": "block", "electroporation": "warn"},
+        "message": "Pregnant: ask the physician.",
+        "new_source": {"title": "Clinic policy 2026", "url": "https://example.org/policy", "kind": "REG"},
+        "reason": "Medical director's decision",
+    }
+    response = _send(owner, "put", "/screening-rules", body)
+    assert response.status_code == 200, response.content
+    pregnant = next(rule for rule in response.json()["rules"] if rule["factor"] == "pregnant")
+    assert pregnant["severity"] == {"needle": "block", "electroporation": "warn"}
+    event = AuditEvent.objects.get(action="rule_table.update")
+    assert (
+        event.data["reason"] == "Medical director's decision"
+        and event.data["before"]["severity"]["sonophoresis"]
+    )
+    kept = ClinicRuleTable.history.filter(clinic=owner.clinic).order_by("-history_date").first()
+    assert kept.history_change_reason == "Medical director's decision"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"reason": "  "}, "reason"),
+        ({"factor": "left_handed"}, "factor"),
+        ({"severity": {"teleportation": "block"}}, "severity"),
+        ({"severity": {"needle": "forbid"}}, "severity"),
+        ({"new_source": {"title": "", "url": "https://x.org", "kind": "GL"}}, "source_title"),
+    ],
+)
+def test_a_wrong_screening_rule_is_422_naming_the_field(owner, change, field):
+    body = {
+        "factor": "pregnant",
+        "severity": {"needle": "block"},
+        "message": "Pregnant.",
+        "reason": "r",
+    } | change
+    response = _send(owner, "put", "/screening-rules", body)
+    assert response.status_code == 422 and field in response.content.decode(), response.content
+    assert not AuditEvent.objects.filter(action="rule_table.update").exists()
+
+
+def test_an_auditor_reads_the_screening_rules_but_may_not_change_them(owner):
+    auditor = make_staff(owner.clinic, "auditor")
+    assert client_for(auditor).get(f"{API}/screening-rules").status_code == 200
+    body = {"factor": "pregnant", "severity": {"needle": "block"}, "message": "Pregnant.", "reason": "r"}
+    assert _send(auditor, "put", "/screening-rules", body).status_code == 403
+
+
+def test_holidays_are_listed_added_imported_and_removed_and_another_clinics_are_not_found(owner, other_owner):
+    location = owner.clinic.locations.get()
+    path = f"/locations/{location.pk}/holidays"
+    added = _send(owner, "post", path, {"date": "2031-08-14", "name": "Clinic day off"})
+    assert added.status_code == 201, added.content
+    again = _send(owner, "post", path, {"date": "2031-08-14", "name": "Twice"})
+    assert again.status_code == 422 and "date" in again.content.decode()
+    imported = _send(owner, "post", f"{path}/public", {"country": "PL", "year": 2031, "days": ["2031-11-11"]})
+    assert imported.status_code == 201, imported.content
+    assert [h["date"] for h in imported.json()] == ["2031-11-11"] and imported.json()[0]["id"]
+    stray = _send(owner, "post", f"{path}/public", {"country": "PL", "year": 2031, "days": ["2031-11-12"]})
+    assert stray.status_code == 422 and "days" in stray.content.decode()
+    listed = client_for(owner).get(f"{API}{path}?year=2031").json()
+    assert [h["date"] for h in listed] == ["2031-08-14", "2031-11-11"]
+    assert client_for(other_owner).get(f"{API}{path}").status_code == 404
+    assert client_for(owner).get(f"{API}{path}?year=-1415991").status_code == 422  # found by schemathesis
+    holiday_id = added.json()["id"]
+    assert client_for(other_owner).delete(f"{API}{path}/{holiday_id}").status_code == 404
+    assert client_for(owner).delete(f"{API}{path}/{holiday_id}").status_code == 204
+    assert [h["date"] for h in client_for(owner).get(f"{API}{path}").json()] == ["2031-11-11"]
+    assert AuditEvent.objects.filter(action="holiday.import").exists()
