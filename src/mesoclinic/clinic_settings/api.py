@@ -9,12 +9,17 @@ are not found (404); a refused value is 422 naming the field.
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import datetime
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from mesoclinic.accounts import selectors as accounts_selectors
 from mesoclinic.accounts import services as accounts_services
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.models import Location, StaffMember
@@ -33,8 +38,12 @@ from mesoclinic.clinic_settings.schemas import (
     ClinicPatch,
     CompositionIn,
     CompositionOut,
+    ConsentVersionIn,
+    ConsentVersionOut,
     DeviceIn,
     DevicePatch,
+    DowntimeIn,
+    DowntimeOut,
     HolidayIn,
     HolidayOut,
     LocationPatch,
@@ -52,6 +61,9 @@ from mesoclinic.clinic_settings.schemas import (
     SettingsLocationOut,
     SettingsProtocolOut,
     SettingsRoomOut,
+    StaffInviteIn,
+    StaffMemberOut,
+    StaffPatch,
     WorkingHoursIn,
     WorkingHoursOut,
 )
@@ -59,6 +71,8 @@ from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
 from mesoclinic.notifications import selectors as notifications_selectors
 from mesoclinic.notifications import services as notifications_services
 from mesoclinic.notifications.views import SAMPLE_VALUES
+from mesoclinic.patients import selectors as patients_selectors
+from mesoclinic.patients import services as patients_services
 from mesoclinic.safety import selectors as safety_selectors
 from mesoclinic.safety import services as safety_services
 from mesoclinic.scheduling import selectors as scheduling_selectors
@@ -608,3 +622,193 @@ def preview_message_template(request: HttpRequest, payload: MessageTemplateIn) -
         subject, payload.body, payload.channel, values
     )
     return {"subject": rendered_subject, "body": rendered_body}
+
+
+# --- Staff (Settings → Staff: invite, edit, deactivate) ------------------------------------------------------
+
+
+def _staff_out(member: StaffMember) -> dict[str, Any]:
+    return {
+        "id": member.pk,
+        "email": member.user.email,
+        "display_name": member.display_name,
+        "title": member.title,
+        "role": member.role,
+        "modalities": list(member.modalities),
+        "location_ids": sorted(location.pk for location in member.locations.all()),
+        "is_active": member.is_active,
+    }
+
+
+def _chosen_modalities(staff: StaffMember, codes: list[str]) -> list[str]:
+    """The codes as the Settings form offers them (the clinic's modalities); another is 422 naming modalities."""
+    offered = set(catalog_selectors.modalities(staff.clinic).values_list("code", flat=True))
+    if any(code not in offered for code in codes):
+        raise ValidationError({"modalities": [_("Choose treatments this clinic offers.")]})
+    return codes
+
+
+def _chosen_locations(staff: StaffMember, ids: list[int]) -> list[Location]:
+    """The clinic's locations with these ids; another clinic's (or no such) id is 422 naming locations."""
+    found = list(scheduling_selectors.locations_for_clinic(staff.clinic).filter(pk__in=ids))
+    if len(found) != len(set(ids)):
+        raise ValidationError({"locations": [_("Choose locations of this clinic.")]})
+    return found
+
+
+@router.get("/staff", response={200: list[StaffMemberOut]})
+def list_staff(request: HttpRequest) -> Any:
+    """Every staff member, active first: role, qualifications (modalities), locations."""
+    staff = _reader(request)
+    return [_staff_out(member) for member in accounts_selectors.staff_of_clinic(staff.clinic)]
+
+
+@router.post("/staff", response={201: StaffMemberOut})
+def invite_staff(request: HttpRequest, payload: StaffInviteIn) -> Any:
+    """Invite a staff member as Settings does: an account with no password, and an e-mail with the link to
+    choose one; audited. An address that already has an account is 422 naming email."""
+    staff = _writer(request)
+    member = accounts_services.invite_staff_member(
+        staff.clinic,
+        email=payload.email,
+        display_name=payload.display_name,
+        role=payload.role,
+        title=payload.title,
+        modalities=_chosen_modalities(staff, payload.modalities),
+        locations=_chosen_locations(staff, payload.location_ids),
+        base_url=request.build_absolute_uri("/").rstrip("/"),
+        actor=request.user,
+    ).member
+    return Status(201, _staff_out(accounts_selectors.get_staff_member_for_user(staff, member.pk)))
+
+
+@router.patch("/staff/{staff_id}", response={200: StaffMemberOut})
+def patch_staff(request: HttpRequest, staff_id: int, payload: StaffPatch) -> Any:
+    """Change a member's role, name, title, qualifications or locations, or (de)activate them, as Settings
+    does; the last active owner stays (422 naming role), nobody deactivates themselves (422)."""
+    staff = _writer(request)
+    member = accounts_selectors.get_staff_member_for_user(staff, staff_id)
+    changes = _given(payload)
+    for name in [n for n, v in changes.items() if v is None]:
+        raise ValidationError({name: ["Give a value, or leave the field out."]})
+    active = changes.pop("is_active", None)
+    with transaction.atomic():
+        if changes:
+            accounts_services.update_staff_member(
+                member,
+                role=changes.get("role", member.role),
+                display_name=changes.get("display_name", member.display_name),
+                title=changes.get("title", member.title),
+                modalities=_chosen_modalities(staff, changes.get("modalities", list(member.modalities))),
+                locations=(
+                    _chosen_locations(staff, changes["location_ids"])
+                    if "location_ids" in changes
+                    else list(member.locations.all())
+                ),
+                actor=request.user,
+            )
+        if active is not None:
+            accounts_services.set_staff_active(member, active=active, actor=request.user)
+    return _staff_out(accounts_selectors.get_staff_member_for_user(staff, member.pk))
+
+
+# --- Consent templates: new versions, never edits -----------------------------------------------------------
+
+
+def _consent_modality(staff: StaffMember, modality: str) -> Any:
+    found = catalog_selectors.modalities(staff.clinic).filter(code=modality).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _consent_out(template: Any) -> dict[str, Any]:
+    author = template.created_by
+    return {
+        "modality": template.modality.code,
+        "version": template.version,
+        "title": template.title,
+        "body": template.body,
+        "created_at": template.created_at.isoformat(),
+        "created_by": (author.get_full_name() or author.get_username()) if author else "",
+    }
+
+
+@router.get("/consent-templates/{modality}/versions", response={200: list[ConsentVersionOut]})
+def consent_versions(request: HttpRequest, modality: str) -> Any:
+    """Every published version of the modality's consent form, newest first (the first is what patients sign)."""
+    staff = _reader(request)
+    found = _consent_modality(staff, modality)
+    versions = patients_selectors.consent_template_versions(staff.clinic, found).select_related("modality")
+    return [_consent_out(template) for template in versions]
+
+
+@router.post("/consent-templates/{modality}/versions", response={201: ConsentVersionOut})
+def publish_consent_version(request: HttpRequest, modality: str, payload: ConsentVersionIn) -> Any:
+    """Publish a new version (patients sign it from now on; the earlier versions stay as signed); audited.
+    The same title and text as the current version is 422 naming body."""
+    staff = _writer(request)
+    found = _consent_modality(staff, modality)
+    latest = patients_selectors.consent_template_versions(staff.clinic, found).first()
+    if latest and (payload.title, payload.body) == (latest.title, latest.body):
+        raise ValidationError({"body": [_("Nothing changed: edit the text to publish a new version.")]})
+    template = patients_services.publish_consent_template(
+        staff.clinic, modality=found, title=payload.title, body=payload.body, actor=request.user
+    )
+    return Status(201, _consent_out(template))
+
+
+# --- A device's downtime ----------------------------------------------------------------------------------
+
+
+def _downtime_out(downtime: Any) -> dict[str, Any]:
+    return {
+        "id": downtime.pk,
+        "device_id": downtime.device_id,
+        "starts_at": downtime.starts_at,
+        "ends_at": downtime.ends_at,
+        "reason": downtime.reason,
+    }
+
+
+def _aware(value: datetime, zone: str, name: str) -> datetime:
+    """A time without a zone is the location's local time, as Settings' form reads it."""
+    if not 2000 <= value.year <= 2100:  # the years a date lookup can hold, and more
+        raise ValidationError({name: ["Give a year from 2000 to 2100."]})
+    if value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+@router.get("/devices/{device_id}/downtime", response={200: list[DowntimeOut]})
+def list_downtime(request: HttpRequest, device_id: int) -> Any:
+    staff = _reader(request)
+    device = scheduling_selectors.get_device_for_user(staff, device_id)
+    return [_downtime_out(d) for d in scheduling_selectors.downtime_of(device)]
+
+
+@router.post("/devices/{device_id}/downtime", response={201: DowntimeOut})
+def add_downtime(request: HttpRequest, device_id: int, payload: DowntimeIn) -> Any:
+    """Make the device unbookable then (sessions already booked stay: the desk moves them); audited.
+    An end not after the start is 422 naming ends_at."""
+    staff = _writer(request)
+    device = scheduling_selectors.get_device_for_user(staff, device_id)
+    zone = device.location.timezone
+    downtime = scheduling_services.add_device_downtime(
+        device,
+        starts_at=_aware(payload.starts_at, zone, "starts_at"),
+        ends_at=_aware(payload.ends_at, zone, "ends_at"),
+        reason=payload.reason,
+        actor=request.user,
+    )
+    return Status(201, _downtime_out(downtime))
+
+
+@router.delete("/devices/{device_id}/downtime/{downtime_id}", response={204: None})
+def remove_downtime(request: HttpRequest, device_id: int, downtime_id: int) -> Any:
+    """The device can be booked again then; audited."""
+    staff = _writer(request)
+    device = scheduling_selectors.get_device_for_user(staff, device_id)
+    downtime = scheduling_selectors.get_downtime_for_user(staff, device, downtime_id)
+    scheduling_services.remove_device_downtime(downtime, actor=request.user)
+    return Status(204, None)

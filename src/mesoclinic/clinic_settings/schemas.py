@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Literal
 
@@ -319,3 +319,68 @@ class MessageTemplateIn(Schema):
 class MessagePreviewOut(Schema):
     subject: str
     body: str
+
+
+class StaffMemberOut(Schema):
+    id: int
+    email: str
+    display_name: str
+    title: str
+    role: str
+    modalities: list[str]
+    location_ids: list[int]
+    is_active: bool
+
+
+class StaffInviteIn(Schema):
+    """Settings → Staff → Invite: the new member chooses a password from the e-mailed link."""
+
+    email: str = Field(..., min_length=3, max_length=254)
+    display_name: str = Field(..., min_length=1, max_length=200)
+    title: str = Field("", max_length=100)
+    role: str = Field(..., max_length=20)
+    modalities: list[str] = []
+    location_ids: list[int] = []
+
+
+class StaffPatch(Schema):
+    """Only the fields given change; ``is_active`` false deactivates (their records stay)."""
+
+    display_name: str | None = Field(None, min_length=1, max_length=200)
+    title: str | None = Field(None, max_length=100)
+    role: str | None = Field(None, max_length=20)
+    modalities: list[str] | None = None
+    location_ids: list[int] | None = None
+    is_active: bool | None = None
+
+
+class ConsentVersionOut(Schema):
+    modality: str
+    version: int
+    title: str
+    body: str
+    created_at: str
+    created_by: str
+
+
+class ConsentVersionIn(Schema):
+    """A new version of a modality's consent text; the versions already signed never change."""
+
+    title: str = Field(..., min_length=1, max_length=200)
+    body: str = Field(..., min_length=1, max_length=20000)
+
+
+class DowntimeOut(Schema):
+    id: int
+    device_id: int
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+
+class DowntimeIn(Schema):
+    """A span the device cannot be booked; a time without a zone is the clinic's local time."""
+
+    starts_at: datetime
+    ends_at: datetime
+    reason: str = Field("", max_length=200)
