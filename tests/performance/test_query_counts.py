@@ -190,6 +190,8 @@ API = {
     "/api/v1/settings/protocols/{protocol}/versions": 9,
     "/api/v1/settings/catalog-items": 12,
     "/api/v1/settings/message-templates": 7,
+    "/api/v1/settings/staff": 8,
+    "/api/v1/settings/consent-templates/needle/versions": 8,
 }
 # Lists the demo clinic leaves with fewer than two rows (their figure is asserted all the same).
 FEW_ROWS = {
@@ -198,6 +200,7 @@ FEW_ROWS = {
     "/api/v1/privacy/library",
     "/api/v1/billing/patients/{patient}/packages",
     "/api/v1/settings/protocols/{protocol}/versions",
+    "/api/v1/settings/consent-templates/needle/versions",
 }
 PAGES = {
     "/": 16,

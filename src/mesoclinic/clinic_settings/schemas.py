@@ -335,7 +335,7 @@ class StaffMemberOut(Schema):
 class StaffInviteIn(Schema):
     """Settings → Staff → Invite: the new member chooses a password from the e-mailed link."""
 
-    email: str = Field(..., min_length=3, max_length=254)
+    email: str = Field(..., min_length=3, max_length=150)  # the sign-in name too: at most 150
     display_name: str = Field(..., min_length=1, max_length=200)
     title: str = Field("", max_length=100)
     role: str = Field(..., max_length=20)
