@@ -27,6 +27,17 @@ from mesoclinic.scheduling.models import (
 )
 
 
+def _one_or_404(staff: StaffMember | None, rows: Any, row_id: Any) -> Any:
+    """The row ``row_id`` of ``rows(clinic_id)`` (a queryset already scoped to the caller's clinic), or 404:
+    no caller, a malformed id and another clinic's row all look like a row that does not exist."""
+    if staff is None:
+        raise Http404
+    found = rows(staff.clinic_id).filter(pk=pk_or_404(row_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def locations_for_clinic(clinic: Any) -> QuerySet[Location]:
     return Location.objects.filter(clinic=clinic).order_by("name")
 
@@ -75,11 +86,7 @@ def practitioners_for_clinic(clinic: Any) -> QuerySet[StaffMember]:
 
 def get_practitioner_for_user(staff: StaffMember | None, practitioner_id: Any) -> StaffMember:
     """An active physician or practitioner of the caller's clinic, or 404."""
-    if staff is None:
-        raise Http404
-    found = practitioners_for_clinic(staff.clinic_id).filter(pk=pk_or_404(practitioner_id)).first()
-    if found is None:
-        raise Http404
+    found: StaffMember = _one_or_404(staff, practitioners_for_clinic, practitioner_id)
     return found
 
 
@@ -128,35 +135,27 @@ def get_time_off_for_user(staff: StaffMember | None, practitioner: StaffMember, 
 
 def get_room_for_user(staff: StaffMember | None, room_id: Any) -> Room:
     """A room of the caller's clinic, or 404 (another clinic's room does not exist for this one)."""
-    if staff is None:
-        raise Http404
-    found = Room.objects.filter(clinic_id=staff.clinic_id, pk=pk_or_404(room_id)).first()
-    if found is None:
-        raise Http404
+    found: Room = _one_or_404(staff, lambda clinic_id: Room.objects.filter(clinic_id=clinic_id), room_id)
     return found
 
 
 def get_device_for_user(staff: StaffMember | None, device_id: Any) -> Device:
     """A device of the caller's clinic, or 404."""
-    if staff is None:
-        raise Http404
-    found = Device.objects.filter(clinic_id=staff.clinic_id, pk=pk_or_404(device_id)).first()
-    if found is None:
-        raise Http404
+    found: Device = _one_or_404(
+        staff, lambda clinic_id: Device.objects.filter(clinic_id=clinic_id), device_id
+    )
     return found
 
 
 def get_course_for_user(staff: StaffMember | None, course_id: Any) -> Course:
     """The course ``course_id`` of the staff member's clinic, with its patient, protocol and recall; else 404."""
-    if staff is None:
-        raise Http404
-    course = (
-        Course.objects.filter(pk=pk_or_404(course_id), clinic_id=staff.clinic_id)
-        .select_related("patient", "protocol__modality", "recall")
-        .first()
+    course: Course = _one_or_404(
+        staff,
+        lambda clinic_id: Course.objects.filter(clinic_id=clinic_id).select_related(
+            "patient", "protocol__modality", "recall"
+        ),
+        course_id,
     )
-    if course is None:
-        raise Http404
     return course
 
 
