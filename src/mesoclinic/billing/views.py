@@ -46,7 +46,7 @@ from mesoclinic.billing.forms import (
 from mesoclinic.billing.models import DocumentStatus, Invoice
 from mesoclinic.catalog.models import Product, Protocol
 from mesoclinic.csv_export import csv_export, wants_csv
-from mesoclinic.patients.forms import add_service_errors
+from mesoclinic.form_errors import add_service_errors
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.scheduling.selectors import get_appointment_for_user, get_location_for_user, staff_locations

@@ -8,27 +8,18 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumbers.geodata.locale import LOCALE_DATA
 
 from mesoclinic.accounts.models import ClinicLanguage, Location, Role
 from mesoclinic.catalog.models import RegulatoryClass, Unit
+from mesoclinic.form_errors import add_service_errors  # noqa: F401 — re-exported for this app's views
 from mesoclinic.scheduling.models import Weekday
 from mesoclinic.scheduling.public_holidays import supported_countries
 
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
 WEEKDAYS = list(Weekday.choices)
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` next to the fields it names (or above the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 #: Codes the holiday package knows that are not ISO 3166-1 alpha-2 countries of their own ("UK" is GB's

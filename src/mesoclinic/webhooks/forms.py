@@ -5,19 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from mesoclinic.form_errors import add_service_errors  # noqa: F401 — re-exported for this app's views
 from mesoclinic.webhooks.models import SUBSCRIBABLE, DeliveryStatus, EventType
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` next to the fields it names (or above the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class EndpointForm(forms.Form):
