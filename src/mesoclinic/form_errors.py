@@ -1,9 +1,17 @@
-"""One way a service's refusal is shown on a form: beside the fields it names, or above the form."""
+"""One way a service's refusal is shown on a form (beside the fields it names, or above the form), and one
+way a screen's form is saved: form → service → flash and redirect, or the page again with the errors."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+T = TypeVar("T")
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -11,5 +19,38 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+def save_form(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], T],
+    *,
+    then: str | Callable[[T], str],
+    success: str | Callable[[T], str] | None = None,
+    posted: bool = True,
+    rename: Callable[[str], str] | None = None,
+) -> HttpResponse | None:
+    """The one way a screen's form is saved: when ``form`` was posted (and ``posted``) and is valid, run
+    ``save(cleaned_data)`` (the owning app's service, audited); on success flash ``success`` (if any) and
+    redirect to ``then`` (either may be computed from what ``save`` returned). ``save`` is one service call:
+    services are the transactions (entry points are durable), so nothing is wrapped here.
+
+    A service's ``ValidationError`` is put back beside the fields it names (``rename`` maps a service's
+    field name to the form's, e.g. strips a ``buyer.`` prefix) and ``None`` is returned, so the caller
+    renders the page again (422, everything typed kept). Any other exception is the caller's to handle.
+    """
+    if not (posted and request.method == "POST" and form.is_valid()):
+        return None
+    try:
+        result = save(form.cleaned_data)
+    except ValidationError as exc:
+        if rename is not None and hasattr(exc, "error_dict"):
+            exc = ValidationError({rename(k): v for k, v in exc.message_dict.items()})
+        add_service_errors(form, exc)
+        return None
+    if success is not None:
+        messages.success(request, success(result) if callable(success) else success)
+    return HttpResponseRedirect(then(result) if callable(then) else then)

@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mesoclinic.clinical_codes.dates import local_day
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -116,7 +118,7 @@ class Clinic(models.Model):
 
     def today(self) -> date:
         """Today's date at the clinic (screening uses the clinic's calendar day, not UTC's)."""
-        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.timezone))
+        return local_day(timezone.now(), self.timezone)
 
 
 class Location(models.Model):

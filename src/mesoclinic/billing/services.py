@@ -59,6 +59,7 @@ from mesoclinic.billing.models import (
     PriceItem,
 )
 from mesoclinic.catalog.models import Product, Protocol
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.selectors import location_timezone
@@ -837,7 +838,7 @@ def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: 
 
 
 def _local_today(clinic: Clinic) -> Any:
-    return timezone.localtime(timezone.now(), timezone=_tz(clinic)).date()
+    return clinic.today()
 
 
 def _sell_packages(invoice: Invoice, *, actor: Actor) -> list[Package]:
@@ -921,7 +922,7 @@ def draw_for_signed_session(record: Any, *, actor: Actor) -> PackageEntry | None
         return None
     if PackageEntry.objects.filter(session_record=record, kind=PackageEntryKind.DRAW).exists():
         return None
-    on = timezone.localtime(record.performed_at or timezone.now(), timezone=_tz(record.clinic)).date()
+    on = local_day(record.performed_at or timezone.now(), record.clinic.timezone)
     for package in selectors.drawable_packages(
         record.patient, appointment.protocol_id, on=on, course_id=appointment.course_id
     ):
@@ -1235,7 +1236,7 @@ def _charge_fields(
         Deposit.objects.filter(pk=deposit.pk).update(status=DepositStatus.FORFEITED)
         return {"deposit": deposit, "amount": deposit.amount}
     if cost == LateCost.PACKAGE_SESSION:
-        on = timezone.localtime(appointment.starts_at, timezone=_tz(appointment.clinic)).date()
+        on = local_day(appointment.starts_at, appointment.clinic.timezone)
         for package in selectors.drawable_packages(
             appointment.patient, appointment.protocol_id, on=on, course_id=appointment.course_id
         ):
@@ -1365,7 +1366,7 @@ def _till_of(invoice: Invoice) -> Location | None:
 def _refuse_if_closed(location: Location | None) -> None:
     if location is None:
         return
-    today = timezone.localtime(timezone.now(), timezone=location_timezone(location)).date()
+    today = local_day(timezone.now(), location_timezone(location))
     if CashUp.objects.filter(location=location, day=today).exists():
         raise _fail(
             "day",

@@ -46,7 +46,7 @@ from mesoclinic.billing.forms import (
 from mesoclinic.billing.models import DocumentStatus, Invoice
 from mesoclinic.catalog.models import Product, Protocol
 from mesoclinic.csv_export import csv_export, wants_csv
-from mesoclinic.form_errors import add_service_errors
+from mesoclinic.form_errors import save_form
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.scheduling.selectors import get_appointment_for_user, get_location_for_user, staff_locations
@@ -193,8 +193,8 @@ def add_line(request: ClinicRequest, invoice_id: int) -> HttpResponse:
     settings = selectors.settings_for(request.clinic)
     items = list(selectors.price_items(request.clinic, active_only=True))
     form = LineForm(request.POST, items=items, rates=settings.vat_rates)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def save(data: dict[str, Any]) -> None:
         item = next((i for i in items if str(i.pk) == data["item"]), None)
         line = services.LineInput(
             description=data["description"] or (item.name if item else ""),
@@ -203,15 +203,13 @@ def add_line(request: ClinicRequest, invoice_id: int) -> HttpResponse:
             vat_rate=data["vat_rate"] or (item.vat_rate if item else ""),
             item=item,
         )
-        try:
-            services.add_line(invoice, line, actor=request.user)
-        except services.DocumentIssuedError as exc:
-            return _issued_refusal(request, invoice, exc)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return HttpResponseRedirect(_document_url(invoice) + "#lines")
-    return _document_page(request, invoice, status=422, line_form=form)
+        services.add_line(invoice, line, actor=request.user)
+
+    try:
+        saved = save_form(request, form, save, then=_document_url(invoice) + "#lines")
+    except services.DocumentIssuedError as exc:
+        return _issued_refusal(request, invoice, exc)
+    return saved or _document_page(request, invoice, status=422, line_form=form)
 
 
 @require_POST
@@ -220,8 +218,8 @@ def update_line(request: ClinicRequest, invoice_id: int, line_id: int) -> HttpRe
     invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
     line = selectors.get_line_for_invoice(invoice, line_id)
     form = LineEditForm(request.POST, prefix=f"line{line.pk}")
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def save(data: dict[str, Any]) -> None:
         amount, percent = _split_discount(data["discount"])
         change = services.LineInput(
             description=line.description,
@@ -233,16 +231,19 @@ def update_line(request: ClinicRequest, invoice_id: int, line_id: int) -> HttpRe
             discount_reason=data["discount_reason"],
             item=line.item,
         )
-        try:
-            services.update_line(line, change, actor=request.user)
-        except services.DocumentIssuedError as exc:
-            return _issued_refusal(request, invoice, exc)
-        except ValidationError as exc:
-            errors = {k.replace("discount_percent", "discount"): v for k, v in exc.message_dict.items()}
-            add_service_errors(form, ValidationError(errors))
-        else:
-            return HttpResponseRedirect(_document_url(invoice) + "#lines")
-    return _document_page(request, invoice, status=422, **{f"line_{line.pk}": form})
+        services.update_line(line, change, actor=request.user)
+
+    try:
+        saved = save_form(
+            request,
+            form,
+            save,
+            then=_document_url(invoice) + "#lines",
+            rename=lambda field: field.replace("discount_percent", "discount"),
+        )
+    except services.DocumentIssuedError as exc:
+        return _issued_refusal(request, invoice, exc)
+    return saved or _document_page(request, invoice, status=422, **{f"line_{line.pk}": form})
 
 
 @require_POST
@@ -264,18 +265,17 @@ def remove_line(request: ClinicRequest, invoice_id: int, line_id: int) -> HttpRe
 def set_buyer(request: ClinicRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
     form = BuyerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.set_buyer(invoice, actor=request.user, **form.cleaned_data)
-        except services.DocumentIssuedError as exc:
-            return _issued_refusal(request, invoice, exc)
-        except ValidationError as exc:
-            add_service_errors(
-                form, ValidationError({k.removeprefix("buyer."): v for k, v in exc.message_dict.items()})
-            )
-        else:
-            return HttpResponseRedirect(_document_url(invoice) + "#buyer")
-    return _document_page(request, invoice, status=422, buyer_form=form)
+    try:
+        saved = save_form(
+            request,
+            form,
+            lambda data: services.set_buyer(invoice, actor=request.user, **data),
+            then=_document_url(invoice) + "#buyer",
+            rename=lambda field: field.removeprefix("buyer."),
+        )
+    except services.DocumentIssuedError as exc:
+        return _issued_refusal(request, invoice, exc)
+    return saved or _document_page(request, invoice, status=422, buyer_form=form)
 
 
 @require_POST
@@ -296,16 +296,13 @@ def set_kind(request: ClinicRequest, invoice_id: int) -> HttpResponse:
 def pay(request: ClinicRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
     form = PaymentForm(request.POST, packages=_usable_packages(request, invoice))
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        data.setdefault("package", None)
-        try:
-            services.record_payment(invoice, actor=request.user, **data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return HttpResponseRedirect(_document_url(invoice) + "#payments")
-    return _document_page(request, invoice, status=422, payment_form=form)
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.record_payment(invoice, actor=request.user, **{"package": None, **data}),
+        then=_document_url(invoice) + "#payments",
+    )
+    return saved or _document_page(request, invoice, status=422, payment_form=form)
 
 
 @require_POST
@@ -327,13 +324,14 @@ def issue(request: ClinicRequest, invoice_id: int) -> HttpResponse:
 def refund(request: ClinicRequest, payment_id: int) -> HttpResponse:
     payment = selectors.get_payment_for_user(request.staff, payment_id)
     form = RefundForm(request.POST)
-    if form.is_valid():
-        try:
-            services.refund_payment(payment, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return HttpResponseRedirect(_document_url(payment.invoice) + "#payments")
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.refund_payment(payment, actor=request.user, **data),
+        then=_document_url(payment.invoice) + "#payments",
+    )
+    if saved:
+        return saved
     invoice = selectors.get_invoice_for_user(request.staff, payment.invoice_id)
     return _document_page(request, invoice, status=422, refund_form=form, refund_payment=payment.pk)
 
@@ -467,15 +465,14 @@ def package(request: ClinicRequest, package_id: int) -> HttpResponse:
 def package_expiry(request: ClinicRequest, package_id: int) -> HttpResponse:
     found = selectors.get_package_for_user(request.staff, package_id)
     form = PackageExpiryForm(request.POST)
-    if form.is_valid():
-        try:
-            services.set_package_expiry(found, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Expiry changed."))
-            return HttpResponseRedirect(reverse("billing:package", args=[found.pk]))
-    return _package_page(request, found, status=422, expiry_form=form)
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.set_package_expiry(found, actor=request.user, **data),
+        success=_("Expiry changed."),
+        then=reverse("billing:package", args=[found.pk]),
+    )
+    return saved or _package_page(request, found, status=422, expiry_form=form)
 
 
 @require_POST
@@ -483,15 +480,14 @@ def package_expiry(request: ClinicRequest, package_id: int) -> HttpResponse:
 def package_refund(request: ClinicRequest, package_id: int) -> HttpResponse:
     found = selectors.get_package_for_user(request.staff, package_id)
     form = PackageRefundForm(request.POST)
-    if form.is_valid():
-        try:
-            services.refund_package(found, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Unused sessions refunded."))
-            return HttpResponseRedirect(reverse("billing:package", args=[found.pk]))
-    return _package_page(request, found, status=422, refund_form=form)
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.refund_package(found, actor=request.user, **data),
+        success=_("Unused sessions refunded."),
+        then=reverse("billing:package", args=[found.pk]),
+    )
+    return saved or _package_page(request, found, status=422, refund_form=form)
 
 
 # --- Deposits and the cancellation policy -----------------------------------------------------------------
@@ -509,15 +505,15 @@ def policy(request: ClinicRequest) -> HttpResponse:
     if current is not None:
         initial.update({name: getattr(current, name) for name in services.POLICY_FIELDS})
     form = PolicyForm(request.POST or None, initial=initial, protocols=protocols)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.set_cancellation_policy(request.clinic, actor=request.user, **data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Cancellation policy saved."))
-            return HttpResponseRedirect(reverse("billing:policy"))
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.set_cancellation_policy(request.clinic, actor=request.user, **data),
+        success=_("Cancellation policy saved."),
+        then=reverse("billing:policy"),
+    )
+    if saved:
+        return saved
     context = {"form": form, "policies": list(existing.values()), "section": "billing"}
     return render(request, "billing/policy.html", context, status=422 if form.errors else 200)
 
@@ -577,24 +573,23 @@ def cash_up(request: ClinicRequest) -> HttpResponse:
     expected = selectors.cash_expected(location, day)
     closed = selectors.cash_up_for(location, day)
     form = CashUpForm(request.POST or None, initial={k: v for k, v in expected.items()})
-    if request.method == "POST" and closed is None and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.close_day(
-                location,
-                day=day,
-                counted={"cash": data["cash"], "card_terminal": data["card_terminal"]},
-                reason=data["reason"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            errors = {k.removeprefix("counted."): v for k, v in exc.message_dict.items()}
-            add_service_errors(form, ValidationError(errors))
-        else:
-            messages.success(request, _("The day is closed."))
-            return HttpResponseRedirect(
-                f"{reverse('billing:cash_up')}?location={location.pk}&date={day.isoformat()}"
-            )
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.close_day(
+            location,
+            day=day,
+            counted={"cash": data["cash"], "card_terminal": data["card_terminal"]},
+            reason=data["reason"],
+            actor=request.user,
+        ),
+        success=_("The day is closed."),
+        then=f"{reverse('billing:cash_up')}?location={location.pk}&date={day.isoformat()}",
+        posted=closed is None,
+        rename=lambda field: field.removeprefix("counted."),
+    )
+    if saved:
+        return saved
     context = {
         "form": form,
         "location": location,
@@ -636,24 +631,24 @@ def _price_form(request: ClinicRequest, data: Any = None, **kwargs: Any) -> Pric
 @staff_required(Capability.MANAGE_PRICES)
 def price_create(request: ClinicRequest) -> HttpResponse:
     form = _price_form(request, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.create_price_item(
-                request.clinic,
-                kind=data["kind"],
-                name=data["name"],
-                unit_price=data["unit_price"],
-                vat_rate=data["vat_rate"],
-                protocol=Protocol.objects.filter(clinic=request.clinic, pk=data["protocol"] or 0).first(),
-                product=Product.objects.filter(clinic=request.clinic, pk=data["product"] or 0).first(),
-                sessions=data["sessions"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return HttpResponseRedirect(reverse("billing:prices"))
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.create_price_item(
+            request.clinic,
+            kind=data["kind"],
+            name=data["name"],
+            unit_price=data["unit_price"],
+            vat_rate=data["vat_rate"],
+            protocol=Protocol.objects.filter(clinic=request.clinic, pk=data["protocol"] or 0).first(),
+            product=Product.objects.filter(clinic=request.clinic, pk=data["product"] or 0).first(),
+            sessions=data["sessions"],
+            actor=request.user,
+        ),
+        then=reverse("billing:prices"),
+    )
+    if saved:
+        return saved
     context = {"form": form, "item": None, "section": "billing"}
     return render(request, "billing/price_form.html", context, status=422 if form.errors else 200)
 
@@ -676,22 +671,22 @@ def price_edit(request: ClinicRequest, item_id: int) -> HttpResponse:
     form.fields["kind"].disabled = True
     form.fields["protocol"].disabled = True
     form.fields["product"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.update_price_item(
-                item,
-                name=data["name"],
-                unit_price=data["unit_price"],
-                vat_rate=data["vat_rate"],
-                is_active=data["is_active"],
-                sessions=data["sessions"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return HttpResponseRedirect(reverse("billing:prices"))
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.update_price_item(
+            item,
+            name=data["name"],
+            unit_price=data["unit_price"],
+            vat_rate=data["vat_rate"],
+            is_active=data["is_active"],
+            sessions=data["sessions"],
+            actor=request.user,
+        ),
+        then=reverse("billing:prices"),
+    )
+    if saved:
+        return saved
     context = {"form": form, "item": item, "section": "billing"}
     return render(request, "billing/price_form.html", context, status=422 if form.errors else 200)
 
@@ -708,15 +703,18 @@ def billing_settings(request: ClinicRequest) -> HttpResponse:
         "seller_tax_id": current.seller_tax_id,
     }
     form = SettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["vat_rates"] = [r.strip() for r in data["vat_rates"].split(",")]
-        try:
-            services.update_billing_settings(request.clinic, actor=request.user, **data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Billing settings saved."))
-            return HttpResponseRedirect(reverse("billing:prices"))
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.update_billing_settings(
+            request.clinic,
+            actor=request.user,
+            **{**data, "vat_rates": [r.strip() for r in data["vat_rates"].split(",")]},
+        ),
+        success=_("Billing settings saved."),
+        then=reverse("billing:prices"),
+    )
+    if saved:
+        return saved
     context = {"form": form, "section": "billing"}
     return render(request, "billing/settings.html", context, status=422 if form.errors else 200)

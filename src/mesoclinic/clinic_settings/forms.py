@@ -14,7 +14,6 @@ from phonenumbers.geodata.locale import LOCALE_DATA
 
 from mesoclinic.accounts.models import ClinicLanguage, Location, Role
 from mesoclinic.catalog.models import RegulatoryClass, Unit
-from mesoclinic.form_errors import add_service_errors  # noqa: F401 — re-exported for this app's views
 from mesoclinic.scheduling.models import Weekday
 from mesoclinic.scheduling.public_holidays import supported_countries
 

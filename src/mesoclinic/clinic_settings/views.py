@@ -9,13 +9,11 @@ then renders or redirects; a refused form comes back with 422 and everything typ
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -52,10 +50,10 @@ from mesoclinic.clinic_settings.forms import (
     ScreeningRuleForm,
     StaffForm,
     WeeklyHoursForm,
-    add_service_errors,
     country_name,
 )
 from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
+from mesoclinic.form_errors import save_form
 from mesoclinic.patients import selectors as patients_selectors
 from mesoclinic.patients import services as patients_services
 from mesoclinic.safety import selectors as safety_selectors
@@ -72,37 +70,6 @@ def _page(
     request: ClinicRequest, template: str, context: dict[str, Any], *, failed: bool = False
 ) -> HttpResponse:
     return render(request, template, {"section": "settings", **context}, status=422 if failed else 200)
-
-
-T = TypeVar("T")
-
-
-def _save_form(
-    request: ClinicRequest,
-    form: Form,
-    save: Callable[[dict[str, Any]], T],
-    *,
-    success: str | Callable[[T], str],
-    then: str | Callable[[T], str],
-    posted: bool = True,
-) -> HttpResponse | None:
-    """The one way a Settings form is saved: when ``form`` was posted (and ``posted``) and is valid, run
-    ``save(cleaned_data)`` (the owning app's service, audited); on success flash
-    ``success`` and redirect to ``then`` (either may be computed from what ``save`` returned). ``save`` is
-    one service call: services are the transactions (entry points are durable), so nothing is wrapped here.
-
-    A service's ``ValidationError`` is put back beside the fields it names and ``None`` is returned, so the
-    caller renders the page again (422, everything typed kept).
-    """
-    if not (posted and request.method == "POST" and form.is_valid()):
-        return None
-    try:
-        result = save(form.cleaned_data)
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
-    messages.success(request, success(result) if callable(success) else success)
-    return HttpResponseRedirect(then(result) if callable(then) else then)
 
 
 def _modality_choices(request: ClinicRequest) -> list[tuple[str, str]]:
@@ -136,7 +103,7 @@ def clinic_details(request: ClinicRequest) -> HttpResponse:
     clinic = request.clinic
     initial = {name: getattr(clinic, name) for name in accounts_services.CLINIC_DETAIL_FIELDS}
     form = ClinicDetailsForm(request.POST or None, initial=initial)
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda data: accounts_services.update_clinic_details(clinic, actor=request.user, **data),
@@ -187,7 +154,7 @@ def staff_invite(request: ClinicRequest) -> HttpResponse:
             actor=request.user,
         ).member
 
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         invite,
@@ -218,7 +185,7 @@ def staff_edit(request: ClinicRequest, staff_id: int) -> HttpResponse:
         "locations": list(member.locations.all()),
     }
     form = _staff_form(request, StaffForm, initial=initial)
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda data: accounts_services.update_staff_member(member, actor=request.user, **data),
@@ -308,7 +275,7 @@ def staff_hours(request: ClinicRequest, staff_id: int) -> HttpResponse:
         return response
     location = scheduling_selectors.get_location_for_user(request.staff, request.POST["location"])
     form = WeeklyHoursForm(request.POST, prefix=f"loc{location.pk}")
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda _data: scheduling_services.set_working_hours(
@@ -328,7 +295,7 @@ def staff_hours(request: ClinicRequest, staff_id: int) -> HttpResponse:
 def time_off_add(request: ClinicRequest, staff_id: int) -> HttpResponse:
     member = _practitioner(request, staff_id)
     form = IntervalForm(request.POST, prefix="off")
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda data: scheduling_services.add_time_off(member, actor=request.user, **data),
@@ -355,7 +322,7 @@ def time_off_remove(request: ClinicRequest, staff_id: int, time_off_id: int) -> 
 def extra_hours_add(request: ClinicRequest, staff_id: int) -> HttpResponse:
     member = _practitioner(request, staff_id)
     form = ExtraHoursForm(request.POST, prefix="extra", locations=_locations(request))
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda data: scheduling_services.add_extra_hours(
@@ -402,7 +369,7 @@ def location_list(request: ClinicRequest) -> HttpResponse:
             actor=request.user,
         )
 
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         add,
@@ -435,14 +402,14 @@ def location_edit(request: ClinicRequest, location_id: int) -> HttpResponse:
         request.POST if which == "hours" else None, prefix="hours", initial=WeeklyHoursForm.initial_for(spans)
     )
     here = reverse("settings:location_edit", args=[location.pk])
-    saved = _save_form(
+    saved = save_form(
         request,
         details,
         lambda data: accounts_services.update_location(location, actor=request.user, **data),
         success=lambda _result: _("%(name)s saved.") % {"name": location.name},
         then=here,
         posted=which == "details",
-    ) or _save_form(
+    ) or save_form(
         request,
         hours,
         lambda _data: scheduling_services.set_opening_hours(location, hours.spans(), actor=request.user),
@@ -495,7 +462,7 @@ def holidays(request: ClinicRequest, location_id: int) -> HttpResponse:
             location, country=data["country"], year=data["year"], days=chosen, actor=request.user
         )
 
-    saved = _save_form(
+    saved = save_form(
         request,
         own,
         lambda data: scheduling_services.add_holiday(
@@ -504,7 +471,7 @@ def holidays(request: ClinicRequest, location_id: int) -> HttpResponse:
         success=_("Holiday added."),
         then=lambda holiday: _holidays_url(location, country, holiday.date.year),
         posted=action == "add",
-    ) or _save_form(
+    ) or save_form(
         request,
         public,
         import_chosen,
@@ -559,7 +526,7 @@ def _resource_form(
 def rooms(request: ClinicRequest) -> HttpResponse:
     """Rooms and devices of every location; adding a room."""
     form = _resource_form(request, RoomForm, initial={"is_active": True})
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda data: scheduling_services.add_room(
@@ -597,7 +564,7 @@ def room_edit(request: ClinicRequest, room_id: int) -> HttpResponse:
     }
     form = _resource_form(request, RoomForm, initial=initial)
     form.fields["location"].disabled = True  # a room does not move: its bookings are at its location
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda data: scheduling_services.update_room(
@@ -619,7 +586,7 @@ def room_edit(request: ClinicRequest, room_id: int) -> HttpResponse:
 @staff_required(MANAGE)
 def device_add(request: ClinicRequest) -> HttpResponse:
     form = _resource_form(request, DeviceForm, initial={"is_active": True})
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda data: scheduling_services.add_device(
@@ -672,7 +639,7 @@ def device_edit(request: ClinicRequest, device_id: int) -> HttpResponse:
         data = {name: value for name, value in data.items() if name != "location"}
         return scheduling_services.update_device(device, actor=request.user, **data)
 
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         update,
@@ -689,7 +656,7 @@ def device_edit(request: ClinicRequest, device_id: int) -> HttpResponse:
 def downtime_add(request: ClinicRequest, device_id: int) -> HttpResponse:
     device = scheduling_selectors.get_device_for_user(request.staff, device_id)
     form = IntervalForm(request.POST, prefix="down")
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda data: scheduling_services.add_device_downtime(device, actor=request.user, **data),
@@ -754,7 +721,7 @@ def consent_publish(request: ClinicRequest, modality: str) -> HttpResponse:
             request.clinic, modality=found, title=data["title"], body=data["body"], actor=request.user
         )
 
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         publish,
@@ -824,7 +791,7 @@ def protocol_edit(request: ClinicRequest, slug: str) -> HttpResponse:
             }
         return _("%(name)s saved.") % {"name": result.name}
 
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         save,
@@ -906,7 +873,7 @@ def screening_rule_edit(request: ClinicRequest, factor: str) -> HttpResponse:
             actor=request.user,
         )
 
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         save,
@@ -950,7 +917,7 @@ def catalog_item_edit(request: ClinicRequest, kind: str, code: str) -> HttpRespo
         raise Http404
     initial = {name: getattr(item, name) for name in form_class.base_fields}
     form = form_class(request.POST or None, initial=initial)
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda data: catalog_services.update_catalog_item(item, actor=request.user, **data),
@@ -990,7 +957,7 @@ def composition_edit(request: ClinicRequest, kind: str, code: str) -> HttpRespon
         products=products,
         initial={"products": current["products"]},
     )
-    saved = _save_form(
+    saved = save_form(
         request,
         form,
         lambda data: catalog_services.update_composition(

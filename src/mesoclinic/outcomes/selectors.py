@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.outcomes.analysis.repeatability import Repeatability, Spread, compare_regions, pool
 from mesoclinic.outcomes.models import (
     METHOD_VERSION,
@@ -101,8 +102,7 @@ def analysis_hold_ups(photos: list[Photo], clinic_id: int) -> dict[int, str]:
 def photos_by_date(photos: list[Photo], tz: Any) -> list[tuple[Any, list[Photo]]]:
     """Photos grouped by the local date they were taken on (input newest first)."""
     return [
-        (day, list(group))
-        for day, group in groupby(photos, key=lambda photo: photo.taken_at.astimezone(tz).date())
+        (day, list(group)) for day, group in groupby(photos, key=lambda photo: local_day(photo.taken_at, tz))
     ]
 
 
@@ -127,7 +127,7 @@ def repeatability_candidates(photos: list[Photo], tz: Any) -> list[Repeatability
             or analysis.method_version != METHOD_VERSION
         ):
             continue
-        groups.setdefault((photo.taken_at.astimezone(tz).date(), photo.view), []).append(photo)
+        groups.setdefault((local_day(photo.taken_at, tz), photo.view), []).append(photo)
     return [
         RepeatabilitySet(day, view, str(PhotoView(view).label), sorted(group, key=lambda p: p.taken_at)[:3])
         for (day, view), group in groups.items()

@@ -93,13 +93,30 @@ class WorkingHours(WeeklySpan):
         return f"{self.staff} {self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
 
 
-class TimeOff(models.Model):
-    """An exception to a practitioner's weekly hours: leave, training, a long lunch."""
+class Interval(models.Model):
+    """A span of time with a reason, the one shape of time off, extra hours and a device's downtime: each
+    adds whose time it is and a check constraint that the end is after the start (named per table)."""
 
-    staff = models.ForeignKey("accounts.StaffMember", on_delete=models.CASCADE, related_name="time_off")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        if self.starts_at is not None and self.ends_at is not None and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
+
+    def audit_span(self) -> dict[str, str]:
+        """Its start and end as an audit row records them."""
+        return {"starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat()}
+
+
+class TimeOff(Interval):
+    """An exception to a practitioner's weekly hours: leave, training, a long lunch."""
+
+    staff = models.ForeignKey("accounts.StaffMember", on_delete=models.CASCADE, related_name="time_off")
 
     class Meta:
         constraints = [
@@ -110,12 +127,8 @@ class TimeOff(models.Model):
     def __str__(self) -> str:
         return f"{self.staff} off {self.starts_at:%Y-%m-%d %H:%M}"
 
-    def clean(self) -> None:
-        if self.starts_at is not None and self.ends_at is not None and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": _("The end must be after the start.")})
 
-
-class ExtraHours(models.Model):
+class ExtraHours(Interval):
     """An exception the other way: a practitioner works this time at this location besides their weekly
     hours (a Saturday clinic, an evening list).
 
@@ -129,9 +142,6 @@ class ExtraHours(models.Model):
 
     staff = models.ForeignKey("accounts.StaffMember", on_delete=models.CASCADE, related_name="extra_hours")
     location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="extra_hours")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    reason = models.CharField(max_length=200, blank=True)
 
     #: Longer than this is not "extra hours" but a change of weekly hours (and the engine books nothing
     #: longer than a day anyway).
@@ -149,10 +159,9 @@ class ExtraHours(models.Model):
         return f"{self.staff} extra {self.starts_at:%Y-%m-%d %H:%M}"
 
     def clean(self) -> None:
+        super().clean()
         if self.starts_at is None or self.ends_at is None:
             return
-        if self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": _("The end must be after the start.")})
         if self.ends_at - self.starts_at > timedelta(hours=self.MAX_LENGTH_HOURS):
             raise ValidationError(
                 {"ends_at": _("Extra hours last at most %(hours)d hours.") % {"hours": self.MAX_LENGTH_HOURS}}
@@ -202,13 +211,10 @@ class Device(models.Model):
         return self.name
 
 
-class DeviceDowntime(models.Model):
+class DeviceDowntime(Interval):
     """Maintenance or repair: the device cannot be booked."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="downtime")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [

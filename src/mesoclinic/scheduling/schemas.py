@@ -318,19 +318,6 @@ class IntervalFilter(Schema):
     ends_after: When | None = Field(None, description="Only those ending after this moment.")
 
 
-class ExtraHoursOut(Schema):
-    id: int
-    practitioner_id: int
-    location_id: int
-    starts_at: datetime
-    ends_at: datetime
-    reason: str
-
-    @staticmethod
-    def resolve_practitioner_id(obj: Any) -> int:
-        return int(obj.staff_id)
-
-
 class TimeOffOut(Schema):
     id: int
     practitioner_id: int
@@ -341,6 +328,12 @@ class TimeOffOut(Schema):
     @staticmethod
     def resolve_practitioner_id(obj: Any) -> int:
         return int(obj.staff_id)
+
+
+class ExtraHoursOut(TimeOffOut):
+    """Time off's fields and the location the extra hours are at."""
+
+    location_id: int
 
 
 class ScreeningAlertOut(Schema):

@@ -55,6 +55,7 @@ from mesoclinic.scheduling.models import (
     DeviceDowntime,
     ExtraHours,
     Holiday,
+    Interval,
     MaintenanceRecall,
     OpeningHours,
     Room,
@@ -132,6 +133,25 @@ def _check_practitioner(member: StaffMember, clinic_id: int) -> None:
         raise ValidationError({"staff": "This practitioner belongs to another clinic."})
 
 
+def _add_interval(
+    interval: Interval, action: str, *, owner: dict[str, Any], clinic: Any, actor: Actor
+) -> None:
+    """The one way time off, extra hours and downtime are saved: checked (``ValidationError`` naming the
+    field), saved and audited with whose time it is (``owner``) and its span. The caller bumps the schedule
+    versions it changes first (the version row's lock, as bookings take it)."""
+    interval.full_clean()
+    interval.save()
+    record_event(action, interval, actor=actor, clinic=clinic, data={**owner, **interval.audit_span()})
+
+
+def _remove_interval(
+    interval: Interval, action: str, *, owner: dict[str, Any], clinic: Any, actor: Actor
+) -> None:
+    """Audit and delete time off, extra hours or downtime; sessions already booked then stay booked."""
+    record_event(action, interval, actor=actor, clinic=clinic, data={**owner, **interval.audit_span()})
+    interval.delete()
+
+
 @transaction.atomic(durable=True)
 def add_extra_hours(
     member: StaffMember,
@@ -152,20 +172,8 @@ def add_extra_hours(
     extra = ExtraHours(
         staff=member, location=location, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()
     )
-    extra.full_clean()
-    extra.save()
-    record_event(
-        "extra_hours.create",
-        extra,
-        actor=actor,
-        clinic=location.clinic,
-        data={
-            "staff": member.pk,
-            "location": location.pk,
-            "starts_at": starts_at.isoformat(),
-            "ends_at": ends_at.isoformat(),
-        },
-    )
+    owner = {"staff": member.pk, "location": location.pk}
+    _add_interval(extra, "extra_hours.create", owner=owner, clinic=location.clinic, actor=actor)
     return extra
 
 
@@ -173,18 +181,8 @@ def add_extra_hours(
 def remove_extra_hours(extra: ExtraHours, *, actor: Actor) -> None:
     """Delete extra hours; sessions already booked in them stay booked (cancel or move them separately)."""
     bump_schedule_versions(location_id=extra.location_id)
-    record_event(
-        "extra_hours.delete",
-        extra,
-        actor=actor,
-        clinic=extra.staff.clinic,
-        data={
-            "staff": extra.staff_id,
-            "starts_at": extra.starts_at.isoformat(),
-            "ends_at": extra.ends_at.isoformat(),
-        },
-    )
-    extra.delete()
+    owner = {"staff": extra.staff_id}
+    _remove_interval(extra, "extra_hours.delete", owner=owner, clinic=extra.staff.clinic, actor=actor)
 
 
 @transaction.atomic(durable=True)
@@ -198,33 +196,16 @@ def add_time_off(
     """
     bump_schedule_versions(location__clinic_id=member.clinic_id)
     off = TimeOff(staff=member, starts_at=starts_at, ends_at=ends_at, reason=reason.strip())
-    off.full_clean()
-    off.save()
-    record_event(
-        "time_off.create",
-        off,
-        actor=actor,
-        clinic=member.clinic,
-        data={"staff": member.pk, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
-    )
+    _add_interval(off, "time_off.create", owner={"staff": member.pk}, clinic=member.clinic, actor=actor)
     return off
 
 
 @transaction.atomic(durable=True)
 def remove_time_off(off: TimeOff, *, actor: Actor) -> None:
     bump_schedule_versions(location__clinic_id=off.staff.clinic_id)
-    record_event(
-        "time_off.delete",
-        off,
-        actor=actor,
-        clinic=off.staff.clinic,
-        data={
-            "staff": off.staff_id,
-            "starts_at": off.starts_at.isoformat(),
-            "ends_at": off.ends_at.isoformat(),
-        },
+    _remove_interval(
+        off, "time_off.delete", owner={"staff": off.staff_id}, clinic=off.staff.clinic, actor=actor
     )
-    off.delete()
 
 
 def _when(moment: datetime, location: Location) -> str:
@@ -947,17 +928,8 @@ def add_device_downtime(
     """Make a device unbookable (maintenance, repair). Sessions already booked then stay: the desk moves them."""
     bump_schedule_versions(location_id=device.location_id)
     downtime = DeviceDowntime(device=device, starts_at=starts_at, ends_at=ends_at, reason=reason.strip())
-    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        raise ValidationError({"ends_at": "The end must be after the start."})
-    downtime.full_clean()
-    downtime.save()
-    record_event(
-        "device_downtime.create",
-        downtime,
-        actor=actor,
-        clinic=device.clinic,
-        data={"device": device.pk, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
-    )
+    owner = {"device": device.pk}
+    _add_interval(downtime, "device_downtime.create", owner=owner, clinic=device.clinic, actor=actor)
     return downtime
 
 
@@ -965,15 +937,5 @@ def add_device_downtime(
 def remove_device_downtime(downtime: DeviceDowntime, *, actor: Actor) -> None:
     device = downtime.device
     bump_schedule_versions(location_id=device.location_id)
-    record_event(
-        "device_downtime.delete",
-        downtime,
-        actor=actor,
-        clinic=device.clinic,
-        data={
-            "device": device.pk,
-            "starts_at": downtime.starts_at.isoformat(),
-            "ends_at": downtime.ends_at.isoformat(),
-        },
-    )
-    downtime.delete()
+    owner = {"device": device.pk}
+    _remove_interval(downtime, "device_downtime.delete", owner=owner, clinic=device.clinic, actor=actor)

@@ -18,6 +18,7 @@ from django.http import Http404
 
 from mesoclinic.accounts.models import Clinic, StaffMember
 from mesoclinic.catalog.models import Modality
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.ids import pk_or_404
 from mesoclinic.inventory.models import Lot
 from mesoclinic.inventory.selectors import find_lots_by_scan
@@ -181,7 +182,7 @@ def _progress(
         reason = ""
         if done_at is not None:
             assert clinic_tz is not None  # noqa: S101 — there is an appointment
-            done_on = done_at.astimezone(clinic_tz).date()
+            done_on = local_day(done_at, clinic_tz)
             gap = (done_on - previous).days if previous else None
             state = Progress.DONE
             if gap is not None and gap > high:

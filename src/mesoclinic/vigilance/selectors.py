@@ -19,6 +19,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from mesoclinic.accounts.models import Clinic, StaffMember
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.inventory.models import Lot, LotKind, MovementKind, StockMovement
 from mesoclinic.patients.models import Patient
 from mesoclinic.treatments.models import SessionProduct, SessionRecord, SessionZone
@@ -508,7 +509,7 @@ def regulator_report(event: AdverseEvent) -> dict[str, Any]:
     products = report_products(event)
     sessions = []
     for record in sorted(event.sessions.all(), key=lambda r: r.performed_at):
-        day = record.performed_at.astimezone(tz).date()
+        day = local_day(record.performed_at, tz)
         sessions.append(
             {
                 "session_id": record.pk,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.data_file import zone_names
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
 from mesoclinic.treatments.models import SessionRecord
@@ -78,7 +79,7 @@ def _check_event(
     for record in sessions:
         if record.patient_id != patient.pk:
             errors.setdefault("sessions", []).append(f"Session {record.pk} is another patient's.")
-        elif record.performed_at.astimezone(tz).date() > onset_on:
+        elif local_day(record.performed_at, tz) > onset_on:
             errors.setdefault("sessions", []).append(
                 f"The session of {record.performed_at.astimezone(tz):%Y-%m-%d} took place after the onset."
             )

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
+from mesoclinic.clinical_codes.dates import local_day
+
 
 class State(StrEnum):
     BOOKED = "booked"
@@ -104,11 +106,11 @@ class Facts:
 
     @property
     def today(self) -> date:
-        return self.now.astimezone(self.tz).date()
+        return local_day(self.now, self.tz)
 
     @property
     def its_day(self) -> date:
-        return self.starts_at.astimezone(self.tz).date()
+        return local_day(self.starts_at, self.tz)
 
 
 @dataclass(frozen=True)

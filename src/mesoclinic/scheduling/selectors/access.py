@@ -38,6 +38,23 @@ def _one_or_404(staff: StaffMember | None, rows: Any, row_id: Any) -> Any:
     return found
 
 
+def _owned_or_404(staff: StaffMember | None, owner: Any, rows: QuerySet[Any], row_id: Any) -> Any:
+    """The row ``row_id`` of ``rows`` (the time off, extra hours, downtime or holidays of ``owner``, a
+    practitioner, device or location already fetched for ``staff``'s clinic), or 404."""
+    if staff is None or owner.clinic_id != staff.clinic_id:
+        raise Http404
+    found = rows.filter(pk=pk_or_404(row_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _by_start(rows: QuerySet[Any], ends_after: datetime | None) -> QuerySet[Any]:
+    """Time off, extra hours or downtime by start (only those ending after ``ends_after``, if given)."""
+    found = rows.order_by("starts_at", "pk")
+    return found.filter(ends_at__gt=ends_after) if ends_after is not None else found
+
+
 def locations_for_clinic(clinic: Any) -> QuerySet[Location]:
     return Location.objects.filter(clinic=clinic).order_by("name")
 
@@ -92,44 +109,28 @@ def get_practitioner_for_user(staff: StaffMember | None, practitioner_id: Any) -
 
 def extra_hours_of(practitioner: StaffMember, *, ends_after: datetime | None = None) -> QuerySet[ExtraHours]:
     """A practitioner's extra hours at every location, by start (those ending after ``ends_after``)."""
-    found = ExtraHours.objects.filter(staff=practitioner).order_by("starts_at", "pk")
-    return found.filter(ends_at__gt=ends_after) if ends_after is not None else found
+    return _by_start(ExtraHours.objects.filter(staff=practitioner), ends_after)
 
 
 def time_off_of(practitioner: StaffMember, *, ends_after: datetime | None = None) -> QuerySet[TimeOff]:
     """A practitioner's time off, by start (those ending after ``ends_after``)."""
-    found = TimeOff.objects.filter(staff=practitioner).order_by("starts_at", "pk")
-    return found.filter(ends_at__gt=ends_after) if ends_after is not None else found
+    return _by_start(TimeOff.objects.filter(staff=practitioner), ends_after)
 
 
 def get_extra_hours_for_user(
     staff: StaffMember | None, practitioner: StaffMember, extra_id: Any
 ) -> ExtraHours:
     """Extra hours of ``practitioner`` (already fetched for ``staff``'s clinic), or 404."""
-    if staff is None:
-        raise Http404
-    if practitioner.clinic_id != staff.clinic_id:
-        raise Http404
-    found = (
-        extra_hours_of(practitioner)
-        .filter(pk=pk_or_404(extra_id))
-        .select_related("staff", "location")
-        .first()
-    )
-    if found is None:
-        raise Http404
+    rows = extra_hours_of(practitioner).select_related("staff", "location")
+    found: ExtraHours = _owned_or_404(staff, practitioner, rows, extra_id)
     return found
 
 
 def get_time_off_for_user(staff: StaffMember | None, practitioner: StaffMember, off_id: Any) -> TimeOff:
     """Time off of ``practitioner`` (already fetched for ``staff``'s clinic), or 404."""
-    if staff is None:
-        raise Http404
-    if practitioner.clinic_id != staff.clinic_id:
-        raise Http404
-    found = time_off_of(practitioner).filter(pk=pk_or_404(off_id)).select_related("staff").first()
-    if found is None:
-        raise Http404
+    found: TimeOff = _owned_or_404(
+        staff, practitioner, time_off_of(practitioner).select_related("staff"), off_id
+    )
     return found
 
 
@@ -175,13 +176,8 @@ def holidays_of(location: Location, *, year: int | None = None) -> QuerySet[Holi
 
 def get_holiday_for_user(staff: StaffMember | None, location: Location, holiday_id: Any) -> Holiday:
     """A holiday of ``location`` (already fetched for ``staff``'s clinic), or 404."""
-    if staff is None:
-        raise Http404
-    if location.clinic_id != staff.clinic_id:
-        raise Http404
-    found = holidays_of(location).filter(pk=pk_or_404(holiday_id)).select_related("location__clinic").first()
-    if found is None:
-        raise Http404
+    rows = holidays_of(location).select_related("location__clinic")
+    found: Holiday = _owned_or_404(staff, location, rows, holiday_id)
     return found
 
 
@@ -195,19 +191,13 @@ def devices_of_clinic(clinic: Any) -> QuerySet[Device]:
 
 
 def downtime_of(device: Device, *, ends_after: datetime | None = None) -> QuerySet[DeviceDowntime]:
-    found = DeviceDowntime.objects.filter(device=device).order_by("starts_at", "pk")
-    return found.filter(ends_at__gt=ends_after) if ends_after is not None else found
+    return _by_start(DeviceDowntime.objects.filter(device=device), ends_after)
 
 
 def get_downtime_for_user(staff: StaffMember | None, device: Device, downtime_id: Any) -> DeviceDowntime:
     """Downtime of ``device`` (already fetched for ``staff``'s clinic), or 404."""
-    if staff is None:
-        raise Http404
-    if device.clinic_id != staff.clinic_id:
-        raise Http404
-    found = downtime_of(device).filter(pk=pk_or_404(downtime_id)).select_related("device__clinic").first()
-    if found is None:
-        raise Http404
+    rows = downtime_of(device).select_related("device__clinic")
+    found: DeviceDowntime = _owned_or_404(staff, device, rows, downtime_id)
     return found
 
 

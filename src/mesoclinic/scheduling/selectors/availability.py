@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.catalog.models import Protocol
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.scheduling.engine import (
     Clinic,
     ClinicIndex,
@@ -129,7 +130,7 @@ def available_starts(
     modality = protocol.modality.code
     length = (protocol.session_minutes + protocol.buffer_minutes) * 60
     tz = location_timezone(location)
-    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    first, last = local_day(start, tz), local_day(end, tz)
     exclude = list(exclude_appointments)
     if exclude:  # a reschedule's own view, not the location's: built for this request only
         clinic, resources = engine_clinic(
@@ -272,9 +273,7 @@ def available_starts_in_windows(
     hi = max(w[1] for w in windows)
     modality = protocol.modality.code
     tz = location_timezone(location)
-    _, resources, index = location_index(
-        location, modality, lo.astimezone(tz).date(), hi.astimezone(tz).date()
-    )
+    _, resources, index = location_index(location, modality, local_day(lo, tz), local_day(hi, tz))
     who = resources.practitioner_id(practitioner) if practitioner is not None else None
     if who is not None and who not in resources.practitioners:
         return [[] for _ in windows]

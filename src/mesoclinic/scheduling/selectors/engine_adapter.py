@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Q
 
 from mesoclinic.accounts.models import Location, Role, StaffMember
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.scheduling.engine import (
     Clinic,
     Resource,
@@ -171,8 +172,8 @@ def engine_clinic(
         (datetime.combine(h.date, time(), tz), datetime.combine(h.date + timedelta(days=1), time(), tz))
         for h in Holiday.objects.filter(
             location=location,
-            date__gte=lo.astimezone(tz).date() - timedelta(days=1),
-            date__lte=hi.astimezone(tz).date(),
+            date__gte=local_day(lo, tz) - timedelta(days=1),
+            date__lte=local_day(hi, tz),
         )
     ]
     opening = _weekly(OpeningHours.objects.filter(location=location))

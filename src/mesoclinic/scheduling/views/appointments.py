@@ -43,7 +43,7 @@ from mesoclinic.scheduling.views.common import (
     VIEW_SCHEDULE,
     _calendar_url,
     _detail_url,
-    _local,
+    _local_day,
     _next_url,
     _when,
     appointment_ics_url,
@@ -142,7 +142,7 @@ def _detail_context(request: ClinicRequest, appointment: Appointment, **extra: A
         "may_record_elsewhere": may_record_treated_elsewhere(request.user),
         "calendar_url": _calendar_url(
             appointment.location,
-            _local(appointment.starts_at, appointment.location).date(),
+            _local_day(appointment.starts_at, appointment.location),
             "day",
             "practitioner",
             "",

@@ -36,7 +36,7 @@ from mesoclinic.scheduling.views.common import (
     VIEW_SCHEDULE,
     _book_url,
     _calendar_url,
-    _local,
+    _local_day,
     appointment_ics_url,
 )
 from mesoclinic.scheduling.views.wizard import (
@@ -95,7 +95,7 @@ def _render_wizard(request: ClinicRequest, w: Wizard, requested: str, **extra: A
         return _wizard_page(request, "protocol", w, done, context)
     done.add("protocol")
     assert w.location is not None  # noqa: S101 — every clinic has a location
-    today = _local(timezone.now(), w.location).date()
+    today = _local_day(timezone.now(), w.location)
     on = max(w.earliest or today, today)
     preview = _screening_preview(request, w.patient, w.protocol, on)
     # An untaken history stops an invasive booking outright: no override replaces taking it.
@@ -131,7 +131,7 @@ def _render_wizard(request: ClinicRequest, w: Wizard, requested: str, **extra: A
         done.add("dates")
         first = context["sessions"][0].choice.start
         context["screening"] = _screening_preview(
-            request, w.patient, w.protocol, _local(first, w.location).date()
+            request, w.patient, w.protocol, _local_day(first, w.location)
         )
         context["blocked"] = context["screening"].decision == "block"
         context["overridden"] = context["blocked"] and w.override and may_override
@@ -252,7 +252,7 @@ def booked(request: ClinicRequest, course_id: int) -> HttpResponse:
         BookedSession(
             a,
             appointment_ics_url(a.pk),
-            _calendar_url(a.location, _local(a.starts_at, a.location).date(), "day", "practitioner", ""),
+            _calendar_url(a.location, _local_day(a.starts_at, a.location), "day", "practitioner", ""),
         )
         for a in appointments
     ]

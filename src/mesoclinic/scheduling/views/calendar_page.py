@@ -40,7 +40,7 @@ from mesoclinic.scheduling.views.calendar_grid import (
     _free_runs,
     _minutes,
 )
-from mesoclinic.scheduling.views.common import VIEW_SCHEDULE, _book_url, _calendar_url, _local
+from mesoclinic.scheduling.views.common import VIEW_SCHEDULE, _book_url, _calendar_url, _local, _local_day
 
 
 def _default_location(request: ClinicRequest) -> Location | None:
@@ -83,7 +83,7 @@ def calendar(request: ClinicRequest) -> HttpResponse:
     locations = list(selectors.locations_for_clinic(request.clinic))
     form = CalendarForm(request.GET or None, locations=locations, modalities=modality_names.items())
     now = timezone.now()
-    today = _local(now, location).date()
+    today = _local_day(now, location)
     day: date = form.value("date", today)
     view: str = form.value("view", "day")
     by: str = form.value("by", "practitioner")
@@ -111,7 +111,7 @@ def calendar(request: ClinicRequest) -> HttpResponse:
         return _appointments_csv(request, location, listed, days[0])
     hours = selectors.location_hours(location, days[0], days[-1])
     if view == "week":
-        busy_days = {_local(a.starts_at, location).date() for a in shown}
+        busy_days = {_local_day(a.starts_at, location) for a in shown}
         days = [d for d in days if hours.opening.get(d.weekday()) or d in busy_days] or days
     spec = CalendarSpec(location, days, view, by, modality, hours, _grid(location, days, shown, hours))
     columns = _columns(spec, shown, selectors.calendar_resources(location))
@@ -263,11 +263,12 @@ def _columns(
     spec: CalendarSpec, shown: list[Appointment], resources: selectors.CalendarResources
 ) -> list[Column]:
     """The calendar's columns with their appointments placed, side by side where they overlap, and shading."""
+    key_of: Callable[[Appointment], str]
     if spec.view == "week":
         columns = [Column(d.isoformat(), date_format(d, "D j M"), "", d) for d in spec.days]
 
         def key_of(a: Appointment) -> str:
-            return _local(a.starts_at, spec.location).date().isoformat()
+            return _local_day(a.starts_at, spec.location).isoformat()
 
     else:
         columns, key_of = _resource_columns(spec, shown, resources)
@@ -350,7 +351,7 @@ def _add_free_bands(spec: CalendarSpec, protocol: Protocol, columns: list[Column
     starts: dict[str, list[datetime]] = defaultdict(list)
     if spec.view == "week":
         for choice in selectors.available_starts(location, protocol, start, end):
-            starts[_local(choice.start, location).date().isoformat()].append(choice.start)
+            starts[_local_day(choice.start, location).isoformat()].append(choice.start)
     else:
         for pk, moments in selectors.free_starts_by_resource(
             location, protocol, start, end, kind=spec.by

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.models import Location
 from mesoclinic.accounts.permissions import Capability
+from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.forms import SlotToken
 from mesoclinic.scheduling.models import Appointment
@@ -27,6 +28,11 @@ MANAGE_SCHEDULE = Capability.BOOK
 
 def _local(moment: datetime, location: Location) -> datetime:
     return moment.astimezone(location_timezone(location))
+
+
+def _local_day(moment: datetime, location: Location) -> date:
+    """The day ``moment`` falls on at ``location``."""
+    return local_day(moment, location_timezone(location))
 
 
 def _when(moment: datetime, location: Location) -> str:

@@ -27,7 +27,13 @@ from mesoclinic.scheduling.forms import RescheduleForm, RescheduleSearchForm, en
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 from mesoclinic.scheduling.selectors import SessionChoice
 from mesoclinic.scheduling.services import BookingError, reschedule_appointment
-from mesoclinic.scheduling.views.common import MANAGE_SCHEDULE, _detail_url, _local, _resolve_slots, _when
+from mesoclinic.scheduling.views.common import (
+    MANAGE_SCHEDULE,
+    _detail_url,
+    _local_day,
+    _resolve_slots,
+    _when,
+)
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,10 @@ def _series_window(appointment: Appointment, course: list[Appointment]) -> tuple
     interval, tolerance = appointment.course.interval_days, appointment.course.tolerance_days
     lo, hi = date.min, date.max
     if before:
-        prev = _local(before[-1].starts_at, appointment.location).date()
+        prev = _local_day(before[-1].starts_at, appointment.location)
         lo, hi = prev + timedelta(interval - tolerance), prev + timedelta(interval + tolerance)
     if after:
-        nxt = _local(after[0].starts_at, appointment.location).date()
+        nxt = _local_day(after[0].starts_at, appointment.location)
         lo = max(lo, nxt - timedelta(interval + tolerance))
         hi = min(hi, nxt - timedelta(interval - tolerance))
     if lo == date.min and hi == date.max:
@@ -129,8 +135,8 @@ def appointment_reschedule(request: ClinicRequest, appointment_id: int) -> HttpR
     modality = appointment.protocol.modality.code
     people = [p for p in selectors.calendar_resources(location).practitioners if modality in p.modalities]
     now = timezone.now()
-    today = _local(now, location).date()
-    current_day = max(_local(appointment.starts_at, location).date(), today)
+    today = _local_day(now, location)
+    current_day = max(_local_day(appointment.starts_at, location), today)
     data = request.POST if request.method == "POST" else request.GET
     search = RescheduleSearchForm(
         data if "date" in data else {"date": current_day.isoformat()},

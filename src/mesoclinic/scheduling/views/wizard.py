@@ -32,7 +32,7 @@ from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_tab
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.forms import PlanForm, decode_slot, encode_slot
 from mesoclinic.scheduling.selectors import SessionChoice, location_timezone
-from mesoclinic.scheduling.views.common import _local, _resolve_slots
+from mesoclinic.scheduling.views.common import _local, _local_day, _resolve_slots
 
 MAX_ALTERNATIVES = 6
 SAME_DAY_ALTERNATIVES = 3
@@ -206,7 +206,7 @@ class SessionView:
 
 def _earliest_moment(w: Wizard, location: Location, now: datetime) -> datetime:
     tz = location_timezone(location)
-    day = w.earliest or _local(now, location).date()
+    day = w.earliest or _local_day(now, location)
     moment = datetime.combine(day, w.earliest_time or time(), tz)
     return max(moment, now)
 
@@ -238,10 +238,10 @@ def _pick_alternatives(
         return abs(local.hour * 60 + local.minute - minute)
 
     others = [o for o in options if o.start != current.start]
-    same_day = sorted((o for o in others if _local(o.start, location).date() == here.date()), key=distance)
+    same_day = sorted((o for o in others if _local_day(o.start, location) == here.date()), key=distance)
     by_day: dict[date, list[SessionChoice]] = defaultdict(list)
     for option in others:
-        d = _local(option.start, location).date()
+        d = _local_day(option.start, location)
         if d != here.date():
             by_day[d].append(option)
     picks = same_day[:SAME_DAY_ALTERNATIVES]
@@ -268,7 +268,7 @@ def _dates_context(request: ClinicRequest, w: Wizard) -> dict[str, Any]:
     assert w.protocol is not None and w.location is not None  # noqa: S101 — the dates step has both
     location, protocol = w.location, w.protocol
     now = timezone.now()
-    today = _local(now, location).date()
+    today = _local_day(now, location)
     people = [
         p
         for p in selectors.calendar_resources(location).practitioners
@@ -306,7 +306,7 @@ def _dates_context(request: ClinicRequest, w: Wizard) -> dict[str, Any]:
             return context
         sessions = list(proposal.sessions)
     sessions.sort(key=lambda s: s.start)
-    days = [_local(s.start, location).date() for s in sessions]
+    days = [_local_day(s.start, location) for s in sessions]
     windows = []
     for n in range(len(sessions)):
         lo, hi = _candidate_days(n, days, protocol, max(local_day(earliest, location.timezone), today))
