@@ -57,26 +57,34 @@ ERRORS = {
 }
 
 
-class TextRefusedError(ValueError):
-    """A JSON body whose strings break ``mesoclinic.text``'s rules; ``errors`` names each place."""
+class BodyRefusedError(ValueError):
+    """A JSON body refused before any schema sees it; ``errors`` names each place, ``detail`` says why."""
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("Invalid text.")
+    def __init__(self, errors: dict[str, list[str]], detail: str = "A text value was refused.") -> None:
+        super().__init__(detail)
         self.errors = errors
+        self.detail = detail
+
+
+NOT_AN_OBJECT = "The body must be a JSON object ({...}), not an array, a string, a number or null."
 
 
 class CheckedJsonParser(Parser):
-    """JSON bodies, refused (422) when a string holds a control character or a lone surrogate, is longer
-    than ``MAX_TEXT``, or the document is nested deeper than ``MAX_DEPTH``: before any schema or service sees
-    them, so that no field anywhere can store what no screen, CSV or database can hold."""
+    """JSON bodies, refused (422) when they are not an object (every operation's body is one: ninja's schemas
+    would otherwise read ``[null]`` as ``{}``, and a PATCH of optional fields answered 200), when a string
+    holds a control character or a lone surrogate, is longer than ``MAX_TEXT``, or the document is nested
+    deeper than ``MAX_DEPTH``: before any schema or service sees them, so that no field anywhere can store
+    what no screen, CSV or database can hold."""
 
     def parse_body(self, request: HttpRequest) -> dict:
         data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise BodyRefusedError({"body": [NOT_AN_OBJECT]}, detail=NOT_AN_OBJECT)
         errors: dict[str, list[str]] = {}
         for where, message in text_problems(data):
             errors.setdefault(where, []).append(message)
         if errors:
-            raise TextRefusedError(errors)
+            raise BodyRefusedError(errors)
         return data
 
 
@@ -177,8 +185,8 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own answer, except for a body ``CheckedJsonParser`` refused: 422 naming each field."""
-    if isinstance(exc.__cause__, TextRefusedError):
-        body = {"detail": "A text value was refused.", "errors": exc.__cause__.errors}
+    if isinstance(exc.__cause__, BodyRefusedError):
+        body = {"detail": exc.__cause__.detail, "errors": exc.__cause__.errors}
         return api.create_response(request, body, status=422)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 

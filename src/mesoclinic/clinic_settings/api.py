@@ -272,6 +272,11 @@ def put_working_hours(request: HttpRequest, practitioner_id: int, payload: Worki
     member = scheduling_selectors.get_clinic_practitioner_for_user(staff, practitioner_id)
     location = scheduling_selectors.get_location_for_user(staff, payload.location_id)
     for index, span in enumerate(payload.spans):
+        # The location's wall clock has no offset ("09:00Z" means nothing there, and cannot be compared).
+        aware = [name for name in ("starts", "ends") if getattr(span, name).tzinfo is not None]
+        if aware:
+            message = ["Give the location's local time, without a time zone."]
+            raise ValidationError({f"spans[{index}].{name}": message for name in aware})
         if span.ends <= span.starts:
             raise ValidationError({f"spans[{index}].ends": ["The end must be after the start."]})
     spans = [(span.weekday, span.starts, span.ends) for span in payload.spans]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Schema
+
+from mesoclinic.local_time import LocalTime
 
 Weekday = int  # 0 = Monday … 6 = Sunday
 
@@ -37,8 +39,8 @@ class ClinicPatch(Schema):
 
 class SpanIO(Schema):
     weekday: int = Field(..., ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    starts: time
-    ends: time
+    starts: LocalTime
+    ends: LocalTime
 
 
 class SettingsLocationOut(Schema):

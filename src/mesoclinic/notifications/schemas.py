@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from typing import Annotated
+from datetime import datetime
 
 from ninja import Schema
-from pydantic import Field, WithJsonSchema
+from pydantic import Field
 
-# A wall-clock time in the clinic's own zone. JSON Schema's "time" format is RFC 3339's full-time, which
-# requires an offset ("21:00:00+01:00"); these have none (the zone is the clinic's), so the document says so
-# with a pattern instead of a format that every answer would violate.
-LocalTime = Annotated[
-    time,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
-            "description": "Local time of day in the clinic's time zone, HH:MM[:SS], no offset.",
-            "examples": ["21:00:00"],
-        }
-    ),
-]
+from mesoclinic.local_time import LocalTime
 
 
 class DeliveryOut(Schema):

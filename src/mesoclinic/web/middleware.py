@@ -1,5 +1,5 @@
-"""Headers Django's ``SecurityMiddleware`` does not set (``Permissions-Policy``, ``Cache-Control``) and the
-request-size limit."""
+"""Headers Django's ``SecurityMiddleware`` does not set (``Permissions-Policy``, ``Cache-Control``), the
+request-size limit and the refusal of a NUL character in a page's address."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 
 class PermissionsPolicyMiddleware:
@@ -69,3 +70,36 @@ class RequestSizeLimitMiddleware:
                 f"The upload is too large: at most {megabytes} MB.", status=413, content_type="text/plain"
             )
         return self.get_response(request)
+
+
+class NulInAddressMiddleware:
+    """Refuse (400) a page address whose path or query string holds a NUL character (``%00``).
+
+    No page accepts one, and PostgreSQL cannot hold or compare text with NUL in it: a search for ``?q=%00``
+    or a booking reference ``/booking/%00/`` reached the database and answered 500. Form fields refuse it
+    already (Django's ``ProhibitNullCharactersValidator``). The JSON API and FHIR keep their own documented
+    answers (422 naming the value, an OperationOutcome), so they are left to them. Runs after the locale
+    middleware, so the refusal is said in the reader's language.
+    """
+
+    OWN_ANSWERS = ("/api/", "/fhir/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(self.OWN_ANSWERS) and self._has_nul(request):
+            return HttpResponse(
+                _("The address holds a NUL character, which no page accepts: remove it and try again."),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path_info:
+            return True
+        return any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        )
