@@ -119,3 +119,32 @@ def record_event(
         data=data,
         ip=ip,
     )
+
+
+def field_changes(obj: Model, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for the values that differ from ``obj``'s (what an audit row shows)."""
+    return {
+        name: [getattr(obj, name), value] for name, value in values.items() if getattr(obj, name) != value
+    }
+
+
+def save_changes(
+    obj: Model,
+    values: dict[str, Any],
+    action: str,
+    *,
+    actor: Actor,
+    clinic: Any = None,
+    exclude: list[str] | None = None,
+) -> dict[str, list[Any]]:
+    """The one way a settings row is edited: set ``values`` on ``obj``, check it (``full_clean``, so a bad
+    value is a ``ValidationError`` naming the field) and, where anything differs, save just those fields and
+    audit ``action`` with ``{field: [before, after]}``. Returns those changes (empty: nothing saved)."""
+    changes = field_changes(obj, values)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.full_clean(exclude=exclude)
+    if changes:
+        obj.save(update_fields=sorted(changes))
+        record_event(action, obj, actor=actor, clinic=clinic, data=changes)
+    return changes

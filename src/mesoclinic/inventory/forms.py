@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.catalog.models import Cocktail, Product
-from mesoclinic.form_errors import add_service_errors  # noqa: F401 — re-exported for this app's views
 from mesoclinic.inventory.models import Lot, MovementKind
 
 COMPONENT_ROWS = 5

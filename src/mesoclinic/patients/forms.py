@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
-from mesoclinic.form_errors import add_service_errors  # noqa: F401 — re-exported for this app's views
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
 from mesoclinic.patients.models import (
     NOTES_MAX,

@@ -145,23 +145,9 @@ def available_starts(
     who = resources.practitioner_id(practitioner) if practitioner is not None else None
     if who is not None and who not in resources.practitioners:
         return []
-    kinds = index.candidates(modality, practitioner=who) if who else index.candidates(modality)
-    if not all(kinds):
-        return []
-    choices = []
-    for moment in index.available_slots(modality, length // 60, start, end, practitioner=who):
-        t = epoch_seconds(moment)
-        picked = [index.first_free(ids, t, length) for ids in kinds]
-        practitioner_id, room_id, *device_id = picked
-        choices.append(
-            SessionChoice(
-                start=moment,
-                practitioner=resources.practitioners[practitioner_id],
-                room=resources.rooms[room_id],
-                device=resources.devices[device_id[0]] if device_id else None,
-            )
-        )
-    return choices
+    return _session_choices(
+        index, resources, modality=modality, occupied_minutes=length // 60, start=start, end=end, who=who
+    )
 
 
 Span = tuple[time, time]
