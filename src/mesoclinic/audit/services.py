@@ -82,7 +82,14 @@ def append_event(
     with transaction.atomic(savepoint=False):
         _lock_chain(clinic_id)
         head = (
-            AuditEvent.objects.filter(clinic_id=clinic_id).order_by("-seq").values_list("seq", "hash").first()
+            (
+                AuditEvent.objects.filter(clinic__isnull=True)
+                if clinic_id is None
+                else AuditEvent.objects.filter(clinic_id=clinic_id)
+            )
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
         )
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS)
         # The database keeps microseconds; hash exactly what it will give back.

@@ -196,9 +196,9 @@ def _ledger_csv(request: ClinicRequest, lot: Lot) -> HttpResponse:
             m.kind,
             m.quantity,
             lot.unit,
-            m.preparation.lot_number if m.preparation_id else "",
+            m.preparation.lot_number if m.preparation is not None else "",
             m.reason,
-            m.actor.get_username() if m.actor_id else "",
+            m.actor.get_username() if m.actor is not None else "",
         ]
         for m in selectors.movements_of(lot)
     )

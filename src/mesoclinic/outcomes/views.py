@@ -205,7 +205,7 @@ def _capture_context(
 @staff_required(Capability.TAKE_PHOTOS)
 # The live guide runs MediaPipe's WebAssembly, whose Emscripten glue builds functions at start-up (embind):
 # this page alone allows WebAssembly compilation and eval; scripts still come only from this site.
-@csp_update({"script-src": ["'wasm-unsafe-eval'", "'unsafe-eval'"]})
+@csp_update({"script-src": ["'wasm-unsafe-eval'", "'unsafe-eval'"]})  # type: ignore[arg-type]  # django-csp types a view as taking the request alone
 def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
     """Take standardized photos: a view, the ghost outline of its baseline, the conditions, the file."""
     patient = get_patient_for_user(request.staff, patient_id)
@@ -322,7 +322,7 @@ def compare(request: ClinicRequest, patient_id: int) -> HttpResponse:
     before_analysis = getattr(before, "analysis", None)
     after_analysis = getattr(after, "analysis", None)
     registered = bool(after_analysis and after_analysis.baseline_id == before.pk)
-    aligned = registered and "aligned" in after_analysis.overlays
+    aligned = registered and after_analysis is not None and "aligned" in after_analysis.overlays
     table: dict[str, list[selectors.MetricChange]] = {}
     comparable = False
     repeatability = selectors.clinic_repeatability(request.clinic.pk, before.view)

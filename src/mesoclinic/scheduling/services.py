@@ -239,7 +239,7 @@ def check_sessions_fit(
         if (session.device is None) != (modality == NEEDLE):
             needs = "needs no device" if modality == NEEDLE else "needs a device"
             raise BookingError(f"Session {n}: {protocol.modality.name} {needs}.")
-        wanted = [
+        wanted: list[tuple[str, Mapping[str, Any], Any]] = [
             (resources.practitioner_id(session.practitioner), resources.practitioners, session.practitioner),
             (resources.room_id(session.room), resources.rooms, session.room),
         ]
