@@ -52,13 +52,8 @@ def env_secret(name: str, *, data_dir: Path) -> str:
     The embedded default generates a random secret once and keeps it in ``data_dir`` (mode 0600),
     so a secret is never in the repository and survives restarts.
     """
-    if value := os.environ.get(name):
-        return value
-    if path := os.environ.get(f"{name}_FILE"):
-        try:
-            return Path(path).read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+    if (given := _given_secret(name)) is not None:
+        return given
     stored = data_dir / name.lower()
     if stored.exists():
         return stored.read_text().strip()
@@ -72,6 +67,11 @@ def env_secret(name: str, *, data_dir: Path) -> str:
 def env_optional_secret(name: str) -> str:
     """A secret that may be absent (an SMTP password, an SMS provider's key): ``NAME``, the file named by
     ``NAME_FILE``, or empty. Unlike ``env_secret`` it never generates one: a made-up key helps nobody."""
+    return _given_secret(name) or ""
+
+
+def _given_secret(name: str) -> str | None:
+    """``NAME``, else the contents of the file named by ``NAME_FILE``, else ``None``."""
     if value := os.environ.get(name):
         return value
     if path := os.environ.get(f"{name}_FILE"):
@@ -79,4 +79,4 @@ def env_optional_secret(name: str) -> str:
             return Path(path).read_text().strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
-    return ""
+    return None

@@ -1,5 +1,6 @@
-"""One way a service's refusal is shown on a form (beside the fields it names, or above the form), and one
-way a screen's form is saved: form → service → flash and redirect, or the page again with the errors."""
+"""One way a service's refusal is shown on a form (beside the fields it names, or above the form), one
+way a screen's form is saved (form → service → flash and redirect, or the page again with the errors), and one
+way a button without a form runs its service (flash the outcome)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,25 @@ def save_form(
     if success is not None:
         messages.success(request, success(result) if callable(success) else success)
     return HttpResponseRedirect(then(result) if callable(then) else then)
+
+
+def run_and_flash(request: HttpRequest, call: Callable[[], T], *, success: str | Callable[[T], str]) -> bool:
+    """The one way a button without a form (retry, erase, make baseline) runs its service: flash ``success``
+    (or computed from what ``call`` returned) and say ``True``, or flash the service's refusal and say
+    ``False``. The caller redirects either way."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return False
+    messages.success(request, success(result) if callable(success) else success)
+    return True
+
+
+def set_choices(form: forms.BaseForm, name: str, choices: Any) -> None:
+    """Give the choice field ``name`` of ``form`` its choices, known only when the form is built (a clinic's
+    locations, protocols, endpoints...)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field")
+    field.choices = choices

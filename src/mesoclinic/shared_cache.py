@@ -35,7 +35,8 @@ def _count_in_database(backend: DatabaseCache, key: str, window_seconds: int) ->
     backend.add(key, 0, window_seconds)  # the row exists from here on (a concurrent add simply loses)
     alias = router.db_for_write(backend.cache_model_class)
     connection = connections[alias]
-    table = connection.ops.quote_name(backend._table)  # the cache table's name is ours, from settings
+    # The cache table's name is ours, from settings; DatabaseCache keeps it in _table, which the stubs omit.
+    table = connection.ops.quote_name(backend._table)  # type: ignore[attr-defined]  # set in DatabaseCache.__init__
     # A no-op write that locks the row (PostgreSQL) or the database (SQLite) until the commit.
     lock = f"UPDATE {table} SET expires = expires WHERE cache_key = %s"  # noqa: S608  # nosec B608
     with transaction.atomic(using=alias):

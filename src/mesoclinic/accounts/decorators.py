@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import HttpError
@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 from mesoclinic.accounts.api_auth import ApiTokenAuth, require
 from mesoclinic.accounts.permissions import Capability, role_has
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])  # a page, a redirect, a stream or a file
 
 
 def staff_required(*capabilities: Capability) -> Callable[[View], View]:
@@ -27,7 +27,7 @@ def staff_required(*capabilities: Capability) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             staff = getattr(request, "staff", None)
@@ -65,13 +65,13 @@ def staff_or_token_required(
     def decorator(view: View) -> View:
         gated = staff_required(*capabilities)(view)
 
-        def by_token(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def by_token(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             require(request, *capabilities)
             return view(request, *args, **kwargs)
 
         @csrf_exempt
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             scheme, _, secret = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
             if scheme.lower() != "bearer":
                 if refuse is not None and not request.user.is_authenticated:
@@ -99,8 +99,12 @@ def staff_or_token_required(
 
 
 def _refusing(
-    refuse: Refusal | None, view: Callable[..., HttpResponse], request: HttpRequest, *args: Any, **kwargs: Any
-) -> HttpResponse:
+    refuse: Refusal | None,
+    view: Callable[..., HttpResponseBase],
+    request: HttpRequest,
+    *args: Any,
+    **kwargs: Any,
+) -> HttpResponseBase:
     """Call ``view``; with ``refuse``, a ``PermissionDenied`` it raises becomes ``refuse(403, message)``."""
     if refuse is None:
         return view(request, *args, **kwargs)

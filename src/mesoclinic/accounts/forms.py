@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from mesoclinic.accounts import services
 from mesoclinic.accounts.models import ClinicLanguage
 from mesoclinic.accounts.permissions import CAPABILITY_LABELS, Capability
+from mesoclinic.form_errors import set_choices
 
 
 class StaffLoginForm(LoginForm):
@@ -73,9 +74,7 @@ class ApiTokenForm(forms.Form):
 
     def __init__(self, *args: Any, capabilities: frozenset[Capability], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [
-            (str(c), CAPABILITY_LABELS[c]) for c in Capability if c in capabilities
-        ]
+        set_choices(self, "scopes", [(str(c), CAPABILITY_LABELS[c]) for c in Capability if c in capabilities])
 
 
 class StaffLanguageForm(forms.Form):
@@ -87,7 +86,7 @@ class StaffLanguageForm(forms.Form):
         super().__init__(*args, **kwargs)
         names = dict(ClinicLanguage.choices)
         clinic_default = _("The clinic's language (%(language)s)") % {"language": names[clinic_language]}
-        self.fields["language"].choices = [("", clinic_default), *ClinicLanguage.choices]
+        set_choices(self, "language", [("", clinic_default), *ClinicLanguage.choices])
 
 
 class ClinicSecurityForm(forms.Form):

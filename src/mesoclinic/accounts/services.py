@@ -29,7 +29,7 @@ from mesoclinic.accounts.models import ApiToken, Clinic, ClinicLanguage, Locatio
 from mesoclinic.accounts.permissions import MATRIX
 from mesoclinic.accounts.selectors import has_authenticator
 from mesoclinic.actors import Actor
-from mesoclinic.audit.services import record_event
+from mesoclinic.audit.services import field_changes, record_event, save_changes
 
 
 @transaction.atomic
@@ -247,13 +247,6 @@ def record_failed_mfa(user: Any) -> None:
 CLINIC_DETAIL_FIELDS = ("name", "phone", "email", "address", "timezone", "country", "language")
 
 
-def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
-    """``{field: [before, after]}`` for the values that differ from ``obj``'s (what an audit row shows)."""
-    return {
-        name: [getattr(obj, name), value] for name, value in values.items() if getattr(obj, name) != value
-    }
-
-
 @transaction.atomic
 def update_clinic_details(clinic: Clinic, *, actor: Actor, **values: Any) -> Clinic:
     """Change the clinic's name, contact details, time zone, country or language; audited field by field.
@@ -267,13 +260,7 @@ def update_clinic_details(clinic: Clinic, *, actor: Actor, **values: Any) -> Cli
     values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
     if "country" in values:
         values["country"] = values["country"].upper()
-    changes = _changes(clinic, values)
-    for name, value in values.items():
-        setattr(clinic, name, value)
-    clinic.full_clean(exclude=["slug"])
-    if changes:
-        clinic.save(update_fields=sorted(changes))
-        record_event("clinic.update", clinic, actor=actor, clinic=clinic, data=changes)
+    save_changes(clinic, values, "clinic.update", actor=actor, clinic=clinic, exclude=["slug"])
     return clinic
 
 
@@ -282,13 +269,7 @@ def update_location(
     location: Location, *, name: str, timezone: str, address: str = "", phone: str = "", actor: Actor
 ) -> Location:
     values = {"name": name.strip(), "timezone": timezone, "address": address.strip(), "phone": phone.strip()}
-    changes = _changes(location, values)
-    for field, value in values.items():
-        setattr(location, field, value)
-    location.full_clean()
-    if changes:
-        location.save(update_fields=sorted(changes))
-        record_event("location.update", location, actor=actor, clinic=location.clinic, data=changes)
+    save_changes(location, values, "location.update", actor=actor, clinic=location.clinic)
     return location
 
 
@@ -434,7 +415,7 @@ def update_staff_member(
         "title": title.strip(),
         "modalities": sorted(set(modalities)),
     }
-    changes = _changes(member, values)
+    changes = field_changes(member, values)
     before_locations = sorted(member.locations.values_list("pk", flat=True))
     after_locations = sorted(location.pk for location in chosen)
     if before_locations != after_locations:

@@ -19,6 +19,7 @@ import copy
 import logging
 import re
 import traceback
+from collections.abc import ItemsView
 from typing import Any
 
 from django.db.models import Model
@@ -63,7 +64,7 @@ def _traceback_without_messages(exc_info: Any) -> str:
     pending: list[traceback.TracebackException] = [top]
     while pending:
         te = pending.pop()
-        te._str = WITHHELD  # the one place the standard library keeps the message
+        te._str = WITHHELD  # type: ignore[attr-defined]  # the one place the standard library keeps the message
         te.__notes__ = None
         pending.extend(t for t in (te.__cause__, te.__context__) if t is not None)
     return "".join(top.format(chain=True)).rstrip("\n")
@@ -131,7 +132,7 @@ class PiiSafeExceptionReporterFilter(SafeExceptionReporterFilter):
             return {}
         return {key: self.cleansed_substitute for key in request.POST}
 
-    def get_safe_request_meta(self, request: HttpRequest | None) -> dict[str, Any]:
+    def get_safe_request_meta(self, request: HttpRequest) -> dict[str, Any]:
         meta = super().get_safe_request_meta(request)
         for key in ("QUERY_STRING", "HTTP_COOKIE"):
             if key in meta:
@@ -140,8 +141,8 @@ class PiiSafeExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def get_traceback_frame_variables(
         self, request: HttpRequest | None, tb_frame: Any
-    ) -> list[tuple[str, Any]]:
-        return [(name, _safe_repr(value)) for name, value in tb_frame.f_locals.items()]
+    ) -> ItemsView[str, Any]:
+        return {name: _safe_repr(value) for name, value in tb_frame.f_locals.items()}.items()
 
 
 class PiiSafeExceptionReporter(ExceptionReporter):

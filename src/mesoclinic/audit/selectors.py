@@ -46,8 +46,15 @@ class ChainReport:
     broken: chain.Break | None
 
 
+def _of_clinic(clinic_id: int | None) -> QuerySet[AuditEvent]:
+    """The events of one clinic's chain; ``None``: the chain of events without a clinic."""
+    if clinic_id is None:
+        return AuditEvent.objects.filter(clinic__isnull=True)
+    return AuditEvent.objects.filter(clinic_id=clinic_id)
+
+
 def _links(clinic_id: int | None) -> Iterator[chain.Link]:
-    rows = AuditEvent.objects.filter(clinic_id=clinic_id).order_by("seq").values(*_LINK_COLUMNS)
+    rows = _of_clinic(clinic_id).order_by("seq").values(*_LINK_COLUMNS)
     return chain.chain_links(rows.iterator(chunk_size=2000))
 
 

@@ -82,7 +82,14 @@ def append_event(
     with transaction.atomic(savepoint=False):
         _lock_chain(clinic_id)
         head = (
-            AuditEvent.objects.filter(clinic_id=clinic_id).order_by("-seq").values_list("seq", "hash").first()
+            (
+                AuditEvent.objects.filter(clinic__isnull=True)
+                if clinic_id is None
+                else AuditEvent.objects.filter(clinic_id=clinic_id)
+            )
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
         )
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS)
         # The database keeps microseconds; hash exactly what it will give back.
@@ -119,3 +126,32 @@ def record_event(
         data=data,
         ip=ip,
     )
+
+
+def field_changes(obj: Model, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for the values that differ from ``obj``'s (what an audit row shows)."""
+    return {
+        name: [getattr(obj, name), value] for name, value in values.items() if getattr(obj, name) != value
+    }
+
+
+def save_changes(
+    obj: Model,
+    values: dict[str, Any],
+    action: str,
+    *,
+    actor: Actor,
+    clinic: Any = None,
+    exclude: list[str] | None = None,
+) -> dict[str, list[Any]]:
+    """The one way a settings row is edited: set ``values`` on ``obj``, check it (``full_clean``, so a bad
+    value is a ``ValidationError`` naming the field) and, where anything differs, save just those fields and
+    audit ``action`` with ``{field: [before, after]}``. Returns those changes (empty: nothing saved)."""
+    changes = field_changes(obj, values)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.full_clean(exclude=exclude)
+    if changes:
+        obj.save(update_fields=sorted(changes))
+        record_event(action, obj, actor=actor, clinic=clinic, data=changes)
+    return changes

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.audit.selectors import EventFilter
+from mesoclinic.form_errors import set_choices
 
 
 class AuditFilterForm(forms.Form):
@@ -30,9 +31,9 @@ class AuditFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["actor"].choices = [("", _("Anyone")), *actors]
-        self.fields["action"].choices = [("", _("Any")), *((a, a) for a in actions)]
-        self.fields["object_type"].choices = [("", _("Any")), *((t, t) for t in object_types)]
+        set_choices(self, "actor", [("", _("Anyone")), *actors])
+        set_choices(self, "action", [("", _("Any")), *((a, a) for a in actions)])
+        set_choices(self, "object_type", [("", _("Any")), *((t, t) for t in object_types)])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal, cast
 
 from django.apps import apps
 from django.core.files.base import File
@@ -224,7 +224,7 @@ def write_backup(
     """
     storage = storage or default_storage
     target = Path(path)
-    mode = "w:gz" if target.name.endswith((".gz", ".tgz")) else "w"
+    mode: Literal["w:gz", "w"] = "w:gz" if target.name.endswith((".gz", ".tgz")) else "w"
     partial = target.with_name(target.name + ".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -260,12 +260,12 @@ def write_backup(
             for name in storage_files(storage):
                 info = tarfile.TarInfo(f"media/{name}")
                 try:
-                    handle = storage.open(name, "rb")
+                    stored = storage.open(name, "rb")
                 except FileNotFoundError:  # erased by a purge since the listing: the erasure wins
                     continue
-                with handle:
-                    info.size = handle.size
-                    reader = _HashingReader(handle)
+                with stored:
+                    info.size = stored.size
+                    reader = _HashingReader(stored)
                     tar.addfile(info, reader)
                 manifest.parts[info.name] = Part(reader.digest.hexdigest(), reader.size)
             data = json.dumps(manifest.as_dict(), indent=1).encode()
@@ -395,7 +395,7 @@ def _insert_rows(model: type[models.Model], rows: Iterator[dict[str, Any]], *, u
     connection = connections[using]
     fields = model._meta.local_concrete_fields
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(cast(str, f.column)) for f in fields)  # a concrete field always has its column
     placeholders = ", ".join(["%s"] * len(fields))
     # B608 (bandit): table and column names come from the models, not the archive; values are parameters
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608

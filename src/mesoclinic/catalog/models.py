@@ -304,12 +304,13 @@ class Protocol(models.Model):
             and self.tolerance_days >= self.interval_days
         ):
             raise ValidationError({"tolerance_days": _("The tolerance must be shorter than the interval.")})
-        if self.cocktail_id and self.modality_id and self.cocktail.clinic_id != self.modality.clinic_id:
+        cocktail = self.cocktail if self.cocktail_id else None
+        if cocktail is not None and self.modality_id and cocktail.clinic_id != self.modality.clinic_id:
             raise ValidationError({"cocktail": _("This cocktail belongs to another clinic.")})
-        if self.cocktail_id and self.modality_id:
+        if cocktail is not None and self.modality_id:
             misfit = cocktail_misfit(
                 invasive=self.modality.invasive,
-                regulatory_classes=list(self.cocktail.products.values_list("regulatory_class", flat=True)),
+                regulatory_classes=list(cocktail.products.values_list("regulatory_class", flat=True)),
             )
             if misfit:
                 raise ValidationError({"cocktail": MISFIT_MESSAGES[misfit] % {"modality": self.modality}})

@@ -53,7 +53,7 @@ from mesoclinic.clinic_settings.forms import (
     country_name,
 )
 from mesoclinic.clinical_codes.vocabulary import FACTORS, MODALITIES
-from mesoclinic.form_errors import save_form
+from mesoclinic.form_errors import run_and_flash, save_form
 from mesoclinic.patients import selectors as patients_selectors
 from mesoclinic.patients import services as patients_services
 from mesoclinic.safety import selectors as safety_selectors
@@ -203,19 +203,16 @@ def staff_edit(request: ClinicRequest, staff_id: int) -> HttpResponse:
 def staff_active(request: ClinicRequest, staff_id: int) -> HttpResponse:
     member = accounts_selectors.get_staff_member_for_user(request.staff, staff_id)
     active = request.POST.get("active") == "1"
-    try:
-        accounts_services.set_staff_active(member, active=active, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return HttpResponseRedirect(reverse("settings:staff"))
-    if active:
-        messages.success(request, _("%(name)s can sign in again.") % {"name": member.display_name})
-    else:
-        messages.success(
-            request,
-            _("%(name)s is deactivated: they can no longer sign in; their records stay.")
-            % {"name": member.display_name},
+    run_and_flash(
+        request,
+        lambda: accounts_services.set_staff_active(member, active=active, actor=request.user),
+        success=(
+            _("%(name)s can sign in again.")
+            if active
+            else _("%(name)s is deactivated: they can no longer sign in; their records stay.")
         )
+        % {"name": member.display_name},
+    )
     return HttpResponseRedirect(reverse("settings:staff"))
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "BUILT_IN_FACTORS",
     "CONDITIONS",
     "FACTORS",
+    "HISTORY_LISTS",
     "HISTORY_NEEDED",
     "IMPLANTS",
     "MAX_ENTRY_TEXT",
@@ -27,6 +28,17 @@ __all__ = [
     "OTHER_MEDICATION",
     "OTHER_REPORT",
 ]
+
+HISTORY_LISTS: Final = (
+    "conditions",
+    "medications",
+    "implants",
+    "allergies",
+    "other_allergies",
+    "other_medications",
+)
+"""The lists a medical history is made of, as a history document, a screening's patient and a chart name them
+(a history adds its ``status`` and free-text ``notes``)."""
 
 MAX_ENTRY_TEXT: Final = 200
 """The longest free-text entry of a history (another allergy, medication or report), in characters."""

@@ -143,7 +143,7 @@ def bulk_manifest(request: ClinicRequest) -> HttpResponse:
 
 @require_GET
 @staff_or_token_required(Capability.EXPORT_DATA, refuse=refusal)
-def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse:
+def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse | StreamingHttpResponse:
     """One type of the clinic as NDJSON, streamed row by row in flat memory."""
     if resource_type not in BULK_TYPES:
         return outcome(404, [("not-found", "", f"{resource_type} is not exported.")])

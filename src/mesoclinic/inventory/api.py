@@ -48,9 +48,9 @@ def _lot_out(lot: Lot, today: date, tainted: set[int] | None = None) -> dict[str
     return {
         "id": lot.pk,
         "kind": lot.kind,
-        "product": lot.product.name if lot.product_id else None,
+        "product": lot.product.name if lot.product is not None else None,
         "product_id": lot.product_id,
-        "cocktail": lot.cocktail.name if lot.cocktail_id else None,
+        "cocktail": lot.cocktail.name if lot.cocktail is not None else None,
         "cocktail_id": lot.cocktail_id,
         "lot_number": lot.lot_number,
         "expires_on": lot.expires_on,

@@ -14,11 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.catalog.models import Cocktail, Product
-from mesoclinic.form_errors import add_service_errors  # noqa: F401 — re-exported for this app's views
 from mesoclinic.inventory.models import Lot, MovementKind
 
 COMPONENT_ROWS = 5
-_QUANTITY = {"max_digits": 12, "decimal_places": 3}
+
+
+def _quantity(**options: Any) -> forms.DecimalField:
+    """A quantity of stock: up to 12 digits, 3 of them decimals (ml, units, g)."""
+    return forms.DecimalField(max_digits=12, decimal_places=3, **options)
 
 
 class DateInput(forms.DateInput):
@@ -39,12 +42,10 @@ class ReceiveForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"))
     lot_number = forms.CharField(label=_("Lot number"), max_length=80)
     expires_on = forms.DateField(label=_("Expiry date"), widget=DateInput)
-    quantity = forms.DecimalField(label=_("Quantity received"), min_value=Decimal("0.001"), **_QUANTITY)
+    quantity = _quantity(label=_("Quantity received"), min_value=Decimal("0.001"))
     gtin = forms.CharField(label=_("GTIN (from the barcode)"), required=False, max_length=14)
     supplier = forms.CharField(label=_("Supplier"), required=False, max_length=200)
-    low_stock_threshold = forms.DecimalField(
-        label=_("Low stock at or below"), required=False, min_value=Decimal(0), **_QUANTITY
-    )
+    low_stock_threshold = _quantity(label=_("Low stock at or below"), required=False, min_value=Decimal(0))
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,10 +64,9 @@ class MovementForm(forms.Form):
             (MovementKind.RETURN, _("Return to the supplier")),
         ],
     )
-    quantity = forms.DecimalField(
+    quantity = _quantity(
         label=_("Quantity"),
         help_text=_("For an adjustment, a negative number takes stock away."),
-        **_QUANTITY,
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 
@@ -89,7 +89,7 @@ class PrepareForm(forms.Form):
 
     cocktail = forms.ModelChoiceField(queryset=Cocktail.objects.none(), label=_("Cocktail"))
     lot_number = forms.CharField(label=_("Preparation lot number"), max_length=80)
-    quantity = forms.DecimalField(label=_("Quantity prepared (ml)"), min_value=Decimal("0.001"), **_QUANTITY)
+    quantity = _quantity(label=_("Quantity prepared (ml)"), min_value=Decimal("0.001"))
     expires_on = forms.DateField(
         label=_("Use by"),
         widget=DateInput,
@@ -108,11 +108,10 @@ class PrepareForm(forms.Form):
             self.fields[f"component_{row}_lot"] = forms.ChoiceField(
                 label=_("Component %(n)s: lot") % {"n": row}, choices=choices, required=row == 1
             )
-            self.fields[f"component_{row}_quantity"] = forms.DecimalField(
+            self.fields[f"component_{row}_quantity"] = _quantity(
                 label=_("Component %(n)s: quantity") % {"n": row},
                 required=False,
                 min_value=Decimal("0.001"),
-                **_QUANTITY,
             )
 
     @property

@@ -287,7 +287,7 @@ def expiring_soon(clinic: Clinic, today: date, days: int = 7) -> list[Lot]:
     tainted = tainted_lot_ids(clinic)
     qs = (
         lots_for_clinic(clinic)
-        .filter(expires_on__gte=today, expires_on__lte=today + timedelta(days=days), balance__gt=0)
+        .filter(expires_on__gte=today, expires_on__lte=today + timedelta(days=days), balance__gt=0)  # type: ignore[misc]  # balance: lots_for_clinic's annotation, unknown to django-stubs
         .exclude(pk__in=tainted)
         .order_by("expires_on", "lot_number", "id")
     )
@@ -299,7 +299,7 @@ def low_stock(clinic: Clinic) -> list[Lot]:
     tainted = tainted_lot_ids(clinic)
     qs = (
         lots_for_clinic(clinic)
-        .filter(low_stock_threshold__isnull=False, balance__gt=0, balance__lte=F("low_stock_threshold"))
+        .filter(low_stock_threshold__isnull=False, balance__gt=0, balance__lte=F("low_stock_threshold"))  # type: ignore[misc]  # balance: lots_for_clinic's annotation, unknown to django-stubs
         .exclude(pk__in=tainted)
         .order_by("balance", "expires_on", "id")
     )
@@ -342,7 +342,7 @@ def usable_lots(clinic: Clinic, today: date) -> list[Lot]:
     tainted = tainted_lot_ids(clinic)
     qs = (
         lots_for_clinic(clinic)
-        .filter(expires_on__gte=today, balance__gt=0)
+        .filter(expires_on__gte=today, balance__gt=0)  # type: ignore[misc]  # balance: lots_for_clinic's annotation, unknown to django-stubs
         .exclude(pk__in=tainted)
         .order_by("product__name", "cocktail__name", "expires_on", "lot_number")
     )

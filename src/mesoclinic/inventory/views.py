@@ -11,11 +11,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,13 +26,13 @@ from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.catalog.models import Product
 from mesoclinic.csv_export import csv_export, wants_csv
+from mesoclinic.form_errors import save_form
 from mesoclinic.inventory import gs1, selectors, services
 from mesoclinic.inventory.forms import (
     MovementForm,
     PrepareForm,
     RecallForm,
     ReceiveForm,
-    add_service_errors,
 )
 from mesoclinic.inventory.models import Lot
 
@@ -198,9 +196,9 @@ def _ledger_csv(request: ClinicRequest, lot: Lot) -> HttpResponse:
             m.kind,
             m.quantity,
             lot.unit,
-            m.preparation.lot_number if m.preparation_id else "",
+            m.preparation.lot_number if m.preparation is not None else "",
             m.reason,
-            m.actor.get_username() if m.actor_id else "",
+            m.actor.get_username() if m.actor is not None else "",
         ]
         for m in selectors.movements_of(lot)
     )
@@ -213,17 +211,17 @@ def _ledger_csv(request: ClinicRequest, lot: Lot) -> HttpResponse:
 def record_movement(request: ClinicRequest, lot_id: int) -> HttpResponse:
     lot = selectors.get_lot_for_user(request.staff, lot_id)
     form = MovementForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.record_movement(
-                lot, data["kind"], data["quantity"], reason=data["reason"], actor=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The movement was recorded."))
-            return HttpResponseRedirect(reverse("inventory:lot", args=[lot.pk]))
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.record_movement(
+            lot, data["kind"], data["quantity"], reason=data["reason"], actor=request.user
+        ),
+        success=_("The movement was recorded."),
+        then=reverse("inventory:lot", args=[lot.pk]),
+    )
+    if saved:
+        return saved
     context = _lot_context(request, lot, movement_form=form)
     return render(request, "inventory/lot_detail.html", context, status=422)
 
@@ -233,14 +231,15 @@ def record_movement(request: ClinicRequest, lot_id: int) -> HttpResponse:
 def mark_recalled(request: ClinicRequest, lot_id: int) -> HttpResponse:
     lot = selectors.get_lot_for_user(request.staff, lot_id)
     form = RecallForm(request.POST)
-    if form.is_valid():
-        try:
-            services.mark_lot_recalled(lot, reason=form.cleaned_data["reason"], actor=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The lot is marked recalled: it can no longer be used."))
-            return HttpResponseRedirect(reverse("inventory:lot", args=[lot.pk]))
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.mark_lot_recalled(lot, reason=data["reason"], actor=request.user),
+        success=_("The lot is marked recalled: it can no longer be used."),
+        then=reverse("inventory:lot", args=[lot.pk]),
+    )
+    if saved:
+        return saved
     context = _lot_context(request, lot, recall_form=form)
     return render(request, "inventory/lot_detail.html", context, status=422)
 
@@ -296,28 +295,26 @@ def receive(request: ClinicRequest) -> HttpResponse:
         form = ReceiveForm(initial=data, clinic=clinic)
         return render(request, "inventory/receive.html", _receive_context(form, error, warning))
     form = ReceiveForm(data, clinic=clinic)
-    if form.is_valid():
-        values = form.cleaned_data
-        try:
-            lot = services.receive_lot(
-                clinic,
-                product=values["product"],
-                lot_number=values["lot_number"],
-                expires_on=values["expires_on"],
-                quantity=values["quantity"],
-                gtin=values["gtin"],
-                supplier=values["supplier"],
-                low_stock_threshold=values["low_stock_threshold"],
-                at=timezone.now(),
-                actor=request.user,
-            )
-        except ValidationError as service_error:
-            add_service_errors(form, service_error)
-        else:
-            messages.success(
-                request, _("Received into stock: %(lot)s.") % {"lot": selectors.describe_lot(lot)}
-            )
-            return HttpResponseRedirect(reverse("inventory:lot", args=[lot.pk]))
+    saved = save_form(
+        request,
+        form,
+        lambda values: services.receive_lot(
+            clinic,
+            product=values["product"],
+            lot_number=values["lot_number"],
+            expires_on=values["expires_on"],
+            quantity=values["quantity"],
+            gtin=values["gtin"],
+            supplier=values["supplier"],
+            low_stock_threshold=values["low_stock_threshold"],
+            at=timezone.now(),
+            actor=request.user,
+        ),
+        success=lambda lot: _("Received into stock: %(lot)s.") % {"lot": selectors.describe_lot(lot)},
+        then=lambda lot: reverse("inventory:lot", args=[lot.pk]),
+    )
+    if saved:
+        return saved
     return render(request, "inventory/receive.html", _receive_context(form, error, warning), status=422)
 
 
@@ -345,21 +342,21 @@ def prepare(request: ClinicRequest) -> HttpResponse:
         form = PrepareForm(clinic=clinic, usable_lots=usable)
         return render(request, "inventory/prepare.html", {"form": form})
     form = PrepareForm(request.POST, clinic=clinic, usable_lots=usable)
-    if form.is_valid():
-        values = form.cleaned_data
-        try:
-            preparation = services.prepare_cocktail(
-                values["cocktail"],
-                lot_number=values["lot_number"],
-                quantity=values["quantity"],
-                expires_on=values["expires_on"],
-                components=values["components"],
-                at=timezone.now(),
-                actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Prepared: %(lot)s.") % {"lot": selectors.describe_lot(preparation)})
-            return HttpResponseRedirect(reverse("inventory:lot", args=[preparation.pk]))
+    saved = save_form(
+        request,
+        form,
+        lambda values: services.prepare_cocktail(
+            values["cocktail"],
+            lot_number=values["lot_number"],
+            quantity=values["quantity"],
+            expires_on=values["expires_on"],
+            components=values["components"],
+            at=timezone.now(),
+            actor=request.user,
+        ),
+        success=lambda lot: _("Prepared: %(lot)s.") % {"lot": selectors.describe_lot(lot)},
+        then=lambda lot: reverse("inventory:lot", args=[lot.pk]),
+    )
+    if saved:
+        return saved
     return render(request, "inventory/prepare.html", {"form": form}, status=422)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -94,7 +95,7 @@ def send_due_notifications(now: datetime | None = None, *, clinic: Clinic | None
         ).values_list("kind", "object_id", "due_at", "channel")
     )
     by_clinic: dict[int, Counter[str]] = defaultdict(Counter)
-    wanted = []
+    wanted: list[tuple[Any, str, Any]] = []
     for due in dues:
         if quiet[due.clinic_id] or held[due.clinic_id]:
             summary.deferred += 1
@@ -419,22 +420,14 @@ def check_template(subject: str, body: str, *, clinic: Clinic | None = None) -> 
         except TemplateSyntaxError as exc:
             errors.setdefault(name, []).append(f"The text has a placeholder error: {exc}")
             continue
-        unknown = sorted(
-            {
-                str(node.filter_expression.var)
-                for node in compiled.nodelist.get_nodes_by_type(_variable_node())
-                if str(node.filter_expression.var) not in PLACEHOLDERS
-            }
-        )
+        used = _placeholders(compiled)
+        unknown = sorted(name for name in used if name not in PLACEHOLDERS)
         if unknown:
             errors.setdefault(name, []).append(
                 f"Unknown placeholder(s): {', '.join(unknown)}. Use: {', '.join(PLACEHOLDERS)}."
             )
         if clinic is None:
             continue
-        used = {
-            str(node.filter_expression.var) for node in compiled.nodelist.get_nodes_by_type(_variable_node())
-        }
         for placeholder, (detail, words) in CLINIC_DETAIL_PLACEHOLDERS.items():
             if placeholder in used and not str(getattr(clinic, detail, "") or "").strip():
                 errors.setdefault(name, []).append(
@@ -444,10 +437,15 @@ def check_template(subject: str, body: str, *, clinic: Clinic | None = None) -> 
     return errors
 
 
-def _variable_node() -> type:
+def _placeholders(compiled: Template) -> set[str]:
+    """The names of the placeholders (``{{ name }}``) a compiled template prints."""
     from django.template.base import VariableNode  # noqa: PLC0415 — internal class, kept out of module scope
 
-    return VariableNode
+    return {
+        str(node.filter_expression.var)
+        for node in compiled.nodelist.get_nodes_by_type(VariableNode)
+        if isinstance(node, VariableNode)
+    }
 
 
 @transaction.atomic

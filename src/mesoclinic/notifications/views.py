@@ -22,6 +22,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.csv_export import csv_export, wants_csv
+from mesoclinic.form_errors import add_service_errors, run_and_flash, set_choices
 from mesoclinic.notifications import selectors, services, tokens
 from mesoclinic.notifications.defaults import PLACEHOLDERS
 from mesoclinic.notifications.forms import (
@@ -103,9 +104,9 @@ def preferences(request: ClinicRequest, patient_id: int) -> HttpResponse:
 @staff_required(Capability.MANAGE_NOTIFICATIONS)
 def log(request: ClinicRequest) -> HttpResponse:
     form = DeliveryFilterForm(request.GET)
-    form.fields["kind"].choices = [("", _("All kinds")), *Kind.choices]
-    form.fields["status"].choices = [("", _("All statuses")), *DeliveryStatus.choices]
-    form.fields["channel"].choices = [("", _("All channels")), *Channel.choices]
+    set_choices(form, "kind", [("", _("All kinds")), *Kind.choices])
+    set_choices(form, "status", [("", _("All statuses")), *DeliveryStatus.choices])
+    set_choices(form, "channel", [("", _("All channels")), *Channel.choices])
     filters = form.cleaned_data if form.is_valid() else {}
     rows = selectors.deliveries_for_clinic(
         request.clinic,
@@ -141,12 +142,11 @@ def log(request: ClinicRequest) -> HttpResponse:
 @staff_required(Capability.MANAGE_NOTIFICATIONS)
 def retry(request: ClinicRequest, delivery_id: int) -> HttpResponse:
     delivery = selectors.get_delivery_for_user(request.staff, delivery_id)
-    try:
-        services.retry_delivery(delivery, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The message will be tried again within five minutes."))
+    run_and_flash(
+        request,
+        lambda: services.retry_delivery(delivery, actor=request.user),
+        success=_("The message will be tried again within five minutes."),
+    )
     return redirect("notifications:log")
 
 
@@ -305,11 +305,10 @@ def check(request: HttpRequest, token: str) -> HttpResponse:
         try:
             answer = services.answer_complication_check(session, due_at=due_at, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         except services.CheckAlreadyAnsweredError:
-            answer = selectors.complication_answer(session.pk, due_at)
-            return render(request, "notifications/check_done.html", {**context, "answer": answer})
+            already = selectors.complication_answer(session.pk, due_at)
+            return render(request, "notifications/check_done.html", {**context, "answer": already})
         else:
             return render(request, "notifications/check_done.html", {**context, "answer": answer})
     status = 422 if form.errors else 200

@@ -20,6 +20,7 @@ from mesoclinic.outcomes import selectors, services
 from mesoclinic.outcomes.models import Assessment, Photo
 from mesoclinic.outcomes.schemas import AssessmentIn, AssessmentOut, BaselineIn, BaselineOut, PhotoOut
 from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.private_response import private
 from mesoclinic.treatments.selectors import get_session_for_user
 
 router = Router()
@@ -128,12 +129,11 @@ def choose_baseline(request: HttpRequest, photo_id: int, payload: BaselineIn) ->
 def photo_download(request: HttpRequest, photo_id: int) -> FileResponse:
     staff = require(request, Capability.VIEW_PHOTOS)
     photo = selectors.get_photo_for_user(staff, photo_id)
-    if not default_storage.exists(photo.image.name):
+    if not photo.image.name or not default_storage.exists(photo.image.name):
         raise Http404
-    response = FileResponse(default_storage.open(photo.image.name, "rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private(
+        FileResponse(default_storage.open(photo.image.name, "rb"), content_type=photo.content_type)
+    )
 
 
 @router.get("/patients/{patient_id}/assessments", response={200: list[AssessmentOut]})

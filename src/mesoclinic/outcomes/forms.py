@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mesoclinic.form_errors import set_choices
 from mesoclinic.outcomes.models import AssessmentTiming, PhotoView
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise  # a lazy translation, as django-stubs names it
 
 LIGHTING_CHOICES = [
     ("", _("— choose —")),
@@ -53,10 +57,10 @@ class RepeatabilityForm(forms.Form):
 
     def __init__(self, *args: Any, photo_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["photos"].choices = [(pk, str(pk)) for pk in photo_ids]
+        set_choices(self, "photos", [(pk, str(pk)) for pk in photo_ids])
 
 
-def _score(label: str, low: int, high: int) -> forms.IntegerField:
+def _score(label: str | _StrPromise, low: int, high: int) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         required=False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -30,7 +30,10 @@ from mesoclinic.outcomes.models import (
 from mesoclinic.patients.models import Consent, Patient, PhotoUse
 from mesoclinic.worker.selectors import job_hold_up, latest_jobs_for
 
-METRIC_LABELS: dict[str, str] = {
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise  # a lazy translation, as django-stubs names it
+
+METRIC_LABELS: dict[str, str | _StrPromise] = {
     "spot_count": _("Spots (count)"),
     "spot_area_fraction": _("Spot area (%)"),
     "pore_count": _("Pores (count)"),
@@ -44,7 +47,7 @@ METRIC_LABELS: dict[str, str] = {
     "texture_roughness": _("Texture roughness"),
 }
 PERCENT_METRICS = frozenset({"spot_area_fraction", "wrinkle_area_fraction", "redness_area_fraction"})
-REGION_LABELS: dict[str, str] = {
+REGION_LABELS: dict[str, str | _StrPromise] = {
     "forehead": _("Forehead"),
     "glabella": _("Glabella"),
     "periorbital_left": _("Periorbital, left"),
@@ -158,7 +161,7 @@ def capture_targets(patient: Patient) -> dict[str, dict[str, float | None]]:
         }
         baseline = baseline_photo(patient, view, method_version=METHOD_VERSION)
         face = baseline.analysis.face if baseline is not None else {}
-        if face:
+        if baseline is not None and face:
             metrics = baseline.analysis.metrics
             left, right = metrics.get("cheek_left", {}), metrics.get("cheek_right", {})
             target.update(

@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, BinaryIO
 
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -98,7 +98,7 @@ def photo_limits() -> ImageLimits:
 # Reading an upload
 
 
-def read_upload(file: BinaryIO | bytes) -> tuple[np.ndarray, str]:
+def read_upload(file: BinaryIO | File[Any] | bytes) -> tuple[np.ndarray, str]:
     """Decode an uploaded photo within the limits; returns the upright RGB pixels and the format.
 
     Raises ``ValidationError`` (field ``file``) in plain words for anything that is not a usable photo.
@@ -186,7 +186,7 @@ def _clean_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def upload_photo(
     patient: Patient,
-    file: BinaryIO | bytes,
+    file: BinaryIO | File[Any] | bytes,
     *,
     view: str,
     taken_at: datetime,
@@ -210,7 +210,7 @@ def upload_photo(
         raise ValidationError({"view": "Choose the view: front, left 45°, right 45° or close-up."})
     if timezone.is_naive(taken_at):
         raise ValidationError({"taken_at": "The time the photo was taken needs a time zone."})
-    if taken_at > timezone.now() + timezone.timedelta(minutes=5):
+    if taken_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"taken_at": "A photo cannot be taken in the future."})
     if session is not None and session.patient_id != patient.pk:
         raise ValidationError({"session": "This session belongs to another patient."})
@@ -363,7 +363,9 @@ def analyze_photo(photo_id: int) -> str:
 # Analysis (run by the background task)
 
 
-def _read_stored(name: str) -> np.ndarray:
+def _read_stored(name: str | None) -> np.ndarray:
+    if not name:
+        raise FileNotFoundError("The photo has no stored file.")
     with default_storage.open(name, "rb") as handle:
         return load_image(handle.read())
 
@@ -522,7 +524,7 @@ def _finish(analysis: PhotoAnalysis, *, status: str, **fields: Any) -> PhotoAnal
 # The clinic's own repeatability
 
 STUDY_CAPTURES = 3  # the protocol: three captures of one patient at one visit
-STUDY_WINDOW = timezone.timedelta(hours=2)  # "at one visit": the captures lie within this time of each other
+STUDY_WINDOW = timedelta(hours=2)  # "at one visit": the captures lie within this time of each other
 
 
 @transaction.atomic

@@ -26,25 +26,20 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.csv_export import csv_export, wants_csv
+from mesoclinic.form_errors import run_and_flash, save_form
 from mesoclinic.outcomes import selectors, services
 from mesoclinic.outcomes.forms import AssessmentForm, CaptureForm, PrecheckForm, RepeatabilityForm
 from mesoclinic.outcomes.models import METHOD_VERSION, AnalysisStatus, AssessmentTiming, Photo, PhotoView
-from mesoclinic.patients.forms import add_service_errors
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
+from mesoclinic.private_response import private
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.selectors import get_session_for_user
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @require_GET
 @staff_required(Capability.VIEW_PHOTOS)
-def photo_file(request: ClinicRequest, photo_id: int, kind: str) -> HttpResponse:
+def photo_file(request: ClinicRequest, photo_id: int, kind: str) -> FileResponse:
     """Stream a photo's file (image, thumbnail or an analysis overlay) after the access check.
 
     Every file served is a ``photo.read`` in the audit log, written by the read-audit middleware.
@@ -61,7 +56,7 @@ def photo_file(request: ClinicRequest, photo_id: int, kind: str) -> HttpResponse
     if not name or not default_storage.exists(name):
         raise Http404
     response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
-    return _no_store(response)
+    return private(response)
 
 
 PHOTO_CSV_HEADER = [
@@ -128,16 +123,12 @@ def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
 def choose_baseline(request: ClinicRequest, photo_id: int) -> HttpResponse:
     """Make a photo the baseline of its view, with the reason; the earlier baseline is kept."""
     photo = selectors.get_photo_for_user(request.staff, photo_id)
-    try:
-        services.choose_baseline(photo, reason=request.POST.get("reason", ""), actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("This %(view)s photo is the baseline from now on; the earlier one is kept.")
-            % {"view": photo.get_view_display().lower()},
-        )
+    run_and_flash(
+        request,
+        lambda: services.choose_baseline(photo, reason=request.POST.get("reason", ""), actor=request.user),
+        success=_("This %(view)s photo is the baseline from now on; the earlier one is kept.")
+        % {"view": photo.get_view_display().lower()},
+    )
     return HttpResponseRedirect(
         reverse("outcomes:patient_photos", args=[photo.patient_id]) + f"#photo-{photo.pk}"
     )
@@ -150,7 +141,7 @@ def analysis_status(request: ClinicRequest, photo_id: int) -> HttpResponse:
     photo = selectors.get_photo_for_user(request.staff, photo_id)
     hold_ups = selectors.analysis_hold_ups([photo], photo.patient.clinic_id)
     context = {"photo": photo, "hold_up": hold_ups.get(photo.pk, "")}
-    return _no_store(render(request, "outcomes/partials/_analysis_status.html", context))
+    return private(render(request, "outcomes/partials/_analysis_status.html", context))
 
 
 def _default_pair(photos: list[Photo]) -> tuple[Photo, Photo] | None:
@@ -214,7 +205,7 @@ def _capture_context(
 @staff_required(Capability.TAKE_PHOTOS)
 # The live guide runs MediaPipe's WebAssembly, whose Emscripten glue builds functions at start-up (embind):
 # this page alone allows WebAssembly compilation and eval; scripts still come only from this site.
-@csp_update({"script-src": ["'wasm-unsafe-eval'", "'unsafe-eval'"]})
+@csp_update({"script-src": ["'wasm-unsafe-eval'", "'unsafe-eval'"]})  # type: ignore[arg-type]  # django-csp types a view as taking the request alone
 def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
     """Take standardized photos: a view, the ghost outline of its baseline, the conditions, the file."""
     patient = get_patient_for_user(request.staff, patient_id)
@@ -227,27 +218,32 @@ def capture(request: ClinicRequest, patient_id: int) -> HttpResponse:
             request, "outcomes/capture.html", _capture_context(request, patient, form, session, retake)
         )
     form = CaptureForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.upload_photo(
-                patient,
-                form.cleaned_data["file"],
-                view=form.cleaned_data["view"],
-                taken_at=timezone.now(),
-                conditions=form.conditions(),
-                session=session,
-                retake_of=retake,
-                actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Photo saved. Its analysis runs in the background."))
-            following = NEXT_VIEW.get(form.cleaned_data["view"]) if session is not None else None
-            if following is not None:  # a session's series of views: straight on to the next, still linked
-                query = urlencode({"session": session.pk, "view": following})
-                return HttpResponseRedirect(f"{reverse('outcomes:capture', args=[patient.pk])}?{query}")
-            return HttpResponseRedirect(reverse("outcomes:patient_photos", args=[patient.pk]))
+
+    def then(_photo: Any) -> str:
+        following = NEXT_VIEW.get(form.cleaned_data["view"])
+        if session is not None and following is not None:  # a session's views: on to the next, still linked
+            query = urlencode({"session": session.pk, "view": following})
+            return f"{reverse('outcomes:capture', args=[patient.pk])}?{query}"
+        return reverse("outcomes:patient_photos", args=[patient.pk])
+
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.upload_photo(
+            patient,
+            data["file"],
+            view=data["view"],
+            taken_at=timezone.now(),
+            conditions=form.conditions(),
+            session=session,
+            retake_of=retake,
+            actor=request.user,
+        ),
+        success=_("Photo saved. Its analysis runs in the background."),
+        then=then,
+    )
+    if saved:
+        return saved
     response = render(
         request, "outcomes/capture.html", _capture_context(request, patient, form, session, retake)
     )
@@ -292,7 +288,7 @@ def precheck(request: ClinicRequest, patient_id: int) -> HttpResponse:
             )
         except ValidationError as error:
             context["error"] = " ".join(error.messages)
-    return _no_store(render(request, "outcomes/partials/_precheck.html", context))
+    return private(render(request, "outcomes/partials/_precheck.html", context))
 
 
 @require_POST
@@ -306,17 +302,13 @@ def record_repeatability(request: ClinicRequest, patient_id: int) -> HttpRespons
         messages.error(request, _("Choose the photos of one view taken at one visit."))
     else:
         chosen = [p for p in photos if p.pk in set(form.cleaned_data["photos"])]
-        try:
-            services.record_repeatability_study(patient, chosen, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request,
-                _(
-                    "Repeatability check recorded: later comparisons of this view use your set-up's own variation."
-                ),
-            )
+        run_and_flash(
+            request,
+            lambda: services.record_repeatability_study(patient, chosen, actor=request.user),
+            success=_(
+                "Repeatability check recorded: later comparisons of this view use your set-up's own variation."
+            ),
+        )
     return HttpResponseRedirect(reverse("outcomes:patient_photos", args=[patient.pk]) + "#repeatability")
 
 
@@ -330,7 +322,7 @@ def compare(request: ClinicRequest, patient_id: int) -> HttpResponse:
     before_analysis = getattr(before, "analysis", None)
     after_analysis = getattr(after, "analysis", None)
     registered = bool(after_analysis and after_analysis.baseline_id == before.pk)
-    aligned = registered and "aligned" in after_analysis.overlays
+    aligned = registered and after_analysis is not None and "aligned" in after_analysis.overlays
     table: dict[str, list[selectors.MetricChange]] = {}
     comparable = False
     repeatability = selectors.clinic_repeatability(request.clinic.pk, before.view)
@@ -409,24 +401,23 @@ def assess(request: ClinicRequest, patient_id: int) -> HttpResponse:
         form = AssessmentForm(initial={"timing": timing, "assessed_on": request.clinic.today()})
         return render(request, "outcomes/assess.html", {"patient": patient, "form": form, "session": session})
     form = AssessmentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_assessment(
-                patient,
-                timing=form.cleaned_data["timing"],
-                assessed_on=form.cleaned_data["assessed_on"],
-                session=session,
-                notes=form.cleaned_data["notes"],
-                actor=request.user,
-                **form.scores(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Assessment recorded."))
-            return HttpResponseRedirect(
-                reverse("outcomes:patient_photos", args=[patient.pk]) + "#assessments"
-            )
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.record_assessment(
+            patient,
+            timing=data["timing"],
+            assessed_on=data["assessed_on"],
+            session=session,
+            notes=data["notes"],
+            actor=request.user,
+            **form.scores(),
+        ),
+        success=_("Assessment recorded."),
+        then=reverse("outcomes:patient_photos", args=[patient.pk]) + "#assessments",
+    )
+    if saved:
+        return saved
     response = render(request, "outcomes/assess.html", {"patient": patient, "form": form, "session": session})
     response.status_code = 422
     return response

@@ -29,6 +29,7 @@ from mesoclinic.patients.schemas import (
 )
 from mesoclinic.patients.signals import ContactAnswer
 from mesoclinic.patients.signature import SignatureError, decode_data_url
+from mesoclinic.private_response import private
 
 router = Router()
 
@@ -201,10 +202,7 @@ def consent_signature(request: HttpRequest, patient_id: int, consent_id: int) ->
     consent = selectors.get_consent_for_patient(selectors.get_patient_for_user(staff, patient_id), consent_id)
     if not consent.signature:
         raise Http404
-    response = HttpResponse(bytes(consent.signature), content_type="image/png")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private(HttpResponse(bytes(consent.signature), content_type="image/png"))
 
 
 @router.post("/{patient_id}/consents/{consent_id}/withdraw", response={200: ConsentOut})

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
-from mesoclinic.form_errors import add_service_errors  # noqa: F401 — re-exported for this app's views
+from mesoclinic.form_errors import set_choices
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
 from mesoclinic.patients.models import (
     NOTES_MAX,
@@ -29,7 +30,9 @@ from mesoclinic.patients.signature import SignatureError, decode_data_url
 
 
 def _model_field(name: str, **kwargs: Any) -> forms.Field:
-    field = Patient._meta.get_field(name).formfield(**kwargs)
+    model_field = Patient._meta.get_field(name)
+    assert isinstance(model_field, models.Field)  # noqa: S101 — a patient's own column, not a relation
+    field = model_field.formfield(**kwargs)
     assert field is not None  # noqa: S101 — every patient field is editable
     return field
 
@@ -83,11 +86,11 @@ class PatientForm(forms.Form):
             "Any format; without a country code it is read as this clinic's country."
         )
         self.fields["address"].label = _("Address")
-        self.fields["fitzpatrick"].choices = [
-            ("", _("Not assessed")),
-            *self.fields["fitzpatrick"].choices[1:],
-        ]
-        self.fields["glogau"].choices = [("", _("Not assessed")), *self.fields["glogau"].choices[1:]]
+        for scale in ("fitzpatrick", "glogau"):
+            field = self.fields[scale]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101 — the model field has choices
+            scale_choices = cast(list[tuple[Any, Any]], field.choices)  # read back: the normalised list
+            field.choices = [("", _("Not assessed")), *scale_choices[1:]]
 
     def _name(self, field: str, what: str) -> str:
         try:
@@ -213,7 +216,7 @@ class MedicalHistoryForm(forms.Form):
 
     def __init__(self, *args: Any, ingredients: Mapping[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["allergies"].choices = sorted(ingredients.items(), key=lambda item: item[1].lower())
+        set_choices(self, "allergies", sorted(ingredients.items(), key=lambda item: item[1].lower()))
         for code, label in MEDICATIONS.items():
             self.fields[_stopped_field_name(code)] = forms.DateField(
                 label=_("%(medication)s: stopped on") % {"medication": _(label)},
@@ -246,7 +249,7 @@ class MedicalHistoryForm(forms.Form):
             yield boxes[code], self[_stopped_field_name(code)]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         ticked = set(cleaned.get("medications") or ())
         for code in MEDICATIONS:
             name = _stopped_field_name(code)
@@ -267,7 +270,7 @@ class MedicalHistoryForm(forms.Form):
         return {
             "conditions": data["conditions"],
             "medications": [
-                {"code": code, "stopped": stopped[code].isoformat() if stopped[code] else None}
+                {"code": code, "stopped": day.isoformat() if (day := stopped[code]) else None}
                 for code in data["medications"]
             ],
             "implants": data["implants"],
@@ -307,17 +310,21 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args: Any, templates: list[ConsentTemplate], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = [
-            ("", _("Choose a consent form")),
-            *(
-                (
-                    t.pk,
-                    _("%(modality)s — %(title)s (version %(version)s)")
-                    % {"modality": t.modality.name, "title": t.title, "version": t.version},
-                )
-                for t in templates
-            ),
-        ]
+        set_choices(
+            self,
+            "template",
+            [
+                ("", _("Choose a consent form")),
+                *(
+                    (
+                        t.pk,
+                        _("%(modality)s — %(title)s (version %(version)s)")
+                        % {"modality": t.modality.name, "title": t.title, "version": t.version},
+                    )
+                    for t in templates
+                ),
+            ],
+        )
 
     def clean_signature(self) -> bytes:
         """The drawn signature's PNG bytes (``b""`` if none); the service checks the image itself."""

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, EmailStr, Field
 
 SexCode = Literal["female", "male", "other", "unknown"]
 PhotoUseCode = Literal["clinical", "teaching", "marketing"]
+
+
+def _unset(**constraints: Any) -> Any:
+    """A PATCH field's default: ``None`` is "left out" (the handler reads ``exclude_unset``); the annotation is
+    what a value that is given must be, so ``null`` itself is refused."""
+    return Field(None, **constraints)
 
 
 class PatientIn(Schema):
@@ -44,14 +50,14 @@ class PatientPatch(Schema):
     """Only the fields sent change. A field the chart always has (a name, a birth date, a phone that may be
     empty) is cleared with ``""``, not ``null``: ``null`` is refused (422) for them."""
 
-    given_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
-    family_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
-    birth_date: date = Field(None)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
-    sex: SexCode = Field(None)
-    email: EmailStr | Literal[""] = Field(None)
-    phone: str = Field(None, max_length=40)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
-    address: str = Field(None, max_length=500)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
-    preferred_language: str = Field(None, max_length=10)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
+    given_name: str = _unset(min_length=1, max_length=100)
+    family_name: str = _unset(min_length=1, max_length=100)
+    birth_date: date = _unset()
+    sex: SexCode = _unset()
+    email: EmailStr | Literal[""] = _unset()
+    phone: str = _unset(max_length=40)
+    address: str = _unset(max_length=500)
+    preferred_language: str = _unset(max_length=10)
     fitzpatrick: int | None = Field(None, ge=1, le=6)
     glogau: int | None = Field(None, ge=1, le=4)
     allow_duplicate: bool = Field(
@@ -145,14 +151,14 @@ class MedicalHistoryPatch(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    conditions: list[str] = Field(None)
-    medications: list[MedicationItem] = Field(None)
-    implants: list[str] = Field(None)
-    allergies: list[str] = Field(None, description="Ingredient codes.")
-    other_allergies: list[FreeText] = Field(None, max_length=20)
-    other_medications: list[FreeText] = Field(None, max_length=20)
-    notes: str = Field(None, max_length=5000)  # type: ignore[assignment]  # PATCH: None is "left out" (exclude_unset); the annotation is what a given value must be
-    status: WritableHistoryStatus = Field(None, description=STATUS_HELP)
+    conditions: list[str] = _unset()
+    medications: list[MedicationItem] = _unset()
+    implants: list[str] = _unset()
+    allergies: list[str] = _unset(description="Ingredient codes.")
+    other_allergies: list[FreeText] = _unset(max_length=20)
+    other_medications: list[FreeText] = _unset(max_length=20)
+    notes: str = _unset(max_length=5000)
+    status: WritableHistoryStatus = _unset(description=STATUS_HELP)
     reason: Reason
 
 

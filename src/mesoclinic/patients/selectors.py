@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Clinic, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.clinical_codes.vocabulary import HISTORY_LISTS
 from mesoclinic.patients.identity import fold, phone_digits_term, phone_query, search_key
 from mesoclinic.patients.models import Consent, ConsentTemplate, MedicalHistory, Patient
 
@@ -125,16 +126,7 @@ def medical_history_versions(patient: Patient) -> list[HistoryVersion]:
     history: MedicalHistory = patient.medical_history
     records = list(history.history.select_related("history_user").order_by("history_date", "history_id"))
     versions: list[HistoryVersion] = []
-    fields = (
-        "status",
-        "conditions",
-        "medications",
-        "implants",
-        "allergies",
-        "other_allergies",
-        "other_medications",
-        "notes",
-    )
+    fields = ("status", *HISTORY_LISTS, "notes")
     previous = None
     for record in records:
         changes = {

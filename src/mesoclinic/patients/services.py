@@ -15,6 +15,7 @@ from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Modality
 from mesoclinic.catalog.selectors import ingredient_codes
+from mesoclinic.clinical_codes.vocabulary import HISTORY_LISTS
 from mesoclinic.patients.history import clean_history
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone, search_key
 from mesoclinic.patients.models import (
@@ -207,15 +208,7 @@ def update_patient(
     return patient
 
 
-HISTORY_FIELDS = (
-    "conditions",
-    "medications",
-    "implants",
-    "allergies",
-    "other_allergies",
-    "other_medications",
-    "notes",
-)
+HISTORY_FIELDS = (*HISTORY_LISTS, "notes")
 """The fields of a complete history document (``status`` and ``reason`` come beside them)."""
 
 WRITABLE_STATUSES = (HistoryStatus.SELF_REPORTED.value, HistoryStatus.CONFIRMED.value)

@@ -29,15 +29,16 @@ from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.catalog.selectors import ingredients
 from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.csv_export import csv_export, wants_csv
+from mesoclinic.form_errors import add_service_errors, save_form
 from mesoclinic.patients import selectors, services
 from mesoclinic.patients.forms import (
     ConsentForm,
     MedicalHistoryForm,
     PatientForm,
     WithdrawConsentForm,
-    add_service_errors,
 )
 from mesoclinic.patients.models import Consent, HistoryStatus, MedicalHistory, Patient, PhotoUse
+from mesoclinic.private_response import private
 
 PAGE_SIZE = 25
 SORTS: dict[str, tuple[str, ...]] = {
@@ -427,13 +428,17 @@ def history_update(request: ClinicRequest, patient_id: int) -> HttpResponse:
         if not form.history_changed():
             messages.info(request, _("Nothing changed, so no new version was saved."))
             return HttpResponseRedirect(_chart_url(patient, "history"))
-        try:
-            services.update_medical_history(patient, actor=request.user, **form.history_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Medical history saved. The previous version is kept."))
-            return HttpResponseRedirect(_chart_url(patient, "history"))
+        saved = save_form(
+            request,
+            form,
+            lambda _data: services.update_medical_history(
+                patient, actor=request.user, **form.history_fields()
+            ),
+            success=_("Medical history saved. The previous version is kept."),
+            then=_chart_url(patient, "history"),
+        )
+        if saved:
+            return saved
     return _render_chart(request, patient, "history", history_form=form)
 
 
@@ -445,21 +450,31 @@ def consent_record(request: ClinicRequest, patient_id: int) -> HttpResponse:
     form = ConsentForm(request.POST, templates=templates)
     if form.is_valid():
         template = selectors.get_consent_template_for_clinic(request.clinic, form.cleaned_data["template"])
-        try:
-            services.record_consent(
-                patient,
-                template=template,
-                signed_by=form.cleaned_data["signed_by"],
-                photo_use=[PhotoUse.CLINICAL.value, *form.cleaned_data["photo_use"]],
-                signature=form.cleaned_data["signature"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Consent recorded: %(form)s.") % {"form": template.title})
-            return HttpResponseRedirect(_chart_url(patient, "consents"))
+        saved = save_consent(request, patient, template, form, then=_chart_url(patient, "consents"))
+        if saved:
+            return saved
     return _render_chart(request, patient, "consents", consent_form=form)
+
+
+def save_consent(
+    request: ClinicRequest, patient: Patient, template: Any, form: ConsentForm, *, then: str
+) -> HttpResponse | None:
+    """Record the consent ``form`` (posted, for ``template``) as the patient signed it, on the chart or in the
+    booking wizard: redirect to ``then``, or ``None`` with the refusal beside its field."""
+    return save_form(
+        request,
+        form,
+        lambda data: services.record_consent(
+            patient,
+            template=template,
+            signed_by=data["signed_by"],
+            photo_use=[PhotoUse.CLINICAL.value, *data["photo_use"]],
+            signature=data["signature"],
+            actor=request.user,
+        ),
+        success=_("Consent recorded: %(form)s.") % {"form": template.title},
+        then=then,
+    )
 
 
 @require_POST
@@ -483,7 +498,4 @@ def consent_signature(request: ClinicRequest, patient_id: int, consent_id: int) 
     consent = selectors.get_consent_for_patient(patient, consent_id)
     if not consent.signature:
         raise Http404
-    response = HttpResponse(bytes(consent.signature), content_type="image/png")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private(HttpResponse(bytes(consent.signature), content_type="image/png"))

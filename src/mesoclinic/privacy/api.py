@@ -17,6 +17,7 @@ from mesoclinic.privacy import selectors, services
 from mesoclinic.privacy.export import stream_patient_zip
 from mesoclinic.privacy.models import ErasureRequest
 from mesoclinic.privacy.schemas import ErasureRequestIn, ErasureRequestOut, LibraryPhotoOut, WithdrawIn
+from mesoclinic.private_response import private
 
 router = Router()
 
@@ -59,8 +60,7 @@ def export_patient(request: HttpRequest, patient_id: int) -> StreamingHttpRespon
         stream_patient_zip(patient, exported_at=timezone.now()), content_type="application/zip"
     )
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}-export.zip"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private(response)
 
 
 @router.get("/erasure-requests", response={200: list[ErasureRequestOut]})

@@ -133,7 +133,9 @@ def due_requests(*, today: date, clinic: Clinic | None = None) -> list[ErasureRe
     if clinic is not None:
         qs = qs.filter(clinic=clinic)
     return [
-        req for req in qs.select_related("patient").order_by("id") if erasure_due(req.patient, today=today)
+        req
+        for req in qs.select_related("patient").order_by("id")
+        if req.patient is not None and erasure_due(req.patient, today=today)
     ]
 
 
@@ -193,7 +195,7 @@ def row(obj: Model, *, skip: tuple[str, ...] = ("clinic_id",)) -> dict[str, Any]
 
 
 def photo_archive_name(photo: Photo) -> str:
-    return f"photos/{photo.pk}-{photo.view}{_suffix(photo.image.name)}"
+    return f"photos/{photo.pk}-{photo.view}{_suffix(photo.image.name or '')}"
 
 
 def _suffix(name: str) -> str:

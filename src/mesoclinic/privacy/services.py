@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
+from django.db.models import ForeignObjectRel
 from django.utils import timezone
 from django_tasks import task
 from simple_history.exceptions import NotHistoricalModelError
@@ -137,7 +138,7 @@ def _label(item: tuple[type[models.Model], Any]) -> str:
 
 
 def _is_history(model: type[models.Model]) -> bool:
-    return hasattr(model, "instance_type") and model._meta.model_name.startswith("historical")
+    return hasattr(model, "instance_type") and (model._meta.model_name or "").startswith("historical")
 
 
 def plan_erasure(patient: Patient) -> ErasurePlan:
@@ -152,10 +153,12 @@ def plan_erasure(patient: Patient) -> ErasurePlan:
     while queue:
         model, pks = queue.pop()
         for rel in model._meta.get_fields(include_hidden=True):
+            if not isinstance(rel, ForeignObjectRel):  # a reverse relation: another table's key to this one
+                continue
             if not (rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)):
                 continue
             related = rel.related_model
-            if _is_history(related) or related is ErasureRequest:
+            if not isinstance(related, type) or _is_history(related) or related is ErasureRequest:
                 continue
             found = set(
                 related._base_manager.filter(**{f"{rel.field.attname}__in": pks}).values_list("pk", flat=True)

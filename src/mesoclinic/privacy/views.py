@@ -21,12 +21,14 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.audit.reads import note_read_audited
+from mesoclinic.form_errors import run_and_flash
 from mesoclinic.patients.models import PhotoUse
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.privacy import selectors, services
 from mesoclinic.privacy.export import stream_patient_zip
 from mesoclinic.privacy.forms import ErasureRequestForm, WithdrawRequestForm
 from mesoclinic.privacy.models import RequestStatus
+from mesoclinic.private_response import private
 
 PAGE_SIZE = 25
 
@@ -52,9 +54,7 @@ def patient_export(request: ClinicRequest, patient_id: int) -> StreamingHttpResp
         stream_patient_zip(patient, exported_at=timezone.now()), content_type="application/zip"
     )
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}-export.zip"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private(response)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -128,12 +128,13 @@ def request_withdraw(request: ClinicRequest, request_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Say why the request is withdrawn."))
     else:
-        try:
-            services.withdraw_erasure_request(erasure, reason=form.cleaned_data["reason"], actor=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Request withdrawn; the restriction is lifted."))
+        run_and_flash(
+            request,
+            lambda: services.withdraw_erasure_request(
+                erasure, reason=form.cleaned_data["reason"], actor=request.user
+            ),
+            success=_("Request withdrawn; the restriction is lifted."),
+        )
     return HttpResponseRedirect(reverse("privacy:requests"))
 
 
@@ -141,12 +142,11 @@ def request_withdraw(request: ClinicRequest, request_id: int) -> HttpResponse:
 @staff_required(Capability.MANAGE_PRIVACY)
 def request_erase(request: ClinicRequest, request_id: int) -> HttpResponse:
     erasure = selectors.get_request_for_user(request.staff, request_id)
-    try:
-        services.erase_patient(erasure, today=request.clinic.today(), actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The patient's data is erased."))
+    run_and_flash(
+        request,
+        lambda: services.erase_patient(erasure, today=request.clinic.today(), actor=request.user),
+        success=_("The patient's data is erased."),
+    )
     return HttpResponseRedirect(reverse("privacy:requests"))
 
 

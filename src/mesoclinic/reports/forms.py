@@ -8,6 +8,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from mesoclinic.form_errors import set_choices
 from mesoclinic.reports.selectors import DEFAULT_REGION, METRICS, REGIONS
 
 METRIC_CHOICES = [(code, format_lazy("{} ({})", name, unit)) for code, (name, unit, _cv) in METRICS.items()]
@@ -48,7 +49,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args: Any, locations: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].choices = [("", _("All locations")), *locations]
+        set_choices(self, "location", [("", _("All locations")), *locations])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

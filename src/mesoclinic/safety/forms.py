@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.catalog.models import Protocol
+from mesoclinic.form_errors import set_choices
 
 
 class ScreeningForm(forms.Form):
@@ -36,7 +37,7 @@ class ScreeningForm(forms.Form):
         groups: dict[str, list[tuple[str, str]]] = {}
         for protocol in protocols:
             groups.setdefault(str(protocol.modality), []).append((protocol.slug, str(protocol)))
-        self.fields["protocol"].choices = [("", _("Choose a protocol")), *sorted(groups.items())]
+        set_choices(self, "protocol", [("", _("Choose a protocol")), *sorted(groups.items())])
 
     def clean_on(self) -> date | None:
         on: date | None = self.cleaned_data.get("on")

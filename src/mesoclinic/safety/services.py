@@ -158,7 +158,12 @@ def update_screening_rule(
     rules = data["rules"]
     index = next((i for i, rule in enumerate(rules) if rule["factor"] == factor), None)
     before = copy.deepcopy(rules[index]) if index is not None else None
-    after = {"factor": factor, "severity": wanted, "message": message.strip(), "source": source}
+    after: dict[str, Any] | None = {
+        "factor": factor,
+        "severity": wanted,
+        "message": message.strip(),
+        "source": source,
+    }
     if not wanted:
         if index is not None:
             del rules[index]

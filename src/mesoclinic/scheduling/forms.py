@@ -16,6 +16,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.accounts.models import Location, StaffMember
+from mesoclinic.form_errors import set_choices
 from mesoclinic.scheduling.selectors import SessionChoice
 
 VIEWS = (("day", _("Day")), ("week", _("Week")))
@@ -69,8 +70,8 @@ class CalendarForm(forms.Form):
         self, *args: Any, locations: Iterable[Location], modalities: Iterable[tuple[str, str]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].choices = [(loc.pk, loc.name) for loc in locations]
-        self.fields["modality"].choices = [("", _("All treatment types")), *modalities]
+        set_choices(self, "location", [(loc.pk, loc.name) for loc in locations])
+        set_choices(self, "modality", [("", _("All treatment types")), *modalities])
 
     def value(self, name: str, default: Any) -> Any:
         """The cleaned value of one filter, or ``default`` when it is missing or invalid."""
@@ -126,11 +127,15 @@ class RescheduleSearchForm(forms.Form):
         self, *args: Any, current: StaffMember, others: Iterable[StaffMember], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].choices = [
-            ("", _("Keep %(name)s") % {"name": current.display_name}),
-            ("any", _("Anyone free")),
-            *((str(p.pk), p.display_name) for p in others if p.pk != current.pk),
-        ]
+        set_choices(
+            self,
+            "practitioner",
+            [
+                ("", _("Keep %(name)s") % {"name": current.display_name}),
+                ("any", _("Anyone free")),
+                *((str(p.pk), p.display_name) for p in others if p.pk != current.pk),
+            ],
+        )
 
 
 class RescheduleForm(forms.Form):
@@ -177,11 +182,15 @@ class PlanForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["location"].choices = [(loc.pk, loc.name) for loc in locations]
-        self.fields["practitioner"].choices = [
-            ("", _("Anyone qualified")),
-            *((p.pk, p.display_name) for p in practitioners),
-        ]
+        set_choices(self, "location", [(loc.pk, loc.name) for loc in locations])
+        set_choices(
+            self,
+            "practitioner",
+            [
+                ("", _("Anyone qualified")),
+                *((p.pk, p.display_name) for p in practitioners),
+            ],
+        )
 
     def clean_earliest(self) -> date:
         earliest: date = self.cleaned_data["earliest"]

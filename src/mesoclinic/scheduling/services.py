@@ -26,7 +26,7 @@ from django.utils import timezone
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.actors import Actor
-from mesoclinic.audit.services import acting_user, record_event
+from mesoclinic.audit.services import acting_user, record_event, save_changes
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.clinical_codes.dates import add_months, local_day
 from mesoclinic.clinical_codes.vocabulary import HISTORY_NEEDED
@@ -239,7 +239,7 @@ def check_sessions_fit(
         if (session.device is None) != (modality == NEEDLE):
             needs = "needs no device" if modality == NEEDLE else "needs a device"
             raise BookingError(f"Session {n}: {protocol.modality.name} {needs}.")
-        wanted = [
+        wanted: list[tuple[str, Mapping[str, Any], Any]] = [
             (resources.practitioner_id(session.practitioner), resources.practitioners, session.practitioner),
             (resources.room_id(session.room), resources.rooms, session.room),
         ]
@@ -879,13 +879,7 @@ def update_room(room: Room, *, name: str, modalities: Iterable[str], is_active: 
         "modalities": sorted(set(modalities)),
         "is_active": is_active,
     }
-    changes = {k: [getattr(room, k), v] for k, v in values.items() if getattr(room, k) != v}
-    for field, value in values.items():
-        setattr(room, field, value)
-    room.full_clean()
-    if changes:
-        room.save(update_fields=sorted(changes))
-        record_event("room.update", room, actor=actor, data=changes)
+    save_changes(room, values, "room.update", actor=actor)
     return room
 
 
@@ -911,13 +905,7 @@ def update_device(
         "serial_number": serial_number.strip(),
         "is_active": is_active,
     }
-    changes = {k: [getattr(device, k), v] for k, v in values.items() if getattr(device, k) != v}
-    for field, value in values.items():
-        setattr(device, field, value)
-    device.full_clean()
-    if changes:
-        device.save(update_fields=sorted(changes))
-        record_event("device.update", device, actor=actor, data=changes)
+    save_changes(device, values, "device.update", actor=actor)
     return device
 
 

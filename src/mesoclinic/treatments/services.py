@@ -364,9 +364,9 @@ def sign_problems(record: SessionRecord, *, actor: Actor, override_reason: str =
         assert cocktail is not None  # noqa: S101 — narrowed by the id
         used = {line.lot.product_id for line in lines if line.lot.product_id}
         prepared = any(line.lot.cocktail_id == cocktail.pk for line in lines)
-        missing = [p.name for p in cocktail.products.order_by("name") if p.pk not in used]
-        if missing and not prepared:
-            reasons.append(f"Add a lot for each product of {cocktail.name}; missing: {', '.join(missing)}.")
+        unlotted = [p.name for p in cocktail.products.order_by("name") if p.pk not in used]
+        if unlotted and not prepared:
+            reasons.append(f"Add a lot for each product of {cocktail.name}; missing: {', '.join(unlotted)}.")
     on = local_day(record.performed_at, record.clinic.timezone)
     for line in lines:
         try:
@@ -524,7 +524,7 @@ def amend_session(record: SessionRecord, *, reason: str, actor: Actor, **changes
         reason=reason,
         changes=diff,
     )
-    record._change_reason = reason  # simple-history keeps it on the new version
+    record._change_reason = reason  # type: ignore[attr-defined]  # simple-history reads it for the new version
     record.save()
     _apply_line_changes(
         record,

@@ -92,7 +92,8 @@ def _zone_rows(record: SessionRecord, posted: dict[str, str] | None) -> list[Zon
             checked, volume = code in posted, posted.get(code, "")
         else:
             checked = code in current
-            volume = "" if current.get(code) is None else f"{current[code].normalize():f}"
+            amount = current.get(code)
+            volume = "" if amount is None else f"{amount.normalize():f}"
         rows.append(ZoneRow(code, zone["name"], zone["region"], checked, volume, FACE_SHAPES.get(code)))
     return rows
 

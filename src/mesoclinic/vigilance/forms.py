@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.catalog.data_file import zones
+from mesoclinic.form_errors import set_choices
 from mesoclinic.vigilance.models import EventCategory, Outcome, Severity
 from mesoclinic.vigilance.selectors import SuggestedSession
 
@@ -94,12 +95,12 @@ class AdverseEventForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         self.suggestions = suggestions
-        self.fields["sessions"].choices = [(s.record.pk, str(s.record.pk)) for s in suggestions]
+        set_choices(self, "sessions", [(s.record.pk, str(s.record.pk)) for s in suggestions])
         lots: dict[int, str] = {}
         for suggestion in suggestions:
             for lot in suggestion.lots:
                 lots.setdefault(lot.pk, str(lot))
-        self.fields["lots"].choices = list(lots.items())
+        set_choices(self, "lots", list(lots.items()))
 
     def clean_onset_on(self) -> date:
         onset: date = self.cleaned_data["onset_on"]
@@ -153,7 +154,7 @@ class RecallSearchForm(forms.Form):
 
     def __init__(self, *args: Any, products: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [("", _("Any")), *products]
+        set_choices(self, "product", [("", _("Any")), *products])
 
 
 class MarkRecalledForm(forms.Form):

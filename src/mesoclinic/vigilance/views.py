@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -26,10 +24,10 @@ from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.catalog.models import Cocktail, Product
 from mesoclinic.csv_export import csv_export, wants_csv
+from mesoclinic.form_errors import save_form
 from mesoclinic.inventory import services as inventory_services
 from mesoclinic.inventory.models import Lot
 from mesoclinic.inventory.selectors import get_lot_for_user
-from mesoclinic.patients.forms import add_service_errors
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.vigilance import selectors, services
@@ -150,18 +148,14 @@ def recall(request: ClinicRequest) -> HttpResponse:
 def recall_mark(request: ClinicRequest, lot_id: int) -> HttpResponse:
     lot = get_lot_for_user(request.staff, lot_id)
     form = MarkRecalledForm(request.POST)
-    if form.is_valid():
-        try:
-            inventory_services.mark_lot_recalled(lot, reason=form.cleaned_data["reason"], actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Lot %(number)s is recalled and can no longer be used.") % {"number": lot.lot_number},
-            )
-            return HttpResponseRedirect(f"{reverse('vigilance:recall')}?lot={lot.pk}")
-    return _recall_page(request, lot, mark_form=form)
+    saved = save_form(
+        request,
+        form,
+        lambda data: inventory_services.mark_lot_recalled(lot, reason=data["reason"], actor=request.user),
+        success=_("Lot %(number)s is recalled and can no longer be used.") % {"number": lot.lot_number},
+        then=f"{reverse('vigilance:recall')}?lot={lot.pk}",
+    )
+    return saved or _recall_page(request, lot, mark_form=form)
 
 
 # --- Adverse events ---------------------------------------------------------------------------------------
@@ -256,15 +250,14 @@ def event_detail(request: ClinicRequest, event_id: int) -> HttpResponse:
 def follow_up(request: ClinicRequest, event_id: int) -> HttpResponse:
     event = selectors.get_event_for_user(request.staff, event_id)
     form = FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_follow_up(event, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Follow-up added."))
-            return HttpResponseRedirect(reverse("vigilance:event", args=[event.pk]))
-    return _event_page(request, event, form=form)
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.add_follow_up(event, actor=request.user, **data),
+        success=_("Follow-up added."),
+        then=reverse("vigilance:event", args=[event.pk]),
+    )
+    return saved or _event_page(request, event, form=form)
 
 
 def _onset(value: str | None, default: date) -> date:
@@ -295,19 +288,24 @@ def report(request: ClinicRequest, patient_id: int) -> HttpResponse:
         )
     else:
         form = AdverseEventForm(data, suggestions=suggestions, today=today)
-        if form.is_valid():
-            fields = dict(form.cleaned_data)
+
+        def report(cleaned: dict[str, Any]) -> Any:
+            fields = dict(cleaned)
             sessions = selectors.sessions_by_id(patient, fields.pop("sessions"))
             lots = selectors.lots_by_id(request.clinic, fields.pop("lots"))
-            try:
-                event = services.report_adverse_event(
-                    patient, sessions=sessions, lots=lots, actor=request.user, **fields
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Adverse event recorded."))
-                return HttpResponseRedirect(reverse("vigilance:event", args=[event.pk]))
+            return services.report_adverse_event(
+                patient, sessions=sessions, lots=lots, actor=request.user, **fields
+            )
+
+        saved = save_form(
+            request,
+            form,
+            report,
+            success=_("Adverse event recorded."),
+            then=lambda event: reverse("vigilance:event", args=[event.pk]),
+        )
+        if saved:
+            return saved
     context = {"patient": patient, "form": form, "suggestions": suggestions, "zone_names": zone_names()}
     if request.htmx and request.method == "GET" and "onset_on" in request.GET:
         return render(request, "vigilance/partials/_suggested_sessions.html", context)
@@ -332,20 +330,25 @@ def correct(request: ClinicRequest, event_id: int) -> HttpResponse:
         form = CorrectionForm(suggestions=suggestions, today=today, initial=initial)
     else:
         form = CorrectionForm(data, suggestions=suggestions, today=today)
-        if form.is_valid():
-            fields = dict(form.cleaned_data)
+
+        def correct(cleaned: dict[str, Any]) -> Any:
+            fields = dict(cleaned)
             sessions = selectors.sessions_by_id(patient, fields.pop("sessions"))
             lots = selectors.lots_by_id(request.clinic, fields.pop("lots"))
             reason = fields.pop("reason")
-            try:
-                services.update_adverse_event(
-                    event, reason=reason, sessions=sessions, lots=lots, actor=request.user, **fields
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The report is corrected; the earlier version is kept."))
-                return HttpResponseRedirect(reverse("vigilance:event", args=[event.pk]))
+            return services.update_adverse_event(
+                event, reason=reason, sessions=sessions, lots=lots, actor=request.user, **fields
+            )
+
+        saved = save_form(
+            request,
+            form,
+            correct,
+            success=_("The report is corrected; the earlier version is kept."),
+            then=reverse("vigilance:event", args=[event.pk]),
+        )
+        if saved:
+            return saved
     context = {
         "patient": patient,
         "event": event,

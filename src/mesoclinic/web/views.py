@@ -9,7 +9,7 @@ htmx check-in answer and this page draw them the same way.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
@@ -30,6 +30,9 @@ from mesoclinic.inventory.selectors import expiring_soon, low_stock
 from mesoclinic.notifications.selectors import open_complication_alerts
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.forms import ResolveScreeningAlertForm
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise  # a lazy translation, as django-stubs names it
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.scheduling.views import appointment_rows
 from mesoclinic.scheduling.views.common import MANAGE_SCHEDULE
@@ -123,8 +126,8 @@ class Tool(NamedTuple):
 
     capability: Capability
     url_name: str
-    title: str
-    help: str
+    title: str | _StrPromise
+    help: str | _StrPromise
 
 
 ADMIN_TOOLS = (

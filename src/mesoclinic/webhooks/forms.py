@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mesoclinic.form_errors import add_service_errors  # noqa: F401 — re-exported for this app's views
+from mesoclinic.form_errors import set_choices
 from mesoclinic.webhooks.models import SUBSCRIBABLE, DeliveryStatus, EventType
 
 
@@ -40,7 +40,7 @@ class DeliveryFilterForm(forms.Form):
 
     def __init__(self, *args: Any, endpoints: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["endpoint"].choices = [("", _("Any endpoint")), *endpoints]
+        set_choices(self, "endpoint", [("", _("Any endpoint")), *endpoints])
 
     def filters(self) -> dict[str, Any]:
         """The valid filters (an invalid one is ignored, as on every list)."""

@@ -22,8 +22,9 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.csv_export import csv_export, wants_csv
+from mesoclinic.form_errors import add_service_errors, save_form
 from mesoclinic.webhooks import selectors, services
-from mesoclinic.webhooks.forms import DeliveryFilterForm, EndpointForm, add_service_errors
+from mesoclinic.webhooks.forms import DeliveryFilterForm, EndpointForm
 from mesoclinic.webhooks.models import WebhookEndpoint
 
 PAGE_SIZE = 25
@@ -84,22 +85,22 @@ def endpoint_edit(request: ClinicRequest, endpoint_id: int) -> HttpResponse:
         "is_active": endpoint.is_active,
     }
     form = EndpointForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.update_endpoint(
-                endpoint,
-                url=data["url"],
-                events=data["events"],
-                description=data["description"],
-                is_active=data["is_active"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Endpoint saved."))
-            return HttpResponseRedirect(reverse("webhooks:endpoints"))
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.update_endpoint(
+            endpoint,
+            url=data["url"],
+            events=data["events"],
+            description=data["description"],
+            is_active=data["is_active"],
+            actor=request.user,
+        ),
+        success=_("Endpoint saved."),
+        then=reverse("webhooks:endpoints"),
+    )
+    if saved:
+        return saved
     context = {"section": "webhooks", "form": form, "endpoint": endpoint}
     return render(request, "webhooks/endpoint_form.html", context)
 

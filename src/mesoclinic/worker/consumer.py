@@ -124,6 +124,7 @@ class WatchdogScheduler(Scheduler):
 
     health: QueueHealth
     backend: HueyBackend
+    _next_loop: float  # huey's Scheduler sets it; huey has no types
 
     def initialize(self) -> None:
         self._watchdog_every = max(1.0, self.backend.lease_seconds / 3)

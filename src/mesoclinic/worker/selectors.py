@@ -80,7 +80,8 @@ def latest_jobs_for(task_path: str, subject_ids: list[int], *, clinic_id: int | 
         return {}
     by_subject = reduce(operator.or_, (Q(args=[pk]) for pk in subject_ids))
     found: dict[int, Job] = {}
-    jobs = Job.objects.filter(task_path=task_path, clinic_id=clinic_id).filter(by_subject)
+    jobs = Job.objects.filter(task_path=task_path).filter(by_subject)
+    jobs = jobs.filter(clinic__isnull=True) if clinic_id is None else jobs.filter(clinic_id=clinic_id)
     for job in jobs.order_by("enqueued_at", "id"):
         found[int(job.args[0])] = job
     return found

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
+from mesoclinic.form_errors import run_and_flash
 from mesoclinic.worker import selectors, services
 from mesoclinic.worker.models import JobStatus
 
@@ -47,10 +46,7 @@ def jobs(request: ClinicRequest) -> HttpResponse:
 @staff_required(Capability.MANAGE_JOBS)
 def retry(request: ClinicRequest, job_id: int) -> HttpResponse:
     job = selectors.get_job_for_user(request.staff, job_id)
-    try:
-        services.retry_job(job, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The job is queued again."))
+    run_and_flash(
+        request, lambda: services.retry_job(job, actor=request.user), success=_("The job is queued again.")
+    )
     return HttpResponseRedirect(reverse("worker:jobs"))

@@ -16,7 +16,7 @@ Ids are the database ids, prefixed where one MesoClinic record yields several re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -448,8 +448,8 @@ def medication_administration_resource(line: Any, record: Any, ctx: ExportContex
 def adverse_event_resource(
     event: Any,
     ctx: ExportContext,
-    session_ids: list[int] = (),
-    lots: list[Any] = (),  # type: ignore[assignment]  # an empty tuple as the read-only default; only iterated
+    session_ids: Sequence[int] = (),
+    lots: Sequence[Any] = (),
 ) -> Resource:
     severity, severity_display, seriousness = c.fhir_code(
         c.AE_SEVERITIES, event.severity, "AdverseEvent.severity"

@@ -37,7 +37,7 @@ def reminder_plan_for(patient: Any) -> ReminderPlan:
     leads = sorted(selectors.settings_for(patient.clinic_id).reminder_lead_hours or [], reverse=True)
     labels = dict(Channel.choices)
     chosen = preference.channels if preference is not None else []
-    addresses = {Channel.EMAIL: patient.email.strip(), Channel.SMS: patient.phone.strip()}
+    addresses: dict[str, str] = {Channel.EMAIL: patient.email.strip(), Channel.SMS: patient.phone.strip()}
     to = [(str(labels[c]), addresses[c]) for c in chosen if addresses[c]]
     missing = [str(labels[c]) for c in chosen if not addresses[c]]
     if not leads:

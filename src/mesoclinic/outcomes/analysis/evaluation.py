@@ -32,6 +32,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -136,7 +137,9 @@ def _disk_mask(shape: tuple[int, int], centres: Sequence[tuple[float, float]], r
     return cv2.GaussianBlur(mask, (0, 0), 1.0)
 
 
-def _inside(face: FaceFrame, names: Sequence[str], rng: np.random.Generator, n: int, margin: float) -> list:
+def _inside(
+    face: FaceFrame, names: Sequence[str], rng: np.random.Generator, n: int, margin: float
+) -> list[tuple[float, float]]:
     """``n`` random points inside the named regions, at least ``margin`` px from their edges."""
     points: list[tuple[float, float]] = []
     polygons = [face.polygon(name).astype(np.float32) for name in names]
@@ -189,7 +192,7 @@ def paint_lines(image: np.ndarray, face: FaceFrame, rng: np.random.Generator) ->
 
 
 #: change → (painter, region(s) it is painted in, metric that must be flagged, sign of the expected change)
-CHANGES: dict[str, tuple[Callable, tuple[str, ...], str, int]] = {
+CHANGES: dict[str, tuple[Callable[..., Any], tuple[str, ...], str, int]] = {
     "10 spots, 12 L* darker": (paint_spots, ("cheek_left", "cheek_right", "forehead"), "spot_count", +1),
     "red patch, a* + 12": (paint_redness, ("cheek_left",), "redness_area_fraction", +1),
     "3 faint forehead lines": (paint_lines, ("forehead",), "wrinkle_area_fraction", +1),
@@ -264,14 +267,20 @@ def evaluate_face(
         studio_face = detect_face(preview(photo)).scaled(photo.shape[1] / preview(photo).shape[1])
     except FaceNotFoundError as exc:
         return FaceResult(name, refused=str(exc))
+    follow_ups: list[Analysis] = []
+    colour_follow_ups: list[Analysis] = []
+    eye_errors: list[float] = []
+    ious: list[float] = []
+    registration_errors: list[float] = []
     result = FaceResult(
-        name, follow_ups=[], colour_follow_ups=[], eye_errors=[], ious=[], registration_errors=[]
+        name,
+        follow_ups=follow_ups,
+        colour_follow_ups=colour_follow_ups,
+        eye_errors=eye_errors,
+        ious=ious,
+        registration_errors=registration_errors,
     )
-    runs = (
-        ((True, result.follow_ups), (False, result.colour_follow_ups))
-        if colour
-        else ((True, result.follow_ups),)
-    )
+    runs = ((True, follow_ups), (False, colour_follow_ups)) if colour else ((True, follow_ups),)
     for photometric, bucket in runs:
         shots = [recapture(photo, rng, photometric=photometric) for _ in range(captures + 1)]
         for shot in shots[1:]:
@@ -283,10 +292,12 @@ def evaluate_face(
             except FaceNotFoundError as exc:
                 return FaceResult(name, refused=str(exc))
             bucket.append(comparison.follow_up)
-            result.registration_errors.append(_registration_error(comparison, shots[0], shot))
+            registration_errors.append(_registration_error(comparison, shots[0], shot))
             if photometric and comparison.follow_up_face is not None:
-                result.eye_errors.append(_eye_error(studio_face, shot, comparison.follow_up_face))
+                eye_errors.append(_eye_error(studio_face, shot, comparison.follow_up_face))
                 base_found = comparison.baseline.face
+                if base_found is None:  # the regions are compared only where the baseline's face was found
+                    continue
                 back = shots[0].matrix
                 for region in REGION_NAMES:
                     # the follow-up's own regions, and the baseline's moved by the true transform
@@ -294,9 +305,7 @@ def evaluate_face(
                         np.vstack([base_found.polygon(region).T, np.ones(len(base_found.polygon(region)))]).T
                         @ np.linalg.inv(np.vstack([back, [0, 0, 1]])).T
                     )[:, :2] @ shot.matrix[:, :2].T + shot.matrix[:, 2]
-                    result.ious.append(
-                        _iou(comparison.follow_up_face.polygon(region), truth, shot.image.shape[:2])
-                    )
+                    ious.append(_iou(comparison.follow_up_face.polygon(region), truth, shot.image.shape[:2]))
     return result
 
 

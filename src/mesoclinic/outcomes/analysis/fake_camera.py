@@ -30,7 +30,7 @@ def write_face_video(path: str | Path, *, frames: int = 12, size: tuple[int, int
     with path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\n".encode())
         for k in range(frames):
-            shift = np.float32([[1, 0, np.sin(k / 2)], [0, 1, np.cos(k / 3)]])
+            shift = np.array([[1, 0, np.sin(k / 2)], [0, 1, np.cos(k / 3)]], dtype=np.float32)
             frame = cv2.warpAffine(base, shift, (width, height), borderMode=cv2.BORDER_REFLECT)
             yuv = cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420)
             out.write(b"FRAME\n")

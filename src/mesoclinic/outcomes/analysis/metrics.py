@@ -326,10 +326,10 @@ def _hessian_eigenvalues(image: np.ndarray, sigma: float) -> tuple[np.ndarray, n
     g = np.exp(-(x**2) / (2 * sigma**2))
     g /= g.sum()
     g1, g2 = (-x / sigma**2 * g), ((x**2 / sigma**4 - 1 / sigma**2) * g)
-    g, g1, g2 = (k.astype(np.float32) for k in (g, g1, g2))
-    hxx = cv2.sepFilter2D(image, cv2.CV_32F, g2, g, borderType=cv2.BORDER_REFLECT)
-    hyy = cv2.sepFilter2D(image, cv2.CV_32F, g, g2, borderType=cv2.BORDER_REFLECT)
-    hxy = cv2.sepFilter2D(image, cv2.CV_32F, g1, g1, borderType=cv2.BORDER_REFLECT)
+    k0, k1, k2 = (k.astype(np.float32) for k in (g, g1, g2))
+    hxx = cv2.sepFilter2D(image, cv2.CV_32F, k2, k0, borderType=cv2.BORDER_REFLECT)
+    hyy = cv2.sepFilter2D(image, cv2.CV_32F, k0, k2, borderType=cv2.BORDER_REFLECT)
+    hxy = cv2.sepFilter2D(image, cv2.CV_32F, k1, k1, borderType=cv2.BORDER_REFLECT)
     half_trace, root = (hxx + hyy) / 2, np.sqrt(((hxx - hyy) / 2) ** 2 + hxy**2)
     return sigma**2 * (half_trace + root), sigma**2 * (half_trace - root)
 
@@ -343,7 +343,7 @@ def _background(log_y: np.ndarray, window: int) -> np.ndarray:
     )
     size = max(3, (window // factor) | 1)
     background = ndimage.median_filter(small, size=size, mode="reflect")
-    return cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR))
 
 
 def _dark_features(

@@ -41,12 +41,12 @@ def portrait(name: str) -> np.ndarray:
 
         from .loading import load_image  # noqa: PLC0415
 
-        with cbook.get_sample_data("grace_hopper.jpg") as handle:
-            return load_image(handle.read())
+        return load_image(Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)).read_bytes())
     if name == "astronaut":
         from skimage import data  # noqa: PLC0415
 
-        return data.astronaut().astype(np.float32) / np.float32(255)
+        pixels = data.astronaut()  # type: ignore[no-untyped-call]  # scikit-image's sample data has no annotations
+        return np.asarray(pixels, dtype=np.float32) / np.float32(255)
     raise ValueError(f"portrait must be one of {', '.join(PORTRAITS)}, not {name!r}")
 
 

@@ -246,7 +246,7 @@ def _refine_ecc(
     warp = (to_small @ np.vstack([matrix, [0, 0, 1]]) @ small_to_base)[:2].astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5)
     try:
-        score, warp = cv2.findTransformECC(
+        score, warp = cv2.findTransformECC(  # type: ignore[call-overload]  # inputMask None: no mask, as OpenCV documents; its stubs want an array
             _normalised(template),
             _normalised(_grey(follow_small, 1.0)),
             warp,
@@ -267,7 +267,7 @@ def _grey(image: np.ndarray, scale: float) -> np.ndarray:
         size = (max(16, round(image.shape[1] * scale)), max(16, round(image.shape[0] * scale)))
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    return np.log(grey + np.float32(0.01)).astype(np.float32)
+    return np.asarray(np.log(grey + np.float32(0.01)), dtype=np.float32)
 
 
 def _ecc(base: np.ndarray, follow: np.ndarray) -> tuple[np.ndarray, float]:
@@ -285,7 +285,7 @@ def _ecc(base: np.ndarray, follow: np.ndarray) -> tuple[np.ndarray, float]:
         )
         b, f = _normalised(b), _normalised(f)
         try:
-            score, warp = cv2.findTransformECC(b, f, warp, cv2.MOTION_EUCLIDEAN, criteria, None, 3)
+            score, warp = cv2.findTransformECC(b, f, warp, cv2.MOTION_EUCLIDEAN, criteria, None, 3)  # type: ignore[call-overload]  # inputMask None: no mask, as OpenCV documents; its stubs want an array
         except cv2.error:
             raise RegistrationError("the follow-up could not be aligned with the baseline") from None
         if level:
@@ -295,8 +295,11 @@ def _ecc(base: np.ndarray, follow: np.ndarray) -> tuple[np.ndarray, float]:
 
 def _features(base: np.ndarray, follow: np.ndarray) -> tuple[np.ndarray, float]:
     """ORB matches and a RANSAC similarity; the score is the inlier fraction."""
-    orb = cv2.ORB_create(nfeatures=2000)
-    b8, f8 = (cv2.normalize(x, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8) for x in (base, follow))
+    orb = cv2.ORB.create(nfeatures=2000)
+    b8, f8 = (
+        cv2.normalize(x, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)  # type: ignore[call-overload]  # dst None: OpenCV allocates the output; its stubs want an array
+        for x in (base, follow)
+    )
     kb, db = orb.detectAndCompute(b8, None)
     kf, df = orb.detectAndCompute(f8, None)
     if db is None or df is None or len(kb) < 4 or len(kf) < 4:
@@ -304,12 +307,12 @@ def _features(base: np.ndarray, follow: np.ndarray) -> tuple[np.ndarray, float]:
     matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(db, df)
     if len(matches) < 4:
         raise RegistrationError("too few matching points between the follow-up and the baseline")
-    src = np.float32([kb[m.queryIdx].pt for m in matches])
-    dst = np.float32([kf[m.trainIdx].pt for m in matches])
+    src = np.array([kb[m.queryIdx].pt for m in matches], dtype=np.float32)
+    dst = np.array([kf[m.trainIdx].pt for m in matches], dtype=np.float32)
     matrix, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=2.0)
     if matrix is None or inliers is None or inliers.sum() < 4:
         raise RegistrationError("no consistent alignment between the follow-up and the baseline")
-    return matrix.astype(np.float64), float(inliers.mean())
+    return np.asarray(matrix, dtype=np.float64), float(inliers.mean())
 
 
 def _same_size(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -319,4 +322,4 @@ def _same_size(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _normalised(image: np.ndarray) -> np.ndarray:
     """Zero mean and unit variance, which ECC expects for a stable start."""
-    return ((image - image.mean()) / max(float(image.std()), 1e-6)).astype(np.float32)
+    return np.asarray((image - image.mean()) / max(float(image.std()), 1e-6), dtype=np.float32)

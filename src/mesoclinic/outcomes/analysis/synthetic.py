@@ -169,7 +169,7 @@ def capture(
     rgb = np.clip(cv2.cvtColor(scene.lab, cv2.COLOR_Lab2RGB), 0, 1)
     centre = (full / 2, full / 2)
     matrix = cv2.getRotationMatrix2D(centre, rotation_deg, 1.0)
-    matrix[:, 2] += shift
+    matrix[:, 2] += np.asarray(shift)
     moved = cv2.warpAffine(rgb, matrix, (full, full), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     lit = linear_to_srgb(srgb_to_linear(moved) * exposure)
     rng = np.random.default_rng(seed)
@@ -233,7 +233,7 @@ def _coloured_noise(rng: np.random.Generator, size: int) -> np.ndarray:
     fine = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 1.5)
     coarse = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 12.0)
     noise = fine / fine.std() + 0.5 * coarse / max(float(coarse.std()), 1e-6)
-    return noise / noise.std()
+    return np.asarray(noise / noise.std())
 
 
 def _cells(spec: SkinSpec, rng: np.random.Generator) -> list[tuple[float, float]]:

@@ -7,7 +7,14 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MAX_ENTRY_TEXT, MEDICATIONS, MODALITIES
+from mesoclinic.clinical_codes.vocabulary import (
+    CONDITIONS,
+    HISTORY_LISTS,
+    IMPLANTS,
+    MAX_ENTRY_TEXT,
+    MEDICATIONS,
+    MODALITIES,
+)
 
 from .model import Medication, PatientHistory, ProtocolSpec
 
@@ -15,16 +22,7 @@ __all__ = ["ScreeningInputError", "parse_iso_date", "patient_from_json", "protoc
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
-_PATIENT_KEYS = (
-    "birth_date",
-    "taken",
-    "conditions",
-    "medications",
-    "implants",
-    "allergies",
-    "other_allergies",
-    "other_medications",
-)
+_PATIENT_KEYS = ("birth_date", "taken", *HISTORY_LISTS)
 """Longest free-text allergy or medicine, in characters."""
 _MEDICATION_KEYS = ("code", "stopped")
 _PROTOCOL_KEYS = ("modality", "ingredients")

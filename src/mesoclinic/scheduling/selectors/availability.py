@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
@@ -145,23 +145,9 @@ def available_starts(
     who = resources.practitioner_id(practitioner) if practitioner is not None else None
     if who is not None and who not in resources.practitioners:
         return []
-    kinds = index.candidates(modality, practitioner=who) if who else index.candidates(modality)
-    if not all(kinds):
-        return []
-    choices = []
-    for moment in index.available_slots(modality, length // 60, start, end, practitioner=who):
-        t = epoch_seconds(moment)
-        picked = [index.first_free(ids, t, length) for ids in kinds]
-        practitioner_id, room_id, *device_id = picked
-        choices.append(
-            SessionChoice(
-                start=moment,
-                practitioner=resources.practitioners[practitioner_id],
-                room=resources.rooms[room_id],
-                device=resources.devices[device_id[0]] if device_id else None,
-            )
-        )
-    return choices
+    return _session_choices(
+        index, resources, modality=modality, occupied_minutes=length // 60, start=start, end=end, who=who
+    )
 
 
 Span = tuple[time, time]
@@ -226,6 +212,13 @@ def location_hours(location: Location, first: date, last: date) -> LocationHours
     )
 
 
+def _offered(resource_id: str | None) -> str:
+    """A resource ``available_slots`` offered a start for: one of each kind is free then, by its contract."""
+    if resource_id is None:
+        raise AssertionError("available_slots offered a start without a free resource of each kind")
+    return resource_id
+
+
 def _session_choices(
     index: ClinicIndex,
     resources: ResourceMap,
@@ -244,7 +237,7 @@ def _session_choices(
     choices = []
     for moment in index.available_slots(modality, occupied_minutes, start, end, practitioner=who):
         t = epoch_seconds(moment)
-        practitioner_id, room_id, *device_id = [index.first_free(ids, t, length) for ids in kinds]
+        practitioner_id, room_id, *device_id = [_offered(index.first_free(ids, t, length)) for ids in kinds]
         choices.append(
             SessionChoice(
                 start=moment,
@@ -301,13 +294,14 @@ def free_starts_by_resource(
     clinic, resources = engine_clinic(
         location, modality, window=(start - timedelta(days=1), end + timedelta(days=1))
     )
-    rows: dict[str, Any] = {
+    by_kind: dict[ResourceKind, Mapping[str, Any]] = {
         ResourceKind.PRACTITIONER: resources.practitioners,
         ResourceKind.ROOM: resources.rooms,
         ResourceKind.DEVICE: resources.devices,
-    }[resource_kind]
+    }
+    rows = by_kind[resource_kind]
     tz = location_timezone(location)
-    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    first, last = local_day(start, tz), local_day(end, tz)
     occupied = protocol.session_minutes + protocol.buffer_minutes
     out: dict[int, list[datetime]] = {}
     for rid, row in rows.items():

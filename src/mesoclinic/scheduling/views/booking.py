@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,10 +23,9 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
 from mesoclinic.catalog.selectors import protocols
-from mesoclinic.patients.forms import ConsentForm, add_service_errors
-from mesoclinic.patients.models import PhotoUse
+from mesoclinic.patients.forms import ConsentForm
 from mesoclinic.patients.selectors import has_valid_consent, patients_for_clinic
-from mesoclinic.patients.services import record_consent
+from mesoclinic.patients.views import save_consent
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.services import BookingError, ScreeningBlockedError, book_series
@@ -175,21 +173,9 @@ def book_consent(request: ClinicRequest) -> HttpResponse:
         return HttpResponseRedirect(w.url("patient") if w.location else reverse("scheduling:book"))
     template = _consent_template(request, w.protocol)
     form = ConsentForm(request.POST, templates=[template] if template else [])
-    if template is not None and form.is_valid():
-        try:
-            record_consent(
-                w.patient,
-                template=template,
-                signed_by=form.cleaned_data["signed_by"],
-                photo_use=[PhotoUse.CLINICAL.value, *form.cleaned_data["photo_use"]],
-                signature=form.cleaned_data["signature"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Consent recorded: %(form)s.") % {"form": template.title})
-            return HttpResponseRedirect(w.url("dates"))
+    saved = save_consent(request, w.patient, template, form, then=w.url("dates")) if template else None
+    if saved:
+        return saved
     return _render_wizard(request, w, "consent", consent_form=form)
 
 

@@ -190,7 +190,7 @@ def _appointments_csv(
             a.session_index,
             a.practitioner.display_name,
             a.room.name,
-            a.device.name if a.device_id else "",
+            a.device.name if a.device is not None else "",
             location.name,
         ]
         for a in appointments
@@ -240,13 +240,13 @@ def _resource_columns(
         return columns, lambda a: f"room-{a.room_id}"
     if spec.by == "device":
         devices = list(dict.fromkeys([*resources.devices, *(a.device for a in shown if a.device)]))
-        used = {a.device_id for a in shown}
+        used_devices = {a.device_id for a in shown}  # None: a needle session, with no device
         columns = [
             Column(f"device-{d.pk}", d.name, "", day)
             for d in devices
-            if _keep(modality, d.modality == modality, d.pk in used)
+            if _keep(modality, d.modality == modality, d.pk in used_devices)
         ]
-        if None in used:
+        if None in used_devices:
             columns.append(Column("device-none", _("No device"), _("needle sessions"), day))
         return columns, lambda a: f"device-{a.device_id}" if a.device_id else "device-none"
     people = list(dict.fromkeys([*resources.practitioners, *(a.practitioner for a in shown)]))

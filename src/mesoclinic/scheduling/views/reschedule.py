@@ -97,7 +97,7 @@ def _move(request: ClinicRequest, appointment: Appointment) -> tuple[Appointment
     """Apply the POSTed slot through the service; returns the appointment as stored and the error, if any."""
     form = RescheduleForm(request.POST)
     if not form.is_valid():
-        return appointment, " ".join(form.errors.get("slot", []))
+        return appointment, " ".join(map(str, form.errors.get("slot", [])))
     choice = _resolve_slots(appointment.location, [form.cleaned_data["slot"]])[0]
     if choice is None:
         return appointment, _("That time is no longer offered; choose another one.")
@@ -208,7 +208,7 @@ def appointment_move(request: ClinicRequest, appointment_id: int) -> JsonRespons
     appointment = selectors.get_appointment_for_user(request.staff, appointment_id)
     form = RescheduleForm(request.POST)
     if not form.is_valid():
-        return _refused(" ".join(form.errors.get("slot", [])), status=400)
+        return _refused(" ".join(map(str, form.errors.get("slot", []))), status=400)
     if form.cleaned_data["slot"].start < timezone.now():
         return _refused(_("That time has passed; choose a later one."))
     _appointment, error = _move(request, appointment)

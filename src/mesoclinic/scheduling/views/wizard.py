@@ -114,8 +114,8 @@ def _read_wizard(request: ClinicRequest, data: QueryDict) -> Wizard:
     )
     if data.get("patient"):
         w.patient = get_patient_for_user(request.staff, data["patient"])
-    if data.get("protocol"):
-        w.protocol = get_protocol_for_clinic(request.clinic, data["protocol"])
+    if protocol := data.get("protocol"):
+        w.protocol = get_protocol_for_clinic(request.clinic, protocol)
     if data.get("location"):
         w.location = selectors.get_location_for_user(request.staff, data["location"])
     else:
