@@ -292,6 +292,8 @@ def _record_payment(online: OnlinePayment, amount: Decimal, actor: Actor) -> Pay
     """Money Stripe took is recorded whatever happened meanwhile: what the balance no longer needs (paid
     at the till in the meantime) goes to the patient's credit."""
     invoice_id = online.invoice_id or (online.charge.invoice_id if online.charge else None)
+    if invoice_id is None:  # every balance and fee intent names its document
+        raise _fail("invoice", "This online payment names no document.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     payment = Payment.objects.create(
         invoice=invoice,
