@@ -523,11 +523,13 @@ def charge_fee_to_saved_card(charge: CancellationCharge, *, actor: Actor) -> Onl
 # Webhooks
 
 
-def handle_event(event: Any, *, actor: Actor = None) -> str:
+def handle_event(event: dict[str, Any], *, actor: Actor = None) -> str:
     """Act on one verified Stripe event, once: its id is stored with a unique constraint in the same
     transaction as what it did, so a second delivery (or two at once) finds it and does nothing."""
-    event_id, kind = str(event["id"]), str(event["type"])
-    obj = event["data"]["object"]
+    event_id, kind = str(event.get("id") or ""), str(event.get("type") or "")
+    obj = (event.get("data") or {}).get("object") or {}
+    if not event_id or not kind or not isinstance(obj, dict) or not obj.get("id"):
+        return "ignored"
     try:
         with transaction.atomic():
             StripeEvent.objects.create(event_id=event_id, type=kind, received_at=timezone.now())
@@ -542,7 +544,7 @@ def handle_event(event: Any, *, actor: Actor = None) -> str:
 
 def _act(kind: str, obj: Any, actor: Actor) -> str:
     if kind in ("payment_intent.succeeded", "payment_intent.payment_failed"):
-        state = gateway._state(obj)
+        state = gateway.state_of(obj)
         if kind == "payment_intent.payment_failed" and state.status == "succeeded":
             return "ignored"
         online = settle(state, actor=actor)
@@ -550,7 +552,7 @@ def _act(kind: str, obj: Any, actor: Actor) -> str:
             return "unknown intent"
         return f"{online.kind} {online.status}"
     if kind == "setup_intent.succeeded":
-        card = finish_setup(gateway._state(obj), actor=actor)
+        card = finish_setup(gateway.state_of(obj), actor=actor)
         return "unknown setup intent" if card is None else f"card {card.status}"
     return "ignored"
 
@@ -578,5 +580,7 @@ def deposit_for_booking(appointment_ids: list[int]) -> OnlinePayment | None:
         return paid
     try:
         return start_deposit(appointment, actor=None)
-    except ValidationError:  # taken at the clinic meanwhile, or Stripe unreachable: the page just says nothing
+    except (
+        ValidationError
+    ):  # taken at the clinic meanwhile, or Stripe unreachable: the page just says nothing
         return None

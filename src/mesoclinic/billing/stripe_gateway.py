@@ -110,7 +110,8 @@ def _id(value: Any) -> str:
     return str(value.get("id", "")) if hasattr(value, "get") else str(getattr(value, "id", ""))
 
 
-def _state(stripe_obj: Any) -> IntentState:
+def state_of(stripe_obj: Any) -> IntentState:
+    """What MesoClinic needs of a PaymentIntent or SetupIntent object (from the API or an event)."""
     obj = _plain(stripe_obj)
     error = obj.get("last_payment_error") or obj.get("last_setup_error") or {}
     return IntentState(
@@ -150,7 +151,7 @@ def create_payment_intent(
     intent = _call(
         _client().v1.payment_intents.create, params=params, options={"idempotency_key": idempotency_key}
     )
-    return _state(intent), str(_plain(intent).get("client_secret") or "")
+    return state_of(intent), str(_plain(intent).get("client_secret") or "")
 
 
 def pay_with_token(intent_id: str, token: str) -> IntentState:
@@ -158,11 +159,11 @@ def pay_with_token(intent_id: str, token: str) -> IntentState:
     client = _client()
     card = _plain(_call(client.v1.tokens.retrieve, token)).get("card")
     _call(client.v1.payment_intents.update, intent_id, params={"payment_method": _id(card)})
-    return _state(_call(client.v1.payment_intents.confirm, intent_id))
+    return state_of(_call(client.v1.payment_intents.confirm, intent_id))
 
 
 def payment_intent(intent_id: str) -> IntentState:
-    return _state(_call(_client().v1.payment_intents.retrieve, intent_id))
+    return state_of(_call(_client().v1.payment_intents.retrieve, intent_id))
 
 
 def refund(
@@ -198,11 +199,11 @@ def create_setup_intent(*, customer: str, metadata: dict[str, str]) -> tuple[Int
             "metadata": metadata,
         },
     )
-    return _state(intent), str(_plain(intent).get("client_secret") or "")
+    return state_of(intent), str(_plain(intent).get("client_secret") or "")
 
 
 def setup_intent(intent_id: str) -> IntentState:
-    return _state(_call(_client().v1.setup_intents.retrieve, intent_id))
+    return state_of(_call(_client().v1.setup_intents.retrieve, intent_id))
 
 
 def card_details(payment_method: str) -> dict[str, Any]:
@@ -217,11 +218,12 @@ def card_details(payment_method: str) -> dict[str, Any]:
     }
 
 
-def verified_event(payload: bytes, signature: str) -> Any:
-    """The event Stripe signed, or ``GatewayError`` (a bad or missing signature, a payload not JSON)."""
+def verified_event(payload: bytes, signature: str) -> dict[str, Any]:
+    """The event Stripe signed (a plain dict), or ``GatewayError`` (a bad, stale or missing signature, a
+    payload not JSON)."""
     if not settings.STRIPE_WEBHOOK_SECRET:
         raise GatewayError("STRIPE_WEBHOOK_SECRET is not set.", "not_configured")
     try:
-        return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        return _plain(stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET))
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise GatewayError(str(exc) or "Bad signature.", "bad_signature") from exc

@@ -52,7 +52,6 @@ def _with_stripe_js(response: HttpResponse) -> HttpResponse:
         "connect-src": sources,
         "frame-src": [origin, "https://hooks.stripe.com"],
     }
-    response.xframe_options_deny = True  # type: ignore[attr-defined]
     return response
 
 

@@ -287,6 +287,8 @@ def test_an_event_of_another_kind_is_acknowledged_and_ignored(client, stripe_on)
     body, signature = ls.signed(ls.event("customer.created", {"id": "cus_1", "object": "customer"}, "evt_c"))
     answer = _post(client, body, signature)
     assert answer.status_code == 200 and answer.json()["outcome"] == "ignored"
+    odd_body, odd = ls.signed({"id": "evt_odd", "type": "payment_intent.succeeded"})  # signed, but no object
+    assert _post(client, odd_body, odd).json()["outcome"] == "ignored"
 
 
 # --- The patient's page and the API ------------------------------------------------------------------------
