@@ -155,8 +155,15 @@ def create_payment_intent(
 
 
 def pay_with_token(intent_id: str, token: str) -> IntentState:
-    """Confirm a PaymentIntent with the card Stripe.js tokenised in the patient's browser."""
+    """Confirm a PaymentIntent with the card Stripe.js tokenised in the patient's browser.
+
+    Stripe takes the token as ``payment_method_data[card][token]`` on confirmation (its documented way to
+    use a token with PaymentIntents). localstripe (``STRIPE_API_BASE`` set) does not know that parameter;
+    there the token's card is set as the intent's payment method and then confirmed."""
     client = _client()
+    if not settings.STRIPE_API_BASE:
+        params = {"payment_method_data": {"type": "card", "card": {"token": token}}}
+        return state_of(_call(client.v1.payment_intents.confirm, intent_id, params=params))
     card = _plain(_call(client.v1.tokens.retrieve, token)).get("card")
     _call(client.v1.payment_intents.update, intent_id, params={"payment_method": _id(card)})
     return state_of(_call(client.v1.payment_intents.confirm, intent_id))

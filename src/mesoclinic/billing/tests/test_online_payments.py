@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from mesoclinic.accounts.models import Role
@@ -357,3 +358,38 @@ def test_localstripe_itself_delivers_the_signed_event_to_the_webhook(live_server
     payment = Payment.objects.get(invoice=invoice)
     assert (payment.method, payment.amount) == ("online_card", Decimal("120.00"))
     assert StripeEvent.objects.filter(type="payment_intent.succeeded").count() == 1
+
+
+def test_the_desk_makes_links_for_the_patient_and_charges_the_saved_card(stripe_on, clinic, first):
+    desk = client_for(make_staff(clinic, Role.RECEPTIONIST))
+    invoice = issue_invoice(draft(first.patient, line(unit_price="200.00")), actor=None)
+    page = desk.get(reverse("billing:document", args=[invoice.pk]))
+    assert b'data-testid="online-link"' in page.content
+    made = desk.post(reverse("billing:online_link", args=[invoice.pk]), follow=True)
+    link = OnlinePayment.objects.get(invoice=invoice)
+    assert f"/pay/{link.reference}/" in made.content.decode()
+    set_cancellation_policy(clinic, deposit_kind="fixed", deposit_value="50.00", actor=None)
+    desk.post(reverse("billing:online_deposit", args=[first.pk]))
+    assert OnlinePayment.objects.get(appointment=first).amount == Decimal("50.00")
+    desk.post(reverse("billing:card_link", args=[first.patient_id]))
+    card = SavedCard.objects.get(patient=first.patient)
+    assert card.status == "pending" and card.consented_at is None
+    # The patient's page: the consent first, then the card (Stripe.js confirms the SetupIntent).
+    visitor = Client()
+    url = reverse("billing_online:card", args=[card.reference])
+    assert b'name="consent"' in visitor.get(url).content
+    assert visitor.post(url, {}).status_code == 422
+    shown = visitor.post(url, {"consent": "yes"})
+    secret = re.search(r'data-client-secret="([^"]+)"', shown.content.decode()).group(1)
+    ls.client(stripe_on).v1.setup_intents.confirm(
+        secret.split("_secret_")[0], params={"payment_method": "pm_card_visa"}
+    )
+    assert visitor.post(reverse("billing_online:card_saved", args=[card.reference])).status_code == 302
+    assert b'data-testid="saved"' in visitor.get(url).content
+    account = desk.get(reverse("billing:patient_account", args=[first.patient_id]))
+    assert b"4242" in account.content
+    set_cancellation_policy(clinic, no_show_cost="fee", fee="40.00", actor=None)
+    no_show(first)
+    charge = CancellationCharge.objects.get(appointment=first)
+    desk.post(reverse("billing:charge_card", args=[charge.pk]))
+    assert Payment.objects.get(invoice=charge.invoice).method == "online_card"
