@@ -357,7 +357,10 @@ def test_localstripe_itself_delivers_the_signed_event_to_the_webhook(live_server
         time.sleep(0.2)
     payment = Payment.objects.get(invoice=invoice)
     assert (payment.method, payment.amount) == ("online_card", Decimal("120.00"))
-    assert StripeEvent.objects.filter(type="payment_intent.succeeded").count() == 1
+    # (localstripe may also deliver earlier tests' events, still in flight, to this endpoint: unknown intents.)
+    assert (
+        StripeEvent.objects.filter(type="payment_intent.succeeded", outcome="balance succeeded").count() == 1
+    )
 
 
 def test_the_desk_makes_links_for_the_patient_and_charges_the_saved_card(stripe_on, clinic, first):
