@@ -347,6 +347,17 @@ SMS_BACKEND = env_str("SMS_BACKEND", "mesoclinic.notifications.channels.sms.Cons
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms" / "outbox.jsonl"))
 SMS_HTTP_URL = env_str("SMS_HTTP_URL")
 SMS_HTTP_API_KEY = env_optional_secret("SMS_HTTP_API_KEY")
+
+# Online card payments through Stripe (billing.stripe_gateway): offered only when STRIPE_SECRET_KEY and
+# STRIPE_PUBLISHABLE_KEY are set; without them the till, deposits and refunds work without the online card.
+# STRIPE_WEBHOOK_SECRET verifies the signed events posted to /billing/stripe/webhook/. STRIPE_API_BASE points
+# the client (and the payment page's Stripe.js, unless STRIPE_JS_URL says otherwise) at another server:
+# localstripe in the tests, nothing in production.
+STRIPE_SECRET_KEY = env_optional_secret("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_optional_secret("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE").rstrip("/")
+STRIPE_JS_URL = env_str("STRIPE_JS_URL")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 SMS_SENDER = env_str("SMS_SENDER", "MesoClinic")
 

@@ -202,6 +202,16 @@ WEB: dict[str, R] = {
     "billing:price_create": R(C.MANAGE_PRICES, method="get,post"),
     "billing:price_edit": R(C.MANAGE_PRICES, method="get,post"),
     "billing:settings": R(C.MANAGE_PRICES, method="get,post"),
+    "billing:online_link": R(C.TAKE_PAYMENTS, method="post"),
+    "billing:online_deposit": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS, method="post"),
+    "billing:card_link": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
+    "billing:charge_card": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
+    # Stripe's webhook: the signature is the key (billing/tests/test_online_payments.py); the patient's payment
+    # pages: the unguessable reference in the link is the key.
+    "billing:stripe_webhook": PUBLIC,
+    "billing_online:pay": PUBLIC,
+    "billing_online:card": PUBLIC,
+    "billing_online:card_saved": PUBLIC,
     "reports:index": R(C.VIEW_REPORTS),
     "reports:outcomes": R(C.VIEW_REPORTS, query=CSV),
     "reports:adherence": R(C.VIEW_REPORTS, query=CSV),
@@ -496,6 +506,9 @@ API: dict[str, R] = {
     "billing_api_patient_charges": R(C.VIEW_BILLING),
     "billing_api_patient_deposits": R(C.VIEW_BILLING),
     "billing_api_waive_charge": R(C.TAKE_PAYMENTS),
+    "billing_api_start_payment_intent": R(C.TAKE_PAYMENTS),
+    "billing_api_start_deposit_intent": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS),
+    "billing_api_get_payment_intent": R(C.VIEW_BILLING),
 }
 # fmt: on
 
@@ -548,6 +561,7 @@ KWARGS: dict[str, str] = {
     "protocol_id": "protocol",
     "package_id": "package",
     "charge_id": "charge",
+    "online_payment_id": "online_payment",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -834,6 +848,7 @@ FORGED: dict[str, str] = {
     "clinic_slug": "forged-clinic",
     "slug": "forged-protocol",
     "appointment_id": "999999",
+    "reference": "forged-reference-0000000000000000",
 }
 # What a visitor's GET of each public page gets: the page, a refusal of a forged link, or the sign-in page.
 PUBLIC_GET: dict[str, int] = {
@@ -865,6 +880,10 @@ PUBLIC_GET: dict[str, int] = {
     "portal:portal_home": 404,
     "portal:portal_cancel": 405,  # POST only
     "portal:portal_sign_out": 405,
+    "billing:stripe_webhook": 405,  # POST only (a signed event)
+    "billing_online:pay": 404,
+    "billing_online:card": 404,
+    "billing_online:card_saved": 405,
 }
 
 

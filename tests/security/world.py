@@ -20,6 +20,7 @@ from PIL import Image
 from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
 from mesoclinic.accounts.services import create_api_token
+from mesoclinic.billing.models import OnlinePayment
 from mesoclinic.billing.services import (
     LineInput,
     apply_cancellation_policy,
@@ -151,6 +152,18 @@ def _billing_objects(clinic: Clinic, patient: Any, course: Any) -> dict[str, Any
         "package": package,
         "sale": package.invoice,  # issued: the document to print
         "charge": charge,
+        # A PaymentIntent's row as billing.online writes it (no Stripe needed to read it back).
+        "online_payment": OnlinePayment.objects.create(
+            clinic=clinic,
+            patient=patient,
+            kind="balance",
+            reference="world-online-payment-reference",
+            invoice=package.invoice,
+            amount="10.00",
+            currency="GBP",
+            intent_id="pi_world",
+            created_at=datetime.now(tz=UTC),
+        ),
     }
 
 

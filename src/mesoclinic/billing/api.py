@@ -12,18 +12,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Field, Router, Schema, Status
 
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.accounts.permissions import Capability
-from mesoclinic.billing import selectors, services
+from mesoclinic.billing import online, selectors, services
 from mesoclinic.billing.models import (
     CancellationCharge,
     CancellationPolicy,
     Deposit,
     Invoice,
+    OnlinePayment,
     Package,
     Payment,
     PriceItem,
@@ -628,3 +630,73 @@ def waive_charge(request: HttpRequest, charge_id: int, payload: WaiveIn) -> Any:
     staff = require(request, Capability.TAKE_PAYMENTS)
     charge = selectors.get_charge_for_user(staff, charge_id)
     return charge_out(services.waive_charge(charge, reason=payload.reason, actor=request.user))
+
+
+# --- Online card payments through Stripe (billing.online) ---------------------------------------------------
+
+
+class PaymentIntentIn(Schema):
+    amount: str | None = Field(
+        default=None,
+        description="What to pay online; the balance (or the policy's deposit) when omitted.",
+        max_length=20,
+    )
+
+
+class PaymentIntentOut(Schema):
+    id: int
+    kind: str = Field(description='"deposit", "balance" or "fee".')
+    intent_id: str = Field(description="Stripe's PaymentIntent id (pi_…).")
+    amount: str
+    currency: str
+    status: str = Field(description='"pending", "succeeded" or "failed".')
+    url: str = Field(
+        description="The patient's payment page (the reference in it is the key: send it only to them)."
+    )
+    invoice: int | None = None
+    appointment: int | None = None
+    payment: int | None = Field(
+        default=None, description="The payment it became, once Stripe says it succeeded."
+    )
+    deposit: int | None = Field(default=None, description="The deposit it became (a deposit intent).")
+
+
+def online_payment_out(request: HttpRequest, online_payment: OnlinePayment) -> dict[str, Any]:
+    return {
+        "id": online_payment.pk,
+        "kind": online_payment.kind,
+        "intent_id": online_payment.intent_id,
+        "amount": money(online_payment.amount),
+        "currency": online_payment.currency,
+        "status": online_payment.status,
+        "url": request.build_absolute_uri(reverse("billing_online:pay", args=[online_payment.reference])),
+        "invoice": online_payment.invoice_id,
+        "appointment": online_payment.appointment_id,
+        "payment": online_payment.payment_id,
+        "deposit": online_payment.deposit_id,
+    }
+
+
+@router.post("/invoices/{invoice_id}/payment-intents", response={201: PaymentIntentOut})
+def start_payment_intent(request: HttpRequest, invoice_id: int, payload: PaymentIntentIn) -> Any:
+    """A Stripe PaymentIntent for (part of) an issued document's balance, and the patient's page to pay it by
+    card. 422 naming ``method`` when Stripe is not configured, ``amount`` above the balance."""
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    invoice = selectors.get_invoice_for_user(staff, invoice_id)
+    started = online.start_balance(invoice, amount=payload.amount, actor=request.user)
+    return Status(201, online_payment_out(request, started))
+
+
+@router.post("/appointments/{appointment_id}/deposit-intents", response={201: PaymentIntentOut})
+def start_deposit_intent(request: HttpRequest, appointment_id: int, payload: PaymentIntentIn) -> Any:
+    """A Stripe PaymentIntent for the booking's deposit (the policy's amount unless ``amount`` is given)."""
+    staff = require(request, Capability.VIEW_SCHEDULE, Capability.TAKE_PAYMENTS)
+    appointment = get_appointment_for_user(staff, appointment_id)
+    started = online.start_deposit(appointment, amount=payload.amount, actor=request.user)
+    return Status(201, online_payment_out(request, started))
+
+
+@router.get("/payment-intents/{online_payment_id}", response={200: PaymentIntentOut})
+def get_payment_intent(request: HttpRequest, online_payment_id: int) -> Any:
+    staff = require(request, Capability.VIEW_BILLING)
+    return online_payment_out(request, selectors.get_online_payment_for_user(staff, online_payment_id))

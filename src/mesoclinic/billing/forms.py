@@ -71,7 +71,9 @@ class PaymentForm(forms.Form):
         """``packages``: the patient's usable package summaries; without one, a package cannot pay."""
         super().__init__(*args, **kwargs)
         summaries = list(packages)
-        self.fields["method"].choices = [c for c in PaymentMethod.choices if c[0] != PaymentMethod.DEPOSIT]
+        self.fields["method"].choices = [
+            c for c in PaymentMethod.choices if c[0] not in (PaymentMethod.DEPOSIT, PaymentMethod.ONLINE_CARD)
+        ]
         self.by_id = {str(s.package.pk): s.package for s in summaries}
         if summaries:
             self.fields["package"].choices = [("", "—")] + [

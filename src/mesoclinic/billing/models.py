@@ -196,6 +196,7 @@ class PaymentMethod(models.TextChoices):
     PACKAGE_SESSION = "package_session", _("Package session")
     DEPOSIT = "deposit", _("Deposit")
     CREDIT = "credit", _("Patient credit")
+    ONLINE_CARD = "online_card", _("Online card (Stripe)")
 
 
 class Payment(models.Model):
@@ -528,3 +529,144 @@ class CashUp(models.Model):
 
     def __str__(self) -> str:
         return f"Cash-up {self.location_id} {self.day}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Online card payments through Stripe (billing.online, billing.stripe_gateway). Only Stripe's ids are kept,
+# never card data.
+
+
+class OnlinePaymentKind(models.TextChoices):
+    DEPOSIT = "deposit", _("Deposit for a booking")
+    BALANCE = "balance", _("Balance of a document")
+    FEE = "fee", _("No-show or late-cancel fee")
+
+
+class OnlinePaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the card")
+    SUCCEEDED = "succeeded", _("Paid")
+    FAILED = "failed", _("Declined")
+
+
+class OnlinePayment(models.Model):
+    """One PaymentIntent: what it pays (a booking's deposit, a document's balance, a fee) and, once Stripe
+    says it succeeded, the ``Deposit`` or ``Payment`` it became (exactly one, whoever reports it first: the
+    payment page or the webhook). ``reference`` is the unguessable key of the patient's payment page."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=OnlinePaymentKind.choices)
+    reference = models.CharField(max_length=64, unique=True)
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    charge = models.ForeignKey(
+        CancellationCharge, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    intent_id = models.CharField(max_length=255, unique=True)
+    status = models.CharField(
+        max_length=10, choices=OnlinePaymentStatus.choices, default=OnlinePaymentStatus.PENDING
+    )
+    error = models.TextField(blank=True)
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="online"
+    )
+    deposit = models.OneToOneField(
+        Deposit, null=True, blank=True, on_delete=models.PROTECT, related_name="online"
+    )
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["invoice", "status"]), models.Index(fields=["appointment", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="billing_online_payment_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Online payment {self.intent_id} ({self.status})"
+
+
+class OnlineRefund(models.Model):
+    """The Stripe refund behind a refund row of an online card payment (or of an online deposit applied)."""
+
+    refund = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="online_refund")
+    online = models.ForeignKey(OnlinePayment, on_delete=models.PROTECT, related_name="refunds")
+    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    amount = models.DecimalField(**MONEY)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.stripe_refund_id
+
+
+class SavedCardStatus(models.TextChoices):
+    PENDING = "pending", _("Consent given, card not yet saved")
+    ACTIVE = "active", _("Saved")
+    REVOKED = "revoked", _("Consent withdrawn")
+
+
+class SavedCard(models.Model):
+    """A card the patient saved, with explicit consent, to pay a no-show or late-cancel fee.
+
+    Only Stripe's ids (customer, SetupIntent, PaymentMethod) and what identifies the card to a person
+    (brand, last four digits, expiry) are kept; the number never reaches MesoClinic."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=SavedCardStatus.choices, default=SavedCardStatus.PENDING)
+    consent_text = models.TextField(blank=True, help_text=_("The words the patient agreed to."))
+    consented_at = models.DateTimeField(null=True, blank=True)
+    customer_id = models.CharField(max_length=255, blank=True)
+    setup_intent_id = models.CharField(max_length=255, blank=True)
+    payment_method_id = models.CharField(max_length=255, blank=True)
+    brand = models.CharField(max_length=20, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["setup_intent_id"],
+                condition=~models.Q(setup_intent_id=""),
+                name="billing_saved_card_one_setup_intent",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="active") | models.Q(consented_at__isnull=False),
+                name="billing_saved_card_needs_consent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}" if self.last4 else f"Saved card {self.pk}"
+
+
+class StripeEvent(models.Model):
+    """A webhook event handled: its id is unique, so a second delivery of the same event does nothing."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField()
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

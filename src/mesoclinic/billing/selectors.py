@@ -27,11 +27,14 @@ from mesoclinic.billing.models import (
     DocumentStatus,
     Invoice,
     InvoiceLine,
+    OnlinePayment,
     Package,
     PackageEntry,
     PackageStatus,
     Payment,
     PriceItem,
+    SavedCard,
+    SavedCardStatus,
 )
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import HOLDING_STATUSES, Appointment
@@ -441,3 +444,22 @@ def cash_up_for(location: Location, day: date) -> CashUp | None:
 
 def cash_ups(clinic: Clinic) -> QuerySet[CashUp]:
     return CashUp.objects.filter(clinic=clinic).select_related("location", "closed_by")
+
+
+def saved_card_of(patient: Patient) -> SavedCard | None:
+    """The card the patient saved for fees (with consent), if any is saved now."""
+    return SavedCard.objects.filter(patient=patient, status=SavedCardStatus.ACTIVE).first()
+
+
+def get_online_payment_for_user(staff: StaffMember | None, online_payment_id: Any) -> OnlinePayment:
+    """An online payment (a PaymentIntent) of the caller's clinic, or 404."""
+    if staff is None:
+        raise Http404
+    found = (
+        OnlinePayment.objects.filter(pk=online_payment_id, clinic_id=staff.clinic_id).first()
+        if str(online_payment_id).isdigit()
+        else None
+    )
+    if found is None:
+        raise Http404
+    return found

@@ -27,7 +27,7 @@ from django.utils import timezone
 from mesoclinic.accounts.models import Clinic, Location, Role
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
-from mesoclinic.billing import selectors
+from mesoclinic.billing import online, selectors
 from mesoclinic.billing.engine import numbering, packages, taxid, vat
 from mesoclinic.billing.engine import policy as policy_engine
 from mesoclinic.billing.models import (
@@ -608,6 +608,8 @@ def record_payment(  # noqa: PLR0912 — each method's rule in one place
         )
     if method == PaymentMethod.DEPOSIT:
         raise _fail("method", "A deposit is taken before the visit and applied at checkout by itself.")
+    if method == PaymentMethod.ONLINE_CARD:
+        raise _fail("method", "An online card payment is recorded when Stripe confirms it, not at the till.")
     value = _money(amount, "amount")
     if value <= 0:
         raise _fail("amount", "A payment is more than zero.")
@@ -699,7 +701,13 @@ def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) 
     if payment.method == PaymentMethod.PACKAGE_SESSION and value != left:
         raise _fail("amount", f"A package session is given back whole: refund {left}.")
     location = payment.location or _till_of(payment.invoice)
+    online_card = payment.method == PaymentMethod.ONLINE_CARD
+    if online_card:
+        location = None  # taken online: no till counts it, no cash-up locks it
     _refuse_if_closed(location)
+    # Paid by card online (or an online deposit applied): the money goes back to the card through Stripe
+    # first; if Stripe refuses, nothing is recorded.
+    at_stripe = online.refund_through_stripe(payment, value, reason.strip())
     refund = Payment.objects.create(
         invoice=payment.invoice,
         method=payment.method,
@@ -712,6 +720,8 @@ def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) 
         received_by=acting_user(actor),
     )
     Invoice.objects.filter(pk=payment.invoice_id).update(paid=F("paid") - value)
+    if at_stripe is not None:
+        online.note_refund(refund, *at_stripe)
     if payment.method == PaymentMethod.CREDIT:
         _credit(payment.invoice, value, PaymentMethod.CREDIT, refund, actor)
     if payment.package_id is not None:
@@ -722,7 +732,13 @@ def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) 
         "billing.payment.refund",
         payment.invoice,
         actor=actor,
-        data={"payment": payment.pk, "refund": refund.pk, "amount": str(value), "reason": reason.strip()},
+        data={
+            "payment": payment.pk,
+            "refund": refund.pk,
+            "amount": str(value),
+            "reason": reason.strip(),
+            **({"stripe_refund": at_stripe[1]} if at_stripe is not None else {}),
+        },
     )
     return refund
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mesoclinic.billing import views
+from mesoclinic.billing import views, views_online
 
 app_name = "billing"
 urlpatterns = [
@@ -32,4 +32,13 @@ urlpatterns = [
     path("prices/new/", views.price_create, name="price_create"),
     path("prices/<int:item_id>/", views.price_edit, name="price_edit"),
     path("settings/", views.billing_settings, name="settings"),
+    # Online card payments through Stripe (views_online): links for the patient, the fee on a saved card, and
+    # Stripe's signed webhook (the URL to give Stripe: https://<host>/billing/stripe/webhook/).
+    path("documents/<int:invoice_id>/online-link/", views_online.invoice_link, name="online_link"),
+    path(
+        "appointments/<int:appointment_id>/online-deposit/", views_online.deposit_link, name="online_deposit"
+    ),
+    path("patients/<int:patient_id>/card-link/", views_online.card_link, name="card_link"),
+    path("charges/<int:charge_id>/card/", views_online.charge_card, name="charge_card"),
+    path("stripe/webhook/", views_online.stripe_webhook, name="stripe_webhook"),
 ]

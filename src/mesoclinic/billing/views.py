@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
-from mesoclinic.billing import selectors, services
+from mesoclinic.billing import selectors, services, stripe_gateway
 from mesoclinic.billing.forms import (
     BuyerForm,
     CashUpForm,
@@ -123,6 +123,7 @@ def _document_page(
         "refund_payment": forms.get("refund_payment"),
         "issue_error": forms.get("issue_error"),
         "credit_notes": list(invoice.credit_notes.all()) if invoice.is_issued else [],
+        "online": stripe_gateway.is_configured(),
         "section": "billing",
     }
     return render(request, "billing/document.html", context, status=status)
@@ -431,6 +432,8 @@ def patient_account(request: ClinicRequest, patient_id: int) -> HttpResponse:
     context["documents"] = selectors.documents_for_patient(patient)
     context["currency"] = selectors.settings_for(request.clinic).currency
     context["can_take"] = role_has(request.staff.role, Capability.TAKE_PAYMENTS)
+    context["online"] = stripe_gateway.is_configured()
+    context["saved_card"] = selectors.saved_card_of(patient) if context["online"] else None
     return render(request, "billing/patient_account.html", context)
 
 

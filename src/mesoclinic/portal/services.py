@@ -29,6 +29,7 @@ from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.audit.services import record_event
+from mesoclinic.billing import online as online_payments
 from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
 from mesoclinic.patients.models import HistoryStatus, Patient, PhotoUse
@@ -403,13 +404,12 @@ def _patient_for(booking: OnlineBooking) -> tuple[Patient, bool]:
 
 
 def deposit_due(booking: OnlineBooking) -> Any:
-    """The deposit the clinic's policy asks for this booking: none yet.
-
-    The hook for billing's deposits (issue 18, item 1: "deposit if the clinic's policy asks"): once billing
-    has deposits, return the amount here and the confirmed page sends the patient to pay it (status
-    ``awaiting_deposit``); until then every verified booking is confirmed without one.
-    """
-    return None
+    """The deposit the clinic's policy asks for this booking (issue 18, item 1), to pay by card online: the
+    billing ``OnlinePayment`` whose page the confirmed page links to (paid or still to pay), or None when
+    the policy asks none for online bookings or Stripe is not configured."""
+    if booking.status != BookingStatus.CONFIRMED:
+        return None
+    return online_payments.deposit_for_booking([int(a) for a in booking.appointments])
 
 
 # --- The patient portal: sign-in by a one-time code, cancelling within the clinic's policy ----------------
