@@ -32,6 +32,7 @@ from mesoclinic.demo import load_demo
 from mesoclinic.patients.models import Patient
 from mesoclinic.privacy.services import record_erasure_request
 from mesoclinic.scheduling.services import add_extra_hours, add_time_off, create_calendar_feed
+from mesoclinic.testing.billing import sell_gift_card
 from mesoclinic.webhooks.services import create_endpoint, send_test_event
 
 
@@ -88,6 +89,8 @@ def demo(
             send_test_event(endpoint, actor=owner.user)
         for other in [patient, patient, *patients[-2:]]:
             create_invoice(other, actor=owner.user)
+        for other in patients[-2:]:
+            sell_gift_card(other, "200.00")
         for other in patients[-2:]:
             record_erasure_request(other, requested_by="The patient", channel="email", actor=owner.user)
         protocol = Protocol.objects.filter(clinic=clinic).order_by("pk")[0]
@@ -221,6 +224,7 @@ PAGES = {
     "/billing/": 8,
     "/billing/patients/{patient}/account/": 19,  # + deposits, packages and credit of the account
     "/billing/prices/": 8,
+    "/billing/gift-cards/": 8,
     "/reports/outcomes/": 9,
     "/reports/adherence/": 11,
     "/reports/no-shows/": 8,

@@ -202,6 +202,9 @@ WEB: dict[str, R] = {
     "billing:price_create": R(C.MANAGE_PRICES, method="get,post"),
     "billing:price_edit": R(C.MANAGE_PRICES, method="get,post"),
     "billing:settings": R(C.MANAGE_PRICES, method="get,post"),
+    "billing:gift_cards": R(C.VIEW_BILLING),
+    "billing:gift_card": R(C.VIEW_BILLING),
+    "billing:gift_card_expiry": R(C.REFUND_PAYMENTS, method="post"),
     "reports:index": R(C.VIEW_REPORTS),
     "reports:outcomes": R(C.VIEW_REPORTS, query=CSV),
     "reports:adherence": R(C.VIEW_REPORTS, query=CSV),
@@ -496,6 +499,8 @@ API: dict[str, R] = {
     "billing_api_patient_charges": R(C.VIEW_BILLING),
     "billing_api_patient_deposits": R(C.VIEW_BILLING),
     "billing_api_waive_charge": R(C.TAKE_PAYMENTS),
+    "billing_api_get_gift_card": R(C.VIEW_BILLING),
+    "billing_api_set_gift_card_expiry": R(C.REFUND_PAYMENTS),
 }
 # fmt: on
 
@@ -548,6 +553,7 @@ KWARGS: dict[str, str] = {
     "protocol_id": "protocol",
     "package_id": "package",
     "charge_id": "charge",
+    "code": "gift_card",  # a gift card is named by its code, not its id (``fill``)
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -615,7 +621,8 @@ def fill(world: World, name: str, rule: R | None = None) -> Any:
         return world.objects[rule.ids[name]].pk
     if name in SHARED:
         return SHARED[name](world)
-    return world.objects[KWARGS[name]].pk
+    found = world.objects[KWARGS[name]]
+    return found.code if name == "code" else found.pk
 
 
 def scoped(names: list[str], rule: R | None = None) -> bool:

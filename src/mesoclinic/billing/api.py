@@ -18,11 +18,12 @@ from ninja import Router, Status
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.accounts.permissions import Capability
-from mesoclinic.billing import selectors, services
+from mesoclinic.billing import giftcards, selectors, services
 from mesoclinic.billing.models import (
     CancellationCharge,
     CancellationPolicy,
     Deposit,
+    GiftCard,
     Invoice,
     Package,
     Payment,
@@ -36,6 +37,8 @@ from mesoclinic.billing.schemas import (
     CreditNoteIn,
     DepositIn,
     DepositOut,
+    GiftCardExpiryIn,
+    GiftCardOut,
     InvoiceIn,
     InvoiceOut,
     InvoiceSummaryOut,
@@ -82,6 +85,7 @@ def payment_out(payment: Payment, left: Decimal | None = None) -> dict[str, Any]
         "received_at": payment.received_at,
         "refundable": money(left if left is not None else selectors.refundable(payment)),
         "package": payment.package_id,
+        "gift_card": payment.gift_card_id,
     }
 
 
@@ -374,8 +378,9 @@ def issue_invoice(request: HttpRequest, invoice_id: int) -> Any:
 
 @router.post("/invoices/{invoice_id}/payments", response={201: PaymentOut})
 def record_payment(request: HttpRequest, invoice_id: int, payload: PaymentIn) -> Any:
-    """Money received on the document, by ``cash``, ``card_terminal`` or ``package_session`` (with
-    ``package``: the session signing drew for this visit, or one drawn now); at most its balance."""
+    """Money received on the document, by ``cash``, ``card_terminal``, ``package_session`` (with
+    ``package``: the session signing drew for this visit, or one drawn now), ``credit`` or ``gift_card``
+    (with ``code``: taken off the card's balance, never below zero); at most its balance."""
     staff = require(request, Capability.TAKE_PAYMENTS)
     invoice = selectors.get_invoice_for_user(staff, invoice_id)
     package = None
@@ -387,6 +392,7 @@ def record_payment(request: HttpRequest, invoice_id: int, payload: PaymentIn) ->
         amount=payload.amount,
         package=package,
         to_credit=payload.to_credit,
+        code=payload.code,
         actor=request.user,
     )
     return Status(201, payment_out(payment))
@@ -628,3 +634,54 @@ def waive_charge(request: HttpRequest, charge_id: int, payload: WaiveIn) -> Any:
     staff = require(request, Capability.TAKE_PAYMENTS)
     charge = selectors.get_charge_for_user(staff, charge_id)
     return charge_out(services.waive_charge(charge, reason=payload.reason, actor=request.user))
+
+
+# --- Gift cards -------------------------------------------------------------------------------------------
+
+
+def gift_card_out(card: GiftCard, *, today: Any) -> dict[str, Any]:
+    return {
+        "id": card.pk,
+        "code": card.code,
+        "currency": card.currency,
+        "amount": money(card.amount),
+        "balance": money(card.balance),
+        "expires_on": card.expires_on,
+        "expired": card.expires_on < today,
+        "usable": giftcards.is_usable(card, today),
+        "invoice": card.invoice_id,
+        "patient": card.patient_id,
+        "entries": [
+            {
+                "kind": e.kind,
+                "amount": money(e.amount),
+                "balance": money(e.balance),
+                "payment": e.payment_id,
+                "invoice": e.payment.invoice_id if e.payment is not None else None,
+                "expires_on": e.expires_on,
+                "reason": e.reason,
+                "at": e.at,
+            }
+            for e in giftcards.ledger_of(card)
+        ],
+    }
+
+
+@router.get("/gift-cards/{code}", response={200: GiftCardOut})
+def get_gift_card(request: HttpRequest, code: str) -> Any:
+    """A gift card by its code (any case, with or without dashes): balance, expiry and ledger. It is
+    redeemed by ``POST /invoices/{id}/payments`` with ``method`` ``gift_card`` and its ``code``."""
+    staff = require(request, Capability.VIEW_BILLING)
+    card = giftcards.get_gift_card_for_user(staff, code)
+    return gift_card_out(card, today=staff.clinic.today())
+
+
+@router.post("/gift-cards/{code}/expiry", response={200: GiftCardOut})
+def set_gift_card_expiry(request: HttpRequest, code: str, payload: GiftCardExpiryIn) -> Any:
+    """Move the card's expiry, with a reason (kept in its ledger)."""
+    staff = require(request, Capability.REFUND_PAYMENTS)
+    card = giftcards.get_gift_card_for_user(staff, code)
+    card = giftcards.set_expiry(
+        card, expires_on=payload.expires_on, reason=payload.reason, actor=request.user
+    )
+    return gift_card_out(card, today=staff.clinic.today())

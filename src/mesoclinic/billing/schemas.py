@@ -54,13 +54,16 @@ class InvoiceIn(Schema):
 
 
 class PaymentIn(Schema):
-    method: str = Field(description='"cash", "card_terminal" or "package_session".', max_length=20)
+    method: str = Field(
+        description='"cash", "card_terminal", "package_session", "credit" or "gift_card".', max_length=20
+    )
     amount: str = Field(description='More than zero, at most the balance, e.g. "100.00".', max_length=20)
     package: int | None = Field(default=None, description="The package whose session pays (package_session).")
     to_credit: bool = Field(
         default=False,
         description="Put what is paid above the balance to the patient's credit (cash or card).",
     )
+    code: str = Field(default="", max_length=40, description="The gift card's code (method gift_card).")
 
 
 class RefundIn(Schema):
@@ -118,6 +121,7 @@ class PaymentOut(Schema):
     received_at: datetime
     refundable: Amount
     package: int | None = None
+    gift_card: int | None = None
 
 
 class InvoiceOut(Schema):
@@ -317,4 +321,34 @@ class ChargeOut(Schema):
 
 
 class WaiveIn(Schema):
+    reason: str = Field(max_length=1000)
+
+
+class GiftCardEntryOut(Schema):
+    kind: str = Field(description='"sale", "redeem", "return" or "expiry".')
+    amount: Amount = Field(description="+ sold or returned by a refund, − redeemed.")
+    balance: Amount = Field(description="The card's balance after this entry.")
+    payment: int | None
+    invoice: int | None
+    expires_on: date | None
+    reason: str
+    at: datetime
+
+
+class GiftCardOut(Schema):
+    id: int
+    code: str
+    currency: str
+    amount: Amount = Field(description="Its value when sold.")
+    balance: Amount
+    expires_on: date
+    expired: bool
+    usable: bool = Field(description="Not expired and something left on it.")
+    invoice: int = Field(description="The document that sold it.")
+    patient: int = Field(description="Who bought it.")
+    entries: list[GiftCardEntryOut]
+
+
+class GiftCardExpiryIn(Schema):
+    expires_on: date
     reason: str = Field(max_length=1000)

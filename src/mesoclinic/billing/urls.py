@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mesoclinic.billing import views
+from mesoclinic.billing import gift_card_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -32,4 +32,7 @@ urlpatterns = [
     path("prices/new/", views.price_create, name="price_create"),
     path("prices/<int:item_id>/", views.price_edit, name="price_edit"),
     path("settings/", views.billing_settings, name="settings"),
+    path("gift-cards/", gift_card_views.gift_cards, name="gift_cards"),
+    path("gift-cards/<str:code>/", gift_card_views.gift_card, name="gift_card"),
+    path("gift-cards/<str:code>/expiry/", gift_card_views.gift_card_expiry, name="gift_card_expiry"),
 ]

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
-from mesoclinic.billing import selectors, services
+from mesoclinic.billing import giftcards, selectors, services
 from mesoclinic.billing.forms import (
     BuyerForm,
     CashUpForm,
@@ -123,6 +123,7 @@ def _document_page(
         "refund_payment": forms.get("refund_payment"),
         "issue_error": forms.get("issue_error"),
         "credit_notes": list(invoice.credit_notes.all()) if invoice.is_issued else [],
+        "gift_cards": giftcards.sold_on(invoice) if invoice.is_issued else [],
         "section": "billing",
     }
     return render(request, "billing/document.html", context, status=status)
@@ -176,6 +177,7 @@ def document_print(request: ClinicRequest, invoice_id: int) -> HttpResponse:
         "totals": selectors.totals_of(invoice, lines),
         "payments": selectors.payments_of(invoice),
         "packages": list(invoice.packages.all()),
+        "gift_cards": giftcards.sold_on(invoice),
     }
     with translation.override(request.clinic.language or None):
         return render(request, "billing/document_print.html", context)

@@ -49,7 +49,7 @@ def draft(patient: Patient, *lines: LineInput, **extra: Any) -> Invoice:
     return create_invoice(patient, lines=list(lines) or [line()], actor=None, **extra)
 
 
-def sell_gift_card(patient: Patient, amount: str = "200.00") -> GiftCard:
+def sell_gift_card(patient: Patient, amount: str = "200.00", *, vat_rate: str = "23") -> GiftCard:
     """A gift card of ``amount`` sold to ``patient`` on an issued receipt paid in cash."""
     item = PriceItem.objects.filter(
         clinic=patient.clinic, kind=ItemKind.GIFT_CARD
@@ -58,11 +58,12 @@ def sell_gift_card(patient: Patient, amount: str = "200.00") -> GiftCard:
         kind=ItemKind.GIFT_CARD,
         name="Gift card",
         unit_price=amount,
-        vat_rate="23",
+        vat_rate=vat_rate,
         actor=None,
     )
     invoice = draft(
-        patient, LineInput(description=item.name, quantity="1", unit_price=amount, vat_rate="23", item=item)
+        patient,
+        LineInput(description=item.name, quantity="1", unit_price=amount, vat_rate=vat_rate, item=item),
     )
     record_payment(invoice, method="cash", amount=amount, actor=None)
     issue_invoice(invoice, actor=None)
