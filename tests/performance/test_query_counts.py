@@ -229,6 +229,7 @@ PAGES = {
     "/reports/adherence/": 11,
     "/reports/no-shows/": 8,
     "/reports/recalls/": 7,
+    "/reports/money/": 28,  # a fixed set of grouped queries (revenue 4 × 3, VAT, payments, standings)
     "/jobs/": 8,
     "/privacy/requests/": 16,
     "/privacy/library/": 8,

@@ -205,6 +205,8 @@ WEB: dict[str, R] = {
     "billing:gift_cards": R(C.VIEW_BILLING),
     "billing:gift_card": R(C.VIEW_BILLING),
     "billing:gift_card_expiry": R(C.REFUND_PAYMENTS, method="post"),
+    "reports:money": R(C.VIEW_BILLING, C.VIEW_AUDIT, query=CSV),
+    "reports:money_export": R(C.VIEW_BILLING, C.VIEW_AUDIT, query={"part": "documents"}),
     "reports:index": R(C.VIEW_REPORTS),
     "reports:outcomes": R(C.VIEW_REPORTS, query=CSV),
     "reports:adherence": R(C.VIEW_REPORTS, query=CSV),

@@ -606,3 +606,24 @@ class GiftCardEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount:+}"
+
+
+class DocumentRate(models.Model):
+    """One row of an issued document's VAT table (net, VAT and gross at one rate), written when it is issued
+    and never changed: the VAT report and the accounting export read these instead of recomputing every
+    document (a credit note's amounts are negative, as on the document)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="rates")
+    rate = models.CharField(max_length=8)
+    net = models.DecimalField(**MONEY)
+    vat = models.DecimalField(**MONEY)
+    gross = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["invoice", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "rate"], name="billing_one_row_per_document_rate")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate}: {self.gross}"

@@ -44,6 +44,7 @@ from mesoclinic.billing.models import (
     DepositKind,
     DepositStatus,
     DocumentKind,
+    DocumentRate,
     DocumentSequence,
     DocumentStatus,
     Invoice,
@@ -759,6 +760,13 @@ def _issue(invoice: Invoice, *, actor: Actor) -> Invoice:
     invoice.issued_at = now
     invoice.issued_by = acting_user(actor)
     invoice.save(update_fields=["status", "year", "seq", "number", "issued_at", "issued_by"])
+    totals = selectors.totals_of(invoice)
+    DocumentRate.objects.bulk_create(  # the VAT table as issued, read by the reports and the export
+        [
+            DocumentRate(invoice=invoice, rate=r.rate, net=r.net, vat=r.vat, gross=r.gross)
+            for r in totals.by_rate
+        ]
+    )
     return invoice
 
 
