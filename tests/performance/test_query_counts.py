@@ -26,7 +26,9 @@ from django.utils import timezone
 
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.services import create_api_token
-from mesoclinic.billing.services import create_invoice
+from mesoclinic.billing.models import CashUp
+from mesoclinic.billing.selectors import cash_expected
+from mesoclinic.billing.services import close_day, create_invoice
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.demo import load_demo
 from mesoclinic.patients.models import Patient
@@ -91,6 +93,11 @@ def demo(
             create_invoice(other, actor=owner.user)
         for other in patients[-2:]:
             sell_gift_card(other, "200.00")
+        for days in (8, 9):  # two closed days at the till (the demo closes only yesterday)
+            day = today - timedelta(days=days)
+            counted = {k: str(v) for k, v in cash_expected(location, day).items()}
+            if not CashUp.objects.filter(location=location, day=day).exists():
+                close_day(location, day=day, counted=counted, actor=owner.user)
         for other in patients[-2:]:
             record_erasure_request(other, requested_by="The patient", channel="email", actor=owner.user)
         protocol = Protocol.objects.filter(clinic=clinic).order_by("pk")[0]
@@ -179,6 +186,7 @@ API = {
     "/api/v1/outcomes/patients/{assessed}/assessments": 10,
     "/api/v1/billing/prices": 7,
     "/api/v1/billing/invoices": 7,
+    "/api/v1/billing/cash-ups": 7,
     "/api/v1/privacy/erasure-requests": 15,
     "/api/v1/privacy/library": 9,
     "/api/v1/notifications/patients/{patient}/deliveries": 11,

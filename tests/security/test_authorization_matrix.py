@@ -179,6 +179,8 @@ WEB: dict[str, R] = {
     "billing:documents": R(C.VIEW_BILLING, query={"q": MARKER}),
     "billing:document": R(C.VIEW_BILLING),
     "billing:document_print": R(C.VIEW_BILLING, ids={"invoice_id": "sale"}),
+    "billing:document_pdf": R(C.VIEW_BILLING, ids={"invoice_id": "sale"}),
+    "billing:document_email": R(C.TAKE_PAYMENTS, method="post", ids={"invoice_id": "sale"}),
     "billing:add_line": R(C.TAKE_PAYMENTS, method="post"),
     "billing:update_line": R(C.TAKE_PAYMENTS, method="post"),
     "billing:remove_line": R(C.TAKE_PAYMENTS, method="post"),
@@ -502,6 +504,11 @@ API: dict[str, R] = {
     "billing_api_patient_deposits": R(C.VIEW_BILLING),
     "billing_api_waive_charge": R(C.TAKE_PAYMENTS),
     "billing_api_get_gift_card": R(C.VIEW_BILLING),
+    "billing_api_document_pdf": R(C.VIEW_BILLING, ids={"invoice_id": "sale"}),
+    "billing_api_list_cash_ups": R(C.VIEW_BILLING),
+    "billing_api_cash_day": R(C.VIEW_BILLING),
+    "billing_api_close_day": R(C.TAKE_PAYMENTS),
+    "billing_api_email_document": R(C.TAKE_PAYMENTS, ids={"invoice_id": "sale"}),
     "billing_api_set_gift_card_expiry": R(C.REFUND_PAYMENTS),
 }
 # fmt: on

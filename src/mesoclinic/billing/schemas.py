@@ -352,3 +352,40 @@ class GiftCardOut(Schema):
 class GiftCardExpiryIn(Schema):
     expires_on: date
     reason: str = Field(max_length=1000)
+
+
+class DocumentEmailIn(Schema):
+    to: str = Field(default="", max_length=254, description="Empty: the patient's e-mail address.")
+
+
+class DocumentEmailOut(Schema):
+    sent_to: str
+
+
+class CashUpIn(Schema):
+    location_id: int
+    day: date
+    counted: dict[str, str] = Field(
+        default_factory=dict,
+        description='What was counted per method, e.g. {"cash": "420.00", "card_terminal": "0"}.',
+    )
+    reason: str = Field(default="", max_length=1000, description="Why the count differs (the owner only).")
+
+
+class CashUpOut(Schema):
+    id: int
+    location_id: int
+    day: date
+    expected: dict[str, Amount]
+    counted: dict[str, Amount]
+    difference: Amount
+    reason: str
+    closed_at: datetime
+    closed_by: str | None
+
+
+class CashDayOut(Schema):
+    location_id: int
+    day: date
+    expected: dict[str, Amount] = Field(description="Per method, what the day's payments add up to.")
+    closed: CashUpOut | None = Field(description="The cash-up, once the day is closed.")

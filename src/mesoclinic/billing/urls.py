@@ -1,12 +1,14 @@
 from django.urls import path
 
-from mesoclinic.billing import gift_card_views, views
+from mesoclinic.billing import document_views, gift_card_views, views
 
 app_name = "billing"
 urlpatterns = [
     path("", views.documents, name="documents"),
     path("documents/<int:invoice_id>/", views.document, name="document"),
     path("documents/<int:invoice_id>/print/", views.document_print, name="document_print"),
+    path("documents/<int:invoice_id>/pdf/", document_views.document_pdf, name="document_pdf"),
+    path("documents/<int:invoice_id>/email/", document_views.document_email, name="document_email"),
     path("documents/<int:invoice_id>/lines/", views.add_line, name="add_line"),
     path("documents/<int:invoice_id>/lines/<int:line_id>/", views.update_line, name="update_line"),
     path("documents/<int:invoice_id>/lines/<int:line_id>/remove/", views.remove_line, name="remove_line"),

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
+from mesoclinic.billing import documents as printed
 from mesoclinic.billing import giftcards, selectors, services
 from mesoclinic.billing.forms import (
     BuyerForm,
@@ -167,18 +168,7 @@ def document_print(request: ClinicRequest, invoice_id: int) -> HttpResponse:
     """An issued document as the buyer gets it (seller and buyer, lines, the VAT table, payments, number
     and dates), in the clinic's language; printable (a browser prints it to PDF). A draft is not a document."""
     invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
-    if not invoice.is_issued:
-        raise Http404("A draft is not a document yet: issue it first.")
-    lines = selectors.lines_of(invoice)
-    context = {
-        "invoice": invoice,
-        "seller": selectors.settings_for(request.clinic),
-        "lines": lines,
-        "totals": selectors.totals_of(invoice, lines),
-        "payments": selectors.payments_of(invoice),
-        "packages": list(invoice.packages.all()),
-        "gift_cards": giftcards.sold_on(invoice),
-    }
+    context = printed.print_context(invoice, request.clinic)
     with translation.override(request.clinic.language or None):
         return render(request, "billing/document_print.html", context)
 
