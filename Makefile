@@ -5,16 +5,16 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export MESOCLINIC_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test bench lint audit install install-dev browser face-mesh axe demo clean messages
+.PHONY: run test bench lint audit install install-dev browser pdf-libs face-mesh axe demo clean messages
 
-run: install face-mesh
+run: install pdf-libs face-mesh
 	$(BIN)/mesoclinic migrate --noinput
 	$(BIN)/mesoclinic load_demo
 	@echo "Open http://127.0.0.1:$(PORT)/ and sign in with one of the demo logins above."
 	@echo "The background worker (photo analysis, reminders) runs beside it; Ctrl-C stops both."
 	MESOCLINIC_DEBUG=$${MESOCLINIC_DEBUG:-true} ./scripts/run-with-worker.sh $(PORT)
 
-test: install-dev browser face-mesh axe
+test: install-dev browser pdf-libs face-mesh axe
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
@@ -64,6 +64,10 @@ axe:
 # Debian's Chromium for the browser tests (Playwright's own download cannot work here).
 browser:
 	@./scripts/ensure-browser.sh
+
+# Debian's Pango for WeasyPrint (billing's PDF documents), apt as root when missing.
+pdf-libs:
+	@./scripts/ensure-pdf-libs.sh
 
 # Translations (needs GNU gettext: apt-get install gettext). Extracts every marked string into the catalogs
 # under src/mesoclinic/locale (new ones untranslated, changed ones fuzzy), then compiles them. The compiled

@@ -27,8 +27,17 @@ from mesoclinic.accounts.services import (
     set_staff_language,
     update_clinic_details,
 )
-from mesoclinic.billing.models import ItemKind, PriceItem
-from mesoclinic.billing.services import create_price_item, ensure_price_list
+from mesoclinic.billing.models import Invoice, ItemKind, PriceItem
+from mesoclinic.billing.selectors import cash_expected
+from mesoclinic.billing.services import (
+    LineInput,
+    close_day,
+    create_invoice,
+    create_price_item,
+    ensure_price_list,
+    issue_invoice,
+    record_payment,
+)
 from mesoclinic.catalog.models import Cocktail, Modality, Product, Protocol
 from mesoclinic.catalog.services import load_default_catalog, set_bookable_online
 from mesoclinic.inventory.models import Lot
@@ -269,6 +278,7 @@ def load_demo() -> tuple[Clinic, list[DemoLogin]]:
     lots = _stock(clinic, today=today)
     _history(clinic, locations[0], templates, lots, today=today)
     _prices(clinic)
+    _money(clinic, locations[0], today=today)
     _online_booking(clinic)
     # The reminders, aftercare and recalls due now go out (console e-mail and SMS unless configured): the
     # message log has entries at once. Only the demo clinic's: loading the demo sends nothing for others.
@@ -318,6 +328,64 @@ def _prices(clinic: Clinic) -> None:
             vat_rate="23",
             actor=None,
         )
+
+
+CENT = Decimal("0.01")
+
+
+def _money(clinic: Clinic, location: Location, *, today: date) -> None:
+    """Issued receipts paid by several methods, two sold packages (one new, one with two sessions used), a
+    gift card partly spent, and yesterday's cash-up at the first location. Once: skipped when the clinic has
+    documents."""
+    if Invoice.objects.filter(clinic=clinic).exists():
+        return
+    patients = list(Patient.objects.filter(clinic=clinic).order_by("-pk")[:5])
+    if len(patients) < 5:
+        return
+    items = {i.kind: i for i in PriceItem.objects.filter(clinic=clinic).order_by("pk")}
+    packages = list(PriceItem.objects.filter(clinic=clinic, kind=ItemKind.PACKAGE).order_by("pk")[:2])
+    card_item = create_price_item(
+        clinic,
+        kind=ItemKind.GIFT_CARD,
+        name="Gift card 300 PLN",
+        unit_price="300.00",
+        vat_rate="23",
+        actor=None,
+    )
+
+    def sell(patient: Patient, item: PriceItem, payments: list[tuple[str, str]], **extra: Any) -> Invoice:
+        sold = LineInput(
+            description=item.name, quantity="1", unit_price=item.unit_price, vat_rate=item.vat_rate, item=item
+        )
+        invoice = create_invoice(patient, lines=[sold], actor=None)
+        for method, amount in payments:
+            record_payment(invoice, method=method, amount=amount, actor=None, **extra)
+        return issue_invoice(invoice, actor=None)
+
+    consultation = items[ItemKind.CONSULTATION]
+    sell(patients[0], consultation, [("cash", "120.00"), ("card_terminal", "80.00")])
+    for patient, item in zip(patients[1:3], packages, strict=False):
+        sell(patient, item, [("card_terminal", str(item.unit_price))])
+    if len(packages) > 1:
+        package = Invoice.objects.filter(clinic=clinic, patient=patients[2]).get().packages.get()
+        session = PriceItem.objects.filter(
+            clinic=clinic, kind=ItemKind.SESSION, protocol=package.protocol
+        ).first()
+        price = str(
+            session.unit_price if session else (package.price / package.sessions_total).quantize(CENT)
+        )
+        for _ in range(2):  # two visits paid with a session of the package each
+            visit = LineInput(
+                description=package.name, quantity="1", unit_price=price, vat_rate=packages[1].vat_rate
+            )
+            invoice = create_invoice(patients[2], lines=[visit], actor=None)
+            record_payment(invoice, method="package_session", amount=price, package=package, actor=None)
+            issue_invoice(invoice, actor=None)
+    card = sell(patients[3], card_item, [("cash", "300.00")]).gift_cards.get()
+    sell(patients[4], consultation, [("gift_card", "150.00"), ("cash", "50.00")], code=card.code)
+    yesterday = today - timedelta(days=1)
+    counted = {method: str(amount) for method, amount in cash_expected(location, yesterday).items()}
+    close_day(location, day=yesterday, counted=counted, actor=None)
 
 
 # Polish public holidays the demo calendar shows as closed days.

@@ -26,12 +26,15 @@ from django.utils import timezone
 
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.services import create_api_token
-from mesoclinic.billing.services import create_invoice
+from mesoclinic.billing.models import CashUp
+from mesoclinic.billing.selectors import cash_expected
+from mesoclinic.billing.services import close_day, create_invoice
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.demo import load_demo
 from mesoclinic.patients.models import Patient
 from mesoclinic.privacy.services import record_erasure_request
 from mesoclinic.scheduling.services import add_extra_hours, add_time_off, create_calendar_feed
+from mesoclinic.testing.billing import sell_gift_card
 from mesoclinic.webhooks.services import create_endpoint, send_test_event
 
 
@@ -88,6 +91,13 @@ def demo(
             send_test_event(endpoint, actor=owner.user)
         for other in [patient, patient, *patients[-2:]]:
             create_invoice(other, actor=owner.user)
+        for other in patients[-2:]:
+            sell_gift_card(other, "200.00")
+        for days in (8, 9):  # two closed days at the till (the demo closes only yesterday)
+            day = today - timedelta(days=days)
+            counted = {k: str(v) for k, v in cash_expected(location, day).items()}
+            if not CashUp.objects.filter(location=location, day=day).exists():
+                close_day(location, day=day, counted=counted, actor=owner.user)
         for other in patients[-2:]:
             record_erasure_request(other, requested_by="The patient", channel="email", actor=owner.user)
         protocol = Protocol.objects.filter(clinic=clinic).order_by("pk")[0]
@@ -176,6 +186,7 @@ API = {
     "/api/v1/outcomes/patients/{assessed}/assessments": 10,
     "/api/v1/billing/prices": 7,
     "/api/v1/billing/invoices": 7,
+    "/api/v1/billing/cash-ups": 7,
     "/api/v1/privacy/erasure-requests": 15,
     "/api/v1/privacy/library": 9,
     "/api/v1/notifications/patients/{patient}/deliveries": 11,
@@ -221,10 +232,12 @@ PAGES = {
     "/billing/": 8,
     "/billing/patients/{patient}/account/": 19,  # + deposits, packages and credit of the account
     "/billing/prices/": 8,
+    "/billing/gift-cards/": 8,
     "/reports/outcomes/": 9,
     "/reports/adherence/": 11,
     "/reports/no-shows/": 8,
     "/reports/recalls/": 7,
+    "/reports/money/": 28,  # a fixed set of grouped queries (revenue 4 × 3, VAT, payments, standings)
     "/jobs/": 8,
     "/privacy/requests/": 16,
     "/privacy/library/": 8,

@@ -179,6 +179,8 @@ WEB: dict[str, R] = {
     "billing:documents": R(C.VIEW_BILLING, query={"q": MARKER}),
     "billing:document": R(C.VIEW_BILLING),
     "billing:document_print": R(C.VIEW_BILLING, ids={"invoice_id": "sale"}),
+    "billing:document_pdf": R(C.VIEW_BILLING, ids={"invoice_id": "sale"}),
+    "billing:document_email": R(C.TAKE_PAYMENTS, method="post", ids={"invoice_id": "sale"}),
     "billing:add_line": R(C.TAKE_PAYMENTS, method="post"),
     "billing:update_line": R(C.TAKE_PAYMENTS, method="post"),
     "billing:remove_line": R(C.TAKE_PAYMENTS, method="post"),
@@ -212,6 +214,11 @@ WEB: dict[str, R] = {
     "billing_online:pay": PUBLIC,
     "billing_online:card": PUBLIC,
     "billing_online:card_saved": PUBLIC,
+    "billing:gift_cards": R(C.VIEW_BILLING),
+    "billing:gift_card": R(C.VIEW_BILLING),
+    "billing:gift_card_expiry": R(C.REFUND_PAYMENTS, method="post"),
+    "reports:money": R(C.VIEW_BILLING, C.VIEW_AUDIT, query=CSV),
+    "reports:money_export": R(C.VIEW_BILLING, C.VIEW_AUDIT, query={"part": "documents"}),
     "reports:index": R(C.VIEW_REPORTS),
     "reports:outcomes": R(C.VIEW_REPORTS, query=CSV),
     "reports:adherence": R(C.VIEW_REPORTS, query=CSV),
@@ -509,6 +516,13 @@ API: dict[str, R] = {
     "billing_api_start_payment_intent": R(C.TAKE_PAYMENTS),
     "billing_api_start_deposit_intent": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS),
     "billing_api_get_payment_intent": R(C.VIEW_BILLING),
+    "billing_api_get_gift_card": R(C.VIEW_BILLING),
+    "billing_api_document_pdf": R(C.VIEW_BILLING, ids={"invoice_id": "sale"}),
+    "billing_api_list_cash_ups": R(C.VIEW_BILLING),
+    "billing_api_cash_day": R(C.VIEW_BILLING),
+    "billing_api_close_day": R(C.TAKE_PAYMENTS),
+    "billing_api_email_document": R(C.TAKE_PAYMENTS, ids={"invoice_id": "sale"}),
+    "billing_api_set_gift_card_expiry": R(C.REFUND_PAYMENTS),
 }
 # fmt: on
 
@@ -562,6 +576,7 @@ KWARGS: dict[str, str] = {
     "package_id": "package",
     "charge_id": "charge",
     "online_payment_id": "online_payment",
+    "code": "gift_card",  # a gift card is named by its code, not its id (``fill``)
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -629,7 +644,8 @@ def fill(world: World, name: str, rule: R | None = None) -> Any:
         return world.objects[rule.ids[name]].pk
     if name in SHARED:
         return SHARED[name](world)
-    return world.objects[KWARGS[name]].pk
+    found = world.objects[KWARGS[name]]
+    return found.code if name == "code" else found.pk
 
 
 def scoped(names: list[str], rule: R | None = None) -> bool:

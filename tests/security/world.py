@@ -46,6 +46,7 @@ from mesoclinic.scheduling.services import (
     add_time_off,
     create_calendar_feed,
 )
+from mesoclinic.testing.billing import sell_gift_card
 from mesoclinic.testing.scheduling import consent_template
 from mesoclinic.testing.treatments import ready_draft
 from mesoclinic.testing.vigilance import make_event
@@ -144,7 +145,9 @@ def _billing_objects(clinic: Clinic, patient: Any, course: Any) -> dict[str, Any
     charge = apply_cancellation_policy(
         course.appointments.get(session_index=3), action="no_show", at=datetime.now(tz=UTC), actor=None
     )
+    gift_card = sell_gift_card(patient, "80.00", vat_rate="20")
     return {
+        "gift_card": gift_card,
         "price_item": price_item,
         "invoice": invoice,
         "invoice_line": invoice.lines.get(),

@@ -7,11 +7,12 @@ field (``lines[0].quantity``).
 """
 # No "from __future__ import annotations" here: django-ninja reads the handlers' annotations at runtime.
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -19,11 +20,12 @@ from ninja import Field, Router, Schema, Status
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.models import StaffMember
 from mesoclinic.accounts.permissions import Capability
-from mesoclinic.billing import online, selectors, services
+from mesoclinic.billing import documents, giftcards, online, selectors, services
 from mesoclinic.billing.models import (
     CancellationCharge,
     CancellationPolicy,
     Deposit,
+    GiftCard,
     Invoice,
     OnlinePayment,
     Package,
@@ -34,10 +36,17 @@ from mesoclinic.billing.schemas import (
     AccountOut,
     BillingSettingsIn,
     BillingSettingsOut,
+    CashDayOut,
+    CashUpIn,
+    CashUpOut,
     ChargeOut,
     CreditNoteIn,
     DepositIn,
     DepositOut,
+    DocumentEmailIn,
+    DocumentEmailOut,
+    GiftCardExpiryIn,
+    GiftCardOut,
     InvoiceIn,
     InvoiceOut,
     InvoiceSummaryOut,
@@ -59,7 +68,7 @@ from mesoclinic.billing.schemas import (
 )
 from mesoclinic.catalog.models import Product, Protocol
 from mesoclinic.patients.selectors import get_patient_for_user
-from mesoclinic.scheduling.selectors import get_appointment_for_user
+from mesoclinic.scheduling.selectors import get_appointment_for_user, get_location_for_user
 
 router = Router()
 
@@ -84,6 +93,7 @@ def payment_out(payment: Payment, left: Decimal | None = None) -> dict[str, Any]
         "received_at": payment.received_at,
         "refundable": money(left if left is not None else selectors.refundable(payment)),
         "package": payment.package_id,
+        "gift_card": payment.gift_card_id,
     }
 
 
@@ -376,8 +386,9 @@ def issue_invoice(request: HttpRequest, invoice_id: int) -> Any:
 
 @router.post("/invoices/{invoice_id}/payments", response={201: PaymentOut})
 def record_payment(request: HttpRequest, invoice_id: int, payload: PaymentIn) -> Any:
-    """Money received on the document, by ``cash``, ``card_terminal`` or ``package_session`` (with
-    ``package``: the session signing drew for this visit, or one drawn now); at most its balance."""
+    """Money received on the document, by ``cash``, ``card_terminal``, ``package_session`` (with
+    ``package``: the session signing drew for this visit, or one drawn now), ``credit`` or ``gift_card``
+    (with ``code``: taken off the card's balance, never below zero); at most its balance."""
     staff = require(request, Capability.TAKE_PAYMENTS)
     invoice = selectors.get_invoice_for_user(staff, invoice_id)
     package = None
@@ -389,6 +400,7 @@ def record_payment(request: HttpRequest, invoice_id: int, payload: PaymentIn) ->
         amount=payload.amount,
         package=package,
         to_credit=payload.to_credit,
+        code=payload.code,
         actor=request.user,
     )
     return Status(201, payment_out(payment))
@@ -700,3 +712,141 @@ def start_deposit_intent(request: HttpRequest, appointment_id: int, payload: Pay
 def get_payment_intent(request: HttpRequest, online_payment_id: int) -> Any:
     staff = require(request, Capability.VIEW_BILLING)
     return online_payment_out(request, selectors.get_online_payment_for_user(staff, online_payment_id))
+# --- Gift cards -------------------------------------------------------------------------------------------
+
+
+def gift_card_out(card: GiftCard, *, today: Any) -> dict[str, Any]:
+    return {
+        "id": card.pk,
+        "code": card.code,
+        "currency": card.currency,
+        "amount": money(card.amount),
+        "balance": money(card.balance),
+        "expires_on": card.expires_on,
+        "expired": card.expires_on < today,
+        "usable": giftcards.is_usable(card, today),
+        "invoice": card.invoice_id,
+        "patient": card.patient_id,
+        "entries": [
+            {
+                "kind": e.kind,
+                "amount": money(e.amount),
+                "balance": money(e.balance),
+                "payment": e.payment_id,
+                "invoice": e.payment.invoice_id if e.payment is not None else None,
+                "expires_on": e.expires_on,
+                "reason": e.reason,
+                "at": e.at,
+            }
+            for e in giftcards.ledger_of(card)
+        ],
+    }
+
+
+@router.get("/gift-cards/{code}", response={200: GiftCardOut})
+def get_gift_card(request: HttpRequest, code: str) -> Any:
+    """A gift card by its code (any case, with or without dashes): balance, expiry and ledger. It is
+    redeemed by ``POST /invoices/{id}/payments`` with ``method`` ``gift_card`` and its ``code``."""
+    staff = require(request, Capability.VIEW_BILLING)
+    card = giftcards.get_gift_card_for_user(staff, code)
+    return gift_card_out(card, today=staff.clinic.today())
+
+
+@router.post("/gift-cards/{code}/expiry", response={200: GiftCardOut})
+def set_gift_card_expiry(request: HttpRequest, code: str, payload: GiftCardExpiryIn) -> Any:
+    """Move the card's expiry, with a reason (kept in its ledger)."""
+    staff = require(request, Capability.REFUND_PAYMENTS)
+    card = giftcards.get_gift_card_for_user(staff, code)
+    card = giftcards.set_expiry(
+        card, expires_on=payload.expires_on, reason=payload.reason, actor=request.user
+    )
+    return gift_card_out(card, today=staff.clinic.today())
+
+
+# --- Documents as PDF --------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            "200": {"description": "The issued document as a PDF.", "content": {"application/pdf": {}}}
+        }
+    },
+)
+def document_pdf(request: HttpRequest, invoice_id: int) -> Any:
+    """The issued document as a PDF (the print view's template, in the clinic's language); a draft is 404."""
+    staff = require(request, Capability.VIEW_BILLING)
+    invoice = selectors.get_invoice_for_user(staff, invoice_id)
+    response = HttpResponse(documents.render_pdf(invoice, staff.clinic), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{documents.filename(invoice)}"'
+    return response
+
+
+@router.post("/invoices/{invoice_id}/email", response={200: DocumentEmailOut})
+def email_document(request: HttpRequest, invoice_id: int, payload: DocumentEmailIn) -> Any:
+    """E-mail the issued document as a PDF to ``to``, or the patient's address when empty."""
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    invoice = selectors.get_invoice_for_user(staff, invoice_id)
+    return {"sent_to": documents.email_document(invoice, actor=request.user, to=payload.to)}
+
+
+# --- Cash-up ----------------------------------------------------------------------------------------------
+
+
+def cash_up_out(cash_up: Any) -> dict[str, Any]:
+    return {
+        "id": cash_up.pk,
+        "location_id": cash_up.location_id,
+        "day": cash_up.day,
+        "expected": dict(cash_up.expected),
+        "counted": dict(cash_up.counted),
+        "difference": money(cash_up.difference),
+        "reason": cash_up.reason,
+        "closed_at": cash_up.closed_at,
+        "closed_by": str(cash_up.closed_by) if cash_up.closed_by is not None else None,
+    }
+
+
+@router.get("/cash-ups", response={200: list[CashUpOut]})
+def list_cash_ups(
+    request: HttpRequest, location_id: int | None = None, start: date | None = None, end: date | None = None
+) -> Any:
+    """The closed days, newest first (at most 366), of one location or all, optionally between two days."""
+    staff = require(request, Capability.VIEW_BILLING)
+    found = selectors.cash_ups(staff.clinic)
+    if location_id is not None:
+        found = found.filter(location=get_location_for_user(staff, location_id))
+    if start is not None:
+        found = found.filter(day__gte=start)
+    if end is not None:
+        found = found.filter(day__lte=end)
+    return [cash_up_out(c) for c in found[:366]]
+
+
+@router.get("/cash-ups/day", response={200: CashDayOut})
+def cash_day(request: HttpRequest, location_id: int, day: date | None = None) -> Any:
+    """A location's day (default today): what its payments say per method, and its cash-up once closed."""
+    staff = require(request, Capability.VIEW_BILLING)
+    location = get_location_for_user(staff, location_id)
+    on = day or staff.clinic.today()
+    closed = selectors.cash_up_for(location, on)
+    return {
+        "location_id": location.pk,
+        "day": on,
+        "expected": {k: money(v) for k, v in selectors.cash_expected(location, on).items()},
+        "closed": cash_up_out(closed) if closed is not None else None,
+    }
+
+
+@router.post("/cash-ups", response={201: CashUpOut})
+def close_day(request: HttpRequest, payload: CashUpIn) -> Any:
+    """Close a location's day with what was counted per method; a difference needs a ``reason`` and the
+    owner. Closing locks the day's payments there. Refused values are 422 naming the field."""
+    staff = require(request, Capability.TAKE_PAYMENTS)
+    location = get_location_for_user(staff, payload.location_id)
+    cash_up = services.close_day(
+        location, day=payload.day, counted=payload.counted, reason=payload.reason, actor=request.user
+    )
+    return Status(201, cash_up_out(selectors.cash_ups(staff.clinic).get(pk=cash_up.pk)))

@@ -66,6 +66,13 @@ class PaymentForm(forms.Form):
     to_credit = forms.BooleanField(
         label=_("Put what is paid above the balance to the patient's credit"), required=False
     )
+    code = forms.CharField(
+        label=_("Gift card code"),
+        required=False,
+        max_length=40,
+        help_text=_("With the gift card method: the code printed on the card's document."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
 
     def __init__(self, *args: Any, packages: Any = (), **kwargs: Any) -> None:
         """``packages``: the patient's usable package summaries; without one, a package cannot pay."""
@@ -235,3 +242,16 @@ class CashUpForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class GiftCardLookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Gift card code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+class GiftCardExpiryForm(forms.Form):
+    expires_on = forms.DateField(label=_("New expiry"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=1000)

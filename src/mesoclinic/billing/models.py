@@ -197,6 +197,7 @@ class PaymentMethod(models.TextChoices):
     DEPOSIT = "deposit", _("Deposit")
     CREDIT = "credit", _("Patient credit")
     ONLINE_CARD = "online_card", _("Online card (Stripe)")
+    GIFT_CARD = "gift_card", _("Gift card")
 
 
 class Payment(models.Model):
@@ -224,6 +225,14 @@ class Payment(models.Model):
         on_delete=models.PROTECT,
         related_name="payments",
         help_text=_("The package a session of which paid this (method package_session)."),
+    )
+    gift_card = models.ForeignKey(
+        "GiftCard",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        help_text=_("The gift card this was paid with (method gift_card)."),
     )
     received_at = models.DateTimeField()
     received_by = models.ForeignKey(
@@ -670,3 +679,93 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class GiftCard(models.Model):
+    """A gift card sold on an issued document (one per unit of a gift-card line), its code printed there.
+
+    ``balance`` only moves through ``billing.giftcards``, each move a ``GiftCardEntry`` (the ledger, never
+    changed); a redemption is one conditional ``UPDATE`` (``balance >= amount``), so two tills redeeming at
+    once can never take it below zero, and the check constraint keeps it so whatever writes the row.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=20)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="gift_cards")
+    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="gift_cards")
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Who bought it (anyone holding the code may use it)."),
+    )
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(_("value when sold"), **MONEY)
+    balance = models.DecimalField(**MONEY)
+    expires_on = models.DateField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "code"], name="billing_gift_card_code_unique"),
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0) & models.Q(balance__lte=models.F("amount")),
+                name="billing_gift_card_balance_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class GiftCardEntryKind(models.TextChoices):
+    SALE = "sale", _("Sold")
+    REDEEM = "redeem", _("Redeemed")
+    RETURN = "return", _("Returned to the card")
+    EXPIRY = "expiry", _("Expiry changed")
+
+
+class GiftCardEntry(models.Model):
+    """One line of a gift card's ledger; never changed or deleted. ``amount``: + sold or returned by a
+    refund, − redeemed (0 for an expiry change)."""
+
+    gift_card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=10, choices=GiftCardEntryKind.choices)
+    amount = models.DecimalField(default=Decimal("0.00"), **MONEY)
+    balance = models.DecimalField(_("balance after"), **MONEY)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    expires_on = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["gift_card", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount:+}"
+
+
+class DocumentRate(models.Model):
+    """One row of an issued document's VAT table (net, VAT and gross at one rate), written when it is issued
+    and never changed: the VAT report and the accounting export read these instead of recomputing every
+    document (a credit note's amounts are negative, as on the document)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="rates")
+    rate = models.CharField(max_length=8)
+    net = models.DecimalField(**MONEY)
+    vat = models.DecimalField(**MONEY)
+    gross = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["invoice", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "rate"], name="billing_one_row_per_document_rate")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate}: {self.gross}"

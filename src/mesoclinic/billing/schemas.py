@@ -54,13 +54,16 @@ class InvoiceIn(Schema):
 
 
 class PaymentIn(Schema):
-    method: str = Field(description='"cash", "card_terminal" or "package_session".', max_length=20)
+    method: str = Field(
+        description='"cash", "card_terminal", "package_session", "credit" or "gift_card".', max_length=20
+    )
     amount: str = Field(description='More than zero, at most the balance, e.g. "100.00".', max_length=20)
     package: int | None = Field(default=None, description="The package whose session pays (package_session).")
     to_credit: bool = Field(
         default=False,
         description="Put what is paid above the balance to the patient's credit (cash or card).",
     )
+    code: str = Field(default="", max_length=40, description="The gift card's code (method gift_card).")
 
 
 class RefundIn(Schema):
@@ -118,6 +121,7 @@ class PaymentOut(Schema):
     received_at: datetime
     refundable: Amount
     package: int | None = None
+    gift_card: int | None = None
 
 
 class InvoiceOut(Schema):
@@ -318,3 +322,70 @@ class ChargeOut(Schema):
 
 class WaiveIn(Schema):
     reason: str = Field(max_length=1000)
+
+
+class GiftCardEntryOut(Schema):
+    kind: str = Field(description='"sale", "redeem", "return" or "expiry".')
+    amount: Amount = Field(description="+ sold or returned by a refund, − redeemed.")
+    balance: Amount = Field(description="The card's balance after this entry.")
+    payment: int | None
+    invoice: int | None
+    expires_on: date | None
+    reason: str
+    at: datetime
+
+
+class GiftCardOut(Schema):
+    id: int
+    code: str
+    currency: str
+    amount: Amount = Field(description="Its value when sold.")
+    balance: Amount
+    expires_on: date
+    expired: bool
+    usable: bool = Field(description="Not expired and something left on it.")
+    invoice: int = Field(description="The document that sold it.")
+    patient: int = Field(description="Who bought it.")
+    entries: list[GiftCardEntryOut]
+
+
+class GiftCardExpiryIn(Schema):
+    expires_on: date
+    reason: str = Field(max_length=1000)
+
+
+class DocumentEmailIn(Schema):
+    to: str = Field(default="", max_length=254, description="Empty: the patient's e-mail address.")
+
+
+class DocumentEmailOut(Schema):
+    sent_to: str
+
+
+class CashUpIn(Schema):
+    location_id: int
+    day: date
+    counted: dict[str, str] = Field(
+        default_factory=dict,
+        description='What was counted per method, e.g. {"cash": "420.00", "card_terminal": "0"}.',
+    )
+    reason: str = Field(default="", max_length=1000, description="Why the count differs (the owner only).")
+
+
+class CashUpOut(Schema):
+    id: int
+    location_id: int
+    day: date
+    expected: dict[str, Amount]
+    counted: dict[str, Amount]
+    difference: Amount
+    reason: str
+    closed_at: datetime
+    closed_by: str | None
+
+
+class CashDayOut(Schema):
+    location_id: int
+    day: date
+    expected: dict[str, Amount] = Field(description="Per method, what the day's payments add up to.")
+    closed: CashUpOut | None = Field(description="The cash-up, once the day is closed.")

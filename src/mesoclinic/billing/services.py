@@ -27,7 +27,7 @@ from django.utils import timezone
 from mesoclinic.accounts.models import Clinic, Location, Role
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
-from mesoclinic.billing import online, selectors
+from mesoclinic.billing import giftcards, online, selectors
 from mesoclinic.billing.engine import numbering, packages, taxid, vat
 from mesoclinic.billing.engine import policy as policy_engine
 from mesoclinic.billing.models import (
@@ -44,6 +44,7 @@ from mesoclinic.billing.models import (
     DepositKind,
     DepositStatus,
     DocumentKind,
+    DocumentRate,
     DocumentSequence,
     DocumentStatus,
     Invoice,
@@ -595,12 +596,14 @@ def record_payment(  # noqa: PLR0912 — each method's rule in one place
     actor: Actor,
     package: Package | None = None,
     to_credit: bool = False,
+    code: str = "",
 ) -> Payment:
     """Money received on a document (a draft at the till, or an issued one with a balance).
 
     A payment larger than the balance is refused (the overpayment would have nowhere to go). A
     ``package_session`` payment is a session of the patient's ``package``: the one signing this visit
-    drew, or one drawn now (a package never goes below zero).
+    drew, or one drawn now (a package never goes below zero). A ``gift_card`` payment names the card by its
+    ``code`` and takes the amount off its balance (never below zero, ``billing.giftcards``).
     """
     if method not in PaymentMethod.values:
         raise _fail(
@@ -624,7 +627,7 @@ def record_payment(  # noqa: PLR0912 — each method's rule in one place
         )
     excess = Decimal("0.00")
     if to_credit and value > invoice.balance:
-        if method in (PaymentMethod.PACKAGE_SESSION, PaymentMethod.CREDIT):
+        if method in (PaymentMethod.PACKAGE_SESSION, PaymentMethod.CREDIT, PaymentMethod.GIFT_CARD):
             raise _fail("to_credit", "Only money received (cash or card) can go to the patient's credit.")
         if invoice.balance <= 0:
             raise _fail("amount", "Nothing is owed on this document: nothing to pay with an overpayment.")
@@ -641,15 +644,19 @@ def record_payment(  # noqa: PLR0912 — each method's rule in one place
         package = None
     location = _till_of(invoice)
     _refuse_if_closed(location)
+    card = giftcards.redeem(invoice, code, value) if method == PaymentMethod.GIFT_CARD else None
     payment = Payment.objects.create(
         invoice=invoice,
         method=method,
         amount=value,
         location=location,
         package=package,
+        gift_card=card,
         received_at=timezone.now(),
         received_by=acting_user(actor),
     )
+    if card is not None:
+        giftcards.note_redemption(card, payment, actor)
     if drawn is not None:
         PackageEntry.objects.filter(pk=drawn.pk).update(payment=payment)
     if excess > 0:
@@ -666,6 +673,7 @@ def record_payment(  # noqa: PLR0912 — each method's rule in one place
             "method": method,
             "amount": str(value),
             **({"package": package.pk} if package is not None else {}),
+            **({"gift_card": card.code} if card is not None else {}),
             **({"to_credit": str(excess)} if excess > 0 else {}),
         },
     )
@@ -714,6 +722,7 @@ def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) 
         amount=-value,
         location=location,
         package_id=payment.package_id,
+        gift_card_id=payment.gift_card_id,
         refund_of=payment,
         reason=reason.strip(),
         received_at=timezone.now(),
@@ -724,6 +733,8 @@ def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) 
         online.note_refund(refund, *at_stripe)
     if payment.method == PaymentMethod.CREDIT:
         _credit(payment.invoice, value, PaymentMethod.CREDIT, refund, actor)
+    if payment.gift_card is not None:
+        giftcards.give_back(payment.gift_card, refund, value, reason=reason.strip(), actor=actor)
     if payment.package_id is not None:
         package = Package.objects.select_for_update().get(pk=payment.package_id)
         Package.objects.filter(pk=package.pk).update(sessions_used=F("sessions_used") - 1)
@@ -766,6 +777,13 @@ def _issue(invoice: Invoice, *, actor: Actor) -> Invoice:
     invoice.issued_at = now
     invoice.issued_by = acting_user(actor)
     invoice.save(update_fields=["status", "year", "seq", "number", "issued_at", "issued_by"])
+    totals = selectors.totals_of(invoice)
+    DocumentRate.objects.bulk_create(  # the VAT table as issued, read by the reports and the export
+        [
+            DocumentRate(invoice=invoice, rate=r.rate, net=r.net, vat=r.vat, gross=r.gross)
+            for r in totals.by_rate
+        ]
+    )
     return invoice
 
 
@@ -785,6 +803,7 @@ def issue_invoice(invoice: Invoice, *, actor: Actor) -> Invoice:
         raise _fail("kind", "A company buyer gets an invoice, not a receipt.")
     _issue(invoice, actor=actor)
     sold = _sell_packages(invoice, actor=actor)
+    cards = giftcards.sell(invoice, actor=actor)
     record_event(
         "billing.invoice.issue",
         invoice,
@@ -794,6 +813,7 @@ def issue_invoice(invoice: Invoice, *, actor: Actor) -> Invoice:
             "gross": str(invoice.gross),
             "paid": str(invoice.paid),
             **({"packages": [p.pk for p in sold]} if sold else {}),
+            **({"gift_cards": [c.pk for c in cards]} if cards else {}),
         },
     )
     return invoice

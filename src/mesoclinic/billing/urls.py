@@ -1,12 +1,14 @@
 from django.urls import path
 
-from mesoclinic.billing import views, views_online
+from mesoclinic.billing import document_views, gift_card_views, views, views_online
 
 app_name = "billing"
 urlpatterns = [
     path("", views.documents, name="documents"),
     path("documents/<int:invoice_id>/", views.document, name="document"),
     path("documents/<int:invoice_id>/print/", views.document_print, name="document_print"),
+    path("documents/<int:invoice_id>/pdf/", document_views.document_pdf, name="document_pdf"),
+    path("documents/<int:invoice_id>/email/", document_views.document_email, name="document_email"),
     path("documents/<int:invoice_id>/lines/", views.add_line, name="add_line"),
     path("documents/<int:invoice_id>/lines/<int:line_id>/", views.update_line, name="update_line"),
     path("documents/<int:invoice_id>/lines/<int:line_id>/remove/", views.remove_line, name="remove_line"),
@@ -41,4 +43,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/card-link/", views_online.card_link, name="card_link"),
     path("charges/<int:charge_id>/card/", views_online.charge_card, name="charge_card"),
     path("stripe/webhook/", views_online.stripe_webhook, name="stripe_webhook"),
+    path("gift-cards/", gift_card_views.gift_cards, name="gift_cards"),
+    path("gift-cards/<str:code>/", gift_card_views.gift_card, name="gift_card"),
+    path("gift-cards/<str:code>/expiry/", gift_card_views.gift_card_expiry, name="gift_card_expiry"),
 ]

@@ -25,7 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
-from mesoclinic.billing import selectors, services, stripe_gateway
+from mesoclinic.billing import documents as printed
+from mesoclinic.billing import giftcards, selectors, services, stripe_gateway
 from mesoclinic.billing.forms import (
     BuyerForm,
     CashUpForm,
@@ -124,6 +125,7 @@ def _document_page(
         "issue_error": forms.get("issue_error"),
         "credit_notes": list(invoice.credit_notes.all()) if invoice.is_issued else [],
         "online": stripe_gateway.is_configured(),
+        "gift_cards": giftcards.sold_on(invoice) if invoice.is_issued else [],
         "section": "billing",
     }
     return render(request, "billing/document.html", context, status=status)
@@ -167,17 +169,7 @@ def document_print(request: ClinicRequest, invoice_id: int) -> HttpResponse:
     """An issued document as the buyer gets it (seller and buyer, lines, the VAT table, payments, number
     and dates), in the clinic's language; printable (a browser prints it to PDF). A draft is not a document."""
     invoice = selectors.get_invoice_for_user(request.staff, invoice_id)
-    if not invoice.is_issued:
-        raise Http404("A draft is not a document yet: issue it first.")
-    lines = selectors.lines_of(invoice)
-    context = {
-        "invoice": invoice,
-        "seller": selectors.settings_for(request.clinic),
-        "lines": lines,
-        "totals": selectors.totals_of(invoice, lines),
-        "payments": selectors.payments_of(invoice),
-        "packages": list(invoice.packages.all()),
-    }
+    context = printed.print_context(invoice, request.clinic)
     with translation.override(request.clinic.language or None):
         return render(request, "billing/document_print.html", context)
 

@@ -296,3 +296,51 @@ def forest_plot(
         )
         svg.add(group)
     return svg.render("forest-plot", ident)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: its label (a period or a group) and its value; ``shown`` is the value as the reader reads it."""
+
+    label: str
+    value: float
+    shown: str = ""
+
+
+_BAR_ROW = 24
+_BAR_LABEL = 190
+
+
+def bar_chart(
+    title: str, description: str, bars: Sequence[Bar], *, ident: str = "bar-chart", empty: str = "No data"
+) -> str:
+    """A horizontal bar chart (one row per bar, its label left and its value at the bar's end).
+
+    Negative values (a month of credit notes) go left of a zero line. Every bar carries its number as text,
+    so nothing is read from length alone.
+    """
+    height = _TOP + max(len(bars), 1) * _BAR_ROW + 16
+    svg = _Svg(title, description, height=height)
+    if not bars:
+        svg.text(WIDTH / 2, _TOP + _BAR_ROW / 2 + 4, empty, anchor="middle", size=13)
+        return svg.render("bar-chart", ident)
+    lo = min(0.0, *(b.value for b in bars))
+    hi = max(0.0, *(b.value for b in bars))
+    x = _Scale(lo, hi if hi > lo else lo + 1, _LEFT + _BAR_LABEL, WIDTH - _RIGHT - 90)
+    zero = x(0.0)
+    svg.add(
+        f'<line x1="{zero:.1f}" y1="{_TOP - 4}" x2="{zero:.1f}" y2="{height - 12}" stroke="{_MUTED}" '
+        'stroke-width="1"/>'
+    )
+    for n, bar in enumerate(bars):
+        y = _TOP + n * _BAR_ROW
+        end = x(bar.value)
+        left, width = min(zero, end), abs(end - zero)
+        colour = _WARN if bar.value < 0 else _ACCENT
+        svg.text(_LEFT + _BAR_LABEL - 8, y + 15, bar.label[:32], anchor="end")
+        svg.add(
+            f'<rect x="{left:.1f}" y="{y + 4}" width="{max(width, 1):.1f}" height="{_BAR_ROW - 8}" '
+            f'fill="{colour}"/>'
+        )
+        svg.text(max(zero, end) + 6, y + 15, bar.shown or f"{bar.value:.2f}")
+    return svg.render("bar-chart", ident)

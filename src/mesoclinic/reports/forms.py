@@ -56,3 +56,13 @@ class PeriodForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("The end of the period is before its start."))
         return data
+
+
+class MoneyForm(PeriodForm):
+    """The money report's period, location and how revenue over time is grouped."""
+
+    group = forms.ChoiceField(
+        label=_("Revenue by"),
+        required=False,
+        choices=[("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
+    )

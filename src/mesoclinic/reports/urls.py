@@ -9,5 +9,7 @@ urlpatterns: list[URLPattern] = [
     path("adherence/", views.adherence, name="adherence"),
     path("no-shows/", views.no_shows, name="no_shows"),
     path("recalls/", views.recalls, name="recalls"),
+    path("money/", views.money_report, name="money"),
+    path("money/export/", views.money_export, name="money_export"),
     path("patients/<int:patient_id>/progress/", views.patient_progress, name="patient_progress"),
 ]

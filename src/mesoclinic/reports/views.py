@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -19,11 +20,13 @@ from django.views.decorators.http import require_GET
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
+from mesoclinic.billing import reports as money
+from mesoclinic.billing.selectors import settings_for as billing_settings
 from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.reports import charts, selectors, stats
-from mesoclinic.reports.forms import CohortForm, MetricForm, PeriodForm
+from mesoclinic.reports.forms import CohortForm, MetricForm, MoneyForm, PeriodForm
 
 
 def _pct(value: float | None) -> str:
@@ -311,3 +314,134 @@ def recalls(request: ClinicRequest) -> HttpResponse:
             list_name="reports.recalls_due",
         )
     return render(request, "reports/recalls.html", {"section": "reports", "rows": rows, "today": today})
+
+
+# --- Money (billing) -------------------------------------------------------------------------------------
+
+MONEY_CSV = ["report", "group", "vat_rate", "net", "vat", "amount", "count"]
+
+
+def _money_period(request: ClinicRequest) -> tuple[MoneyForm, date, date, int | None, str]:
+    locations = list(request.clinic.locations.order_by("name").values_list("pk", "name"))
+    form = MoneyForm(request.GET or None, locations=locations)
+    today = request.clinic.today()
+    data = form.cleaned_data if form.is_valid() else {}
+    end = data.get("end") or today
+    start = data.get("start") or end - timedelta(days=90)
+    return form, start, end, data.get("location"), data.get("group") or "month"
+
+
+def _bars(rows: list[money.Row], currency: str) -> list[charts.Bar]:
+    return [charts.Bar(r.label, float(r.amount), f"{r.amount} {currency}") for r in rows]
+
+
+@require_GET
+@staff_required(Capability.VIEW_BILLING, Capability.VIEW_AUDIT)
+def money_report(request: ClinicRequest) -> HttpResponse:
+    """Revenue over time and by modality, practitioner and location; payments by method; VAT per rate;
+    what is owed, prepaid and held now; no-show and late-cancel charges. ``?format=csv``: every table."""
+    form, start, end, location, group = _money_period(request)
+    clinic = request.clinic
+    today = clinic.today()
+    revenue = {
+        key: money.revenue(clinic, start, end, group=key, location_id=location)
+        for key in (group, "modality", "practitioner", "location")
+    }
+    methods = money.payments_by_method(clinic, start, end, location_id=location)
+    vat_rows = money.vat_by_rate(clinic, start, end, location_id=location)
+    charges = money.cancellation_charges(clinic, start, end)
+    owed, balances = money.outstanding(clinic)
+    liability, lapsed = money.package_liability(clinic, today)
+    cards, cards_lapsed = money.gift_cards_outstanding(clinic, today)
+    deposits = money.deposits_held(clinic)
+    if wants_csv(request):
+        rows: list[list[Any]] = [
+            [f"revenue_by_{key}", r.label, "", "", "", r.amount, r.count]
+            for key, rs in revenue.items()
+            for r in rs
+        ]
+        rows += [["payments_by_method", r.label, "", "", "", r.amount, r.count] for r in methods]
+        rows += [["vat", r.period, r.rate, r.net, r.vat, r.gross, r.documents] for r in vat_rows]
+        rows += [[f"charges_{c.reason}", c.status, "", "", "", c.amount, c.count] for c in charges]
+        rows += [
+            ["outstanding", "", "", "", "", owed.amount, owed.count],
+            ["package_liability", "valid", "", "", "", liability.amount, liability.count],
+            ["package_liability", "expired", "", "", "", lapsed.amount, lapsed.count],
+            ["gift_cards", "valid", "", "", "", cards.amount, cards.count],
+            ["gift_cards", "expired", "", "", "", cards_lapsed.amount, cards_lapsed.count],
+            ["deposits_held", "", "", "", "", deposits.amount, deposits.count],
+        ]
+        return csv_export(request, "money.csv", MONEY_CSV, rows, list_name="reports.money")
+    currency = billing_settings(clinic).currency
+    titles = {
+        "day": _("Revenue by day"),
+        "week": _("Revenue by week"),
+        "month": _("Revenue by month"),
+        "modality": _("Revenue by modality"),
+        "practitioner": _("Revenue by practitioner"),
+        "location": _("Revenue by location"),
+    }
+    sections = []
+    for key, rows_ in revenue.items():
+        total = sum((r.amount for r in rows_), Decimal("0.00"))
+        chart = charts.bar_chart(
+            str(titles[key]),
+            _("Revenue (gross) in %(currency)s, %(total)s in all.") % {"currency": currency, "total": total},
+            _bars(rows_, currency),
+            ident=f"revenue-{key}",
+            empty=_("No document was issued in this period."),
+        )
+        sections.append((titles[key], f"revenue-{key}", mark_safe(chart), rows_))  # noqa: S308 — escaped
+    methods_chart = charts.bar_chart(
+        _("Payments by method"),
+        _("Money received in the period per method, refunds taken off."),
+        _bars(methods, currency),
+        ident="payments-by-method",
+        empty=_("No payment in this period."),
+    )
+    context = {
+        "section": "reports",
+        "form": form,
+        "start": start,
+        "end": end,
+        "currency": currency,
+        "revenue_sections": sections,
+        "methods": methods,
+        "methods_chart": mark_safe(methods_chart),  # noqa: S308 — the chart escapes its text
+        "vat_rows": vat_rows,
+        "charges": charges,
+        "owed": owed,
+        "balances": balances,
+        "liability": liability,
+        "lapsed": lapsed,
+        "cards": cards,
+        "cards_lapsed": cards_lapsed,
+        "deposits": deposits,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "reports/money.html", context)
+
+
+@require_GET
+@staff_required(Capability.VIEW_BILLING, Capability.VIEW_AUDIT)
+def money_export(request: ClinicRequest) -> HttpResponse:
+    """The accounting export of the period: ``?part=documents`` (one row per issued document and VAT rate,
+    the default) or ``?part=payments`` (one row per payment or refund). Columns: docs/billing.md."""
+    _form, start, end, _location, _group = _money_period(request)
+    if request.GET.get("part") == "payments":
+        rows = money.payment_rows(request.clinic, start, end)
+        return csv_export(
+            request,
+            f"payments-{start}-{end}.csv",
+            money.PAYMENT_COLUMNS,
+            rows,
+            list_name="reports.money_payments",
+        )
+    rows = money.document_rows(request.clinic, start, end)
+    return csv_export(
+        request,
+        f"documents-{start}-{end}.csv",
+        money.DOCUMENT_COLUMNS,
+        rows,
+        list_name="reports.money_documents",
+    )

@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from mesoclinic.accounts.models import Clinic
-from mesoclinic.billing.models import Invoice
-from mesoclinic.billing.services import LineInput, create_invoice, update_billing_settings
+from mesoclinic.billing.models import GiftCard, Invoice, ItemKind, PriceItem
+from mesoclinic.billing.services import (
+    LineInput,
+    create_invoice,
+    create_price_item,
+    issue_invoice,
+    record_payment,
+    update_billing_settings,
+)
 from mesoclinic.patients.models import Patient
 from mesoclinic.testing import make_clinic
 
@@ -40,3 +47,24 @@ def line(
 
 def draft(patient: Patient, *lines: LineInput, **extra: Any) -> Invoice:
     return create_invoice(patient, lines=list(lines) or [line()], actor=None, **extra)
+
+
+def sell_gift_card(patient: Patient, amount: str = "200.00", *, vat_rate: str = "23") -> GiftCard:
+    """A gift card of ``amount`` sold to ``patient`` on an issued receipt paid in cash."""
+    item = PriceItem.objects.filter(
+        clinic=patient.clinic, kind=ItemKind.GIFT_CARD
+    ).first() or create_price_item(
+        patient.clinic,
+        kind=ItemKind.GIFT_CARD,
+        name="Gift card",
+        unit_price=amount,
+        vat_rate=vat_rate,
+        actor=None,
+    )
+    invoice = draft(
+        patient,
+        LineInput(description=item.name, quantity="1", unit_price=amount, vat_rate=vat_rate, item=item),
+    )
+    record_payment(invoice, method="cash", amount=amount, actor=None)
+    issue_invoice(invoice, actor=None)
+    return GiftCard.objects.get(invoice=invoice)
