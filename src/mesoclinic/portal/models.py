@@ -81,14 +81,25 @@ class OnlineBooking(models.Model):
     patient = models.ForeignKey(
         "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    appointments = models.JSONField(default=list, help_text=_("Ids of the appointments booked."))
+    appointments = models.JSONField(
+        default=list, help_text=_("Ids of the appointments held for the booking, then booked.")
+    )
+    hold_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("The chosen dates are held until then.")
+    )
+    client_address = models.GenericIPAddressField(
+        null=True, blank=True, help_text=_("Where the booking was sent from (limits holds per address).")
+    )
     reasons = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["clinic", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["clinic", "status", "created_at"]),
+            models.Index(fields=["status", "hold_expires_at"], name="online_booking_holds"),
+        ]
 
     def __str__(self) -> str:
         return f"Online booking {self.pk} ({self.status})"

@@ -259,6 +259,16 @@ def booked_appointments(booking: OnlineBooking) -> list[Any]:
     )
 
 
+def held_first_start(booking: OnlineBooking, held: list[int]) -> datetime | None:
+    """The start of the first of a booking's held appointments (None when they are gone)."""
+    return (
+        scheduling.held_appointments(booking.clinic_id, held)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+
+
 def now() -> datetime:
     return timezone.now()
 
