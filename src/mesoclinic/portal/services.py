@@ -105,11 +105,16 @@ class Answers:
     medications: list[str] = field(default_factory=list)
     implants: list[str] = field(default_factory=list)
     allergies: list[str] = field(default_factory=list)
+    stopped: dict[str, date] = field(default_factory=dict)  # medication code -> the day it was stopped
 
     def as_history(self) -> dict[str, Any]:
+        def when(code: str) -> str | None:
+            day = self.stopped.get(code)
+            return day.isoformat() if day else None
+
         return {
             "conditions": sorted(set(self.conditions)),
-            "medications": [{"code": code, "stopped": None} for code in sorted(set(self.medications))],
+            "medications": [{"code": code, "stopped": when(code)} for code in sorted(set(self.medications))],
             "implants": sorted(set(self.implants)),
             "allergies": sorted(set(self.allergies)),
         }

@@ -217,7 +217,7 @@ def details(  # noqa: PLR0911 — one answer per outcome of the form: stale, tra
 def _taken_url(clinic: Clinic, offer: selectors.ChosenOffer, *, embed: bool) -> str:
     """The offers page for the same treatment, place and first day, saying the dates were just taken."""
     day = offer.sessions[0].start.astimezone(location_timezone(offer.location)).date()
-    params = {"location": offer.location.pk, "earliest": day.isoformat(), "taken": "1"}
+    params = {"location": str(offer.location.pk), "earliest": day.isoformat(), "taken": "1"}
     query = urlencode({**params, "embed": "1"} if embed else params)
     return f"{reverse('portal:offers', args=[clinic.slug, offer.protocol.slug])}?{query}"
 
