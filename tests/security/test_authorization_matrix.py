@@ -266,6 +266,12 @@ WEB: dict[str, R] = {
     "portal:portal_home": PUBLIC,
     "portal:portal_cancel": PUBLIC,
     "portal:portal_sign_out": PUBLIC,
+    # The waiting list for earlier dates: the signed-in patient's own entries (another patient's are 404:
+    # mesoclinic/portal/tests/test_waitlist.py), and the staff list of who waits.
+    "portal:portal_waitlist_join": PUBLIC,
+    "portal:portal_waitlist_accept": PUBLIC,
+    "portal:portal_waitlist_leave": PUBLIC,
+    "waitlist:list": R(C.VIEW_SCHEDULE),
     "fhir:everything": R(C.EXPORT_DATA),
     "fhir:bulk_export": R(C.EXPORT_DATA),
     "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
@@ -840,6 +846,7 @@ FORGED: dict[str, str] = {
     "clinic_slug": "forged-clinic",
     "slug": "forged-protocol",
     "appointment_id": "999999",
+    "entry_id": "999999",
 }
 # What a visitor's GET of each public page gets: the page, a refusal of a forged link, or the sign-in page.
 PUBLIC_GET: dict[str, int] = {
@@ -871,6 +878,9 @@ PUBLIC_GET: dict[str, int] = {
     "portal:portal_home": 404,
     "portal:portal_cancel": 405,  # POST only
     "portal:portal_sign_out": 405,
+    "portal:portal_waitlist_join": 405,  # POST only
+    "portal:portal_waitlist_accept": 405,
+    "portal:portal_waitlist_leave": 405,
 }
 
 

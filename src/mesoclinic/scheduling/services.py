@@ -45,6 +45,7 @@ from mesoclinic.scheduling.lifecycle import (
     patch_on_commit,
 )
 from mesoclinic.scheduling.models import (
+    HOLDING_STATUSES,
     Appointment,
     AppointmentCompletion,
     AppointmentStatus,
@@ -470,6 +471,25 @@ def _screen_for_booking(
             actor=actor,
             data={"screening": record.pk, "reason": override_reason.strip()[:500]},
         )
+
+
+def move_refusal(appointment: Appointment, start: datetime) -> str:
+    """Why moving ``appointment`` to ``start`` would take its series out of its spacing (empty: it would
+    not). What ``reschedule_appointment`` checks first, for offering a freed time only to whom it fits."""
+    if appointment.course is None:
+        return ""
+    siblings = list(
+        appointment.course.appointments.filter(status__in=HOLDING_STATUSES)
+        .exclude(pk=appointment.pk)
+        .order_by("session_index")
+    )
+    starts = [a.starts_at for a in siblings if a.session_index < appointment.session_index]
+    starts += [start] + [a.starts_at for a in siblings if a.session_index > appointment.session_index]
+    try:
+        _check_spacing(appointment.location, appointment.course, starts)
+    except BookingError as exc:
+        return str(exc)
+    return ""
 
 
 # --- Holds: an online visitor's chosen series, held while the e-mailed code is awaited ----------------------
