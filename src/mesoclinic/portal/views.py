@@ -219,7 +219,7 @@ def _taken_url(clinic: Clinic, offer: selectors.ChosenOffer, *, embed: bool) -> 
     day = offer.sessions[0].start.astimezone(location_timezone(offer.location)).date()
     params = {"location": str(offer.location.pk), "earliest": day.isoformat(), "taken": "1"}
     query = urlencode({**params, "embed": "1"} if embed else params)
-    return f"{reverse('portal:offers', args=[clinic.slug, offer.protocol.slug])}?{query}"
+    return f"{reverse('portal:offers', args=[clinic.slug, offer.protocol.slug])}?{query}#taken"
 
 
 @require_http_methods(["GET", "POST"])
