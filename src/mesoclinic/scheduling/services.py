@@ -697,7 +697,7 @@ def record_imported_appointment(
         raise BookingError("The patient, protocol, location and practitioner must belong to the same clinic.")
     if ends_at <= starts_at:
         raise BookingError("The end must be after the start.")
-    if status not in AppointmentStatus.values:
+    if status not in AppointmentStatus.values or status == AppointmentStatus.HELD:
         raise BookingError(f"Unknown status {status!r}.")
     future = starts_at > timezone.now()
     if future and status != AppointmentStatus.BOOKED:
