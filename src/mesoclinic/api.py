@@ -22,6 +22,7 @@ from mesoclinic.inventory.api import router as inventory_router
 from mesoclinic.notifications.api import router as notifications_router
 from mesoclinic.outcomes.api import router as outcomes_router
 from mesoclinic.patients.api import router as patients_router
+from mesoclinic.portal.api import router as public_router
 from mesoclinic.privacy.api import router as privacy_router
 from mesoclinic.reports.api import router as reports_router
 from mesoclinic.safety.api import router as safety_router
@@ -174,6 +175,7 @@ api.add_router("/privacy", privacy_router, tags=["privacy"])
 api.add_router("/notifications", notifications_router, tags=["notifications"])
 api.add_router("/interop", interop_router, tags=["interop"])
 api.add_router("/settings", settings_router, tags=["settings"])
+api.add_router("/public", public_router, tags=["public booking"])
 
 
 @api.exception_handler(ValidationError)

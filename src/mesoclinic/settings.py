@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "mesoclinic.web.middleware.NulInAddressMiddleware",  # after the locale, before anything reads the database
     "django.middleware.common.CommonMiddleware",
+    "mesoclinic.portal.middleware.PublicApiCorsMiddleware",  # the public booking API: the clinic's origins
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -254,6 +255,8 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
 # Imports (FHIR Patients, CSV rows) with more entries than this run in the worker and answer 202 at once with
 # the run to follow: a 12,000-Patient Bundle took longer than gunicorn's 30 s in the request.
 IMPORT_BACKGROUND_OVER = env_int("IMPORT_BACKGROUND_OVER", 500)
+# How many series one address or e-mail may hold at once on the public booking pages and API (issue 18).
+PORTAL_MAX_HOLDS = env_int("PORTAL_MAX_HOLDS", 3)
 # No request body beyond one photo and its form: larger uploads are refused (413) before they are read.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 
@@ -306,6 +309,10 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
     "privacy-purge": {  # erase what an erasure request asked for once its retention period has ended
         "task": "mesoclinic.privacy.services.purge_expired",
         "crontab": {"minute": "41", "hour": "3"},
+    },
+    "portal-holds": {  # online visitors' held dates whose ten minutes ran out: free again
+        "task": "mesoclinic.portal.services.release_expired_holds_task",
+        "crontab": {"minute": "*"},
     },
     "portal-purge": {  # online bookings and portal sign-ins never verified: forgotten after a day
         "task": "mesoclinic.portal.services.purge_unverified_task",

@@ -39,6 +39,7 @@ urlpatterns = [
     path("import/", include("mesoclinic.interop.urls")),
     path("settings/", include("mesoclinic.clinic_settings.urls")),
     path("pay/", include("mesoclinic.billing.online_urls")),  # the patient pays by card online (Stripe)
+    path("waitlist/", include("mesoclinic.portal.waitlist_urls")),  # staff: who waits for an earlier date
     path("c/", include("mesoclinic.portal.urls")),  # the patient's door: public booking pages, no sign-in
     path("fhir/R4/", include("mesoclinic.interop.fhir_urls")),
     path("api/v1/", api.urls),

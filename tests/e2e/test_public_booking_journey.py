@@ -4,7 +4,7 @@ e-mail, and the receptionist finds it on the calendar; the public pages pass axe
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -172,3 +172,46 @@ def test_a_patient_signs_in_to_the_portal_and_cancels_a_session(browser, live_se
     context.close()
     assert not blocked, blocked
     assert Appointment.objects.filter(patient=patient, status="cancelled").count() == 1
+
+
+def _fill_details(page, email: str) -> None:
+    page.get_by_label("First name").fill("Ola")
+    page.get_by_label("Last name").fill("Nowak")
+    page.get_by_label("Date of birth").fill("1990-05-06")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label(re.compile("I have read the consent")).check()
+
+
+def test_two_browsers_race_for_one_offer_and_the_second_gets_new_dates(browser, live_server):
+    """Two phones choose the same series; the first to send holds it, the second is told at once that the dates
+    were just taken and shown new ones (issue 18, items 4 and 11)."""
+    clinic = make_clinic("Rosa Aesthetics")
+    open_booking(clinic)
+    pages = []
+    for _n in range(2):
+        _context, page, _blocked = context_page(browser, live_server, PHONE)
+        page.goto(f"/c/{clinic.slug}/")
+        page.locator(".treatment").filter(has_text="Hydration").get_by_role(
+            "link", name=re.compile("Choose dates")
+        ).click()
+        page.get_by_role("button", name="Show dates").click()
+        page.locator(".offer").first.get_by_role("button", name="Book option 1").click()
+        pages.append(page)
+    first, second = pages
+    _fill_details(first, "ola@example.com")
+    _fill_details(second, "ewa@example.com")
+    first.get_by_role("button", name="Send me the code").click()
+    expect(first.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    chosen = Appointment.objects.filter(status="held").order_by("starts_at").first().starts_at
+    second.get_by_role("button", name="Send me the code").click()
+    alert = second.get_by_role("alert")
+    expect(alert.get_by_role("heading", name="These dates were just taken")).to_be_visible()
+    offers = second.locator(".offer")
+    expect(offers.first).to_be_visible()
+    shown = offers.first.locator("time").first.get_attribute("datetime")
+    assert (
+        shown is not None and datetime.fromisoformat(shown) != chosen
+    )  # one practitioner, one room: new dates
+    no_sideways_scroll(second)
+    screenshot(second, "public-booking-just-taken")
+    assert Appointment.objects.filter(status="held").count() == 4

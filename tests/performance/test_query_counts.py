@@ -258,6 +258,8 @@ PAGES = {
     "/settings/screening-rules/": 8,
     "/settings/catalog/": 12,  # products, cocktails (with their composition and products), ingredients
     "/c/{clinic_slug}/": 11,
+    "/api/v1/public/{clinic_slug}/offerings": 12,  # the public booking API: treatments, places, questions
+    "/waitlist/": 7,  # who waits for an earlier date (issue 18, item 5)
 }
 
 

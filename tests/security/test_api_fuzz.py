@@ -86,12 +86,25 @@ def test_no_operation_answers_a_server_error(case: Any, world: World, owner_head
     for name, value in (case.path_parameters or {}).items():
         if name in KWARGS and isinstance(value, int):
             case.path_parameters[name] = fill(world, name)
+        elif name == "clinic":  # the public booking API: clinic A's slug, so handlers run past their 404
+            case.path_parameters[name] = world.clinic.slug
     with in_test_transaction():
         case.call_and_validate(
             headers={"X-CSRFToken": owner_headers["csrftoken"]},
             cookies=owner_headers,
             checks=CHECKS,
         )
+
+
+def test_the_fuzzer_reaches_the_public_api(world: World) -> None:
+    """The control for the public booking API: with clinic A's slug its offerings answer 200."""
+    case = schema["/api/v1/public/{clinic}/offerings"]["GET"].Case(
+        path_parameters={"clinic": world.clinic.slug}
+    )
+    with in_test_transaction():
+        response = case.call()
+    assert response.status_code == 200
+    assert {"clinic", "locations", "treatments", "questions"} <= set(response.json())
 
 
 def test_the_fuzzer_is_signed_in(world: World, owner_headers: dict[str, str]) -> None:

@@ -283,6 +283,12 @@ WEB: dict[str, R] = {
     "portal:portal_home": PUBLIC,
     "portal:portal_cancel": PUBLIC,
     "portal:portal_sign_out": PUBLIC,
+    # The waiting list for earlier dates: the signed-in patient's own entries (another patient's are 404:
+    # mesoclinic/portal/tests/test_waitlist.py), and the staff list of who waits.
+    "portal:portal_waitlist_join": PUBLIC,
+    "portal:portal_waitlist_accept": PUBLIC,
+    "portal:portal_waitlist_leave": PUBLIC,
+    "waitlist:list": R(C.VIEW_SCHEDULE),
     "fhir:everything": R(C.EXPORT_DATA),
     "fhir:bulk_export": R(C.EXPORT_DATA),
     "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
@@ -352,6 +358,12 @@ WEB: dict[str, R] = {
 }
 
 API: dict[str, R] = {
+    # The public booking API: no sign-in, throttled per address; the booking's reference is the key
+    # (test_the_public_api_is_anonymous_and_shows_no_staff_data).
+    "portal_api_offerings": PUBLIC,
+    "portal_api_series_offers": PUBLIC,
+    "portal_api_create_booking": PUBLIC,
+    "portal_api_verify_booking": PUBLIC,
     "patients_api_list_patients": R(C.VIEW_PATIENTS, query={"q": MARKER}),
     "patients_api_create_patient": R(C.EDIT_PATIENTS),
     "patients_api_get_patient": R(C.VIEW_PATIENTS),
@@ -865,6 +877,7 @@ FORGED: dict[str, str] = {
     "slug": "forged-protocol",
     "appointment_id": "999999",
     "reference": "forged-reference-0000000000000000",
+    "entry_id": "999999",
 }
 # What a visitor's GET of each public page gets: the page, a refusal of a forged link, or the sign-in page.
 PUBLIC_GET: dict[str, int] = {
@@ -900,6 +913,9 @@ PUBLIC_GET: dict[str, int] = {
     "billing_online:pay": 404,
     "billing_online:card": 404,
     "billing_online:card_saved": 405,
+    "portal:portal_waitlist_join": 405,  # POST only
+    "portal:portal_waitlist_accept": 405,
+    "portal:portal_waitlist_leave": 405,
 }
 
 
@@ -926,6 +942,21 @@ def test_public_page(name: str, world: World, call: Callable[..., Any]) -> None:
     if response.status_code == 302:
         assert login_redirect(response), f"GET {url} anonymous: sent to {response['Location']}"
     assert_no_leak(response, f"GET {url} anonymous")
+
+
+def test_the_public_api_is_anonymous_and_shows_no_staff_data(world: World, call: Callable[..., Any]) -> None:
+    """The public booking API answers a visitor with no sign-in; a forged booking reference is 404; no
+    patient's or staff member's data in any answer."""
+    base = f"/api/v1/public/{world.clinic.slug}"
+    response = call("anon", "get", f"{base}/offerings")
+    assert response.status_code == 200
+    assert_no_leak(response, "public offerings", echo=(world.clinic.name,))
+    forged = call(
+        "anon", "post", f"{base}/bookings/{FORGED['token']}/verify", data={"code": "123456"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert forged.status_code == 404
+    assert call("anon", "get", "/api/v1/public/forged-clinic/offerings").status_code == 404
 
 
 def test_the_language_switch_is_public(world: World, call: Callable[..., Any]) -> None:

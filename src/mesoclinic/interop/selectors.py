@@ -123,6 +123,7 @@ def _resources(  # noqa: PLR0912 — one branch per resource type, read top to b
     elif kind == "Appointment":
         appointments = (
             Appointment.objects.filter(scope)
+            .exclude(status="held")  # an online visitor's hold is nobody's appointment yet
             .select_related("protocol__modality")
             .only(*APPOINTMENT_COLUMNS)
             .order_by("pk")

@@ -178,7 +178,14 @@ def _reminders(
             "protocol": appointment.protocol.name,
         }
         result.append(
-            Due(appointment.clinic_id, appointment.patient, Kind.REMINDER, appointment.pk, due_at, values)
+            Due(
+                appointment.clinic_id,
+                appointment.booked_patient,
+                Kind.REMINDER,
+                appointment.pk,
+                due_at,
+                values,
+            )
         )
     return result
 

@@ -81,14 +81,25 @@ class OnlineBooking(models.Model):
     patient = models.ForeignKey(
         "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    appointments = models.JSONField(default=list, help_text=_("Ids of the appointments booked."))
+    appointments = models.JSONField(
+        default=list, help_text=_("Ids of the appointments held for the booking, then booked.")
+    )
+    hold_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("The chosen dates are held until then.")
+    )
+    client_address = models.GenericIPAddressField(
+        null=True, blank=True, help_text=_("Where the booking was sent from (limits holds per address).")
+    )
     reasons = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["clinic", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["clinic", "status", "created_at"]),
+            models.Index(fields=["status", "hold_expires_at"], name="online_booking_holds"),
+        ]
 
     def __str__(self) -> str:
         return f"Online booking {self.pk} ({self.status})"
@@ -114,3 +125,46 @@ class PortalSignIn(models.Model):
 
     def __str__(self) -> str:
         return f"Portal sign-in {self.pk}"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting for an earlier date")
+    OFFERED = "offered", _("An earlier date was offered")
+    ACCEPTED = "accepted", _("Moved to the earlier date")
+    LEFT = "left", _("Left the waiting list")
+
+
+class WaitlistEntry(models.Model):
+    """A patient waiting for an earlier date for one of their booked sessions.
+
+    When a session that fits is cancelled (same treatment and place, earlier, keeping the series within its
+    spacing), the first patient waiting (in the order they joined) is offered the freed time by message; the
+    first to accept it is moved there (the database settles a race), and the entry is done.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    appointment = models.ForeignKey("scheduling.Appointment", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING)
+    offered_slot = models.CharField(
+        max_length=80, blank=True, help_text=_("The freed time offered, as a slot token.")
+    )
+    offered_start = models.DateTimeField(null=True, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=models.Q(status__in=["waiting", "offered"]),
+                name="waitlist_once_per_session",
+            )
+        ]
+        indexes = [models.Index(fields=["clinic", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Waitlist entry {self.pk} ({self.status})"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic, Location
 from mesoclinic.billing.selectors import price_items, settings_for
-from mesoclinic.catalog.models import Protocol
+from mesoclinic.catalog.models import CocktailIngredient, Protocol
 from mesoclinic.patients.models import ConsentTemplate, Patient
 from mesoclinic.patients.selectors import current_consent_templates
 from mesoclinic.portal.models import OnlineBooking, PortalSettings, PortalSignIn
@@ -41,6 +41,10 @@ def clinic_by_slug(slug: str) -> Clinic:
     return clinic
 
 
+def clinic_or_none(slug: str) -> Clinic | None:
+    return Clinic.objects.filter(slug=str(slug)[:50]).first()
+
+
 def portal_settings(clinic: Clinic) -> PortalSettings:
     """The clinic's settings; until it saves its own, the defaults (unsaved)."""
     return PortalSettings.objects.filter(clinic=clinic).first() or PortalSettings(clinic=clinic)
@@ -64,6 +68,33 @@ def get_bookable_protocol(clinic: Clinic, slug: str) -> Protocol:
     if protocol is None:
         raise Http404("No such treatment.")
     return protocol
+
+
+def bookable_protocol_or_none(clinic: Clinic, slug: str) -> Protocol | None:
+    try:
+        return get_bookable_protocol(clinic, slug)
+    except Http404:
+        return None
+
+
+def currency_of(clinic: Clinic) -> str:
+    return str(settings_for(clinic).currency)
+
+
+def allergens_of(protocols: list[Protocol]) -> list[tuple[str, str]]:
+    """(code, name) of every ingredient of these protocols' cocktails, once each, by name (one query)."""
+    cocktails = [p.cocktail_id for p in protocols if p.cocktail_id]
+    if not cocktails:
+        return []
+    rows = (
+        CocktailIngredient.objects.filter(cocktail_id__in=cocktails)
+        .select_related("ingredient")
+        .order_by("ingredient__name")
+    )
+    seen: dict[str, str] = {}
+    for row in rows:
+        seen.setdefault(row.ingredient.code, row.ingredient.name)
+    return list(seen.items())
 
 
 def public_locations(clinic: Clinic) -> list[Location]:
@@ -248,6 +279,13 @@ def get_booking(clinic: Clinic, reference: str) -> OnlineBooking:
     return booking
 
 
+def booking_or_none(clinic: Clinic, reference: str) -> OnlineBooking | None:
+    try:
+        return get_booking(clinic, reference)
+    except Http404:
+        return None
+
+
 def booked_appointments(booking: OnlineBooking) -> list[Any]:
     """The appointments the booking made, in order (none until it is confirmed)."""
     if not booking.appointments:
@@ -256,6 +294,16 @@ def booked_appointments(booking: OnlineBooking) -> list[Any]:
         scheduling.appointments_for_clinic(booking.clinic)
         .filter(pk__in=booking.appointments, patient=booking.patient)
         .order_by("starts_at")
+    )
+
+
+def held_first_start(booking: OnlineBooking, held: list[int]) -> datetime | None:
+    """The start of the first of a booking's held appointments (None when they are gone)."""
+    return (
+        scheduling.held_appointments(booking.clinic_id, held)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
+from django.core.validators import validate_email, validate_ipv46_address
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -41,9 +41,14 @@ from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.scheduling.selectors import SessionChoice, location_timezone
 from mesoclinic.scheduling.services import (
     BookingError,
+    HoldExpiredError,
     ScreeningBlockedError,
     book_series,
     cancel_appointment,
+    confirm_held_series,
+    hold_series,
+    release_expired_holds,
+    release_held,
 )
 from mesoclinic.shared_cache import count_hit
 
@@ -56,7 +61,34 @@ OLDEST_AGE_YEARS = 130
 
 
 class TooManyRequestsError(Exception):
-    """Too many bookings from one e-mail address: try again later."""
+    """Too many bookings from one e-mail address (or holds from one address): try again later."""
+
+
+class OfferTakenError(Exception):
+    """The chosen dates are held or booked by someone else meanwhile: choose new ones."""
+
+
+def max_holds() -> int:
+    """How many series one address or e-mail may hold at once (``PORTAL_MAX_HOLDS``, default 3)."""
+    return int(getattr(settings, "PORTAL_MAX_HOLDS", 3))
+
+
+def _holds_of(email: str, address: str) -> int:
+    """Series held now (awaiting their code, hold not run out) by this e-mail or from this address."""
+    live = OnlineBooking.objects.filter(
+        status=BookingStatus.AWAITING_VERIFICATION, hold_expires_at__gt=timezone.now()
+    )
+    by_email = live.filter(email__iexact=email).count()
+    by_address = live.filter(client_address=address).count() if address else 0
+    return max(by_email, by_address)
+
+
+def offers_for(
+    location: Any, protocol: Any, *, earliest: datetime, part_of_day: str = ""
+) -> tuple[list[selectors.Offer], str]:
+    """Series offers after releasing the location's expired holds (so a run-out hold is free at once)."""
+    release_expired_holds(location_id=location.pk)
+    return selectors.series_offers(location, protocol, earliest=earliest, part_of_day=part_of_day)
 
 
 @dataclass
@@ -74,11 +106,16 @@ class Answers:
     medications: list[str] = field(default_factory=list)
     implants: list[str] = field(default_factory=list)
     allergies: list[str] = field(default_factory=list)
+    stopped: dict[str, date] = field(default_factory=dict)  # medication code -> the day it was stopped
 
     def as_history(self) -> dict[str, Any]:
+        def when(code: str) -> str | None:
+            day = self.stopped.get(code)
+            return day.isoformat() if day else None
+
         return {
             "conditions": sorted(set(self.conditions)),
-            "medications": [{"code": code, "stopped": None} for code in sorted(set(self.medications))],
+            "medications": [{"code": code, "stopped": when(code)} for code in sorted(set(self.medications))],
             "implants": sorted(set(self.implants)),
             "allergies": sorted(set(self.allergies)),
         }
@@ -154,12 +191,16 @@ def start_booking(
     answers: Answers,
     photo_use: str,
     language: str = "",
+    address: str = "",
 ) -> Started:
     """Check the visitor's details, screen their answers and, unless a consultation is needed, e-mail a code.
 
     Raises ``ValidationError`` (by field) for details or answers that cannot be right, and
-    ``TooManyRequestsError`` when the address started too many bookings this hour. Nothing is stored about
-    a visitor whose answers need a consultation (they are told so, and why, in their own words).
+    ``TooManyRequestsError`` when the address started too many bookings this hour or holds too many series
+    now, and ``OfferTakenError`` when the dates are held or booked by someone else meanwhile. Otherwise the
+    offer's sessions are held for ten minutes (held appointments) until the code confirms them. Nothing
+    is stored (or held) for a visitor whose answers need a consultation (they are told so, and why, in their
+    own words).
     """
     details = clean_details(clinic, details)
     known = {
@@ -190,6 +231,13 @@ def start_booking(
         return Started(None, blocked)
     if count_hit(f"portal:email:{details.email.lower()}", window_seconds=EMAIL_WINDOW) > EMAIL_LIMIT:
         raise TooManyRequestsError
+    address = address if _is_address(address) else ""
+    if _holds_of(details.email, address) >= max_holds():
+        raise TooManyRequestsError
+    try:
+        held = hold_series(offer.location, offer.protocol, offer.sessions)
+    except BookingError:
+        raise OfferTakenError from None
     reference = secrets.token_urlsafe(24)
     code = f"{secrets.randbelow(10**6):06d}"
     template = selectors.consent_template_for(clinic, offer.protocol)
@@ -214,13 +262,28 @@ def start_booking(
         photo_use=scopes,
         code_hash=_code_hash(reference, code),
         code_expires_at=timezone.now() + timedelta(minutes=CODE_MINUTES),
+        appointments=[a.pk for a in held],
+        hold_expires_at=held[0].hold_expires_at,
+        client_address=address or None,
     )
     record_event(
-        "online_booking.start", booking, actor=None, clinic=clinic, data={"protocol": offer.protocol.slug}
+        "online_booking.start",
+        booking,
+        actor=None,
+        clinic=clinic,
+        data={"protocol": offer.protocol.slug, "held": [a.pk for a in held]},
     )
     chosen_language = language or clinic.language
     transaction.on_commit(lambda: _send_code(booking, code, chosen_language))
     return Started(booking, [])
+
+
+def _is_address(address: str) -> bool:
+    try:
+        validate_ipv46_address(address)
+    except ValidationError:
+        return False
+    return True
 
 
 def _known(kind: str) -> list[str]:
@@ -249,7 +312,9 @@ def _send_code(booking: OnlineBooking, code: str, language: str) -> None:
 @dataclass(frozen=True)
 class Verified:
     """What the code did: ``status`` is the booking's (``confirmed``, ``taken``, ``needs_consultation``,
-    ``void``) or ``wrong_code`` / ``expired`` / ``not_waiting``; ``attempts_left`` after a wrong code."""
+    ``void``) or ``wrong_code`` / ``expired`` (the code ran out) / ``expired_hold`` (the held dates ran out:
+    the booking is ``taken``, new dates may be chosen) / ``not_waiting``; ``attempts_left`` after a wrong
+    code."""
 
     status: str
     booking: OnlineBooking
@@ -257,17 +322,20 @@ class Verified:
 
 
 def verify_booking(booking: OnlineBooking, code: str) -> Verified:
-    """Check the code; when right, find or create the chart and book the series (or say why not)."""
+    """Check the code; when right, confirm the held dates: find or create the chart and book the series (or
+    say why not). A run-out code or a voided booking releases its held dates at once."""
     with transaction.atomic():
         booking = OnlineBooking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != BookingStatus.AWAITING_VERIFICATION:
             return Verified("not_waiting", booking)
         if timezone.now() > booking.code_expires_at:
+            release_held(booking.appointments)
             return Verified("expired", booking)
         if not constant_time_compare(_code_hash(booking.reference, (code or "").strip()), booking.code_hash):
             booking.attempts += 1
             if booking.attempts >= MAX_ATTEMPTS:
                 booking.status = BookingStatus.VOID
+                release_held(booking.appointments)
             booking.save(update_fields=["attempts", "status", "updated_at"])
             record_event(
                 "online_booking.wrong_code",
@@ -281,7 +349,9 @@ def verify_booking(booking: OnlineBooking, code: str) -> Verified:
             return Verified("wrong_code", booking, MAX_ATTEMPTS - booking.attempts)
         booking.verified_at = timezone.now()
         booking.save(update_fields=["verified_at", "updated_at"])
-    return Verified(_confirm(booking, selectors.resolve_slots(booking.location, booking.slots)), booking)
+    if not booking.appointments:  # started before holds existed: book the chosen slots as they are now
+        return Verified(_confirm(booking, selectors.resolve_slots(booking.location, booking.slots)), booking)
+    return Verified(_confirm(booking, None, held=list(booking.appointments)), booking)
 
 
 def rebook(booking: OnlineBooking, offer: selectors.ChosenOffer) -> Verified:
@@ -300,14 +370,21 @@ def rebook(booking: OnlineBooking, offer: selectors.ChosenOffer) -> Verified:
     return Verified(_confirm(booking, offer.sessions), booking)
 
 
-def _confirm(booking: OnlineBooking, sessions: list[SessionChoice] | None) -> str:
-    """Chart, history, series and consent in one transaction; the booking's new status (saved) returned."""
+def _confirm(
+    booking: OnlineBooking, sessions: list[SessionChoice] | None, *, held: list[int] | None = None
+) -> str:
+    """Chart, history, series and consent in one transaction; the booking's new status (saved) returned
+    (``expired_hold`` when the held dates ran out: the booking is then ``taken``).
+
+    With ``held``, the held appointments become the patient's course; else ``sessions`` are booked anew.
+    Whatever stops it (screening, a run-out hold) releases the held dates.
+    """
     try:
         with transaction.atomic():
-            if sessions is None:
+            if sessions is None and not held:
                 raise BookingError(_("One of the chosen dates is no longer offered."))
             patient, history_kept = _patient_for(booking)
-            first_day = min(s.start for s in sessions).astimezone(location_timezone(booking.location)).date()
+            first_day = _held_first_day(booking, held) if held else _sessions_first_day(booking, sessions)
             if history_kept:
                 # Staff confirmed this patient's history: it is never overwritten from home. Screen what staff
                 # recorded together with today's answers; the answers wait on the booking for staff.
@@ -315,7 +392,10 @@ def _confirm(booking: OnlineBooking, sessions: list[SessionChoice] | None) -> st
                 blocked = _blocking_factors(booking, merged, first_day)
                 if blocked:
                     raise ScreeningBlockedError("blocked", [{"factor": f} for f in blocked])
-            course = book_series(patient, booking.protocol, booking.location, sessions, actor=None)
+            if held:
+                course = confirm_held_series(patient, held, actor=None)
+            else:
+                course = book_series(patient, booking.protocol, booking.location, sessions or [], actor=None)
             if booking.consent_template is not None:
                 record_consent(
                     patient,
@@ -330,7 +410,17 @@ def _confirm(booking: OnlineBooking, sessions: list[SessionChoice] | None) -> st
             )
             booking.status = BookingStatus.CONFIRMED
             booking.reasons = []
-            booking.save(update_fields=["patient", "appointments", "status", "reasons", "updated_at"])
+            booking.hold_expires_at = None
+            booking.save(
+                update_fields=[
+                    "patient",
+                    "appointments",
+                    "status",
+                    "reasons",
+                    "hold_expires_at",
+                    "updated_at",
+                ]
+            )
             record_event(
                 "online_booking.confirm",
                 booking,
@@ -339,16 +429,33 @@ def _confirm(booking: OnlineBooking, sessions: list[SessionChoice] | None) -> st
                 data={"patient": patient.pk, "course": course.pk, "history_kept": history_kept},
             )
     except ScreeningBlockedError as exc:
+        if held:
+            release_held(held)
         booking.status = BookingStatus.NEEDS_CONSULTATION
         booking.reasons = sorted({str(f.get("factor", "")) for f in exc.findings} - {""})
-        booking.save(update_fields=["status", "reasons", "updated_at"])
+        booking.appointments, booking.hold_expires_at = [], None
+        booking.save(update_fields=["status", "reasons", "appointments", "hold_expires_at", "updated_at"])
         record_event("online_booking.needs_consultation", booking, actor=None, clinic=booking.clinic, data={})
     except BookingError as exc:
+        if held:
+            release_held(held)
         booking.status = BookingStatus.TAKEN
         booking.reasons = [str(exc)]
-        booking.save(update_fields=["status", "reasons", "updated_at"])
+        booking.appointments, booking.hold_expires_at = [], None
+        booking.save(update_fields=["status", "reasons", "appointments", "hold_expires_at", "updated_at"])
         record_event("online_booking.taken", booking, actor=None, clinic=booking.clinic, data={})
+        if isinstance(exc, HoldExpiredError):
+            return "expired_hold"
     return booking.status
+
+
+def _sessions_first_day(booking: OnlineBooking, sessions: list[SessionChoice] | None) -> date:
+    return min(s.start for s in sessions or []).astimezone(location_timezone(booking.location)).date()
+
+
+def _held_first_day(booking: OnlineBooking, held: list[int]) -> date:
+    first = selectors.held_first_start(booking, held)
+    return (first or timezone.now()).astimezone(location_timezone(booking.location)).date()
 
 
 def _merge(stored: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
@@ -532,3 +639,9 @@ def purge_unverified(now: datetime | None = None) -> int:
 def purge_unverified_task() -> int:
     """The periodic task (the worker schedules it hourly)."""
     return purge_unverified()
+
+
+@task()
+def release_expired_holds_task() -> int:
+    """The worker's sweep (every minute): held dates whose ten minutes ran out are free again."""
+    return release_expired_holds()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mesoclinic.portal import views
+from mesoclinic.portal import views, waitlist_views
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,19 @@ urlpatterns = [
         name="portal_cancel",
     ),
     path("<slug:clinic_slug>/portal/sign-out/", views.portal_sign_out, name="portal_sign_out"),
+    path(
+        "<slug:clinic_slug>/portal/me/sessions/<int:appointment_id>/waitlist/",
+        waitlist_views.portal_waitlist_join,
+        name="portal_waitlist_join",
+    ),
+    path(
+        "<slug:clinic_slug>/portal/me/waitlist/<int:entry_id>/accept/",
+        waitlist_views.portal_waitlist_accept,
+        name="portal_waitlist_accept",
+    ),
+    path(
+        "<slug:clinic_slug>/portal/me/waitlist/<int:entry_id>/leave/",
+        waitlist_views.portal_waitlist_leave,
+        name="portal_waitlist_leave",
+    ),
 ]

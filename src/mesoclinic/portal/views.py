@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -108,7 +109,15 @@ def offers(request: HttpRequest, clinic: Clinic, slug: str) -> HttpResponse:
         today=today,
         initial={"location": locations[0].pk if locations else None, "earliest": today},
     )
-    context = _context(request, clinic, protocol=protocol, form=form, offers=None, reason="")
+    context = _context(
+        request,
+        clinic,
+        protocol=protocol,
+        form=form,
+        offers=None,
+        reason="",
+        taken=bool(request.GET.get("taken")),
+    )
     status = 200
     if bound and form.is_valid():
         if _over(request, "search", SEARCH_LIMIT):
@@ -119,7 +128,7 @@ def offers(request: HttpRequest, clinic: Clinic, slug: str) -> HttpResponse:
         earliest = selectors.earliest_moment(
             clinic, location, form.cleaned_data["earliest"], now=timezone.now()
         )
-        found, reason = selectors.series_offers(
+        found, reason = services.offers_for(
             location, protocol, earliest=earliest, part_of_day=form.cleaned_data["part"]
         )
         context.update(offers=_offer_views(found, location), reason=reason, location=location)
@@ -185,7 +194,10 @@ def details(  # noqa: PLR0911 — one answer per outcome of the form: stale, tra
                 ),
                 photo_use=cd["photo_use"],
                 language=getattr(request, "LANGUAGE_CODE", ""),
+                address=_ip(request),
             )
+        except services.OfferTakenError:
+            return redirect(_taken_url(clinic, offer, embed=context["embed"]))
         except ValidationError as exc:
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
@@ -200,6 +212,14 @@ def details(  # noqa: PLR0911 — one answer per outcome of the form: stale, tra
             )
     status = 422 if form.errors else 200
     return render(request, "portal/details.html", context, status=status)
+
+
+def _taken_url(clinic: Clinic, offer: selectors.ChosenOffer, *, embed: bool) -> str:
+    """The offers page for the same treatment, place and first day, saying the dates were just taken."""
+    day = offer.sessions[0].start.astimezone(location_timezone(offer.location)).date()
+    params = {"location": str(offer.location.pk), "earliest": day.isoformat(), "taken": "1"}
+    query = urlencode({**params, "embed": "1"} if embed else params)
+    return f"{reverse('portal:offers', args=[clinic.slug, offer.protocol.slug])}?{query}#taken"
 
 
 @require_http_methods(["GET", "POST"])
@@ -255,7 +275,7 @@ def done(request: HttpRequest, clinic: Clinic, token: str) -> HttpResponse:
         context["deposit"] = services.deposit_due(booking)
     elif booking.status == BookingStatus.TAKEN:
         earliest = selectors.earliest_moment(clinic, booking.location, None, now=timezone.now())
-        found, reason = selectors.series_offers(booking.location, booking.protocol, earliest=earliest)
+        found, reason = services.offers_for(booking.location, booking.protocol, earliest=earliest)
         context.update(offers=_offer_views(found, booking.location), reason=reason)
     elif booking.status == BookingStatus.NEEDS_CONSULTATION:
         context["reasons"] = [plain_label(code) for code in booking.reasons if plain_label(code)]

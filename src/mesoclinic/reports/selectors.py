@@ -361,7 +361,7 @@ def no_shows(
     start = datetime.combine(first, datetime.min.time(), tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
     rows = Appointment.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end).exclude(
-        status=AppointmentStatus.CANCELLED
+        status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.HELD)
     )
     if location_id is not None:
         rows = rows.filter(location_id=location_id)
@@ -433,7 +433,7 @@ def adherence(
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
     began = Appointment.objects.filter(
         clinic=clinic, session_index=1, starts_at__gte=start, starts_at__lt=end
-    )
+    ).exclude(status=AppointmentStatus.HELD)
     if location_id is not None:
         began = began.filter(location_id=location_id)
     courses = list(

@@ -146,7 +146,7 @@ def feed_event(appointment: Appointment, *, domain: str) -> CalendarEvent:
 
 def staff_event(appointment: Appointment, *, domain: str) -> CalendarEvent:
     """An appointment as signed-in staff download it: the feed's event plus the patient's initials."""
-    patient = appointment.patient
+    patient = appointment.booked_patient
     event = feed_event(appointment, domain=domain)
     who = initials(patient.given_name, patient.family_name)
     return CalendarEvent(

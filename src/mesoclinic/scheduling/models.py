@@ -13,12 +13,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from mesoclinic.patients.models import Patient
 
 
 class Weekday(models.IntegerChoices):
@@ -232,6 +236,7 @@ class AppointmentStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
     NO_SHOW = "no_show", _("No-show")
+    HELD = "held", _("Held online (awaiting the code)")
 
 
 class AppointmentCompletion(models.TextChoices):
@@ -302,8 +307,16 @@ class MaintenanceRecall(models.Model):
         return f"Maintenance for patient {self.patient_id} due {self.due_on}"
 
 
-# Appointments in these states hold their resources; cancelled ones and no-shows free them.
-HOLDING_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
+# Appointments in these states hold their resources; cancelled ones and no-shows free them. A ``held``
+# appointment is an online visitor's choice waiting for its e-mailed code: it holds its resources like a
+# booked one until ``hold_expires_at`` (then it is released, lazily or by the worker) and belongs to nobody
+# yet (no patient, no course), so staff screens, reminders and billing never see it.
+HOLDING_STATUSES = (
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.HELD,
+)
 
 
 class Appointment(models.Model):
@@ -311,7 +324,14 @@ class Appointment(models.Model):
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="appointments")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey(
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        help_text=_("Empty only while the appointment is held online, before the visitor's code."),
+    )
     protocol = models.ForeignKey("catalog.Protocol", on_delete=models.PROTECT, related_name="+")
     course = models.ForeignKey(
         Course, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
@@ -353,6 +373,9 @@ class Appointment(models.Model):
         help_text=_("Revision of the appointment as calendars see it (iCalendar SEQUENCE): every reschedule "
                     "and status change raises it."),
     )  # fmt: skip
+    hold_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("A held appointment is released at this moment.")
+    )
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -360,6 +383,11 @@ class Appointment(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="appointment_positive"),
             models.CheckConstraint(
                 condition=Q(blocked_until__gte=F("ends_at")), name="appointment_buffer_after"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="held", hold_expires_at__isnull=False)
+                | (~Q(status="held") & Q(patient__isnull=False)),
+                name="appointment_held_or_of_a_patient",
             ),
         ]
         indexes = [
@@ -369,6 +397,7 @@ class Appointment(models.Model):
             models.Index(fields=["room", "blocked_until"]),
             models.Index(fields=["device", "blocked_until"]),
             models.Index(fields=["patient", "starts_at"]),
+            models.Index(fields=["status", "hold_expires_at"], name="appointment_hold_expiry"),
         ]
 
     def __str__(self) -> str:
@@ -377,6 +406,13 @@ class Appointment(models.Model):
     @property
     def holds_resources(self) -> bool:
         return self.status in HOLDING_STATUSES
+
+    @property
+    def booked_patient(self) -> Patient:
+        """The patient: every appointment has one except a held one, which no staff screen shows."""
+        if self.patient is None:
+            raise ValueError(f"Appointment {self.pk} is held online and has no patient yet.")
+        return self.patient
 
 
 class CalendarFeedKind(models.TextChoices):

@@ -45,6 +45,7 @@ from mesoclinic.scheduling.lifecycle import (
     patch_on_commit,
 )
 from mesoclinic.scheduling.models import (
+    HOLDING_STATUSES,
     Appointment,
     AppointmentCompletion,
     AppointmentStatus,
@@ -374,32 +375,14 @@ def book_series(
     sessions = sorted(sessions, key=lambda s: s.start)
     if sessions[0].start < timezone.now() - timedelta(minutes=5):
         raise BookingError("The first session is in the past.")
-    result, record = screen_patient(
-        patient, protocol=protocol, on=local_day(sessions[0].start, location.timezone), actor=actor
+    _screen_for_booking(
+        patient, protocol, location, sessions[0].start, actor=actor, override_reason=override_reason
     )
-    if result.history_needed and protocol.modality.invasive:
-        raise ScreeningBlockedError(
-            f"History needed: {patient.full_name}'s medical history has not been taken, so "
-            f"{protocol.modality.name} (an invasive treatment) cannot be booked. Take the history on the "
-            "chart first; a physician's override does not replace it.",
-            [f for f in record.findings if f["factor"] == HISTORY_NEEDED],
-        )
-    if result.decision == "block":
-        reasons = " ".join(f.message for f in result.findings if f.severity == "block")
-        if not (override_reason.strip() and _may_override(actor)):
-            raise ScreeningBlockedError(
-                f"Screening blocks this treatment: {reasons}", record.findings, overridable=True
-            )
-        record_event(
-            "screening.override",
-            patient,
-            actor=actor,
-            data={"screening": record.pk, "reason": override_reason.strip()[:500]},
-        )
     _check_spacing(location, protocol, [s.start for s in sessions])
     # First write on the location's schedule: takes its version row's lock before any appointment row, so
     # two bookings at one location take their turn (and the second one's check sees the first's rows).
     before = bump_first(location.pk)
+    released = _release_expired_holds_at(location.pk)
     check_sessions_fit(location, protocol, sessions)
     course = start_course(patient, protocol, actor=actor)
     buffer = timedelta(minutes=protocol.buffer_minutes)
@@ -432,8 +415,240 @@ def book_series(
         actor=actor,
         data={"sessions": [s.start.isoformat() for s in sessions], "location": location.pk},
     )
-    patch_on_commit(location.pk, before, added=[Hold.of(a) for a in booked])
+    patch_on_commit(location.pk, before, added=[Hold.of(a) for a in booked], removed=released)
     return course
+
+
+def _screen_for_booking(
+    patient: Patient,
+    protocol: Protocol,
+    location: Location,
+    first_start: datetime,
+    *,
+    actor: Actor,
+    override_reason: str = "",
+) -> None:
+    """Screening for the day of the first session: history needed for an invasive treatment, or a block
+    without a physician's ``override_reason``, raises ``ScreeningBlockedError``."""
+    result, record = screen_patient(
+        patient, protocol=protocol, on=local_day(first_start, location.timezone), actor=actor
+    )
+    if result.history_needed and protocol.modality.invasive:
+        raise ScreeningBlockedError(
+            f"History needed: {patient.full_name}'s medical history has not been taken, so "
+            f"{protocol.modality.name} (an invasive treatment) cannot be booked. Take the history on the "
+            "chart first; a physician's override does not replace it.",
+            [f for f in record.findings if f["factor"] == HISTORY_NEEDED],
+        )
+    if result.decision == "block":
+        reasons = " ".join(f.message for f in result.findings if f.severity == "block")
+        if not (override_reason.strip() and _may_override(actor)):
+            raise ScreeningBlockedError(
+                f"Screening blocks this treatment: {reasons}", record.findings, overridable=True
+            )
+        record_event(
+            "screening.override",
+            patient,
+            actor=actor,
+            data={"screening": record.pk, "reason": override_reason.strip()[:500]},
+        )
+
+
+def move_refusal(appointment: Appointment, start: datetime) -> str:
+    """Why moving ``appointment`` to ``start`` would take its series out of its spacing (empty: it would
+    not). What ``reschedule_appointment`` checks first, for offering a freed time only to whom it fits."""
+    if appointment.course is None:
+        return ""
+    siblings = list(
+        appointment.course.appointments.filter(status__in=HOLDING_STATUSES)
+        .exclude(pk=appointment.pk)
+        .order_by("session_index")
+    )
+    starts = [a.starts_at for a in siblings if a.session_index < appointment.session_index]
+    starts += [start] + [a.starts_at for a in siblings if a.session_index > appointment.session_index]
+    try:
+        _check_spacing(appointment.location, appointment.course, starts)
+    except BookingError as exc:
+        return str(exc)
+    return ""
+
+
+# --- Holds: an online visitor's chosen series, held while the e-mailed code is awaited ----------------------
+
+HOLD_MINUTES = 10
+
+
+class HoldExpiredError(BookingError):
+    """The hold ran out before it was confirmed (its slots were released, or are released now)."""
+
+
+def _release_expired_holds_at(location_id: int, now: datetime | None = None) -> list[Hold]:
+    """Delete the location's held appointments whose time ran out (inside a write that bumped first);
+    returns what they held, for ``patch_on_commit``'s ``removed``."""
+    expired = list(
+        Appointment.objects.filter(
+            location_id=location_id,
+            status=AppointmentStatus.HELD,
+            hold_expires_at__lte=now or timezone.now(),
+        )
+    )
+    if not expired:
+        return []
+    Appointment.objects.filter(pk__in=[a.pk for a in expired], status=AppointmentStatus.HELD).delete()
+    record_event(
+        "hold.expire",
+        None,
+        actor=None,
+        clinic=expired[0].clinic_id,
+        data={"location": location_id, "appointments": [a.pk for a in expired]},
+    )
+    return [Hold.of(a) for a in expired]
+
+
+@transaction.atomic
+def hold_series(
+    location: Location,
+    protocol: Protocol,
+    sessions: Sequence[SessionChoice],
+    *,
+    minutes: int = HOLD_MINUTES,
+    actor: Actor = None,
+) -> list[Appointment]:
+    """Hold every session of a series for ``minutes`` (held appointments, no patient yet), or nothing.
+
+    The held rows take their practitioner, room and device in the database's no-overlap checks like booked
+    ones, so two visitors cannot hold (nor a desk book) the same time; expired holds at the location are
+    released first. Raises ``BookingError`` when a session no longer fits (taken meanwhile).
+    """
+    if protocol.clinic_id != location.clinic_id:
+        raise BookingError("The protocol and location must belong to the same clinic.")
+    if len(sessions) != protocol.sessions:
+        raise BookingError(
+            f"{protocol.name} is a series of {protocol.sessions} sessions, not {len(sessions)}."
+        )
+    sessions = sorted(sessions, key=lambda s: s.start)
+    now = timezone.now()
+    if sessions[0].start < now:
+        raise BookingError("The first session is in the past.")
+    _check_spacing(location, protocol, [s.start for s in sessions])
+    before = bump_first(location.pk)
+    released = _release_expired_holds_at(location.pk, now)
+    check_sessions_fit(location, protocol, sessions)
+    buffer = timedelta(minutes=protocol.buffer_minutes)
+    expires = now + timedelta(minutes=minutes)
+    held = []
+    for index, session in enumerate(sessions, start=1):
+        ends_at = session.start + timedelta(minutes=protocol.session_minutes)
+        held.append(
+            _create(
+                Appointment(
+                    clinic_id=location.clinic_id,
+                    location=location,
+                    patient=None,
+                    protocol=protocol,
+                    session_index=index,
+                    practitioner=session.practitioner,
+                    room=session.room,
+                    device=session.device,
+                    starts_at=session.start,
+                    ends_at=ends_at,
+                    buffer_minutes=protocol.buffer_minutes,
+                    blocked_until=ends_at + buffer,
+                    status=AppointmentStatus.HELD,
+                    hold_expires_at=expires,
+                    created_by=acting_user(actor),
+                )
+            )
+        )
+    record_event(
+        "series.hold",
+        None,
+        actor=actor,
+        clinic=location.clinic_id,
+        data={"appointments": [a.pk for a in held], "location": location.pk, "until": expires.isoformat()},
+    )
+    patch_on_commit(location.pk, before, added=[Hold.of(a) for a in held], removed=released)
+    return held
+
+
+@transaction.atomic
+def confirm_held_series(
+    patient: Patient, held_ids: Sequence[int], *, actor: Actor, now: datetime | None = None
+) -> Course:
+    """Turn a series' held appointments into the patient's booked course (screened as any booking).
+
+    Raises ``HoldExpiredError`` when the hold ran out (its rows are released if still there),
+    ``ScreeningBlockedError`` when screening blocks (the caller releases the hold) and ``BookingError``
+    for anything else that is wrong.
+    """
+    now = now or timezone.now()
+    rows = list(
+        Appointment.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(held_ids), status=AppointmentStatus.HELD, clinic_id=patient.clinic_id)
+        .select_related("protocol__modality", "location")
+        .order_by("session_index")
+    )
+    if len(rows) != len(held_ids) or not rows:
+        raise HoldExpiredError("The held dates were released; choose dates again.")
+    if any(a.hold_expires_at is None or a.hold_expires_at <= now for a in rows):
+        raise HoldExpiredError("The ten minutes to confirm ran out; choose dates again.")
+    if patient.is_restricted:
+        raise BookingError("This patient's data is restricted (erasure requested): no new bookings.")
+    protocol, location = rows[0].protocol, rows[0].location
+    _screen_for_booking(patient, protocol, location, rows[0].starts_at, actor=actor)
+    course = start_course(patient, protocol, actor=actor)
+    # Held to booked keeps the time held: no new schedule version, the kept indexes stay right.
+    Appointment.objects.filter(pk__in=[a.pk for a in rows]).update(
+        patient=patient,
+        course=course,
+        status=AppointmentStatus.BOOKED,
+        hold_expires_at=None,
+        created_by=acting_user(actor),
+    )
+    record_event(
+        "series.book",
+        course,
+        actor=actor,
+        data={"sessions": [a.starts_at.isoformat() for a in rows], "location": location.pk, "held": True},
+    )
+    return course
+
+
+@transaction.atomic
+def release_held(held_ids: Sequence[int], *, actor: Actor = None) -> int:
+    """Release a series' held appointments now (screening blocked, or the visitor gave up); returns how many."""
+    rows = list(Appointment.objects.filter(pk__in=list(held_ids), status=AppointmentStatus.HELD))
+    if not rows:
+        return 0
+    location_id = rows[0].location_id
+    before = bump_first(location_id)
+    Appointment.objects.filter(pk__in=[a.pk for a in rows], status=AppointmentStatus.HELD).delete()
+    record_event(
+        "hold.release",
+        None,
+        actor=actor,
+        clinic=rows[0].clinic_id,
+        data={"location": location_id, "appointments": [a.pk for a in rows]},
+    )
+    patch_on_commit(location_id, before, removed=[Hold.of(a) for a in rows])
+    return len(rows)
+
+
+def release_expired_holds(*, location_id: int | None = None, now: datetime | None = None) -> int:
+    """Release every expired hold (of one location, or all): the worker's sweep, and the lazy one before an
+    offer is computed. One short transaction per location; returns the appointments released."""
+    now = now or timezone.now()
+    due = Appointment.objects.filter(status=AppointmentStatus.HELD, hold_expires_at__lte=now)
+    if location_id is not None:
+        due = due.filter(location_id=location_id)
+    total = 0
+    for loc in sorted(set(due.values_list("location_id", flat=True))):
+        with transaction.atomic():
+            before = bump_first(loc)
+            released = _release_expired_holds_at(loc, now)
+            patch_on_commit(loc, before, removed=released)
+            total += len(released)
+    return total
 
 
 @transaction.atomic
@@ -463,7 +678,7 @@ def record_imported_appointment(
         raise BookingError("The patient, protocol, location and practitioner must belong to the same clinic.")
     if ends_at <= starts_at:
         raise BookingError("The end must be after the start.")
-    if status not in AppointmentStatus.values:
+    if status not in AppointmentStatus.values or status == AppointmentStatus.HELD:
         raise BookingError(f"Unknown status {status!r}.")
     future = starts_at > timezone.now()
     if future and status != AppointmentStatus.BOOKED:
@@ -575,6 +790,7 @@ def reschedule_appointment(
         starts += [start] + [a.starts_at for a in siblings if a.session_index > appointment.session_index]
         _check_spacing(location, appointment.course, starts)
     token = bump_first(location.pk)  # before the row: same lock order as booking
+    released = _release_expired_holds_at(location.pk)
     check_sessions_fit(location, protocol, [choice], exclude=[appointment.pk])
     freed = Hold.of(appointment)
     before = appointment.starts_at
@@ -604,7 +820,7 @@ def reschedule_appointment(
         actor=actor,
         data={"from": before.isoformat(), "to": start.isoformat()},
     )
-    patch_on_commit(location.pk, token, added=[Hold.of(appointment)], removed=[freed])
+    patch_on_commit(location.pk, token, added=[Hold.of(appointment)], removed=[freed, *released])
     return appointment
 
 

@@ -29,9 +29,9 @@ def first_appointment(clinic: Any, *, consent: bool = True) -> Any:
     appointment = course.appointments.get(session_index=1)
     if consent:
         record_consent(
-            appointment.patient,
+            appointment.booked_patient,
             template=consent_template(clinic),
-            signed_by=appointment.patient.full_name,
+            signed_by=appointment.booked_patient.full_name,
             photo_use=["clinical"],
             actor=None,
         )

@@ -122,6 +122,7 @@ APPOINTMENT_STATUS: Final[dict[str, str]] = {
     "completed": "fulfilled",
     "cancelled": "cancelled",
     "no_show": "noshow",
+    "held": "pending",  # an online visitor's hold, awaiting the e-mailed code (never exported: no patient)
 }
 """``scheduling.AppointmentStatus`` -> ``Appointment.status`` (http://hl7.org/fhir/ValueSet/appointmentstatus)."""
 

@@ -30,6 +30,7 @@ class State(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
+    HELD = "held"  # an online visitor's hold: confirmed or released by its own services, no action here
 
 
 class Action(StrEnum):
@@ -61,6 +62,7 @@ _STATE_WORDS = {
     State.COMPLETED: "completed",
     State.CANCELLED: "cancelled",
     State.NO_SHOW: "no-show",
+    State.HELD: "held",
 }
 _ACTION_WORDS = {
     Action.CHECK_IN: "checked in",

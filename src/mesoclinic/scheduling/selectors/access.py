@@ -16,6 +16,7 @@ from mesoclinic.accounts.models import Location, Role, StaffMember
 from mesoclinic.ids import pk_or_404
 from mesoclinic.scheduling.models import (
     Appointment,
+    AppointmentStatus,
     Course,
     Device,
     DeviceDowntime,
@@ -79,9 +80,20 @@ def get_appointment_for_user(staff: StaffMember | None, appointment_id: Any) -> 
 
 
 def appointments_for_clinic(clinic: Any) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(clinic=clinic).select_related(
-        "patient", "protocol__modality", "practitioner", "room", "device", "location", "course"
+    """The clinic's appointments as staff see them: held ones (an online visitor's hold, no patient yet) are
+    not bookings and never shown."""
+    return (
+        Appointment.objects.filter(clinic=clinic)
+        .exclude(status=AppointmentStatus.HELD)
+        .select_related(
+            "patient", "protocol__modality", "practitioner", "room", "device", "location", "course"
+        )
     )
+
+
+def held_appointments(clinic_id: int, ids: Any) -> QuerySet[Appointment]:
+    """Held appointments (an online visitor's hold) among ``ids``, of the clinic."""
+    return Appointment.objects.filter(clinic_id=clinic_id, pk__in=list(ids), status=AppointmentStatus.HELD)
 
 
 def appointments_for_patient(patient: Any) -> QuerySet[Appointment]:

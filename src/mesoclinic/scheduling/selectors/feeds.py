@@ -14,6 +14,7 @@ from mesoclinic.accounts.models import Role, StaffMember
 from mesoclinic.ids import pk_or_404
 from mesoclinic.scheduling.models import (
     Appointment,
+    AppointmentStatus,
     CalendarFeed,
     CalendarFeedKind,
     Device,
@@ -125,6 +126,7 @@ def feed_appointments(feed: CalendarFeed, *, now: datetime) -> QuerySet[Appointm
             starts_at__lt=now + FEED_AHEAD,
             **{resource: feed.object_id},
         )
+        .exclude(status=AppointmentStatus.HELD)
         .select_related("protocol__modality", "practitioner", "room", "device", "location")
         .order_by("starts_at", "pk")
     )

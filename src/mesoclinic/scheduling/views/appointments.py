@@ -174,7 +174,7 @@ def _change_status(
     except BookingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, done % {"name": appointment.patient.full_name})
+        messages.success(request, done % {"name": appointment.booked_patient.full_name})
     return HttpResponseRedirect(_next_url(request, _detail_url(appointment)))
 
 
@@ -223,7 +223,7 @@ def appointment_treated_elsewhere(request: ClinicRequest, appointment_id: int) -
         messages.success(
             request,
             _("The visit of %(name)s is recorded as treated elsewhere / on paper.")
-            % {"name": appointment.patient.full_name},
+            % {"name": appointment.booked_patient.full_name},
         )
     return HttpResponseRedirect(_next_url(request, _detail_url(appointment)))
 
@@ -252,7 +252,7 @@ def appointment_cancel(request: ClinicRequest, appointment_id: int) -> HttpRespo
             request,
             _("The appointment of %(name)s on %(when)s is cancelled.")
             % {
-                "name": appointment.patient.full_name,
+                "name": appointment.booked_patient.full_name,
                 "when": _when(appointment.starts_at, appointment.location),
             },
         )

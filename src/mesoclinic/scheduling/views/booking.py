@@ -248,6 +248,6 @@ def booked(request: ClinicRequest, course_id: int) -> HttpResponse:
         "protocol": first.protocol,
         "location": first.location,
         "sessions": sessions,
-        "book_again_url": _book_url(patient=first.patient.pk),
+        "book_again_url": _book_url(patient=first.booked_patient.pk),
     }
     return render(request, "scheduling/booked.html", context)

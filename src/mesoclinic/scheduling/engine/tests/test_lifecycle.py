@@ -83,6 +83,8 @@ TABLE = [
     (C, Action.RESCHEDULE, DAY_BEFORE, {}, "final", None),
     (X, Action.RESCHEDULE, DAY_BEFORE, {}, "final", None),
     (NS, Action.RESCHEDULE, DAY_BEFORE, {}, "final", None),
+    # A held appointment (an online visitor's hold) is confirmed or released by its own services: no action.
+    *((State.HELD, action, DAY_AFTER, PHYSICIAN, "wrong_state", None) for action in Action),
 ]
 
 
