@@ -38,6 +38,7 @@ urlpatterns = [
     path("audit/", include("mesoclinic.audit_viewer.urls")),
     path("import/", include("mesoclinic.interop.urls")),
     path("settings/", include("mesoclinic.clinic_settings.urls")),
+    path("online-bookings/", include("mesoclinic.portal.staff_urls")),
     path("c/", include("mesoclinic.portal.urls")),  # the patient's door: public booking pages, no sign-in
     path("fhir/R4/", include("mesoclinic.interop.fhir_urls")),
     path("api/v1/", api.urls),

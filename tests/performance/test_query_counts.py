@@ -30,6 +30,7 @@ from mesoclinic.billing.services import create_invoice
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.demo import load_demo
 from mesoclinic.patients.models import Patient
+from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking
 from mesoclinic.privacy.services import record_erasure_request
 from mesoclinic.scheduling.services import add_extra_hours, add_time_off, create_calendar_feed
 from mesoclinic.webhooks.services import create_endpoint, send_test_event
@@ -91,6 +92,27 @@ def demo(
         for other in patients[-2:]:
             record_erasure_request(other, requested_by="The patient", channel="email", actor=owner.user)
         protocol = Protocol.objects.filter(clinic=clinic).order_by("pk")[0]
+        for n, other in enumerate(
+            patients[:2]
+        ):  # two online bookings: possible duplicates, histories to confirm
+            booking = OnlineBooking.objects.create(
+                clinic=clinic,
+                reference=f"query-count-{n}",
+                protocol=protocol,
+                location=location,
+                given_name=other.given_name,
+                family_name=other.family_name,
+                birth_date=other.birth_date,
+                email=f"online{n}@example.com",
+                code_hash="-",
+                code_expires_at=timezone.now() + timedelta(minutes=10),
+                status=BookingStatus.CONFIRMED if n else BookingStatus.AWAITING_VERIFICATION,
+                patient=other,
+                duplicate_of=patients[-1],
+            )
+            HistoryReview.objects.create(
+                clinic=clinic, patient=other, booking=booking, answers={"conditions": ["keloid_tendency"]}
+            )
         client = Client()
         client.force_login(owner.user)
         window = (
@@ -245,6 +267,7 @@ PAGES = {
     "/settings/screening-rules/": 8,
     "/settings/catalog/": 12,  # products, cocktails (with their composition and products), ingredients
     "/c/{clinic_slug}/": 11,
+    "/online-bookings/": 9,  # waiting for their code, possible duplicates, histories to confirm
 }
 
 

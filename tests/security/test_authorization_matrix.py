@@ -265,7 +265,12 @@ WEB: dict[str, R] = {
     "portal:portal_code": PUBLIC,
     "portal:portal_home": PUBLIC,
     "portal:portal_cancel": PUBLIC,
+    "portal:portal_reschedule": PUBLIC,
     "portal:portal_sign_out": PUBLIC,
+    # Staff's page of what patients did online (the history to confirm only with view_clinical).
+    "online_bookings:index": R(C.VIEW_PATIENTS),
+    "online_bookings:confirm_history": R(C.EDIT_CLINICAL, method="post"),
+    "online_bookings:resolve_duplicate": R(C.EDIT_PATIENTS, method="post"),
     "fhir:everything": R(C.EXPORT_DATA),
     "fhir:bulk_export": R(C.EXPORT_DATA),
     "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
@@ -548,6 +553,8 @@ KWARGS: dict[str, str] = {
     "protocol_id": "protocol",
     "package_id": "package",
     "charge_id": "charge",
+    "review_id": "history_review",
+    "booking_id": "online_booking",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -863,7 +870,8 @@ PUBLIC_GET: dict[str, int] = {
     "portal:portal_sign_in": 404,
     "portal:portal_code": 404,
     "portal:portal_home": 404,
-    "portal:portal_cancel": 405,  # POST only
+    "portal:portal_cancel": 404,
+    "portal:portal_reschedule": 404,
     "portal:portal_sign_out": 405,
 }
 

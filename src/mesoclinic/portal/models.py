@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +84,19 @@ class OnlineBooking(models.Model):
     )
     appointments = models.JSONField(default=list, help_text=_("Ids of the appointments booked."))
     reasons = models.JSONField(default=list, blank=True)
+    duplicate_of = models.ForeignKey(
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("An existing chart with the same e-mail but another date of birth (never merged)."),
+    )
+    duplicate_resolution = models.CharField(max_length=10, blank=True, default="")
+    duplicate_resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    duplicate_resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -114,3 +128,43 @@ class PortalSignIn(models.Model):
 
     def __str__(self) -> str:
         return f"Portal sign-in {self.pk}"
+
+
+class DuplicateResolution(models.TextChoices):
+    OPEN = "", _("To resolve")
+    LINKED = "linked", _("The same person: linked to the existing chart")
+    SEPARATE = "separate", _("Another person: kept separate")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("To confirm")
+    CONFIRMED = "confirmed", _("Confirmed by staff")
+    CORRECTED = "corrected", _("Corrected by staff")
+
+
+class HistoryReview(models.Model):
+    """A pending revision of a chart's structured history: what the patient answered when booking online.
+
+    It never overwrites what staff recorded: staff confirm it (the answers are added to the history, which is
+    then confirmed by them) or correct it (the history is edited on the chart and this revision closed).
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    booking = models.ForeignKey(
+        OnlineBooking, null=True, blank=True, on_delete=models.SET_NULL, related_name="history_reviews"
+    )
+    answers = models.JSONField(default=dict, help_text=_("The patient's answers, as coded history."))
+    status = models.CharField(max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["clinic", "status"])]
+
+    def __str__(self) -> str:
+        return f"History review {self.pk} ({self.status})"

@@ -85,6 +85,7 @@ from mesoclinic.scheduling.selectors.screens import (
     locations_with_resources,
     open_screening_alerts,
     rows_for_slots,
+    series_window,
     staff_locations,
 )
 
@@ -151,6 +152,7 @@ __all__ = [
     "rooms_of_clinic",
     "rows_for_slots",
     "schedule_token",
+    "series_window",
     "staff_locations",
     "time_off_of",
     "weekly_hours_of",

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from mesoclinic.portal import staff_views
+
+app_name = "online_bookings"
+urlpatterns = [
+    path("", staff_views.online_bookings, name="index"),
+    path("history/<int:review_id>/", staff_views.confirm_history, name="confirm_history"),
+    path("duplicates/<int:booking_id>/", staff_views.resolve_duplicate, name="resolve_duplicate"),
+]

@@ -1,0 +1,127 @@
+"""The patient portal's own sessions: moving one within the series' tolerance, cancelling with its cost shown
+first; another patient's session is 404."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from mesoclinic.billing.models import CancellationPolicy
+from mesoclinic.patients.services import update_patient
+from mesoclinic.portal import selectors
+from mesoclinic.portal.tests.test_patient_portal import booked, code, sign_in  # noqa: F401 — booked is a fixture
+from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.testing import make_patient
+from mesoclinic.testing.portal import NOW, WARSAW, at
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in_client(clinic, email="ola@example.com", born=None):
+    client = Client()
+    kwargs = {"email": email} if born is None else {"email": email, "born": born}
+    client.post(sign_in(client, clinic, **kwargs), {"code": code()})
+    return client
+
+
+def days_apart(appointments):
+    days = [a.starts_at.astimezone(WARSAW).date() for a in appointments]
+    return [(b - a).days for a, b in itertools.pairwise(days)]
+
+
+def test_a_patient_moves_one_session_and_the_series_stays_within_tolerance(clinic, booked):  # noqa: F811
+    _patient, appointments = booked
+    second = appointments[1]
+    course = second.course
+    with at():
+        client = signed_in_client(clinic)
+        url = reverse("portal:portal_reschedule", args=[clinic.slug, second.pk])
+        page = client.get(url)
+        assert page.status_code == 200
+        tokens = re.findall(r'name="slot" value="([^"]+)"', page.content.decode())
+        assert tokens
+        offered = [selectors.resolve_slots(second.location, [t])[0].start for t in tokens]
+        assert second.starts_at not in offered
+        response = client.post(url, {"slot": tokens[-1]})
+        assert response.status_code == 302
+        home = client.get(response["Location"]).content.decode()
+    assert "Your session is moved" in home
+    second.refresh_from_db()
+    assert second.starts_at == offered[-1] and second.status == AppointmentStatus.BOOKED
+    for a in appointments:
+        a.refresh_from_db()
+    low, high = course.interval_days - course.tolerance_days, course.interval_days + course.tolerance_days
+    assert all(low <= gap <= high for gap in days_apart(appointments))
+
+
+def test_every_offered_day_keeps_the_spacing(clinic, booked):  # noqa: F811
+    _patient, appointments = booked
+    second = appointments[1]
+    course = second.course
+    with at():
+        offers = selectors.reschedule_offers(second, now=NOW)
+    assert offers
+    prev = appointments[0].starts_at.astimezone(WARSAW).date()
+    nxt = appointments[2].starts_at.astimezone(WARSAW).date()
+    for offer in offers:
+        day = offer.choice.start.astimezone(WARSAW).date()
+        assert course.interval_days - course.tolerance_days <= (day - prev).days
+        assert (day - prev).days <= course.interval_days + course.tolerance_days
+        assert course.interval_days - course.tolerance_days <= (nxt - day).days
+        assert (nxt - day).days <= course.interval_days + course.tolerance_days
+
+
+def test_a_forged_or_out_of_window_slot_moves_nothing(clinic, booked):  # noqa: F811
+    _patient, appointments = booked
+    second, last = appointments[1], appointments[-1]
+    with at():
+        client = signed_in_client(clinic)
+        url = reverse("portal:portal_reschedule", args=[clinic.slug, second.pk])
+        assert client.post(url, {"slot": "nonsense"}).status_code == 409
+        # The last session's own time is outside the second session's window.
+        page = client.get(reverse("portal:portal_reschedule", args=[clinic.slug, last.pk])).content.decode()
+        token = re.findall(r'name="slot" value="([^"]+)"', page)[0]
+        response = client.post(url, {"slot": token})
+    assert response.status_code == 409 and "no longer offered" in response.content.decode()
+    before = second.starts_at
+    second.refresh_from_db()
+    assert second.starts_at == before
+
+
+def test_cancelling_shows_the_fee_first_and_cancels_only_when_confirmed(clinic, booked):  # noqa: F811
+    _patient, appointments = booked
+    CancellationPolicy.objects.create(
+        clinic=clinic, late_cancel_hours=72, late_cancel_cost="fee", fee=Decimal("80.00")
+    )
+    first = appointments[0]
+    with at(first.starts_at - timedelta(hours=48)):
+        client = signed_in_client(clinic)
+        url = reverse("portal:portal_cancel", args=[clinic.slug, first.pk])
+        page = client.get(url).content.decode()
+        first.refresh_from_db()
+        assert first.status == AppointmentStatus.BOOKED
+        assert "fee of 80.00" in page
+        last_page = client.get(reverse("portal:portal_cancel", args=[clinic.slug, appointments[-1].pk]))
+        assert "costs nothing" in last_page.content.decode()
+        client.post(url)
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.CANCELLED
+
+
+def test_another_patients_session_cannot_be_moved_or_priced(clinic, booked):  # noqa: F811
+    _patient, appointments = booked
+    other = make_patient(clinic)
+    update_patient(other, email="other@example.com", actor=None)
+    with at():
+        client = signed_in_client(clinic, email="other@example.com", born=other.birth_date)
+        for name in ("portal:portal_reschedule", "portal:portal_cancel"):
+            assert client.get(reverse(name, args=[clinic.slug, appointments[1].pk])).status_code == 404
+            assert client.post(reverse(name, args=[clinic.slug, appointments[1].pk])).status_code == 404
+        signed_out = Client().get(reverse("portal:portal_reschedule", args=[clinic.slug, appointments[1].pk]))
+    assert signed_out.status_code == 302
