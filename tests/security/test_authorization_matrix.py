@@ -266,6 +266,7 @@ WEB: dict[str, R] = {
     "portal:portal_home": PUBLIC,
     "portal:portal_cancel": PUBLIC,
     "portal:portal_reschedule": PUBLIC,
+    "portal:portal_profile": PUBLIC,
     "portal:portal_sign_out": PUBLIC,
     # Staff's page of what patients did online (the history to confirm only with view_clinical).
     "online_bookings:index": R(C.VIEW_PATIENTS),
@@ -872,6 +873,7 @@ PUBLIC_GET: dict[str, int] = {
     "portal:portal_home": 404,
     "portal:portal_cancel": 404,
     "portal:portal_reschedule": 404,
+    "portal:portal_profile": 404,
     "portal:portal_sign_out": 405,
 }
 

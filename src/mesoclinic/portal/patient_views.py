@@ -4,14 +4,20 @@ cancel one (what it costs under the clinic's policy shown before confirming). An
 
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from mesoclinic.accounts.models import Clinic
+from mesoclinic.form_errors import add_service_errors
+from mesoclinic.patients.services import update_patient
 from mesoclinic.portal import selectors, services
 from mesoclinic.portal.views import _context, _signed_in, public_page
 from mesoclinic.scheduling.selectors import location_timezone
@@ -81,3 +87,38 @@ def portal_cancel(request: HttpRequest, clinic: Clinic, appointment_id: int) -> 
     else:
         messages.success(request, _("Your session is cancelled."))
     return redirect("portal:portal_home", clinic.slug)
+
+
+class ProfileForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail"), help_text=gettext_lazy("Your sign-in codes are sent here.")
+    )
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
+    preferred_language = forms.ChoiceField(
+        label=gettext_lazy("Language of our messages"), choices=settings.LANGUAGES
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@public_page
+def portal_profile(request: HttpRequest, clinic: Clinic) -> HttpResponse:
+    """The patient's own contact details and language (audited as the patient's change of the chart)."""
+    patient = _signed_in(request, clinic)
+    if patient is None:
+        return redirect("portal:portal_sign_in", clinic.slug)
+    initial = {
+        "email": patient.email,
+        "phone": patient.phone,
+        "preferred_language": patient.preferred_language,
+    }
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_patient(patient, actor=None, allow_duplicate=True, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your details are saved."))
+            return redirect("portal:portal_home", clinic.slug)
+    context = _context(request, clinic, patient=patient, form=form)
+    return render(request, "portal/profile.html", context, status=422 if form.errors else 200)

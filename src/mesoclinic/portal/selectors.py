@@ -16,6 +16,7 @@ from mesoclinic.accounts.models import Clinic, Location
 from mesoclinic.billing.engine.policy import is_late_cancel
 from mesoclinic.billing.models import LateCost
 from mesoclinic.billing.selectors import (
+    documents_for_patient,
     held_deposit,
     packages_of,
     policy_for,
@@ -23,7 +24,7 @@ from mesoclinic.billing.selectors import (
     settings_for,
 )
 from mesoclinic.catalog.models import Protocol
-from mesoclinic.patients.models import ConsentTemplate, Patient
+from mesoclinic.patients.models import Consent, ConsentTemplate, Patient
 from mesoclinic.patients.selectors import current_consent_templates
 from mesoclinic.portal.models import OnlineBooking, PortalSettings, PortalSignIn
 from mesoclinic.scheduling import selectors as scheduling
@@ -290,7 +291,7 @@ def patient_sessions(patient: Any, *, now: datetime) -> tuple[list[Any], list[An
     """The patient's booked sessions to come, and the last ten past ones (newest first)."""
     mine = scheduling.appointments_for_patient(patient).select_related("protocol", "location")
     upcoming = list(mine.filter(starts_at__gte=now, status="booked").order_by("starts_at"))
-    past = list(mine.filter(starts_at__lt=now).order_by("-starts_at")[:10])
+    past = list(mine.filter(starts_at__lt=now).select_related("session_record").order_by("-starts_at")[:10])
     return upcoming, past
 
 
@@ -396,3 +397,23 @@ def cancellation_cost(appointment: Any, *, now: datetime) -> CancelCost:
     ):
         return CancelCost("package_session", None, currency)
     return CancelCost("nothing", None, currency)
+
+
+@dataclass(frozen=True)
+class PortalDocuments:
+    """What the portal shows beside the sessions: signed consents, issued invoices and receipts, packages."""
+
+    consents: list[Any]
+    invoices: list[Any]
+    packages: list[Any]
+
+
+def patient_documents(patient: Patient, *, today: date) -> PortalDocuments:
+    """The patient's own signed consents, issued documents (drafts are the clinic's) and active packages."""
+    return PortalDocuments(
+        consents=list(
+            Consent.objects.filter(patient=patient).select_related("template").order_by("-signed_at")[:20]
+        ),
+        invoices=list(documents_for_patient(patient).filter(status="issued").order_by("-issued_at")[:20]),
+        packages=[p.package for p in packages_of(patient, today=today, active_only=True)],
+    )

@@ -24,5 +24,6 @@ urlpatterns = [
         patient_views.portal_reschedule,
         name="portal_reschedule",
     ),
+    path("<slug:clinic_slug>/portal/me/details/", patient_views.portal_profile, name="portal_profile"),
     path("<slug:clinic_slug>/portal/sign-out/", views.portal_sign_out, name="portal_sign_out"),
 ]

@@ -384,7 +384,16 @@ def portal_home(request: HttpRequest, clinic: Clinic) -> HttpResponse:
         (a, a.starts_at.astimezone(location_timezone(a.location)), a.starts_at >= limit) for a in upcoming
     ]
     done_rows = [(a, a.starts_at.astimezone(location_timezone(a.location))) for a in past]
-    context = _context(request, clinic, patient=patient, upcoming=rows, past=done_rows, cancel_hours=hours)
+    documents = selectors.patient_documents(patient, today=clinic.today())
+    context = _context(
+        request,
+        clinic,
+        patient=patient,
+        upcoming=rows,
+        past=done_rows,
+        cancel_hours=hours,
+        documents=documents,
+    )
     return render(request, "portal/me.html", context)
 
 

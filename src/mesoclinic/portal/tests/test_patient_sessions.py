@@ -9,16 +9,25 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from mesoclinic.audit.models import AuditEvent
 from mesoclinic.billing.models import CancellationPolicy
+from mesoclinic.billing.services import create_invoice, issue_invoice
+from mesoclinic.patients.models import Consent
 from mesoclinic.patients.services import update_patient
 from mesoclinic.portal import selectors
 from mesoclinic.portal.tests.test_patient_portal import booked, code, sign_in  # noqa: F401 — booked is a fixture
+from mesoclinic.portal.views import SESSION_KEY
 from mesoclinic.scheduling.models import AppointmentStatus
 from mesoclinic.testing import make_patient
+from mesoclinic.testing.billing import line
 from mesoclinic.testing.portal import NOW, WARSAW, at
+from mesoclinic.testing.treatments import ready_draft
+from mesoclinic.treatments.models import SessionRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +134,61 @@ def test_another_patients_session_cannot_be_moved_or_priced(clinic, booked):  # 
             assert client.post(reverse(name, args=[clinic.slug, appointments[1].pk])).status_code == 404
         signed_out = Client().get(reverse("portal:portal_reschedule", args=[clinic.slug, appointments[1].pk]))
     assert signed_out.status_code == 302
+
+
+def portal_session(clinic, patient):
+    """A browser holding the patient's portal session, as the e-mailed code leaves it."""
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = {
+        "clinic": clinic.pk,
+        "patient": patient.pk,
+        "until": timezone.now().timestamp() + 1800,
+    }
+    session.save()
+    return client
+
+
+def test_past_sessions_show_signed_aftercare_and_documents_are_listed(clinic, physician):
+    record = ready_draft(clinic)
+    SessionRecord.objects.filter(pk=record.pk).update(
+        status="signed",
+        signed_by=physician.user,
+        signed_at=timezone.now(),
+        aftercare="No make-up for 12 hours.",
+    )
+    appointment = record.appointment
+    patient = appointment.patient
+    issued = issue_invoice(
+        create_invoice(patient, lines=[line("Serum", unit_price="100.00", vat_rate="20")], actor=None),
+        actor=None,
+    )
+    create_invoice(patient, lines=[line("Draft thing", unit_price="5.00", vat_rate="20")], actor=None)
+    with time_machine.travel(appointment.ends_at + timedelta(days=1), tick=False):
+        page = portal_session(clinic, patient).get(reverse("portal:portal_home", args=[clinic.slug]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Aftercare instructions" in text and "No make-up for 12 hours." in text
+    assert issued.number in text and "100.00" in text and "5.00" not in text
+    assert "Signed consents" in text and Consent.objects.get(patient=patient).template.title in text
+
+
+def test_a_patient_changes_their_contact_details_and_language(clinic, booked):  # noqa: F811
+    patient, _appointments = booked
+    url = reverse("portal:portal_profile", args=[clinic.slug])
+    with at():
+        client = portal_session(clinic, patient)
+        assert client.get(url).status_code == 200
+        bad = client.post(url, {"email": "not-an-address", "phone": "", "preferred_language": "pl"})
+        assert bad.status_code == 422 and "email" in bad.content.decode()
+        response = client.post(
+            url, {"email": "ola.new@example.com", "phone": "07400 123456", "preferred_language": "pl"}
+        )
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert (patient.email, patient.phone, patient.preferred_language) == (
+        "ola.new@example.com",
+        "+447400123456",
+        "pl",
+    )
+    assert AuditEvent.objects.filter(action="patient.update", object_id=str(patient.pk)).exists()
