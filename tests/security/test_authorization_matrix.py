@@ -270,6 +270,7 @@ WEB: dict[str, R] = {
     "portal:portal_sign_out": PUBLIC,
     # Staff's page of what patients did online (the history to confirm only with view_clinical).
     "online_bookings:index": R(C.VIEW_PATIENTS),
+    "online_bookings:settings": R(C.MANAGE_CLINIC, method="get,post"),
     "online_bookings:confirm_history": R(C.EDIT_CLINICAL, method="post"),
     "online_bookings:resolve_duplicate": R(C.EDIT_PATIENTS, method="post"),
     "fhir:everything": R(C.EXPORT_DATA),

@@ -18,6 +18,7 @@ from mesoclinic.portal.models import (
     DuplicateResolution,
     HistoryReview,
     OnlineBooking,
+    PortalSettings,
     ReviewStatus,
 )
 from mesoclinic.scheduling.models import Course
@@ -136,3 +137,27 @@ def resolve_duplicate(booking: OnlineBooking, *, resolution: str, actor: Actor) 
         data={"resolution": resolution, "chart": moved_from, "existing": booking.duplicate_of_id},
     )
     return booking
+
+
+@transaction.atomic
+def update_portal_settings(
+    clinic: Any, *, lead_hours: int, cancel_hours: int, embed_origins: list[str], actor: Actor
+) -> PortalSettings:
+    """The owner's rules of the public booking page: the lead time, how late patients may change or cancel
+    online, and the web sites allowed to embed it. Refused by field; the earlier values kept in the audit."""
+    row = PortalSettings.objects.select_for_update().filter(clinic=clinic).first() or PortalSettings(
+        clinic=clinic
+    )
+    before = {
+        "lead_hours": row.lead_hours,
+        "cancel_hours": row.cancel_hours,
+        "embed_origins": row.embed_origins,
+    }
+    row.lead_hours, row.cancel_hours, row.embed_origins = lead_hours, cancel_hours, embed_origins
+    row.full_clean()
+    row.save()
+    after = {"lead_hours": lead_hours, "cancel_hours": cancel_hours, "embed_origins": embed_origins}
+    record_event(
+        "portal.settings.update", row, actor=actor, clinic=clinic, data={"before": before, "after": after}
+    )
+    return row

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability, role_has
-from mesoclinic.portal import staff_selectors, staff_services
+from mesoclinic.form_errors import add_service_errors
+from mesoclinic.portal import selectors, staff_selectors, staff_services
 from mesoclinic.portal.models import DuplicateResolution
 from mesoclinic.portal.questions import plain_label
 
@@ -51,6 +54,7 @@ def online_bookings(request: ClinicRequest) -> HttpResponse:
         "show_history": show_history,
         "may_confirm": role_has(request.staff.role, C.EDIT_CLINICAL),
         "may_resolve": role_has(request.staff.role, C.EDIT_PATIENTS),
+        "may_configure": role_has(request.staff.role, C.MANAGE_CLINIC),
     }
     return render(request, "portal/staff/online_bookings.html", context)
 
@@ -92,3 +96,54 @@ def resolve_duplicate(request: ClinicRequest, booking_id: int) -> HttpResponse:
             else _("Kept as two people."),
         )
     return redirect("online_bookings:index")
+
+
+class PortalSettingsForm(forms.Form):
+    lead_hours = forms.IntegerField(
+        label=gettext_lazy("Lead time (hours)"),
+        min_value=0,
+        max_value=24 * 30,
+        help_text=gettext_lazy("No online booking starts sooner than this many hours from now."),
+    )
+    cancel_hours = forms.IntegerField(
+        label=gettext_lazy("Change or cancel online up to (hours before)"),
+        min_value=0,
+        max_value=24 * 14,
+    )
+    embed_origins = forms.CharField(
+        label=gettext_lazy("Web sites that may embed the booking page"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("One per line, such as https://www.example.com (no path, no *)."),
+    )
+
+    def clean_embed_origins(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["embed_origins"].splitlines() if line.strip()]
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(C.MANAGE_CLINIC)
+def portal_settings(request: ClinicRequest) -> HttpResponse:
+    """The owner's online booking rules; which treatments are bookable is set per protocol, the deposit in the
+    cancellation policy (both linked from the page)."""
+    current = selectors.portal_settings(request.clinic)
+    initial = {
+        "lead_hours": current.lead_hours,
+        "cancel_hours": current.cancel_hours,
+        "embed_origins": "\n".join(current.embed_origins),
+    }
+    form = PortalSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_services.update_portal_settings(request.clinic, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Online booking settings saved."))
+            return redirect("online_bookings:settings")
+    context = {
+        "section": "settings",
+        "form": form,
+        "bookable": selectors.bookable_protocols(request.clinic),
+    }
+    return render(request, "portal/staff/settings.html", context, status=422 if form.errors else 200)

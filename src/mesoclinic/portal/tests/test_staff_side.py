@@ -13,7 +13,7 @@ from django.urls import reverse
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.patients.models import Consent, HistoryStatus, MedicalHistory
 from mesoclinic.patients.services import register_patient, update_medical_history
-from mesoclinic.portal.models import HistoryReview, OnlineBooking, ReviewStatus
+from mesoclinic.portal.models import HistoryReview, OnlineBooking, PortalSettings, ReviewStatus
 from mesoclinic.portal.tests.test_public_booking import book, code_from_mail
 from mesoclinic.scheduling.models import Appointment, AppointmentSource
 from mesoclinic.testing import client_for, make_patient
@@ -176,3 +176,28 @@ def test_another_clinics_review_or_booking_is_404(clinic, setup, outsider):
     staff = client_for(outsider)
     assert staff.post(reverse("online_bookings:confirm_history", args=[review.pk])).status_code == 404
     assert staff.post(reverse("online_bookings:resolve_duplicate", args=[booking.pk])).status_code == 404
+
+
+def test_the_owner_sets_the_lead_time_the_change_window_and_the_embedding_sites(
+    clinic, setup, owner, receptionist
+):
+    url = reverse("online_bookings:settings")
+    staff = client_for(owner)
+    page = staff.get(url).content.decode()
+    assert "Treatments bookable online" in page and "/billing/policy/" in page
+    bad = staff.post(url, {"lead_hours": "24", "cancel_hours": "48", "embed_origins": "https://x.example/*"})
+    assert bad.status_code == 422 and "no path, no *" in bad.content.decode()
+    assert not PortalSettings.objects.filter(clinic=clinic).exists()
+    response = staff.post(
+        url, {"lead_hours": "24", "cancel_hours": "48", "embed_origins": "https://www.rosa.example\n"}
+    )
+    assert response.status_code == 302
+    saved = PortalSettings.objects.get(clinic=clinic)
+    assert (saved.lead_hours, saved.cancel_hours, saved.embed_origins) == (
+        24,
+        48,
+        ["https://www.rosa.example"],
+    )
+    event = AuditEvent.objects.get(action="portal.settings.update")
+    assert event.data["before"]["lead_hours"] == 12 and event.data["after"]["lead_hours"] == 24
+    assert client_for(receptionist).get(url).status_code == 403
