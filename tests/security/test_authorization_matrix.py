@@ -267,12 +267,14 @@ WEB: dict[str, R] = {
     "portal:portal_cancel": PUBLIC,
     "portal:portal_reschedule": PUBLIC,
     "portal:portal_profile": PUBLIC,
+    "portal:portal_problem": PUBLIC,
     "portal:portal_sign_out": PUBLIC,
     # Staff's page of what patients did online (the history to confirm only with view_clinical).
     "online_bookings:index": R(C.VIEW_PATIENTS),
     "online_bookings:settings": R(C.MANAGE_CLINIC, method="get,post"),
     "online_bookings:confirm_history": R(C.EDIT_CLINICAL, method="post"),
     "online_bookings:resolve_duplicate": R(C.EDIT_PATIENTS, method="post"),
+    "online_bookings:handle_problem": R(C.VIEW_CLINICAL, C.REPORT_ADVERSE_EVENT, method="post"),
     "fhir:everything": R(C.EXPORT_DATA),
     "fhir:bulk_export": R(C.EXPORT_DATA),
     "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
@@ -557,6 +559,7 @@ KWARGS: dict[str, str] = {
     "charge_id": "charge",
     "review_id": "history_review",
     "booking_id": "online_booking",
+    "problem_id": "problem_report",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -875,6 +878,7 @@ PUBLIC_GET: dict[str, int] = {
     "portal:portal_cancel": 404,
     "portal:portal_reschedule": 404,
     "portal:portal_profile": 404,
+    "portal:portal_problem": 404,
     "portal:portal_sign_out": 405,
 }
 

@@ -35,7 +35,7 @@ from mesoclinic.notifications.models import Channel, Delivery, DeliveryStatus, K
 from mesoclinic.notifications.services import answer_complication_check
 from mesoclinic.outcomes.services import record_assessment, upload_photo
 from mesoclinic.patients.services import record_consent, update_patient
-from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking
+from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking, ProblemReport
 from mesoclinic.privacy.services import record_erasure_request
 from mesoclinic.scheduling.models import CalendarFeedKind
 from mesoclinic.scheduling.services import (
@@ -177,7 +177,10 @@ def _portal_objects(clinic: Clinic, patient: Any, course: Any, location: Any) ->
     review = HistoryReview.objects.create(
         clinic=clinic, patient=patient, booking=booking, answers={"conditions": ["keloid_tendency"]}
     )
-    return {"online_booking": booking, "history_review": review}
+    problem = ProblemReport.objects.create(
+        clinic=clinic, patient=patient, description=f"{MARKER} swelling", started_on=date(2031, 5, 5)
+    )
+    return {"online_booking": booking, "history_review": review, "problem_report": problem}
 
 
 def build_world() -> World:

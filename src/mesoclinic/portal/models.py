@@ -168,3 +168,35 @@ class HistoryReview(models.Model):
 
     def __str__(self) -> str:
         return f"History review {self.pk} ({self.status})"
+
+
+class ProblemStatus(models.TextChoices):
+    OPEN = "open", _("To look at")
+    RECORDED = "recorded", _("Recorded as an adverse event")
+    CLOSED = "closed", _("Closed without an adverse event")
+
+
+class ProblemReport(models.Model):
+    """A problem a patient reported in the portal after their sessions: a draft for staff, who record it as an
+    adverse event (in vigilance, with its category and severity) or close it, saying so."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    description = models.TextField(max_length=2000)
+    started_on = models.DateField()
+    appointments = models.JSONField(
+        default=list, help_text=_("Ids of the patient's last sessions before it.")
+    )
+    status = models.CharField(max_length=10, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["clinic", "status"])]
+
+    def __str__(self) -> str:
+        return f"Problem report {self.pk} ({self.status})"

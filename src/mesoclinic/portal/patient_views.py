@@ -122,3 +122,42 @@ def portal_profile(request: HttpRequest, clinic: Clinic) -> HttpResponse:
             return redirect("portal:portal_home", clinic.slug)
     context = _context(request, clinic, patient=patient, form=form)
     return render(request, "portal/profile.html", context, status=422 if form.errors else 200)
+
+
+class ProblemForm(forms.Form):
+    description = forms.CharField(
+        label=gettext_lazy("What happened?"),
+        max_length=services.PROBLEM_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("For example: a swelling on the left cheek that is getting bigger."),
+    )
+    started_on = forms.DateField(
+        label=gettext_lazy("Since when?"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@public_page
+def portal_problem(request: HttpRequest, clinic: Clinic) -> HttpResponse:
+    """Report a problem after treatment: staff see it with the last sessions before it."""
+    patient = _signed_in(request, clinic)
+    if patient is None:
+        return redirect("portal:portal_sign_in", clinic.slug)
+    form = ProblemForm(
+        request.POST if request.method == "POST" else None, initial={"started_on": clinic.today()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_problem(patient, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Thank you. The clinic will contact you. If it is urgent, please call us or emergency services."
+                ),
+            )
+            return redirect("portal:portal_home", clinic.slug)
+    context = _context(request, clinic, patient=patient, form=form)
+    return render(request, "portal/problem.html", context, status=422 if form.errors else 200)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.http import Http404
@@ -416,4 +417,16 @@ def patient_documents(patient: Patient, *, today: date) -> PortalDocuments:
         ),
         invoices=list(documents_for_patient(patient).filter(status="issued").order_by("-issued_at")[:20]),
         packages=[p.package for p in packages_of(patient, today=today, active_only=True)],
+    )
+
+
+def sessions_before(patient: Patient, day: date, *, count: int = 3) -> list[int]:
+    """Ids of the patient's last sessions that started on or before ``day`` (newest first): what a reported
+    problem may follow."""
+    end = datetime.combine(day + timedelta(days=1), time(), ZoneInfo(patient.clinic.timezone))
+    return list(
+        scheduling.appointments_for_patient(patient)
+        .filter(starts_at__lt=end, status__in=["completed", "checked_in", "booked"])
+        .order_by("-starts_at")
+        .values_list("pk", flat=True)[:count]
     )

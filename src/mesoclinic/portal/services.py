@@ -34,7 +34,13 @@ from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalis
 from mesoclinic.patients.models import HistoryStatus, Patient, PhotoUse
 from mesoclinic.patients.services import record_consent, register_patient, update_medical_history
 from mesoclinic.portal import selectors
-from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking, PortalSignIn
+from mesoclinic.portal.models import (
+    BookingStatus,
+    HistoryReview,
+    OnlineBooking,
+    PortalSignIn,
+    ProblemReport,
+)
 from mesoclinic.safety.rules import Decision, patient_from_json, screen
 from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.scheduling.models import AppointmentSource
@@ -566,6 +572,32 @@ def reschedule_by_patient(
         )
     except BookingError:
         raise CancelRefusedError(_("That time was just taken; choose another one.")) from None
+
+
+def report_problem(patient: Patient, *, description: str, started_on: date) -> ProblemReport:
+    """A problem after treatment, reported by the patient: a draft for staff linked to their last three
+    sessions before it started. Refused by field: no words, a start in the future."""
+    text = (description or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not text:
+        errors["description"] = [_("Tell us what happened.")]
+    elif len(text) > PROBLEM_MAX:
+        errors["description"] = [_("Please keep it under %(n)d characters.") % {"n": PROBLEM_MAX}]
+    if started_on > patient.clinic.today():
+        errors["started_on"] = [_("The day it started cannot be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    last = selectors.sessions_before(patient, started_on)
+    report = ProblemReport.objects.create(
+        clinic=patient.clinic, patient=patient, description=text, started_on=started_on, appointments=last
+    )
+    record_event(
+        "portal.problem_report", report, actor=None, clinic=patient.clinic, data={"appointments": last}
+    )
+    return report
+
+
+PROBLEM_MAX = 2000
 
 
 # --- Forgetting what was never verified ---------------------------------------------------------------------

@@ -10,7 +10,14 @@ from typing import Any
 from django.http import Http404
 
 from mesoclinic.accounts.models import Clinic
-from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking, ReviewStatus
+from mesoclinic.portal.models import (
+    BookingStatus,
+    HistoryReview,
+    OnlineBooking,
+    ProblemReport,
+    ProblemStatus,
+    ReviewStatus,
+)
 
 LIST_LIMIT = 100
 
@@ -78,3 +85,23 @@ def get_booking_for_staff(clinic: Clinic, booking_id: Any) -> OnlineBooking:
     if booking is None:
         raise Http404("No such booking.")
     return booking
+
+
+def open_problems(clinic: Clinic) -> list[ProblemReport]:
+    """Problems patients reported in the portal that staff have not handled yet, oldest first."""
+    return list(
+        ProblemReport.objects.filter(clinic=clinic, status=ProblemStatus.OPEN)
+        .select_related("patient")
+        .order_by("created_at", "pk")[:LIST_LIMIT]
+    )
+
+
+def get_problem(clinic: Clinic, problem_id: Any) -> ProblemReport:
+    try:
+        pk = int(problem_id)
+    except (TypeError, ValueError):
+        raise Http404("No such report.") from None
+    report = ProblemReport.objects.filter(clinic=clinic, pk=pk).first()
+    if report is None:
+        raise Http404("No such report.")
+    return report

@@ -19,6 +19,8 @@ from mesoclinic.portal.models import (
     HistoryReview,
     OnlineBooking,
     PortalSettings,
+    ProblemReport,
+    ProblemStatus,
     ReviewStatus,
 )
 from mesoclinic.scheduling.models import Course
@@ -161,3 +163,21 @@ def update_portal_settings(
         "portal.settings.update", row, actor=actor, clinic=clinic, data={"before": before, "after": after}
     )
     return row
+
+
+@transaction.atomic
+def close_problem(report: ProblemReport, *, status: str, actor: Actor) -> ProblemReport:
+    """Staff looked at a patient's problem: recorded as an adverse event (in vigilance) or closed without one."""
+    report = ProblemReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ProblemStatus.OPEN:
+        raise ValidationError({"status": "This problem was already handled."})
+    if status not in (ProblemStatus.RECORDED, ProblemStatus.CLOSED):
+        raise ValidationError({"status": "Choose recorded or closed."})
+    report.status = status
+    report.handled_by = acting_user(actor)
+    report.handled_at = timezone.now()
+    report.save(update_fields=["status", "handled_by", "handled_at"])
+    record_event(
+        "portal.problem_report.handle", report, actor=actor, clinic=report.clinic, data={"status": status}
+    )
+    return report

@@ -51,10 +51,12 @@ def online_bookings(request: ClinicRequest) -> HttpResponse:
         "awaiting": staff_selectors.awaiting_code(clinic, now=timezone.now()),
         "duplicates": staff_selectors.possible_duplicates(clinic),
         "reviews": reviews,
+        "problems": staff_selectors.open_problems(clinic) if show_history else [],
         "show_history": show_history,
         "may_confirm": role_has(request.staff.role, C.EDIT_CLINICAL),
         "may_resolve": role_has(request.staff.role, C.EDIT_PATIENTS),
         "may_configure": role_has(request.staff.role, C.MANAGE_CLINIC),
+        "may_report": role_has(request.staff.role, C.REPORT_ADVERSE_EVENT),
     }
     return render(request, "portal/staff/online_bookings.html", context)
 
@@ -147,3 +149,16 @@ def portal_settings(request: ClinicRequest) -> HttpResponse:
         "bookable": selectors.bookable_protocols(request.clinic),
     }
     return render(request, "portal/staff/settings.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+@staff_required(C.VIEW_CLINICAL, C.REPORT_ADVERSE_EVENT)
+def handle_problem(request: ClinicRequest, problem_id: int) -> HttpResponse:
+    report = staff_selectors.get_problem(request.clinic, problem_id)
+    try:
+        staff_services.close_problem(report, status=request.POST.get("status", ""), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The reported problem is marked as handled."))
+    return redirect("online_bookings:index")

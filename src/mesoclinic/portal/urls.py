@@ -25,5 +25,6 @@ urlpatterns = [
         name="portal_reschedule",
     ),
     path("<slug:clinic_slug>/portal/me/details/", patient_views.portal_profile, name="portal_profile"),
+    path("<slug:clinic_slug>/portal/me/problem/", patient_views.portal_problem, name="portal_problem"),
     path("<slug:clinic_slug>/portal/sign-out/", views.portal_sign_out, name="portal_sign_out"),
 ]

@@ -20,10 +20,11 @@ from mesoclinic.billing.services import create_invoice, issue_invoice
 from mesoclinic.patients.models import Consent
 from mesoclinic.patients.services import update_patient
 from mesoclinic.portal import selectors
+from mesoclinic.portal.models import ProblemReport
 from mesoclinic.portal.tests.test_patient_portal import booked, code, sign_in  # noqa: F401 — booked is a fixture
 from mesoclinic.portal.views import SESSION_KEY
 from mesoclinic.scheduling.models import AppointmentStatus
-from mesoclinic.testing import make_patient
+from mesoclinic.testing import client_for, make_patient
 from mesoclinic.testing.billing import line
 from mesoclinic.testing.portal import NOW, WARSAW, at
 from mesoclinic.testing.treatments import ready_draft
@@ -192,3 +193,33 @@ def test_a_patient_changes_their_contact_details_and_language(clinic, booked):  
         "pl",
     )
     assert AuditEvent.objects.filter(action="patient.update", object_id=str(patient.pk)).exists()
+
+
+def test_a_reported_problem_reaches_staff_linked_to_the_last_sessions(clinic, booked, physician):  # noqa: F811
+    patient, appointments = booked
+    after_second = appointments[1].starts_at + timedelta(days=2)
+    with time_machine.travel(after_second, tick=False):
+        client = portal_session(clinic, patient)
+        url = reverse("portal:portal_problem", args=[clinic.slug])
+        assert client.get(url).status_code == 200
+        future = (after_second + timedelta(days=3)).date().isoformat()
+        bad = client.post(url, {"description": "Swelling", "started_on": future})
+        assert bad.status_code == 422 and "future" in bad.content.decode()
+        empty = client.post(url, {"description": "  ", "started_on": after_second.date().isoformat()})
+        assert empty.status_code == 422
+        response = client.post(
+            url,
+            {"description": "A swelling on the left cheek", "started_on": after_second.date().isoformat()},
+        )
+        assert response.status_code == 302
+        report = ProblemReport.objects.get(patient=patient)
+        assert report.appointments == [appointments[1].pk, appointments[0].pk]
+        staff = client_for(physician)
+        page = staff.get(reverse("online_bookings:index")).content.decode()
+        assert (
+            "A swelling on the left cheek" in page and reverse("vigilance:report", args=[patient.pk]) in page
+        )
+        staff.post(reverse("online_bookings:handle_problem", args=[report.pk]), {"status": "recorded"})
+    report.refresh_from_db()
+    assert report.status == "recorded" and report.handled_by == physician.user
+    assert AuditEvent.objects.filter(action="portal.problem_report").exists()
