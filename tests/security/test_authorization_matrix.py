@@ -268,6 +268,7 @@ WEB: dict[str, R] = {
     "portal:portal_reschedule": PUBLIC,
     "portal:portal_profile": PUBLIC,
     "portal:portal_problem": PUBLIC,
+    "portal_export": PUBLIC,  # the signed-in patient's own export (web.portal_export)
     "portal:portal_sign_out": PUBLIC,
     # Staff's page of what patients did online (the history to confirm only with view_clinical).
     "online_bookings:index": R(C.VIEW_PATIENTS),
@@ -879,6 +880,7 @@ PUBLIC_GET: dict[str, int] = {
     "portal:portal_reschedule": 404,
     "portal:portal_profile": 404,
     "portal:portal_problem": 404,
+    "portal_export": 404,
     "portal:portal_sign_out": 405,
 }
 

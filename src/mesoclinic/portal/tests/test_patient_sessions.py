@@ -3,8 +3,11 @@ first; another patient's session is 404."""
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
 import re
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
@@ -223,3 +226,19 @@ def test_a_reported_problem_reaches_staff_linked_to_the_last_sessions(clinic, bo
     report.refresh_from_db()
     assert report.status == "recorded" and report.handled_by == physician.user
     assert AuditEvent.objects.filter(action="portal.problem_report").exists()
+
+
+def test_a_patient_downloads_their_own_data_and_nobody_else_can(clinic, booked):  # noqa: F811
+    patient, _appointments = booked
+    url = reverse("portal_export", args=[clinic.slug])
+    with at():
+        response = portal_session(clinic, patient).get(url)
+        body = b"".join(response.streaming_content)
+        signed_out = Client().get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        exported = json.loads(archive.read("patient.json"))
+    assert exported["patient"]["email"] == "ola@example.com"
+    assert signed_out.status_code == 302
+    event = AuditEvent.objects.get(action="patient.export", object_id=str(patient.pk))
+    assert event.data == {"channel": "portal"}
