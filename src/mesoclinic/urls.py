@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import JavaScriptCatalog
 
 from mesoclinic.api import api
+from mesoclinic.web.portal_export import portal_export
 
 # The admin signs in through the same page as everyone (lockout, two-factor), never with a password alone.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # the admin's login view wrapped in place, as Django documents for AdminSite
@@ -40,6 +41,8 @@ urlpatterns = [
     path("settings/", include("mesoclinic.clinic_settings.urls")),
     path("pay/", include("mesoclinic.billing.online_urls")),  # the patient pays by card online (Stripe)
     path("waitlist/", include("mesoclinic.portal.waitlist_urls")),  # staff: who waits for an earlier date
+    path("online-bookings/", include("mesoclinic.portal.staff_urls")),
+    path("c/<slug:clinic_slug>/portal/me/my-data.zip", portal_export, name="portal_export"),
     path("c/", include("mesoclinic.portal.urls")),  # the patient's door: public booking pages, no sign-in
     path("fhir/R4/", include("mesoclinic.interop.fhir_urls")),
     path("api/v1/", api.urls),

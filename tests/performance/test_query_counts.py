@@ -32,6 +32,7 @@ from mesoclinic.billing.services import close_day, create_invoice
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.demo import load_demo
 from mesoclinic.patients.models import Patient
+from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking
 from mesoclinic.privacy.services import record_erasure_request
 from mesoclinic.scheduling.services import add_extra_hours, add_time_off, create_calendar_feed
 from mesoclinic.testing.billing import sell_gift_card
@@ -101,6 +102,27 @@ def demo(
         for other in patients[-2:]:
             record_erasure_request(other, requested_by="The patient", channel="email", actor=owner.user)
         protocol = Protocol.objects.filter(clinic=clinic).order_by("pk")[0]
+        for n, other in enumerate(
+            patients[:2]
+        ):  # two online bookings: possible duplicates, histories to confirm
+            booking = OnlineBooking.objects.create(
+                clinic=clinic,
+                reference=f"query-count-{n}",
+                protocol=protocol,
+                location=location,
+                given_name=other.given_name,
+                family_name=other.family_name,
+                birth_date=other.birth_date,
+                email=f"online{n}@example.com",
+                code_hash="-",
+                code_expires_at=timezone.now() + timedelta(minutes=10),
+                status=BookingStatus.CONFIRMED if n else BookingStatus.AWAITING_VERIFICATION,
+                patient=other,
+                duplicate_of=patients[-1],
+            )
+            HistoryReview.objects.create(
+                clinic=clinic, patient=other, booking=booking, answers={"conditions": ["keloid_tendency"]}
+            )
         client = Client()
         client.force_login(owner.user)
         window = (
@@ -260,6 +282,7 @@ PAGES = {
     "/c/{clinic_slug}/": 11,
     "/api/v1/public/{clinic_slug}/offerings": 12,  # the public booking API: treatments, places, questions
     "/waitlist/": 7,  # who waits for an earlier date (issue 18, item 5)
+    "/online-bookings/": 9,  # waiting for their code, possible duplicates, histories to confirm
 }
 
 

@@ -282,6 +282,10 @@ WEB: dict[str, R] = {
     "portal:portal_code": PUBLIC,
     "portal:portal_home": PUBLIC,
     "portal:portal_cancel": PUBLIC,
+    "portal:portal_reschedule": PUBLIC,
+    "portal:portal_profile": PUBLIC,
+    "portal:portal_problem": PUBLIC,
+    "portal_export": PUBLIC,  # the signed-in patient's own export (web.portal_export)
     "portal:portal_sign_out": PUBLIC,
     # The waiting list for earlier dates: the signed-in patient's own entries (another patient's are 404:
     # mesoclinic/portal/tests/test_waitlist.py), and the staff list of who waits.
@@ -289,6 +293,12 @@ WEB: dict[str, R] = {
     "portal:portal_waitlist_accept": PUBLIC,
     "portal:portal_waitlist_leave": PUBLIC,
     "waitlist:list": R(C.VIEW_SCHEDULE),
+    # Staff's page of what patients did online (the history to confirm only with view_clinical).
+    "online_bookings:index": R(C.VIEW_PATIENTS),
+    "online_bookings:settings": R(C.MANAGE_CLINIC, method="get,post"),
+    "online_bookings:confirm_history": R(C.EDIT_CLINICAL, method="post"),
+    "online_bookings:resolve_duplicate": R(C.EDIT_PATIENTS, method="post"),
+    "online_bookings:handle_problem": R(C.VIEW_CLINICAL, C.REPORT_ADVERSE_EVENT, method="post"),
     "fhir:everything": R(C.EXPORT_DATA),
     "fhir:bulk_export": R(C.EXPORT_DATA),
     "fhir:bulk_file": R(C.EXPORT_DATA, values={"resource_type": "Patient"}),  # clinic B's own NDJSON only
@@ -589,6 +599,9 @@ KWARGS: dict[str, str] = {
     "charge_id": "charge",
     "online_payment_id": "online_payment",
     "code": "gift_card",  # a gift card is named by its code, not its id (``fill``)
+    "review_id": "history_review",
+    "booking_id": "online_booking",
+    "problem_id": "problem_report",
 }
 # Names that are not ids of clinic A's objects: a value that is the same for every clinic.
 SHARED: dict[str, Callable[[World], Any]] = {
@@ -907,7 +920,11 @@ PUBLIC_GET: dict[str, int] = {
     "portal:portal_sign_in": 404,
     "portal:portal_code": 404,
     "portal:portal_home": 404,
-    "portal:portal_cancel": 405,  # POST only
+    "portal:portal_cancel": 404,
+    "portal:portal_reschedule": 404,
+    "portal:portal_profile": 404,
+    "portal:portal_problem": 404,
+    "portal_export": 404,
     "portal:portal_sign_out": 405,
     "billing:stripe_webhook": 405,  # POST only (a signed event)
     "billing_online:pay": 404,

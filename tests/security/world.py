@@ -36,6 +36,7 @@ from mesoclinic.notifications.models import Channel, Delivery, DeliveryStatus, K
 from mesoclinic.notifications.services import answer_complication_check
 from mesoclinic.outcomes.services import record_assessment, upload_photo
 from mesoclinic.patients.services import record_consent, update_patient
+from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking, ProblemReport
 from mesoclinic.privacy.services import record_erasure_request
 from mesoclinic.scheduling.models import CalendarFeedKind
 from mesoclinic.scheduling.services import (
@@ -170,6 +171,34 @@ def _billing_objects(clinic: Clinic, patient: Any, course: Any) -> dict[str, Any
     }
 
 
+def _portal_objects(clinic: Clinic, patient: Any, course: Any, location: Any) -> dict[str, Any]:
+    """What a patient did online: a confirmed booking whose chart shares its e-mail with another (a possible
+    duplicate to resolve), and its self-reported history waiting for staff."""
+    family = testing.make_patient(clinic)
+    booking = OnlineBooking.objects.create(
+        clinic=clinic,
+        reference="world-online-booking",
+        protocol=course.protocol,
+        location=location,
+        given_name=patient.given_name,
+        family_name=patient.family_name,
+        birth_date=patient.birth_date,
+        email="online@example.com",
+        code_hash="-",
+        code_expires_at=datetime.now(tz=UTC),
+        status=BookingStatus.CONFIRMED,
+        patient=patient,
+        duplicate_of=family,
+    )
+    review = HistoryReview.objects.create(
+        clinic=clinic, patient=patient, booking=booking, answers={"conditions": ["keloid_tendency"]}
+    )
+    problem = ProblemReport.objects.create(
+        clinic=clinic, patient=patient, description=f"{MARKER} swelling", started_on=date(2031, 5, 5)
+    )
+    return {"online_booking": booking, "history_review": review, "problem_report": problem}
+
+
 def build_world() -> World:
     """Clinic A with one of every object a route takes an id of, and clinic B with its own patient."""
     record = ready_draft(testing.make_clinic("Alpha Clinic"))  # appointment, course, consent, lots, draft
@@ -287,6 +316,7 @@ def build_world() -> World:
     )  # fmt: skip
 
     money = _billing_objects(clinic, patient, course)
+    online = _portal_objects(clinic, patient, course, location)
 
     other = testing.make_clinic("Beta Clinic")
     testing.make_patient(other)
@@ -335,6 +365,7 @@ def build_world() -> World:
         "upload": upload,
         "import_run": import_run,
         **money,
+        **online,
         # Patient-facing signed links: the marked patient's opt-out, and an unanswered check of ``signed``.
         "opt_out_token": notification_tokens.opt_out_token(patient.pk),
         "check_token": notification_tokens.check_token(signed.pk, checked + timedelta(weeks=4)),

@@ -712,6 +712,8 @@ def start_deposit_intent(request: HttpRequest, appointment_id: int, payload: Pay
 def get_payment_intent(request: HttpRequest, online_payment_id: int) -> Any:
     staff = require(request, Capability.VIEW_BILLING)
     return online_payment_out(request, selectors.get_online_payment_for_user(staff, online_payment_id))
+
+
 # --- Gift cards -------------------------------------------------------------------------------------------
 
 

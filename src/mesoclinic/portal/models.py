@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -91,6 +92,19 @@ class OnlineBooking(models.Model):
         null=True, blank=True, help_text=_("Where the booking was sent from (limits holds per address).")
     )
     reasons = models.JSONField(default=list, blank=True)
+    duplicate_of = models.ForeignKey(
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("An existing chart with the same e-mail but another date of birth (never merged)."),
+    )
+    duplicate_resolution = models.CharField(max_length=10, blank=True, default="")
+    duplicate_resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    duplicate_resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,6 +139,78 @@ class PortalSignIn(models.Model):
 
     def __str__(self) -> str:
         return f"Portal sign-in {self.pk}"
+
+
+class DuplicateResolution(models.TextChoices):
+    OPEN = "", _("To resolve")
+    LINKED = "linked", _("The same person: linked to the existing chart")
+    SEPARATE = "separate", _("Another person: kept separate")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("To confirm")
+    CONFIRMED = "confirmed", _("Confirmed by staff")
+    CORRECTED = "corrected", _("Corrected by staff")
+
+
+class HistoryReview(models.Model):
+    """A pending revision of a chart's structured history: what the patient answered when booking online.
+
+    It never overwrites what staff recorded: staff confirm it (the answers are added to the history, which is
+    then confirmed by them) or correct it (the history is edited on the chart and this revision closed).
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    booking = models.ForeignKey(
+        OnlineBooking, null=True, blank=True, on_delete=models.SET_NULL, related_name="history_reviews"
+    )
+    answers = models.JSONField(default=dict, help_text=_("The patient's answers, as coded history."))
+    status = models.CharField(max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["clinic", "status"])]
+
+    def __str__(self) -> str:
+        return f"History review {self.pk} ({self.status})"
+
+
+class ProblemStatus(models.TextChoices):
+    OPEN = "open", _("To look at")
+    RECORDED = "recorded", _("Recorded as an adverse event")
+    CLOSED = "closed", _("Closed without an adverse event")
+
+
+class ProblemReport(models.Model):
+    """A problem a patient reported in the portal after their sessions: a draft for staff, who record it as an
+    adverse event (in vigilance, with its category and severity) or close it, saying so."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    description = models.TextField(max_length=2000)
+    started_on = models.DateField()
+    appointments = models.JSONField(
+        default=list, help_text=_("Ids of the patient's last sessions before it.")
+    )
+    status = models.CharField(max_length=10, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["clinic", "status"])]
+
+    def __str__(self) -> str:
+        return f"Problem report {self.pk} ({self.status})"
 
 
 class WaitlistStatus(models.TextChoices):

@@ -7,15 +7,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.http import Http404
 from django.utils import timezone
 
 from mesoclinic.accounts.models import Clinic, Location
-from mesoclinic.billing.selectors import price_items, settings_for
+from mesoclinic.billing.engine.policy import is_late_cancel
+from mesoclinic.billing.models import LateCost
+from mesoclinic.billing.selectors import (
+    documents_for_patient,
+    held_deposit,
+    packages_of,
+    policy_for,
+    price_items,
+    settings_for,
+)
 from mesoclinic.catalog.models import CocktailIngredient, Protocol
-from mesoclinic.patients.models import ConsentTemplate, Patient
+from mesoclinic.patients.models import Consent, ConsentTemplate, Patient
 from mesoclinic.patients.selectors import current_consent_templates
 from mesoclinic.portal.models import OnlineBooking, PortalSettings, PortalSignIn
 from mesoclinic.scheduling import selectors as scheduling
@@ -330,7 +340,7 @@ def patient_sessions(patient: Any, *, now: datetime) -> tuple[list[Any], list[An
     """The patient's booked sessions to come, and the last ten past ones (newest first)."""
     mine = scheduling.appointments_for_patient(patient).select_related("protocol", "location")
     upcoming = list(mine.filter(starts_at__gte=now, status="booked").order_by("starts_at"))
-    past = list(mine.filter(starts_at__lt=now).order_by("-starts_at")[:10])
+    past = list(mine.filter(starts_at__lt=now).select_related("session_record").order_by("-starts_at")[:10])
     return upcoming, past
 
 
@@ -344,3 +354,127 @@ def get_patient_appointment(patient: Any, appointment_id: Any) -> Any:
     if found is None:
         raise Http404("No such session.")
     return found
+
+
+# --- The patient portal: moving one session, and what cancelling costs -------------------------------------
+
+RESCHEDULE_DAYS = 15  # at most this many days of the series window are searched
+RESCHEDULE_PER_DAY = 3
+RESCHEDULE_OFFERS = 9
+
+
+@dataclass(frozen=True)
+class MoveOffer:
+    choice: SessionChoice
+    token: str
+
+
+def reschedule_window(appointment: Any, *, now: datetime) -> tuple[date, date] | None:
+    """The local days this session may move to: within the series' interval ± tolerance, never sooner than
+    the online lead time (None when no day is left)."""
+    course = (
+        scheduling.course_appointments(appointment.clinic, appointment.course_id)
+        if appointment.course_id
+        else []
+    )
+    window = scheduling.series_window(appointment, course)
+    floor = earliest_moment(appointment.clinic, appointment.location, None, now=now)
+    first = floor.astimezone(location_timezone(appointment.location)).date()
+    if window is None:
+        lo, hi = first, first + timedelta(days=RESCHEDULE_DAYS - 1)
+    else:
+        lo, hi = max(window[0], first), window[1]
+    return (lo, hi) if lo <= hi else None
+
+
+def reschedule_offers(appointment: Any, *, now: datetime) -> list[MoveOffer]:
+    """Free starts for this session from the planner staff use, keeping the series within tolerance: a few a
+    day, the earliest days first, with any practitioner qualified for it (its own time counts as free)."""
+    window = reschedule_window(appointment, now=now)
+    if window is None:
+        return []
+    floor = earliest_moment(appointment.clinic, appointment.location, None, now=now)
+    lo, hi = window
+    found: list[MoveOffer] = []
+    day = lo
+    while day <= min(hi, lo + timedelta(days=RESCHEDULE_DAYS - 1)) and len(found) < RESCHEDULE_OFFERS:
+        start, end = scheduling.day_bounds(appointment.location, day)
+        choices = scheduling.available_starts(
+            appointment.location,
+            appointment.protocol,
+            max(start, floor),
+            end,
+            exclude_appointments=[appointment.pk],
+        )
+        seen: set[datetime] = set()
+        for choice in choices:
+            if choice.start in seen or choice.start == appointment.starts_at:
+                continue
+            seen.add(choice.start)
+            found.append(MoveOffer(choice, encode_slot(choice)))
+            if len(seen) >= RESCHEDULE_PER_DAY:
+                break
+        day += timedelta(days=1)
+    return found[:RESCHEDULE_OFFERS]
+
+
+@dataclass(frozen=True)
+class CancelCost:
+    """What cancelling now costs under the clinic's policy: ``kind`` is ``nothing``, ``fee``, ``deposit``
+    or ``package_session``; ``amount`` the money where there is any."""
+
+    kind: str
+    amount: Decimal | None
+    currency: str
+
+
+def cancellation_cost(appointment: Any, *, now: datetime) -> CancelCost:
+    """Billing's cancellation policy for this session if it were cancelled now (nothing is charged here)."""
+    currency = settings_for(appointment.clinic).currency
+    policy = policy_for(appointment.clinic, appointment.protocol_id)
+    if policy is None or not is_late_cancel(appointment.starts_at, now, policy.late_cancel_hours):
+        return CancelCost("nothing", None, currency)
+    cost = policy.late_cancel_cost
+    if cost == LateCost.FEE and policy.fee > 0:
+        return CancelCost("fee", policy.fee, currency)
+    if cost == LateCost.DEPOSIT:
+        deposit = held_deposit(appointment)
+        if deposit is not None:
+            return CancelCost("deposit", deposit.amount, currency)
+    if cost == LateCost.PACKAGE_SESSION and packages_of(
+        appointment.patient, today=now.date(), active_only=True
+    ):
+        return CancelCost("package_session", None, currency)
+    return CancelCost("nothing", None, currency)
+
+
+@dataclass(frozen=True)
+class PortalDocuments:
+    """What the portal shows beside the sessions: signed consents, issued invoices and receipts, packages."""
+
+    consents: list[Any]
+    invoices: list[Any]
+    packages: list[Any]
+
+
+def patient_documents(patient: Patient, *, today: date) -> PortalDocuments:
+    """The patient's own signed consents, issued documents (drafts are the clinic's) and active packages."""
+    return PortalDocuments(
+        consents=list(
+            Consent.objects.filter(patient=patient).select_related("template").order_by("-signed_at")[:20]
+        ),
+        invoices=list(documents_for_patient(patient).filter(status="issued").order_by("-issued_at")[:20]),
+        packages=[p.package for p in packages_of(patient, today=today, active_only=True)],
+    )
+
+
+def sessions_before(patient: Patient, day: date, *, count: int = 3) -> list[int]:
+    """Ids of the patient's last sessions that started on or before ``day`` (newest first): what a reported
+    problem may follow."""
+    end = datetime.combine(day + timedelta(days=1), time(), ZoneInfo(patient.clinic.timezone))
+    return list(
+        scheduling.appointments_for_patient(patient)
+        .filter(starts_at__lt=end, status__in=["completed", "checked_in", "booked"])
+        .order_by("-starts_at")
+        .values_list("pk", flat=True)[:count]
+    )

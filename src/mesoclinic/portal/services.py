@@ -35,9 +35,16 @@ from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalis
 from mesoclinic.patients.models import HistoryStatus, Patient, PhotoUse
 from mesoclinic.patients.services import record_consent, register_patient, update_medical_history
 from mesoclinic.portal import selectors
-from mesoclinic.portal.models import BookingStatus, OnlineBooking, PortalSignIn
+from mesoclinic.portal.models import (
+    BookingStatus,
+    HistoryReview,
+    OnlineBooking,
+    PortalSignIn,
+    ProblemReport,
+)
 from mesoclinic.safety.rules import Decision, patient_from_json, screen
 from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
+from mesoclinic.scheduling.models import AppointmentSource
 from mesoclinic.scheduling.selectors import SessionChoice, location_timezone
 from mesoclinic.scheduling.services import (
     BookingError,
@@ -49,6 +56,7 @@ from mesoclinic.scheduling.services import (
     hold_series,
     release_expired_holds,
     release_held,
+    reschedule_appointment,
 )
 from mesoclinic.shared_cache import count_hit
 
@@ -395,7 +403,17 @@ def _confirm(
             if held:
                 course = confirm_held_series(patient, held, actor=None)
             else:
-                course = book_series(patient, booking.protocol, booking.location, sessions or [], actor=None)
+                course = book_series(
+                    patient,
+                    booking.protocol,
+                    booking.location,
+                    sessions or [],
+                    actor=None,
+                    source=AppointmentSource.ONLINE,
+                )
+            HistoryReview.objects.create(
+                clinic=booking.clinic, patient=patient, booking=booking, answers=booking.answers
+            )
             if booking.consent_template is not None:
                 record_consent(
                     patient,
@@ -411,6 +429,7 @@ def _confirm(
             booking.status = BookingStatus.CONFIRMED
             booking.reasons = []
             booking.hold_expires_at = None
+            booking.duplicate_of = _family_chart(booking, patient)
             booking.save(
                 update_fields=[
                     "patient",
@@ -418,6 +437,7 @@ def _confirm(
                     "status",
                     "reasons",
                     "hold_expires_at",
+                    "duplicate_of",
                     "updated_at",
                 ]
             )
@@ -499,15 +519,34 @@ def _patient_for(booking: OnlineBooking) -> tuple[Patient, bool]:
     history = patient.medical_history
     if history.status == HistoryStatus.CONFIRMED:
         return patient, True
+    # Not confirmed by staff yet: the answers are added to what the chart holds (never replacing it, so
+    # nothing staff typed - notes, free-text allergies and medicines - is lost), marked self-reported, and
+    # a pending review asks staff to confirm or correct them.
+    stored = history.as_screening_json()
     update_medical_history(
         patient,
         actor=None,
         reason=f"Answered by the patient when booking online (booking {booking.pk})",
         status=HistoryStatus.SELF_REPORTED,
-        **booking.answers,
+        other_allergies=history.other_allergies,
+        other_medications=history.other_medications,
+        notes=history.notes,
+        **_merge(stored, booking.answers),
     )
     patient.refresh_from_db()
     return patient, False
+
+
+def _family_chart(booking: OnlineBooking, patient: Patient) -> Patient | None:
+    """Another chart with this e-mail and another date of birth (a family sharing an address): never merged,
+    shown to staff as a possible duplicate to resolve."""
+    return (
+        Patient.objects.filter(clinic=booking.clinic, email__iexact=booking.email, restricted_at__isnull=True)
+        .exclude(pk=patient.pk)
+        .exclude(birth_date=booking.birth_date)
+        .order_by("pk")
+        .first()
+    )
 
 
 def deposit_due(booking: OnlineBooking) -> Any:
@@ -609,6 +648,62 @@ def cancel_by_patient(patient: Patient, appointment: Any, *, now: datetime | Non
         return cancel_appointment(appointment, reason="Cancelled by the patient in the portal", actor=None)
     except BookingError as exc:
         raise CancelRefusedError(str(exc)) from None
+
+
+def reschedule_by_patient(
+    patient: Patient, appointment: Any, choice: SessionChoice, *, now: datetime | None = None
+) -> Any:
+    """Move the patient's own session to a start the portal offered, while the clinic's policy still allows
+    changing it online; scheduling's own service checks the series tolerance and every resource again."""
+    moment = now or timezone.now()
+    hours = selectors.portal_settings(patient.clinic).cancel_hours
+    if appointment.patient_id != patient.pk:
+        raise CancelRefusedError(_("This is not your session."))
+    if appointment.starts_at - moment < timedelta(hours=hours):
+        raise CancelRefusedError(
+            _("Sessions can be moved online up to %(hours)d hours before; please call us.") % {"hours": hours}
+        )
+    window = selectors.reschedule_window(appointment, now=moment)
+    day = choice.start.astimezone(location_timezone(appointment.location)).date()
+    if window is None or not window[0] <= day <= window[1]:
+        raise CancelRefusedError(_("That date is no longer offered; choose another one."))
+    try:
+        return reschedule_appointment(
+            appointment,
+            start=choice.start,
+            actor=None,
+            practitioner=choice.practitioner,
+            room=choice.room,
+            device=choice.device,
+        )
+    except BookingError:
+        raise CancelRefusedError(_("That time was just taken; choose another one.")) from None
+
+
+def report_problem(patient: Patient, *, description: str, started_on: date) -> ProblemReport:
+    """A problem after treatment, reported by the patient: a draft for staff linked to their last three
+    sessions before it started. Refused by field: no words, a start in the future."""
+    text = (description or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not text:
+        errors["description"] = [_("Tell us what happened.")]
+    elif len(text) > PROBLEM_MAX:
+        errors["description"] = [_("Please keep it under %(n)d characters.") % {"n": PROBLEM_MAX}]
+    if started_on > patient.clinic.today():
+        errors["started_on"] = [_("The day it started cannot be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    last = selectors.sessions_before(patient, started_on)
+    report = ProblemReport.objects.create(
+        clinic=patient.clinic, patient=patient, description=text, started_on=started_on, appointments=last
+    )
+    record_event(
+        "portal.problem_report", report, actor=None, clinic=patient.clinic, data={"appointments": last}
+    )
+    return report
+
+
+PROBLEM_MAX = 2000
 
 
 # --- Forgetting what was never verified ---------------------------------------------------------------------

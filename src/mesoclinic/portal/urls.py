@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mesoclinic.portal import views, waitlist_views
+from mesoclinic.portal import patient_views, views, waitlist_views
 
 app_name = "portal"
 urlpatterns = [
@@ -16,9 +16,16 @@ urlpatterns = [
     path("<slug:clinic_slug>/portal/me/", views.portal_home, name="portal_home"),
     path(
         "<slug:clinic_slug>/portal/me/sessions/<int:appointment_id>/cancel/",
-        views.portal_cancel,
+        patient_views.portal_cancel,
         name="portal_cancel",
     ),
+    path(
+        "<slug:clinic_slug>/portal/me/sessions/<int:appointment_id>/move/",
+        patient_views.portal_reschedule,
+        name="portal_reschedule",
+    ),
+    path("<slug:clinic_slug>/portal/me/details/", patient_views.portal_profile, name="portal_profile"),
+    path("<slug:clinic_slug>/portal/me/problem/", patient_views.portal_problem, name="portal_problem"),
     path("<slug:clinic_slug>/portal/sign-out/", views.portal_sign_out, name="portal_sign_out"),
     path(
         "<slug:clinic_slug>/portal/me/sessions/<int:appointment_id>/waitlist/",

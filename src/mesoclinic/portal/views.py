@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -405,24 +404,17 @@ def portal_home(request: HttpRequest, clinic: Clinic) -> HttpResponse:
         (a, a.starts_at.astimezone(location_timezone(a.location)), a.starts_at >= limit) for a in upcoming
     ]
     done_rows = [(a, a.starts_at.astimezone(location_timezone(a.location))) for a in past]
-    context = _context(request, clinic, patient=patient, upcoming=rows, past=done_rows, cancel_hours=hours)
+    documents = selectors.patient_documents(patient, today=clinic.today())
+    context = _context(
+        request,
+        clinic,
+        patient=patient,
+        upcoming=rows,
+        past=done_rows,
+        cancel_hours=hours,
+        documents=documents,
+    )
     return render(request, "portal/me.html", context)
-
-
-@require_POST
-@public_page
-def portal_cancel(request: HttpRequest, clinic: Clinic, appointment_id: int) -> HttpResponse:
-    patient = _signed_in(request, clinic)
-    if patient is None:
-        return redirect("portal:portal_sign_in", clinic.slug)
-    appointment = selectors.get_patient_appointment(patient, appointment_id)
-    try:
-        services.cancel_by_patient(patient, appointment)
-    except services.CancelRefusedError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Your session is cancelled."))
-    return redirect("portal:portal_home", clinic.slug)
 
 
 @require_POST

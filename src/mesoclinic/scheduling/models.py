@@ -319,6 +319,11 @@ HOLDING_STATUSES = (
 )
 
 
+class AppointmentSource(models.TextChoices):
+    DESK = "desk", _("Booked by staff")
+    ONLINE = "online", _("Booked online by the patient")
+
+
 class Appointment(models.Model):
     """One session of a course, with the practitioner, room and (needle-free) device it occupies."""
 
@@ -354,6 +359,12 @@ class Appointment(models.Model):
         max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     notes = models.CharField(max_length=500, blank=True)
+    source = models.CharField(
+        max_length=8,
+        choices=AppointmentSource.choices,
+        default=AppointmentSource.DESK,
+        help_text=_("Where it was booked: by staff, or by the patient online."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

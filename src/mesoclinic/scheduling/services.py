@@ -48,6 +48,7 @@ from mesoclinic.scheduling.models import (
     HOLDING_STATUSES,
     Appointment,
     AppointmentCompletion,
+    AppointmentSource,
     AppointmentStatus,
     CalendarFeed,
     CalendarFeedKind,
@@ -358,8 +359,9 @@ def book_series(
     *,
     actor: Actor,
     override_reason: str = "",
+    source: str = AppointmentSource.DESK,
 ) -> Course:
-    """Book every session of a course at once, or nothing.
+    """Book every session of a course at once, or nothing (``source``: ``online`` when the patient booked it).
 
     Screening runs first, for the day of the first session: a ``block`` stops the booking unless a
     physician gives ``override_reason`` (kept in the audit log). Raises ``BookingError`` with the reason.
@@ -406,6 +408,7 @@ def book_series(
                     buffer_minutes=protocol.buffer_minutes,
                     blocked_until=ends_at + buffer,
                     created_by=acting_user(actor),
+                    source=source,
                 )
             )
         )
@@ -555,6 +558,7 @@ def hold_series(
                     buffer_minutes=protocol.buffer_minutes,
                     blocked_until=ends_at + buffer,
                     status=AppointmentStatus.HELD,
+                    source=AppointmentSource.ONLINE,  # only the patient's door holds
                     hold_expires_at=expires,
                     created_by=acting_user(actor),
                 )
@@ -728,6 +732,25 @@ def record_imported_appointment(
 def cancel_appointment(appointment: Appointment, *, reason: str, actor: Actor) -> Appointment:
     """Cancel a booked or checked-in appointment, keeping the reason; its time is freed."""
     return change_status(appointment, Action.CANCEL, reason=reason, actor=actor)
+
+
+@transaction.atomic
+def transfer_course(course: Course, patient: Patient, *, actor: Actor) -> Course:
+    """Move a course booked on the wrong chart (a patient who booked online with a mistyped date of birth)
+    to ``patient``'s chart, with its appointments: only while nothing of it has been done yet. Audited."""
+    if course.clinic_id != patient.clinic_id:
+        raise BookingError("The chart belongs to another clinic.")
+    appointments = list(Appointment.objects.select_for_update().filter(course=course))
+    if any(a.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED) for a in appointments):
+        raise BookingError("Sessions of this course have started: it stays on its chart.")
+    before = course.patient_id
+    Appointment.objects.filter(course=course).update(patient=patient)
+    course.patient = patient
+    course.save(update_fields=["patient"])
+    record_event(
+        "course.transfer", course, actor=actor, data={"from_patient": before, "to_patient": patient.pk}
+    )
+    return course
 
 
 @transaction.atomic(durable=True)

@@ -28,12 +28,13 @@ from mesoclinic.billing.selectors import active_packages_for, standings_for
 from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.inventory.selectors import expiring_soon, low_stock
 from mesoclinic.notifications.selectors import open_complication_alerts
+from mesoclinic.portal.staff_selectors import patients_with_history_to_confirm
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.forms import ResolveScreeningAlertForm
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise  # a lazy translation, as django-stubs names it
-from mesoclinic.scheduling.models import AppointmentStatus
+from mesoclinic.scheduling.models import AppointmentSource, AppointmentStatus
 from mesoclinic.scheduling.views import appointment_rows
 from mesoclinic.scheduling.views.common import MANAGE_SCHEDULE
 
@@ -87,6 +88,12 @@ def home(request: ClinicRequest) -> HttpResponse:
     if mine:
         day = [a for a in day if a.practitioner_id == request.staff.pk]
     active = appointment_rows([a for a in day if a.status != AppointmentStatus.CANCELLED], now=now)
+    online_firsts = {
+        r.appointment.patient_id
+        for r in active
+        if r.appointment.source == AppointmentSource.ONLINE and r.appointment.session_index == 1
+    }
+    context["history_to_confirm"] = patients_with_history_to_confirm(request.clinic, online_firsts)
     if role_has(request.staff.role, Capability.VIEW_BILLING):
         patients = {r.appointment.patient_id: r.appointment.patient for r in active}
         held = active_packages_for(patients, today=today)

@@ -86,6 +86,7 @@ from mesoclinic.scheduling.selectors.screens import (
     locations_with_resources,
     open_screening_alerts,
     rows_for_slots,
+    series_window,
     staff_locations,
 )
 
@@ -153,6 +154,7 @@ __all__ = [
     "rooms_of_clinic",
     "rows_for_slots",
     "schedule_token",
+    "series_window",
     "staff_locations",
     "time_off_of",
     "weekly_hours_of",

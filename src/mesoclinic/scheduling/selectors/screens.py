@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,6 +21,7 @@ from mesoclinic.scheduling.models import (
     WorkingHours,
 )
 from mesoclinic.scheduling.selectors.access import locations_for_clinic, practitioners_for_clinic
+from mesoclinic.scheduling.selectors.availability import location_timezone
 
 
 @dataclass(frozen=True)
@@ -152,3 +154,27 @@ def open_screening_alerts(clinic: Any, *, appointment: Appointment | None = None
         "appointment__location",
         "screening",
     ).order_by("appointment__starts_at", "pk")
+
+
+def series_window(appointment: Appointment, course: list[Appointment]) -> tuple[date, date] | None:
+    """The local days this session may move to and keep the series within its tolerance (None: any day).
+
+    ``course`` is every appointment of its course; the sessions that hold their time bound the window."""
+    if appointment.course is None:
+        return None
+    tz = location_timezone(appointment.location)
+    holding = [a for a in course if a.holds_resources and a.pk != appointment.pk]
+    before = [a for a in holding if a.session_index < appointment.session_index]
+    after = [a for a in holding if a.session_index > appointment.session_index]
+    interval, tolerance = appointment.course.interval_days, appointment.course.tolerance_days
+    lo, hi = date.min, date.max
+    if before:
+        prev = before[-1].starts_at.astimezone(tz).date()
+        lo, hi = prev + timedelta(interval - tolerance), prev + timedelta(interval + tolerance)
+    if after:
+        nxt = after[0].starts_at.astimezone(tz).date()
+        lo = max(lo, nxt - timedelta(interval + tolerance))
+        hi = min(hi, nxt - timedelta(interval - tolerance))
+    if lo == date.min and hi == date.max:
+        return None
+    return lo, hi

@@ -45,27 +45,6 @@ class Offer:
     current: bool = False
 
 
-def _series_window(appointment: Appointment, course: list[Appointment]) -> tuple[date, date] | None:
-    """The local days this session may move to and keep the series within its tolerance."""
-    if appointment.course is None:
-        return None
-    holding = [a for a in course if a.holds_resources and a.pk != appointment.pk]
-    before = [a for a in holding if a.session_index < appointment.session_index]
-    after = [a for a in holding if a.session_index > appointment.session_index]
-    interval, tolerance = appointment.course.interval_days, appointment.course.tolerance_days
-    lo, hi = date.min, date.max
-    if before:
-        prev = _local_day(before[-1].starts_at, appointment.location)
-        lo, hi = prev + timedelta(interval - tolerance), prev + timedelta(interval + tolerance)
-    if after:
-        nxt = _local_day(after[0].starts_at, appointment.location)
-        lo = max(lo, nxt - timedelta(interval + tolerance))
-        hi = min(hi, nxt - timedelta(interval - tolerance))
-    if lo == date.min and hi == date.max:
-        return None
-    return lo, hi
-
-
 def _offers(
     appointment: Appointment, day: date, practitioner: StaffMember | None, *, now: datetime
 ) -> list[Offer]:
@@ -162,7 +141,7 @@ def appointment_reschedule(request: ClinicRequest, appointment_id: int) -> HttpR
         if appointment.course_id
         else [appointment]
     )
-    window = _series_window(appointment, course)
+    window = selectors.series_window(appointment, course)
     if window is not None:
         window = (max(window[0], today), window[1])
     url = reverse("scheduling:reschedule", args=[appointment.pk])
