@@ -80,29 +80,94 @@ def _tasks_run_immediately() -> Iterator[None]:
 DEMO_DAY = datetime(2026, 11, 25, 9, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def demo_clinic_pk(django_db_setup: None, django_db_blocker: Any) -> Iterator[int]:
-    """The demo clinic, built once per test module (per xdist worker) at ``DEMO_DAY``, for tests that only read
-    it or change it inside their own test.
+#: Test modules marked ``xdist_group(DEMO_GROUP)`` read the shared demo clinic (``demo_clinic``).
+DEMO_GROUP = "demo"
 
-    Building it costs ~10 CPU-seconds and ~7,300 queries; the modules that read the demo built it once per
-    test. It is built inside a transaction held open for the module and rolled back after its last test; each
-    test's own transaction is a savepoint inside it, rolled back after the test, so every test still starts
-    from the freshly built demo. Only modules without transactional tests (``transaction=True``) may use it.
-    Request ``demo_clinic`` (a fresh instance per test), not this.
+
+def _reads_the_shared_demo(item: pytest.Item | None) -> bool:
+    marker = item.get_closest_marker("xdist_group") if item is not None else None
+    return marker is not None and DEMO_GROUP in (*marker.args, *marker.kwargs.values())
+
+
+class _SharedDemo:
+    """The demo clinic, built once (at ``DEMO_DAY``) for a run of consecutive tests of the demo group.
+
+    Building it costs ~7-10 CPU-seconds and ~7,300 queries. It is built inside a transaction held open while
+    the tests of the group run one after the other, and rolled back after the last of them (see
+    ``pytest_runtest_teardown``); each test's own transaction is a savepoint inside it, rolled back after the
+    test, so every test still starts from the freshly built demo. ``--dist loadgroup`` sends the whole group
+    to one worker, so a worker builds it once per database pass (without xdist: once per run of consecutive
+    group modules). Only modules without transactional tests (``transaction=True``) may be in the group.
     """
-    from mesoclinic.demo import load_demo  # noqa: PLC0415 — only the demo's readers need it
 
-    with django_db_blocker.unblock(), transaction.atomic():
-        with time_machine.travel(DEMO_DAY, tick=True):
-            clinic, _ = load_demo()
-        yield clinic.pk
-        transaction.set_rollback(True)
+    def __init__(self) -> None:
+        self.pk: int | None = None
+        self._held: list[Any] = []
+
+    def open(self, django_db_blocker: Any) -> int:
+        if self.pk is None:
+            from mesoclinic.demo import load_demo  # noqa: PLC0415 — only the demo's readers need it
+
+            self._held.append(django_db_blocker.unblock())
+            self._held[-1].__enter__()
+            self._held.append(transaction.atomic())
+            self._held[-1].__enter__()
+            try:
+                with time_machine.travel(DEMO_DAY, tick=True):
+                    clinic, _ = load_demo()
+            except BaseException:
+                self.close()
+                raise
+            self.pk = clinic.pk
+        return self.pk
+
+    def close(self) -> None:
+        """Roll the demo back (a no-op when none is built)."""
+        if len(self._held) == 2:
+            transaction.set_rollback(True)
+        while self._held:
+            self._held.pop().__exit__(None, None, None)
+        self.pk = None
+
+
+_shared_demo = _SharedDemo()
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After the last consecutive test of the demo group (its own savepoint already rolled back), the shared
+    demo is rolled back too: no other test ever sees it. (At the end of the session ``_shared_demo_held`` has
+    already done so, before the test database is destroyed.)"""
+    try:
+        return (yield)
+    finally:
+        if not _reads_the_shared_demo(nextitem):
+            _shared_demo.close()
+
+
+@pytest.fixture(scope="session")
+def _shared_demo_held(django_db_setup: None) -> Iterator[_SharedDemo]:
+    yield _shared_demo
+    _shared_demo.close()
+
+
+@pytest.fixture(scope="module")
+def demo_clinic_pk(
+    request: pytest.FixtureRequest, _shared_demo_held: _SharedDemo, django_db_blocker: Any
+) -> int:
+    """The pk of the shared demo clinic (``_SharedDemo``), for modules of the demo group
+    (``pytest.mark.xdist_group("demo")``). Module-scoped so that it opens before any test's own transaction;
+    request ``demo_clinic`` (a fresh instance per test), not this."""
+    if not _reads_the_shared_demo(request.node):
+        raise pytest.UsageError(
+            f"{request.node.nodeid} reads the shared demo: mark it xdist_group({DEMO_GROUP!r})"
+        )
+    return _shared_demo_held.open(django_db_blocker)
 
 
 @pytest.fixture
 def demo_clinic(db: None, demo_clinic_pk: int) -> Clinic:
-    """The module's demo clinic (see ``demo_clinic_pk``), read afresh for this test."""
+    """The shared demo clinic (see ``_SharedDemo``), read afresh for this test."""
     return Clinic.objects.get(pk=demo_clinic_pk)
 
 

@@ -5,8 +5,9 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PG_URL="${MESOCLINIC_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 workers="${PYTEST_WORKERS:-auto}"
-# loadgroup: tests marked xdist_group("demo") share one worker, which builds the demo clinic once per module
-# for them (root conftest.py); every other test is spread as with the default (load).
+# loadgroup: the tests of one xdist_group run on one worker, one after the other: the "demo" group's modules
+# share one demo clinic built once per pass (root conftest.py), the backup round trip and test_demo's class
+# build theirs once each; every other test is spread as with the default (load).
 dist=(-n "$workers" --dist loadgroup)
 
 # Coverage is measured on the SQLite pass of the whole suite, against the floor in pyproject.toml

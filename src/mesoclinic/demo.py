@@ -6,6 +6,7 @@ All people are invented (names drawn from fixed lists with a fixed seed).
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import zoneinfo
@@ -853,8 +854,12 @@ def _photo_history(
     )
 
 
+@functools.cache
 def _portrait_jpeg(shift: tuple[float, float], turn: float) -> bytes:
-    """The studio portrait as a JPEG, moved by ``shift`` pixels and turned ``turn`` degrees (a re-capture)."""
+    """The studio portrait as a JPEG, moved by ``shift`` pixels and turned ``turn`` degrees (a re-capture).
+
+    Kept once made (two of ~1 MB): the same bytes every time, and making them costs ~0.35 CPU-seconds each,
+    which every later load of the demo in one process (the tests load it ~15 times) would pay again."""
     import cv2  # noqa: PLC0415 — the analysis' own dependency, loaded only when photos are made
     from PIL import Image  # noqa: PLC0415
 

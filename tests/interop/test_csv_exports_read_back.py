@@ -28,7 +28,7 @@ from mesoclinic.testing import client_for
 from mesoclinic.vigilance.models import AdverseEvent
 from mesoclinic.webhooks.services import create_endpoint, send_test_event
 
-# One worker builds the demo for all its readers (module-scoped, see the root conftest; `--dist loadgroup`).
+# One worker builds the demo for all its readers (once for the whole group, see the root conftest; `--dist loadgroup`).
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "mesoclinic"
@@ -104,7 +104,7 @@ def test_every_export_in_the_code_is_read_back_here():
 
 @pytest.fixture
 def demo(demo_clinic, settings):
-    """The demo clinic (loaded on ``DEMO_DAY``, built once for the module, see the root conftest) and a webhook
+    """The demo clinic (loaded on ``DEMO_DAY``, built once for the demo group, see the root conftest) and a webhook
     endpoint with one (failed) delivery: a closed port on this machine."""
     settings.WEBHOOK_ALLOW_HTTP = settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     clinic = demo_clinic

@@ -21,7 +21,7 @@ from mesoclinic.scheduling.selectors import available_starts, day_bounds, practi
 from mesoclinic.scheduling.services import cancel_appointment, create_calendar_feed, reschedule_appointment
 from mesoclinic.testing import client_for
 
-# One worker builds the demo for all its readers (module-scoped, see the root conftest; `--dist loadgroup`).
+# One worker builds the demo for all its readers (once for the whole group, see the root conftest; `--dist loadgroup`).
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 DEMO_DAY = datetime(2026, 11, 25, 9, tzinfo=UTC)  # the root conftest's: the demo is loaded then
@@ -30,7 +30,7 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 
 @pytest.fixture
 def demo(demo_clinic):
-    """The demo clinic, loaded on ``DEMO_DAY`` (built once for the module, see the root conftest)."""
+    """The demo clinic, loaded on ``DEMO_DAY`` (built once for the demo group, see the root conftest)."""
     return demo_clinic
 
 

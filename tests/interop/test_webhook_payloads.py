@@ -21,7 +21,7 @@ from mesoclinic.webhooks.models import SUBSCRIBABLE, EventType, WebhookEvent
 from mesoclinic.webhooks.selectors import AUDIT_ACTIONS
 from mesoclinic.webhooks.services import body_of, create_endpoint, emit_for_audit_event, send_test_event
 
-# One worker builds the demo for all its readers (module-scoped, see the root conftest; `--dist loadgroup`).
+# One worker builds the demo for all its readers (once for the whole group, see the root conftest; `--dist loadgroup`).
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
@@ -47,7 +47,7 @@ def test_the_published_schema_names_every_event_type():
 
 @pytest.fixture
 def demo(demo_clinic, settings):
-    """The demo clinic (loaded on ``DEMO_DAY``, built once for the module, see the root conftest) with an
+    """The demo clinic (loaded on ``DEMO_DAY``, built once for the demo group, see the root conftest) with an
     endpoint for every event, and its history's events emitted to it."""
     settings.WEBHOOK_ALLOW_HTTP = settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     clinic = demo_clinic

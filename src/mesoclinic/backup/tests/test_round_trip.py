@@ -8,6 +8,7 @@ import json
 import shutil
 import tarfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from mesoclinic.audit.models import AuditEvent
 from mesoclinic.audit.services import record_event
 from mesoclinic.backup.archive import (
     BackupError,
+    Manifest,
     backed_up_models,
     restore_backup,
     storage_files,
@@ -35,7 +37,8 @@ from mesoclinic.outcomes.tests.conftest import skin_jpeg
 from mesoclinic.patients.models import Consent, Patient
 from mesoclinic.treatments.models import SessionRecord
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# One worker runs the module, so that the demo behind ``built`` is built once (``--dist loadgroup``).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("backup_round_trip")]
 
 
 @pytest.fixture(autouse=True)
@@ -81,27 +84,56 @@ def empty_database_and_media(media: Path) -> None:
     shutil.rmtree(media, ignore_errors=True)
 
 
-def test_it_restores_every_row_and_every_file_identically(tmp_path, media):
-    fill_every_app()
-    rows, files = every_row(), every_file()
+@dataclass(frozen=True)
+class Built:
+    """The demo and its photos, built and backed up once for the module (see ``built``)."""
+
+    archive: Path
+    manifest: Manifest
+    rows: dict[str, list[dict[str, Any]]]
+    files: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Every app filled (``fill_every_app``: the demo clinic, ~7 CPU-seconds, and analysed photos), its rows and
+    files read, and ``write_backup`` of it, once for the module; then the database and the media emptied again.
+
+    The first test restores this archive of a freshly built database; the others fill the database by
+    restoring it (the same rows and files, for a fraction of the cost) and then back up and restore on their own.
+    """
+    folder = tmp_path_factory.mktemp("built")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(folder / "media")):
+        fill_every_app()
+        rows, files = every_row(), every_file()
+        manifest = write_backup(folder / "clinic.tar.gz")
+        empty_database_and_media(folder / "media")
+    return Built(folder / "clinic.tar.gz", manifest, rows, files)
+
+
+def filled(built: Built) -> None:
+    """The database and the media as ``fill_every_app`` leaves them, restored from ``built``'s archive."""
+    restore_backup(built.archive)
+    assert every_row() == built.rows
+
+
+def test_it_restores_every_row_and_every_file_identically(built, media):
+    rows, files = built.rows, built.files
     assert sum(1 for name in files if "overlay" in name or "/thumbs/" in name) >= 2
     assert all(rows[label] for label in ("patients.patient", "treatments.sessionrecord", "outcomes.photo"))
-    archive = tmp_path / "clinic.tar.gz"
-    manifest = write_backup(archive)
-    assert archive.stat().st_mode & 0o077 == 0
-    assert manifest.tables["patients.patient"].rows == len(rows["patients.patient"])
+    assert built.archive.stat().st_mode & 0o077 == 0
+    assert built.manifest.tables["patients.patient"].rows == len(rows["patients.patient"])
 
-    empty_database_and_media(media)
-    assert not Patient.objects.exists()
+    assert not Patient.objects.exists()  # emptied after the backup
     assert every_file() == {}
-    restore_backup(archive)
+    restore_backup(built.archive)
 
     assert every_row() == rows
     assert every_file() == files
 
 
-def test_new_rows_after_a_restore_get_fresh_ids(tmp_path, media):
-    fill_every_app()
+def test_new_rows_after_a_restore_get_fresh_ids(tmp_path, media, built):
+    filled(built)
     last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
     write_backup(tmp_path / "b.tar")
     empty_database_and_media(media)
@@ -110,8 +142,8 @@ def test_new_rows_after_a_restore_get_fresh_ids(tmp_path, media):
     assert event.id > last
 
 
-def test_the_commands_write_and_restore(tmp_path, media, capsys):
-    fill_every_app()
+def test_the_commands_write_and_restore(tmp_path, media, capsys, built):
+    filled(built)
     rows = every_row()
     call_command("backup", str(tmp_path / "c.tar"))
     assert "media files" in capsys.readouterr().out
@@ -123,8 +155,8 @@ def test_the_commands_write_and_restore(tmp_path, media, capsys):
     assert "chain intact" in capsys.readouterr().out
 
 
-def test_it_refuses_a_database_with_data_unless_forced(tmp_path, media):
-    fill_every_app()
+def test_it_refuses_a_database_with_data_unless_forced(tmp_path, media, built):
+    filled(built)
     rows = every_row()
     write_backup(tmp_path / "b.tar")
     Patient.objects.filter(pk=Patient.objects.first().pk).update(given_name="Changed")
@@ -144,8 +176,8 @@ def _rewrite(source: Path, target: Path, change: dict[str, bytes]) -> None:
             new.addfile(member, io.BytesIO(data))
 
 
-def test_it_refuses_an_archive_whose_part_does_not_match_its_hash(tmp_path, media):
-    fill_every_app()
+def test_it_refuses_an_archive_whose_part_does_not_match_its_hash(tmp_path, media, built):
+    filled(built)
     write_backup(tmp_path / "b.tar")
     with tarfile.open(tmp_path / "b.tar") as tar:
         original = tar.extractfile("db/patients.patient.jsonl").read()

@@ -26,13 +26,13 @@ from mesoclinic.testing import client_for
 from mesoclinic.testing.outcomes import make_analysis, make_photo, make_scored_assessment
 from mesoclinic.treatments.models import SessionRecord
 
-# One worker builds the demo for all its readers (module-scoped, see the root conftest; `--dist loadgroup`).
+# One worker builds the demo for all its readers (once for the whole group, see the root conftest; `--dist loadgroup`).
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 
 @pytest.fixture
 def demo(demo_clinic):
-    """The demo clinic (loaded on ``DEMO_DAY``, built once for the module, see the root conftest), plus what a
+    """The demo clinic (loaded on ``DEMO_DAY``, built once for the demo group, see the root conftest), plus what a
     day at its desk adds: a check-in, a cancellation and a no-show (each on the appointment's own day), a
     photo with its analysis and a scales assessment."""
     clinic = demo_clinic
