@@ -31,6 +31,10 @@ VERSION = 1
 DOCUMENTS = int(os.environ.get("BENCH_BILLING_DOCUMENTS") or 100_000)  # fewer only for a quick try
 DATA_DIR = Path(os.environ.get("MESOCLINIC_DATA_DIR") or Path.cwd() / "data")
 DEFAULT_DB = DATA_DIR / "bench" / f"billing-v{VERSION}-{DOCUMENTS}.sqlite3"
+from pg import postgres_ready  # benchmarks/pg.py: run as scripts, their folder is on the path
+
+if os.environ.get("BENCH_DATABASE_URL") and not postgres_ready(os.environ["BENCH_DATABASE_URL"]):
+    raise SystemExit("BENCH_DATABASE_URL does not answer (and its database could not be created)")
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{DEFAULT_DB}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesoclinic.settings")
 DEFAULT_DB.parent.mkdir(parents=True, exist_ok=True)
