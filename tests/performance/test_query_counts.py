@@ -30,7 +30,7 @@ from mesoclinic.billing.services import create_invoice
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.demo import load_demo
 from mesoclinic.patients.models import Patient
-from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking
+from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking, ProblemReport
 from mesoclinic.privacy.services import record_erasure_request
 from mesoclinic.scheduling.services import add_extra_hours, add_time_off, create_calendar_feed
 from mesoclinic.webhooks.services import create_endpoint, send_test_event
@@ -112,6 +112,9 @@ def demo(
             )
             HistoryReview.objects.create(
                 clinic=clinic, patient=other, booking=booking, answers={"conditions": ["keloid_tendency"]}
+            )
+            ProblemReport.objects.create(
+                clinic=clinic, patient=other, description="Swelling", started_on=today, appointments=[]
             )
         client = Client()
         client.force_login(owner.user)
@@ -267,7 +270,7 @@ PAGES = {
     "/settings/screening-rules/": 8,
     "/settings/catalog/": 12,  # products, cocktails (with their composition and products), ingredients
     "/c/{clinic_slug}/": 11,
-    "/online-bookings/": 9,  # waiting for their code, possible duplicates, histories to confirm
+    "/online-bookings/": 10,  # waiting for their code, duplicates, histories to confirm, reported problems
 }
 
 
