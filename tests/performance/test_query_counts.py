@@ -32,7 +32,7 @@ from mesoclinic.billing.services import close_day, create_invoice
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.demo import load_demo
 from mesoclinic.patients.models import Patient
-from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking
+from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking, ProblemReport
 from mesoclinic.privacy.services import record_erasure_request
 from mesoclinic.scheduling.services import add_extra_hours, add_time_off, create_calendar_feed
 from mesoclinic.testing.billing import sell_gift_card
@@ -122,6 +122,9 @@ def demo(
             )
             HistoryReview.objects.create(
                 clinic=clinic, patient=other, booking=booking, answers={"conditions": ["keloid_tendency"]}
+            )
+            ProblemReport.objects.create(
+                clinic=clinic, patient=other, description="Swelling", started_on=today, appointments=[]
             )
         client = Client()
         client.force_login(owner.user)
@@ -282,7 +285,7 @@ PAGES = {
     "/c/{clinic_slug}/": 11,
     "/api/v1/public/{clinic_slug}/offerings": 12,  # the public booking API: treatments, places, questions
     "/waitlist/": 7,  # who waits for an earlier date (issue 18, item 5)
-    "/online-bookings/": 9,  # waiting for their code, possible duplicates, histories to confirm
+    "/online-bookings/": 10,  # waiting for their code, duplicates, histories to confirm, reported problems
 }
 
 
