@@ -36,24 +36,24 @@ FORM_LIMIT = 10
 CODE_LIMIT = 10
 
 
-class Error(Schema):
+class PublicError(Schema):
     detail: str
     errors: dict[str, list[str]] | None = None
 
 
-class ClinicOut(Schema):
+class PublicClinicOut(Schema):
     name: str
     currency: str
 
 
-class LocationOut(Schema):
+class PublicLocationOut(Schema):
     id: int
     name: str
     address: str
     timezone: str
 
 
-class TreatmentOut(Schema):
+class PublicTreatmentOut(Schema):
     protocol: str
     name: str
     modality: str
@@ -67,42 +67,42 @@ class TreatmentOut(Schema):
     deposit: str | None
 
 
-class QuestionOut(Schema):
+class PublicQuestionOut(Schema):
     code: str
     kind: Literal["condition", "medication", "implant", "allergy"]
     text: str
 
 
-class OfferingsOut(Schema):
-    clinic: ClinicOut
-    locations: list[LocationOut]
-    treatments: list[TreatmentOut]
-    questions: list[QuestionOut]
+class PublicOfferingsOut(Schema):
+    clinic: PublicClinicOut
+    locations: list[PublicLocationOut]
+    treatments: list[PublicTreatmentOut]
+    questions: list[PublicQuestionOut]
 
 
-class OffersIn(Schema):
+class PublicOffersIn(Schema):
     protocol: str = Field(max_length=50)
     location: int = Field(ge=1, le=2**31 - 1)
     earliest: date
     part_of_day: Literal["morning", "afternoon", "evening"] | None = None
 
 
-class SessionOut(Schema):
+class PublicSessionOut(Schema):
     start: datetime
     end: datetime
 
 
-class OfferOut(Schema):
+class PublicOfferOut(Schema):
     offer: str
-    sessions: list[SessionOut]
+    sessions: list[PublicSessionOut]
 
 
-class OffersOut(Schema):
-    offers: list[OfferOut]
+class PublicOffersOut(Schema):
+    offers: list[PublicOfferOut]
     reason: str | None = None
 
 
-class PatientIn(Schema):
+class PublicPatientIn(Schema):
     first_name: str = Field(max_length=100)
     last_name: str = Field(max_length=100)
     birth_date: date
@@ -111,44 +111,44 @@ class PatientIn(Schema):
     language: Literal["en", "pl"] | None = None
 
 
-class MedicationIn(Schema):
+class PublicMedicationIn(Schema):
     code: str = Field(max_length=64)
     stopped: date | None = None
 
 
-class AnswersIn(Schema):
+class PublicAnswersIn(Schema):
     conditions: list[str] = Field(default_factory=list, max_length=100)
-    medications: list[MedicationIn] = Field(default_factory=list, max_length=100)
+    medications: list[PublicMedicationIn] = Field(default_factory=list, max_length=100)
     implants: list[str] = Field(default_factory=list, max_length=100)
     allergies: list[str] = Field(default_factory=list, max_length=100)
 
 
-class ConsentIn(Schema):
+class PublicConsentIn(Schema):
     accepted: bool
     photo_use: Literal["clinical", "teaching", "marketing"]
 
 
-class BookingIn(Schema):
+class PublicBookingIn(Schema):
     offer: str = Field(max_length=4000)
-    patient: PatientIn
-    answers: AnswersIn = Field(default_factory=AnswersIn)
-    consent: ConsentIn
+    patient: PublicPatientIn
+    answers: PublicAnswersIn = Field(default_factory=PublicAnswersIn)
+    consent: PublicConsentIn
 
 
-class BookingOut(Schema):
+class PublicBookingOut(Schema):
     booking: str | None
     status: str
     hold_expires: datetime | None
     reasons: list[str] | None = None
 
 
-class VerifyIn(Schema):
+class PublicVerifyIn(Schema):
     code: str = Field(max_length=20)
 
 
-class VerifyOut(Schema):
+class PublicVerifyOut(Schema):
     status: str
-    appointments: list[SessionOut]
+    appointments: list[PublicSessionOut]
     payment_url: str | None = None
     reasons: list[str] | None = None
 
@@ -170,7 +170,7 @@ def _money(value: Any) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-@router.get("/{clinic}/offerings", response={200: OfferingsOut, 404: Error, 429: Error})
+@router.get("/{clinic}/offerings", response={200: PublicOfferingsOut, 404: PublicError, 429: PublicError})
 def offerings(request: HttpRequest, clinic: str) -> Any:
     """The clinic's treatments open for online booking, its locations and every health question."""
     _throttle(request, "read", READ_LIMIT)
@@ -212,8 +212,11 @@ def _sessions(location: Any, protocol: Any, starts: list[datetime]) -> list[dict
     return [{"start": s.astimezone(tz), "end": (s + length).astimezone(tz)} for s in starts]
 
 
-@router.post("/{clinic}/series-offers", response={200: OffersOut, 404: Error, 422: Error, 429: Error})
-def series_offers(request: HttpRequest, clinic: str, payload: OffersIn) -> Any:
+@router.post(
+    "/{clinic}/series-offers",
+    response={200: PublicOffersOut, 404: PublicError, 422: PublicError, 429: PublicError},
+)
+def series_offers(request: HttpRequest, clinic: str, payload: PublicOffersIn) -> Any:
     """Up to three whole series from the earliest day (every session within the protocol's spacing)."""
     _throttle(request, "search", SEARCH_LIMIT)
     found = _clinic(clinic)
@@ -239,17 +242,17 @@ def series_offers(request: HttpRequest, clinic: str, payload: OffersIn) -> Any:
 @router.post(
     "/{clinic}/bookings",
     response={
-        200: BookingOut,
-        201: BookingOut,
-        404: Error,
-        409: Error,
-        410: Error,
-        422: Error,
-        429: Error,
+        200: PublicBookingOut,
+        201: PublicBookingOut,
+        404: PublicError,
+        409: PublicError,
+        410: PublicError,
+        422: PublicError,
+        429: PublicError,
     },
 )
 def create_booking(  # noqa: PLR0911 — one answer per outcome: the contract's codes
-    request: HttpRequest, clinic: str, payload: BookingIn
+    request: HttpRequest, clinic: str, payload: PublicBookingIn
 ) -> Any:
     """Hold the offer's sessions for ten minutes and e-mail a 6-digit code (201). Answers that need a
     consultation first hold and store nothing (200, ``needs_consultation`` with the reasons)."""
@@ -334,10 +337,18 @@ def _api_field(name: str) -> str:
 
 @router.post(
     "/{clinic}/bookings/{booking}/verify",
-    response={200: VerifyOut, 400: Error, 404: Error, 409: Error, 410: Error, 422: Error, 429: Error},
+    response={
+        200: PublicVerifyOut,
+        400: PublicError,
+        404: PublicError,
+        409: PublicError,
+        410: PublicError,
+        422: PublicError,
+        429: PublicError,
+    },
 )
 def verify_booking(  # noqa: PLR0911 — one answer per outcome: the contract's codes
-    request: HttpRequest, clinic: str, booking: str, payload: VerifyIn
+    request: HttpRequest, clinic: str, booking: str, payload: PublicVerifyIn
 ) -> Any:
     """The e-mailed code: confirms the held sessions (or says a consultation is needed first)."""
     _throttle(request, "code", CODE_LIMIT)
