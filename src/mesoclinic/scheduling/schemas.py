@@ -13,6 +13,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
+from mesoclinic.safety.schemas import FindingOut
+
 MAX_AVAILABILITY_DAYS = 62
 MAX_LIST_DAYS = 366
 
@@ -115,13 +117,6 @@ class BookableSessionOut(Schema):
     room: str
     device_id: int | None
     device: str | None
-
-
-class FindingOut(Schema):
-    severity: Literal["block", "warn"]
-    factor: str
-    message: str
-    source: str
 
 
 class ScreeningPreviewOut(Schema):
