@@ -144,10 +144,10 @@ def update_screening_rule(
     factor or modality, a message with an unknown placeholder, a source without a title).
     """
     if factor not in FACTORS:
-        raise ValidationError({"factor": [f"Unknown factor {factor!r}."]})
+        raise ValidationError({"factor": [gettext("Unknown factor “%(factor)s”.") % {"factor": factor}]})
     unknown = sorted(set(severity) - set(MODALITIES))
     if unknown:
-        raise ValidationError({"severity": [f"Unknown treatment {unknown[0]!r}."]})
+        raise ValidationError({"severity": [gettext("Unknown treatment “%(code)s”.") % {"code": unknown[0]}]})
     table = ClinicRuleTable.objects.select_for_update().filter(clinic=clinic).first()
     if table is None:
         table = load_default_rules(clinic, actor=actor)
