@@ -212,7 +212,7 @@ def open_session(appointment: Appointment, *, actor: Actor) -> SessionRecord:
 def _typed_parameters(record: SessionRecord, raw: dict[str, Any]) -> dict[str, Any]:
     """The draft's device parameters as typed, refused (``ValidationError``) when one is not a number in range."""
     definitions = _modality_parameters(record)
-    problems = typing_problems(definitions, raw)
+    problems = typing_problems(definitions, raw, _)
     if problems:
         raise ValidationError({"parameters": [p.message for p in problems]})
     cleaned, _problems = clean_parameters(definitions, raw)
@@ -391,9 +391,9 @@ def sign_problems(record: SessionRecord, *, actor: Actor, override_reason: str =
         try:
             check_usable(line.lot, line.quantity, on)
         except LotUnusableError as exc:
-            reasons.append(f"{exc} It cannot be used.")
+            reasons.append(_("%(reason)s It cannot be used.") % {"reason": exc})
     reasons += [
-        p.message for p in parameter_problems(modality.parameters if modality else [], record.parameters)
+        p.message for p in parameter_problems(modality.parameters if modality else [], record.parameters, _)
     ]
     return reasons
 
@@ -477,7 +477,7 @@ def _scalar_changes(record: SessionRecord, changes: Mapping[str, Any]) -> dict[s
     if "device" in changes:
         new_values["device"] = changes["device"]
     if "parameters" in changes:
-        cleaned, problems = clean_parameters(_modality_parameters(record), changes["parameters"] or {})
+        cleaned, problems = clean_parameters(_modality_parameters(record), changes["parameters"] or {}, _)
         if problems:
             raise ValidationError({"parameters": [p.message for p in problems]})
         new_values["parameters"] = cleaned
