@@ -260,3 +260,14 @@ def test_a_polish_user_s_form_errors_and_api_errors_are_in_polish():
         problems += [f"{url}: {problem}" for problem in english_in(texts, english)]
     assert shown > 40  # the forms did show their errors (a form that stopped sending them back would pass)
     assert not problems, "English in the errors a Polish user sees:\n" + "\n".join(problems)
+
+
+def test_series_lengths_use_polish_plurals():
+    """1 zabieg, 3/4 zabiegi, 6/8 zabiegów: ngettext's forms, not "{{ n }} sessions" with one word for all."""
+    clinic = testing.make_clinic("Klinika", language="pl")
+    owner = testing.client_for(testing.make_staff(clinic, Role.OWNER))
+    for url in (reverse("settings:protocols"),):
+        page = " ".join(owner.get(url).content.decode().split())
+        assert "4 zabiegi" in page and "3 zabiegi" in page, url
+        assert "6 zabiegów" in page and "8 zabiegów" in page, url
+        assert "4 zabiegów" not in page and "sessions" not in page, url
