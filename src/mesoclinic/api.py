@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.openapi.schema import OpenAPISchema
@@ -61,13 +63,17 @@ ERRORS = {
 class BodyRefusedError(ValueError):
     """A JSON body refused before any schema sees it; ``errors`` names each place, ``detail`` says why."""
 
-    def __init__(self, errors: dict[str, list[str]], detail: str = "A text value was refused.") -> None:
+    def __init__(
+        self, errors: dict[str, list[str]], detail: str = gettext_noop("A text value was refused.")
+    ) -> None:
         super().__init__(detail)
         self.errors = errors
         self.detail = detail
 
 
-NOT_AN_OBJECT = "The body must be a JSON object ({...}), not an array, a string, a number or null."
+NOT_AN_OBJECT = gettext_noop(
+    "The body must be a JSON object ({...}), not an array, a string, a number or null."
+)
 
 
 class CheckedJsonParser(Parser):
@@ -181,14 +187,14 @@ api.add_router("/public", public_router, tags=["public booking"])
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return api.create_response(request, {"detail": "Invalid input.", "errors": errors}, status=422)
+    return api.create_response(request, {"detail": _("Invalid input."), "errors": errors}, status=422)
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own answer, except for a body ``CheckedJsonParser`` refused: 422 naming each field."""
     if isinstance(exc.__cause__, BodyRefusedError):
-        body = {"detail": exc.__cause__.detail, "errors": exc.__cause__.errors}
+        body = {"detail": _(exc.__cause__.detail), "errors": exc.__cause__.errors}  # marked with gettext_noop
         return api.create_response(request, body, status=422)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
@@ -197,13 +203,15 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     """A value the database refuses though the schema let it through (PostgreSQL: a NUL character in text, a
     number out of range): bad input, answered as such; the service's transaction has rolled back."""
-    body = {"detail": "A value was refused: remove control characters (such as NUL) or shorten it."}
+    body = {"detail": _("A value was refused: remove control characters (such as NUL) or shorten it.")}
     return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "Your role does not allow this."}, status=403)
+    return api.create_response(
+        request, {"detail": str(exc) or _("Your role does not allow this.")}, status=403
+    )
 
 
 @api.exception_handler(BookingError)

@@ -121,19 +121,19 @@ STAFF = [
 ]
 
 ROOMS = [
-    (0, "Room 1", ["needle", "electroporation", "cryo_electroporation"]),
-    (0, "Room 2", ["needle", "sonophoresis", "oxygen_infusion"]),
-    (1, "Room A", ["needle", "electroporation", "iontophoresis"]),
-    (1, "Room B", ["sonophoresis", "iontophoresis", "oxygen_infusion", "cryo_electroporation"]),
+    (0, "Gabinet 1", ["needle", "electroporation", "cryo_electroporation"]),
+    (0, "Gabinet 2", ["needle", "sonophoresis", "oxygen_infusion"]),
+    (1, "Gabinet A", ["needle", "electroporation", "iontophoresis"]),
+    (1, "Gabinet B", ["sonophoresis", "iontophoresis", "oxygen_infusion", "cryo_electroporation"]),
 ]
 
 DEVICES = [
-    (0, "EP-1 electroporator", "electroporation", "Demo Devices Ltd", "EP-500"),
-    (1, "EP-2 electroporator", "electroporation", "Demo Devices Ltd", "EP-500"),
+    (0, "Elektroporator EP-1", "electroporation", "Demo Devices Ltd", "EP-500"),
+    (1, "Elektroporator EP-2", "electroporation", "Demo Devices Ltd", "EP-500"),
     (0, "Cryo-EP", "cryo_electroporation", "Demo Devices Ltd", "CryoPulse"),
     (1, "Sono-1", "sonophoresis", "Demo Devices Ltd", "SonoSkin 1M"),
     (1, "Ionto-1", "iontophoresis", "Demo Devices Ltd", "Galva 2"),
-    (0, "O2 infuser", "oxygen_infusion", "Demo Devices Ltd", "OxyJet"),
+    (0, "Infuzor tlenu O2", "oxygen_infusion", "Demo Devices Ltd", "OxyJet"),
 ]
 
 GIVEN = [
@@ -254,8 +254,8 @@ def load_demo() -> tuple[Clinic, list[DemoLogin]]:
     load_default_catalog(clinic, actor=None)
     load_default_rules(clinic, actor=None)
     locations = [
-        _location(clinic, "City Centre", "ul. Marszałkowska 1, Warsaw"),
-        _location(clinic, "Riverside", "ul. Wybrzeże 5, Warsaw"),
+        _location(clinic, "Centrum", "ul. Marszałkowska 1, Warszawa"),
+        _location(clinic, "Powiśle", "ul. Wybrzeże Kościuszkowskie 5, Warszawa"),
     ]
     logins = [_staff(clinic, locations, *row) for row in STAFF]
     for index, name, modalities in ROOMS:
@@ -312,7 +312,7 @@ def _prices(clinic: Clinic) -> None:
     create_price_item(
         clinic,
         kind=ItemKind.CONSULTATION,
-        name="Consultation",
+        name="Konsultacja",
         unit_price="200.00",
         vat_rate="zw",
         actor=None,
@@ -391,13 +391,13 @@ def _money(clinic: Clinic, location: Location, *, today: date) -> None:
 
 # Polish public holidays the demo calendar shows as closed days.
 HOLIDAYS = [
-    (12, 25, "Christmas Day"),
-    (12, 26, "Second day of Christmas"),
-    (1, 1, "New Year's Day"),
-    (1, 6, "Epiphany"),
-    (5, 1, "Labour Day"),
-    (5, 3, "Constitution Day"),
-    (11, 11, "Independence Day"),
+    (12, 25, "Boże Narodzenie (pierwszy dzień)"),
+    (12, 26, "Boże Narodzenie (drugi dzień)"),
+    (1, 1, "Nowy Rok"),
+    (1, 6, "Święto Trzech Króli"),
+    (5, 1, "Święto Pracy"),
+    (5, 3, "Święto Konstytucji 3 Maja"),
+    (11, 11, "Narodowe Święto Niepodległości"),
 ]
 # Weekly hours per practitioner username: (weekdays, start hour, end hour) at each of their locations.
 WORK = {
@@ -578,8 +578,8 @@ def _patients(clinic: Clinic, templates: dict[str, ConsentTemplate], *, today: d
         update_medical_history(
             patient,
             actor=confirmed_by,
-            notes="Intake questionnaire reviewed at consultation." if history else "",
-            reason="Consultation",
+            notes="Ankietę wstępną omówiono podczas konsultacji." if history else "",
+            reason="Konsultacja",
             status="confirmed",
             **history,
         )
@@ -697,14 +697,14 @@ def _history(
             category="persistent_papules",
             severity="mild",
             onset_on=onset,
-            description="Small papules on the forehead two days after the session, no pain, no discharge.",
+            description="Drobne grudki na czole dwa dni po zabiegu, bez bólu i bez wydzieliny.",
             zones=["forehead"],
             sessions=[first],
             lots=[lots["hydration_ha_lidocaine"]],
-            actions="Reassured; cold compresses; review in one week.",
+            actions="Wyjaśniono, czego się spodziewać; zimne okłady; kontrola za tydzień.",
             actor=signer,
         )
-        add_follow_up(event, note="Papules gone at review.", outcome="recovered", actor=signer)
+        add_follow_up(event, note="Na kontroli grudek już nie było.", outcome="recovered", actor=signer)
 
 
 def _signed_series(
@@ -723,7 +723,7 @@ def _signed_series(
     that completes schedules its maintenance recall (the signing service does)."""
     tz = zoneinfo.ZoneInfo(patient.clinic.timezone)
     signer = practitioner.user
-    room = Room.objects.get(location=location, name="Room 2")
+    room = Room.objects.get(location=location, name="Gabinet 2")
     course = start_course(patient, protocol, actor=None)
     records: list[SessionRecord] = []
     for index in range(1, sessions + 1):
@@ -821,7 +821,7 @@ def _photo_history(
             conditions={
                 "skin_cleansed": True,
                 "lighting": "ring_light",
-                "camera": "Clinic tablet",
+                "camera": "Tablet gabinetowy",
                 "distance_cm": 50,
             },
             session=session,
@@ -849,7 +849,7 @@ def _photo_history(
         gais_investigator=2,
         gais_subject=2,
         satisfaction=4,
-        notes="Review five months after the series.",
+        notes="Kontrola pięć miesięcy po serii zabiegów.",
         actor=None,
     )
 

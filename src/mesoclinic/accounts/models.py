@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.conf import settings
@@ -138,6 +139,12 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def unique_error_message(
+        self, model_class: type[models.Model], unique_check: Sequence[str]
+    ) -> ValidationError:
+        """Django's own message names the model and fields in English ("Location with this ...")."""
+        return ValidationError(_("The clinic already has a location of this name."), code="unique_together")
 
 
 class Role(models.TextChoices):

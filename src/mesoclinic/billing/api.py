@@ -162,7 +162,7 @@ def _item(staff: StaffMember, item_id: int | None, field: str = "item") -> Price
         return None
     found = selectors.price_items(staff.clinic).filter(pk=item_id).first()
     if found is None:
-        raise ValidationError({field: ["No such item on the clinic's price list."]})
+        raise ValidationError({field: [_("No such item on the clinic's price list.")]})
     return found
 
 
@@ -459,7 +459,7 @@ def patient_account(request: HttpRequest, patient_id: int) -> Any:
 def _package_or_422(staff: StaffMember, package_id: int) -> Package:
     found = Package.objects.filter(clinic=staff.clinic, pk=package_id).first()
     if found is None:
-        raise ValidationError({"package": ["No such package at this clinic."]})
+        raise ValidationError({"package": [_("No such package at this clinic.")]})
     return found
 
 
@@ -604,7 +604,7 @@ def put_policy(request: HttpRequest, payload: PolicyIn) -> Any:
     if payload.protocol is not None:
         protocol = Protocol.objects.filter(clinic=staff.clinic, pk=payload.protocol).first()
         if protocol is None:
-            raise ValidationError({"protocol": ["No such protocol at this clinic."]})
+            raise ValidationError({"protocol": [_("No such protocol at this clinic.")]})
     fields = payload.dict(exclude={"protocol"})
     policy = services.set_cancellation_policy(staff.clinic, protocol=protocol, actor=request.user, **fields)
     return policy_out(policy)

@@ -224,7 +224,7 @@ def update_protocol(protocol: Protocol, *, actor: Actor, **changes: Any) -> Prot
     """
     unknown = sorted(set(changes) - set(EDITABLE_PROTOCOL_FIELDS))
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
     locked = Protocol.objects.select_for_update().get(pk=protocol.pk)
     changed = {
         name: value for name, value in changes.items() if _shown(getattr(locked, name)) != _shown(value)
@@ -283,7 +283,7 @@ def update_catalog_item(item: Ingredient | Product, *, actor: Actor, **changes: 
     allowed = CATALOG_ITEM_FIELDS[type(item)]
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
     locked = type(item).objects.select_for_update().get(pk=item.pk)
     changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
     if not changed:

@@ -278,7 +278,7 @@ def put_working_hours(request: HttpRequest, practitioner_id: int, payload: Worki
             message = ["Give the location's local time, without a time zone."]
             raise ValidationError({f"spans[{index}].{name}": message for name in aware})
         if span.ends <= span.starts:
-            raise ValidationError({f"spans[{index}].ends": ["The end must be after the start."]})
+            raise ValidationError({f"spans[{index}].ends": [_("The end must be after the start.")]})
     spans = [(span.weekday, span.starts, span.ends) for span in payload.spans]
     scheduling_services.set_working_hours(member, location, spans, actor=request.user)
     return _hours_out(member)
@@ -352,12 +352,14 @@ def patch_protocol(request: HttpRequest, protocol_id: int, payload: ProtocolPatc
         if code:
             cocktail = catalog_selectors.cocktails(staff.clinic).filter(code=code).first()
             if cocktail is None:
-                raise ValidationError({"cocktail": [f"No cocktail {code!r} in this clinic's catalog."]})
+                raise ValidationError(
+                    {"cocktail": [_("No cocktail “%(code)s” in this clinic's catalog.") % {"code": code}]}
+                )
             changes["cocktail"] = cocktail
         else:
             changes["cocktail"] = None
     for name in [n for n, v in changes.items() if v is None and n != "cocktail"]:
-        raise ValidationError({name: ["Give a value, or leave the field out."]})
+        raise ValidationError({name: [_("Give a value, or leave the field out.")]})
     protocol = catalog_services.update_protocol(protocol, actor=request.user, **changes)
     protocol = catalog_selectors.get_protocol_for_user(staff, protocol.pk)
     return _protocol_out(
@@ -441,7 +443,7 @@ def patch_catalog_item(request: HttpRequest, kind: str, code: str, payload: Cata
     item = _catalog_item(staff, _EDITABLE_KINDS, kind, code)
     changes = _given(payload)
     for name in [n for n, v in changes.items() if v is None and n != "package_size"]:
-        raise ValidationError({name: ["Give a value, or leave the field out."]})
+        raise ValidationError({name: [_("Give a value, or leave the field out.")]})
     item = catalog_services.update_catalog_item(item, actor=request.user, **changes)
     return _item_detail(kind, item)
 
@@ -463,7 +465,7 @@ def put_composition(request: HttpRequest, kind: str, code: str, payload: Composi
     staff = _writer(request)
     item = _catalog_item(staff, _COMPOSED_KINDS, kind, code)
     if kind == "product" and payload.products is not None:
-        raise ValidationError({"products": ["Only a cocktail is prepared from products."]})
+        raise ValidationError({"products": [_("Only a cocktail is prepared from products.")]})
     item = catalog_services.update_composition(
         item,
         actor=request.user,
@@ -487,7 +489,7 @@ def list_holidays(request: HttpRequest, location_id: int, year: int | None = Non
     staff = _reader(request)
     location = scheduling_selectors.get_location_for_user(staff, location_id)
     if year is not None and not 2000 <= year <= 2100:  # the years a date lookup can hold, and more
-        raise ValidationError({"year": ["Give a year from 2000 to 2100."]})
+        raise ValidationError({"year": [_("Give a year from 2000 to 2100.")]})
     return [_holiday_out(h) for h in scheduling_selectors.holidays_of(location, year=year)]
 
 
@@ -559,7 +561,7 @@ def put_screening_rule(request: HttpRequest, payload: ScreeningRuleIn) -> Any:
     audited with before, after and the reason; refused (422 naming the field) as the screening core refuses it."""
     staff = _writer(request)
     if not payload.reason.strip():
-        raise ValidationError({"reason": ["Say why the rule changes."]})
+        raise ValidationError({"reason": [_("Say why the rule changes.")]})
     safety_services.update_screening_rule(
         staff.clinic,
         factor=payload.factor,
@@ -695,7 +697,7 @@ def patch_staff(request: HttpRequest, staff_id: int, payload: StaffPatch) -> Any
     member = accounts_selectors.get_staff_member_for_user(staff, staff_id)
     changes = _given(payload)
     for name in [n for n, v in changes.items() if v is None]:
-        raise ValidationError({name: ["Give a value, or leave the field out."]})
+        raise ValidationError({name: [_("Give a value, or leave the field out.")]})
     active = changes.pop("is_active", None)
     with transaction.atomic():
         if changes:
@@ -779,7 +781,7 @@ def _downtime_out(downtime: Any) -> dict[str, Any]:
 def _aware(value: datetime, zone: str, name: str) -> datetime:
     """A time without a zone is the location's local time, as Settings' form reads it."""
     if not 2000 <= value.year <= 2100:  # the years a date lookup can hold, and more
-        raise ValidationError({name: ["Give a year from 2000 to 2100."]})
+        raise ValidationError({name: [_("Give a year from 2000 to 2100.")]})
     if value.tzinfo is not None:
         return value
     return value.replace(tzinfo=zoneinfo.ZoneInfo(zone))

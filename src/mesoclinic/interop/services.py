@@ -226,7 +226,7 @@ def upload_csv(
     Raises ``csvfile.CsvFileError`` when the file cannot be read at all.
     """
     if kind not in ImportKind.values:
-        raise ValidationError({"kind": "Choose patients or appointments."})
+        raise ValidationError({"kind": _("Choose patients or appointments.")})
     text = csvfile.decode(data)
     parsed = csvfile.parse(text)
     upload = CsvUpload.objects.create(
@@ -570,7 +570,7 @@ def start_import(
     The worker runs it as ``run_import``; the caller answers at once with the run to follow.
     """
     if kind not in {FHIR_PATIENTS, *ImportKind.values}:
-        raise ValidationError({"kind": "Choose fhir-patients, patients or appointments."})
+        raise ValidationError({"kind": _("Choose fhir-patients, patients or appointments.")})
     name = ""
     if upload is None:
         suffix = "json" if kind == FHIR_PATIENTS else "csv"

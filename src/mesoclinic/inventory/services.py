@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.actors import Actor
@@ -44,7 +45,7 @@ def _check_lot_number(lot_number: str) -> None:
     """At most 80 characters, printable only: a control character (ESC, DEL) in a lot number would reach
     labels, recall letters and CSV exports."""
     if len(lot_number) > 80:
-        raise ValidationError({"lot_number": "A lot number has at most 80 characters."})
+        raise ValidationError({"lot_number": _("A lot number has at most 80 characters.")})
     problem = text_problem(lot_number)
     if problem is not None:
         raise ValidationError({"lot_number": problem})
@@ -54,11 +55,11 @@ def _positive(quantity: Any, field: str = "quantity") -> Decimal:
     try:
         value = Decimal(str(quantity))
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: "Enter the quantity as a number, e.g. 2 or 1.5."}) from None
+        raise ValidationError({field: _("Enter the quantity as a number, e.g. 2 or 1.5.")}) from None
     if not value.is_finite() or value <= 0:
-        raise ValidationError({field: "The quantity must be more than zero."})
+        raise ValidationError({field: _("The quantity must be more than zero.")})
     if value != value.quantize(Decimal("0.001")):
-        raise ValidationError({field: "Give the quantity with at most three decimals."})
+        raise ValidationError({field: _("Give the quantity with at most three decimals.")})
     return value
 
 
@@ -79,18 +80,24 @@ def check_usable(lot: Lot, quantity: Decimal, on: date) -> Decimal:
     name = describe_lot(lot)
     source = recalled_source(lot)
     if source is not None and source.pk == lot.pk:
-        raise LotUnusableError(f"{name} has been recalled.")
+        raise LotUnusableError(_("%(lot)s has been recalled.") % {"lot": name})
     if source is not None:
         raise LotUnusableError(
-            f"{name} was made from lot {source.lot_number} of {source.item_name}, which has been recalled."
+            _("%(lot)s was made from lot %(source)s of %(item)s, which has been recalled.")
+            % {"lot": name, "source": source.lot_number, "item": source.item_name}
         )
     if lot.is_expired(on):
-        raise LotUnusableError(f"{name} expired on {format_date(lot.expires_on)}.")
+        raise LotUnusableError(
+            _("%(lot)s expired on %(date)s.") % {"lot": name, "date": format_date(lot.expires_on)}
+        )
     stock = ledger_balance(lot.pk)
     if stock <= 0:
-        raise LotUnusableError(f"{name} is empty.")
+        raise LotUnusableError(_("%(lot)s is empty.") % {"lot": name})
     if stock < quantity:
-        raise LotUnusableError(f"{name} has only {format_quantity(stock)} {lot.unit} left.")
+        raise LotUnusableError(
+            _("%(lot)s has only %(quantity)s %(unit)s left.")
+            % {"lot": name, "quantity": format_quantity(stock), "unit": lot.unit}
+        )
     return stock
 
 
@@ -123,12 +130,12 @@ def mark_lot_recalled(lot: Lot, *, reason: str, actor: Actor) -> Lot:
     """Block a lot, and through it every preparation made from it, from any further use."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the lot is recalled (e.g. the supplier's notice)."})
+        raise ValidationError({"reason": _("Say why the lot is recalled (e.g. the supplier's notice).")})
     if len(reason) > Lot._meta.get_field("recall_reason").max_length:  # type: ignore[operator]  # a CharField, so max_length is set
-        raise ValidationError({"reason": "Keep the reason under 500 characters."})
+        raise ValidationError({"reason": _("Keep the reason under 500 characters.")})
     fresh = _lock([lot])[lot.pk]
     if fresh.is_recalled:
-        raise ValidationError(f"{describe_lot(fresh)} is already recalled.")
+        raise ValidationError(_("%(lot)s is already recalled.") % {"lot": describe_lot(fresh)})
     fresh.recalled_at = timezone.now()
     fresh.recall_reason = reason
     fresh.save(update_fields=["recalled_at", "recall_reason"])
@@ -145,7 +152,10 @@ def _learn_gtin(clinic: Clinic, gtin: str, product: Product, actor: Actor) -> No
         record_event("barcode.learn", product, actor=actor, clinic=clinic, data={"gtin": gtin})
     elif mapping.product_id != product.pk:
         raise ValidationError(
-            {"product": f"Barcode {gtin} is registered for {mapping.product.name}, not {product.name}."}
+            {
+                "product": _("Barcode %(gtin)s is registered for %(registered)s, not %(product)s.")
+                % {"gtin": gtin, "registered": mapping.product.name, "product": product.name}
+            }
         )
 
 
@@ -172,15 +182,16 @@ def receive_lot(
     amount = _positive(quantity)
     lot_number = (lot_number or "").strip()
     if not lot_number:
-        raise ValidationError({"lot_number": "Enter the lot number printed on the pack."})
+        raise ValidationError({"lot_number": _("Enter the lot number printed on the pack.")})
     _check_lot_number(lot_number)
     if product.clinic_id != clinic.pk:
-        raise ValidationError({"product": "Choose one of this clinic's products."})
+        raise ValidationError({"product": _("Choose one of this clinic's products.")})
     today = local_day(at, clinic.timezone)
     if expires_on < today:
         raise ValidationError(
             {
-                "expires_on": f"Lot {lot_number} expired on {format_date(expires_on)}: do not take it into stock."
+                "expires_on": _("Lot %(lot)s expired on %(date)s: do not take it into stock.")
+                % {"lot": lot_number, "date": format_date(expires_on)}
             }
         )
     gtin = (gtin or "").strip()
@@ -220,7 +231,9 @@ def receive_lot(
                 }
             )
         if lot.is_recalled:
-            raise ValidationError(f"{describe_lot(lot)} has been recalled: do not take it into stock.")
+            raise ValidationError(
+                _("%(lot)s has been recalled: do not take it into stock.") % {"lot": describe_lot(lot)}
+            )
         created = False
     movement = StockMovement.objects.create(
         clinic=clinic, lot=lot, kind=MovementKind.RECEIPT, quantity=amount, at=at, actor=acting_user(actor)
@@ -254,19 +267,21 @@ def record_movement(
     wasted or returned: that is how they leave the shelf.
     """
     if kind not in MOVEMENT_KINDS:
-        raise ValidationError({"kind": "Choose waste, adjustment or return."})
+        raise ValidationError({"kind": _("Choose waste, adjustment or return.")})
     reason = (reason or "").strip()
     if kind == MovementKind.ADJUSTMENT and not reason:
-        raise ValidationError({"reason": "Say why the stock is adjusted (e.g. counted 3 ml less)."})
+        raise ValidationError({"reason": _("Say why the stock is adjusted (e.g. counted 3 ml less).")})
     if len(reason) > 300:
-        raise ValidationError({"reason": "Keep the reason under 300 characters."})
+        raise ValidationError({"reason": _("Keep the reason under 300 characters.")})
     if kind == MovementKind.ADJUSTMENT:
         try:
             signed = Decimal(str(quantity))
         except (InvalidOperation, ValueError):
-            raise ValidationError({"quantity": "Enter the quantity as a number, e.g. -2 or 1.5."}) from None
+            raise ValidationError(
+                {"quantity": _("Enter the quantity as a number, e.g. -2 or 1.5.")}
+            ) from None
         if not signed.is_finite() or signed == 0:
-            raise ValidationError({"quantity": "An adjustment must add or remove some stock (not zero)."})
+            raise ValidationError({"quantity": _("An adjustment must add or remove some stock (not zero).")})
         _positive(abs(signed))
     else:
         signed = -_positive(quantity)
@@ -315,20 +330,25 @@ def prepare_cocktail(
     amount = _positive(quantity)
     lot_number = (lot_number or "").strip()
     if not lot_number:
-        raise ValidationError({"lot_number": "Give the preparation a lot number."})
+        raise ValidationError({"lot_number": _("Give the preparation a lot number.")})
     _check_lot_number(lot_number)
     if not components:
-        raise ValidationError({"components": "Add at least one component lot."})
+        raise ValidationError({"components": _("Add at least one component lot.")})
     ids = [lot.pk for lot, _ in components]
     if len(set(ids)) != len(ids):
-        raise ValidationError({"components": "Each component lot may be listed once."})
+        raise ValidationError({"components": _("Each component lot may be listed once.")})
     if any(lot.clinic_id != clinic.pk for lot, _ in components):
-        raise ValidationError({"components": "Use only this clinic's lots."})
+        raise ValidationError({"components": _("Use only this clinic's lots.")})
     today = local_day(at, clinic.timezone)
     if expires_on < today:
-        raise ValidationError({"expires_on": "The preparation's expiry date is already past."})
+        raise ValidationError({"expires_on": _("The preparation's expiry date is already past.")})
     if Lot.objects.filter(clinic=clinic, cocktail=cocktail, lot_number=lot_number).exists():
-        raise ValidationError({"lot_number": f"{cocktail.name} already has a preparation {lot_number}."})
+        raise ValidationError(
+            {
+                "lot_number": _("%(cocktail)s already has a preparation %(lot)s.")
+                % {"cocktail": cocktail.name, "lot": lot_number}
+            }
+        )
     locked = _lock([lot for lot, _ in components])
     amounts: list[tuple[Lot, Decimal]] = []
     for lot, component_quantity in components:
@@ -344,7 +364,8 @@ def prepare_cocktail(
         raise ValidationError(
             {
                 "expires_on": (
-                    f"The preparation may not expire after its earliest component ({format_date(earliest)})."
+                    _("The preparation may not expire after its earliest component (%(date)s).")
+                    % {"date": format_date(earliest)}
                 )
             }
         )
@@ -363,7 +384,10 @@ def prepare_cocktail(
             preparation.save()
     except IntegrityError:
         raise ValidationError(
-            {"lot_number": f"{cocktail.name} already has a preparation {lot_number}."}
+            {
+                "lot_number": _("%(cocktail)s already has a preparation %(lot)s.")
+                % {"cocktail": cocktail.name, "lot": lot_number}
+            }
         ) from None
     StockMovement.objects.create(
         clinic=clinic,

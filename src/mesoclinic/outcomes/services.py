@@ -110,11 +110,18 @@ def read_upload(file: BinaryIO | File[Any] | bytes) -> tuple[np.ndarray, str]:
     try:
         pixels = load_image(data, limits)
     except ImageLoadError as exc:
-        raise ValidationError({"file": f"This photo cannot be used: {exc}."}) from None
+        raise ValidationError(
+            {"file": _("This photo cannot be used: %(reason)s.") % {"reason": exc}}
+        ) from None
     with Image.open(io.BytesIO(data)) as header:
         kind = header.format or ""
     if kind not in ACCEPTED_FORMATS:
-        raise ValidationError({"file": f"{kind} files are not accepted here: save the photo as JPEG or PNG."})
+        raise ValidationError(
+            {
+                "file": _("%(kind)s files are not accepted here: save the photo as JPEG or PNG.")
+                % {"kind": kind}
+            }
+        )
     return pixels, kind
 
 
@@ -142,7 +149,9 @@ def _refuse_unmeasurable(pixels: np.ndarray, view: str) -> None:
     problems = _face_problems(pixels, view)
     if problems:
         sentence = "; ".join(problems)
-        raise ValidationError({"file": f"This photo cannot be measured: {sentence}."})
+        raise ValidationError(
+            {"file": _("This photo cannot be measured: %(reason)s.") % {"reason": sentence}}
+        )
 
 
 def _jpeg(pixels: np.ndarray, *, side: int | None = None) -> bytes:
@@ -159,7 +168,7 @@ def _clean_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
     """Capture conditions in a fixed shape; an unknown lighting or a silly distance is refused."""
     lighting = str(conditions.get("lighting") or "")
     if lighting and lighting not in LIGHTING:
-        raise ValidationError({"lighting": "Choose the lighting from the list."})
+        raise ValidationError({"lighting": _("Choose the lighting from the list.")})
     distance = conditions.get("distance_cm")
     if distance in ("", None):
         distance = None
@@ -167,9 +176,9 @@ def _clean_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
         try:
             distance = int(distance)
         except (TypeError, ValueError):
-            raise ValidationError({"distance_cm": "Enter the distance in whole centimetres."}) from None
+            raise ValidationError({"distance_cm": _("Enter the distance in whole centimetres.")}) from None
         if not 10 <= distance <= 300:
-            raise ValidationError({"distance_cm": "Enter a distance between 10 and 300 cm."})
+            raise ValidationError({"distance_cm": _("Enter a distance between 10 and 300 cm.")})
     return {
         "skin_cleansed": bool(conditions.get("skin_cleansed")),
         "lighting": lighting,
@@ -207,13 +216,13 @@ def upload_photo(
     clinical photos (kept on the photo).
     """
     if view not in PhotoView.values:
-        raise ValidationError({"view": "Choose the view: front, left 45°, right 45° or close-up."})
+        raise ValidationError({"view": _("Choose the view: front, left 45°, right 45° or close-up.")})
     if timezone.is_naive(taken_at):
-        raise ValidationError({"taken_at": "The time the photo was taken needs a time zone."})
+        raise ValidationError({"taken_at": _("The time the photo was taken needs a time zone.")})
     if taken_at > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({"taken_at": "A photo cannot be taken in the future."})
+        raise ValidationError({"taken_at": _("A photo cannot be taken in the future.")})
     if session is not None and session.patient_id != patient.pk:
-        raise ValidationError({"session": "This session belongs to another patient."})
+        raise ValidationError({"session": _("This session belongs to another patient.")})
     if retake_of is not None:
         _check_retake(retake_of, patient=patient, view=view)
     clean_conditions = _clean_conditions(conditions)
@@ -267,13 +276,15 @@ def upload_photo(
 def _check_retake(photo: Photo, *, patient: Patient, view: str) -> None:
     """A retake replaces a photo of the same patient and view that failed the quality check, once."""
     if photo.patient_id != patient.pk:
-        raise ValidationError({"retake_of": "That photo is another patient's."})
+        raise ValidationError({"retake_of": _("That photo is another patient's.")})
     if photo.view != view:
-        raise ValidationError({"retake_of": "A retake must be of the same view as the photo it replaces."})
+        raise ValidationError({"retake_of": _("A retake must be of the same view as the photo it replaces.")})
     if photo.quality.get("passed", True):
-        raise ValidationError({"retake_of": "That photo passed the quality check: take a new photo instead."})
+        raise ValidationError(
+            {"retake_of": _("That photo passed the quality check: take a new photo instead.")}
+        )
     if Photo.objects.filter(retake_of=photo).exists():
-        raise ValidationError({"retake_of": "That photo has been retaken already."})
+        raise ValidationError({"retake_of": _("That photo has been retaken already.")})
     if (
         PhotoAnalysis.objects.filter(baseline=photo).exists()
         or BaselineChoice.objects.filter(photo=photo).exists()
@@ -299,7 +310,7 @@ def choose_baseline(photo: Photo, *, reason: str, actor: Actor) -> BaselineChoic
             {"reason": "Say why this photo becomes the baseline; it is kept with the choice."}
         )
     if len(reason) > 300:
-        raise ValidationError({"reason": "Keep the reason under 300 characters."})
+        raise ValidationError({"reason": _("Keep the reason under 300 characters.")})
     photo = (
         Photo.objects.select_for_update(of=("self",)).select_related("patient", "analysis").get(pk=photo.pk)
     )
@@ -309,14 +320,14 @@ def choose_baseline(photo: Photo, *, reason: str, actor: Actor) -> BaselineChoic
         or analysis.status != AnalysisStatus.DONE
         or analysis.method_version != METHOD_VERSION
     ):
-        raise ValidationError({"photo": "Only a photo whose analysis is done can be a baseline."})
+        raise ValidationError({"photo": _("Only a photo whose analysis is done can be a baseline.")})
     if Photo.objects.filter(retake_of=photo).exists():
         raise ValidationError(
             {"photo": "This photo was retaken (it failed the quality check): choose the retake."}
         )
     previous = selectors.baseline_photo(photo.patient, photo.view, method_version=METHOD_VERSION)
     if previous is not None and previous.pk == photo.pk:
-        raise ValidationError({"photo": "This photo is the baseline already."})
+        raise ValidationError({"photo": _("This photo is the baseline already.")})
     choice = BaselineChoice.objects.create(
         clinic_id=photo.clinic_id,
         patient_id=photo.patient_id,
@@ -539,19 +550,19 @@ def record_repeatability_study(patient: Patient, photos: list[Photo], *, actor: 
     photos = sorted({photo.pk: photo for photo in photos}.values(), key=lambda p: (p.taken_at, p.pk))
     if len(photos) < STUDY_CAPTURES:
         raise ValidationError(
-            {"photos": f"Choose {STUDY_CAPTURES} photos of the same view taken at one visit."}
+            {"photos": _("Choose %(n)s photos of the same view taken at one visit.") % {"n": STUDY_CAPTURES}}
         )
     if any(photo.patient_id != patient.pk for photo in photos):
-        raise ValidationError({"photos": "Every photo must be of this patient."})
+        raise ValidationError({"photos": _("Every photo must be of this patient.")})
     if len({photo.view for photo in photos}) != 1:
-        raise ValidationError({"photos": "Every photo must be of the same view."})
+        raise ValidationError({"photos": _("Every photo must be of the same view.")})
     if photos[-1].taken_at - photos[0].taken_at > STUDY_WINDOW:
-        raise ValidationError({"photos": "The photos must be taken at one visit (within two hours)."})
+        raise ValidationError({"photos": _("The photos must be taken at one visit (within two hours).")})
     analyses = [getattr(photo, "analysis", None) for photo in photos]
     if any(
         a is None or a.status != AnalysisStatus.DONE or a.method_version != METHOD_VERSION for a in analyses
     ):
-        raise ValidationError({"photos": "Wait until every photo is analysed, then record the check."})
+        raise ValidationError({"photos": _("Wait until every photo is analysed, then record the check.")})
     # the same regions: each is a follow-up of one baseline (or is that baseline)
     if len({a.baseline_id or a.photo_id for a in analyses if a is not None}) != 1:
         raise ValidationError(
@@ -597,7 +608,7 @@ def record_assessment(
     errors: dict[str, str] = {}
     unknown = set(scores) - set(SCALE_RANGES)
     if unknown:
-        raise ValidationError(f"Unknown scale: {', '.join(sorted(unknown))}.")
+        raise ValidationError(_("Unknown scale: %(scales)s.") % {"scales": ", ".join(sorted(unknown))})
     if timing not in AssessmentTiming.values:
         errors["timing"] = "Choose when the assessment was made: baseline, at a session or follow-up."
     if session is not None and session.patient_id != patient.pk:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MAX_ENTRY_TEXT, MEDICATIONS
 
@@ -18,7 +19,7 @@ def _codes(values: Iterable[Any], vocabulary: Collection[str], field: str, what:
     codes: list[str] = []
     for value in values:
         if not isinstance(value, str) or value not in vocabulary:
-            raise ValidationError({field: f"{value!r} is not a known {what} code."})
+            raise ValidationError({field: _("“%(value)s” is not a known code.") % {"value": value}})
         if value not in codes:
             codes.append(value)
     return sorted(codes)
@@ -27,18 +28,20 @@ def _codes(values: Iterable[Any], vocabulary: Collection[str], field: str, what:
 def _texts(values: Iterable[Any], field: str) -> list[str]:
     """Free-text entries: stripped, non-empty, at most ``MAX_ENTRY_TEXT`` characters, each once (ignoring case)."""
     if isinstance(values, str):
-        raise ValidationError({field: "Give a list of entries, not one text."})
+        raise ValidationError({field: _("Give a list of entries, not one text.")})
     texts: list[str] = []
     for value in values:
         if not isinstance(value, str) or not value.strip():
-            raise ValidationError({field: f"{value!r} is not a text entry."})
+            raise ValidationError({field: _("“%(value)s” is not a text entry.") % {"value": value}})
         text = " ".join(value.split())
         if len(text) > MAX_ENTRY_TEXT:
-            raise ValidationError({field: f"Keep each entry under {MAX_ENTRY_TEXT} characters."})
+            raise ValidationError(
+                {field: _("Keep each entry under %(max)s characters.") % {"max": MAX_ENTRY_TEXT}}
+            )
         if text.casefold() not in {t.casefold() for t in texts}:
             texts.append(text)
     if len(texts) > MAX_ITEMS:
-        raise ValidationError({field: f"At most {MAX_ITEMS} entries."})
+        raise ValidationError({field: _("At most %(max)s entries.") % {"max": MAX_ITEMS}})
     return texts
 
 
@@ -65,13 +68,13 @@ def clean_history(
         ("allergies", allergies),
     ):
         if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-            raise ValidationError({field: "Give a list of codes."})
+            raise ValidationError({field: _("Give a list of codes.")})
     meds: dict[str, str | None] = {}
     for raw in medications:
         item = {"code": raw, "stopped": None} if isinstance(raw, str) else raw
         if not isinstance(item, dict) or item.get("code") not in MEDICATIONS:
             code = item.get("code") if isinstance(item, dict) else item
-            raise ValidationError({"medications": f"{code!r} is not a known medication code."})
+            raise ValidationError({"medications": _("“%(value)s” is not a known code.") % {"value": code}})
         stopped = item.get("stopped") or None
         if stopped is not None:
             try:

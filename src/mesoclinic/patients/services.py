@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.actors import Actor
@@ -61,7 +62,11 @@ class PossibleDuplicateError(ValidationError):
         super().__init__(
             {
                 "__all__": [
-                    f"This patient may already be registered: {names}. Open that chart, or confirm that this is someone else."
+                    _(
+                        "This patient may already be registered: %(names)s. Open that chart, or confirm that this "
+                        "is someone else."
+                    )
+                    % {"names": names}
                 ]
             }
         )
@@ -109,11 +114,11 @@ def check_contact_answer(answer: ContactAnswer, *, email: str, phone: str) -> No
     if not answer.consent:
         return
     if not (answer.email or answer.sms):
-        raise ValidationError({"contact_channels": "Choose how the patient wants to be contacted."})
+        raise ValidationError({"contact_channels": _("Choose how the patient wants to be contacted.")})
     if answer.email and not email.strip():
-        raise ValidationError({"email": "Give the e-mail address the patient wants messages at."})
+        raise ValidationError({"email": _("Give the e-mail address the patient wants messages at.")})
     if answer.sms and not phone.strip():
-        raise ValidationError({"phone": "Give the phone number the patient wants text messages at."})
+        raise ValidationError({"phone": _("Give the phone number the patient wants text messages at.")})
 
 
 OLDEST_AGE_YEARS = 130
@@ -239,13 +244,20 @@ def update_medical_history(
     status and for a missing reason; nothing is changed then.
     """
     if status is not None and status not in WRITABLE_STATUSES:
-        raise ValidationError({"status": f"{status!r} is not one of {', '.join(WRITABLE_STATUSES)}."})
+        raise ValidationError(
+            {
+                "status": _("“%(status)s” is not one of %(statuses)s.")
+                % {"status": status, "statuses": ", ".join(WRITABLE_STATUSES)}
+            }
+        )
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError(
             {"reason": "Say briefly why the history changed; it is kept with this version."}
         )
     if len(notes) > NOTES_MAX:
-        raise ValidationError({"notes": f"The notes are too long: at most {NOTES_MAX} characters."})
+        raise ValidationError(
+            {"notes": _("The notes are too long: at most %(max)s characters.") % {"max": NOTES_MAX}}
+        )
     cleaned = clean_history(
         conditions=conditions,
         medications=medications,
@@ -300,7 +312,7 @@ def patch_medical_history(patient: Patient, *, actor: Actor, reason: str, **fiel
     if unknown:
         raise TypeError(f"unknown history fields: {sorted(unknown)}")
     if not fields:
-        raise ValidationError({"__all__": "Name at least one field of the history to change."})
+        raise ValidationError({"__all__": _("Name at least one field of the history to change.")})
     history = MedicalHistory.objects.select_for_update().get(patient=patient)
     current: dict[str, Any] = {name: getattr(history, name) for name in HISTORY_FIELDS}
     return update_medical_history(
@@ -317,7 +329,7 @@ def publish_consent_template(
 ) -> ConsentTemplate:
     """Publish a new version of a modality's consent text; earlier versions stay as they were signed."""
     if modality.clinic_id != clinic.pk:
-        raise ValidationError({"modality": "This modality belongs to another clinic."})
+        raise ValidationError({"modality": _("This modality belongs to another clinic.")})
     latest = (
         ConsentTemplate.objects.select_for_update()
         .filter(clinic=clinic, modality=modality)
@@ -355,13 +367,15 @@ def record_consent(
     is checked and kept re-encoded, with the signed version.
     """
     if template.clinic_id != patient.clinic_id:
-        raise ValidationError({"template": "This consent form belongs to another clinic."})
+        raise ValidationError({"template": _("This consent form belongs to another clinic.")})
     scopes = set(photo_use) | {PhotoUse.CLINICAL.value}
     unknown = scopes - set(PhotoUse.values)
     if unknown:
-        raise ValidationError({"photo_use": f"Unknown photo use: {', '.join(sorted(unknown))}."})
+        raise ValidationError(
+            {"photo_use": _("Unknown photo use: %(uses)s.") % {"uses": ", ".join(sorted(unknown))}}
+        )
     if not signed_by.strip():
-        raise ValidationError({"signed_by": "Enter the name of the person who signed."})
+        raise ValidationError({"signed_by": _("Enter the name of the person who signed.")})
     try:
         drawn = clean_signature(signature) if signature else b""
     except SignatureError as exc:

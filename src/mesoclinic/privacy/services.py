@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import ForeignObjectRel
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_model_for_model
@@ -63,9 +64,9 @@ def record_erasure_request(
     contact); the records stay until the retention period ends, when ``purge_due_erasures`` erases them.
     """
     if channel not in Channel.values:
-        raise ValidationError({"channel": "Choose how the request was made."})
+        raise ValidationError({"channel": _("Choose how the request was made.")})
     if open_request_for_patient(patient) is not None:
-        raise ValidationError({"__all__": "This patient already has an open erasure request."})
+        raise ValidationError({"__all__": _("This patient already has an open erasure request.")})
     ends_on = retention_ends_on(patient)
     request = ErasureRequest(
         clinic=patient.clinic,
@@ -110,7 +111,7 @@ def record_erasure_request(
 def withdraw_erasure_request(request: ErasureRequest, *, reason: str, actor: Actor) -> ErasureRequest:
     """The patient withdrew the request (or it was recorded by mistake): the restriction is lifted."""
     if request.status != RequestStatus.RESTRICTED or request.patient is None:
-        raise ValidationError({"__all__": "Only an open request can be withdrawn."})
+        raise ValidationError({"__all__": _("Only an open request can be withdrawn.")})
     lift_restriction(request.patient, reason=reason or "Erasure request withdrawn", actor=actor)
     request.status = RequestStatus.WITHDRAWN
     request.save(update_fields=["status"])
@@ -206,7 +207,7 @@ def erase_patient(request: ErasureRequest, *, today: date, actor: Actor) -> Eras
     request = ErasureRequest.objects.select_for_update().get(pk=request.pk)
     patient = request.patient
     if request.status != RequestStatus.RESTRICTED or patient is None:
-        raise ValidationError({"__all__": "This request is not open."})
+        raise ValidationError({"__all__": _("This request is not open.")})
     ends_on = retention_ends_on(patient)
     if ends_on is not None and ends_on > today:
         raise ValidationError(

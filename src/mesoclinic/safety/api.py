@@ -92,7 +92,8 @@ def screen_ad_hoc(request: HttpRequest, payload: AdHocScreeningIn) -> Any:
         raise HttpError(422, str(exc)) from None
     on = payload.on or staff.clinic.today()
     rules = selectors.rule_table_for_clinic(staff.clinic)
-    return screen(history, spec, on=on, rules=rules, translate=gettext).as_dict()
+    names = selectors.allergen_names(staff.clinic, history, spec)
+    return screen(history, spec, on=on, rules=rules, translate=gettext, ingredient_names=names).as_dict()
 
 
 @router.get("/rules", response={200: RuleTableOut})

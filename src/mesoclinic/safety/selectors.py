@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.catalog.models import Protocol
-from mesoclinic.catalog.selectors import ingredient_codes, protocol_ingredient_codes
+from mesoclinic.catalog.selectors import ingredient_codes, ingredients, protocol_ingredient_codes
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety.models import ClinicRuleTable, ScreeningRecord
 from mesoclinic.safety.rules import PatientHistory, ProtocolSpec, RuleTable
@@ -33,6 +33,15 @@ def protocol_spec(protocol: Protocol) -> ProtocolSpec:
 
 def known_ingredients(clinic: Clinic) -> set[str]:
     return ingredient_codes(clinic)
+
+
+def allergen_names(clinic: Clinic, history: PatientHistory, spec: ProtocolSpec) -> dict[str, str]:
+    """Code -> catalog name of the ingredients of ``spec`` the patient is allergic to, for the allergy finding's
+    message (no query when there are none, the usual case)."""
+    codes = history.allergies & set(spec.ingredients)
+    if not codes:
+        return {}
+    return dict(ingredients(clinic).filter(code__in=codes).values_list("code", "name"))
 
 
 def screenings_for_patient(patient: Patient) -> QuerySet[ScreeningRecord]:

@@ -21,7 +21,7 @@ from mesoclinic.safety.models import ClinicRuleTable, ScreeningRecord
 from mesoclinic.safety.rules import PatientHistory, ProtocolSpec, Screening, screen
 from mesoclinic.safety.rules.model import RuleTableError
 from mesoclinic.safety.rules.table import default_rules_data, load_rule_table
-from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic
+from mesoclinic.safety.selectors import allergen_names, patient_history, protocol_spec, rule_table_for_clinic
 
 
 @transaction.atomic
@@ -57,12 +57,14 @@ def screen_patient(
             raise ValueError("protocol and patient belong to different clinics")
         spec = protocol_spec(protocol)
     assert spec is not None  # noqa: S101 — narrowed by the check above
+    history = history or patient_history(patient)
     result = screen(
-        history or patient_history(patient),
+        history,
         spec,
         on=on,
         rules=rule_table_for_clinic(patient.clinic),
         translate=gettext,  # recorded in the language of whoever screened: the clinic's working language
+        ingredient_names=allergen_names(patient.clinic, history, spec),
     )
     record = ScreeningRecord.objects.create(
         clinic=patient.clinic,
@@ -144,10 +146,10 @@ def update_screening_rule(
     factor or modality, a message with an unknown placeholder, a source without a title).
     """
     if factor not in FACTORS:
-        raise ValidationError({"factor": [f"Unknown factor {factor!r}."]})
+        raise ValidationError({"factor": [gettext("Unknown factor “%(factor)s”.") % {"factor": factor}]})
     unknown = sorted(set(severity) - set(MODALITIES))
     if unknown:
-        raise ValidationError({"severity": [f"Unknown treatment {unknown[0]!r}."]})
+        raise ValidationError({"severity": [gettext("Unknown treatment “%(code)s”.") % {"code": unknown[0]}]})
     table = ClinicRuleTable.objects.select_for_update().filter(clinic=clinic).first()
     if table is None:
         table = load_default_rules(clinic, actor=actor)

@@ -27,7 +27,7 @@ from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.pagination import LimitOffsetPagination
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.safety.rules import screen
-from mesoclinic.safety.selectors import patient_history, protocol_spec, rule_table_for_clinic
+from mesoclinic.safety.selectors import allergen_names, patient_history, protocol_spec, rule_table_for_clinic
 from mesoclinic.scheduling import selectors, services
 from mesoclinic.scheduling.models import CalendarFeed, Device, Room, ScreeningAlert
 from mesoclinic.scheduling.schemas import (
@@ -176,12 +176,14 @@ def propose_series(request: HttpRequest, payload: ProposalIn) -> Any:
     )
     first: datetime = proposal.sessions[0].start if proposal.feasible else payload.earliest
     day = local_day(first, location.timezone)
+    history, spec = patient_history(patient), protocol_spec(protocol)
     screening = screen(
-        patient_history(patient),
-        protocol_spec(protocol),
+        history,
+        spec,
         on=day,
         rules=rule_table_for_clinic(staff.clinic),
         translate=gettext,
+        ingredient_names=allergen_names(staff.clinic, history, spec),
     )
     return {
         "feasible": proposal.feasible,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -79,6 +80,12 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+    def unique_error_message(
+        self, model_class: type[models.Model], unique_check: Sequence[str]
+    ) -> ValidationError:
+        """Django's own message names the model and fields in English ("Holiday with this ...")."""
+        return ValidationError(_("This location already has a holiday on that day."), code="unique_together")
 
 
 class WorkingHours(WeeklySpan):
@@ -192,6 +199,14 @@ class Room(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def unique_error_message(
+        self, model_class: type[models.Model], unique_check: Sequence[str]
+    ) -> ValidationError:
+        """Django's own message names the model and fields in English ("Room with this Location and Name...")."""
+        return ValidationError(
+            _("A room of this name already exists at this location."), code="unique_together"
+        )
+
 
 class Device(models.Model):
     """A needle-free device (electroporation, sonophoresis...) that a session books like a room."""
@@ -213,6 +228,14 @@ class Device(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def unique_error_message(
+        self, model_class: type[models.Model], unique_check: Sequence[str]
+    ) -> ValidationError:
+        """Django's own message names the model and fields in English ("Room with this Location and Name...")."""
+        return ValidationError(
+            _("A device of this name already exists at this location."), code="unique_together"
+        )
 
 
 class DeviceDowntime(Interval):

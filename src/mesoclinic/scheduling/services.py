@@ -22,6 +22,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
@@ -132,7 +134,7 @@ def add_device(
 
 def _check_practitioner(member: StaffMember, clinic_id: int) -> None:
     if member.clinic_id != clinic_id:
-        raise ValidationError({"staff": "This practitioner belongs to another clinic."})
+        raise ValidationError({"staff": _("This practitioner belongs to another clinic.")})
 
 
 def _add_interval(
@@ -235,12 +237,21 @@ def check_sessions_fit(
     for n, session in enumerate(sessions, start=1):
         local = session.start.astimezone(location_timezone(location))
         if (local.hour * 60 + local.minute) % SLOT_MINUTES or local.second or local.microsecond:
-            raise BookingError(f"Session {n} must start on the {SLOT_MINUTES}-minute grid ({local:%H:%M}).")
+            raise BookingError(
+                _("Session %(n)s must start on the %(minutes)s-minute grid (%(time)s).")
+                % {"n": n, "minutes": SLOT_MINUTES, "time": f"{local:%H:%M}"}
+            )
         if session.room.location_id != location.pk:
-            raise BookingError(f"Session {n}: {session.room} is at another location.")
+            raise BookingError(
+                _("Session %(n)s: %(room)s is at another location.") % {"n": n, "room": session.room}
+            )
         if (session.device is None) != (modality == NEEDLE):
-            needs = "needs no device" if modality == NEEDLE else "needs a device"
-            raise BookingError(f"Session {n}: {protocol.modality.name} {needs}.")
+            needs = (
+                _("Session %(n)s: %(modality)s needs no device.")
+                if modality == NEEDLE
+                else _("Session %(n)s: %(modality)s needs a device.")
+            )
+            raise BookingError(needs % {"n": n, "modality": protocol.modality.name})
         wanted: list[tuple[str, Mapping[str, Any], Any]] = [
             (resources.practitioner_id(session.practitioner), resources.practitioners, session.practitioner),
             (resources.room_id(session.room), resources.rooms, session.room),
@@ -250,11 +261,23 @@ def check_sessions_fit(
         start = epoch_seconds(session.start)
         for rid, known, row in wanted:
             if rid not in known:
-                raise BookingError(f"Session {n}: {row} is not set up for {protocol.modality.name} here.")
+                raise BookingError(
+                    _("Session %(n)s: %(what)s is not set up for %(modality)s here.")
+                    % {"n": n, "what": row, "modality": protocol.modality.name}
+                )
             if not index.free[rid].covers(start, start + length):
                 raise BookingError(
-                    f"Session {n}: {row} is not free on {_when(session.start, location)} "
-                    f"for {protocol.session_minutes} + {protocol.buffer_minutes} minutes (booked, off or closed)."
+                    _(
+                        "Session %(n)s: %(what)s is not free on %(when)s for %(minutes)s + %(buffer)s minutes "
+                        "(booked, off or closed)."
+                    )
+                    % {
+                        "n": n,
+                        "what": row,
+                        "when": _when(session.start, location),
+                        "minutes": protocol.session_minutes,
+                        "buffer": protocol.buffer_minutes,
+                    }
                 )
 
 
@@ -267,7 +290,10 @@ def _check_spacing(location: Location, course_like: Any, starts: Sequence[dateti
         gap = (after - before).days
         if not low <= gap <= high:
             raise BookingError(
-                f"Session {n} is {gap} days after session {n - 1}; this protocol needs {low}–{high} days."
+                _(
+                    "Session %(n)s is %(gap)s days after session %(previous)s; this protocol needs %(low)s–%(high)s days."
+                )
+                % {"n": n, "gap": gap, "previous": n - 1, "low": low, "high": high}
             )
 
 
@@ -438,16 +464,21 @@ def _screen_for_booking(
     )
     if result.history_needed and protocol.modality.invasive:
         raise ScreeningBlockedError(
-            f"History needed: {patient.full_name}'s medical history has not been taken, so "
-            f"{protocol.modality.name} (an invasive treatment) cannot be booked. Take the history on the "
-            "chart first; a physician's override does not replace it.",
+            _(
+                "History needed: %(patient)s's medical history has not been taken, so %(modality)s (an invasive "
+                "treatment) cannot be booked. Take the history on the chart first; a physician's override does not "
+                "replace it."
+            )
+            % {"patient": patient.full_name, "modality": protocol.modality.name},
             [f for f in record.findings if f["factor"] == HISTORY_NEEDED],
         )
     if result.decision == "block":
         reasons = " ".join(f.message for f in result.findings if f.severity == "block")
         if not (override_reason.strip() and _may_override(actor)):
             raise ScreeningBlockedError(
-                f"Screening blocks this treatment: {reasons}", record.findings, overridable=True
+                _("Screening blocks this treatment: %(reasons)s") % {"reasons": reasons},
+                record.findings,
+                overridable=True,
             )
         record_event(
             "screening.override",
@@ -683,7 +714,7 @@ def record_imported_appointment(
     if ends_at <= starts_at:
         raise BookingError("The end must be after the start.")
     if status not in AppointmentStatus.values or status == AppointmentStatus.HELD:
-        raise BookingError(f"Unknown status {status!r}.")
+        raise BookingError(_("Unknown status “%(status)s”.") % {"status": status})
     future = starts_at > timezone.now()
     if future and status != AppointmentStatus.BOOKED:
         raise BookingError("A future appointment can only be imported as booked.")
@@ -955,9 +986,9 @@ def resolve_screening_alert(alert: ScreeningAlert, *, resolution: str, actor: Ac
     """Say what was done about an alert (called the patient, booked a consultation, told the practitioner)."""
     text = " ".join(resolution.split())
     if not text:
-        raise ValidationError({"resolution": "Say what was done (e.g. called the patient, cancelled)."})
+        raise ValidationError({"resolution": _("Say what was done (e.g. called the patient, cancelled).")})
     if len(text) > 300:
-        raise ValidationError({"resolution": "Keep it under 300 characters."})
+        raise ValidationError({"resolution": _("Keep it under 300 characters.")})
     alert = ScreeningAlert.objects.select_for_update().get(pk=alert.pk)
     if alert.resolved_at is not None:
         return alert
@@ -982,12 +1013,12 @@ def _check_spans(spans: Iterable[Span]) -> list[Span]:
     ordered = sorted(spans)
     for weekday, starts, ends in ordered:
         if not 0 <= weekday <= 6:
-            raise ValidationError({"hours": "A weekday is 0 (Monday) to 6 (Sunday)."})
+            raise ValidationError({"hours": _("A weekday is 0 (Monday) to 6 (Sunday).")})
         if ends <= starts:
-            raise ValidationError({"hours": "Each span must end after it starts."})
-    for (day_a, _, ends_a), (day_b, starts_b, _) in itertools.pairwise(ordered):
+            raise ValidationError({"hours": _("Each span must end after it starts.")})
+    for (day_a, _starts_a, ends_a), (day_b, starts_b, _ends_b) in itertools.pairwise(ordered):
         if day_a == day_b and starts_b < ends_a:
-            raise ValidationError({"hours": "Two spans on the same day overlap."})
+            raise ValidationError({"hours": _("Two spans on the same day overlap.")})
     return ordered
 
 
@@ -1047,7 +1078,12 @@ def add_holiday(location: Location, *, day: date, name: str, actor: Actor) -> Ho
     """Close the location on ``day``. Raises ``ValidationError`` if that day is already a holiday there."""
     bump_schedule_versions(location_id=location.pk)
     if location.holidays.filter(date=day).exists():
-        raise ValidationError({"date": f"{day.isoformat()} is already a holiday at {location.name}."})
+        raise ValidationError(
+            {
+                "date": _("%(day)s is already a holiday at %(location)s.")
+                % {"day": date_format(day, "SHORT_DATE_FORMAT"), "location": location.name}
+            }
+        )
     holiday = Holiday(location=location, date=day, name=name.strip())
     holiday.full_clean()
     holiday.save()
@@ -1077,7 +1113,10 @@ def add_public_holidays(
     chosen = sorted(set(days)) if days is not None else sorted(listed)
     if stray := [d for d in chosen if d not in listed]:
         raise ValidationError(
-            {"days": f"Not a public holiday in {country.upper()}: {', '.join(d.isoformat() for d in stray)}."}
+            {
+                "days": _("Not a public holiday in %(country)s: %(days)s.")
+                % {"country": country.upper(), "days": ", ".join(d.isoformat() for d in stray)}
+            }
         )
     bump_schedule_versions(location_id=location.pk)
     taken = set(location.holidays.filter(date__in=chosen).values_list("date", flat=True))

@@ -9,6 +9,7 @@ Data (names, numbers, codes) never equals a msgid, so it is not flagged.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -106,3 +107,167 @@ def test_no_polish_page_shows_a_translated_string_in_english():
     found = sorted(set(problems))
     Path("/tmp/i18n-pages.txt").write_text("\n".join(found))  # noqa: S108 — a copy for whoever fixes them
     assert not found, "English on Polish pages:\n" + "\n".join(found)
+
+
+# --- Errors: a form sent back (or an API call refused) shows its errors in Polish ----------------------------
+# Django's own messages are translated, but a message can still carry English: a model's or a field's name
+# (Django's "Room with this Location and Name already exists."), or a service's refusal never marked for
+# translation. Such a message is found by its words: any word of the catalog's English that its Polish never
+# uses is English left over (names and codes in the data are chosen so as not to be English words).
+
+#: Words that read the same in both languages (or are the names of things), so not English left over.
+NEUTRAL_WORDS = {"sms", "e-mail", "email", "iban", "url", "pin", "ok", "gtin", "ep"}
+
+
+def words(text: str) -> set[str]:
+    text = re.sub(r"%\(\w+\)\w|\{[^}]*\}", " ", text)  # placeholders are names, not words
+    return {word.lower() for word in re.findall(r"[A-Za-zÀ-ž][A-Za-zÀ-ž'-]+", text)}
+
+
+def english_words() -> set[str]:
+    """Words of the catalog's English that its Polish never uses."""
+    entries = parse_po(Path(settings.LOCALE_PATHS[0]) / "pl" / "LC_MESSAGES" / "django.po")
+    english: set[str] = set()
+    polish: set[str] = set()
+    for entry in entries:
+        english |= words(str(entry["msgid"])) | words(str(entry.get("msgid_plural", "")))
+        for text in entry.get("msgstr", []) or []:
+            polish |= words(str(text))
+    return english - polish - NEUTRAL_WORDS
+
+
+class _Errors(HTMLParser):
+    """The text of every error a page shows: beside a field, above a form, or as an alert."""
+
+    CLASSES = {"field__error", "form-errors", "message--error", "errorlist", "row-error"}
+    VOID = {"br", "img", "input", "meta", "link", "hr", "source", "col", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[str] = []
+        self._opened: list[bool] = []
+        self._depth = 0
+        self._buffer: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        attributes = dict(attrs)
+        opens = (
+            bool(set((attributes.get("class") or "").split()) & self.CLASSES)
+            or attributes.get("role") == "alert"
+        )
+        self._opened.append(opens)
+        self._depth += opens
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID or not self._opened:
+            return
+        if self._opened.pop():
+            self._depth -= 1
+            if not self._depth:
+                text = " ".join(" ".join(self._buffer).split())
+                if text:
+                    self.errors.append(text)
+                self._buffer = []
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self._buffer.append(data)
+
+
+def page_errors(html: str) -> list[str]:
+    parser = _Errors()
+    parser.feed(html)
+    return parser.errors
+
+
+def english_in(texts: list[str], english: set[str]) -> list[str]:
+    return [
+        f"{text!r} (English: {', '.join(sorted(words(text) & english))})"
+        for text in texts
+        if words(text) & english
+    ]
+
+
+def test_the_english_word_finder_finds_django_s_model_names():
+    english = english_words()
+    assert english_in(
+        ["Istnieje już instancja modelu Room mająca takie same pole/pola Location i Name."], english
+    )
+    assert not english_in(["W tej placówce jest już gabinet o tej nazwie."], english)
+
+
+def test_a_polish_user_s_form_errors_and_api_errors_are_in_polish():
+    clinic = testing.make_clinic("Klinika", language="pl")
+    clinic.locations.update(name="Centrum")
+    where = testing.make_schedulable(clinic)
+    owner = testing.make_staff(clinic, Role.OWNER)
+    patient = testing.make_patient(clinic)
+    client = testing.client_for(owner)
+    english = english_words()
+    location = str(where.location.pk)
+    holidays = reverse("settings:holidays", args=[where.location.pk])
+    holiday = {"action": "add", "own-date": "2026-12-24", "own-name": "Wigilia"}
+    sent = [
+        # Fields left out, and values of the wrong shape.
+        (reverse("patients:create"), {}),
+        (
+            reverse("patients:create"),
+            {"first_name": "A" * 300, "last_name": "B", "birth_date": "2999-01-01", "email": "nie-mail"},
+        ),
+        (reverse("patients:edit", args=[patient.pk]), {"first_name": "", "birth_date": "31.02.1990"}),
+        (reverse("settings:rooms"), {}),
+        (reverse("settings:device_add"), {"name": "x" * 300}),
+        (reverse("settings:clinic"), {"name": "", "phone": "abc", "email": "x"}),
+        (reverse("settings:staff_invite"), {"email": "x"}),
+        (reverse("settings:time_off_add", args=[where.practitioner.pk]), {"starts": "x", "ends": ""}),
+        (reverse("inventory:receive"), {}),
+        (reverse("inventory:receive"), {"quantity": "-1", "expiry": "2000-01-01", "lot_number": "L1"}),
+        (reverse("billing:price_create"), {"price": "-5", "vat_rate": "abc"}),
+        (reverse("webhooks:create"), {"url": "ftp://x", "events": ["nope"]}),
+        # Refused by a service or a model's uniqueness: what it names must be in Polish too.
+        (reverse("settings:rooms"), {"location": location, "name": "Room 1"}),
+        (
+            reverse("settings:device_add"),
+            {"location": location, "name": "EP-1", "modality": "electroporation"},
+        ),
+        (holidays, holiday),
+        (holidays, holiday),
+    ]
+    problems = []
+    shown = 0
+    for url, data in sent:
+        response = client.post(url, data)
+        assert response.status_code < 500, url
+        errors = page_errors(response.content.decode())
+        shown += len(errors)
+        problems += [f"{url}: {problem}" for problem in english_in(errors, english)]
+    # A refusal of the JSON API: its detail and its field errors.
+    for url, body in (
+        (f"/api/v1/patients/{patient.pk}/history", {"conditions": ["nope"], "implants": "x"}),
+        ("/api/v1/inventory/lots", {"product": "ha_1pct_ampoule", "lot_number": "", "quantity": "0"}),
+    ):
+        response = (
+            client.patch(url, body, content_type="application/json")
+            if "history" in url
+            else client.post(url, body, content_type="application/json")
+        )
+        assert response.status_code == 422, (url, response.content)
+        answer = response.json()
+        texts = [str(answer["detail"])] + [str(m) for ms in answer.get("errors", {}).values() for m in ms]
+        shown += len(texts)
+        problems += [f"{url}: {problem}" for problem in english_in(texts, english)]
+    assert shown > 40  # the forms did show their errors (a form that stopped sending them back would pass)
+    assert not problems, "English in the errors a Polish user sees:\n" + "\n".join(problems)
+
+
+def test_series_lengths_use_polish_plurals():
+    """1 zabieg, 3/4 zabiegi, 6/8 zabiegów: ngettext's forms, not "{{ n }} sessions" with one word for all."""
+    clinic = testing.make_clinic("Klinika", language="pl")
+    owner = testing.client_for(testing.make_staff(clinic, Role.OWNER))
+    for url in (reverse("settings:protocols"),):
+        page = " ".join(owner.get(url).content.decode().split())
+        assert "4 zabiegi" in page and "3 zabiegi" in page, url
+        assert "6 zabiegów" in page and "8 zabiegów" in page, url
+        assert "4 zabiegów" not in page and "sessions" not in page, url

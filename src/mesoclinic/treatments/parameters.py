@@ -9,14 +9,30 @@ that dict and says, in words a practitioner understands, what is missing or out 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from mesoclinic.clinical_codes.words import N_
+
 __all__ = ["ParameterProblem", "clean_parameters", "describe_range", "parameter_problems", "typing_problems"]
 
 Value = str | int | float
+Translate = Callable[[str], str]
+
+#: The messages, in English; the Django layer passes ``gettext`` as ``tr`` so that they (and the catalog's
+#: default parameter labels) read in the reader's language.
+_AT_LEAST = N_("at least %(low)s%(unit)s")
+_AT_MOST = N_("at most %(high)s%(unit)s")
+_NOT_A_NUMBER = N_("%(label)s must be a number.")
+_OUT_OF_RANGE = N_("%(label)s must be %(range)s, not %(value)s.")
+_REQUIRED = N_("%(label)s is required.")
+_NOT_A_CHOICE = N_("%(label)s must be one of: %(choices)s.")
+
+
+def _same(text: str) -> str:
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,46 +65,49 @@ def _plain(number: Decimal) -> int | float:
     return int(number) if number == number.to_integral_value() else float(number)
 
 
-def describe_range(definition: Mapping[str, Any]) -> str:
+def describe_range(definition: Mapping[str, Any], tr: Translate = _same) -> str:
     """``"0.5–13 mm"``, ``"at least 20 kHz"``, or ``""`` when the parameter has no bounds."""
     low, high, unit = definition.get("min"), definition.get("max"), definition.get("unit") or ""
     suffix = f" {unit}" if unit else ""
     if low is not None and high is not None:
         return f"{low}–{high}{suffix}"
     if low is not None:
-        return f"at least {low}{suffix}"
+        return tr(_AT_LEAST) % {"low": low, "unit": suffix}
     if high is not None:
-        return f"at most {high}{suffix}"
+        return tr(_AT_MOST) % {"high": high, "unit": suffix}
     return ""
 
 
-def _check_number(definition: Mapping[str, Any], label: str, value: Any) -> tuple[Value | None, str | None]:
+def _check_number(
+    definition: Mapping[str, Any], label: str, value: Any, tr: Translate
+) -> tuple[Value | None, str | None]:
     number = _number(value)
     if number is None:
-        return None, f"{label} must be a number."
+        return None, tr(_NOT_A_NUMBER) % {"label": label}
     low, high = definition.get("min"), definition.get("max")
     if (low is not None and number < Decimal(str(low))) or (high is not None and number > Decimal(str(high))):
-        return _plain(number), f"{label} must be {describe_range(definition)}, not {_plain(number)}."
+        where = {"label": label, "range": describe_range(definition, tr), "value": _plain(number)}
+        return _plain(number), tr(_OUT_OF_RANGE) % where
     return _plain(number), None
 
 
-def _check_one(definition: Mapping[str, Any], value: Any) -> tuple[Value | None, str | None]:
+def _check_one(definition: Mapping[str, Any], value: Any, tr: Translate) -> tuple[Value | None, str | None]:
     """The cleaned value of one parameter and, if it is wrong, the reason in words."""
-    label = definition.get("label") or definition["code"]
+    label = tr(definition.get("label") or definition["code"])
     kind = definition.get("type", "text")
     if _blank(value):
-        return None, f"{label} is required." if definition.get("required") else None
+        return None, tr(_REQUIRED) % {"label": label} if definition.get("required") else None
     if kind == "number":
-        return _check_number(definition, label, value)
+        return _check_number(definition, label, value, tr)
     text = str(value).strip()
     choices = [str(choice) for choice in definition.get("choices") or []]
     if kind == "choice" and text not in choices:
-        return text, f"{label} must be one of: {', '.join(choices)}."
+        return text, tr(_NOT_A_CHOICE) % {"label": label, "choices": ", ".join(choices)}
     return text, None
 
 
 def clean_parameters(
-    definitions: Sequence[Mapping[str, Any]], raw: Mapping[str, Any]
+    definitions: Sequence[Mapping[str, Any]], raw: Mapping[str, Any], tr: Translate = _same
 ) -> tuple[dict[str, Value], list[ParameterProblem]]:
     """The values of the defined parameters (blank ones left out) and every problem found.
 
@@ -99,7 +118,7 @@ def clean_parameters(
     problems: list[ParameterProblem] = []
     for definition in definitions:
         code = definition["code"]
-        value, problem = _check_one(definition, raw.get(code))
+        value, problem = _check_one(definition, raw.get(code), tr)
         if value is not None:
             cleaned[code] = value
         elif not _blank(raw.get(code)):
@@ -110,14 +129,14 @@ def clean_parameters(
 
 
 def parameter_problems(
-    definitions: Sequence[Mapping[str, Any]], values: Mapping[str, Any]
+    definitions: Sequence[Mapping[str, Any]], values: Mapping[str, Any], tr: Translate = _same
 ) -> list[ParameterProblem]:
     """What keeps ``values`` from being signed: missing required values, numbers out of range, bad choices."""
-    return clean_parameters(definitions, values)[1]
+    return clean_parameters(definitions, values, tr)[1]
 
 
 def typing_problems(
-    definitions: Sequence[Mapping[str, Any]], values: Mapping[str, Any]
+    definitions: Sequence[Mapping[str, Any]], values: Mapping[str, Any], tr: Translate = _same
 ) -> list[ParameterProblem]:
     """What is wrong with the values typed so far: not a number, out of range, not one of the choices.
 
@@ -127,6 +146,6 @@ def typing_problems(
     """
     return [
         problem
-        for problem in clean_parameters(definitions, values)[1]
+        for problem in clean_parameters(definitions, values, tr)[1]
         if not _blank(values.get(problem.code))
     ]

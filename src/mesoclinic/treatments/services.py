@@ -94,11 +94,11 @@ def clean_quantity(value: Any, field: str) -> Decimal:
     try:
         quantity = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: ["Enter the quantity as a number, e.g. 1 or 0.5."]}) from None
+        raise ValidationError({field: [_("Enter the quantity as a number, e.g. 1 or 0.5.")]}) from None
     if not quantity.is_finite() or quantity <= 0:
-        raise ValidationError({field: ["The quantity must be more than zero."]})
+        raise ValidationError({field: [_("The quantity must be more than zero.")]})
     if quantity != quantity.quantize(Decimal("0.001")) or quantity >= Decimal("10000000"):
-        raise ValidationError({field: ["Give the quantity with at most three decimals."]})
+        raise ValidationError({field: [_("Give the quantity with at most three decimals.")]})
     return quantity
 
 
@@ -142,9 +142,11 @@ def _clean_zones(lines: Iterable[tuple[str, Any]]) -> list[tuple[str, Decimal | 
     seen: set[str] = set()
     for code, volume in lines:
         if code not in names:
-            raise ValidationError({"zones": [f"“{code}” is not a zone of the face/body map."]})
+            raise ValidationError(
+                {"zones": [_("“%(zone)s” is not a zone of the face/body map.") % {"zone": code}]}
+            )
         if code in seen:
-            raise ValidationError({"zones": [f"{names[code]} is listed twice."]})
+            raise ValidationError({"zones": [_("%(zone)s is listed twice.") % {"zone": names[code]}]})
         seen.add(code)
         blank = volume is None or str(volume).strip() == ""
         cleaned.append((code, None if blank else clean_quantity(volume, "zones")))
@@ -162,7 +164,11 @@ def _clean_duration(value: Any) -> int | None:
         ) from None
     if not 1 <= minutes <= MAX_DURATION_MINUTES:
         raise ValidationError(
-            {"duration_minutes": [f"The duration must be 1–{MAX_DURATION_MINUTES} minutes."]}
+            {
+                "duration_minutes": [
+                    _("The duration must be 1–%(max)s minutes.") % {"max": MAX_DURATION_MINUTES}
+                ]
+            }
         )
     return minutes
 
@@ -206,7 +212,7 @@ def open_session(appointment: Appointment, *, actor: Actor) -> SessionRecord:
 def _typed_parameters(record: SessionRecord, raw: dict[str, Any]) -> dict[str, Any]:
     """The draft's device parameters as typed, refused (``ValidationError``) when one is not a number in range."""
     definitions = _modality_parameters(record)
-    problems = typing_problems(definitions, raw)
+    problems = typing_problems(definitions, raw, _)
     if problems:
         raise ValidationError({"parameters": [p.message for p in problems]})
     cleaned, _problems = clean_parameters(definitions, raw)
@@ -236,7 +242,7 @@ def update_session_draft(record: SessionRecord, *, actor: Actor, **fields: Any) 
         if name in fields:
             text = str(fields[name] or "").strip()
             if len(text) > TEXT_MAX:
-                raise ValidationError({name: [f"Keep this under {TEXT_MAX} characters."]})
+                raise ValidationError({name: [_("Keep this under %(max)s characters.") % {"max": TEXT_MAX}]})
             setattr(record, name, text)
             changed.append(name)
     if "parameters" in fields:
@@ -249,7 +255,12 @@ def update_session_draft(record: SessionRecord, *, actor: Actor, **fields: Any) 
                 getattr(value, "location", None), "clinic_id", None
             )
             if value is not None and clinic_id != record.clinic_id:
-                raise ValidationError({name: [f"That {name} is not one of this clinic's."]})
+                message = (
+                    _("That device is not one of this clinic's.")
+                    if name == "device"
+                    else _("That cocktail is not one of this clinic's.")
+                )
+                raise ValidationError({name: [message]})
             setattr(record, name, value)
             changed.append(name)
     products = _clean_products(record, fields["products"]) if "products" in fields else None
@@ -349,11 +360,16 @@ def sign_problems(record: SessionRecord, *, actor: Actor, override_reason: str =
         )
     elif screening is not None and screening.decision == "block" and not may_override:
         why = "; ".join(f["message"] for f in screening.findings if f.get("severity") == "block")
-        reasons.append(f"Screening blocks this session: {why} Only a physician may override, with a reason.")
+        reasons.append(
+            _("Screening blocks this session: %(why)s Only a physician may override, with a reason.")
+            % {"why": why}
+        )
     if not has_valid_consent(record.patient, record.modality) and not may_override:
         reasons.append(
-            "The patient has no valid consent for this treatment. Record the consent first "
-            "(or a physician may override, with a reason)."
+            _(
+                "The patient has no valid consent for this treatment. Record the consent first "
+                "(or a physician may override, with a reason)."
+            )
         )
     lines = _active_products(record)
     modality = modality_for(record)
@@ -364,17 +380,20 @@ def sign_problems(record: SessionRecord, *, actor: Actor, override_reason: str =
         assert cocktail is not None  # noqa: S101 — narrowed by the id
         used = {line.lot.product_id for line in lines if line.lot.product_id}
         prepared = any(line.lot.cocktail_id == cocktail.pk for line in lines)
-        unlotted = [p.name for p in cocktail.products.order_by("name") if p.pk not in used]
-        if unlotted and not prepared:
-            reasons.append(f"Add a lot for each product of {cocktail.name}; missing: {', '.join(unlotted)}.")
+        missing = [p.name for p in cocktail.products.order_by("name") if p.pk not in used]
+        if missing and not prepared:
+            reasons.append(
+                _("Add a lot for each product of %(cocktail)s; missing: %(missing)s.")
+                % {"cocktail": cocktail.name, "missing": ", ".join(missing)}
+            )
     on = local_day(record.performed_at, record.clinic.timezone)
     for line in lines:
         try:
             check_usable(line.lot, line.quantity, on)
         except LotUnusableError as exc:
-            reasons.append(f"{exc} It cannot be used.")
+            reasons.append(_("%(reason)s It cannot be used.") % {"reason": exc})
     reasons += [
-        p.message for p in parameter_problems(modality.parameters if modality else [], record.parameters)
+        p.message for p in parameter_problems(modality.parameters if modality else [], record.parameters, _)
     ]
     return reasons
 
@@ -400,7 +419,7 @@ def sign_session(record: SessionRecord, *, actor: Actor, override_reason: str = 
             line.movement = use_lot(line.lot, line.quantity, at=record.performed_at, actor=actor)
             line.save(update_fields=["movement"])
     except LotUnusableError as exc:
-        raise SessionSignError([f"{exc} It cannot be used."]) from None
+        raise SessionSignError([_("%(reason)s It cannot be used.") % {"reason": exc}]) from None
     record.consent = consent
     if overridden:
         record.override_reason = override_reason.strip()
@@ -409,7 +428,7 @@ def sign_session(record: SessionRecord, *, actor: Actor, override_reason: str = 
     record.signed_at = timezone.now()
     record.signed_by = acting_user(actor)
     if record.signed_by is None:
-        raise SessionSignError(["Only a signed-in member of staff can sign a session record."])
+        raise SessionSignError([_("Only a signed-in member of staff can sign a session record.")])
     record.save()
     if overridden:
         record_event(
@@ -458,7 +477,7 @@ def _scalar_changes(record: SessionRecord, changes: Mapping[str, Any]) -> dict[s
     if "device" in changes:
         new_values["device"] = changes["device"]
     if "parameters" in changes:
-        cleaned, problems = clean_parameters(_modality_parameters(record), changes["parameters"] or {})
+        cleaned, problems = clean_parameters(_modality_parameters(record), changes["parameters"] or {}, _)
         if problems:
             raise ValidationError({"parameters": [p.message for p in problems]})
         new_values["parameters"] = cleaned

@@ -105,13 +105,13 @@ def _parameter_fields(
     definitions = list(modality.parameters) if modality else []
     errors: dict[str, str] = {}
     if show_errors:
-        errors = {p.code: p.message for p in parameter_problems(definitions, values)}
+        errors = {p.code: p.message for p in parameter_problems(definitions, values, _)}
     elif show_typing_errors:
-        errors = {p.code: p.message for p in typing_problems(definitions, values)}
+        errors = {p.code: p.message for p in typing_problems(definitions, values, _)}
     return [
         ParameterField(
             code=d["code"],
-            label=d.get("label") or d["code"],
+            label=_(d.get("label") or d["code"]),
             type=d.get("type", "text"),
             unit=d.get("unit") or "",
             min=d.get("min"),
@@ -119,7 +119,7 @@ def _parameter_fields(
             choices=[str(c) for c in d.get("choices") or []],
             required=bool(d.get("required")),
             value="" if values.get(d["code"]) is None else str(values[d["code"]]),
-            range=describe_range(d),
+            range=describe_range(d, _),
             error=errors.get(d["code"], ""),
         )
         for d in definitions

@@ -42,7 +42,7 @@ def _text_problem(text: str, *, missing: str, what: str) -> str:
     if not text.strip():
         return missing
     if len(text) > TEXT_MAX:
-        return f"Keep the {what} under {TEXT_MAX} characters."
+        return _("Keep the %(what)s under %(max)s characters.") % {"what": what, "max": TEXT_MAX}
     return ""
 
 
@@ -70,22 +70,31 @@ def _check_event(
         errors.setdefault("onset_on", []).append("The onset cannot be in the future.")
     elif onset_on < patient.birth_date:
         errors.setdefault("onset_on", []).append("The onset cannot be before the patient was born.")
-    if problem := _text_problem(description, missing="Describe what the patient had.", what="description"):
+    if problem := _text_problem(
+        description, missing=_("Describe what the patient had."), what=_("description")
+    ):
         errors.setdefault("description", []).append(problem)
     unknown = sorted(set(zones) - set(zone_names()))
     if unknown:
-        errors.setdefault("zones", []).append(f"Unknown zone(s): {', '.join(unknown)}.")
+        errors.setdefault("zones", []).append(
+            _("Unknown zone(s): %(zones)s.") % {"zones": ", ".join(unknown)}
+        )
     tz = clinic_tz(patient.clinic)
     for record in sessions:
         if record.patient_id != patient.pk:
-            errors.setdefault("sessions", []).append(f"Session {record.pk} is another patient's.")
+            errors.setdefault("sessions", []).append(
+                _("Session %(id)s is another patient's.") % {"id": record.pk}
+            )
         elif local_day(record.performed_at, tz) > onset_on:
             errors.setdefault("sessions", []).append(
-                f"The session of {record.performed_at.astimezone(tz):%Y-%m-%d} took place after the onset."
+                _("The session of %(date)s took place after the onset.")
+                % {"date": record.performed_at.astimezone(tz).date().isoformat()}
             )
     for lot in lots:
         if lot.clinic_id != patient.clinic_id:
-            errors.setdefault("lots", []).append(f"Lot {lot.pk} is not one of this clinic's lots.")
+            errors.setdefault("lots", []).append(
+                _("Lot %(id)s is not one of this clinic's lots.") % {"id": lot.pk}
+            )
     if regulator_reference.strip() and not reported_to_regulator:
         errors.setdefault("reported_to_regulator", []).append(
             "Tick “reported to a regulator” when you give the regulator's reference."
@@ -177,7 +186,7 @@ def add_follow_up(
     with any other outcome (and no ``close``) reopens a closed event, since it is evidently not over.
     """
     errors: dict[str, list[str]] = {}
-    if problem := _text_problem(note, missing="Write what was seen or done.", what="note"):
+    if problem := _text_problem(note, missing=_("Write what was seen or done."), what=_("note")):
         errors["note"] = [problem]
     if outcome not in Outcome.values:
         errors["outcome"] = ["Choose the outcome from the list."]

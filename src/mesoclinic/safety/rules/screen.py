@@ -82,6 +82,7 @@ def screen(
     on: date,
     rules: RuleTable | None = None,
     translate: Callable[[str], str] | None = None,
+    ingredient_names: Mapping[str, str] | None = None,
 ) -> Screening:
     """Screen a patient's history against a planned treatment.
 
@@ -99,6 +100,10 @@ def screen(
         Turns an English message, action or modality label into the reader's language (the Django layer
         passes ``gettext``); text it does not know (a clinic's own rule message) comes back unchanged.
         None keeps English.
+    ingredient_names : mapping, optional
+        Ingredient code -> the ingredient's name in the clinic's catalog (``hyaluronic_acid`` ->
+        ``Hyaluronic acid``), put through ``translate`` so that a default name reads in the reader's language.
+        An allergy finding names the ingredient by it; a code without a name is named by the code with spaces.
 
     Returns
     -------
@@ -134,7 +139,8 @@ def screen(
       the cut-off is 2027-02-28: stopped on the cut-off day does not count, a day later does).
 
     Messages are the rule's message with ``{modality}`` and ``{ingredient}`` filled with lower-case
-    labels (an ingredient's label is its code with spaces), followed by what to do for the severity.
+    labels (an ingredient's label is its name from ``ingredient_names``, else its code with spaces), followed by
+    what to do for the severity.
 
     References
     ----------
@@ -154,7 +160,14 @@ def screen(
         if rule.factor == ALLERGY:
             for code in allergens:
                 findings.setdefault(
-                    code, _finding(rule, code, modality=modality, ingredient=_label(code), tr=tr)
+                    code,
+                    _finding(
+                        rule,
+                        code,
+                        modality=modality,
+                        ingredient=_ingredient(code, ingredient_names, tr),
+                        tr=tr,
+                    ),
                 )
         elif rule.factor in present:
             findings.setdefault(
@@ -218,6 +231,15 @@ def _decide(findings: list[Finding]) -> Decision:
     if any(f.severity == Severity.BLOCK for f in findings):
         return Decision.BLOCK
     return Decision.WARN if findings else Decision.OK
+
+
+def _ingredient(code: str, names: Mapping[str, str] | None, tr: Callable[[str], str]) -> str:
+    """The ingredient's name in the reader's language, lower-cased as in a sentence unless it is an acronym
+    (``Hyaluronic acid`` -> ``hyaluronic acid``, ``DMAE`` stays); its code with spaces when it has no name."""
+    name = tr((names or {}).get(code, "")).strip()
+    if not name:
+        return _label(code)
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
 
 def _label(code: str) -> str:

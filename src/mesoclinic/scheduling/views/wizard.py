@@ -158,13 +158,6 @@ class ScreeningPreview:
 def _screening_preview(
     request: ClinicRequest, patient: Patient, protocol: Protocol, on: date
 ) -> ScreeningPreview:
-    result = screen(
-        patient_history(patient),
-        protocol_spec(protocol),
-        on=on,
-        rules=rule_table_for_clinic(request.clinic),
-        translate=_,
-    )
     names = (
         dict(
             ingredient
@@ -174,6 +167,14 @@ def _screening_preview(
         )
         if protocol.cocktail
         else {}
+    )
+    result = screen(
+        patient_history(patient),
+        protocol_spec(protocol),
+        on=on,
+        rules=rule_table_for_clinic(request.clinic),
+        translate=_,
+        ingredient_names=names,
     )
     findings = [
         FindingView(
