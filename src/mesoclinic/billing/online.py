@@ -151,7 +151,7 @@ def start_deposit(appointment: Appointment, *, actor: Actor, amount: Any = None)
     currency = selectors.settings_for(appointment.clinic).currency
     return _intent(
         kind=OnlinePaymentKind.DEPOSIT,
-        patient=appointment.patient,
+        patient=appointment.booked_patient,
         amount=value,
         currency=currency,
         actor=actor,

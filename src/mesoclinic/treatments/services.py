@@ -187,7 +187,7 @@ def open_session(appointment: Appointment, *, actor: Actor) -> SessionRecord:
     protocol = appointment.protocol
     record = SessionRecord.objects.create(
         clinic_id=appointment.clinic_id,
-        patient_id=appointment.patient_id,
+        patient=appointment.booked_patient,
         course_id=appointment.course_id,
         appointment=appointment,
         protocol=protocol,
@@ -380,11 +380,11 @@ def sign_problems(record: SessionRecord, *, actor: Actor, override_reason: str =
         assert cocktail is not None  # noqa: S101 — narrowed by the id
         used = {line.lot.product_id for line in lines if line.lot.product_id}
         prepared = any(line.lot.cocktail_id == cocktail.pk for line in lines)
-        missing = [p.name for p in cocktail.products.order_by("name") if p.pk not in used]
-        if missing and not prepared:
+        unlotted = [p.name for p in cocktail.products.order_by("name") if p.pk not in used]
+        if unlotted and not prepared:
             reasons.append(
                 _("Add a lot for each product of %(cocktail)s; missing: %(missing)s.")
-                % {"cocktail": cocktail.name, "missing": ", ".join(missing)}
+                % {"cocktail": cocktail.name, "missing": ", ".join(unlotted)}
             )
     on = local_day(record.performed_at, record.clinic.timezone)
     for line in lines:

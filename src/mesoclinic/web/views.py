@@ -89,13 +89,13 @@ def home(request: ClinicRequest) -> HttpResponse:
         day = [a for a in day if a.practitioner_id == request.staff.pk]
     active = appointment_rows([a for a in day if a.status != AppointmentStatus.CANCELLED], now=now)
     online_firsts = {
-        r.appointment.patient_id
+        r.appointment.booked_patient.pk
         for r in active
         if r.appointment.source == AppointmentSource.ONLINE and r.appointment.session_index == 1
     }
     context["history_to_confirm"] = patients_with_history_to_confirm(request.clinic, online_firsts)
     if role_has(request.staff.role, Capability.VIEW_BILLING):
-        patients = {r.appointment.patient_id: r.appointment.patient for r in active}
+        patients = {r.appointment.booked_patient.pk: r.appointment.booked_patient for r in active}
         held = active_packages_for(patients, today=today)
         context["prepaid"] = [(patients[pid], held[pid]) for pid in patients if pid in held]
         money = standings_for(patients)

@@ -184,7 +184,7 @@ def _appointments_csv(
             _local(a.ends_at, location),
             a.status,
             a.patient_id,
-            a.patient.full_name,
+            a.booked_patient.full_name,
             a.protocol.name,
             a.protocol.modality.code,
             a.session_index,
