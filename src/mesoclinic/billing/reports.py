@@ -9,7 +9,7 @@ issued in the clinic's time zone, less two things that are not revenue of that d
   the visit it later pays for is the revenue.
 
 Grouped by day, ISO week or month, or by the modality, practitioner or location of the document's
-appointment ("—" for a sale without one). The **VAT** report sums the documents' VAT tables as issued
+appointment ("Not from a visit" for a sale without one). The **VAT** report sums the documents' VAT tables as issued
 (``DocumentRate``), so it equals what the documents state. Point-in-time figures (outstanding balances,
 package liability, deposits held, gift cards outstanding) are as of now.
 """
@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils.translation import gettext_lazy
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.billing.engine import vat
@@ -53,7 +54,7 @@ _GROUP_PATH = {
     "location": "appointment__location__name",
 }
 _TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-NONE_LABEL = "—"
+NONE_LABEL = gettext_lazy("Not from a visit")  # a sale at the desk: no appointment, practitioner or modality
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def _key(clinic: Clinic, group: str, prefix: str = "") -> Any:
 
 def _label(value: Any) -> str:
     if value is None:
-        return NONE_LABEL
+        return str(NONE_LABEL)
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):

@@ -23,6 +23,7 @@ from mesoclinic.accounts.permissions import Capability
 from mesoclinic.billing import reports as money
 from mesoclinic.billing.selectors import settings_for as billing_settings
 from mesoclinic.csv_export import csv_export, wants_csv
+from mesoclinic.money_text import format_money
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
 from mesoclinic.reports import charts, selectors, stats
@@ -332,7 +333,7 @@ def _money_period(request: ClinicRequest) -> tuple[MoneyForm, date, date, int | 
 
 
 def _bars(rows: list[money.Row], currency: str) -> list[charts.Bar]:
-    return [charts.Bar(r.label, float(r.amount), f"{r.amount} {currency}") for r in rows]
+    return [charts.Bar(r.label, float(r.amount), format_money(r.amount, currency)) for r in rows]
 
 
 @require_GET
