@@ -56,9 +56,12 @@ from mesoclinic.patients.services import (
     update_medical_history,
 )
 from mesoclinic.patients.signals import ContactAnswer
+from mesoclinic.portal.models import WaitlistEntry
+from mesoclinic.portal.waitlist import join as join_waitlist
 from mesoclinic.safety.services import load_default_rules
 from mesoclinic.scheduling.models import (
     Appointment,
+    AppointmentStatus,
     Device,
     Holiday,
     OpeningHours,
@@ -281,6 +284,7 @@ def load_demo() -> tuple[Clinic, list[DemoLogin]]:
     _prices(clinic)
     _money(clinic, locations[0], today=today)
     _online_booking(clinic)
+    _waitlist(clinic)
     # The reminders, aftercare and recalls due now go out (console e-mail and SMS unless configured): the
     # message log has entries at once. Only the demo clinic's: loading the demo sends nothing for others.
     send_due_notifications(timezone.now(), clinic=clinic)
@@ -301,6 +305,21 @@ ONLINE = (
 def _online_booking(clinic: Clinic) -> None:
     for protocol in Protocol.objects.filter(clinic=clinic, slug__in=ONLINE):
         set_bookable_online(protocol, bookable=True, actor=None)
+
+
+def _waitlist(clinic: Clinic) -> None:
+    """A patient waiting for an earlier date for the second session of their series (the staff's waiting
+    list and the patient's portal show it; a cancellation that fits offers it to them). Once."""
+    if WaitlistEntry.objects.filter(clinic=clinic).exists():
+        return
+    second = (
+        Appointment.objects.filter(clinic=clinic, status=AppointmentStatus.BOOKED, session_index=2)
+        .select_related("patient")
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    if second is not None and second.patient is not None:
+        join_waitlist(second.patient, second)
 
 
 def _prices(clinic: Clinic) -> None:

@@ -53,6 +53,11 @@ def test_it_builds_the_demo_clinic_and_creates_nothing_twice():
     assert consents > 40
     assert appointments > 30
     assert {login.username for login in logins} >= {"owner", "reception"}
+    from mesoclinic.portal.models import WaitlistEntry  # noqa: PLC0415
+
+    waiting = WaitlistEntry.objects.get(clinic=clinic)  # one, though loaded twice
+    assert waiting.appointment.session_index == 2 and waiting.patient == waiting.appointment.patient
+    assert Protocol.objects.filter(clinic=clinic, bookable_online=True).count() >= 6
     decisions = {
         screen(patient_history(p), protocol_spec(protocol), on=date(2026, 11, 25)).decision
         for p in Patient.objects.filter(clinic=clinic).select_related("medical_history")
