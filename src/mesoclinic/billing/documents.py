@@ -50,10 +50,22 @@ def render_html(invoice: Invoice, clinic: Clinic, *, request: Any = None) -> str
 
 def render_pdf(invoice: Invoice, clinic: Clinic) -> bytes:
     """The document as a PDF, from the print view's template (fetches nothing: the template is inline)."""
-    import weasyprint  # noqa: PLC0415 — loads Pango on first use; only PDFs need it
-
+    weasyprint = _weasyprint()
     html = render_html(invoice, clinic)
     return bytes(weasyprint.HTML(string=html, base_url=None).write_pdf())
+
+
+def _weasyprint() -> Any:
+    """WeasyPrint, imported on first use (it loads Pango) and without its side effect: importing it sets
+    Pillow's ``LOAD_TRUNCATED_IMAGES`` for the whole process, after which a truncated photo would pass the
+    outcomes upload and analysis checks in any worker that had made a PDF. The flag is put back."""
+    from PIL import ImageFile  # noqa: PLC0415
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint  # noqa: PLC0415 — only PDFs need it
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint
 
 
 def filename(invoice: Invoice) -> str:

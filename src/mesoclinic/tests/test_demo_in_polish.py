@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mesoclinic.accounts.models import Location
 from mesoclinic.billing.models import ItemKind, PriceItem
 from mesoclinic.patients.models import MedicalHistory
 from mesoclinic.scheduling.models import Device, Holiday, Room
 from mesoclinic.tests.test_i18n_pages import english_words, words
 from mesoclinic.vigilance.models import AdverseEvent
+
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]  # reads the shared demo
 
 
 def test_the_demo_s_own_words_are_polish(demo_clinic):

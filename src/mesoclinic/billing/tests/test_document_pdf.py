@@ -83,3 +83,12 @@ def test_it_is_emailed_to_the_patient_on_request(receipt, settings) -> None:
     screen = desk.post(f"/billing/documents/{receipt.pk}/email/", {"to": "not-an-address"}, follow=True)
     assert "is not an e-mail address" in screen.content.decode()
     assert len(mail.outbox) == 1
+
+
+def test_making_a_pdf_leaves_truncated_photos_refused(receipt) -> None:
+    """Importing WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process; after a PDF a worker
+    must still refuse a truncated photo (tests/security/test_upload_attacks.py failed after one)."""
+    from PIL import ImageFile  # noqa: PLC0415
+
+    documents.render_pdf(receipt, receipt.clinic)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
