@@ -13,6 +13,7 @@ so a recall follows a lot through every preparation made from it.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -53,13 +54,8 @@ class Lot(models.Model):
         blank=True,
         help_text=_("Listed as low stock at or below this balance."),
     )
-    balance = models.DecimalField(
-        max_digits=14,
-        decimal_places=3,
-        default=Decimal(0),
-        editable=False,
-        help_text=_("The sum of the lot's movements, kept by the ledger (never written directly)."),
-    )
+    # The sum of the lot's movements, kept by the ledger (``_add_to_balances``); never written directly.
+    balance = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal(0), editable=False)
     recalled_at = models.DateTimeField(null=True, blank=True)
     recall_reason = models.CharField(max_length=500, blank=True)
     notes = models.CharField(max_length=500, blank=True)
@@ -149,13 +145,23 @@ def _add_to_balances(quantities: dict[int, Decimal]) -> None:
 class AppendOnlyQuerySet(models.QuerySet["StockMovement"]):
     """Ledger rows are never updated or deleted in bulk either; bulk appends keep the balances."""
 
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[StockMovement]:
+    def bulk_create(  # noqa: PLR0917 — the signature of QuerySet.bulk_create, which this overrides
+        self,
+        objs: Iterable[Any],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list[Any]:  # list[StockMovement]: django-stubs binds this queryset's model only after the class
+        if ignore_conflicts or update_conflicts:  # a row skipped or merged would still count in a balance
+            raise TypeError("The stock ledger is append-only: every movement is a new row.")
         rows = list(objs)
         totals: dict[int, Decimal] = {}
         for row in rows:
             totals[row.lot_id] = totals.get(row.lot_id, Decimal(0)) + Decimal(row.quantity)
         with transaction.atomic(using=self.db, savepoint=False):
-            created = super().bulk_create(rows, *args, **kwargs)
+            created = super().bulk_create(rows, batch_size=batch_size)
             _add_to_balances(totals)
         return created
 

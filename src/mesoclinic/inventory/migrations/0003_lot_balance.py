@@ -39,13 +39,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="lot",
             name="balance",
-            field=models.DecimalField(
-                decimal_places=3,
-                default=Decimal("0"),
-                editable=False,
-                help_text="The sum of the lot's movements, kept by the ledger (never written directly).",
-                max_digits=14,
-            ),
+            field=models.DecimalField(decimal_places=3, default=Decimal("0"), editable=False, max_digits=14),
         ),
         migrations.RunPython(backfill_balances, migrations.RunPython.noop, elidable=False),
         migrations.AddIndex(
