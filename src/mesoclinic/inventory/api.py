@@ -58,7 +58,7 @@ def _lot_out(lot: Lot, today: date, tainted: set[int] | None = None) -> dict[str
         "gtin": lot.gtin,
         "supplier": lot.supplier,
         "received_on": lot.received_on,
-        "balance": selectors.balance(lot),
+        "balance": lot.balance,
         "status": status.value,
         "status_label": status.label,
         "recalled_at": lot.recalled_at,

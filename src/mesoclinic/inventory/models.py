@@ -2,20 +2,26 @@
 
 A lot is either *supplied* (a lot of a catalog product, as delivered) or a *preparation* (a cocktail
 compounded in the clinic, which is itself a lot made from other lots). Every change of stock is one
-row of the append-only ledger ``StockMovement``; a lot's balance is the sum of its movements and is
-never stored. Using a lot to compound a preparation is a ``use`` movement that names the preparation,
+row of the append-only ledger ``StockMovement``; a lot's balance is the sum of its movements. It is kept
+on the lot (``Lot.balance``) so that lists, low stock and Today read one indexed column instead of summing
+every lot's ledger, and it is maintained by the ledger itself: appending a movement (``StockMovement.save``
+or ``StockMovement.objects.bulk_create``, the only ways rows are added) adds its quantity to the lot's
+``balance`` with one ``UPDATE … SET balance = balance + q`` in the same transaction, so concurrent writers
+never lose an update and the stored balance always equals the sum of the ledger. Using a lot to compound a preparation is a ``use`` movement that names the preparation,
 so a recall follows a lot through every preparation made from it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, NoReturn
 
 from django.conf import settings
-from django.db import models
-from django.db.models import F, Q
+from django.db import models, transaction
+from django.db.models import DecimalField, F, Q, Value
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 
@@ -48,6 +54,8 @@ class Lot(models.Model):
         blank=True,
         help_text=_("Listed as low stock at or below this balance."),
     )
+    # The sum of the lot's movements, kept by the ledger (``_add_to_balances``); never written directly.
+    balance = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal(0), editable=False)
     recalled_at = models.DateTimeField(null=True, blank=True)
     recall_reason = models.CharField(max_length=500, blank=True)
     notes = models.CharField(max_length=500, blank=True)
@@ -80,6 +88,12 @@ class Lot(models.Model):
         indexes = [
             models.Index(fields=["clinic", "lot_number"]),
             models.Index(fields=["clinic", "expires_on"]),
+            models.Index(fields=["clinic", "balance"], name="inventory_lot_clinic_balance"),
+            models.Index(
+                fields=["clinic", "balance"],
+                condition=Q(low_stock_threshold__isnull=False),
+                name="inventory_lot_low_stock",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,8 +127,43 @@ INCOMING = (MovementKind.RECEIPT,)
 OUTGOING = (MovementKind.USE, MovementKind.WASTE, MovementKind.RETURN)
 
 
+def _add_to_balances(quantities: dict[int, Decimal]) -> None:
+    """Add each lot's quantity to its stored balance: the one place ``Lot.balance`` changes.
+
+    ``balance = ROUND(balance + q, 3)`` is computed by the database, so two transactions appending to one
+    lot at once both count (the second waits for the first's row lock, then adds to the committed value).
+    Rounding keeps SQLite, which does decimal arithmetic in floating point, exact to the ledger's three
+    decimals (``balance__gt=0`` never sees 5e-17); on PostgreSQL it is a no-op on ``numeric``.
+    """
+    decimal = DecimalField(max_digits=14, decimal_places=3)
+    for lot_id, quantity in sorted(quantities.items()):  # lot id order: two writers never deadlock
+        Lot.objects.filter(pk=lot_id).update(
+            balance=Round(F("balance") + Value(quantity, output_field=decimal), 3, output_field=decimal)
+        )
+
+
 class AppendOnlyQuerySet(models.QuerySet["StockMovement"]):
-    """Ledger rows are never updated or deleted in bulk either."""
+    """Ledger rows are never updated or deleted in bulk either; bulk appends keep the balances."""
+
+    def bulk_create(  # noqa: PLR0917 — the signature of QuerySet.bulk_create, which this overrides
+        self,
+        objs: Iterable[Any],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list[Any]:  # list[StockMovement]: django-stubs binds this queryset's model only after the class
+        if ignore_conflicts or update_conflicts:  # a row skipped or merged would still count in a balance
+            raise TypeError("The stock ledger is append-only: every movement is a new row.")
+        rows = list(objs)
+        totals: dict[int, Decimal] = {}
+        for row in rows:
+            totals[row.lot_id] = totals.get(row.lot_id, Decimal(0)) + Decimal(row.quantity)
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(rows, batch_size=batch_size)
+            _add_to_balances(totals)
+        return created
 
     def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("The stock ledger is append-only: record a new movement instead.")
@@ -180,7 +229,11 @@ class StockMovement(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise TypeError("The stock ledger is append-only: record a new movement instead.")
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
+            _add_to_balances({self.lot_id: Decimal(self.quantity)})
+        if "lot" in self._state.fields_cache:  # the caller's lot object shows the new balance too
+            self.lot.refresh_from_db(fields=["balance"])
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("The stock ledger is append-only: record a new movement instead.")

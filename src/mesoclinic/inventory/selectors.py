@@ -1,7 +1,8 @@
 """Reads about lots and stock. ``get_lot_for_user`` is the only way to fetch a lot by id.
 
-Balances are always derived from the ledger (the sum of a lot's movements), never stored; lists get
-them as one annotation so a page of lots costs one query, not one per lot.
+A lot's balance is the sum of its ledger, kept on the lot by the ledger itself (``Lot.balance``, see
+``inventory.models``): lists, low stock and Today read that indexed column and never sum movements.
+``ledger_balance`` and ``balance_mismatches`` sum the ledger to check the stored value.
 """
 
 from __future__ import annotations
@@ -42,7 +43,29 @@ def describe_lot(lot: Lot) -> str:
     return f"Lot {lot.lot_number} of {lot.item_name}"
 
 
-def _balance_subquery() -> Subquery:
+def balance(lot: Lot) -> Decimal:
+    """A lot's stock read fresh from its stored balance (one query by primary key).
+
+    A lot from a list carries the balance it was loaded with as ``lot.balance``; this re-reads it for a lot
+    object that may have outlived a movement.
+    """
+    stored = Lot.objects.filter(pk=lot.pk).values_list("balance", flat=True).first()
+    return Decimal(stored).quantize(Decimal("0.001")) if stored is not None else ZERO
+
+
+def ledger_balance(lot_id: int) -> Decimal:
+    """The balance summed from the ledger itself (what the stored ``Lot.balance`` must always equal)."""
+    total = StockMovement.objects.filter(lot_id=lot_id).aggregate(total=Sum("quantity"))["total"]
+    return total if total is not None else ZERO
+
+
+def balance_mismatches(clinic_id: int | None = None) -> list[tuple[int, Decimal, Decimal]]:
+    """``(lot id, stored balance, ledger sum)`` of every lot whose stored balance differs from its ledger.
+
+    The check of the invariant the ledger maintains (empty when all is well); one query, a full ledger
+    scan: for audits and ``mesoclinic check_balances``, never for a page.
+    """
+    decimal = DecimalField(max_digits=14, decimal_places=3)
     total = (
         StockMovement.objects.filter(lot=OuterRef("pk"))
         .order_by()
@@ -50,49 +73,35 @@ def _balance_subquery() -> Subquery:
         .annotate(total=Sum("quantity"))
         .values("total")
     )
-    return Subquery(total, output_field=DecimalField(max_digits=14, decimal_places=3))
-
-
-def with_balance(qs: QuerySet[Lot]) -> QuerySet[Lot]:
-    """Annotate ``balance`` (the sum of the ledger) in the same query."""
-    # SQLite sums decimals as floating point (0.9 comes back as 0.8999…); rounding to the ledger's three
-    # decimals in SQL keeps filters such as ``balance__gt=0`` exact on every backend.
-    decimal = DecimalField(max_digits=14, decimal_places=3)
-    return qs.annotate(
-        balance=Coalesce(
-            Round(_balance_subquery(), 3, output_field=decimal), Value(ZERO), output_field=decimal
+    lots = Lot.objects.all() if clinic_id is None else Lot.objects.filter(clinic_id=clinic_id)
+    rows = (
+        lots.annotate(
+            ledger=Coalesce(
+                Round(Subquery(total, output_field=decimal), 3), Value(ZERO), output_field=decimal
+            )
         )
+        .exclude(balance=F("ledger"))
+        .order_by("pk")
+        .values_list("pk", "balance", "ledger")
     )
-
-
-def balance(lot: Lot) -> Decimal:
-    """A lot's stock: the sum of its movements (the annotated value when the lot came from a list)."""
-    annotated = getattr(lot, "balance", None)
-    if annotated is not None:
-        return Decimal(annotated).quantize(Decimal("0.001"))
-    total = StockMovement.objects.filter(lot_id=lot.pk).aggregate(total=Sum("quantity"))["total"]
-    return total if total is not None else ZERO
-
-
-def ledger_balance(lot_id: int) -> Decimal:
-    """The balance read fresh from the ledger, ignoring any annotation (for services under a lock)."""
-    total = StockMovement.objects.filter(lot_id=lot_id).aggregate(total=Sum("quantity"))["total"]
-    return total if total is not None else ZERO
+    return [(pk, Decimal(stored), Decimal(ledger)) for pk, stored, ledger in rows]
 
 
 def lots_for_clinic(clinic: Clinic) -> QuerySet[Lot]:
-    """The clinic's lots with their product or cocktail loaded and their balance annotated."""
-    return with_balance(Lot.objects.filter(clinic=clinic).select_related("product", "cocktail"))
+    """The clinic's lots with their product or cocktail loaded (``balance`` is a column of the lot)."""
+    return Lot.objects.filter(clinic=clinic).select_related("product", "cocktail")
 
 
 def get_lot_in_clinic(clinic_id: int, lot_id: Any) -> Lot:
-    """The lot with this id in the clinic, product or cocktail loaded and balance annotated, or 404.
+    """The lot with this id in the clinic, product or cocktail loaded, or 404.
 
     The one way to fetch a lot by id: a lot of another clinic is indistinguishable from one that does not exist.
     """
-    lot = with_balance(
-        Lot.objects.filter(clinic_id=clinic_id, pk=pk_or_404(lot_id)).select_related("product", "cocktail")
-    ).first()
+    lot = (
+        Lot.objects.filter(clinic_id=clinic_id, pk=pk_or_404(lot_id))
+        .select_related("product", "cocktail")
+        .first()
+    )
     if lot is None:
         raise Http404
     return lot
@@ -251,7 +260,7 @@ def lot_status(lot: Lot, today: date, *, tainted: Iterable[int] | None = None) -
         return LotStatus.RECALLED
     if lot.is_expired(today):
         return LotStatus.EXPIRED
-    stock = balance(lot)
+    stock = lot.balance
     if stock <= 0:
         return LotStatus.EMPTY
     if lot.expires_on <= today + timedelta(days=EXPIRING_DAYS):
@@ -287,7 +296,7 @@ def expiring_soon(clinic: Clinic, today: date, days: int = 7) -> list[Lot]:
     tainted = tainted_lot_ids(clinic)
     qs = (
         lots_for_clinic(clinic)
-        .filter(expires_on__gte=today, expires_on__lte=today + timedelta(days=days), balance__gt=0)  # type: ignore[misc]  # balance: lots_for_clinic's annotation, unknown to django-stubs
+        .filter(expires_on__gte=today, expires_on__lte=today + timedelta(days=days), balance__gt=0)
         .exclude(pk__in=tainted)
         .order_by("expires_on", "lot_number", "id")
     )
@@ -299,7 +308,7 @@ def low_stock(clinic: Clinic) -> list[Lot]:
     tainted = tainted_lot_ids(clinic)
     qs = (
         lots_for_clinic(clinic)
-        .filter(low_stock_threshold__isnull=False, balance__gt=0, balance__lte=F("low_stock_threshold"))  # type: ignore[misc]  # balance: lots_for_clinic's annotation, unknown to django-stubs
+        .filter(low_stock_threshold__isnull=False, balance__gt=0, balance__lte=F("low_stock_threshold"))
         .exclude(pk__in=tainted)
         .order_by("balance", "expires_on", "id")
     )
@@ -313,7 +322,7 @@ def product_for_gtin(clinic: Clinic, gtin: str) -> Product | None:
 
 
 def find_lots_by_scan(clinic: Clinic, text: str) -> list[Lot]:
-    """The clinic's lots that a scanned GS1 label or a typed bare lot number names (balance annotated).
+    """The clinic's lots that a scanned GS1 label or a typed bare lot number names.
 
     A GS1 label narrows by lot number and, where known, by the product its GTIN stands for; text that is
     not a GS1 label is taken as a lot number (case-insensitive).
@@ -342,7 +351,7 @@ def usable_lots(clinic: Clinic, today: date) -> list[Lot]:
     tainted = tainted_lot_ids(clinic)
     qs = (
         lots_for_clinic(clinic)
-        .filter(expires_on__gte=today, balance__gt=0)  # type: ignore[misc]  # balance: lots_for_clinic's annotation, unknown to django-stubs
+        .filter(expires_on__gte=today, balance__gt=0)
         .exclude(pk__in=tainted)
         .order_by("product__name", "cocktail__name", "expires_on", "lot_number")
     )

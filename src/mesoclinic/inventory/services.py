@@ -2,9 +2,10 @@
 preparations, marking lots recalled.
 
 The ledger is the truth: each service appends ``StockMovement`` rows and writes its audit row in the same
-transaction. Services that take stock lock the lot rows first (``select_for_update`` on PostgreSQL; SQLite
-runs IMMEDIATE transactions, which serialize writers), re-read the balance from the ledger under the lock,
-and only then append, so two concurrent uses can never overdraw a lot.
+transaction; appending a movement adds it to the lot's stored balance in the same transaction (see
+``inventory.models``). Services that take stock lock the lot rows first (``select_for_update`` on
+PostgreSQL; SQLite runs IMMEDIATE transactions, which serialize writers), re-read the stored balance under
+the lock, and only then append, so two concurrent uses can never overdraw a lot.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from mesoclinic.catalog.models import Cocktail, Product
 from mesoclinic.clinical_codes.dates import local_day
 from mesoclinic.inventory.models import Lot, LotKind, MovementKind, ProductBarcode, StockMovement
 from mesoclinic.inventory.selectors import (
+    balance,
     describe_lot,
     format_date,
     format_quantity,
-    ledger_balance,
     recalled_source,
 )
 from mesoclinic.text import text_problem
@@ -90,7 +91,7 @@ def check_usable(lot: Lot, quantity: Decimal, on: date) -> Decimal:
         raise LotUnusableError(
             _("%(lot)s expired on %(date)s.") % {"lot": name, "date": format_date(lot.expires_on)}
         )
-    stock = ledger_balance(lot.pk)
+    stock = balance(lot)
     if stock <= 0:
         raise LotUnusableError(_("%(lot)s is empty.") % {"lot": name})
     if stock < quantity:
@@ -286,7 +287,7 @@ def record_movement(
     else:
         signed = -_positive(quantity)
     fresh = _lock([lot])[lot.pk]
-    stock = ledger_balance(fresh.pk)
+    stock = balance(fresh)
     if stock + signed < 0:
         raise ValidationError(
             {"quantity": f"{describe_lot(fresh)} has only {format_quantity(stock)} {fresh.unit} left."}
