@@ -5,6 +5,9 @@ A clinic's tenth year (2,000,000 events) made the DISTINCT over the log take lon
 
 from __future__ import annotations
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -76,3 +79,16 @@ def test_who_lists_the_staff_former_ones_too_and_a_logged_outsider_asked_for(
     assert "platform-admin" in asked.split('name="actor"')[1].split("</select>")[0]
     assert "test.support" in asked.split("</select>")[-1]
     assert "never-here" not in who({"actor": stranger.pk})  # no event of theirs here: not offered
+
+
+def test_the_migration_fills_the_terms_from_the_events_already_logged(clinic: Clinic) -> None:
+    """A clinic upgraded with years of log gets its lists from them once (the migration's one DISTINCT)."""
+    record_event("test.old", make_patient(clinic), actor=None)
+    expected = (selectors.actions_for_clinic(clinic), selectors.object_types_for_clinic(clinic))
+    AuditTerm.objects.all().delete()  # as before the migration
+    assert selectors.actions_for_clinic(clinic) == []
+    terms = importlib.import_module("mesoclinic.audit.migrations.0005_terms")
+    terms.fill_and_install(None, SimpleNamespace(connection=connection))
+    assert (selectors.actions_for_clinic(clinic), selectors.object_types_for_clinic(clinic)) == expected
+    record_event("test.after", actor=None, clinic=clinic)  # the trigger is (still) there
+    assert "test.after" in selectors.actions_for_clinic(clinic)
