@@ -261,7 +261,7 @@ PAGES = {
     "/reports/outcomes/": 9,
     "/reports/adherence/": 11,
     "/reports/no-shows/": 8,
-    "/reports/recalls/": 7,
+    "/reports/recalls/": 8,  # the page: count and slice
     "/reports/money/": 28,  # a fixed set of grouped queries (revenue 4 × 3, VAT, payments, standings)
     "/jobs/": 8,
     "/privacy/requests/": 16,

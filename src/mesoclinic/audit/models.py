@@ -58,3 +58,25 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("audit events are append-only")
+
+
+class AuditTerm(models.Model):
+    """One action or object type that appears in a clinic's log: the viewer's filter lists, read from this
+    small table rather than by a DISTINCT over the clinic's every event. Kept by a database trigger on every
+    insert into the log (``audit.triggers``), so no writer can forget it and appends cost no query more;
+    filled from the events already there by the migration that added it."""
+
+    ACTION = "action"
+    OBJECT_TYPE = "object_type"
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12)  # ACTION or OBJECT_TYPE (what the trigger writes)
+    value = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "kind", "value"], name="audit_term_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from mesoclinic.audit import chain
-from mesoclinic.audit.models import AuditEvent
+from mesoclinic.audit.models import AuditEvent, AuditTerm
 
 _LINK_COLUMNS = (
     "id",
@@ -108,26 +109,25 @@ def events_for_clinic(clinic: Any, filters: EventFilter) -> QuerySet[AuditEvent]
     return events
 
 
-def actors_for_clinic(clinic: Any) -> list[tuple[int, str]]:
-    """Everyone who appears in the clinic's log, by staff name (user name for a non-staff user)."""
-    rows = (
-        AuditEvent.objects.filter(clinic=clinic, actor__isnull=False)
-        .values_list("actor_id", "actor__staff__display_name", "actor__username")
-        .order_by()  # the model's ordering (at, id) would enter the DISTINCT: one row per event, not per person
-        .distinct()
+def logged_actor(clinic: Any, user_id: int) -> tuple[int, str] | None:
+    """The user ``user_id`` (id and user name) when the clinic's log holds an event of theirs, else None:
+    one probe of the actor index, however long the log."""
+    if not AuditEvent.objects.filter(clinic=clinic, actor_id=user_id).exists():
+        return None
+    return get_user_model().objects.filter(pk=user_id).values_list("pk", "username").first()
+
+
+def _terms(clinic: Any, kind: str) -> list[str]:
+    return list(
+        AuditTerm.objects.filter(clinic=clinic, kind=kind).order_by("value").values_list("value", flat=True)
     )
-    return sorted(((pk, name or username) for pk, name, username in rows), key=lambda row: row[1].lower())
 
 
 def actions_for_clinic(clinic: Any) -> list[str]:
-    return list(
-        AuditEvent.objects.filter(clinic=clinic)
-        .values_list("action", flat=True)
-        .distinct()
-        .order_by("action")
-    )
+    """Every action in the clinic's log (``AuditTerm``, kept by a trigger on every insert), sorted."""
+    return _terms(clinic, AuditTerm.ACTION)
 
 
 def object_types_for_clinic(clinic: Any) -> list[str]:
-    types = AuditEvent.objects.filter(clinic=clinic).exclude(object_type="")
-    return list(types.values_list("object_type", flat=True).distinct().order_by("object_type"))
+    """Every object type in the clinic's log (``AuditTerm``), sorted."""
+    return _terms(clinic, AuditTerm.OBJECT_TYPE)

@@ -21,6 +21,7 @@ from mesoclinic.accounts.permissions import Capability
 from mesoclinic.audit import selectors
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.audit_viewer.forms import AuditFilterForm
+from mesoclinic.audit_viewer.selectors import actors_for_clinic
 from mesoclinic.csv_writer import csv_response
 
 PAGE_SIZE = 50
@@ -49,6 +50,12 @@ def _actor_name(event: AuditEvent) -> str:
     return staff.display_name if staff is not None else event.actor.get_username()
 
 
+def _asked_actor(request: ClinicRequest) -> int | None:
+    """The user id the "who" filter asks for, if it is a number (the form judges the rest)."""
+    value = request.GET.get("actor", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 def _csv_rows(events: Any) -> Iterator[list[Any]]:
     for e in events.iterator(chunk_size=2000):
         yield [
@@ -75,7 +82,7 @@ def events(request: ClinicRequest) -> HttpResponse | StreamingHttpResponse:
     """The clinic's events, newest first; ``?format=csv`` streams every matching event (no page)."""
     form = AuditFilterForm(
         request.GET,
-        actors=selectors.actors_for_clinic(request.clinic),
+        actors=actors_for_clinic(request.clinic, also=_asked_actor(request)),
         actions=selectors.actions_for_clinic(request.clinic),
         object_types=selectors.object_types_for_clinic(request.clinic),
     )

@@ -248,6 +248,12 @@ class CompositionVersion(models.Model):
         return f"{self.product or self.cocktail} v{self.version}"
 
 
+# The longest a protocol's session and its cleaning buffer may be. Scheduling bounds every query for the
+# appointments overlapping a window with their sum (``scheduling.models.LONGEST_HOLD``).
+MAX_SESSION_MINUTES = 240
+MAX_BUFFER_MINUTES = 120
+
+
 class Protocol(models.Model):
     """A treatment plan: modality + cocktail + areas, a series of sessions, then maintenance.
 
@@ -273,9 +279,11 @@ class Protocol(models.Model):
         default=6, validators=[MinValueValidator(1), MaxValueValidator(36)]
     )
     session_minutes = models.PositiveSmallIntegerField(
-        default=30, validators=[MinValueValidator(5), MaxValueValidator(240)]
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(MAX_SESSION_MINUTES)]
     )
-    buffer_minutes = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(120)])
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=10, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)]
+    )
     price = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     is_active = models.BooleanField(default=True)
     bookable_online = models.BooleanField(

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -301,12 +302,15 @@ def adherence(request: ClinicRequest) -> HttpResponse:
     return render(request, "reports/adherence.html", context)
 
 
+RECALLS_PAGE = 50
+
+
 @require_GET
 @staff_required(Capability.VIEW_REPORTS)
 def recalls(request: ClinicRequest) -> HttpResponse:
     today = request.clinic.today()
-    rows = selectors.recalls_due(request.clinic, today=today)
     if wants_csv(request):
+        rows = selectors.recalls_due(request.clinic, today=today)
         return csv_export(
             request,
             "recalls-due.csv",
@@ -314,7 +318,12 @@ def recalls(request: ClinicRequest) -> HttpResponse:
             [[r.patient, r.protocol, r.due_on.isoformat(), "yes" if r.overdue else "no"] for r in rows],
             list_name="reports.recalls_due",
         )
-    return render(request, "reports/recalls.html", {"section": "reports", "rows": rows, "today": today})
+    page = Paginator(selectors.recalls_due_query(request.clinic, today=today), RECALLS_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = selectors.recall_rows(page.object_list, today=today)
+    context = {"section": "reports", "rows": rows, "page": page, "today": today}
+    return render(request, "reports/recalls.html", context)
 
 
 # --- Money (billing) -------------------------------------------------------------------------------------

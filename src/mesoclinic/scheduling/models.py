@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from mesoclinic.catalog.models import MAX_BUFFER_MINUTES, MAX_SESSION_MINUTES
 
 if TYPE_CHECKING:
     from mesoclinic.patients.models import Patient
@@ -328,6 +330,21 @@ class MaintenanceRecall(models.Model):
 
     def __str__(self) -> str:
         return f"Maintenance for patient {self.patient_id} due {self.due_on}"
+
+
+# The longest an appointment may last, start to end, and hold its resources, start to ``blocked_until`` (end
+# plus cleaning buffer): a protocol's longest session and buffer (catalog's validators); an imported
+# appointment longer than ``LONGEST_SESSION`` is refused. Every query for the appointments that overlap a
+# window bounds ``starts_at`` from below with ``LONGEST_HOLD`` too (``overlapping``): the (location |
+# resource, starts_at) indexes then read the window's range, not the clinic's whole history before it.
+LONGEST_SESSION = timedelta(minutes=MAX_SESSION_MINUTES)
+LONGEST_HOLD = timedelta(minutes=MAX_SESSION_MINUTES + MAX_BUFFER_MINUTES)
+
+
+def overlapping(start: datetime, end: datetime, *, until: str = "ends_at") -> Q:
+    """Appointments whose ``[starts_at, until)`` overlaps ``[start, end)`` (``until``: ``ends_at`` for the
+    session, ``blocked_until`` with its buffer), bounded on both sides of ``starts_at``."""
+    return Q(starts_at__lt=end, starts_at__gt=start - LONGEST_HOLD, **{f"{until}__gt": start})
 
 
 # Appointments in these states hold their resources; cancelled ones and no-shows free them. A ``held``

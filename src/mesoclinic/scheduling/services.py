@@ -48,6 +48,8 @@ from mesoclinic.scheduling.lifecycle import (
 )
 from mesoclinic.scheduling.models import (
     HOLDING_STATUSES,
+    LONGEST_HOLD,
+    LONGEST_SESSION,
     Appointment,
     AppointmentCompletion,
     AppointmentSource,
@@ -707,12 +709,19 @@ def record_imported_appointment(
     applied to it (they may have changed since). A future one is booked like any other: it must be
     ``booked`` and fit the practitioner's, room's and device's hours and free time (``check_sessions_fit``).
     Either way the database refuses one that overlaps another appointment holding the same practitioner,
-    room or device. Raises ``BookingError`` with the reason.
+    room or device, and one longer than ``LONGEST_SESSION`` is refused (the calendars' queries rely on that
+    bound). Raises ``BookingError`` with the reason.
     """
     if not (patient.clinic_id == protocol.clinic_id == location.clinic_id == practitioner.clinic_id):
         raise BookingError("The patient, protocol, location and practitioner must belong to the same clinic.")
     if ends_at <= starts_at:
         raise BookingError("The end must be after the start.")
+    if ends_at - starts_at > LONGEST_SESSION:
+        raise BookingError(
+            f"The end is {(ends_at - starts_at) // timedelta(minutes=1)} minutes after the start; an "
+            f"appointment lasts at most {LONGEST_SESSION // timedelta(minutes=1)} minutes (the longest "
+            "session a protocol may have)."
+        )
     if status not in AppointmentStatus.values or status == AppointmentStatus.HELD:
         raise BookingError(_("Unknown status “%(status)s”.") % {"status": status})
     future = starts_at > timezone.now()
@@ -936,6 +945,7 @@ def rescreen_future_appointments(
     now = timezone.now()
     appointments = (
         Appointment.objects.filter(patient=patient, ends_at__gte=now, starts_at__lte=now + RESCREEN_HORIZON)
+        .filter(starts_at__gt=now - LONGEST_HOLD)  # the index's range: none lasts longer
         .filter(status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN))
         .select_related("protocol__modality", "location")
         .order_by("starts_at", "pk")

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from mesoclinic.catalog.models import Protocol
+from mesoclinic.reports import views as report_views
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus, MaintenanceRecall
 from mesoclinic.testing import client_for, csv_text, make_patient, make_schedulable
 from mesoclinic.testing.scheduling import make_completed_course
@@ -101,3 +102,26 @@ def test_it_does_not_show_another_clinic_s_recalls(outsider, clinic, practitione
     assert (
         "No recall due in the next 60 days." in client_for(outsider).get("/reports/recalls/").content.decode()
     )
+
+
+def test_the_recalls_due_come_page_by_page_and_the_csv_has_them_all(
+    owner, clinic, practitioner, monkeypatch
+) -> None:
+    """A big clinic has thousands due (11,309 in issue 20's): the page reads one page of them in SQL."""
+    monkeypatch.setattr(report_views, "RECALLS_PAGE", 2)
+    today = clinic.today()
+    for offset in (-5, 1, 30):
+        course = make_completed_course(
+            make_patient(clinic), practitioner, datetime(2025, 6, 1, 9, tzinfo=UTC)
+        )
+        MaintenanceRecall.objects.create(
+            clinic=clinic, patient=course.patient, course=course, due_on=today + timedelta(days=offset)
+        )
+    client = client_for(owner)
+    first = client.get("/reports/recalls/").content.decode()
+    second = client.get("/reports/recalls/?page=2").content.decode()
+    assert first.count("<tr><td><a href=") == 2
+    assert 'rel="next"' in first
+    assert second.count("<tr><td><a href=") == 1
+    assert (today + timedelta(days=30)).strftime("%Y") in second
+    assert len(csv_text(client.get("/reports/recalls/?format=csv")).splitlines()) == 4

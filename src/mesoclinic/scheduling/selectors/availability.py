@@ -31,6 +31,7 @@ from mesoclinic.scheduling.models import (
     OpeningHours,
     TimeOff,
     WorkingHours,
+    overlapping,
 )
 from mesoclinic.scheduling.selectors.access import appointments_for_clinic
 from mesoclinic.scheduling.selectors.engine_adapter import (
@@ -45,9 +46,7 @@ from mesoclinic.scheduling.selectors.index_cache import location_index
 
 def appointments_between(location: Location, start: datetime, end: datetime) -> QuerySet[Appointment]:
     """The location's appointments that overlap ``[start, end)``, cancelled ones included, by start."""
-    return appointments_for_clinic(location.clinic_id).filter(
-        location=location, starts_at__lt=end, ends_at__gt=start
-    )
+    return appointments_for_clinic(location.clinic_id).filter(overlapping(start, end), location=location)
 
 
 def day_bounds(location: Location, day: date, days: int = 1) -> tuple[datetime, datetime]:

@@ -24,6 +24,7 @@ from mesoclinic.scheduling.engine import (
 )
 from mesoclinic.scheduling.models import (
     HOLDING_STATUSES,
+    LONGEST_HOLD,
     Appointment,
     Device,
     DeviceDowntime,
@@ -33,6 +34,7 @@ from mesoclinic.scheduling.models import (
     Room,
     TimeOff,
     WorkingHours,
+    overlapping,
 )
 
 SLOT_MINUTES = 15
@@ -137,19 +139,16 @@ def engine_clinic(
         resources.devices[resources.device_id(device)] = device
 
     busy: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-    # Bounded on both sides of the (resource, blocked_until) index: nothing holds a resource for more
-    # than a day (the engine's limit), so an overlapping row ends before ``hi`` + 1 day.
-    overlapping = Q(
-        starts_at__lt=hi,
-        blocked_until__gt=lo,
-        blocked_until__lt=hi + timedelta(days=1),
-        status__in=HOLDING_STATUSES,
+    # Bounded on both sides of the (resource, blocked_until) index: nothing holds a resource for longer
+    # than ``LONGEST_HOLD``, so an overlapping row ends before ``hi`` + ``LONGEST_HOLD``.
+    holding = overlapping(lo, hi, until="blocked_until") & Q(
+        blocked_until__lt=hi + LONGEST_HOLD, status__in=HOLDING_STATUSES
     )
     staff_ids = {m.pk: rid for rid, m in resources.practitioners.items()}
     room_ids = {r.pk: rid for rid, r in resources.rooms.items()}
     device_ids = {d.pk: rid for rid, d in resources.devices.items()}
     appointments = (
-        Appointment.objects.filter(overlapping)
+        Appointment.objects.filter(holding)
         .filter(
             Q(practitioner_id__in=list(staff_ids))
             | Q(room_id__in=list(room_ids))

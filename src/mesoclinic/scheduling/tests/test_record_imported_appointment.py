@@ -10,6 +10,7 @@ from django.utils import timezone
 from mesoclinic import testing
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.catalog.models import Protocol
+from mesoclinic.scheduling.models import LONGEST_SESSION, Appointment
 from mesoclinic.scheduling.services import BookingError, record_imported_appointment
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +23,11 @@ def setup(clinic):
     return site, protocol, testing.make_patient(clinic)
 
 
-def record(setup, starts_at, status, **extra):
+def record(setup, starts_at, status, minutes=30, **extra):
     site, protocol, patient = setup
     return record_imported_appointment(
         patient, protocol, site.location, practitioner=site.practitioner, room=site.room, device=None,
-        starts_at=starts_at, ends_at=starts_at + timedelta(minutes=30), status=status, actor=None, **extra,
+        starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes), status=status, actor=None, **extra,
     )  # fmt: skip
 
 
@@ -57,3 +58,13 @@ def test_it_refuses_a_patient_of_another_clinic(setup, other_clinic):
     stranger = testing.make_patient(other_clinic)
     with pytest.raises(BookingError, match="same clinic"):
         record((site, protocol, stranger), datetime(2024, 5, 6, 8, tzinfo=UTC), "completed")
+
+
+def test_it_refuses_an_appointment_longer_than_the_longest_session(setup):
+    """The calendars read only the appointments starting up to ``LONGEST_HOLD`` before their window: a longer
+    one would vanish from the days it spans, so it is refused (nothing saved), naming its length."""
+    starts_at = datetime(2024, 5, 6, 6, tzinfo=UTC)
+    with pytest.raises(BookingError, match=r"The end is 241 minutes after the start; .* at most 240 minutes"):
+        record(setup, starts_at, "completed", minutes=241)
+    assert not Appointment.objects.exists()
+    assert record(setup, starts_at, "completed", minutes=240).ends_at == starts_at + LONGEST_SESSION
