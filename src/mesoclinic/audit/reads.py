@@ -43,6 +43,7 @@ PATIENT_VIA: dict[str, str] = {
     "invoice_id": "billing.Invoice",
     "package_id": "billing.Package",
     "charge_id": "billing.CancellationCharge",
+    "online_payment_id": "billing.OnlinePayment",
 }
 """URL arguments that name one of a patient's records, and the model (with a ``patient`` field) it is."""
 

@@ -63,6 +63,13 @@ NOT_PATIENT = frozenset(
         "line_id",  # a line of a document, always with its invoice_id (which names the patient)
         "payment_id",  # a payment's amount and method; its refund (POST) is audited by its service
         "item_id",  # a price-list item
+        "reference",  # a patient's payment link (/pay/…): the amount to pay, no chart; the payment is audited
+        "review_id",  # staff confirm a self-reported history (POST only: audited by its service)
+        "problem_id",  # staff handle a problem a patient reported (POST only: audited by its service)
+        "booking_id",  # staff resolve a possible duplicate (POST only: audited by its service)
+        "entry_id",  # the patient's own waiting-list entry (POST only: audited by the waiting list)
+        "clinic",  # a clinic's slug in the public booking API (anonymous, no chart)
+        "booking",  # an online booking's reference in the public API (POST verify: audited by its service)
     }
 )
 
