@@ -162,7 +162,7 @@ def test_a_patient_signs_in_to_the_portal_and_cancels_a_session(browser, live_se
     page.get_by_label("Code from the e-mail").fill(code)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Hello, Ola")).to_be_visible()
-    rows = page.locator(".portal-sessions li")
+    rows = page.get_by_test_id("upcoming").locator("li")  # (the waiting-list section lists them too)
     expect(rows).to_have_count(4)
     no_sideways_scroll(page)
     screenshot(page, "patient-portal-sessions")
@@ -171,7 +171,7 @@ def test_a_patient_signs_in_to_the_portal_and_cancels_a_session(browser, live_se
     no_sideways_scroll(page)
     page.get_by_role("button", name="Yes, cancel this session").click()
     expect(page.get_by_text("Your session is cancelled.")).to_be_visible()
-    expect(page.locator(".portal-sessions li")).to_have_count(3)
+    expect(page.get_by_test_id("upcoming").locator("li")).to_have_count(3)
     context.close()
     assert not blocked, blocked
     assert Appointment.objects.filter(patient=patient, status="cancelled").count() == 1

@@ -75,6 +75,10 @@ EXPORTS: dict[str, Callable] = {
     "webhooks.endpoints": lambda clinic: reverse("webhooks:endpoints"),
     "webhooks.deliveries": lambda clinic: reverse("webhooks:deliveries"),
     "billing.documents": lambda clinic: reverse("billing:documents"),
+    "billing.gift_cards": lambda clinic: reverse("billing:gift_cards"),
+    "reports.money": lambda clinic: reverse("reports:money"),
+    "reports.money_documents": lambda clinic: reverse("reports:money_export"),
+    "reports.money_payments": lambda clinic: f"{reverse('reports:money_export')}?part=payments",
 }
 """``list_name`` of each export -> its URL in the demo clinic (read by the owner)."""
 
