@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import HttpError
+from ninja.errors import ValidationError as SchemaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.security import django_auth
@@ -187,6 +188,23 @@ api.add_router("/public", public_router, tags=["public booking"])
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": _("Invalid input."), "errors": errors}, status=422)
+
+
+PUBLIC_PREFIX = "/api/v1/public/"
+_WHERE = {"body", "payload", "query", "path"}
+
+
+@api.exception_handler(SchemaValidationError)
+def schema_validation_error(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    """ninja's answer (``{"detail": [...]}``) for the staff API, as ever; the public booking API documents one
+    error shape for every refusal, so there it is ``{"detail", "errors": {field: [messages]}}``."""
+    if not request.path.startswith(PUBLIC_PREFIX):
+        return api.create_response(request, {"detail": exc.errors}, status=422)
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in _WHERE) or "body"
+        errors.setdefault(where, []).append(str(error.get("msg", "")))
     return api.create_response(request, {"detail": _("Invalid input."), "errors": errors}, status=422)
 
 

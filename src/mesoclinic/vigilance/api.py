@@ -9,6 +9,7 @@ A recall read is audit-logged, as on the recall page.
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -34,6 +35,7 @@ from mesoclinic.vigilance.schemas import (
 )
 
 router = Router()
+FIRST_ONSET, LAST_ONSET = date(1900, 1, 1), date(2100, 12, 31)  # what an onset date may be (422 outside)
 
 
 def _recall(request: HttpRequest, lot: Lot) -> dict[str, Any]:
@@ -148,6 +150,8 @@ def suggested_sessions(request: HttpRequest, patient_id: int, onset_on: date) ->
     """The patient's sessions in the 12 weeks up to the onset, newest first, with their lots."""
     staff = require(request, Capability.VIEW_CLINICAL)
     patient = get_patient_for_user(staff, patient_id)
+    if not FIRST_ONSET <= onset_on <= LAST_ONSET:  # year 1 would overflow the 12 weeks before it (a 500)
+        raise ValidationError({"onset_on": [_("The onset must be a date between 1900 and 2100.")]})
     return [
         {
             "session_id": s.record.pk,

@@ -169,6 +169,10 @@ def test_bad_input_is_422_naming_the_field(clinic, setup):
             f"{base(clinic)}/series-offers", {"earliest": "soon"}, content_type="application/json"
         )
         assert malformed.status_code == 422
+        assert {"earliest", "protocol", "location"} <= set(malformed.json()["errors"])  # the documented shape
+        no_code = client.post(f"{base(clinic)}/bookings/anything/verify", {}, content_type="application/json")
+        assert no_code.status_code == 422
+        assert isinstance(no_code.json()["detail"], str) and "code" in no_code.json()["errors"]
     assert not Appointment.objects.exists()
 
 

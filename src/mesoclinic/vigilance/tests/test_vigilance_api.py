@@ -124,6 +124,10 @@ def test_it_suggests_sessions(clinic, practitioner):
         f"{API}/patients/{patient.pk}/suggested-sessions", {"onset_on": "2026-07-01"}
     )
     assert [s["session_id"] for s in response.json()] == [record.pk]
+    far = client_for(practitioner).get(
+        f"{API}/patients/{patient.pk}/suggested-sessions", {"onset_on": "0001-01-01"}
+    )  # schemathesis: the 12 weeks before year 1 overflowed (500)
+    assert far.status_code == 422 and "onset_on" in far.json()["errors"]
 
 
 def test_it_exports_the_regulator_report(clinic, physician):
