@@ -415,31 +415,15 @@ def book_series(
     released = _release_expired_holds_at(location.pk)
     check_sessions_fit(location, protocol, sessions)
     course = start_course(patient, protocol, actor=actor)
-    buffer = timedelta(minutes=protocol.buffer_minutes)
-    booked = []
-    for index, session in enumerate(sessions, start=1):
-        ends_at = session.start + timedelta(minutes=protocol.session_minutes)
-        booked.append(
-            _create(
-                Appointment(
-                    clinic=patient.clinic,
-                    location=location,
-                    patient=patient,
-                    protocol=protocol,
-                    course=course,
-                    session_index=index,
-                    practitioner=session.practitioner,
-                    room=session.room,
-                    device=session.device,
-                    starts_at=session.start,
-                    ends_at=ends_at,
-                    buffer_minutes=protocol.buffer_minutes,
-                    blocked_until=ends_at + buffer,
-                    created_by=acting_user(actor),
-                    source=source,
-                )
-            )
-        )
+    booked = _create_series(
+        location,
+        protocol,
+        sessions,
+        patient=patient,
+        course=course,
+        created_by=acting_user(actor),
+        source=source,
+    )
     record_event(
         "series.book",
         course,
@@ -542,6 +526,33 @@ def _release_expired_holds_at(location_id: int, now: datetime | None = None) -> 
 
 
 @transaction.atomic
+def _create_series(
+    location: Location, protocol: Protocol, sessions: Sequence[SessionChoice], **fields: Any
+) -> list[Appointment]:
+    """One appointment per session (index from 1, the protocol's length and buffer), each saved through
+    ``_create`` (the database's no-overlap checks); ``fields`` say whose, in which course and status."""
+    buffer = timedelta(minutes=protocol.buffer_minutes)
+    made = []
+    for index, session in enumerate(sessions, start=1):
+        ends_at = session.start + timedelta(minutes=protocol.session_minutes)
+        appointment = Appointment(
+            clinic_id=location.clinic_id,
+            location=location,
+            protocol=protocol,
+            session_index=index,
+            practitioner=session.practitioner,
+            room=session.room,
+            device=session.device,
+            starts_at=session.start,
+            ends_at=ends_at,
+            buffer_minutes=protocol.buffer_minutes,
+            blocked_until=ends_at + buffer,
+            **fields,
+        )
+        made.append(_create(appointment))
+    return made
+
+
 def hold_series(
     location: Location,
     protocol: Protocol,
@@ -570,33 +581,17 @@ def hold_series(
     before = bump_first(location.pk)
     released = _release_expired_holds_at(location.pk, now)
     check_sessions_fit(location, protocol, sessions)
-    buffer = timedelta(minutes=protocol.buffer_minutes)
     expires = now + timedelta(minutes=minutes)
-    held = []
-    for index, session in enumerate(sessions, start=1):
-        ends_at = session.start + timedelta(minutes=protocol.session_minutes)
-        held.append(
-            _create(
-                Appointment(
-                    clinic_id=location.clinic_id,
-                    location=location,
-                    patient=None,
-                    protocol=protocol,
-                    session_index=index,
-                    practitioner=session.practitioner,
-                    room=session.room,
-                    device=session.device,
-                    starts_at=session.start,
-                    ends_at=ends_at,
-                    buffer_minutes=protocol.buffer_minutes,
-                    blocked_until=ends_at + buffer,
-                    status=AppointmentStatus.HELD,
-                    source=AppointmentSource.ONLINE,  # only the patient's door holds
-                    hold_expires_at=expires,
-                    created_by=acting_user(actor),
-                )
-            )
-        )
+    held = _create_series(
+        location,
+        protocol,
+        sessions,
+        patient=None,
+        status=AppointmentStatus.HELD,
+        source=AppointmentSource.ONLINE,  # only the patient's door holds
+        hold_expires_at=expires,
+        created_by=acting_user(actor),
+    )
     record_event(
         "series.hold",
         None,
