@@ -12,6 +12,7 @@ import time_machine
 from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
+from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -211,3 +212,11 @@ def auditor(clinic: Clinic) -> StaffMember:
 @pytest.fixture
 def outsider(other_clinic: Clinic) -> StaffMember:
     return testing.make_staff(other_clinic, Role.PHYSICIAN, name="Oscar Outsider")
+
+
+@pytest.fixture(autouse=True)
+def _no_language_carried_over():
+    """Each test starts in the default language: a request that activated Polish (LocaleMiddleware, a Polish
+    clinic) leaves it active in the thread, and a later test in the same worker read its messages in Polish."""
+    yield
+    translation.deactivate()
