@@ -215,7 +215,7 @@ def outsider(other_clinic: Clinic) -> StaffMember:
 
 
 @pytest.fixture(autouse=True)
-def _no_language_carried_over():
+def _no_language_carried_over() -> Iterator[None]:
     """Each test starts in the default language: a request that activated Polish (LocaleMiddleware, a Polish
     clinic) leaves it active in the thread, and a later test in the same worker read its messages in Polish."""
     yield
