@@ -15,11 +15,13 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.security import django_auth
 
+from mesoclinic import schema_errors
 from mesoclinic.accounts.api_auth import AddressRateThrottle, ApiTokenAuth, CredentialRateThrottle
 from mesoclinic.billing.api import router as billing_router
 from mesoclinic.billing.services import DocumentIssuedError
 from mesoclinic.catalog.api import router as catalog_router
 from mesoclinic.clinic_settings.api import router as settings_router
+from mesoclinic.form_errors import readers_count
 from mesoclinic.interop.api import router as interop_router
 from mesoclinic.inventory.api import router as inventory_router
 from mesoclinic.notifications.api import router as notifications_router
@@ -89,7 +91,7 @@ class CheckedJsonParser(Parser):
         if not isinstance(data, dict):
             raise BodyRefusedError({"body": [NOT_AN_OBJECT]}, detail=NOT_AN_OBJECT)
         errors: dict[str, list[str]] = {}
-        for where, message in text_problems(data):
+        for where, message in text_problems(data, tr=_, count=readers_count):
             errors.setdefault(where, []).append(message)
         if errors:
             raise BodyRefusedError(errors)
@@ -198,13 +200,14 @@ _WHERE = {"body", "payload", "query", "path"}
 @api.exception_handler(SchemaValidationError)
 def schema_validation_error(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
     """ninja's answer (``{"detail": [...]}``) for the staff API, as ever; the public booking API documents one
-    error shape for every refusal, so there it is ``{"detail", "errors": {field: [messages]}}``."""
+    error shape for every refusal, so there it is ``{"detail", "errors": {field: [messages]}}``. Either way
+    pydantic's messages are in the reader's language (``mesoclinic.schema_errors``), nothing else changes."""
     if not request.path.startswith(PUBLIC_PREFIX):
-        return api.create_response(request, {"detail": exc.errors}, status=422)
+        return api.create_response(request, {"detail": schema_errors.translated(exc.errors)}, status=422)
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
         where = ".".join(str(part) for part in error.get("loc", ()) if part not in _WHERE) or "body"
-        errors.setdefault(where, []).append(str(error.get("msg", "")))
+        errors.setdefault(where, []).append(schema_errors.message(error))
     return api.create_response(request, {"detail": _("Invalid input."), "errors": errors}, status=422)
 
 

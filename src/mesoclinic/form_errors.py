@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.formats import number_format
 
 T = TypeVar("T")
 
@@ -77,3 +78,9 @@ def set_choices(form: forms.BaseForm, name: str, choices: Any) -> None:
     if not isinstance(field, forms.ChoiceField):
         raise TypeError(f"{name} is not a choice field")
     field.choices = choices
+
+
+def readers_count(n: int) -> str:
+    """A count grouped the reader's way, for pure cores' messages (``mesoclinic.text``): "10,000" in English,
+    "10 000" in Polish (where "10,000" reads as ten)."""
+    return number_format(n, force_grouping=True)

@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.actors import Actor
@@ -78,14 +79,16 @@ def email_document(invoice: Invoice, *, actor: Actor, to: str = "") -> str:
     Refused (naming ``to``) when there is no valid address. The sending is audited (not the content).
     """
     if not invoice.is_issued:
-        raise ValidationError({"invoice": ["Only an issued document is sent."]})
+        raise ValidationError({"invoice": [_("Only an issued document is sent.")]})
     address = (to or invoice.patient.email or "").strip()
     if not address:
-        raise ValidationError({"to": ["The patient has no e-mail address: type one."]})
+        raise ValidationError({"to": [_("The patient has no e-mail address: type one.")]})
     try:
         validate_email(address)
     except ValidationError:
-        raise ValidationError({"to": [f"{address!r} is not an e-mail address."]}) from None
+        raise ValidationError(
+            {"to": [_("%(address)s is not an e-mail address.") % {"address": repr(address)}]}
+        ) from None
     clinic = invoice.clinic
     settings = selectors.settings_for(clinic)
     with translation.override(clinic.language or None):

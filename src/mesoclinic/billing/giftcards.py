@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Clinic, StaffMember
 from mesoclinic.actors import Actor
@@ -36,6 +37,7 @@ from mesoclinic.billing.models import (
     ItemKind,
     Payment,
 )
+from mesoclinic.money_text import format_money
 
 VALIDITY_MONTHS = 12
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from paper
@@ -54,7 +56,7 @@ def normalize_code(text: Any) -> str:
 
 
 def new_code() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(GROUP * CODE_GROUPS))
+    raw = "".join(secrets.choice(ALPHABET) for _position in range(GROUP * CODE_GROUPS))
     return normalize_code(raw)
 
 
@@ -126,18 +128,24 @@ def sell(invoice: Invoice, *, actor: Actor) -> list[GiftCard]:
         return []
     if invoice.balance > 0:
         raise _fail(
-            "lines", f"A gift card is sold paid: take the remaining {invoice.balance} before issuing."
+            "lines",
+            _("A gift card is sold paid: take the remaining %(balance)s before issuing.")
+            % {"balance": format_money(invoice.balance, "")},
         )
     expires_on = packages.add_months(_today(invoice.clinic), VALIDITY_MONTHS)
     made = []
     for line in lines:
         units = int(line.quantity)
         if units != line.quantity or units < 1:
-            raise _fail("lines", f"{line.description}: gift cards are sold in whole units.")
+            raise _fail(
+                "lines", _("%(line)s: gift cards are sold in whole units.") % {"line": line.description}
+            )
         value = vat.round_half_up(line.gross / units)
         if value <= 0:
-            raise _fail("lines", f"{line.description}: a gift card is worth more than zero.")
-        for _ in range(units):
+            raise _fail(
+                "lines", _("%(line)s: a gift card is worth more than zero.") % {"line": line.description}
+            )
+        for _unit in range(units):
             card = _create(invoice, line, value, expires_on)
             _entry(card, GiftCardEntryKind.SALE, actor, amount=value, expires_on=expires_on)
             record_event(
@@ -169,7 +177,7 @@ def _create(invoice: Invoice, line: Any, value: Decimal, expires_on: date) -> Gi
                 )
         except IntegrityError:
             continue
-    raise _fail("lines", "No free gift card code was found; try again.")
+    raise _fail("lines", _("No free gift card code was found; try again."))
 
 
 def redeem(invoice: Invoice, code: Any, value: Decimal) -> GiftCard:
@@ -177,21 +185,29 @@ def redeem(invoice: Invoice, code: Any, value: Decimal) -> GiftCard:
     never goes below zero even when two tills redeem the same card at once. The ledger row is written by
     ``note_redemption`` once the payment exists."""
     if not normalize_code(code):
-        raise _fail("code", "Type the gift card's code.")
+        raise _fail("code", _("Type the gift card's code."))
     card = find(invoice.clinic, code)
     if card is None:
-        raise _fail("code", "No gift card of this clinic has this code.")
+        raise _fail("code", _("No gift card of this clinic has this code."))
     today = _today(invoice.clinic)
     if card.expires_on < today:
-        raise _fail("code", f"This gift card expired on {card.expires_on.isoformat()}.")
+        raise _fail("code", _("This gift card expired on %(day)s.") % {"day": card.expires_on.isoformat()})
     if card.currency != invoice.currency:
-        raise _fail("code", f"This gift card is in {card.currency}, the document in {invoice.currency}.")
+        raise _fail(
+            "code",
+            _("This gift card is in %(card)s, the document in %(document)s.")
+            % {"card": card.currency, "document": invoice.currency},
+        )
     taken = GiftCard.objects.filter(pk=card.pk, balance__gte=value, expires_on__gte=today).update(
         balance=F("balance") - value
     )
     if not taken:
         card.refresh_from_db(fields=["balance"])
-        raise _fail("amount", f"The gift card's balance is {card.balance}: it pays at most that.")
+        raise _fail(
+            "amount",
+            _("The gift card's balance is %(balance)s: it pays at most that.")
+            % {"balance": format_money(card.balance, "")},
+        )
     return card
 
 
@@ -226,9 +242,9 @@ def set_expiry(card: GiftCard, *, expires_on: Any, reason: str, actor: Actor) ->
     """Move a card's expiry (longer by goodwill, or as the law of the clinic's country requires), with a
     reason, in its ledger."""
     if not reason.strip():
-        raise _fail("reason", "Say why the expiry changes.")
+        raise _fail("reason", _("Say why the expiry changes."))
     if not isinstance(expires_on, date):
-        raise _fail("expires_on", "Give the new expiry as a date (YYYY-MM-DD).")
+        raise _fail("expires_on", _("Give the new expiry as a date (YYYY-MM-DD)."))
     card = GiftCard.objects.select_for_update().get(pk=card.pk)
     before = card.expires_on
     card.expires_on = expires_on

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
@@ -47,6 +48,7 @@ from mesoclinic.billing.models import (
     SavedCardStatus,
     StripeEvent,
 )
+from mesoclinic.money_text import format_money
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment
 
@@ -69,7 +71,7 @@ def offered() -> bool:
 
 def _require_stripe() -> None:
     if not offered():
-        raise _fail("method", "Online card payment is not offered: Stripe is not configured.")
+        raise _fail("method", _("Online card payment is not offered: Stripe is not configured."))
 
 
 def _reference() -> str:
@@ -136,10 +138,10 @@ def start_deposit(appointment: Appointment, *, actor: Actor, amount: Any = None)
     still waiting for its card when there is one already."""
     _require_stripe()
     if selectors.held_deposit(appointment) is not None:
-        raise _fail("appointment", "A deposit for this booking is held already.")
+        raise _fail("appointment", _("A deposit for this booking is held already."))
     value = selectors.deposit_due(appointment) if amount in (None, "") else _amount(amount)
     if value <= 0:
-        raise _fail("amount", "A deposit is more than zero (the policy asks for none: give the amount).")
+        raise _fail("amount", _("A deposit is more than zero (the policy asks for none: give the amount)."))
     waiting = OnlinePayment.objects.filter(
         appointment=appointment,
         kind=OnlinePaymentKind.DEPOSIT,
@@ -163,9 +165,9 @@ def _amount(value: Any) -> Decimal:
     try:
         amount = Decimal(str(value).strip().replace(",", "."))
     except ArithmeticError:
-        raise _fail("amount", "Give the amount as a number, e.g. 120.00.") from None
+        raise _fail("amount", _("Give the amount as a number, e.g. 120.00.")) from None
     if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise _fail("amount", "Give the amount as a number with at most two decimals.")
+        raise _fail("amount", _("Give the amount as a number with at most two decimals."))
     return amount.quantize(Decimal("0.01"))
 
 
@@ -173,17 +175,21 @@ def start_balance(invoice: Invoice, *, actor: Actor, amount: Any = None) -> Onli
     """A PaymentIntent for (part of) an issued document's balance."""
     _require_stripe()
     if invoice.kind == DocumentKind.CREDIT_NOTE:
-        raise _fail("invoice", "A credit note is not paid: money goes back by refunding the payment.")
+        raise _fail("invoice", _("A credit note is not paid: money goes back by refunding the payment."))
     if invoice.status != DocumentStatus.ISSUED:
-        raise _fail("invoice", "Only an issued document is paid online; a draft is paid at the till.")
+        raise _fail("invoice", _("Only an issued document is paid online; a draft is paid at the till."))
     balance = invoice.balance
     if balance <= 0:
-        raise _fail("amount", "Nothing is owed on this document.")
+        raise _fail("amount", _("Nothing is owed on this document."))
     value = balance if amount in (None, "") else _amount(amount)
     if value <= 0:
-        raise _fail("amount", "A payment is more than zero.")
+        raise _fail("amount", _("A payment is more than zero."))
     if value > balance:
-        raise _fail("amount", f"The balance is {balance}: the payment cannot be more.")
+        raise _fail(
+            "amount",
+            _("The balance is %(balance)s: the payment cannot be more.")
+            % {"balance": format_money(balance, "")},
+        )
     waiting = OnlinePayment.objects.filter(
         invoice=invoice, kind=OnlinePaymentKind.BALANCE, status=OnlinePaymentStatus.PENDING, amount=value
     ).first()
@@ -205,7 +211,7 @@ def pay_with_token(online: OnlinePayment, token: str, *, actor: Actor) -> Online
     if online.status == OnlinePaymentStatus.SUCCEEDED:
         return online
     if not token or not token.startswith("tok_"):
-        raise _fail("card", "The card was not read: please type it again.")
+        raise _fail("card", _("The card was not read: please type it again."))
     try:
         online = _confirmable(online)
         state = gateway.pay_with_token(online.intent_id, token)
@@ -293,7 +299,7 @@ def _record_payment(online: OnlinePayment, amount: Decimal, actor: Actor) -> Pay
     at the till in the meantime) goes to the patient's credit."""
     invoice_id = online.invoice_id or (online.charge.invoice_id if online.charge else None)
     if invoice_id is None:  # every balance and fee intent names its document
-        raise _fail("invoice", "This online payment names no document.")
+        raise _fail("invoice", _("This online payment names no document."))
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     payment = Payment.objects.create(
         invoice=invoice,
@@ -349,7 +355,7 @@ def refund_through_stripe(payment: Payment, amount: Decimal, reason: str) -> tup
     if online is None:
         return None
     if not settings.STRIPE_SECRET_KEY:
-        raise _fail("payment", "This was paid by card online: Stripe must be configured to give it back.")
+        raise _fail("payment", _("This was paid by card online: Stripe must be configured to give it back."))
     done = OnlineRefund.objects.filter(online=online).count()
     try:
         refund_id = gateway.refund(
@@ -360,7 +366,7 @@ def refund_through_stripe(payment: Payment, amount: Decimal, reason: str) -> tup
             idempotency_key=f"mesoclinic-refund-{online.pk}-{done + 1}-{amount}",
         )
     except gateway.GatewayError as exc:
-        raise _fail("amount", f"Stripe did not give the money back: {exc}") from exc
+        raise _fail("amount", _("Stripe did not give the money back: %(reason)s") % {"reason": exc}) from exc
     return online, refund_id
 
 
@@ -400,9 +406,9 @@ def consent_and_setup(card: SavedCard, *, consent: bool, shown_text: str, actor:
     secret for Stripe.js. Without the tick, nothing happens."""
     _require_stripe()
     if not consent:
-        raise _fail("consent", "Tick the box to agree, or close this page: no card is saved without it.")
+        raise _fail("consent", _("Tick the box to agree, or close this page: no card is saved without it."))
     if card.status != SavedCardStatus.PENDING:
-        raise _fail("card", "This link was used already.")
+        raise _fail("card", _("This link was used already."))
     patient = card.patient
     try:
         customer = card.customer_id or gateway.create_customer(
@@ -468,7 +474,7 @@ def finish_setup(state: gateway.IntentState, *, actor: Actor) -> SavedCard | Non
 def finish_setup_from_stripe(card: SavedCard, *, actor: Actor) -> SavedCard:
     """The payment page's report that Stripe.js confirmed the SetupIntent: asked of Stripe, not believed."""
     if not card.setup_intent_id:
-        raise _fail("consent", "Agree to the words above first.")
+        raise _fail("consent", _("Agree to the words above first."))
     try:
         state = gateway.setup_intent(card.setup_intent_id)
     except gateway.GatewayError as exc:
@@ -476,7 +482,7 @@ def finish_setup_from_stripe(card: SavedCard, *, actor: Actor) -> SavedCard:
     finish_setup(state, actor=actor)
     card.refresh_from_db()
     if card.status != SavedCardStatus.ACTIVE:
-        raise _fail("card", state.error or "The card was not saved: please try again.")
+        raise _fail("card", state.error or _("The card was not saved: please try again."))
     return card
 
 
@@ -497,13 +503,13 @@ def charge_fee_to_saved_card(charge: CancellationCharge, *, actor: Actor) -> Onl
     """The no-show or late-cancel fee charged to the card the patient saved for it (off session)."""
     _require_stripe()
     if charge.status != ChargeStatus.CHARGED or charge.invoice_id is None:
-        raise _fail("charge", "Only a fee still charged (not waived) is paid by the saved card.")
+        raise _fail("charge", _("Only a fee still charged (not waived) is paid by the saved card."))
     invoice = Invoice.objects.get(pk=charge.invoice_id)
     if invoice.balance <= 0:
-        raise _fail("charge", "This fee is paid already.")
+        raise _fail("charge", _("This fee is paid already."))
     card = SavedCard.objects.filter(patient_id=charge.patient_id, status=SavedCardStatus.ACTIVE).first()
     if card is None:
-        raise _fail("card", "The patient has saved no card for fees.")
+        raise _fail("card", _("The patient has saved no card for fees."))
     amount = min(charge.amount, invoice.balance)
     online, state = _intent(
         kind=OnlinePaymentKind.FEE,

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Clinic, Location, Role
 from mesoclinic.actors import Actor
@@ -61,6 +62,7 @@ from mesoclinic.billing.models import (
 )
 from mesoclinic.catalog.models import Product, Protocol
 from mesoclinic.clinical_codes.dates import local_day
+from mesoclinic.money_text import format_money
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.selectors import location_timezone
@@ -95,7 +97,7 @@ def _money(value: Any, field: str) -> Decimal:
     try:
         return vat.parse_money(value, field)
     except vat.VatError as exc:
-        raise _fail(exc.field, exc.message) from None
+        raise _fail(exc.field, exc.text(_)) from None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -119,16 +121,17 @@ def update_billing_settings(
     """
     currency = currency.strip().upper()
     if not CURRENCY.match(currency):
-        raise _fail("currency", "Give the currency as its three-letter ISO 4217 code, such as PLN or EUR.")
+        raise _fail("currency", _("Give the currency as its three-letter ISO 4217 code, such as PLN or EUR."))
     rates = list(dict.fromkeys(r.strip() for r in vat_rates if r.strip()))
     if not rates:
-        raise _fail("vat_rates", "Give at least one VAT rate.")
+        raise _fail("vat_rates", _("Give at least one VAT rate."))
     for rate in rates:
         try:
             vat.rate_percent(rate)
         except vat.VatError:
             raise _fail(
-                "vat_rates", f"Unknown VAT rate {rate!r}: use a percentage such as 23, or zw."
+                "vat_rates",
+                _("Unknown VAT rate %(rate)s: use a percentage such as 23, or zw.") % {"rate": repr(rate)},
             ) from None
     current = selectors.settings_for(clinic)
     if (
@@ -136,7 +139,7 @@ def update_billing_settings(
         and current.currency != currency
         and Invoice.objects.filter(clinic=clinic, status=DocumentStatus.ISSUED).exists()
     ):
-        raise _fail("currency", "Documents were issued in this currency: it can no longer change.")
+        raise _fail("currency", _("Documents were issued in this currency: it can no longer change."))
     current.currency = currency
     current.vat_rates = rates
     current.seller_name = seller_name.strip()
@@ -166,28 +169,28 @@ def _check_item(
 ) -> tuple[Decimal, int | None]:
     errors: dict[str, list[str]] = {}
     if kind not in ItemKind.values:
-        errors["kind"] = ["Choose what kind of item this is."]
+        errors["kind"] = [_("Choose what kind of item this is.")]
     if not name.strip():
-        errors["name"] = ["Give the item a name."]
+        errors["name"] = [_("Give the item a name.")]
     price = Decimal(0)
     try:
         price = vat.parse_money(unit_price, "unit_price")
     except vat.VatError as exc:
-        errors["unit_price"] = [exc.message]
+        errors["unit_price"] = [exc.text(_)]
     if vat_rate not in selectors.settings_for(clinic).vat_rates:
         errors["vat_rate"] = [f"{vat_rate!r} is not one of the clinic's VAT rates."]
     if kind in {ItemKind.SESSION, ItemKind.PACKAGE} and protocol is None:
-        errors["protocol"] = ["A session or package price belongs to a protocol."]
+        errors["protocol"] = [_("A session or package price belongs to a protocol.")]
     if protocol is not None and protocol.clinic_id != clinic.pk:
-        errors["protocol"] = ["This protocol is not one of the clinic's."]
+        errors["protocol"] = [_("This protocol is not one of the clinic's.")]
     if kind == ItemKind.RETAIL and product is None:
-        errors["product"] = ["A retail price belongs to a product."]
+        errors["product"] = [_("A retail price belongs to a product.")]
     if product is not None and product.clinic_id != clinic.pk:
-        errors["product"] = ["This product is not one of the clinic's."]
+        errors["product"] = [_("This product is not one of the clinic's.")]
     if kind == ItemKind.PACKAGE:
         sessions = sessions or (protocol.sessions if protocol is not None else None)
         if not sessions or sessions < 1:
-            errors["sessions"] = ["A package has at least one session."]
+            errors["sessions"] = [_("A package has at least one session.")]
     else:
         sessions = None
     if errors:
@@ -223,7 +226,7 @@ def create_price_item(
         protocol is not None
         and PriceItem.objects.filter(clinic=clinic, kind=kind, protocol=protocol).exists()
     ):
-        raise _fail("protocol", "This protocol already has a price of this kind: change that one.")
+        raise _fail("protocol", _("This protocol already has a price of this kind: change that one."))
     item = PriceItem.objects.create(
         clinic=clinic,
         kind=kind,
@@ -340,36 +343,39 @@ def _line_values(invoice: Invoice, line: LineInput, index: int | None = None) ->
         try:
             return fn(value, field)
         except vat.VatError as exc:
-            errors.setdefault(where + field, []).append(exc.message)
+            errors.setdefault(where + field, []).append(exc.text(_))
             return Decimal(0)
 
     if not (line.description or "").strip():
-        errors[where + "description"] = ["Say what this line is for."]
+        errors[where + "description"] = [_("Say what this line is for.")]
     quantity = parse(vat.parse_quantity, line.quantity, "quantity")
     unit_price = parse(vat.parse_money, line.unit_price, "unit_price")
     rates = selectors.settings_for(invoice.clinic).vat_rates
     if line.vat_rate not in rates:
-        errors[where + "vat_rate"] = [f"Unknown VAT rate {line.vat_rate!r}: use one of {', '.join(rates)}."]
+        errors[where + "vat_rate"] = [
+            _("Unknown VAT rate %(rate)s: use one of %(rates)s.")
+            % {"rate": repr(line.vat_rate), "rates": ", ".join(rates)}
+        ]
     percent: Decimal | None = None
     discount = Decimal("0.00")
     given_amount = line.discount not in (None, "")
     given_percent = line.discount_percent not in (None, "")
     if given_amount and given_percent:
-        errors[where + "discount"] = ["Give the discount as an amount or a percentage, not both."]
+        errors[where + "discount"] = [_("Give the discount as an amount or a percentage, not both.")]
     elif given_percent:
         percent = parse(vat.parse_money, line.discount_percent, "discount_percent")
         if percent > 100:
-            errors[where + "discount_percent"] = ["A discount is from 0 to 100 %."]
+            errors[where + "discount_percent"] = [_("A discount is from 0 to 100 %.")]
         elif not errors:
             discount = vat.discount_for_percent(quantity, unit_price, percent)
     elif given_amount:
         discount = parse(vat.parse_money, line.discount, "discount")
     if discount and not line.discount_reason.strip():
-        errors[where + "discount_reason"] = ["Say why the discount is given."]
+        errors[where + "discount_reason"] = [_("Say why the discount is given.")]
     if not errors and discount > quantity * unit_price:
-        errors[where + "discount"] = ["The discount cannot be more than the line's amount."]
+        errors[where + "discount"] = [_("The discount cannot be more than the line's amount.")]
     if line.item is not None and line.item.clinic_id != invoice.clinic_id:
-        errors[where + "item"] = ["This item is not on the clinic's price list."]
+        errors[where + "item"] = [_("This item is not on the clinic's price list.")]
     if errors:
         raise ValidationError(errors)
     return {
@@ -389,7 +395,8 @@ def _lock_draft(invoice: Invoice) -> Invoice:
     locked = Invoice.objects.select_for_update().select_related("clinic").get(pk=invoice.pk)
     if locked.is_issued:
         raise DocumentIssuedError(
-            f"Document {locked.number} is issued and cannot change: correct it with a credit note."
+            _("Document %(number)s is issued and cannot change: correct it with a credit note.")
+            % {"number": locked.number}
         )
     return locked
 
@@ -398,7 +405,9 @@ def _refresh_totals(invoice: Invoice) -> None:
     totals = selectors.totals_of(invoice)
     if invoice.kind != DocumentKind.CREDIT_NOTE and totals.gross < invoice.paid:
         raise _fail(
-            "lines", f"The lines would total less than the {invoice.paid} already paid: refund first."
+            "lines",
+            _("The lines would total less than the %(paid)s already paid: refund first.")
+            % {"paid": format_money(invoice.paid, "")},
         )
     invoice.net, invoice.vat, invoice.gross = totals.net, totals.vat, totals.gross
     invoice.save(update_fields=["net", "vat", "gross"])
@@ -406,7 +415,9 @@ def _refresh_totals(invoice: Invoice) -> None:
 
 def _check_kind(kind: str) -> None:
     if kind not in (DocumentKind.INVOICE, DocumentKind.RECEIPT):
-        raise _fail("kind", "A new document is an invoice or a receipt (credit notes correct an issued one).")
+        raise _fail(
+            "kind", _("A new document is an invoice or a receipt (credit notes correct an issued one).")
+        )
 
 
 @transaction.atomic
@@ -421,7 +432,7 @@ def create_invoice(
     """A draft document for a patient (a retail sale, or what an appointment's checkout prefilled)."""
     _check_kind(kind)
     if appointment is not None and appointment.patient_id != patient.pk:
-        raise _fail("appointment", "This appointment is another patient's.")
+        raise _fail("appointment", _("This appointment is another patient's."))
     invoice = Invoice.objects.create(
         clinic=patient.clinic,
         patient=patient,
@@ -558,16 +569,16 @@ def set_buyer(
     invoice = _lock_draft(invoice)
     errors: dict[str, list[str]] = {}
     if kind not in BuyerKind.values:
-        errors["buyer.kind"] = ["The buyer is a consumer or a company."]
+        errors["buyer.kind"] = [_("The buyer is a consumer or a company.")]
     elif kind == BuyerKind.COMPANY:
         if not name.strip():
-            errors["buyer.name"] = ["Give the company's name."]
+            errors["buyer.name"] = [_("Give the company's name.")]
         if not address.strip():
-            errors["buyer.address"] = ["Give the company's address."]
+            errors["buyer.address"] = [_("Give the company's address.")]
         try:
             tax_id = taxid.normalise_tax_id(tax_id)
         except taxid.TaxIdError as exc:
-            errors["buyer.tax_id"] = [str(exc)]
+            errors["buyer.tax_id"] = [exc.text(_)]
     if errors:
         raise ValidationError(errors)
     if kind == BuyerKind.CONSUMER:
@@ -607,36 +618,47 @@ def record_payment(  # noqa: PLR0912 — each method's rule in one place
     """
     if method not in PaymentMethod.values:
         raise _fail(
-            "method", f"Unknown payment method {method!r}: use one of {', '.join(PaymentMethod.values)}."
+            "method",
+            _("Unknown payment method %(method)s: use one of %(methods)s.")
+            % {"method": repr(method), "methods": ", ".join(PaymentMethod.values)},
         )
     if method == PaymentMethod.DEPOSIT:
-        raise _fail("method", "A deposit is taken before the visit and applied at checkout by itself.")
+        raise _fail("method", _("A deposit is taken before the visit and applied at checkout by itself."))
     if method == PaymentMethod.ONLINE_CARD:
-        raise _fail("method", "An online card payment is recorded when Stripe confirms it, not at the till.")
+        raise _fail(
+            "method", _("An online card payment is recorded when Stripe confirms it, not at the till.")
+        )
     value = _money(amount, "amount")
     if value <= 0:
-        raise _fail("amount", "A payment is more than zero.")
+        raise _fail("amount", _("A payment is more than zero."))
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.kind == DocumentKind.CREDIT_NOTE:
-        raise _fail("invoice", "Money goes back on a credit note by refunding the original payment.")
+        raise _fail("invoice", _("Money goes back on a credit note by refunding the original payment."))
     if value > invoice.balance and not to_credit:
         raise _fail(
             "amount",
-            f"The balance is {invoice.balance}: the payment cannot be more"
-            " (unless the cashier puts the rest to the patient's credit).",
+            _(
+                "The balance is %(balance)s: the payment cannot be more"
+                " (unless the cashier puts the rest to the patient's credit)."
+            )
+            % {"balance": format_money(invoice.balance, "")},
         )
     excess = Decimal("0.00")
     if to_credit and value > invoice.balance:
         if method in (PaymentMethod.PACKAGE_SESSION, PaymentMethod.CREDIT, PaymentMethod.GIFT_CARD):
-            raise _fail("to_credit", "Only money received (cash or card) can go to the patient's credit.")
+            raise _fail("to_credit", _("Only money received (cash or card) can go to the patient's credit."))
         if invoice.balance <= 0:
-            raise _fail("amount", "Nothing is owed on this document: nothing to pay with an overpayment.")
+            raise _fail("amount", _("Nothing is owed on this document: nothing to pay with an overpayment."))
         excess, value = value - invoice.balance, invoice.balance
     if method == PaymentMethod.CREDIT:
         Patient.objects.select_for_update().filter(pk=invoice.patient_id).first()
         available = selectors.credit_of(invoice.patient)
         if value > available:
-            raise _fail("amount", f"The patient's credit is {available}: it pays at most that.")
+            raise _fail(
+                "amount",
+                _("The patient's credit is %(credit)s: it pays at most that.")
+                % {"credit": format_money(available, "")},
+            )
     drawn = None
     if method == PaymentMethod.PACKAGE_SESSION:
         package, drawn = _pay_with_package(invoice, package, actor)
@@ -697,17 +719,22 @@ def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) 
     """Give back (part of) a payment, by the same method, with a reason: a negative payment row."""
     value = _money(amount, "amount")
     if value <= 0:
-        raise _fail("amount", "A refund is more than zero.")
+        raise _fail("amount", _("A refund is more than zero."))
     if not reason.strip():
-        raise _fail("reason", "Say why the money is given back.")
+        raise _fail("reason", _("Say why the money is given back."))
     payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment.pk)
     if payment.refund_of_id is not None:
-        raise _fail("payment", "A refund cannot itself be refunded.")
+        raise _fail("payment", _("A refund cannot itself be refunded."))
     left = selectors.refundable(payment)
     if value > left:
-        raise _fail("amount", f"Only {left} of this payment is left to refund.")
+        raise _fail(
+            "amount", _("Only %(left)s of this payment is left to refund.") % {"left": format_money(left, "")}
+        )
     if payment.method == PaymentMethod.PACKAGE_SESSION and value != left:
-        raise _fail("amount", f"A package session is given back whole: refund {left}.")
+        raise _fail(
+            "amount",
+            _("A package session is given back whole: refund %(left)s.") % {"left": format_money(left, "")},
+        )
     location = payment.location or _till_of(payment.invoice)
     online_card = payment.method == PaymentMethod.ONLINE_CARD
     if online_card:
@@ -798,9 +825,9 @@ def issue_invoice(invoice: Invoice, *, actor: Actor) -> Invoice:
     """Number a draft (per clinic, kind and the clinic's calendar year) and make it immutable."""
     invoice = _lock_draft(invoice)
     if not invoice.lines.exists():
-        raise _fail("lines", "A document needs at least one line.")
+        raise _fail("lines", _("A document needs at least one line."))
     if invoice.buyer_kind == BuyerKind.COMPANY and invoice.kind != DocumentKind.INVOICE:
-        raise _fail("kind", "A company buyer gets an invoice, not a receipt.")
+        raise _fail("kind", _("A company buyer gets an invoice, not a receipt."))
     _issue(invoice, actor=actor)
     sold = _sell_packages(invoice, actor=actor)
     cards = giftcards.sell(invoice, actor=actor)
@@ -826,12 +853,12 @@ def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: 
     The lines say what is credited (positive quantities and prices); the note's totals are negative.
     """
     if not reason.strip():
-        raise _fail("reason", "Say why the document is corrected.")
+        raise _fail("reason", _("Say why the document is corrected."))
     if not lines:
-        raise _fail("lines", "Say what is credited (at least one line).")
+        raise _fail("lines", _("Say what is credited (at least one line)."))
     original = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if not original.is_issued or original.kind == DocumentKind.CREDIT_NOTE:
-        raise _fail("invoice", "Only an issued invoice or receipt is corrected by a credit note.")
+        raise _fail("invoice", _("Only an issued invoice or receipt is corrected by a credit note."))
     note = Invoice.objects.create(
         clinic=original.clinic,
         patient=original.patient,
@@ -853,7 +880,11 @@ def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: 
     _refresh_totals(note)
     left = original.gross - selectors.credited(original)
     if -note.gross > left:
-        raise _fail("lines", f"Only {left} of {original.number} is left to credit.")
+        raise _fail(
+            "lines",
+            _("Only %(left)s of %(number)s is left to credit.")
+            % {"left": format_money(left, ""), "number": original.number},
+        )
     _issue(note, actor=actor)
     record_event(
         "billing.credit_note.issue",
@@ -887,9 +918,11 @@ def _sell_packages(invoice: Invoice, *, actor: Actor) -> list[Package]:
         assert item is not None  # noqa: S101 — filtered on the item's kind
         units = int(line.quantity)
         if units != line.quantity or units < 1:
-            raise _fail("lines", f"{line.description}: a package is sold in whole units.")
+            raise _fail(
+                "lines", _("%(line)s: a package is sold in whole units.") % {"line": line.description}
+            )
         course_id = selectors.open_course_id(invoice.patient, item.protocol_id)
-        for _ in range(units):
+        for _unit in range(units):
             package = Package.objects.create(
                 clinic=invoice.clinic,
                 patient=invoice.patient,
@@ -986,12 +1019,12 @@ def draw_for_signed_session(record: Any, *, actor: Actor) -> PackageEntry | None
 def set_package_expiry(package: Package, *, expires_on: Any, reason: str, actor: Actor) -> Package:
     """Move a package's expiry (longer for an illness, shorter by agreement), with a reason, in its ledger."""
     if not reason.strip():
-        raise _fail("reason", "Say why the expiry changes.")
+        raise _fail("reason", _("Say why the expiry changes."))
     if not hasattr(expires_on, "isoformat"):
-        raise _fail("expires_on", "Give the new expiry as a date (YYYY-MM-DD).")
+        raise _fail("expires_on", _("Give the new expiry as a date (YYYY-MM-DD)."))
     package = Package.objects.select_for_update().get(pk=package.pk)
     if package.status != PackageStatus.ACTIVE:
-        raise _fail("package", "This package was refunded.")
+        raise _fail("package", _("This package was refunded."))
     before = package.expires_on
     package.expires_on = expires_on
     package.save(update_fields=["expires_on"])
@@ -1016,24 +1049,31 @@ def refund_package(
     Another amount than the rule's is the owner's to give, with ``override_reason``.
     """
     if not reason.strip():
-        raise _fail("reason", "Say why the package is refunded.")
+        raise _fail("reason", _("Say why the package is refunded."))
     package = Package.objects.select_for_update().get(pk=package.pk)
     if package.status != PackageStatus.ACTIVE:
-        raise _fail("package", "This package was already refunded.")
+        raise _fail("package", _("This package was already refunded."))
     left = package.sessions_left
     if left < 1:
-        raise _fail("package", "No session of this package is left to refund.")
+        raise _fail("package", _("No session of this package is left to refund."))
     rule = packages.pro_rata_refund(package.price, package.sessions_total, left)
     value = rule
     if amount not in (None, ""):
         value = _money(amount, "amount")
         if value != rule:
             if not _is_owner(actor):
-                raise _fail("amount", f"The rule gives {rule}: only the owner may refund another amount.")
+                raise _fail(
+                    "amount",
+                    _("The rule gives %(rule)s: only the owner may refund another amount.")
+                    % {"rule": format_money(rule, "")},
+                )
             if not override_reason.strip():
-                raise _fail("override_reason", f"Say why the refund is not the rule's {rule}.")
+                raise _fail(
+                    "override_reason",
+                    _("Say why the refund is not the rule's %(rule)s.") % {"rule": format_money(rule, "")},
+                )
         if value < 0:
-            raise _fail("amount", "A refund is not negative.")
+            raise _fail("amount", _("A refund is not negative."))
     payments = [
         p
         for p in package.invoice.payments.filter(refund_of__isnull=True).order_by("-received_at", "-id")
@@ -1041,7 +1081,11 @@ def refund_package(
     ]
     available = sum((selectors.refundable(p) for p in payments), Decimal("0.00"))
     if value > available:
-        raise _fail("amount", f"Only {available} was paid for this package and is left to refund.")
+        raise _fail(
+            "amount",
+            _("Only %(paid)s was paid for this package and is left to refund.")
+            % {"paid": format_money(available, "")},
+        )
     note = reason.strip() + (f" (override: {override_reason.strip()})" if value != rule else "")
     owed = value
     for payment in payments:
@@ -1077,9 +1121,9 @@ def _pay_with_package(
 ) -> tuple[Package, PackageEntry]:
     """A package session pays (part of) the document: the session this visit's signing drew, or one drawn now."""
     if package is None:
-        raise _fail("package", "Choose the package whose session pays.")
+        raise _fail("package", _("Choose the package whose session pays."))
     if package.patient_id != invoice.patient_id:
-        raise _fail("package", "This package is another patient's.")
+        raise _fail("package", _("This package is another patient's."))
     package = Package.objects.select_for_update().get(pk=package.pk)
     drawn = None
     if invoice.appointment_id is not None:
@@ -1091,9 +1135,9 @@ def _pay_with_package(
         ).first()
     if drawn is None:
         if package.status != PackageStatus.ACTIVE or package.expires_on < _local_today(invoice.clinic):
-            raise _fail("package", "This package is refunded or expired.")
+            raise _fail("package", _("This package is refunded or expired."))
         if not _take_session(package):
-            raise _fail("package", "No session of this package is left.")
+            raise _fail("package", _("No session of this package is left."))
         drawn = _ledger(package, PackageEntryKind.DRAW, actor, sessions=-1, appointment=invoice.appointment)
     return package, drawn
 
@@ -1125,21 +1169,21 @@ POLICY_CHOICES = {
 def _clean_policy_field(name: str, value: Any) -> tuple[Any, str]:
     """A policy field's stored value and the error to show beside it ("" when valid)."""
     if name in POLICY_CHOICES:
-        return value, "" if value in POLICY_CHOICES[
-            name
-        ] else f"Choose one of {', '.join(POLICY_CHOICES[name])}."
+        return value, "" if value in POLICY_CHOICES[name] else _("Choose one of %(choices)s.") % {
+            "choices": ", ".join(POLICY_CHOICES[name])
+        }
     if name in {"deposit_value", "fee", "waive_limit"}:
         try:
             return vat.parse_money(value, name), ""
         except vat.VatError as exc:
-            return Decimal(0), exc.message
+            return Decimal(0), exc.text(_)
     if name == "late_cancel_hours":
         try:
             hours = int(value)
         except (TypeError, ValueError):
             hours = -1
         ok = 0 <= hours <= 24 * 14
-        return hours, "" if ok else "Give the window in hours, from 0 to 336 (two weeks)."
+        return hours, "" if ok else _("Give the window in hours, from 0 to 336 (two weeks).")
     return bool(value), ""
 
 
@@ -1150,7 +1194,7 @@ def set_cancellation_policy(
     """The clinic's policy (``protocol`` None) or one protocol's own, which overrides it."""
     errors: dict[str, list[str]] = {}
     if protocol is not None and protocol.clinic_id != clinic.pk:
-        errors["protocol"] = ["This protocol is not one of the clinic's."]
+        errors["protocol"] = [_("This protocol is not one of the clinic's.")]
     values: dict[str, Any] = {}
     for name in POLICY_FIELDS:
         if name in fields:
@@ -1159,7 +1203,7 @@ def set_cancellation_policy(
                 errors[name] = [error]
             values[name] = value
     if values.get("deposit_kind") == DepositKind.PERCENT and values.get("deposit_value", 0) > 100:
-        errors["deposit_value"] = ["A percentage is from 0 to 100."]
+        errors["deposit_value"] = [_("A percentage is from 0 to 100.")]
     if errors:
         raise ValidationError(errors)
     policy, _created = CancellationPolicy.objects.select_for_update().get_or_create(
@@ -1182,10 +1226,10 @@ def set_cancellation_policy(
 def take_deposit(appointment: Appointment, *, method: str, actor: Actor, amount: Any = None) -> Deposit:
     """Money taken before the booking's first visit (the policy's amount unless another is given)."""
     if method not in (PaymentMethod.CASH, PaymentMethod.CARD_TERMINAL):
-        raise _fail("method", "A deposit is taken in cash or by card terminal.")
+        raise _fail("method", _("A deposit is taken in cash or by card terminal."))
     value = selectors.deposit_due(appointment) if amount in (None, "") else _money(amount, "amount")
     if value <= 0:
-        raise _fail("amount", "A deposit is more than zero (the policy asks for none: give the amount).")
+        raise _fail("amount", _("A deposit is more than zero (the policy asks for none: give the amount)."))
     _refuse_if_closed(appointment.location)
     deposit = Deposit.objects.create(
         location=appointment.location,
@@ -1335,15 +1379,18 @@ def waive_charge(charge: CancellationCharge, *, reason: str, actor: Actor) -> Ca
     credited if it was issued), the deposit is held again, the package session given back. Above the
     policy's waive limit only the owner waives."""
     if not reason.strip():
-        raise _fail("reason", "Say why the charge is waived.")
+        raise _fail("reason", _("Say why the charge is waived."))
     charge = CancellationCharge.objects.select_for_update().get(pk=charge.pk)
     if charge.status == ChargeStatus.WAIVED:
-        raise _fail("charge", "This charge was already waived.")
+        raise _fail("charge", _("This charge was already waived."))
     appointment = charge.appointment
     policy = selectors.policy_for(charge.clinic, appointment.protocol_id)
     limit = policy.waive_limit if policy is not None else Decimal("0.00")
     if charge.amount > limit and not _is_owner(actor):
-        raise _fail("reason", f"Only the owner waives a charge above {limit}.")
+        raise _fail(
+            "reason",
+            _("Only the owner waives a charge above %(limit)s.") % {"limit": format_money(limit, "")},
+        )
     why = reason.strip()
     if charge.invoice_id is not None:
         invoice = Invoice.objects.get(pk=charge.invoice_id)
@@ -1406,7 +1453,8 @@ def _refuse_if_closed(location: Location | None) -> None:
     if CashUp.objects.filter(location=location, day=today).exists():
         raise _fail(
             "day",
-            f"The day is closed at {location.name}: record this tomorrow, referencing today's document.",
+            _("The day is closed at %(location)s: record this tomorrow, referencing today's document.")
+            % {"location": location.name},
         )
 
 
@@ -1423,16 +1471,19 @@ def close_day(
         try:
             counts[method] = vat.parse_money(counted.get(method, "0"), f"counted.{method}")
         except vat.VatError as exc:
-            errors[f"counted.{method}"] = [exc.message]
+            errors[f"counted.{method}"] = [exc.text(_)]
     if errors:
         raise ValidationError(errors)
     difference = sum(counts.values(), Decimal("0.00")) - sum(expected.values(), Decimal("0.00"))
     if difference and not reason.strip():
-        raise _fail("reason", f"The count differs by {difference}: say why.")
+        raise _fail(
+            "reason",
+            _("The count differs by %(difference)s: say why.") % {"difference": format_money(difference, "")},
+        )
     if difference and not _is_owner(actor):
-        raise _fail("reason", "Only the owner closes a day with a difference.")
+        raise _fail("reason", _("Only the owner closes a day with a difference."))
     if CashUp.objects.filter(location=location, day=day).exists():
-        raise _fail("day", "This day is already closed here.")
+        raise _fail("day", _("This day is already closed here."))
     cash_up = CashUp.objects.create(
         clinic=location.clinic,
         location=location,

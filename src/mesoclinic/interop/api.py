@@ -11,6 +11,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status, UploadedFile
 
 from mesoclinic.accounts.api_auth import require
@@ -78,7 +79,7 @@ def import_csv(  # noqa: PLR0917 — ninja reads each multipart form field from 
         text = csvfile.decode(file.read(csvfile.MAX_BYTES + 1))
         parsed = csvfile.parse(text)
     except (ValueError, TypeError) as exc:
-        detail = str(exc) if isinstance(exc, csvfile.CsvFileError) else "mapping must be a JSON object."
+        detail = exc.text(_) if isinstance(exc, csvfile.CsvFileError) else _("mapping must be a JSON object.")
         return Status(400, {"detail": detail})
     full = {**csvfile.guess_mapping(kind, parsed.headers), **chosen}
     if services.runs_in_background(len(parsed.rows)):

@@ -11,18 +11,37 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from mesoclinic.clinical_codes.words import N_
+
 MAX_BYTES: Final = 5 * 1024 * 1024
 MAX_ROWS: Final = 20_000
 
 
+def _same(text: str) -> str:
+    return text
+
+
 class CsvFileError(ValueError):
-    """The file as a whole cannot be read (encoding, no header, too large); the message says why."""
+    """The file as a whole cannot be read (encoding, no header, too large); the message says why.
+
+    ``template`` is the English message marked ``N_`` with its ``params``; ``str(error)`` is the English text
+    and ``text(gettext)`` the reader's language (the Django layer's: this module imports no Django).
+    """
+
+    def __init__(self, template: str, params: dict[str, object] | None = None) -> None:
+        self.template = template
+        self.params = dict(params or {})
+        super().__init__(self.text())
+
+    def text(self, tr: Callable[[str], str] = _same) -> str:
+        """The message, its words translated by ``tr`` (as is by default)."""
+        return tr(self.template) % self.params if self.params else tr(self.template)
 
 
 @dataclass(frozen=True)
@@ -126,7 +145,9 @@ def decode(data: bytes) -> str:
     without asking. Bytes that are none of these are refused rather than guessed.
     """
     if len(data) > MAX_BYTES:
-        raise CsvFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
+        raise CsvFileError(
+            N_("The file is larger than %(mb)s MB; split it."), {"mb": MAX_BYTES // (1024 * 1024)}
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     try:
@@ -136,7 +157,9 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
-        raise CsvFileError("The file is not text in UTF-8 or Windows-1252; save it as CSV UTF-8.") from None
+        raise CsvFileError(
+            N_("The file is not text in UTF-8 or Windows-1252; save it as CSV UTF-8.")
+        ) from None
 
 
 def parse(text: str, *, delimiter: str | None = None) -> ParsedFile:
@@ -144,7 +167,7 @@ def parse(text: str, *, delimiter: str | None = None) -> ParsedFile:
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise CsvFileError("The file is empty or its first line (the header) is blank.")
+        raise CsvFileError(N_("The file is empty or its first line (the header) is blank."))
     if delimiter is None:
         first = lines[0]
         delimiter = max([",", ";", "\t"], key=first.count)
@@ -152,20 +175,22 @@ def parse(text: str, *, delimiter: str | None = None) -> ParsedFile:
     try:
         headers = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as exc:
-        raise CsvFileError(f"The header cannot be read: {exc}") from None
+        raise CsvFileError(N_("The header cannot be read: %(reason)s"), {"reason": exc}) from None
     if len(set(headers)) != len(headers) or "" in headers:
-        raise CsvFileError("Every column needs a header, and headers must differ.")
+        raise CsvFileError(N_("Every column needs a header, and headers must differ."))
     rows: list[tuple[int, dict[str, str]]] = []
     try:
         for values in reader:
             if not any(v.strip() for v in values):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise CsvFileError(f"The file has more than {MAX_ROWS} rows; split it.")
+                raise CsvFileError(N_("The file has more than %(rows)s rows; split it."), {"rows": MAX_ROWS})
             row = {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(headers)}
             rows.append((reader.line_num, row))
     except csv.Error as exc:
-        raise CsvFileError(f"Line {reader.line_num}: {exc}") from None
+        raise CsvFileError(
+            N_("Line %(line)s: %(reason)s"), {"line": reader.line_num, "reason": exc}
+        ) from None
     return ParsedFile(headers, rows, delimiter)
 
 
@@ -220,6 +245,8 @@ class RowReader:
     values: dict[str, str]
     mapping: Mapping[str, str]
     errors: list[RowError] = field(default_factory=list)
+    #: Translates this module's messages (marked ``N_``): the services pass ``gettext``; English by default.
+    tr: Callable[[str], str] = field(default=_same, repr=False)
 
     def error(self, name: str, message: str) -> None:
         self.errors.append(RowError(self.number, self.mapping.get(name, name), message))
@@ -227,9 +254,9 @@ class RowReader:
     def text(self, name: str, *, required: bool = False, max_length: int = 0) -> str:
         value = self.values.get(name, "").strip()
         if required and not value:
-            self.error(name, "This value is required.")
+            self.error(name, self.tr(N_("This value is required.")))
         if max_length and len(value) > max_length:
-            self.error(name, f"At most {max_length} characters.")
+            self.error(name, self.tr(N_("At most %(max)s characters.")) % {"max": max_length})
         return value
 
     def date(self, name: str, *, required: bool = False) -> date | None:
@@ -238,7 +265,11 @@ class RowReader:
             return None
         parsed = parse_date(value)
         if parsed is None:
-            self.error(name, f"{value!r} is not a date (use YYYY-MM-DD or DD.MM.YYYY).")
+            self.error(
+                name,
+                self.tr(N_("%(value)s is not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
+                % {"value": repr(value)},
+            )
         return parsed
 
     def moment(self, name: str, tz: ZoneInfo, *, required: bool = False) -> datetime | None:
@@ -247,7 +278,11 @@ class RowReader:
             return None
         parsed = parse_datetime(value, tz)
         if parsed is None:
-            self.error(name, f"{value!r} is not a date and time (use YYYY-MM-DD HH:MM).")
+            self.error(
+                name,
+                self.tr(N_("%(value)s is not a date and time (use YYYY-MM-DD HH:MM)."))
+                % {"value": repr(value)},
+            )
         return parsed
 
     def integer(self, name: str, *, low: int, high: int) -> int | None:
@@ -259,7 +294,11 @@ class RowReader:
         except ValueError:
             number = _ROMAN.get(value.upper(), -1)
         if not low <= number <= high:
-            self.error(name, f"{value!r} is not a whole number from {low} to {high}.")
+            self.error(
+                name,
+                self.tr(N_("%(value)s is not a whole number from %(low)s to %(high)s."))
+                % {"value": repr(value), "low": low, "high": high},
+            )
             return None
         return number
 

@@ -22,8 +22,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic, Location, StaffMember
@@ -129,7 +130,7 @@ def import_fhir_patients(
     seen: set[tuple[str, str]] = set()
     for item in patients_in(payload):
         report.rows += 1
-        reader = RowReader(item.index, {}, {})
+        reader = RowReader(item.index, {}, {}, tr=_)
         for path, message in item.errors:
             reader.error(path, message)
         if not reader.errors:
@@ -159,12 +160,16 @@ def _check_identifiers(
 ) -> None:
     for system, value in identifiers:
         if (system, value) in seen:
-            reader.error(column, f"{value} appears twice in this file.")
+            reader.error(column, _("%(value)s appears twice in this file.") % {"value": value})
             continue
         seen.add((system, value))
         existing = ExternalIdentifier.objects.filter(clinic=clinic, system=system, value=value).first()
         if existing is not None:
-            reader.error(column, f"{value} is already imported (patient #{existing.patient_id}).")
+            reader.error(
+                column,
+                _("%(value)s is already imported (patient #%(patient)s).")
+                % {"value": value, "patient": existing.patient_id},
+            )
 
 
 def _register(
@@ -182,7 +187,9 @@ def _register(
     ).first()
     if same is not None:
         reader.error(
-            "family_name", f"Already registered as patient #{same.pk} (same name and date of birth)."
+            "family_name",
+            _("Already registered as patient #%(patient)s (same name and date of birth).")
+            % {"patient": same.pk},
         )
         raise RowRejectedError
     try:
@@ -307,7 +314,7 @@ def import_csv(
     )
     for number, values in csvfile.mapped_rows(parsed, mapping):
         report.rows += 1
-        reader = RowReader(number, values, mapping)
+        reader = RowReader(number, values, mapping, tr=_)
         try:
             with transaction.atomic():
                 importer.row(reader, actor=actor)
@@ -351,7 +358,9 @@ class _PatientRows:
             "fitzpatrick": r.integer("fitzpatrick", low=1, high=6),
         }
         if sex not in _SEX:
-            r.error("sex", f"{sex!r} is not a sex (female, male, other or unknown).")
+            r.error(
+                "sex", _("%(value)s is not a sex (female, male, other or unknown).") % {"value": repr(sex)}
+            )
         fields["sex"] = _SEX.get(sex, "unknown")
         language = r.text("preferred_language", max_length=10)
         if language:
@@ -360,7 +369,7 @@ class _PatientRows:
             raise RowRejectedError
         person = (fields["given_name"].lower(), fields["family_name"].lower(), fields["birth_date"])
         if person in self.seen_people:
-            r.error("family_name", f"Same person as row {self.seen_people[person]}.")
+            r.error("family_name", _("Same person as row %(row)s.") % {"row": self.seen_people[person]})
             raise RowRejectedError
         self.seen_people[person] = r.number
         identifiers = [(self.source, external_id)] if external_id else []
@@ -409,8 +418,12 @@ class _AppointmentRows:
 
     def row(self, r: RowReader, *, actor: Actor) -> None:
         patient = self._patient(r)
-        location = self._lookup(r, "location", self.locations, "location")
-        practitioner = self._lookup(r, "practitioner", self.staff, "practitioner")
+        location = self._lookup(
+            r, "location", self.locations, gettext_noop("No location named %(value)s in this clinic.")
+        )
+        practitioner = self._lookup(
+            r, "practitioner", self.staff, gettext_noop("No practitioner named %(value)s in this clinic.")
+        )
         protocol = self._protocol(r)
         if r.errors or location is None or practitioner is None or protocol is None or patient is None:
             raise RowRejectedError
@@ -449,7 +462,9 @@ class _AppointmentRows:
             )
             if found is None:
                 r.error(
-                    "patient_external_id", f"No patient imported from {self.source} with id {external_id}."
+                    "patient_external_id",
+                    _("No patient imported from %(source)s with id %(id)s.")
+                    % {"source": self.source, "id": external_id},
                 )
                 return None
             return found.patient
@@ -458,18 +473,23 @@ class _AppointmentRows:
             if len(matches) != 1:
                 r.error(
                     "patient_email",
-                    f"{'Several patients have' if matches else 'No patient has'} the e-mail {email}.",
+                    (
+                        _("Several patients have the e-mail %(email)s.")
+                        if matches
+                        else _("No patient has the e-mail %(email)s.")
+                    )
+                    % {"email": email},
                 )
                 return None
             return matches[0]
-        r.error("patient_external_id", "The patient's external id or e-mail is required.")
+        r.error("patient_external_id", _("The patient's external id or e-mail is required."))
         return None
 
     @staticmethod
-    def _lookup(r: RowReader, name: str, table: Mapping[str, Any], what: str) -> Any:
+    def _lookup(r: RowReader, name: str, table: Mapping[str, Any], missing: str) -> Any:
         value = r.text(name, required=True)
         if value and value.lower() not in table:
-            r.error(name, f"No {what} named {value!r} in this clinic.")
+            r.error(name, _(missing) % {"value": repr(value)})
         return table.get(value.lower()) if value else None
 
     def _protocol(self, r: RowReader) -> Protocol | None:
@@ -477,21 +497,29 @@ class _AppointmentRows:
         modality_name = r.text("modality")
         modality = self.modalities.get(modality_name.lower()) if modality_name else None
         if modality_name and modality is None:
-            r.error("modality", f"No modality {modality_name!r} in this clinic.")
+            r.error("modality", _("No modality %(value)s in this clinic.") % {"value": repr(modality_name)})
             return None
         if given:
             protocol = self.protocols.get(given.lower())
             if protocol is None:
-                r.error("protocol", f"No protocol {given!r} in this clinic.")
+                r.error("protocol", _("No protocol %(value)s in this clinic.") % {"value": repr(given)})
             elif modality is not None and protocol.modality_id != modality.pk:
-                r.error("protocol", f"{protocol.name} is not a {modality.name} protocol.")
+                r.error(
+                    "protocol",
+                    _("%(protocol)s is not a %(modality)s protocol.")
+                    % {"protocol": protocol.name, "modality": modality.name},
+                )
             return protocol
         if modality is None:
-            r.error("modality", "Give the modality or the protocol.")
+            r.error("modality", _("Give the modality or the protocol."))
             return None
         protocol = next((p for p in self.protocols.values() if p.modality_id == modality.pk), None)
         if protocol is None:
-            r.error("modality", f"The clinic has no {modality.name} protocol to file this appointment under.")
+            r.error(
+                "modality",
+                _("The clinic has no %(modality)s protocol to file this appointment under.")
+                % {"modality": modality.name},
+            )
         return protocol
 
     @staticmethod
@@ -503,7 +531,7 @@ class _AppointmentRows:
         if ends_at is None:
             ends_at = starts_at + timedelta(minutes=minutes or protocol.session_minutes)
         if ends_at <= starts_at:
-            r.error("ends_at", "The end must be after the start.")
+            r.error("ends_at", _("The end must be after the start."))
         return ends_at
 
     @staticmethod
@@ -513,7 +541,12 @@ class _AppointmentRows:
         if given:
             found = next((x for x in candidates if x.name.lower() == given.lower()), None)
             if found is None:
-                r.error(name, f"No {name} named {given!r} at this location.")
+                missing = (
+                    _("No room named %(value)s at this location.")
+                    if name == "room"
+                    else _("No device named %(value)s at this location.")
+                )
+                r.error(name, missing % {"value": repr(given)})
             return found
 
         def fits(x: Any) -> bool:
@@ -522,7 +555,12 @@ class _AppointmentRows:
 
         found = next((x for x in candidates if fits(x)), None)
         if found is None:
-            r.error(name, f"No {name} at this location is set up for {modality}; name one.")
+            unset = (
+                _("No room at this location is set up for %(modality)s; name one.")
+                if name == "room"
+                else _("No device at this location is set up for %(modality)s; name one.")
+            )
+            r.error(name, unset % {"modality": modality})
         return found
 
     def _status(self, r: RowReader, starts_at: datetime | None) -> str:
@@ -534,7 +572,11 @@ class _AppointmentRows:
                 else AppointmentStatus.BOOKED
             )
         if given not in _STATUS:
-            r.error("status", f"{given!r} is not a status (booked, completed, cancelled, no show).")
+            r.error(
+                "status",
+                _("%(value)s is not a status (booked, completed, cancelled, no show).")
+                % {"value": repr(given)},
+            )
             return AppointmentStatus.BOOKED
         return _STATUS[given]
 
@@ -632,7 +674,7 @@ def _payload_text(run: ImportRun) -> str:
         # the first to commit, then finds the file imported.
         upload = CsvUpload.objects.select_for_update().get(pk=run.upload_id)
         if upload.imported_at is not None:
-            raise ValidationError("This file has been imported already.")
+            raise ValidationError(_("This file has been imported already."))
         run.upload = upload
         return upload.text
     with default_storage.open(run.payload, "rb") as handle:
@@ -653,6 +695,14 @@ def _import(run: ImportRun, progress: Callable[[int], None]) -> ImportReport:
     if run.upload is not None and report.saved:
         _mark_imported(run.upload, report, actor=actor)
     return report
+
+
+def _starters_language(run: ImportRun) -> str:
+    """The language of the pages of whoever started ``run`` (their clinic's when they are gone)."""
+    staff = None
+    if run.created_by_id is not None:
+        staff = StaffMember.objects.filter(user_id=run.created_by_id, clinic_id=run.clinic_id).first()
+    return staff.page_language if staff is not None else run.clinic.language
 
 
 @task()
@@ -678,15 +728,18 @@ def run_import(run_id: int) -> str:
         )
         if run.finished:
             return run.status
-        try:
-            report = _import(run, note)
-        except ValidationError as exc:
-            run.status, run.error = ImportRunStatus.FAILED, " ".join(exc.messages)[:300]
-        except csvfile.CsvFileError as exc:
-            run.status, run.error = ImportRunStatus.FAILED, str(exc)[:300]
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            run.status, run.error = ImportRunStatus.FAILED, "The file is not UTF-8 JSON."
-        else:
+        # The rows' errors are kept in the words of whoever started the run (their pages' language).
+        report: ImportReport | None = None
+        with translation.override(_starters_language(run)):
+            try:
+                report = _import(run, note)
+            except ValidationError as exc:
+                run.status, run.error = ImportRunStatus.FAILED, " ".join(exc.messages)[:300]
+            except csvfile.CsvFileError as exc:
+                run.status, run.error = ImportRunStatus.FAILED, exc.text(_)[:300]
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                run.status, run.error = ImportRunStatus.FAILED, _("The file is not UTF-8 JSON.")
+        if report is not None:
             run.status = ImportRunStatus.FAILED if report.errors else ImportRunStatus.DONE
             run.result = report.as_dict()
             run.processed = report.rows

@@ -42,7 +42,7 @@ def imports(request: ClinicRequest) -> HttpResponse:
                 actor=request.user,
             )
         except csvfile.CsvFileError as exc:
-            form.add_error("file", str(exc))
+            form.add_error("file", exc.text(_))
         else:
             return redirect("interop:mapping", upload_id=upload.pk)
     uploads = CsvUpload.objects.filter(clinic=request.clinic).defer("text")[:20]

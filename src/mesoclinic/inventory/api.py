@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
@@ -111,7 +112,8 @@ def _refused(error: Exception) -> Status:
         errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
         detail = " ".join(message for messages in errors.values() for message in messages)
         return Status(422, {"detail": detail, "errors": errors})
-    return Status(422, {"detail": str(error), "errors": None})
+    detail = error.text(_) if isinstance(error, gs1.GS1Error) else str(error)
+    return Status(422, {"detail": detail, "errors": None})
 
 
 def _cocktail_for_user(staff: StaffMember, cocktail_id: int) -> Cocktail:

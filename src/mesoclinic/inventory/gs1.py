@@ -15,8 +15,11 @@ GS1 General Specifications, Release 24.0 (GS1, 2024): §3.2 (AI table), §5.1.2 
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+
+from mesoclinic.clinical_codes.words import N_
 
 GS = "\x1d"
 SYMBOLOGY_PREFIXES = ("]d2", "]C1", "]Q3", "]e0", "]d1", "]Q1")
@@ -37,8 +40,25 @@ _AIS: dict[str, tuple[int | None, int]] = {
 }
 
 
+def _same(text: str) -> str:
+    return text
+
+
 class GS1Error(ValueError):
-    """The scanned text is not a GS1 label we can read; the message says what is wrong, in plain words."""
+    """The scanned text is not a GS1 label we can read; the message says what is wrong, in plain words.
+
+    ``template`` is the English message marked ``N_`` with its ``params``; ``str(error)`` is the English text
+    and ``text(gettext)`` the reader's language (the Django layer's: this module imports no Django).
+    """
+
+    def __init__(self, template: str, params: dict[str, object] | None = None) -> None:
+        self.template = template
+        self.params = dict(params or {})
+        super().__init__(self.text())
+
+    def text(self, tr: Callable[[str], str] = _same) -> str:
+        """The message, its words translated by ``tr`` (as is by default)."""
+        return tr(self.template) % self.params if self.params else tr(self.template)
 
 
 @dataclass(frozen=True)
@@ -98,7 +118,7 @@ def expand_date(yymmdd: str, today: date) -> date:
     anything else the current century (so a label read in 2026 spans 1977–2076).
     """
     if len(yymmdd) != 6 or not yymmdd.isdigit():
-        raise GS1Error(f"The date {yymmdd!r} is not six digits (YYMMDD).")
+        raise GS1Error(N_("The date %(date)s is not six digits (YYMMDD)."), {"date": repr(yymmdd)})
     yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
     century = today.year // 100 * 100
     difference = yy - today.year % 100
@@ -108,21 +128,28 @@ def expand_date(yymmdd: str, today: date) -> date:
         century += 100
     year = century + yy
     if not 1 <= mm <= 12:
-        raise GS1Error(f"The date {yymmdd} has no month {mm:02d}.")
+        raise GS1Error(
+            N_("The date %(date)s has no month %(month)s."), {"date": yymmdd, "month": f"{mm:02d}"}
+        )
     last_day = calendar.monthrange(year, mm)[1]
     if dd == 0:
         dd = last_day
     if dd > last_day:
-        raise GS1Error(f"The date {yymmdd} has no day {dd:02d} in that month.")
+        raise GS1Error(
+            N_("The date %(date)s has no day %(day)s in that month."), {"date": yymmdd, "day": f"{dd:02d}"}
+        )
     return date(year, mm, dd)
 
 
 def _check_gtin(gtin: str) -> None:
     if len(gtin) != 14 or not gtin.isdigit():
-        raise GS1Error(f"The GTIN {gtin!r} must be 14 digits.")
+        raise GS1Error(N_("The GTIN %(gtin)s must be 14 digits."), {"gtin": repr(gtin)})
     expected = gtin_check_digit(gtin[:-1])
     if int(gtin[-1]) != expected:
-        raise GS1Error(f"The GTIN {gtin} has a wrong check digit (expected {expected}): a misread barcode?")
+        raise GS1Error(
+            N_("The GTIN %(gtin)s has a wrong check digit (expected %(expected)s): a misread barcode?"),
+            {"gtin": gtin, "expected": expected},
+        )
 
 
 def _elements_bracketed(text: str) -> list[tuple[str, str]]:
@@ -131,10 +158,10 @@ def _elements_bracketed(text: str) -> list[tuple[str, str]]:
     position = 0
     while position < len(text):
         if text[position] != "(":
-            raise GS1Error("The label text is cut off or garbled: expected '(' before an AI.")
+            raise GS1Error(N_("The label text is cut off or garbled: expected '(' before an AI."))
         close = text.find(")", position)
         if close == -1:
-            raise GS1Error("The label text is cut off: an AI's ')' is missing.")
+            raise GS1Error(N_("The label text is cut off: an AI's ')' is missing."))
         ai = text[position + 1 : close]
         following = text.find("(", close)
         data = text[close + 1 : following if following != -1 else len(text)]
@@ -156,14 +183,18 @@ def _elements_raw(text: str) -> list[tuple[str, str]]:
         )
         if ai is None:
             raise GS1Error(
-                f"The label has an application identifier we do not read: {text[position : position + 4]!r}."
+                N_("The label has an application identifier we do not read: %(ai)s."),
+                {"ai": repr(text[position : position + 4])},
             )
         fixed, maximum = _AIS[ai]
         start = position + len(ai)
         if fixed is not None:
             data = text[start : start + fixed]
             if len(data) < fixed:
-                raise GS1Error(f"The label text is cut off: AI ({ai}) needs {fixed} characters.")
+                raise GS1Error(
+                    N_("The label text is cut off: AI (%(ai)s) needs %(fixed)s characters."),
+                    {"ai": ai, "fixed": fixed},
+                )
             position = start + fixed
         else:
             end = text.find(GS, start)
@@ -171,7 +202,8 @@ def _elements_raw(text: str) -> list[tuple[str, str]]:
             data = text[start:end]
             if len(data) > maximum:
                 raise GS1Error(
-                    f"AI ({ai}) holds at most {maximum} characters; a separator (GS) may be missing."
+                    N_("AI (%(ai)s) holds at most %(maximum)s characters; a separator (GS) may be missing."),
+                    {"ai": ai, "maximum": maximum},
                 )
             position = end
         pairs.append((ai, data))
@@ -211,20 +243,28 @@ def parse(text: str, *, today: date | None = None) -> GS1Element:
             break
     text = text.lstrip(GS)
     if not text:
-        raise GS1Error("The scan is empty: scan the label again.")
+        raise GS1Error(N_("The scan is empty: scan the label again."))
     pairs = _elements_bracketed(text) if text.startswith("(") else _elements_raw(text)
     reference = today if today is not None else date.today()  # noqa: DTZ011 — a century pivot, ±50 years
     found: dict[str, str] = {}
     for ai, data in pairs:
         if ai not in _AIS:
-            raise GS1Error(f"The label has an application identifier we do not read: ({ai}).")
+            raise GS1Error(
+                N_("The label has an application identifier we do not read: %(ai)s."), {"ai": f"({ai})"}
+            )
         fixed, maximum = _AIS[ai]
         if fixed is not None and len(data) != fixed:
-            raise GS1Error(f"AI ({ai}) needs exactly {fixed} characters, the label has {len(data)}.")
+            raise GS1Error(
+                N_("AI (%(ai)s) needs exactly %(fixed)s characters, the label has %(length)s."),
+                {"ai": ai, "fixed": fixed, "length": len(data)},
+            )
         if not data:
-            raise GS1Error(f"AI ({ai}) is empty: the label text is cut off.")
+            raise GS1Error(N_("AI (%(ai)s) is empty: the label text is cut off."), {"ai": ai})
         if len(data) > maximum:
-            raise GS1Error(f"AI ({ai}) holds at most {maximum} characters, the label has {len(data)}.")
+            raise GS1Error(
+                N_("AI (%(ai)s) holds at most %(maximum)s characters, the label has %(length)s."),
+                {"ai": ai, "maximum": maximum, "length": len(data)},
+            )
         found[ai] = data
     gtin = found.get("01")
     if gtin is not None:
@@ -233,9 +273,9 @@ def parse(text: str, *, today: date | None = None) -> GS1Element:
         expand_date(found["11"], reference)
     expiry = expand_date(found["17"], reference) if "17" in found else None
     if "30" in found and not found["30"].isdigit():
-        raise GS1Error("AI (30) must be a count in digits.")
+        raise GS1Error(N_("AI (30) must be a count in digits."))
     if gtin is None and "10" not in found and expiry is None:
-        raise GS1Error("The label names no product, lot or expiry (AIs 01, 10, 17).")
+        raise GS1Error(N_("The label names no product, lot or expiry (AIs 01, 10, 17)."))
     return GS1Element(gtin=gtin, lot=found.get("10"), expiry=expiry, serial=found.get("21"))
 
 

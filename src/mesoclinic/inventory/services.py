@@ -25,6 +25,7 @@ from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Cocktail, Product
 from mesoclinic.clinical_codes.dates import local_day
+from mesoclinic.form_errors import readers_count
 from mesoclinic.inventory.models import Lot, LotKind, MovementKind, ProductBarcode, StockMovement
 from mesoclinic.inventory.selectors import (
     balance,
@@ -47,7 +48,7 @@ def _check_lot_number(lot_number: str) -> None:
     labels, recall letters and CSV exports."""
     if len(lot_number) > 80:
         raise ValidationError({"lot_number": _("A lot number has at most 80 characters.")})
-    problem = text_problem(lot_number)
+    problem = text_problem(lot_number, tr=_, count=readers_count)
     if problem is not None:
         raise ValidationError({"lot_number": problem})
 

@@ -259,7 +259,7 @@ def _apply_scan(request: ClinicRequest, data: dict[str, Any]) -> tuple[dict[str,
     try:
         label = gs1.parse(text, today=request.clinic.today())
     except gs1.GS1Error as error:
-        return data, str(error), ""
+        return data, error.text(_), ""
     filled = dict(data)
     if label.gtin:
         filled["gtin"] = label.gtin

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django_tasks import task
 
 from mesoclinic.accounts.models import Clinic
@@ -405,7 +405,7 @@ def update_notification_settings(
 
 
 #: Placeholders filled from the clinic's details, with the detail that fills each.
-CLINIC_DETAIL_PLACEHOLDERS = {"clinic_phone": ("phone", "phone number")}
+CLINIC_DETAIL_PLACEHOLDERS = {"clinic_phone": ("phone", gettext_noop("phone number"))}
 
 
 def check_template(subject: str, body: str, *, clinic: Clinic | None = None) -> dict[str, list[str]]:
@@ -413,26 +413,32 @@ def check_template(subject: str, body: str, *, clinic: Clinic | None = None) -> 
     ``clinic``, a placeholder of a clinic detail it has not given (the message would print it empty)."""
     errors: dict[str, list[str]] = {}
     if not body.strip():
-        errors["body"] = ["Write the message."]
+        errors["body"] = [gettext("Write the message.")]
     for name, text in (("subject", subject), ("body", body)):
         try:
             compiled = Template(text)
         except TemplateSyntaxError as exc:
-            errors.setdefault(name, []).append(f"The text has a placeholder error: {exc}")
+            errors.setdefault(name, []).append(
+                gettext("The text has a placeholder error: %(error)s") % {"error": exc}
+            )
             continue
         used = _placeholders(compiled)
         unknown = sorted(name for name in used if name not in PLACEHOLDERS)
         if unknown:
             errors.setdefault(name, []).append(
-                f"Unknown placeholder(s): {', '.join(unknown)}. Use: {', '.join(PLACEHOLDERS)}."
+                gettext("Unknown placeholder(s): %(unknown)s. Use: %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(PLACEHOLDERS)}
             )
         if clinic is None:
             continue
         for placeholder, (detail, words) in CLINIC_DETAIL_PLACEHOLDERS.items():
             if placeholder in used and not str(getattr(clinic, detail, "") or "").strip():
                 errors.setdefault(name, []).append(
-                    f"The clinic has no {words} yet, so {{{{ {placeholder} }}}} would print nothing: "
-                    "give it in Settings → Clinic first."
+                    gettext(
+                        "The clinic has no %(detail)s yet, so %(placeholder)s would print nothing: "
+                        "give it in Settings → Clinic first."
+                    )
+                    % {"detail": gettext(words), "placeholder": "{{ " + placeholder + " }}"}
                 )
     return errors
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -178,7 +179,7 @@ def create_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) ->
     try:
         signature = decode_data_url(payload.signature_png)
     except SignatureError as exc:
-        raise ValidationError({"signature_png": str(exc)}) from None
+        raise ValidationError({"signature_png": gettext(str(exc))}) from None  # marked N_ in the pure module
     consent = services.record_consent(
         patient,
         template=template,

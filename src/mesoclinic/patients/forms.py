@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
@@ -331,7 +332,7 @@ class ConsentForm(forms.Form):
         try:
             return decode_data_url(self.cleaned_data.get("signature") or "")
         except SignatureError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(gettext(str(exc))) from None  # marked N_ in the pure module
 
 
 class WithdrawConsentForm(forms.Form):

@@ -17,6 +17,7 @@ from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Modality
 from mesoclinic.catalog.selectors import ingredient_codes
 from mesoclinic.clinical_codes.vocabulary import HISTORY_LISTS
+from mesoclinic.form_errors import readers_count
 from mesoclinic.patients.history import clean_history
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone, search_key
 from mesoclinic.patients.models import (
@@ -131,11 +132,11 @@ def _check_identity(patient: Patient) -> None:
     errors: dict[str, list[str]] = {}
     today = patient.clinic.today()
     if patient.birth_date > today:
-        errors["birth_date"] = ["The date of birth cannot be in the future."]
+        errors["birth_date"] = [_("The date of birth cannot be in the future.")]
     elif today.year - patient.birth_date.year > OLDEST_AGE_YEARS:
-        errors["birth_date"] = ["Check the year: that would make the patient older than 130."]
+        errors["birth_date"] = [_("Check the year: that would make the patient older than 130.")]
     for name in TEXT_FIELDS:
-        problem = text_problem(getattr(patient, name) or "")
+        problem = text_problem(getattr(patient, name) or "", tr=_, count=readers_count)
         if problem is not None:
             errors[name] = [problem]
     if errors:
@@ -379,7 +380,7 @@ def record_consent(
     try:
         drawn = clean_signature(signature) if signature else b""
     except SignatureError as exc:
-        raise ValidationError({"signature": str(exc)}) from None
+        raise ValidationError({"signature": _(str(exc))}) from None  # marked N_ in the pure module
     consent = Consent(
         clinic=patient.clinic,
         patient=patient,

@@ -12,6 +12,8 @@ import io
 
 from PIL import Image, ImageChops, UnidentifiedImageError
 
+from mesoclinic.clinical_codes.words import N_
+
 MAX_BYTES = 400_000
 MIN_SIZE = (100, 40)
 MAX_SIZE = (2400, 1200)
@@ -20,7 +22,8 @@ DATA_URL_PREFIX = "data:image/png;base64,"
 
 
 class SignatureError(ValueError):
-    """The signature cannot be kept; the message says why, in words for the person signing."""
+    """The signature cannot be kept; the message says why, in words for the person signing (English, marked
+    ``N_``: the Django layer shows ``gettext(str(error))``)."""
 
 
 def decode_data_url(text: str) -> bytes:
@@ -29,14 +32,14 @@ def decode_data_url(text: str) -> bytes:
     if not text:
         return b""
     if text.startswith("data:") and not text.startswith(DATA_URL_PREFIX):
-        raise SignatureError("The signature must be a PNG image.")
+        raise SignatureError(N_("The signature must be a PNG image."))
     payload = text.removeprefix(DATA_URL_PREFIX)
     if len(payload) > MAX_BYTES * 4 // 3 + 4:
-        raise SignatureError("The signature image is too large.")
+        raise SignatureError(N_("The signature image is too large."))
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        raise SignatureError("The signature could not be read; clear it and sign again.") from None
+        raise SignatureError(N_("The signature could not be read; clear it and sign again.")) from None
 
 
 def clean_signature(data: bytes) -> bytes:
@@ -53,26 +56,28 @@ def clean_signature(data: bytes) -> bytes:
         A new PNG (RGBA) of the same pixels.
     """
     if len(data) > MAX_BYTES:
-        raise SignatureError("The signature image is too large.")
+        raise SignatureError(N_("The signature image is too large."))
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError):
-        raise SignatureError("The signature must be a PNG image.") from None
+        raise SignatureError(N_("The signature must be a PNG image.")) from None
     if image.format != "PNG":
-        raise SignatureError("The signature must be a PNG image.")
+        raise SignatureError(N_("The signature must be a PNG image."))
     width, height = image.size
     if not (MIN_SIZE[0] <= width <= MAX_SIZE[0] and MIN_SIZE[1] <= height <= MAX_SIZE[1]):
-        raise SignatureError("The signature image has an unexpected size.")
+        raise SignatureError(N_("The signature image has an unexpected size."))
     try:
         pixels = image.convert("RGBA")
     except (OSError, ValueError):
-        raise SignatureError("The signature could not be read; clear it and sign again.") from None
+        raise SignatureError(N_("The signature could not be read; clear it and sign again.")) from None
     # Ink: a visible pixel clearly darker than paper.
     dark = pixels.convert("L").point(lambda v: 255 if v < 160 else 0)
     visible = pixels.getchannel("A").point(lambda v: 255 if v > 64 else 0)
     ink = ImageChops.multiply(dark, visible).histogram()[255]
     if ink < MIN_INK_PIXELS:
-        raise SignatureError("The signature is empty: sign in the box, or leave it for a paper signature.")
+        raise SignatureError(
+            N_("The signature is empty: sign in the box, or leave it for a paper signature.")
+        )
     out = io.BytesIO()
     pixels.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -6,15 +6,32 @@ Plain Python, no Django.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from stdnum import exceptions as stdnum_errors
 from stdnum.eu import vat as eu_vat
 from stdnum.pl import nip
+
+from mesoclinic.clinical_codes.words import N_
 
 __all__ = ["TaxIdError", "normalise_tax_id"]
 
 
 class TaxIdError(ValueError):
-    """A tax id that is not valid; the message says why, in plain words."""
+    """A tax id that is not valid; the message says why, in plain words.
+
+    ``template`` is the English message marked ``N_`` with its ``params``; ``str(error)`` is the English
+    text, ``text(gettext)`` the reader's language (the Django layer's; this core imports no Django).
+    """
+
+    def __init__(self, template: str, params: dict[str, object] | None = None) -> None:
+        self.template = template
+        self.params = dict(params or {})
+        super().__init__(self.text())
+
+    def text(self, tr: Callable[[str], str] = lambda text: text) -> str:
+        """The message, its words translated by ``tr`` (as is by default)."""
+        return tr(self.template) % self.params if self.params else tr(self.template)
 
 
 def normalise_tax_id(value: str) -> str:
@@ -28,21 +45,24 @@ def normalise_tax_id(value: str) -> str:
     """
     text = (value or "").strip()
     if not text:
-        raise TaxIdError("Give the company's tax id (NIP, or an EU VAT number such as DE136695976).")
+        raise TaxIdError(N_("Give the company's tax id (NIP, or an EU VAT number such as DE136695976)."))
     compact = "".join(c for c in text if c.isalnum()).upper()
     if compact[:2].isalpha():
         country = compact[:2].upper()
         if country == "PL":
             return "PL" + _nip(compact[2:])
         if eu_vat.guess_country(compact) == [] and country.lower() not in eu_vat.MEMBER_STATES:
-            raise TaxIdError(f"{country} is not the prefix of an EU VAT number.")
+            raise TaxIdError(N_("%(country)s is not the prefix of an EU VAT number."), {"country": country})
         try:
             return str(eu_vat.validate(compact))
         except stdnum_errors.InvalidChecksum:
-            raise TaxIdError("This VAT number's check digit is wrong: look for a typing mistake.") from None
+            raise TaxIdError(
+                N_("This VAT number's check digit is wrong: look for a typing mistake.")
+            ) from None
         except stdnum_errors.ValidationError:
             raise TaxIdError(
-                f"This is not a valid {country} VAT number (its length or format is wrong)."
+                N_("This is not a valid %(country)s VAT number (its length or format is wrong)."),
+                {"country": country},
             ) from None
     return _nip(compact)
 
@@ -51,6 +71,6 @@ def _nip(text: str) -> str:
     try:
         return str(nip.validate(text))
     except stdnum_errors.InvalidChecksum:
-        raise TaxIdError("This NIP's check digit is wrong: look for a typing mistake.") from None
+        raise TaxIdError(N_("This NIP's check digit is wrong: look for a typing mistake.")) from None
     except stdnum_errors.ValidationError:
-        raise TaxIdError("A NIP has 10 digits (e.g. 123-456-32-18).") from None
+        raise TaxIdError(N_("A NIP has 10 digits (e.g. 123-456-32-18).")) from None

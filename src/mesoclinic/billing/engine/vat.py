@@ -23,9 +23,11 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from mesoclinic.clinical_codes.words import N_
 
 __all__ = [
     "CENT",
@@ -76,13 +78,44 @@ MAX_AMOUNT = Decimal("9999999999.99")
 MAX_QUANTITY = Decimal("999999.999")
 
 
-class VatError(ValueError):
-    """A value the arithmetic refuses; ``field`` names the parameter (as the API and forms name it)."""
+#: A refusal about one line of several, around the line's own refusal (both translated where shown).
+_ON_LINE = N_("Line %(line)s: %(problem)s")
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+
+def _same(text: str) -> str:
+    return text
+
+
+_UNKNOWN_RATE = N_("Unknown VAT rate %(rate)s: use a percentage such as 23, or zw.")
+
+
+class VatError(ValueError):
+    """A value the arithmetic refuses; ``field`` names the parameter (as the API and forms name it).
+
+    ``template`` is the English message marked ``N_`` with its ``params``; ``line`` is the 1-based line it is
+    about, where it is one of several. ``str(error)`` and ``message`` are the English text; the Django layer
+    shows ``text(gettext)``, the same message in the reader's language (this core imports no Django).
+    """
+
+    def __init__(
+        self, field: str, template: str, params: dict[str, object] | None = None, *, line: int | None = None
+    ) -> None:
         self.field = field
-        self.message = message
+        self.template = template
+        self.params = dict(params or {})
+        self.line = line
+        super().__init__(self.text())
+
+    @property
+    def message(self) -> str:
+        return self.text()
+
+    def text(self, tr: Callable[[str], str] = _same) -> str:
+        """The message, its words translated by ``tr`` (``gettext`` in the Django layer; as is by default)."""
+        problem = tr(self.template) % self.params if self.params else tr(self.template)
+        if self.line is None:
+            return problem
+        return tr(_ON_LINE) % {"line": self.line, "problem": problem}
 
 
 def round_half_up(value: Decimal, places: Decimal = CENT) -> Decimal:
@@ -106,24 +139,32 @@ def rate_percent(rate: str) -> Decimal:
     try:
         percent = Decimal(rate)
     except (InvalidOperation, TypeError):
-        raise VatError(
-            "vat_rate", f"Unknown VAT rate {rate!r}: use a percentage such as 23, or zw."
-        ) from None
+        raise VatError("vat_rate", _UNKNOWN_RATE, {"rate": repr(rate)}) from None
     if not percent.is_finite() or percent < 0 or percent > 100 or percent != percent.quantize(CENT):
-        raise VatError("vat_rate", f"Unknown VAT rate {rate!r}: use a percentage such as 23, or zw.")
+        raise VatError("vat_rate", _UNKNOWN_RATE, {"rate": repr(rate)})
     return percent
+
+
+_NOT_A_FLOAT = {
+    "amount": N_('Give the amount as a decimal string such as "12.50", not a float.'),
+    "quantity": N_('Give the quantity as a decimal string such as "12.50", not a float.'),
+}
+_NOT_A_NUMBER = {
+    "amount": N_("The amount must be a number such as 12.50."),
+    "quantity": N_("The quantity must be a number such as 12.50."),
+}
 
 
 def _decimal(value: object, field: str, what: str) -> Decimal:
     if isinstance(value, float):
         # A float has already lost the cents (0.1 + 0.2): refuse rather than guess.
-        raise VatError(field, f'Give the {what} as a decimal string such as "12.50", not a float.')
+        raise VatError(field, _NOT_A_FLOAT[what])
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, TypeError):
-        raise VatError(field, f"The {what} must be a number such as 12.50.") from None
+        raise VatError(field, _NOT_A_NUMBER[what]) from None
     if not number.is_finite():
-        raise VatError(field, f"The {what} must be a number such as 12.50.")
+        raise VatError(field, _NOT_A_NUMBER[what])
     return number
 
 
@@ -135,11 +176,11 @@ def parse_money(value: object, field: str = "amount", *, allow_negative: bool = 
     """
     number = _decimal(value, field, "amount")
     if abs(number) > MAX_AMOUNT:
-        raise VatError(field, "The amount is too large.")
+        raise VatError(field, N_("The amount is too large."))
     if number != number.quantize(CENT):
-        raise VatError(field, "An amount has at most two decimal places.")
+        raise VatError(field, N_("An amount has at most two decimal places."))
     if number < 0 and not allow_negative:
-        raise VatError(field, "The amount cannot be negative.")
+        raise VatError(field, N_("The amount cannot be negative."))
     return number.quantize(CENT)
 
 
@@ -147,11 +188,11 @@ def parse_quantity(value: object, field: str = "quantity") -> Decimal:
     """A quantity (up to three decimal places, e.g. 1.5 ml); more than zero."""
     number = _decimal(value, field, "quantity")
     if number > MAX_QUANTITY:
-        raise VatError(field, "The quantity is too large.")
+        raise VatError(field, N_("The quantity is too large."))
     if number <= 0:
-        raise VatError(field, "The quantity must be more than zero.")
+        raise VatError(field, N_("The quantity must be more than zero."))
     if number != number.quantize(Decimal("0.001")):
-        raise VatError(field, "A quantity has at most three decimal places.")
+        raise VatError(field, N_("A quantity has at most three decimal places."))
     return number.quantize(Decimal("0.001"))
 
 
@@ -182,23 +223,23 @@ class Totals:
 
 
 def _check_line(line: Line, index: int | None = None) -> None:
-    where = "" if index is None else f"Line {index + 1}: "
+    number = None if index is None else index + 1
 
-    def fail(field: str, message: str) -> None:
-        raise VatError(field, where + message)
+    def fail(field: str, message: str, params: dict[str, object] | None = None) -> None:
+        raise VatError(field, message, params, line=number)
 
     if line.quantity <= 0:
-        fail("quantity", "the quantity must be more than zero.")
+        fail("quantity", N_("the quantity must be more than zero."))
     if line.unit_price < 0:
-        fail("unit_price", "the price cannot be negative.")
+        fail("unit_price", N_("the price cannot be negative."))
     if line.discount < 0:
-        fail("discount", "the discount cannot be negative.")
+        fail("discount", N_("the discount cannot be negative."))
     if line.discount > line.quantity * line.unit_price:
-        fail("discount", "the discount cannot be more than the line's amount.")
+        fail("discount", N_("the discount cannot be more than the line's amount."))
     try:
         rate_percent(line.vat_rate)
     except VatError as exc:
-        fail("vat_rate", exc.message)
+        fail("vat_rate", exc.template, exc.params)
 
 
 def line_gross(line: Line) -> Decimal:
@@ -221,7 +262,7 @@ def discount_for_percent(quantity: Decimal, unit_price: Decimal, percent: Decima
     amount that any program reproduces.
     """
     if percent < 0 or percent > 100:
-        raise VatError("discount_percent", "A discount is from 0 to 100 %.")
+        raise VatError("discount_percent", N_("A discount is from 0 to 100 %."))
     return round_half_up(quantity * unit_price * percent / 100)
 
 
