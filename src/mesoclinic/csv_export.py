@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from mesoclinic.audit.reads import note_read_audited
 from mesoclinic.audit.services import record_event
@@ -44,7 +45,7 @@ def csv_export(
     list_name: str,
     clinic: Any = None,
     subject: Model | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Stream ``rows`` under ``header`` as ``filename``, after recording the export in the audit log.
 
     ``list_name`` names the list in the audit row (e.g. ``"patients"``); the request's filters (its query

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -93,7 +94,7 @@ def unknown_dialect(request: HttpRequest) -> HttpResponse:
 
 def csv_response(
     request: HttpRequest, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Stream ``rows`` under ``header`` in the dialect the request asks for (no audit row: see ``csv_export``).
 
     A dialect that does not exist is a 400 in plain words, before anything is read.

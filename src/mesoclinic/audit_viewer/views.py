@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -78,7 +78,7 @@ def _csv_rows(events: Any) -> Iterator[list[Any]]:
 
 @require_safe
 @staff_required(Capability.VIEW_AUDIT)
-def events(request: ClinicRequest) -> HttpResponse | StreamingHttpResponse:
+def events(request: ClinicRequest) -> HttpResponseBase:
     """The clinic's events, newest first; ``?format=csv`` streams every matching event (no page)."""
     form = AuditFilterForm(
         request.GET,

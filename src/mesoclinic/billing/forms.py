@@ -3,7 +3,7 @@ the field of any refused value; the forms only collect them, so nothing typed is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,10 @@ from mesoclinic.billing.models import (
     LateCost,
     PaymentMethod,
 )
+from mesoclinic.form_errors import set_choices
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise  # a lazy translation, as django-stubs names it
 
 AMOUNT_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "size": 8}
 
@@ -27,7 +31,7 @@ def _amount(label: Any, *, required: bool = True, **extra: Any) -> forms.CharFie
     )
 
 
-def _rates(rates: list[str]) -> list[tuple[str, str]]:
+def _rates(rates: list[str]) -> list[tuple[str, str | _StrPromise]]:
     return [(r, _("exempt (zw)") if r == "zw" else f"{r} %") for r in rates]
 
 
@@ -42,10 +46,12 @@ class LineForm(forms.Form):
 
     def __init__(self, *args: Any, items: list[Any], rates: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].choices = [("", _("— type a line instead —"))] + [
-            (str(i.pk), f"{i.name} · {i.unit_price}") for i in items
-        ]
-        self.fields["vat_rate"].choices = [("", "—"), *_rates(rates)]
+        set_choices(
+            self,
+            "item",
+            [("", _("— type a line instead —"))] + [(str(i.pk), f"{i.name} · {i.unit_price}") for i in items],
+        )
+        set_choices(self, "vat_rate", [("", "—"), *_rates(rates)])
 
 
 class LineEditForm(forms.Form):
@@ -78,19 +84,20 @@ class PaymentForm(forms.Form):
         """``packages``: the patient's usable package summaries; without one, a package cannot pay."""
         super().__init__(*args, **kwargs)
         summaries = list(packages)
-        self.fields["method"].choices = [
+        methods = [
             c for c in PaymentMethod.choices if c[0] not in (PaymentMethod.DEPOSIT, PaymentMethod.ONLINE_CARD)
         ]
         self.by_id = {str(s.package.pk): s.package for s in summaries}
         if summaries:
-            self.fields["package"].choices = [("", "—")] + [
-                (str(s.package.pk), f"{s.package.name}: {s.text}") for s in summaries
-            ]
+            set_choices(
+                self,
+                "package",
+                [("", "—")] + [(str(s.package.pk), f"{s.package.name}: {s.text}") for s in summaries],
+            )
         else:
             del self.fields["package"]
-            self.fields["method"].choices = [
-                c for c in self.fields["method"].choices if c[0] != PaymentMethod.PACKAGE_SESSION
-            ]
+            methods = [c for c in methods if c[0] != PaymentMethod.PACKAGE_SESSION]
+        set_choices(self, "method", methods)
 
     def clean_package(self) -> Any:
         return self.by_id.get(self.cleaned_data.get("package") or "")
@@ -176,9 +183,9 @@ class PriceItemForm(forms.Form):
         self, *args: Any, rates: list[str], protocols: list[Any], products: list[Any], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["vat_rate"].choices = _rates(rates)
-        self.fields["protocol"].choices = [("", "—")] + [(str(p.pk), str(p)) for p in protocols]
-        self.fields["product"].choices = [("", "—")] + [(str(p.pk), p.name) for p in products]
+        set_choices(self, "vat_rate", _rates(rates))
+        set_choices(self, "protocol", [("", "—")] + [(str(p.pk), str(p)) for p in protocols])
+        set_choices(self, "product", [("", "—")] + [(str(p.pk), p.name) for p in products])
 
 
 class SettingsForm(forms.Form):
@@ -212,9 +219,9 @@ class PolicyForm(forms.Form):
     def __init__(self, *args: Any, protocols: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.by_id = {str(p.pk): p for p in protocols}
-        self.fields["protocol"].choices = [("", _("The whole clinic"))] + [
-            (str(p.pk), str(p)) for p in protocols
-        ]
+        set_choices(
+            self, "protocol", [("", _("The whole clinic"))] + [(str(p.pk), str(p)) for p in protocols]
+        )
 
     def clean_protocol(self) -> Any:
         return self.by_id.get(self.cleaned_data.get("protocol") or "")

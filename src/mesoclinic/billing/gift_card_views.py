@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ CSV_HEADER = ["code", "currency", "amount", "balance", "expires_on", "sold_on", 
 
 @require_GET
 @staff_required(Capability.VIEW_BILLING)
-def gift_cards(request: ClinicRequest) -> HttpResponse:
+def gift_cards(request: ClinicRequest) -> HttpResponseBase:
     """The lookup (``?code=``: straight to the card) and the clinic's cards, newest first."""
     form = GiftCardLookupForm(request.GET or None)
     status = 200

@@ -9,12 +9,21 @@ amount) that references it, with a reason. The arithmetic is ``billing.engine.va
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final, TypedDict
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+class _Money(TypedDict):
+    """The keyword arguments of every money column (a TypedDict so that ``**MONEY`` type-checks)."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: Final[_Money] = {"max_digits": 12, "decimal_places": 2}
 
 
 class BillingSettings(models.Model):

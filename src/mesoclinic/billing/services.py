@@ -483,7 +483,7 @@ def checkout_appointment(appointment: Appointment, *, actor: Actor) -> Invoice:
         vat_rate=item.vat_rate if item else rates[0],
         item=item,
     )
-    invoice = create_invoice(appointment.patient, lines=[line], appointment=appointment, actor=actor)
+    invoice = create_invoice(appointment.booked_patient, lines=[line], appointment=appointment, actor=actor)
     if _apply_deposit(invoice, actor=actor) is not None:
         invoice.refresh_from_db()
     return invoice
@@ -916,6 +916,7 @@ def _sell_packages(invoice: Invoice, *, actor: Actor) -> list[Package]:
     for line in invoice.lines.filter(item__kind=ItemKind.PACKAGE).select_related("item"):
         item = line.item
         assert item is not None  # noqa: S101 — filtered on the item's kind
+        assert item.protocol_id is not None  # noqa: S101 — a package price names its protocol (_check_item)
         units = int(line.quantity)
         if units != line.quantity or units < 1:
             raise _fail(
@@ -1234,7 +1235,7 @@ def take_deposit(appointment: Appointment, *, method: str, actor: Actor, amount:
     deposit = Deposit.objects.create(
         location=appointment.location,
         clinic=appointment.clinic,
-        patient=appointment.patient,
+        patient=appointment.booked_patient,
         appointment=appointment,
         course_id=appointment.course_id,
         method=method,
@@ -1296,7 +1297,7 @@ def _charge_fields(
     if cost == LateCost.FEE and policy.fee > 0:
         rates = selectors.settings_for(appointment.clinic).vat_rates
         invoice = create_invoice(
-            appointment.patient,
+            appointment.booked_patient,
             lines=[
                 LineInput(
                     description=f"{label} fee: {appointment.protocol.name}",
@@ -1318,7 +1319,7 @@ def _charge_fields(
     if cost == LateCost.PACKAGE_SESSION:
         on = local_day(appointment.starts_at, appointment.clinic.timezone)
         for package in selectors.drawable_packages(
-            appointment.patient, appointment.protocol_id, on=on, course_id=appointment.course_id
+            appointment.booked_patient, appointment.protocol_id, on=on, course_id=appointment.course_id
         ):
             if _take_session(package):
                 entry = _ledger(
@@ -1351,12 +1352,12 @@ def apply_cancellation_policy(
         return None
     if CancellationCharge.objects.filter(appointment=appointment).exists():
         return None
-    fields = _charge_fields(appointment, policy, cost, ChargeReason(reason).label, actor)
+    fields = _charge_fields(appointment, policy, cost, str(ChargeReason(reason).label), actor)
     if fields is None:
         return None
     charge = CancellationCharge.objects.create(
         clinic=appointment.clinic,
-        patient=appointment.patient,
+        patient=appointment.booked_patient,
         appointment=appointment,
         reason=reason,
         cost=cost,
@@ -1414,7 +1415,7 @@ def waive_charge(charge: CancellationCharge, *, reason: str, actor: Actor) -> Ca
                 remove_line(line, actor=actor)
     if charge.deposit_id is not None:
         Deposit.objects.filter(pk=charge.deposit_id).update(status=DepositStatus.HELD)
-    if charge.package_entry_id is not None:
+    if charge.package_entry is not None:
         entry = charge.package_entry
         Package.objects.filter(pk=entry.package_id).update(sessions_used=F("sessions_used") - 1)
         _ledger(

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -382,7 +383,7 @@ DOCUMENT_CSV_HEADER = [
 
 @require_GET
 @staff_required(Capability.VIEW_BILLING)
-def documents(request: ClinicRequest) -> HttpResponse:
+def documents(request: ClinicRequest) -> HttpResponseBase:
     status = request.GET.get("status", "")
     status = status if status in DocumentStatus.values else ""
     q = request.GET.get("q", "").strip()[:100]

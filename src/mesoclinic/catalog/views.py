@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
@@ -122,7 +123,7 @@ CSV_COLUMNS: dict[str, tuple[list[str], Callable[[Any], list[Any]]]] = {
 }
 
 
-def _csv(request: ClinicRequest, section: str, rows: Iterable[Any]) -> HttpResponse:
+def _csv(request: ClinicRequest, section: str, rows: Iterable[Any]) -> HttpResponseBase:
     header, row = CSV_COLUMNS[section]
     return csv_export(
         request, f"catalog-{section}.csv", header, (row(r) for r in rows), list_name=f"catalog.{section}"
@@ -135,7 +136,7 @@ def _page(request: ClinicRequest, section: str, **context: Any) -> HttpResponse:
 
 @require_GET
 @staff_required(Capability.VIEW_CATALOG)
-def index(request: ClinicRequest) -> HttpResponse:
+def index(request: ClinicRequest) -> HttpResponseBase:
     """The protocols, as cards: what a receptionist books and a practitioner performs."""
     known = selectors.sources_by_key(request.clinic)
     zones = zone_names()
@@ -158,7 +159,7 @@ def index(request: ClinicRequest) -> HttpResponse:
 
 @require_GET
 @staff_required(Capability.VIEW_CATALOG)
-def modality_list(request: ClinicRequest) -> HttpResponse:
+def modality_list(request: ClinicRequest) -> HttpResponseBase:
     if wants_csv(request):
         return _csv(request, "modalities", selectors.modalities(request.clinic))
     known = selectors.sources_by_key(request.clinic)
@@ -174,7 +175,7 @@ def modality_list(request: ClinicRequest) -> HttpResponse:
     )
 
 
-def _listing(request: ClinicRequest, name: str, rows: Iterable[Any]) -> HttpResponse:
+def _listing(request: ClinicRequest, name: str, rows: Iterable[Any]) -> HttpResponseBase:
     """A catalog page whose rows need nothing but their sources resolved (or its CSV)."""
     if wants_csv(request):
         return _csv(request, name, rows)
@@ -184,17 +185,17 @@ def _listing(request: ClinicRequest, name: str, rows: Iterable[Any]) -> HttpResp
 
 @require_GET
 @staff_required(Capability.VIEW_CATALOG)
-def cocktail_list(request: ClinicRequest) -> HttpResponse:
+def cocktail_list(request: ClinicRequest) -> HttpResponseBase:
     return _listing(request, "cocktails", selectors.cocktails(request.clinic))
 
 
 @require_GET
 @staff_required(Capability.VIEW_CATALOG)
-def product_list(request: ClinicRequest) -> HttpResponse:
+def product_list(request: ClinicRequest) -> HttpResponseBase:
     return _listing(request, "products", selectors.products(request.clinic))
 
 
 @require_GET
 @staff_required(Capability.VIEW_CATALOG)
-def ingredient_list(request: ClinicRequest) -> HttpResponse:
+def ingredient_list(request: ClinicRequest) -> HttpResponseBase:
     return _listing(request, "ingredients", selectors.ingredients(request.clinic))

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -97,7 +98,7 @@ def _rows(lots: Any, today: Any, tainted: set[int]) -> list[dict[str, Any]]:
     return [{"lot": lot, "status": selectors.lot_status(lot, today, tainted=tainted)} for lot in lots]
 
 
-def _csv(request: ClinicRequest, lots: Any, today: Any, tainted: set[int]) -> HttpResponse:
+def _csv(request: ClinicRequest, lots: Any, today: Any, tainted: set[int]) -> HttpResponseBase:
     rows = (
         [
             lot.item_name,
@@ -118,7 +119,7 @@ def _csv(request: ClinicRequest, lots: Any, today: Any, tainted: set[int]) -> Ht
 
 @require_GET
 @staff_required(Capability.VIEW_INVENTORY)
-def lot_list(request: ClinicRequest) -> HttpResponse:
+def lot_list(request: ClinicRequest) -> HttpResponseBase:
     lots, state = _filtered_lots(request)
     today, tainted = state["today"], state["tainted"]
     if wants_csv(request):
@@ -180,14 +181,14 @@ def _lot_context(request: ClinicRequest, lot: Lot, **extra: Any) -> dict[str, An
 
 @require_GET
 @staff_required(Capability.VIEW_INVENTORY)
-def lot_detail(request: ClinicRequest, lot_id: int) -> HttpResponse:
+def lot_detail(request: ClinicRequest, lot_id: int) -> HttpResponseBase:
     lot = selectors.get_lot_for_user(request.staff, lot_id)
     if wants_csv(request):
         return _ledger_csv(request, lot)
     return render(request, "inventory/lot_detail.html", _lot_context(request, lot))
 
 
-def _ledger_csv(request: ClinicRequest, lot: Lot) -> HttpResponse:
+def _ledger_csv(request: ClinicRequest, lot: Lot) -> HttpResponseBase:
     """A lot's stock movements (its ledger), oldest first, as on its page."""
     rows = (
         [

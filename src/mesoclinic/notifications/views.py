@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -102,7 +103,7 @@ def preferences(request: ClinicRequest, patient_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required(Capability.MANAGE_NOTIFICATIONS)
-def log(request: ClinicRequest) -> HttpResponse:
+def log(request: ClinicRequest) -> HttpResponseBase:
     form = DeliveryFilterForm(request.GET)
     set_choices(form, "kind", [("", _("All kinds")), *Kind.choices])
     set_choices(form, "status", [("", _("All statuses")), *DeliveryStatus.choices])

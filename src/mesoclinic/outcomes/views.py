@@ -16,6 +16,7 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -72,7 +73,7 @@ PHOTO_CSV_HEADER = [
 ]
 
 
-def _photos_csv(request: ClinicRequest, patient: Any) -> HttpResponse:
+def _photos_csv(request: ClinicRequest, patient: Any) -> HttpResponseBase:
     """The Photos tab as CSV: which photos exist and their analysis state (the images stay behind the check)."""
     tz = ZoneInfo(request.clinic.timezone)
     rows = (
@@ -95,7 +96,7 @@ def _photos_csv(request: ClinicRequest, patient: Any) -> HttpResponse:
 
 @require_GET
 @staff_required(Capability.VIEW_PHOTOS)
-def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponse:
+def patient_photos(request: ClinicRequest, patient_id: int) -> HttpResponseBase:
     """The chart's Photos tab: photos by date with view, quality and analysis state; the scales below."""
     patient = get_patient_for_user(request.staff, patient_id)
     if wants_csv(request):

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -145,7 +146,7 @@ PATIENT_CSV_HEADER = [
 ]
 
 
-def _patients_csv(request: ClinicRequest, patients: Any) -> HttpResponse:
+def _patients_csv(request: ClinicRequest, patients: Any) -> HttpResponseBase:
     """The whole filtered list (every page), streamed: identity and contact only, no medical history."""
     today = request.clinic.today()
     rows = (
@@ -168,7 +169,7 @@ def _patients_csv(request: ClinicRequest, patients: Any) -> HttpResponse:
 
 @require_GET
 @staff_required(Capability.VIEW_PATIENTS)
-def patient_list(request: ClinicRequest) -> HttpResponse:
+def patient_list(request: ClinicRequest) -> HttpResponseBase:
     query = request.GET.get("q", "").strip()
     sort = request.GET.get("sort", "name")
     if sort not in SORTS:

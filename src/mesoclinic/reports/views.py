@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format, get_format
@@ -163,7 +164,7 @@ def _forest(rows: list[selectors.GroupRow], ident: str, title: str, x_label: str
 
 @require_GET
 @staff_required(Capability.VIEW_REPORTS)
-def outcomes(request: ClinicRequest) -> HttpResponse:
+def outcomes(request: ClinicRequest) -> HttpResponseBase:
     form = CohortForm(request.GET or None)
     metric, region = form.choice()
     months = form.window()
@@ -230,7 +231,7 @@ def _period(request: ClinicRequest) -> tuple[PeriodForm, date, date, int | None]
 
 @require_GET
 @staff_required(Capability.VIEW_REPORTS)
-def no_shows(request: ClinicRequest) -> HttpResponse:
+def no_shows(request: ClinicRequest) -> HttpResponseBase:
     form, start, end, location = _period(request)
     by_month, by_practitioner = selectors.no_shows(
         request.clinic, first=start, last=end, location_id=location
@@ -262,7 +263,7 @@ def no_shows(request: ClinicRequest) -> HttpResponse:
 
 @require_GET
 @staff_required(Capability.VIEW_REPORTS)
-def adherence(request: ClinicRequest) -> HttpResponse:
+def adherence(request: ClinicRequest) -> HttpResponseBase:
     form, start, end, location = _period(request)
     rows = selectors.adherence(
         request.clinic, first=start, last=end, location_id=location, now=timezone.now()
@@ -307,7 +308,7 @@ RECALLS_PAGE = 50
 
 @require_GET
 @staff_required(Capability.VIEW_REPORTS)
-def recalls(request: ClinicRequest) -> HttpResponse:
+def recalls(request: ClinicRequest) -> HttpResponseBase:
     today = request.clinic.today()
     if wants_csv(request):
         rows = selectors.recalls_due(request.clinic, today=today)
@@ -347,7 +348,7 @@ def _bars(rows: list[money.Row], currency: str) -> list[charts.Bar]:
 
 @require_GET
 @staff_required(Capability.VIEW_BILLING, Capability.VIEW_AUDIT)
-def money_report(request: ClinicRequest) -> HttpResponse:
+def money_report(request: ClinicRequest) -> HttpResponseBase:
     """Revenue over time and by modality, practitioner and location; payments by method; VAT per rate;
     what is owed, prepaid and held now; no-show and late-cancel charges. ``?format=csv``: every table."""
     form, start, end, location, group = _money_period(request)
@@ -434,7 +435,7 @@ def money_report(request: ClinicRequest) -> HttpResponse:
 
 @require_GET
 @staff_required(Capability.VIEW_BILLING, Capability.VIEW_AUDIT)
-def money_export(request: ClinicRequest) -> HttpResponse:
+def money_export(request: ClinicRequest) -> HttpResponseBase:
     """The accounting export of the period: ``?part=documents`` (one row per issued document and VAT rate,
     the default) or ``?part=payments`` (one row per payment or refund). Columns: docs/billing.md."""
     _form, start, end, _location, _group = _money_period(request)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -171,7 +172,7 @@ class RuleRow:
 
 @require_GET
 @staff_required(Capability.SCREEN)
-def rules(request: ClinicRequest) -> HttpResponse:
+def rules(request: ClinicRequest) -> HttpResponseBase:
     table = selectors.rule_table_for_clinic(request.clinic)
     by_factor: dict[str, dict[str, Any]] = {}
     for rule in table.rules:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -314,7 +315,7 @@ def session_amend(request: ClinicRequest, record_id: int) -> HttpResponse:
     return HttpResponseRedirect(_session_url(record) + "#amendments")
 
 
-def _sessions_csv(request: ClinicRequest, patient: Any, records: Any) -> HttpResponse:
+def _sessions_csv(request: ClinicRequest, patient: Any, records: Any) -> HttpResponseBase:
     """The Sessions tab as CSV: when, what, who and whether signed (no clinical notes, as on the tab)."""
     tz = ZoneInfo(patient.clinic.timezone)
     rows = (
@@ -349,7 +350,7 @@ def _sessions_csv(request: ClinicRequest, patient: Any, records: Any) -> HttpRes
 
 @require_GET
 @staff_required(Capability.VIEW_PATIENTS)
-def patient_sessions(request: ClinicRequest, patient_id: int) -> HttpResponse:
+def patient_sessions(request: ClinicRequest, patient_id: int) -> HttpResponseBase:
     patient = get_patient_for_user(request.staff, patient_id)
     records = selectors.sessions_for_patient(patient)
     if wants_csv(request):
@@ -366,7 +367,7 @@ def patient_sessions(request: ClinicRequest, patient_id: int) -> HttpResponse:
     return render(request, "treatments/patient_sessions.html", context)
 
 
-def _course_csv(request: ClinicRequest, course: Any, progress: Any) -> HttpResponse:
+def _course_csv(request: ClinicRequest, course: Any, progress: Any) -> HttpResponseBase:
     """A course's planned sessions with their state, as on its page."""
     tz = ZoneInfo(course.patient.clinic.timezone)
     rows = (
@@ -401,7 +402,7 @@ def _course_csv(request: ClinicRequest, course: Any, progress: Any) -> HttpRespo
 
 @require_GET
 @staff_required(Capability.VIEW_SCHEDULE)
-def course_detail(request: ClinicRequest, course_id: int) -> HttpResponse:
+def course_detail(request: ClinicRequest, course_id: int) -> HttpResponseBase:
     course = get_course_for_user(request.staff, course_id)
     progress = selectors.course_progress(course, now=timezone.now())
     if wants_csv(request):

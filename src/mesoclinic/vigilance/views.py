@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -75,7 +76,7 @@ def _recall_page(
     return render(request, "vigilance/recall.html", context)
 
 
-def _recall_csv(request: ClinicRequest, lot: Lot) -> HttpResponse:
+def _recall_csv(request: ClinicRequest, lot: Lot) -> HttpResponseBase:
     result = selectors.recall([lot])
     services.record_recall_view([lot], patients=len(result.patients), channel="csv", actor=request.user)
     tz = selectors.clinic_tz(request.clinic)
@@ -123,7 +124,7 @@ def _recall_csv(request: ClinicRequest, lot: Lot) -> HttpResponse:
 
 @require_GET
 @staff_required(Capability.RECALL)
-def recall(request: ClinicRequest) -> HttpResponse:
+def recall(request: ClinicRequest) -> HttpResponseBase:
     """Search a lot by number; with ``?lot=<id>`` show (or with ``format=csv`` export) whom it reached."""
     if "lot" in request.GET:
         lot = get_lot_for_user(request.staff, request.GET["lot"])
@@ -209,7 +210,7 @@ def _event_row(e: AdverseEvent, patient: Any) -> list[Any]:
 
 @require_GET
 @staff_required(Capability.VIEW_CLINICAL)
-def events(request: ClinicRequest) -> HttpResponse:
+def events(request: ClinicRequest) -> HttpResponseBase:
     form, events = _filtered_events(request)
     if wants_csv(request):
         rows = (_event_row(e, e.patient) for e in events)
@@ -361,7 +362,7 @@ def correct(request: ClinicRequest, event_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required(Capability.VIEW_CLINICAL)
-def patient_events(request: ClinicRequest, patient_id: int) -> HttpResponse:
+def patient_events(request: ClinicRequest, patient_id: int) -> HttpResponseBase:
     patient = get_patient_for_user(request.staff, patient_id)
     events = selectors.events_for_patient(patient)
     if wants_csv(request):
@@ -377,7 +378,7 @@ def patient_events(request: ClinicRequest, patient_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required(Capability.VIEW_CLINICAL)
-def event_report(request: ClinicRequest, event_id: int) -> HttpResponse:
+def event_report(request: ClinicRequest, event_id: int) -> HttpResponseBase:
     """The regulator's report of one event, as JSON (default) or CSV (``?format=csv``): no patient name."""
     event = selectors.get_event_for_user(request.staff, event_id)
     data = selectors.regulator_report(event)

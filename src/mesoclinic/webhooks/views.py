@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -41,7 +42,7 @@ def _secret_page(request: ClinicRequest, endpoint: WebhookEndpoint, secret: str)
 
 @require_GET
 @staff_required(MANAGE)
-def endpoint_list(request: ClinicRequest) -> HttpResponse:
+def endpoint_list(request: ClinicRequest) -> HttpResponseBase:
     endpoints = selectors.endpoints_for_clinic(request.clinic.pk)
     if wants_csv(request):
         rows = (
@@ -137,7 +138,7 @@ def endpoint_test(request: ClinicRequest, endpoint_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required(MANAGE)
-def delivery_list(request: ClinicRequest) -> HttpResponse:
+def delivery_list(request: ClinicRequest) -> HttpResponseBase:
     endpoints = list(selectors.endpoints_for_clinic(request.clinic.pk).values_list("pk", "url"))
     form = DeliveryFilterForm(request.GET or None, endpoints=endpoints)
     deliveries = selectors.deliveries_for_clinic(request.clinic.pk, **form.filters())

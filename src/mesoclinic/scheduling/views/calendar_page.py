@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -75,7 +75,7 @@ class CalendarSpec:
 
 @require_GET
 @staff_required(VIEW_SCHEDULE)
-def calendar(request: ClinicRequest) -> HttpResponse:
+def calendar(request: ClinicRequest) -> HttpResponseBase:
     location = _default_location(request)
     if location is None:
         return render(request, "scheduling/calendar.html", {"location": None})
@@ -175,7 +175,7 @@ APPOINTMENT_CSV_HEADER = [
 
 def _appointments_csv(
     request: ClinicRequest, location: Location, appointments: list[Appointment], first: date
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The days shown (day or week), cancelled appointments included with their status, in local time."""
     rows = (
         [
