@@ -12,7 +12,8 @@ measured area does not depend on how dark the feature is.
 No metric flips at a hard threshold (method 2): each spot or pore counts with a weight that ramps from 0 to 1
 across its thresholds (peak contrast, size, elongation), so a feature near a threshold adds a fraction in every
 capture instead of 0 in one and 1 in the next (counts are "effective counts", decimals), and a feature on a
-region's edge counts by the share of it inside. Wrinkles are weighed pixel by pixel (ridge strength,
+region's edge counts by the share of it inside. The spot area (method 3) segments nothing: each pixel counts by
+its darkness relative to the skin where the dark is compact. Wrinkles are weighed pixel by pixel (ridge strength,
 line-likeness, darkness), with no segmentation that noise could break. Redness is the erythema index
 ln(R/G) in linear light relative to the face's own skin: exposure and white-balance gains cancel exactly.
 """
