@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 #: The analysis method stored with every analysis. "1": Haar face box, fixed-proportion regions, ECC
 #: registration. "2": face-mesh landmarks and anatomical regions, refusal of unmeasurable faces, landmark + ECC
-#: registration with a residual check, photometry relative to the face's own skin. Analyses of different
-#: versions are never compared with each other; existing photos keep the analyses they have.
-METHOD_VERSION = "2"
+#: registration with a residual check, photometry relative to the face's own skin. "3": the spot area is
+#: continuous (each pixel weighed by its darkness relative to the skin where the dark is compact, no segmented
+#: features). Analyses of different versions are never compared with each other; existing photos keep the
+#: analyses they have.
+METHOD_VERSION = "3"
 
 
 class PhotoView(models.TextChoices):

@@ -193,7 +193,12 @@ def paint_lines(image: np.ndarray, face: FaceFrame, rng: np.random.Generator) ->
 
 #: change → (painter, region(s) it is painted in, metric that must be flagged, sign of the expected change)
 CHANGES: dict[str, tuple[Callable[..., Any], tuple[str, ...], str, int]] = {
-    "10 spots, 12 L* darker": (paint_spots, ("cheek_left", "cheek_right", "forehead"), "spot_count", +1),
+    "10 spots, 12 L* darker": (
+        paint_spots,
+        ("cheek_left", "cheek_right", "forehead"),
+        "spot_area_fraction",
+        +1,
+    ),
     "red patch, a* + 12": (paint_redness, ("cheek_left",), "redness_area_fraction", +1),
     "3 faint forehead lines": (paint_lines, ("forehead",), "wrinkle_area_fraction", +1),
 }

@@ -12,7 +12,8 @@ measured area does not depend on how dark the feature is.
 No metric flips at a hard threshold (method 2): each spot or pore counts with a weight that ramps from 0 to 1
 across its thresholds (peak contrast, size, elongation), so a feature near a threshold adds a fraction in every
 capture instead of 0 in one and 1 in the next (counts are "effective counts", decimals), and a feature on a
-region's edge counts by the share of it inside. Wrinkles are weighed pixel by pixel (ridge strength,
+region's edge counts by the share of it inside. The spot area (method 3) segments nothing: each pixel counts by
+its darkness relative to the skin where the dark is compact. Wrinkles are weighed pixel by pixel (ridge strength,
 line-likeness, darkness), with no segmentation that noise could break. Redness is the erythema index
 ln(R/G) in linear light relative to the face's own skin: exposure and white-balance gains cancel exactly.
 """
@@ -63,6 +64,15 @@ class MetricParameters:
     Every threshold is soft: a weight ramps from 0 to 1 across ``threshold × (1 ± ramp)`` (spots and pores)
     or ``threshold × (1 ± line_ramp)`` (wrinkles), so nothing flips between two captures.
 
+    spot_area_sigma, spot_area_contrast
+        The spot area (method 3) is measured pixel by pixel on the contrast of ln Y smoothed by
+        ``spot_area_sigma`` px (pores, a pixel or two across, fade at this scale; spots of 1.5 mm and more
+        keep their contrast). A pixel weighs min(c / c₁, 1) × ramp(c; c₀ → c₁) with (c₀, c₁) =
+        ``spot_area_contrast``: nothing below c₀ (skin grain), in proportion to its darkness up to c₁ (35 %
+        darker than the skin), whole above it. No feature is segmented, so no feature is gained or lost whole.
+    compact_sigma, compact_anisotropy
+        Hessian scale (px) and the anisotropy ramp (λ₁ − |λ₂|)/(|λ₁| + |λ₂|) above which a dark pixel is on a
+        line (a wrinkle or fold) rather than a compact spot, for the spot area.
     spot_contrast
         Peak contrast c at which a spot or pore counts half (0.15: 16 % darker than the surrounding skin; a
         solar lentigo is typically 5–15 L* units darker, 20–60 %).
@@ -101,6 +111,10 @@ class MetricParameters:
 
     spot_contrast: float = 0.15
     floor_contrast: float = 0.05
+    spot_area_sigma: float = 2.0
+    spot_area_contrast: tuple[float, float] = (0.06, 0.30)
+    compact_sigma: float = 3.0
+    compact_anisotropy: tuple[float, float] = (0.5, 0.8)
     pore_max_diameter: float = 5.0
     max_elongation: float = 3.0
     wrinkle_contrast: float = 0.16
@@ -122,6 +136,8 @@ class MetricParameters:
         for name in (
             "spot_contrast",
             "floor_contrast",
+            "spot_area_sigma",
+            "compact_sigma",
             "pore_max_diameter",
             "max_elongation",
             "wrinkle_contrast",
@@ -145,6 +161,10 @@ class MetricParameters:
         for name in ("ramp", "line_ramp", "min_anisotropy"):
             if getattr(self, name) >= 1:
                 raise ValueError(f"{name} must be below 1, not {getattr(self, name)!r}")
+        for name in ("spot_area_contrast", "compact_anisotropy"):
+            low, high = getattr(self, name)
+            if not 0 <= low < high:
+                raise ValueError(f"{name} must be two increasing non-negative numbers, not {(low, high)!r}")
         if self.texture_inner_sigma >= self.texture_sigma:
             raise ValueError("texture_inner_sigma must be smaller than texture_sigma")
         if self.mm_per_px is not None:
@@ -205,7 +225,8 @@ def feature_maps(
     log_y = np.log(np.maximum(linear_luminance(rgb), 1e-4)).astype(np.float32)
     background = _background(log_y, p.background_window)
     contrast = background - cv2.GaussianBlur(log_y, (0, 0), p.contrast_sigma)
-    spots, _, spot_density, _ = _dark_features(contrast, p)
+    _, _, spot_density, _ = _dark_features(contrast, p)
+    spots = _spot_weights(log_y, background, p)
     # pores are a pixel or two across on the grid: they are found on a less smoothed contrast
     fine = background - cv2.GaussianBlur(log_y, (0, 0), p.pore_contrast_sigma)
     _, pores, _, pore_density = _dark_features(fine, p)
@@ -258,6 +279,24 @@ def _line_weights(
         width = np.where(better, np.float32(2.0 * sigma), width)
     dark = _ramp(contrast, p.wrinkle_contrast * (1 - r), p.wrinkle_contrast * (1 + r))
     return (best * dark).astype(np.float32), width
+
+
+def _spot_weights(log_y: np.ndarray, background: np.ndarray, p: MetricParameters) -> np.ndarray:
+    """Per pixel, how much of it is spot (0–1): its darkness relative to the skin, where the dark is compact.
+
+    The contrast c = ln B − G(``spot_area_sigma``) ∗ ln Y weighs each pixel min(c / c₁, 1), ramped in from c₀
+    (``spot_area_contrast``), times compactness: 1 − ramp of the Hessian anisotropy at ``compact_sigma``
+    (lines and folds are left to the wrinkle metrics). Continuous in every input: a spot that fades by a
+    little loses a little, and one near the threshold adds a little in every capture instead of all or
+    nothing. Exposure adds a constant to ln Y, which the background removes.
+    """
+    low, high = p.spot_area_contrast
+    contrast = background - cv2.GaussianBlur(log_y, (0, 0), p.spot_area_sigma)
+    largest, smallest = _hessian_eigenvalues(log_y, p.compact_sigma)
+    anisotropy = (largest - np.abs(smallest)) / (np.abs(largest) + np.abs(smallest) + 1e-6)
+    compact = 1 - _ramp(anisotropy, *p.compact_anisotropy)
+    darkness = np.clip(contrast / high, 0.0, 1.0) * _ramp(contrast, low, high)
+    return np.asarray(darkness * compact, dtype=np.float32)
 
 
 def _ramp(value: np.ndarray, low: float, high: float) -> np.ndarray:

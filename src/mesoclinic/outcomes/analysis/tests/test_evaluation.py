@@ -1,7 +1,7 @@
 """A small run of the evaluation on a real face keeps its figures from regressing (docs/analysis.md has the full
 run). Grace Hopper's public-domain portrait (exposed down from its glare, so ±10 % exposure does not push a
 region into clipping) at 2 MP, three re-captures: placement, registration, colour and texture repeatability,
-and a painted red patch found beyond repeatability."""
+a painted red patch and painted spots found beyond repeatability."""
 
 from __future__ import annotations
 
@@ -47,6 +47,16 @@ def test_colour_repeats_within_visias_2_percent_without_exposure_changes():
 
 def test_texture_repeats_within_3_percent():
     assert np.median(cv_table([hopper()], ("texture_roughness",))["texture_roughness"]) < 0.03
+
+
+def test_spot_area_repeats_within_visias_2_percent():
+    # method 3's continuous spot area (method 2's segmented area: 27.6 % on the full evaluation)
+    assert np.median(cv_table([hopper()], ("spot_area_fraction",))["spot_area_fraction"]) < 0.02
+
+
+def test_ten_painted_spots_are_found_beyond_repeatability_in_every_trial():
+    found = detection("hopper", face(), 3, seed=5, pixels=PIXELS, changes=["10 spots, 12 L* darker"])
+    assert found["10 spots, 12 L* darker"] == (3, 3)
 
 
 def test_a_painted_red_patch_is_found_beyond_repeatability_in_most_trials():
