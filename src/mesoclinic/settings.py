@@ -322,12 +322,19 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
         "task": "mesoclinic.webhooks.services.deliver_due_webhooks",
         "crontab": {"minute": "*"},
     },
+    "schedule-changes-prune": {  # the availability change feed's rows other processes have long applied
+        "task": "mesoclinic.scheduling.services.prune_schedule_changes",
+        "crontab": {"minute": "29"},
+    },
     "send-notifications": {  # reminders, continuation, maintenance recall, aftercare, complication checks
         "task": "mesoclinic.notifications.services.send_due_notifications_task",
         "crontab": {"minute": "*/5"},
     },
 }
 JOB_LOG_DAYS = env_int("JOB_LOG_DAYS", 30)  # succeeded background jobs are kept this long in the job log
+# The availability change feed (scheduling.ScheduleChange): rows are kept this long, then pruned hourly; a
+# process whose kept index is older than that rebuilds it instead of patching.
+SCHEDULE_CHANGES_KEEP_HOURS = env_int("SCHEDULE_CHANGES_KEEP_HOURS", 24)
 
 # Outgoing webhooks. Targets must be https and public; development may allow http and local receivers.
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)

@@ -19,7 +19,12 @@ from mesoclinic.actors import Actor
 from mesoclinic.audit.services import record_event
 from mesoclinic.scheduling.engine.lifecycle import Action, Facts, Transition, TransitionRefused, decide
 from mesoclinic.scheduling.events import appointment_status_changed
-from mesoclinic.scheduling.models import HOLDING_STATUSES, Appointment, bump_schedule_versions
+from mesoclinic.scheduling.models import (
+    HOLDING_STATUSES,
+    Appointment,
+    ScheduleChange,
+    bump_schedule_versions,
+)
 from mesoclinic.scheduling.selectors import (
     Hold,
     location_schedule_token,
@@ -61,7 +66,9 @@ def patch_on_commit(
 ) -> None:
     """Once this transaction commits, patch this process's kept indexes of the location with the
     appointments this write booked (``added``) and freed (``removed``), rather than have the next
-    proposal rebuild them from the database (``selectors.patch_kept_indexes``).
+    proposal rebuild them from the database (``selectors.patch_kept_indexes``); and, in this transaction,
+    write the same change to the change feed (``ScheduleChange``), from which every other process patches
+    its own kept indexes before it next reads them.
 
     Called last in the write, so that ``after`` is the version the write leaves. If anything else in the
     same transaction changes the schedule after this (an outer transaction), the committed version is not
@@ -72,8 +79,18 @@ def patch_on_commit(
     after = location_schedule_token(location_id)
     if before is None or after is None:
         return
+    added, removed = tuple(added), tuple(removed)
+    ScheduleChange.objects.create(
+        location_id=location_id,
+        version=after[0],
+        stamp=after[1],
+        previous_version=before[0],
+        previous_stamp=before[1],
+        added=[hold.as_row() for hold in added],
+        removed=[hold.as_row() for hold in removed],
+    )
     transaction.on_commit(
-        partial(patch_kept_indexes, location_id, before, after, added=tuple(added), removed=tuple(removed)),
+        partial(patch_kept_indexes, location_id, before, after, added=added, removed=removed),
         robust=True,
     )
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.catalog.models import MAX_BUFFER_MINUTES, MAX_SESSION_MINUTES
@@ -547,6 +548,43 @@ def bump_schedule_versions(**where: object) -> None:
     ScheduleVersion.objects.filter(**where).update(
         version=F("version") + 1, previous_stamp=F("stamp"), stamp=new_stamp()
     )
+
+
+class ScheduleChange(models.Model):
+    """One committed write's change to a location's free time, in the order of its schedule versions: the
+    change feed that carries a write made in one process to every other process's kept indexes.
+
+    Written in the writing transaction by the services that book, free or move appointments
+    (``lifecycle.patch_on_commit``): the write took the location from ``previous_version``/``previous_stamp``
+    to ``version``/``stamp`` and did nothing to its schedule but hold the ``added`` intervals and free the
+    ``removed`` ones. A process whose kept index is at an older version reads the rows after it (one
+    indexed query) and applies them in order as patches (``selectors.index_cache``). Other writes (hours,
+    holidays, time off, resources) move the version without a row here: the chain has a gap, and the
+    reader rebuilds. Rows older than ``SCHEDULE_CHANGES_KEEP_HOURS`` are pruned by a periodic job; a
+    reader that needed them rebuilds too.
+    """
+
+    HOLDS = "holds"  # the one kind so far; a reader meeting any other rebuilds
+
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveBigIntegerField()
+    stamp = models.BigIntegerField()
+    previous_version = models.PositiveBigIntegerField()
+    previous_stamp = models.BigIntegerField()
+    kind = models.CharField(max_length=20, default=HOLDS)
+    # Each a list of [practitioner id, room id, device id or null, start ISO, end ISO] (``Hold``).
+    added = models.JSONField(default=list)
+    removed = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["location", "version"], name="sched_change_loc_version"),
+            models.Index(fields=["created_at"], name="sched_change_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location_id} v{self.previous_version}->v{self.version}"
 
 
 class ScreeningAlert(models.Model):

@@ -19,11 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from mesoclinic.accounts.models import Location, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
@@ -65,6 +67,7 @@ from mesoclinic.scheduling.models import (
     MaintenanceRecall,
     OpeningHours,
     Room,
+    ScheduleChange,
     ScreeningAlert,
     TimeOff,
     WorkingHours,
@@ -405,13 +408,16 @@ def book_series(
     sessions = sorted(sessions, key=lambda s: s.start)
     if sessions[0].start < timezone.now() - timedelta(minutes=5):
         raise BookingError("The first session is in the past.")
+    # First write of all: takes the location's version row's lock before any appointment row, so two
+    # bookings at one location take their turn (and the second one's check sees the first's rows), and
+    # before screening appends to the clinic's audit chain (its lock): cancelling and moving take the two
+    # in this order too, and the opposite order deadlocked on PostgreSQL (a booking and a cancellation at
+    # once, found by the change feed's several-process test).
+    before = bump_first(location.pk)
     _screen_for_booking(
         patient, protocol, location, sessions[0].start, actor=actor, override_reason=override_reason
     )
     _check_spacing(location, protocol, [s.start for s in sessions])
-    # First write on the location's schedule: takes its version row's lock before any appointment row, so
-    # two bookings at one location take their turn (and the second one's check sees the first's rows).
-    before = bump_first(location.pk)
     released = _release_expired_holds_at(location.pk)
     check_sessions_fit(location, protocol, sessions)
     course = start_course(patient, protocol, actor=actor)
@@ -1210,3 +1216,14 @@ def remove_device_downtime(downtime: DeviceDowntime, *, actor: Actor) -> None:
     bump_schedule_versions(location_id=device.location_id)
     owner = {"device": device.pk}
     _remove_interval(downtime, "device_downtime.delete", owner=owner, clinic=device.clinic, actor=actor)
+
+
+@task()
+def prune_schedule_changes() -> int:
+    """Delete the change feed's rows older than ``SCHEDULE_CHANGES_KEEP_HOURS`` (a periodic job).
+
+    A process reads the feed only from the version its kept index is at; one whose index is older than
+    what is left finds a gap and rebuilds, so pruning never makes an answer wrong. Returns how many went.
+    """
+    cutoff = timezone.now() - timedelta(hours=getattr(settings, "SCHEDULE_CHANGES_KEEP_HOURS", 24))
+    return ScheduleChange.objects.filter(created_at__lt=cutoff).delete()[0]

@@ -1,7 +1,9 @@
-"""Each location's free-time index, kept per process while its schedule version is unchanged.
+"""Each location's free-time index, kept per process and brought up to the location's schedule version.
 
-Services patch it after their commit (``patch_kept_indexes``); every other change of the schedule moves
-the location's version, so the next read rebuilds (``location_index``).
+Services patch this process's kept indexes after their commit (``patch_kept_indexes``) and write the same
+change to the change feed (``ScheduleChange``) in their transaction; every other process applies the feed's
+rows to its own kept indexes before it reads them (``location_index``). Every other change of the schedule
+moves the location's version without a feed row, so the next read rebuilds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mesoclinic.scheduling.engine import (
 )
 from mesoclinic.scheduling.models import (
     Appointment,
+    ScheduleChange,
     ScheduleVersion,
 )
 from mesoclinic.scheduling.selectors.engine_adapter import (
@@ -32,6 +35,8 @@ from mesoclinic.scheduling.selectors.engine_adapter import (
 #: new ones while that spans at most this many days (else over the new ones alone).
 INDEX_DAYS_MAX = 400
 INDEX_CACHE_SIZE = 32
+#: A kept index more than this many feed rows behind is rebuilt rather than patched row by row.
+FEED_MAX_CHANGES = 200
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,11 @@ class _IndexCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def peek(self, key: tuple[int, str, int]) -> _Indexed | None:
+        """The entry for ``key`` at whatever version it was built, or None."""
+        with self._lock:
+            return self._entries.get(key)
 
     def kept_at(
         self, location_id: int, token: tuple[int, int]
@@ -137,6 +147,32 @@ class Hold:
             appointment.blocked_until,
         )
 
+    def as_row(self) -> list[object]:
+        """The hold as a change feed row stores it (JSON): ids, then the instants in ISO 8601."""
+        return [
+            self.practitioner_id,
+            self.room_id,
+            self.device_id,
+            self.start.isoformat(),
+            self.end.isoformat(),
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[object]) -> Hold:
+        """``as_row`` read back; raises ``ValueError`` on anything else."""
+        practitioner_id, room_id, device_id, start, end = row
+        if not all(isinstance(v, int) for v in (practitioner_id, room_id)) or not isinstance(
+            device_id, int | None
+        ):
+            raise ValueError(f"not a hold: {row!r}")
+        return cls(
+            practitioner_id,  # type: ignore[arg-type]  # checked just above
+            room_id,  # type: ignore[arg-type]
+            device_id,
+            datetime.fromisoformat(str(start)),
+            datetime.fromisoformat(str(end)),
+        )
+
 
 def patch_kept_indexes(
     location_id: int,
@@ -186,6 +222,41 @@ def _patched(
     return _Indexed(token, entry.first, entry.last, index.clinic, resources, index)
 
 
+def _caught_up(location_id: int, kept: _Indexed, token: tuple[int, int]) -> _Indexed | None:
+    """``kept`` patched with the change feed's rows up to ``token``, or None if it must be rebuilt.
+
+    One indexed query: the location's rows after the kept version, up to ``token``'s, in version order.
+    They apply only as an unbroken chain, each row starting exactly from the version (count and stamp)
+    the one before it left, the first from ``kept``'s and the last ending at ``token``. A write that left
+    no row (hours, holidays, time off, resources, any service that does not patch), a row pruned, one of
+    a kind this code does not know, or more than ``FEED_MAX_CHANGES`` of them: None, and the caller
+    rebuilds from the database, as it would without a feed.
+    """
+    if kept.token[0] >= token[0]:
+        return None
+    rows = list(
+        ScheduleChange.objects.filter(
+            location_id=location_id, version__gt=kept.token[0], version__lte=token[0]
+        )
+        .order_by("version", "pk")
+        .values_list("previous_version", "previous_stamp", "version", "stamp", "kind", "added", "removed")[
+            : FEED_MAX_CHANGES + 1
+        ]
+    )
+    if len(rows) > FEED_MAX_CHANGES:
+        return None
+    entry = kept
+    for previous_version, previous_stamp, version, stamp, kind, added, removed in rows:
+        if (previous_version, previous_stamp) != entry.token or kind != ScheduleChange.HOLDS:
+            return None
+        try:
+            holds = tuple(tuple(Hold.from_row(row) for row in side) for side in (added, removed))
+        except (TypeError, ValueError):  # not a list of holds: written by another version of this code
+            return None
+        entry = _patched(entry, (version, stamp), holds[0], holds[1])
+    return entry if entry.token == token else None
+
+
 def _grown(kept: _Indexed, first: date, last: date) -> tuple[date, date]:
     """The days to rebuild over when ``kept`` misses ``first .. last`` at its own version.
 
@@ -212,11 +283,12 @@ def location_index(
     over those and the kept ones together, with room to grow (``_grown``), so the kept index comes to
     cover what is being asked.
 
-    Bookings, cancellations, moves and no-shows made by *this* process do not cost a rebuild: on commit
-    they patch the kept entries with the appointments they booked or freed and move them to the new
+    Bookings, cancellations, moves and no-shows do not cost a rebuild. Those made by *this* process patch
+    the kept entries on commit with the appointments they booked or freed and move them to the new
     version, provided the entries were at exactly the version the write started from
-    (``patch_kept_indexes``). Writes by other processes, and changes of hours, holidays or resources, move
-    the version without a patch, so the next call rebuilds.
+    (``patch_kept_indexes``). Those made by *other* processes are read from the change feed: an entry at
+    an older version is patched with the feed's rows since (one more query, ``_caught_up``). Changes of
+    hours, holidays or resources move the version without a feed row, so the next call rebuilds.
 
     The version is read before the rows, so an index may hold writes newer than the version it is kept
     at (it is then rebuilt on the next call), never older ones: every answer includes all the writes
@@ -227,6 +299,10 @@ def location_index(
     key = (location.pk, modality, SLOT_MINUTES)
     if token is not None:
         kept = index_cache.get(key, token)
+        if kept is None and (behind := index_cache.peek(key)) is not None:
+            kept = _caught_up(location.pk, behind, token)  # another process's writes, from the feed
+            if kept is not None and not index_cache.replace(key, behind, kept):
+                kept = index_cache.get(key, token)  # another thread got there first: take what it left
         if kept is not None and kept.first <= first and last <= kept.last:
             return kept.clinic, kept.resources, kept.index
         if kept is not None:  # same version, other days: cover both while that stays within the limit
