@@ -8,6 +8,7 @@ from django.views.i18n import JavaScriptCatalog
 from mesoclinic.api import api
 from mesoclinic.web import portal_photos
 from mesoclinic.web.portal_export import portal_export
+from mesoclinic.web.portal_messages import portal_messages
 
 # The admin signs in through the same page as everyone (lockout, two-factor), never with a password alone.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # the admin's login view wrapped in place, as Django documents for AdminSite
@@ -44,6 +45,7 @@ urlpatterns = [
     path("waitlist/", include("mesoclinic.portal.waitlist_urls")),  # staff: who waits for an earlier date
     path("online-bookings/", include("mesoclinic.portal.staff_urls")),
     path("c/<slug:clinic_slug>/portal/me/my-data.zip", portal_export, name="portal_export"),
+    path("c/<slug:clinic_slug>/portal/me/messages/", portal_messages, name="portal_messages"),
     path("c/<slug:clinic_slug>/portal/me/photos/", portal_photos.portal_photos, name="portal_photos"),
     path(
         "c/<slug:clinic_slug>/portal/me/photos/<int:photo_id>/<slug:kind>/",

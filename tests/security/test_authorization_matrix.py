@@ -290,6 +290,7 @@ WEB: dict[str, R] = {
     # The patient's own shared photos and progress (web.portal_photos; another patient's photo is 404:
     # mesoclinic/web/tests/test_portal_photos.py).
     "portal_photos": PUBLIC,
+    "portal_messages": PUBLIC,  # the signed-in patient's own message preferences (web.portal_messages)
     "portal_photo_file": PUBLIC,
     "portal:portal_sign_out": PUBLIC,
     # The waiting list for earlier dates: the signed-in patient's own entries (another patient's are 404:
@@ -933,6 +934,7 @@ PUBLIC_GET: dict[str, int] = {
     "portal:portal_problem": 404,
     "portal_export": 404,
     "portal_photos": 404,
+    "portal_messages": 404,
     "portal_photo_file": 404,
     "portal:portal_sign_out": 405,
     "billing:stripe_webhook": 405,  # POST only (a signed event)
