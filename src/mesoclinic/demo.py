@@ -46,7 +46,12 @@ from mesoclinic.inventory.services import prepare_cocktail, receive_lot
 from mesoclinic.notifications.services import send_due_notifications
 from mesoclinic.outcomes.analysis.portraits import studio_portrait
 from mesoclinic.outcomes.models import AssessmentTiming, PhotoView
-from mesoclinic.outcomes.services import analyze_stored_photo, record_assessment, upload_photo
+from mesoclinic.outcomes.services import (
+    analyze_stored_photo,
+    record_assessment,
+    set_photo_shared,
+    upload_photo,
+)
 from mesoclinic.patients.models import Consent, ConsentTemplate, Patient
 from mesoclinic.patients.selectors import has_valid_consent
 from mesoclinic.patients.services import (
@@ -795,6 +800,8 @@ def _photo_history(
     more than five months later, both analysed by the real pipeline, with scales at both: the Photos tab's
     before/after, the progress report and the outcome report then have data from the first start.
 
+    Both photos are shared with her, so her portal shows them and her progress.
+
     The face is Grace Hopper's public-domain portrait (``studio_portrait``), the review photo the same face
     slightly moved and turned, as a re-capture is: its changes are honest (within repeatability), not faked.
     """
@@ -847,6 +854,7 @@ def _photo_history(
             actor=practitioner.user,
         )
         analyze_stored_photo(photo.pk)  # now, so the demo shows it at once (the worker would do it later)
+        set_photo_shared(photo, shared=True, actor=practitioner.user)  # her before/after in the portal
     record_assessment(
         patient,
         timing=AssessmentTiming.BASELINE,

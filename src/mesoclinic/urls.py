@@ -6,7 +6,9 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import JavaScriptCatalog
 
 from mesoclinic.api import api
+from mesoclinic.web import portal_photos
 from mesoclinic.web.portal_export import portal_export
+from mesoclinic.web.portal_messages import portal_messages
 
 # The admin signs in through the same page as everyone (lockout, two-factor), never with a password alone.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # the admin's login view wrapped in place, as Django documents for AdminSite
@@ -43,6 +45,13 @@ urlpatterns = [
     path("waitlist/", include("mesoclinic.portal.waitlist_urls")),  # staff: who waits for an earlier date
     path("online-bookings/", include("mesoclinic.portal.staff_urls")),
     path("c/<slug:clinic_slug>/portal/me/my-data.zip", portal_export, name="portal_export"),
+    path("c/<slug:clinic_slug>/portal/me/messages/", portal_messages, name="portal_messages"),
+    path("c/<slug:clinic_slug>/portal/me/photos/", portal_photos.portal_photos, name="portal_photos"),
+    path(
+        "c/<slug:clinic_slug>/portal/me/photos/<int:photo_id>/<slug:kind>/",
+        portal_photos.portal_photo_file,
+        name="portal_photo_file",
+    ),
     path("c/", include("mesoclinic.portal.urls")),  # the patient's door: public booking pages, no sign-in
     path("fhir/R4/", include("mesoclinic.interop.fhir_urls")),
     path("api/v1/", api.urls),

@@ -229,6 +229,7 @@ WEB: dict[str, R] = {
     "api-v1:openapi-view": PUBLIC,
     "outcomes:analysis_status": R(C.VIEW_PHOTOS),
     "outcomes:choose_baseline": R(C.TAKE_PHOTOS, method="post"),
+    "outcomes:share_photo": R(C.TAKE_PHOTOS, method="post"),
     "audit:events": R(C.VIEW_AUDIT, query=CSV),  # the clinic's own log only, whoever reads it
     # Background jobs: the clinic's and the installation's, the owner's alone.
     "worker:jobs": R(C.MANAGE_JOBS),
@@ -286,6 +287,11 @@ WEB: dict[str, R] = {
     "portal:portal_profile": PUBLIC,
     "portal:portal_problem": PUBLIC,
     "portal_export": PUBLIC,  # the signed-in patient's own export (web.portal_export)
+    # The patient's own shared photos and progress (web.portal_photos; another patient's photo is 404:
+    # mesoclinic/web/tests/test_portal_photos.py).
+    "portal_photos": PUBLIC,
+    "portal_messages": PUBLIC,  # the signed-in patient's own message preferences (web.portal_messages)
+    "portal_photo_file": PUBLIC,
     "portal:portal_sign_out": PUBLIC,
     # The waiting list for earlier dates: the signed-in patient's own entries (another patient's are 404:
     # mesoclinic/portal/tests/test_waitlist.py), and the staff list of who waits.
@@ -891,6 +897,8 @@ FORGED: dict[str, str] = {
     "appointment_id": "999999",
     "reference": "forged-reference-0000000000000000",
     "entry_id": "999999",
+    "photo_id": "999999",
+    "kind": "image",
 }
 # What a visitor's GET of each public page gets: the page, a refusal of a forged link, or the sign-in page.
 PUBLIC_GET: dict[str, int] = {
@@ -925,6 +933,9 @@ PUBLIC_GET: dict[str, int] = {
     "portal:portal_profile": 404,
     "portal:portal_problem": 404,
     "portal_export": 404,
+    "portal_photos": 404,
+    "portal_messages": 404,
+    "portal_photo_file": 404,
     "portal:portal_sign_out": 405,
     "billing:stripe_webhook": 405,  # POST only (a signed event)
     "billing_online:pay": 404,

@@ -96,6 +96,16 @@ class ContactPreference(models.Model):
     language = models.CharField(max_length=10, choices=Language.choices, blank=True)
     consent_changed_at = models.DateTimeField(null=True, blank=True)
     opted_out_at = models.DateTimeField(null=True, blank=True)
+    # The patient's own choice per kind of message (the portal): None, on both channels of a kind, means
+    # "as the channels above". Reminders cover appointment reminders and series continuations.
+    reminder_email = models.BooleanField(_("reminders by e-mail"), null=True, blank=True, default=None)
+    reminder_sms = models.BooleanField(_("reminders by SMS"), null=True, blank=True, default=None)
+    recall_email = models.BooleanField(_("recalls by e-mail"), null=True, blank=True, default=None)
+    recall_sms = models.BooleanField(_("recalls by SMS"), null=True, blank=True, default=None)
+    marketing = models.BooleanField(
+        _("news and offers"), default=False, help_text=_("Opted in separately; never implied by consent.")
+    )
+    marketing_changed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -104,6 +114,29 @@ class ContactPreference(models.Model):
     @property
     def channels(self) -> list[str]:
         return [c for c, on in ((Channel.EMAIL, self.email), (Channel.SMS, self.sms)) if on]
+
+    def own_choice(self, kind: str) -> tuple[bool | None, bool | None] | None:
+        """The patient's (e-mail, SMS) choice for this kind of message, or None when they made none."""
+        group = KIND_GROUPS.get(kind)
+        if group is None:
+            return None
+        choice = (getattr(self, f"{group}_email"), getattr(self, f"{group}_sms"))
+        return None if choice == (None, None) else choice
+
+    def channels_for(self, kind: str) -> list[str]:
+        """The channels this kind of message goes on: the patient's own choice for it, else ``channels``."""
+        choice = self.own_choice(kind)
+        if choice is None:
+            return self.channels
+        return [c for c, on in zip((Channel.EMAIL, Channel.SMS), choice, strict=True) if on]
+
+
+#: Which per-kind choice of ``ContactPreference`` governs a kind of message (the others follow the channels).
+KIND_GROUPS: dict[str, str] = {
+    Kind.REMINDER: "reminder",
+    Kind.CONTINUATION: "reminder",
+    Kind.RECALL: "recall",
+}
 
 
 class DeliveryStatus(models.TextChoices):
@@ -118,6 +151,7 @@ class SkipReason(models.TextChoices):
     OPTED_OUT = "opted_out", _("Opted out")
     NO_ADDRESS = "no_address", _("No address for this channel")
     TOO_LATE = "too_late", _("Too late to be useful")
+    NOT_WANTED = "not_wanted", _("The patient does not want this kind of message on this channel")
 
 
 class Delivery(models.Model):

@@ -103,7 +103,7 @@ def send_due_notifications(now: datetime | None = None, *, clinic: Clinic | None
         preference = preferences.get(due.patient.pk)
         wanted.extend(
             (due, channel, preference)
-            for channel in _channels(preference)
+            for channel in _channels(preference, due.kind)
             if (due.kind, due.object_id, due.due_at, channel) not in existing
         )
     for start in range(0, len(wanted), INSERT_CHUNK):
@@ -152,18 +152,21 @@ def _is_quiet(clinic: Clinic, settings: NotificationSettings, now: datetime) -> 
     return timing.quiet_hours_end(now, tz, settings.quiet_start, settings.quiet_end) is not None
 
 
-def _channels(preference: ContactPreference | None) -> list[str]:
-    """The channels to log for a patient: the chosen ones, or e-mail as the one a skip is logged on."""
-    if preference is None or not preference.channels:
-        return [Channel.EMAIL]
-    return preference.channels
+def _channels(preference: ContactPreference | None, kind: str) -> list[str]:
+    """The channels to log for a patient and kind of message: the chosen ones, or e-mail as the one a skip
+    is logged on."""
+    channels = preference.channels_for(kind) if preference is not None else []
+    return channels or [Channel.EMAIL]
 
 
-def _skip_reason(patient: Patient, channel: str, preference: ContactPreference | None) -> str:
-    if preference is None or not preference.consent or not preference.channels:
+def _skip_reason(patient: Patient, channel: str, preference: ContactPreference | None, kind: str) -> str:
+    wanted = preference.channels_for(kind) if preference is not None else []
+    if preference is None or not preference.consent or not (wanted or preference.own_choice(kind)):
         return SkipReason.NO_CONSENT
     if preference.opted_out_at is not None:
         return SkipReason.OPTED_OUT
+    if channel not in wanted:
+        return SkipReason.NOT_WANTED
     if not _address(patient, channel):
         return SkipReason.NO_ADDRESS
     return ""
@@ -180,7 +183,7 @@ def _create_delivery(
     own_templates: dict[selectors.TemplateKey, tuple[str, str]] | None = None,
 ) -> Delivery | None:
     """Insert the delivery row (pending, or skipped with its reason); None when another run already did."""
-    reason = _skip_reason(due.patient, channel, preference)
+    reason = _skip_reason(due.patient, channel, preference, due.kind)
     delivery = Delivery(
         clinic_id=due.clinic_id,
         patient=due.patient,
@@ -337,6 +340,60 @@ def update_contact_preference(
         patient,
         actor=actor,
         data={"before": before, "after": {"consent": consent, "email": email, "sms": sms}},
+    )
+    return preference
+
+
+@transaction.atomic
+def update_message_preferences(
+    patient: Patient,
+    *,
+    reminder_email: bool,
+    reminder_sms: bool,
+    recall_email: bool,
+    recall_sms: bool,
+    marketing: bool,
+    actor: Actor,
+) -> ContactPreference:
+    """The patient's own choice (the portal): reminders and recalls by e-mail and/or SMS, and news and offers
+    opted in separately.
+
+    Choosing any reminder or recall channel is the patient's consent to be contacted and clears an earlier
+    opt-out; choosing none leaves the clinic's record of consent as it was (care messages such as aftercare
+    follow the channels staff recorded). SMS needs a phone number on the chart.
+    """
+    if (reminder_sms or recall_sms) and not patient.phone.strip():
+        raise ValidationError({"reminder_sms": [gettext("Add a phone number first to get text messages.")]})
+    preference, _ = ContactPreference.objects.select_for_update().get_or_create(patient=patient)
+    fields = ("reminder_email", "reminder_sms", "recall_email", "recall_sms", "marketing", "consent")
+    before = {name: getattr(preference, name) for name in fields}
+    now = timezone.now()
+    chosen = {
+        "reminder_email": reminder_email,
+        "reminder_sms": reminder_sms,
+        "recall_email": recall_email,
+        "recall_sms": recall_sms,
+    }
+    for name, value in chosen.items():
+        setattr(preference, name, value)
+    if any(chosen.values()):
+        if not preference.consent:
+            preference.consent_changed_at = now
+        preference.consent = True
+        preference.opted_out_at = None
+    if marketing != preference.marketing:
+        preference.marketing = marketing
+        preference.marketing_changed_at = now
+    preference.save()
+    record_event(
+        "notifications.preference",
+        patient,
+        actor=actor,
+        data={
+            "before": before,
+            "after": {name: getattr(preference, name) for name in fields},
+            "by": "patient",
+        },
     )
     return preference
 

@@ -75,6 +75,13 @@ class Photo(models.Model):
             "The photo this one replaces (it failed the quality check); that one is kept, never a baseline."
         ),
     )
+    shared_with_patient = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Staff chose to show this photo to the patient in the portal (audited); shown only while its "
+            "consent is valid."
+        ),
+    )
 
     class Meta:
         ordering = ["-taken_at", "-id"]

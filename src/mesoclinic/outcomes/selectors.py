@@ -187,6 +187,49 @@ def photo_consent(patient: Patient) -> Consent | None:
     return None
 
 
+def patient_may_see(photo: Photo) -> bool:
+    """Whether the consent this photo was taken under lets it be shown to the patient it shows.
+
+    Every photo-use scope (clinical only, teaching, marketing) covers the patient's own clinical record, so
+    a valid consent is enough; a withdrawn one hides the photo from the portal at once. A photo stored
+    before photos kept their consent is judged by the patient's newest valid photo consent.
+    """
+    consent = photo.consent if photo.consent_id is not None else photo_consent(photo.patient)
+    return consent is not None and consent.allows_photo_use(PhotoUse.CLINICAL)
+
+
+def shared_photos(patient: Patient) -> list[Photo]:
+    """The patient's photos that staff shared with them and their consent still allows, oldest first."""
+    photos = (
+        Photo.objects.filter(patient=patient, shared_with_patient=True)
+        .select_related("consent", "analysis")
+        .order_by("taken_at", "id")
+    )
+    fallback = None
+    shown = []
+    for photo in photos:
+        if photo.consent_id is None:
+            fallback = fallback or photo_consent(patient)
+            allowed = fallback is not None
+        else:
+            allowed = photo.consent is not None and photo.consent.allows_photo_use(PhotoUse.CLINICAL)
+        if allowed:
+            shown.append(photo)
+    return shown
+
+
+def get_shared_photo_for_patient(patient: Patient, photo_id: Any) -> Photo:
+    """One of the patient's own shared photos (see :func:`shared_photos`); 404 for any other id."""
+    try:
+        pk = int(photo_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    for photo in shared_photos(patient):
+        if photo.pk == pk:
+            return photo
+    raise Http404
+
+
 def baseline_photo(
     patient: Patient, view: str, *, before: Photo | None = None, method_version: str | None = None
 ) -> Photo | None:

@@ -352,6 +352,34 @@ def choose_baseline(photo: Photo, *, reason: str, actor: Actor) -> BaselineChoic
     return choice
 
 
+@transaction.atomic
+def set_photo_shared(photo: Photo, *, shared: bool, actor: Actor) -> Photo:
+    """Show ``photo`` to its patient in the portal, or stop showing it (audited ``photo.share`` /
+    ``photo.unshare``).
+
+    Sharing is refused when the consent the photo was taken under is withdrawn (``selectors.patient_may_see``);
+    stopping is always allowed. Setting what is already set changes nothing and writes no event.
+    """
+    photo = (
+        Photo.objects.select_for_update(of=("self",)).select_related("patient", "consent").get(pk=photo.pk)
+    )
+    if photo.shared_with_patient == shared:
+        return photo
+    if shared and not selectors.patient_may_see(photo):
+        raise ValidationError(
+            {"photo": _("This photo's consent was withdrawn: it cannot be shown to the patient.")}
+        )
+    photo.shared_with_patient = shared
+    photo.save(update_fields=["shared_with_patient"])
+    record_event(
+        "photo.share" if shared else "photo.unshare",
+        photo,
+        actor=actor,
+        data={"patient": photo.patient_id, "view": photo.view},
+    )
+    return photo
+
+
 def _enqueue_analysis(photo_id: int, clinic_id: int) -> None:
     with for_clinic(clinic_id):
         analyze_photo.enqueue(photo_id)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("patients/<int:patient_id>/assess/", views.assess, name="assess"),
     path("photos/<int:photo_id>/analysis/", views.analysis_status, name="analysis_status"),
     path("photos/<int:photo_id>/baseline/", views.choose_baseline, name="choose_baseline"),
+    path("photos/<int:photo_id>/share/", views.share_photo, name="share_photo"),
     path("photos/<int:photo_id>/<slug:kind>/", views.photo_file, name="photo_file"),
 ]

@@ -135,6 +135,24 @@ def choose_baseline(request: ClinicRequest, photo_id: int) -> HttpResponse:
     )
 
 
+@require_POST
+@staff_required(Capability.TAKE_PHOTOS)
+def share_photo(request: ClinicRequest, photo_id: int) -> HttpResponse:
+    """Show a photo to the patient in the portal (``shared=1``) or stop showing it (``shared=0``)."""
+    photo = selectors.get_photo_for_user(request.staff, photo_id)
+    shared = request.POST.get("shared") == "1"
+    run_and_flash(
+        request,
+        lambda: services.set_photo_shared(photo, shared=shared, actor=request.user),
+        success=_("The patient sees this photo in the portal.")
+        if shared
+        else _("The patient no longer sees this photo in the portal."),
+    )
+    return HttpResponseRedirect(
+        reverse("outcomes:patient_photos", args=[photo.patient_id]) + f"#photo-{photo.pk}"
+    )
+
+
 @require_GET
 @staff_required(Capability.VIEW_PHOTOS)
 def analysis_status(request: ClinicRequest, photo_id: int) -> HttpResponse:

@@ -132,17 +132,23 @@ class Progress:
     metric: str = ""
 
 
-def patient_progress(patient: Patient, *, metric: str, region: str) -> Progress:
+def patient_progress(
+    patient: Patient, *, metric: str, region: str, photo_ids: Iterable[int] | None = None
+) -> Progress:
     """The patient's series of one metric, their signed sessions, 6-month lines and scales (four queries).
 
     The change is the last measurement against the baseline: the last one on or before the first session
-    (or the first measurement when there is no session yet).
+    (or the first measurement when there is no session yet). With ``photo_ids``, only those photos'
+    measurements count (the portal: the photos staff shared with the patient).
     """
     tz = zoneinfo.ZoneInfo(patient.clinic.timezone)
+    analyses = PhotoAnalysis.objects.filter(photo__patient=patient, status=AnalysisStatus.DONE)
+    if photo_ids is not None:
+        analyses = analyses.filter(photo_id__in=list(photo_ids))
     rows = list(
-        PhotoAnalysis.objects.filter(photo__patient=patient, status=AnalysisStatus.DONE)
-        .order_by("photo__taken_at", "photo_id")
-        .values_list("photo_id", "photo__taken_at", "metrics", "method_version")
+        analyses.order_by("photo__taken_at", "photo_id").values_list(
+            "photo_id", "photo__taken_at", "metrics", "method_version"
+        )
     )
     version = rows[-1][3] if rows else ""  # like with like: the newest analysis' method
     measurements, other_method = [], 0

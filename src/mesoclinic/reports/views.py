@@ -39,7 +39,7 @@ def _pct(value: float | None) -> str:
     return f"{value:+.1f} %".replace("-", "−").replace(".", str(get_format("DECIMAL_SEPARATOR")))
 
 
-def _chart_words() -> charts.Words:
+def chart_words() -> charts.Words:
     """The charts' words and formats in the language of this request."""
     return charts.Words(
         no_measurements=_("No measurements yet"),
@@ -87,13 +87,9 @@ def index(request: ClinicRequest) -> HttpResponse:
     return render(request, "reports/index.html", {"section": "reports", "clinic_reports": clinic_reports})
 
 
-@require_GET
-@staff_required(Capability.VIEW_CLINICAL)
-def patient_progress(request: ClinicRequest, patient_id: int) -> HttpResponse:
-    patient = get_patient_for_user(request.staff, patient_id)
-    form = MetricForm(request.GET or None)
-    metric, region = form.choice()
-    progress = selectors.patient_progress(patient, metric=metric, region=region)
+def progress_svg(progress: selectors.Progress, *, metric: str, region: str) -> str:
+    """The chart of a patient's progress: measurements, sessions, 6-month lines and the repeatability band
+    (the chart's Progress tab and the patient's own page in the portal)."""
     name, unit, _cv = selectors.METRICS[metric]
     band = None
     if progress.measurements and progress.limit is not None:
@@ -113,6 +109,17 @@ def patient_progress(request: ClinicRequest, patient_id: int) -> HttpResponse:
         band=band,
         band_label=_("baseline ± the repeatability coefficient (1.96·√2·SD)"),
     )
+    return mark_safe(charts.line_chart(chart, words=chart_words()))  # noqa: S308 — charts escapes every text it writes
+
+
+@require_GET
+@staff_required(Capability.VIEW_CLINICAL)
+def patient_progress(request: ClinicRequest, patient_id: int) -> HttpResponse:
+    patient = get_patient_for_user(request.staff, patient_id)
+    form = MetricForm(request.GET or None)
+    metric, region = form.choice()
+    progress = selectors.patient_progress(patient, metric=metric, region=region)
+    name, unit, _cv = selectors.METRICS[metric]
     context = chart_context(request, patient, tab="progress")
     context.update(
         form=form,
@@ -121,7 +128,7 @@ def patient_progress(request: ClinicRequest, patient_id: int) -> HttpResponse:
         metric_name=name,
         unit=unit,
         progress=progress,
-        svg=mark_safe(charts.line_chart(chart, words=_chart_words())),  # noqa: S308 — charts escapes every text it writes
+        svg=progress_svg(progress, metric=metric, region=region),
         words=change_in_words(progress),
     )
     return render(request, "reports/patient_progress.html", context)
@@ -157,7 +164,7 @@ def _forest(rows: list[selectors.GroupRow], ident: str, title: str, x_label: str
             description=description or title,
             x_label=x_label,
             ident=ident,
-            words=_chart_words(),
+            words=chart_words(),
         )
     )
 

@@ -12,7 +12,7 @@ from typing import Any
 from django import template
 
 from mesoclinic.notifications import selectors
-from mesoclinic.notifications.models import Channel
+from mesoclinic.notifications.models import Channel, Kind
 
 register = template.Library()
 
@@ -36,12 +36,16 @@ def reminder_plan_for(patient: Any) -> ReminderPlan:
     preference = selectors.preference_for(patient)
     leads = sorted(selectors.settings_for(patient.clinic_id).reminder_lead_hours or [], reverse=True)
     labels = dict(Channel.choices)
-    chosen = preference.channels if preference is not None else []
+    chosen = preference.channels_for(Kind.REMINDER) if preference is not None else []
     addresses: dict[str, str] = {Channel.EMAIL: patient.email.strip(), Channel.SMS: patient.phone.strip()}
     to = [(str(labels[c]), addresses[c]) for c in chosen if addresses[c]]
     missing = [str(labels[c]) for c in chosen if not addresses[c]]
     if not leads:
         state = "off"
+    elif (
+        preference is not None and preference.consent and not chosen and preference.own_choice(Kind.REMINDER)
+    ):
+        state = "not_wanted"
     elif preference is None or not preference.consent or not chosen:
         state = "no_consent"
     elif preference.opted_out_at is not None:
