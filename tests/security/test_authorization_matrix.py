@@ -208,6 +208,8 @@ WEB: dict[str, R] = {
     "billing:online_deposit": R(C.VIEW_SCHEDULE, C.TAKE_PAYMENTS, method="post"),
     "billing:card_link": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
     "billing:charge_card": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
+    "billing:online_payments": R(C.TAKE_PAYMENTS),
+    "billing:cancel_online_payment": R(C.TAKE_PAYMENTS, method="post"),
     # Stripe's webhook: the signature is the key (billing/tests/test_online_payments.py); the patient's payment
     # pages: the unguessable reference in the link is the key.
     "billing:stripe_webhook": PUBLIC,

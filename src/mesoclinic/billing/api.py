@@ -735,7 +735,7 @@ def gift_card_out(card: GiftCard, *, today: Any) -> dict[str, Any]:
                 "amount": money(e.amount),
                 "balance": money(e.balance),
                 "payment": e.payment_id,
-                "invoice": e.payment.invoice_id if e.payment is not None else None,
+                "invoice": e.payment.invoice_id if e.payment is not None else e.document_id,
                 "expires_on": e.expires_on,
                 "reason": e.reason,
                 "at": e.at,

@@ -30,10 +30,12 @@ from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.billing.engine import packages, vat
 from mesoclinic.billing.models import (
+    DocumentStatus,
     GiftCard,
     GiftCardEntry,
     GiftCardEntryKind,
     Invoice,
+    InvoiceLine,
     ItemKind,
     Payment,
 )
@@ -85,7 +87,7 @@ def get_gift_card_for_user(staff: StaffMember | None, code: Any) -> GiftCard:
 
 
 def ledger_of(card: GiftCard) -> list[GiftCardEntry]:
-    return list(card.entries.select_related("by", "payment__invoice"))
+    return list(card.entries.select_related("by", "payment__invoice", "document"))
 
 
 def sold_on(invoice: Invoice) -> list[GiftCard]:
@@ -235,6 +237,85 @@ def give_back(card: GiftCard, refund: Payment, value: Decimal, *, reason: str, a
         data={"refund": refund.pk, "amount": str(value), "balance": str(entry.balance)},
     )
     return entry
+
+
+def _is_gift_card_line(line: Any) -> bool:
+    return line.item is not None and line.item.kind == ItemKind.GIFT_CARD
+
+
+def credit(original: Invoice, note: Invoice, *, actor: Actor) -> list[GiftCardEntry]:
+    """A credit note on a document that sold gift cards takes the credited gift-card value off its cards
+    (called by ``create_credit_note``, inside its transaction, with ``original`` locked).
+
+    The note's lines whose item is a gift card say how much of the cards is taken back; that is refused when
+    more than what is left unspent on the document's cards (what was redeemed is spent, and is corrected on the
+    documents it paid). The document's other lines can be credited up to their own total only, so a card's
+    value is never credited under another line. Each card is taken down with one conditional ``UPDATE``
+    (``balance >= x``): a till redeeming the card at the same moment either goes first (and the note is
+    refused for what is no longer there) or finds the balance already taken. Each move is a ledger row.
+    """
+    cards = list(GiftCard.objects.select_for_update().filter(invoice=original).order_by("pk"))
+    if not cards:
+        return []
+    note_lines = list(note.lines.select_related("item"))
+    gift_value = sum((line.gross for line in note_lines if _is_gift_card_line(line)), Decimal("0.00"))
+    other_value = sum((line.gross for line in note_lines if not _is_gift_card_line(line)), Decimal("0.00"))
+    if other_value:
+        original_other = sum(
+            (line.gross for line in original.lines.select_related("item") if not _is_gift_card_line(line)),
+            Decimal("0.00"),
+        )
+        credited_other = sum(
+            (
+                line.gross
+                for line in InvoiceLine.objects.filter(
+                    invoice__corrects=original, invoice__status=DocumentStatus.ISSUED
+                ).select_related("item")
+                if not _is_gift_card_line(line)
+            ),
+            Decimal("0.00"),
+        )
+        if credited_other > original_other:
+            raise _fail(
+                "lines",
+                f"Only {original_other - credited_other + other_value} of the lines of {original.number} "
+                "that are not gift cards is left to credit: a gift card is credited on its own line.",
+            )
+    if not gift_value:
+        return []
+    unspent = sum((card.balance for card in cards), Decimal("0.00"))
+    if gift_value > unspent:
+        raise _fail(
+            "lines",
+            f"Only {unspent} is left unspent on the gift cards sold on {original.number}: "
+            "a credit note takes back at most that.",
+        )
+    entries = []
+    remaining = gift_value
+    for card in cards:
+        take = min(card.balance, remaining)
+        if take <= 0:
+            continue
+        taken = GiftCard.objects.filter(pk=card.pk, balance__gte=take).update(balance=F("balance") - take)
+        if not taken:  # redeemed since it was read (SQLite has no row lock)
+            card.refresh_from_db(fields=["balance"])
+            raise _fail(
+                "lines",
+                f"Gift card {card.code} was just used: {card.balance} is left on it. Try again.",
+            )
+        entry = _entry(card, GiftCardEntryKind.CREDIT, actor, amount=-take, document=note, reason=note.reason)
+        record_event(
+            "billing.gift_card.credit",
+            card,
+            actor=actor,
+            clinic=card.clinic,
+            data={"credit_note": note.number, "amount": str(take), "balance": str(entry.balance)},
+        )
+        entries.append(entry)
+        remaining -= take
+        if remaining <= 0:
+            break
+    return entries
 
 
 @transaction.atomic

@@ -564,6 +564,7 @@ class OnlinePaymentStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the card")
     SUCCEEDED = "succeeded", _("Paid")
     FAILED = "failed", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled by the clinic")
 
 
 class OnlinePayment(models.Model):
@@ -733,17 +734,26 @@ class GiftCardEntryKind(models.TextChoices):
     REDEEM = "redeem", _("Redeemed")
     RETURN = "return", _("Returned to the card")
     EXPIRY = "expiry", _("Expiry changed")
+    CREDIT = "credit", _("Taken back by a credit note")
 
 
 class GiftCardEntry(models.Model):
     """One line of a gift card's ledger; never changed or deleted. ``amount``: + sold or returned by a
-    refund, − redeemed (0 for an expiry change)."""
+    refund, − redeemed or taken back by a credit note (``document``), 0 for an expiry change."""
 
     gift_card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=10, choices=GiftCardEntryKind.choices)
     amount = models.DecimalField(default=Decimal("0.00"), **MONEY)
     balance = models.DecimalField(_("balance after"), **MONEY)
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The credit note that took this amount back."),
+    )
     expires_on = models.DateField(null=True, blank=True)
     reason = models.TextField(blank=True)
     at = models.DateTimeField()

@@ -325,11 +325,11 @@ class WaiveIn(Schema):
 
 
 class GiftCardEntryOut(Schema):
-    kind: str = Field(description='"sale", "redeem", "return" or "expiry".')
-    amount: Amount = Field(description="+ sold or returned by a refund, − redeemed.")
+    kind: str = Field(description='"sale", "redeem", "return", "expiry" or "credit" (a credit note).')
+    amount: Amount = Field(description="+ sold or returned by a refund, − redeemed or credited.")
     balance: Amount = Field(description="The card's balance after this entry.")
     payment: int | None
-    invoice: int | None
+    invoice: int | None = Field(description="The document paid by the redemption, or the credit note.")
     expires_on: date | None
     reason: str
     at: datetime

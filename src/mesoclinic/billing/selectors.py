@@ -451,6 +451,14 @@ def saved_card_of(patient: Patient) -> SavedCard | None:
     return SavedCard.objects.filter(patient=patient, status=SavedCardStatus.ACTIVE).first()
 
 
+def online_payments_for_clinic(clinic: Clinic, *, status: str = "") -> QuerySet[OnlinePayment]:
+    """The clinic's payment links (PaymentIntents), newest first, with what they pay: one query a page."""
+    found = OnlinePayment.objects.filter(clinic=clinic).select_related(
+        "patient", "invoice", "appointment__protocol", "created_by"
+    )
+    return found.filter(status=status) if status else found
+
+
 def get_online_payment_for_user(staff: StaffMember | None, online_payment_id: Any) -> OnlinePayment:
     """An online payment (a PaymentIntent) of the caller's clinic, or 404."""
     if staff is None:

@@ -714,9 +714,27 @@ def _credit(invoice: Invoice, amount: Decimal, method: str, payment: Payment, ac
     )
 
 
+def _refund_at_stripe(
+    payment: Payment, value: Decimal, reason: str, stripe_refund_id: str
+) -> tuple[online.OnlinePayment, str] | None:
+    """The Stripe refund behind a refund: one already made there (``stripe_refund_id``), or one asked now
+    for a payment taken online; None for money taken otherwise."""
+    if not stripe_refund_id:
+        return online.refund_through_stripe(payment, value, reason)
+    behind = online.online_payment_behind(payment)
+    if behind is None:
+        raise _fail("payment", "This payment was not taken through Stripe.")
+    return behind, stripe_refund_id
+
+
 @transaction.atomic
-def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) -> Payment:
-    """Give back (part of) a payment, by the same method, with a reason: a negative payment row."""
+def refund_payment(
+    payment: Payment, *, amount: Any, reason: str, actor: Actor, stripe_refund_id: str = ""
+) -> Payment:
+    """Give back (part of) a payment, by the same method, with a reason: a negative payment row.
+
+    ``stripe_refund_id``: the refund was already made at Stripe (in its dashboard; Stripe's ``charge.refunded``
+    webhook records it here) and is only recorded, not asked of Stripe again."""
     value = _money(amount, "amount")
     if value <= 0:
         raise _fail("amount", _("A refund is more than zero."))
@@ -742,7 +760,7 @@ def refund_payment(payment: Payment, *, amount: Any, reason: str, actor: Actor) 
     _refuse_if_closed(location)
     # Paid by card online (or an online deposit applied): the money goes back to the card through Stripe
     # first; if Stripe refuses, nothing is recorded.
-    at_stripe = online.refund_through_stripe(payment, value, reason.strip())
+    at_stripe = _refund_at_stripe(payment, value, reason.strip(), stripe_refund_id)
     refund = Payment.objects.create(
         invoice=payment.invoice,
         method=payment.method,
@@ -886,6 +904,7 @@ def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: 
             % {"left": format_money(left, ""), "number": original.number},
         )
     _issue(note, actor=actor)
+    cards = giftcards.credit(original, note, actor=actor)
     record_event(
         "billing.credit_note.issue",
         note,
@@ -895,6 +914,7 @@ def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: 
             "corrects": original.number,
             "gross": str(note.gross),
             "reason": note.reason,
+            **({"gift_cards": [e.gift_card_id for e in cards]} if cards else {}),
         },
     )
     return note

@@ -173,6 +173,11 @@ def payment_intent(intent_id: str) -> IntentState:
     return state_of(_call(_client().v1.payment_intents.retrieve, intent_id))
 
 
+def cancel_intent(intent_id: str) -> IntentState:
+    """Cancel a PaymentIntent nobody has paid yet (Stripe refuses for one that succeeded)."""
+    return state_of(_call(_client().v1.payment_intents.cancel, intent_id))
+
+
 def refund(
     *, intent_id: str, amount: Decimal, currency: str, metadata: dict[str, str], idempotency_key: str
 ) -> str:
@@ -186,6 +191,18 @@ def refund(
     if status not in ("succeeded", "pending"):
         raise GatewayError(f"Stripe did not refund ({status}).", "refund_failed")
     return str(result["id"])
+
+
+def refunds_of(intent_id: str, currency: str) -> list[tuple[str, Decimal, str]]:
+    """The refunds Stripe holds for a PaymentIntent (made from MesoClinic or in Stripe's dashboard):
+    ``(id, amount, status)`` each, oldest first. Read from the API, not from an event's payload, whose
+    ``refunds`` list depends on the API version."""
+    listed = _plain(_call(_client().v1.refunds.list, params={"payment_intent": intent_id, "limit": 100}))
+    rows = sorted(listed.get("data") or [], key=lambda r: (r.get("created") or 0, str(r.get("id"))))
+    return [
+        (str(r["id"]), from_minor(int(r.get("amount") or 0), currency), str(r.get("status") or ""))
+        for r in rows
+    ]
 
 
 def create_customer(*, name: str, email: str, metadata: dict[str, str]) -> str:

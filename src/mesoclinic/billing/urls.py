@@ -43,6 +43,12 @@ urlpatterns = [
     path("patients/<int:patient_id>/card-link/", views_online.card_link, name="card_link"),
     path("charges/<int:charge_id>/card/", views_online.charge_card, name="charge_card"),
     path("stripe/webhook/", views_online.stripe_webhook, name="stripe_webhook"),
+    path("online-payments/", views_online.online_payments, name="online_payments"),
+    path(
+        "online-payments/<int:online_payment_id>/cancel/",
+        views_online.cancel_online_payment,
+        name="cancel_online_payment",
+    ),
     path("gift-cards/", gift_card_views.gift_cards, name="gift_cards"),
     path("gift-cards/<str:code>/", gift_card_views.gift_card, name="gift_card"),
     path("gift-cards/<str:code>/expiry/", gift_card_views.gift_card_expiry, name="gift_card_expiry"),

@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
@@ -236,3 +237,47 @@ def charge_card(request: ClinicRequest, charge_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The fee was charged to the saved card."))
     return HttpResponseRedirect(reverse("billing:patient_account", args=[charge.patient_id]) + "#charges")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The desk's list of payment links
+
+LINKS_PAGE_SIZE = 25
+
+
+@require_GET
+@staff_required(Capability.TAKE_PAYMENTS)
+def online_payments(request: ClinicRequest) -> HttpResponse:
+    """Billing → Online payments: the payment links sent to patients (waiting ones first by default), each
+    with its link to copy and send again, and a button to cancel one nobody has paid."""
+    status = request.GET.get("status", OnlinePaymentStatus.PENDING)
+    status = (
+        status if status in OnlinePaymentStatus.values or status == "all" else OnlinePaymentStatus.PENDING
+    )
+    found = selectors.online_payments_for_clinic(request.clinic, status="" if status == "all" else status)
+    page = Paginator(found, LINKS_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(p, _link(request, "billing_online:pay", p.reference)) for p in page.object_list]
+    context = {
+        "page": page,
+        "rows": rows,
+        "status": status,
+        "statuses": OnlinePaymentStatus.choices,
+        "waiting": (OnlinePaymentStatus.PENDING, OnlinePaymentStatus.FAILED),
+        "offered": online.offered(),
+        "section": "billing",
+    }
+    return render(request, "billing/online/payments.html", context)
+
+
+@require_POST
+@staff_required(Capability.TAKE_PAYMENTS)
+def cancel_online_payment(request: ClinicRequest, online_payment_id: int) -> HttpResponse:
+    """Cancel a payment link nobody has paid (the intent is cancelled at Stripe)."""
+    found = selectors.get_online_payment_for_user(request.staff, online_payment_id)
+    try:
+        online.cancel_pending(found, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The payment link is cancelled: it takes no card now."))
+    return HttpResponseRedirect(reverse("billing:online_payments"))

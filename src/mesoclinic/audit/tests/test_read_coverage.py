@@ -63,6 +63,7 @@ NOT_PATIENT = frozenset(
         "line_id",  # a line of a document, always with its invoice_id (which names the patient)
         "payment_id",  # a payment's amount and method; its refund (POST) is audited by its service
         "item_id",  # a price-list item
+        "online_payment_id",  # a payment link's cancel (POST only: audited by its service)
         "reference",  # a patient's payment link (/pay/…): the amount to pay, no chart; the payment is audited
         "review_id",  # staff confirm a self-reported history (POST only: audited by its service)
         "problem_id",  # staff handle a problem a patient reported (POST only: audited by its service)

@@ -284,6 +284,55 @@ def test_a_webhook_with_a_bad_signature_is_refused_and_changes_nothing(client, s
     assert not Payment.objects.exists() and not StripeEvent.objects.exists()
 
 
+def _charge_refunded(base: str, intent_id: str, event_id: str) -> tuple[bytes, str]:
+    """The signed ``charge.refunded`` event Stripe sends after a refund of the intent's charge."""
+    [refund, *_] = ls.client(base).v1.refunds.list(params={"payment_intent": intent_id}).data
+    charge = ls.client(base).v1.charges.retrieve(refund.charge)
+    return ls.signed(ls.event("charge.refunded", charge.to_dict(), event_id=event_id))
+
+
+def test_a_refund_made_in_stripes_dashboard_is_recorded_once_by_the_webhook(client, stripe_on, issued):
+    started = online.start_balance(issued, actor=None)
+    online.pay_with_token(started, ls.card_token(stripe_on), actor=None)
+    paid = Payment.objects.get(invoice=issued)
+    # In Stripe's dashboard, not in MesoClinic:
+    made = ls.client(stripe_on).v1.refunds.create(
+        params={"payment_intent": started.intent_id, "amount": 5000}
+    )
+    body, signature = _charge_refunded(stripe_on, started.intent_id, "evt_refund_1")
+    answer = _post(client, body, signature)
+    assert answer.status_code == 200 and answer.json()["outcome"] == "1 refund(s) recorded"
+    refund = Payment.objects.get(refund_of=paid)
+    assert (refund.method, refund.amount, refund.location_id) == ("online_card", Decimal("-50.00"), None)
+    assert refund.reason == f"Refunded in Stripe ({made.id})"
+    assert OnlineRefund.objects.get(refund=refund).stripe_refund_id == made.id
+    issued.refresh_from_db()
+    assert issued.paid == Decimal("400.00")
+    assert _post(client, body, signature).json()["outcome"] == "duplicate"
+    # A second refund in the dashboard: its event lists both; only the new one is recorded.
+    ls.client(stripe_on).v1.refunds.create(params={"payment_intent": started.intent_id, "amount": 2500})
+    body, signature = _charge_refunded(stripe_on, started.intent_id, "evt_refund_2")
+    assert _post(client, body, signature).json()["outcome"] == "1 refund(s) recorded"
+    assert sorted(p.amount for p in Payment.objects.filter(refund_of=paid)) == [
+        Decimal("-50.00"),
+        Decimal("-25.00"),
+    ]
+    assert OnlineRefund.objects.count() == 2
+
+
+def test_a_refund_made_from_mesoclinic_is_not_recorded_again_by_its_webhook(client, stripe_on, issued):
+    started = online.start_balance(issued, actor=None)
+    online.pay_with_token(started, ls.card_token(stripe_on), actor=None)
+    refund_payment(Payment.objects.get(invoice=issued), amount="30.00", reason="Goodwill", actor=None)
+    body, signature = _charge_refunded(stripe_on, started.intent_id, "evt_refund_ours")
+    assert _post(client, body, signature).json()["outcome"] == "0 refund(s) recorded"
+    assert Payment.objects.filter(invoice=issued, amount__lt=0).count() == 1
+    assert OnlineRefund.objects.count() == 1
+    unknown = {"id": "ch_nobody", "object": "charge", "payment_intent": "pi_nobody"}
+    body, signature = ls.signed(ls.event("charge.refunded", unknown, event_id="evt_refund_unknown"))
+    assert _post(client, body, signature).json()["outcome"] == "unknown intent"
+
+
 def test_an_event_of_another_kind_is_acknowledged_and_ignored(client, stripe_on):
     body, signature = ls.signed(ls.event("customer.created", {"id": "cus_1", "object": "customer"}, "evt_c"))
     answer = _post(client, body, signature)
