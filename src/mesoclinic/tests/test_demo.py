@@ -145,6 +145,7 @@ class TestTheDemoLoadedTwice:
         assert before.patient == after.patient and before.session is not None
         assert after.analysis.baseline == before  # registered onto the intake photo: a real before/after
         assert after.analysis.metrics["forehead"]["wrinkle_area_fraction"] >= 0
+        assert before.shared_with_patient and after.shared_with_patient  # her portal shows them
         assert Assessment.objects.filter(clinic=clinic, patient=before.patient).count() == 2
         assert Assessment.objects.filter(clinic=clinic, gais_investigator__isnull=False).count() >= 5
         cohort = cohort_outcomes(clinic, metric="wrinkle_area_fraction", region="forehead", months=5)
