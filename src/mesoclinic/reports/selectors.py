@@ -182,7 +182,7 @@ def patient_progress(
     change = None
     if len(measurements) >= 2:  # a change needs a baseline and a later value
         first_session = sessions[0].on if sessions else None
-        before = [m for m in measurements if first_session is None or m.on <= first_session]
+        before = [m for m in measurements if first_session is not None and m.on <= first_session]
         baseline = before[-1] if before else measurements[0]
         if measurements[-1].on > baseline.on:
             change = stats.change(baseline.value, measurements[-1].value)

@@ -57,6 +57,15 @@ def test_it_says_when_a_change_is_within_repeatability(physician: StaffMember, c
     assert "within the method&#x27;s repeatability" in response.content.decode()
 
 
+def test_without_a_session_the_first_measurement_is_the_baseline(physician: StaffMember, clinic) -> None:
+    patient = make_patient(clinic)
+    make_analysed_photo(patient, datetime(2026, 1, 5, tzinfo=UTC), wrinkles(0.050))
+    make_analysed_photo(patient, datetime(2026, 3, 5, tzinfo=UTC), wrinkles(0.040))
+    make_analysed_photo(patient, datetime(2026, 6, 5, tzinfo=UTC), wrinkles(0.030))
+    response = client_for(physician).get(_url(patient.pk))
+    assert "−40.0 % vs baseline" in response.content.decode()
+
+
 def test_it_shows_the_chosen_metric_and_region(physician: StaffMember, clinic) -> None:
     patient = make_patient(clinic)
     make_analysed_photo(
