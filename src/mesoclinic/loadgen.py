@@ -69,7 +69,7 @@ from mesoclinic.outcomes.models import (
     PhotoView,
 )
 from mesoclinic.patients.identity import search_key
-from mesoclinic.patients.models import Patient
+from mesoclinic.patients.models import HistoryStatus, MedicalHistory, Patient
 from mesoclinic.safety.services import load_default_rules
 from mesoclinic.scheduling.models import (
     Appointment,
@@ -93,7 +93,7 @@ OPEN, CLOSE = time(8), time(20)
 SATURDAY_CLOSE = time(14)
 GRID = 15  # minutes: every start is on the quarter hour
 BATCH = 5_000
-FLUSH_DAYS = 14
+FLUSH_ROWS = 4 * BATCH  # appointments held in memory before a flush (round trips, not memory, cost)
 RECEIPT = Decimal(200)
 SHELF_DAYS = 540
 RETURN_CHANCE = 0.7  # a patient comes back for the next series when their recall is due
@@ -407,7 +407,18 @@ class _ClinicBuilder:
             arrivals.setdefault(day, []).append(patient)
         for start in range(0, len(patients), BATCH):
             Patient.objects.bulk_create(patients[start : start + BATCH])
-        self.rows["patients"] += len(patients)
+        histories = [  # as register_patient makes it, taken and confirmed at the first visit
+            MedicalHistory(
+                patient=patient,
+                status=HistoryStatus.CONFIRMED,
+                confirmed_by=self.owner,
+                confirmed_at=datetime.combine(day, time(9), self.tz),
+            )
+            for (day, _n), patient in zip(registered, patients, strict=True)
+        ]
+        for start in range(0, len(histories), BATCH):
+            MedicalHistory.objects.bulk_create(histories[start : start + BATCH])
+        self.rows["patients"] += len(patients) * 2
         queues: dict[int, list[tuple[date, int, _Series]]] = {k: [] for k in range(len(self.locations))}
         tiebreak = 0
         for day in sorted(arrivals):
@@ -425,14 +436,12 @@ class _ClinicBuilder:
                     queues[series.location], (day + timedelta(days=rng.randint(1, 14)), tiebreak, series)
                 )
         day = self.first_day
-        flushed = day
         while day <= self.last_day:
             if day.weekday() != 6 and day not in self.holidays:
                 for k, queue in queues.items():
                     tiebreak = self._day(k, day, queue, tiebreak)
-            if (day - flushed).days >= FLUSH_DAYS or len(self.pending.get("appointments", [])) >= BATCH * 4:
+            if len(self.pending.get("appointments", [])) >= FLUSH_ROWS:
                 self._flush()
-                flushed = day
             day += timedelta(days=1)
 
     def _new_series(self, patient: Patient, *, location: int) -> _Series:

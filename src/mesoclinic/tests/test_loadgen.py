@@ -16,6 +16,7 @@ from mesoclinic.audit.selectors import verify_chains
 from mesoclinic.inventory.models import Lot, StockMovement
 from mesoclinic.loadgen import LoadSpec, generate
 from mesoclinic.outcomes.models import PhotoAnalysis
+from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus, Course, MaintenanceRecall
 from mesoclinic.treatments.models import SessionProduct, SessionRecord
 
@@ -47,6 +48,7 @@ def test_the_generated_clinics_are_valid() -> None:
     assert report.rows["appointments"] > 100 and report.rows["session_records"] > 50
     generated = AuditEvent.objects.filter(clinic__slug__startswith="t-", action="session.sign").count()
     assert generated == report.rows["session_records"]
+    assert not Patient.objects.filter(clinic__slug__startswith="t-", medical_history__isnull=True).exists()
     # the audit chains verify
     reports = [r for r in verify_chains() if r.clinic.startswith("t-")]
     assert len(reports) == 2 and all(r.broken is None for r in reports)
