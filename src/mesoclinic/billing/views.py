@@ -361,7 +361,12 @@ def credit_note(request: ClinicRequest, invoice_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Issued %(number)s.") % {"number": note.number})
             return HttpResponseRedirect(_document_url(note))
-    context = {"invoice": invoice, "form": form, "section": "billing"}
+    context = {
+        "invoice": invoice,
+        "form": form,
+        "gift_cards": giftcards.sold_on(invoice),
+        "section": "billing",
+    }
     return render(request, "billing/credit_note.html", context, status=422 if form.errors else 200)
 
 

@@ -15,6 +15,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connections
 
+from mesoclinic.accounts.models import Role
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.billing import giftcards
 from mesoclinic.billing.models import GiftCard, GiftCardEntry, Invoice, ItemKind, PriceItem
@@ -26,7 +27,7 @@ from mesoclinic.billing.services import (
     record_payment,
 )
 from mesoclinic.patients.models import Patient
-from mesoclinic.testing import make_patient
+from mesoclinic.testing import client_for, make_patient, make_staff
 from mesoclinic.testing.billing import draft, line, pl_clinic, sell_gift_card
 
 NOON = datetime(2031, 5, 12, 12, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
@@ -220,4 +221,22 @@ def test_a_credit_note_and_tills_redeeming_the_card_at_once_never_take_more_than
     assert entries[-1].balance == card.balance
     # 6 x 20 + 40 asked of 100: in any order the card ends used up, and never below zero
     assert sum(done, Decimal("0.00")) == Decimal("100.00")
+    assert card.balance == Decimal("0.00")
+
+
+@pytest.mark.django_db
+def test_the_credit_note_screen_shows_what_is_unspent_and_refuses_more() -> None:
+    clinic = pl_clinic()
+    card = sell_gift_card(make_patient(clinic), "200.00")
+    _redeem(make_patient(clinic), card, "50.00")
+    desk = client_for(make_staff(clinic, Role.RECEPTIONIST))
+    url = f"/billing/documents/{card.invoice_id}/credit-note/"
+    page = desk.get(url).content.decode()
+    assert card.code in page and "150.00 PLN left of 200.00 PLN" in page
+    [gift_line] = card.invoice.lines.all()
+    refused = desk.post(url, {f"line_{gift_line.pk}": "160.00", "reason": "Returned"})
+    assert refused.status_code == 422
+    assert "Only 150.00 is left unspent on the gift cards" in refused.content.decode()
+    assert desk.post(url, {f"line_{gift_line.pk}": "150.00", "reason": "Returned"}).status_code == 302
+    card.refresh_from_db()
     assert card.balance == Decimal("0.00")
