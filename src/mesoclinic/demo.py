@@ -74,8 +74,15 @@ from mesoclinic.scheduling.models import (
     WorkingHours,
     bump_schedule_versions,
 )
-from mesoclinic.scheduling.selectors import propose_series
-from mesoclinic.scheduling.services import BookingError, add_device, add_room, book_series, start_course
+from mesoclinic.scheduling.selectors import SessionChoice, propose_series
+from mesoclinic.scheduling.services import (
+    BookingError,
+    add_device,
+    add_room,
+    book_series,
+    record_past_session,
+    start_course,
+)
 from mesoclinic.treatments.dayof import NOTHING_NEW
 from mesoclinic.treatments.models import SessionRecord
 from mesoclinic.treatments.services import (
@@ -752,20 +759,8 @@ def _signed_series(
     records: list[SessionRecord] = []
     for index in range(1, sessions + 1):
         starts = datetime.combine(first_day + timedelta(days=14 * (index - 1)), time(hour), tz)
-        ends = starts + timedelta(minutes=protocol.session_minutes)
-        appointment = Appointment.objects.create(  # historical visits: the booking service refuses the past
-            clinic=patient.clinic,
-            location=location,
-            patient=patient,
-            protocol=protocol,
-            course=course,
-            session_index=index,
-            practitioner=practitioner,
-            room=room,
-            starts_at=starts,
-            ends_at=ends,
-            buffer_minutes=protocol.buffer_minutes,
-            blocked_until=ends + timedelta(minutes=protocol.buffer_minutes),
+        appointment = record_past_session(  # historical visits: booking refuses the past
+            course, location, SessionChoice(starts, practitioner, room), index=index, actor=None
         )
         record = open_session(appointment, actor=signer)
         screening = record_day_of_screening(record, NOTHING_NEW, actor=signer)
@@ -888,11 +883,13 @@ def _portrait_jpeg(shift: tuple[float, float], turn: float) -> bytes:
     Kept once made (two of ~1 MB): the same bytes every time, and making them costs ~0.35 CPU-seconds each,
     which every later load of the demo in one process (the tests load it ~15 times) would pay again."""
     import cv2  # noqa: PLC0415 — the analysis' own dependency, loaded only when photos are made
+    import numpy as np  # noqa: PLC0415
     from PIL import Image  # noqa: PLC0415
 
     pixels = studio_portrait()
     height, width = pixels.shape[:2]
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), turn, 1.0)
+    # A 2x3 affine matrix of floats (cv2's stubs do not say which dtype it returns).
+    matrix = np.asarray(cv2.getRotationMatrix2D((width / 2, height / 2), turn, 1.0), dtype=np.float64)
     matrix[:, 2] += shift
     moved = cv2.warpAffine(pixels, matrix, (width, height), borderMode=cv2.BORDER_REFLECT)
     out = io.BytesIO()

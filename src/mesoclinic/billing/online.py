@@ -30,11 +30,11 @@ from django.utils.translation import gettext as _
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.billing import selectors, stripe_gateway
+from mesoclinic.billing.deposits import record_deposit
 from mesoclinic.billing.models import (
     CancellationCharge,
     ChargeStatus,
     CreditEntry,
-    Deposit,
     DocumentKind,
     DocumentStatus,
     Invoice,
@@ -292,40 +292,19 @@ def settle(state: gateway.IntentState, *, actor: Actor) -> OnlinePayment | None:
     now = timezone.now()
     online.status, online.completed_at, online.error = OnlinePaymentStatus.SUCCEEDED, now, ""
     if online.kind == OnlinePaymentKind.DEPOSIT and online.appointment is not None:
-        online.deposit = _record_deposit(online, paid, actor)
+        online.deposit = record_deposit(
+            online.appointment,
+            method=PaymentMethod.ONLINE_CARD,
+            amount=paid,
+            location=None,  # online money is taken at no till
+            actor=actor,
+            patient=online.patient,
+            intent=online.intent_id,
+        )
     else:
         online.payment = _record_payment(online, paid, actor)
     online.save(update_fields=["status", "completed_at", "error", "deposit", "payment"])
     return online
-
-
-def _record_deposit(online: OnlinePayment, amount: Decimal, actor: Actor) -> Deposit:
-    appointment = online.appointment
-    assert appointment is not None  # noqa: S101 — a deposit intent is always for a booking
-    deposit = Deposit.objects.create(
-        clinic=online.clinic,
-        patient=online.patient,
-        appointment=appointment,
-        course_id=appointment.course_id,
-        method=PaymentMethod.ONLINE_CARD,
-        amount=amount,
-        location=None,
-        received_at=timezone.now(),
-        received_by=acting_user(actor),
-    )
-    record_event(
-        "billing.deposit.take",
-        deposit,
-        actor=actor,
-        clinic=online.clinic,
-        data={
-            "appointment": appointment.pk,
-            "method": PaymentMethod.ONLINE_CARD,
-            "amount": str(amount),
-            "intent": online.intent_id,
-        },
-    )
-    return deposit
 
 
 def _record_payment(online: OnlinePayment, amount: Decimal, actor: Actor) -> Payment:

@@ -29,6 +29,7 @@ from mesoclinic.accounts.models import Clinic, Location, Role
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.billing import giftcards, online, selectors
+from mesoclinic.billing.deposits import record_deposit
 from mesoclinic.billing.engine import numbering, packages, taxid, vat
 from mesoclinic.billing.engine import policy as policy_engine
 from mesoclinic.billing.models import (
@@ -1252,25 +1253,9 @@ def take_deposit(appointment: Appointment, *, method: str, actor: Actor, amount:
     if value <= 0:
         raise _fail("amount", _("A deposit is more than zero (the policy asks for none: give the amount)."))
     _refuse_if_closed(appointment.location)
-    deposit = Deposit.objects.create(
-        location=appointment.location,
-        clinic=appointment.clinic,
-        patient=appointment.booked_patient,
-        appointment=appointment,
-        course_id=appointment.course_id,
-        method=method,
-        amount=value,
-        received_at=timezone.now(),
-        received_by=acting_user(actor),
+    return record_deposit(
+        appointment, method=method, amount=value, location=appointment.location, actor=actor
     )
-    record_event(
-        "billing.deposit.take",
-        deposit,
-        actor=actor,
-        clinic=appointment.clinic,
-        data={"appointment": appointment.pk, "method": method, "amount": str(value)},
-    )
-    return deposit
 
 
 def _apply_deposit(invoice: Invoice, *, actor: Actor) -> Payment | None:

@@ -96,15 +96,33 @@ def _clean_identity(clinic: Clinic, fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _refuse_duplicates(clinic: Clinic, values: dict[str, Any], *, exclude: Patient | None = None) -> None:
+IDENTITY_FIELDS = frozenset({"given_name", "family_name", "birth_date", "phone", "email"})
+"""The fields a possible duplicate is found by: a change of any of them is screened again."""
+
+
+def _refuse_unknown(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(PATIENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown patient fields: {sorted(unknown)}")
+
+
+def _check_before_save(patient: Patient, *, screen_duplicates: bool) -> None:
+    """The one check of a patient about to be saved, registered or changed: the model's own rules, then
+    ours (``_check_identity``), then, when ``screen_duplicates``, whether someone registered already looks
+    like them (``PossibleDuplicateError``; the patient themself is not a duplicate of their old values)."""
+    patient.search_name = search_key(patient.given_name, patient.family_name)
+    patient.full_clean()
+    _check_identity(patient)
+    if not screen_duplicates:
+        return
     found = possible_duplicates(
-        clinic,
-        given_name=values["given_name"],
-        family_name=values["family_name"],
-        birth_date=values["birth_date"],
-        phone=values.get("phone") or "",
-        email=values.get("email") or "",
-        exclude=exclude,
+        patient.clinic,
+        given_name=patient.given_name,
+        family_name=patient.family_name,
+        birth_date=patient.birth_date,
+        phone=patient.phone or "",
+        email=patient.email or "",
+        exclude=patient if patient.pk is not None else None,
     )
     if found:
         raise PossibleDuplicateError(found)
@@ -162,17 +180,11 @@ def register_patient(
     the same name and date of birth, or the same phone number or e-mail, is registered already, unless
     ``allow_duplicate`` says the user saw them and this is someone else.
     """
-    unknown = set(fields) - set(PATIENT_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown patient fields: {sorted(unknown)}")
+    _refuse_unknown(fields)
     if contact is not None:
         check_contact_answer(contact, email=fields.get("email", ""), phone=fields.get("phone", ""))
     patient = Patient(clinic=clinic, **_clean_identity(clinic, fields))
-    patient.search_name = search_key(patient.given_name, patient.family_name)
-    patient.full_clean()
-    _check_identity(patient)
-    if not allow_duplicate:
-        _refuse_duplicates(clinic, {name: getattr(patient, name) for name in PATIENT_FIELDS})
+    _check_before_save(patient, screen_duplicates=not allow_duplicate)
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     patient.save()
     history = MedicalHistory(patient=patient)
@@ -193,21 +205,22 @@ def update_patient(
     Checked as ``register_patient`` checks; a change of name, date of birth, phone or e-mail that makes the
     patient look like another registered one raises ``PossibleDuplicateError`` unless ``allow_duplicate``.
     """
-    unknown = set(fields) - set(PATIENT_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown patient fields: {sorted(unknown)}")
+    _refuse_unknown(fields)
     cleaned = _clean_identity(patient.clinic, fields)
     changed = {name: value for name, value in cleaned.items() if getattr(patient, name) != value}
     if not changed:
         return patient
-    if not allow_duplicate and set(changed) & {"given_name", "family_name", "birth_date", "phone", "email"}:
-        after = {name: changed.get(name, getattr(patient, name)) for name in PATIENT_FIELDS}
-        _refuse_duplicates(patient.clinic, after, exclude=patient)
+    before = {name: getattr(patient, name) for name in [*changed, "search_name"]}
     for name, value in changed.items():
         setattr(patient, name, value)
-    patient.search_name = search_key(patient.given_name, patient.family_name)
-    patient.full_clean()
-    _check_identity(patient)
+    try:
+        _check_before_save(
+            patient, screen_duplicates=not allow_duplicate and bool(IDENTITY_FIELDS & set(changed))
+        )
+    except ValidationError:  # a refused change leaves the caller's patient as it was (the form shows it)
+        for name, value in before.items():
+            setattr(patient, name, value)
+        raise
     patient._history_user = acting_user(actor)  # type: ignore[attr-defined]  # simple-history takes the acting user from this attribute of the instance
     patient.save(update_fields=[*changed, "search_name", "updated_at"])
     record_event("patient.update", patient, actor=actor, data={"fields": sorted(changed)})

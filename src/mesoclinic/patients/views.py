@@ -7,6 +7,7 @@ calls a service for any change, then renders or redirects. The chart's screening
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -214,6 +215,21 @@ def _booking_next(request: ClinicRequest) -> str:
     return raw
 
 
+def _save_patient(
+    form: PatientForm, save: Callable[[bool], Patient]
+) -> tuple[Patient | None, list[selectors.PossibleDuplicate]]:
+    """Registering and editing save alike: ``save(allow_duplicate)`` gives the saved patient, or (None) the
+    possible duplicates to show, which the form's "It is someone else" button saves anyway, or the
+    service's refusals, put on ``form``."""
+    try:
+        return save(form.cleaned_data["allow_duplicate"]), []
+    except services.PossibleDuplicateError as exc:
+        return None, exc.duplicates
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None, []
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required(Capability.EDIT_PATIENTS)
 def patient_create(request: ClinicRequest) -> HttpResponse:
@@ -224,19 +240,17 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
     if request.method == "POST":
         form = PatientForm(request.POST, today=today, ask_contact=True, region=request.clinic.country)
         if form.is_valid():
-            try:
-                patient = services.register_patient(
+            patient, duplicates = _save_patient(
+                form,
+                lambda allow: services.register_patient(
                     request.clinic,
                     actor=request.user,
                     contact=form.contact_answer(),
-                    allow_duplicate=form.cleaned_data["allow_duplicate"],
+                    allow_duplicate=allow,
                     **form.patient_fields(),
-                )
-            except services.PossibleDuplicateError as exc:
-                duplicates = exc.duplicates
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+                ),
+            )
+            if patient is not None:
                 messages.success(request, _("%(name)s is registered.") % {"name": patient.full_name})
                 if booking:
                     return HttpResponseRedirect(f"{booking}&{urlencode({'patient': patient.pk})}")
@@ -270,18 +284,13 @@ def patient_edit(request: ClinicRequest, patient_id: int) -> HttpResponse:
             request.POST, today=today, region=request.clinic.country, initial=PatientForm.initial_for(patient)
         )
         if form.is_valid():
-            try:
-                services.update_patient(
-                    patient,
-                    actor=request.user,
-                    allow_duplicate=form.cleaned_data["allow_duplicate"],
-                    **form.patient_fields(),
-                )
-            except services.PossibleDuplicateError as exc:
-                duplicates = exc.duplicates
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+            saved, duplicates = _save_patient(
+                form,
+                lambda allow: services.update_patient(
+                    patient, actor=request.user, allow_duplicate=allow, **form.patient_fields()
+                ),
+            )
+            if saved is not None:
                 messages.success(
                     request, _("The details of %(name)s are saved.") % {"name": patient.full_name}
                 )

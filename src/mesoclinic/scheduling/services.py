@@ -531,32 +531,65 @@ def _release_expired_holds_at(location_id: int, now: datetime | None = None) -> 
     return [Hold.of(a) for a in expired]
 
 
+def _session_appointment(
+    location: Location, protocol: Protocol, session: SessionChoice, index: int, **fields: Any
+) -> Appointment:
+    """The unsaved appointment of a series' ``index``-th session: the protocol's length and buffer;
+    ``fields`` say whose, in which course and status."""
+    ends_at = session.start + timedelta(minutes=protocol.session_minutes)
+    return Appointment(
+        clinic_id=location.clinic_id,
+        location=location,
+        protocol=protocol,
+        session_index=index,
+        practitioner=session.practitioner,
+        room=session.room,
+        device=session.device,
+        starts_at=session.start,
+        ends_at=ends_at,
+        buffer_minutes=protocol.buffer_minutes,
+        blocked_until=ends_at + timedelta(minutes=protocol.buffer_minutes),
+        **fields,
+    )
+
+
 @transaction.atomic
 def _create_series(
     location: Location, protocol: Protocol, sessions: Sequence[SessionChoice], **fields: Any
 ) -> list[Appointment]:
-    """One appointment per session (index from 1, the protocol's length and buffer), each saved through
-    ``_create`` (the database's no-overlap checks); ``fields`` say whose, in which course and status."""
-    buffer = timedelta(minutes=protocol.buffer_minutes)
-    made = []
-    for index, session in enumerate(sessions, start=1):
-        ends_at = session.start + timedelta(minutes=protocol.session_minutes)
-        appointment = Appointment(
-            clinic_id=location.clinic_id,
-            location=location,
-            protocol=protocol,
-            session_index=index,
-            practitioner=session.practitioner,
-            room=session.room,
-            device=session.device,
-            starts_at=session.start,
-            ends_at=ends_at,
-            buffer_minutes=protocol.buffer_minutes,
-            blocked_until=ends_at + buffer,
-            **fields,
-        )
-        made.append(_create(appointment))
-    return made
+    """One appointment per session (index from 1), each saved through ``_create`` (the database's no-overlap
+    checks)."""
+    return [
+        _create(_session_appointment(location, protocol, session, index, **fields))
+        for index, session in enumerate(sessions, start=1)
+    ]
+
+
+@transaction.atomic
+def record_past_session(
+    course: Course, location: Location, session: SessionChoice, *, index: int, actor: Actor
+) -> Appointment:
+    """The ``index``-th session of ``course``, at a time already past, as the booked appointment a visit is
+    then recorded on (the demo's history of treatments). Made as booking makes one (the protocol's length and
+    buffer, the database's no-overlap checks) but without booking's checks of what is ahead (hours,
+    screening, spacing), which a past visit no longer answers to. Raises ``BookingError`` with the reason."""
+    if course.clinic_id != location.clinic_id:
+        raise BookingError("The course and location must belong to the same clinic.")
+    if session.start >= timezone.now():
+        raise BookingError("Only a past session is recorded here; a future one is booked.")
+    if not 1 <= index <= course.sessions:
+        raise BookingError(f"A series of {course.sessions} sessions has no session {index}.")
+    before = bump_first(location.pk)
+    fields = {"patient": course.patient, "course": course, "created_by": acting_user(actor)}
+    appointment = _create(_session_appointment(location, course.protocol, session, index, **fields))
+    record_event(
+        "appointment.record_past",
+        appointment,
+        actor=actor,
+        data={"course": course.pk, "session_index": index, "starts_at": session.start.isoformat()},
+    )
+    patch_on_commit(location.pk, before, added=[Hold.of(appointment)])
+    return appointment
 
 
 def hold_series(

@@ -78,3 +78,23 @@ def test_it_shows_errors_and_keeps_what_was_typed(clinic, receptionist):
     patient.refresh_from_db()
     assert patient.given_name == "Test"
     assert patient.phone == ""
+
+
+def test_it_shows_a_possible_duplicate_and_saves_once_confirmed(clinic, receptionist):
+    """The edit warns as registration does (one path: ``_save_patient``), with the chart's name unchanged."""
+    first = make_patient(clinic)
+    patient = make_patient(clinic)
+    client = client_for(receptionist)
+    response = client.post(_url(patient), _data(patient, family_name=first.family_name))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "This patient may already be registered:" in body
+    assert reverse("patients:detail", args=[first.pk]) in body
+    assert f"Edit Test {patient.family_name}" in body
+    assert 'name="allow_duplicate" value="1"' in body
+    patient.refresh_from_db()
+    assert patient.family_name != first.family_name
+    response = client.post(_url(patient), _data(patient, family_name=first.family_name, allow_duplicate="1"))
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.family_name == first.family_name

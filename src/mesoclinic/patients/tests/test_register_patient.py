@@ -142,3 +142,40 @@ def test_an_unchanged_phone_in_another_format_is_not_a_change(polish_clinic):
     patient = _register(polish_clinic, phone="600 123 456")
     update_patient(patient, actor=None, phone="+48 600-123-456")
     assert patient.history.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("identity", "reason"),
+    [
+        ({"given_name": "Zofia", "family_name": "Zając", "birth_date": BORN}, "same name and date of birth"),
+        ({"phone": "600 123 456"}, "same phone number"),
+        ({"email": "zofia@example.com"}, "same e-mail"),
+    ],
+)
+def test_registering_and_editing_find_the_same_possible_duplicates(polish_clinic, identity, reason):
+    """One check serves both: what a registration is warned about, an edit to the same details is too."""
+    first = _register(polish_clinic, phone="600 123 456", email="zofia@example.com")
+    someone = {"given_name": "Jan", "family_name": "Nowak", "birth_date": date(1990, 1, 1)}
+    with pytest.raises(PossibleDuplicateError) as registering:
+        register_patient(polish_clinic, actor=None, **{**someone, **identity})
+    other = register_patient(polish_clinic, actor=None, **someone)
+    with pytest.raises(PossibleDuplicateError) as editing:
+        update_patient(other, actor=None, **identity)
+    found = [[(d.patient, d.reasons) for d in e.value.duplicates] for e in (registering, editing)]
+    assert found[0] == found[1] == [(first, (reason,))]
+
+
+def test_a_refused_edit_leaves_the_patient_as_it_was(polish_clinic):
+    _register(polish_clinic, phone="600 123 456")
+    other = _register(polish_clinic, given="Jan", family="Nowak")
+    search_name = other.search_name
+    with pytest.raises(PossibleDuplicateError):
+        update_patient(other, actor=None, family_name="Kowal", phone="600123456")
+    with pytest.raises(ValidationError, match="cannot be in the future"):
+        update_patient(other, actor=None, family_name="Kowal", birth_date=date(2999, 1, 1))
+    assert (other.family_name, other.phone, other.birth_date, other.search_name) == (
+        "Nowak",
+        "",
+        BORN,
+        search_name,
+    )
