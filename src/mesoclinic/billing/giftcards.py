@@ -278,8 +278,14 @@ def credit(original: Invoice, note: Invoice, *, actor: Actor) -> list[GiftCardEn
         if credited_other > original_other:
             raise _fail(
                 "lines",
-                f"Only {original_other - credited_other + other_value} of the lines of {original.number} "
-                "that are not gift cards is left to credit: a gift card is credited on its own line.",
+                _(
+                    "Only %(left)s of the lines of %(number)s that are not gift cards is left to credit: "
+                    "a gift card is credited on its own line."
+                )
+                % {
+                    "left": format_money(original_other - credited_other + other_value, ""),
+                    "number": original.number,
+                },
             )
     if not gift_value:
         return []
@@ -287,8 +293,10 @@ def credit(original: Invoice, note: Invoice, *, actor: Actor) -> list[GiftCardEn
     if gift_value > unspent:
         raise _fail(
             "lines",
-            f"Only {unspent} is left unspent on the gift cards sold on {original.number}: "
-            "a credit note takes back at most that.",
+            _(
+                "Only %(left)s is left unspent on the gift cards sold on %(number)s: a credit note takes back at most that."
+            )
+            % {"left": format_money(unspent, ""), "number": original.number},
         )
     entries = []
     remaining = gift_value
@@ -301,7 +309,8 @@ def credit(original: Invoice, note: Invoice, *, actor: Actor) -> list[GiftCardEn
             card.refresh_from_db(fields=["balance"])
             raise _fail(
                 "lines",
-                f"Gift card {card.code} was just used: {card.balance} is left on it. Try again.",
+                _("Gift card %(code)s was just used: %(balance)s is left on it. Try again.")
+                % {"code": card.code, "balance": format_money(card.balance, "")},
             )
         entry = _entry(card, GiftCardEntryKind.CREDIT, actor, amount=-take, document=note, reason=note.reason)
         record_event(

@@ -210,7 +210,7 @@ def cancel_pending(online: OnlinePayment, *, actor: Actor) -> OnlinePayment:
     card. One paid meanwhile is recorded as paid (as the webhook would record it) and the cancel refused."""
     waiting = (OnlinePaymentStatus.PENDING, OnlinePaymentStatus.FAILED)
     if online.status not in waiting:
-        raise _fail("payment", "Only a payment link waiting for the card can be cancelled.")
+        raise _fail("payment", _("Only a payment link waiting for the card can be cancelled."))
     _require_stripe()
     try:
         gateway.cancel_intent(online.intent_id)
@@ -218,14 +218,14 @@ def cancel_pending(online: OnlinePayment, *, actor: Actor) -> OnlinePayment:
         state = gateway.payment_intent(online.intent_id)
         if state.status == "succeeded":
             settle(state, actor=actor)
-            raise _fail("payment", "The patient has just paid: the payment is recorded.") from exc
-        raise _fail("payment", f"Stripe did not cancel it: {exc}") from exc
+            raise _fail("payment", _("The patient has just paid: the payment is recorded.")) from exc
+        raise _fail("payment", _("Stripe did not cancel it: %(error)s") % {"error": exc}) from exc
     with transaction.atomic():
         cancelled = OnlinePayment.objects.filter(pk=online.pk, status__in=waiting).update(
             status=OnlinePaymentStatus.CANCELLED, completed_at=timezone.now()
         )
         if not cancelled:
-            raise _fail("payment", "Only a payment link waiting for the card can be cancelled.")
+            raise _fail("payment", _("Only a payment link waiting for the card can be cancelled."))
         record_event(
             "billing.online.cancel",
             online,
@@ -243,7 +243,7 @@ def pay_with_token(online: OnlinePayment, token: str, *, actor: Actor) -> Online
     if online.status == OnlinePaymentStatus.SUCCEEDED:
         return online
     if online.status == OnlinePaymentStatus.CANCELLED:
-        raise _fail("card", "This payment link was cancelled by the clinic.")
+        raise _fail("card", _("This payment link was cancelled by the clinic."))
     if not token or not token.startswith("tok_"):
         raise _fail("card", _("The card was not read: please type it again."))
     try:

@@ -724,7 +724,7 @@ def _refund_at_stripe(
         return online.refund_through_stripe(payment, value, reason)
     behind = online.online_payment_behind(payment)
     if behind is None:
-        raise _fail("payment", "This payment was not taken through Stripe.")
+        raise _fail("payment", _("This payment was not taken through Stripe."))
     return behind, stripe_refund_id
 
 
