@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks import task
@@ -697,14 +697,6 @@ def _import(run: ImportRun, progress: Callable[[int], None]) -> ImportReport:
     return report
 
 
-def _starters_language(run: ImportRun) -> str:
-    """The language of the pages of whoever started ``run`` (their clinic's when they are gone)."""
-    staff = None
-    if run.created_by_id is not None:
-        staff = StaffMember.objects.filter(user_id=run.created_by_id, clinic_id=run.clinic_id).first()
-    return staff.page_language if staff is not None else run.clinic.language
-
-
 @task()
 def run_import(run_id: int) -> str:
     """The worker's side of ``start_import``: the whole import in one transaction, its outcome with it.
@@ -728,18 +720,15 @@ def run_import(run_id: int) -> str:
         )
         if run.finished:
             return run.status
-        # The rows' errors are kept in the words of whoever started the run (their pages' language).
-        report: ImportReport | None = None
-        with translation.override(_starters_language(run)):
-            try:
-                report = _import(run, note)
-            except ValidationError as exc:
-                run.status, run.error = ImportRunStatus.FAILED, " ".join(exc.messages)[:300]
-            except csvfile.CsvFileError as exc:
-                run.status, run.error = ImportRunStatus.FAILED, exc.text(_)[:300]
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                run.status, run.error = ImportRunStatus.FAILED, _("The file is not UTF-8 JSON.")
-        if report is not None:
+        try:
+            report = _import(run, note)
+        except ValidationError as exc:
+            run.status, run.error = ImportRunStatus.FAILED, " ".join(exc.messages)[:300]
+        except csvfile.CsvFileError as exc:
+            run.status, run.error = ImportRunStatus.FAILED, exc.text(_)[:300]
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            run.status, run.error = ImportRunStatus.FAILED, _("The file is not UTF-8 JSON.")
+        else:
             run.status = ImportRunStatus.FAILED if report.errors else ImportRunStatus.DONE
             run.result = report.as_dict()
             run.processed = report.rows

@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 import pytest
-from django.test import override_settings
 from django.utils import translation
 from django.utils.translation import gettext
 
 from mesoclinic.interop.csvfile import CsvFileError, RowReader, parse
-from mesoclinic.interop.models import ImportRun
-from mesoclinic.interop.services import import_csv, run_import
+from mesoclinic.interop.services import import_csv
 from mesoclinic.interop.tests.test_import_csv import HEADER, PATIENTS
-from mesoclinic.interop.tests.test_import_runs import CSV, HELD, send_csv
 
 
 def test_the_pure_reader_is_english_unless_given_gettext():
@@ -58,16 +55,3 @@ def test_the_same_rows_stay_english_for_an_english_reader(clinic):
     errors = _row_errors(clinic, "en")
     assert errors[(2, "First")] == "This value is required."
     assert errors[(3, "Sex")] == "'q' is not a sex (female, male, other or unknown)."
-
-
-@pytest.mark.django_db
-@override_settings(TASKS=HELD, IMPORT_BACKGROUND_OVER=2)
-def test_the_worker_keeps_a_polish_starters_row_errors_in_polish(owner):
-    owner.language = "pl"
-    owner.save(update_fields=["language"])
-    send_csv(owner, CSV + b",Nowicka,1979-11-02\n", dry_run="false")
-    run = ImportRun.objects.get()
-    with translation.override("en"):  # the worker: no request, the default language
-        run_import.call(run.pk)
-    run.refresh_from_db()
-    assert run.result["errors"] == [{"row": 5, "column": "First", "message": "Ta wartość jest wymagana."}]
