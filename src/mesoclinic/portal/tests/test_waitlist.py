@@ -5,10 +5,13 @@ the list."""
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection, connections
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import translation
@@ -241,3 +244,50 @@ def test_a_moved_session_offers_its_old_time(clinic, three_series):
         waitlist.accept(b.patient, b)
     b_session.refresh_from_db()
     assert b_session.starts_at == old
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_accept_and_the_sweep_at_the_same_moment_settle_once(clinic, three_series):
+    """The patient's accept (their clock just before the deadline) and the worker's sweep (its clock just
+    after) run at once, each on its own connection: either the patient moved or the next patient offered."""
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"] == ":memory:":
+        pytest.skip("needs a file database so that clients have their own connections")
+    first, b_session, c_session = three_series
+    freed = first.appointments.get(session_index=1)
+    with at():
+        b, c = waiting(b_session, c_session)
+        cancel_appointment(freed, reason="Patient ill", actor=None)
+    b.refresh_from_db()
+    deadline, b_before = b.offer_expires_at, b_session.starts_at
+    barrier = threading.Barrier(2)
+
+    def patient():
+        barrier.wait()
+        try:
+            waitlist.accept(b.patient, b, now=deadline - timedelta(minutes=1))
+            return "moved"
+        except waitlist.WaitlistError:
+            return "refused"
+        finally:
+            connections.close_all()
+
+    def sweep():
+        barrier.wait()
+        try:
+            return waitlist.lapse_offers(now=deadline + timedelta(minutes=1))
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        moved, lapsed = pool.submit(patient), pool.submit(sweep)
+        outcome = (moved.result(), lapsed.result())
+    assert outcome in {("moved", 0), ("refused", 1)}
+    b.refresh_from_db()
+    c.refresh_from_db()
+    b_session.refresh_from_db()
+    if outcome == ("moved", 0):
+        assert b.status == WaitlistStatus.ACCEPTED and b_session.starts_at == freed.starts_at
+        assert c.offered_start == b_before  # the time b left, not the one b took
+    else:
+        assert b.status == WaitlistStatus.WAITING and b_session.starts_at == b_before
+        assert c.status == WaitlistStatus.OFFERED and c.offered_start == freed.starts_at
