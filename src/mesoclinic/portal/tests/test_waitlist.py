@@ -78,7 +78,8 @@ def test_a_cancelled_session_is_offered_to_the_first_waiting_and_taken(clinic, t
         assert entry.status == WaitlistStatus.OFFERED and entry.offered_start == freed.starts_at
         assert mail.outbox[-1].to == ["b@example.com"] and "earlier date" in mail.outbox[-1].body
         page = client.get(reverse("portal:portal_home", args=[clinic.slug])).content.decode()
-        assert "Take the earlier date" in page
+        assert "Take the earlier date" in page and "Free earlier: Monday 3 March 2031, 09:00" in page
+        assert "Open until Saturday 1 March, 22:00" in page  # twelve hours, the clinic's time
         client.post(reverse("portal:portal_waitlist_accept", args=[clinic.slug, entry.pk]))
     theirs.refresh_from_db()
     entry.refresh_from_db()
