@@ -257,6 +257,9 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
 IMPORT_BACKGROUND_OVER = env_int("IMPORT_BACKGROUND_OVER", 500)
 # How many series one address or e-mail may hold at once on the public booking pages and API (issue 18).
 PORTAL_MAX_HOLDS = env_int("PORTAL_MAX_HOLDS", 3)
+# A waiting-list offer lapses when not accepted within this many hours (and in any case once the clinic's
+# online-booking lead time before the offered session is reached, at least an hour before it).
+PORTAL_WAITLIST_OFFER_HOURS = env_int("PORTAL_WAITLIST_OFFER_HOURS", 12)
 # No request body beyond one photo and its form: larger uploads are refused (413) before they are read.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 
@@ -313,6 +316,10 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
     "portal-holds": {  # online visitors' held dates whose ten minutes ran out: free again
         "task": "mesoclinic.portal.services.release_expired_holds_task",
         "crontab": {"minute": "*"},
+    },
+    "portal-waitlist-offers": {  # waiting-list offers not accepted in time: lapse, the next patient offered
+        "task": "mesoclinic.portal.waitlist.lapse_offers_task",
+        "crontab": {"minute": "*/5"},
     },
     "portal-purge": {  # online bookings and portal sign-ins never verified: forgotten after a day
         "task": "mesoclinic.portal.services.purge_unverified_task",

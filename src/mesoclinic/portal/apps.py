@@ -7,7 +7,14 @@ class PortalConfig(AppConfig):
     verbose_name = "Patient's door: public booking"
 
     def ready(self) -> None:
-        from mesoclinic.portal.waitlist import on_status_changed  # noqa: PLC0415 — models are loaded by now
-        from mesoclinic.scheduling.events import appointment_status_changed  # noqa: PLC0415
+        from mesoclinic.portal.waitlist import (  # noqa: PLC0415 — models are loaded by now
+            on_moved,
+            on_status_changed,
+        )
+        from mesoclinic.scheduling.events import (  # noqa: PLC0415
+            appointment_moved,
+            appointment_status_changed,
+        )
 
         appointment_status_changed.connect(on_status_changed, dispatch_uid="portal-waitlist-freed-time")
+        appointment_moved.connect(on_moved, dispatch_uid="portal-waitlist-moved-time")

@@ -225,7 +225,9 @@ class WaitlistEntry(models.Model):
 
     When a session that fits is cancelled (same treatment and place, earlier, keeping the series within its
     spacing), the first patient waiting (in the order they joined) is offered the freed time by message; the
-    first to accept it is moved there (the database settles a race), and the entry is done.
+    first to accept it is moved there (the database settles a race), and the entry is done. An offer not
+    accepted by ``offer_expires_at`` lapses: the entry waits again and the time goes to the next patient (a
+    lapsed time is never offered to the same entry again: ``lapsed_starts``, UTC ISO starts).
     """
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
@@ -237,6 +239,14 @@ class WaitlistEntry(models.Model):
     )
     offered_start = models.DateTimeField(null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("An offer not accepted by then lapses and goes to the next patient."),
+    )
+    lapsed_starts = models.JSONField(
+        default=list, blank=True, help_text=_("Times offered to this entry that lapsed: never offered again.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

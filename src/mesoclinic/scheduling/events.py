@@ -13,3 +13,8 @@ from django.dispatch import Signal
 
 appointment_status_changed = Signal()
 """Sent with ``appointment``, ``action``, ``before``, ``at`` and ``actor`` inside the changing transaction."""
+
+appointment_moved = Signal()
+"""Sent by ``reschedule_appointment`` inside its transaction once the session is saved at its new time, with
+``appointment`` (already moved) and ``freed`` (a ``SessionChoice``: the start, practitioner, room and device it
+left), so the waiting list can offer the freed time."""

@@ -40,6 +40,7 @@ from mesoclinic.safety.selectors import protocol_spec, rule_table_for_clinic
 from mesoclinic.safety.services import screen_patient
 from mesoclinic.scheduling.engine import NEEDLE, ClinicIndex, epoch_seconds
 from mesoclinic.scheduling.engine.lifecycle import COUNTED_COMPLETIONS, Action
+from mesoclinic.scheduling.events import appointment_moved
 from mesoclinic.scheduling.lifecycle import (
     BookingError,
     bump_first,
@@ -891,6 +892,7 @@ def reschedule_appointment(
     check_sessions_fit(location, protocol, [choice], exclude=[appointment.pk])
     freed = Hold.of(appointment)
     before = appointment.starts_at
+    left = SessionChoice(before, appointment.practitioner, appointment.room, appointment.device)
     appointment.starts_at = start
     appointment.ends_at = start + timedelta(minutes=protocol.session_minutes)
     appointment.blocked_until = appointment.ends_at + timedelta(minutes=appointment.buffer_minutes)
@@ -918,6 +920,7 @@ def reschedule_appointment(
         data={"from": before.isoformat(), "to": start.isoformat()},
     )
     patch_on_commit(location.pk, token, added=[Hold.of(appointment)], removed=[freed, *released])
+    appointment_moved.send(sender=Appointment, appointment=appointment, freed=left)
     return appointment
 
 
