@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from mesoclinic.clinical_codes.words import N_
+from mesoclinic.clinical_codes.words import N_, same
 
 #: The longest string a JSON request may carry where its schema names no shorter limit (a note, a reason).
 MAX_TEXT = 10_000
@@ -40,10 +40,6 @@ _TOO_LONG = N_("At most %(max)s characters (this has %(length)s).")
 _TOO_DEEP = N_("The document is nested too deeply (more than %(depth)s levels).")
 
 
-def _same(text: str) -> str:
-    return text
-
-
 def _grouped(n: int) -> str:
     return f"{n:,}"
 
@@ -52,7 +48,7 @@ def text_problem(
     value: str,
     *,
     max_length: int | None = MAX_TEXT,
-    tr: Callable[[str], str] = _same,
+    tr: Callable[[str], str] = same,
     count: Callable[[int], str] = _grouped,
 ) -> str | None:
     """Why ``value`` is refused, in words a receptionist understands; ``None`` when it is acceptable.
@@ -73,7 +69,7 @@ def text_problems(
     value: Any,
     path: tuple[str | int, ...] = (),
     *,
-    tr: Callable[[str], str] = _same,
+    tr: Callable[[str], str] = same,
     count: Callable[[int], str] = _grouped,
 ) -> Iterator[tuple[str, str]]:
     """Every refused string in a parsed JSON document (keys included), as ("a.b.0.c", message) pairs, and a

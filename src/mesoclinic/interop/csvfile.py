@@ -17,31 +17,18 @@ from datetime import date, datetime, time
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from mesoclinic.clinical_codes.words import N_
+from mesoclinic.clinical_codes.words import N_, WordedError, same
 
 MAX_BYTES: Final = 5 * 1024 * 1024
 MAX_ROWS: Final = 20_000
 
 
-def _same(text: str) -> str:
-    return text
-
-
-class CsvFileError(ValueError):
+class CsvFileError(WordedError):
     """The file as a whole cannot be read (encoding, no header, too large); the message says why.
 
     ``template`` is the English message marked ``N_`` with its ``params``; ``str(error)`` is the English text
     and ``text(gettext)`` the reader's language (the Django layer's: this module imports no Django).
     """
-
-    def __init__(self, template: str, params: dict[str, object] | None = None) -> None:
-        self.template = template
-        self.params = dict(params or {})
-        super().__init__(self.text())
-
-    def text(self, tr: Callable[[str], str] = _same) -> str:
-        """The message, its words translated by ``tr`` (as is by default)."""
-        return tr(self.template) % self.params if self.params else tr(self.template)
 
 
 @dataclass(frozen=True)
@@ -246,7 +233,7 @@ class RowReader:
     mapping: Mapping[str, str]
     errors: list[RowError] = field(default_factory=list)
     #: Translates this module's messages (marked ``N_``): the services pass ``gettext``; English by default.
-    tr: Callable[[str], str] = field(default=_same, repr=False)
+    tr: Callable[[str], str] = field(default=same, repr=False)
 
     def error(self, name: str, message: str) -> None:
         self.errors.append(RowError(self.number, self.mapping.get(name, name), message))

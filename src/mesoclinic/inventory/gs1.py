@@ -15,11 +15,10 @@ GS1 General Specifications, Release 24.0 (GS1, 2024): §3.2 (AI table), §5.1.2 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from mesoclinic.clinical_codes.words import N_
+from mesoclinic.clinical_codes.words import N_, WordedError
 
 GS = "\x1d"
 SYMBOLOGY_PREFIXES = ("]d2", "]C1", "]Q3", "]e0", "]d1", "]Q1")
@@ -40,25 +39,12 @@ _AIS: dict[str, tuple[int | None, int]] = {
 }
 
 
-def _same(text: str) -> str:
-    return text
-
-
-class GS1Error(ValueError):
+class GS1Error(WordedError):
     """The scanned text is not a GS1 label we can read; the message says what is wrong, in plain words.
 
     ``template`` is the English message marked ``N_`` with its ``params``; ``str(error)`` is the English text
     and ``text(gettext)`` the reader's language (the Django layer's: this module imports no Django).
     """
-
-    def __init__(self, template: str, params: dict[str, object] | None = None) -> None:
-        self.template = template
-        self.params = dict(params or {})
-        super().__init__(self.text())
-
-    def text(self, tr: Callable[[str], str] = _same) -> str:
-        """The message, its words translated by ``tr`` (as is by default)."""
-        return tr(self.template) % self.params if self.params else tr(self.template)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from mesoclinic.clinical_codes.words import N_
+from mesoclinic.clinical_codes.words import N_, same
 
 __all__ = ["ParameterProblem", "clean_parameters", "describe_range", "parameter_problems", "typing_problems"]
 
@@ -29,10 +29,6 @@ _NOT_A_NUMBER = N_("%(label)s must be a number.")
 _OUT_OF_RANGE = N_("%(label)s must be %(range)s, not %(value)s.")
 _REQUIRED = N_("%(label)s is required.")
 _NOT_A_CHOICE = N_("%(label)s must be one of: %(choices)s.")
-
-
-def _same(text: str) -> str:
-    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +61,7 @@ def _plain(number: Decimal) -> int | float:
     return int(number) if number == number.to_integral_value() else float(number)
 
 
-def describe_range(definition: Mapping[str, Any], tr: Translate = _same) -> str:
+def describe_range(definition: Mapping[str, Any], tr: Translate = same) -> str:
     """``"0.5–13 mm"``, ``"at least 20 kHz"``, or ``""`` when the parameter has no bounds."""
     low, high, unit = definition.get("min"), definition.get("max"), definition.get("unit") or ""
     suffix = f" {unit}" if unit else ""
@@ -107,7 +103,7 @@ def _check_one(definition: Mapping[str, Any], value: Any, tr: Translate) -> tupl
 
 
 def clean_parameters(
-    definitions: Sequence[Mapping[str, Any]], raw: Mapping[str, Any], tr: Translate = _same
+    definitions: Sequence[Mapping[str, Any]], raw: Mapping[str, Any], tr: Translate = same
 ) -> tuple[dict[str, Value], list[ParameterProblem]]:
     """The values of the defined parameters (blank ones left out) and every problem found.
 
@@ -129,14 +125,14 @@ def clean_parameters(
 
 
 def parameter_problems(
-    definitions: Sequence[Mapping[str, Any]], values: Mapping[str, Any], tr: Translate = _same
+    definitions: Sequence[Mapping[str, Any]], values: Mapping[str, Any], tr: Translate = same
 ) -> list[ParameterProblem]:
     """What keeps ``values`` from being signed: missing required values, numbers out of range, bad choices."""
     return clean_parameters(definitions, values, tr)[1]
 
 
 def typing_problems(
-    definitions: Sequence[Mapping[str, Any]], values: Mapping[str, Any], tr: Translate = _same
+    definitions: Sequence[Mapping[str, Any]], values: Mapping[str, Any], tr: Translate = same
 ) -> list[ParameterProblem]:
     """What is wrong with the values typed so far: not a number, out of range, not one of the choices.
 

@@ -6,32 +6,21 @@ Plain Python, no Django.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from stdnum import exceptions as stdnum_errors
 from stdnum.eu import vat as eu_vat
 from stdnum.pl import nip
 
-from mesoclinic.clinical_codes.words import N_
+from mesoclinic.clinical_codes.words import N_, WordedError
 
 __all__ = ["TaxIdError", "normalise_tax_id"]
 
 
-class TaxIdError(ValueError):
+class TaxIdError(WordedError):
     """A tax id that is not valid; the message says why, in plain words.
 
     ``template`` is the English message marked ``N_`` with its ``params``; ``str(error)`` is the English
     text, ``text(gettext)`` the reader's language (the Django layer's; this core imports no Django).
     """
-
-    def __init__(self, template: str, params: dict[str, object] | None = None) -> None:
-        self.template = template
-        self.params = dict(params or {})
-        super().__init__(self.text())
-
-    def text(self, tr: Callable[[str], str] = lambda text: text) -> str:
-        """The message, its words translated by ``tr`` (as is by default)."""
-        return tr(self.template) % self.params if self.params else tr(self.template)
 
 
 def normalise_tax_id(value: str) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from mesoclinic.clinical_codes.words import N_
+from mesoclinic.clinical_codes.words import N_, same
 
 __all__ = [
     "CENT",
@@ -82,10 +82,6 @@ MAX_QUANTITY = Decimal("999999.999")
 _ON_LINE = N_("Line %(line)s: %(problem)s")
 
 
-def _same(text: str) -> str:
-    return text
-
-
 _UNKNOWN_RATE = N_("Unknown VAT rate %(rate)s: use a percentage such as 23, or zw.")
 
 
@@ -110,7 +106,7 @@ class VatError(ValueError):
     def message(self) -> str:
         return self.text()
 
-    def text(self, tr: Callable[[str], str] = _same) -> str:
+    def text(self, tr: Callable[[str], str] = same) -> str:
         """The message, its words translated by ``tr`` (``gettext`` in the Django layer; as is by default)."""
         problem = tr(self.template) % self.params if self.params else tr(self.template)
         if self.line is None:

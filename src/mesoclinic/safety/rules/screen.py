@@ -18,7 +18,7 @@ from mesoclinic.clinical_codes.vocabulary import (
     OTHER_MEDICATION,
     OTHER_REPORT,
 )
-from mesoclinic.clinical_codes.words import N_
+from mesoclinic.clinical_codes.words import N_, same
 
 from .model import (
     Decision,
@@ -69,10 +69,6 @@ _OTHER_MESSAGES = {
     ),
     OTHER_REPORT: N_("Reported on the day: {text}."),
 }
-
-
-def _same(text: str) -> str:
-    return text
 
 
 def screen(
@@ -151,7 +147,7 @@ def screen(
     _check_patient(patient, on)
     _check_protocol(protocol)
     table = default_rule_table() if rules is None else rules
-    tr = translate or _same
+    tr = translate or same
     present = set(_present_factors(patient, on))
     allergens = sorted(patient.allergies & set(protocol.ingredients))
     modality = tr(MODALITIES[protocol.modality]).lower()
@@ -182,7 +178,7 @@ def screen(
 
 
 def _built_in_findings(
-    patient: PatientHistory, modality: str, tr: Callable[[str], str] = _same
+    patient: PatientHistory, modality: str, tr: Callable[[str], str] = same
 ) -> Iterator[Finding]:
     """The findings no rule table can switch off: an untaken history, and free text to be read."""
     if not patient.taken:
@@ -219,7 +215,7 @@ def _medication_counts(medication: Medication, on: date) -> bool:
 
 
 def _finding(
-    rule: Rule, factor: str, *, modality: str, ingredient: str, tr: Callable[[str], str] = _same
+    rule: Rule, factor: str, *, modality: str, ingredient: str, tr: Callable[[str], str] = same
 ) -> Finding:
     """Build the finding ``rule`` raises for ``factor``, in the reader's language where ``tr`` knows it."""
     message = tr(rule.message).format(modality=modality, ingredient=ingredient)
