@@ -31,6 +31,7 @@ from mesoclinic.billing.selectors import cash_expected
 from mesoclinic.billing.services import close_day, create_invoice
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.demo import load_demo
+from mesoclinic.notifications.models import Channel, Delivery, DeliveryStatus, Kind
 from mesoclinic.patients.models import Patient
 from mesoclinic.portal.models import BookingStatus, HistoryReview, OnlineBooking, ProblemReport
 from mesoclinic.privacy.services import record_erasure_request
@@ -99,6 +100,14 @@ def demo(
             counted = {k: str(v) for k, v in cash_expected(location, day).items()}
             if not CashUp.objects.filter(location=location, day=day).exists():
                 close_day(location, day=day, counted=counted, actor=owner.user)
+        # Two messages to the patient whatever the hour: the demo sends only what is due when it is built
+        # (at 23:00 nothing is, and the deliveries' lists were empty: too few rows to count a query per row).
+        for n, status in enumerate((DeliveryStatus.SENT, DeliveryStatus.FAILED)):
+            Delivery.objects.create(
+                clinic=clinic, patient=patient, kind=Kind.REMINDER, object_id=10_000 + n,
+                due_at=timezone.now() - timedelta(hours=n + 1), channel=Channel.EMAIL, status=status,
+                to="patient@example.com", subject="Reminder", body="See you tomorrow.",
+            )  # fmt: skip
         for other in patients[-2:]:
             record_erasure_request(other, requested_by="The patient", channel="email", actor=owner.user)
         protocol = Protocol.objects.filter(clinic=clinic).order_by("pk")[0]

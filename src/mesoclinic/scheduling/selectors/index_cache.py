@@ -167,7 +167,7 @@ class Hold:
             raise ValueError(f"not a hold: {row!r}")
         return cls(
             practitioner_id,  # type: ignore[arg-type]  # checked just above
-            room_id,  # type: ignore[arg-type]
+            room_id,  # type: ignore[arg-type]  # checked just above
             device_id,
             datetime.fromisoformat(str(start)),
             datetime.fromisoformat(str(end)),
