@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mesoclinic.web.server_timing.ServerTimingMiddleware",  # outermost: what the whole request cost (when on)
     "mesoclinic.web.db_retry.RetryLostConnectionMiddleware",  # first: a read that lost its connection runs again
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -295,6 +296,9 @@ HUEY = {
     "retry_delay": env_int("TASK_RETRY_DELAY", 30),
     "retry_backoff": env_int("TASK_RETRY_BACKOFF", 2),
     "lease_seconds": env_int("WORKER_LEASE_SECONDS", 60),
+    # A job logged queued whose message was lost (its process killed between commit and queue) is sent again
+    # after this long; a duplicate of one that was queued after all is skipped (worker.services).
+    "resend_seconds": env_int("WORKER_RESEND_SECONDS", 600),
 }
 TASKS = {
     "default": {
@@ -342,6 +346,10 @@ JOB_LOG_DAYS = env_int("JOB_LOG_DAYS", 30)  # succeeded background jobs are kept
 # The availability change feed (scheduling.ScheduleChange): rows are kept this long, then pruned hourly; a
 # process whose kept index is older than that rebuilds it instead of patching.
 SCHEDULE_CHANGES_KEEP_HOURS = env_int("SCHEDULE_CHANGES_KEEP_HOURS", 24)
+
+# Server-Timing (app, database and CPU time of each request) on every response: for the load benchmark and
+# the browser's developer tools; off by default (it tells outsiders how much work a request made).
+SERVER_TIMING = env_bool("SERVER_TIMING", False)
 
 # Outgoing webhooks. Targets must be https and public; development may allow http and local receivers.
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)

@@ -133,6 +133,8 @@ class HueyBackend(BaseTaskBackend):
         self.retry_delay = _positive(self.options, "retry_delay", 30, low=0)
         self.retry_backoff = _positive(self.options, "retry_backoff", 2, low=1)
         self.lease_seconds = _positive(self.options, "lease_seconds", 60, low=1)
+        # How long a job may look queued before the watchdog sends it again (worker.services.resend_unsent_jobs).
+        self.resend_seconds = _positive(self.options, "resend_seconds", 600, low=1)
 
     @property
     def huey(self) -> Huey:

@@ -33,7 +33,7 @@ from huey.consumer import Consumer, Scheduler, Worker
 
 from mesoclinic.worker.backend import HueyBackend, renew_leases
 from mesoclinic.worker.errors import describe_error
-from mesoclinic.worker.services import recover_stalled_jobs
+from mesoclinic.worker.services import recover_stalled_jobs, resend_unsent_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -154,11 +154,12 @@ class WatchdogScheduler(Scheduler):
         self.sleep_for_interval(current, self.interval)
 
     def watch(self) -> None:
-        """Renew this process's leases; retry or fail the jobs of workers that died."""
+        """Renew this process's leases; retry or fail the jobs of workers that died; send lost messages again."""
         try:
             close_old_connections()
             renew_leases()
             recover_stalled_jobs(self.backend)
+            resend_unsent_jobs(self.backend)
         except Exception as exc:  # the database may be away too: the next round tries again
             if time.monotonic() - self._last_watchdog_error >= WATCHDOG_ERROR_EVERY:
                 self._last_watchdog_error = time.monotonic()

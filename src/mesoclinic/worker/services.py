@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_tasks import task, task_backends
@@ -110,6 +111,36 @@ def recover_stalled_jobs(backend: HueyBackend, *, now: datetime | None = None) -
             transaction.on_commit(lambda job=job: backend.send_or_record(job))  # type: ignore[misc]  # the default argument binds this loop's job, the lambda takes none when called
         recovered.append(job)
     return recovered
+
+
+@transaction.atomic
+def resend_unsent_jobs(backend: HueyBackend, *, now: datetime | None = None, limit: int = 200) -> list[Job]:
+    """Jobs of this backend logged ``queued`` that no queue holds any more: sent again.
+
+    A job is logged in the caller's transaction and handed to the queue once it commits: a process killed in
+    between (SIGKILL, out of memory) leaves a job that looks queued and never runs, and so does a consumer
+    killed after taking the message and before claiming the job. A queued job due (its next attempt, its
+    ``run_after`` or its logging) longer ago than ``resend_seconds`` is sent again and its next attempt set
+    to now, so that it is sent at most once a period. Where the first message was in the queue after all
+    (a backlog longer than the period), the second is skipped by ``run_job``'s claim: the job runs once.
+    Every worker's watchdog calls this; ``skip_locked`` keeps two watchdogs from sending one job twice.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=backend.resend_seconds)
+    unsent = (
+        Job.objects.filter(backend=backend.alias, status=JobStatus.QUEUED)
+        .annotate(due=Coalesce("next_attempt_at", "run_after", "enqueued_at"))
+        .filter(due__lt=cutoff)
+        .order_by("pk")
+    )
+    resent: list[Job] = []
+    for job in unsent.select_for_update(skip_locked=True)[:limit]:
+        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(next_attempt_at=now)
+        job.next_attempt_at = now
+        logger.warning("Job %s (%s) was not in the queue; sent again.", job.pk, job.task_name)
+        transaction.on_commit(lambda job=job: backend.send_or_record(job))  # type: ignore[misc]  # the default argument binds this loop's job, the lambda takes none when called
+        resent.append(job)
+    return resent
 
 
 @task()
