@@ -44,6 +44,7 @@ PATIENT_VIA: dict[str, str] = {
     "package_id": "billing.Package",
     "charge_id": "billing.CancellationCharge",
     "online_payment_id": "billing.OnlinePayment",
+    "deposit_id": "billing.Deposit",
 }
 """URL arguments that name one of a patient's records, and the model (with a ``patient`` field) it is."""
 

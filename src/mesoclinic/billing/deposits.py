@@ -15,7 +15,7 @@ from django.utils import timezone
 from mesoclinic.accounts.models import Location
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
-from mesoclinic.billing.models import Deposit
+from mesoclinic.billing.models import Deposit, DepositRefund, DepositStatus
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment
 
@@ -52,3 +52,39 @@ def record_deposit(
         data={"appointment": appointment.pk, "method": method, "amount": str(amount), **data},
     )
     return deposit
+
+
+def record_deposit_refund(
+    deposit: Deposit, *, amount: Decimal, reason: str, actor: Actor, stripe_refund_id: str | None = None
+) -> DepositRefund:
+    """Give ``amount`` of a held (or kept) deposit back, once: the caller holds the deposit's row lock and has
+    checked the amount against what is held. The deposit is ``refunded`` when nothing is left of it."""
+    refund = DepositRefund.objects.create(
+        deposit=deposit,
+        amount=amount,
+        stripe_refund_id=stripe_refund_id or None,
+        reason=reason,
+        at=timezone.now(),
+        by=acting_user(actor),
+    )
+    refunded = deposit.refunded + amount
+    fields: dict[str, Any] = {"refunded": refunded}
+    if refunded >= deposit.amount:
+        fields["status"] = DepositStatus.REFUNDED
+    Deposit.objects.filter(pk=deposit.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(deposit, name, value)
+    record_event(
+        "billing.deposit.refund",
+        deposit,
+        actor=actor,
+        clinic=deposit.clinic,
+        data={
+            "appointment": deposit.appointment_id,
+            "amount": str(amount),
+            "reason": reason,
+            "left": str(deposit.amount - refunded),
+            **({"stripe_refund": stripe_refund_id} if stripe_refund_id else {}),
+        },
+    )
+    return refund

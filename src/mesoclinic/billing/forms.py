@@ -240,6 +240,10 @@ class WaiveForm(forms.Form):
     reason = forms.CharField(label=_("Why it is waived"), max_length=1000)
 
 
+class DepositRefundForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is given back"), max_length=1000)
+
+
 class CashUpForm(forms.Form):
     cash = _amount(_("Cash counted"))
     card_terminal = _amount(_("Card terminal total"))

@@ -431,6 +431,7 @@ class DepositStatus(models.TextChoices):
     HELD = "held", _("Held")
     APPLIED = "applied", _("Applied to an invoice")
     FORFEITED = "forfeited", _("Kept for a no-show or late cancel")
+    REFUNDED = "refunded", _("Refunded")
 
 
 class Deposit(models.Model):
@@ -446,6 +447,11 @@ class Deposit(models.Model):
         "accounts.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(max_length=10, choices=DepositStatus.choices, default=DepositStatus.HELD)
+    refunded = models.DecimalField(
+        default=Decimal("0.00"),
+        help_text=_("Given back before it was applied (DepositRefund rows)."),
+        **MONEY,
+    )
     applied_to = models.ForeignKey(
         Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="deposits"
     )
@@ -457,11 +463,20 @@ class Deposit(models.Model):
     class Meta:
         ordering = ["received_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="billing_deposit_positive")
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="billing_deposit_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refunded__gte=0, refunded__lte=models.F("amount")),
+                name="billing_deposit_refund_within_amount",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Deposit {self.amount}"
+
+    @property
+    def held_amount(self) -> Decimal:
+        """What is still held: the amount less what was given back."""
+        return self.amount - self.refunded
 
 
 class ChargeReason(models.TextChoices):
@@ -624,6 +639,29 @@ class OnlineRefund(models.Model):
 
     def __str__(self) -> str:
         return self.stripe_refund_id
+
+
+class DepositRefund(models.Model):
+    """Money of a deposit given back before it paid a document (a booking cancelled in time, a charge
+    waived, the desk's refund, or a refund made in Stripe's dashboard). Never changed or deleted."""
+
+    deposit = models.ForeignKey(Deposit, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(**MONEY)
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    reason = models.TextField()
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="billing_deposit_refund_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Deposit refund {self.amount}"
 
 
 class SavedCardStatus(models.TextChoices):

@@ -19,22 +19,31 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.billing import selectors, stripe_gateway
-from mesoclinic.billing.deposits import record_deposit
+from mesoclinic.billing.deposits import record_deposit, record_deposit_refund
+from mesoclinic.billing.engine import policy as policy_engine
 from mesoclinic.billing.models import (
     CancellationCharge,
     ChargeStatus,
     CreditEntry,
+    Deposit,
+    DepositRefund,
+    DepositStatus,
     DocumentKind,
     DocumentStatus,
     Invoice,
@@ -50,7 +59,7 @@ from mesoclinic.billing.models import (
 )
 from mesoclinic.money_text import format_money
 from mesoclinic.patients.models import Patient
-from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
 gateway = stripe_gateway
 
@@ -600,13 +609,15 @@ def refunds_made_at_stripe(charge: dict[str, Any], *, actor: Actor) -> str:
         return "unknown intent"
     payment = found.payment or (found.deposit.applied_to if found.deposit is not None else None)
     if payment is None:
-        return "refund of a deposit not yet applied: not recorded"
+        if found.deposit is None:
+            return "unknown intent"
+        return _deposit_refunds_made_at_stripe(found, found.deposit, actor=actor)
     recorded, refused = 0, []
     for refund_id, amount, status in stripe_gateway.refunds_of(intent_id, found.currency):
         if status not in ("succeeded", "pending"):
             continue
         Payment.objects.select_for_update().filter(pk=payment.pk).exists()  # wait for a refund in progress
-        if OnlineRefund.objects.filter(stripe_refund_id=refund_id).exists():
+        if _known_refund(refund_id):
             continue
         try:
             with transaction.atomic():
@@ -623,6 +634,213 @@ def refunds_made_at_stripe(charge: dict[str, Any], *, actor: Actor) -> str:
         recorded += 1
     outcome = f"{recorded} refund(s) recorded"
     return (outcome + "; refused " + "; ".join(refused))[:200] if refused else outcome
+
+
+def _known_refund(refund_id: str) -> bool:
+    """Whether a Stripe refund is recorded already (of a payment, or of a deposit before it was applied)."""
+    return (
+        OnlineRefund.objects.filter(stripe_refund_id=refund_id).exists()
+        or DepositRefund.objects.filter(stripe_refund_id=refund_id).exists()
+    )
+
+
+def _deposit_refunds_made_at_stripe(found: OnlinePayment, deposit: Deposit, *, actor: Actor) -> str:
+    """``charge.refunded`` for a deposit not yet applied: each refund Stripe holds that MesoClinic has not
+    recorded (made in Stripe's dashboard) is recorded once, as the deposit's refund. The deposit's row is
+    locked first, so the webhook of a refund MesoClinic is making waits for it and then finds it recorded."""
+    recorded, refused = 0, []
+    for refund_id, amount, status in stripe_gateway.refunds_of(found.intent_id, found.currency):
+        if status not in ("succeeded", "pending"):
+            continue
+        locked = Deposit.objects.select_for_update().get(pk=deposit.pk)
+        if _known_refund(refund_id):
+            continue
+        if amount > locked.held_amount or locked.status == DepositStatus.APPLIED:
+            refused.append(f"{refund_id}: more than the {locked.held_amount} left of the deposit")
+            continue
+        record_deposit_refund(
+            locked,
+            amount=amount,
+            reason=f"Refunded in Stripe ({refund_id})",
+            actor=actor,
+            stripe_refund_id=refund_id,
+        )
+        recorded += 1
+    outcome = f"{recorded} deposit refund(s) recorded"
+    return (outcome + "; refused " + "; ".join(refused))[:200] if refused else outcome
+
+
+def refund_deposit(deposit: Deposit, *, reason: str, actor: Actor) -> DepositRefund:
+    """Give what is held of a deposit paid online back to the card through Stripe, recorded once and audited.
+
+    Stripe is asked inside the transaction that holds the deposit's row lock (as a payment's refund is): when
+    Stripe refuses nothing is recorded, and the ``charge.refunded`` webhook for this refund waits for the
+    lock and then finds it recorded by its Stripe id."""
+    why = reason.strip()
+    if not why:
+        raise _fail("reason", _("Say why the deposit is given back."))
+    with transaction.atomic():
+        deposit = Deposit.objects.select_for_update().get(pk=deposit.pk)
+        if deposit.status != DepositStatus.HELD:
+            raise _fail(
+                "deposit",
+                _(
+                    "Only a deposit still held is given back here: one applied to a document is refunded from "
+                    "that document's payment, and one kept for a no-show or late cancel is waived first."
+                ),
+            )
+        paid = OnlinePayment.objects.filter(deposit=deposit).first()
+        if paid is None:
+            raise _fail(
+                "deposit",
+                _("This deposit was taken at the till, not online: it is not given back to a card."),
+            )
+        if not settings.STRIPE_SECRET_KEY:
+            raise _fail(
+                "deposit", _("This was paid by card online: Stripe must be configured to give it back.")
+            )
+        amount = deposit.held_amount
+        try:
+            refund_id = gateway.refund(
+                intent_id=paid.intent_id,
+                amount=amount,
+                currency=paid.currency,
+                metadata={"deposit": str(deposit.pk), "reason": why[:450]},
+                idempotency_key=f"mesoclinic-deposit-refund-{deposit.pk}-{deposit.refunds.count() + 1}-{amount}",
+            )
+        except gateway.GatewayError as exc:
+            raise _fail(
+                "deposit", _("Stripe did not give the money back: %(reason)s") % {"reason": exc}
+            ) from exc
+        return record_deposit_refund(
+            deposit, amount=amount, reason=why, actor=actor, stripe_refund_id=refund_id
+        )
+
+
+_STILL_COMING = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.HELD)
+
+
+def refund_deposit_when_booking_ends(appointment: Appointment, *, reason: str, actor: Actor) -> bool:
+    """Once the booking a deposit paid online was held for has nothing still to come (its visit, or every
+    visit of its series, cancelled or missed), the deposit goes back to the card, after this transaction
+    commits: Stripe's refusal or absence never undoes the cancel or the waiver; it is audited
+    (``billing.deposit.refund_failed``) and the deposit stays held for the desk to refund. True when a
+    refund was scheduled."""
+    deposit = selectors.held_deposit(appointment)
+    if deposit is None or not OnlinePayment.objects.filter(deposit=deposit).exists():
+        return False
+    course_id = deposit.course_id or appointment.course_id
+    coming = Appointment.objects.filter(status__in=_STILL_COMING)
+    if course_id is not None:
+        coming = coming.filter(course_id=course_id)
+    else:
+        coming = coming.filter(pk=deposit.appointment_id)
+    if coming.exclude(pk=appointment.pk).exists() or (
+        Appointment.objects.filter(pk=appointment.pk, status__in=_STILL_COMING).exists()
+    ):
+        return False
+    deposit_id = deposit.pk
+    transaction.on_commit(lambda: _refund_after_commit(deposit_id, reason=reason, actor=actor))
+    return True
+
+
+def refund_deposit_after_cancel(appointment: Appointment, *, at: Any, actor: Actor) -> bool:
+    """A booking cancelled in time (outside the policy's late-cancel window, or with no policy) gives its
+    online deposit back; a late cancel keeps it as the policy says (``apply_cancellation_policy``)."""
+    rule = selectors.policy_for(appointment.clinic, appointment.protocol_id)
+    if rule is not None and policy_engine.is_late_cancel(appointment.starts_at, at, rule.late_cancel_hours):
+        return False
+    return refund_deposit_when_booking_ends(appointment, reason="Booking cancelled in time", actor=actor)
+
+
+def _refund_after_commit(deposit_id: int, *, reason: str, actor: Actor) -> None:
+    deposit = Deposit.objects.get(pk=deposit_id)
+    try:
+        refund_deposit(deposit, reason=reason, actor=actor)
+    except ValidationError as exc:
+        record_event(
+            "billing.deposit.refund_failed",
+            deposit,
+            actor=actor,
+            clinic=deposit.clinic,
+            data={"reason": reason, "error": " ".join(exc.messages)[:500]},
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A payment link e-mailed to the patient
+
+
+def _language_of(patient: Patient) -> str:
+    """The patient's preferred language when MesoClinic speaks it, else the clinic's."""
+    spoken = {code for code, _name in settings.LANGUAGES}
+    for candidate in (patient.preferred_language, patient.clinic.language):
+        if candidate in spoken:
+            return str(candidate)
+    return str(settings.LANGUAGE_CODE)
+
+
+def email_link(found: OnlinePayment, *, url: str, actor: Actor) -> str:
+    """E-mail a payment link still waiting for the card to its patient (through ``EMAIL_BACKEND``), in the
+    patient's language; audited (``billing.online.email``, the address, not the text). Returns the address.
+
+    Refused in words naming ``to`` when the patient has no (valid) e-mail address, and ``payment`` when the
+    link is paid or cancelled (nothing to pay with it)."""
+    if found.status not in (OnlinePaymentStatus.PENDING, OnlinePaymentStatus.FAILED):
+        raise _fail("payment", _("Only a payment link still waiting for the card is sent."))
+    patient = found.patient
+    address = (patient.email or "").strip()
+    if not address:
+        raise _fail(
+            "to",
+            _(
+                "%(patient)s has no e-mail address: add one on the chart, or copy the link and send it "
+                "another way."
+            )
+            % {"patient": patient.full_name},
+        )
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise _fail(
+            "to",
+            _("%(address)s is not an e-mail address: correct it on the chart.") % {"address": repr(address)},
+        ) from None
+    clinic = found.clinic
+    language = _language_of(patient)
+    with translation.override(language):
+        if found.kind == OnlinePaymentKind.DEPOSIT and found.appointment is not None:
+            when = timezone.localtime(found.appointment.starts_at, ZoneInfo(clinic.timezone))
+            what = gettext("the deposit for your visit on %(when)s") % {
+                "when": date_format(when, "SHORT_DATETIME_FORMAT")
+            }
+        elif found.kind == OnlinePaymentKind.FEE:
+            what = gettext("a fee of the clinic's cancellation policy")
+        elif found.invoice is not None and found.invoice.number:
+            what = gettext("document %(number)s") % {"number": found.invoice.number}
+        else:
+            what = gettext("your visit")
+        subject = gettext("Payment link from %(clinic)s") % {"clinic": clinic.name}
+        body = gettext(
+            "Hello %(name)s,\n\n%(clinic)s asks you to pay %(amount)s for %(what)s by card online:\n\n"
+            "%(url)s\n\nThe link is for you only. The card is typed into the secure form of Stripe, the clinic's "
+            "payment provider, and never reaches the clinic.\n"
+        ) % {
+            "name": patient.given_name,
+            "clinic": clinic.name,
+            "amount": format_money(found.amount, found.currency),
+            "what": what,
+            "url": url,
+        }
+    EmailMessage(subject=subject, body=body, to=[address]).send()
+    record_event(
+        "billing.online.email",
+        found,
+        actor=actor,
+        clinic=clinic,
+        data={"to": address, "reference": found.reference, "kind": found.kind, "language": language},
+    )
+    return address
 
 
 def deposit_for_booking(appointment_ids: list[int]) -> OnlinePayment | None:

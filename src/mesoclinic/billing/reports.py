@@ -244,7 +244,7 @@ def package_liability(clinic: Clinic, today: date) -> tuple[Standing, Standing]:
 
 def deposits_held(clinic: Clinic) -> Standing:
     figures = Deposit.objects.filter(clinic=clinic, status=DepositStatus.HELD).aggregate(
-        amount=Sum("amount"), n=Count("pk")
+        amount=Sum(F("amount") - F("refunded")), n=Count("pk")
     )
     return Standing(_money(figures["amount"]), figures["n"])
 

@@ -3,13 +3,13 @@ a patient's balance."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -350,8 +350,25 @@ def held_deposit(appointment: Appointment, *, lock: bool = False) -> Deposit | N
     return rows.first()
 
 
-def deposits_of(patient: Patient) -> list[Deposit]:
-    return list(Deposit.objects.filter(patient=patient).select_related("appointment"))
+def deposits_of(patient: Patient) -> Sequence[Deposit]:
+    """The patient's deposits with their refunds, and whether each was paid online (``paid_online``)."""
+    rows = list(
+        Deposit.objects.filter(patient=patient)
+        .select_related("appointment")
+        .prefetch_related("refunds")
+        .annotate(paid_online=Exists(OnlinePayment.objects.filter(deposit=OuterRef("pk"))))
+    )
+    return rows
+
+
+def get_deposit_for_user(staff: StaffMember | None, deposit_id: Any) -> Deposit:
+    """A deposit of the caller's clinic, or 404."""
+    if staff is None:
+        raise Http404
+    found = Deposit.objects.filter(clinic_id=staff.clinic_id, pk=deposit_id).first()
+    if found is None:
+        raise Http404("No such deposit.")
+    return found
 
 
 def charges_of(patient: Patient) -> list[CancellationCharge]:

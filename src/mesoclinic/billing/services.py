@@ -1267,7 +1267,7 @@ def _apply_deposit(invoice: Invoice, *, actor: Actor) -> Payment | None:
     if deposit is None:
         return None
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    value = min(deposit.amount, invoice.balance)
+    value = min(deposit.held_amount, invoice.balance)
     if value <= 0:
         return None
     payment = Payment.objects.create(
@@ -1289,7 +1289,7 @@ def _apply_deposit(invoice: Invoice, *, actor: Actor) -> Payment | None:
             "deposit": deposit.pk,
             "payment": payment.pk,
             "amount": str(value),
-            "held": str(deposit.amount),
+            "held": str(deposit.held_amount),
         },
     )
     return payment
@@ -1320,7 +1320,7 @@ def _charge_fields(
         if deposit is None:
             return None
         Deposit.objects.filter(pk=deposit.pk).update(status=DepositStatus.FORFEITED)
-        return {"deposit": deposit, "amount": deposit.amount}
+        return {"deposit": deposit, "amount": deposit.held_amount}
     if cost == LateCost.PACKAGE_SESSION:
         on = local_day(appointment.starts_at, appointment.clinic.timezone)
         for package in selectors.drawable_packages(
@@ -1419,7 +1419,11 @@ def waive_charge(charge: CancellationCharge, *, reason: str, actor: Actor) -> Ca
             for line in list(invoice.lines.all()):
                 remove_line(line, actor=actor)
     if charge.deposit_id is not None:
-        Deposit.objects.filter(pk=charge.deposit_id).update(status=DepositStatus.HELD)
+        Deposit.objects.filter(pk=charge.deposit_id, status=DepositStatus.FORFEITED).update(
+            status=DepositStatus.HELD
+        )
+        # The booking is over (a no-show or a cancel): a deposit paid online goes back to the card.
+        online.refund_deposit_when_booking_ends(appointment, reason=f"Charge waived: {why}", actor=actor)
     if charge.package_entry is not None:
         entry = charge.package_entry
         Package.objects.filter(pk=entry.package_id).update(sessions_used=F("sessions_used") - 1)

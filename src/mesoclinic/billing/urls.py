@@ -42,12 +42,18 @@ urlpatterns = [
     ),
     path("patients/<int:patient_id>/card-link/", views_online.card_link, name="card_link"),
     path("charges/<int:charge_id>/card/", views_online.charge_card, name="charge_card"),
+    path("deposits/<int:deposit_id>/refund/", views_online.refund_deposit, name="refund_deposit"),
     path("stripe/webhook/", views_online.stripe_webhook, name="stripe_webhook"),
     path("online-payments/", views_online.online_payments, name="online_payments"),
     path(
         "online-payments/<int:online_payment_id>/cancel/",
         views_online.cancel_online_payment,
         name="cancel_online_payment",
+    ),
+    path(
+        "online-payments/<int:online_payment_id>/email/",
+        views_online.email_online_payment,
+        name="email_online_payment",
     ),
     path("gift-cards/", gift_card_views.gift_cards, name="gift_cards"),
     path("gift-cards/<str:code>/", gift_card_views.gift_card, name="gift_card"),

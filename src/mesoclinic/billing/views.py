@@ -430,6 +430,7 @@ def patient_account(request: ClinicRequest, patient_id: int) -> HttpResponse:
     context["documents"] = selectors.documents_for_patient(patient)
     context["currency"] = selectors.settings_for(request.clinic).currency
     context["can_take"] = role_has(request.staff.role, Capability.TAKE_PAYMENTS)
+    context["can_refund"] = role_has(request.staff.role, Capability.REFUND_PAYMENTS)
     context["online"] = stripe_gateway.is_configured()
     context["saved_card"] = selectors.saved_card_of(patient) if context["online"] else None
     return render(request, "billing/patient_account.html", context)

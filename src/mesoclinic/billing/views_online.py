@@ -28,6 +28,7 @@ from mesoclinic.accounts.decorators import staff_required
 from mesoclinic.accounts.http import ClinicRequest
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.billing import online, selectors, stripe_gateway
+from mesoclinic.billing.forms import DepositRefundForm
 from mesoclinic.billing.models import OnlinePayment, OnlinePaymentStatus, SavedCard, SavedCardStatus
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.scheduling.selectors import get_appointment_for_user
@@ -239,6 +240,23 @@ def charge_card(request: ClinicRequest, charge_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("billing:patient_account", args=[charge.patient_id]) + "#charges")
 
 
+@require_POST
+@staff_required(Capability.TAKE_PAYMENTS)
+def email_online_payment(request: ClinicRequest, online_payment_id: int) -> HttpResponse:
+    """Send a payment link waiting for the card to the patient by e-mail, in the patient's language."""
+    found = selectors.get_online_payment_for_user(request.staff, online_payment_id)
+    url = _link(request, "billing_online:pay", found.reference)
+    try:
+        address = online.email_link(found, url=url, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Sent to %(address)s.") % {"address": address})
+    back = request.POST.get("status", "")
+    query = f"?status={back}" if back in OnlinePaymentStatus.values or back == "all" else ""
+    return HttpResponseRedirect(reverse("billing:online_payments") + query)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The desk's list of payment links
 
@@ -281,3 +299,21 @@ def cancel_online_payment(request: ClinicRequest, online_payment_id: int) -> Htt
     else:
         messages.success(request, _("The payment link is cancelled: it takes no card now."))
     return HttpResponseRedirect(reverse("billing:online_payments"))
+
+
+@require_POST
+@staff_required(Capability.VIEW_PATIENTS, Capability.REFUND_PAYMENTS)
+def refund_deposit(request: ClinicRequest, deposit_id: int) -> HttpResponse:
+    """Give a held deposit paid online back to the card (Stripe), with a reason."""
+    deposit = selectors.get_deposit_for_user(request.staff, deposit_id)
+    form = DepositRefundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the deposit is given back."))
+    else:
+        try:
+            online.refund_deposit(deposit, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The deposit is given back to the card."))
+    return HttpResponseRedirect(reverse("billing:patient_account", args=[deposit.patient_id]) + "#deposits")
