@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -192,7 +193,8 @@ def _send_offer(entry: WaitlistEntry) -> None:
     if not patient.email or entry.offered_start is None:
         return
     language = patient.preferred_language or entry.clinic.language
-    when = entry.offered_start.astimezone(location_timezone(entry.appointment.location))
+    tz = location_timezone(entry.appointment.location)
+    when = entry.offered_start.astimezone(tz)
     link = settings.MESOCLINIC_BASE_URL.rstrip("/") + reverse(
         "portal:portal_sign_in", args=[entry.clinic.slug]
     )
@@ -202,7 +204,13 @@ def _send_offer(entry: WaitlistEntry) -> None:
             "Hello %(name)s,\n\nan earlier date for your session is free: %(when)s.\n\nSign in to your "
             "portal to take it: %(link)s\n\nThe first patient to accept gets it; if you do nothing, your "
             "session stays as it is.\n"
-        ) % {"name": patient.given_name, "when": f"{when:%Y-%m-%d %H:%M}", "link": link}
+        ) % {"name": patient.given_name, "when": date_format(when, "l j E Y, H:i"), "link": link}
+        if entry.offer_expires_at is not None:
+            until = date_format(entry.offer_expires_at.astimezone(tz), "l j E Y, H:i")
+            body += "\n" + _(
+                "The offer is open until %(until)s (the clinic's local time); then it goes to the next patient "
+                "waiting and you stay on the waiting list.\n"
+            ) % {"until": until}
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email])
 
 

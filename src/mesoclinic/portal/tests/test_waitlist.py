@@ -80,6 +80,11 @@ def test_a_cancelled_session_is_offered_to_the_first_waiting_and_taken(clinic, t
         entry = WaitlistEntry.objects.get(appointment=theirs)
         assert entry.status == WaitlistStatus.OFFERED and entry.offered_start == freed.starts_at
         assert mail.outbox[-1].to == ["b@example.com"] and "earlier date" in mail.outbox[-1].body
+        # When it is and until when it is open, in the location's time (Warsaw), not UTC.
+        assert "Monday 3 March 2031, 09:00" in mail.outbox[-1].body
+        assert "open until Saturday 1 March 2031, 22:00" in mail.outbox[-1].body
+        staff = client_for(practitioner).get(reverse("waitlist:list")).content.decode()
+        assert "open until Sat 1 Mar, 22:00" in staff
         page = client.get(reverse("portal:portal_home", args=[clinic.slug])).content.decode()
         assert "Take the earlier date" in page and "Free earlier: Monday 3 March 2031, 09:00" in page
         assert "Open until Saturday 1 March, 22:00" in page  # twelve hours, the clinic's time
@@ -87,6 +92,22 @@ def test_a_cancelled_session_is_offered_to_the_first_waiting_and_taken(clinic, t
     theirs.refresh_from_db()
     entry.refresh_from_db()
     assert theirs.starts_at == freed.starts_at and entry.status == WaitlistStatus.ACCEPTED
+
+
+def test_the_offer_message_is_in_the_patients_language(clinic, two_series):
+    first, second, later = two_series
+    later.preferred_language = "pl"
+    later.save(update_fields=["preferred_language"])
+    theirs = second.appointments.get(session_index=1)
+    with at():
+        waitlist.join(later, theirs)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            cancel_appointment(first.appointments.get(session_index=1), reason="Patient ill", actor=None)
+    body = mail.outbox[-1].body
+    assert (
+        "poniedziałek 3 marca 2031, 09:00" in body.lower()
+        and "do: sobota 1 marca 2031, 22:00" in body.lower()
+    )
 
 
 def test_a_taken_offer_keeps_the_patient_waiting(clinic, two_series):
