@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
@@ -373,12 +374,15 @@ def verify_booking(  # noqa: PLR0911 — one answer per outcome: the contract's 
         return Status(200, {"status": booked.status, "appointments": [], "reasons": booked.reasons})
     appointments = selectors.booked_appointments(booked)
     tz = location_timezone(booked.location)
-    return Status(
-        200,
-        {
-            "status": booked.status,
-            "appointments": [
-                {"start": a.starts_at.astimezone(tz), "end": a.ends_at.astimezone(tz)} for a in appointments
-            ],
-        },
-    )
+    status, deposit = services.public_status(booked)
+    answer: dict[str, Any] = {
+        "status": status,
+        "appointments": [
+            {"start": a.starts_at.astimezone(tz), "end": a.ends_at.astimezone(tz)} for a in appointments
+        ],
+    }
+    if status == services.AWAITING_DEPOSIT:
+        answer["payment_url"] = request.build_absolute_uri(
+            reverse("billing_online:pay", args=[deposit.reference])
+        )
+    return Status(200, answer)

@@ -30,6 +30,7 @@ from django_tasks import task
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.audit.services import record_event
 from mesoclinic.billing import online as online_payments
+from mesoclinic.billing.models import OnlinePaymentStatus
 from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
 from mesoclinic.patients.identity import InvalidPhoneError, clean_name, normalise_phone
 from mesoclinic.patients.models import HistoryStatus, Patient, PhotoUse
@@ -556,6 +557,19 @@ def deposit_due(booking: OnlineBooking) -> Any:
     if booking.status != BookingStatus.CONFIRMED:
         return None
     return online_payments.deposit_for_booking([int(a) for a in booking.appointments])
+
+
+AWAITING_DEPOSIT = "awaiting_deposit"
+
+
+def public_status(booking: OnlineBooking) -> tuple[str, Any]:
+    """What the patient is told of the booking, and its deposit (or None): ``awaiting_deposit`` while the
+    clinic's policy asks a deposit for the booked sessions that is not paid yet (the sessions stay booked: the
+    clinic decides what an unpaid deposit means, as at the desk), else the booking's own status."""
+    deposit = deposit_due(booking)
+    if deposit is not None and deposit.status != OnlinePaymentStatus.SUCCEEDED:
+        return AWAITING_DEPOSIT, deposit
+    return str(booking.status), deposit
 
 
 # --- The patient portal: sign-in by a one-time code, cancelling within the clinic's policy ----------------

@@ -271,7 +271,7 @@ def done(request: HttpRequest, clinic: Clinic, token: str) -> HttpResponse:
         if booking.patient_id is not None:
             note_patient_read(request, booking.patient_id)
         context["appointments"] = [(a, a.starts_at.astimezone(tz)) for a in appointments]
-        context["deposit"] = services.deposit_due(booking)
+        context["public_status"], context["deposit"] = services.public_status(booking)
     elif booking.status == BookingStatus.TAKEN:
         earliest = selectors.earliest_moment(clinic, booking.location, None, now=timezone.now())
         found, reason = services.offers_for(booking.location, booking.protocol, earliest=earliest)

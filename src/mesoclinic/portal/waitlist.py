@@ -6,9 +6,10 @@ patient waiting (in the order they joined) whose session it fits: the same treat
 than their own, not sooner than the clinic's lead time, and keeping their series within its spacing, and who
 was not offered that time before. An offer not accepted within ``PORTAL_WAITLIST_OFFER_HOURS`` (and never
 later than the lead time before the session) lapses, by the worker's sweep or when accepted too late: the entry
-waits again and the time goes to the next patient. They get a message; accepting moves their
-session there through scheduling's ``reschedule_appointment`` (every check again; the database settles a race
-with the desk or another patient): the first to accept gets it, anyone later is told and keeps waiting.
+waits again and the time goes to the next patient. They get a message; accepting moves their session there
+through scheduling's ``move_session`` (every check again; the database settles a race with the desk or another
+patient), in the same transaction that marks the entry accepted: the first to accept gets it, anyone later is
+told and keeps waiting.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -36,8 +38,9 @@ from mesoclinic.scheduling.selectors import SessionChoice, location_timezone
 from mesoclinic.scheduling.services import (
     BookingError,
     check_sessions_fit,
+    lock_schedule,
     move_refusal,
-    reschedule_appointment,
+    move_session,
 )
 
 OPEN = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
@@ -190,7 +193,8 @@ def _send_offer(entry: WaitlistEntry) -> None:
     if not patient.email or entry.offered_start is None:
         return
     language = patient.preferred_language or entry.clinic.language
-    when = entry.offered_start.astimezone(location_timezone(entry.appointment.location))
+    tz = location_timezone(entry.appointment.location)
+    when = entry.offered_start.astimezone(tz)
     link = settings.MESOCLINIC_BASE_URL.rstrip("/") + reverse(
         "portal:portal_sign_in", args=[entry.clinic.slug]
     )
@@ -200,7 +204,13 @@ def _send_offer(entry: WaitlistEntry) -> None:
             "Hello %(name)s,\n\nan earlier date for your session is free: %(when)s.\n\nSign in to your "
             "portal to take it: %(link)s\n\nThe first patient to accept gets it; if you do nothing, your "
             "session stays as it is.\n"
-        ) % {"name": patient.given_name, "when": f"{when:%Y-%m-%d %H:%M}", "link": link}
+        ) % {"name": patient.given_name, "when": date_format(when, "l j E Y, H:i"), "link": link}
+        if entry.offer_expires_at is not None:
+            until = date_format(entry.offer_expires_at.astimezone(tz), "l j E Y, H:i")
+            body += "\n" + _(
+                "The offer is open until %(until)s (the clinic's local time); then it goes to the next patient "
+                "waiting and you stay on the waiting list.\n"
+            ) % {"until": until}
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email])
 
 
@@ -208,34 +218,45 @@ def accept(patient: Patient, entry: WaitlistEntry, *, now: datetime | None = Non
     """Move the patient's session to the offered time. Raises ``WaitlistError`` when the offer lapsed (it
     goes to the next patient), was taken meanwhile (the entry waits again) or is not theirs.
 
-    The entry is claimed first by one conditional update, so an accept and the worker's lapse settle it once:
-    whichever writes the row first wins, the other finds it no longer offered."""
+    One transaction: the entry becomes ``accepted`` together with the move, or not at all, so a failure in
+    between (the database refusing a write, the worker killed) leaves the offer open as it was, never an
+    accepted entry whose session did not move. The entry's row is locked after the location's schedule (the
+    order every schedule write takes its locks in), so an accept and the worker's lapse settle it once:
+    whichever locks the row first wins, the other finds it no longer offered."""
     now = now or timezone.now()
-    open_offer = WaitlistEntry.objects.filter(
-        pk=entry.pk, patient_id=patient.pk, status=WaitlistStatus.OFFERED
+    with transaction.atomic(durable=True):
+        refusal, moved = _accept(patient, entry, now)
+    if refusal:
+        raise WaitlistError(refusal)
+    return moved
+
+
+def _accept(patient: Patient, entry: WaitlistEntry, now: datetime) -> tuple[str, Any]:
+    """The accept inside its transaction: ``("", moved session)``, or the refusal in words and None (the
+    entry's new state, lapsed or waiting again, is then kept: the caller raises after the commit)."""
+    lock_schedule(entry.appointment.location_id)
+    row = (
+        WaitlistEntry.objects.select_for_update(of=("self",))
+        .select_related("appointment__location", "appointment__protocol", "appointment__course", "clinic")
+        .filter(pk=entry.pk, patient_id=patient.pk, status=WaitlistStatus.OFFERED)
+        .first()
     )
-    claimed = open_offer.filter(
-        models.Q(offer_expires_at__isnull=True) | models.Q(offer_expires_at__gt=now)
-    ).update(status=WaitlistStatus.ACCEPTED, updated_at=now)
-    if not claimed:
+    if row is None or (row.offer_expires_at is not None and row.offer_expires_at <= now):
         if lapse(entry.pk, now=now) or _was_lapsed(entry, patient):
-            raise WaitlistError(
-                _(
-                    "This offer lapsed: it was not accepted in time, so the date went to the next patient "
-                    "waiting. You stay on the waiting list."
-                )
-            )
-        raise WaitlistError(_("This offer is no longer open."))
-    entry.refresh_from_db()
-    token = decode_slot(entry.offered_slot)
-    sessions = selectors.resolve_slots(entry.appointment.location, [entry.offered_slot]) if token else None
+            return _(
+                "This offer lapsed: it was not accepted in time, so the date went to the next patient "
+                "waiting. You stay on the waiting list."
+            ), None
+        return _("This offer is no longer open."), None
+    token = decode_slot(row.offered_slot)
+    sessions = selectors.resolve_slots(row.appointment.location, [row.offered_slot]) if token else None
     if not sessions:
-        _wait_again(entry)
-        raise WaitlistError(_("This offer is no longer open."))
+        _wait_again(row)
+        return _("This offer is no longer open."), None
     slot = sessions[0]
     try:
-        moved = reschedule_appointment(
-            entry.appointment,
+        moved = move_session(
+            row.appointment,
             start=slot.start,
             actor=None,
             practitioner=slot.practitioner,
@@ -243,12 +264,12 @@ def accept(patient: Patient, entry: WaitlistEntry, *, now: datetime | None = Non
             device=slot.device,
         )
     except BookingError:
-        _wait_again(entry)
-        raise WaitlistError(
-            _("Someone took that date just before you. You stay on the waiting list.")
-        ) from None
-    record_event("waitlist.accept", entry, actor=None, clinic=entry.clinic, data={"patient": patient.pk})
-    return moved
+        _wait_again(row)
+        return _("Someone took that date just before you. You stay on the waiting list."), None
+    row.status = WaitlistStatus.ACCEPTED
+    row.save(update_fields=["status", "updated_at"])
+    record_event("waitlist.accept", row, actor=None, clinic=row.clinic, data={"patient": patient.pk})
+    return "", moved
 
 
 def _was_lapsed(entry: WaitlistEntry, patient: Patient) -> bool:

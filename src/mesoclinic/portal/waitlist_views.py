@@ -77,14 +77,15 @@ def portal_waitlist_leave(request: HttpRequest, clinic: Clinic, entry_id: int) -
 def staff_waitlist(request: ClinicRequest) -> HttpResponse:
     """Who waits for an earlier date, first joined first, and what was offered to them."""
     entries = list(waitlist.entries_for_clinic(request.clinic)[:200])
-    rows = [
-        (
-            e,
-            e.appointment.starts_at.astimezone(location_timezone(e.appointment.location)),
-            e.offered_start.astimezone(location_timezone(e.appointment.location))
-            if e.offered_start
-            else None,
+    rows = []
+    for e in entries:
+        tz = location_timezone(e.appointment.location)
+        rows.append(
+            (
+                e,
+                e.appointment.starts_at.astimezone(tz),
+                e.offered_start.astimezone(tz) if e.offered_start else None,
+                e.offer_expires_at.astimezone(tz) if e.offered_start and e.offer_expires_at else None,
+            )
         )
-        for e in entries
-    ]
     return render(request, "portal/staff_waitlist.html", {"rows": rows})

@@ -69,6 +69,7 @@ from mesoclinic.scheduling.models import (
     OpeningHours,
     Room,
     ScheduleChange,
+    ScheduleVersion,
     ScreeningAlert,
     TimeOff,
     WorkingHours,
@@ -864,6 +865,30 @@ def reschedule_appointment(
     device: Device | None = None,
 ) -> Appointment:
     """Move one booked session (and optionally change its resources), keeping the series within tolerance."""
+    return move_session(
+        appointment, start=start, actor=actor, practitioner=practitioner, room=room, device=device
+    )
+
+
+def lock_schedule(location_id: int) -> None:
+    """Take the location's schedule lock (its version row, as every schedule write does first) without moving
+    the version: for a service that must lock rows of its own before it writes the schedule in the same
+    transaction, so that it takes the locks in the writers' order (the schedule first)."""
+    list(ScheduleVersion.objects.select_for_update().filter(location_id=location_id).values_list("pk"))
+
+
+@transaction.atomic
+def move_session(
+    appointment: Appointment,
+    *,
+    start: datetime,
+    actor: Actor,
+    practitioner: Any = None,
+    room: Room | None = None,
+    device: Device | None = None,
+) -> Appointment:
+    """``reschedule_appointment`` inside the caller's transaction: for a service whose own writes must stand
+    or fall with the move (the waiting list's accept)."""
     decide_for(appointment, Action.RESCHEDULE, facts_for(appointment, actor=actor))
     location, protocol = appointment.location, appointment.protocol
     choice = SessionChoice(

@@ -7,17 +7,20 @@ from __future__ import annotations
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import translation
 
+from mesoclinic.audit.models import AuditEvent
 from mesoclinic.portal import waitlist
 from mesoclinic.portal.models import WaitlistEntry, WaitlistStatus
+from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.services import cancel_appointment, reschedule_appointment
 from mesoclinic.testing import client_for, make_patient
 from mesoclinic.testing.portal import NOW, WARSAW, at, open_booking
@@ -77,6 +80,11 @@ def test_a_cancelled_session_is_offered_to_the_first_waiting_and_taken(clinic, t
         entry = WaitlistEntry.objects.get(appointment=theirs)
         assert entry.status == WaitlistStatus.OFFERED and entry.offered_start == freed.starts_at
         assert mail.outbox[-1].to == ["b@example.com"] and "earlier date" in mail.outbox[-1].body
+        # When it is and until when it is open, in the location's time (Warsaw), not UTC.
+        assert "Monday 3 March 2031, 09:00" in mail.outbox[-1].body
+        assert "open until Saturday 1 March 2031, 22:00" in mail.outbox[-1].body
+        staff = client_for(practitioner).get(reverse("waitlist:list")).content.decode()
+        assert "open until Sat 1 Mar, 22:00" in staff
         page = client.get(reverse("portal:portal_home", args=[clinic.slug])).content.decode()
         assert "Take the earlier date" in page and "Free earlier: Monday 3 March 2031, 09:00" in page
         assert "Open until Saturday 1 March, 22:00" in page  # twelve hours, the clinic's time
@@ -84,6 +92,22 @@ def test_a_cancelled_session_is_offered_to_the_first_waiting_and_taken(clinic, t
     theirs.refresh_from_db()
     entry.refresh_from_db()
     assert theirs.starts_at == freed.starts_at and entry.status == WaitlistStatus.ACCEPTED
+
+
+def test_the_offer_message_is_in_the_patients_language(clinic, two_series):
+    first, second, later = two_series
+    later.preferred_language = "pl"
+    later.save(update_fields=["preferred_language"])
+    theirs = second.appointments.get(session_index=1)
+    with at():
+        waitlist.join(later, theirs)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            cancel_appointment(first.appointments.get(session_index=1), reason="Patient ill", actor=None)
+    body = mail.outbox[-1].body
+    assert (
+        "poniedziałek 3 marca 2031, 09:00" in body.lower()
+        and "do: sobota 1 marca 2031, 22:00" in body.lower()
+    )
 
 
 def test_a_taken_offer_keeps_the_patient_waiting(clinic, two_series):
@@ -228,6 +252,62 @@ def test_accept_and_lapse_settle_once(clinic, three_series):
     c.refresh_from_db()
     c_session.refresh_from_db()
     assert c.status == WaitlistStatus.ACCEPTED and c_session.starts_at == freed.starts_at
+
+
+@contextmanager
+def appointment_writes_fail():
+    """The database itself fails every change to an appointment row (a trigger that raises an error the move
+    does not expect, unlike the exclusion constraint it turns into "just taken"): a real failure in the middle
+    of the accept, between the entry's claim and the session's move."""
+    table = connection.ops.quote_name(Appointment._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION waitlist_test_fail() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'the disk is gone'; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER waitlist_test_fail BEFORE UPDATE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION waitlist_test_fail()"
+            )
+        else:  # SQLite: the trigger writes to a table that is gone, so the UPDATE fails as the disk would
+            cursor.execute("CREATE TABLE waitlist_test_gone (x integer)")
+            body = "BEGIN INSERT INTO waitlist_test_gone VALUES (1); END"
+            cursor.execute(f"CREATE TRIGGER waitlist_test_fail BEFORE UPDATE ON {table} {body}")
+            cursor.execute("DROP TABLE waitlist_test_gone")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER waitlist_test_fail ON {table}")
+                cursor.execute("DROP FUNCTION waitlist_test_fail()")
+            else:
+                cursor.execute("DROP TRIGGER waitlist_test_fail")
+
+
+def test_a_failure_during_the_move_leaves_the_offer_open_not_accepted(clinic, three_series):
+    first, b_session, _c_session = three_series
+    freed = first.appointments.get(session_index=1)
+    before = b_session.starts_at
+    with at():
+        (b,) = waiting(b_session)
+        cancel_appointment(freed, reason="Patient ill", actor=None)
+        b.refresh_from_db()
+        assert b.status == WaitlistStatus.OFFERED
+        with appointment_writes_fail(), pytest.raises(DatabaseError):
+            waitlist.accept(b.patient, b)
+        b.refresh_from_db()
+        b_session.refresh_from_db()
+        # Neither half stands: not "accepted" with the session where it was, and no audit of an accept.
+        assert (b.status, b_session.starts_at) == (WaitlistStatus.OFFERED, before)
+        assert b.offered_start == freed.starts_at
+        assert not AuditEvent.objects.filter(action="waitlist.accept").exists()
+        # The offer is still open: once the database works again the patient takes it.
+        waitlist.accept(b.patient, b)
+    b.refresh_from_db()
+    b_session.refresh_from_db()
+    assert (b.status, b_session.starts_at) == (WaitlistStatus.ACCEPTED, freed.starts_at)
 
 
 def test_a_moved_session_offers_its_old_time(clinic, three_series):
