@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export MESOCLINIC_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test bench lint audit install install-dev browser pdf-libs face-mesh axe demo clean messages
+.PHONY: run test bench lint audit install install-dev install-bench browser pdf-libs face-mesh axe demo clean messages
 
 run: install pdf-libs face-mesh
 	$(BIN)/mesoclinic migrate --noinput
@@ -21,7 +21,7 @@ test: install-dev browser pdf-libs face-mesh axe
 	./scripts/security-checks.sh
 	./scripts/run-tests.sh
 
-bench: install-dev
+bench: install-bench
 	./scripts/run-benchmarks.sh
 
 lint: install-dev
@@ -37,6 +37,7 @@ audit: install-dev
 
 install: $(VENV)/.installed-runtime
 install-dev: $(VENV)/.installed-dev
+install-bench: $(VENV)/.installed-bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +53,11 @@ $(VENV)/.installed-dev: requirements/dev.lock requirements/no-deps.lock pyprojec
 	$(BIN)/pip install -q --no-deps -r requirements/no-deps.lock
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@ $(VENV)/.installed-runtime
+
+# The load benchmark's locust (and what it needs), on top of the dev lock: only `make bench` installs it.
+$(VENV)/.installed-bench: requirements/bench.lock $(VENV)/.installed-dev
+	$(BIN)/pip install -q --no-deps -r requirements/bench.lock
+	touch $@
 
 # MediaPipe Face Mesh for the live capture guide (npm, pinned in vendor/face-mesh), served as static files.
 face-mesh:
