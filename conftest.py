@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 
 from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
+from mesoclinic.testing.selection import uses_no_database
 
 # One Hypothesis profile for the whole suite. Examples run against a database and share two cores with the other
 # test processes, so wall-clock limits (the per-example deadline, the "too slow" health check) measure the
@@ -36,6 +37,55 @@ def pytest_configure(config: pytest.Config) -> None:
     when = os.environ.get("MESOCLINIC_TEST_NOW")
     if when:
         time_machine.travel(datetime.fromisoformat(when), tick=True).start()
+
+
+ONLY_DATABASE_TESTS = "--database-tests-only-on-postgresql"
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        ONLY_DATABASE_TESTS,
+        action="store_true",
+        help="on PostgreSQL, leave out the tests that use no database (scripts/run-tests.sh's PostgreSQL pass, "
+        "after the same tests passed on SQLite; docs/testing.md). Nothing is left out on SQLite.",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass of ``make test`` runs only the tests that use the database: the others (pure cores,
+    Hypothesis properties of the engines, parsers; ``mesoclinic.testing.selection``) passed the SQLite pass of
+    the same run, and pytest-django kept them from any database there, so on PostgreSQL they would run the
+    very same code again."""
+    if not config.getoption(ONLY_DATABASE_TESTS):
+        return
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return
+    left_out = [item for item in items if uses_no_database(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not uses_no_database(item)]
+    config.stash[_LEFT_OUT] = len(left_out)
+    if hasattr(config, "workeroutput"):  # an xdist worker: tell the controller (pytest_testnodedown)
+        config.workeroutput["left_out_without_database"] = len(left_out)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist's controller collects nothing itself: each worker says how many tests it left out (all the same)."""
+    left_out = getattr(node, "workeroutput", {}).get("left_out_without_database")
+    if left_out is not None:
+        node.config.stash[_LEFT_OUT] = left_out
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    left_out = config.stash.get(_LEFT_OUT, None)
+    if left_out:
+        terminalreporter.write_line(
+            f"{left_out} tests left out on PostgreSQL ({ONLY_DATABASE_TESTS}): they use no database (no "
+            "django_db marker, no database fixture), so they ran the same code in the SQLite pass "
+            "(docs/testing.md)."
+        )
 
 
 @pytest.fixture(scope="session")
