@@ -133,6 +133,20 @@ def policy_statements(table: str, *, nullable: bool) -> list[str]:
     ]
 
 
+# Row-level security keeps a query's own conditions from running before the policy's unless their functions
+# are LEAKPROOF, and an index scan runs them first: without these two, patient search cannot use its trigram
+# indexes (``patients.0006``) and scans the clinic's rows (a 100,000-patient clinic: 12-34 ms -> 237-272 ms,
+# docs/performance.md). Neither leaks a row's value (``textlike`` raises only on a malformed pattern, its
+# second argument; ``upper`` only on running out of memory). Marking needs a superuser: the migration does it
+# when it runs as one, else docs/deployment.md gives the two statements to run once.
+LEAKPROOF_FUNCTIONS = ["pg_catalog.textlike(text, text)", "pg_catalog.upper(text)"]
+
+
+def leakproof_statements(*, leakproof: bool = True) -> list[str]:
+    mark = "LEAKPROOF" if leakproof else "NOT LEAKPROOF"
+    return [f"ALTER FUNCTION {function} {mark}" for function in LEAKPROOF_FUNCTIONS]
+
+
 def removal_statements(table: str) -> list[str]:
     return [
         f'DROP POLICY IF EXISTS {POLICY} ON "{table}"',

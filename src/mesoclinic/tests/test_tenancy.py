@@ -15,6 +15,7 @@ import pytest
 from django.apps import apps
 from django.core.signals import request_finished, request_started
 from django.db import ProgrammingError, close_old_connections, connection, connections, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
@@ -244,3 +245,29 @@ def test_a_connection_opened_mid_request_takes_the_requests_clinic() -> None:
             assert cursor.fetchone()[0] == str(clinic.pk)
     finally:
         fresh.close()
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("match", "index"),
+    [
+        (Q(search_name__contains="zajac"), "patients_search_name_trgm"),
+        (Q(email__icontains="anna@example"), "patients_email_upper_trgm"),
+        (Q(phone__contains="600123"), "patients_phone_trgm"),
+    ],
+    ids=["name", "email", "phone"],
+)
+def test_patient_search_keeps_its_trigram_indexes_under_the_policy(
+    two_clinics: tuple, match: Q, index: str
+) -> None:
+    """The migration marks LIKE and UPPER leakproof; otherwise the policy keeps them out of index scans."""
+    a = two_clinics[0]
+    _as_ordinary_role()
+    tenancy.use_clinic(a.pk)
+    queryset = Patient.objects.filter(match)  # no clinic filter: the policy scopes it
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)  # nosec B608: Django's own SQL, parameters bound
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan

@@ -85,12 +85,20 @@ TABLES = [
 ]
 
 
+def _superuser(cursor: Any) -> bool:
+    cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+    return bool(cursor.fetchone()[0])
+
+
 def install(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return  # SQLite: no row-level security; the selectors' scoping is all there is
     with schema_editor.connection.cursor() as cursor:
         for table, nullable in TABLES:
             for sql in tenancy.policy_statements(table, nullable=nullable):
+                cursor.execute(sql)
+        if _superuser(cursor):  # else docs/deployment.md: a superuser runs them once
+            for sql in tenancy.leakproof_statements():
                 cursor.execute(sql)
 
 
@@ -100,6 +108,9 @@ def remove(apps: Any, schema_editor: Any) -> None:
     with schema_editor.connection.cursor() as cursor:
         for table, _nullable in TABLES:
             for sql in tenancy.removal_statements(table):
+                cursor.execute(sql)
+        if _superuser(cursor):
+            for sql in tenancy.leakproof_statements(leakproof=False):
                 cursor.execute(sql)
 
 
