@@ -19,6 +19,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
+from mesoclinic import tenancy
 from mesoclinic.accounts.middleware import MFA_REQUIRED_MESSAGE
 from mesoclinic.accounts.models import ApiToken, StaffMember
 from mesoclinic.accounts.permissions import Capability, role_has
@@ -103,6 +104,7 @@ class ApiTokenAuth(HttpBearer):
             return None
         if staff.clinic.require_mfa and not has_authenticator(found.user):
             raise HttpError(403, MFA_REQUIRED_MESSAGE)
+        tenancy.use_clinic(found.clinic_id)  # the rest of the call sees this clinic's rows only
         now = timezone.now()
         mark_api_token_used(found, now=now)
         request.user = found.user

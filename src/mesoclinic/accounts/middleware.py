@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from mesoclinic import tenancy
 from mesoclinic.accounts.selectors import has_authenticator, staff_for_user
 
 SIGNED_IN_AT = "mesoclinic_signed_in_at"
@@ -24,7 +25,8 @@ SIGNED_IN_AT = "mesoclinic_signed_in_at"
 class ClinicMiddleware:
     """Set ``request.staff`` and ``request.clinic`` (None for anonymous or clinic-less users).
 
-    Datetimes are stored in UTC; the clinic's time zone is activated so pages and forms show clinic time.
+    Datetimes are stored in UTC; the clinic's time zone is activated so pages and forms show clinic time. On
+    PostgreSQL the request's queries are scoped to the clinic by row-level security (``mesoclinic.tenancy``).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -35,6 +37,7 @@ class ClinicMiddleware:
         request.staff = staff  # type: ignore[attr-defined]  # set on the request for the views (ClinicRequest declares it)
         request.clinic = staff.clinic if staff else None  # type: ignore[attr-defined]  # set on the request for the views (ClinicRequest declares it)
         if staff is not None:
+            tenancy.use_clinic(staff.clinic_id)
             timezone.activate(zoneinfo.ZoneInfo(staff.clinic.timezone))
         try:
             return self.get_response(request)

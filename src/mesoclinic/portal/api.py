@@ -20,6 +20,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from mesoclinic import tenancy
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.portal import selectors, services
 from mesoclinic.portal.models import BookingStatus
@@ -155,9 +156,11 @@ class PublicVerifyOut(Schema):
 
 
 def _clinic(slug: str) -> Clinic:
+    """The clinic in the address (404 if none); the rest of the call is scoped to it (``mesoclinic.tenancy``)."""
     clinic = Clinic.objects.filter(slug=str(slug)[:50]).first()
     if clinic is None:
         raise HttpError(404, "No such clinic.")
+    tenancy.use_clinic(clinic.pk)
     return clinic
 
 

@@ -13,6 +13,7 @@ from django.core import signing
 from django.http import Http404
 from django.utils import timezone
 
+from mesoclinic import tenancy
 from mesoclinic.accounts.models import Clinic, Location
 from mesoclinic.billing.engine.policy import is_late_cancel
 from mesoclinic.billing.models import LateCost
@@ -45,9 +46,11 @@ PARTS_OF_DAY: dict[str, tuple[int, int]] = {
 
 
 def clinic_by_slug(slug: str) -> Clinic:
+    """The clinic in a public page's address (404 if none); the rest of the request is scoped to it."""
     clinic = Clinic.objects.filter(slug=slug).first()
     if clinic is None:
         raise Http404("No such clinic.")
+    tenancy.use_clinic(clinic.pk)
     return clinic
 
 
