@@ -287,6 +287,48 @@ def test_a_report_reads_the_replica_and_the_chart_the_primary(routed: Servers) -
         assert _missed_in_march(clinic) == 2
 
 
+REPLICA_READS = [
+    "/reports/outcomes/",
+    "/reports/outcomes/?format=csv",
+    "/reports/no-shows/",
+    "/reports/adherence/",
+    "/reports/adherence/?format=csv",
+    "/reports/recalls/",
+    "/reports/recalls/?format=csv",
+    "/reports/money/",
+    "/reports/money/?format=csv",
+    "/reports/money/export/",
+    "/reports/money/export/?part=payments",
+    "/api/v1/reports/outcomes",
+    "/fhir/R4/$export/Observation.ndjson",
+]
+PRIMARY_READS = ["/reports/patients/{patient}/progress/", "/fhir/R4/Patient/{patient}/$everything"]
+
+
+@on_servers
+def test_each_report_and_export_reads_the_replica_and_a_patients_own_pages_the_primary(
+    routed: Servers,
+) -> None:
+    clinic = make_clinic()
+    client = client_for(make_staff(clinic, Role.OWNER))
+    patient = make_patient(clinic)
+    _caught_up(routed)
+    for url in REPLICA_READS:
+        with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            if response.streaming:
+                b"".join(response.streaming_content)
+        # Not only the lag check that chooses the replica: the report's own queries.
+        reads = [q for q in on_replica.captured_queries if "pg_last_wal_replay_lsn" not in q["sql"]]
+        assert reads, f"{url} did not read the replica"
+    for url in PRIMARY_READS:
+        with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+            response = client.get(url.format(patient=patient.pk))
+            assert response.status_code == 200, url
+        assert on_replica.captured_queries == [], f"{url} read the replica"
+
+
 @on_servers
 def test_the_fhir_bulk_export_reads_the_replica(routed: Servers) -> None:
     clinic = make_clinic()
