@@ -145,6 +145,21 @@ def _database(url: str) -> dict[str, object]:
 
 
 DATABASES = {"default": _database(env_str("DATABASE_URL"))}
+# A streaming replica of the PostgreSQL database for the reads that may lag a little: the clinic reports, their
+# CSV exports and the FHIR bulk export (mesoclinic.read_replica, docs/deployment.md). Unset: everything reads
+# the primary. Reads go to the primary when the replica is down or more than REPLICA_MAX_LAG_SECONDS behind.
+if replica_url := env_str("DATABASE_REPLICA_URL"):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL.")
+    replica = _database(replica_url)
+    if replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a PostgreSQL URL.")
+    # A dead replica is noticed in seconds (then the primary answers); the tests use the primary's database.
+    replica["OPTIONS"] = {"connect_timeout": env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2)}
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = replica
+DATABASE_ROUTERS = ["mesoclinic.read_replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Authentication: django-allauth (username or e-mail, password reset by e-mail, TOTP + recovery codes),

@@ -32,6 +32,7 @@ from mesoclinic.interop.fhir.bundles import (
     validate,
 )
 from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.read_replica import iterate_on_replica
 from mesoclinic.text import MAX_DEPTH, too_deep
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -151,7 +152,11 @@ def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse | Stre
         request.clinic, scope="clinic", channel="fhir-bulk", types=[resource_type], actor=request.user
     )
     note_read_audited(request)  # the export row above is this read's audit event
-    lines = ndjson_lines(selectors.clinic_resources(_context(request), request.clinic, resource_type))
+    # Read from the replica when it is usable (mesoclinic.read_replica): a clinic-wide export may lag a little.
+    resources = iterate_on_replica(
+        selectors.clinic_resources(_context(request), request.clinic, resource_type)
+    )
+    lines = ndjson_lines(resources)
     response = StreamingHttpResponse(lines, content_type=NDJSON)
     response["Content-Disposition"] = f'attachment; filename="{resource_type}.ndjson"'
     response["Cache-Control"] = "private, no-store"

@@ -12,6 +12,7 @@ from ninja import Router
 from mesoclinic.accounts.api_auth import require
 from mesoclinic.accounts.permissions import Capability
 from mesoclinic.patients.selectors import get_patient_for_user
+from mesoclinic.read_replica import replica_reads
 from mesoclinic.reports import selectors
 from mesoclinic.reports.schemas import CohortOut, ProgressOut
 
@@ -60,7 +61,8 @@ def outcomes(
     _check(metric, region)
     if not 1 <= months <= 36:
         raise ValidationError({"months": [_("Between 1 and 36 months.")]})
-    cohort = selectors.cohort_outcomes(staff.clinic, metric=metric, region=region, months=months)
+    with replica_reads():  # a clinic-wide report may lag a little (mesoclinic.read_replica)
+        cohort = selectors.cohort_outcomes(staff.clinic, metric=metric, region=region, months=months)
 
     def groups(rows: list[selectors.GroupRow]) -> list[dict[str, Any]]:
         return [{"label": row.label, "summary": row.summary} for row in rows]

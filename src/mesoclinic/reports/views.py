@@ -28,6 +28,7 @@ from mesoclinic.csv_export import csv_export, wants_csv
 from mesoclinic.money_text import format_money
 from mesoclinic.patients.selectors import get_patient_for_user
 from mesoclinic.patients.views import chart_context
+from mesoclinic.read_replica import iterate_on_replica, replica_view
 from mesoclinic.reports import charts, selectors, stats
 from mesoclinic.reports.forms import CohortForm, MetricForm, MoneyForm, PeriodForm
 
@@ -171,6 +172,7 @@ def _forest(rows: list[selectors.GroupRow], ident: str, title: str, x_label: str
 
 @require_GET
 @staff_required(Capability.VIEW_REPORTS)
+@replica_view
 def outcomes(request: ClinicRequest) -> HttpResponseBase:
     form = CohortForm(request.GET or None)
     metric, region = form.choice()
@@ -238,6 +240,7 @@ def _period(request: ClinicRequest) -> tuple[PeriodForm, date, date, int | None]
 
 @require_GET
 @staff_required(Capability.VIEW_REPORTS)
+@replica_view
 def no_shows(request: ClinicRequest) -> HttpResponseBase:
     form, start, end, location = _period(request)
     by_month, by_practitioner = selectors.no_shows(
@@ -270,6 +273,7 @@ def no_shows(request: ClinicRequest) -> HttpResponseBase:
 
 @require_GET
 @staff_required(Capability.VIEW_REPORTS)
+@replica_view
 def adherence(request: ClinicRequest) -> HttpResponseBase:
     form, start, end, location = _period(request)
     rows = selectors.adherence(
@@ -315,6 +319,7 @@ RECALLS_PAGE = 50
 
 @require_GET
 @staff_required(Capability.VIEW_REPORTS)
+@replica_view
 def recalls(request: ClinicRequest) -> HttpResponseBase:
     today = request.clinic.today()
     if wants_csv(request):
@@ -355,6 +360,7 @@ def _bars(rows: list[money.Row], currency: str) -> list[charts.Bar]:
 
 @require_GET
 @staff_required(Capability.VIEW_BILLING, Capability.VIEW_AUDIT)
+@replica_view
 def money_report(request: ClinicRequest) -> HttpResponseBase:
     """Revenue over time and by modality, practitioner and location; payments by method; VAT per rate;
     what is owed, prepaid and held now; no-show and late-cancel charges. ``?format=csv``: every table."""
@@ -447,7 +453,7 @@ def money_export(request: ClinicRequest) -> HttpResponseBase:
     the default) or ``?part=payments`` (one row per payment or refund). Columns: docs/billing.md."""
     _form, start, end, _location, _group = _money_period(request)
     if request.GET.get("part") == "payments":
-        rows = money.payment_rows(request.clinic, start, end)
+        rows = iterate_on_replica(money.payment_rows(request.clinic, start, end))
         return csv_export(
             request,
             f"payments-{start}-{end}.csv",
@@ -455,7 +461,7 @@ def money_export(request: ClinicRequest) -> HttpResponseBase:
             rows,
             list_name="reports.money_payments",
         )
-    rows = money.document_rows(request.clinic, start, end)
+    rows = iterate_on_replica(money.document_rows(request.clinic, start, end))
     return csv_export(
         request,
         f"documents-{start}-{end}.csv",
