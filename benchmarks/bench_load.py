@@ -144,6 +144,21 @@ def _wait_for(port: int, seconds: float = 60) -> None:
     raise SystemExit(f"gunicorn did not answer on port {port}")
 
 
+def _warm_up(port: int) -> None:
+    """Every gunicorn worker imports the views on its first request (seconds): done before the clock runs."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+    from urllib.request import urlopen  # noqa: PLC0415
+
+    def get(_: int) -> int:
+        with urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=180) as response:
+            return int(response.status)
+
+    with ThreadPoolExecutor(max_workers=2 * WORKERS) as pool:
+        statuses = list(pool.map(get, range(4 * WORKERS)))
+    if set(statuses) != {200}:
+        raise SystemExit(f"warm-up answered {statuses}")
+
+
 def _worker() -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603 — the project's own console script
         [str(BIN / "mesoclinic"), "worker", "--no-periodic"],
@@ -174,6 +189,7 @@ def run(clinics: list[str]) -> tuple[Path, dict[str, float]]:
     began_at = _one("SELECT now()")
     try:
         _wait_for(port)
+        _warm_up(port)
         locust = subprocess.Popen(  # noqa: S603 — locust from the project's environment (make bench)
             [
                 str(BIN / "locust"),
