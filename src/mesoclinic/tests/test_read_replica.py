@@ -235,8 +235,11 @@ def _replay_paused(servers: Servers) -> Iterator[None]:
         _psql(servers.replica_port, "SELECT pg_wal_replay_resume()")
 
 
-# The test database must exist (its schema is copied); nothing is written to it, so its flush is quick.
-on_servers = pytest.mark.django_db(transaction=True)
+def on_servers(test: Any) -> Any:
+    """The test database must exist (its schema is copied; nothing is written to it, so its flush is quick);
+    one xdist worker runs every test on the servers, so that one pair is started per run, not one per worker."""
+    return pytest.mark.xdist_group("read_replica")(pytest.mark.django_db(transaction=True)(test))
+
 
 MARCH = {"first": date(2026, 3, 1), "last": date(2026, 3, 31)}
 
