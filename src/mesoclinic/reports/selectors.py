@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext, gettext_lazy
 
@@ -283,16 +283,7 @@ def cohort_outcomes(clinic: Any, *, metric: str, region: str, months: int) -> Co
     """
     tz = zoneinfo.ZoneInfo(clinic.timezone)
     names = modality_names()
-    courses: dict[int, dict[str, Any]] = {}
-    for course_id, patient_id, modality, cocktail, at in (
-        SessionRecord.objects.filter(clinic=clinic, status=SessionRecord.Status.SIGNED, course__isnull=False)
-        .order_by("performed_at", "pk")
-        .values_list("course_id", "patient_id", "course__modality", "cocktail__name", "performed_at")
-    ):
-        course = courses.setdefault(
-            course_id, {"patient": patient_id, "modality": modality, "cocktail": cocktail, "first": at}
-        )
-        course["cocktail"] = course["cocktail"] or cocktail
+    courses = first_sessions(clinic)
     series: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
     for patient_id, taken_at, *values in metric_values(clinic, region=region, metric=metric):
         value = _mean_of_numbers(values)
@@ -329,6 +320,36 @@ def cohort_outcomes(clinic: Any, *, metric: str, region: str, months: int) -> Co
         scales=_scales(clinic, courses, names),
         excluded=excluded,
     )
+
+
+def first_sessions(clinic: Any) -> dict[int, dict[str, Any]]:
+    """Each course with signed sessions: its first signed session's patient and time, its modality and the
+    first cocktail recorded on its signed sessions (``None`` if none), in the order of the first sessions.
+
+    One query, a row per course: each course's first session is found by the database (an index probe on
+    the course's records), instead of reading every signed record of the clinic (issue 20 item 2).
+    """
+    signed = SessionRecord.objects.filter(
+        clinic=clinic, course=OuterRef("pk"), status=SessionRecord.Status.SIGNED
+    ).order_by("performed_at", "pk")
+    rows = (
+        Course.objects.filter(clinic=clinic)
+        .annotate(
+            first=Subquery(signed.values("performed_at")[:1]),
+            first_pk=Subquery(signed.values("pk")[:1]),
+            first_patient=Subquery(signed.values("patient_id")[:1]),
+            first_cocktail=Subquery(
+                signed.filter(cocktail__isnull=False).exclude(cocktail__name="").values("cocktail__name")[:1]
+            ),
+        )
+        .filter(first__isnull=False)
+        .order_by("first", "first_pk")
+        .values_list("pk", "first_patient", "modality", "first_cocktail", "first")
+    )
+    return {
+        course_id: {"patient": patient_id, "modality": modality, "cocktail": cocktail, "first": at}
+        for course_id, patient_id, modality, cocktail, at in rows
+    }
 
 
 def _scales(clinic: Any, courses: dict[int, dict[str, Any]], names: dict[str, str]) -> list[ScaleRow]:

@@ -8,7 +8,7 @@ here, so the rules hold whoever asks. This module is part of scheduling's servic
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import transaction
@@ -22,7 +22,9 @@ from mesoclinic.scheduling.events import appointment_status_changed
 from mesoclinic.scheduling.models import (
     HOLDING_STATUSES,
     Appointment,
+    ExtraHours,
     ScheduleChange,
+    WorkingHours,
     bump_schedule_versions,
 )
 from mesoclinic.scheduling.selectors import (
@@ -46,29 +48,69 @@ class StatusChangeRefused(BookingError):  # noqa: N818 — a refusal, as the sta
         self.code = code
 
 
-def bump_first(location_id: int) -> tuple[int, int] | None:
-    """Bump the location's schedule version as the first write on its schedule, and return the token the
-    bump replaced: the schedule this write starts from.
+#: The schedule tokens a write's first bumps replaced, by location id (``bump_first``).
+Tokens = dict[int, tuple[int, int]]
 
-    The bump's ``UPDATE`` locks the version row until commit, so two writes at one location take their
-    turn (the second one's checks see the first's rows) and nobody else moves the version meanwhile.
+
+def served_locations(location_id: int, holds: Iterable[Hold] = ()) -> list[int]:
+    """``location_id`` and every other location whose free time the ``holds`` change, in id order.
+
+    Rooms and devices belong to one location; a practitioner may work at several, and booking them at
+    one takes their time at every other where they have weekly hours, or extra hours near the held time
+    (``engine_clinic`` counts their appointments wherever they are). One query, none without holds.
     """
-    bump_schedule_versions(location_id=location_id)
-    return replaced_token(location_id)
+    holds = tuple(holds)
+    practitioners = {hold.practitioner_id for hold in holds}
+    if not practitioners:
+        return [location_id]
+    lo = min(hold.start for hold in holds) - timedelta(days=1)
+    hi = max(hold.end for hold in holds) + timedelta(days=1)
+    weekly = (
+        WorkingHours.objects.filter(staff_id__in=practitioners)
+        .order_by()
+        .values_list("location_id", flat=True)
+    )
+    extra = (
+        ExtraHours.objects.filter(staff_id__in=practitioners, starts_at__lt=hi, ends_at__gt=lo)
+        .order_by()
+        .values_list("location_id", flat=True)
+    )
+    return sorted({location_id, *weekly.union(extra)})
+
+
+def bump_first(location_id: int, holds: Iterable[Hold] = ()) -> Tokens:
+    """Bump the schedule version of the location, and of every other location whose free time ``holds``
+    (what the write is about to book or free) change (``served_locations``), as the first writes on
+    their schedules; return the tokens the bumps replaced: the schedules this write starts from.
+
+    Each bump's ``UPDATE`` locks its version row until commit, so two writes at one location take their
+    turn (the second one's checks see the first's rows) and nobody else moves the version meanwhile. The
+    rows are locked one by one in location id order, the order every other bump of several versions takes
+    (``models.bump_schedule_versions``), so that two writes sharing a practitioner at two locations
+    cannot deadlock; and before anything else the write locks (an appointment row, the audit chain).
+    """
+    tokens: Tokens = {}
+    for location in served_locations(location_id, tuple(holds)):
+        bump_schedule_versions(location_id=location)
+        token = replaced_token(location)
+        if token is not None:
+            tokens[location] = token
+    return tokens
 
 
 def patch_on_commit(
-    location_id: int,
-    before: tuple[int, int] | None,
+    before: Tokens,
     *,
     added: Iterable[Hold] = (),
     removed: Iterable[Hold] = (),
 ) -> None:
-    """Once this transaction commits, patch this process's kept indexes of the location with the
-    appointments this write booked (``added``) and freed (``removed``), rather than have the next
-    proposal rebuild them from the database (``selectors.patch_kept_indexes``); and, in this transaction,
-    write the same change to the change feed (``ScheduleChange``), from which every other process patches
-    its own kept indexes before it next reads them.
+    """Once this transaction commits, patch this process's kept indexes of every location in ``before``
+    (the write's own and those of its practitioners' other locations, ``bump_first``) with the
+    appointments this write booked (``added``) and freed (``removed``), rather than have the next proposal
+    rebuild them from the database (``selectors.patch_kept_indexes``); and, in this transaction, write the
+    same change to each location's change feed (``ScheduleChange``), from which every other process
+    patches its own kept indexes before it next reads them. A location's index takes from the holds only
+    its own resources' (another location's room is not in it; a shared practitioner is).
 
     Called last in the write, so that ``after`` is the version the write leaves. If anything else in the
     same transaction changes the schedule after this (an outer transaction), the committed version is not
@@ -76,23 +118,24 @@ def patch_on_commit(
     A failing patch is logged, not raised (``robust``): the write has committed, and an unpatched entry
     is merely rebuilt.
     """
-    after = location_schedule_token(location_id)
-    if before is None or after is None:
-        return
     added, removed = tuple(added), tuple(removed)
-    ScheduleChange.objects.create(
-        location_id=location_id,
-        version=after[0],
-        stamp=after[1],
-        previous_version=before[0],
-        previous_stamp=before[1],
-        added=[hold.as_row() for hold in added],
-        removed=[hold.as_row() for hold in removed],
-    )
-    transaction.on_commit(
-        partial(patch_kept_indexes, location_id, before, after, added=added, removed=removed),
-        robust=True,
-    )
+    for location_id, token in sorted(before.items()):
+        after = location_schedule_token(location_id)
+        if after is None:
+            continue
+        ScheduleChange.objects.create(
+            location_id=location_id,
+            version=after[0],
+            stamp=after[1],
+            previous_version=token[0],
+            previous_stamp=token[1],
+            added=[hold.as_row() for hold in added],
+            removed=[hold.as_row() for hold in removed],
+        )
+        transaction.on_commit(
+            partial(patch_kept_indexes, location_id, token, after, added=added, removed=removed),
+            robust=True,
+        )
 
 
 def may_record_treated_elsewhere(actor: Actor) -> bool:
@@ -156,18 +199,18 @@ def change_status(
     transition = decide_for(appointment, action, facts)
     held, holds = appointment.status in HOLDING_STATUSES, str(transition.to) in HOLDING_STATUSES
     keeps_schedule = held == holds
-    before = None if keeps_schedule else bump_first(appointment.location_id)
+    hold = Hold.of(appointment)
+    before = {} if keeps_schedule else bump_first(appointment.location_id, [hold])
     fresh = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
     if fresh.status != appointment.status:  # changed meanwhile by someone else: decide on what they left
         appointment.status = fresh.status
         transition = decide_for(appointment, action, facts)
         held, holds = appointment.status in HOLDING_STATUSES, str(transition.to) in HOLDING_STATUSES
         if held != holds and keeps_schedule:
-            before = bump_first(appointment.location_id)
+            before = bump_first(appointment.location_id, [hold])
         keeps_schedule = held == holds
     to = str(transition.to)
     before_status = str(appointment.status)
-    hold = Hold.of(appointment)
     appointment.status = to
     appointment.status_changed_at = facts.now
     # Calendars that hold the event update it only when SEQUENCE rises.
@@ -191,7 +234,7 @@ def change_status(
         **{name: getattr(appointment, name) for name in fields}
     )
     if not keeps_schedule:
-        bump_schedule_versions(location_id=appointment.location_id)
+        bump_schedule_versions(location_id=appointment.location_id)  # locked already (``bump_first``)
     record_event(f"appointment.{to}", appointment, actor=actor, data=data)
     appointment_status_changed.send(
         sender=Appointment,
@@ -202,9 +245,7 @@ def change_status(
         actor=actor,
     )
     if not keeps_schedule:
-        patch_on_commit(
-            appointment.location_id, before, added=[hold] if holds else [], removed=[hold] if held else []
-        )
+        patch_on_commit(before, added=[hold] if holds else [], removed=[hold] if held else [])
     return appointment
 
 

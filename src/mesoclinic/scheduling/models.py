@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -544,10 +544,16 @@ def bump_schedule_versions(**where: object) -> None:
     bump during a location's cascade delete cannot re-create it. The old stamp is kept in the same
     statement (SQL reads every right-hand side from the row as it was), so a writer that bumped can tell
     exactly which version its write replaced (``selectors.replaced_token``).
+
+    Anything but one location's row is locked first, in location id order (``SELECT ... FOR UPDATE``
+    sorted; outside a transaction the one statement is its own): a write may hold several locations' rows at once (a practitioner working at several,
+    ``lifecycle.bump_first``), and rows taken in one order by every writer cannot deadlock.
     """
-    ScheduleVersion.objects.filter(**where).update(
-        version=F("version") + 1, previous_stamp=F("stamp"), stamp=new_stamp()
-    )
+    rows = ScheduleVersion.objects.filter(**where)
+    if set(where) != {"location_id"} and not transaction.get_autocommit():
+        locked = rows.select_for_update().order_by("location_id").values_list("pk", flat=True)
+        rows = ScheduleVersion.objects.filter(pk__in=list(locked))
+    rows.update(version=F("version") + 1, previous_stamp=F("stamp"), stamp=new_stamp())
 
 
 class ScheduleChange(models.Model):

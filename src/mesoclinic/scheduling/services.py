@@ -415,12 +415,13 @@ def book_series(
     # before screening appends to the clinic's audit chain (its lock): cancelling and moving take the two
     # in this order too, and the opposite order deadlocked on PostgreSQL (a booking and a cancellation at
     # once, found by the change feed's several-process test).
-    before = bump_first(location.pk)
+    now = timezone.now()
+    before = bump_first(location.pk, [*_planned(protocol, sessions), *_expired_holds(location.pk, now)])
     _screen_for_booking(
         patient, protocol, location, sessions[0].start, actor=actor, override_reason=override_reason
     )
     _check_spacing(location, protocol, [s.start for s in sessions])
-    released = _release_expired_holds_at(location.pk)
+    released = _release_expired_holds_at(location.pk, now)
     check_sessions_fit(location, protocol, sessions)
     course = start_course(patient, protocol, actor=actor)
     booked = _create_series(
@@ -438,7 +439,7 @@ def book_series(
         actor=actor,
         data={"sessions": [s.start.isoformat() for s in sessions], "location": location.pk},
     )
-    patch_on_commit(location.pk, before, added=[Hold.of(a) for a in booked], removed=released)
+    patch_on_commit(before, added=[Hold.of(a) for a in booked], removed=released)
     return course
 
 
@@ -533,6 +534,32 @@ def _release_expired_holds_at(location_id: int, now: datetime | None = None) -> 
     return [Hold.of(a) for a in expired]
 
 
+def _expired_holds(location_id: int, now: datetime) -> list[Hold]:
+    """What ``_release_expired_holds_at(location_id, now)`` is about to free, read before the write's first
+    bump (unlocked) so that the bump covers their practitioners' other locations too (``bump_first``)."""
+    return [
+        Hold.of(a)
+        for a in Appointment.objects.filter(
+            location_id=location_id, status=AppointmentStatus.HELD, hold_expires_at__lte=now
+        )
+    ]
+
+
+def _planned(protocol: Protocol, sessions: Iterable[SessionChoice]) -> list[Hold]:
+    """The time the sessions about to be booked will hold (their ``blocked_until``), for ``bump_first``."""
+    length = timedelta(minutes=protocol.session_minutes + protocol.buffer_minutes)
+    return [
+        Hold(
+            s.practitioner.pk,
+            s.room.pk,
+            s.device.pk if s.device is not None else None,
+            s.start,
+            s.start + length,
+        )
+        for s in sessions
+    ]
+
+
 def _session_appointment(
     location: Location, protocol: Protocol, session: SessionChoice, index: int, **fields: Any
 ) -> Appointment:
@@ -581,7 +608,7 @@ def record_past_session(
         raise BookingError("Only a past session is recorded here; a future one is booked.")
     if not 1 <= index <= course.sessions:
         raise BookingError(f"A series of {course.sessions} sessions has no session {index}.")
-    before = bump_first(location.pk)
+    before = bump_first(location.pk, _planned(course.protocol, [session]))
     fields = {"patient": course.patient, "course": course, "created_by": acting_user(actor)}
     appointment = _create(_session_appointment(location, course.protocol, session, index, **fields))
     record_event(
@@ -590,7 +617,7 @@ def record_past_session(
         actor=actor,
         data={"course": course.pk, "session_index": index, "starts_at": session.start.isoformat()},
     )
-    patch_on_commit(location.pk, before, added=[Hold.of(appointment)])
+    patch_on_commit(before, added=[Hold.of(appointment)])
     return appointment
 
 
@@ -619,7 +646,7 @@ def hold_series(
     if sessions[0].start < now:
         raise BookingError("The first session is in the past.")
     _check_spacing(location, protocol, [s.start for s in sessions])
-    before = bump_first(location.pk)
+    before = bump_first(location.pk, [*_planned(protocol, sessions), *_expired_holds(location.pk, now)])
     released = _release_expired_holds_at(location.pk, now)
     check_sessions_fit(location, protocol, sessions)
     expires = now + timedelta(minutes=minutes)
@@ -640,7 +667,7 @@ def hold_series(
         clinic=location.clinic_id,
         data={"appointments": [a.pk for a in held], "location": location.pk, "until": expires.isoformat()},
     )
-    patch_on_commit(location.pk, before, added=[Hold.of(a) for a in held], removed=released)
+    patch_on_commit(before, added=[Hold.of(a) for a in held], removed=released)
     return held
 
 
@@ -694,7 +721,7 @@ def release_held(held_ids: Sequence[int], *, actor: Actor = None) -> int:
     if not rows:
         return 0
     location_id = rows[0].location_id
-    before = bump_first(location_id)
+    before = bump_first(location_id, [Hold.of(a) for a in rows])
     Appointment.objects.filter(pk__in=[a.pk for a in rows], status=AppointmentStatus.HELD).delete()
     record_event(
         "hold.release",
@@ -703,7 +730,7 @@ def release_held(held_ids: Sequence[int], *, actor: Actor = None) -> int:
         clinic=rows[0].clinic_id,
         data={"location": location_id, "appointments": [a.pk for a in rows]},
     )
-    patch_on_commit(location_id, before, removed=[Hold.of(a) for a in rows])
+    patch_on_commit(before, removed=[Hold.of(a) for a in rows])
     return len(rows)
 
 
@@ -717,9 +744,9 @@ def release_expired_holds(*, location_id: int | None = None, now: datetime | Non
     total = 0
     for loc in sorted(set(due.values_list("location_id", flat=True))):
         with transaction.atomic():
-            before = bump_first(loc)
+            before = bump_first(loc, _expired_holds(loc, now))
             released = _release_expired_holds_at(loc, now)
-            patch_on_commit(loc, before, removed=released)
+            patch_on_commit(before, removed=released)
             total += len(released)
     return total
 
@@ -763,10 +790,11 @@ def record_imported_appointment(
     future = starts_at > timezone.now()
     if future and status != AppointmentStatus.BOOKED:
         raise BookingError("A future appointment can only be imported as booked.")
-    before = bump_first(location.pk)
+    buffer = timedelta(minutes=protocol.buffer_minutes)
+    device_id = device.pk if device is not None else None
+    before = bump_first(location.pk, [Hold(practitioner.pk, room.pk, device_id, starts_at, ends_at + buffer)])
     if future:
         check_sessions_fit(location, protocol, [SessionChoice(starts_at, practitioner, room, device)])
-    buffer = timedelta(minutes=protocol.buffer_minutes)
     appointment = Appointment(
         clinic=patient.clinic,
         location=location,
@@ -800,7 +828,7 @@ def record_imported_appointment(
         data={"starts_at": starts_at.isoformat(), "status": status, "history": not future},
     )
     if appointment.holds_resources:
-        patch_on_commit(location.pk, before, added=[Hold.of(appointment)])
+        patch_on_commit(before, added=[Hold.of(appointment)])
     return appointment
 
 
@@ -912,8 +940,10 @@ def move_session(
         starts = [a.starts_at for a in siblings if a.session_index < appointment.session_index]
         starts += [start] + [a.starts_at for a in siblings if a.session_index > appointment.session_index]
         _check_spacing(location, appointment.course, starts)
-    token = bump_first(location.pk)  # before the row: same lock order as booking
-    released = _release_expired_holds_at(location.pk)
+    now = timezone.now()
+    moving = [Hold.of(appointment), *_planned(protocol, [choice]), *_expired_holds(location.pk, now)]
+    token = bump_first(location.pk, moving)  # before the row: same lock order as booking
+    released = _release_expired_holds_at(location.pk, now)
     check_sessions_fit(location, protocol, [choice], exclude=[appointment.pk])
     freed = Hold.of(appointment)
     before = appointment.starts_at
@@ -944,7 +974,7 @@ def move_session(
         actor=actor,
         data={"from": before.isoformat(), "to": start.isoformat()},
     )
-    patch_on_commit(location.pk, token, added=[Hold.of(appointment)], removed=[freed, *released])
+    patch_on_commit(token, added=[Hold.of(appointment)], removed=[freed, *released])
     appointment_moved.send(sender=Appointment, appointment=appointment, freed=left)
     return appointment
 

@@ -14,7 +14,7 @@ from mesoclinic.loadgen import LoadSpec, generate
 from mesoclinic.outcomes.models import AnalysisStatus, PhotoAnalysis
 from mesoclinic.patients.models import Patient
 from mesoclinic.reports import stats
-from mesoclinic.reports.selectors import cohort_outcomes, metric_value
+from mesoclinic.reports.selectors import cohort_outcomes, first_sessions, metric_value
 from mesoclinic.testing.outcomes import make_analysed_photo
 from mesoclinic.treatments.models import SessionRecord
 
@@ -74,3 +74,40 @@ def test_the_report_gives_what_the_python_loop_gave(metric: str, region: str) ->
     cohort = cohort_outcomes(clinic, metric=metric, region=region, months=5)
     assert len(expected) > 5
     assert [(o.course_id, o.baseline, o.follow_up, o.percent) for o in cohort.outcomes] == expected
+
+
+def courses_before(clinic) -> list[tuple[int, dict]]:
+    """Each course's first signed session as the loop over every signed record found it (the oracle)."""
+    courses: dict[int, dict] = {}
+    for course_id, patient_id, modality, cocktail, at in (
+        SessionRecord.objects.filter(clinic=clinic, status="signed", course__isnull=False)
+        .order_by("performed_at", "pk")
+        .values_list("course_id", "patient_id", "course__modality", "cocktail__name", "performed_at")
+    ):
+        course = courses.setdefault(
+            course_id, {"patient": patient_id, "modality": modality, "cocktail": cocktail, "first": at}
+        )
+        course["cocktail"] = course["cocktail"] or cocktail
+    return list(courses.items())
+
+
+def test_each_courses_first_session_is_what_reading_every_record_found() -> None:
+    generate(LoadSpec(until=date(2026, 6, 15), clinics=2, clinic_patients=60, years=3, seed=5, prefix="f"))
+    clinic = Patient.objects.filter(clinic__slug="f-001").order_by("pk").first().clinic
+    signed = SessionRecord.objects.filter(clinic=clinic, status="signed", course__isnull=False)
+    # variety: a course whose first signed session has no cocktail but a later one has, drafts, a tie
+    course_id = signed.filter(cocktail__isnull=False).values_list("course_id", flat=True).first()
+    first = signed.filter(course_id=course_id).order_by("performed_at", "pk").first()
+    SessionRecord.objects.filter(pk=first.pk).update(cocktail=None)
+    later = signed.exclude(course_id=course_id).order_by("performed_at", "pk").first()
+    SessionRecord.objects.filter(pk=later.pk).update(performed_at=first.performed_at)  # two courses tie
+    others = signed.exclude(course_id__in=[course_id, later.course_id]).order_by("pk")
+    SessionRecord.objects.filter(pk=others.first().pk).update(status="draft", signed_at=None, signed_by=None)
+    SessionRecord.objects.filter(course_id=others.last().course_id).update(cocktail=None)  # none recorded
+    expected = courses_before(clinic)
+    assert len(expected) > 10
+    assert {c["cocktail"] is None for _, c in expected} == {True, False}
+    assert dict(expected)[course_id]["cocktail"] is not None
+    assert list(first_sessions(clinic).items()) == expected
+    other = Patient.objects.filter(clinic__slug="f-002").order_by("pk").first().clinic
+    assert list(first_sessions(other).items()) == courses_before(other)
