@@ -151,7 +151,15 @@ def _build(clinic: Clinic) -> None:
             for i, (d, p, r) in enumerate(lines)
         )
         DocumentRate.objects.bulk_create(
-            DocumentRate(invoice=doc, rate=r.rate, net=s * r.net, vat=s * r.vat, gross=s * r.gross)
+            DocumentRate(
+                invoice=doc,
+                rate=r.rate,
+                net=s * r.net,
+                vat=s * r.vat,
+                gross=s * r.gross,
+                clinic=clinic,
+                issued_on=doc.issued_at.astimezone(TZ).date(),
+            )
             for doc, (_l, totals, s, _n) in zip(docs, specs, strict=True)
             for r in totals.by_rate
         )

@@ -826,7 +826,15 @@ def _issue(invoice: Invoice, *, actor: Actor) -> Invoice:
     totals = selectors.totals_of(invoice)
     DocumentRate.objects.bulk_create(  # the VAT table as issued, read by the reports and the export
         [
-            DocumentRate(invoice=invoice, rate=r.rate, net=r.net, vat=r.vat, gross=r.gross)
+            DocumentRate(
+                invoice=invoice,
+                rate=r.rate,
+                net=r.net,
+                vat=r.vat,
+                gross=r.gross,
+                clinic_id=invoice.clinic_id,
+                issued_on=timezone.localtime(now, timezone=_tz(invoice.clinic)).date(),
+            )
             for r in totals.by_rate
         ]
     )

@@ -86,6 +86,29 @@ def test_payments_by_method_and_vat_by_rate(till) -> None:
     assert DocumentRate.objects.count() == 6
 
 
+def test_vat_by_rate_goes_by_the_day_issued_in_the_clinics_time_zone_and_by_location(till) -> None:
+    clinic, appointment = till
+    assert set(DocumentRate.objects.values_list("clinic_id", "issued_on")) == {(clinic.pk, DAY)}
+    late = draft(make_patient(clinic), line(unit_price="123.00", vat_rate="23"))
+    # 23:30 in Warsaw on 31 March is 21:30 UTC: the document is of 31 March, in March's row.
+    with time_machine.travel(datetime(2031, 3, 31, 23, 30, tzinfo=ZoneInfo("Europe/Warsaw")), tick=False):
+        issue_invoice(late, actor=None)
+    assert DocumentRate.objects.get(invoice=late).issued_on == date(2031, 3, 31)
+    [(label, gross, n)] = [
+        (r.period, r.gross, r.documents)
+        for r in reports.vat_by_rate(clinic, date(2031, 3, 1), date(2031, 4, 30))
+        if r.rate == "23"
+    ]
+    assert (label, gross, n) == ("2031-03-01", D("723.00"), 4)
+    weeks = {(r.period, r.rate) for r in reports.vat_by_rate(clinic, DAY, date(2031, 3, 31), period="week")}
+    assert ("2031-03-03", "8") in weeks and ("2031-03-31", "23") in weeks  # weeks start on Monday
+    days = {(r.period, r.rate) for r in reports.vat_by_rate(clinic, DAY, date(2031, 3, 31), period="day")}
+    assert ("2031-03-31", "23") in days and ("2031-03-03", "zw") in days
+    at_location = reports.vat_by_rate(clinic, DAY, DAY, location_id=appointment.location_id)
+    assert [(r.rate, r.gross) for r in at_location] == [("23", D("400.00"))]
+    assert reports.vat_by_rate(clinic, date(2031, 4, 1), date(2031, 4, 30)) == []
+
+
 def test_standings_now(till) -> None:
     clinic, _ = till
     total, top = reports.outstanding(clinic)
