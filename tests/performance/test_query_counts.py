@@ -248,7 +248,7 @@ FEW_ROWS = {
     "/api/v1/settings/consent-templates/needle/versions",
 }
 PAGES = {
-    "/": 16,
+    "/": 17,  # + the day's live online holds (issue 18: shown as holds)
     "/patients/": 9,
     "/catalog/modalities/": 8,
     "/catalog/cocktails/": 10,
@@ -256,7 +256,7 @@ PAGES = {
     "/catalog/ingredients/": 8,
     "/safety/rules/": 7,
     "/safety/patients/{patient}/screening/": 16,
-    "/schedule/": 18,
+    "/schedule/": 19,  # + the days' live online holds (issue 18: shown as holds)
     "/sessions/patient/{patient}/": 15,
     "/inventory/": 17,
     "/vigilance/recall/": 8,

@@ -18,19 +18,31 @@ from mesoclinic.portal.models import (
     ProblemStatus,
     ReviewStatus,
 )
+from mesoclinic.scheduling.selectors import held_appointments, location_timezone
 
 LIST_LIMIT = 100
 
 
 def awaiting_code(clinic: Clinic, *, now: datetime) -> list[OnlineBooking]:
-    """Bookings whose code was sent and has not expired yet (oldest first)."""
-    return list(
+    """Bookings whose code was sent and has not expired yet (oldest first), each with ``held``: the starts
+    of the dates it holds, in the location's time (one more query for all of them)."""
+    bookings = list(
         OnlineBooking.objects.filter(
             clinic=clinic, status=BookingStatus.AWAITING_VERIFICATION, code_expires_at__gt=now
         )
         .select_related("protocol", "location")
         .order_by("created_at")[:LIST_LIMIT]
     )
+    ids = {int(pk) for b in bookings for pk in b.appointments or []}
+    starts = dict(
+        held_appointments(clinic.pk, ids).filter(hold_expires_at__gt=now).values_list("pk", "starts_at")
+    )
+    for b in bookings:
+        tz = location_timezone(b.location)
+        b.held = sorted(  # type: ignore[attr-defined]  # the template reads it
+            starts[int(pk)].astimezone(tz) for pk in b.appointments or [] if int(pk) in starts
+        )
+    return bookings
 
 
 def possible_duplicates(clinic: Clinic) -> list[OnlineBooking]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -53,11 +54,16 @@ def portal_waitlist_accept(request: HttpRequest, clinic: Clinic, entry_id: int) 
         return redirect("portal:portal_sign_in", clinic.slug)
     entry = _entry(patient, entry_id)
     try:
-        waitlist.accept(patient, entry)
+        moved = waitlist.accept(patient, entry)
     except waitlist.WaitlistError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Your session is moved to the earlier date."))
+        when = moved.starts_at.astimezone(location_timezone(moved.location))
+        messages.success(
+            request,
+            _("Your session is moved to the earlier date: %(when)s.")
+            % {"when": date_format(when, "l j E Y, H:i")},
+        )
     return redirect("portal:portal_home", clinic.slug)
 
 

@@ -88,6 +88,8 @@ def home(request: ClinicRequest) -> HttpResponse:
     if mine:
         day = [a for a in day if a.practitioner_id == request.staff.pk]
     active = appointment_rows([a for a in day if a.status != AppointmentStatus.CANCELLED], now=now)
+    holds = list(selectors.holds_between(location, *selectors.day_bounds(location, today), now=now))
+    context["holds"] = [h for h in holds if not mine or h.practitioner_id == request.staff.pk]
     online_firsts = {
         r.appointment.booked_patient.pk
         for r in active

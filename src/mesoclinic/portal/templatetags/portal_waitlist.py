@@ -20,3 +20,9 @@ def portal_waitlist(patient: Any) -> dict[int, Any]:
 @register.filter
 def entry_for(entries: dict[int, Any], appointment_id: int) -> Any:
     return entries.get(appointment_id)
+
+
+@register.simple_tag
+def portal_waitlist_offers(patient: Any) -> list[Any]:
+    """The patient's open offers of an earlier date (for the notice at the top of the portal's home)."""
+    return [entry for entry in entries_for_patient(patient) if entry.status == "offered"]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,6 +50,51 @@ def test_online_sessions_are_marked_on_today_and_in_the_calendar(clinic, setup, 
     assert 'badge--online">online<' in today
     assert "Self-reported history to confirm" in today
     assert 'badge--online">online<' in calendar and "booked online" in calendar
+
+
+def test_online_holds_show_as_holds_on_the_calendar_today_and_the_list(clinic, setup, owner):
+    visitor = Client()
+    with at():
+        staff = client_for(owner)
+        reference = book(visitor, clinic)  # the dates are held, the code not typed yet
+        booking = OnlineBooking.objects.get(reference=reference)
+        first = Appointment.objects.filter(pk__in=booking.appointments).order_by("starts_at").first()
+        local = first.starts_at.astimezone(ZoneInfo(first.location.timezone))
+        where = {"location": first.location_id, "date": local.date().isoformat()}
+        calendar = staff.get(reverse("scheduling:calendar"), where).content.decode()
+        listed = staff.get(PAGE).content.decode()
+    assert f'data-hold="{first.pk}"' in calendar and "online hold" in calendar
+    assert f'data-appointment="{first.pk}"' not in calendar  # not a booking: no link, nothing to move
+    assert 'data-testid="awaiting-booking"' in listed and f'datetime="{local.isoformat()}"' in listed
+    # Today, on the day (a visitor booking a time later the same day: the hold still runs).
+    Appointment.objects.filter(pk=first.pk).update(hold_expires_at=first.starts_at - timedelta(hours=1))
+    home = reverse("web:home") + f"?location={first.location_id}&who=all"
+    with at(first.starts_at - timedelta(hours=2)):
+        staff = client_for(owner)
+        today = staff.get(home).content.decode()
+    assert 'data-testid="today-holds"' in today and f'datetime="{local.isoformat()}"' in today
+    with at(first.starts_at - timedelta(minutes=30)):  # run out: gone from Today and the calendar
+        staff = client_for(owner)
+        assert 'data-testid="today-holds"' not in staff.get(home).content.decode()
+        calendar = staff.get(reverse("scheduling:calendar"), where).content.decode()
+    assert f'data-hold="{first.pk}"' not in calendar
+
+
+def test_a_confirmed_hold_becomes_an_online_booking_on_the_calendar(clinic, setup, owner):
+    booking = booked_online(clinic)
+    first = Appointment.objects.filter(patient=booking.patient).order_by("starts_at").first()
+    local = first.starts_at.astimezone(ZoneInfo(first.location.timezone))
+    with at():
+        calendar = (
+            client_for(owner)
+            .get(
+                reverse("scheduling:calendar"),
+                {"location": first.location_id, "date": local.date().isoformat()},
+            )
+            .content.decode()
+        )
+    assert "data-hold=" not in calendar and f'data-appointment="{first.pk}"' in calendar
+    assert 'badge--online">online<' in calendar
 
 
 def test_desk_bookings_carry_no_online_mark(clinic, setup, owner):

@@ -44,6 +44,7 @@ from mesoclinic.scheduling.selectors.availability import (
     available_starts_in_windows,
     day_bounds,
     free_starts_by_resource,
+    holds_between,
     location_hours,
     propose_series,
 )
@@ -137,6 +138,7 @@ __all__ = [
     "get_room_for_user",
     "get_time_off_for_user",
     "held_appointments",
+    "holds_between",
     "holidays_of",
     "index_cache",
     "location_hours",

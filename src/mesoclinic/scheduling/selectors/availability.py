@@ -26,6 +26,7 @@ from mesoclinic.scheduling.engine import (
 )
 from mesoclinic.scheduling.models import (
     Appointment,
+    AppointmentStatus,
     ExtraHours,
     Holiday,
     OpeningHours,
@@ -47,6 +48,24 @@ from mesoclinic.scheduling.selectors.index_cache import location_index
 def appointments_between(location: Location, start: datetime, end: datetime) -> QuerySet[Appointment]:
     """The location's appointments that overlap ``[start, end)``, cancelled ones included, by start."""
     return appointments_for_clinic(location.clinic_id).filter(overlapping(start, end), location=location)
+
+
+def holds_between(
+    location: Location, start: datetime, end: datetime, *, now: datetime
+) -> QuerySet[Appointment]:
+    """The location's live online holds (a visitor's chosen dates waiting for their e-mailed code, not run
+    out at ``now``) that overlap ``[start, end)``, by start: for staff screens, marked as holds, never as
+    bookings (they have no patient yet)."""
+    return (
+        Appointment.objects.filter(
+            overlapping(start, end),
+            location=location,
+            status=AppointmentStatus.HELD,
+            hold_expires_at__gt=now,
+        )
+        .select_related("protocol__modality", "practitioner", "room", "device", "location")
+        .order_by("starts_at", "pk")
+    )
 
 
 def day_bounds(location: Location, day: date, days: int = 1) -> tuple[datetime, datetime]:

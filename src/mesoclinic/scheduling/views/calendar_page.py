@@ -109,6 +109,16 @@ def calendar(request: ClinicRequest) -> HttpResponseBase:
     if wants_csv(request):
         listed = [a for a in every if not modality or a.protocol.modality.code == modality]
         return _appointments_csv(request, location, listed, days[0])
+    # Online holds (a visitor's chosen dates waiting for their code) take their time like a booking: shown,
+    # marked as holds, so the desk does not promise that time to someone else meanwhile.
+    held = [
+        a
+        for a in selectors.holds_between(
+            location, *selectors.day_bounds(location, days[0], len(days)), now=now
+        )
+        if not modality or a.protocol.modality.code == modality
+    ]
+    shown = sorted([*shown, *held], key=lambda a: (a.starts_at, a.pk))
     hours = selectors.location_hours(location, days[0], days[-1])
     if view == "week":
         busy_days = {_local_day(a.starts_at, location) for a in shown}
@@ -282,14 +292,15 @@ def _columns(
         )
         if column is None or placed is None:
             continue
+        held = appointment.status == AppointmentStatus.HELD
         column.blocks.append(
             Block(
-                "appointment",
+                "hold" if held else "appointment",
                 *placed,
                 start=appointment.starts_at,
                 end=appointment.ends_at,
                 appointment=appointment,
-                url=reverse("scheduling:appointment", args=[appointment.pk]),
+                url="" if held else reverse("scheduling:appointment", args=[appointment.pk]),
             )
         )
     for column in columns:
