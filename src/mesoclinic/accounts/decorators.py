@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import HttpError
 
@@ -32,10 +33,10 @@ def staff_required(*capabilities: Capability) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             staff = getattr(request, "staff", None)
             if staff is None:
-                raise PermissionDenied("This account is not a member of any clinic.")
+                raise PermissionDenied(gettext("This account is not a member of any clinic."))
             for capability in capabilities:
                 if not role_has(staff.role, capability):
-                    raise PermissionDenied("Your role does not allow this.")
+                    raise PermissionDenied(gettext("Your role does not allow this."))
             return view(request, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]  # functools.wraps keeps the view's signature; mypy sees the wrapper's
@@ -76,12 +77,13 @@ def staff_or_token_required(
             if scheme.lower() != "bearer":
                 if refuse is not None and not request.user.is_authenticated:
                     return _challenge(
-                        refuse(401, "Sign in, or send an API token: Authorization: Bearer mc_…")
+                        refuse(401, gettext("Sign in, or send an API token: Authorization: Bearer mc_…"))
                     )
                 refused = CsrfViewMiddleware(gated).process_view(request, gated, args, kwargs)
                 if refused is not None and refuse is not None:
                     return refuse(
-                        403, "The CSRF check failed: send the form's CSRF token, or use an API token."
+                        403,
+                        gettext("The CSRF check failed: send the form's CSRF token, or use an API token."),
                     )
                 return refused or _refusing(refuse, gated, request, *args, **kwargs)
             answer = refuse or _json_refusal
@@ -90,7 +92,7 @@ def staff_or_token_required(
             except HttpError as exc:
                 return answer(exc.status_code, str(exc))
             if token is None:
-                return _challenge(answer(401, "Invalid, expired or revoked API token."))
+                return _challenge(answer(401, gettext("Invalid, expired or revoked API token.")))
             return _refusing(refuse, by_token, request, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]  # functools.wraps keeps the view's signature; mypy sees the wrapper's
@@ -111,7 +113,7 @@ def _refusing(
     try:
         return view(request, *args, **kwargs)
     except PermissionDenied as exc:
-        return refuse(403, str(exc) or "Your role does not allow this.")
+        return refuse(403, str(exc) or gettext("Your role does not allow this."))
 
 
 def _challenge(response: HttpResponse) -> HttpResponse:

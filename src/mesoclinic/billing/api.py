@@ -89,7 +89,7 @@ def payment_out(payment: Payment, left: Decimal | None = None) -> dict[str, Any]
         "method": payment.method,
         "amount": money(payment.amount),
         "refund_of": payment.refund_of_id,
-        "reason": payment.reason,
+        "reason": payment.reason_text,
         "received_at": payment.received_at,
         "refundable": money(left if left is not None else selectors.refundable(payment)),
         "package": payment.package_id,
@@ -114,7 +114,7 @@ def invoice_out(invoice: Invoice) -> dict[str, Any]:
         "patient": invoice.patient_id,
         "appointment": invoice.appointment_id,
         "corrects": invoice.corrects_id,
-        "reason": invoice.reason,
+        "reason": invoice.reason_text,
         "buyer": {
             "kind": invoice.buyer_kind,
             "name": invoice.buyer_name,
@@ -491,7 +491,7 @@ def package_out(package: Package, *, today: Any, entries: bool = False) -> dict[
                 "appointment": e.appointment_id,
                 "payment": e.payment_id,
                 "expires_on": e.expires_on,
-                "reason": e.reason,
+                "reason": e.reason_text,
                 "at": e.at,
             }
             for e in (selectors.ledger_of(package) if entries else [])
@@ -737,7 +737,7 @@ def gift_card_out(card: GiftCard, *, today: Any) -> dict[str, Any]:
                 "payment": e.payment_id,
                 "invoice": e.payment.invoice_id if e.payment is not None else e.document_id,
                 "expires_on": e.expires_on,
-                "reason": e.reason,
+                "reason": e.reason_text,
                 "at": e.at,
             }
             for e in giftcards.ledger_of(card)

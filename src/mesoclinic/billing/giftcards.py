@@ -38,7 +38,9 @@ from mesoclinic.billing.models import (
     InvoiceLine,
     ItemKind,
     Payment,
+    reason_fields,
 )
+from mesoclinic.clinical_codes.words import Worded
 from mesoclinic.money_text import format_money
 
 VALIDITY_MONTHS = 12
@@ -225,10 +227,14 @@ def note_redemption(card: GiftCard, payment: Payment, actor: Actor) -> GiftCardE
     return entry
 
 
-def give_back(card: GiftCard, refund: Payment, value: Decimal, *, reason: str, actor: Actor) -> GiftCardEntry:
+def give_back(
+    card: GiftCard, refund: Payment, value: Decimal, *, reason: str | Worded, actor: Actor
+) -> GiftCardEntry:
     """A refund of a gift-card payment puts the money back on the card (called by ``refund_payment``)."""
     GiftCard.objects.filter(pk=card.pk).update(balance=F("balance") + value)
-    entry = _entry(card, GiftCardEntryKind.RETURN, actor, amount=value, payment=refund, reason=reason)
+    entry = _entry(
+        card, GiftCardEntryKind.RETURN, actor, amount=value, payment=refund, **reason_fields(reason)
+    )
     record_event(
         "billing.gift_card.return",
         card,

@@ -13,7 +13,10 @@ from typing import Final, TypedDict
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from mesoclinic.clinical_codes.words import Worded, shown
 
 
 class _Money(TypedDict):
@@ -24,6 +27,34 @@ class _Money(TypedDict):
 
 
 MONEY: Final[_Money] = {"max_digits": 12, "decimal_places": 2}
+
+
+class WordedReason(models.Model):
+    """A reason MesoClinic writes itself ("Package refund: …"), kept as its English template and values so that
+    every reader sees it in their own language; ``reason`` keeps the English text (rows written before these
+    columns have only that, and show it as it was). A person's own reason has no template."""
+
+    reason_template = models.CharField(max_length=200, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language."""
+        return shown(self.reason_template, self.reason_params, str(getattr(self, "reason", "")), gettext)
+
+
+def reason_fields(reason: str | Worded) -> dict[str, object]:
+    """The columns of a reason given as text (a person's) or as ``Worded`` (MesoClinic's own words)."""
+    if isinstance(reason, Worded):
+        return {
+            "reason": str(reason),
+            "reason_template": reason.template,
+            "reason_params": dict(reason.params),
+        }
+    return {"reason": reason}
 
 
 class BillingSettings(models.Model):
@@ -105,7 +136,7 @@ class BuyerKind(models.TextChoices):
     COMPANY = "company", _("Company")
 
 
-class Invoice(models.Model):
+class Invoice(WordedReason):
     """A sales document: an invoice, a receipt or a credit note (which references the document it corrects).
 
     ``net``, ``vat`` and ``gross`` are kept equal to ``engine.vat.compute_totals`` of the lines by every
@@ -209,7 +240,7 @@ class PaymentMethod(models.TextChoices):
     GIFT_CARD = "gift_card", _("Gift card")
 
 
-class Payment(models.Model):
+class Payment(WordedReason):
     """Money received on a document, or (``refund_of`` set, negative amount) given back with a reason."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
@@ -335,7 +366,7 @@ class PackageEntryKind(models.TextChoices):
     LINK = "link", _("Linked to a series")
 
 
-class PackageEntry(models.Model):
+class PackageEntry(WordedReason):
     """One line of a package's ledger; never changed or deleted. ``sessions``: +N sold, −1 drawn, +1 given
     back, −k refunded (0 for an expiry change or a link)."""
 
@@ -775,7 +806,7 @@ class GiftCardEntryKind(models.TextChoices):
     CREDIT = "credit", _("Taken back by a credit note")
 
 
-class GiftCardEntry(models.Model):
+class GiftCardEntry(WordedReason):
     """One line of a gift card's ledger; never changed or deleted. ``amount``: + sold or returned by a
     refund, − redeemed or taken back by a credit note (``document``), 0 for an expiry change."""
 

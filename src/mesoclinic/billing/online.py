@@ -57,6 +57,7 @@ from mesoclinic.billing.models import (
     SavedCardStatus,
     StripeEvent,
 )
+from mesoclinic.clinical_codes.words import N_, Worded
 from mesoclinic.money_text import format_money
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
@@ -624,7 +625,7 @@ def refunds_made_at_stripe(charge: dict[str, Any], *, actor: Actor) -> str:
                 services.refund_payment(
                     payment,
                     amount=amount,
-                    reason=f"Refunded in Stripe ({refund_id})",
+                    reason=Worded(N_("Refunded in Stripe (%(refund)s)"), {"refund": refund_id}),
                     actor=actor,
                     stripe_refund_id=refund_id,
                 )

@@ -60,9 +60,11 @@ from mesoclinic.billing.models import (
     Payment,
     PaymentMethod,
     PriceItem,
+    reason_fields,
 )
 from mesoclinic.catalog.models import Product, Protocol
 from mesoclinic.clinical_codes.dates import local_day
+from mesoclinic.clinical_codes.words import N_, Worded
 from mesoclinic.money_text import format_money
 from mesoclinic.patients.models import Patient
 from mesoclinic.scheduling.models import Appointment
@@ -730,16 +732,19 @@ def _refund_at_stripe(
 
 @transaction.atomic
 def refund_payment(
-    payment: Payment, *, amount: Any, reason: str, actor: Actor, stripe_refund_id: str = ""
+    payment: Payment, *, amount: Any, reason: str | Worded, actor: Actor, stripe_refund_id: str = ""
 ) -> Payment:
     """Give back (part of) a payment, by the same method, with a reason: a negative payment row.
+
+    ``reason`` is a person's text, or MesoClinic's own words (``Worded``: shown in each reader's language).
 
     ``stripe_refund_id``: the refund was already made at Stripe (in its dashboard; Stripe's ``charge.refunded``
     webhook records it here) and is only recorded, not asked of Stripe again."""
     value = _money(amount, "amount")
     if value <= 0:
         raise _fail("amount", _("A refund is more than zero."))
-    if not reason.strip():
+    why: str | Worded = reason if isinstance(reason, Worded) else reason.strip()
+    if not str(why).strip():
         raise _fail("reason", _("Say why the money is given back."))
     payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment.pk)
     if payment.refund_of_id is not None:
@@ -761,7 +766,7 @@ def refund_payment(
     _refuse_if_closed(location)
     # Paid by card online (or an online deposit applied): the money goes back to the card through Stripe
     # first; if Stripe refuses, nothing is recorded.
-    at_stripe = _refund_at_stripe(payment, value, reason.strip(), stripe_refund_id)
+    at_stripe = _refund_at_stripe(payment, value, str(why), stripe_refund_id)
     refund = Payment.objects.create(
         invoice=payment.invoice,
         method=payment.method,
@@ -770,7 +775,7 @@ def refund_payment(
         package_id=payment.package_id,
         gift_card_id=payment.gift_card_id,
         refund_of=payment,
-        reason=reason.strip(),
+        **reason_fields(why),
         received_at=timezone.now(),
         received_by=acting_user(actor),
     )
@@ -780,11 +785,11 @@ def refund_payment(
     if payment.method == PaymentMethod.CREDIT:
         _credit(payment.invoice, value, PaymentMethod.CREDIT, refund, actor)
     if payment.gift_card is not None:
-        giftcards.give_back(payment.gift_card, refund, value, reason=reason.strip(), actor=actor)
+        giftcards.give_back(payment.gift_card, refund, value, reason=why, actor=actor)
     if payment.package_id is not None:
         package = Package.objects.select_for_update().get(pk=payment.package_id)
         Package.objects.filter(pk=package.pk).update(sessions_used=F("sessions_used") - 1)
-        _ledger(package, PackageEntryKind.RETURN, actor, sessions=1, payment=refund, reason=reason.strip())
+        _ledger(package, PackageEntryKind.RETURN, actor, sessions=1, payment=refund, **reason_fields(why))
     record_event(
         "billing.payment.refund",
         payment.invoice,
@@ -793,7 +798,7 @@ def refund_payment(
             "payment": payment.pk,
             "refund": refund.pk,
             "amount": str(value),
-            "reason": reason.strip(),
+            "reason": str(why),
             **({"stripe_refund": at_stripe[1]} if at_stripe is not None else {}),
         },
     )
@@ -874,12 +879,16 @@ def issue_invoice(invoice: Invoice, *, actor: Actor) -> Invoice:
 
 
 @transaction.atomic
-def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: str, actor: Actor) -> Invoice:
+def create_credit_note(
+    invoice: Invoice, *, lines: Sequence[LineInput], reason: str | Worded, actor: Actor
+) -> Invoice:
     """Correct an issued document: an issued credit note that references it, for at most what is left of it.
 
     The lines say what is credited (positive quantities and prices); the note's totals are negative.
+    ``reason``: a person's text, or MesoClinic's own words (``Worded``: shown in each reader's language).
     """
-    if not reason.strip():
+    why: str | Worded = reason if isinstance(reason, Worded) else reason.strip()
+    if not str(why).strip():
         raise _fail("reason", _("Say why the document is corrected."))
     if not lines:
         raise _fail("lines", _("Say what is credited (at least one line)."))
@@ -893,7 +902,7 @@ def create_credit_note(invoice: Invoice, *, lines: Sequence[LineInput], reason: 
         kind=DocumentKind.CREDIT_NOTE,
         currency=original.currency,
         corrects=original,
-        reason=reason.strip(),
+        **reason_fields(why),
         buyer_kind=original.buyer_kind,
         buyer_name=original.buyer_name,
         buyer_address=original.buyer_address,
@@ -1029,7 +1038,12 @@ def draw_for_signed_session(record: Any, *, actor: Actor) -> PackageEntry | None
             continue
         if package.course_id is None and appointment.course_id is not None:
             Package.objects.filter(pk=package.pk).update(course_id=appointment.course_id)
-            _ledger(package, PackageEntryKind.LINK, actor, reason=f"Series {appointment.course_id}")
+            _ledger(
+                package,
+                PackageEntryKind.LINK,
+                actor,
+                **reason_fields(Worded(N_("Series %(series)s"), {"series": appointment.course_id})),
+            )
         entry = _ledger(
             package, PackageEntryKind.DRAW, actor, sessions=-1, session_record=record, appointment=appointment
         )
@@ -1116,27 +1130,43 @@ def refund_package(
             _("Only %(paid)s was paid for this package and is left to refund.")
             % {"paid": format_money(available, "")},
         )
-    note = reason.strip() + (f" (override: {override_reason.strip()})" if value != rule else "")
+    note, on_payment = _package_refund_words(reason, override_reason, overridden=value != rule)
     owed = value
     for payment in payments:
         if owed <= 0:
             break
         part = min(owed, selectors.refundable(payment))
         if part > 0:
-            refund_payment(payment, amount=part, reason=f"Package refund: {note}", actor=actor)
+            refund_payment(payment, amount=part, reason=on_payment, actor=actor)
             owed -= part
     Package.objects.filter(pk=package.pk).update(
         sessions_refunded=F("sessions_refunded") + left, status=PackageStatus.REFUNDED
     )
-    entry = _ledger(package, PackageEntryKind.REFUND, actor, sessions=-left, amount=value, reason=note)
+    entry = _ledger(
+        package, PackageEntryKind.REFUND, actor, sessions=-left, amount=value, **reason_fields(note)
+    )
     record_event(
         "billing.package.refund",
         package,
         actor=actor,
         clinic=package.clinic,
-        data={"sessions": left, "rule": str(rule), "amount": str(value), "reason": note},
+        data={"sessions": left, "rule": str(rule), "amount": str(value), "reason": str(note)},
     )
     return entry
+
+
+def _package_refund_words(
+    reason: str, override_reason: str, *, overridden: bool
+) -> tuple[str | Worded, Worded]:
+    """The ledger's line and each refunded payment's reason: the person's words with MesoClinic's around them,
+    kept as template and values (shown in each reader's language)."""
+    words = {"reason": reason.strip(), "override": override_reason.strip()}
+    if overridden:
+        return (
+            Worded(N_("%(reason)s (override: %(override)s)"), words),
+            Worded(N_("Package refund: %(reason)s (override: %(override)s)"), words),
+        )
+    return reason.strip(), Worded(N_("Package refund: %(reason)s"), words)
 
 
 def _is_owner(actor: Actor) -> bool:
@@ -1283,7 +1313,7 @@ def _apply_deposit(invoice: Invoice, *, actor: Actor) -> Payment | None:
         location=appointment.location,
         method=PaymentMethod.DEPOSIT,
         amount=value,
-        reason=f"Deposit of {deposit.received_at.date().isoformat()}",
+        **reason_fields(Worded(N_("Deposit of %(day)s"), {"day": deposit.received_at.date().isoformat()})),
         received_at=timezone.now(),
         received_by=acting_user(actor),
     )
@@ -1420,7 +1450,7 @@ def waive_charge(charge: CancellationCharge, *, reason: str, actor: Actor) -> Ca
                     )
                     for line in invoice.lines.all()
                 ],
-                reason=f"Waived: {why}",
+                reason=Worded(N_("Waived: %(reason)s"), {"reason": why}),
                 actor=actor,
             )
         else:

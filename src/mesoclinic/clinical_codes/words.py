@@ -7,7 +7,9 @@ the catalog, and the Django layer translates the text where it shows it (``gette
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
 def N_(text: str) -> str:  # noqa: N802 — the conventional name of a no-op translation marker
@@ -35,3 +37,39 @@ class WordedError(ValueError):
     def text(self, tr: Callable[[str], str] = same) -> str:
         """The message, its words translated by ``tr`` (as is by default)."""
         return tr(self.template) % self.params if self.params else tr(self.template)
+
+
+@dataclass(frozen=True)
+class Worded:
+    """Words written now and read later, perhaps in another language: an English ``template`` marked ``N_``
+    and its ``params`` (plain JSON values), stored as they are and shown with the reader's ``gettext``.
+
+    A record keeps ``str(worded)`` (the English text, for old readers and the audit log) beside the
+    template and values; ``shown`` renders what was stored, and a row written before it had a template
+    shows its text as it was.
+    """
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, tr: Callable[[str], str] = same) -> str:
+        """The words, translated by ``tr`` (as is by default)."""
+        return shown(self.template, self.params, "", tr)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def shown(template: str, params: Mapping[str, Any] | None, text: str, tr: Callable[[str], str] = same) -> str:
+    """A stored record's words in the reader's language: its ``template`` with ``params`` translated by ``tr``;
+    ``text`` (what was written at the time) when it has no template, or when a translation does not fit its
+    values (then the English template, which always fits, is used first)."""
+    if not template:
+        return text
+    values = dict(params or {})
+    for words in (tr(template), template):
+        try:
+            return words % values if "%(" in words else words
+        except (KeyError, TypeError, ValueError):
+            continue
+    return text or template

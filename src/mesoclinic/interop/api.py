@@ -32,7 +32,7 @@ def run_out(run: ImportRun) -> dict[str, Any]:
         "dry_run": run.dry_run,
         "total": run.total,
         "processed": state.processed,
-        "result": run.result,
+        "result": selectors.report_for_reader(run.result),
         "error": state.error,
         "created_at": run.created_at,
         "started_at": run.started_at,
@@ -85,7 +85,7 @@ def import_csv(  # noqa: PLR0917 — ninja reads each multipart form field from 
     if services.runs_in_background(len(parsed.rows)):
         problems = csvfile.check_mapping(kind, full, parsed.headers)
         if problems:
-            return Status(400, {"detail": " ".join(problems)})
+            return Status(400, {"detail": " ".join(csvfile.problem_text(p, _) for p in problems)})
         run = services.start_import(
             staff.clinic, kind, total=len(parsed.rows), dry_run=dry_run, actor=request.user,
             data=text.encode(), source=source, delimiter=parsed.delimiter, mapping=full,

@@ -14,10 +14,10 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from mesoclinic.clinical_codes.words import N_, WordedError, same
+from mesoclinic.clinical_codes.words import N_, Worded, WordedError, same
 
 MAX_BYTES: Final = 5 * 1024 * 1024
 MAX_ROWS: Final = 20_000
@@ -33,6 +33,8 @@ class CsvFileError(WordedError):
 
 @dataclass(frozen=True)
 class Field:
+    """A field an import fills; ``label`` is English marked ``N_`` (the Django layer shows ``gettext(label)``)."""
+
     name: str
     label: str
     required: bool = False
@@ -42,24 +44,24 @@ class Field:
 PATIENT_FIELDS: Final = (
     Field(
         "external_id",
-        "External id",
+        N_("External id"),
         synonyms=("id", "nr", "no", "number", "patient id", "patient number", "record number", "mrn"),
     ),
     Field(
         "given_name",
-        "First name",
+        N_("First name"),
         True,
         ("first", "first name", "firstname", "given", "forename", "vorname", "imie"),
     ),
     Field(
         "family_name",
-        "Last name",
+        N_("Last name"),
         True,
         ("last", "last name", "lastname", "surname", "family", "nachname", "nazwisko"),
     ),
     Field(
         "birth_date",
-        "Date of birth",
+        N_("Date of birth"),
         True,
         (
             "dob",
@@ -72,40 +74,44 @@ PATIENT_FIELDS: Final = (
             "birthday",
         ),
     ),
-    Field("sex", "Sex", synonyms=("gender",)),
-    Field("email", "E-mail", synonyms=("e-mail", "email address", "mail")),
-    Field("phone", "Phone", synonyms=("telephone", "mobile", "phone number", "cell", "tel")),
-    Field("address", "Address", synonyms=("street", "postal address")),
-    Field("preferred_language", "Language", synonyms=("language", "lang", "locale")),
-    Field("fitzpatrick", "Fitzpatrick skin type", synonyms=("skin type", "fitzpatrick type")),
+    Field("sex", N_("Sex"), synonyms=("gender",)),
+    Field("email", N_("E-mail"), synonyms=("e-mail", "email address", "mail")),
+    Field("phone", N_("Phone"), synonyms=("telephone", "mobile", "phone number", "cell", "tel")),
+    Field("address", N_("Address"), synonyms=("street", "postal address")),
+    Field("preferred_language", N_("Language"), synonyms=("language", "lang", "locale")),
+    Field("fitzpatrick", N_("Fitzpatrick skin type"), synonyms=("skin type", "fitzpatrick type")),
 )
 
 APPOINTMENT_FIELDS: Final = (
     Field(
-        "patient_external_id", "Patient external id", synonyms=("patient id", "client id", "patient number")
+        "patient_external_id",
+        N_("Patient external id"),
+        synonyms=("patient id", "client id", "patient number"),
     ),
-    Field("patient_email", "Patient e-mail", synonyms=("email", "e-mail", "client email", "patient e-mail")),
+    Field(
+        "patient_email", N_("Patient e-mail"), synonyms=("email", "e-mail", "client email", "patient e-mail")
+    ),
     Field(
         "starts_at",
-        "Start",
+        N_("Start"),
         True,
         ("start", "start time", "starts", "date time", "datetime", "appointment start"),
     ),
-    Field("ends_at", "End", synonyms=("end", "end time", "ends", "appointment end")),
-    Field("duration_minutes", "Duration (minutes)", synonyms=("duration", "minutes", "length")),
+    Field("ends_at", N_("End"), synonyms=("end", "end time", "ends", "appointment end")),
+    Field("duration_minutes", N_("Duration (minutes)"), synonyms=("duration", "minutes", "length")),
     Field(
         "practitioner",
-        "Practitioner",
+        N_("Practitioner"),
         True,
         ("staff", "provider", "therapist", "doctor", "practitioner name"),
     ),
-    Field("location", "Location", True, ("site", "clinic", "branch", "location name")),
-    Field("room", "Room", synonyms=("room name", "resource")),
-    Field("device", "Device", synonyms=("machine", "device name")),
-    Field("modality", "Modality", synonyms=("treatment", "service", "modality code")),
-    Field("protocol", "Protocol", synonyms=("protocol name", "package", "course")),
-    Field("status", "Status", synonyms=("state", "appointment status")),
-    Field("notes", "Notes", synonyms=("note", "comment", "comments", "remarks")),
+    Field("location", N_("Location"), True, ("site", "clinic", "branch", "location name")),
+    Field("room", N_("Room"), synonyms=("room name", "resource")),
+    Field("device", N_("Device"), synonyms=("machine", "device name")),
+    Field("modality", N_("Modality"), synonyms=("treatment", "service", "modality code")),
+    Field("protocol", N_("Protocol"), synonyms=("protocol name", "package", "course")),
+    Field("status", N_("Status"), synonyms=("state", "appointment status")),
+    Field("notes", N_("Notes"), synonyms=("note", "comment", "comments", "remarks")),
 )
 
 FIELDS: Final = {"patients": PATIENT_FIELDS, "appointments": APPOINTMENT_FIELDS}
@@ -113,9 +119,34 @@ FIELDS: Final = {"patients": PATIENT_FIELDS, "appointments": APPOINTMENT_FIELDS}
 
 @dataclass(frozen=True)
 class RowError:
+    """What a row's column cannot be: ``message`` in the language of the import that read it, and (when the
+    words are MesoClinic's own) their English ``template`` and ``params``, to show them again later in
+    another reader's language (a background run's report is written by the worker, read by anyone)."""
+
     row: int
     column: str
     message: str
+    template: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"row": self.row, "column": self.column, "message": self.message}
+        if self.template:
+            found |= {"template": self.template, "params": self.params}
+        return found
+
+
+@dataclass(frozen=True)
+class MappingProblem(Worded):
+    """Why a column mapping cannot be used, in words (``Worded``) and as a ``code`` programs test:
+    ``unknown_field``, ``missing_column``, ``unmapped_required`` or ``unmapped_patient`` (the last two: a
+    field still to choose, which a mapping being saved may leave for later)."""
+
+    code: str = ""
+
+
+#: The problems that only say a column is still to be chosen.
+UNCHOSEN: Final = frozenset({"unmapped_required", "unmapped_patient"})
 
 
 @dataclass
@@ -201,21 +232,48 @@ def guess_mapping(kind: str, headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def check_mapping(kind: str, mapping: Mapping[str, str], headers: list[str]) -> list[str]:
-    """Problems with a mapping: unknown fields, columns not in the file, required fields unmapped."""
+def check_mapping(kind: str, mapping: Mapping[str, str], headers: list[str]) -> list[MappingProblem]:
+    """Problems with a mapping: unknown fields, columns not in the file, required fields unmapped.
+
+    A field's label is a value of its problem, translated with it (``text(gettext)`` translates the
+    ``label`` param too: see ``problem_text``)."""
     known = {f.name: f for f in FIELDS[kind]}
-    problems = [f"{name} is not a field of a {kind} import." for name in mapping if name not in known]
+    problems = [
+        MappingProblem(
+            N_("%(name)s is not a field of a %(kind)s import."), {"name": name, "kind": kind}, "unknown_field"
+        )
+        for name in mapping
+        if name not in known
+    ]
     problems += [
-        f"Column {header!r} (for {name}) is not in the file."
+        MappingProblem(
+            N_("Column %(column)s (for %(field)s) is not in the file."),
+            {"column": repr(header), "field": name},
+            "missing_column",
+        )
         for name, header in mapping.items()
         if header and header not in headers
     ]
     problems += [
-        f"Choose the column for {f.label}." for f in known.values() if f.required and not mapping.get(f.name)
+        MappingProblem(N_("Choose the column for %(label)s."), {"label": f.label}, "unmapped_required")
+        for f in known.values()
+        if f.required and not mapping.get(f.name)
     ]
     if kind == "appointments" and not (mapping.get("patient_external_id") or mapping.get("patient_email")):
-        problems.append("Choose the column that identifies the patient (external id or e-mail).")
+        problems.append(
+            MappingProblem(
+                N_("Choose the column that identifies the patient (external id or e-mail)."),
+                {},
+                "unmapped_patient",
+            )
+        )
     return problems
+
+
+def problem_text(problem: Worded, tr: Callable[[str], str] = same) -> str:
+    """A problem in the reader's language, a field's label (a value marked ``N_``) translated as well."""
+    params = {k: tr(v) if k == "label" and isinstance(v, str) else v for k, v in problem.params.items()}
+    return Worded(problem.template, params).text(tr)
 
 
 def mapped_rows(parsed: ParsedFile, mapping: Mapping[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -235,15 +293,23 @@ class RowReader:
     #: Translates this module's messages (marked ``N_``): the services pass ``gettext``; English by default.
     tr: Callable[[str], str] = field(default=same, repr=False)
 
-    def error(self, name: str, message: str) -> None:
-        self.errors.append(RowError(self.number, self.mapping.get(name, name), message))
+    def error(self, name: str, message: str | Worded) -> None:
+        """Note what the column ``name`` cannot be: a message already in words, or MesoClinic's own words
+        (``Worded``: shown now with ``tr``, and kept as template and values to be shown again later)."""
+        column = self.mapping.get(name, name)
+        if isinstance(message, Worded):
+            self.errors.append(
+                RowError(self.number, column, message.text(self.tr), message.template, dict(message.params))
+            )
+        else:
+            self.errors.append(RowError(self.number, column, message))
 
     def text(self, name: str, *, required: bool = False, max_length: int = 0) -> str:
         value = self.values.get(name, "").strip()
         if required and not value:
-            self.error(name, self.tr(N_("This value is required.")))
+            self.error(name, Worded(N_("This value is required.")))
         if max_length and len(value) > max_length:
-            self.error(name, self.tr(N_("At most %(max)s characters.")) % {"max": max_length})
+            self.error(name, Worded(N_("At most %(max)s characters."), {"max": max_length}))
         return value
 
     def date(self, name: str, *, required: bool = False) -> date | None:
@@ -254,8 +320,7 @@ class RowReader:
         if parsed is None:
             self.error(
                 name,
-                self.tr(N_("%(value)s is not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
-                % {"value": repr(value)},
+                Worded(N_("%(value)s is not a date (use YYYY-MM-DD or DD.MM.YYYY)."), {"value": repr(value)}),
             )
         return parsed
 
@@ -267,8 +332,9 @@ class RowReader:
         if parsed is None:
             self.error(
                 name,
-                self.tr(N_("%(value)s is not a date and time (use YYYY-MM-DD HH:MM)."))
-                % {"value": repr(value)},
+                Worded(
+                    N_("%(value)s is not a date and time (use YYYY-MM-DD HH:MM)."), {"value": repr(value)}
+                ),
             )
         return parsed
 
@@ -283,8 +349,10 @@ class RowReader:
         if not low <= number <= high:
             self.error(
                 name,
-                self.tr(N_("%(value)s is not a whole number from %(low)s to %(high)s."))
-                % {"value": repr(value), "low": low, "high": high},
+                Worded(
+                    N_("%(value)s is not a whole number from %(low)s to %(high)s."),
+                    {"value": repr(value), "low": low, "high": high},
+                ),
             )
             return None
         return number

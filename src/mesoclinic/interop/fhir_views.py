@@ -16,6 +16,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from mesoclinic.accounts.decorators import staff_or_token_required
@@ -127,7 +129,9 @@ def bulk_manifest(request: ClinicRequest) -> HttpResponse:
     wanted = [t for t in request.GET.get("_type", "").split(",") if t] or list(BULK_TYPES)
     unknown = [t for t in wanted if t not in BULK_TYPES]
     if unknown:
-        return outcome(400, [("not-supported", "_type", f"Not exported: {', '.join(unknown)}.")])
+        return outcome(
+            400, [("not-supported", "_type", _("Not exported: %(types)s.") % {"types": ", ".join(unknown)})]
+        )
     return fhir_response(
         {
             "transactionTime": timezone.now().isoformat(),
@@ -147,7 +151,7 @@ def bulk_manifest(request: ClinicRequest) -> HttpResponse:
 def bulk_file(request: ClinicRequest, resource_type: str) -> HttpResponse | StreamingHttpResponse:
     """One type of the clinic as NDJSON, streamed row by row in flat memory."""
     if resource_type not in BULK_TYPES:
-        return outcome(404, [("not-found", "", f"{resource_type} is not exported.")])
+        return outcome(404, [("not-found", "", _("%(type)s is not exported.") % {"type": resource_type})])
     services.record_export(
         request.clinic, scope="clinic", channel="fhir-bulk", types=[resource_type], actor=request.user
     )
@@ -203,13 +207,16 @@ def _parse(request: HttpRequest) -> Any:
     body = _read_body(request)
     if body is None:
         raise BodyRefusedError(
-            outcome(413, [("too-costly", "", "The request is larger than 10 MB; send fewer Patients.")])
+            outcome(413, [("too-costly", "", _("The request is larger than 10 MB; send fewer Patients."))])
         )
-    deep = outcome(400, [("structure", "", f"The JSON is nested more than {MAX_DEPTH} levels deep.")])
+    deep = outcome(
+        400,
+        [("structure", "", _("The JSON is nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH})],
+    )
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise BodyRefusedError(outcome(400, [("structure", "", "The body is not JSON.")])) from None
+        raise BodyRefusedError(outcome(400, [("structure", "", _("The body is not JSON."))])) from None
     except RecursionError:
         raise BodyRefusedError(deep) from None
     if too_deep(payload):
@@ -230,8 +237,14 @@ def _queued(request: ClinicRequest, payload: Any, count: int, *, dry_run: bool) 
     )
     where = request.build_absolute_uri(reverse("api-v1:interop_import_run", kwargs={"run_id": run.pk}))
     response = information(
-        f"{count} entries queued for import (run {run.pk}); nothing is saved until all of them pass. "
-        f"Follow the run at {where}.",
+        ngettext(
+            "%(count)d entry queued for import (run %(run)s); nothing is saved until it passes. "
+            "Follow the run at %(where)s.",
+            "%(count)d entries queued for import (run %(run)s); nothing is saved until all of them pass. "
+            "Follow the run at %(where)s.",
+            count,
+        )
+        % {"count": count, "run": run.pk, "where": where},
         status=202,
     )
     response["Content-Location"] = where
@@ -271,9 +284,16 @@ def import_patients(request: ClinicRequest) -> HttpResponse:
             ],
         )
     if dry_run:
-        return information(f"{report.rows} Patient(s) would be imported; nothing was saved.")
+        return information(
+            ngettext(
+                "%(count)d Patient would be imported; nothing was saved.",
+                "%(count)d Patients would be imported; nothing was saved.",
+                report.rows,
+            )
+            % {"count": report.rows}
+        )
     if not bundle:
-        response = information("Patient created.", status=201)
+        response = information(_("Patient created."), status=201)
         response["Location"] = f"{_base_url(request)}/Patient/{report.created_ids[0]}"
         return response
     return fhir_response(

@@ -43,7 +43,7 @@ class MappingForm(forms.Form):
         choices = [("", _("— not in the file —")), *((h, h) for h in headers)]
         for field in csvfile.FIELDS[kind]:
             self.fields[field.name] = forms.ChoiceField(
-                label=field.label, choices=choices, required=field.required
+                label=_(field.label), choices=choices, required=field.required
             )
 
     def mapping(self) -> dict[str, str]:

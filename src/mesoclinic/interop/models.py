@@ -99,6 +99,11 @@ class ImportRun(models.Model):
     mapping = models.JSONField(default=dict, blank=True)
     result = models.JSONField(null=True, blank=True, help_text=_("The import's report, as the API gives it."))
     error = models.CharField(max_length=300, blank=True, help_text=_("Why the run could not finish."))
+    error_words = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Why, as English templates and their values: shown in each reader's language."),
+    )
     job_result_id = models.CharField(max_length=64, blank=True, help_text=_("The worker's job."))
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

@@ -13,11 +13,14 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from mesoclinic.accounts.models import Clinic, Location, StaffMember
 from mesoclinic.catalog.data_file import zone_names
 from mesoclinic.catalog.models import Ingredient, Modality
 from mesoclinic.clinical_codes.vocabulary import CONDITIONS, IMPLANTS, MEDICATIONS
+from mesoclinic.clinical_codes.words import Worded, shown
+from mesoclinic.interop.csvfile import problem_text
 from mesoclinic.interop.fhir import resources as fr
 from mesoclinic.interop.fhir.bundles import BULK_TYPES
 from mesoclinic.interop.models import CsvUpload, ExternalIdentifier, ImportRun, ImportRunStatus
@@ -277,13 +280,14 @@ def import_run_state(run: ImportRun) -> RunState:
     """The run as it stands: a running run's progress from the worker's note; a run whose job the worker
     gave up on (its last attempt failed, or its worker was lost once too often) is ``failed``."""
     if run.finished:
-        return RunState(run.status, run.processed, run.error)
+        return RunState(run.status, run.processed, _run_error(run))
     job = Job.objects.filter(result_id=run.job_result_id).only("status", "last_error").first()
     if job is not None and job.status == JobStatus.FAILED:
         return RunState(
             ImportRunStatus.FAILED,
             0,
-            f"The worker could not finish this import; nothing was saved ({job.last_error}).",
+            _("The worker could not finish this import; nothing was saved (%(error)s).")
+            % {"error": job.last_error},
         )
     processed = 0
     if run.status == ImportRunStatus.RUNNING:
@@ -293,3 +297,37 @@ def import_run_state(run: ImportRun) -> RunState:
         except (OSError, ValueError):
             processed = 0
     return RunState(run.status, min(processed, run.total), "")
+
+
+def _in_readers_words(text: str) -> str:
+    """A message stored as text only (a run written before its words were kept, or another app's refusal): the
+    reader's language where the text is a catalog message without values, else as it was written."""
+    return _(text) if text else text
+
+
+def _run_error(run: ImportRun) -> str:
+    """Why a finished run failed, in the reader's language (the worker wrote it in its own)."""
+    if not run.error_words:
+        return _in_readers_words(run.error)
+    return " ".join(
+        problem_text(Worded(str(w.get("template", "")), dict(w.get("params") or {})), _)
+        for w in run.error_words
+    )
+
+
+def report_for_reader(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A background run's report (``ImportRun.result``) with every row error in the reader's language: the
+    worker wrote them in its own and kept MesoClinic's words as template and values beside them."""
+    if not result:
+        return result
+    errors = [
+        {
+            "row": e.get("row"),
+            "column": e.get("column", ""),
+            "message": shown(
+                str(e.get("template", "")), e.get("params"), _in_readers_words(str(e.get("message", ""))), _
+            ),
+        }
+        for e in result.get("errors", [])
+    ]
+    return {**result, "errors": errors}

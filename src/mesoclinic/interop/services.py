@@ -31,6 +31,7 @@ from mesoclinic.accounts.models import Clinic, Location, StaffMember
 from mesoclinic.actors import Actor
 from mesoclinic.audit.services import acting_user, record_event
 from mesoclinic.catalog.models import Modality, Protocol
+from mesoclinic.clinical_codes.words import N_, Worded
 from mesoclinic.interop import csvfile
 from mesoclinic.interop.csvfile import RowError, RowReader
 from mesoclinic.interop.fhir.bundles import patients_in
@@ -67,8 +68,17 @@ class ImportReport:
             "rows": self.rows,
             "created": self.created if not self.errors else 0,
             "saved": self.saved,
-            "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors],
+            "errors": [e.as_dict() for e in self.errors],
         }
+
+
+class MappingError(ValidationError):
+    """A column mapping the import cannot use: its problems in the reader's language (the messages), and as
+    ``csvfile.MappingProblem`` words, kept by a background run to show them in its reader's language."""
+
+    def __init__(self, problems: list[csvfile.MappingProblem]) -> None:
+        super().__init__([csvfile.problem_text(p, _) for p in problems])
+        self.problems = problems
 
 
 class RowRejectedError(Exception):
@@ -160,15 +170,17 @@ def _check_identifiers(
 ) -> None:
     for system, value in identifiers:
         if (system, value) in seen:
-            reader.error(column, _("%(value)s appears twice in this file.") % {"value": value})
+            reader.error(column, Worded(N_("%(value)s appears twice in this file."), {"value": value}))
             continue
         seen.add((system, value))
         existing = ExternalIdentifier.objects.filter(clinic=clinic, system=system, value=value).first()
         if existing is not None:
             reader.error(
                 column,
-                _("%(value)s is already imported (patient #%(patient)s).")
-                % {"value": value, "patient": existing.patient_id},
+                Worded(
+                    N_("%(value)s is already imported (patient #%(patient)s)."),
+                    {"value": value, "patient": existing.patient_id},
+                ),
             )
 
 
@@ -188,8 +200,10 @@ def _register(
     if same is not None:
         reader.error(
             "family_name",
-            _("Already registered as patient #%(patient)s (same name and date of birth).")
-            % {"patient": same.pk},
+            Worded(
+                N_("Already registered as patient #%(patient)s (same name and date of birth)."),
+                {"patient": same.pk},
+            ),
         )
         raise RowRejectedError
     try:
@@ -257,9 +271,13 @@ def set_csv_mapping(upload: CsvUpload, mapping: Mapping[str, str], *, actor: Act
         raise ValidationError(_("This file has been imported already."))
     parsed = csvfile.parse(upload.text, delimiter=upload.delimiter)
     cleaned = {name: header for name, header in mapping.items() if header}
-    problems = [p for p in csvfile.check_mapping(upload.kind, cleaned, parsed.headers) if "Choose" not in p]
+    problems = [
+        p
+        for p in csvfile.check_mapping(upload.kind, cleaned, parsed.headers)
+        if p.code not in csvfile.UNCHOSEN
+    ]
     if problems:
-        raise ValidationError(problems)
+        raise MappingError(problems)
     upload.mapping = cleaned
     upload.save(update_fields=["mapping"])
     return upload
@@ -307,7 +325,7 @@ def import_csv(
     parsed = csvfile.parse(text, delimiter=delimiter)
     problems = csvfile.check_mapping(kind, mapping, parsed.headers)
     if problems:
-        raise ValidationError(problems)
+        raise MappingError(problems)
     report = ImportReport(kind, dry_run)
     importer = (
         _PatientRows(clinic, source) if kind == ImportKind.PATIENTS else _AppointmentRows(clinic, source)
@@ -359,7 +377,8 @@ class _PatientRows:
         }
         if sex not in _SEX:
             r.error(
-                "sex", _("%(value)s is not a sex (female, male, other or unknown).") % {"value": repr(sex)}
+                "sex",
+                Worded(N_("%(value)s is not a sex (female, male, other or unknown)."), {"value": repr(sex)}),
             )
         fields["sex"] = _SEX.get(sex, "unknown")
         language = r.text("preferred_language", max_length=10)
@@ -369,7 +388,9 @@ class _PatientRows:
             raise RowRejectedError
         person = (fields["given_name"].lower(), fields["family_name"].lower(), fields["birth_date"])
         if person in self.seen_people:
-            r.error("family_name", _("Same person as row %(row)s.") % {"row": self.seen_people[person]})
+            r.error(
+                "family_name", Worded(N_("Same person as row %(row)s."), {"row": self.seen_people[person]})
+            )
             raise RowRejectedError
         self.seen_people[person] = r.number
         identifiers = [(self.source, external_id)] if external_id else []
@@ -463,8 +484,10 @@ class _AppointmentRows:
             if found is None:
                 r.error(
                     "patient_external_id",
-                    _("No patient imported from %(source)s with id %(id)s.")
-                    % {"source": self.source, "id": external_id},
+                    Worded(
+                        N_("No patient imported from %(source)s with id %(id)s."),
+                        {"source": self.source, "id": external_id},
+                    ),
                 )
                 return None
             return found.patient
@@ -473,23 +496,23 @@ class _AppointmentRows:
             if len(matches) != 1:
                 r.error(
                     "patient_email",
-                    (
-                        _("Several patients have the e-mail %(email)s.")
+                    Worded(
+                        N_("Several patients have the e-mail %(email)s.")
                         if matches
-                        else _("No patient has the e-mail %(email)s.")
-                    )
-                    % {"email": email},
+                        else N_("No patient has the e-mail %(email)s."),
+                        {"email": email},
+                    ),
                 )
                 return None
             return matches[0]
-        r.error("patient_external_id", _("The patient's external id or e-mail is required."))
+        r.error("patient_external_id", Worded(N_("The patient's external id or e-mail is required.")))
         return None
 
     @staticmethod
     def _lookup(r: RowReader, name: str, table: Mapping[str, Any], missing: str) -> Any:
         value = r.text(name, required=True)
         if value and value.lower() not in table:
-            r.error(name, _(missing) % {"value": repr(value)})
+            r.error(name, Worded(missing, {"value": repr(value)}))
         return table.get(value.lower()) if value else None
 
     def _protocol(self, r: RowReader) -> Protocol | None:
@@ -497,28 +520,37 @@ class _AppointmentRows:
         modality_name = r.text("modality")
         modality = self.modalities.get(modality_name.lower()) if modality_name else None
         if modality_name and modality is None:
-            r.error("modality", _("No modality %(value)s in this clinic.") % {"value": repr(modality_name)})
+            r.error(
+                "modality",
+                Worded(N_("No modality %(value)s in this clinic."), {"value": repr(modality_name)}),
+            )
             return None
         if given:
             protocol = self.protocols.get(given.lower())
             if protocol is None:
-                r.error("protocol", _("No protocol %(value)s in this clinic.") % {"value": repr(given)})
+                r.error(
+                    "protocol", Worded(N_("No protocol %(value)s in this clinic."), {"value": repr(given)})
+                )
             elif modality is not None and protocol.modality_id != modality.pk:
                 r.error(
                     "protocol",
-                    _("%(protocol)s is not a %(modality)s protocol.")
-                    % {"protocol": protocol.name, "modality": modality.name},
+                    Worded(
+                        N_("%(protocol)s is not a %(modality)s protocol."),
+                        {"protocol": protocol.name, "modality": modality.name},
+                    ),
                 )
             return protocol
         if modality is None:
-            r.error("modality", _("Give the modality or the protocol."))
+            r.error("modality", Worded(N_("Give the modality or the protocol.")))
             return None
         protocol = next((p for p in self.protocols.values() if p.modality_id == modality.pk), None)
         if protocol is None:
             r.error(
                 "modality",
-                _("The clinic has no %(modality)s protocol to file this appointment under.")
-                % {"modality": modality.name},
+                Worded(
+                    N_("The clinic has no %(modality)s protocol to file this appointment under."),
+                    {"modality": modality.name},
+                ),
             )
         return protocol
 
@@ -531,7 +563,7 @@ class _AppointmentRows:
         if ends_at is None:
             ends_at = starts_at + timedelta(minutes=minutes or protocol.session_minutes)
         if ends_at <= starts_at:
-            r.error("ends_at", _("The end must be after the start."))
+            r.error("ends_at", Worded(N_("The end must be after the start.")))
         return ends_at
 
     @staticmethod
@@ -542,11 +574,11 @@ class _AppointmentRows:
             found = next((x for x in candidates if x.name.lower() == given.lower()), None)
             if found is None:
                 missing = (
-                    _("No room named %(value)s at this location.")
+                    N_("No room named %(value)s at this location.")
                     if name == "room"
-                    else _("No device named %(value)s at this location.")
+                    else N_("No device named %(value)s at this location.")
                 )
-                r.error(name, missing % {"value": repr(given)})
+                r.error(name, Worded(missing, {"value": repr(given)}))
             return found
 
         def fits(x: Any) -> bool:
@@ -556,11 +588,11 @@ class _AppointmentRows:
         found = next((x for x in candidates if fits(x)), None)
         if found is None:
             unset = (
-                _("No room at this location is set up for %(modality)s; name one.")
+                N_("No room at this location is set up for %(modality)s; name one.")
                 if name == "room"
-                else _("No device at this location is set up for %(modality)s; name one.")
+                else N_("No device at this location is set up for %(modality)s; name one.")
             )
-            r.error(name, unset % {"modality": modality})
+            r.error(name, Worded(unset, {"modality": modality}))
         return found
 
     def _status(self, r: RowReader, starts_at: datetime | None) -> str:
@@ -574,8 +606,10 @@ class _AppointmentRows:
         if given not in _STATUS:
             r.error(
                 "status",
-                _("%(value)s is not a status (booked, completed, cancelled, no show).")
-                % {"value": repr(given)},
+                Worded(
+                    N_("%(value)s is not a status (booked, completed, cancelled, no show)."),
+                    {"value": repr(given)},
+                ),
             )
             return AppointmentStatus.BOOKED
         return _STATUS[given]
@@ -720,20 +754,29 @@ def run_import(run_id: int) -> str:
         )
         if run.finished:
             return run.status
+        # Why it failed is kept as words too (``error_words``): the worker writes in its own language, the
+        # run's page and API show them in their reader's.
+        words: list[Worded] = []
         try:
             report = _import(run, note)
+        except MappingError as exc:
+            run.status, run.error = ImportRunStatus.FAILED, " ".join(exc.messages)[:300]
+            words = list(exc.problems)
         except ValidationError as exc:
             run.status, run.error = ImportRunStatus.FAILED, " ".join(exc.messages)[:300]
         except csvfile.CsvFileError as exc:
             run.status, run.error = ImportRunStatus.FAILED, exc.text(_)[:300]
+            words = [Worded(exc.template, exc.params)]
         except (json.JSONDecodeError, UnicodeDecodeError):
-            run.status, run.error = ImportRunStatus.FAILED, _("The file is not UTF-8 JSON.")
+            words = [Worded(N_("The file is not UTF-8 JSON."))]
+            run.status, run.error = ImportRunStatus.FAILED, words[0].text(_)
         else:
             run.status = ImportRunStatus.FAILED if report.errors else ImportRunStatus.DONE
             run.result = report.as_dict()
             run.processed = report.rows
+        run.error_words = [{"template": w.template, "params": dict(w.params)} for w in words]
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "result", "processed", "finished_at"])
+        run.save(update_fields=["status", "error", "error_words", "result", "processed", "finished_at"])
         # The lease in the same commit: on SQLite the watchdog could not renew it while this transaction
         # held the database, and another worker must not take a run that has just ended for a lost one.
         Job.objects.filter(result_id=run.job_result_id, status=JobStatus.RUNNING).update(

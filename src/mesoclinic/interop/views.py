@@ -105,7 +105,7 @@ def import_run(request: ClinicRequest, run_id: int) -> HttpResponse:
     """A large import run by the worker: its progress (the page refreshes itself), then its report."""
     run = selectors.get_import_run_for_user(request.staff, run_id)
     state = selectors.import_run_state(run)
-    report = run.result or {}
+    report = selectors.report_for_reader(run.result) or {}
     percent = round(100 * state.processed / run.total) if run.total else 0
     return render(
         request,

@@ -7,7 +7,10 @@ from datetime import time
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from mesoclinic.clinical_codes.words import shown
 
 
 class Kind(models.TextChoices):
@@ -178,6 +181,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     provider_id = models.CharField(max_length=200, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    error_template = models.CharField(max_length=200, blank=True, editable=False)
+    error_params = models.JSONField(default=dict, blank=True, editable=False)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -198,6 +203,12 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} by {self.channel}: {self.status}"
+
+    @property
+    def error_text(self) -> str:
+        """Why it failed, in the reader's language (kept as English template and values; older rows: as
+        written)."""
+        return shown(self.error_template, self.error_params, self.error, gettext)
 
 
 class Answer(models.TextChoices):

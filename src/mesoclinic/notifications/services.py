@@ -277,16 +277,22 @@ def _attempt(delivery: Delivery, now: datetime) -> None:
     except ChannelError as exc:
         delivery.status = DeliveryStatus.FAILED
         delivery.error = str(exc)[:500]
+        delivery.error_template, delivery.error_params = exc.template, dict(exc.params)
         retry = not exc.permanent and delivery.attempts < MAX_ATTEMPTS
         delivery.next_attempt_at = now + RETRY_BASE * 2 ** (delivery.attempts - 1) if retry else None
         logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, exc)
     else:
         delivery.status = DeliveryStatus.SENT
         delivery.provider_id = provider_id[:200]
-        delivery.error = ""
+        delivery.error, delivery.error_template, delivery.error_params = "", "", {}
         delivery.sent_at = now
         delivery.next_attempt_at = None
-    delivery.save(update_fields=["attempts", "status", "error", "provider_id", "sent_at", "next_attempt_at"])
+    delivery.save(
+        update_fields=[
+            "attempts", "status", "error", "error_template", "error_params", "provider_id", "sent_at",
+            "next_attempt_at",
+        ]
+    )  # fmt: skip
 
 
 def _retries_due(now: datetime, quiet: dict[int, bool]) -> list[Delivery]:

@@ -129,7 +129,7 @@ def log(request: ClinicRequest) -> HttpResponseBase:
                 d.get_reason_display() if d.reason else "",
                 d.attempts,
                 d.to,
-                d.error,
+                d.error_text,
             ]
             for d in rows.iterator(chunk_size=500)
         )

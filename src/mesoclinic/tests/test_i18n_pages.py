@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
 
 from mesoclinic import testing
 from mesoclinic.accounts.models import Role
@@ -271,3 +273,48 @@ def test_series_lengths_use_polish_plurals():
         assert "4 zabiegi" in page and "3 zabiegi" in page, url
         assert "6 zabiegów" in page and "8 zabiegów" in page, url
         assert "4 zabiegów" not in page and "sessions" not in page, url
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}})
+def test_words_written_earlier_in_english_read_in_polish_on_their_pages(settings):
+    """Texts MesoClinic stores and shows later (a package refund's reason, a background import's row errors,
+    written by the worker in English) show in Polish on the pages of a Polish clinic."""
+    from mesoclinic.billing.services import refund_package  # noqa: PLC0415 — apps the pages test reaches
+    from mesoclinic.billing.tests.test_packages import sell  # noqa: PLC0415
+    from mesoclinic.interop import services as interop  # noqa: PLC0415
+    from mesoclinic.testing.treatments import ready_draft  # noqa: PLC0415
+
+    settings.IMPORT_BACKGROUND_OVER = 2
+    clinic = testing.make_clinic("Klinika", language="pl")
+    clinic.locations.update(name="Centrum")
+    owner = testing.make_staff(clinic, Role.OWNER)
+    record = ready_draft(clinic)
+    package = sell(record.patient, record.appointment.protocol)
+    refund_package(package, reason="Wyjazd", amount="2300.00", override_reason="Dobra wola", actor=owner.user)
+    run = interop.start_import(
+        clinic, "patients", total=3, dry_run=True, actor=None,
+        data=b"Imie,Nazwisko,Urodzony\nZofia,Kowalska,31.02.1985\n,Nowak,1979-11-02\n",
+        mapping={"given_name": "Imie", "family_name": "Nazwisko", "birth_date": "Urodzony"},
+    )  # fmt: skip
+    with translation.override("en"):
+        interop.run_import.call(run.pk)
+    client = testing.client_for(owner)
+    english, leftover = english_msgids(), english_words()
+    expected = {
+        reverse("billing:package", args=[package.pk]): "Wyjazd (wyjątek: Dobra wola)",
+        reverse(
+            "billing:document", args=[package.invoice_id]
+        ): "Zwrot za pakiet: Wyjazd (wyjątek: Dobra wola)",
+        reverse("interop:import_run", kwargs={"run_id": run.pk}): "Ta wartość jest wymagana.",
+    }
+    problems = []
+    for url, polish in expected.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        parser = _Texts()
+        parser.feed(response.content.decode())
+        assert any(polish in text for text in parser.texts), (url, polish)
+        problems += [f"{url}: {text!r}" for text in parser.texts if text in english - SELF_NAMED]
+        stored = [t for t in parser.texts if any(w in t for w in ("Wyjazd", "nie jest datą", "wymagana"))]
+        problems += [f"{url}: {problem}" for problem in english_in(stored, leftover)]
+    assert not problems, "English on Polish pages:\n" + "\n".join(problems)

@@ -11,7 +11,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from mesoclinic.clinical_codes.words import shown
 
 
 class EventType(models.TextChoices):
@@ -94,6 +97,8 @@ class WebhookDelivery(models.Model):
     )
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    last_error_template = models.CharField(max_length=200, blank=True, editable=False)
+    last_error_params = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     redelivery_of = models.ForeignKey(
@@ -113,6 +118,12 @@ class WebhookDelivery(models.Model):
     def __str__(self) -> str:
         return f"{self.event.type} → {self.endpoint.url}"
 
+    @property
+    def last_error_text(self) -> str:
+        """The last error in the reader's language (kept as English template and values; older rows: as
+        written)."""
+        return shown(self.last_error_template, self.last_error_params, self.last_error, gettext)
+
 
 class DeliveryAttempt(models.Model):
     """One HTTP request of a delivery: what came back, how long it took, and when the next one is due."""
@@ -123,6 +134,8 @@ class DeliveryAttempt(models.Model):
     duration_ms = models.PositiveIntegerField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    error_template = models.CharField(max_length=200, blank=True, editable=False)
+    error_params = models.JSONField(default=dict, blank=True, editable=False)
     response_excerpt = models.CharField(max_length=512, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
@@ -134,3 +147,8 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number}: {self.status_code or self.error}"
+
+    @property
+    def error_text(self) -> str:
+        """The error in the reader's language (older rows: as written)."""
+        return shown(self.error_template, self.error_params, self.error, gettext)

@@ -23,12 +23,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, task
 
 from mesoclinic.accounts.models import Clinic
 from mesoclinic.actors import Actor
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.audit.services import acting_user, record_event
+from mesoclinic.clinical_codes.words import N_, Worded
 from mesoclinic.webhooks import selectors, signing, transport
 from mesoclinic.webhooks.models import (
     SUBSCRIBABLE,
@@ -61,13 +63,13 @@ def _clean(url: str, events: list[str]) -> tuple[str, list[str]]:
             allow_private=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
         )
     except transport.TargetError as exc:
-        errors["url"] = [str(exc)]
+        errors["url"] = [exc.text(_)]
     known = {str(choice) for choice in SUBSCRIBABLE}
     chosen = sorted({str(e) for e in events})
     if not chosen:
-        errors["events"] = ["Choose at least one event to send."]
+        errors["events"] = [_("Choose at least one event to send.")]
     elif unknown := [e for e in chosen if e not in known]:
-        errors["events"] = [f"Unknown event: {', '.join(unknown)}."]
+        errors["events"] = [_("Unknown event: %(events)s.") % {"events": ", ".join(unknown)}]
     if errors:
         raise ValidationError(errors)
     return url, chosen
@@ -250,9 +252,10 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | str:
             return "not_due"
         if not delivery.endpoint.is_active:
             delivery.status = DeliveryStatus.FAILED
-            delivery.last_error = "The endpoint is disabled."
+            disabled = Worded(N_("The endpoint is disabled."))
+            delivery.last_error, delivery.last_error_template = str(disabled), disabled.template
             delivery.completed_at = now
-            delivery.save(update_fields=["status", "last_error", "completed_at"])
+            delivery.save(update_fields=["status", "last_error", "last_error_template", "completed_at"])
             return str(delivery.status)
         delivery.next_attempt_at = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + _LEASE_SECONDS)
         delivery.save(update_fields=["next_attempt_at"])
@@ -292,7 +295,12 @@ def attempt_delivery(delivery_id: int) -> str:
 def _record_attempt(delivery: WebhookDelivery, outcome: transport.Outcome, started: datetime) -> str:
     finished = timezone.now()
     number = delivery.attempts + 1
-    error = outcome.error or ("" if outcome.ok else f"The receiver answered {outcome.status_code}.")
+    # Kept as English text and as words (template and values), shown in each reader's language.
+    words = outcome.error_words
+    if words is None and not outcome.error and not outcome.ok:
+        words = Worded(N_("The receiver answered %(code)s."), {"code": outcome.status_code})
+    error = str(words) if words is not None else outcome.error
+    template, params = (words.template, dict(words.params)) if words is not None else ("", {})
     next_at = None
     if outcome.ok:
         status = DeliveryStatus.SUCCEEDED
@@ -312,6 +320,8 @@ def _record_attempt(delivery: WebhookDelivery, outcome: transport.Outcome, start
             duration_ms=outcome.duration_ms,
             status_code=outcome.status_code,
             error=error[:500],
+            error_template=template,
+            error_params=params,
             response_excerpt=outcome.response_excerpt[:512],
             next_attempt_at=next_at,
         )
@@ -320,6 +330,7 @@ def _record_attempt(delivery: WebhookDelivery, outcome: transport.Outcome, start
         delivery.next_attempt_at = next_at
         delivery.last_status_code = outcome.status_code
         delivery.last_error = error[:500]
+        delivery.last_error_template, delivery.last_error_params = template, params
         delivery.completed_at = None if status == DeliveryStatus.PENDING else finished
         delivery.save(
             update_fields=[
@@ -328,6 +339,8 @@ def _record_attempt(delivery: WebhookDelivery, outcome: transport.Outcome, start
                 "next_attempt_at",
                 "last_status_code",
                 "last_error",
+                "last_error_template",
+                "last_error_params",
                 "completed_at",
             ]
         )

@@ -18,13 +18,16 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from mesoclinic.clinical_codes.words import N_, Worded, WordedError
+
 USER_AGENT = "MesoClinic-Webhooks/1"
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
 _RESPONSE_EXCERPT_BYTES = 512
 
 
-class TargetError(ValueError):
-    """The URL is not an acceptable webhook target; the message says why, in words an owner understands."""
+class TargetError(WordedError):
+    """The URL is not an acceptable webhook target; the message says why, in words an owner understands
+    (``str`` in English, ``text(gettext)`` in the reader's language: this module imports no Django)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class Outcome:
     duration_ms: int
     error: str = ""
     response_excerpt: str = ""
+    #: The error as words (``error`` is their English text), to show later in each reader's language.
+    error_words: Worded | None = None
 
     @property
     def ok(self) -> bool:
@@ -56,26 +61,26 @@ def check_url(url: str, *, allow_http: bool, allow_private: bool) -> None:
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in {"https", "http"} or (parts.scheme == "http" and not allow_http):
-        raise TargetError("The address must start with https://.")
+        raise TargetError(N_("The address must start with https://."))
     if not parts.hostname:
-        raise TargetError("The address has no host name.")
+        raise TargetError(N_("The address has no host name."))
     if parts.username or parts.password:
-        raise TargetError("Put no user name or password in the address; the signature authenticates us.")
+        raise TargetError(N_("Put no user name or password in the address; the signature authenticates us."))
     try:
         parts.port  # noqa: B018 — raises on a bad port
     except ValueError:
-        raise TargetError("The port in the address is not a number between 0 and 65535.") from None
+        raise TargetError(N_("The port in the address is not a number between 0 and 65535.")) from None
     if allow_private:
         return
     host = parts.hostname.rstrip(".").lower()
     if host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
-        raise TargetError("The address points at a local or private network, which is not allowed.")
+        raise TargetError(N_("The address points at a local or private network, which is not allowed."))
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
         return
     if not _is_public(str(literal)):
-        raise TargetError("The address points at a local or private network, which is not allowed.")
+        raise TargetError(N_("The address points at a local or private network, which is not allowed."))
 
 
 def resolve(host: str, port: int, *, allow_private: bool) -> str:
@@ -83,10 +88,15 @@ def resolve(host: str, port: int, *, allow_private: bool) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise TargetError(f"The host name {host} does not resolve ({exc.strerror}).") from None
+        raise TargetError(
+            N_("The host name %(host)s does not resolve (%(reason)s)."),
+            {"host": host, "reason": exc.strerror},
+        ) from None
     addresses = [str(info[4][0]) for info in infos]
     if not allow_private and not all(_is_public(address) for address in addresses):
-        raise TargetError(f"{host} resolves to a local or private address, which is not allowed.")
+        raise TargetError(
+            N_("%(host)s resolves to a local or private address, which is not allowed."), {"host": host}
+        )
     return addresses[0]
 
 
@@ -124,6 +134,9 @@ def post(
     def elapsed() -> int:
         return round((time.monotonic() - started) * 1000)
 
+    def failed(words: Worded) -> Outcome:
+        return Outcome(None, elapsed(), str(words), error_words=words)
+
     try:
         check_url(url, allow_http=allow_http, allow_private=allow_private)
         parts = urlsplit(url.strip())
@@ -141,10 +154,12 @@ def post(
         finally:
             connection.close()
     except TargetError as exc:
-        return Outcome(None, elapsed(), str(exc))
+        return failed(Worded(exc.template, exc.params))
     except TimeoutError:
-        return Outcome(None, elapsed(), f"No answer within {timeout:g} s (timed out).")
+        return failed(Worded(N_("No answer within %(seconds)s s (timed out)."), {"seconds": f"{timeout:g}"}))
     except ssl.SSLError as exc:
-        return Outcome(None, elapsed(), f"TLS failed: {exc.reason or exc}")
+        return failed(Worded(N_("TLS failed: %(reason)s"), {"reason": str(exc.reason or exc)}))
     except (OSError, http.client.HTTPException) as exc:
-        return Outcome(None, elapsed(), f"Connection failed: {exc.__class__.__name__}: {exc}")
+        return failed(
+            Worded(N_("Connection failed: %(reason)s"), {"reason": f"{exc.__class__.__name__}: {exc}"})
+        )

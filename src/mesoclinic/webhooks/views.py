@@ -152,7 +152,7 @@ def delivery_list(request: ClinicRequest) -> HttpResponseBase:
                 d.status,
                 d.attempts,
                 d.last_status_code,
-                d.last_error,
+                d.last_error_text,
                 d.created_at,
                 d.completed_at,
                 d.next_attempt_at,

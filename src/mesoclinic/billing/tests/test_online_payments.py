@@ -18,6 +18,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from mesoclinic.accounts.models import Role
 from mesoclinic.billing import online, stripe_gateway
@@ -305,6 +306,8 @@ def test_a_refund_made_in_stripes_dashboard_is_recorded_once_by_the_webhook(clie
     refund = Payment.objects.get(refund_of=paid)
     assert (refund.method, refund.amount, refund.location_id) == ("online_card", Decimal("-50.00"), None)
     assert refund.reason == f"Refunded in Stripe ({made.id})"
+    with translation.override("pl"):  # kept as template and values: each reader's language (issue 15)
+        assert refund.reason_text == f"Zwrócono w Stripe ({made.id})"
     assert OnlineRefund.objects.get(refund=refund).stripe_refund_id == made.id
     issued.refresh_from_db()
     assert issued.paid == Decimal("400.00")

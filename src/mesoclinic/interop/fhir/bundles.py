@@ -11,6 +11,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError as PydanticValidationError
 
+from mesoclinic.clinical_codes.words import N_, Worded
 from mesoclinic.interop.fhir.codes import SEXES
 from mesoclinic.interop.fhir.resources import Resource
 
@@ -145,7 +146,9 @@ class ImportedPatient:
     index: int
     fields: dict[str, Any] = field(default_factory=dict)
     identifiers: list[tuple[str, str]] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)
+    #: (element, why): MesoClinic's own words as ``Worded`` (shown in the reader's language by the Django
+    #: layer), a FHIR model's refusal as its text.
+    errors: list[tuple[str, str | Worded]] = field(default_factory=list)
 
 
 def patients_in(payload: Any) -> list[ImportedPatient]:
@@ -154,11 +157,15 @@ def patients_in(payload: Any) -> list[ImportedPatient]:
     A Bundle entry that is not a Patient is an error of that entry (the import takes Patients only).
     """
     if not isinstance(payload, dict):
-        return [ImportedPatient(0, errors=[("", "Send a FHIR Patient or a Bundle of Patients as JSON.")])]
+        return [
+            ImportedPatient(
+                0, errors=[("", Worded(N_("Send a FHIR Patient or a Bundle of Patients as JSON.")))]
+            )
+        ]
     if payload.get("resourceType") == "Bundle":
         entries = payload.get("entry") or []
         if not isinstance(entries, list) or not entries:
-            return [ImportedPatient(0, errors=[("entry", "The Bundle has no entries.")])]
+            return [ImportedPatient(0, errors=[("entry", Worded(N_("The Bundle has no entries.")))])]
         resources = [e.get("resource") if isinstance(e, dict) else None for e in entries]
     else:
         resources = [payload]
@@ -169,7 +176,14 @@ def _read_patient(index: int, resource: Any) -> ImportedPatient:
     out = ImportedPatient(index)
     if not isinstance(resource, dict) or resource.get("resourceType") != "Patient":
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
-        out.errors.append(("resourceType", f"Only Patient resources are imported, not {kind or 'this'}."))
+        out.errors.append(
+            (
+                "resourceType",
+                Worded(N_("Only Patient resources are imported, not %(kind)s."), {"kind": kind})
+                if kind
+                else Worded(N_("Only Patient resources are imported, not this.")),
+            )
+        )
         return out
     try:
         validate(resource)
@@ -181,17 +195,25 @@ def _read_patient(index: int, resource: Any) -> ImportedPatient:
     given = " ".join(name.get("given") or [])
     family = name.get("family") or ""
     if not given or not family:
-        out.errors.append(("name", "A given and a family name are required."))
+        out.errors.append(("name", Worded(N_("A given and a family name are required."))))
     birth = resource.get("birthDate")
     try:
         birth_date = date.fromisoformat(birth) if isinstance(birth, str) else None
     except ValueError:
         birth_date = None
     if birth_date is None:
-        out.errors.append(("birthDate", "A full date of birth (YYYY-MM-DD) is required."))
+        out.errors.append(("birthDate", Worded(N_("A full date of birth (YYYY-MM-DD) is required."))))
     gender = resource.get("gender") or "unknown"
     if gender not in SEXES:
-        out.errors.append(("gender", f"{gender!r} is not one of {', '.join(SEXES)}."))
+        out.errors.append(
+            (
+                "gender",
+                Worded(
+                    N_("%(value)s is not one of %(codes)s."),
+                    {"value": repr(gender), "codes": ", ".join(SEXES)},
+                ),
+            )
+        )
     telecom = resource.get("telecom") or []
     email = next((t.get("value", "") for t in telecom if t.get("system") == "email"), "")
     phone = next((t.get("value", "") for t in telecom if t.get("system") in {"phone", "sms"}), "")

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from mesoclinic.interop import csvfile
 
@@ -66,9 +68,22 @@ def test_it_guesses_the_mapping_from_headers_in_several_spellings():
 
 def test_it_says_which_required_fields_are_unmapped_and_which_columns_are_missing():
     problems = csvfile.check_mapping("appointments", {"starts_at": "When", "location": "Nope"}, ["When"])
-    assert "Column 'Nope' (for location) is not in the file." in problems
-    assert "Choose the column for Practitioner." in problems
-    assert "Choose the column that identifies the patient (external id or e-mail)." in problems
+    said = {str(p): p.code for p in problems}
+    assert said["Column 'Nope' (for location) is not in the file."] == "missing_column"
+    assert said["Choose the column for Practitioner."] == "unmapped_required"
+    assert (
+        said["Choose the column that identifies the patient (external id or e-mail)."] == "unmapped_patient"
+    )
+    assert csvfile.check_mapping("appointments", {"nope": "When"}, ["When"])[0].code == "unknown_field"
+
+
+def test_a_mapping_problem_reads_in_the_readers_language_with_its_field_label():
+    [problem] = [
+        p for p in csvfile.check_mapping("patients", {"given_name": "F", "family_name": "L"}, ["F", "L"])
+    ]
+    assert str(problem) == "Choose the column for Date of birth."
+    with translation.override("pl"):
+        assert csvfile.problem_text(problem, gettext) == "Wybierz kolumnę dla: Data urodzenia."
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,17 @@ provider rejects, an address the server refuses), so the delivery log retries on
 
 from __future__ import annotations
 
+from mesoclinic.clinical_codes.words import WordedError
 
-class ChannelError(Exception):
-    """A message could not be handed over; ``permanent`` says whether a retry is pointless."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
+class ChannelError(WordedError):
+    """A message could not be handed over; ``permanent`` says whether a retry is pointless.
+
+    The reason is an English template marked ``N_`` with its values (``str``: English), kept on the delivery
+    log so that each reader sees it in their own language."""
+
+    def __init__(
+        self, template: str, params: dict[str, object] | None = None, *, permanent: bool = False
+    ) -> None:
+        super().__init__(template, params)
         self.permanent = permanent

@@ -9,6 +9,7 @@ from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
 from django.core.mail.utils import DNS_NAME
 
+from mesoclinic.clinical_codes.words import N_
 from mesoclinic.notifications.channels import ChannelError
 
 
@@ -36,7 +37,11 @@ def send_email(*, to: str, subject: str, body: str, unsubscribe_url: str, reply_
     try:
         message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
-        raise ChannelError(f"The mail server refused the address: {exc}", permanent=True) from None
+        raise ChannelError(
+            N_("The mail server refused the address: %(reason)s"), {"reason": str(exc)}, permanent=True
+        ) from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise ChannelError(f"The mail server could not be reached: {exc}") from None
+        raise ChannelError(
+            N_("The mail server could not be reached: %(reason)s"), {"reason": str(exc)}
+        ) from None
     return message_id

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from mesoclinic.clinical_codes.words import N_
 from mesoclinic.notifications.channels import ChannelError
 
 
@@ -67,7 +68,7 @@ class LocmemSmsBackend(BaseSmsBackend):
 
     def send(self, message: SmsMessage) -> str:
         if "FAIL-SMS" in message.body:
-            raise ChannelError("Test backend told to fail.")
+            raise ChannelError(N_("Test backend told to fail."))
         outbox.append(message)
         return f"locmem-{len(outbox)}"
 
@@ -113,14 +114,16 @@ class HttpSmsBackend(BaseSmsBackend):
         except urllib.error.HTTPError as exc:
             raise _http_error(exc.code, exc.read()) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise ChannelError(f"The SMS provider could not be reached: {exc}") from None
+            raise ChannelError(
+                N_("The SMS provider could not be reached: %(reason)s"), {"reason": str(exc)}
+            ) from None
         try:
             data = json.loads(body)
             provider_id = data.get("id") or data.get("message_id")
         except (ValueError, AttributeError):
             provider_id = None
         if not provider_id:
-            raise ChannelError("The SMS provider answered without a message id.")
+            raise ChannelError(N_("The SMS provider answered without a message id."))
         return str(provider_id)
 
 
@@ -131,10 +134,16 @@ def _http_error(status: int, raw: bytes) -> ChannelError:
         detail = ""
     detail = detail[:200] or f"HTTP {status}"
     if status in (401, 403):
-        return ChannelError(f"The SMS provider refused the API key ({detail}).", permanent=True)
+        return ChannelError(
+            N_("The SMS provider refused the API key (%(detail)s)."), {"detail": detail}, permanent=True
+        )
     if status in (400, 404, 422):
-        return ChannelError(f"The SMS provider rejected the message: {detail}", permanent=True)
-    return ChannelError(f"The SMS provider failed (HTTP {status}): {detail}")
+        return ChannelError(
+            N_("The SMS provider rejected the message: %(detail)s"), {"detail": detail}, permanent=True
+        )
+    return ChannelError(
+        N_("The SMS provider failed (HTTP %(status)s): %(detail)s"), {"status": status, "detail": detail}
+    )
 
 
 def get_sms_backend() -> BaseSmsBackend:

@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.notifications import selectors, services
@@ -91,6 +92,14 @@ def test_a_permanent_failure_is_not_retried(clinic, provider):
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (DeliveryStatus.FAILED, 1, None)
     assert delivery.error == "The SMS provider rejected the message: invalid number"
     assert provider.requests[0]["json"]["reference"] == str(delivery.pk)
+    # Kept as English text and as words: the delivery log shows it in each reader's language (issue 15).
+    assert delivery.error_template == "The SMS provider rejected the message: %(detail)s"
+    with translation.override("pl"):
+        assert delivery.error_text == "Dostawca SMS odrzucił wiadomość: invalid number"
+    Delivery.objects.filter(pk=delivery.pk).update(error_template="", error_params={})
+    delivery.refresh_from_db()
+    with translation.override("pl"):
+        assert delivery.error_text == "The SMS provider rejected the message: invalid number"  # an older row
 
 
 def test_the_provider_id_is_kept(clinic, provider):
