@@ -157,6 +157,54 @@ def _fast_flush_on_postgresql() -> Iterator[None]:
         DatabaseOperations.sql_flush = original  # type: ignore[method-assign]  # put back
 
 
+#: Rows ``migrate`` seeds and no test changes: the flush after a transactional test keeps them.
+_SEEDED_TABLES = frozenset({"django_content_type", "auth_permission"})
+
+
+def _sql_flush_keeping_the_seeded_tables(style: Any, connection: Any, **options: Any) -> list[str]:
+    """``django.core.management.sql.sql_flush`` without the content types and permissions (see below)."""
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    kept = [table for table in tables if table not in _SEEDED_TABLES]
+    return connection.ops.sql_flush(style, kept, **options)  # type: ignore[no-any-return]  # Django's is untyped
+
+
+def _no_post_migrate(verbosity: int, interactive: bool, db: str) -> None:
+    """What ``post_migrate`` would redo after the flush is already there: the content types and permissions
+    were kept, and the audit triggers are put back by the ``flush`` command itself (``triggers.suspended``).
+    The content types' cache is cleared as ``create_contenttypes`` would (a restore may have rewritten them)."""
+    from django.contrib.contenttypes.models import ContentType  # noqa: PLC0415 — the app registry is ready here
+
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_keeps_the_seeded_rows() -> Iterator[None]:
+    """A transactional test (``transaction=True``, browser journeys) ends with ``flush``, which empties every
+    table, then sends ``post_migrate`` to seed the content types and permissions again: ~250 queries and
+    0.10 CPU s on SQLite (0.18 on PostgreSQL, plus the server's) per test, for rows no test changes. The
+    teardown's flush keeps those two tables instead and sends no ``post_migrate`` (docs/testing.md, fourth
+    round). A ``flush`` a test calls itself (the backup round trip) is Django's own, unchanged."""
+    from unittest import mock  # noqa: PLC0415 — tests only
+
+    from django.core.management.commands import flush  # noqa: PLC0415 — patched for this session
+    from django.test import TransactionTestCase  # noqa: PLC0415
+
+    original = TransactionTestCase._fixture_teardown
+
+    def _fixture_teardown(self: TransactionTestCase) -> None:
+        with (
+            mock.patch.object(flush, "sql_flush", _sql_flush_keeping_the_seeded_tables),
+            mock.patch.object(flush, "emit_post_migrate_signal", _no_post_migrate),
+        ):
+            original(self)
+
+    TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]  # for this session
+    try:
+        yield
+    finally:
+        TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]  # put back
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _plain_static_storage() -> Iterator[None]:
     """Serve static files unhashed: production's manifest storage needs ``collectstatic``, tests never run it."""

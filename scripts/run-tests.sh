@@ -18,6 +18,12 @@ if [ $# -eq 0 ] && [ "${COVERAGE:-1}" != 0 ]; then
   coverage=(--cov --cov-report=term)
 fi
 
+# Every pytest process (each xdist worker, in each pass) imports the ~390 test modules and the project's code:
+# with PYTHONDONTWRITEBYTECODE set (as in some shells) nothing is cached, and each process compiles the
+# sources and rewrites the tests' asserts again. The caches (__pycache__, git-ignored) let the later processes
+# and runs skip that (docs/testing.md, fourth round).
+unset PYTHONDONTWRITEBYTECODE
+
 echo "== Test suite on SQLite =="
 env -u DATABASE_URL "$BIN/pytest" "${dist[@]}" ${coverage[@]+"${coverage[@]}"} "$@"
 

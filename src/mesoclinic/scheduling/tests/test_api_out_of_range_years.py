@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mesoclinic.scheduling.models import Appointment
-from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing import client_for, make_patient
 from mesoclinic.testing.scheduling import call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +30,6 @@ def make_appointment(patient, where, starts_at):
         ends_at=starts_at + timedelta(minutes=30),
         blocked_until=starts_at + timedelta(minutes=40),
     )
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 def assert_refused(response, field):

@@ -20,11 +20,6 @@ URL = "/api/v1/scheduling/appointments"
 
 
 @pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
-
-
-@pytest.fixture
 def course(clinic, setup):
     ep = protocol_for_modality(clinic)
     sessions = propose_series(setup.location, ep, earliest=MONDAY).sessions

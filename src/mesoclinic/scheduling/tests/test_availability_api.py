@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/scheduling/availability"
 
 
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
-
-
 def query(setup, start=MONDAY, days=1, **extra):
     return {
         "location_id": setup.location.pk,

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from mesoclinic.accounts.models import Location, Role
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.scheduling.models import OpeningHours, ScheduleVersion, TimeOff, WorkingHours
-from mesoclinic.scheduling.selectors import available_starts, index_cache, propose_series
+from mesoclinic.scheduling.selectors import available_starts, propose_series
 from mesoclinic.scheduling.services import (
     add_device,
     add_room,
@@ -20,23 +20,11 @@ from mesoclinic.scheduling.services import (
     cancel_appointment,
     reschedule_appointment,
 )
-from mesoclinic.testing import checked_in, make_patient, make_schedulable, make_staff, no_show
+from mesoclinic.testing import checked_in, make_patient, make_staff, no_show
 
 pytestmark = pytest.mark.django_db
 WARSAW = ZoneInfo("Europe/Warsaw")
 MONDAY = datetime(2031, 3, 3, 9, 0, tzinfo=WARSAW)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    index_cache.clear()
-    yield
-    index_cache.clear()
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 @pytest.fixture

@@ -38,7 +38,6 @@ from mesoclinic.scheduling.services import (
 from mesoclinic.testing import (
     checked_in,
     make_patient,
-    make_schedulable,
     make_staff,
     no_show,
     treated_elsewhere,
@@ -47,18 +46,6 @@ from mesoclinic.testing import (
 pytestmark = pytest.mark.django_db
 WARSAW = ZoneInfo("Europe/Warsaw")
 MONDAY = datetime(2031, 3, 3, 9, 0, tzinfo=WARSAW)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    index_cache.clear()
-    yield
-    index_cache.clear()
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 @pytest.fixture

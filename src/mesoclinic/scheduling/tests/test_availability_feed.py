@@ -36,23 +36,11 @@ from mesoclinic.scheduling.services import (
     prune_schedule_changes,
     reschedule_appointment,
 )
-from mesoclinic.testing import make_patient, make_schedulable, no_show
+from mesoclinic.testing import make_patient, no_show
 
 pytestmark = pytest.mark.django_db
 WARSAW = ZoneInfo("Europe/Warsaw")
 MONDAY = datetime(2031, 3, 3, 9, 0, tzinfo=WARSAW)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    index_cache.clear()
-    yield
-    index_cache.clear()
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 @pytest.fixture

@@ -9,17 +9,12 @@ from django.urls import reverse
 
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.scheduling.models import Appointment, Course
-from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing import client_for, make_patient
 from mesoclinic.testing.scheduling import ELECTROPORATION, NEEDLE, book
 
 pytestmark = pytest.mark.django_db
 URL = reverse("scheduling:book_confirm")
 BOOK = reverse("scheduling:book")
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 def chosen(staff, patient, setup, protocol=NEEDLE, **extra):

@@ -12,15 +12,10 @@ from django.urls import reverse
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.selectors import propose_series
 from mesoclinic.scheduling.services import ScreeningBlockedError, book_series
-from mesoclinic.testing import client_for, make_patient, make_schedulable, take_history
+from mesoclinic.testing import client_for, make_patient, take_history
 from mesoclinic.testing.scheduling import ELECTROPORATION, MONDAY, NEEDLE, call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 @pytest.fixture

@@ -19,16 +19,11 @@ from mesoclinic.scheduling.services import (
     book_series,
     cancel_appointment,
 )
-from mesoclinic.testing import make_patient, make_schedulable, make_staff
+from mesoclinic.testing import make_patient, make_staff
 
 pytestmark = pytest.mark.django_db
 WARSAW = ZoneInfo("Europe/Warsaw")
 MONDAY = datetime(2031, 3, 3, 9, 0, tzinfo=WARSAW)
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 def protocol(clinic, modality="electroporation"):

@@ -15,16 +15,11 @@ from mesoclinic.patients.services import record_consent
 from mesoclinic.safety.models import ScreeningRecord
 from mesoclinic.scheduling.forms import decode_slot
 from mesoclinic.scheduling.models import Appointment
-from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing import client_for, make_patient
 from mesoclinic.testing.scheduling import ELECTROPORATION, NEEDLE, WARSAW, consent_template
 
 pytestmark = pytest.mark.django_db
 URL = reverse("scheduling:book")
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 @pytest.fixture

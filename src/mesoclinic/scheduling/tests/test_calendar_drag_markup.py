@@ -9,17 +9,12 @@ import pytest
 from django.urls import reverse
 
 from mesoclinic.scheduling.services import add_room
-from mesoclinic.testing import checked_in, client_for, make_schedulable
+from mesoclinic.testing import checked_in, client_for
 from mesoclinic.testing.scheduling import book
 
 pytestmark = pytest.mark.django_db
 URL = reverse("scheduling:calendar")
 DAY = "2031-03-03"  # a Monday
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 def block(body, appointment):

@@ -26,11 +26,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
-
-
-@pytest.fixture
 def ep_course(clinic, setup):
     """Nina's electroporation series in Room 1 with EP-1, from next week's Monday."""
     ep = protocol_for_modality(clinic)

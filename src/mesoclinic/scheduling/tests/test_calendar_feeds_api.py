@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/scheduling/feeds"
 
 
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
-
-
 def create(client, kind, object_id):
     return call(client, "post", URL, {"kind": kind, "object_id": object_id})
 

@@ -12,17 +12,12 @@ from django.urls import reverse
 
 from mesoclinic.scheduling.models import Holiday
 from mesoclinic.scheduling.services import cancel_appointment
-from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing import client_for, make_patient
 from mesoclinic.testing.scheduling import ELECTROPORATION, MONDAY, WARSAW, book
 
 pytestmark = pytest.mark.django_db
 URL = reverse("scheduling:calendar")
 DAY = "2031-03-03"  # a Monday
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 def get(staff, **params):

@@ -15,26 +15,14 @@ from mesoclinic.accounts.models import Role
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.scheduling.models import ExtraHours, Holiday, WorkingHours
-from mesoclinic.scheduling.selectors import SessionChoice, available_starts, index_cache, propose_series
+from mesoclinic.scheduling.selectors import SessionChoice, available_starts, propose_series
 from mesoclinic.scheduling.services import add_extra_hours, add_time_off, book_series, remove_extra_hours
-from mesoclinic.testing import make_patient, make_schedulable, make_staff
+from mesoclinic.testing import make_patient, make_staff
 
 pytestmark = pytest.mark.django_db
 WARSAW = ZoneInfo("Europe/Warsaw")
 SATURDAY = datetime(2031, 3, 8, 9, 0, tzinfo=WARSAW)
 SUNDAY = SATURDAY + timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    index_cache.clear()
-    yield
-    index_cache.clear()
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 @pytest.fixture

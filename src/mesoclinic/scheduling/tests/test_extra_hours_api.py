@@ -8,25 +8,12 @@ import pytest
 from django.test import Client
 
 from mesoclinic.scheduling.models import ExtraHours
-from mesoclinic.scheduling.selectors import index_cache
 from mesoclinic.scheduling.services import add_extra_hours
-from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing import client_for
 from mesoclinic.testing.scheduling import WARSAW, call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 SATURDAY = datetime(2031, 3, 8, 9, 0, tzinfo=WARSAW)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    index_cache.clear()
-    yield
-    index_cache.clear()
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 def url(setup, *rest):

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
-
-
-@pytest.fixture
 def second(clinic, setup):
     """Session 2 of a needle series (every 14 days ± 2): Mon 17 Mar 2031 09:00."""
     return book(clinic, setup.location).appointments.get(session_index=2)

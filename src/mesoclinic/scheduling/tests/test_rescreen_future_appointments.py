@@ -11,16 +11,11 @@ from mesoclinic.patients.services import patch_medical_history
 from mesoclinic.scheduling.models import ScreeningAlert
 from mesoclinic.scheduling.selectors import open_screening_alerts, propose_series
 from mesoclinic.scheduling.services import book_series, cancel_appointment, resolve_screening_alert
-from mesoclinic.testing import client_for, make_patient, make_schedulable
+from mesoclinic.testing import client_for, make_patient
 from mesoclinic.testing.scheduling import MONDAY, call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
 BEFORE_THE_SERIES = MONDAY.replace(month=2)
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 @pytest.fixture

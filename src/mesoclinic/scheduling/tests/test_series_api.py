@@ -17,11 +17,6 @@ PROPOSAL = "/api/v1/scheduling/series/proposal"
 SERIES = "/api/v1/scheduling/series"
 
 
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
-
-
 def proposal_request(setup, patient, **extra):
     return {
         "patient_id": patient.pk,

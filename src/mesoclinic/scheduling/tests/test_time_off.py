@@ -11,25 +11,12 @@ from django.core.exceptions import ValidationError
 from mesoclinic.audit.models import AuditEvent
 from mesoclinic.catalog.models import Protocol
 from mesoclinic.scheduling.models import TimeOff
-from mesoclinic.scheduling.selectors import available_starts, index_cache, propose_series
+from mesoclinic.scheduling.selectors import available_starts, propose_series
 from mesoclinic.scheduling.services import add_time_off, remove_time_off
-from mesoclinic.testing import make_schedulable
 
 pytestmark = pytest.mark.django_db
 WARSAW = ZoneInfo("Europe/Warsaw")
 MONDAY = datetime(2031, 3, 3, 9, 0, tzinfo=WARSAW)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    index_cache.clear()
-    yield
-    index_cache.clear()
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 @pytest.fixture

@@ -8,24 +8,11 @@ import pytest
 from django.test import Client
 
 from mesoclinic.scheduling.models import TimeOff
-from mesoclinic.scheduling.selectors import index_cache
 from mesoclinic.scheduling.services import add_time_off
-from mesoclinic.testing import client_for, make_schedulable
+from mesoclinic.testing import client_for
 from mesoclinic.testing.scheduling import MONDAY, call, protocol_for_modality
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    index_cache.clear()
-    yield
-    index_cache.clear()
-
-
-@pytest.fixture
-def setup(clinic):
-    return make_schedulable(clinic)
 
 
 def url(setup, *rest):
