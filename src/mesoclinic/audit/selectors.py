@@ -33,6 +33,11 @@ _LINK_COLUMNS = (
 )
 
 
+VERIFY_CHUNK = 2000
+"""Rows the verifier reads at a time: its memory is about two chunks (one kept while the next is fetched),
+whatever the chain's length."""
+
+
 class UnknownClinicError(LookupError):
     """``--clinic`` named a clinic that has no events (or does not exist)."""
 
@@ -56,7 +61,7 @@ def _of_clinic(clinic_id: int | None) -> QuerySet[AuditEvent]:
 
 def _links(clinic_id: int | None) -> Iterator[chain.Link]:
     rows = _of_clinic(clinic_id).order_by("seq").values(*_LINK_COLUMNS)
-    return chain.chain_links(rows.iterator(chunk_size=2000))
+    return chain.chain_links(rows.iterator(chunk_size=VERIFY_CHUNK))
 
 
 def verify_chains(clinic_slug: str | None = None) -> list[ChainReport]:
