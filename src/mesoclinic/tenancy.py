@@ -56,7 +56,10 @@ def _value(clinic_id: int | None) -> str:
 
 
 def _apply(db: BaseDatabaseWrapper, value: str) -> None:
-    with db.cursor() as cursor:
+    # On the driver's connection, as Django's own health check runs its ``SELECT 1``: plumbing, not a query of
+    # the page's (query counts stay the same on both databases; it is one round trip when the clinic changes).
+    db.ensure_connection()
+    with db.wrap_database_errors, db.connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, value])
     setattr(db, _APPLIED, value)
 
