@@ -210,6 +210,8 @@ WEB: dict[str, R] = {
     "billing:charge_card": R(C.VIEW_PATIENTS, C.TAKE_PAYMENTS, method="post"),
     "billing:online_payments": R(C.TAKE_PAYMENTS),
     "billing:cancel_online_payment": R(C.TAKE_PAYMENTS, method="post"),
+    "billing:refund_deposit": R(C.VIEW_PATIENTS, C.REFUND_PAYMENTS, method="post"),
+    "billing:email_online_payment": R(C.TAKE_PAYMENTS, method="post"),
     # Stripe's webhook: the signature is the key (billing/tests/test_online_payments.py); the patient's payment
     # pages: the unguessable reference in the link is the key.
     "billing:stripe_webhook": PUBLIC,
@@ -606,6 +608,7 @@ KWARGS: dict[str, str] = {
     "package_id": "package",
     "charge_id": "charge",
     "online_payment_id": "online_payment",
+    "deposit_id": "deposit",
     "code": "gift_card",  # a gift card is named by its code, not its id (``fill``)
     "review_id": "history_review",
     "booking_id": "online_booking",

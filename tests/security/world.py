@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from PIL import Image
 from mesoclinic import testing
 from mesoclinic.accounts.models import Clinic, Role, StaffMember
 from mesoclinic.accounts.services import create_api_token
+from mesoclinic.billing.deposits import record_deposit
 from mesoclinic.billing.models import OnlinePayment
 from mesoclinic.billing.services import (
     LineInput,
@@ -147,7 +149,16 @@ def _billing_objects(clinic: Clinic, patient: Any, course: Any) -> dict[str, Any
         course.appointments.get(session_index=3), action="no_show", at=datetime.now(tz=UTC), actor=None
     )
     gift_card = sell_gift_card(patient, "80.00", vat_rate="20")
+    # A deposit held for the course's booking (the owner may give one paid online back to the card).
+    deposit = record_deposit(
+        course.appointments.get(session_index=1),
+        method="cash",
+        amount=Decimal("20.00"),
+        location=None,
+        actor=None,
+    )
     return {
+        "deposit": deposit,
         "gift_card": gift_card,
         "price_item": price_item,
         "invoice": invoice,
