@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import translation
 
@@ -275,7 +274,6 @@ def test_series_lengths_use_polish_plurals():
         assert "4 zabiegów" not in page and "sessions" not in page, url
 
 
-@override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}})
 def test_words_written_earlier_in_english_read_in_polish_on_their_pages(settings):
     """Texts MesoClinic stores and shows later (a package refund's reason, a background import's row errors,
     written by the worker in English) show in Polish on the pages of a Polish clinic."""
@@ -284,6 +282,9 @@ def test_words_written_earlier_in_english_read_in_polish_on_their_pages(settings
     from mesoclinic.interop import services as interop  # noqa: PLC0415
     from mesoclinic.testing.treatments import ready_draft  # noqa: PLC0415
 
+    # Through the settings fixture, not an override_settings decorator: the fixture's own overrides are undone
+    # after the decorator's, which put the dummy TASKS back for every later test of the process.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     settings.IMPORT_BACKGROUND_OVER = 2
     clinic = testing.make_clinic("Klinika", language="pl")
     clinic.locations.update(name="Centrum")

@@ -225,6 +225,17 @@ def _caught_up(servers: Servers) -> None:
     raise AssertionError("the replica did not catch up in 10 s")
 
 
+def _received(servers: Servers) -> None:
+    """Wait (a few seconds at most) until the replica has received, not replayed, everything the primary wrote:
+    while it has not, it is not behind by what it knows (receive = replay), and its lag reads 0."""
+    target = _psql(servers.primary_port, "SELECT pg_current_wal_lsn()")
+    for _ in range(200):
+        if _psql(servers.replica_port, f"SELECT pg_last_wal_receive_lsn() >= '{target}'::pg_lsn") == "t":
+            return
+        time.sleep(0.05)
+    raise AssertionError("the replica did not receive the primary's log in 10 s")
+
+
 @contextlib.contextmanager
 def _replay_paused(servers: Servers) -> Iterator[None]:
     _caught_up(servers)
@@ -358,6 +369,7 @@ def test_a_replica_too_far_behind_is_passed_over(routed: Servers, caplog: pytest
     _no_show(clinic, where, 2)
     with _replay_paused(routed):
         _no_show(clinic, where, 3)
+        _received(routed)  # received and not replayed: now the replica knows it is behind
         time.sleep(0.01)  # the lag is measured from the last commit replayed: make it more than 0 s
         with (
             override_settings(REPLICA_MAX_LAG_SECONDS=0),
